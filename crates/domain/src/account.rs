@@ -1,0 +1,320 @@
+//! 账户 — accounts: who may log in, as what, and the rules of logging in.
+//!
+//! Holds the validated input types (`Username`, `DisplayName`, `Password`), the role/agency
+//! consistency check, the failed-login lock-out schedule and the session idle rule. Hashing the password
+//! and storing anything happen elsewhere (app and storage).
+
+use crate::agency::AgencyCode;
+use crate::field::{required_text, FieldErrors, Problem};
+use crate::role::{AgencyRule, Role};
+use chrono::{DateTime, Duration, Utc};
+use std::fmt;
+
+/// Database id of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(pub i64);
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A login name: 3–32 characters of `a-z 0-9 . _ -`, starting with a letter. Stored lower case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+impl Username {
+    pub const MAX: usize = 32;
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        let value = raw.trim().to_ascii_lowercase();
+        if value.is_empty() {
+            return Err(Problem::Required);
+        }
+        if value.len() < 3 {
+            return Err(Problem::TooShort { min: 3 });
+        }
+        if value.len() > Self::MAX {
+            return Err(Problem::TooLong { max: Self::MAX });
+        }
+        let starts_with_letter = value.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+        let allowed = value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+        if !starts_with_letter || !allowed {
+            return Err(Problem::BadUsername);
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A person's name as shown in lists and the audit log (1–32 characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX: usize = 32;
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        required_text(raw, Self::MAX).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password that meets the policy: 8–128 characters with at least one letter and one digit.
+///
+/// Deliberately no `Debug` of the content and no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+impl Password {
+    pub const MIN: usize = 8;
+    pub const MAX: usize = 128;
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        let count = raw.chars().count();
+        if count == 0 {
+            return Err(Problem::Required);
+        }
+        if count < Self::MIN {
+            return Err(Problem::TooShort { min: Self::MIN });
+        }
+        if count > Self::MAX {
+            return Err(Problem::TooLong { max: Self::MAX });
+        }
+        let has_letter = raw.chars().any(char::is_alphabetic);
+        let has_digit = raw.chars().any(|c| c.is_ascii_digit());
+        if !(has_letter && has_digit) {
+            return Err(Problem::WeakPassword);
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    /// Parses a new password typed twice.
+    pub fn parse_confirmed(raw: &str, again: &str) -> Result<Self, Problem> {
+        let password = Self::parse(raw)?;
+        if raw != again {
+            return Err(Problem::PasswordMismatch);
+        }
+        Ok(password)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks that the role and the agency fit together (officers need an agency, enterprises have none).
+pub fn check_role_agency(role: Role, agency: Option<&AgencyCode>) -> Result<(), Problem> {
+    match (role.agency_rule(), agency) {
+        (AgencyRule::Required, None) => Err(Problem::AgencyRequired),
+        (AgencyRule::Forbidden, Some(_)) => Err(Problem::AgencyNotAllowed),
+        _ => Ok(()),
+    }
+}
+
+/// The validated content of a new account.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub agency: Option<AgencyCode>,
+    pub password: Password,
+}
+
+/// Raw form input for a new account.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccountInput<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub agency: &'a str,
+    pub password: &'a str,
+    pub password_again: &'a str,
+}
+
+impl NewAccount {
+    /// Validates every field and reports all problems at once.
+    pub fn parse(input: &NewAccountInput<'_>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let username = errors.take("username", Username::parse(input.username));
+        let display_name = errors.take("display_name", DisplayName::parse(input.display_name));
+        let role = errors.take("role", Role::parse(input.role));
+        let agency = errors.take("agency", parse_optional_agency(input.agency));
+        let password = errors.take("password", Password::parse_confirmed(input.password, input.password_again));
+        if let (Some(role), Some(agency)) = (role, agency.as_ref()) {
+            if let Err(problem) = check_role_agency(role, agency.as_ref()) {
+                errors.push("agency", problem);
+            }
+        }
+        match (username, display_name, role, agency, password) {
+            (Some(username), Some(display_name), Some(role), Some(agency), Some(password))
+                if errors.is_empty() =>
+            {
+                Ok(NewAccount { username, display_name, role, agency, password })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Parses an optional agency code from a form select (empty means none).
+pub fn parse_optional_agency(raw: &str) -> Result<Option<AgencyCode>, Problem> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        AgencyCode::parse(raw).map(Some)
+    }
+}
+
+/// Whether an account may log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(AccountStatus::Active),
+            "disabled" => Some(AccountStatus::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// Failed logins allowed before the account is locked.
+pub const FREE_LOGIN_FAILURES: u32 = 5;
+
+/// When an account is locked after `failures` consecutive failed logins (counting the one just made).
+///
+/// The first [`FREE_LOGIN_FAILURES`] − 1 failures cost nothing; the fifth locks the account for one
+/// minute, and every further failure doubles the lock, up to one hour. This slows guessing to a crawl
+/// without letting an attacker lock a colleague out for more than an hour.
+pub fn lock_after_failure(failures: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if failures < FREE_LOGIN_FAILURES {
+        return None;
+    }
+    let doublings = (failures - FREE_LOGIN_FAILURES).min(6);
+    let minutes = (1_i64 << doublings).min(60);
+    Some(now + Duration::minutes(minutes))
+}
+
+/// Whether a session last used at `last_seen` has gone idle by `now`.
+pub fn session_expired(last_seen: DateTime<Utc>, idle: Duration, now: DateTime<Utc>) -> bool {
+    now - last_seen >= idle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 8, minute, 0).single().unwrap()
+    }
+
+    #[test]
+    fn usernames_are_lower_cased_and_checked() {
+        assert_eq!(Username::parse(" Office ").unwrap().as_str(), "office");
+        assert_eq!(Username::parse("ab"), Err(Problem::TooShort { min: 3 }));
+        assert_eq!(Username::parse("1abc"), Err(Problem::BadUsername));
+        assert_eq!(Username::parse("张三丰"), Err(Problem::BadUsername));
+        assert_eq!(Username::parse("a b c"), Err(Problem::BadUsername));
+        assert!(Username::parse("ps.officer_2").is_ok());
+        assert_eq!(Username::parse(&"a".repeat(33)), Err(Problem::TooLong { max: 32 }));
+    }
+
+    #[test]
+    fn passwords_need_letters_digits_and_length() {
+        assert_eq!(Password::parse("abc1"), Err(Problem::TooShort { min: 8 }));
+        assert_eq!(Password::parse("abcdefgh"), Err(Problem::WeakPassword));
+        assert_eq!(Password::parse("12345678"), Err(Problem::WeakPassword));
+        assert!(Password::parse("矿山监管2026ab").is_ok());
+        assert_eq!(Password::parse_confirmed("abcd1234", "abcd1235"), Err(Problem::PasswordMismatch));
+    }
+
+    #[test]
+    fn password_debug_hides_the_secret() {
+        let p = Password::parse("secret123").unwrap();
+        assert!(!format!("{p:?}").contains("secret"));
+    }
+
+    #[test]
+    fn agency_officer_without_agency_is_rejected() {
+        assert_eq!(check_role_agency(Role::AgencyOfficer, None), Err(Problem::AgencyRequired));
+        let nr = AgencyCode::parse("nr").unwrap();
+        assert_eq!(check_role_agency(Role::Enterprise, Some(&nr)), Err(Problem::AgencyNotAllowed));
+        assert_eq!(check_role_agency(Role::Office, Some(&nr)), Ok(()));
+        assert_eq!(check_role_agency(Role::Office, None), Ok(()));
+    }
+
+    #[test]
+    fn new_account_reports_every_bad_field_at_once() {
+        let input = NewAccountInput {
+            username: "x",
+            display_name: "",
+            role: "agency_officer",
+            agency: "",
+            password: "short",
+            password_again: "short",
+        };
+        let errors = NewAccount::parse(&input).unwrap_err();
+        assert_eq!(errors.get("username"), Some(&Problem::TooShort { min: 3 }));
+        assert_eq!(errors.get("display_name"), Some(&Problem::Required));
+        assert_eq!(errors.get("agency"), Some(&Problem::AgencyRequired));
+        assert_eq!(errors.get("password"), Some(&Problem::TooShort { min: 8 }));
+    }
+
+    #[test]
+    fn four_failures_are_free_and_the_fifth_locks_for_a_minute() {
+        for failures in 0..FREE_LOGIN_FAILURES {
+            assert_eq!(lock_after_failure(failures, at(0)), None);
+        }
+        assert_eq!(lock_after_failure(5, at(0)), Some(at(1)));
+        assert_eq!(lock_after_failure(6, at(0)), Some(at(2)));
+        assert_eq!(lock_after_failure(7, at(0)), Some(at(4)));
+    }
+
+    #[test]
+    fn lockout_never_exceeds_one_hour() {
+        let lock = lock_after_failure(40, at(0)).unwrap();
+        assert_eq!(lock - at(0), Duration::minutes(60));
+    }
+
+    #[test]
+    fn session_goes_idle_after_the_configured_minutes() {
+        let idle = Duration::minutes(30);
+        assert!(!session_expired(at(0), idle, at(29)));
+        assert!(session_expired(at(0), idle, at(30)));
+    }
+}

@@ -1,0 +1,188 @@
+//! Field-level validation errors that a form can show next to the field.
+//!
+//! A [`Problem`] is language-neutral: the web layer turns it into text through the message catalogue
+//! (key [`Problem::message_key`], arguments [`Problem::args`]); its `Display` is the Chinese text used by
+//! the command line and logs.
+
+use std::fmt;
+
+/// What is wrong with one value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error("必填")]
+    Required,
+    #[error("不能超过{max}个字符")]
+    TooLong { max: usize },
+    #[error("不能少于{min}个字符")]
+    TooShort { min: usize },
+    #[error("只能使用小写字母、数字和 . _ -，并以字母开头")]
+    BadUsername,
+    #[error("密码须同时包含字母和数字")]
+    WeakPassword,
+    #[error("两次输入的密码不一致")]
+    PasswordMismatch,
+    #[error("当前密码不正确")]
+    WrongCurrentPassword,
+    #[error("已被占用")]
+    Duplicate,
+    #[error("不存在")]
+    NotFound,
+    #[error("取值无效")]
+    Invalid,
+    #[error("日期格式应为 YYYY-MM-DD")]
+    BadDate,
+    #[error("不能早于现任者的任职日期 {since}")]
+    BeforeCurrentTerm { since: String },
+    #[error("与现任相同，无需备案")]
+    Unchanged,
+    #[error("该角色必须选择所属单位")]
+    AgencyRequired,
+    #[error("该角色不属于任何成员单位")]
+    AgencyNotAllowed,
+}
+
+impl Problem {
+    /// Key of this problem in the message catalogue.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            Problem::Required => "problem.required",
+            Problem::TooLong { .. } => "problem.too_long",
+            Problem::TooShort { .. } => "problem.too_short",
+            Problem::BadUsername => "problem.bad_username",
+            Problem::WeakPassword => "problem.weak_password",
+            Problem::PasswordMismatch => "problem.password_mismatch",
+            Problem::WrongCurrentPassword => "problem.wrong_current_password",
+            Problem::Duplicate => "problem.duplicate",
+            Problem::NotFound => "problem.not_found",
+            Problem::Invalid => "problem.invalid",
+            Problem::BadDate => "problem.bad_date",
+            Problem::BeforeCurrentTerm { .. } => "problem.before_current_term",
+            Problem::Unchanged => "problem.unchanged",
+            Problem::AgencyRequired => "problem.agency_required",
+            Problem::AgencyNotAllowed => "problem.agency_not_allowed",
+        }
+    }
+
+    /// Named arguments for the catalogue text (`{max}`, `{min}`, `{since}`).
+    pub fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Problem::TooLong { max } => vec![("max", max.to_string())],
+            Problem::TooShort { min } => vec![("min", min.to_string())],
+            Problem::BeforeCurrentTerm { since } => vec![("since", since.clone())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A problem with a named form field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The form field's name, as in the HTML form (`username`, `display_name`).
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}：{}", self.field, self.problem)
+    }
+}
+
+/// All the problems of one submitted form. Empty means valid.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, field: &'static str, problem: Problem) {
+        self.0.push(FieldError { field, problem });
+    }
+
+    /// Records the error of a parse result and returns its value, if any.
+    pub fn take<T>(&mut self, field: &'static str, result: Result<T, Problem>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.push(field, problem);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&Problem> {
+        self.0.iter().find(|e| e.field == field).map(|e| &e.problem)
+    }
+
+    pub fn single(field: &'static str, problem: Problem) -> Self {
+        Self(vec![FieldError { field, problem }])
+    }
+}
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&parts.join("；"))
+    }
+}
+
+impl std::error::Error for FieldErrors {}
+
+/// Trims `raw` and checks it is present and at most `max` characters (not bytes) long.
+pub fn required_text(raw: &str, max: usize) -> Result<String, Problem> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(Problem::Required);
+    }
+    if value.chars().count() > max {
+        return Err(Problem::TooLong { max });
+    }
+    Ok(value.to_string())
+}
+
+/// Like [`required_text`] but an empty value is `None`.
+pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Problem> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    required_text(raw, max).map(Some)
+}
+
+/// Parses an ISO date (`2026-03-01`).
+pub fn date(raw: &str) -> Result<chrono::NaiveDate, Problem> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(Problem::Required);
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| Problem::BadDate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_length_counts_characters_not_bytes() {
+        assert_eq!(required_text("矿产资源", 4), Ok("矿产资源".to_string()));
+        assert_eq!(required_text("矿产资源监", 4), Err(Problem::TooLong { max: 4 }));
+    }
+
+    #[test]
+    fn blank_text_is_required() {
+        assert_eq!(required_text("   ", 10), Err(Problem::Required));
+        assert_eq!(optional_text("  ", 10), Ok(None));
+    }
+
+    #[test]
+    fn dates_must_be_iso() {
+        assert!(date("2026-02-30").is_err());
+        assert_eq!(date("2026/02/01"), Err(Problem::BadDate));
+        assert!(date("2026-02-28").is_ok());
+    }
+}

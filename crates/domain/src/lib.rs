@@ -1,0 +1,23 @@
+//! Orewatch's domain: pure types and the rules that decide.
+//!
+//! Everything here is plain data and functions: validators that turn raw input into types that are
+//! always valid (`Username::parse`, `AgencyCode::parse`), the permission policy
+//! ([`policy::decide`]), the login lock-out schedule, the filing rules of the organisation, and the
+//! canonical form and hash of an audit row.
+//!
+//! What must *not* live here: SQL, HTTP, files, async, clocks or random numbers. Time and randomness
+//! arrive as parameters so that tests control them.
+
+pub mod account;
+pub mod agency;
+pub mod audit;
+pub mod field;
+pub mod organisation;
+pub mod policy;
+pub mod role;
+
+pub use account::{AccountId, DisplayName, Password, Username};
+pub use agency::AgencyCode;
+pub use field::{FieldError, FieldErrors, Problem};
+pub use policy::{Action, Actor, Decision, Resource};
+pub use role::Role;

@@ -1,0 +1,92 @@
+//! Login sessions, stored in the database so that several server processes share them.
+//!
+//! A session is keyed by the SHA-256 of the cookie token (computed by the caller); the raw token is
+//! never stored.
+
+use crate::{get, Conn, Result, StorageError};
+use chrono::{DateTime, Utc};
+use orewatch_domain::audit::{format_timestamp, parse_timestamp};
+use orewatch_domain::AccountId;
+
+/// A session row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub session_id: String,
+    pub account_id: AccountId,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+fn ts(row: &sqlx::any::AnyRow, column: &str) -> Result<DateTime<Utc>> {
+    let raw: String = get(row, column)?;
+    parse_timestamp(&raw).ok_or_else(|| StorageError::Corrupt(format!("session.{column}: {raw}")))
+}
+
+pub async fn insert(conn: &mut Conn, session: &Session) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO session (session_id, account_id, csrf_token, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(session.session_id.clone())
+    .bind(session.account_id.0)
+    .bind(session.csrf_token.clone())
+    .bind(format_timestamp(session.created_at))
+    .bind(format_timestamp(session.last_seen_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut Conn, session_id: &str) -> Result<Option<Session>> {
+    let row = sqlx::query(
+        "SELECT session_id, account_id, csrf_token, created_at, last_seen_at FROM session WHERE session_id = $1",
+    )
+    .bind(session_id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(Session {
+            session_id: get(&row, "session_id")?,
+            account_id: AccountId(get(&row, "account_id")?),
+            csrf_token: get(&row, "csrf_token")?,
+            created_at: ts(&row, "created_at")?,
+            last_seen_at: ts(&row, "last_seen_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Marks the session as used now.
+pub async fn touch(conn: &mut Conn, session_id: &str, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE session SET last_seen_at = $1 WHERE session_id = $2")
+        .bind(format_timestamp(now))
+        .bind(session_id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn, session_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM session WHERE session_id = $1").bind(session_id.to_string()).execute(conn).await?;
+    Ok(())
+}
+
+/// Ends every session of an account (after a password change or when it is disabled).
+pub async fn delete_for_account(conn: &mut Conn, account_id: AccountId, except: Option<&str>) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM session WHERE account_id = $1 AND session_id <> $2")
+        .bind(account_id.0)
+        .bind(except.unwrap_or("").to_string())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes sessions last used before `cutoff`.
+pub async fn delete_idle(conn: &mut Conn, cutoff: DateTime<Utc>) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM session WHERE last_seen_at < $1")
+        .bind(format_timestamp(cutoff))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

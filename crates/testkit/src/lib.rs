@@ -1,0 +1,149 @@
+//! Test helpers: a fresh, migrated database per test on SQLite and on PostgreSQL.
+//!
+//! [`sqlite`] gives a database in a temporary file. [`postgres`] gives a new schema in the server named
+//! by `OREWATCH_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`); when that server is
+//! unreachable it returns `None` and says so once on the terminal, unless `OREWATCH_REQUIRE_PG=1`
+//! (CI), where it fails the test. [`on_both_backends!`] turns one `async fn(Db)` into two tests.
+//!
+//! Dev-dependency only: nothing here is linked into the product.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use orewatch_storage::{Db, DbOptions};
+use sqlx::Connection;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Once;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use tempfile;
+
+/// A test database; keep it alive for the test's duration.
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    /// Closes the pool and, on PostgreSQL, drops the test's schema.
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Some(schema) = &self.schema {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_base_url()).await {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut conn).await;
+            }
+        }
+    }
+}
+
+/// A fresh migrated SQLite database in a temporary directory.
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let db = Db::connect(&url, &DbOptions { max_connections: 4 }).await.expect("open SQLite");
+    db.migrate().await.expect("migrate SQLite");
+    TestDb { db, url, _dir: Some(dir), schema: None }
+}
+
+/// Base URL of the PostgreSQL server used by tests.
+pub fn pg_base_url() -> String {
+    std::env::var("OREWATCH_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// Whether PostgreSQL tests must run (CI sets `OREWATCH_REQUIRE_PG=1`).
+pub fn pg_required() -> bool {
+    std::env::var("OREWATCH_REQUIRE_PG").is_ok_and(|v| v == "1")
+}
+
+static SKIP_NOTICE: Once = Once::new();
+static SWEEP: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Writes straight to the terminal: libtest captures `println!` of passing tests, not this.
+fn notice(text: &str) {
+    let mut err = std::io::stderr();
+    let _ = writeln!(err, "{text}");
+}
+
+/// A fresh migrated PostgreSQL schema, or `None` (with a notice) when no server is reachable.
+pub async fn postgres() -> Option<TestDb> {
+    let base = pg_base_url();
+    let connect = tokio::time::timeout(Duration::from_secs(5), sqlx::PgConnection::connect(&base)).await;
+    let mut admin = match connect {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => return skip_or_fail(&base, &e.to_string()),
+        Err(_) => return skip_or_fail(&base, "timed out"),
+    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    SWEEP.get_or_init(|| sweep_old_schemas(&base, now)).await;
+    let schema = format!(
+        "ow_t_{now}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    );
+    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
+    let _ = admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let db = Db::connect(&url, &DbOptions { max_connections: 4 }).await.expect("open PostgreSQL");
+    db.migrate().await.expect("migrate PostgreSQL");
+    Some(TestDb { db, url, _dir: None, schema: Some(schema) })
+}
+
+fn skip_or_fail(base: &str, why: &str) -> Option<TestDb> {
+    if pg_required() {
+        panic!("OREWATCH_REQUIRE_PG=1 but PostgreSQL at {base} is unreachable: {why}");
+    }
+    SKIP_NOTICE.call_once(|| {
+        notice(&format!(
+            "\n*** PostgreSQL tests SKIPPED: {base} is unreachable ({why}). \
+             Set OREWATCH_REQUIRE_PG=1 to make this an error. ***\n"
+        ))
+    });
+    None
+}
+
+/// Drops test schemas left behind by crashed runs more than an hour ago.
+async fn sweep_old_schemas(base: &str, now: u64) {
+    let Ok(mut conn) = sqlx::PgConnection::connect(base).await else { return };
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'ow\\_t\\_%'")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let created = name.split('_').nth(2).and_then(|s| s.parse::<u64>().ok()).unwrap_or(now);
+        if now.saturating_sub(created) > 3600 {
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&mut conn).await;
+        }
+    }
+}
+
+/// Runs raw SQL against a test database (for tests that tamper with stored rows on purpose).
+pub async fn execute_sql(db: &Db, sql: &str) -> u64 {
+    sqlx::query(sql).execute(db.pool()).await.expect("raw test SQL").rows_affected()
+}
+
+/// Turns `async fn name(db: Db)` into the tests `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let test_db = $crate::sqlite().await;
+                super::$name(test_db.db.clone()).await;
+                test_db.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(test_db) = $crate::postgres().await else { return };
+                super::$name(test_db.db.clone()).await;
+                test_db.finish().await;
+            }
+        }
+    )+};
+}
