@@ -1,1 +1,134 @@
-//! placeholder
+//! Orewatch use cases. Each public function is one thing a person (or the operator) does:
+//! check permission with the domain policy → validate → one write transaction holding the change and
+//! its audit row → result. The web UI, the CLI and (later) the worker call these same functions, so
+//! every rule exists exactly once.
+//!
+//! Main types: [`App`] (database, clock, password hasher, settings), [`Caller`] (who is acting) and
+//! [`AppError`]. What must not live here: SQL (storage), HTML and HTTP (web), argument parsing (cli).
+
+pub mod accounts;
+pub mod audit_log;
+pub mod auth;
+pub mod bootstrap;
+pub mod clock;
+pub mod dashboard;
+pub mod demo;
+pub mod error;
+pub mod organisation;
+pub mod password;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::AppError;
+pub use orewatch_storage::{Backend, Db, DbOptions};
+
+use chrono::Duration;
+use orewatch_domain::policy::{decide, Action, Decision, Resource};
+use orewatch_domain::{AccountId, Actor, AgencyCode, Role};
+use orewatch_storage::audit::NewAuditEntry;
+use std::sync::Arc;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Settings of the use cases.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session unused this long is over (default 30 minutes).
+    pub session_idle: Duration,
+    /// Argon2id cost.
+    pub password: password::HashCost,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { session_idle: Duration::minutes(30), password: password::HashCost::default() }
+    }
+}
+
+/// The application: what every use case needs.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    hasher: password::Hasher,
+}
+
+impl App {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self> {
+        let hasher = password::Hasher::new(&settings.password)?;
+        Ok(Self { db, clock, settings, hasher })
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn hasher(&self) -> &password::Hasher {
+        &self.hasher
+    }
+}
+
+/// Who is acting: a logged-in account, or the operator on the server's command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// `None` for the operator.
+    pub account_id: Option<AccountId>,
+    pub username: String,
+    pub display_name: String,
+    pub role: Option<Role>,
+    pub agency: Option<AgencyCode>,
+    /// The account must choose a new password before doing anything else.
+    pub must_change_password: bool,
+}
+
+impl Caller {
+    /// The operator of the installation (CLI).
+    pub fn system() -> Self {
+        Self {
+            account_id: None,
+            username: "system".into(),
+            display_name: "系统运维".into(),
+            role: None,
+            agency: None,
+            must_change_password: false,
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        match (self.account_id, self.role) {
+            (Some(id), Some(role)) => Actor::Account { id, role, agency: self.agency.clone() },
+            _ => Actor::System,
+        }
+    }
+
+    /// Asks the policy; a refusal becomes [`AppError::Forbidden`].
+    pub fn require(&self, action: Action, resource: &Resource) -> Result<()> {
+        match decide(&self.actor(), action, resource) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(reason) => Err(AppError::Forbidden(reason)),
+        }
+    }
+
+    /// Whether the policy allows it (for showing links and buttons; the use case checks again).
+    pub fn may(&self, action: Action, resource: &Resource) -> bool {
+        decide(&self.actor(), action, resource).is_allowed()
+    }
+
+    /// The start of an audit row written by this caller.
+    pub(crate) fn audit(&self, action: &str, record_type: &str, record_id: impl ToString) -> NewAuditEntry {
+        NewAuditEntry {
+            actor_account_id: self.account_id.map(|id| id.0),
+            actor_label: self.username.clone(),
+            actor_agency: self.agency.as_ref().map(|a| a.as_str().to_string()),
+            action: action.into(),
+            record_type: record_type.into(),
+            record_id: record_id.to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// JSON text of a value for an audit row's before/after.
+pub(crate) fn json(value: serde_json::Value) -> Option<String> {
+    Some(value.to_string())
+}

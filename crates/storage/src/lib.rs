@@ -88,6 +88,9 @@ impl StorageError {
     }
 }
 
+/// The database driver's error, for callers that commit or roll back a [`Tx`].
+pub use sqlx::Error as DriverError;
+
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// Pool settings.

@@ -1,0 +1,55 @@
+//! The home dashboard's figures, all counted from the database.
+
+use crate::{App, Caller, Result};
+use chrono::{Duration, FixedOffset, Offset, TimeZone, Utc};
+use orewatch_domain::audit::StoredAuditRow;
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_storage::audit::{self, AuditFilter};
+use orewatch_storage::stats;
+
+/// What the home page shows.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub member_agencies: i64,
+    pub active_accounts: i64,
+    pub accounts_by_role: Vec<(String, i64)>,
+    pub vacant_seats: i64,
+    pub people_online: i64,
+    pub locked_accounts: i64,
+    pub changes_today: i64,
+    pub changes_week: i64,
+    /// The latest changes, for those who may read the audit log.
+    pub recent: Vec<StoredAuditRow>,
+}
+
+/// China Standard Time: the day on the dashboard is the day in the county.
+pub fn china_offset() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+pub async fn summary(app: &App, caller: &Caller) -> Result<Dashboard> {
+    caller.require(Action::ViewDashboard, &Resource::Installation)?;
+    let now = app.now();
+    let local = now.with_timezone(&china_offset());
+    let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or(local.naive_local());
+    let today = china_offset().from_local_datetime(&midnight).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now);
+    let mut conn = app.db.conn().await?;
+    let accounts_by_role = stats::active_accounts_by_role(&mut conn).await?;
+    let may_audit = caller.may(Action::ViewAudit, &Resource::Installation);
+    let recent = if may_audit {
+        audit::list(&mut conn, &AuditFilter { limit: 8, ..Default::default() }).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Dashboard {
+        member_agencies: stats::member_agencies(&mut conn).await?,
+        active_accounts: accounts_by_role.iter().map(|(_, n)| n).sum(),
+        accounts_by_role,
+        vacant_seats: stats::vacant_seats(&mut conn).await?,
+        people_online: stats::sessions_seen_since(&mut conn, now - app.settings.session_idle).await?,
+        locked_accounts: stats::locked_accounts(&mut conn, now).await?,
+        changes_today: audit::count_since(&mut conn, today).await?,
+        changes_week: audit::count_since(&mut conn, now - Duration::days(7)).await?,
+        recent,
+    })
+}

@@ -1,0 +1,134 @@
+//! Demo data: fictional people for every role and agency, seated in the command centre and the office,
+//! so that a newcomer can log in as each and click through. Every name here is invented.
+//!
+//! The demo goes through the same use cases as real users (accounts::create, organisation::file_holder,
+//! accounts::update), so it is audited like everything else.
+
+use crate::accounts::{self, AccountUpdateInput};
+use crate::organisation::{self, FilingInput};
+use crate::{App, AppError, Caller, Result};
+use orewatch_domain::account::NewAccountInput;
+use orewatch_domain::organisation::SeatTitle;
+use orewatch_domain::{AccountId, Role};
+use orewatch_storage::accounts as account_rows;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "orewatch2026";
+
+/// A demo account: username, display name, role, agency.
+pub type DemoAccount = (&'static str, &'static str, Role, Option<&'static str>);
+
+/// The demo accounts, in the order the README lists them.
+pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
+    ("office", "韦志明", Role::Office, Some("nr")),
+    ("office2", "莫晓琳", Role::Office, Some("nr")),
+    ("leader", "蒙国栋", Role::CommandLeader, None),
+    ("deputy", "覃丽华", Role::CommandLeader, None),
+    ("county", "梁思远", Role::CountyGovernment, None),
+    ("tips", "潘雨欣", Role::TipHandler, Some("nr")),
+    ("enterprise", "黄立新", Role::Enterprise, None),
+    ("city", "周文博", Role::Auditor, None),
+    ("nr_head", "黎振宇", Role::AgencyHead, Some("nr")),
+    ("nr_officer", "陆佳怡", Role::AgencyOfficer, Some("nr")),
+    ("dr_head", "罗启航", Role::AgencyHead, Some("dr")),
+    ("dr_officer", "甘静雯", Role::AgencyOfficer, Some("dr")),
+    ("ps_head", "韩卫东", Role::AgencyHead, Some("ps")),
+    ("ps_officer", "钟晓峰", Role::AgencyOfficer, Some("ps")),
+    ("tr_head", "谢承志", Role::AgencyHead, Some("tr")),
+    ("tr_officer", "蓝海燕", Role::AgencyOfficer, Some("tr")),
+    ("wa_head", "石清源", Role::AgencyHead, Some("wa")),
+    ("wa_officer", "邓雅琴", Role::AgencyOfficer, Some("wa")),
+    ("em_head", "欧阳建", Role::AgencyHead, Some("em")),
+    ("em_officer", "卢安琪", Role::AgencyOfficer, Some("em")),
+    ("mr_head", "杨明哲", Role::AgencyHead, Some("mr")),
+    ("mr_officer", "农小曼", Role::AgencyOfficer, Some("mr")),
+    ("fo_head", "林茂森", Role::AgencyHead, Some("fo")),
+    ("fo_officer", "叶青青", Role::AgencyOfficer, Some("fo")),
+    ("tx_head", "冯立诚", Role::AgencyHead, Some("tx")),
+    ("tx_officer", "秦雪梅", Role::AgencyOfficer, Some("tx")),
+    ("ee_head", "严碧波", Role::AgencyHead, Some("ee")),
+    ("ee_officer", "唐绿洲", Role::AgencyOfficer, Some("ee")),
+    ("pw_head", "雷电霆", Role::AgencyHead, Some("pw")),
+    ("pw_officer", "区光明", Role::AgencyOfficer, Some("pw")),
+    ("ps_former", "覃建华", Role::AgencyHead, Some("ps")),
+];
+
+/// Loads the demo when the database has no account yet; returns whether it did.
+pub async fn load_if_empty(app: &App) -> Result<bool> {
+    let mut conn = app.db.conn().await?;
+    if account_rows::count(&mut conn).await? > 0 {
+        return Ok(false);
+    }
+    drop(conn);
+    load(app).await?;
+    Ok(true)
+}
+
+async fn load(app: &App) -> Result<()> {
+    let system = Caller::system();
+    let mut ids = std::collections::HashMap::new();
+    for (username, name, role, agency) in DEMO_ACCOUNTS {
+        let input = NewAccountInput {
+            username,
+            display_name: name,
+            role: role.as_str(),
+            agency: agency.unwrap_or(""),
+            password: DEMO_PASSWORD,
+            password_again: DEMO_PASSWORD,
+        };
+        let id = accounts::create(app, &system, &input).await?;
+        ids.insert(*username, id);
+    }
+    let id_of = |username: &str| ids.get(username).copied().ok_or(AppError::NotFound);
+    let office_account = accounts::find_by_username(app, "office").await?.ok_or(AppError::NotFound)?;
+    let office = accounts::caller_of(&office_account);
+
+    // Seat everyone as the plan does: leaders, the office director, heads in the command centre,
+    // officers in the office.
+    let org = organisation::view(app, &office).await?;
+    let mut deputies = vec!["deputy", "nr_head"].into_iter();
+    for seat in &org.seats {
+        let agency = seat.seat.agency_code.as_deref();
+        let holder = match (seat.seat.title, agency) {
+            (SeatTitle::Commander, _) => Some("leader".to_string()),
+            (SeatTitle::DeputyCommander, _) => deputies.next().map(str::to_string),
+            (SeatTitle::OfficeDirector, _) => Some("office".to_string()),
+            (SeatTitle::CommandMember, Some("nr")) => Some("office".to_string()),
+            (SeatTitle::CommandMember, Some("ps")) => Some("ps_former".to_string()),
+            (SeatTitle::CommandMember, Some(code)) => Some(format!("{code}_head")),
+            (SeatTitle::OfficeMember, Some(code)) => Some(format!("{code}_officer")),
+            _ => None,
+        };
+        if let Some(holder) = holder {
+            let filing = FilingInput {
+                holder: &id_of(&holder)?.0.to_string(),
+                from_on: "2023-01-01",
+                note: "依据鹿政办发〔2022〕31号组建",
+            };
+            organisation::file_holder(app, &office, seat.seat.id, &filing).await?;
+        }
+    }
+
+    // One change of holder, filed with the office, so the history is not empty.
+    if let Some(ps_seat) = org
+        .seats
+        .iter()
+        .find(|s| s.seat.title == SeatTitle::CommandMember && s.seat.agency_code.as_deref() == Some("ps"))
+    {
+        let filing = FilingInput {
+            holder: &id_of("ps_head")?.0.to_string(),
+            from_on: "2025-06-01",
+            note: "原成员工作调动，县公安局报监管办备案",
+        };
+        organisation::file_holder(app, &office, ps_seat.seat.id, &filing).await?;
+    }
+    let former: AccountId = id_of("ps_former")?;
+    let update = AccountUpdateInput {
+        display_name: "覃建华",
+        role: Role::AgencyHead.as_str(),
+        agency: "ps",
+        status: "disabled",
+    };
+    accounts::update(app, &office, former, &update).await?;
+    Ok(())
+}
