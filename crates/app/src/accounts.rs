@@ -6,12 +6,13 @@ use orewatch_domain::account::{
 };
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AccountId, AgencyCode, DisplayName, FieldErrors, Password, Problem, Role};
-use orewatch_storage::accounts::{self, Account, AccountFilter, NewAccountRow};
+use orewatch_storage::accounts::{self, Account, NewAccountRow};
 use orewatch_storage::seats::{self, Seat};
 use orewatch_storage::{agencies, audit, sessions};
 use serde_json::json as j;
 
-pub use orewatch_storage::accounts::Account as AccountRecord;
+pub use orewatch_storage::accounts::{Account as AccountRecord, AccountFilter};
+pub use orewatch_storage::seats::Seat as SeatRecord;
 
 fn snapshot(account: &Account) -> serde_json::Value {
     j!({
@@ -27,7 +28,10 @@ fn snapshot(account: &Account) -> serde_json::Value {
 fn resource(account: &Account) -> Resource {
     Resource::Account {
         id: account.id,
-        agency: account.agency_code.as_deref().and_then(|c| AgencyCode::parse(c).ok()),
+        agency: account
+            .agency_code
+            .as_deref()
+            .and_then(|c| AgencyCode::parse(c).ok()),
     }
 }
 
@@ -55,7 +59,10 @@ pub async fn create(app: &App, caller: &Caller, input: &NewAccountInput<'_>) -> 
     let hash = app.hasher().hash(new.password.expose())?;
     let now = app.now();
     let mut tx = app.db.begin_write().await?;
-    if accounts::find_by_username(&mut tx, new.username.as_str()).await?.is_some() {
+    if accounts::find_by_username(&mut tx, new.username.as_str())
+        .await?
+        .is_some()
+    {
         tx.rollback().await?;
         return Err(AppError::invalid("username", Problem::Duplicate));
     }
@@ -88,7 +95,11 @@ pub async fn list(app: &App, caller: &Caller, mut filter: AccountFilter) -> Resu
     if caller.role == Some(Role::AgencyHead) {
         filter.agency_code = caller.agency.as_ref().map(|a| a.as_str().to_string());
     }
-    filter.limit = if filter.limit <= 0 { 50 } else { filter.limit.min(200) };
+    filter.limit = if filter.limit <= 0 {
+        50
+    } else {
+        filter.limit.min(200)
+    };
     filter.offset = filter.offset.max(0);
     let mut conn = app.db.conn().await?;
     Ok(accounts::list(&mut conn, &filter).await?)
@@ -118,7 +129,10 @@ pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUp
     let display_name = errors.take("display_name", DisplayName::parse(input.display_name));
     let role = errors.take("role", Role::parse(input.role));
     let agency = errors.take("agency", parse_optional_agency(input.agency));
-    let status = errors.take("status", AccountStatus::parse(input.status).ok_or(Problem::Invalid));
+    let status = errors.take(
+        "status",
+        AccountStatus::parse(input.status).ok_or(Problem::Invalid),
+    );
     if let (Some(role), Some(agency)) = (role, agency.as_ref()) {
         if let Err(problem) = check_role_agency(role, agency.as_ref()) {
             errors.push("agency", problem);
@@ -189,7 +203,9 @@ pub async fn change_own_password(
     new: &str,
     again: &str,
 ) -> Result<()> {
-    let id = caller.account_id.ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
+    let id = caller
+        .account_id
+        .ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
     let now = app.now();
     let mut conn = app.db.conn().await?;
     let account = accounts::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;

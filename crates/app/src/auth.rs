@@ -9,8 +9,8 @@ use chrono::Duration;
 use orewatch_domain::account::{lock_after_failure, session_expired, AccountStatus, FREE_LOGIN_FAILURES};
 use orewatch_domain::AgencyCode;
 use orewatch_storage::accounts::{self, Account};
-use orewatch_storage::sessions::{self, Session};
 use orewatch_storage::audit;
+use orewatch_storage::sessions::{self, Session};
 use rand::RngCore;
 use serde_json::json as j;
 use sha2::{Digest, Sha256};
@@ -58,7 +58,10 @@ pub(crate) fn caller_of(account: &Account) -> Caller {
         username: account.username.clone(),
         display_name: account.display_name.clone(),
         role: Some(account.role),
-        agency: account.agency_code.as_deref().and_then(|c| AgencyCode::parse(c).ok()),
+        agency: account
+            .agency_code
+            .as_deref()
+            .and_then(|c| AgencyCode::parse(c).ok()),
         must_change_password: account.must_change_password,
     }
 }
@@ -89,7 +92,9 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoggedIn
         tx.commit().await?;
         return Err(match lock {
             Some(until) => AppError::Locked { until },
-            None => AppError::BadCredentials { remaining: Some(FREE_LOGIN_FAILURES - failures) },
+            None => AppError::BadCredentials {
+                remaining: Some(FREE_LOGIN_FAILURES - failures),
+            },
         });
     }
     if account.status == AccountStatus::Disabled {
@@ -108,7 +113,11 @@ pub async fn login(app: &App, username: &str, password: &str) -> Result<LoggedIn
     sessions::insert(&mut tx, &session).await?;
     audit::append(&mut tx, caller.audit("login", "account", account.id), now).await?;
     tx.commit().await?;
-    Ok(LoggedIn { token, csrf_token: session.csrf_token, caller })
+    Ok(LoggedIn {
+        token,
+        csrf_token: session.csrf_token,
+        caller,
+    })
 }
 
 /// Resolves a cookie token to a live session, ending it if it went idle.
@@ -135,7 +144,11 @@ pub async fn current(app: &App, token: &str) -> Result<Result<CurrentSession, No
     if now - session.last_seen_at >= Duration::seconds(60) {
         sessions::touch(&mut conn, &session_id, now).await?;
     }
-    Ok(Ok(CurrentSession { session_id, csrf_token: session.csrf_token, caller: caller_of(&account) }))
+    Ok(Ok(CurrentSession {
+        session_id,
+        csrf_token: session.csrf_token,
+        caller: caller_of(&account),
+    }))
 }
 
 /// Ends a session.

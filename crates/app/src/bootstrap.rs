@@ -21,10 +21,16 @@ pub async fn prepare(app: &App) -> Result<()> {
         }
     }
     if seats::count(&mut tx).await? == 0 {
-        let members: Vec<&str> =
-            STANDARD_AGENCIES.iter().filter(|a| a.kind == AgencyKind::Member).map(|a| a.code).collect();
+        let members: Vec<&str> = STANDARD_AGENCIES
+            .iter()
+            .filter(|a| a.kind == AgencyKind::Member)
+            .map(|a| a.code)
+            .collect();
         let mut plan: Vec<(SeatTitle, Option<&str>)> = vec![(SeatTitle::Commander, None)];
-        plan.extend(std::iter::repeat_n((SeatTitle::DeputyCommander, None), STANDARD_DEPUTY_SEATS));
+        plan.extend(std::iter::repeat_n(
+            (SeatTitle::DeputyCommander, None),
+            STANDARD_DEPUTY_SEATS,
+        ));
         plan.extend(members.iter().map(|code| (SeatTitle::CommandMember, Some(*code))));
         plan.push((SeatTitle::OfficeDirector, None));
         plan.extend(members.iter().map(|code| (SeatTitle::OfficeMember, Some(*code))));

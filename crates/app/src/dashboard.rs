@@ -31,13 +31,27 @@ pub async fn summary(app: &App, caller: &Caller) -> Result<Dashboard> {
     caller.require(Action::ViewDashboard, &Resource::Installation)?;
     let now = app.now();
     let local = now.with_timezone(&china_offset());
-    let midnight = local.date_naive().and_hms_opt(0, 0, 0).unwrap_or(local.naive_local());
-    let today = china_offset().from_local_datetime(&midnight).single().map(|t| t.with_timezone(&Utc)).unwrap_or(now);
+    let midnight = local
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or(local.naive_local());
+    let today = china_offset()
+        .from_local_datetime(&midnight)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now);
     let mut conn = app.db.conn().await?;
     let accounts_by_role = stats::active_accounts_by_role(&mut conn).await?;
     let may_audit = caller.may(Action::ViewAudit, &Resource::Installation);
     let recent = if may_audit {
-        audit::list(&mut conn, &AuditFilter { limit: 8, ..Default::default() }).await?
+        audit::list(
+            &mut conn,
+            &AuditFilter {
+                limit: 8,
+                ..Default::default()
+            },
+        )
+        .await?
     } else {
         Vec::new()
     };

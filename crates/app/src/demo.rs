@@ -80,7 +80,9 @@ async fn load(app: &App) -> Result<()> {
         ids.insert(*username, id);
     }
     let id_of = |username: &str| ids.get(username).copied().ok_or(AppError::NotFound);
-    let office_account = accounts::find_by_username(app, "office").await?.ok_or(AppError::NotFound)?;
+    let office_account = accounts::find_by_username(app, "office")
+        .await?
+        .ok_or(AppError::NotFound)?;
     let office = accounts::caller_of(&office_account);
 
     // Seat everyone as the plan does: leaders, the office director, heads in the command centre,

@@ -40,7 +40,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { session_idle: Duration::minutes(30), password: password::HashCost::default() }
+        Self {
+            session_idle: Duration::minutes(30),
+            password: password::HashCost::default(),
+        }
     }
 }
 
@@ -56,7 +59,12 @@ pub struct App {
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self> {
         let hasher = password::Hasher::new(&settings.password)?;
-        Ok(Self { db, clock, settings, hasher })
+        Ok(Self {
+            db,
+            clock,
+            settings,
+            hasher,
+        })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -96,7 +104,11 @@ impl Caller {
 
     pub fn actor(&self) -> Actor {
         match (self.account_id, self.role) {
-            (Some(id), Some(role)) => Actor::Account { id, role, agency: self.agency.clone() },
+            (Some(id), Some(role)) => Actor::Account {
+                id,
+                role,
+                agency: self.agency.clone(),
+            },
             _ => Actor::System,
         }
     }

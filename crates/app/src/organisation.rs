@@ -12,6 +12,9 @@ use orewatch_storage::audit;
 use orewatch_storage::seats::{self, NewTerm, Seat, Term};
 use serde_json::json as j;
 
+pub use orewatch_storage::agencies::Agency as AgencyRecord;
+pub use orewatch_storage::seats::{Seat as SeatRecord, Term as TermRecord};
+
 /// A seat with its agency, current term and earlier terms (newest first).
 #[derive(Debug, Clone)]
 pub struct SeatView {
@@ -53,9 +56,21 @@ pub async fn view(app: &App, caller: &Caller) -> Result<Organisation> {
                     true
                 }
             });
-            let current = history.iter().position(|t| t.to_on.is_none()).map(|i| history.remove(i));
-            let agency = seat.agency_code.as_ref().and_then(|c| agencies.iter().find(|a| &a.code == c)).cloned();
-            SeatView { seat, agency, current, history }
+            let current = history
+                .iter()
+                .position(|t| t.to_on.is_none())
+                .map(|i| history.remove(i));
+            let agency = seat
+                .agency_code
+                .as_ref()
+                .and_then(|c| agencies.iter().find(|a| &a.code == c))
+                .cloned();
+            SeatView {
+                seat,
+                agency,
+                current,
+                history,
+            }
         })
         .collect();
     Ok(Organisation { agencies, seats })
@@ -64,7 +79,10 @@ pub async fn view(app: &App, caller: &Caller) -> Result<Organisation> {
 /// One seat with its history.
 pub async fn seat(app: &App, caller: &Caller, seat_id: i64) -> Result<SeatView> {
     let org = view(app, caller).await?;
-    org.seats.into_iter().find(|s| s.seat.id == seat_id).ok_or(AppError::NotFound)
+    org.seats
+        .into_iter()
+        .find(|s| s.seat.id == seat_id)
+        .ok_or(AppError::NotFound)
 }
 
 /// Raw form input of a filing.
@@ -81,7 +99,10 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
     caller.require(Action::FilePosition, &Resource::Installation)?;
     let holder = match input.holder.trim() {
         "" => None,
-        raw => Some(AccountId(raw.parse().map_err(|_| AppError::invalid("holder", Problem::Invalid))?)),
+        raw => Some(AccountId(
+            raw.parse()
+                .map_err(|_| AppError::invalid("holder", Problem::Invalid))?,
+        )),
     };
     let now = app.now();
     let mut tx = app.db.begin_write().await?;
@@ -93,8 +114,12 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
         }
     }
     let current = seats::current_term(&mut tx, seat_id).await?;
-    let current_rule = current.as_ref().map(|t| CurrentTerm { holder: t.account_id, from_on: t.from_on });
-    let filing = check_filing(current_rule, holder, date(input.from_on), input.note).map_err(AppError::Invalid)?;
+    let current_rule = current.as_ref().map(|t| CurrentTerm {
+        holder: t.account_id,
+        from_on: t.from_on,
+    });
+    let filing =
+        check_filing(current_rule, holder, date(input.from_on), input.note).map_err(AppError::Invalid)?;
     if let Some(term) = &current {
         seats::close_term(&mut tx, term.id, filing.from_on).await?;
     }
@@ -123,8 +148,10 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
         })
     };
     let mut entry = caller.audit("seat.file", "seat", seat_id);
-    entry.before_json = json(j!({ "title": seat.title.as_str(), "agency": seat.agency_code, "current": describe(&current) }));
-    entry.after_json = json(j!({ "title": seat.title.as_str(), "agency": seat.agency_code, "current": describe(&after) }));
+    entry.before_json =
+        json(j!({ "title": seat.title.as_str(), "agency": seat.agency_code, "current": describe(&current) }));
+    entry.after_json =
+        json(j!({ "title": seat.title.as_str(), "agency": seat.agency_code, "current": describe(&after) }));
     entry.note = filing.note.clone();
     audit::append(&mut tx, entry, now).await?;
     tx.commit().await?;
@@ -132,7 +159,13 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
 }
 
 /// Changes an agency's duties (the office keeps them up to date).
-pub async fn update_duties(app: &App, caller: &Caller, code: &str, duty_zh: &str, duty_en: &str) -> Result<()> {
+pub async fn update_duties(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    duty_zh: &str,
+    duty_en: &str,
+) -> Result<()> {
     let code = AgencyCode::parse(code).map_err(|_| AppError::NotFound)?;
     caller.require(Action::EditAgency, &Resource::Agency(code.clone()))?;
     let mut errors = FieldErrors::new();

@@ -16,14 +16,22 @@ pub struct HashCost {
 impl Default for HashCost {
     /// OWASP's first recommended setting: 19 MiB, 2 iterations, 1 lane.
     fn default() -> Self {
-        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
     }
 }
 
 impl HashCost {
     /// The cheapest allowed cost, for tests only.
     pub fn for_tests() -> Self {
-        Self { memory_kib: 8, iterations: 1, parallelism: 1 }
+        Self {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        }
     }
 }
 
@@ -40,7 +48,10 @@ impl Hasher {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| AppError::Internal(format!("Argon2 parameters: {e}")))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let mut hasher = Self { argon, dummy: String::new() };
+        let mut hasher = Self {
+            argon,
+            dummy: String::new(),
+        };
         hasher.dummy = hasher.hash(&crate::auth::random_token())?;
         Ok(hasher)
     }

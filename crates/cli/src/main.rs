@@ -1,1 +1,241 @@
-fn main() {}
+//! `orewatch` — the one binary: serve the platform, run the demo, migrate, manage users, verify the
+//! audit chain. The only crate that uses `anyhow`; everything it does goes through `orewatch-app`.
+
+mod config;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use config::Config;
+use orewatch_app::{accounts, audit_log, bootstrap, demo, App, Caller, Db, DbOptions, Settings, SystemClock};
+use orewatch_domain::account::NewAccountInput;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "orewatch",
+    version,
+    about = "矿产资源开发保护联合监管平台 / Orewatch joint-supervision platform"
+)]
+struct Cli {
+    /// Configuration file (default: ./orewatch.toml if present).
+    #[arg(long, global = true, env = "OREWATCH_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform (migrates the database first).
+    Serve,
+    /// Serve with demo data: SQLite in ./orewatch-data, demo accounts loaded when the database is empty.
+    Demo,
+    /// Apply database migrations and seed the agencies and seats, then exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// The person's name.
+        #[arg(long)]
+        name: String,
+        /// command_leader, office, agency_officer, agency_head, county_government, tip_handler, enterprise, auditor
+        #[arg(long)]
+        role: String,
+        /// Agency code (nr, ps, …); required for agency staff.
+        #[arg(long, default_value = "")]
+        agency: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; prints OK or the first broken row and exits 1.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("错误：{error:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<App> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("创建数据目录 {}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(
+        &url,
+        &DbOptions {
+            max_connections: config.max_connections,
+        },
+    )
+    .await
+    .with_context(|| format!("连接数据库 {}", redact(&url)))?;
+    let settings = Settings {
+        session_idle: chrono::Duration::minutes(config.session_idle_minutes),
+        ..Settings::default()
+    };
+    let app = App::new(db, Arc::new(SystemClock), settings)?;
+    bootstrap::prepare(&app).await.context("数据库迁移与初始化")?;
+    Ok(app)
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve(&config, false).await?,
+        Command::Demo => serve(&config, true).await?,
+        Command::Migrate => {
+            open(&config).await?;
+            println!("数据库已迁移：{}", redact(&config.database_url()));
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    name,
+                    role,
+                    agency,
+                },
+        } => {
+            let app = open(&config).await?;
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("从标准输入读取密码")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let input = NewAccountInput {
+                username: &username,
+                display_name: &name,
+                role: &role,
+                agency: &agency,
+                password,
+                password_again: password,
+            };
+            match accounts::create(&app, &Caller::system(), &input).await {
+                Ok(id) => println!("已创建账户 {username}（编号 {}）", id.0),
+                Err(orewatch_app::AppError::Invalid(errors)) => bail!("账户未创建：{errors}"),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let app = open(&config).await?;
+            match audit_log::verify(&app, &Caller::system()).await? {
+                Ok(rows) => println!("OK：审计链完整，共校验 {rows} 条记录"),
+                Err(broken) => {
+                    println!("BROKEN seq={}：{broken}", broken.seq());
+                    return Ok(std::process::ExitCode::from(1));
+                }
+            }
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
+    let app = open(config).await?;
+    if demo_mode {
+        if demo::load_if_empty(&app).await.context("载入演示数据")? {
+            println!("已载入演示数据。");
+        }
+        println!("演示账户（密码均为 {}）：", demo::DEMO_PASSWORD);
+        for (username, name, role, agency) in demo::DEMO_ACCOUNTS {
+            println!(
+                "  {username:<12} {name}  {}{}",
+                role.as_str(),
+                agency.map(|a| format!(" / {a}")).unwrap_or_default()
+            );
+        }
+    }
+    let web_config = orewatch_web::WebConfig {
+        county_name: config.county_name.clone(),
+        secure_cookies: config.secure_cookies,
+        login_attempts_per_minute: config.login_attempts_per_minute,
+        demo_mode,
+        ..Default::default()
+    };
+    let state = orewatch_web::WebState::new(app.clone(), web_config)?;
+    let router = orewatch_web::router(state);
+    let listener = tokio::net::TcpListener::bind(&config.bind)
+        .await
+        .with_context(|| format!("监听地址 {} 不可用", config.bind))?;
+    println!(
+        "Orewatch 已启动：http://{}/  （{}）",
+        listener.local_addr()?,
+        app.db.backend().name()
+    );
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            interval.tick().await;
+            if let Err(error) = orewatch_app::auth::sweep_idle_sessions(&sweeper).await {
+                tracing::warn!(%error, "sweeping idle sessions");
+            }
+        }
+    });
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("服务运行")?;
+    Ok(())
+}

@@ -162,7 +162,10 @@ impl NewAccount {
         let display_name = errors.take("display_name", DisplayName::parse(input.display_name));
         let role = errors.take("role", Role::parse(input.role));
         let agency = errors.take("agency", parse_optional_agency(input.agency));
-        let password = errors.take("password", Password::parse_confirmed(input.password, input.password_again));
+        let password = errors.take(
+            "password",
+            Password::parse_confirmed(input.password, input.password_again),
+        );
         if let (Some(role), Some(agency)) = (role, agency.as_ref()) {
             if let Err(problem) = check_role_agency(role, agency.as_ref()) {
                 errors.push("agency", problem);
@@ -172,7 +175,13 @@ impl NewAccount {
             (Some(username), Some(display_name), Some(role), Some(agency), Some(password))
                 if errors.is_empty() =>
             {
-                Ok(NewAccount { username, display_name, role, agency, password })
+                Ok(NewAccount {
+                    username,
+                    display_name,
+                    role,
+                    agency,
+                    password,
+                })
             }
             _ => Err(errors),
         }
@@ -251,7 +260,10 @@ mod tests {
         assert_eq!(Username::parse("张三丰"), Err(Problem::BadUsername));
         assert_eq!(Username::parse("a b c"), Err(Problem::BadUsername));
         assert!(Username::parse("ps.officer_2").is_ok());
-        assert_eq!(Username::parse(&"a".repeat(33)), Err(Problem::TooLong { max: 32 }));
+        assert_eq!(
+            Username::parse(&"a".repeat(33)),
+            Err(Problem::TooLong { max: 32 })
+        );
     }
 
     #[test]
@@ -260,7 +272,10 @@ mod tests {
         assert_eq!(Password::parse("abcdefgh"), Err(Problem::WeakPassword));
         assert_eq!(Password::parse("12345678"), Err(Problem::WeakPassword));
         assert!(Password::parse("矿山监管2026ab").is_ok());
-        assert_eq!(Password::parse_confirmed("abcd1234", "abcd1235"), Err(Problem::PasswordMismatch));
+        assert_eq!(
+            Password::parse_confirmed("abcd1234", "abcd1235"),
+            Err(Problem::PasswordMismatch)
+        );
     }
 
     #[test]
@@ -271,9 +286,15 @@ mod tests {
 
     #[test]
     fn agency_officer_without_agency_is_rejected() {
-        assert_eq!(check_role_agency(Role::AgencyOfficer, None), Err(Problem::AgencyRequired));
+        assert_eq!(
+            check_role_agency(Role::AgencyOfficer, None),
+            Err(Problem::AgencyRequired)
+        );
         let nr = AgencyCode::parse("nr").unwrap();
-        assert_eq!(check_role_agency(Role::Enterprise, Some(&nr)), Err(Problem::AgencyNotAllowed));
+        assert_eq!(
+            check_role_agency(Role::Enterprise, Some(&nr)),
+            Err(Problem::AgencyNotAllowed)
+        );
         assert_eq!(check_role_agency(Role::Office, Some(&nr)), Ok(()));
         assert_eq!(check_role_agency(Role::Office, None), Ok(()));
     }

@@ -201,7 +201,10 @@ mod tests {
             .filter(|a| a.kind == AgencyKind::Member)
             .map(|a| a.code)
             .collect();
-        assert_eq!(members, ["nr", "dr", "ps", "tr", "wa", "em", "mr", "fo", "tx", "ee", "pw"]);
+        assert_eq!(
+            members,
+            ["nr", "dr", "ps", "tr", "wa", "em", "mr", "fo", "tx", "ee", "pw"]
+        );
     }
 
     #[test]

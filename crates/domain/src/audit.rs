@@ -23,7 +23,9 @@ pub fn format_timestamp(at: DateTime<Utc>) -> String {
 
 /// Parses a timestamp written by [`format_timestamp`].
 pub fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
-    NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.6fZ").ok().map(|naive| naive.and_utc())
+    NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.6fZ")
+        .ok()
+        .map(|naive| naive.and_utc())
 }
 
 /// One audit row's content, exactly as stored.
@@ -108,7 +110,11 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { prev_hash: GENESIS_HASH.to_string(), next_seq: 1, checked: 0 }
+        Self {
+            prev_hash: GENESIS_HASH.to_string(),
+            next_seq: 1,
+            checked: 0,
+        }
     }
 }
 
@@ -121,7 +127,10 @@ impl ChainVerifier {
     pub fn push(&mut self, stored: &StoredAuditRow) -> Result<(), ChainBreak> {
         let seq = stored.row.seq;
         if seq != self.next_seq {
-            return Err(ChainBreak::Gap { expected: self.next_seq, found: seq });
+            return Err(ChainBreak::Gap {
+                expected: self.next_seq,
+                found: seq,
+            });
         }
         if stored.prev_hash != self.prev_hash {
             return Err(ChainBreak::LinkBroken { seq });
@@ -184,7 +193,11 @@ mod tests {
             .map(|seq| {
                 let row = row(seq, "account.create");
                 let hash = row.chain_hash(&prev);
-                let stored = StoredAuditRow { row, prev_hash: prev.clone(), hash: hash.clone() };
+                let stored = StoredAuditRow {
+                    row,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 stored
             })
@@ -203,7 +216,10 @@ mod tests {
         let mut rows = chain(5);
         let head = rows.last().unwrap().hash.clone();
         rows[2].row.after_json = Some("{\"n\":999}".into());
-        assert_eq!(verify_chain(&rows, 5, &head), Err(ChainBreak::ContentAltered { seq: 3 }));
+        assert_eq!(
+            verify_chain(&rows, 5, &head),
+            Err(ChainBreak::ContentAltered { seq: 3 })
+        );
     }
 
     #[test]
@@ -211,7 +227,13 @@ mod tests {
         let mut rows = chain(5);
         let head = rows.last().unwrap().hash.clone();
         rows.remove(1);
-        assert_eq!(verify_chain(&rows, 5, &head), Err(ChainBreak::Gap { expected: 2, found: 3 }));
+        assert_eq!(
+            verify_chain(&rows, 5, &head),
+            Err(ChainBreak::Gap {
+                expected: 2,
+                found: 3
+            })
+        );
     }
 
     #[test]
@@ -219,7 +241,13 @@ mod tests {
         let mut rows = chain(5);
         let head = rows.last().unwrap().hash.clone();
         rows.truncate(3);
-        assert_eq!(verify_chain(&rows, 5, &head), Err(ChainBreak::HeadMismatch { head_seq: 5, last_seq: 3 }));
+        assert_eq!(
+            verify_chain(&rows, 5, &head),
+            Err(ChainBreak::HeadMismatch {
+                head_seq: 5,
+                last_seq: 3
+            })
+        );
     }
 
     #[test]
@@ -228,7 +256,10 @@ mod tests {
         let head = rows.last().unwrap().hash.clone();
         rows[1].row.actor_label = "mallory".into();
         rows[1].hash = rows[1].row.chain_hash(&rows[1].prev_hash);
-        assert_eq!(verify_chain(&rows, 4, &head), Err(ChainBreak::LinkBroken { seq: 3 }));
+        assert_eq!(
+            verify_chain(&rows, 4, &head),
+            Err(ChainBreak::LinkBroken { seq: 3 })
+        );
     }
 
     #[test]

@@ -138,14 +138,23 @@ pub fn check_filing(
         }
         if let Some(from) = from_on {
             if from < current.from_on {
-                errors.push("from_on", Problem::BeforeCurrentTerm { since: current.from_on.to_string() });
+                errors.push(
+                    "from_on",
+                    Problem::BeforeCurrentTerm {
+                        since: current.from_on.to_string(),
+                    },
+                );
             }
         }
     } else if holder.is_none() {
         errors.push("holder", Problem::Unchanged);
     }
     match (from_on, note) {
-        (Some(from_on), Some(note)) if errors.is_empty() => Ok(Filing { holder, from_on, note }),
+        (Some(from_on), Some(note)) if errors.is_empty() => Ok(Filing {
+            holder,
+            from_on,
+            note,
+        }),
         _ => Err(errors),
     }
 }
@@ -167,17 +176,25 @@ mod tests {
 
     #[test]
     fn a_filing_may_not_start_before_the_current_term() {
-        let current = CurrentTerm { holder: Some(AccountId(1)), from_on: day("2026-03-01") };
+        let current = CurrentTerm {
+            holder: Some(AccountId(1)),
+            from_on: day("2026-03-01"),
+        };
         let errors = check_filing(Some(current), Some(AccountId(2)), Ok(day("2026-02-28")), "").unwrap_err();
         assert_eq!(
             errors.get("from_on"),
-            Some(&Problem::BeforeCurrentTerm { since: "2026-03-01".into() })
+            Some(&Problem::BeforeCurrentTerm {
+                since: "2026-03-01".into()
+            })
         );
     }
 
     #[test]
     fn filing_the_same_holder_again_changes_nothing_and_is_refused() {
-        let current = CurrentTerm { holder: Some(AccountId(1)), from_on: day("2026-03-01") };
+        let current = CurrentTerm {
+            holder: Some(AccountId(1)),
+            from_on: day("2026-03-01"),
+        };
         let errors = check_filing(Some(current), Some(AccountId(1)), Ok(day("2026-04-01")), "").unwrap_err();
         assert_eq!(errors.get("holder"), Some(&Problem::Unchanged));
     }

@@ -12,7 +12,11 @@ use crate::role::Role;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// A logged-in account.
-    Account { id: AccountId, role: Role, agency: Option<AgencyCode> },
+    Account {
+        id: AccountId,
+        role: Role,
+        agency: Option<AgencyCode>,
+    },
     /// The operator of the installation, on the command line of the server (bootstrap, migrations,
     /// verification). It never acts through the web.
     System,
@@ -72,7 +76,10 @@ pub enum Resource {
     /// One agency.
     Agency(AgencyCode),
     /// One account, with the agency it belongs to.
-    Account { id: AccountId, agency: Option<AgencyCode> },
+    Account {
+        id: AccountId,
+        agency: Option<AgencyCode>,
+    },
 }
 
 /// Why an action was refused; the web layer shows the matching catalogue text.
@@ -122,14 +129,22 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
     let (id, role, agency) = match actor {
         Actor::System => {
             // The operator bootstraps and maintains; everyday work is done by people with accounts.
-            let allowed = matches!(action, Action::CreateAccount | Action::VerifyAudit | Action::Migrate);
+            let allowed = matches!(
+                action,
+                Action::CreateAccount | Action::VerifyAudit | Action::Migrate
+            );
             return Decision::from_bool(allowed, DenyReason::Role);
         }
         Actor::Account { id, role, agency } => (*id, *role, agency.as_ref()),
     };
     let own_account = matches!(resource, Resource::Account { id: target, .. } if *target == id);
     let same_agency = match (resource, agency) {
-        (Resource::Account { agency: Some(target), .. }, Some(mine)) => target == mine,
+        (
+            Resource::Account {
+                agency: Some(target), ..
+            },
+            Some(mine),
+        ) => target == mine,
         (Resource::Agency(target), Some(mine)) => target == mine,
         _ => false,
     };
@@ -154,7 +169,9 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             AgencyHead => Decision::from_bool(same_agency, DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Scope),
         },
-        ViewAudit | VerifyAudit => Decision::from_bool(matches!(role, Office | CommandLeader), DenyReason::Role),
+        ViewAudit | VerifyAudit => {
+            Decision::from_bool(matches!(role, Office | CommandLeader), DenyReason::Role)
+        }
         Migrate => Decision::Deny(DenyReason::Role),
     }
 }
@@ -173,7 +190,11 @@ mod tests {
             crate::role::AgencyRule::Forbidden => None,
             _ => Some(code("ps")),
         };
-        Actor::Account { id: AccountId(1), role, agency }
+        Actor::Account {
+            id: AccountId(1),
+            role,
+            agency,
+        }
     }
 
     const Y: Decision = Decision::Allow;
@@ -191,13 +212,22 @@ mod tests {
     }
 
     fn own() -> Resource {
-        Resource::Account { id: AccountId(1), agency: Some(code("ps")) }
+        Resource::Account {
+            id: AccountId(1),
+            agency: Some(code("ps")),
+        }
     }
     fn colleague() -> Resource {
-        Resource::Account { id: AccountId(2), agency: Some(code("ps")) }
+        Resource::Account {
+            id: AccountId(2),
+            agency: Some(code("ps")),
+        }
     }
     fn stranger() -> Resource {
-        Resource::Account { id: AccountId(3), agency: Some(code("tr")) }
+        Resource::Account {
+            id: AccountId(3),
+            agency: Some(code("tr")),
+        }
     }
 
     #[test]
@@ -206,7 +236,11 @@ mod tests {
         check(Action::ViewDashboard, all.clone(), [Y, Y, Y, Y, Y, Y, Y, Y]);
         check(Action::ViewOrganisation, all.clone(), [Y, Y, Y, Y, Y, Y, Y, Y]);
         check(Action::FilePosition, all.clone(), [R, Y, R, R, R, R, R, R]);
-        check(Action::EditAgency, Resource::Agency(code("ps")), [R, Y, R, R, R, R, R, R]);
+        check(
+            Action::EditAgency,
+            Resource::Agency(code("ps")),
+            [R, Y, R, R, R, R, R, R],
+        );
         check(Action::ListAccounts, all.clone(), [Y, Y, R, Y, R, R, R, R]);
         check(Action::ViewAccount, own(), [Y, Y, Y, Y, Y, Y, Y, Y]);
         check(Action::ViewAccount, colleague(), [Y, Y, S, Y, S, S, S, S]);
@@ -239,15 +273,25 @@ mod tests {
             Action::Migrate,
         ];
         for action in Action::ALL {
-            assert!(covered.contains(&action), "{action:?} has no row in the policy table");
+            assert!(
+                covered.contains(&action),
+                "{action:?} has no row in the policy table"
+            );
         }
     }
 
     #[test]
     fn the_system_operator_only_bootstraps_and_verifies() {
         for action in Action::ALL {
-            let want = matches!(action, Action::CreateAccount | Action::VerifyAudit | Action::Migrate);
-            assert_eq!(decide(&Actor::System, action, &Resource::Installation).is_allowed(), want, "{action:?}");
+            let want = matches!(
+                action,
+                Action::CreateAccount | Action::VerifyAudit | Action::Migrate
+            );
+            assert_eq!(
+                decide(&Actor::System, action, &Resource::Installation).is_allowed(),
+                want,
+                "{action:?}"
+            );
         }
     }
 

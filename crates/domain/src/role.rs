@@ -54,7 +54,10 @@ impl Role {
         if raw.is_empty() {
             return Err(Problem::Required);
         }
-        Role::ALL.into_iter().find(|r| r.as_str() == raw).ok_or(Problem::Invalid)
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or(Problem::Invalid)
     }
 
     /// Key of the role's name in the message catalogue.

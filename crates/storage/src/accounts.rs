@@ -137,8 +137,11 @@ pub async fn list(conn: &mut Conn, filter: &AccountFilter) -> Result<(Vec<Accoun
         binds.push(status.as_str().to_string());
         conditions.push(format!("status = ${}", binds.len()));
     }
-    let where_clause =
-        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
     let count_sql = format!("SELECT COUNT(*) FROM account {where_clause}");
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
     for bind in &binds {
@@ -155,7 +158,11 @@ pub async fn list(conn: &mut Conn, filter: &AccountFilter) -> Result<(Vec<Accoun
     for bind in binds {
         query = query.bind(bind);
     }
-    let rows = query.bind(filter.limit).bind(filter.offset).fetch_all(&mut *conn).await?;
+    let rows = query
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(&mut *conn)
+        .await?;
     let accounts = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     Ok((accounts, total))
 }
@@ -258,7 +265,9 @@ pub async fn set_password(
 
 /// Number of accounts (for bootstrap decisions).
 pub async fn count(conn: &mut Conn) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM account").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM account")
+        .fetch_one(conn)
+        .await?)
 }
 
 #[cfg(test)]

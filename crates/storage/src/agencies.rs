@@ -25,7 +25,8 @@ const COLUMNS: &str = "agency_code, kind, name_zh, name_en, duty_zh, duty_en, so
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Agency> {
     let kind: String = get(row, "kind")?;
-    let kind = AgencyKind::parse(&kind).ok_or_else(|| StorageError::Corrupt(format!("agency.kind {kind}")))?;
+    let kind =
+        AgencyKind::parse(&kind).ok_or_else(|| StorageError::Corrupt(format!("agency.kind {kind}")))?;
     Ok(Agency {
         code: get(row, "agency_code")?,
         kind: kind.as_str(),
@@ -39,9 +40,11 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Agency> {
 
 /// All agencies in display order.
 pub async fn list(conn: &mut Conn) -> Result<Vec<Agency>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM agency ORDER BY sort_order, agency_code"))
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM agency ORDER BY sort_order, agency_code"
+    ))
+    .fetch_all(conn)
+    .await?;
     rows.iter().map(from_row).collect()
 }
 

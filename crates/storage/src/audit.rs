@@ -23,7 +23,9 @@ pub struct NewAuditEntry {
 
 /// The head of the chain: the last sequence number and its hash.
 pub async fn head(conn: &mut Conn) -> Result<(i64, String)> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE audit_head_id = 1").fetch_one(conn).await?;
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE audit_head_id = 1")
+        .fetch_one(conn)
+        .await?;
     Ok((get(&row, "seq")?, get(&row, "hash")?))
 }
 
@@ -72,7 +74,8 @@ pub async fn append(conn: &mut Conn, entry: NewAuditEntry, now: DateTime<Utc>) -
     Ok(row.seq)
 }
 
-const COLUMNS: &str = "seq, at, actor_account_id, actor_label, actor_agency, action, record_type, record_id, \
+const COLUMNS: &str =
+    "seq, at, actor_account_id, actor_label, actor_agency, action, record_type, record_id, \
     before_json, after_json, note, prev_hash, hash";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredAuditRow> {
@@ -142,10 +145,15 @@ pub async fn list(conn: &mut Conn, filter: &AuditFilter) -> Result<Vec<StoredAud
     if let Some(before) = filter.before_seq {
         add("seq < ?", Bind::Int(before));
     }
-    let where_clause =
-        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-    let sql =
-        format!("SELECT {COLUMNS} FROM audit_entry {where_clause} ORDER BY seq DESC LIMIT ${}", binds.len() + 1);
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_entry {where_clause} ORDER BY seq DESC LIMIT ${}",
+        binds.len() + 1
+    );
     let mut query = sqlx::query(&sql);
     for bind in binds {
         query = match bind {
@@ -166,11 +174,13 @@ pub async fn verify(conn: &mut Conn) -> Result<Result<u64, ChainBreak>> {
     let mut verifier = ChainVerifier::new();
     let mut after = 0_i64;
     loop {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit_entry WHERE seq > $1 ORDER BY seq LIMIT $2"))
-            .bind(after)
-            .bind(BATCH)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_entry WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *conn)
+        .await?;
         let Some(last) = rows.last() else { break };
         after = get(last, "seq")?;
         for row in &rows {
@@ -185,8 +195,10 @@ pub async fn verify(conn: &mut Conn) -> Result<Result<u64, ChainBreak>> {
 
 /// Number of rows written at or after `since`.
 pub async fn count_since(conn: &mut Conn, since: DateTime<Utc>) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM audit_entry WHERE at >= $1")
-        .bind(format_timestamp(since))
-        .fetch_one(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_entry WHERE at >= $1")
+            .bind(format_timestamp(since))
+            .fetch_one(conn)
+            .await?,
+    )
 }

@@ -51,7 +51,10 @@ pub enum StorageError {
     /// A unique or foreign-key constraint refused the change; `constraint` names it where the
     /// engine says (PostgreSQL does, SQLite gives the columns in `message`).
     #[error("数据冲突：{message}")]
-    Conflict { constraint: Option<String>, message: String },
+    Conflict {
+        constraint: Option<String>,
+        message: String,
+    },
     /// A stored value could not be read back (a corrupt or hand-edited row).
     #[error("数据库中的值无效：{0}")]
     Corrupt(String),
@@ -190,7 +193,9 @@ impl Db {
     /// SQLite the write lock is taken before any read (avoiding a failed lock upgrade).
     pub async fn begin_write(&self) -> Result<Tx> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE audit_head_id = 1").execute(&mut *tx).await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE audit_head_id = 1")
+            .execute(&mut *tx)
+            .await?;
         Ok(tx)
     }
 
@@ -205,5 +210,6 @@ where
     T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
 {
     use sqlx::Row;
-    row.try_get(column).map_err(|e| StorageError::Corrupt(format!("{column}: {e}")))
+    row.try_get(column)
+        .map_err(|e| StorageError::Corrupt(format!("{column}: {e}")))
 }

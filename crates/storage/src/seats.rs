@@ -45,7 +45,8 @@ fn seat_from_row(row: &sqlx::any::AnyRow) -> Result<Seat> {
     let title: String = get(row, "title")?;
     Ok(Seat {
         id: get(row, "seat_id")?,
-        title: SeatTitle::parse(&title).ok_or_else(|| StorageError::Corrupt(format!("seat.title {title}")))?,
+        title: SeatTitle::parse(&title)
+            .ok_or_else(|| StorageError::Corrupt(format!("seat.title {title}")))?,
         agency_code: get(row, "agency_code")?,
         sort_order: get(row, "sort_order")?,
     })
@@ -74,10 +75,17 @@ const TERM_SELECT: &str = "SELECT t.seat_term_id, t.seat_id, t.account_id, a.dis
     FROM seat_term t LEFT JOIN account a ON a.account_id = t.account_id";
 
 pub async fn count(conn: &mut Conn) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM seat").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM seat")
+        .fetch_one(conn)
+        .await?)
 }
 
-pub async fn insert(conn: &mut Conn, title: SeatTitle, agency_code: Option<&str>, sort_order: i64) -> Result<i64> {
+pub async fn insert(
+    conn: &mut Conn,
+    title: SeatTitle,
+    agency_code: Option<&str>,
+    sort_order: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO seat (title, body, agency_code, sort_order) VALUES ($1, $2, $3, $4) RETURNING seat_id",
     )
@@ -91,9 +99,11 @@ pub async fn insert(conn: &mut Conn, title: SeatTitle, agency_code: Option<&str>
 
 /// All seats in display order.
 pub async fn list(conn: &mut Conn) -> Result<Vec<Seat>> {
-    let rows = sqlx::query(&format!("SELECT {SEAT_COLUMNS} FROM seat ORDER BY sort_order, seat_id"))
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {SEAT_COLUMNS} FROM seat ORDER BY sort_order, seat_id"
+    ))
+    .fetch_all(conn)
+    .await?;
     rows.iter().map(seat_from_row).collect()
 }
 
@@ -107,9 +117,11 @@ pub async fn find(conn: &mut Conn, seat_id: i64) -> Result<Option<Seat>> {
 
 /// Every term of every seat, newest first within a seat.
 pub async fn all_terms(conn: &mut Conn) -> Result<Vec<Term>> {
-    let rows = sqlx::query(&format!("{TERM_SELECT} ORDER BY t.seat_id, t.from_on DESC, t.seat_term_id DESC"))
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "{TERM_SELECT} ORDER BY t.seat_id, t.from_on DESC, t.seat_term_id DESC"
+    ))
+    .fetch_all(conn)
+    .await?;
     rows.iter().map(term_from_row).collect()
 }
 

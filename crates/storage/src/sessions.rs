@@ -68,7 +68,10 @@ pub async fn touch(conn: &mut Conn, session_id: &str, now: DateTime<Utc>) -> Res
 }
 
 pub async fn delete(conn: &mut Conn, session_id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM session WHERE session_id = $1").bind(session_id.to_string()).execute(conn).await?;
+    sqlx::query("DELETE FROM session WHERE session_id = $1")
+        .bind(session_id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

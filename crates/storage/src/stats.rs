@@ -16,7 +16,11 @@ pub async fn active_accounts_by_role(conn: &mut Conn) -> Result<Vec<(String, i64
 
 /// Agencies that are members of the command centre.
 pub async fn member_agencies(conn: &mut Conn) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agency WHERE kind = 'member'").fetch_one(conn).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM agency WHERE kind = 'member'")
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// Seats without a current holder (no open term, or an open term that left it vacant).
@@ -31,16 +35,20 @@ pub async fn vacant_seats(conn: &mut Conn) -> Result<i64> {
 
 /// Sessions used since `since` (people working now).
 pub async fn sessions_seen_since(conn: &mut Conn, since: DateTime<Utc>) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(DISTINCT account_id) FROM session WHERE last_seen_at >= $1")
-        .bind(format_timestamp(since))
-        .fetch_one(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(DISTINCT account_id) FROM session WHERE last_seen_at >= $1")
+            .bind(format_timestamp(since))
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// Accounts currently locked after failed logins.
 pub async fn locked_accounts(conn: &mut Conn, now: DateTime<Utc>) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM account WHERE locked_until > $1")
-        .bind(format_timestamp(now))
-        .fetch_one(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM account WHERE locked_until > $1")
+            .bind(format_timestamp(now))
+            .fetch_one(conn)
+            .await?,
+    )
 }

@@ -31,7 +31,9 @@ impl TestDb {
         self.db.close().await;
         if let Some(schema) = &self.schema {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_base_url()).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut conn).await;
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn)
+                    .await;
             }
         }
     }
@@ -41,9 +43,16 @@ impl TestDb {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
-    let db = Db::connect(&url, &DbOptions { max_connections: 4 }).await.expect("open SQLite");
+    let db = Db::connect(&url, &DbOptions { max_connections: 4 })
+        .await
+        .expect("open SQLite");
     db.migrate().await.expect("migrate SQLite");
-    TestDb { db, url, _dir: Some(dir), schema: None }
+    TestDb {
+        db,
+        url,
+        _dir: Some(dir),
+        schema: None,
+    }
 }
 
 /// Base URL of the PostgreSQL server used by tests.
@@ -75,7 +84,10 @@ pub async fn postgres() -> Option<TestDb> {
         Ok(Err(e)) => return skip_or_fail(&base, &e.to_string()),
         Err(_) => return skip_or_fail(&base, "timed out"),
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     SWEEP.get_or_init(|| sweep_old_schemas(&base, now)).await;
     let schema = format!(
         "ow_t_{now}_{}_{}_{}",
@@ -83,13 +95,23 @@ pub async fn postgres() -> Option<TestDb> {
         COUNTER.fetch_add(1, Ordering::Relaxed),
         rand::random::<u32>()
     );
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await.expect("create test schema");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test schema");
     let _ = admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    let db = Db::connect(&url, &DbOptions { max_connections: 4 }).await.expect("open PostgreSQL");
+    let db = Db::connect(&url, &DbOptions { max_connections: 4 })
+        .await
+        .expect("open PostgreSQL");
     db.migrate().await.expect("migrate PostgreSQL");
-    Some(TestDb { db, url, _dir: None, schema: Some(schema) })
+    Some(TestDb {
+        db,
+        url,
+        _dir: None,
+        schema: Some(schema),
+    })
 }
 
 fn skip_or_fail(base: &str, why: &str) -> Option<TestDb> {
@@ -107,23 +129,35 @@ fn skip_or_fail(base: &str, why: &str) -> Option<TestDb> {
 
 /// Drops test schemas left behind by crashed runs more than an hour ago.
 async fn sweep_old_schemas(base: &str, now: u64) {
-    let Ok(mut conn) = sqlx::PgConnection::connect(base).await else { return };
+    let Ok(mut conn) = sqlx::PgConnection::connect(base).await else {
+        return;
+    };
     let names: Vec<String> =
         sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'ow\\_t\\_%'")
             .fetch_all(&mut conn)
             .await
             .unwrap_or_default();
     for name in names {
-        let created = name.split('_').nth(2).and_then(|s| s.parse::<u64>().ok()).unwrap_or(now);
+        let created = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(now);
         if now.saturating_sub(created) > 3600 {
-            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&mut conn).await;
+            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))
+                .execute(&mut conn)
+                .await;
         }
     }
 }
 
 /// Runs raw SQL against a test database (for tests that tamper with stored rows on purpose).
 pub async fn execute_sql(db: &Db, sql: &str) -> u64 {
-    sqlx::query(sql).execute(db.pool()).await.expect("raw test SQL").rows_affected()
+    sqlx::query(sql)
+        .execute(db.pool())
+        .await
+        .expect("raw test SQL")
+        .rows_affected()
 }
 
 /// Turns `async fn name(db: Db)` into the tests `name::sqlite` and `name::postgres`.

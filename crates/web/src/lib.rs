@@ -1,1 +1,93 @@
-//! placeholder
+//! Orewatch's web interface: server-rendered pages in Simplified Chinese (English on request).
+//!
+//! [`router`] merges one router per area (`pages::*`), wrapped in the middleware of [`session`]
+//! (session cookie → [`orewatch_app::auth::CurrentSession`], CSRF check on every POST, login rate
+//! limit, body size limit), [`error`] (turns a failed handler into a Chinese error page) and security
+//! headers. Pages are askama templates in `templates/`, one typed struct per page; every visible
+//! string comes from the catalogues in `i18n/` ([`i18n`]). CSS and the small first-party script are
+//! embedded ([`assets`]).
+//!
+//! What must not live here: permission rules (domain policy, asked through the use cases), SQL.
+
+pub mod assets;
+pub mod ctx;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod session;
+
+use axum::Router;
+use orewatch_app::App;
+use std::sync::Arc;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Shown in the title: `鹿寨县` → 鹿寨县矿产资源开发保护联合监管平台.
+    pub county_name: String,
+    /// Add `Secure` to cookies (set when served over HTTPS behind a proxy).
+    pub secure_cookies: bool,
+    /// Login attempts allowed per client address per minute.
+    pub login_attempts_per_minute: u32,
+    /// Largest accepted form body, in bytes.
+    pub max_form_bytes: usize,
+    /// Show the demo accounts' hint on the login page.
+    pub demo_mode: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            county_name: "鹿寨县".into(),
+            secure_cookies: false,
+            login_attempts_per_minute: 30,
+            max_form_bytes: 64 * 1024,
+            demo_mode: false,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct WebState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+    pub i18n: Arc<i18n::I18n>,
+    pub limiter: Arc<session::RateLimiter>,
+}
+
+impl WebState {
+    pub fn new(app: App, config: WebConfig) -> Result<Self, i18n::CatalogueError> {
+        let limiter = session::RateLimiter::new(config.login_attempts_per_minute);
+        Ok(Self {
+            app,
+            config: Arc::new(config),
+            i18n: Arc::new(i18n::I18n::load()?),
+            limiter: Arc::new(limiter),
+        })
+    }
+}
+
+/// The whole site.
+pub fn router(state: WebState) -> Router {
+    let pages = Router::new()
+        .merge(pages::auth::router())
+        .merge(pages::home::router())
+        .merge(pages::organisation::router())
+        .merge(pages::accounts::router())
+        .merge(pages::audit::router())
+        .merge(pages::me::router())
+        .fallback(pages::not_found);
+    pages
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::render_layer,
+        ))
+        .merge(assets::router())
+        .layer(axum::middleware::from_fn(session::security_headers))
+        .with_state(state)
+}

@@ -1,8 +1,8 @@
 use crate::{account, app};
 use chrono::Duration;
 use orewatch_app::auth::{self, NoSession};
-use orewatch_app::{audit_log, AppError};
 use orewatch_app::Db;
+use orewatch_app::{audit_log, AppError};
 use orewatch_testkit::on_both_backends;
 
 async fn right_password_opens_a_session_that_resolves_to_the_account(db: Db) {
@@ -19,7 +19,10 @@ async fn wrong_password_counts_down_then_locks_the_account(db: Db) {
     account(&app, "wei", "office", "nr").await;
     for remaining in (1..=4).rev() {
         let err = auth::login(&app, "wei", "wrong-pass1").await.unwrap_err();
-        assert!(matches!(err, AppError::BadCredentials { remaining: Some(r) } if r == remaining), "{err:?}");
+        assert!(
+            matches!(err, AppError::BadCredentials { remaining: Some(r) } if r == remaining),
+            "{err:?}"
+        );
     }
     let err = auth::login(&app, "wei", "wrong-pass1").await.unwrap_err();
     assert!(matches!(err, AppError::Locked { .. }), "{err:?}");
@@ -34,7 +37,10 @@ async fn wrong_password_counts_down_then_locks_the_account(db: Db) {
 async fn unknown_user_gets_the_same_answer_as_a_wrong_password(db: Db) {
     let (app, _) = app(db).await;
     let err = auth::login(&app, "nobody", "abcd1234").await.unwrap_err();
-    assert!(matches!(err, AppError::BadCredentials { remaining: None }), "{err:?}");
+    assert!(
+        matches!(err, AppError::BadCredentials { remaining: None }),
+        "{err:?}"
+    );
 }
 
 async fn idle_session_expires_and_is_removed(db: Db) {
@@ -47,8 +53,14 @@ async fn idle_session_expires_and_is_removed(db: Db) {
     clock.advance(Duration::minutes(29));
     assert!(auth::current(&app, &logged_in.token).await.unwrap().is_ok());
     clock.advance(Duration::minutes(30));
-    assert_eq!(auth::current(&app, &logged_in.token).await.unwrap().unwrap_err(), NoSession::Expired);
-    assert_eq!(auth::current(&app, &logged_in.token).await.unwrap().unwrap_err(), NoSession::Unknown);
+    assert_eq!(
+        auth::current(&app, &logged_in.token).await.unwrap().unwrap_err(),
+        NoSession::Expired
+    );
+    assert_eq!(
+        auth::current(&app, &logged_in.token).await.unwrap().unwrap_err(),
+        NoSession::Unknown
+    );
 }
 
 async fn logout_ends_the_session_and_is_audited(db: Db) {

@@ -1,5 +1,10 @@
 //! Use-case tests: every one runs on SQLite and on PostgreSQL, with a hand-set clock.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod accounts;
 mod auth;
@@ -12,8 +17,13 @@ use std::sync::Arc;
 
 /// An app on `db` at 2026-11-28 08:00 UTC, bootstrapped, with cheap password hashing.
 pub async fn app(db: Db) -> (App, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).single().unwrap()));
-    let settings = Settings { password: HashCost::for_tests(), ..Settings::default() };
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).single().unwrap(),
+    ));
+    let settings = Settings {
+        password: HashCost::for_tests(),
+        ..Settings::default()
+    };
     let app = App::new(db, clock.clone(), settings).unwrap();
     orewatch_app::bootstrap::prepare(&app).await.unwrap();
     (app, clock)
@@ -29,7 +39,12 @@ pub async fn account(app: &App, username: &str, role: &str, agency: &str) -> Cal
         password: "abcd1234",
         password_again: "abcd1234",
     };
-    orewatch_app::accounts::create(app, &Caller::system(), &input).await.unwrap();
-    let account = orewatch_app::accounts::find_by_username(app, username).await.unwrap().unwrap();
+    orewatch_app::accounts::create(app, &Caller::system(), &input)
+        .await
+        .unwrap();
+    let account = orewatch_app::accounts::find_by_username(app, username)
+        .await
+        .unwrap()
+        .unwrap();
     orewatch_app::accounts::caller_of(&account)
 }

@@ -11,8 +11,20 @@ async fn bootstrap_seeds_every_agency_and_seat_once(db: Db) {
     let office = account(&app, "wei", "office", "nr").await;
     let org = organisation::view(&app, &office).await.unwrap();
     assert_eq!(org.agencies.len(), 13);
-    assert_eq!(org.seats.iter().filter(|s| s.seat.title == SeatTitle::CommandMember).count(), 11);
-    assert_eq!(org.seats.iter().filter(|s| s.seat.title == SeatTitle::OfficeMember).count(), 11);
+    assert_eq!(
+        org.seats
+            .iter()
+            .filter(|s| s.seat.title == SeatTitle::CommandMember)
+            .count(),
+        11
+    );
+    assert_eq!(
+        org.seats
+            .iter()
+            .filter(|s| s.seat.title == SeatTitle::OfficeMember)
+            .count(),
+        11
+    );
     assert_eq!(org.seats.len(), 1 + 2 + 11 + 1 + 11);
 }
 
@@ -22,17 +34,31 @@ async fn filing_a_new_holder_keeps_the_previous_term(db: Db) {
     let first = account(&app, "first", "command_leader", "").await;
     let second = account(&app, "second", "command_leader", "").await;
     let org = organisation::view(&app, &office).await.unwrap();
-    let seat = org.seats.iter().find(|s| s.seat.title == SeatTitle::Commander).unwrap().seat.id;
+    let seat = org
+        .seats
+        .iter()
+        .find(|s| s.seat.title == SeatTitle::Commander)
+        .unwrap()
+        .seat
+        .id;
     let file = |holder: String, from_on: &'static str| {
         let app = app.clone();
         let office = office.clone();
         async move {
-            let input = FilingInput { holder: &holder, from_on, note: "调整" };
+            let input = FilingInput {
+                holder: &holder,
+                from_on,
+                note: "调整",
+            };
             organisation::file_holder(&app, &office, seat, &input).await
         }
     };
-    file(first.account_id.unwrap().0.to_string(), "2024-01-01").await.unwrap();
-    file(second.account_id.unwrap().0.to_string(), "2026-03-01").await.unwrap();
+    file(first.account_id.unwrap().0.to_string(), "2024-01-01")
+        .await
+        .unwrap();
+    file(second.account_id.unwrap().0.to_string(), "2026-03-01")
+        .await
+        .unwrap();
     let view = organisation::seat(&app, &office, seat).await.unwrap();
     assert_eq!(view.holder(), second.account_id);
     assert_eq!(view.history.len(), 1);
@@ -40,21 +66,46 @@ async fn filing_a_new_holder_keeps_the_previous_term(db: Db) {
     assert_eq!(view.history[0].to_on.unwrap().to_string(), "2026-03-01");
 
     // Backdating before the current term is refused, and nothing changes.
-    let err = file(first.account_id.unwrap().0.to_string(), "2025-12-31").await.unwrap_err();
-    assert!(matches!(&err, AppError::Invalid(e) if matches!(e.get("from_on"), Some(Problem::BeforeCurrentTerm { .. }))));
-    assert_eq!(organisation::seat(&app, &office, seat).await.unwrap().history.len(), 1);
+    let err = file(first.account_id.unwrap().0.to_string(), "2025-12-31")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(e) if matches!(e.get("from_on"), Some(Problem::BeforeCurrentTerm { .. })))
+    );
+    assert_eq!(
+        organisation::seat(&app, &office, seat)
+            .await
+            .unwrap()
+            .history
+            .len(),
+        1
+    );
 
     let (rows, _) = audit_log::list(&app, &office, Default::default()).await.unwrap();
     assert_eq!(rows[0].row.action, "seat.file");
-    assert!(rows[0].row.before_json.as_deref().unwrap().contains(&first.account_id.unwrap().0.to_string()));
+    assert!(rows[0]
+        .row
+        .before_json
+        .as_deref()
+        .unwrap()
+        .contains(&first.account_id.unwrap().0.to_string()));
 }
 
 async fn only_the_office_files_changes(db: Db) {
     let (app, _) = app(db).await;
     let leader = account(&app, "lei", "command_leader", "").await;
-    let err = organisation::file_holder(&app, &leader, 1, &FilingInput { holder: "", from_on: "2026-01-01", note: "" })
-        .await
-        .unwrap_err();
+    let err = organisation::file_holder(
+        &app,
+        &leader,
+        1,
+        &FilingInput {
+            holder: "",
+            from_on: "2026-01-01",
+            note: "",
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)));
 }
 
@@ -63,10 +114,16 @@ async fn demo_data_loads_once_and_keeps_a_valid_chain(db: Db) {
     assert!(demo::load_if_empty(&app).await.unwrap());
     assert!(!demo::load_if_empty(&app).await.unwrap());
     let office = orewatch_app::accounts::caller_of(
-        &orewatch_app::accounts::find_by_username(&app, "office").await.unwrap().unwrap(),
+        &orewatch_app::accounts::find_by_username(&app, "office")
+            .await
+            .unwrap()
+            .unwrap(),
     );
     let org = organisation::view(&app, &office).await.unwrap();
-    assert!(org.seats.iter().all(|s| s.holder().is_some()), "every seat is held in the demo");
+    assert!(
+        org.seats.iter().all(|s| s.holder().is_some()),
+        "every seat is held in the demo"
+    );
     assert!(audit_log::verify(&app, &office).await.unwrap().unwrap() > 50);
 }
 

@@ -22,7 +22,9 @@ async fn write_chain(db: &Db, n: i64) {
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().unwrap();
     let mut tx = db.begin_write().await.unwrap();
     for i in 1..=n {
-        audit::append(&mut tx, entry(i % 4, &i.to_string()), start + Duration::hours(i)).await.unwrap();
+        audit::append(&mut tx, entry(i % 4, &i.to_string()), start + Duration::hours(i))
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -36,9 +38,16 @@ async fn appended_rows_form_a_verifiable_chain(db: Db) {
 
 async fn tampering_with_one_row_is_reported_at_that_row(db: Db) {
     write_chain(&db, 12).await;
-    execute_sql(&db, "UPDATE audit_entry SET after_json = '{\"status\":\"active\"}' WHERE seq = 7").await;
+    execute_sql(
+        &db,
+        "UPDATE audit_entry SET after_json = '{\"status\":\"active\"}' WHERE seq = 7",
+    )
+    .await;
     let mut conn = db.conn().await.unwrap();
-    assert_eq!(audit::verify(&mut conn).await.unwrap(), Err(ChainBreak::ContentAltered { seq: 7 }));
+    assert_eq!(
+        audit::verify(&mut conn).await.unwrap(),
+        Err(ChainBreak::ContentAltered { seq: 7 })
+    );
 }
 
 async fn a_rolled_back_change_leaves_no_audit_row(db: Db) {
@@ -53,14 +62,28 @@ async fn a_rolled_back_change_leaves_no_audit_row(db: Db) {
 async fn audit_list_filters_by_actor_agency_record_and_time(db: Db) {
     write_chain(&db, 20).await;
     let mut conn = db.conn().await.unwrap();
-    let by_actor = AuditFilter { actor_account_id: Some(1), limit: 100, ..Default::default() };
+    let by_actor = AuditFilter {
+        actor_account_id: Some(1),
+        limit: 100,
+        ..Default::default()
+    };
     let rows = audit::list(&mut conn, &by_actor).await.unwrap();
-    assert_eq!(rows.iter().map(|r| r.row.seq).collect::<Vec<_>>(), [17, 13, 9, 5, 1]);
+    assert_eq!(
+        rows.iter().map(|r| r.row.seq).collect::<Vec<_>>(),
+        [17, 13, 9, 5, 1]
+    );
 
-    let by_agency = AuditFilter { actor_agency: Some("nr".into()), limit: 3, ..Default::default() };
+    let by_agency = AuditFilter {
+        actor_agency: Some("nr".into()),
+        limit: 3,
+        ..Default::default()
+    };
     let rows = audit::list(&mut conn, &by_agency).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.row.seq).collect::<Vec<_>>(), [20, 18, 16]);
-    let next = AuditFilter { before_seq: Some(16), ..by_agency };
+    let next = AuditFilter {
+        before_seq: Some(16),
+        ..by_agency
+    };
     let rows = audit::list(&mut conn, &next).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.row.seq).collect::<Vec<_>>(), [14, 12, 10]);
 
@@ -90,7 +113,9 @@ async fn concurrent_writers_never_fork_the_chain(db: Db) {
         handles.push(tokio::spawn(async move {
             for i in 0..10 {
                 let mut tx = db.begin_write().await.unwrap();
-                audit::append(&mut tx, entry(worker, &i.to_string()), Utc::now()).await.unwrap();
+                audit::append(&mut tx, entry(worker, &i.to_string()), Utc::now())
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
             }
         }));

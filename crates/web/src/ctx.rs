@@ -1,0 +1,240 @@
+//! What every page needs to render: language, who is logged in, navigation, CSRF token, flash text.
+//!
+//! [`Ctx`] is extracted from any request; [`Auth`] additionally requires a live session (otherwise the
+//! request is sent to the login page) and a password that need not be changed first.
+
+use crate::error::WebError;
+use crate::i18n::{Lang, Tr};
+use crate::session::{cookie, SessionState, LANG_COOKIE};
+use crate::WebState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use orewatch_app::auth::CurrentSession;
+use orewatch_app::Caller;
+use orewatch_domain::policy::{Action, Resource};
+
+/// One entry of the side navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: String,
+    pub active: bool,
+}
+
+/// The page context.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub tr: Tr,
+    pub session: Option<CurrentSession>,
+    /// Path and query of this request (for the language switch and return links).
+    pub here: String,
+    pub site_title: String,
+    /// A confirmation shown once after a redirect (`?flash=saved`).
+    pub flash: Option<String>,
+    pub nav: Vec<NavItem>,
+    pub expired: bool,
+}
+
+/// Confirmation messages a redirect may ask for; anything else in `?flash=` is ignored.
+const FLASHES: &[&str] = &[
+    "saved",
+    "created",
+    "filed",
+    "password_changed",
+    "password_reset",
+    "logged_out",
+];
+
+impl Ctx {
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.tr.t(key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, String)]) -> String {
+        self.tr.tf(key, args)
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.tr.lang
+    }
+
+    /// Who is acting; the operator never comes through the web, so no session means no rights.
+    pub fn caller(&self) -> Caller {
+        self.session
+            .as_ref()
+            .map(|s| s.caller.clone())
+            .unwrap_or_else(|| Caller {
+                account_id: None,
+                username: String::new(),
+                display_name: String::new(),
+                role: None,
+                agency: None,
+                must_change_password: false,
+            })
+    }
+
+    pub fn csrf(&self) -> &str {
+        self.session.as_ref().map(|s| s.csrf_token.as_str()).unwrap_or("")
+    }
+
+    pub fn user_name(&self) -> &str {
+        self.session
+            .as_ref()
+            .map(|s| s.caller.display_name.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn role_label(&self) -> &str {
+        self.session
+            .as_ref()
+            .and_then(|s| s.caller.role)
+            .map(|r| self.tr.t(r.label_key()))
+            .unwrap_or("")
+    }
+
+    /// Link that switches the language and comes back here.
+    pub fn lang_switch_href(&self) -> String {
+        let next: String = form_urlencoded::byte_serialize(self.here.as_bytes()).collect();
+        format!("/lang/{}?next={next}", self.lang().other().code())
+    }
+
+    pub fn lang_switch_label(&self) -> &str {
+        self.t("lang.switch")
+    }
+
+    pub fn html_lang(&self) -> &'static str {
+        self.lang().code()
+    }
+
+    /// Shows a date-time in China Standard Time.
+    pub fn time(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&orewatch_app::dashboard::china_offset())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    /// Same as [`Ctx::time`] for a stored timestamp text.
+    pub fn stored_time(&self, raw: &str) -> String {
+        orewatch_domain::audit::parse_timestamp(raw)
+            .map(|at| self.time(&at))
+            .unwrap_or_else(|| raw.to_string())
+    }
+
+    /// An agency's name in the reader's language, from the state's agency list.
+    pub fn agency_name<'a>(&self, agency: &'a orewatch_app::organisation::AgencyRecord) -> &'a str {
+        match self.lang() {
+            Lang::Zh => &agency.name_zh,
+            Lang::En => &agency.name_en,
+        }
+    }
+}
+
+fn build(parts: &Parts, state: &WebState) -> Ctx {
+    let lang = cookie(&parts.headers, LANG_COOKIE)
+        .map(Lang::parse)
+        .unwrap_or_default();
+    let tr = state.i18n.tr(lang);
+    let session_state = parts
+        .extensions
+        .get::<SessionState>()
+        .cloned()
+        .unwrap_or_default();
+    let here = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let flash = parts
+        .uri
+        .query()
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "flash")
+                .map(|(_, v)| v.into_owned())
+        })
+        .filter(|f| FLASHES.contains(&f.as_str()))
+        .map(|f| tr.t(&format!("flash.{f}")).to_string());
+    let path = parts.uri.path();
+    let mut nav = Vec::new();
+    if let Some(current) = &session_state.current {
+        let caller = &current.caller;
+        let entries: [(&'static str, &str, bool); 5] = [
+            ("/", "nav.home", true),
+            (
+                "/organisation",
+                "nav.organisation",
+                caller.may(Action::ViewOrganisation, &Resource::Installation),
+            ),
+            (
+                "/accounts",
+                "nav.accounts",
+                caller.may(Action::ListAccounts, &Resource::Installation),
+            ),
+            (
+                "/audit",
+                "nav.audit",
+                caller.may(Action::ViewAudit, &Resource::Installation),
+            ),
+            ("/me", "nav.me", true),
+        ];
+        for (href, key, shown) in entries {
+            if shown {
+                let active = if href == "/" {
+                    path == "/"
+                } else {
+                    path.starts_with(href)
+                };
+                nav.push(NavItem {
+                    href,
+                    label: tr.t(key).to_string(),
+                    active,
+                });
+            }
+        }
+    }
+    Ctx {
+        site_title: tr.tf("site.title", &[("county", state.config.county_name.clone())]),
+        tr,
+        session: session_state.current,
+        here,
+        flash,
+        nav,
+        // The login page is reached by redirect after expiry, with the cookie already cleared.
+        expired: session_state.expired
+            || parts
+                .uri
+                .query()
+                .is_some_and(|q| q.split('&').any(|p| p == "expired=1")),
+    }
+}
+
+impl FromRequestParts<WebState> for Ctx {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        Ok(build(parts, state))
+    }
+}
+
+/// A page context with a logged-in user.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Ctx);
+
+impl FromRequestParts<WebState> for Auth {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &WebState) -> Result<Self, Self::Rejection> {
+        let ctx = build(parts, state);
+        let Some(session) = &ctx.session else {
+            if ctx.expired {
+                return Err(WebError::SessionExpired);
+            }
+            return Err(WebError::NotLoggedIn { next: ctx.here });
+        };
+        let path = parts.uri.path();
+        if session.caller.must_change_password && path != "/me/password" && path != "/logout" {
+            return Err(WebError::MustChangePassword);
+        }
+        Ok(Auth(ctx))
+    }
+}

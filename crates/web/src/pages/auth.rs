@@ -1,0 +1,188 @@
+//! Login, logout and the language switch.
+
+use super::{see_other, FormData};
+use crate::ctx::{Auth, Ctx};
+use crate::error::WebError;
+use crate::session::{client_ip, cookie, set_cookie, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use orewatch_app::{auth, AppError};
+use std::collections::HashMap;
+use std::time::Instant;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(switch_language))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+    demo: bool,
+}
+
+/// Only local paths may be returned to after login (no open redirect).
+fn safe_next(raw: &str) -> String {
+    if raw.starts_with('/') && !raw.starts_with("//") && !raw.contains('\\') && !raw.starts_with("/login") {
+        raw.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+/// The login page; sets the pre-session CSRF cookie it submits against.
+fn login_page(
+    ctx: Ctx,
+    state: &WebState,
+    csrf: Option<&str>,
+    next: &str,
+    username: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let token = csrf.map(str::to_string).unwrap_or_else(auth::random_token);
+    let page = LoginPage {
+        ctx,
+        csrf: token.clone(),
+        next: safe_next(next),
+        username: username.to_string(),
+        error,
+        demo: state.config.demo_mode,
+    };
+    let mut response = (status, Html(page.render()?)).into_response();
+    let cookie = set_cookie(LOGIN_CSRF_COOKIE, &token, None, state.config.secure_cookies);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+async fn login_form(
+    State(state): State<WebState>,
+    ctx: Ctx,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Result<Response, WebError> {
+    if ctx.session.is_some() {
+        return Ok(see_other("/"));
+    }
+    let csrf = cookie(request.headers(), LOGIN_CSRF_COOKIE).map(str::to_string);
+    let next = query.get("next").map(String::as_str).unwrap_or("/");
+    login_page(ctx, &state, csrf.as_deref(), next, "", None, StatusCode::OK)
+}
+
+async fn login(State(state): State<WebState>, ctx: Ctx, request: Request) -> Result<Response, WebError> {
+    let csrf = cookie(request.headers(), LOGIN_CSRF_COOKIE).map(str::to_string);
+    let ip = client_ip(&request);
+    let form = FormData::from_request_parts_body(request, &state).await?;
+    let username = form.get("username").chars().take(64).collect::<String>();
+    let next = form.get("next").to_string();
+    if !state.limiter.allow(ip, Instant::now()) {
+        let message = ctx.t("login.too_many").to_string();
+        return login_page(
+            ctx,
+            &state,
+            csrf.as_deref(),
+            &next,
+            &username,
+            Some(message),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    match auth::login(&state.app, &username, form.get("password")).await {
+        Ok(logged_in) => {
+            let mut response = see_other(&safe_next(&next));
+            if logged_in.caller.must_change_password {
+                response = see_other("/me/password");
+            }
+            let cookie = set_cookie(
+                SESSION_COOKIE,
+                &logged_in.token,
+                None,
+                state.config.secure_cookies,
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            Ok(response)
+        }
+        Err(error) => {
+            let (message, status) = match error {
+                AppError::BadCredentials { remaining: Some(n) } if n <= 2 => (
+                    ctx.tf("login.bad_credentials_remaining", &[("n", n.to_string())]),
+                    StatusCode::UNAUTHORIZED,
+                ),
+                AppError::BadCredentials { .. } => (
+                    ctx.t("login.bad_credentials").to_string(),
+                    StatusCode::UNAUTHORIZED,
+                ),
+                AppError::Locked { until } => (
+                    ctx.tf("login.locked", &[("until", ctx.time(&until))]),
+                    StatusCode::LOCKED,
+                ),
+                AppError::Disabled => (ctx.t("login.disabled").to_string(), StatusCode::FORBIDDEN),
+                other => return Err(other.into()),
+            };
+            login_page(
+                ctx,
+                &state,
+                csrf.as_deref(),
+                &next,
+                &username,
+                Some(message),
+                status,
+            )
+        }
+    }
+}
+
+async fn logout(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
+    if let Some(session) = &ctx.session {
+        auth::logout(&state.app, session).await?;
+    }
+    let mut response = see_other("/login?flash=logged_out");
+    let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+async fn switch_language(
+    State(state): State<WebState>,
+    Path(code): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = crate::i18n::Lang::parse(&code);
+    let next = safe_next(query.get("next").map(String::as_str).unwrap_or("/"));
+    let mut response = see_other(&next);
+    let cookie = set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        Some(365 * 24 * 3600),
+        state.config.secure_cookies,
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+impl FormData {
+    /// Reads the form from a request whose headers the handler also needed.
+    pub async fn from_request_parts_body(request: Request, state: &WebState) -> Result<Self, WebError> {
+        <Self as axum::extract::FromRequest<WebState>>::from_request(request, state).await
+    }
+}

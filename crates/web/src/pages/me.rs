@@ -1,0 +1,110 @@
+//! My account and my password.
+
+use super::{agency_label, render, render_invalid, see_other, FormData, FormErrors};
+use crate::ctx::{Auth, Ctx};
+use crate::error::WebError;
+use crate::WebState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orewatch_app::{accounts, organisation, AppError};
+use orewatch_domain::FieldErrors;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/me/password", get(password_form).post(change_password))
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    ctx: Ctx,
+    username: String,
+    display_name: String,
+    role: String,
+    agency: String,
+    seats: Vec<String>,
+    last_login: String,
+}
+
+async fn me(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let id = caller.account_id.ok_or(WebError::NotFound)?;
+    let (account, seats) = accounts::get(&state.app, &caller, id).await?;
+    let agencies = organisation::view(&state.app, &caller).await?.agencies;
+    let seats = seats
+        .iter()
+        .map(|s| {
+            let title = ctx.t(s.title.label_key());
+            match &s.agency_code {
+                Some(code) => format!("{title}（{}）", agency_label(&ctx, &agencies, Some(code))),
+                None => title.to_string(),
+            }
+        })
+        .collect();
+    let page = MePage {
+        username: account.username.clone(),
+        display_name: account.display_name.clone(),
+        role: ctx.t(account.role.label_key()).to_string(),
+        agency: agency_label(&ctx, &agencies, account.agency_code.as_deref()),
+        seats,
+        last_login: account.last_login_at.map(|t| ctx.time(&t)).unwrap_or_default(),
+        ctx,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    ctx: Ctx,
+    must_change: bool,
+    errors: FormErrors,
+}
+
+fn password_screen(ctx: Ctx, errors: Option<&FieldErrors>) -> Result<Response, WebError> {
+    let must_change = ctx.caller().must_change_password;
+    let page = PasswordPage {
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        must_change,
+        ctx,
+    };
+    if errors.is_some() {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    }
+}
+
+async fn password_form(Auth(ctx): Auth) -> Result<Response, WebError> {
+    password_screen(ctx, None)
+}
+
+async fn change_password(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let keep = ctx
+        .session
+        .as_ref()
+        .map(|s| s.session_id.clone())
+        .unwrap_or_default();
+    let result = accounts::change_own_password(
+        &state.app,
+        &ctx.caller(),
+        &keep,
+        form.get("current"),
+        form.get("password"),
+        form.get("password_again"),
+    )
+    .await;
+    match result {
+        Ok(()) => Ok(see_other("/me?flash=password_changed")),
+        Err(AppError::Invalid(errors)) => password_screen(ctx, Some(&errors)),
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,149 @@
+//! Page handlers, one module (and one `router()`) per area. Handlers turn requests into use-case
+//! calls and use-case results into typed askama pages; they decide nothing themselves.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod home;
+pub mod me;
+pub mod organisation;
+
+use crate::ctx::Ctx;
+use crate::error::WebError;
+use crate::WebState;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use orewatch_app::organisation::AgencyRecord;
+use orewatch_domain::FieldErrors;
+use std::collections::HashMap;
+
+/// Renders a page with status 200.
+pub fn render<T: Template>(page: &T) -> Result<Response, WebError> {
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Renders a form again with its errors (422, so scripts and tests can tell).
+pub fn render_invalid<T: Template>(page: &T) -> Result<Response, WebError> {
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
+}
+
+/// 303 See Other: the answer to a successful POST.
+pub fn see_other(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_string())]).into_response()
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// A submitted form (or query string): every field as text, missing fields empty. The body has already
+/// passed the size limit and CSRF check of the session middleware.
+#[derive(Debug, Clone, Default)]
+pub struct FormData(pub HashMap<String, String>);
+
+impl FormData {
+    pub fn parse(bytes: &[u8]) -> Self {
+        Self(form_urlencoded::parse(bytes).into_owned().collect())
+    }
+
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+}
+
+impl FromRequest<WebState> for FormData {
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &WebState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| WebError::TooLarge {
+                max_bytes: state.config.max_form_bytes,
+            })?;
+        Ok(Self::parse(&bytes))
+    }
+}
+
+/// Field problems translated for a form.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn from(ctx: &Ctx, errors: &FieldErrors) -> Self {
+        Self(
+            errors
+                .0
+                .iter()
+                .map(|e| {
+                    (
+                        e.field.to_string(),
+                        ctx.tf(e.problem.message_key(), &e.problem.args()),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One `<option>`.
+#[derive(Debug, Clone)]
+pub struct SelectOption {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+impl SelectOption {
+    pub fn new(value: impl Into<String>, label: impl Into<String>, current: &str) -> Self {
+        let value = value.into();
+        let selected = value == current;
+        Self {
+            value,
+            label: label.into(),
+            selected,
+        }
+    }
+}
+
+/// Options for choosing an agency.
+pub fn agency_options(ctx: &Ctx, agencies: &[AgencyRecord], current: &str) -> Vec<SelectOption> {
+    agencies
+        .iter()
+        .map(|a| SelectOption::new(a.code.clone(), ctx.agency_name(a), current))
+        .collect()
+}
+
+/// Options for choosing a role.
+pub fn role_options(ctx: &Ctx, current: &str) -> Vec<SelectOption> {
+    orewatch_domain::Role::ALL
+        .into_iter()
+        .map(|r| SelectOption::new(r.as_str(), ctx.t(r.label_key()), current))
+        .collect()
+}
+
+/// The name of an agency code in the reader's language (the code itself if unknown).
+pub fn agency_label(ctx: &Ctx, agencies: &[AgencyRecord], code: Option<&str>) -> String {
+    match code {
+        None => String::new(),
+        Some(code) => agencies
+            .iter()
+            .find(|a| a.code == code)
+            .map(|a| ctx.agency_name(a).to_string())
+            .unwrap_or_else(|| code.to_string()),
+    }
+}

@@ -1,0 +1,320 @@
+//! A real browser: headless Chromium through WebDriver (chromedriver) against the real server.
+//!
+//! Skips with a notice where chromedriver is absent, unless `OREWATCH_REQUIRE_BROWSER=1` (CI), where
+//! that is a failure. With `OREWATCH_SCREENSHOT_DIR` set, it saves a PNG of each page it visits.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use orewatch_app::password::HashCost;
+use orewatch_app::{App, Db, Settings, SystemClock};
+use orewatch_testkit::on_both_backends;
+use orewatch_web::{router, WebConfig, WebState};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn browser_available() -> bool {
+    let present = std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
+    if !present {
+        if std::env::var("OREWATCH_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("OREWATCH_REQUIRE_BROWSER=1 but {CHROMEDRIVER} or {CHROMIUM} is missing");
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** Browser test SKIPPED: install Debian's chromium and chromium-driver to run it. ***\n"
+        );
+    }
+    present
+}
+
+/// Starts the whole platform on a free loopback port, with demo data.
+async fn serve(db: Db) -> SocketAddr {
+    let settings = Settings {
+        password: HashCost::for_tests(),
+        ..Settings::default()
+    };
+    let app = App::new(db, Arc::new(SystemClock), settings).unwrap();
+    orewatch_app::bootstrap::prepare(&app).await.unwrap();
+    orewatch_app::demo::load_if_empty(&app).await.unwrap();
+    let state = WebState::new(
+        app,
+        WebConfig {
+            demo_mode: true,
+            ..WebConfig::default()
+        },
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    addr
+}
+
+/// A running chromedriver, killed when dropped.
+struct Driver {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return Driver { child, port };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+async fn open_browser(driver: &Driver) -> Client {
+    let profile = orewatch_testkit::tempfile::tempdir().unwrap();
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1366,900",
+    ];
+    let mut options = serde_json::Map::new();
+    options.insert("binary".into(), CHROMIUM.into());
+    let mut all_args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    all_args.push(format!("--user-data-dir={}", profile.keep().display()));
+    options.insert("args".into(), all_args.into());
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options.into());
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("connect to chromedriver")
+}
+
+async fn shot(client: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("OREWATCH_SCREENSHOT_DIR") {
+        let png = client.screenshot().await.unwrap();
+        let path = PathBuf::from(dir).join(format!("{name}.png"));
+        std::fs::write(path, png).unwrap();
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
+    if !browser_available() {
+        return;
+    }
+    let deputy = {
+        let settings = Settings {
+            password: HashCost::for_tests(),
+            ..Settings::default()
+        };
+        let app = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
+        orewatch_app::bootstrap::prepare(&app).await.unwrap();
+        orewatch_app::demo::load_if_empty(&app).await.unwrap();
+        orewatch_app::accounts::find_by_username(&app, "deputy")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let addr = serve(db).await;
+    let base = format!("http://{addr}");
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+
+    // Log in as the office.
+    client.goto(&format!("{base}/login")).await.unwrap();
+    shot(&client, "01-login").await;
+    client
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("office")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(orewatch_app::demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("stat-agencies"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(&client, "#stat-agencies").await, "11");
+    shot(&client, "02-dashboard").await;
+
+    // Open the organisation and the commander's seat.
+    client
+        .find(Locator::LinkText("组织机构"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("agencies")).await.unwrap();
+    shot(&client, "03-organisation").await;
+    assert!(text_of(&client, "#seat-1 .holder").await.contains("蒙国栋"));
+    client
+        .find(Locator::Css("#seat-1 a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("file-submit"))
+        .await
+        .unwrap();
+
+    // File the deputy as the new commander.
+    client
+        .find(Locator::Css(&format!("#holder option[value='{}']", deputy.id.0)))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .execute("document.getElementById('from_on').value = '2026-11-20';", vec![])
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("note"))
+        .await
+        .unwrap()
+        .send_keys("县政府调整分工，浏览器测试")
+        .await
+        .unwrap();
+    shot(&client, "04-seat-form").await;
+    client
+        .find(Locator::Id("file-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The page asks for confirmation first.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    client.accept_alert().await.unwrap();
+    client.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert!(text_of(&client, "#current-holder").await.contains("覃丽华"));
+    assert!(
+        text_of(&client, "#history").await.contains("蒙国栋"),
+        "the previous commander stays in the history"
+    );
+    shot(&client, "05-seat-filed").await;
+
+    // The change is in the audit log, filtered by record type.
+    client
+        .find(Locator::LinkText("审计日志"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("record_type"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("#record_type option[value='seat']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("audit-filter"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("#audit tbody tr"))
+        .await
+        .unwrap();
+    let first_row = text_of(&client, "#audit tbody tr:first-child").await;
+    shot(&client, "06-audit").await;
+    assert!(first_row.contains("成员调整备案"), "{first_row}");
+    assert!(
+        first_row.contains("覃丽华") && first_row.contains("蒙国栋"),
+        "before and after holders: {first_row}"
+    );
+    assert!(first_row.contains("县政府调整分工，浏览器测试"), "{first_row}");
+    assert!(first_row.contains("office"), "{first_row}");
+
+    // English is one click away.
+    client
+        .find(Locator::Id("lang-switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::LinkText("Organisation"))
+        .await
+        .unwrap();
+    shot(&client, "07-audit-en").await;
+    client.close().await.unwrap();
+}
+
+on_both_backends!(office_changes_the_commander_and_finds_it_in_the_audit_log);

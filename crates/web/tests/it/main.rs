@@ -1,0 +1,14 @@
+//! Web tests: requests through the whole router (`oneshot`) on SQLite and PostgreSQL, the message
+//! catalogue, and a real browser (headless Chromium through WebDriver).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod bad_input;
+mod browser;
+mod catalogue;
+mod pages;
+mod site;
