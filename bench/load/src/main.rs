@@ -1,1 +1,241 @@
-fn main() {}
+//! `orewatch-bench-load`: the load side of `bench/platform.sh`.
+//!
+//! * `seed` fills a database with N bench accounts (real Argon2id hashes, through the account use case)
+//!   and M audit rows (hash-chained through the storage layer, spread over the past year), so that the
+//!   audit page and dashboard work on a realistically long log.
+//! * `run` logs in C clients as C different accounts and has each load the dashboard, organisation and
+//!   audit pages in turn for a fixed time, then prints latency percentiles and throughput per page.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use hdrhistogram::Histogram;
+use orewatch_app::{accounts, bootstrap, App, Caller, Db, DbOptions, Settings, SystemClock};
+use orewatch_domain::account::NewAccountInput;
+use orewatch_storage::audit::{self, NewAuditEntry};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fill a database for the benchmark.
+    Seed {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 200)]
+        accounts: usize,
+        #[arg(long, default_value_t = 100_000)]
+        audit_rows: i64,
+    },
+    /// Drive logged-in clients against a running server.
+    Run {
+        #[arg(long, default_value = "http://127.0.0.1:18080")]
+        base: String,
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+}
+
+pub const BENCH_PASSWORD: &str = "bench-pass-2026";
+const PAGES: [&str; 3] = ["/", "/organisation", "/audit"];
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Seed {
+            database_url,
+            accounts,
+            audit_rows,
+        } => seed(&database_url, accounts, audit_rows).await,
+        Command::Run {
+            base,
+            clients,
+            seconds,
+            label,
+        } => run(&base, clients, seconds, &label).await,
+    }
+}
+
+async fn seed(url: &str, count: usize, audit_rows: i64) -> Result<()> {
+    let db = Db::connect(url, &DbOptions { max_connections: 4 }).await?;
+    let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default())?;
+    bootstrap::prepare(&app).await?;
+    let started = Instant::now();
+    for i in 1..=count {
+        let username = format!("bench{i:03}");
+        let role = if i % 2 == 0 { "office" } else { "command_leader" };
+        let agency = if i % 2 == 0 { "nr" } else { "" };
+        let input = NewAccountInput {
+            username: &username,
+            display_name: &format!("压测用户{i:03}"),
+            role,
+            agency,
+            password: BENCH_PASSWORD,
+            password_again: BENCH_PASSWORD,
+        };
+        accounts::create(&app, &Caller::system(), &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    eprintln!(
+        "seeded {count} accounts in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let now = chrono::Utc::now();
+    let span = chrono::Duration::days(365);
+    let step = span / i32::try_from(audit_rows.max(1)).unwrap_or(i32::MAX);
+    let mut written = 0;
+    while written < audit_rows {
+        let mut tx = db.begin_write().await?;
+        for _ in 0..5_000.min(audit_rows - written) {
+            let actor = written % 200 + 1;
+            let at = now - span + step * i32::try_from(written).unwrap_or(0);
+            let entry = NewAuditEntry {
+                actor_account_id: Some(actor),
+                actor_label: format!("bench{actor:03}"),
+                actor_agency: Some(
+                    ["nr", "ps", "em", "fo"][usize::try_from(written % 4).unwrap_or(0)].into(),
+                ),
+                action: "account.update".into(),
+                record_type: "account".into(),
+                record_id: ((written * 7) % 200 + 1).to_string(),
+                before_json: Some(
+                    serde_json::json!({"display_name": "压测用户", "status": "active"}).to_string(),
+                ),
+                after_json: Some(
+                    serde_json::json!({"display_name": "压测用户（调整）", "status": "active"}).to_string(),
+                ),
+                note: None,
+            };
+            audit::append(&mut tx, entry, at).await?;
+            written += 1;
+        }
+        tx.commit().await?;
+    }
+    eprintln!(
+        "seeded {audit_rows} audit rows in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    // A production database has planner statistics (autovacuum, or SQLite's optimize); a fresh bulk
+    // load does not yet.
+    db.analyze().await?;
+    db.close().await;
+    Ok(())
+}
+
+/// Logs one client in and returns its HTTP client (holding the session cookie).
+async fn login(base: &str, username: &str) -> Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let form = client.get(format!("{base}/login")).send().await?.text().await?;
+    let marker = "name=\"csrf\" value=\"";
+    let start = form.find(marker).context("login form has no CSRF field")? + marker.len();
+    let csrf: String = form
+        .get(start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let response = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", BENCH_PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await?;
+    if response.status() != reqwest::StatusCode::SEE_OTHER {
+        bail!("login as {username} failed: {}", response.status());
+    }
+    Ok(client)
+}
+
+async fn run(base: &str, clients: usize, seconds: u64, label: &str) -> Result<()> {
+    let mut logged_in = Vec::new();
+    for i in 1..=clients {
+        logged_in.push(login(base, &format!("bench{i:03}")).await?);
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (i, client) in logged_in.into_iter().enumerate() {
+        let base = base.to_string();
+        tasks.push(tokio::spawn(async move {
+            let mut histograms: Vec<Histogram<u64>> = (0..PAGES.len())
+                .map(|_| Histogram::new_with_bounds(1, 60_000_000, 3))
+                .collect::<Result<_, _>>()?;
+            let mut errors = 0_u64;
+            let mut n = i;
+            while Instant::now() < deadline {
+                let page = n % PAGES.len();
+                let path = PAGES.get(page).copied().unwrap_or("/");
+                let t0 = Instant::now();
+                let ok = match client.get(format!("{base}{path}")).send().await {
+                    Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                    Err(_) => false,
+                };
+                let micros = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
+                if ok {
+                    if let Some(h) = histograms.get_mut(page) {
+                        h.record(micros.max(1))?;
+                    }
+                } else {
+                    errors += 1;
+                }
+                n += 1;
+            }
+            anyhow::Ok((histograms, errors))
+        }));
+    }
+    let mut totals: Vec<Histogram<u64>> = (0..PAGES.len())
+        .map(|_| Histogram::new_with_bounds(1, 60_000_000, 3))
+        .collect::<Result<_, _>>()?;
+    let mut errors = 0;
+    for task in tasks {
+        let (histograms, task_errors) = task.await??;
+        for (total, h) in totals.iter_mut().zip(histograms) {
+            total.add(h)?;
+        }
+        errors += task_errors;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    println!("{label}: {clients} clients, {elapsed:.1} s, {errors} errors");
+    println!(
+        "{:<14} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "page", "requests", "req/s", "p50 ms", "p99 ms", "max ms"
+    );
+    for (path, h) in PAGES.iter().zip(&totals) {
+        all.add(h)?;
+        print_row(path, h, elapsed);
+    }
+    print_row("all", &all, elapsed);
+    Ok(())
+}
+
+fn print_row(name: &str, h: &Histogram<u64>, elapsed: f64) {
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "{:<14} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.2}",
+        name,
+        h.len(),
+        h.len() as f64 / elapsed,
+        ms(0.5),
+        ms(0.99),
+        h.max() as f64 / 1000.0
+    );
+}

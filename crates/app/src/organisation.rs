@@ -76,6 +76,13 @@ pub async fn view(app: &App, caller: &Caller) -> Result<Organisation> {
     Ok(Organisation { agencies, seats })
 }
 
+/// The agencies alone (for select lists and names), without the seats.
+pub async fn agencies(app: &App, caller: &Caller) -> Result<Vec<Agency>> {
+    caller.require(Action::ViewOrganisation, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    Ok(agencies::list(&mut conn).await?)
+}
+
 /// One seat with its history.
 pub async fn seat(app: &App, caller: &Caller, seat_id: i64) -> Result<SeatView> {
     let org = view(app, caller).await?;

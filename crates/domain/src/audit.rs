@@ -266,6 +266,6 @@ mod tests {
     fn timestamps_round_trip_and_sort_as_text() {
         let at = parse_timestamp("2026-11-28T08:15:02.123456Z").unwrap();
         assert_eq!(format_timestamp(at), "2026-11-28T08:15:02.123456Z");
-        assert!(format_timestamp(at) < "2026-11-28T08:15:10.000000Z".to_string());
+        assert!(format_timestamp(at).as_str() < "2026-11-28T08:15:10.000000Z");
     }
 }

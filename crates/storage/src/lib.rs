@@ -199,6 +199,12 @@ impl Db {
         Ok(tx)
     }
 
+    /// Refreshes the query planner's statistics (after a bulk load; both engines understand it).
+    pub async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

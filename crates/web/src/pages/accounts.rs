@@ -73,7 +73,7 @@ fn status_options(ctx: &Ctx, current: &str) -> Vec<SelectOption> {
 }
 
 async fn agencies(state: &WebState, ctx: &Ctx) -> Result<Vec<AgencyRecord>, WebError> {
-    Ok(organisation::view(&state.app, &ctx.caller()).await?.agencies)
+    Ok(organisation::agencies(&state.app, &ctx.caller()).await?)
 }
 
 #[derive(Template)]

@@ -137,7 +137,7 @@ async fn audit_page(
     } else {
         audit_log::list(&state.app, &caller, filter).await?
     };
-    let agencies = organisation::view(&state.app, &caller).await?.agencies;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
     let agency_name = |code: &Option<String>| {
         code.as_ref()
             .map(|c| {

@@ -34,7 +34,7 @@ async fn me(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, 
     let caller = ctx.caller();
     let id = caller.account_id.ok_or(WebError::NotFound)?;
     let (account, seats) = accounts::get(&state.app, &caller, id).await?;
-    let agencies = organisation::view(&state.app, &caller).await?.agencies;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
     let seats = seats
         .iter()
         .map(|s| {
