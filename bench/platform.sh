@@ -40,8 +40,12 @@ for backend in $BACKENDS; do
   server=$!
   trap 'kill $server 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+  # Saturation: every client sends its next request as soon as the last is answered.
   "$LOAD" run --base "http://127.0.0.1:$PORT" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --label "$backend" \
     | tee "$OUT/platform-$backend.txt"
+  # Paced: each client pauses THINK_MS between requests (default 100 ms, still far busier than people).
+  "$LOAD" run --base "http://127.0.0.1:$PORT" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN" --label "$backend" \
+    --think-ms "${THINK_MS:-100}" | tee -a "$OUT/platform-$backend.txt"
   echo "server peak RSS: $(grep VmHWM /proc/$server/status | awk '{print $2/1024 " MiB"}')" | tee -a "$OUT/platform-$backend.txt"
   kill $server; wait $server 2>/dev/null || true
   trap - EXIT

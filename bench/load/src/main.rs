@@ -42,6 +42,9 @@ enum Command {
         seconds: u64,
         #[arg(long, default_value = "")]
         label: String,
+        /// Pause of each client between two requests (0: as fast as possible, a saturation test).
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
     },
 }
 
@@ -61,7 +64,8 @@ async fn main() -> Result<()> {
             clients,
             seconds,
             label,
-        } => run(&base, clients, seconds, &label).await,
+            think_ms,
+        } => run(&base, clients, seconds, &label, think_ms).await,
     }
 }
 
@@ -164,7 +168,7 @@ async fn login(base: &str, username: &str) -> Result<reqwest::Client> {
     Ok(client)
 }
 
-async fn run(base: &str, clients: usize, seconds: u64, label: &str) -> Result<()> {
+async fn run(base: &str, clients: usize, seconds: u64, label: &str, think_ms: u64) -> Result<()> {
     let mut logged_in = Vec::new();
     for i in 1..=clients {
         logged_in.push(login(base, &format!("bench{i:03}")).await?);
@@ -197,6 +201,9 @@ async fn run(base: &str, clients: usize, seconds: u64, label: &str) -> Result<()
                     errors += 1;
                 }
                 n += 1;
+                if think_ms > 0 {
+                    tokio::time::sleep(Duration::from_millis(think_ms)).await;
+                }
             }
             anyhow::Ok((histograms, errors))
         }));
@@ -214,7 +221,12 @@ async fn run(base: &str, clients: usize, seconds: u64, label: &str) -> Result<()
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    println!("{label}: {clients} clients, {elapsed:.1} s, {errors} errors");
+    let pacing = if think_ms > 0 {
+        format!("{think_ms} ms think time")
+    } else {
+        "no think time".into()
+    };
+    println!("{label}: {clients} clients, {pacing}, {elapsed:.1} s, {errors} errors");
     println!(
         "{:<14} {:>8} {:>9} {:>9} {:>9} {:>9}",
         "page", "requests", "req/s", "p50 ms", "p99 ms", "max ms"

@@ -127,16 +127,13 @@ pub async fn current(app: &App, token: &str) -> Result<Result<CurrentSession, No
     let session_id = session_id_of(token);
     let now = app.now();
     let mut conn = app.db.conn().await?;
-    let Some(session) = sessions::find(&mut conn, &session_id).await? else {
+    let Some((session, account)) = sessions::find_with_account(&mut conn, &session_id).await? else {
         return Ok(Err(NoSession::Unknown));
     };
     if session_expired(session.last_seen_at, app.settings.session_idle, now) {
         sessions::delete(&mut conn, &session_id).await?;
         return Ok(Err(NoSession::Expired));
     }
-    let Some(account) = accounts::find(&mut conn, session.account_id).await? else {
-        return Ok(Err(NoSession::Unknown));
-    };
     if account.status != AccountStatus::Active {
         sessions::delete(&mut conn, &session_id).await?;
         return Ok(Err(NoSession::Unknown));

@@ -3,14 +3,16 @@
 use crate::{json, App, Caller, Result};
 use orewatch_domain::agency::{AgencyKind, STANDARD_AGENCIES};
 use orewatch_domain::organisation::{SeatTitle, STANDARD_DEPUTY_SEATS};
+use orewatch_domain::policy::{Action, Resource};
 use orewatch_storage::{agencies, audit, seats};
 use serde_json::json as j;
 
 /// Applies migrations and seeds the agencies of DOMAIN.md §1 and the standard seats when missing.
 /// Safe to run at every start.
 pub async fn prepare(app: &App) -> Result<()> {
-    app.db.migrate().await?;
     let caller = Caller::system();
+    caller.require(Action::Migrate, &Resource::Installation)?;
+    app.db.migrate().await?;
     let now = app.now();
     let mut tx = app.db.begin_write().await?;
     for (order, agency) in (1_i64..).zip(STANDARD_AGENCIES) {

@@ -41,6 +41,14 @@ pub async fn summary(app: &App, caller: &Caller) -> Result<Dashboard> {
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now);
     let mut conn = app.db.conn().await?;
+    let counts = stats::counts(
+        &mut conn,
+        now,
+        now - app.settings.session_idle,
+        today,
+        now - Duration::days(7),
+    )
+    .await?;
     let accounts_by_role = stats::active_accounts_by_role(&mut conn).await?;
     let may_audit = caller.may(Action::ViewAudit, &Resource::Installation);
     let recent = if may_audit {
@@ -56,14 +64,14 @@ pub async fn summary(app: &App, caller: &Caller) -> Result<Dashboard> {
         Vec::new()
     };
     Ok(Dashboard {
-        member_agencies: stats::member_agencies(&mut conn).await?,
+        member_agencies: counts.member_agencies,
         active_accounts: accounts_by_role.iter().map(|(_, n)| n).sum(),
         accounts_by_role,
-        vacant_seats: stats::vacant_seats(&mut conn).await?,
-        people_online: stats::sessions_seen_since(&mut conn, now - app.settings.session_idle).await?,
-        locked_accounts: stats::locked_accounts(&mut conn, now).await?,
-        changes_today: audit::count_since(&mut conn, today).await?,
-        changes_week: audit::count_since(&mut conn, now - Duration::days(7)).await?,
+        vacant_seats: counts.vacant_seats,
+        people_online: counts.people_online,
+        locked_accounts: counts.locked_accounts,
+        changes_today: counts.changes_today,
+        changes_week: counts.changes_week,
         recent,
     })
 }

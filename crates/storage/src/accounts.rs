@@ -26,13 +26,18 @@ pub struct Account {
 const COLUMNS: &str = "account_id, username, display_name, role, agency_code, status, password_hash, \
     must_change_password, failed_logins, locked_until, last_login_at, created_at";
 
+/// The account columns qualified with the alias `a.`, for joins.
+pub(crate) const JOINED_COLUMNS: &str = "a.account_id, a.username, a.display_name, a.role, a.agency_code, \
+    a.status, a.password_hash, a.must_change_password, a.failed_logins, a.locked_until, a.last_login_at, \
+    a.created_at";
+
 fn timestamp(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
     let raw: Option<String> = get(row, column)?;
     raw.map(|text| parse_timestamp(&text).ok_or_else(|| StorageError::Corrupt(format!("{column}: {text}"))))
         .transpose()
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<Account> {
+pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Account> {
     let role: String = get(row, "role")?;
     let status: String = get(row, "status")?;
     let failed: i64 = get(row, "failed_logins")?;

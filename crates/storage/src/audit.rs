@@ -192,13 +192,3 @@ pub async fn verify(conn: &mut Conn) -> Result<Result<u64, ChainBreak>> {
     }
     Ok(verifier.finish(head_seq, &head_hash))
 }
-
-/// Number of rows written at or after `since`.
-pub async fn count_since(conn: &mut Conn, since: DateTime<Utc>) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_entry WHERE at >= $1")
-            .bind(format_timestamp(since))
-            .fetch_one(conn)
-            .await?,
-    )
-}

@@ -140,6 +140,11 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(Duration::from_secs(30))
+            // The default pings every connection on every checkout: a round trip per page load for
+            // nothing in steady state. A connection broken by a database restart fails one request
+            // and is dropped; idle connections are recycled after ten minutes.
+            .test_before_acquire(false)
+            .idle_timeout(Duration::from_secs(600))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

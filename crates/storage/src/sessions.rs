@@ -3,6 +3,7 @@
 //! A session is keyed by the SHA-256 of the cookie token (computed by the caller); the raw token is
 //! never stored.
 
+use crate::accounts::{self, Account, JOINED_COLUMNS};
 use crate::{get, Conn, Result, StorageError};
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::{format_timestamp, parse_timestamp};
@@ -53,6 +54,29 @@ pub async fn find(conn: &mut Conn, session_id: &str) -> Result<Option<Session>> 
             created_at: ts(&row, "created_at")?,
             last_seen_at: ts(&row, "last_seen_at")?,
         })
+    })
+    .transpose()
+}
+
+/// A session and its account in one query (every page request needs both).
+pub async fn find_with_account(conn: &mut Conn, session_id: &str) -> Result<Option<(Session, Account)>> {
+    let row = sqlx::query(&format!(
+        "SELECT s.session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, {JOINED_COLUMNS} \
+         FROM session s JOIN account a ON a.account_id = s.account_id WHERE s.session_id = $1"
+    ))
+    .bind(session_id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        let account = accounts::from_row(&row)?;
+        let session = Session {
+            session_id: get(&row, "session_id")?,
+            account_id: account.id,
+            csrf_token: get(&row, "csrf_token")?,
+            created_at: ts(&row, "session_created_at")?,
+            last_seen_at: ts(&row, "last_seen_at")?,
+        };
+        Ok((session, account))
     })
     .transpose()
 }
