@@ -53,6 +53,9 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     ("ps_former", "覃建华", Role::AgencyHead, Some("ps")),
 ];
 
+/// The demo account that was replaced in its seat and then disabled (it shows a history).
+pub const DISABLED_DEMO_ACCOUNT: &str = "ps_former";
+
 /// Loads the demo when the database has no account yet; returns whether it did.
 pub async fn load_if_empty(app: &App) -> Result<bool> {
     let mut conn = app.db.conn().await?;
@@ -96,7 +99,7 @@ async fn load(app: &App) -> Result<()> {
             (SeatTitle::DeputyCommander, _) => deputies.next().map(str::to_string),
             (SeatTitle::OfficeDirector, _) => Some("office".to_string()),
             (SeatTitle::CommandMember, Some("nr")) => Some("office".to_string()),
-            (SeatTitle::CommandMember, Some("ps")) => Some("ps_former".to_string()),
+            (SeatTitle::CommandMember, Some("ps")) => Some(DISABLED_DEMO_ACCOUNT.to_string()),
             (SeatTitle::CommandMember, Some(code)) => Some(format!("{code}_head")),
             (SeatTitle::OfficeMember, Some(code)) => Some(format!("{code}_officer")),
             _ => None,
@@ -124,7 +127,7 @@ async fn load(app: &App) -> Result<()> {
         };
         organisation::file_holder(app, &office, ps_seat.seat.id, &filing).await?;
     }
-    let former: AccountId = id_of("ps_former")?;
+    let former: AccountId = id_of(DISABLED_DEMO_ACCOUNT)?;
     let update = AccountUpdateInput {
         display_name: "覃建华",
         role: Role::AgencyHead.as_str(),

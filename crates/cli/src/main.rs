@@ -199,6 +199,9 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
         }
         println!("演示账户（密码均为 {}）：", demo::DEMO_PASSWORD);
         for (username, name, role, agency) in demo::DEMO_ACCOUNTS {
+            if *username == demo::DISABLED_DEMO_ACCOUNT {
+                continue;
+            }
             println!(
                 "  {username:<12} {name}  {}{}",
                 role.as_str(),

@@ -1,8 +1,8 @@
 //! Account administration: list with filters, create, view, change, reset password.
 
 use super::{
-    agency_label, agency_options, render, render_invalid, role_options, see_other, FormData, FormErrors,
-    SelectOption,
+    agency_label, agency_options, render, render_invalid, role_options, seat_names, see_other, FormData,
+    FormErrors, SelectOption,
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
@@ -242,16 +242,7 @@ async fn show_screen(
             .and_then(|c| orewatch_domain::AgencyCode::parse(c).ok()),
     };
     let value = |field: &str, stored: String| form.map(|d| d.get(field).to_string()).unwrap_or(stored);
-    let seat_names = seats
-        .iter()
-        .map(|s| {
-            let title = ctx.t(s.title.label_key());
-            match &s.agency_code {
-                Some(code) => format!("{title}（{}）", agency_label(&ctx, &agencies, Some(code))),
-                None => title.to_string(),
-            }
-        })
-        .collect();
+    let seat_names = seat_names(&ctx, &agencies, &seats);
     let page = ShowPage {
         a: row(&ctx, &agencies, &account, state.app.now()),
         created_at: ctx.time(&account.created_at),

@@ -1,13 +1,13 @@
 //! Login, logout and the language switch.
 
-use super::{see_other, FormData};
+use super::{see_other, with_cookie, FormData};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::session::{client_ip, cookie, set_cookie, LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -61,12 +61,11 @@ fn login_page(
         error,
         demo: state.config.demo_mode,
     };
-    let mut response = (status, Html(page.render()?)).into_response();
-    let cookie = set_cookie(LOGIN_CSRF_COOKIE, &token, None, state.config.secure_cookies);
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    let response = (status, Html(page.render()?)).into_response();
+    Ok(with_cookie(
+        response,
+        &set_cookie(LOGIN_CSRF_COOKIE, &token, None, state.config.secure_cookies),
+    ))
 }
 
 async fn login_form(
@@ -103,20 +102,19 @@ async fn login(State(state): State<WebState>, ctx: Ctx, request: Request) -> Res
     }
     match auth::login(&state.app, &username, form.get("password")).await {
         Ok(logged_in) => {
-            let mut response = see_other(&safe_next(&next));
-            if logged_in.caller.must_change_password {
-                response = see_other("/me/password");
-            }
+            // A person whose password was set by the office chooses their own before anything else.
+            let target = if logged_in.caller.must_change_password {
+                "/me/password".to_string()
+            } else {
+                safe_next(&next)
+            };
             let cookie = set_cookie(
                 SESSION_COOKIE,
                 &logged_in.token,
                 None,
                 state.config.secure_cookies,
             );
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            Ok(response)
+            Ok(with_cookie(see_other(&target), &cookie))
         }
         Err(error) => {
             let (message, status) = match error {
@@ -152,12 +150,8 @@ async fn logout(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Respon
     if let Some(session) = &ctx.session {
         auth::logout(&state.app, session).await?;
     }
-    let mut response = see_other("/login?flash=logged_out");
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies);
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(with_cookie(see_other("/login?flash=logged_out"), &cookie))
 }
 
 async fn switch_language(
@@ -167,17 +161,13 @@ async fn switch_language(
 ) -> Response {
     let lang = crate::i18n::Lang::parse(&code);
     let next = safe_next(query.get("next").map(String::as_str).unwrap_or("/"));
-    let mut response = see_other(&next);
     let cookie = set_cookie(
         LANG_COOKIE,
         lang.code(),
         Some(365 * 24 * 3600),
         state.config.secure_cookies,
     );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    with_cookie(see_other(&next), &cookie)
 }
 
 impl FormData {

@@ -1,6 +1,6 @@
 //! My account and my password.
 
-use super::{agency_label, render, render_invalid, see_other, FormData, FormErrors};
+use super::{agency_label, render, render_invalid, seat_names, see_other, FormData, FormErrors};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
@@ -35,16 +35,7 @@ async fn me(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, 
     let id = caller.account_id.ok_or(WebError::NotFound)?;
     let (account, seats) = accounts::get(&state.app, &caller, id).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
-    let seats = seats
-        .iter()
-        .map(|s| {
-            let title = ctx.t(s.title.label_key());
-            match &s.agency_code {
-                Some(code) => format!("{title}（{}）", agency_label(&ctx, &agencies, Some(code))),
-                None => title.to_string(),
-            }
-        })
-        .collect();
+    let seats = seat_names(&ctx, &agencies, &seats);
     let page = MePage {
         username: account.username.clone(),
         display_name: account.display_name.clone(),

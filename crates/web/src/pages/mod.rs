@@ -147,3 +147,29 @@ pub fn agency_label(ctx: &Ctx, agencies: &[AgencyRecord], code: Option<&str>) ->
             .unwrap_or_else(|| code.to_string()),
     }
 }
+
+/// "title（agency）" for each seat an account holds.
+pub fn seat_names(
+    ctx: &Ctx,
+    agencies: &[AgencyRecord],
+    seats: &[orewatch_app::accounts::SeatRecord],
+) -> Vec<String> {
+    seats
+        .iter()
+        .map(|s| {
+            let title = ctx.t(s.title.label_key());
+            match &s.agency_code {
+                Some(code) => format!("{title}（{}）", agency_label(ctx, agencies, Some(code))),
+                None => title.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Adds a `Set-Cookie` header built by [`crate::session::set_cookie`].
+pub fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = axum::http::HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}

@@ -133,6 +133,20 @@ async fn shot(client: &Client, name: &str) {
     }
 }
 
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
+async fn fill(client: &Client, id: &str, text: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -168,27 +182,9 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
     // Log in as the office.
     client.goto(&format!("{base}/login")).await.unwrap();
     shot(&client, "01-login").await;
-    client
-        .find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("office")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(orewatch_app::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("login-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    fill(&client, "username", "office").await;
+    fill(&client, "password", orewatch_app::demo::DEMO_PASSWORD).await;
+    click(&client, Locator::Id("login-submit")).await;
     client
         .wait()
         .for_element(Locator::Id("stat-agencies"))
@@ -198,23 +194,11 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
     shot(&client, "02-dashboard").await;
 
     // Open the organisation and the commander's seat.
-    client
-        .find(Locator::LinkText("组织机构"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("组织机构")).await;
     client.wait().for_element(Locator::Id("agencies")).await.unwrap();
     shot(&client, "03-organisation").await;
     assert!(text_of(&client, "#seat-1 .holder").await.contains("蒙国栋"));
-    client
-        .find(Locator::Css("#seat-1 a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("#seat-1 a")).await;
     client
         .wait()
         .for_element(Locator::Id("file-submit"))
@@ -222,35 +206,28 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
         .unwrap();
 
     // File the deputy as the new commander.
-    client
-        .find(Locator::Css(&format!("#holder option[value='{}']", deputy.id.0)))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &client,
+        Locator::Css(&format!("#holder option[value='{}']", deputy.id.0)),
+    )
+    .await;
     client
         .execute("document.getElementById('from_on').value = '2026-11-20';", vec![])
         .await
         .unwrap();
-    client
-        .find(Locator::Id("note"))
-        .await
-        .unwrap()
-        .send_keys("县政府调整分工，浏览器测试")
-        .await
-        .unwrap();
+    fill(&client, "note", "县政府调整分工，浏览器测试").await;
     shot(&client, "04-seat-form").await;
-    client
-        .find(Locator::Id("file-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    // The page asks for confirmation first.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    client.accept_alert().await.unwrap();
+    click(&client, Locator::Id("file-submit")).await;
+    // The page asks for confirmation first; wait for the dialog rather than guess how long it takes.
+    let mut accepted = false;
+    for _ in 0..50 {
+        if client.accept_alert().await.is_ok() {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(accepted, "the filing form asks for confirmation");
     client.wait().for_element(Locator::Id("flash")).await.unwrap();
     assert!(text_of(&client, "#current-holder").await.contains("覃丽华"));
     assert!(
@@ -260,32 +237,14 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
     shot(&client, "05-seat-filed").await;
 
     // The change is in the audit log, filtered by record type.
-    client
-        .find(Locator::LinkText("审计日志"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("审计日志")).await;
     client
         .wait()
         .for_element(Locator::Id("record_type"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("#record_type option[value='seat']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("audit-filter"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("#record_type option[value='seat']")).await;
+    click(&client, Locator::Id("audit-filter")).await;
     client
         .wait()
         .for_element(Locator::Css("#audit tbody tr"))
@@ -302,13 +261,7 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
     assert!(first_row.contains("office"), "{first_row}");
 
     // English is one click away.
-    client
-        .find(Locator::Id("lang-switch"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Id("lang-switch")).await;
     client
         .wait()
         .for_element(Locator::LinkText("Organisation"))

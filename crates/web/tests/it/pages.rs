@@ -2,7 +2,7 @@
 
 use crate::site::site;
 use axum::http::StatusCode;
-use orewatch_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use orewatch_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, DISABLED_DEMO_ACCOUNT};
 use orewatch_app::Db;
 use orewatch_domain::policy::{decide, Action, Resource};
 use orewatch_domain::{AccountId, Actor};
@@ -10,7 +10,7 @@ use orewatch_testkit::on_both_backends;
 
 async fn every_role_sees_exactly_the_pages_the_policy_allows(db: Db) {
     let site = site(db).await;
-    for (username, _, role, agency) in DEMO_ACCOUNTS.iter().filter(|a| a.0 != "ps_former") {
+    for (username, _, role, agency) in DEMO_ACCOUNTS.iter().filter(|a| a.0 != DISABLED_DEMO_ACCOUNT) {
         let visitor = site.login(username, DEMO_PASSWORD).await;
         let actor = Actor::Account {
             id: AccountId(0),
