@@ -127,7 +127,50 @@ async fn demo_data_loads_once_and_keeps_a_valid_chain(db: Db) {
     assert!(audit_log::verify(&app, &office).await.unwrap().unwrap() > 50);
 }
 
+async fn office_edits_an_agencys_duties_and_the_change_is_audited(db: Db) {
+    let (app, _) = app(db).await;
+    let office = account(&app, "wei", "office", "nr").await;
+    organisation::update_duties(
+        &app,
+        &office,
+        "pw",
+        "负责矿山用电管理；配合停止供电。",
+        "Power to mines.",
+    )
+    .await
+    .unwrap();
+    let org = organisation::view(&app, &office).await.unwrap();
+    let pw = org.agencies.iter().find(|a| a.code == "pw").unwrap();
+    assert_eq!(pw.duty_en, "Power to mines.");
+    let (rows, _) = audit_log::list(&app, &office, Default::default()).await.unwrap();
+    assert_eq!(rows[0].row.action, "agency.update_duties");
+    assert!(rows[0]
+        .row
+        .before_json
+        .as_deref()
+        .unwrap()
+        .contains("配合开展相关执法工作"));
+
+    let err = organisation::update_duties(&app, &office, "pw", "  ", "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, AppError::Invalid(e) if e.get("duty_zh") == Some(&Problem::Required)));
+    let officer = account(&app, "lan", "agency_officer", "pw").await;
+    let err = organisation::update_duties(&app, &officer, "pw", "改", "x")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppError::Forbidden(_)),
+        "an agency may not rewrite its own duties"
+    );
+    assert!(matches!(
+        organisation::update_duties(&app, &office, "zz", "a", "b").await,
+        Err(AppError::NotFound)
+    ));
+}
+
 on_both_backends!(
+    office_edits_an_agencys_duties_and_the_change_is_audited,
     bootstrap_seeds_every_agency_and_seat_once,
     filing_a_new_holder_keeps_the_previous_term,
     only_the_office_files_changes,

@@ -130,7 +130,37 @@ async fn logout_ends_the_session(db: Db) {
     assert_eq!(again.location.as_deref(), Some("/login?next=%2F"));
 }
 
+async fn audit_page_filters_and_explains_bad_filters(db: Db) {
+    let site = site(db).await;
+    let visitor = site.login("leader", DEMO_PASSWORD).await;
+    let page = site
+        .get("/audit?actor=office&record_type=seat", &visitor.cookies)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("成员调整备案"));
+    assert!(!page.body.contains("创建账户"), "only the office's seat filings");
+    let page = site
+        .get("/audit?from=2026-13-45&actor=nobody", &visitor.cookies)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("起始日期“2026-13-45”不是有效日期"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("没有用户名为“nobody”的账户"));
+    assert!(page.body.contains("没有符合条件的记录"));
+    // Dates are days in China Standard Time: the demo was loaded at 2026-11-28 10:00 +08:00.
+    let today = site
+        .get("/audit?from=2026-11-28&to=2026-11-28", &visitor.cookies)
+        .await;
+    assert!(today.body.contains("成员调整备案"));
+    let tomorrow = site.get("/audit?from=2026-11-29", &visitor.cookies).await;
+    assert!(tomorrow.body.contains("没有符合条件的记录"));
+}
+
 on_both_backends!(
+    audit_page_filters_and_explains_bad_filters,
     every_role_sees_exactly_the_pages_the_policy_allows,
     organisation_page_lists_every_agency_with_its_duty,
     english_switch_translates_the_page,
