@@ -86,7 +86,9 @@ CREATE TABLE audit_entry (
 CREATE INDEX audit_entry_actor_idx ON audit_entry (actor_account_id, seq);
 CREATE INDEX audit_entry_agency_idx ON audit_entry (actor_agency, seq);
 CREATE INDEX audit_entry_record_idx ON audit_entry (record_type, record_id, seq);
-CREATE INDEX audit_entry_at_idx ON audit_entry (at);
+-- (at, seq): "the first row since T" is one index probe; with timestamps that never go back along
+-- the chain (domain::audit::chained_timestamp) it also counts the rows since T by subtraction.
+CREATE INDEX audit_entry_at_idx ON audit_entry (at, seq);
 
 -- The head of the chain: one row. Every write transaction updates it first, which serialises
 -- writers on both backends (SQLite takes its write lock, PostgreSQL a row lock) so the chain

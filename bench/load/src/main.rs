@@ -9,7 +9,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
-use orewatch_app::{accounts, bootstrap, App, Caller, Db, DbOptions, Settings, SystemClock};
+use orewatch_app::{accounts, bootstrap, App, Caller, Db, DbOptions, ManualClock, Settings};
 use orewatch_domain::account::NewAccountInput;
 use orewatch_storage::audit::{self, NewAuditEntry};
 use std::sync::Arc;
@@ -42,6 +42,9 @@ enum Command {
         seconds: u64,
         #[arg(long, default_value = "")]
         label: String,
+        /// Pages to cycle through (comma-separated).
+        #[arg(long, default_value = "/,/organisation,/audit")]
+        pages: String,
         /// Pause of each client between two requests (0: as fast as possible, a saturation test).
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
@@ -49,7 +52,6 @@ enum Command {
 }
 
 pub const BENCH_PASSWORD: &str = "bench-pass-2026";
-const PAGES: [&str; 3] = ["/", "/organisation", "/audit"];
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -65,13 +67,22 @@ async fn main() -> Result<()> {
             seconds,
             label,
             think_ms,
-        } => run(&base, clients, seconds, &label, think_ms).await,
+            pages,
+        } => {
+            let pages: Vec<String> = pages.split(',').map(str::to_string).collect();
+            run(&base, clients, seconds, &label, think_ms, &pages).await
+        }
     }
 }
 
 async fn seed(url: &str, count: usize, audit_rows: i64) -> Result<()> {
     let db = Db::connect(url, &DbOptions { max_connections: 4 }).await?;
-    let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default())?;
+    // The installation and its accounts date from a year ago, so that the audit rows below can be
+    // spread over the past year in order (times never go back along the chain).
+    let now = chrono::Utc::now();
+    let span = chrono::Duration::days(365);
+    let clock = Arc::new(ManualClock::new(now - span - chrono::Duration::days(1)));
+    let app = App::new(db.clone(), clock, Settings::default())?;
     bootstrap::prepare(&app).await?;
     let started = Instant::now();
     for i in 1..=count {
@@ -95,8 +106,6 @@ async fn seed(url: &str, count: usize, audit_rows: i64) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     let started = Instant::now();
-    let now = chrono::Utc::now();
-    let span = chrono::Duration::days(365);
     let step = span / i32::try_from(audit_rows.max(1)).unwrap_or(i32::MAX);
     let mut written = 0;
     while written < audit_rows {
@@ -168,7 +177,14 @@ async fn login(base: &str, username: &str) -> Result<reqwest::Client> {
     Ok(client)
 }
 
-async fn run(base: &str, clients: usize, seconds: u64, label: &str, think_ms: u64) -> Result<()> {
+async fn run(
+    base: &str,
+    clients: usize,
+    seconds: u64,
+    label: &str,
+    think_ms: u64,
+    pages: &[String],
+) -> Result<()> {
     let mut logged_in = Vec::new();
     for i in 1..=clients {
         logged_in.push(login(base, &format!("bench{i:03}")).await?);
@@ -178,15 +194,16 @@ async fn run(base: &str, clients: usize, seconds: u64, label: &str, think_ms: u6
     let mut tasks = Vec::new();
     for (i, client) in logged_in.into_iter().enumerate() {
         let base = base.to_string();
+        let pages = pages.to_vec();
         tasks.push(tokio::spawn(async move {
-            let mut histograms: Vec<Histogram<u64>> = (0..PAGES.len())
+            let mut histograms: Vec<Histogram<u64>> = (0..pages.len())
                 .map(|_| Histogram::new_with_bounds(1, 60_000_000, 3))
                 .collect::<Result<_, _>>()?;
             let mut errors = 0_u64;
             let mut n = i;
             while Instant::now() < deadline {
-                let page = n % PAGES.len();
-                let path = PAGES.get(page).copied().unwrap_or("/");
+                let page = n % pages.len();
+                let path = pages.get(page).map(String::as_str).unwrap_or("/");
                 let t0 = Instant::now();
                 let ok = match client.get(format!("{base}{path}")).send().await {
                     Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
@@ -208,7 +225,7 @@ async fn run(base: &str, clients: usize, seconds: u64, label: &str, think_ms: u6
             anyhow::Ok((histograms, errors))
         }));
     }
-    let mut totals: Vec<Histogram<u64>> = (0..PAGES.len())
+    let mut totals: Vec<Histogram<u64>> = (0..pages.len())
         .map(|_| Histogram::new_with_bounds(1, 60_000_000, 3))
         .collect::<Result<_, _>>()?;
     let mut errors = 0;
@@ -231,7 +248,7 @@ async fn run(base: &str, clients: usize, seconds: u64, label: &str, think_ms: u6
         "{:<14} {:>8} {:>9} {:>9} {:>9} {:>9}",
         "page", "requests", "req/s", "p50 ms", "p99 ms", "max ms"
     );
-    for (path, h) in PAGES.iter().zip(&totals) {
+    for (path, h) in pages.iter().zip(&totals) {
         all.add(h)?;
         print_row(path, h, elapsed);
     }

@@ -21,6 +21,19 @@ pub fn format_timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// The stored time of a new row: `now`, or the previous row's time if the clock says earlier.
+///
+/// Writers take their clock reading before they wait for the chain's lock, so a later-sequenced row
+/// could otherwise carry an earlier time. Keeping time non-decreasing along the chain makes "rows
+/// since T" a simple subtraction of sequence numbers, and the log reads in order.
+pub fn chained_timestamp(previous: Option<&str>, now: DateTime<Utc>) -> String {
+    let now = format_timestamp(now);
+    match previous {
+        Some(previous) if previous > now.as_str() => previous.to_string(),
+        _ => now,
+    }
+}
+
 /// Parses a timestamp written by [`format_timestamp`].
 pub fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.6fZ")
@@ -259,6 +272,20 @@ mod tests {
         assert_eq!(
             verify_chain(&rows, 4, &head),
             Err(ChainBreak::LinkBroken { seq: 3 })
+        );
+    }
+
+    #[test]
+    fn chained_time_never_goes_back() {
+        let at = parse_timestamp("2026-11-28T08:15:02.000000Z").unwrap();
+        assert_eq!(chained_timestamp(None, at), "2026-11-28T08:15:02.000000Z");
+        assert_eq!(
+            chained_timestamp(Some("2026-11-28T08:15:01.000000Z"), at),
+            "2026-11-28T08:15:02.000000Z"
+        );
+        assert_eq!(
+            chained_timestamp(Some("2026-11-28T08:15:03.000000Z"), at),
+            "2026-11-28T08:15:03.000000Z"
         );
     }
 

@@ -5,7 +5,9 @@
 
 use crate::{get, Conn, Result};
 use chrono::{DateTime, Utc};
-use orewatch_domain::audit::{format_timestamp, AuditRow, ChainBreak, ChainVerifier, StoredAuditRow};
+use orewatch_domain::audit::{
+    chained_timestamp, format_timestamp, AuditRow, ChainBreak, ChainVerifier, StoredAuditRow,
+};
 
 /// What a caller supplies for a new audit row; sequence, time and hashes are added here.
 #[derive(Debug, Clone, Default)]
@@ -32,9 +34,13 @@ pub async fn head(conn: &mut Conn) -> Result<(i64, String)> {
 /// Appends one row to the chain and returns its sequence number.
 pub async fn append(conn: &mut Conn, entry: NewAuditEntry, now: DateTime<Utc>) -> Result<i64> {
     let (last_seq, prev_hash) = head(&mut *conn).await?;
+    let previous_at: Option<String> = sqlx::query_scalar("SELECT at FROM audit_entry WHERE seq = $1")
+        .bind(last_seq)
+        .fetch_optional(&mut *conn)
+        .await?;
     let row = AuditRow {
         seq: last_seq + 1,
-        at: format_timestamp(now),
+        at: chained_timestamp(previous_at.as_deref(), now),
         actor_account_id: entry.actor_account_id,
         actor_label: entry.actor_label,
         actor_agency: entry.actor_agency,
