@@ -16,6 +16,8 @@ pub struct Config {
     pub bind: String,
     /// County name shown in the title.
     pub county_name: String,
+    /// The county's name in the English interface.
+    pub county_name_en: String,
     /// Minutes of inactivity after which a session ends.
     pub session_idle_minutes: i64,
     /// Mark cookies `Secure` (behind HTTPS).
@@ -33,6 +35,7 @@ impl Default for Config {
             database_url: String::new(),
             bind: "127.0.0.1:8080".into(),
             county_name: "鹿寨县".into(),
+            county_name_en: "Luzhai County".into(),
             session_idle_minutes: 30,
             secure_cookies: false,
             login_attempts_per_minute: 30,
@@ -74,6 +77,9 @@ impl Config {
         }
         if let Some(v) = var("OREWATCH_COUNTY_NAME") {
             self.county_name = v;
+        }
+        if let Some(v) = var("OREWATCH_COUNTY_NAME_EN") {
+            self.county_name_en = v;
         }
         if let Some(v) = var("OREWATCH_SESSION_IDLE_MINUTES") {
             self.session_idle_minutes = v

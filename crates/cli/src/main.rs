@@ -211,6 +211,7 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
     }
     let web_config = orewatch_web::WebConfig {
         county_name: config.county_name.clone(),
+        county_name_en: config.county_name_en.clone(),
         secure_cookies: config.secure_cookies,
         login_attempts_per_minute: config.login_attempts_per_minute,
         demo_mode,

@@ -193,7 +193,7 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
         }
     }
     Ctx {
-        site_title: tr.tf("site.title", &[("county", state.config.county_name.clone())]),
+        site_title: tr.tf("site.title", &[("county", state.config.county(lang).to_string())]),
         tr,
         session: session_state.current,
         here,

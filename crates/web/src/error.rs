@@ -192,7 +192,7 @@ pub async fn render_layer(State(state): State<WebState>, request: Request, next:
         title: tr.t(page.title_key),
         message: tr.tf(page.message_key, &page.args),
         problems,
-        site_title: tr.tf("site.title", &[("county", state.config.county_name.clone())]),
+        site_title: tr.tf("site.title", &[("county", state.config.county(lang).to_string())]),
         tr: tr.clone(),
     };
     match template.render() {

@@ -25,6 +25,8 @@ use std::sync::Arc;
 pub struct WebConfig {
     /// Shown in the title: `鹿寨县` → 鹿寨县矿产资源开发保护联合监管平台.
     pub county_name: String,
+    /// The county's name in the English interface.
+    pub county_name_en: String,
     /// Add `Secure` to cookies (set when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
     /// Login attempts allowed per client address per minute.
@@ -39,10 +41,21 @@ impl Default for WebConfig {
     fn default() -> Self {
         Self {
             county_name: "鹿寨县".into(),
+            county_name_en: "Luzhai County".into(),
             secure_cookies: false,
             login_attempts_per_minute: 30,
             max_form_bytes: 64 * 1024,
             demo_mode: false,
+        }
+    }
+}
+
+impl WebConfig {
+    /// The county's name in a language.
+    pub fn county(&self, lang: i18n::Lang) -> &str {
+        match lang {
+            i18n::Lang::Zh => &self.county_name,
+            i18n::Lang::En => &self.county_name_en,
         }
     }
 }

@@ -58,6 +58,7 @@ async fn english_switch_translates_the_page(db: Db) {
     let cookies = format!("{}; ow_lang=en", visitor.cookies);
     let page = site.get("/organisation", &cookies).await;
     assert!(page.body.contains("Member agencies and duties"));
+    assert!(page.body.contains("Luzhai County Joint Supervision Platform"));
     assert!(page.body.contains("Public Security Bureau"));
     assert!(!page.body.contains("成员单位及职责"));
     // An outside address is never a redirect target.
