@@ -1,11 +1,9 @@
 //! Managing accounts: create, list, view, change role/agency/status, reset and change passwords.
 
 use crate::{auth, json, App, AppError, Caller, Result};
-use orewatch_domain::account::{
-    check_role_agency, parse_optional_agency, AccountStatus, NewAccount, NewAccountInput,
-};
+use orewatch_domain::account::{AccountChange, AccountStatus, NewAccount, NewAccountInput};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AccountId, AgencyCode, DisplayName, FieldErrors, Password, Problem, Role};
+use orewatch_domain::{AccountId, AgencyCode, FieldErrors, Password, Problem, Role};
 use orewatch_storage::accounts::{self, Account, NewAccountRow};
 use orewatch_storage::seats::{self, Seat};
 use orewatch_storage::{agencies, audit, sessions};
@@ -115,40 +113,24 @@ pub async fn get(app: &App, caller: &Caller, id: AccountId) -> Result<(Account, 
 }
 
 /// Raw form input for changing an account.
-#[derive(Debug, Clone, Default)]
-pub struct AccountUpdateInput<'a> {
-    pub display_name: &'a str,
-    pub role: &'a str,
-    pub agency: &'a str,
-    pub status: &'a str,
-}
+pub use orewatch_domain::account::AccountChangeInput as AccountUpdateInput;
 
 /// Changes another account's name, role, agency or status. Disabling ends its sessions.
 pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUpdateInput<'_>) -> Result<()> {
-    let mut errors = FieldErrors::new();
-    let display_name = errors.take("display_name", DisplayName::parse(input.display_name));
-    let role = errors.take("role", Role::parse(input.role));
-    let agency = errors.take("agency", parse_optional_agency(input.agency));
-    let status = errors.take(
-        "status",
-        AccountStatus::parse(input.status).ok_or(Problem::Invalid),
-    );
-    if let (Some(role), Some(agency)) = (role, agency.as_ref()) {
-        if let Err(problem) = check_role_agency(role, agency.as_ref()) {
-            errors.push("agency", problem);
-        }
-    }
-    check_agency_exists(app, agency.as_ref().and_then(Option::as_ref), &mut errors).await?;
     let now = app.now();
     let mut tx = app.db.begin_write().await?;
     let before = accounts::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ManageAccount, &resource(&before))?;
-    let (Some(display_name), Some(role), Some(agency), Some(status)) = (display_name, role, agency, status)
-    else {
-        return Err(AppError::Invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
+    let AccountChange {
+        display_name,
+        role,
+        agency,
+        status,
+    } = AccountChange::parse(input).map_err(AppError::Invalid)?;
+    if let Some(code) = &agency {
+        if agencies::find(&mut tx, code).await?.is_none() {
+            return Err(AppError::invalid("agency", Problem::NotFound));
+        }
     }
     accounts::update_admin_fields(
         &mut tx,

@@ -188,6 +188,54 @@ impl NewAccount {
     }
 }
 
+/// What an administrator may change about an existing account, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountChange {
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub agency: Option<AgencyCode>,
+    pub status: AccountStatus,
+}
+
+/// Raw form input for [`AccountChange`].
+#[derive(Debug, Clone, Default)]
+pub struct AccountChangeInput<'a> {
+    pub display_name: &'a str,
+    pub role: &'a str,
+    pub agency: &'a str,
+    pub status: &'a str,
+}
+
+impl AccountChange {
+    /// Validates every field and reports all problems at once.
+    pub fn parse(input: &AccountChangeInput<'_>) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let display_name = errors.take("display_name", DisplayName::parse(input.display_name));
+        let role = errors.take("role", Role::parse(input.role));
+        let agency = errors.take("agency", parse_optional_agency(input.agency));
+        let status = errors.take(
+            "status",
+            AccountStatus::parse(input.status).ok_or(Problem::Invalid),
+        );
+        if let (Some(role), Some(agency)) = (role, agency.as_ref()) {
+            if let Err(problem) = check_role_agency(role, agency.as_ref()) {
+                errors.push("agency", problem);
+            }
+        }
+        match (display_name, role, agency, status) {
+            (Some(display_name), Some(role), Some(agency), Some(status)) if errors.is_empty() => {
+                Ok(AccountChange {
+                    display_name,
+                    role,
+                    agency,
+                    status,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
 /// Parses an optional agency code from a form select (empty means none).
 pub fn parse_optional_agency(raw: &str) -> Result<Option<AgencyCode>, Problem> {
     if raw.trim().is_empty() {
@@ -314,6 +362,29 @@ mod tests {
         assert_eq!(errors.get("display_name"), Some(&Problem::Required));
         assert_eq!(errors.get("agency"), Some(&Problem::AgencyRequired));
         assert_eq!(errors.get("password"), Some(&Problem::TooShort { min: 8 }));
+    }
+
+    #[test]
+    fn an_account_change_checks_role_against_agency_and_status() {
+        let input = AccountChangeInput {
+            display_name: "钟晓峰",
+            role: "enterprise",
+            agency: "ps",
+            status: "gone",
+        };
+        let errors = AccountChange::parse(&input).unwrap_err();
+        assert_eq!(errors.get("agency"), Some(&Problem::AgencyNotAllowed));
+        assert_eq!(errors.get("status"), Some(&Problem::Invalid));
+        let input = AccountChangeInput {
+            display_name: "钟晓峰",
+            role: "agency_officer",
+            agency: "ps",
+            status: "disabled",
+        };
+        assert_eq!(
+            AccountChange::parse(&input).unwrap().status,
+            AccountStatus::Disabled
+        );
     }
 
     #[test]

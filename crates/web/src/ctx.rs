@@ -36,7 +36,7 @@ pub struct Ctx {
 }
 
 /// Confirmation messages a redirect may ask for; anything else in `?flash=` is ignored.
-const FLASHES: &[&str] = &[
+pub const FLASHES: &[&str] = &[
     "saved",
     "created",
     "filed",
