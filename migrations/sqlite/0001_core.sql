@@ -42,6 +42,8 @@ CREATE TABLE session (
     last_seen_at TEXT NOT NULL
 );
 CREATE INDEX session_account_idx ON session (account_id);
+-- For "who is online" on the dashboard and the idle-session sweep.
+CREATE INDEX session_last_seen_idx ON session (last_seen_at);
 
 -- A seat in the command centre or the office. Per-agency seats carry their agency.
 CREATE TABLE seat (
