@@ -133,6 +133,19 @@ pub fn check_role_agency(role: Role, agency: Option<&AgencyCode>) -> Result<(), 
     }
 }
 
+/// Adds the role/agency mismatch (if any) to a form's errors, once both fields parsed.
+fn check_role_agency_fields(
+    role: Option<Role>,
+    agency: Option<&Option<AgencyCode>>,
+    errors: &mut FieldErrors,
+) {
+    if let (Some(role), Some(agency)) = (role, agency) {
+        if let Err(problem) = check_role_agency(role, agency.as_ref()) {
+            errors.push("agency", problem);
+        }
+    }
+}
+
 /// The validated content of a new account.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -166,11 +179,7 @@ impl NewAccount {
             "password",
             Password::parse_confirmed(input.password, input.password_again),
         );
-        if let (Some(role), Some(agency)) = (role, agency.as_ref()) {
-            if let Err(problem) = check_role_agency(role, agency.as_ref()) {
-                errors.push("agency", problem);
-            }
-        }
+        check_role_agency_fields(role, agency.as_ref(), &mut errors);
         match (username, display_name, role, agency, password) {
             (Some(username), Some(display_name), Some(role), Some(agency), Some(password))
                 if errors.is_empty() =>
@@ -217,11 +226,7 @@ impl AccountChange {
             "status",
             AccountStatus::parse(input.status).ok_or(Problem::Invalid),
         );
-        if let (Some(role), Some(agency)) = (role, agency.as_ref()) {
-            if let Err(problem) = check_role_agency(role, agency.as_ref()) {
-                errors.push("agency", problem);
-            }
-        }
+        check_role_agency_fields(role, agency.as_ref(), &mut errors);
         match (display_name, role, agency, status) {
             (Some(display_name), Some(role), Some(agency), Some(status)) if errors.is_empty() => {
                 Ok(AccountChange {

@@ -1,7 +1,7 @@
 //! Account administration: list with filters, create, view, change, reset password.
 
 use super::{
-    agency_label, agency_options, render, render_invalid, role_options, seat_names, see_other, FormData,
+    agency_label, agency_options, render, render_form, role_options, seat_names, see_other, FormData,
     FormErrors, SelectOption,
 };
 use crate::ctx::{Auth, Ctx};
@@ -177,11 +177,7 @@ async fn new_screen(
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         ctx,
     };
-    if errors.is_some() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    render_form(&page, errors.is_some())
 }
 
 async fn new_form(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
@@ -260,11 +256,7 @@ async fn show_screen(
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         ctx,
     };
-    if errors.is_some() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    render_form(&page, errors.is_some())
 }
 
 async fn show(

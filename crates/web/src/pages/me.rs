@@ -1,6 +1,6 @@
 //! My account and my password.
 
-use super::{agency_label, render, render_invalid, seat_names, see_other, FormData, FormErrors};
+use super::{agency_label, render, render_form, seat_names, see_other, FormData, FormErrors};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
@@ -63,11 +63,7 @@ fn password_screen(ctx: Ctx, errors: Option<&FieldErrors>) -> Result<Response, W
         must_change,
         ctx,
     };
-    if errors.is_some() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    render_form(&page, errors.is_some())
 }
 
 async fn password_form(Auth(ctx): Auth) -> Result<Response, WebError> {

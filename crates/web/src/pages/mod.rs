@@ -30,6 +30,15 @@ pub fn render_invalid<T: Template>(page: &T) -> Result<Response, WebError> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(page.render()?)).into_response())
 }
 
+/// Renders a form page: 422 when it shows the errors of a refused submission, 200 otherwise.
+pub fn render_form<T: Template>(page: &T, refused: bool) -> Result<Response, WebError> {
+    if refused {
+        render_invalid(page)
+    } else {
+        render(page)
+    }
+}
+
 /// 303 See Other: the answer to a successful POST.
 pub fn see_other(location: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_string())]).into_response()

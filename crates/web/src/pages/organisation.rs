@@ -1,6 +1,8 @@
 //! The organisation: command centre and office seats, filings (备案), agencies and their duties.
 
-use super::{agency_label, render, render_invalid, see_other, FormData, FormErrors, SelectOption};
+use super::{
+    agency_label, render, render_form, render_invalid, see_other, FormData, FormErrors, SelectOption,
+};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::i18n::Lang;
@@ -225,11 +227,7 @@ async fn seat_screen(
         errors: form.map(|(_, e)| FormErrors::from(&ctx, e)).unwrap_or_default(),
         ctx,
     };
-    if form.is_some() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    render_form(&page, form.is_some())
 }
 
 async fn seat_page(

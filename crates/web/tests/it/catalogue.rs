@@ -97,14 +97,7 @@ fn every_key_used_by_templates_and_code_exists() {
     for record in orewatch_app::audit_log::RECORD_TYPES {
         used.insert(format!("record_type.{record}"));
     }
-    for flash in [
-        "saved",
-        "created",
-        "filed",
-        "password_changed",
-        "password_reset",
-        "logged_out",
-    ] {
+    for flash in orewatch_web::ctx::FLASHES {
         used.insert(format!("flash.{flash}"));
     }
     for field in [
