@@ -1,11 +1,13 @@
 //! The home dashboard's figures, all counted from the database.
 
+use crate::cache::DataVersion;
 use crate::{App, Caller, Result};
 use chrono::{Duration, FixedOffset, Offset, TimeZone, Utc};
 use orewatch_domain::audit::StoredAuditRow;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_storage::audit::{self, AuditFilter};
 use orewatch_storage::stats;
+use std::sync::Arc;
 
 /// What the home page shows.
 #[derive(Debug, Clone)]
@@ -49,29 +51,40 @@ pub async fn summary(app: &App, caller: &Caller) -> Result<Dashboard> {
         now - Duration::days(7),
     )
     .await?;
-    let accounts_by_role = stats::active_accounts_by_role(&mut conn).await?;
+    // Counts that depend on the clock are always fresh; the rest is cached per data version.
+    let version = DataVersion(counts.data_version);
+    let caches = app.caches();
+    let accounts_by_role = match caches.accounts_by_role.get(version) {
+        Some(cached) => cached,
+        None => {
+            let loaded = Arc::new(stats::active_accounts_by_role(&mut conn).await?);
+            caches.accounts_by_role.put(version, loaded.clone());
+            loaded
+        }
+    };
     let may_audit = caller.may(Action::ViewAudit, &Resource::Installation);
-    let recent = if may_audit {
-        audit::list(
-            &mut conn,
-            &AuditFilter {
-                limit: 8,
-                ..Default::default()
-            },
-        )
-        .await?
+    let recent = if !may_audit {
+        Arc::default()
+    } else if let Some(cached) = caches.recent_changes.get(version) {
+        cached
     } else {
-        Vec::new()
+        let filter = AuditFilter {
+            limit: 8,
+            ..Default::default()
+        };
+        let loaded = Arc::new(audit::list(&mut conn, &filter).await?);
+        caches.recent_changes.put(version, loaded.clone());
+        loaded
     };
     Ok(Dashboard {
         member_agencies: counts.member_agencies,
         active_accounts: accounts_by_role.iter().map(|(_, n)| n).sum(),
-        accounts_by_role,
+        accounts_by_role: accounts_by_role.to_vec(),
         vacant_seats: counts.vacant_seats,
         people_online: counts.people_online,
         locked_accounts: counts.locked_accounts,
         changes_today: counts.changes_today,
         changes_week: counts.changes_week,
-        recent,
+        recent: recent.to_vec(),
     })
 }

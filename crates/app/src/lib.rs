@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit_log;
 pub mod auth;
 pub mod bootstrap;
+pub mod cache;
 pub mod clock;
 pub mod dashboard;
 pub mod demo;
@@ -54,6 +55,15 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     hasher: password::Hasher,
+    caches: Arc<Caches>,
+}
+
+/// What the read use cases keep between requests (see [`cache`]).
+#[derive(Default)]
+pub(crate) struct Caches {
+    pub organisation: cache::Versioned<organisation::Organisation>,
+    pub accounts_by_role: cache::Versioned<Vec<(String, i64)>>,
+    pub recent_changes: cache::Versioned<Vec<orewatch_domain::audit::StoredAuditRow>>,
 }
 
 impl App {
@@ -64,6 +74,7 @@ impl App {
             clock,
             settings,
             hasher,
+            caches: Arc::default(),
         })
     }
 
@@ -73,6 +84,10 @@ impl App {
 
     pub(crate) fn hasher(&self) -> &password::Hasher {
         &self.hasher
+    }
+
+    pub(crate) fn caches(&self) -> &Caches {
+        &self.caches
     }
 }
 

@@ -1,6 +1,7 @@
 //! The organisation: agencies with their duties, the seats of the command centre and the office, and
 //! the filing (备案) of a new holder.
 
+use crate::cache::DataVersion;
 use crate::{json, App, AppError, Caller, Result};
 use orewatch_domain::field::{date, required_text};
 use orewatch_domain::organisation::{check_filing, CurrentTerm};
@@ -11,6 +12,7 @@ use orewatch_storage::agencies::{self, Agency};
 use orewatch_storage::audit;
 use orewatch_storage::seats::{self, NewTerm, Seat, Term};
 use serde_json::json as j;
+use std::sync::Arc;
 
 pub use orewatch_storage::agencies::Agency as AgencyRecord;
 pub use orewatch_storage::seats::{Seat as SeatRecord, Term as TermRecord};
@@ -38,12 +40,23 @@ pub struct Organisation {
     pub seats: Vec<SeatView>,
 }
 
-pub async fn view(app: &App, caller: &Caller) -> Result<Organisation> {
+/// The organisation, from the cache while nothing has changed since it was loaded.
+pub async fn view(app: &App, caller: &Caller) -> Result<Arc<Organisation>> {
     caller.require(Action::ViewOrganisation, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    let agencies = agencies::list(&mut conn).await?;
-    let all_seats = seats::list(&mut conn).await?;
-    let mut terms = seats::all_terms(&mut conn).await?;
+    let version = DataVersion(audit::head_seq(&mut conn).await?);
+    if let Some(cached) = app.caches().organisation.get(version) {
+        return Ok(cached);
+    }
+    let org = Arc::new(load(&mut conn).await?);
+    app.caches().organisation.put(version, org.clone());
+    Ok(org)
+}
+
+async fn load(conn: &mut orewatch_storage::Conn) -> Result<Organisation> {
+    let agencies = agencies::list(&mut *conn).await?;
+    let all_seats = seats::list(&mut *conn).await?;
+    let mut terms = seats::all_terms(&mut *conn).await?;
     let seats = all_seats
         .into_iter()
         .map(|seat| {
@@ -78,17 +91,16 @@ pub async fn view(app: &App, caller: &Caller) -> Result<Organisation> {
 
 /// The agencies alone (for select lists and names), without the seats.
 pub async fn agencies(app: &App, caller: &Caller) -> Result<Vec<Agency>> {
-    caller.require(Action::ViewOrganisation, &Resource::Installation)?;
-    let mut conn = app.db.conn().await?;
-    Ok(agencies::list(&mut conn).await?)
+    Ok(view(app, caller).await?.agencies.clone())
 }
 
 /// One seat with its history.
 pub async fn seat(app: &App, caller: &Caller, seat_id: i64) -> Result<SeatView> {
     let org = view(app, caller).await?;
     org.seats
-        .into_iter()
+        .iter()
         .find(|s| s.seat.id == seat_id)
+        .cloned()
         .ok_or(AppError::NotFound)
 }
 

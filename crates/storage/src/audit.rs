@@ -31,6 +31,14 @@ pub async fn head(conn: &mut Conn) -> Result<(i64, String)> {
     Ok((get(&row, "seq")?, get(&row, "hash")?))
 }
 
+/// The head's sequence number alone: the version of all data (every change appends a row).
+pub async fn head_seq(conn: &mut Conn) -> Result<i64> {
+    let row = sqlx::query("SELECT seq FROM audit_head WHERE audit_head_id = 1")
+        .fetch_one(conn)
+        .await?;
+    get(&row, "seq")
+}
+
 /// Appends one row to the chain and returns its sequence number.
 pub async fn append(conn: &mut Conn, entry: NewAuditEntry, now: DateTime<Utc>) -> Result<i64> {
     let (last_seq, prev_hash) = head(&mut *conn).await?;

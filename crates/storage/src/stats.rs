@@ -23,6 +23,8 @@ pub struct Counts {
     pub locked_accounts: i64,
     pub changes_today: i64,
     pub changes_week: i64,
+    /// The audit head's sequence number when counted: the version of all data.
+    pub data_version: i64,
 }
 
 /// All of [`Counts`] in one round trip (the dashboard is the busiest page).
@@ -61,5 +63,6 @@ pub async fn counts(
         locked_accounts: get(&row, "locked_accounts")?,
         changes_today: since(get(&row, "first_today")?),
         changes_week: since(get(&row, "first_week")?),
+        data_version: head_seq,
     })
 }

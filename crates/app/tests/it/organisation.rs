@@ -1,9 +1,10 @@
 use crate::{account, app};
 use orewatch_app::organisation::{self, FilingInput};
-use orewatch_app::{audit_log, demo, AppError, Db};
+use orewatch_app::{audit_log, dashboard, demo, App, AppError, Db};
 use orewatch_domain::organisation::SeatTitle;
 use orewatch_domain::Problem;
 use orewatch_testkit::on_both_backends;
+use std::sync::Arc;
 
 async fn bootstrap_seeds_every_agency_and_seat_once(db: Db) {
     let (app, _) = app(db).await;
@@ -169,7 +170,45 @@ async fn office_edits_an_agencys_duties_and_the_change_is_audited(db: Db) {
     ));
 }
 
+/// Two servers over one database: what one changes, the other shows on its next read, although both
+/// keep the organisation and dashboard figures cached.
+async fn a_change_made_by_another_server_is_seen_on_the_next_read(db: Db) {
+    let (first, clock) = app(db.clone()).await;
+    let second = App::new(db, clock, first.settings.clone()).unwrap();
+    let office = account(&first, "wei", "office", "nr").await;
+    let duty = |org: &organisation::Organisation| {
+        org.agencies
+            .iter()
+            .find(|a| a.code == "pw")
+            .unwrap()
+            .duty_zh
+            .clone()
+    };
+    let before = organisation::view(&first, &office).await.unwrap();
+    let accounts_before = dashboard::summary(&first, &office).await.unwrap();
+    assert!(Arc::ptr_eq(
+        &before,
+        &organisation::view(&first, &office).await.unwrap()
+    ));
+
+    organisation::update_duties(&second, &office, "pw", "负责供电监管。", "Power.")
+        .await
+        .unwrap();
+    let after = organisation::view(&first, &office).await.unwrap();
+    assert_eq!(duty(&after), "负责供电监管。");
+    assert_ne!(duty(&before), duty(&after));
+
+    account(&second, "lan", "agency_officer", "pw").await;
+    let accounts_after = dashboard::summary(&first, &office).await.unwrap();
+    assert_eq!(
+        accounts_after.active_accounts,
+        accounts_before.active_accounts + 1
+    );
+    assert_eq!(accounts_after.recent[0].row.record_type, "account");
+}
+
 on_both_backends!(
+    a_change_made_by_another_server_is_seen_on_the_next_read,
     office_edits_an_agencys_duties_and_the_change_is_audited,
     bootstrap_seeds_every_agency_and_seat_once,
     filing_a_new_holder_keeps_the_previous_term,

@@ -273,8 +273,9 @@ async fn find_agency(state: &WebState, ctx: &Ctx, code: &str) -> Result<AgencyRe
     caller.require(Action::EditAgency, &Resource::Agency(parsed))?;
     let org = organisation::view(&state.app, &caller).await?;
     org.agencies
-        .into_iter()
+        .iter()
         .find(|a| a.code == code)
+        .cloned()
         .ok_or(WebError::NotFound)
 }
 
