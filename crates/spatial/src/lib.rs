@@ -1,5 +1,14 @@
 //! Orewatch's geospatial engine.
 //!
-//! This crate will hold CGCS2000 Gauss-Krüger coordinates, corner-point parsing, polygons, GeoTIFF
-//! reading and survey comparison (the monitoring and registry issues build it). It depends on no other
-//! Orewatch crate and knows nothing of the database or the web. It is empty until those issues land.
+//! - [`tmerc`]: the transverse Mercator projection on CGCS2000 (Krüger n-series).
+//! - [`crs`]: which projection a grid or licence is in, and reconciling prefix conventions.
+//! - [`corners`]: corner-point text of a mining right → parts, rings, elevation ranges.
+//! - [`polygon`]: boundaries, inside tests by scanline, areas, self-intersection.
+//!
+//! It depends on no other Orewatch crate and knows nothing of the database or the web; errors are
+//! typed with Chinese messages (and an English form) that name the line or file at fault.
+
+pub mod corners;
+pub mod crs;
+pub mod polygon;
+pub mod tmerc;
