@@ -10,5 +10,6 @@
 
 pub mod corners;
 pub mod crs;
+pub mod geotiff;
 pub mod polygon;
 pub mod tmerc;

@@ -1,0 +1,603 @@
+//! Reading single-band GeoTIFF DEMs block by block.
+//!
+//! Layouts: stripped or tiled; uncompressed, LZW or Deflate with horizontal or floating-point predictor;
+//! either byte order; classic TIFF or BigTIFF (all decoded by the `tiff` crate). Samples: float32,
+//! float64, int16, int32 (and uint8/uint16). Georeferencing from ModelPixelScale + ModelTiepoint
+//! (north-up only; PixelIsPoint is shifted half a cell), the CRS from the GeoKeys (an EPSG code or a
+//! user-defined transverse Mercator), nodata from GDAL_NODATA. Values come out as `f64` with nodata as
+//! NaN. The reader decodes one row of blocks at a time ([`DemReader::read_block_row`]); it never holds the
+//! whole image. What must not live here: resampling and analysis ([`crate::compare`]).
+
+use crate::crs::{CrsError, Datum, ProjectedCrs};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use tiff::decoder::{Decoder, DecodingResult, Limits};
+use tiff::tags::Tag;
+
+/// Where the cells of a north-up grid are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridGeometry {
+    pub width: usize,
+    pub height: usize,
+    /// Easting of the left edge of column 0.
+    pub left_m: f64,
+    /// Northing of the top edge of row 0.
+    pub top_m: f64,
+    /// Cell width (east) and height (south), both positive.
+    pub cell_x_m: f64,
+    pub cell_y_m: f64,
+}
+
+impl GridGeometry {
+    pub fn cell_area_m2(&self) -> f64 {
+        self.cell_x_m * self.cell_y_m
+    }
+
+    /// Easting of the centre of column `col`.
+    pub fn center_x(&self, col: usize) -> f64 {
+        self.left_m + (col as f64 + 0.5) * self.cell_x_m
+    }
+
+    /// Northing of the centre of row `row`.
+    pub fn center_y(&self, row: usize) -> f64 {
+        self.top_m - (row as f64 + 0.5) * self.cell_y_m
+    }
+
+    pub fn right_m(&self) -> f64 {
+        self.left_m + self.width as f64 * self.cell_x_m
+    }
+
+    pub fn bottom_m(&self) -> f64 {
+        self.top_m - self.height as f64 * self.cell_y_m
+    }
+}
+
+/// What a DEM file is, read from its tags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemInfo {
+    pub grid: GridGeometry,
+    pub crs: ProjectedCrs,
+    pub nodata: Option<f64>,
+    /// Block size: tile width × height, or image width × rows per strip.
+    pub block_width: usize,
+    pub block_height: usize,
+    pub tiled: bool,
+}
+
+/// Why a DEM could not be read. Each message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RasterError {
+    #[error("无法打开文件 {path}：{source}")]
+    Open { path: PathBuf, source: std::io::Error },
+    #[error("{path} 不是有效的 TIFF 文件，或文件已损坏/截断：{detail}")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("{path} 的格式不支持：{detail}")]
+    Unsupported { path: PathBuf, detail: String },
+    #[error("{path} 缺少地理参考（{detail}）")]
+    NoGeoreference { path: PathBuf, detail: String },
+    #[error("{path} 的坐标系：{source}")]
+    Crs { path: PathBuf, source: CrsError },
+}
+
+impl RasterError {
+    /// The same message in English.
+    pub fn message_en(&self) -> String {
+        match self {
+            Self::Open { path, source } => format!("cannot open {}: {source}", path.display()),
+            Self::Corrupt { path, detail } => {
+                format!(
+                    "{} is not a valid TIFF or is corrupt/truncated: {detail}",
+                    path.display()
+                )
+            }
+            Self::Unsupported { path, detail } => format!("{}: unsupported layout: {detail}", path.display()),
+            Self::NoGeoreference { path, detail } => {
+                format!("{} has no georeferencing ({detail})", path.display())
+            }
+            Self::Crs { path, source } => format!("{}: coordinate system: {source}", path.display()),
+        }
+    }
+}
+
+/// A DEM open for reading block rows.
+pub struct DemReader {
+    path: PathBuf,
+    decoder: Decoder<BufReader<File>>,
+    info: DemInfo,
+}
+
+impl std::fmt::Debug for DemReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemReader")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish()
+    }
+}
+
+/// GeoKey ids used here (GeoTIFF 1.1, §7).
+mod key {
+    pub const MODEL_TYPE: u16 = 1024;
+    pub const RASTER_TYPE: u16 = 1025;
+    pub const GEOGRAPHIC_TYPE: u16 = 2048;
+    pub const GEODETIC_DATUM: u16 = 2050;
+    pub const ELLIPSOID: u16 = 2056;
+    pub const PROJECTED_CS_TYPE: u16 = 3072;
+    pub const PROJ_COORD_TRANS: u16 = 3075;
+    pub const NAT_ORIGIN_LONG: u16 = 3080;
+    pub const NAT_ORIGIN_LAT: u16 = 3081;
+    pub const FALSE_EASTING: u16 = 3082;
+    pub const FALSE_NORTHING: u16 = 3083;
+    pub const CENTER_LONG: u16 = 3088;
+    pub const SCALE_AT_NAT_ORIGIN: u16 = 3092;
+    pub const USER_DEFINED: f64 = 32767.0;
+}
+
+/// Values of the GeoKey directory (numbers only; text keys are not needed).
+struct GeoKeys(Vec<(u16, f64)>);
+
+impl GeoKeys {
+    fn get(&self, id: u16) -> Option<f64> {
+        self.0.iter().find(|(k, _)| *k == id).map(|(_, v)| *v)
+    }
+}
+
+impl DemReader {
+    /// Opens a DEM and reads its tags.
+    pub fn open(path: &Path) -> Result<Self, RasterError> {
+        let file = File::open(path).map_err(|source| RasterError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let corrupt = |e: tiff::TiffError| classify(path, e);
+        let mut decoder = Decoder::new(BufReader::new(file))
+            .map_err(corrupt)?
+            .with_limits(Limits::unlimited());
+        let info = read_info(path, &mut decoder)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            decoder,
+            info,
+        })
+    }
+
+    pub fn info(&self) -> &DemInfo {
+        &self.info
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many block rows the image has.
+    pub fn block_rows(&self) -> usize {
+        self.info.grid.height.div_ceil(self.info.block_height)
+    }
+
+    /// Decodes block row `index` (all blocks across) into `out`, row-major, `width` values per row,
+    /// nodata as NaN. Returns the first image row and the number of rows.
+    pub fn read_block_row(
+        &mut self,
+        index: usize,
+        out: &mut Vec<f64>,
+    ) -> Result<(usize, usize), RasterError> {
+        let grid = &self.info.grid;
+        let (width, height) = (grid.width, grid.height);
+        let (bw, bh) = (self.info.block_width, self.info.block_height);
+        let first_row = index * bh;
+        if first_row >= height {
+            return Err(self.unsupported(format!("block row {index} beyond the image")));
+        }
+        let rows = bh.min(height - first_row);
+        out.clear();
+        out.resize(width * rows, f64::NAN);
+        let across = if self.info.tiled { width.div_ceil(bw) } else { 1 };
+        let nodata = self.info.nodata;
+        for block_col in 0..across {
+            let chunk = index * across + block_col;
+            let chunk_index = u32::try_from(chunk).map_err(|_| self.unsupported("too many blocks".into()))?;
+            let decoded = self
+                .decoder
+                .read_chunk(chunk_index)
+                .map_err(|e| classify(&self.path, e))?;
+            let data_w = if self.info.tiled {
+                bw.min(width - block_col * bw)
+            } else {
+                width
+            };
+            // Tiles are decoded with their padding cut off by the decoder; strips are whole rows.
+            let values = samples(&decoded);
+            let stride = if values.len() == data_w * rows {
+                data_w
+            } else if self.info.tiled && values.len() == bw * rows {
+                bw
+            } else {
+                return Err(RasterError::Corrupt {
+                    path: self.path.clone(),
+                    detail: format!(
+                        "block {chunk} holds {} values, expected {} × {rows}",
+                        values.len(),
+                        data_w
+                    ),
+                });
+            };
+            for r in 0..rows {
+                let dst_start = r * width + block_col * bw;
+                let (Some(dst), Some(src)) = (
+                    out.get_mut(dst_start..dst_start + data_w),
+                    values.get(r * stride..r * stride + data_w),
+                ) else {
+                    continue;
+                };
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d = match nodata {
+                        Some(nd) if *s == nd || (nd.is_nan() && s.is_nan()) => f64::NAN,
+                        _ => *s,
+                    };
+                }
+            }
+        }
+        Ok((first_row, rows))
+    }
+
+    /// Reads the whole image (for tests and small files only).
+    pub fn read_all(&mut self) -> Result<Vec<f64>, RasterError> {
+        let mut all = Vec::with_capacity(self.info.grid.width * self.info.grid.height);
+        let mut block = Vec::new();
+        for index in 0..self.block_rows() {
+            self.read_block_row(index, &mut block)?;
+            all.extend_from_slice(&block);
+        }
+        Ok(all)
+    }
+
+    fn unsupported(&self, detail: String) -> RasterError {
+        RasterError::Unsupported {
+            path: self.path.clone(),
+            detail,
+        }
+    }
+}
+
+/// Sample values as f64 (every supported sample type converts exactly).
+fn samples(decoded: &DecodingResult) -> Vec<f64> {
+    match decoded {
+        DecodingResult::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        DecodingResult::F64(v) => v.clone(),
+        DecodingResult::I16(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        DecodingResult::I32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        DecodingResult::U8(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        DecodingResult::U16(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        DecodingResult::U32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        DecodingResult::I8(v) => v.iter().map(|&x| f64::from(x)).collect(),
+        // Not reachable after the sample-type check in `read_info`.
+        _ => Vec::new(),
+    }
+}
+
+fn classify(path: &Path, error: tiff::TiffError) -> RasterError {
+    match error {
+        tiff::TiffError::UnsupportedError(e) => RasterError::Unsupported {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        },
+        other => RasterError::Corrupt {
+            path: path.to_path_buf(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemInfo, RasterError> {
+    let corrupt = |e: tiff::TiffError| classify(path, e);
+    let unsupported = |detail: String| RasterError::Unsupported {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let no_geo = |detail: &str| RasterError::NoGeoreference {
+        path: path.to_path_buf(),
+        detail: detail.to_string(),
+    };
+    let (width, height) = decoder.dimensions().map_err(corrupt)?;
+    let samples_per_pixel: u16 = decoder
+        .find_tag_unsigned(Tag::SamplesPerPixel)
+        .map_err(corrupt)?
+        .unwrap_or(1);
+    if samples_per_pixel != 1 {
+        return Err(unsupported(format!(
+            "{samples_per_pixel} 个波段（应为单波段 DEM）"
+        )));
+    }
+    let bits: u16 = decoder
+        .find_tag_unsigned(Tag::BitsPerSample)
+        .map_err(corrupt)?
+        .unwrap_or(1);
+    let format: u16 = decoder
+        .find_tag_unsigned(Tag::SampleFormat)
+        .map_err(corrupt)?
+        .unwrap_or(1);
+    match (format, bits) {
+        (3, 32 | 64) | (2, 8 | 16 | 32) | (1, 8 | 16 | 32) => {}
+        _ => {
+            return Err(unsupported(format!(
+                "采样格式 {format}、{bits} 位（支持 float32/float64/int16/int32）"
+            )))
+        }
+    }
+    let tiled = decoder.find_tag(Tag::TileWidth).map_err(corrupt)?.is_some();
+    let (block_width, block_height) = if tiled {
+        let w: u32 = decoder.get_tag_unsigned(Tag::TileWidth).map_err(corrupt)?;
+        let h: u32 = decoder.get_tag_unsigned(Tag::TileLength).map_err(corrupt)?;
+        (w as usize, h as usize)
+    } else {
+        let rows: u32 = decoder
+            .find_tag_unsigned(Tag::RowsPerStrip)
+            .map_err(corrupt)?
+            .unwrap_or(height);
+        (width as usize, rows.min(height) as usize)
+    };
+    if block_width == 0 || block_height == 0 {
+        return Err(unsupported("块大小为 0".into()));
+    }
+    if decoder
+        .find_tag(Tag::ModelTransformationTag)
+        .map_err(corrupt)?
+        .is_some()
+        && decoder
+            .find_tag(Tag::ModelPixelScaleTag)
+            .map_err(corrupt)?
+            .is_none()
+    {
+        return Err(unsupported("使用变换矩阵（旋转网格），仅支持正北方向网格".into()));
+    }
+    let scale = decoder
+        .find_tag(Tag::ModelPixelScaleTag)
+        .map_err(corrupt)?
+        .ok_or_else(|| no_geo("无 ModelPixelScale 标签"))?
+        .into_f64_vec()
+        .map_err(corrupt)?;
+    let tie = decoder
+        .find_tag(Tag::ModelTiepointTag)
+        .map_err(corrupt)?
+        .ok_or_else(|| no_geo("无 ModelTiepoint 标签"))?
+        .into_f64_vec()
+        .map_err(corrupt)?;
+    let (Some(&sx), Some(&sy), [i, j, _, x, y, ..]) = (scale.first(), scale.get(1), tie.as_slice()) else {
+        return Err(no_geo("ModelPixelScale 或 ModelTiepoint 不完整"));
+    };
+    if !(sx > 0.0 && sy > 0.0) {
+        return Err(no_geo("像元大小不是正数"));
+    }
+    let keys = read_geo_keys(decoder)
+        .map_err(corrupt)?
+        .ok_or_else(|| no_geo("无 GeoKey 目录"))?;
+    let mut left_m = x - i * sx;
+    let mut top_m = y + j * sy;
+    if keys.get(key::RASTER_TYPE) == Some(2.0) {
+        // PixelIsPoint: the tie point is a cell centre.
+        left_m -= sx / 2.0;
+        top_m += sy / 2.0;
+    }
+    let crs = crs_of(&keys).map_err(|source| RasterError::Crs {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let nodata = match decoder.find_tag(Tag::GdalNodata).map_err(corrupt)? {
+        Some(value) => {
+            let text = value.into_string().map_err(corrupt)?;
+            let text = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+            Some(
+                text.parse::<f64>()
+                    .map_err(|_| unsupported(format!("GDAL_NODATA 值 “{text}” 不是数字")))?,
+            )
+        }
+        None => None,
+    };
+    Ok(DemInfo {
+        grid: GridGeometry {
+            width: width as usize,
+            height: height as usize,
+            left_m,
+            top_m,
+            cell_x_m: sx,
+            cell_y_m: sy,
+        },
+        crs,
+        nodata,
+        block_width,
+        block_height,
+        tiled,
+    })
+}
+
+fn read_geo_keys(decoder: &mut Decoder<BufReader<File>>) -> tiff::TiffResult<Option<GeoKeys>> {
+    let Some(directory) = decoder.find_tag(Tag::GeoKeyDirectoryTag)? else {
+        return Ok(None);
+    };
+    let directory = directory.into_u16_vec()?;
+    let doubles = match decoder.find_tag(Tag::GeoDoubleParamsTag)? {
+        Some(v) => v.into_f64_vec()?,
+        None => Vec::new(),
+    };
+    let count = usize::from(*directory.get(3).unwrap_or(&0));
+    let mut keys = Vec::with_capacity(count);
+    for k in 0..count {
+        let Some(&[id, location, _count, value]) = directory.get(4 + 4 * k..8 + 4 * k) else {
+            break;
+        };
+        let number = match location {
+            0 => Some(f64::from(value)),
+            34736 => doubles.get(usize::from(value)).copied(),
+            _ => None,
+        };
+        if let Some(number) = number {
+            keys.push((id, number));
+        }
+    }
+    Ok(Some(GeoKeys(keys)))
+}
+
+fn crs_of(keys: &GeoKeys) -> Result<ProjectedCrs, CrsError> {
+    if keys.get(key::MODEL_TYPE) != Some(1.0) {
+        return Err(CrsError::Unsupported("非投影坐标系（地理坐标或未知）".into()));
+    }
+    match keys.get(key::PROJECTED_CS_TYPE) {
+        Some(code) if code != key::USER_DEFINED && code > 0.0 => return ProjectedCrs::from_epsg(code as u32),
+        _ => {}
+    }
+    // A user-defined projection: only transverse Mercator.
+    if keys.get(key::PROJ_COORD_TRANS) != Some(1.0) {
+        return Err(CrsError::Unsupported("自定义投影不是横轴墨卡托".into()));
+    }
+    let datum = match (
+        keys.get(key::GEOGRAPHIC_TYPE),
+        keys.get(key::GEODETIC_DATUM),
+        keys.get(key::ELLIPSOID),
+    ) {
+        (Some(4490.0), _, _) => Datum::Cgcs2000,
+        (_, Some(1043.0), _) => Datum::Cgcs2000,
+        (Some(4326.0), _, _) => Datum::Wgs84,
+        (_, Some(6326.0), _) => Datum::Wgs84,
+        (Some(4258.0), _, _) => Datum::Etrs89,
+        (_, Some(6258.0), _) => Datum::Etrs89,
+        (g, d, e) => Datum::Other(format!(
+            "地理坐标系 {}、基准 {}、椭球 {}",
+            g.map_or("?".into(), |v| v.to_string()),
+            d.map_or("?".into(), |v| v.to_string()),
+            e.map_or("?".into(), |v| v.to_string())
+        )),
+    };
+    let central_meridian_deg = keys
+        .get(key::NAT_ORIGIN_LONG)
+        .or_else(|| keys.get(key::CENTER_LONG))
+        .ok_or_else(|| CrsError::Unsupported("自定义横轴墨卡托缺少中央经线".into()))?;
+    Ok(ProjectedCrs {
+        datum,
+        central_meridian_deg,
+        latitude_of_origin_deg: keys.get(key::NAT_ORIGIN_LAT).unwrap_or(0.0),
+        scale: keys.get(key::SCALE_AT_NAT_ORIGIN).unwrap_or(1.0),
+        false_easting_m: keys.get(key::FALSE_EASTING).unwrap_or(0.0),
+        false_northing_m: keys.get(key::FALSE_NORTHING).unwrap_or(0.0),
+        epsg: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/dem")
+            .join(name)
+    }
+
+    /// The grid every fixture holds (see fixtures/dem/make_fixtures.py).
+    fn expected(row: usize, col: usize, float: bool) -> f64 {
+        if [(2, 3), (17, 19)].contains(&(row, col)) {
+            return f64::NAN;
+        }
+        let base = 100.0 + 7.0 * row as f64 + 3.0 * col as f64;
+        if float {
+            base + 0.25 * (col % 4) as f64
+        } else {
+            base
+        }
+    }
+
+    fn read_back_exactly(name: &str, float: bool) -> DemInfo {
+        let mut reader = DemReader::open(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let info = reader.info().clone();
+        assert_eq!((info.grid.width, info.grid.height), (20, 18), "{name}");
+        let values = reader.read_all().unwrap();
+        for row in 0..18 {
+            for col in 0..20 {
+                let (got, want) = (values[row * 20 + col], expected(row, col, float));
+                assert!(
+                    got == want || (got.is_nan() && want.is_nan()),
+                    "{name} ({row}, {col}): {got} vs {want}"
+                );
+            }
+        }
+        info
+    }
+
+    #[test]
+    fn every_layout_reads_back_exactly() {
+        for (name, float, tiled) in [
+            ("f32_strip_none.tif", true, false),
+            ("f32_strip_lzw_pred2.tif", true, false),
+            ("f32_tiled_deflate_pred3.tif", true, true),
+            ("f64_tiled_lzw_pred3.tif", true, true),
+            ("i16_strip_deflate_pred2_bigendian.tif", false, false),
+            ("i32_tiled_lzw_pred2.tif", false, true),
+            ("f32_bigtiff_deflate_pred3.tif", true, true),
+            ("f32_bigendian_deflate_pred3.tif", true, false),
+            ("f32_nodata_nan.tif", true, false),
+        ] {
+            let info = read_back_exactly(name, float);
+            assert_eq!(info.tiled, tiled, "{name}");
+            assert_eq!(info.crs.epsg, Some(4525), "{name}");
+            assert_eq!(info.grid.left_m, 37_373_000.0, "{name}");
+            assert_eq!(info.grid.top_m, 2_708_500.0, "{name}");
+            assert_eq!(info.grid.cell_area_m2(), 0.25, "{name}");
+        }
+        let info = read_back_exactly("f32_strip_lzw_pred2.tif", true);
+        assert_eq!((info.block_width, info.block_height), (20, 5));
+        let info = read_back_exactly("f32_tiled_deflate_pred3.tif", true);
+        assert_eq!((info.block_width, info.block_height), (16, 16));
+    }
+
+    #[test]
+    fn crs_from_an_epsg_code_a_user_projection_or_pixel_is_point() {
+        let plain = read_back_exactly("f32_epsg4546.tif", true);
+        assert_eq!(plain.crs.epsg, Some(4546));
+        assert_eq!(plain.grid.left_m, 373_000.0);
+        let user = read_back_exactly("f32_user_tmerc.tif", true);
+        assert_eq!(user.crs.epsg, None, "a user-defined projection");
+        assert_eq!(user.crs.central_meridian_deg, 111.0);
+        assert_eq!(user.crs.datum, Datum::Cgcs2000);
+        assert_eq!(user.crs.easting_offset_to(&plain.crs).unwrap(), 0.0);
+        let point = read_back_exactly("f32_pixel_is_point.tif", true);
+        assert_eq!((point.grid.left_m, point.grid.top_m), (37_373_000.0, 2_708_500.0));
+        let unknown = read_back_exactly("f32_grs80_unknown_datum.tif", true);
+        assert!(
+            unknown.crs.easting_offset_to(&plain.crs).is_err(),
+            "{:?}",
+            unknown.crs
+        );
+    }
+
+    #[test]
+    fn bad_files_name_the_file_and_the_problem() {
+        let err = DemReader::open(&fixture("f32_geographic.tif")).unwrap_err();
+        assert!(matches!(err, RasterError::Crs { .. }), "{err}");
+        assert!(err.to_string().contains("f32_geographic.tif"));
+        let err = DemReader::open(&fixture("f32_no_georeference.tif")).unwrap_err();
+        assert!(matches!(err, RasterError::NoGeoreference { .. }), "{err}");
+        let err = DemReader::open(&fixture("missing.tif")).unwrap_err();
+        assert!(err.to_string().starts_with("无法打开文件"), "{err}");
+
+        let dir = std::env::temp_dir().join(format!("orewatch-geotiff-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bytes = std::fs::read(fixture("f32_tiled_deflate_pred3.tif")).unwrap();
+        // Cut inside the tile data: the header reads, a tile does not.
+        let truncated = dir.join("truncated.tif");
+        std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+        let outcome = DemReader::open(&truncated).and_then(|mut r| r.read_all());
+        let err = outcome.unwrap_err();
+        assert!(err.to_string().contains("truncated.tif"), "{err}");
+        let garbage = dir.join("garbage.tif");
+        std::fs::write(&garbage, b"II*\0garbage that is not a tiff").unwrap();
+        let err = DemReader::open(&garbage).unwrap_err();
+        assert!(matches!(err, RasterError::Corrupt { .. }), "{err}");
+        let text = dir.join("text.tif");
+        std::fs::write(&text, "1, 2708250.00, 37373200.00").unwrap();
+        assert!(matches!(
+            DemReader::open(&text).unwrap_err(),
+            RasterError::Corrupt { .. }
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
