@@ -12,4 +12,5 @@ pub mod corners;
 pub mod crs;
 pub mod geotiff;
 pub mod polygon;
+pub mod slope;
 pub mod tmerc;
