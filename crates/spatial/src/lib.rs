@@ -11,6 +11,7 @@
 pub mod corners;
 pub mod crs;
 pub mod geotiff;
+pub mod patches;
 pub mod polygon;
 pub mod slope;
 pub mod tmerc;
