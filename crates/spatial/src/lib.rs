@@ -4,14 +4,21 @@
 //! - [`crs`]: which projection a grid or licence is in, and reconciling prefix conventions.
 //! - [`corners`]: corner-point text of a mining right → parts, rings, elevation ranges.
 //! - [`polygon`]: boundaries, inside tests by scanline, areas, self-intersection.
+//! - [`geotiff`]: reading DEMs block row by block row.
+//! - [`slope`], [`patches`]: Horn slope; streaming 8-connected labelling.
+//! - [`licence`], [`compare`], [`report`]: the survey comparison — licence in, two DEMs in, report out,
+//!   with a progress callback and cancellation, so the CLI and a worker call the same function.
 //!
 //! It depends on no other Orewatch crate and knows nothing of the database or the web; errors are
 //! typed with Chinese messages (and an English form) that name the line or file at fault.
 
+pub mod compare;
 pub mod corners;
 pub mod crs;
 pub mod geotiff;
+pub mod licence;
 pub mod patches;
 pub mod polygon;
+pub mod report;
 pub mod slope;
 pub mod tmerc;

@@ -12,7 +12,30 @@
 //! in metres.
 
 /// Slope in degrees of the middle row of three consecutive rows, written into `out`.
-pub fn horn_slope_row(above: &[f64], row: &[f64], below: &[f64], cell_x_m: f64, cell_y_m: f64, out: &mut [f64]) {
+pub fn horn_slope_row(
+    above: &[f64],
+    row: &[f64],
+    below: &[f64],
+    cell_x_m: f64,
+    cell_y_m: f64,
+    out: &mut [f64],
+) {
+    horn_gradient2_row(above, row, below, cell_x_m, cell_y_m, out);
+    for v in out.iter_mut() {
+        *v = v.sqrt().atan().to_degrees();
+    }
+}
+
+/// The squared gradient, tan²(slope), of the middle row (NaN where undefined): the same method without
+/// the arctangent, so a threshold test costs a comparison (`tan² ≥ tan²(threshold)`).
+pub fn horn_gradient2_row(
+    above: &[f64],
+    row: &[f64],
+    below: &[f64],
+    cell_x_m: f64,
+    cell_y_m: f64,
+    out: &mut [f64],
+) {
     let width = row.len().min(above.len()).min(below.len()).min(out.len());
     out.iter_mut().for_each(|v| *v = f64::NAN);
     if width < 3 {
@@ -20,8 +43,11 @@ pub fn horn_slope_row(above: &[f64], row: &[f64], below: &[f64], cell_x_m: f64, 
     }
     let (kx, ky) = (1.0 / (8.0 * cell_x_m), 1.0 / (8.0 * cell_y_m));
     for (c, slot) in out.iter_mut().enumerate().take(width - 1).skip(1) {
-        let (Some(top), Some(mid), Some(bot)) = (above.get(c - 1..c + 2), row.get(c - 1..c + 2), below.get(c - 1..c + 2))
-        else {
+        let (Some(top), Some(mid), Some(bot)) = (
+            above.get(c - 1..c + 2),
+            row.get(c - 1..c + 2),
+            below.get(c - 1..c + 2),
+        ) else {
             continue;
         };
         let (&[a, b, cc], &[d, _e, f], &[g, h, i]) = (top, mid, bot) else {
@@ -29,12 +55,11 @@ pub fn horn_slope_row(above: &[f64], row: &[f64], below: &[f64], cell_x_m: f64, 
         };
         let dzdx = ((cc + 2.0 * f + i) - (a + 2.0 * d + g)) * kx;
         let dzdy = ((g + 2.0 * h + i) - (a + 2.0 * b + cc)) * ky;
-        let slope = dzdx.hypot(dzdy).atan().to_degrees();
-        // NaN anywhere in the window (including the centre) makes the slope NaN.
-        *slot = if mid.iter().chain(top).chain(bot).any(|v| v.is_nan()) {
+        // NaN in any of the eight neighbours propagates through the sums; the centre is checked apart.
+        *slot = if mid.get(1).is_some_and(|e| e.is_nan()) {
             f64::NAN
         } else {
-            slope
+            dzdx * dzdx + dzdy * dzdy
         };
     }
 }
@@ -60,7 +85,14 @@ mod tests {
     #[test]
     fn a_missing_neighbour_leaves_the_slope_undefined() {
         let mut out = vec![0.0; 4];
-        horn_slope_row(&[0.0, f64::NAN, 0.0, 0.0], &[0.0; 4], &[0.0; 4], 1.0, 1.0, &mut out);
+        horn_slope_row(
+            &[0.0, f64::NAN, 0.0, 0.0],
+            &[0.0; 4],
+            &[0.0; 4],
+            1.0,
+            1.0,
+            &mut out,
+        );
         assert!(out[1].is_nan() && out[2].is_nan());
         assert_eq!(out[1..3].iter().filter(|v| v.is_nan()).count(), 2);
     }
@@ -80,13 +112,24 @@ mod tests {
         let mut compared = 0;
         for r in 1..grid.height - 1 {
             let row = |k: usize| &z[k * w..(k + 1) * w];
-            horn_slope_row(row(r - 1), row(r), row(r + 1), grid.cell_x_m, grid.cell_y_m, &mut out);
+            horn_slope_row(
+                row(r - 1),
+                row(r),
+                row(r + 1),
+                grid.cell_x_m,
+                grid.cell_y_m,
+                &mut out,
+            );
             for c in 1..w - 2 {
                 let expected = want[(r - 1) * w + c + 1];
                 if expected.is_nan() || out[c].is_nan() {
                     continue;
                 }
-                assert!((out[c] - expected).abs() < 5e-4, "({r}, {c}): {} vs {expected}", out[c]);
+                assert!(
+                    (out[c] - expected).abs() < 5e-4,
+                    "({r}, {c}): {} vs {expected}",
+                    out[c]
+                );
                 compared += 1;
             }
         }

@@ -1,0 +1,1107 @@
+//! Comparing two DEM surveys of a mine against its licence (`orewatch survey compare`).
+//!
+//! Definitions (exact, so anyone can reproduce the figures; `bench/survey/reference.py` implements them
+//! independently with numpy):
+//! - The after survey is resampled onto the before grid by bilinear interpolation. A cell is nodata
+//!   where the before cell is nodata, or where the after sample point lies outside the after grid or any
+//!   of the after cells it interpolates from is nodata. A sample weight of exactly zero does not use its
+//!   cell, so on aligned grids resampling is the identity. `d = after − before`.
+//! - cut: `d ≤ −min_change`; fill: `d ≥ +min_change`; volumes Σ|d|·cell area, areas cells × cell area.
+//! - inside: the cell centre is inside the licence boundary (see [`crate::polygon`]).
+//! - outside patches: 8-connected components of outside cut cells with area ≥ `min_patch_area`.
+//! - below floor: inside cut cells with `after < floor − min_change`; volume Σ(min(before, floor) −
+//!   after)·cell area; the lowest after elevation over inside cells.
+//! - production: `extracted_t = inside.cut_m3 × density`, `permitted_t = annual_output × 10⁴ × days /
+//!   365`, `ratio = extracted / permitted`.
+//! - faces: Horn slope of the resampled after surface (defined where the 3×3 window is valid); face
+//!   cells have slope ≥ `face_slope`; a face is an 8-connected component of face cells, at least half of
+//!   them cut, with area ≥ `min_face_area`; height = max − min after elevation; exceeds when height >
+//!   `max_face_height`.
+//!
+//! The engine streams: it decodes one block row of each file at a time and labels patches across rows
+//! with union-find ([`crate::patches`]), so memory does not grow with the raster's height.
+
+use crate::crs::{CrsError, ProjectedCrs};
+use crate::geotiff::{DemReader, GridGeometry, RasterError};
+use crate::licence::Licence;
+use crate::patches::{Blob, Labeller, RowRuns};
+use crate::polygon::Boundary;
+use crate::report::{
+    BelowFloor, Face, Finding, GridReport, InputFile, Patch, PeriodReport, Production, Region, Report, SCHEMA,
+};
+use crate::slope::horn_gradient2_row;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Thresholds of the analysis (defaults as in the issue and DOMAIN.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Thresholds {
+    /// Smallest |d| that counts as a change, m.
+    pub min_change_m: f64,
+    pub min_patch_area_m2: f64,
+    pub face_slope_deg: f64,
+    pub max_face_height_m: f64,
+    pub min_face_area_m2: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            min_change_m: 0.5,
+            min_patch_area_m2: 100.0,
+            face_slope_deg: 60.0,
+            max_face_height_m: 15.0,
+            min_face_area_m2: 20.0,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Checks every threshold is a sensible number.
+    pub fn validate(&self) -> Result<(), CompareError> {
+        let checks: [(&'static str, f64, bool); 5] = [
+            ("min-change", self.min_change_m, self.min_change_m > 0.0),
+            (
+                "min-patch-area",
+                self.min_patch_area_m2,
+                self.min_patch_area_m2 >= 0.0,
+            ),
+            (
+                "face-slope",
+                self.face_slope_deg,
+                self.face_slope_deg > 0.0 && self.face_slope_deg < 90.0,
+            ),
+            (
+                "max-face-height",
+                self.max_face_height_m,
+                self.max_face_height_m > 0.0,
+            ),
+            (
+                "min-face-area",
+                self.min_face_area_m2,
+                self.min_face_area_m2 >= 0.0,
+            ),
+        ];
+        for (name, value, ok) in checks {
+            if !ok || !value.is_finite() {
+                return Err(CompareError::Threshold { name, value });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The survey period: `start..end`, end exclusive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Period {
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+}
+
+impl Period {
+    /// Parses `2025-01-01..2025-04-01`.
+    pub fn parse(text: &str) -> Result<Self, CompareError> {
+        let bad = |reason: &str| CompareError::Period {
+            text: text.to_string(),
+            reason: reason.to_string(),
+        };
+        let (start, end) = text
+            .split_once("..")
+            .ok_or_else(|| bad("应写作 开始日期..结束日期"))?;
+        let date = |s: &str| chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d");
+        let start = date(start).map_err(|_| bad("开始日期不是 YYYY-MM-DD"))?;
+        let end = date(end).map_err(|_| bad("结束日期不是 YYYY-MM-DD"))?;
+        if end <= start {
+            return Err(bad("结束日期必须晚于开始日期"));
+        }
+        Ok(Self { start, end })
+    }
+
+    pub fn days(&self) -> i64 {
+        (self.end - self.start).num_days()
+    }
+}
+
+/// Why a comparison could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{0}")]
+    Raster(#[from] RasterError),
+    #[error("{what}与{other}的坐标系不能换算：{source}")]
+    Crs {
+        what: &'static str,
+        other: &'static str,
+        source: CrsError,
+    },
+    #[error("前后两期 DEM 没有重叠区域（{before} 与 {after}）")]
+    NoOverlap { before: String, after: String },
+    #[error("矿区范围在前后两期 DEM 的重叠区域之外，无法分析")]
+    BoundaryOutside,
+    #[error("监测期 “{text}” 有误：{reason}")]
+    Period { text: String, reason: String },
+    #[error("阈值 --{name} 的值 {value} 无效")]
+    Threshold { name: &'static str, value: f64 },
+    #[error("读取 {path} 失败：{source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("分析已取消")]
+    Cancelled,
+}
+
+/// A source of DEM block rows: a GeoTIFF file, or values in memory (tests, workers with their own IO).
+pub trait BlockSource {
+    fn grid(&self) -> &GridGeometry;
+    fn crs(&self) -> &ProjectedCrs;
+    fn block_height(&self) -> usize;
+    /// Fills `out` with block row `index` (row-major, nodata NaN); returns its first row and row count.
+    fn read_block_row(&mut self, index: usize, out: &mut Vec<f64>) -> Result<(usize, usize), RasterError>;
+}
+
+impl BlockSource for DemReader {
+    fn grid(&self) -> &GridGeometry {
+        &self.info().grid
+    }
+    fn crs(&self) -> &ProjectedCrs {
+        &self.info().crs
+    }
+    fn block_height(&self) -> usize {
+        self.info().block_height
+    }
+    fn read_block_row(&mut self, index: usize, out: &mut Vec<f64>) -> Result<(usize, usize), RasterError> {
+        DemReader::read_block_row(self, index, out)
+    }
+}
+
+/// A DEM held in memory.
+#[derive(Debug, Clone)]
+pub struct MemoryDem {
+    pub grid: GridGeometry,
+    pub crs: ProjectedCrs,
+    /// Row-major values, NaN for nodata.
+    pub values: Vec<f64>,
+    pub block_height: usize,
+}
+
+impl BlockSource for MemoryDem {
+    fn grid(&self) -> &GridGeometry {
+        &self.grid
+    }
+    fn crs(&self) -> &ProjectedCrs {
+        &self.crs
+    }
+    fn block_height(&self) -> usize {
+        self.block_height.max(1)
+    }
+    fn read_block_row(&mut self, index: usize, out: &mut Vec<f64>) -> Result<(usize, usize), RasterError> {
+        let (w, h, bh) = (self.grid.width, self.grid.height, self.block_height.max(1));
+        let first = (index * bh).min(h);
+        let rows = bh.min(h - first);
+        out.clear();
+        out.extend_from_slice(self.values.get(first * w..(first + rows) * w).unwrap_or(&[]));
+        Ok((first, rows))
+    }
+}
+
+/// How a target coordinate samples a source axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sample {
+    Outside,
+    /// Exactly on a source cell centre.
+    One(usize),
+    /// Between `i` and `i + 1`, weight `t` on `i + 1`.
+    Two(usize, f64),
+}
+
+/// Where target position `f` (in source cell units, 0 = centre of cell 0) samples an axis of `n` cells.
+fn sample_axis(f: f64, n: usize) -> Sample {
+    let snapped = if (f - f.round()).abs() < 1e-9 {
+        f.round()
+    } else {
+        f
+    };
+    let i0 = snapped.floor();
+    let t = snapped - i0;
+    if i0 < 0.0 {
+        return Sample::Outside;
+    }
+    let i = i0 as usize;
+    if t == 0.0 {
+        if i < n {
+            Sample::One(i)
+        } else {
+            Sample::Outside
+        }
+    } else if i + 1 < n {
+        Sample::Two(i, t)
+    } else {
+        Sample::Outside
+    }
+}
+
+/// The after survey's rows on the before grid, decoding after block rows as they are first needed and
+/// dropping those no longer needed.
+struct Resampler<'a> {
+    source: &'a mut dyn BlockSource,
+    width: usize,
+    blocks: VecDeque<(usize, usize, Vec<f64>)>,
+    next_block: usize,
+    columns: Vec<Sample>,
+    /// Before-grid northing → after row position: f = (top − y) / cell_y − 0.5.
+    top_m: f64,
+    cell_y_m: f64,
+    height: usize,
+}
+
+impl Resampler<'_> {
+    fn ensure_row(&mut self, row: usize) -> Result<(), RasterError> {
+        while !self
+            .blocks
+            .iter()
+            .any(|(first, rows, _)| row >= *first && row < first + rows)
+        {
+            let mut values = Vec::new();
+            let (first, rows) = self.source.read_block_row(self.next_block, &mut values)?;
+            self.next_block += 1;
+            self.blocks.push_back((first, rows, values));
+        }
+        Ok(())
+    }
+
+    fn row(&self, row: usize) -> Option<&[f64]> {
+        self.blocks
+            .iter()
+            .find(|(first, rows, _)| row >= *first && row < first + rows)
+            .and_then(|(first, _, values)| {
+                values.get((row - first) * self.width..(row - first + 1) * self.width)
+            })
+    }
+
+    /// Writes the after values at the before row whose centre is at northing `y` into `out`.
+    fn resample_row(&mut self, y: f64, out: &mut [f64]) -> Result<(), RasterError> {
+        let rows = sample_axis((self.top_m - y) / self.cell_y_m - 0.5, self.height);
+        let (r0, r1, ty) = match rows {
+            Sample::Outside => {
+                out.iter_mut().for_each(|v| *v = f64::NAN);
+                return Ok(());
+            }
+            Sample::One(r) => (r, r, 0.0),
+            Sample::Two(r, t) => (r, r + 1, t),
+        };
+        // Rows above r0 are never needed again (before rows go north to south).
+        while let Some((first, rows, _)) = self.blocks.front() {
+            if first + rows <= r0 {
+                self.blocks.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.ensure_row(r0)?;
+        self.ensure_row(r1)?;
+        let (Some(top), Some(bottom)) = (self.row(r0), self.row(r1)) else {
+            return Ok(());
+        };
+        for (slot, sample) in out.iter_mut().zip(&self.columns) {
+            *slot = match *sample {
+                Sample::Outside => f64::NAN,
+                Sample::One(c) => match (top.get(c), bottom.get(c)) {
+                    (Some(&a), _) if ty == 0.0 => a,
+                    (Some(&a), Some(&b)) => a + (b - a) * ty,
+                    _ => f64::NAN,
+                },
+                Sample::Two(c, tx) => match (top.get(c..c + 2), bottom.get(c..c + 2)) {
+                    (Some(&[a, b]), Some(&[c0, d])) => {
+                        let upper = a + (b - a) * tx;
+                        if ty == 0.0 {
+                            upper
+                        } else {
+                            let lower = c0 + (d - c0) * tx;
+                            upper + (lower - upper) * ty
+                        }
+                    }
+                    _ => f64::NAN,
+                },
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Running totals of the analysis.
+#[derive(Debug, Default)]
+struct Totals {
+    inside: RegionCount,
+    outside: RegionCount,
+    nodata_cells: u64,
+    below_floor_cells: u64,
+    below_floor_m3: f64,
+    lowest_inside_m: Option<f64>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct RegionCount {
+    valid_cells: u64,
+    cut_cells: u64,
+    fill_cells: u64,
+    cut_depth_sum: f64,
+    fill_height_sum: f64,
+}
+
+/// What to check the surveys against.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub licence: Licence,
+    pub period: Period,
+    pub thresholds: Thresholds,
+}
+
+/// Compares two DEM files against a licence. `progress` receives the share done (0–1); setting
+/// `cancel` stops the analysis at the next block row. `licence_file`, when given, is hashed into the
+/// report's inputs with the two DEMs.
+pub fn compare_files(
+    analysis: &Analysis,
+    licence_file: Option<&Path>,
+    before: &Path,
+    after: &Path,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<Report, CompareError> {
+    let mut before_dem = DemReader::open(before)?;
+    let mut after_dem = DemReader::open(after)?;
+    // Hash the inputs on another thread while the analysis decodes them (both read the same files).
+    let mut files: Vec<PathBuf> = licence_file.map(Path::to_path_buf).into_iter().collect();
+    files.push(before.to_path_buf());
+    files.push(after.to_path_buf());
+    let (report, hashes) = std::thread::scope(|scope| {
+        let hasher = scope.spawn(move || files.iter().map(|p| hash_file(p)).collect::<Vec<_>>());
+        let report = compare(analysis, &mut before_dem, &mut after_dem, progress, cancel);
+        (report, hasher.join())
+    });
+    let mut report = report?;
+    let hashes = hashes.map_err(|_| CompareError::Cancelled)?;
+    for hash in hashes {
+        report.inputs.push(hash?);
+    }
+    Ok(report)
+}
+
+fn hash_file(path: &Path) -> Result<InputFile, CompareError> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let io = |source| CompareError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buffer).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buffer.get(..n).unwrap_or(&[]));
+    }
+    Ok(InputFile {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Compares two DEM sources against a licence (the engine; [`compare_files`] adds file IO).
+pub fn compare(
+    analysis: &Analysis,
+    before: &mut dyn BlockSource,
+    after: &mut dyn BlockSource,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<Report, CompareError> {
+    let Analysis {
+        licence,
+        period,
+        thresholds,
+    } = analysis;
+    thresholds.validate()?;
+    let grid = before.grid().clone();
+    let before_crs = before.crs().clone();
+    let after_grid = after.grid().clone();
+    // x_before = x_after + offset.
+    let after_offset = after
+        .crs()
+        .easting_offset_to(&before_crs)
+        .map_err(|source| CompareError::Crs {
+            what: "后期 DEM",
+            other: "前期 DEM",
+            source,
+        })?;
+    let boundary_offset = licence
+        .boundary_crs()
+        .easting_offset_to(&before_crs)
+        .map_err(|source| CompareError::Crs {
+            what: "许可证",
+            other: "前期 DEM",
+            source,
+        })?;
+    let boundary = Boundary::from_corner_points(&licence.boundary, boundary_offset);
+
+    // The overlap of the two grids, in before coordinates.
+    let overlap = (
+        grid.left_m.max(after_grid.left_m + after_offset),
+        grid.bottom_m().max(after_grid.bottom_m()),
+        grid.right_m().min(after_grid.right_m() + after_offset),
+        grid.top_m.min(after_grid.top_m),
+    );
+    if overlap.0 >= overlap.2 || overlap.1 >= overlap.3 {
+        return Err(CompareError::NoOverlap {
+            before: extent_label(&grid, 0.0),
+            after: extent_label(&after_grid, after_offset),
+        });
+    }
+    let bbox = boundary.bbox();
+    if bbox.0 >= overlap.2 || bbox.2 <= overlap.0 || bbox.1 >= overlap.3 || bbox.3 <= overlap.1 {
+        return Err(CompareError::BoundaryOutside);
+    }
+
+    let (width, height) = (grid.width, grid.height);
+    let cell_area = grid.cell_area_m2();
+    let columns = (0..width)
+        .map(|c| {
+            let x_after = grid.center_x(c) - after_offset;
+            sample_axis(
+                (x_after - after_grid.left_m) / after_grid.cell_x_m - 0.5,
+                after_grid.width,
+            )
+        })
+        .collect();
+    let mut resampler = Resampler {
+        width: after_grid.width,
+        source: after,
+        blocks: VecDeque::new(),
+        next_block: 0,
+        columns,
+        top_m: after_grid.top_m,
+        cell_y_m: after_grid.cell_y_m,
+        height: after_grid.height,
+    };
+
+    let floor = licence.elevation_floor_m;
+    let min_change = thresholds.min_change_m;
+    let tan2_face = thresholds.face_slope_deg.to_radians().tan().powi(2);
+    let mut totals = Totals::default();
+    let mut patches: Vec<Blob> = Vec::new();
+    let mut faces: Vec<Blob> = Vec::new();
+    let mut patch_labeller = Labeller::default();
+    let mut face_labeller = Labeller::default();
+    let mut patch_runs = RowRuns::default();
+    let mut face_runs = RowRuns::default();
+    let min_patch_cells = thresholds.min_patch_area_m2 / cell_area;
+    let min_face_cells = thresholds.min_face_area_m2 / cell_area;
+    let mut keep_patch = |b: Blob| {
+        if b.cells as f64 >= min_patch_cells - 1e-9 {
+            patches.push(b);
+        }
+    };
+    let mut keep_face = |b: Blob| {
+        if b.cells as f64 >= min_face_cells - 1e-9 && 2 * b.cut_cells >= b.cells {
+            faces.push(b);
+        }
+    };
+
+    // Rolling rows: after (resampled) above/current/below, before current/below.
+    let nan_row = vec![f64::NAN; width];
+    let mut a_above = nan_row.clone();
+    let mut a_mid = nan_row.clone();
+    let mut a_below = nan_row.clone();
+    let mut b_mid = nan_row.clone();
+    let mut b_below = nan_row.clone();
+    let mut gradient2 = vec![f64::NAN; width];
+    let mut block = Vec::new();
+    let block_rows = height.div_ceil(before.block_height());
+
+    let mut process = |r: usize,
+                       b: &[f64],
+                       above: &[f64],
+                       a: &[f64],
+                       below: &[f64],
+                       gradient2: &mut [f64],
+                       totals: &mut Totals| {
+        horn_gradient2_row(above, a, below, grid.cell_x_m, grid.cell_y_m, gradient2);
+        let y = grid.center_y(r);
+        let intervals = boundary.intervals_at(y);
+        let mut next_interval = 0;
+        for c in 0..width {
+            let (Some(&bv), Some(&av), Some(&g2)) = (b.get(c), a.get(c), gradient2.get(c)) else {
+                continue;
+            };
+            let x = grid.center_x(c);
+            while intervals.get(next_interval).is_some_and(|&(_, end)| x >= end) {
+                next_interval += 1;
+            }
+            let inside = intervals
+                .get(next_interval)
+                .is_some_and(|&(start, end)| x >= start && x < end);
+            let valid = bv.is_finite() && av.is_finite();
+            let d = av - bv;
+            let cut = valid && d <= -min_change;
+            if valid {
+                let region = if inside {
+                    &mut totals.inside
+                } else {
+                    &mut totals.outside
+                };
+                region.valid_cells += 1;
+                if cut {
+                    region.cut_cells += 1;
+                    region.cut_depth_sum += -d;
+                } else if d >= min_change {
+                    region.fill_cells += 1;
+                    region.fill_height_sum += d;
+                }
+                if inside {
+                    totals.lowest_inside_m = Some(totals.lowest_inside_m.map_or(av, |low| low.min(av)));
+                    if cut && av < floor - min_change {
+                        totals.below_floor_cells += 1;
+                        totals.below_floor_m3 += (bv.min(floor) - av) * cell_area;
+                    }
+                } else if cut {
+                    let blob = patch_runs.cell(r, c);
+                    blob.cut_m3 += -d * cell_area;
+                    blob.max_depth_m = blob.max_depth_m.max(-d);
+                }
+            } else {
+                totals.nodata_cells += 1;
+            }
+            if g2 >= tan2_face {
+                let blob = face_runs.cell(r, c);
+                blob.sum_slope_deg += g2.sqrt().atan().to_degrees();
+                blob.min_z_m = blob.min_z_m.min(av);
+                blob.max_z_m = blob.max_z_m.max(av);
+                if cut {
+                    blob.cut_cells += 1;
+                }
+            }
+        }
+        patch_labeller.push_row(patch_runs.take(), &mut keep_patch);
+        face_labeller.push_row(face_runs.take(), &mut keep_face);
+    };
+
+    let mut produced = 0usize;
+    for index in 0..block_rows {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(CompareError::Cancelled);
+        }
+        let (first, rows) = before.read_block_row(index, &mut block)?;
+        for k in 0..rows {
+            let r = first + k;
+            // Shift the window down one row.
+            std::mem::swap(&mut a_above, &mut a_mid);
+            std::mem::swap(&mut a_mid, &mut a_below);
+            std::mem::swap(&mut b_mid, &mut b_below);
+            resampler.resample_row(grid.center_y(r), &mut a_below)?;
+            b_below.clear();
+            b_below.extend_from_slice(block.get(k * width..(k + 1) * width).unwrap_or(&nan_row));
+            if produced >= 1 {
+                process(
+                    r - 1,
+                    &b_mid,
+                    &a_above,
+                    &a_mid,
+                    &a_below,
+                    &mut gradient2,
+                    &mut totals,
+                );
+            }
+            produced += 1;
+        }
+        progress((index + 1) as f64 / block_rows as f64);
+    }
+    if produced >= 1 {
+        std::mem::swap(&mut a_above, &mut a_mid);
+        std::mem::swap(&mut a_mid, &mut a_below);
+        std::mem::swap(&mut b_mid, &mut b_below);
+        process(
+            height - 1,
+            &b_mid,
+            &a_above,
+            &a_mid,
+            &nan_row,
+            &mut gradient2,
+            &mut totals,
+        );
+    }
+    patch_labeller.finish(&mut keep_patch);
+    face_labeller.finish(&mut keep_face);
+
+    Ok(build_report(
+        licence,
+        &grid,
+        &before_crs,
+        period,
+        thresholds,
+        &totals,
+        patches,
+        faces,
+    ))
+}
+
+fn extent_label(grid: &GridGeometry, offset: f64) -> String {
+    format!(
+        "E {:.1}–{:.1}, N {:.1}–{:.1}",
+        grid.left_m + offset,
+        grid.right_m() + offset,
+        grid.bottom_m(),
+        grid.top_m
+    )
+}
+
+fn centroid(grid: &GridGeometry, blob: &Blob) -> [f64; 2] {
+    let (col, row) = blob.mean_col_row();
+    [
+        grid.left_m + (col + 0.5) * grid.cell_x_m,
+        grid.top_m - (row + 0.5) * grid.cell_y_m,
+    ]
+}
+
+fn bbox(grid: &GridGeometry, blob: &Blob) -> [f64; 4] {
+    [
+        grid.left_m + blob.min_col as f64 * grid.cell_x_m,
+        grid.top_m - (blob.max_row + 1) as f64 * grid.cell_y_m,
+        grid.left_m + (blob.max_col + 1) as f64 * grid.cell_x_m,
+        grid.top_m - blob.min_row as f64 * grid.cell_y_m,
+    ]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_report(
+    licence: &Licence,
+    grid: &GridGeometry,
+    crs: &ProjectedCrs,
+    period: &Period,
+    thresholds: &Thresholds,
+    totals: &Totals,
+    patches: Vec<Blob>,
+    faces: Vec<Blob>,
+) -> Report {
+    let area = grid.cell_area_m2();
+    let region = |r: &RegionCount| Region {
+        cut_m3: r.cut_depth_sum * area,
+        fill_m3: r.fill_height_sum * area,
+        cut_area_m2: r.cut_cells as f64 * area,
+        fill_area_m2: r.fill_cells as f64 * area,
+        valid_area_m2: r.valid_cells as f64 * area,
+    };
+    let inside = region(&totals.inside);
+    let outside = region(&totals.outside);
+    let mut outside_patches: Vec<Patch> = patches
+        .iter()
+        .map(|b| Patch {
+            area_m2: b.cells as f64 * area,
+            cut_m3: b.cut_m3,
+            max_depth_m: b.max_depth_m,
+            centroid: centroid(grid, b),
+            bbox: bbox(grid, b),
+        })
+        .collect();
+    outside_patches.sort_by(|a, b| b.cut_m3.total_cmp(&a.cut_m3));
+    let mut faces: Vec<Face> = faces
+        .iter()
+        .map(|b| {
+            let height_m = b.max_z_m - b.min_z_m;
+            Face {
+                height_m,
+                area_m2: b.cells as f64 * area,
+                mean_slope_deg: b.sum_slope_deg / b.cells.max(1) as f64,
+                cut_share: b.cut_cells as f64 / b.cells.max(1) as f64,
+                centroid: centroid(grid, b),
+                bbox: bbox(grid, b),
+                exceeds: height_m > thresholds.max_face_height_m,
+            }
+        })
+        .collect();
+    faces.sort_by(|a, b| b.height_m.total_cmp(&a.height_m));
+    let days = period.days();
+    let extracted_t = inside.cut_m3 * licence.density_t_m3;
+    let permitted_t = licence.annual_output_10kt * 1e4 * days as f64 / 365.0;
+    let production = Production {
+        density_t_m3: licence.density_t_m3,
+        extracted_t,
+        permitted_t,
+        ratio: extracted_t / permitted_t,
+    };
+    let below_floor = BelowFloor {
+        floor_m: licence.elevation_floor_m,
+        area_m2: totals.below_floor_cells as f64 * area,
+        volume_m3: totals.below_floor_m3,
+        lowest_elevation_m: totals.lowest_inside_m,
+    };
+    let findings = Finding::all(&outside_patches, &below_floor, &production, &faces, thresholds);
+    Report {
+        schema: SCHEMA,
+        licence_no: licence.licence_no.clone(),
+        mine_name: licence.mine_name.clone(),
+        grid: GridReport {
+            crs: crs.label(),
+            width: grid.width,
+            height: grid.height,
+            left_m: grid.left_m,
+            top_m: grid.top_m,
+            cell_x_m: grid.cell_x_m,
+            cell_y_m: grid.cell_y_m,
+            cell_area_m2: area,
+        },
+        period: PeriodReport {
+            start: period.start.to_string(),
+            end: period.end.to_string(),
+            days,
+        },
+        thresholds: *thresholds,
+        inside,
+        outside,
+        nodata_area_m2: totals.nodata_cells as f64 * area,
+        below_floor,
+        production,
+        outside_patches,
+        faces,
+        findings,
+        inputs: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    const LEFT: f64 = 373_000.0;
+    const TOP: f64 = 2_708_010.0;
+
+    /// A licence over E 373002–373008, N 2708002–2708008 (cells rows 2–7 × cols 2–7 of the test grid),
+    /// floor 299 m, density 2.5 t/m³, 0.00365 万吨/年 (= 36.5 t a year, 10 t per 100 days).
+    fn licence(crs: &str) -> Licence {
+        let json = format!(
+            r#"{{"licence_no": "C0000000000000000000001", "mine_name": "测试矿", "crs": "{crs}",
+               "boundary": "1, 2708008, 373002\n2, 2708008, 373008\n3, 2708002, 373008\n4, 2708002, 373002",
+               "elevation_top_m": 320.0, "elevation_floor_m": 299.0, "annual_output_10kt": 0.00365,
+               "density_t_m3": 2.5}}"#
+        );
+        Licence::from_json(&json).unwrap()
+    }
+
+    fn dem(left: f64, epsg: u32, rows: &[Vec<f64>], block_height: usize) -> MemoryDem {
+        MemoryDem {
+            grid: GridGeometry {
+                width: rows[0].len(),
+                height: rows.len(),
+                left_m: left,
+                top_m: TOP,
+                cell_x_m: 1.0,
+                cell_y_m: 1.0,
+            },
+            crs: ProjectedCrs::from_epsg(epsg).unwrap(),
+            values: rows.concat(),
+            block_height,
+        }
+    }
+
+    fn period_of_100_days() -> Period {
+        Period {
+            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2025, 4, 11).unwrap(),
+        }
+    }
+
+    fn analysis(licence: &Licence, thresholds: &Thresholds) -> Analysis {
+        Analysis {
+            licence: licence.clone(),
+            period: period_of_100_days(),
+            thresholds: *thresholds,
+        }
+    }
+
+    fn run(licence: &Licence, before: &mut MemoryDem, after: &mut MemoryDem, t: &Thresholds) -> Report {
+        compare(
+            &analysis(licence, t),
+            before,
+            after,
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap()
+    }
+
+    fn flat(value: f64) -> Vec<Vec<f64>> {
+        vec![vec![value; 10]; 10]
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    /// Before flat at 300 m. After: a 2 m pit of 4 cells inside (rows 3–4, cols 3–4), +0.7 m fill on
+    /// two inside cells, −0.3 m (under the threshold) on one, a 1 m dig of 12 cells outside (rows 0–1,
+    /// cols 0–5), and a lone 1 m dig outside at (9, 9), too small to be a patch.
+    fn pit_scenario() -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        let before = flat(300.0);
+        let mut after = flat(300.0);
+        for (r, c) in [(3, 3), (3, 4), (4, 3), (4, 4)] {
+            after[r][c] = 298.0;
+        }
+        after[6][6] = 300.7;
+        after[6][7] = 300.7;
+        after[5][6] = 299.7;
+        for row in after.iter_mut().take(2) {
+            for v in row.iter_mut().take(6) {
+                *v = 299.0;
+            }
+        }
+        after[9][9] = 299.0;
+        (before, after)
+    }
+
+    #[test]
+    fn volumes_patches_floor_and_production_by_hand() {
+        let (before, after) = pit_scenario();
+        let t = Thresholds {
+            min_patch_area_m2: 10.0,
+            ..Thresholds::default()
+        };
+        let report = run(
+            &licence("EPSG:4546"),
+            &mut dem(LEFT, 4546, &before, 3),
+            &mut dem(LEFT, 4546, &after, 4),
+            &t,
+        );
+        assert!(
+            close(report.inside.cut_m3, 8.0) && close(report.inside.cut_area_m2, 4.0),
+            "{:?}",
+            report.inside
+        );
+        assert!(close(report.inside.fill_m3, 1.4) && close(report.inside.fill_area_m2, 2.0));
+        assert!(close(report.inside.valid_area_m2, 36.0));
+        assert!(close(report.outside.cut_m3, 13.0) && close(report.outside.cut_area_m2, 13.0));
+        assert_eq!(report.nodata_area_m2, 0.0);
+        assert_eq!(
+            report.outside_patches.len(),
+            1,
+            "the lone cell is under the minimum area"
+        );
+        let patch = &report.outside_patches[0];
+        assert!(close(patch.area_m2, 12.0) && close(patch.cut_m3, 12.0) && close(patch.max_depth_m, 1.0));
+        assert_eq!(patch.centroid, [373_003.0, 2_708_009.0]);
+        assert_eq!(patch.bbox, [373_000.0, 2_708_008.0, 373_006.0, 2_708_010.0]);
+        // Below the floor: after 298 < 299 − 0.5 on the 4 pit cells; Σ(min(300, 299) − 298) = 4.
+        assert!(close(report.below_floor.area_m2, 4.0) && close(report.below_floor.volume_m3, 4.0));
+        assert_eq!(report.below_floor.lowest_elevation_m, Some(298.0));
+        // 8 m³ × 2.5 t/m³ = 20 t against 36.5 t × 100 / 365 = 10 t.
+        assert!(close(report.production.extracted_t, 20.0));
+        assert!(close(report.production.permitted_t, 10.0));
+        assert!(close(report.production.ratio, 2.0));
+        assert!(
+            report.faces.is_empty(),
+            "a 2 m pit in 1 m cells is steep but not 60°"
+        );
+        let kinds: Vec<&str> = report.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, ["out_of_bounds", "below_floor", "over_quantity"]);
+        assert!(report.findings[0].message_zh.contains("1 处挖损图斑"));
+    }
+
+    #[test]
+    fn block_sizes_do_not_change_the_result() {
+        let (before, after) = pit_scenario();
+        let t = Thresholds {
+            min_patch_area_m2: 10.0,
+            ..Thresholds::default()
+        };
+        let l = licence("EPSG:4546");
+        let reference = run(
+            &l,
+            &mut dem(LEFT, 4546, &before, 10),
+            &mut dem(LEFT, 4546, &after, 10),
+            &t,
+        );
+        for (bb, ab) in [(1, 1), (1, 7), (4, 3), (9, 2)] {
+            let other = run(
+                &l,
+                &mut dem(LEFT, 4546, &before, bb),
+                &mut dem(LEFT, 4546, &after, ab),
+                &t,
+            );
+            assert_eq!(other, reference, "blocks {bb}/{ab}");
+        }
+    }
+
+    /// A 20 m wall between columns 4 and 5 dug this period is a face; the same wall standing in both
+    /// surveys (a natural cliff) is not.
+    #[test]
+    fn a_dug_wall_is_a_high_face_and_an_old_cliff_is_not() {
+        let wall: Vec<Vec<f64>> = (0..10)
+            .map(|_| (0..10).map(|c| if c < 5 { 300.0 } else { 280.0 }).collect())
+            .collect();
+        let t = Thresholds {
+            min_face_area_m2: 10.0,
+            ..Thresholds::default()
+        };
+        let l = licence("EPSG:4546");
+        let report = run(
+            &l,
+            &mut dem(LEFT, 4546, &flat(300.0), 5),
+            &mut dem(LEFT, 4546, &wall, 5),
+            &t,
+        );
+        assert_eq!(report.faces.len(), 1);
+        let face = &report.faces[0];
+        // Columns 4 and 5 of rows 1–8 (rows 0 and 9 have no full window).
+        assert!(close(face.area_m2, 16.0));
+        assert!(close(face.height_m, 20.0) && face.exceeds);
+        assert!(close(face.cut_share, 0.5));
+        assert!(close(face.mean_slope_deg, 10f64.atan().to_degrees()));
+        assert_eq!(face.centroid, [373_005.0, 2_708_005.0]);
+        assert!(report.findings.iter().any(|f| f.kind == "high_face"));
+
+        let old = run(
+            &l,
+            &mut dem(LEFT, 4546, &wall, 5),
+            &mut dem(LEFT, 4546, &wall, 5),
+            &t,
+        );
+        assert!(old.faces.is_empty());
+        assert!(old.findings.is_empty());
+        // A smaller minimum area than the face, a lower wall: not exceeding.
+        let low: Vec<Vec<f64>> = wall
+            .iter()
+            .map(|r| r.iter().map(|v| v.max(290.0)).collect())
+            .collect();
+        let report = run(
+            &l,
+            &mut dem(LEFT, 4546, &flat(300.0), 5),
+            &mut dem(LEFT, 4546, &low, 5),
+            &t,
+        );
+        assert_eq!(report.faces.len(), 1);
+        assert!(!report.faces[0].exceeds);
+    }
+
+    /// After shifted half a cell east and published with the zone prefix: bilinear on a plane is
+    /// exact, and the first column samples outside the after grid.
+    #[test]
+    fn misaligned_after_survey_in_the_prefixed_convention() {
+        let plane = |shift: f64, offset: f64| -> Vec<Vec<f64>> {
+            (0..10)
+                .map(|r| {
+                    (0..10)
+                        .map(|c| 300.0 + (c as f64 + 0.5 + shift) * 0.1 + r as f64 * 0.05 + offset)
+                        .collect()
+                })
+                .collect()
+        };
+        // Before cell centres at x = c + 0.5; after centres at x = c + 1.0.
+        let before = plane(0.0, 0.0);
+        let after = plane(0.5, -1.0);
+        let t = Thresholds {
+            min_patch_area_m2: 1000.0,
+            ..Thresholds::default()
+        };
+        let report = run(
+            &licence("EPSG:4525"),
+            &mut dem(LEFT, 4546, &before, 3),
+            &mut dem(LEFT + 37e6 + 0.5, 4525, &after, 4),
+            &t,
+        );
+        assert!(close(report.nodata_area_m2, 10.0), "{}", report.nodata_area_m2);
+        // Every valid cell: d = −1 exactly (bilinear reproduces a plane).
+        let valid = report.inside.valid_area_m2 + report.outside.valid_area_m2;
+        assert!(close(valid, 90.0));
+        assert!(close(report.inside.cut_m3 + report.outside.cut_m3, 90.0));
+    }
+
+    #[test]
+    fn bad_geometry_and_parameters_are_refused() {
+        let l = licence("EPSG:4546");
+        let t = Thresholds::default();
+        let cancel = AtomicBool::new(false);
+        let go = |before: &mut MemoryDem, after: &mut MemoryDem, t: &Thresholds, cancel: &AtomicBool| {
+            compare(&analysis(&l, t), before, after, &mut |_| {}, cancel)
+        };
+        let far = go(
+            &mut dem(LEFT, 4546, &flat(1.0), 5),
+            &mut dem(LEFT + 500.0, 4546, &flat(1.0), 5),
+            &t,
+            &cancel,
+        );
+        assert!(matches!(far, Err(CompareError::NoOverlap { .. })), "{far:?}");
+        let other_zone = go(
+            &mut dem(LEFT, 4546, &flat(1.0), 5),
+            &mut dem(LEFT, 4545, &flat(1.0), 5),
+            &t,
+            &cancel,
+        );
+        let err = other_zone.unwrap_err();
+        assert!(matches!(err, CompareError::Crs { .. }));
+        assert!(
+            err.to_string().starts_with("后期 DEM与前期 DEM的坐标系不能换算"),
+            "{err}"
+        );
+        let away = go(
+            &mut dem(LEFT - 50.0, 4546, &flat(1.0), 5),
+            &mut dem(LEFT - 50.0, 4546, &flat(1.0), 5),
+            &t,
+            &cancel,
+        );
+        assert!(matches!(away, Err(CompareError::BoundaryOutside)));
+        let bad = Thresholds {
+            face_slope_deg: 95.0,
+            ..t
+        };
+        let err = go(
+            &mut dem(LEFT, 4546, &flat(1.0), 5),
+            &mut dem(LEFT, 4546, &flat(1.0), 5),
+            &bad,
+            &cancel,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "阈值 --face-slope 的值 95 无效");
+        cancel.store(true, Ordering::Relaxed);
+        let stopped = go(
+            &mut dem(LEFT, 4546, &flat(1.0), 5),
+            &mut dem(LEFT, 4546, &flat(1.0), 5),
+            &t,
+            &cancel,
+        );
+        assert!(matches!(stopped, Err(CompareError::Cancelled)));
+    }
+
+    #[test]
+    fn periods_parse_or_say_why_not() {
+        assert_eq!(Period::parse("2025-01-01..2025-04-11").unwrap().days(), 100);
+        for bad in [
+            "2025-01-01",
+            "2025-04-01..2025-01-01",
+            "2025-13-01..2025-14-01",
+            "2025-01-01..2025-01-01",
+        ] {
+            assert!(
+                matches!(Period::parse(bad), Err(CompareError::Period { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn progress_reaches_one() {
+        let (before, after) = pit_scenario();
+        let mut seen = Vec::new();
+        compare(
+            &analysis(&licence("EPSG:4546"), &Thresholds::default()),
+            &mut dem(LEFT, 4546, &before, 3),
+            &mut dem(LEFT, 4546, &after, 3),
+            &mut |p| seen.push(p),
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(seen.len(), 4);
+        assert!(seen.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(seen.last(), Some(&1.0));
+    }
+}

@@ -1,0 +1,201 @@
+//! The licence a survey is checked against: the `--licence` JSON of `orewatch survey compare`.
+//!
+//! ```json
+//! {"licence_no": "C4502232009127130012001", "mine_name": "…", "mineral": "建筑石料用灰岩",
+//!  "method": "open_pit", "crs": "EPSG:4525", "boundary": "1, 2708250.00, 37373200.00\n…",
+//!  "elevation_top_m": 320.0, "elevation_floor_m": 200.0, "annual_output_10kt": 80.0,
+//!  "density_t_m3": 2.7, "valid_from": "2021-03-01", "valid_to": "2027-02-28"}
+//! ```
+//! Parsing checks every field once, so the engine can trust a [`Licence`].
+
+use crate::corners::{CornerPointError, CornerPoints};
+use crate::crs::{CrsError, ProjectedCrs};
+use serde::Deserialize;
+
+/// A mining licence, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Licence {
+    pub licence_no: String,
+    pub mine_name: String,
+    pub mineral: String,
+    pub method: String,
+    /// The CRS the licence's coordinates are published in.
+    pub crs: ProjectedCrs,
+    pub boundary: CornerPoints,
+    pub elevation_top_m: f64,
+    pub elevation_floor_m: f64,
+    /// Licensed production scale, 10⁴ t per year (万吨/年).
+    pub annual_output_10kt: f64,
+    /// Ore density (体重), t/m³.
+    pub density_t_m3: f64,
+    pub valid_from: String,
+    pub valid_to: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LicenceJson {
+    licence_no: String,
+    #[serde(default)]
+    mine_name: String,
+    #[serde(default)]
+    mineral: String,
+    #[serde(default)]
+    method: String,
+    crs: String,
+    boundary: String,
+    elevation_top_m: f64,
+    elevation_floor_m: f64,
+    annual_output_10kt: f64,
+    density_t_m3: f64,
+    #[serde(default)]
+    valid_from: String,
+    #[serde(default)]
+    valid_to: String,
+}
+
+/// Why a licence file could not be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LicenceError {
+    #[error("许可证 JSON 第{line}行第{column}列：{message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("许可证字段 boundary（矿区范围拐点）{0}")]
+    Boundary(CornerPointError),
+    #[error("许可证字段 crs：{0}")]
+    Crs(CrsError),
+    #[error("许可证字段 {field}：{problem}")]
+    Field { field: &'static str, problem: String },
+}
+
+impl Licence {
+    /// Parses the licence JSON.
+    pub fn from_json(text: &str) -> Result<Self, LicenceError> {
+        let raw: LicenceJson = serde_json::from_str(text).map_err(|e| LicenceError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        let crs = ProjectedCrs::parse(&raw.crs).map_err(LicenceError::Crs)?;
+        let boundary = CornerPoints::parse(&raw.boundary).map_err(LicenceError::Boundary)?;
+        let field = |field: &'static str, problem: &str| LicenceError::Field {
+            field,
+            problem: problem.to_string(),
+        };
+        if raw.licence_no.trim().is_empty() {
+            return Err(field("licence_no", "不能为空"));
+        }
+        for (name, value) in [
+            ("elevation_top_m", raw.elevation_top_m),
+            ("elevation_floor_m", raw.elevation_floor_m),
+        ] {
+            if !value.is_finite() {
+                return Err(field(name, "不是有效数字"));
+            }
+        }
+        if raw.elevation_top_m <= raw.elevation_floor_m {
+            return Err(field("elevation_floor_m", "开采标高下限必须低于上限"));
+        }
+        if !(raw.annual_output_10kt.is_finite() && raw.annual_output_10kt > 0.0) {
+            return Err(field("annual_output_10kt", "生产规模必须大于 0"));
+        }
+        if !(raw.density_t_m3.is_finite() && raw.density_t_m3 > 0.5 && raw.density_t_m3 < 10.0) {
+            return Err(field("density_t_m3", "矿石体重应在 0.5–10 t/m³ 之间"));
+        }
+        if let Some(zone) = boundary.zone {
+            let cm = crs.central_meridian_deg;
+            if f64::from(zone) * 3.0 != cm && f64::from(zone) * 6.0 - 3.0 != cm {
+                return Err(field(
+                    "boundary",
+                    &format!(
+                        "拐点坐标的带号 {zone} 与坐标系 {}（中央经线 {cm}°）不一致",
+                        crs.label()
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
+            licence_no: raw.licence_no.trim().to_string(),
+            mine_name: raw.mine_name,
+            mineral: raw.mineral,
+            method: raw.method,
+            crs,
+            boundary,
+            elevation_top_m: raw.elevation_top_m,
+            elevation_floor_m: raw.elevation_floor_m,
+            annual_output_10kt: raw.annual_output_10kt,
+            density_t_m3: raw.density_t_m3,
+            valid_from: raw.valid_from,
+            valid_to: raw.valid_to,
+        })
+    }
+
+    /// The CRS of the boundary's coordinates as parsed (eastings without the zone prefix).
+    pub fn boundary_crs(&self) -> ProjectedCrs {
+        ProjectedCrs {
+            false_easting_m: self.crs.false_easting_m - self.crs.false_easting_m.div_euclid(1e6) * 1e6,
+            epsg: None,
+            ..self.crs.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const SAMPLE: &str = r#"{"licence_no": "C4502232009127130012001", "mine_name": "示例采石场",
+        "mineral": "建筑石料用灰岩", "method": "open_pit", "crs": "EPSG:4525",
+        "boundary": "1, 2708250.00, 37373200.00\n2, 2708235.00, 37373620.00\n3, 2707900.00, 37373600.00\n4, 2707910.00, 37373210.00",
+        "elevation_top_m": 320.0, "elevation_floor_m": 200.0, "annual_output_10kt": 80.0,
+        "density_t_m3": 2.7, "valid_from": "2021-03-01", "valid_to": "2027-02-28"}"#;
+
+    #[test]
+    fn the_sample_licence_parses() {
+        let licence = Licence::from_json(SAMPLE).unwrap();
+        assert_eq!(licence.boundary.zone, Some(37));
+        assert_eq!(licence.boundary.parts[0].outer.len(), 4);
+        assert_eq!(licence.boundary_crs().false_easting_m, 500_000.0);
+        assert_eq!(
+            licence.boundary_crs().easting_offset_to(&licence.crs).unwrap(),
+            37e6
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field_or_the_line() {
+        let err = Licence::from_json("{\"licence_no\": \"C1\",\n \"crs\": 4525}").unwrap_err();
+        assert!(matches!(err, LicenceError::Json { line: 2, .. }), "{err}");
+        let bad_point = SAMPLE.replace("2707900.00, 37373600.00", "2707900.00; 3737x3600.00");
+        let err = Licence::from_json(&bad_point).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "许可证字段 boundary（矿区范围拐点）第3行：无法识别的拐点坐标 “3, 2707900.00; 3737x3600.00”"
+        );
+        let other_zone = SAMPLE.replace("EPSG:4525", "EPSG:4524");
+        assert!(matches!(
+            Licence::from_json(&other_zone).unwrap_err(),
+            LicenceError::Field {
+                field: "boundary",
+                ..
+            }
+        ));
+        let inverted = SAMPLE.replace("\"elevation_floor_m\": 200.0", "\"elevation_floor_m\": 400.0");
+        assert!(matches!(
+            Licence::from_json(&inverted).unwrap_err(),
+            LicenceError::Field {
+                field: "elevation_floor_m",
+                ..
+            }
+        ));
+        let plain = SAMPLE.replace("EPSG:4525", "EPSG:4546");
+        let licence = Licence::from_json(&plain).unwrap();
+        assert_eq!(
+            licence.boundary_crs().easting_offset_to(&licence.crs).unwrap(),
+            0.0
+        );
+    }
+}
