@@ -1,7 +1,8 @@
 //! `orewatch` — the one binary: serve the platform, run the demo, migrate, manage users, verify the
-//! audit chain. The only crate that uses `anyhow`; everything it does goes through `orewatch-app`.
+//! audit chain, compare drone surveys. The only crate that uses `anyhow`; everything it does goes through `orewatch-app`.
 
 mod config;
+mod survey;
 
 /// glibc's allocator spent a fifth of the server's time in malloc/free under load (many threads,
 /// many short-lived strings); mimalloc is a drop-in replacement built for that.
@@ -49,6 +50,18 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Drone surveys (offline analysis of local files).
+    Survey {
+        #[command(subcommand)]
+        command: SurveyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SurveyCommand {
+    /// Compare two DEM surveys of a mine against its licence: volumes, out-of-bounds, below-floor,
+    /// over-quantity, high faces. Exit 0 when the analysis ran, 2 on bad input.
+    Compare(survey::CompareArgs),
 }
 
 #[derive(Subcommand)]
@@ -83,6 +96,19 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Command::Survey {
+        command: SurveyCommand::Compare(args),
+    } = &cli.command
+    {
+        // CPU work on local files: no database, no runtime.
+        return match survey::compare(args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("错误：{error:#}");
+                std::process::ExitCode::from(2)
+            }
+        };
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -187,8 +213,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }
             }
         }
+        Command::Survey { .. } => unreachable_survey()?,
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `survey` is dispatched in `main` before the runtime starts.
+fn unreachable_survey() -> Result<()> {
+    bail!("survey commands run without the database")
 }
 
 async fn serve(config: &Config, demo_mode: bool) -> Result<()> {

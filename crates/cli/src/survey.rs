@@ -1,0 +1,110 @@
+//! `orewatch survey compare`: two DEM surveys of a mine checked against its licence. Runs offline on
+//! local files (no database); exit 0 when the analysis ran, whatever it found, and 2 with a message
+//! naming the file and the problem when an input is wrong.
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use orewatch_spatial::compare::{compare_files, Analysis, Period, Thresholds};
+use orewatch_spatial::licence::Licence;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// A readable Chinese summary.
+    Text,
+    /// The report as JSON (schema orewatch.survey-compare/1).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The licence as JSON (licence_no, crs, boundary corner points, elevation range, output, density…).
+    #[arg(long)]
+    licence: PathBuf,
+    /// The earlier DEM (GeoTIFF, metres).
+    #[arg(long)]
+    before: PathBuf,
+    /// The later DEM (GeoTIFF, metres).
+    #[arg(long)]
+    after: PathBuf,
+    /// The survey period START..END (ISO dates, END exclusive).
+    #[arg(long)]
+    period: String,
+    /// Smallest elevation change that counts, m.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    min_change: f64,
+    /// Smallest outside patch reported, m².
+    #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
+    min_patch_area: f64,
+    /// Slope from which a cell belongs to a face, degrees.
+    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
+    face_slope: f64,
+    /// Highest allowed face, m.
+    #[arg(long, default_value_t = 15.0, allow_negative_numbers = true)]
+    max_face_height: f64,
+    /// Smallest face reported, m².
+    #[arg(long, default_value_t = 20.0, allow_negative_numbers = true)]
+    min_face_area: f64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write report.json into this folder.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print progress to standard error.
+    #[arg(long)]
+    progress: bool,
+}
+
+/// Runs the comparison; `Ok(false)` never happens — errors carry the message for exit code 2.
+pub fn compare(args: &CompareArgs) -> Result<()> {
+    let licence_text = std::fs::read_to_string(&args.licence)
+        .with_context(|| format!("无法读取许可证文件 {}", args.licence.display()))?;
+    let licence = Licence::from_json(&licence_text).with_context(|| args.licence.display().to_string())?;
+    let analysis = Analysis {
+        licence,
+        period: Period::parse(&args.period)?,
+        thresholds: Thresholds {
+            min_change_m: args.min_change,
+            min_patch_area_m2: args.min_patch_area,
+            face_slope_deg: args.face_slope,
+            max_face_height_m: args.max_face_height,
+            min_face_area_m2: args.min_face_area,
+        },
+    };
+    analysis.thresholds.validate()?;
+    let mut last_shown = -1i64;
+    let show = args.progress;
+    let mut progress = |share: f64| {
+        let percent = (share * 100.0).floor() as i64;
+        if show && percent / 10 != last_shown / 10 {
+            eprintln!("进度 {percent}%");
+            last_shown = percent;
+        }
+    };
+    let cancel = AtomicBool::new(false);
+    let report = compare_files(
+        &analysis,
+        Some(&args.licence),
+        &args.before,
+        &args.after,
+        &mut progress,
+        &cancel,
+    )?;
+    let json = serde_json::to_string_pretty(&report).context("生成报告 JSON")?;
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &json)?;
+    }
+    match args.format {
+        Format::Json => println!("{json}"),
+        Format::Text => print!("{}", report.summary_zh()),
+    }
+    Ok(())
+}
+
+fn write_outputs(dir: &Path, json: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("无法创建输出目录 {}", dir.display()))?;
+    let path = dir.join("report.json");
+    std::fs::write(&path, json).with_context(|| format!("无法写入 {}", path.display()))?;
+    Ok(())
+}
