@@ -56,11 +56,19 @@ pub struct CompareArgs {
     progress: bool,
 }
 
-/// Runs the comparison; `Ok(false)` never happens — errors carry the message for exit code 2.
+/// Runs the comparison; an error carries the message shown before exit code 2.
 pub fn compare(args: &CompareArgs) -> Result<()> {
-    let licence_text = std::fs::read_to_string(&args.licence)
-        .with_context(|| format!("无法读取许可证文件 {}", args.licence.display()))?;
-    let licence = Licence::from_json(&licence_text).with_context(|| args.licence.display().to_string())?;
+    let licence_text = std::fs::read_to_string(&args.licence).map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::NotFound => "文件不存在".to_string(),
+            std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
+            std::io::ErrorKind::InvalidData => "不是 UTF-8 文本".to_string(),
+            _ => e.to_string(),
+        };
+        anyhow::anyhow!("无法读取许可证文件 {}：{reason}", args.licence.display())
+    })?;
+    let licence = Licence::from_json(&licence_text)
+        .map_err(|e| anyhow::anyhow!("许可证文件 {}：{e}", args.licence.display()))?;
     let analysis = Analysis {
         licence,
         period: Period::parse(&args.period)?,

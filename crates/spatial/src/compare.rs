@@ -126,13 +126,14 @@ impl Period {
 /// Why a comparison could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
-    #[error("{0}")]
+    #[error(transparent)]
     Raster(#[from] RasterError),
-    #[error("{what}与{other}的坐标系不能换算：{source}")]
+    /// `what` and `other` name the two inputs (with their files).
+    #[error("{what}与{other}：{problem}")]
     Crs {
-        what: &'static str,
-        other: &'static str,
-        source: CrsError,
+        what: String,
+        other: String,
+        problem: CrsError,
     },
     #[error("前后两期 DEM 没有重叠区域（{before} 与 {after}）")]
     NoOverlap { before: String, after: String },
@@ -142,14 +143,16 @@ pub enum CompareError {
     Period { text: String, reason: String },
     #[error("阈值 --{name} 的值 {value} 无效")]
     Threshold { name: &'static str, value: f64 },
-    #[error("读取 {path} 失败：{source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("读取 {path} 失败：{problem}")]
+    Io { path: PathBuf, problem: std::io::Error },
     #[error("分析已取消")]
     Cancelled,
 }
 
 /// A source of DEM block rows: a GeoTIFF file, or values in memory (tests, workers with their own IO).
 pub trait BlockSource {
+    /// What to call it in messages (a file name).
+    fn name(&self) -> String;
     fn grid(&self) -> &GridGeometry;
     fn crs(&self) -> &ProjectedCrs;
     fn block_height(&self) -> usize;
@@ -158,6 +161,12 @@ pub trait BlockSource {
 }
 
 impl BlockSource for DemReader {
+    fn name(&self) -> String {
+        self.path().file_name().map_or_else(
+            || self.path().display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
     fn grid(&self) -> &GridGeometry {
         &self.info().grid
     }
@@ -183,6 +192,9 @@ pub struct MemoryDem {
 }
 
 impl BlockSource for MemoryDem {
+    fn name(&self) -> String {
+        "内存中的 DEM".to_string()
+    }
     fn grid(&self) -> &GridGeometry {
         &self.grid
     }
@@ -387,9 +399,9 @@ pub fn compare_files(
 fn hash_file(path: &Path) -> Result<InputFile, CompareError> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    let io = |source| CompareError::Io {
+    let io = |problem| CompareError::Io {
         path: path.to_path_buf(),
-        source,
+        problem,
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut hasher = Sha256::new();
@@ -431,18 +443,18 @@ pub fn compare(
     let after_offset = after
         .crs()
         .easting_offset_to(&before_crs)
-        .map_err(|source| CompareError::Crs {
-            what: "后期 DEM",
-            other: "前期 DEM",
-            source,
+        .map_err(|problem| CompareError::Crs {
+            what: format!("后期 DEM（{}）", after.name()),
+            other: format!("前期 DEM（{}）", before.name()),
+            problem,
         })?;
     let boundary_offset = licence
         .boundary_crs()
         .easting_offset_to(&before_crs)
-        .map_err(|source| CompareError::Crs {
-            what: "许可证",
-            other: "前期 DEM",
-            source,
+        .map_err(|problem| CompareError::Crs {
+            what: format!("许可证（{}）", licence.crs.label()),
+            other: format!("前期 DEM（{}）", before.name()),
+            problem,
         })?;
     let boundary = Boundary::from_corner_points(&licence.boundary, boundary_offset);
 
@@ -1040,7 +1052,8 @@ mod tests {
         let err = other_zone.unwrap_err();
         assert!(matches!(err, CompareError::Crs { .. }));
         assert!(
-            err.to_string().starts_with("后期 DEM与前期 DEM的坐标系不能换算"),
+            err.to_string()
+                .starts_with("后期 DEM（内存中的 DEM）与前期 DEM（内存中的 DEM）：坐标系不一致"),
             "{err}"
         );
         let away = go(

@@ -68,23 +68,23 @@ pub struct DemInfo {
 /// Why a DEM could not be read. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum RasterError {
-    #[error("无法打开文件 {path}：{source}")]
-    Open { path: PathBuf, source: std::io::Error },
+    #[error("无法打开文件 {path}：{problem}")]
+    Open { path: PathBuf, problem: std::io::Error },
     #[error("{path} 不是有效的 TIFF 文件，或文件已损坏/截断：{detail}")]
     Corrupt { path: PathBuf, detail: String },
     #[error("{path} 的格式不支持：{detail}")]
     Unsupported { path: PathBuf, detail: String },
     #[error("{path} 缺少地理参考（{detail}）")]
     NoGeoreference { path: PathBuf, detail: String },
-    #[error("{path} 的坐标系：{source}")]
-    Crs { path: PathBuf, source: CrsError },
+    #[error("{path} 的坐标系：{problem}")]
+    Crs { path: PathBuf, problem: CrsError },
 }
 
 impl RasterError {
     /// The same message in English.
     pub fn message_en(&self) -> String {
         match self {
-            Self::Open { path, source } => format!("cannot open {}: {source}", path.display()),
+            Self::Open { path, problem } => format!("cannot open {}: {problem}", path.display()),
             Self::Corrupt { path, detail } => {
                 format!(
                     "{} is not a valid TIFF or is corrupt/truncated: {detail}",
@@ -95,7 +95,7 @@ impl RasterError {
             Self::NoGeoreference { path, detail } => {
                 format!("{} has no georeferencing ({detail})", path.display())
             }
-            Self::Crs { path, source } => format!("{}: coordinate system: {source}", path.display()),
+            Self::Crs { path, problem } => format!("{}: coordinate system: {problem}", path.display()),
         }
     }
 }
@@ -146,9 +146,9 @@ impl GeoKeys {
 impl DemReader {
     /// Opens a DEM and reads its tags.
     pub fn open(path: &Path) -> Result<Self, RasterError> {
-        let file = File::open(path).map_err(|source| RasterError::Open {
+        let file = File::open(path).map_err(|problem| RasterError::Open {
             path: path.to_path_buf(),
-            source,
+            problem,
         })?;
         let corrupt = |e: tiff::TiffError| classify(path, e);
         let mut decoder = Decoder::new(BufReader::new(file))
@@ -379,9 +379,9 @@ fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemI
         left_m -= sx / 2.0;
         top_m += sy / 2.0;
     }
-    let crs = crs_of(&keys).map_err(|source| RasterError::Crs {
+    let crs = crs_of(&keys).map_err(|problem| RasterError::Crs {
         path: path.to_path_buf(),
-        source,
+        problem,
     })?;
     let nodata = match decoder.find_tag(Tag::GdalNodata).map_err(corrupt)? {
         Some(value) => {

@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod survey;
+
 use orewatch_app::password::HashCost;
 use orewatch_app::{App, Db, Settings, SystemClock};
 use orewatch_testkit::execute_sql;
