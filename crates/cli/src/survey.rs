@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use orewatch_spatial::compare::{compare_files, Analysis, Period, Thresholds};
 use orewatch_spatial::licence::Licence;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -48,7 +48,7 @@ pub struct CompareArgs {
     min_face_area: f64,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Also write report.json into this folder.
+    /// Also write report.json, patches.geojson, change.png and report.html into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Print progress to standard error.
@@ -99,20 +99,18 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         &mut progress,
         &cancel,
     )?;
-    let json = serde_json::to_string_pretty(&report).context("生成报告 JSON")?;
     if let Some(dir) = &args.out {
-        write_outputs(dir, &json)?;
+        let written = orewatch_spatial::outputs::write_all(dir, &report)?;
+        for path in written {
+            eprintln!("已写入 {}", path.display());
+        }
     }
     match args.format {
-        Format::Json => println!("{json}"),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).context("生成报告 JSON")?
+        ),
         Format::Text => print!("{}", report.summary_zh()),
     }
-    Ok(())
-}
-
-fn write_outputs(dir: &Path, json: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("无法创建输出目录 {}", dir.display()))?;
-    let path = dir.join("report.json");
-    std::fs::write(&path, json).with_context(|| format!("无法写入 {}", path.display()))?;
     Ok(())
 }

@@ -26,6 +26,7 @@ use crate::geotiff::{DemReader, GridGeometry, RasterError};
 use crate::licence::Licence;
 use crate::patches::{Blob, Labeller, RowRuns};
 use crate::polygon::Boundary;
+use crate::render::ChangeMap;
 use crate::report::{
     BelowFloor, Face, Finding, GridReport, InputFile, Patch, PeriodReport, Production, Region, Report, SCHEMA,
 };
@@ -506,6 +507,7 @@ pub fn compare(
     let mut faces: Vec<Blob> = Vec::new();
     let mut patch_labeller = Labeller::default();
     let mut face_labeller = Labeller::default();
+    let mut change_map = ChangeMap::new(width, height);
     let mut patch_runs = RowRuns::default();
     let mut face_runs = RowRuns::default();
     let min_patch_cells = thresholds.min_patch_area_m2 / cell_area;
@@ -558,6 +560,7 @@ pub fn compare(
             let d = av - bv;
             let cut = valid && d <= -min_change;
             if valid {
+                change_map.add(r, c, d);
                 let region = if inside {
                     &mut totals.inside
                 } else {
@@ -646,7 +649,7 @@ pub fn compare(
     patch_labeller.finish(&mut keep_patch);
     face_labeller.finish(&mut keep_face);
 
-    Ok(build_report(
+    let mut report = build_report(
         licence,
         &grid,
         &before_crs,
@@ -655,7 +658,15 @@ pub fn compare(
         &totals,
         patches,
         faces,
-    ))
+    );
+    report.change_map = change_map;
+    report.boundary = boundary
+        .parts
+        .iter()
+        .flat_map(|p| std::iter::once(&p.outer).chain(p.holes.iter()))
+        .map(|ring| ring.iter().map(|&(x, y)| [x, y]).collect())
+        .collect();
+    Ok(report)
 }
 
 fn extent_label(grid: &GridGeometry, offset: f64) -> String {
@@ -674,6 +685,25 @@ fn centroid(grid: &GridGeometry, blob: &Blob) -> [f64; 2] {
         grid.left_m + (col + 0.5) * grid.cell_x_m,
         grid.top_m - (row + 0.5) * grid.cell_y_m,
     ]
+}
+
+/// The outline rings of a blob's cells in the grid's CRS, outer rings counterclockwise (the ring
+/// walker goes clockwise as seen, so each ring is reversed).
+fn outline(grid: &GridGeometry, blob: &Blob) -> Vec<Vec<[f64; 2]>> {
+    crate::outline::rings(&blob.runs)
+        .into_iter()
+        .map(|ring| {
+            ring.into_iter()
+                .rev()
+                .map(|(col, row)| {
+                    [
+                        grid.left_m + col as f64 * grid.cell_x_m,
+                        grid.top_m - row as f64 * grid.cell_y_m,
+                    ]
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn bbox(grid: &GridGeometry, blob: &Blob) -> [f64; 4] {
@@ -714,6 +744,7 @@ fn build_report(
             max_depth_m: b.max_depth_m,
             centroid: centroid(grid, b),
             bbox: bbox(grid, b),
+            outline: outline(grid, b),
         })
         .collect();
     outside_patches.sort_by(|a, b| b.cut_m3.total_cmp(&a.cut_m3));
@@ -729,6 +760,7 @@ fn build_report(
                 centroid: centroid(grid, b),
                 bbox: bbox(grid, b),
                 exceeds: height_m > thresholds.max_face_height_m,
+                outline: outline(grid, b),
             }
         })
         .collect();
@@ -778,6 +810,9 @@ fn build_report(
         faces,
         findings,
         inputs: Vec::new(),
+        crs: Some(crs.clone()),
+        boundary: Vec::new(),
+        change_map: ChangeMap::default(),
     }
 }
 
@@ -903,6 +938,24 @@ mod tests {
         assert!(close(patch.area_m2, 12.0) && close(patch.cut_m3, 12.0) && close(patch.max_depth_m, 1.0));
         assert_eq!(patch.centroid, [373_003.0, 2_708_009.0]);
         assert_eq!(patch.bbox, [373_000.0, 2_708_008.0, 373_006.0, 2_708_010.0]);
+        assert_eq!(patch.outline.len(), 1);
+        let ring: Vec<(f64, f64)> = patch.outline[0].iter().map(|p| (p[0], p[1])).collect();
+        assert_eq!(
+            crate::polygon::shoelace(&ring),
+            12.0,
+            "outer rings run counterclockwise"
+        );
+        let mut corners = patch.outline.concat();
+        corners.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(
+            corners,
+            [
+                [373_000.0, 2_708_008.0],
+                [373_000.0, 2_708_010.0],
+                [373_006.0, 2_708_008.0],
+                [373_006.0, 2_708_010.0]
+            ]
+        );
         // Below the floor: after 298 < 299 − 0.5 on the 4 pit cells; Σ(min(300, 299) − 298) = 4.
         assert!(close(report.below_floor.area_m2, 4.0) && close(report.below_floor.volume_m3, 4.0));
         assert_eq!(report.below_floor.lowest_elevation_m, Some(298.0));

@@ -26,6 +26,8 @@ pub struct Blob {
     pub max_col: usize,
     pub min_row: usize,
     pub max_row: usize,
+    /// The cells as runs (row, first column, last column), for drawing the outline.
+    pub runs: Vec<crate::outline::CellRun>,
 }
 
 impl Default for Blob {
@@ -44,6 +46,7 @@ impl Default for Blob {
             max_col: 0,
             min_row: usize::MAX,
             max_row: 0,
+            runs: Vec::new(),
         }
     }
 }
@@ -61,8 +64,9 @@ impl Blob {
         self.max_row = self.max_row.max(row);
     }
 
-    /// Adds another blob's figures.
-    pub fn merge(&mut self, other: &Blob) {
+    /// Adds another blob's figures and cells.
+    pub fn merge(&mut self, mut other: Blob) {
+        self.runs.append(&mut other.runs);
         self.cells += other.cells;
         self.cut_cells += other.cut_cells;
         self.cut_m3 += other.cut_m3;
@@ -131,7 +135,11 @@ impl RowRuns {
         if let Some(done) = self.open.take() {
             self.runs.push(done);
         }
-        std::mem::take(&mut self.runs)
+        let mut runs = std::mem::take(&mut self.runs);
+        for run in &mut runs {
+            run.blob.runs.push((run.blob.min_row, run.start, run.end));
+        }
+        runs
     }
 }
 
@@ -213,7 +221,7 @@ impl Labeller {
             }
             if let Some(slot) = sets.get_mut(root) {
                 match slot {
-                    Some(acc) => acc.merge(&blob),
+                    Some(acc) => acc.merge(blob),
                     None => *slot = Some(blob),
                 }
             }

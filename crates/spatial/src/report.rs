@@ -25,6 +25,14 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// The files analysed with their SHA-256, so that a finding can serve as evidence.
     pub inputs: Vec<InputFile>,
+    /// For the drawn outputs (not in the JSON): the before grid's CRS, the licence boundary's rings in
+    /// it, and the change map.
+    #[serde(skip)]
+    pub crs: Option<crate::crs::ProjectedCrs>,
+    #[serde(skip)]
+    pub boundary: Vec<Vec<[f64; 2]>>,
+    #[serde(skip)]
+    pub change_map: crate::render::ChangeMap,
 }
 
 /// The before grid, on which everything is computed.
@@ -85,6 +93,9 @@ pub struct Patch {
     pub centroid: [f64; 2],
     /// [min easting, min northing, max easting, max northing] of the cells.
     pub bbox: [f64; 4],
+    /// Outline rings of the cells (outer counterclockwise, holes clockwise), in the grid's CRS.
+    #[serde(skip)]
+    pub outline: Vec<Vec<[f64; 2]>>,
 }
 
 /// A working face (台阶坡面/高陡边坡).
@@ -98,6 +109,8 @@ pub struct Face {
     pub centroid: [f64; 2],
     pub bbox: [f64; 4],
     pub exceeds: bool,
+    #[serde(skip)]
+    pub outline: Vec<Vec<[f64; 2]>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
