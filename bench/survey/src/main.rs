@@ -1,5 +1,5 @@
 //! `orewatch-bench-survey FILE...`: decodes each DEM block row by block row with the engine's reader
-//! (tiles, decompression, predictor, conversion to f64 with nodata as NaN) and nothing else, then
+//! (tiles, decompression, predictor, conversion to float32 rows with nodata as NaN) and nothing else, then
 //! prints the time and the decoded output rate. This is the floor `orewatch survey compare` is
 //! measured against.
 
@@ -18,12 +18,17 @@ fn main() -> Result<()> {
     let mut checksum = 0.0f64;
     for file in &files {
         let mut reader = DemReader::open(file).with_context(|| file.display().to_string())?;
-        let mut block = Vec::new();
+        let mut block: Vec<f32> = Vec::new();
         for index in 0..reader.block_rows() {
             reader.read_block_row(index, &mut block)?;
             cells += block.len();
             // Touch the values so the work cannot be skipped.
-            checksum += block.iter().step_by(4093).filter(|v| v.is_finite()).sum::<f64>();
+            checksum += block
+                .iter()
+                .step_by(4093)
+                .filter(|v| v.is_finite())
+                .map(|&v| f64::from(v))
+                .sum::<f64>();
         }
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -26,6 +26,7 @@ use crate::geotiff::{DemReader, GridGeometry, RasterError};
 use crate::licence::Licence;
 use crate::patches::{Blob, Labeller, RowRuns};
 use crate::polygon::Boundary;
+use crate::prefetch::Prefetch;
 use crate::render::ChangeMap;
 use crate::report::{
     BelowFloor, Face, Finding, GridReport, InputFile, Patch, PeriodReport, Production, Region, Report, SCHEMA,
@@ -158,7 +159,8 @@ pub trait BlockSource {
     fn crs(&self) -> &ProjectedCrs;
     fn block_height(&self) -> usize;
     /// Fills `out` with block row `index` (row-major, nodata NaN); returns its first row and row count.
-    fn read_block_row(&mut self, index: usize, out: &mut Vec<f64>) -> Result<(usize, usize), RasterError>;
+    /// Values are float32: half the memory of a block row (see [`crate::geotiff::Cell`]).
+    fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError>;
 }
 
 impl BlockSource for DemReader {
@@ -177,7 +179,7 @@ impl BlockSource for DemReader {
     fn block_height(&self) -> usize {
         self.info().block_height
     }
-    fn read_block_row(&mut self, index: usize, out: &mut Vec<f64>) -> Result<(usize, usize), RasterError> {
+    fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError> {
         DemReader::read_block_row(self, index, out)
     }
 }
@@ -187,7 +189,7 @@ impl BlockSource for DemReader {
 pub struct MemoryDem {
     pub grid: GridGeometry,
     pub crs: ProjectedCrs,
-    /// Row-major values, NaN for nodata.
+    /// Row-major values, NaN for nodata (handed out as float32, like a DEM file's).
     pub values: Vec<f64>,
     pub block_height: usize,
 }
@@ -205,12 +207,13 @@ impl BlockSource for MemoryDem {
     fn block_height(&self) -> usize {
         self.block_height.max(1)
     }
-    fn read_block_row(&mut self, index: usize, out: &mut Vec<f64>) -> Result<(usize, usize), RasterError> {
+    fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError> {
         let (w, h, bh) = (self.grid.width, self.grid.height, self.block_height.max(1));
         let first = (index * bh).min(h);
         let rows = bh.min(h - first);
         out.clear();
-        out.extend_from_slice(self.values.get(first * w..(first + rows) * w).unwrap_or(&[]));
+        let values = self.values.get(first * w..(first + rows) * w).unwrap_or(&[]);
+        out.extend(values.iter().map(|&v| v as f32));
         Ok((first, rows))
     }
 }
@@ -256,7 +259,9 @@ fn sample_axis(f: f64, n: usize) -> Sample {
 struct Resampler<'a> {
     source: &'a mut dyn BlockSource,
     width: usize,
-    blocks: VecDeque<(usize, usize, Vec<f64>)>,
+    blocks: VecDeque<(usize, usize, Vec<f32>)>,
+    /// Buffers of dropped blocks, reused (fresh pages cost more than decoding into warm ones).
+    spare: Vec<Vec<f32>>,
     next_block: usize,
     columns: Vec<Sample>,
     /// Before-grid northing → after row position: f = (top − y) / cell_y − 0.5.
@@ -272,7 +277,7 @@ impl Resampler<'_> {
             .iter()
             .any(|(first, rows, _)| row >= *first && row < first + rows)
         {
-            let mut values = Vec::new();
+            let mut values = self.spare.pop().unwrap_or_default();
             let (first, rows) = self.source.read_block_row(self.next_block, &mut values)?;
             self.next_block += 1;
             self.blocks.push_back((first, rows, values));
@@ -280,7 +285,7 @@ impl Resampler<'_> {
         Ok(())
     }
 
-    fn row(&self, row: usize) -> Option<&[f64]> {
+    fn row(&self, row: usize) -> Option<&[f32]> {
         self.blocks
             .iter()
             .find(|(first, rows, _)| row >= *first && row < first + rows)
@@ -303,7 +308,9 @@ impl Resampler<'_> {
         // Rows above r0 are never needed again (before rows go north to south).
         while let Some((first, rows, _)) = self.blocks.front() {
             if first + rows <= r0 {
-                self.blocks.pop_front();
+                if let Some((_, _, values)) = self.blocks.pop_front() {
+                    self.spare.push(values);
+                }
             } else {
                 break;
             }
@@ -317,16 +324,21 @@ impl Resampler<'_> {
             *slot = match *sample {
                 Sample::Outside => f64::NAN,
                 Sample::One(c) => match (top.get(c), bottom.get(c)) {
-                    (Some(&a), _) if ty == 0.0 => a,
-                    (Some(&a), Some(&b)) => a + (b - a) * ty,
+                    (Some(&a), _) if ty == 0.0 => f64::from(a),
+                    (Some(&a), Some(&b)) => {
+                        let (a, b) = (f64::from(a), f64::from(b));
+                        a + (b - a) * ty
+                    }
                     _ => f64::NAN,
                 },
                 Sample::Two(c, tx) => match (top.get(c..c + 2), bottom.get(c..c + 2)) {
                     (Some(&[a, b]), Some(&[c0, d])) => {
+                        let (a, b) = (f64::from(a), f64::from(b));
                         let upper = a + (b - a) * tx;
                         if ty == 0.0 {
                             upper
                         } else {
+                            let (c0, d) = (f64::from(c0), f64::from(d));
                             let lower = c0 + (d - c0) * tx;
                             upper + (lower - upper) * ty
                         }
@@ -378,15 +390,20 @@ pub fn compare_files(
     progress: &mut dyn FnMut(f64),
     cancel: &AtomicBool,
 ) -> Result<Report, CompareError> {
-    let mut before_dem = DemReader::open(before)?;
-    let mut after_dem = DemReader::open(after)?;
+    let before_dem = DemReader::open(before)?;
+    let after_dem = DemReader::open(after)?;
     // Hash the inputs on another thread while the analysis decodes them (both read the same files).
     let mut files: Vec<PathBuf> = licence_file.map(Path::to_path_buf).into_iter().collect();
     files.push(before.to_path_buf());
     files.push(after.to_path_buf());
     let (report, hashes) = std::thread::scope(|scope| {
         let hasher = scope.spawn(move || files.iter().map(|p| hash_file(p)).collect::<Vec<_>>());
-        let report = compare(analysis, &mut before_dem, &mut after_dem, progress, cancel);
+        // Each survey decodes on its own thread, one block row ahead of the analysis.
+        let mut before_blocks = Prefetch::spawn(scope, before_dem);
+        let mut after_blocks = Prefetch::spawn(scope, after_dem);
+        let report = compare(analysis, &mut before_blocks, &mut after_blocks, progress, cancel);
+        drop(before_blocks);
+        drop(after_blocks);
         (report, hasher.join())
     });
     let mut report = report?;
@@ -492,6 +509,7 @@ pub fn compare(
         width: after_grid.width,
         source: after,
         blocks: VecDeque::new(),
+        spare: Vec::new(),
         next_block: 0,
         columns,
         top_m: after_grid.top_m,
@@ -545,6 +563,7 @@ pub fn compare(
         let y = grid.center_y(r);
         let intervals = boundary.intervals_at(y);
         let mut next_interval = 0;
+        let map_row = change_map.row_start(r);
         for c in 0..width {
             let (Some(&bv), Some(&av), Some(&g2)) = (b.get(c), a.get(c), gradient2.get(c)) else {
                 continue;
@@ -560,7 +579,7 @@ pub fn compare(
             let d = av - bv;
             let cut = valid && d <= -min_change;
             if valid {
-                change_map.add(r, c, d);
+                change_map.add(map_row, c, d);
                 let region = if inside {
                     &mut totals.inside
                 } else {
@@ -616,7 +635,10 @@ pub fn compare(
             std::mem::swap(&mut b_mid, &mut b_below);
             resampler.resample_row(grid.center_y(r), &mut a_below)?;
             b_below.clear();
-            b_below.extend_from_slice(block.get(k * width..(k + 1) * width).unwrap_or(&nan_row));
+            match block.get(k * width..(k + 1) * width) {
+                Some(row) => b_below.extend(row.iter().map(|&v| f64::from(v))),
+                None => b_below.extend_from_slice(&nan_row),
+            }
             if produced >= 1 {
                 process(
                     r - 1,
@@ -886,8 +908,8 @@ mod tests {
         (a - b).abs() < 1e-9
     }
 
-    /// Before flat at 300 m. After: a 2 m pit of 4 cells inside (rows 3–4, cols 3–4), +0.7 m fill on
-    /// two inside cells, −0.3 m (under the threshold) on one, a 1 m dig of 12 cells outside (rows 0–1,
+    /// Before flat at 300 m. After: a 2 m pit of 4 cells inside (rows 3–4, cols 3–4), +0.75 m fill on
+    /// two inside cells, −0.25 m (under the threshold) on one, a 1 m dig of 12 cells outside (rows 0–1,
     /// cols 0–5), and a lone 1 m dig outside at (9, 9), too small to be a patch.
     fn pit_scenario() -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
         let before = flat(300.0);
@@ -895,9 +917,9 @@ mod tests {
         for (r, c) in [(3, 3), (3, 4), (4, 3), (4, 4)] {
             after[r][c] = 298.0;
         }
-        after[6][6] = 300.7;
-        after[6][7] = 300.7;
-        after[5][6] = 299.7;
+        after[6][6] = 300.75;
+        after[6][7] = 300.75;
+        after[5][6] = 299.75;
         for row in after.iter_mut().take(2) {
             for v in row.iter_mut().take(6) {
                 *v = 299.0;
@@ -925,7 +947,7 @@ mod tests {
             "{:?}",
             report.inside
         );
-        assert!(close(report.inside.fill_m3, 1.4) && close(report.inside.fill_area_m2, 2.0));
+        assert!(close(report.inside.fill_m3, 1.5) && close(report.inside.fill_area_m2, 2.0));
         assert!(close(report.inside.valid_area_m2, 36.0));
         assert!(close(report.outside.cut_m3, 13.0) && close(report.outside.cut_area_m2, 13.0));
         assert_eq!(report.nodata_area_m2, 0.0);
@@ -1079,6 +1101,34 @@ mod tests {
         let valid = report.inside.valid_area_m2 + report.outside.valid_area_m2;
         assert!(close(valid, 90.0));
         assert!(close(report.inside.cut_m3 + report.outside.cut_m3, 90.0));
+    }
+
+    /// A nodata after cell spoils every before cell that interpolates from it; a zero-weight sample
+    /// does not; a nodata before cell is nodata.
+    #[test]
+    fn nodata_spreads_through_the_cells_it_is_interpolated_from() {
+        let mut after = flat(299.0);
+        after[5][5] = f64::NAN;
+        let mut before = flat(300.0);
+        before[2][2] = f64::NAN;
+        let t = Thresholds::default();
+        let l = licence("EPSG:4546");
+        // Half a cell east: before column c samples after columns c − 1 and c; rows are aligned.
+        let shifted = run(
+            &l,
+            &mut dem(LEFT, 4546, &before, 4),
+            &mut dem(LEFT + 0.5, 4546, &after, 4),
+            &t,
+        );
+        // Column 0 falls outside (10 cells), (5, 5) and (5, 6) touch the hole, (2, 2) is before's.
+        assert!(close(shifted.nodata_area_m2, 13.0), "{}", shifted.nodata_area_m2);
+        let aligned = run(
+            &l,
+            &mut dem(LEFT, 4546, &before, 4),
+            &mut dem(LEFT, 4546, &after, 4),
+            &t,
+        );
+        assert!(close(aligned.nodata_area_m2, 2.0), "{}", aligned.nodata_area_m2);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod outline;
 pub mod outputs;
 pub mod patches;
 pub mod polygon;
+pub mod prefetch;
 pub mod render;
 pub mod report;
 pub mod slope;

@@ -19,6 +19,8 @@ pub struct ChangeMap {
     pub height: usize,
     sum: Vec<f64>,
     count: Vec<u32>,
+    /// Pixel column of each grid column (a division per cell is measurable at 10⁸ cells).
+    pixel_of_col: Vec<u32>,
 }
 
 impl ChangeMap {
@@ -32,13 +34,23 @@ impl ChangeMap {
             height: h,
             sum: vec![0.0; w * h],
             count: vec![0; w * h],
+            pixel_of_col: (0..width).map(|c| (c / factor) as u32).collect(),
         }
     }
 
-    /// Adds the change `d` of the cell at (`row`, `col`).
+    /// Where the pixels of grid row `row` start (pass it to [`ChangeMap::add`]).
     #[inline]
-    pub fn add(&mut self, row: usize, col: usize, d: f64) {
-        let index = (row / self.factor) * self.width + col / self.factor;
+    pub fn row_start(&self, row: usize) -> usize {
+        (row / self.factor) * self.width
+    }
+
+    /// Adds the change `d` of the cell in column `col` of the row starting at `row_start`.
+    #[inline]
+    pub fn add(&mut self, row_start: usize, col: usize, d: f64) {
+        let Some(&px) = self.pixel_of_col.get(col) else {
+            return;
+        };
+        let index = row_start + px as usize;
         if let (Some(s), Some(n)) = (self.sum.get_mut(index), self.count.get_mut(index)) {
             *s += d;
             *n += 1;
@@ -248,9 +260,9 @@ mod tests {
     fn pixels_average_the_cells_they_cover() {
         let mut map = ChangeMap::new(2400, 1000);
         assert_eq!((map.factor, map.width, map.height), (2, 1200, 500));
-        map.add(0, 0, -2.0);
-        map.add(1, 1, -4.0);
-        map.add(0, 2, 1.0);
+        map.add(map.row_start(0), 0, -2.0);
+        map.add(map.row_start(1), 1, -4.0);
+        map.add(map.row_start(0), 2, 1.0);
         assert_eq!(map.mean(0, 0), Some(-3.0));
         assert_eq!(map.mean(1, 0), Some(1.0));
         assert_eq!(map.mean(2, 0), None);
@@ -261,7 +273,7 @@ mod tests {
         let mut map = ChangeMap::new(40, 30);
         for r in 0..30 {
             for c in 0..40 {
-                map.add(r, c, if c < 20 { -3.0 } else { 0.0 });
+                map.add(map.row_start(r), c, if c < 20 { -3.0 } else { 0.0 });
             }
         }
         let overlay = Overlay {
