@@ -33,6 +33,7 @@ use crate::report::{
 };
 use crate::slope::horn_gradient2_row;
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -152,35 +153,73 @@ pub enum CompareError {
 }
 
 /// A source of DEM block rows: a GeoTIFF file, or values in memory (tests, workers with their own IO).
+///
+/// The engine reads a window of columns at a time (a stripe): [`BlockSource::start`] chooses the
+/// columns, then block rows come in order from 0.
 pub trait BlockSource {
     /// What to call it in messages (a file name).
     fn name(&self) -> String;
     fn grid(&self) -> &GridGeometry;
     fn crs(&self) -> &ProjectedCrs;
     fn block_height(&self) -> usize;
-    /// Fills `out` with block row `index` (row-major, nodata NaN); returns its first row and row count.
-    /// Values are float32: half the memory of a block row (see [`crate::geotiff::Cell`]).
+    /// Whether reading a window decodes only that window (tiles); otherwise (strips) whole rows are
+    /// decoded for every window, so the engine reads the full width at once.
+    fn windowed(&self) -> bool;
+    /// Starts reading the columns `cols` from block row 0.
+    fn start(&mut self, cols: Range<usize>) -> Result<(), RasterError>;
+    /// Fills `out` with block row `index` of the window (row-major, `cols.len()` values per row, nodata
+    /// NaN); returns its first row and row count. Values are float32: half the memory of a block row
+    /// (see [`crate::geotiff::Cell`]).
     fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError>;
 }
 
-impl BlockSource for DemReader {
+/// A DEM file as a [`BlockSource`].
+#[derive(Debug)]
+pub struct DemSource {
+    reader: DemReader,
+    cols: Range<usize>,
+}
+
+impl DemSource {
+    pub fn new(reader: DemReader) -> Self {
+        let width = reader.info().grid.width;
+        Self {
+            reader,
+            cols: 0..width,
+        }
+    }
+
+    pub fn reader(&self) -> &DemReader {
+        &self.reader
+    }
+}
+
+impl BlockSource for DemSource {
     fn name(&self) -> String {
-        self.path().file_name().map_or_else(
-            || self.path().display().to_string(),
+        let path = self.reader.path();
+        path.file_name().map_or_else(
+            || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         )
     }
     fn grid(&self) -> &GridGeometry {
-        &self.info().grid
+        &self.reader.info().grid
     }
     fn crs(&self) -> &ProjectedCrs {
-        &self.info().crs
+        &self.reader.info().crs
     }
     fn block_height(&self) -> usize {
-        self.info().block_height
+        self.reader.info().block_height
+    }
+    fn windowed(&self) -> bool {
+        self.reader.info().tiled
+    }
+    fn start(&mut self, cols: Range<usize>) -> Result<(), RasterError> {
+        self.cols = cols;
+        Ok(())
     }
     fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError> {
-        DemReader::read_block_row(self, index, out)
+        self.reader.read_block_window(index, self.cols.clone(), out)
     }
 }
 
@@ -192,6 +231,8 @@ pub struct MemoryDem {
     /// Row-major values, NaN for nodata (handed out as float32, like a DEM file's).
     pub values: Vec<f64>,
     pub block_height: usize,
+    /// The window being read (set by [`BlockSource::start`]).
+    pub cols: Range<usize>,
 }
 
 impl BlockSource for MemoryDem {
@@ -207,13 +248,25 @@ impl BlockSource for MemoryDem {
     fn block_height(&self) -> usize {
         self.block_height.max(1)
     }
+    fn windowed(&self) -> bool {
+        true
+    }
+    fn start(&mut self, cols: Range<usize>) -> Result<(), RasterError> {
+        self.cols = cols;
+        Ok(())
+    }
     fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError> {
         let (w, h, bh) = (self.grid.width, self.grid.height, self.block_height.max(1));
         let first = (index * bh).min(h);
         let rows = bh.min(h - first);
         out.clear();
-        let values = self.values.get(first * w..(first + rows) * w).unwrap_or(&[]);
-        out.extend(values.iter().map(|&v| v as f32));
+        for r in first..first + rows {
+            let row = self
+                .values
+                .get(r * w + self.cols.start..r * w + self.cols.end)
+                .unwrap_or(&[]);
+            out.extend(row.iter().map(|&v| v as f32));
+        }
         Ok((first, rows))
     }
 }
@@ -271,6 +324,38 @@ struct Resampler<'a> {
 }
 
 impl Resampler<'_> {
+    /// Starts a stripe: `columns` are the stripe's before columns' samples of the whole after grid;
+    /// only the after columns they use are read.
+    fn restart(&mut self, columns: &[Sample]) -> Result<(), RasterError> {
+        let used = columns.iter().filter_map(|s| match *s {
+            Sample::Outside => None,
+            Sample::One(i) => Some((i, i)),
+            Sample::Two(i, _) => Some((i, i + 1)),
+        });
+        let (lo, hi) = used.fold((usize::MAX, 0), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
+        while let Some((_, _, values)) = self.blocks.pop_front() {
+            self.spare.push(values);
+        }
+        self.next_block = 0;
+        if lo > hi {
+            // The stripe lies outside the after grid: every sample is nodata.
+            self.columns = vec![Sample::Outside; columns.len()];
+            self.width = 0;
+            return Ok(());
+        }
+        let shift = |i: usize| i - lo;
+        self.columns = columns
+            .iter()
+            .map(|s| match *s {
+                Sample::Outside => Sample::Outside,
+                Sample::One(i) => Sample::One(shift(i)),
+                Sample::Two(i, t) => Sample::Two(shift(i), t),
+            })
+            .collect();
+        self.width = hi + 1 - lo;
+        self.source.start(lo..hi + 1)
+    }
+
     fn ensure_row(&mut self, row: usize) -> Result<(), RasterError> {
         while !self
             .blocks
@@ -298,6 +383,10 @@ impl Resampler<'_> {
     fn resample_row(&mut self, y: f64, out: &mut [f64]) -> Result<(), RasterError> {
         let rows = sample_axis((self.top_m - y) / self.cell_y_m - 0.5, self.height);
         let (r0, r1, ty) = match rows {
+            _ if self.width == 0 => {
+                out.iter_mut().for_each(|v| *v = f64::NAN);
+                return Ok(());
+            }
             Sample::Outside => {
                 out.iter_mut().for_each(|v| *v = f64::NAN);
                 return Ok(());
@@ -351,6 +440,100 @@ impl Resampler<'_> {
     }
 }
 
+/// Columns per stripe: a block row of a stripe holds at most 4,096 × block-height values, whatever the
+/// raster's width (16 MiB of float32 rows with 512-row tiles, per block held).
+pub const STRIPE_COLS: usize = 4096;
+
+/// Components (patches or faces) as the stripes finish them. Those touching the edge between two
+/// stripes wait until all stripes are done, then join their neighbours across the edge (8-connected).
+/// Only components that `keep` accepts are kept (so noise does not pile up); those at a stripe edge are
+/// judged after joining.
+struct Blobs {
+    keep: Box<dyn Fn(&Blob) -> bool>,
+    done: Vec<Blob>,
+    pending: Vec<Blob>,
+}
+
+impl Blobs {
+    fn new(keep: impl Fn(&Blob) -> bool + 'static) -> Self {
+        Self {
+            keep: Box::new(keep),
+            done: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    fn finished(&mut self, blob: Blob, at_stripe_edge: bool) {
+        if at_stripe_edge {
+            self.pending.push(blob);
+        } else if (self.keep)(&blob) {
+            self.done.push(blob);
+        }
+    }
+
+    /// Every kept component, those split by stripe edges joined again.
+    fn complete(mut self, stripes: &[(usize, usize)]) -> Vec<Blob> {
+        let n = self.pending.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn find(parent: &mut [usize], mut k: usize) -> usize {
+            while let Some(&p) = parent.get(k) {
+                if p == k {
+                    break;
+                }
+                let grand = parent.get(p).copied().unwrap_or(p);
+                if let Some(slot) = parent.get_mut(k) {
+                    *slot = grand;
+                }
+                k = p;
+            }
+            k
+        }
+        for &(_, edge) in stripes.iter().take(stripes.len().saturating_sub(1)) {
+            // Rows where each pending component holds the last column left of the edge.
+            let mut left: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+            for (i, blob) in self.pending.iter().enumerate() {
+                for &(row, _, end) in &blob.runs {
+                    if end + 1 == edge {
+                        left.entry(row).or_default().push(i);
+                    }
+                }
+            }
+            for (j, blob) in self.pending.iter().enumerate() {
+                for &(row, start, _) in &blob.runs {
+                    if start != edge {
+                        continue;
+                    }
+                    for r in row.saturating_sub(1)..=row + 1 {
+                        for &i in left.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
+                            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                            if a != b {
+                                if let Some(slot) = parent.get_mut(a.max(b)) {
+                                    *slot = a.min(b);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut merged: Vec<Option<Blob>> = vec![None; n];
+        for (k, blob) in std::mem::take(&mut self.pending).into_iter().enumerate() {
+            let root = find(&mut parent, k);
+            if let Some(slot) = merged.get_mut(root) {
+                match slot {
+                    Some(acc) => acc.merge(blob),
+                    None => *slot = Some(blob),
+                }
+            }
+        }
+        let keep = &self.keep;
+        self.done.extend(merged.into_iter().flatten().filter(|b| keep(b)));
+        // A stable order whatever the stripes: by first row, then first column.
+        self.done.sort_by_key(|b| (b.min_row, b.min_col, b.cells));
+        self.done
+    }
+}
+
 /// Running totals of the analysis.
 #[derive(Debug, Default)]
 struct Totals {
@@ -399,8 +582,8 @@ pub fn compare_files(
     let (report, hashes) = std::thread::scope(|scope| {
         let hasher = scope.spawn(move || files.iter().map(|p| hash_file(p)).collect::<Vec<_>>());
         // Each survey decodes on its own thread, one block row ahead of the analysis.
-        let mut before_blocks = Prefetch::spawn(scope, before_dem);
-        let mut after_blocks = Prefetch::spawn(scope, after_dem);
+        let mut before_blocks = Prefetch::spawn(scope, DemSource::new(before_dem));
+        let mut after_blocks = Prefetch::spawn(scope, DemSource::new(after_dem));
         let report = compare(analysis, &mut before_blocks, &mut after_blocks, progress, cancel);
         drop(before_blocks);
         drop(after_blocks);
@@ -445,6 +628,18 @@ pub fn compare(
     analysis: &Analysis,
     before: &mut dyn BlockSource,
     after: &mut dyn BlockSource,
+    progress: &mut dyn FnMut(f64),
+    cancel: &AtomicBool,
+) -> Result<Report, CompareError> {
+    compare_in_stripes(analysis, before, after, STRIPE_COLS, progress, cancel)
+}
+
+/// [`compare`] with stripes of `stripe_cols` columns (the result does not depend on it).
+pub fn compare_in_stripes(
+    analysis: &Analysis,
+    before: &mut dyn BlockSource,
+    after: &mut dyn BlockSource,
+    stripe_cols: usize,
     progress: &mut dyn FnMut(f64),
     cancel: &AtomicBool,
 ) -> Result<Report, CompareError> {
@@ -496,7 +691,8 @@ pub fn compare(
 
     let (width, height) = (grid.width, grid.height);
     let cell_area = grid.cell_area_m2();
-    let columns = (0..width)
+    // Every before column's sampling of the after grid (whole after columns).
+    let columns: Vec<Sample> = (0..width)
         .map(|c| {
             let x_after = grid.center_x(c) - after_offset;
             sample_axis(
@@ -505,13 +701,23 @@ pub fn compare(
             )
         })
         .collect();
+    // Stripes of columns bound the memory of a block row whatever the raster's width; files in
+    // strips decode whole rows anyway, so they are read in one stripe.
+    let stripe_cols = if before.windowed() && after.windowed() {
+        stripe_cols.max(1)
+    } else {
+        width
+    };
+    let stripes: Vec<(usize, usize)> = (0..width.div_ceil(stripe_cols))
+        .map(|k| (k * stripe_cols, ((k + 1) * stripe_cols).min(width)))
+        .collect();
     let mut resampler = Resampler {
-        width: after_grid.width,
+        width: 0,
         source: after,
         blocks: VecDeque::new(),
         spare: Vec::new(),
         next_block: 0,
-        columns,
+        columns: Vec::new(),
         top_m: after_grid.top_m,
         cell_y_m: after_grid.cell_y_m,
         height: after_grid.height,
@@ -521,155 +727,168 @@ pub fn compare(
     let min_change = thresholds.min_change_m;
     let tan2_face = thresholds.face_slope_deg.to_radians().tan().powi(2);
     let mut totals = Totals::default();
-    let mut patches: Vec<Blob> = Vec::new();
-    let mut faces: Vec<Blob> = Vec::new();
-    let mut patch_labeller = Labeller::default();
-    let mut face_labeller = Labeller::default();
     let mut change_map = ChangeMap::new(width, height);
-    let mut patch_runs = RowRuns::default();
-    let mut face_runs = RowRuns::default();
     let min_patch_cells = thresholds.min_patch_area_m2 / cell_area;
     let min_face_cells = thresholds.min_face_area_m2 / cell_area;
-    let mut keep_patch = |b: Blob| {
-        if b.cells as f64 >= min_patch_cells - 1e-9 {
-            patches.push(b);
-        }
-    };
-    let mut keep_face = |b: Blob| {
-        if b.cells as f64 >= min_face_cells - 1e-9 && 2 * b.cut_cells >= b.cells {
-            faces.push(b);
-        }
-    };
-
-    // Rolling rows: after (resampled) above/current/below, before current/below.
-    let nan_row = vec![f64::NAN; width];
-    let mut a_above = nan_row.clone();
-    let mut a_mid = nan_row.clone();
-    let mut a_below = nan_row.clone();
-    let mut b_mid = nan_row.clone();
-    let mut b_below = nan_row.clone();
-    let mut gradient2 = vec![f64::NAN; width];
-    let mut block = Vec::new();
+    let mut patches = Blobs::new(move |b| b.cells as f64 >= min_patch_cells - 1e-9);
+    let mut faces =
+        Blobs::new(move |b| b.cells as f64 >= min_face_cells - 1e-9 && 2 * b.cut_cells >= b.cells);
     let block_rows = height.div_ceil(before.block_height());
+    let mut block = Vec::new();
 
-    let mut process = |r: usize,
-                       b: &[f64],
-                       above: &[f64],
-                       a: &[f64],
-                       below: &[f64],
-                       gradient2: &mut [f64],
-                       totals: &mut Totals| {
-        horn_gradient2_row(above, a, below, grid.cell_x_m, grid.cell_y_m, gradient2);
-        let y = grid.center_y(r);
-        let intervals = boundary.intervals_at(y);
-        let mut next_interval = 0;
-        let map_row = change_map.row_start(r);
-        for c in 0..width {
-            let (Some(&bv), Some(&av), Some(&g2)) = (b.get(c), a.get(c), gradient2.get(c)) else {
-                continue;
-            };
-            let x = grid.center_x(c);
-            while intervals.get(next_interval).is_some_and(|&(_, end)| x >= end) {
-                next_interval += 1;
-            }
-            let inside = intervals
-                .get(next_interval)
-                .is_some_and(|&(start, end)| x >= start && x < end);
-            let valid = bv.is_finite() && av.is_finite();
-            let d = av - bv;
-            let cut = valid && d <= -min_change;
-            if valid {
-                change_map.add(map_row, c, d);
-                let region = if inside {
-                    &mut totals.inside
-                } else {
-                    &mut totals.outside
+    for (stripe_index, &(c0, c1)) in stripes.iter().enumerate() {
+        // The stripe with one column of margin each side (the slope's window).
+        let (w0, w1) = (c0.saturating_sub(1), (c1 + 1).min(width));
+        let ww = w1 - w0;
+        resampler.restart(columns.get(w0..w1).unwrap_or(&[]))?;
+        before.start(w0..w1)?;
+        let internal = |c: usize| (c == c0 && c0 > 0) || (c + 1 == c1 && c1 < width);
+        let mut patch_labeller = Labeller::default();
+        let mut face_labeller = Labeller::default();
+        let mut patch_runs = RowRuns::default();
+        let mut face_runs = RowRuns::default();
+        let mut keep_patch = |b: Blob| {
+            let at_edge = internal(b.min_col) || internal(b.max_col);
+            patches.finished(b, at_edge);
+        };
+        let mut keep_face = |b: Blob| {
+            let at_edge = internal(b.min_col) || internal(b.max_col);
+            faces.finished(b, at_edge);
+        };
+
+        // Rolling rows of the window: after (resampled) above/current/below, before current/below.
+        let nan_row = vec![f64::NAN; ww];
+        let mut a_above = nan_row.clone();
+        let mut a_mid = nan_row.clone();
+        let mut a_below = nan_row.clone();
+        let mut b_mid = nan_row.clone();
+        let mut b_below = nan_row.clone();
+        let mut gradient2 = vec![f64::NAN; ww];
+
+        let mut process = |r: usize,
+                           b: &[f64],
+                           above: &[f64],
+                           a: &[f64],
+                           below: &[f64],
+                           gradient2: &mut [f64],
+                           totals: &mut Totals| {
+            // The window's first and last columns get no slope: they are the margins, or the grid's
+            // own edges (no full 3×3 window there).
+            horn_gradient2_row(above, a, below, grid.cell_x_m, grid.cell_y_m, gradient2);
+            let y = grid.center_y(r);
+            let intervals = boundary.intervals_at(y);
+            let mut next_interval = 0;
+            let map_row = change_map.row_start(r);
+            for c in c0..c1 {
+                let k = c - w0;
+                let (Some(&bv), Some(&av), Some(&g2)) = (b.get(k), a.get(k), gradient2.get(k)) else {
+                    continue;
                 };
-                region.valid_cells += 1;
-                if cut {
-                    region.cut_cells += 1;
-                    region.cut_depth_sum += -d;
-                } else if d >= min_change {
-                    region.fill_cells += 1;
-                    region.fill_height_sum += d;
+                let x = grid.center_x(c);
+                while intervals.get(next_interval).is_some_and(|&(_, end)| x >= end) {
+                    next_interval += 1;
                 }
-                if inside {
-                    totals.lowest_inside_m = Some(totals.lowest_inside_m.map_or(av, |low| low.min(av)));
-                    if cut && av < floor - min_change {
-                        totals.below_floor_cells += 1;
-                        totals.below_floor_m3 += (bv.min(floor) - av) * cell_area;
+                let inside = intervals
+                    .get(next_interval)
+                    .is_some_and(|&(start, end)| x >= start && x < end);
+                let valid = bv.is_finite() && av.is_finite();
+                let d = av - bv;
+                let cut = valid && d <= -min_change;
+                if valid {
+                    change_map.add(map_row, c, d);
+                    let region = if inside {
+                        &mut totals.inside
+                    } else {
+                        &mut totals.outside
+                    };
+                    region.valid_cells += 1;
+                    if cut {
+                        region.cut_cells += 1;
+                        region.cut_depth_sum += -d;
+                    } else if d >= min_change {
+                        region.fill_cells += 1;
+                        region.fill_height_sum += d;
                     }
-                } else if cut {
-                    let blob = patch_runs.cell(r, c);
-                    blob.cut_m3 += -d * cell_area;
-                    blob.max_depth_m = blob.max_depth_m.max(-d);
+                    if inside {
+                        totals.lowest_inside_m = Some(totals.lowest_inside_m.map_or(av, |low| low.min(av)));
+                        if cut && av < floor - min_change {
+                            totals.below_floor_cells += 1;
+                            totals.below_floor_m3 += (bv.min(floor) - av) * cell_area;
+                        }
+                    } else if cut {
+                        let blob = patch_runs.cell(r, c);
+                        blob.cut_m3 += -d * cell_area;
+                        blob.max_depth_m = blob.max_depth_m.max(-d);
+                    }
+                } else {
+                    totals.nodata_cells += 1;
                 }
-            } else {
-                totals.nodata_cells += 1;
-            }
-            if g2 >= tan2_face {
-                let blob = face_runs.cell(r, c);
-                blob.sum_slope_deg += g2.sqrt().atan().to_degrees();
-                blob.min_z_m = blob.min_z_m.min(av);
-                blob.max_z_m = blob.max_z_m.max(av);
-                if cut {
-                    blob.cut_cells += 1;
+                if g2 >= tan2_face {
+                    let blob = face_runs.cell(r, c);
+                    blob.sum_slope_deg += g2.sqrt().atan().to_degrees();
+                    blob.min_z_m = blob.min_z_m.min(av);
+                    blob.max_z_m = blob.max_z_m.max(av);
+                    if cut {
+                        blob.cut_cells += 1;
+                    }
                 }
             }
-        }
-        patch_labeller.push_row(patch_runs.take(), &mut keep_patch);
-        face_labeller.push_row(face_runs.take(), &mut keep_face);
-    };
+            patch_labeller.push_row(patch_runs.take(), &mut keep_patch);
+            face_labeller.push_row(face_runs.take(), &mut keep_face);
+        };
 
-    let mut produced = 0usize;
-    for index in 0..block_rows {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(CompareError::Cancelled);
+        let mut produced = 0usize;
+        for index in 0..block_rows {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(CompareError::Cancelled);
+            }
+            let (first, rows) = before.read_block_row(index, &mut block)?;
+            for k in 0..rows {
+                let r = first + k;
+                // Shift the rolling rows down one row.
+                std::mem::swap(&mut a_above, &mut a_mid);
+                std::mem::swap(&mut a_mid, &mut a_below);
+                std::mem::swap(&mut b_mid, &mut b_below);
+                resampler.resample_row(grid.center_y(r), &mut a_below)?;
+                b_below.clear();
+                match block.get(k * ww..(k + 1) * ww) {
+                    Some(row) => b_below.extend(row.iter().map(|&v| f64::from(v))),
+                    None => b_below.extend_from_slice(&nan_row),
+                }
+                if produced >= 1 {
+                    process(
+                        r - 1,
+                        &b_mid,
+                        &a_above,
+                        &a_mid,
+                        &a_below,
+                        &mut gradient2,
+                        &mut totals,
+                    );
+                }
+                produced += 1;
+            }
+            progress((stripe_index as f64 + (index + 1) as f64 / block_rows as f64) / stripes.len() as f64);
         }
-        let (first, rows) = before.read_block_row(index, &mut block)?;
-        for k in 0..rows {
-            let r = first + k;
-            // Shift the window down one row.
+        if produced >= 1 {
             std::mem::swap(&mut a_above, &mut a_mid);
             std::mem::swap(&mut a_mid, &mut a_below);
             std::mem::swap(&mut b_mid, &mut b_below);
-            resampler.resample_row(grid.center_y(r), &mut a_below)?;
-            b_below.clear();
-            match block.get(k * width..(k + 1) * width) {
-                Some(row) => b_below.extend(row.iter().map(|&v| f64::from(v))),
-                None => b_below.extend_from_slice(&nan_row),
-            }
-            if produced >= 1 {
-                process(
-                    r - 1,
-                    &b_mid,
-                    &a_above,
-                    &a_mid,
-                    &a_below,
-                    &mut gradient2,
-                    &mut totals,
-                );
-            }
-            produced += 1;
+            process(
+                height - 1,
+                &b_mid,
+                &a_above,
+                &a_mid,
+                &nan_row,
+                &mut gradient2,
+                &mut totals,
+            );
         }
-        progress((index + 1) as f64 / block_rows as f64);
+        patch_labeller.finish(&mut keep_patch);
+        face_labeller.finish(&mut keep_face);
     }
-    if produced >= 1 {
-        std::mem::swap(&mut a_above, &mut a_mid);
-        std::mem::swap(&mut a_mid, &mut a_below);
-        std::mem::swap(&mut b_mid, &mut b_below);
-        process(
-            height - 1,
-            &b_mid,
-            &a_above,
-            &a_mid,
-            &nan_row,
-            &mut gradient2,
-            &mut totals,
-        );
-    }
-    patch_labeller.finish(&mut keep_patch);
-    face_labeller.finish(&mut keep_face);
+    let patches = patches.complete(&stripes);
+    let faces = faces.complete(&stripes);
 
     let mut report = build_report(
         licence,
@@ -871,6 +1090,7 @@ mod tests {
             crs: ProjectedCrs::from_epsg(epsg).unwrap(),
             values: rows.concat(),
             block_height,
+            cols: 0..rows[0].len(),
         }
     }
 
@@ -1016,6 +1236,109 @@ mod tests {
                 &t,
             );
             assert_eq!(other, reference, "blocks {bb}/{ab}");
+        }
+    }
+
+    /// Close enough for sums taken in another order.
+    fn same_report(a: &Report, b: &Report) -> bool {
+        let near = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(1.0);
+        let regions = |r: &Region, s: &Region| {
+            near(r.cut_m3, s.cut_m3)
+                && near(r.fill_m3, s.fill_m3)
+                && r.cut_area_m2 == s.cut_area_m2
+                && r.fill_area_m2 == s.fill_area_m2
+                && r.valid_area_m2 == s.valid_area_m2
+        };
+        let patches = a.outside_patches.len() == b.outside_patches.len()
+            && a.outside_patches.iter().zip(&b.outside_patches).all(|(p, q)| {
+                p.area_m2 == q.area_m2
+                    && near(p.cut_m3, q.cut_m3)
+                    && p.bbox == q.bbox
+                    && p.centroid == q.centroid
+            });
+        let faces = a.faces.len() == b.faces.len()
+            && a.faces.iter().zip(&b.faces).all(|(f, g)| {
+                f.area_m2 == g.area_m2
+                    && f.height_m == g.height_m
+                    && f.exceeds == g.exceeds
+                    && near(f.mean_slope_deg, g.mean_slope_deg)
+            });
+        regions(&a.inside, &b.inside)
+            && regions(&a.outside, &b.outside)
+            && a.nodata_area_m2 == b.nodata_area_m2
+            && a.below_floor.area_m2 == b.below_floor.area_m2
+            && near(a.below_floor.volume_m3, b.below_floor.volume_m3)
+            && a.below_floor.lowest_elevation_m == b.below_floor.lowest_elevation_m
+            && patches
+            && faces
+            && a.findings == b.findings
+            && a.change_map == b.change_map
+    }
+
+    /// Stripes of any width give the same report as one pass over the whole width: components cut
+    /// by a stripe edge are joined again, the slope sees across the edge.
+    #[test]
+    fn stripes_do_not_change_the_result() {
+        let (before, mut after) = pit_scenario();
+        // A 20 m wall down the grid between columns 4 and 5: a face and patches across stripe edges.
+        for row in after.iter_mut() {
+            for v in row.iter_mut().skip(5) {
+                *v = 280.0;
+            }
+        }
+        let t = Thresholds {
+            min_patch_area_m2: 10.0,
+            min_face_area_m2: 3.0,
+            ..Thresholds::default()
+        };
+        let a = analysis(&licence("EPSG:4546"), &t);
+        let go = |stripe_cols: usize, shift: f64| {
+            compare_in_stripes(
+                &a,
+                &mut dem(LEFT, 4546, &before, 3),
+                &mut dem(LEFT + shift, 4546, &after, 4),
+                stripe_cols,
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap()
+        };
+        for shift in [0.0, 0.3] {
+            let whole = go(100, shift);
+            assert!(!whole.faces.is_empty() && !whole.outside_patches.is_empty());
+            for stripe_cols in [1, 2, 3, 4, 7] {
+                let striped = go(stripe_cols, shift);
+                assert!(
+                    same_report(&whole, &striped),
+                    "stripes of {stripe_cols}, shift {shift}:\n{whole:#?}\n{striped:#?}"
+                );
+            }
+        }
+    }
+
+    /// Two cut cells touching only at a corner across a stripe edge are one patch.
+    #[test]
+    fn a_patch_joined_diagonally_across_a_stripe_edge_is_one_patch() {
+        let mut after = flat(300.0);
+        after[8][3] = 299.0;
+        after[9][4] = 299.0;
+        let t = Thresholds {
+            min_patch_area_m2: 2.0,
+            ..Thresholds::default()
+        };
+        let a = analysis(&licence("EPSG:4546"), &t);
+        for stripe_cols in [4, 100] {
+            let report = compare_in_stripes(
+                &a,
+                &mut dem(LEFT, 4546, &flat(300.0), 3),
+                &mut dem(LEFT, 4546, &after, 3),
+                stripe_cols,
+                &mut |_| {},
+                &AtomicBool::new(false),
+            )
+            .unwrap();
+            assert_eq!(report.outside_patches.len(), 1, "stripes of {stripe_cols}");
+            assert_eq!(report.outside_patches[0].area_m2, 2.0);
         }
     }
 

@@ -270,21 +270,39 @@ impl DemReader {
         index: usize,
         out: &mut Vec<T>,
     ) -> Result<(usize, usize), RasterError> {
+        let width = self.info.grid.width;
+        self.read_block_window(index, 0..width, out)
+    }
+
+    /// Like [`DemReader::read_block_row`] for the columns `cols` only (`cols.len()` values per row).
+    /// A tiled file decodes only the tiles the columns overlap; a stripped one decodes whole strips.
+    pub fn read_block_window<T: Cell>(
+        &mut self,
+        index: usize,
+        cols: std::ops::Range<usize>,
+        out: &mut Vec<T>,
+    ) -> Result<(usize, usize), RasterError> {
         let grid = &self.info.grid;
         let (width, height) = (grid.width, grid.height);
         let (bw, bh) = (self.info.block_width, self.info.block_height);
         let first_row = index * bh;
-        if first_row >= height {
-            return Err(self.unsupported(format!("block row {index} beyond the image")));
+        if first_row >= height || cols.start >= cols.end || cols.end > width {
+            return Err(self.unsupported(format!("block row {index}, columns {cols:?} outside the image")));
         }
         let rows = bh.min(height - first_row);
+        let out_w = cols.len();
         out.clear();
-        out.resize(width * rows, T::NAN);
+        out.resize(out_w * rows, T::NAN);
         let across = if self.info.tiled { width.div_ceil(bw) } else { 1 };
+        let (first_block, last_block) = if self.info.tiled {
+            (cols.start / bw, (cols.end - 1) / bw)
+        } else {
+            (0, 0)
+        };
         let nodata = self.info.nodata;
         let sample = self.info.sample;
         let size = sample.bytes();
-        for block_col in 0..across {
+        for block_col in first_block..=last_block {
             let chunk = index * across + block_col;
             let chunk_index = u32::try_from(chunk).map_err(|_| self.unsupported("too many blocks".into()))?;
             let layout = self
@@ -298,8 +316,9 @@ impl DemReader {
             self.decoder
                 .read_chunk_bytes(chunk_index, buffer)
                 .map_err(|e| classify(&self.path, e))?;
+            let block_x0 = if self.info.tiled { block_col * bw } else { 0 };
             let data_w = if self.info.tiled {
-                bw.min(width - block_col * bw)
+                bw.min(width - block_x0)
             } else {
                 width
             };
@@ -313,11 +332,17 @@ impl DemReader {
                     ),
                 });
             }
+            // The part of this block inside the window, in image columns.
+            let (x0, x1) = (cols.start.max(block_x0), cols.end.min(block_x0 + data_w));
+            if x0 >= x1 {
+                continue;
+            }
             for r in 0..rows {
-                let dst_start = r * width + block_col * bw;
+                let dst_start = r * out_w + (x0 - cols.start);
+                let src_start = r * stride + (x0 - block_x0) * size;
                 let (Some(dst), Some(src)) = (
-                    out.get_mut(dst_start..dst_start + data_w),
-                    self.chunk.get(r * stride..r * stride + data_w * size),
+                    out.get_mut(dst_start..dst_start + (x1 - x0)),
+                    self.chunk.get(src_start..src_start + (x1 - x0) * size),
                 ) else {
                     continue;
                 };
@@ -625,6 +650,39 @@ mod tests {
         assert_eq!((info.block_width, info.block_height), (20, 5));
         let info = read_back_exactly("f32_tiled_deflate_pred3.tif", true);
         assert_eq!((info.block_width, info.block_height), (16, 16));
+    }
+
+    #[test]
+    fn a_window_reads_the_same_values_as_the_whole_row() {
+        for name in [
+            "f32_tiled_deflate_pred3.tif",
+            "f32_strip_lzw_pred2.tif",
+            "i32_tiled_lzw_pred2.tif",
+        ] {
+            let mut reader = DemReader::open(&fixture(name)).unwrap();
+            let whole = reader.read_all().unwrap();
+            for cols in [0..20, 3..17, 15..17, 16..20, 0..1, 19..20] {
+                let mut row = 0;
+                let mut block: Vec<f64> = Vec::new();
+                for index in 0..reader.block_rows() {
+                    let (first, rows) = reader.read_block_window(index, cols.clone(), &mut block).unwrap();
+                    assert_eq!(first, row);
+                    for r in 0..rows {
+                        for (k, c) in cols.clone().enumerate() {
+                            let (got, want) = (block[r * cols.len() + k], whole[(first + r) * 20 + c]);
+                            assert!(
+                                got == want || (got.is_nan() && want.is_nan()),
+                                "{name} {cols:?} ({r}, {c})"
+                            );
+                        }
+                    }
+                    row += rows;
+                }
+                assert_eq!(row, 18);
+            }
+            let mut block: Vec<f32> = Vec::new();
+            assert!(reader.read_block_window(0, 5..21, &mut block).is_err());
+        }
     }
 
     #[test]

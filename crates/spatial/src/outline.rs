@@ -46,8 +46,18 @@ pub fn rings(runs: &[CellRun]) -> Vec<GridRing> {
             .or_default()
             .push((start as i64, end as i64 + 1));
     }
+    // Runs that touch (split by a stripe edge) become one interval, or the edge between them would
+    // be drawn as a wall.
     for intervals in by_row.values_mut() {
         intervals.sort_unstable();
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(intervals.len());
+        for &(s, e) in intervals.iter() {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        *intervals = merged;
     }
     // Directed edges: start point → (end point), several may leave one corner.
     let mut edges: HashMap<(i64, i64), Vec<(i64, i64)>> = HashMap::new();
@@ -190,6 +200,14 @@ mod tests {
         let rings = rings(&runs_of("#.\n.#\n"));
         assert_eq!(rings.len(), 2);
         assert!(rings.iter().all(|r| r.len() == 4 && signed_area2(r) == 2));
+    }
+
+    #[test]
+    fn runs_split_by_a_stripe_edge_outline_as_one() {
+        let rings = rings(&[(0, 0, 3), (0, 4, 6), (1, 0, 6)]);
+        assert_eq!(rings.len(), 1);
+        assert_eq!(rings[0].len(), 4);
+        assert_eq!(signed_area2(&rings[0]), 28);
     }
 
     #[test]
