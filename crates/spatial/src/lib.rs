@@ -5,9 +5,11 @@
 //! - [`corners`]: corner-point text of a mining right → parts, rings, elevation ranges.
 //! - [`polygon`]: boundaries, inside tests by scanline, areas, self-intersection.
 //! - [`geotiff`]: reading DEMs block row by block row.
-//! - [`slope`], [`patches`]: Horn slope; streaming 8-connected labelling.
+//! - [`slope`], [`patches`], [`outline`]: Horn slope; streaming 8-connected labelling; cell outlines.
 //! - [`licence`], [`compare`], [`report`]: the survey comparison — licence in, two DEMs in, report out,
 //!   with a progress callback and cancellation, so the CLI and a worker call the same function.
+//!   [`prefetch`] decodes each survey on its own thread; [`render`] and [`outputs`] write the change
+//!   map, GeoJSON and HTML report.
 //!
 //! It depends on no other Orewatch crate and knows nothing of the database or the web; errors are
 //! typed with Chinese messages (and an English form) that name the line or file at fault.
