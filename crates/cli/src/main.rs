@@ -1,6 +1,7 @@
 //! `orewatch` — the one binary: serve the platform, run the demo, migrate, manage users, verify the
-//! audit chain, compare drone surveys. The only crate that uses `anyhow`; everything it does goes through `orewatch-app`.
+//! audit chain, compare drone surveys, check corner points. The only crate that uses `anyhow`; everything it does goes through `orewatch-app`.
 
+mod boundary;
 mod config;
 mod survey;
 
@@ -50,11 +51,23 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Corner points of a licence or an announcement (offline).
+    Boundary {
+        #[command(subcommand)]
+        command: BoundaryCommand,
+    },
     /// Drone surveys (offline analysis of local files).
     Survey {
         #[command(subcommand)]
         command: SurveyCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum BoundaryCommand {
+    /// Check corner-point text: per part the zone, each point's longitude/latitude (CGCS2000), the
+    /// ellipsoidal and planar area, the elevation range and any problem.
+    Check(boundary::CheckArgs),
 }
 
 #[derive(Subcommand)]
@@ -96,12 +109,18 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if let Command::Survey {
-        command: SurveyCommand::Compare(args),
-    } = &cli.command
-    {
-        // CPU work on local files: no database, no runtime.
-        return match survey::compare(args) {
+    // Offline commands on local files: no database, no runtime.
+    let offline = match &cli.command {
+        Command::Survey {
+            command: SurveyCommand::Compare(args),
+        } => Some(survey::compare(args)),
+        Command::Boundary {
+            command: BoundaryCommand::Check(args),
+        } => Some(boundary::run(args)),
+        _ => None,
+    };
+    if let Some(outcome) = offline {
+        return match outcome {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("错误：{error:#}");
@@ -213,14 +232,14 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                 }
             }
         }
-        Command::Survey { .. } => unreachable_survey()?,
+        Command::Survey { .. } | Command::Boundary { .. } => unreachable_offline()?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// `survey` is dispatched in `main` before the runtime starts.
-fn unreachable_survey() -> Result<()> {
-    bail!("survey commands run without the database")
+/// `survey` and `boundary` are dispatched in `main` before the runtime starts.
+fn unreachable_offline() -> Result<()> {
+    bail!("offline commands run without the database")
 }
 
 async fn serve(config: &Config, demo_mode: bool) -> Result<()> {

@@ -4,6 +4,7 @@
 //! - [`crs`]: which projection a grid or licence is in, and reconciling prefix conventions.
 //! - [`corners`]: corner-point text of a mining right → parts, rings, elevation ranges.
 //! - [`polygon`]: boundaries, inside tests by scanline, areas, self-intersection.
+//! - [`boundary_check`]: a corner-point list checked by hand (zones, lon/lat, ellipsoidal area, problems).
 //! - [`geotiff`]: reading DEMs block row by block row.
 //! - [`slope`], [`patches`], [`outline`]: Horn slope; streaming 8-connected labelling; cell outlines.
 //! - [`licence`], [`compare`], [`report`]: the survey comparison — licence in, two DEMs in, report out,
@@ -14,6 +15,7 @@
 //! It depends on no other Orewatch crate and knows nothing of the database or the web; errors are
 //! typed with Chinese messages (and an English form) that name the line or file at fault.
 
+pub mod boundary_check;
 pub mod compare;
 pub mod corners;
 pub mod crs;

@@ -186,6 +186,34 @@ mod tests {
         }
     }
 
+    /// 84 points in every 3-degree zone 25–45, prefixed and not, from PROJ
+    /// (fixtures/proj/make_reference.py): forward and inverse within 1 mm.
+    #[test]
+    fn agrees_with_proj_in_every_zone_to_a_millimetre() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/proj/gk_points.csv");
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut checked = 0;
+        for line in text.lines().skip(1) {
+            let v: Vec<f64> = line.split(',').map(|x| x.parse().unwrap()).collect();
+            let (lon, lat, epsg, easting, northing) = (v[0], v[1], v[2] as u32, v[3], v[4]);
+            let crs = crate::crs::ProjectedCrs::from_epsg(epsg).unwrap();
+            let tm = crs.projection();
+            let (e, n) = tm.forward(lon, lat);
+            assert!(
+                (e - easting).abs() < 1e-3 && (n - northing).abs() < 1e-3,
+                "EPSG:{epsg} {lon} {lat}: {e} {n}"
+            );
+            let (lon2, lat2) = tm.inverse(easting, northing);
+            // 1 mm is about 1e-8 degrees.
+            assert!(
+                (lon2 - lon).abs() < 1e-8 && (lat2 - lat).abs() < 1e-8,
+                "EPSG:{epsg}: {lon2} {lat2}"
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 84);
+    }
+
     #[test]
     fn the_central_meridian_maps_to_the_false_easting() {
         let gk = TransverseMercator::gauss_kruger(111.0, 37_500_000.0);

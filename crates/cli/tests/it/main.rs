@@ -6,6 +6,7 @@
     clippy::indexing_slicing
 )]
 
+mod boundary;
 mod survey;
 
 use orewatch_app::password::HashCost;
