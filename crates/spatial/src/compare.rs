@@ -18,13 +18,17 @@
 //!   them cut, with area ≥ `min_face_area`; height = max − min after elevation; exceeds when height >
 //!   `max_face_height`.
 //!
-//! The engine streams: it decodes one block row of each file at a time and labels patches across rows
-//! with union-find ([`crate::patches`]), so memory does not grow with the raster's height.
+//! The engine streams: it works in column stripes of [`STRIPE_COLS`] (files in strips: the whole
+//! width), decodes one block row of each file at a time within the stripe, and labels patches across
+//! rows with union-find ([`crate::patches`]); components cut by a stripe edge are joined afterwards.
+//! Memory therefore grows neither with the raster's height nor, beyond one stripe, with its width.
+//! [`compare_files`] decodes the two files on two threads one block row ahead ([`crate::prefetch`])
+//! and hashes them on a third.
 
 use crate::crs::{CrsError, ProjectedCrs};
 use crate::geotiff::{DemReader, GridGeometry, RasterError};
 use crate::licence::Licence;
-use crate::patches::{Blob, Labeller, RowRuns};
+use crate::patches::{find, union, Blob, Labeller, RowRuns};
 use crate::polygon::Boundary;
 use crate::prefetch::Prefetch;
 use crate::render::ChangeMap;
@@ -475,19 +479,6 @@ impl Blobs {
     fn complete(mut self, stripes: &[(usize, usize)]) -> Vec<Blob> {
         let n = self.pending.len();
         let mut parent: Vec<usize> = (0..n).collect();
-        fn find(parent: &mut [usize], mut k: usize) -> usize {
-            while let Some(&p) = parent.get(k) {
-                if p == k {
-                    break;
-                }
-                let grand = parent.get(p).copied().unwrap_or(p);
-                if let Some(slot) = parent.get_mut(k) {
-                    *slot = grand;
-                }
-                k = p;
-            }
-            k
-        }
         for &(_, edge) in stripes.iter().take(stripes.len().saturating_sub(1)) {
             // Rows where each pending component holds the last column left of the edge.
             let mut left: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
@@ -505,12 +496,7 @@ impl Blobs {
                     }
                     for r in row.saturating_sub(1)..=row + 1 {
                         for &i in left.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
-                            let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                            if a != b {
-                                if let Some(slot) = parent.get_mut(a.max(b)) {
-                                    *slot = a.min(b);
-                                }
-                            }
+                            union(&mut parent, i, j);
                         }
                     }
                 }

@@ -151,7 +151,8 @@ pub struct Labeller {
     components: Vec<Blob>,
 }
 
-fn find(parent: &mut [usize], mut k: usize) -> usize {
+/// Union-find: the root of `k`, halving the path on the way.
+pub(crate) fn find(parent: &mut [usize], mut k: usize) -> usize {
     while let Some(&p) = parent.get(k) {
         if p == k {
             break;
@@ -165,7 +166,8 @@ fn find(parent: &mut [usize], mut k: usize) -> usize {
     k
 }
 
-fn union(parent: &mut [usize], a: usize, b: usize) {
+/// Union-find: joins the sets of `a` and `b` under the smaller root.
+pub(crate) fn union(parent: &mut [usize], a: usize, b: usize) {
     let (ra, rb) = (find(parent, a), find(parent, b));
     if ra != rb {
         let (low, high) = (ra.min(rb), ra.max(rb));
