@@ -7,7 +7,8 @@ use clap::{Args, ValueEnum};
 use orewatch_spatial::compare::{compare_files, Analysis, Period, Thresholds};
 use orewatch_spatial::licence::Licence;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -90,7 +91,10 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
             last_shown = percent;
         }
     };
-    let cancel = AtomicBool::new(false);
+    // Ctrl-C stops the analysis at the next block row instead of killing it mid-write.
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
     let report = compare_files(
         &analysis,
         Some(&args.licence),
