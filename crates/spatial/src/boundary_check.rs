@@ -8,6 +8,7 @@
 //! Gauss-Krüger coordinates; holes are subtracted from both.
 
 use crate::corners::{CornerPoint, CornerPointError, CornerPoints};
+use crate::crs::zone_central_meridian;
 use crate::polygon::{self_intersections, shoelace};
 use crate::tmerc::{TransverseMercator, CGCS2000_A, CGCS2000_INV_F};
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};
@@ -73,15 +74,6 @@ pub enum BoundaryCheckError {
     ZoneConflict { given: u32, found: u32 },
 }
 
-/// Central meridian of a Gauss-Krüger zone number: 3-degree zones 25–45, 6-degree zones 13–23.
-pub fn central_meridian(zone: u32) -> Option<f64> {
-    match zone {
-        25..=45 => Some(f64::from(zone) * 3.0),
-        13..=23 => Some(f64::from(zone) * 6.0 - 3.0),
-        _ => None,
-    }
-}
-
 /// Checks corner-point text. `zone` is needed when the eastings carry no zone prefix.
 pub fn check(text: &str, zone: Option<u32>) -> Result<BoundaryCheck, BoundaryCheckError> {
     let points = CornerPoints::parse(text).map_err(BoundaryCheckError::Points)?;
@@ -92,7 +84,7 @@ pub fn check(text: &str, zone: Option<u32>) -> Result<BoundaryCheck, BoundaryChe
         (Some(z), _) | (None, Some(z)) => z,
         (None, None) => return Err(BoundaryCheckError::NoZone),
     };
-    let cm = central_meridian(zone).ok_or(BoundaryCheckError::BadZone(zone))?;
+    let cm = zone_central_meridian(zone).ok_or(BoundaryCheckError::BadZone(zone))?;
     let half_width = if zone >= 25 { 1.5 } else { 3.0 };
     let projection = TransverseMercator::gauss_kruger(cm, 500_000.0);
     let geodesic = Geodesic::new(CGCS2000_A, 1.0 / CGCS2000_INV_F);

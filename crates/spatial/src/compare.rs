@@ -192,10 +192,6 @@ impl DemSource {
             cols: 0..width,
         }
     }
-
-    pub fn reader(&self) -> &DemReader {
-        &self.reader
-    }
 }
 
 impl BlockSource for DemSource {

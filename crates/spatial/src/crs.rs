@@ -145,12 +145,6 @@ impl ProjectedCrs {
         }
     }
 
-    /// The 3-degree zone number when this is a 3-degree Gauss-Krüger CRS.
-    pub fn zone_3deg(&self) -> Option<u32> {
-        let zone = self.central_meridian_deg / 3.0;
-        (self.scale == 1.0 && zone.fract() == 0.0 && zone > 0.0).then_some(zone as u32)
-    }
-
     /// The constant to add to an easting in `self` to get the easting in `other`; an error when the two
     /// are different projections.
     pub fn easting_offset_to(&self, other: &ProjectedCrs) -> Result<f64, CrsError> {
@@ -182,6 +176,16 @@ impl ProjectedCrs {
     }
 }
 
+/// Central meridian of a Gauss-Krüger zone number as written in an easting prefix: 3-degree zones
+/// 25–45 (meridian 3n), 6-degree zones 13–23 (meridian 6n − 3); China uses no other numbers.
+pub fn zone_central_meridian(zone: u32) -> Option<f64> {
+    match zone {
+        25..=45 => Some(f64::from(zone) * 3.0),
+        13..=23 => Some(f64::from(zone) * 6.0 - 3.0),
+        _ => None,
+    }
+}
+
 fn utm_meridian(zone: u32) -> f64 {
     f64::from(zone) * 6.0 - 183.0
 }
@@ -194,7 +198,7 @@ mod tests {
     fn prefixed_and_plain_codes_of_one_zone_reconcile_by_the_prefix() {
         let prefixed = ProjectedCrs::from_epsg(4525).unwrap();
         let plain = ProjectedCrs::from_epsg(4546).unwrap();
-        assert_eq!(prefixed.zone_3deg(), Some(37));
+        assert_eq!(Some(prefixed.central_meridian_deg), zone_central_meridian(37));
         assert_eq!(plain.central_meridian_deg, 111.0);
         assert_eq!(plain.easting_offset_to(&prefixed).unwrap(), 37_000_000.0);
         assert_eq!(prefixed.easting_offset_to(&plain).unwrap(), -37_000_000.0);

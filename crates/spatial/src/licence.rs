@@ -9,7 +9,7 @@
 //! Parsing checks every field once, so the engine can trust a [`Licence`].
 
 use crate::corners::{CornerPointError, CornerPoints};
-use crate::crs::{CrsError, ProjectedCrs};
+use crate::crs::{zone_central_meridian, CrsError, ProjectedCrs};
 use serde::Deserialize;
 
 /// A mining licence, parsed.
@@ -107,7 +107,7 @@ impl Licence {
         }
         if let Some(zone) = boundary.zone {
             let cm = crs.central_meridian_deg;
-            if f64::from(zone) * 3.0 != cm && f64::from(zone) * 6.0 - 3.0 != cm {
+            if zone_central_meridian(zone) != Some(cm) {
                 return Err(field(
                     "boundary",
                     &format!(

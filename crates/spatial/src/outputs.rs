@@ -2,6 +2,7 @@
 //! longitude/latitude on CGCS2000, outside patches and faces as polygons with their figures, and the
 //! licence boundary), change.png (see [`crate::render`]) and report.html, which shows them together.
 
+use crate::polygon::{ring_contains, shoelace};
 use crate::render::{change_png, Overlay};
 use crate::report::Report;
 use serde_json::{json, Value};
@@ -59,13 +60,8 @@ fn lon_lat(report: &Report, p: [f64; 2]) -> [f64; 2] {
 /// A polygon's rings (outer first) as GeoJSON MultiPolygon coordinates: each outer ring with the holes
 /// inside it; rings closed by repeating the first point.
 fn multipolygon(report: &Report, rings: &[Vec<[f64; 2]>]) -> Value {
-    let area = |ring: &[[f64; 2]]| {
-        let n = ring.len();
-        (0..n)
-            .filter_map(|i| Some((ring.get(i)?, ring.get((i + 1) % n)?)))
-            .map(|(a, b)| a[0] * b[1] - b[0] * a[1])
-            .sum::<f64>()
-    };
+    let pairs = |ring: &[[f64; 2]]| ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>();
+    let area = |ring: &[[f64; 2]]| shoelace(&pairs(ring));
     type Rings<'a> = Vec<&'a Vec<[f64; 2]>>;
     let (outers, holes): (Rings, Rings) = rings.iter().partition(|r| area(r) > 0.0);
     let close = |ring: &[[f64; 2]]| -> Value {
@@ -75,20 +71,6 @@ fn multipolygon(report: &Report, rings: &[Vec<[f64; 2]>]) -> Value {
         }
         json!(points)
     };
-    let contains = |ring: &[[f64; 2]], p: [f64; 2]| {
-        let n = ring.len();
-        let mut inside = false;
-        for i in 0..n {
-            if let (Some(a), Some(b)) = (ring.get(i), ring.get((i + 1) % n)) {
-                if (a[1] > p[1]) != (b[1] > p[1])
-                    && p[0] < a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1])
-                {
-                    inside = !inside;
-                }
-            }
-        }
-        inside
-    };
     let polygons: Vec<Value> = outers
         .iter()
         .map(|outer| {
@@ -96,7 +78,7 @@ fn multipolygon(report: &Report, rings: &[Vec<[f64; 2]>]) -> Value {
             for hole in &holes {
                 // A hole's vertex midpoint of its first edge lies strictly inside its outer ring.
                 if let (Some(a), Some(b)) = (hole.first(), hole.get(1)) {
-                    if contains(outer, [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]) {
+                    if ring_contains(&pairs(outer), (a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0) {
                         coordinates.push(close(hole));
                     }
                 }
@@ -138,7 +120,7 @@ pub fn geojson(report: &Report) -> Value {
         .iter()
         .map(|ring| {
             let mut ring = ring.clone();
-            if crate::polygon::shoelace(&ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()) < 0.0 {
+            if shoelace(&ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>()) < 0.0 {
                 ring.reverse();
             }
             ring

@@ -113,7 +113,14 @@ fn ring_crossings(ring: &[(f64, f64)], y: f64, out: &mut Vec<f64>) {
     }
 }
 
-/// Twice-halved signed shoelace area.
+/// Whether (`x`, `y`) is inside one ring (even-odd; the same edge rule as [`Boundary::intervals_at`]).
+pub fn ring_contains(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
+    let mut crossings = Vec::new();
+    ring_crossings(ring, y, &mut crossings);
+    crossings.iter().filter(|&&c| c > x).count() % 2 == 1
+}
+
+/// Signed shoelace area (positive when the ring runs counterclockwise with y up).
 pub fn shoelace(ring: &[(f64, f64)]) -> f64 {
     let n = ring.len();
     let mut sum = 0.0;
@@ -196,6 +203,14 @@ mod tests {
         };
         assert_eq!(b.intervals_at(3.0), vec![(0.0, 20.0)]);
         assert_eq!(b.bbox(), (0.0, 0.0, 20.0, 10.0));
+    }
+
+    #[test]
+    fn one_ring_contains_by_the_even_odd_rule() {
+        let ring = square(0.0, 0.0, 10.0);
+        assert!(ring_contains(&ring, 5.0, 5.0));
+        assert!(!ring_contains(&ring, 15.0, 5.0));
+        assert!(!ring_contains(&ring, 5.0, -1.0));
     }
 
     #[test]
