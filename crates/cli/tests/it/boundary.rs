@@ -1,20 +1,11 @@
 //! `orewatch boundary check`, as an official would run it on a published corner-point list.
 
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 fn check(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orewatch"))
-        .args(["boundary", "check"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    let all: Vec<&str> = ["boundary", "check"].iter().chain(args).copied().collect();
+    crate::orewatch("", &all, stdin)
 }
 
 /// Two parts in the national exchange format, the second with a hole, without zone prefix.

@@ -16,6 +16,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
+/// Runs the binary in a fresh working folder; `url` is the database (ignored by offline commands).
 fn orewatch(url: &str, args: &[&str], stdin: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_orewatch"))

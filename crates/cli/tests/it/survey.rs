@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -21,12 +21,8 @@ fn dem(name: &str) -> String {
 const PERIOD: &str = "2025-01-01..2025-04-01";
 
 fn compare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_orewatch"))
-        .args(["survey", "compare"])
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
+    let all: Vec<&str> = ["survey", "compare"].iter().chain(args).copied().collect();
+    crate::orewatch("", &all, "")
 }
 
 fn compare_files(licence: &str, before: &str, after: &str, extra: &[&str]) -> Output {
