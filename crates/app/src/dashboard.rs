@@ -25,6 +25,11 @@ pub struct Dashboard {
 }
 
 /// China Standard Time: the day on the dashboard is the day in the county.
+/// Today's date in China Standard Time (permit expiry is counted in local days).
+pub fn china_today(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&china_offset()).date_naive()
+}
+
 pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
 }

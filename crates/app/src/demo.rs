@@ -6,7 +6,7 @@
 
 use crate::accounts::{self, AccountUpdateInput};
 use crate::organisation::{self, FilingInput};
-use crate::{App, AppError, Caller, Result};
+use crate::{registry, App, AppError, Caller, Result};
 use orewatch_domain::account::NewAccountInput;
 use orewatch_domain::organisation::SeatTitle;
 use orewatch_domain::{AccountId, Role};
@@ -135,5 +135,45 @@ async fn load(app: &App) -> Result<()> {
         status: "disabled",
     };
     accounts::update(app, &office, former, &update).await?;
+    load_registry_if_empty(app).await?;
     Ok(())
+}
+
+/// The demo registry: about 25 fictional mines around Luzhai's townships with their licences and
+/// permits (imported as the office would import a workbook) and a nature reserve overlapping one
+/// licence. Loaded when no mine is registered yet; returns whether it was.
+pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
+    let mut conn = app.db.conn().await?;
+    if !orewatch_storage::mines::all_names(&mut conn).await?.is_empty() {
+        return Ok(false);
+    }
+    drop(conn);
+    let office_account = accounts::find_by_username(app, "office")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let office = accounts::caller_of(&office_account);
+    let today = crate::dashboard::china_today(app.now());
+    let sample = registry::sample::generate(25, 6, today);
+    let bytes = registry::workbook::build(
+        &sample.companies,
+        &sample.mines,
+        &sample.licences,
+        &sample.permits,
+    )?;
+    match registry::workbook::import(app, &office, &bytes, "演示数据.xlsx").await? {
+        registry::workbook::ImportOutcome::Imported(_) => {}
+        registry::workbook::ImportOutcome::Refused(errors) => {
+            return Err(AppError::Internal(format!("demo registry refused: {errors:?}")))
+        }
+    }
+    registry::records::create_protected_area(
+        app,
+        &office,
+        "reserve",
+        "拉沟自然保护区（演示）",
+        "演示数据",
+        &sample.protected_reserve,
+    )
+    .await?;
+    Ok(true)
 }

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod organisation;
 pub mod password;
+pub mod registry;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
@@ -64,6 +65,7 @@ pub(crate) struct Caches {
     pub organisation: cache::Versioned<organisation::Organisation>,
     pub accounts_by_role: cache::Versioned<Vec<(String, i64)>>,
     pub recent_changes: cache::Versioned<Vec<orewatch_domain::audit::StoredAuditRow>>,
+    pub county: cache::Versioned<registry::county::County>,
 }
 
 impl App {

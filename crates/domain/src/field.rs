@@ -39,6 +39,38 @@ pub enum Problem {
     AgencyRequired,
     #[error("该角色不属于任何成员单位")]
     AgencyNotAllowed,
+    #[error("统一社会信用代码应为18位，实际为{found}位")]
+    CreditCodeLength { found: usize },
+    #[error("统一社会信用代码第{position}位“{found}”不是允许的字符（不含 I、O、S、V、Z）")]
+    CreditCodeCharacter { position: usize, found: String },
+    #[error("统一社会信用代码校验位错误，按前17位应为“{expected}”")]
+    CreditCodeCheck { expected: String },
+    #[error("许可证号格式不对：应为23位新版证号（C/T开头）或旧版证号")]
+    BadLicenceNo,
+    #[error("新版证号应以“{expected}”开头")]
+    LicenceNoKind { expected: String },
+    #[error("排污许可证编号应为统一社会信用代码 + 3位数字 + 1位字母")]
+    BadPollutantPermitNo,
+    #[error("应为正数")]
+    BadNumber,
+    #[error("截止日期不能早于起始日期")]
+    DateOrder,
+    #[error("{message}")]
+    Boundary { message: String },
+    #[error("该统一社会信用代码的企业尚未登记，请先登记企业")]
+    CompanyNotRegistered,
+    #[error("该名称的矿山尚未登记")]
+    MineNotRegistered,
+    #[error("与第{row}行重复")]
+    DuplicateInFile { row: usize },
+    #[error("缺少列“{column}”")]
+    MissingColumn { column: String },
+    #[error("无法识别的列“{column}”")]
+    UnknownColumn { column: String },
+    #[error("无法读取工作簿：{message}")]
+    UnreadableWorkbook { message: String },
+    #[error("工作簿中没有可导入的工作表（企业、矿山、矿业权、许可证）")]
+    EmptyWorkbook,
 }
 
 impl Problem {
@@ -60,6 +92,22 @@ impl Problem {
             Problem::Unchanged => "problem.unchanged",
             Problem::AgencyRequired => "problem.agency_required",
             Problem::AgencyNotAllowed => "problem.agency_not_allowed",
+            Problem::CreditCodeLength { .. } => "problem.credit_code_length",
+            Problem::CreditCodeCharacter { .. } => "problem.credit_code_character",
+            Problem::CreditCodeCheck { .. } => "problem.credit_code_check",
+            Problem::BadLicenceNo => "problem.bad_licence_no",
+            Problem::LicenceNoKind { .. } => "problem.licence_no_kind",
+            Problem::BadPollutantPermitNo => "problem.bad_pollutant_permit_no",
+            Problem::BadNumber => "problem.bad_number",
+            Problem::DateOrder => "problem.date_order",
+            Problem::Boundary { .. } => "problem.boundary",
+            Problem::CompanyNotRegistered => "problem.company_not_registered",
+            Problem::MineNotRegistered => "problem.mine_not_registered",
+            Problem::DuplicateInFile { .. } => "problem.duplicate_in_file",
+            Problem::MissingColumn { .. } => "problem.missing_column",
+            Problem::UnknownColumn { .. } => "problem.unknown_column",
+            Problem::UnreadableWorkbook { .. } => "problem.unreadable_workbook",
+            Problem::EmptyWorkbook => "problem.empty_workbook",
         }
     }
 
@@ -69,6 +117,20 @@ impl Problem {
             Problem::TooLong { max } => vec![("max", max.to_string())],
             Problem::TooShort { min } => vec![("min", min.to_string())],
             Problem::BeforeCurrentTerm { since } => vec![("since", since.clone())],
+            Problem::CreditCodeLength { found } => vec![("found", found.to_string())],
+            Problem::CreditCodeCharacter { position, found } => {
+                vec![("position", position.to_string()), ("found", found.clone())]
+            }
+            Problem::CreditCodeCheck { expected } | Problem::LicenceNoKind { expected } => {
+                vec![("expected", expected.clone())]
+            }
+            Problem::Boundary { message } | Problem::UnreadableWorkbook { message } => {
+                vec![("message", message.clone())]
+            }
+            Problem::DuplicateInFile { row } => vec![("row", row.to_string())],
+            Problem::MissingColumn { column } | Problem::UnknownColumn { column } => {
+                vec![("column", column.clone())]
+            }
             _ => Vec::new(),
         }
     }

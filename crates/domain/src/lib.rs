@@ -11,13 +11,19 @@
 pub mod account;
 pub mod agency;
 pub mod audit;
+pub mod company;
+pub mod consistency;
 pub mod field;
+pub mod licence;
+pub mod mine;
 pub mod organisation;
+pub mod permit;
 pub mod policy;
 pub mod role;
 
 pub use account::{AccountId, DisplayName, Password, Username};
 pub use agency::AgencyCode;
+pub use company::CreditCode;
 pub use field::{FieldError, FieldErrors, Problem};
 pub use policy::{Action, Actor, Decision, Resource};
 pub use role::Role;

@@ -49,10 +49,17 @@ pub enum Action {
     VerifyAudit,
     /// Apply database migrations.
     Migrate,
+    /// Read the registry: companies, mines, licences, permits, the county map.
+    ViewRegistry,
+    /// Add or change companies, mines and licences, and import workbooks (the office keeps the
+    /// registry).
+    EditRegistry,
+    /// Record or change a permit issued by the agency of the resource (`Resource::Agency`).
+    RecordPermit,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewDashboard,
         Action::ViewOrganisation,
         Action::FilePosition,
@@ -65,6 +72,9 @@ impl Action {
         Action::ViewAudit,
         Action::VerifyAudit,
         Action::Migrate,
+        Action::ViewRegistry,
+        Action::EditRegistry,
+        Action::RecordPermit,
     ];
 }
 
@@ -173,6 +183,16 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             Decision::from_bool(matches!(role, Office | CommandLeader), DenyReason::Role)
         }
         Migrate => Decision::Deny(DenyReason::Role),
+        // Enterprises will see their own mines through the company portal, not the registry.
+        ViewRegistry => Decision::from_bool(role != Enterprise, DenyReason::Role),
+        EditRegistry => Decision::from_bool(role == Office, DenyReason::Role),
+        // The office keeps the registry for everyone (it imports the agencies' spreadsheets); an
+        // agency records only what it issued itself.
+        RecordPermit => match role {
+            Office => Decision::Allow,
+            AgencyOfficer | AgencyHead => Decision::from_bool(same_agency, DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
     }
 }
 
@@ -252,7 +272,19 @@ mod tests {
         check(Action::ChangeOwnPassword, colleague(), [S, S, S, S, S, S, S, S]);
         check(Action::ViewAudit, all.clone(), [Y, Y, R, R, R, R, R, R]);
         check(Action::VerifyAudit, all.clone(), [Y, Y, R, R, R, R, R, R]);
-        check(Action::Migrate, all, [R, R, R, R, R, R, R, R]);
+        check(Action::Migrate, all.clone(), [R, R, R, R, R, R, R, R]);
+        check(Action::ViewRegistry, all.clone(), [Y, Y, Y, Y, Y, Y, R, Y]);
+        check(Action::EditRegistry, all, [R, Y, R, R, R, R, R, R]);
+        check(
+            Action::RecordPermit,
+            Resource::Agency(code("ps")),
+            [R, Y, Y, Y, R, R, R, R],
+        );
+        check(
+            Action::RecordPermit,
+            Resource::Agency(code("tr")),
+            [R, Y, S, S, R, R, R, R],
+        );
     }
 
     #[test]
@@ -271,6 +303,9 @@ mod tests {
             Action::ViewAudit,
             Action::VerifyAudit,
             Action::Migrate,
+            Action::ViewRegistry,
+            Action::EditRegistry,
+            Action::RecordPermit,
         ];
         for action in Action::ALL {
             assert!(

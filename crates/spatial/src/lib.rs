@@ -5,6 +5,7 @@
 //! - [`corners`]: corner-point text of a mining right → parts, rings, elevation ranges.
 //! - [`polygon`]: boundaries, inside tests by scanline, areas, self-intersection.
 //! - [`boundary_check`]: a corner-point list checked by hand (zones, lon/lat, ellipsoidal area, problems).
+//! - [`parcel`]: a licence boundary as the registry stores it; overlap areas between licences.
 //! - [`geotiff`]: reading DEMs block row by block row.
 //! - [`slope`], [`patches`], [`outline`]: Horn slope; streaming 8-connected labelling; cell outlines.
 //! - [`licence`], [`compare`], [`report`]: the survey comparison — licence in, two DEMs in, report out,
@@ -23,6 +24,7 @@ pub mod geotiff;
 pub mod licence;
 pub mod outline;
 pub mod outputs;
+pub mod parcel;
 pub mod patches;
 pub mod polygon;
 pub mod prefetch;

@@ -5,6 +5,7 @@
 //! `Any` driver; migrations live in `migrations/sqlite` and `migrations/postgres` with the same names.
 //!
 //! One module per aggregate holds its queries: [`accounts`], [`agencies`], [`seats`], [`sessions`],
+//! the registry ([`companies`], [`mines`], [`licences`], [`permits`], [`protected_areas`]),
 //! [`audit`] (the hash chain) and [`stats`] (dashboard counts). Functions take a `&mut Conn` so they
 //! run inside a caller's transaction. Storage holds no business rules: validation and decisions are
 //! in `orewatch-domain`, orchestration in `orewatch-app`.
@@ -12,6 +13,11 @@
 pub mod accounts;
 pub mod agencies;
 pub mod audit;
+pub mod companies;
+pub mod licences;
+pub mod mines;
+pub mod permits;
+pub mod protected_areas;
 pub mod seats;
 pub mod sessions;
 pub mod stats;
@@ -223,4 +229,37 @@ where
     use sqlx::Row;
     row.try_get(column)
         .map_err(|e| StorageError::Corrupt(format!("{column}: {e}")))
+}
+
+/// Reads an ISO date column (`YYYY-MM-DD`).
+pub(crate) fn get_date(row: &sqlx::any::AnyRow, column: &str) -> Result<chrono::NaiveDate> {
+    let raw: String = get(row, column)?;
+    chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+        .map_err(|_| StorageError::Corrupt(format!("{column}: {raw}")))
+}
+
+/// The ISO text of a date, as stored.
+pub(crate) fn date_text(date: chrono::NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern and wraps it in `%`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A page of a list: the rows and how many match in all.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
 }

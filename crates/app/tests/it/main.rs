@@ -9,6 +9,7 @@
 mod accounts;
 mod auth;
 mod organisation;
+mod registry;
 
 use chrono::{TimeZone, Utc};
 use orewatch_app::password::HashCost;

@@ -1,0 +1,627 @@
+//! Registry use cases: add and list companies, mines, licences and permits; one mine's whole picture.
+
+use super::county::{county, MineStanding};
+use super::input::{
+    check_company, check_licence, check_mine, check_permit, CheckedCompany, CheckedLicence, CheckedMine,
+    CheckedPermit, CompanyInput, LicenceInput, MineInput, PermitInput,
+};
+use crate::{json, App, AppError, Caller, Result};
+use chrono::NaiveDate;
+use orewatch_domain::audit::StoredAuditRow;
+use orewatch_domain::licence::{LicenceEventKind, LicenceState};
+use orewatch_domain::permit::{PermitState, PermitStatus};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::{AgencyCode, FieldErrors, Problem};
+use orewatch_spatial::boundary_check::{check as check_boundary, BoundaryCheck};
+use orewatch_storage::audit::{self, AuditFilter};
+use orewatch_storage::companies::{self, Company, NewCompany};
+use orewatch_storage::licences::{self, Licence, LicenceEvent, NewLicence};
+use orewatch_storage::mines::{self, Mine, MineFilter, MineRow, NewMine};
+use orewatch_storage::permits::{self, NewPermit, Permit, PermitFilter};
+use orewatch_storage::{Conn, Page};
+use serde_json::json as j;
+
+// ---- writes shared by the forms and the workbook import (inside the caller's transaction) ----
+
+pub(crate) async fn insert_company(
+    conn: &mut Conn,
+    caller: &Caller,
+    c: &CheckedCompany,
+    now: chrono::DateTime<chrono::Utc>,
+    note: Option<&str>,
+) -> Result<i64> {
+    let row = NewCompany {
+        credit_code: c.credit_code.as_str(),
+        name: &c.name,
+        legal_rep: &c.legal_rep,
+        address: c.address.as_deref(),
+        phone: c.phone.as_deref(),
+    };
+    let id = match companies::insert(&mut *conn, &row, now).await {
+        Ok(id) => id,
+        Err(e) if e.is_conflict_on("company_credit_code_key", "company.credit_code") => {
+            return Err(AppError::invalid("credit_code", Problem::Duplicate))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut entry = caller.audit("company.create", "company", id);
+    entry.after_json =
+        json(j!({"credit_code": c.credit_code.as_str(), "name": c.name, "legal_rep": c.legal_rep}));
+    entry.note = note.map(str::to_string);
+    audit::append(&mut *conn, entry, now).await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_mine(
+    conn: &mut Conn,
+    caller: &Caller,
+    m: &CheckedMine,
+    company_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    note: Option<&str>,
+) -> Result<i64> {
+    let row = NewMine {
+        name: &m.name,
+        township: &m.township,
+        mineral: &m.mineral,
+        method: m.method.as_str(),
+        status: m.status.as_str(),
+        company_id,
+        area_agency_code: m.area_agency.as_ref().map(AgencyCode::as_str),
+        supervisor: m.supervisor.as_deref(),
+    };
+    let id = match mines::insert(&mut *conn, &row, now).await {
+        Ok(id) => id,
+        Err(e) if e.is_conflict_on("mine_name_key", "mine.name") => {
+            return Err(AppError::invalid("name", Problem::Duplicate))
+        }
+        Err(e) if e.is_conflict_on("mine_area_agency_fkey", "FOREIGN KEY") => {
+            return Err(AppError::invalid("area_agency", Problem::NotFound))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut entry = caller.audit("mine.create", "mine", id);
+    entry.after_json = json(j!({
+        "name": m.name, "township": m.township, "mineral": m.mineral,
+        "method": m.method.as_str(), "status": m.status.as_str(), "company_id": company_id,
+    }));
+    entry.note = note.map(str::to_string);
+    audit::append(&mut *conn, entry, now).await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_licence(
+    conn: &mut Conn,
+    caller: &Caller,
+    l: &CheckedLicence,
+    mine_id: i64,
+    holder_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    note: Option<&str>,
+) -> Result<i64> {
+    let parcel_json = serde_json::to_string(&l.parcel).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (top, floor) = l.parcel.elevation_range();
+    let row = NewLicence {
+        licence_no: l.licence_no.as_str(),
+        kind: l.kind.as_str(),
+        mine_id,
+        holder_company_id: holder_id,
+        mineral: &l.mineral,
+        method: l.method.as_str(),
+        scale: l.scale.map(|(v, _)| v),
+        scale_unit: l.scale.map(|(_, u)| u.as_str()),
+        declared_area_m2: l.declared_area_m2,
+        area_m2: l.parcel.area_m2,
+        planar_area_m2: l.parcel.planar_area_m2,
+        valid_from: l.valid_from,
+        valid_to: l.valid_to,
+        boundary_text: &l.boundary_text,
+        parcel_json: &parcel_json,
+        zone: i64::from(l.parcel.zone),
+        elevation_top_m: top,
+        elevation_floor_m: floor,
+    };
+    let id = match licences::insert(&mut *conn, &row, now).await {
+        Ok(id) => id,
+        Err(e) if e.is_conflict_on("licence_no_key", "licence.licence_no") => {
+            return Err(AppError::invalid("licence_no", Problem::Duplicate))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    licences::add_event(
+        &mut *conn,
+        id,
+        LicenceEventKind::Granted.as_str(),
+        l.valid_from,
+        None,
+        now,
+    )
+    .await?;
+    let mut entry = caller.audit("licence.create", "licence", id);
+    entry.after_json = json(j!({
+        "licence_no": l.licence_no.as_str(), "kind": l.kind.as_str(), "mine_id": mine_id,
+        "holder_company_id": holder_id, "valid_from": l.valid_from.to_string(), "valid_to": l.valid_to.to_string(),
+        "area_m2": (l.parcel.area_m2 * 100.0).round() / 100.0, "declared_area_m2": l.declared_area_m2,
+    }));
+    entry.note = note.map(str::to_string);
+    audit::append(&mut *conn, entry, now).await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_permit(
+    conn: &mut Conn,
+    caller: &Caller,
+    p: &CheckedPermit,
+    mine_id: i64,
+    holder_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+    note: Option<&str>,
+) -> Result<i64> {
+    let agency = p.kind.issuing_agency();
+    let row = NewPermit {
+        kind: p.kind.as_str(),
+        permit_no: &p.permit_no,
+        agency_code: agency,
+        holder_company_id: holder_id,
+        mine_id,
+        valid_from: p.valid_from,
+        valid_to: p.valid_to,
+        scope: p.scope.as_deref(),
+        state: p.state.as_str(),
+    };
+    let id = match permits::insert(&mut *conn, &row, now).await {
+        Ok(id) => id,
+        Err(e) if e.is_conflict_on("permit_kind_no_key", "permit.kind") => {
+            return Err(AppError::invalid("permit_no", Problem::Duplicate))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut entry = caller.audit("permit.create", "permit", id);
+    entry.actor_agency = entry.actor_agency.or_else(|| Some(agency.to_string()));
+    entry.after_json = json(j!({
+        "kind": p.kind.as_str(), "permit_no": p.permit_no, "agency": agency, "mine_id": mine_id,
+        "holder_company_id": holder_id, "valid_from": p.valid_from.to_string(),
+        "valid_to": p.valid_to.to_string(), "state": p.state.as_str(),
+    }));
+    entry.note = note.map(str::to_string);
+    audit::append(&mut *conn, entry, now).await?;
+    Ok(id)
+}
+
+/// The company with this credit code, or a field error on `field`.
+async fn company_by_code(conn: &mut Conn, code: &str, field: &'static str) -> Result<Company> {
+    companies::find_by_credit_code(conn, code)
+        .await?
+        .ok_or_else(|| AppError::invalid(field, Problem::CompanyNotRegistered))
+}
+
+fn require_edit(caller: &Caller) -> Result<()> {
+    caller.require(Action::EditRegistry, &Resource::Installation)
+}
+
+fn require_view(caller: &Caller) -> Result<()> {
+    caller.require(Action::ViewRegistry, &Resource::Installation)
+}
+
+// ---- companies ----
+
+pub async fn create_company(app: &App, caller: &Caller, input: &CompanyInput<'_>) -> Result<i64> {
+    require_edit(caller)?;
+    let checked = check_company(input).map_err(AppError::Invalid)?;
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let id = insert_company(&mut tx, caller, &checked, now, None).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn list_companies(
+    app: &App,
+    caller: &Caller,
+    text: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Page<Company>> {
+    require_view(caller)?;
+    let mut conn = app.db.conn().await?;
+    Ok(companies::list(&mut conn, text, limit, offset).await?)
+}
+
+/// A company with the mines it operates.
+pub async fn company(app: &App, caller: &Caller, id: i64) -> Result<(Company, Vec<MineRow>)> {
+    require_view(caller)?;
+    let mut conn = app.db.conn().await?;
+    let company = companies::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let filter = MineFilter {
+        text: Some(company.name.clone()),
+        limit: 200,
+        ..Default::default()
+    };
+    let mut rows = mines::list(&mut conn, &filter).await?.rows;
+    rows.retain(|r| r.mine.company_id == id);
+    Ok((company, rows))
+}
+
+// ---- mines ----
+
+pub async fn create_mine(app: &App, caller: &Caller, input: &MineInput<'_>) -> Result<i64> {
+    require_edit(caller)?;
+    let checked = check_mine(input).map_err(AppError::Invalid)?;
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let company = company_by_code(&mut tx, checked.company.as_str(), "company").await?;
+    let id = insert_mine(&mut tx, caller, &checked, company.id, now, None).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// What the mine list can be filtered by (raw query values).
+#[derive(Debug, Clone, Default)]
+pub struct MineQuery {
+    pub text: Option<String>,
+    pub township: Option<String>,
+    pub status: Option<String>,
+    pub area_agency: Option<String>,
+    /// Only mines with a permit expired or expiring within 90 days.
+    pub permits_due: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn list_mines(app: &App, caller: &Caller, q: &MineQuery) -> Result<Page<MineRow>> {
+    require_view(caller)?;
+    let today = crate::dashboard::china_today(app.now());
+    let filter = MineFilter {
+        text: q.text.clone(),
+        township: q.township.clone(),
+        status: q.status.clone(),
+        area_agency_code: q.area_agency.clone(),
+        permits_due_by: q
+            .permits_due
+            .then(|| today.checked_add_signed(chrono::Duration::days(90)))
+            .flatten(),
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let mut conn = app.db.conn().await?;
+    Ok(mines::list(&mut conn, &filter).await?)
+}
+
+pub async fn townships(app: &App, caller: &Caller) -> Result<Vec<String>> {
+    require_view(caller)?;
+    let mut conn = app.db.conn().await?;
+    Ok(mines::townships(&mut conn).await?)
+}
+
+/// A licence on the mine page: the record, its boundary checked again for display (points in
+/// longitude/latitude, per-part areas and elevation), and the declared-area mismatch.
+#[derive(Debug, Clone)]
+pub struct LicenceView {
+    pub licence: Licence,
+    pub boundary: Option<BoundaryCheck>,
+    pub area_mismatch: Option<f64>,
+}
+
+/// Everything the mine page shows.
+#[derive(Debug, Clone)]
+pub struct MineView {
+    pub mine: Mine,
+    pub licences: Vec<LicenceView>,
+    pub events: Vec<LicenceEvent>,
+    pub permits: Vec<(Permit, PermitStatus)>,
+    pub standing: Option<MineStanding>,
+    pub timeline: Vec<StoredAuditRow>,
+    pub today: NaiveDate,
+}
+
+pub async fn mine(app: &App, caller: &Caller, id: i64) -> Result<MineView> {
+    require_view(caller)?;
+    let county = county(app, caller).await?;
+    let today = county.today;
+    let mut conn = app.db.conn().await?;
+    let mine = mines::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let stored = licences::for_mine(&mut conn, id).await?;
+    let events = licences::events_for_mine(&mut conn, id).await?;
+    let permit_rows = permits::for_mine(&mut conn, id).await?;
+    let mut timeline = audit::list(
+        &mut conn,
+        &AuditFilter {
+            record_type: Some("mine".into()),
+            record_id: Some(id.to_string()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let records = stored
+        .iter()
+        .map(|l| ("licence", l.id))
+        .chain(permit_rows.iter().map(|p| ("permit", p.id)));
+    for (record_type, record_id) in records {
+        let rows = audit::list(
+            &mut conn,
+            &AuditFilter {
+                record_type: Some(record_type.into()),
+                record_id: Some(record_id.to_string()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await?;
+        timeline.extend(rows);
+    }
+    timeline.sort_by_key(|r| std::cmp::Reverse(r.row.seq));
+    let licences = stored
+        .into_iter()
+        .map(|licence| {
+            let boundary = check_boundary(&licence.boundary_text, u32::try_from(licence.zone).ok()).ok();
+            let area_mismatch =
+                orewatch_domain::licence::area_mismatch(licence.declared_area_m2, licence.area_m2);
+            LicenceView {
+                licence,
+                boundary,
+                area_mismatch,
+            }
+        })
+        .collect();
+    let permits = permit_rows
+        .into_iter()
+        .map(|p| {
+            let state = PermitState::parse(&p.state).unwrap_or(PermitState::Active);
+            let status = PermitStatus::on(state, p.valid_to, today);
+            (p, status)
+        })
+        .collect();
+    Ok(MineView {
+        mine,
+        licences,
+        events,
+        permits,
+        standing: county.mines.get(&id).cloned(),
+        timeline,
+        today,
+    })
+}
+
+// ---- licences ----
+
+/// Adds a licence to a mine. Returns its id and the declared-area mismatch, if beyond 0.5 %.
+pub async fn create_licence(
+    app: &App,
+    caller: &Caller,
+    mine_id: i64,
+    input: &LicenceInput<'_>,
+) -> Result<(i64, Option<f64>)> {
+    require_edit(caller)?;
+    let checked = check_licence(input).map_err(AppError::Invalid)?;
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    mines::find(&mut tx, mine_id).await?.ok_or(AppError::NotFound)?;
+    let holder = company_by_code(&mut tx, checked.holder.as_str(), "holder").await?;
+    let id = insert_licence(&mut tx, caller, &checked, mine_id, holder.id, now, None).await?;
+    tx.commit().await?;
+    Ok((id, checked.area_mismatch))
+}
+
+/// Records an extension (new end date) or a cancellation of a licence.
+pub async fn licence_event(
+    app: &App,
+    caller: &Caller,
+    licence_id: i64,
+    kind: &str,
+    on_date: &str,
+    valid_to: &str,
+    note: &str,
+) -> Result<i64> {
+    require_edit(caller)?;
+    let mut e = FieldErrors::new();
+    let kind = e.take("event", LicenceEventKind::parse(kind));
+    let on_date = e.take("on_date", orewatch_domain::field::date(on_date));
+    let note = e.take("note", orewatch_domain::field::optional_text(note, 500));
+    let new_to = if kind == Some(LicenceEventKind::Extended) {
+        e.take("valid_to", orewatch_domain::field::date(valid_to))
+            .map(Some)
+    } else {
+        Some(None)
+    };
+    let (Some(kind), Some(on_date), Some(note), Some(new_to)) = (kind, on_date, note, new_to) else {
+        return Err(AppError::Invalid(e));
+    };
+    if kind == LicenceEventKind::Granted {
+        return Err(AppError::invalid("event", Problem::Invalid));
+    }
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let licence = licences::find(&mut tx, licence_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let valid_to = new_to.unwrap_or(licence.valid_to);
+    if valid_to < licence.valid_from {
+        return Err(AppError::invalid("valid_to", Problem::DateOrder));
+    }
+    let state = if kind == LicenceEventKind::Cancelled {
+        LicenceState::Cancelled
+    } else {
+        LicenceState::Active
+    };
+    licences::set_validity(&mut tx, licence_id, valid_to, state.as_str(), now).await?;
+    licences::add_event(&mut tx, licence_id, kind.as_str(), on_date, note.as_deref(), now).await?;
+    let mut entry = caller.audit(&format!("licence.{}", kind.as_str()), "licence", licence_id);
+    entry.before_json = json(j!({"valid_to": licence.valid_to.to_string(), "state": licence.state}));
+    entry.after_json =
+        json(j!({"valid_to": valid_to.to_string(), "state": state.as_str(), "on_date": on_date.to_string()}));
+    entry.note = note;
+    audit::append(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(licence.mine_id)
+}
+
+// ---- permits ----
+
+pub async fn create_permit(app: &App, caller: &Caller, mine_id: i64, input: &PermitInput<'_>) -> Result<i64> {
+    caller.require(Action::ViewRegistry, &Resource::Installation)?;
+    let checked = check_permit(input).map_err(AppError::Invalid)?;
+    let agency = AgencyCode::parse(checked.kind.issuing_agency())
+        .map_err(|_| AppError::Internal("agency code".into()))?;
+    caller.require(Action::RecordPermit, &Resource::Agency(agency))?;
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    mines::find(&mut tx, mine_id).await?.ok_or(AppError::NotFound)?;
+    let holder = company_by_code(&mut tx, checked.holder.as_str(), "holder").await?;
+    let id = insert_permit(&mut tx, caller, &checked, mine_id, holder.id, now, None).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Renews (new end date), suspends, revokes or reinstates a permit. Only its issuing agency (or the
+/// office) may.
+pub async fn change_permit(
+    app: &App,
+    caller: &Caller,
+    permit_id: i64,
+    state: &str,
+    valid_to: &str,
+    note: &str,
+) -> Result<i64> {
+    let mut e = FieldErrors::new();
+    let state = e.take("state", PermitState::parse(state));
+    let valid_to = e.take("valid_to", orewatch_domain::field::date(valid_to));
+    let note = e.take("note", orewatch_domain::field::optional_text(note, 500));
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let permit = permits::find(&mut tx, permit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let agency =
+        AgencyCode::parse(&permit.agency_code).map_err(|_| AppError::Internal("agency code".into()))?;
+    caller.require(Action::RecordPermit, &Resource::Agency(agency))?;
+    let (Some(state), Some(valid_to), Some(note)) = (state, valid_to, note) else {
+        return Err(AppError::Invalid(e));
+    };
+    if valid_to < permit.valid_from {
+        return Err(AppError::invalid("valid_to", Problem::DateOrder));
+    }
+    if state.as_str() == permit.state && valid_to == permit.valid_to {
+        return Err(AppError::invalid("state", Problem::Unchanged));
+    }
+    permits::update(&mut tx, permit_id, state.as_str(), valid_to, now).await?;
+    let mut entry = caller.audit("permit.update", "permit", permit_id);
+    entry.before_json = json(j!({"state": permit.state, "valid_to": permit.valid_to.to_string()}));
+    entry.after_json = json(j!({"state": state.as_str(), "valid_to": valid_to.to_string()}));
+    entry.note = note;
+    audit::append(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(permit.mine_id)
+}
+
+/// What the permit list can be filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct PermitQuery {
+    pub text: Option<String>,
+    pub kind: Option<String>,
+    pub agency: Option<String>,
+    pub status: Option<PermitStatus>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub async fn list_permits(
+    app: &App,
+    caller: &Caller,
+    q: &PermitQuery,
+) -> Result<(Page<(Permit, PermitStatus)>, NaiveDate)> {
+    require_view(caller)?;
+    let today = crate::dashboard::china_today(app.now());
+    let (state, from, until) = match q.status {
+        None => (None, None, None),
+        Some(PermitStatus::Revoked) => (Some("revoked"), None, None),
+        Some(PermitStatus::Suspended) => (Some("suspended"), None, None),
+        Some(status) => {
+            let (from, until) = status.valid_to_range(today).unwrap_or((None, None));
+            (Some("active"), from, until)
+        }
+    };
+    let filter = PermitFilter {
+        text: q.text.clone(),
+        kind: q.kind.clone(),
+        agency_code: q.agency.clone(),
+        state: state.map(str::to_string),
+        valid_to_from: from,
+        valid_to_until: until,
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let mut conn = app.db.conn().await?;
+    let page = permits::list(&mut conn, &filter).await?;
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|p| {
+            let state = PermitState::parse(&p.state).unwrap_or(PermitState::Active);
+            let status = PermitStatus::on(state, p.valid_to, today);
+            (p, status)
+        })
+        .collect();
+    Ok((
+        Page {
+            rows,
+            total: page.total,
+        },
+        today,
+    ))
+}
+
+// ---- protected areas ----
+
+/// The kinds of protected area.
+pub const PROTECTED_KINDS: [&str; 5] = ["reserve", "red_line", "forest", "farmland", "wetland"];
+
+/// Adds a protected area from corner-point text (the way announcements publish them).
+pub async fn create_protected_area(
+    app: &App,
+    caller: &Caller,
+    kind: &str,
+    name: &str,
+    source: &str,
+    boundary: &str,
+) -> Result<i64> {
+    require_edit(caller)?;
+    let mut e = FieldErrors::new();
+    if !PROTECTED_KINDS.contains(&kind) {
+        e.push("kind", Problem::Invalid);
+    }
+    let name = e.take("name", orewatch_domain::field::required_text(name, 100));
+    let source = e.take("source", orewatch_domain::field::optional_text(source, 200));
+    let parcel = e.take(
+        "boundary",
+        orewatch_spatial::parcel::Parcel::from_text(boundary, super::input::DEFAULT_ZONE).map_err(|err| {
+            Problem::Boundary {
+                message: err.to_string(),
+            }
+        }),
+    );
+    let (Some(name), Some(source), Some(parcel)) = (name, source, parcel) else {
+        return Err(AppError::Invalid(e));
+    };
+    if !e.is_empty() {
+        return Err(AppError::Invalid(e));
+    }
+    let parcel_json = serde_json::to_string(&parcel).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let id = orewatch_storage::protected_areas::insert(
+        &mut tx,
+        kind,
+        &name,
+        source.as_deref(),
+        &parcel_json,
+        parcel.area_m2,
+        now,
+    )
+    .await?;
+    let mut entry = caller.audit("protected_area.create", "protected_area", id);
+    entry.after_json = json(j!({"kind": kind, "name": name, "area_m2": parcel.area_m2.round()}));
+    audit::append(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,262 @@
+//! 一致性检查 — what is inconsistent about one mine's licences and permits on a given day.
+//!
+//! Pure: the caller gathers the mine's status, its licences, its permits and the overlaps the spatial
+//! engine measured, and [`check_mine`] lists the problems. The same function serves the mine page, the
+//! county list and the map colours, so they never disagree.
+
+use crate::licence::{LicenceKind, LicenceState};
+use crate::mine::MineStatus;
+use crate::permit::{PermitKind, PermitState, PermitStatus};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// A licence as the checks need it.
+#[derive(Debug, Clone)]
+pub struct LicenceFacts {
+    pub number: String,
+    pub kind: LicenceKind,
+    pub state: LicenceState,
+    pub valid_to: NaiveDate,
+    pub holder_company_id: i64,
+}
+
+/// A permit as the checks need it.
+#[derive(Debug, Clone)]
+pub struct PermitFacts {
+    pub number: String,
+    pub kind: PermitKind,
+    pub state: PermitState,
+    pub valid_to: NaiveDate,
+    pub holder_company_id: i64,
+    pub holder_name: String,
+}
+
+/// A measured overlap of one of the mine's licences with something else.
+#[derive(Debug, Clone)]
+pub struct OverlapFacts {
+    pub licence_number: String,
+    /// The other licence's number, or the protected area's name.
+    pub other: String,
+    /// `true` for a protected layer, `false` for another licence.
+    pub protected: bool,
+    pub area_m2: f64,
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Inconsistency {
+    /// The licence overlaps another licence.
+    LicenceOverlap {
+        licence: String,
+        other: String,
+        area_m2: f64,
+    },
+    /// The licence overlaps a protected area (reserve, red line, forest land, farmland, wetland).
+    ProtectedOverlap {
+        licence: String,
+        area: String,
+        area_m2: f64,
+    },
+    /// Producing without a safety production licence in force.
+    ProducingWithoutSafetyLicence,
+    /// Producing while its mining licence has expired or was cancelled.
+    ProducingWithExpiredLicence { licence: String },
+    /// Producing with no mining licence at all (无证开采 on paper).
+    ProducingWithoutLicence,
+    /// A permit issued to someone other than the mining licence's holder.
+    PermitHolderMismatch { permit: String, holder: String },
+}
+
+impl Inconsistency {
+    /// Stable code (filters, CSS, JSON).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Inconsistency::LicenceOverlap { .. } => "licence_overlap",
+            Inconsistency::ProtectedOverlap { .. } => "protected_overlap",
+            Inconsistency::ProducingWithoutSafetyLicence => "no_safety_licence",
+            Inconsistency::ProducingWithExpiredLicence { .. } => "expired_licence",
+            Inconsistency::ProducingWithoutLicence => "no_licence",
+            Inconsistency::PermitHolderMismatch { .. } => "holder_mismatch",
+        }
+    }
+}
+
+/// The problems of one mine on `today`. Overlaps smaller than 1 m² are rounding, not problems.
+pub fn check_mine(
+    status: MineStatus,
+    licences: &[LicenceFacts],
+    permits: &[PermitFacts],
+    overlaps: &[OverlapFacts],
+    today: NaiveDate,
+) -> Vec<Inconsistency> {
+    let mut found = Vec::new();
+    for o in overlaps.iter().filter(|o| o.area_m2 >= 1.0) {
+        found.push(if o.protected {
+            Inconsistency::ProtectedOverlap {
+                licence: o.licence_number.clone(),
+                area: o.other.clone(),
+                area_m2: o.area_m2,
+            }
+        } else {
+            Inconsistency::LicenceOverlap {
+                licence: o.licence_number.clone(),
+                other: o.other.clone(),
+                area_m2: o.area_m2,
+            }
+        });
+    }
+    let mining: Vec<&LicenceFacts> = licences
+        .iter()
+        .filter(|l| l.kind == LicenceKind::Mining)
+        .collect();
+    if status == MineStatus::Producing {
+        let in_force = |l: &&LicenceFacts| l.state == LicenceState::Active && l.valid_to >= today;
+        if mining.is_empty() {
+            found.push(Inconsistency::ProducingWithoutLicence);
+        } else if !mining.iter().any(in_force) {
+            let latest = mining.iter().max_by_key(|l| l.valid_to);
+            found.push(Inconsistency::ProducingWithExpiredLicence {
+                licence: latest.map(|l| l.number.clone()).unwrap_or_default(),
+            });
+        }
+        let safety_in_force = permits
+            .iter()
+            .any(|p| p.kind == PermitKind::Safety && PermitStatus::on(p.state, p.valid_to, today).in_force());
+        if !safety_in_force {
+            found.push(Inconsistency::ProducingWithoutSafetyLicence);
+        }
+    }
+    let holders: Vec<i64> = mining
+        .iter()
+        .filter(|l| l.state == LicenceState::Active)
+        .map(|l| l.holder_company_id)
+        .collect();
+    if !holders.is_empty() {
+        for p in permits.iter().filter(|p| p.state != PermitState::Revoked) {
+            if !holders.contains(&p.holder_company_id) {
+                found.push(Inconsistency::PermitHolderMismatch {
+                    permit: p.number.clone(),
+                    holder: p.holder_name.clone(),
+                });
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+    const TODAY: &str = "2026-11-28";
+
+    fn licence(valid_to: &str) -> LicenceFacts {
+        LicenceFacts {
+            number: "C4502232010127130096532".into(),
+            kind: LicenceKind::Mining,
+            state: LicenceState::Active,
+            valid_to: d(valid_to),
+            holder_company_id: 1,
+        }
+    }
+
+    fn permit(kind: PermitKind, valid_to: &str, holder: i64) -> PermitFacts {
+        PermitFacts {
+            number: format!("{}-1", kind.as_str()),
+            kind,
+            state: PermitState::Active,
+            valid_to: d(valid_to),
+            holder_company_id: holder,
+            holder_name: format!("company {holder}"),
+        }
+    }
+
+    #[test]
+    fn a_producing_mine_with_licence_and_safety_licence_in_force_is_fine() {
+        let found = check_mine(
+            MineStatus::Producing,
+            &[licence("2030-01-01")],
+            &[permit(PermitKind::Safety, "2027-01-01", 1)],
+            &[],
+            d(TODAY),
+        );
+        assert_eq!(found, vec![]);
+    }
+
+    #[test]
+    fn producing_with_an_expired_safety_licence_and_licence_is_two_problems() {
+        let found = check_mine(
+            MineStatus::Producing,
+            &[licence("2026-11-27")],
+            &[permit(PermitKind::Safety, "2026-11-01", 1)],
+            &[],
+            d(TODAY),
+        );
+        let codes: Vec<&str> = found.iter().map(Inconsistency::code).collect();
+        assert_eq!(codes, ["expired_licence", "no_safety_licence"]);
+    }
+
+    #[test]
+    fn a_suspended_mine_needs_no_safety_licence() {
+        let found = check_mine(
+            MineStatus::Suspended,
+            &[licence("2020-01-01")],
+            &[],
+            &[],
+            d(TODAY),
+        );
+        assert_eq!(found, vec![]);
+    }
+
+    #[test]
+    fn a_permit_issued_to_another_company_is_reported_unless_revoked() {
+        let mut other = permit(PermitKind::PollutantDischarge, "2028-01-01", 2);
+        let found = check_mine(
+            MineStatus::Preparing,
+            &[licence("2030-01-01")],
+            &[other.clone()],
+            &[],
+            d(TODAY),
+        );
+        assert_eq!(
+            found,
+            vec![Inconsistency::PermitHolderMismatch {
+                permit: "pollutant-1".into(),
+                holder: "company 2".into()
+            }]
+        );
+        other.state = PermitState::Revoked;
+        assert_eq!(
+            check_mine(
+                MineStatus::Preparing,
+                &[licence("2030-01-01")],
+                &[other],
+                &[],
+                d(TODAY)
+            ),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn overlaps_below_a_square_metre_are_rounding() {
+        let overlap = |area_m2, protected| OverlapFacts {
+            licence_number: "C1".into(),
+            other: "X".into(),
+            protected,
+            area_m2,
+        };
+        let found = check_mine(
+            MineStatus::Closed,
+            &[],
+            &[],
+            &[overlap(0.4, false), overlap(1520.0, true)],
+            d(TODAY),
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found.first().map(Inconsistency::code), Some("protected_overlap"));
+    }
+}

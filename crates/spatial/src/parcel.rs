@@ -1,0 +1,265 @@
+//! A licence's boundary as the registry keeps it (a "parcel"): the zone, each part's rings in
+//! Gauss-Krüger metres (easting *without* the zone prefix, false easting 500 000 m), its elevation
+//! range, the ellipsoidal and planar area, and the bounding box. It serialises to JSON for storage.
+//!
+//! [`Parcel::from_text`] refuses what [`crate::boundary_check`] finds wrong (unclosed rings, repeated
+//! points, crossing edges, points beyond the zone), so a stored parcel is always a valid polygon.
+//! [`Parcel::overlap_area_m2`] measures the planar area two parcels share (geo's boolean operations),
+//! moving one into the other's zone through longitude/latitude when their zones differ.
+
+use crate::boundary_check::{check, BoundaryCheckError};
+use crate::corners::{CornerPointError, CornerPoints};
+use crate::crs::zone_central_meridian;
+use crate::polygon::Ring;
+use crate::tmerc::TransverseMercator;
+use geo::{Area, BooleanOps, LineString, MultiPolygon, Polygon};
+use serde::{Deserialize, Serialize};
+
+/// One part (矿段/开采区).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParcelPart {
+    pub name: String,
+    pub outer: Ring,
+    pub holes: Vec<Ring>,
+    pub elevation_top_m: Option<f64>,
+    pub elevation_floor_m: Option<f64>,
+}
+
+/// A stored boundary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parcel {
+    /// 3-degree (or 6-degree) zone of the coordinates.
+    pub zone: u32,
+    pub parts: Vec<ParcelPart>,
+    /// Ellipsoidal (geodesic) area, m², holes subtracted.
+    pub area_m2: f64,
+    /// Gauss-Krüger plane area, m².
+    pub planar_area_m2: f64,
+    /// (min easting, min northing, max easting, max northing) over all parts.
+    pub bbox: [f64; 4],
+}
+
+/// Why corner-point text cannot become a parcel.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParcelError {
+    /// The text could not be read; the message names the line.
+    #[error("{0}")]
+    Points(#[from] CornerPointError),
+    #[error("带号 {0} 不是中国的 3 度带（25–45）或 6 度带（13–23）")]
+    BadZone(u32),
+    /// The geometry is wrong; each message names the part and the points.
+    #[error("{}", .0.join("；"))]
+    Geometry(Vec<String>),
+}
+
+impl Parcel {
+    /// Reads corner-point text; `default_zone` is used when the eastings carry no zone prefix.
+    pub fn from_text(text: &str, default_zone: u32) -> Result<Self, ParcelError> {
+        let points = CornerPoints::parse(text)?;
+        let zone = points.zone.unwrap_or(default_zone);
+        let checked = check(text, Some(zone)).map_err(|e| match e {
+            BoundaryCheckError::Points(p) => ParcelError::Points(p),
+            BoundaryCheckError::BadZone(z) => ParcelError::BadZone(z),
+            other => ParcelError::Geometry(vec![other.to_string()]),
+        })?;
+        if !checked.problems.is_empty() {
+            return Err(ParcelError::Geometry(
+                checked.problems.iter().map(|p| p.message_zh.clone()).collect(),
+            ));
+        }
+        let ring = |pts: &[crate::corners::CornerPoint]| -> Ring {
+            pts.iter().map(|p| (p.easting_m, p.northing_m)).collect()
+        };
+        let parts: Vec<ParcelPart> = points
+            .parts
+            .iter()
+            .zip(&checked.parts)
+            .map(|(part, c)| ParcelPart {
+                name: c.name.clone(),
+                outer: ring(&part.outer),
+                holes: part.holes.iter().map(|h| ring(h)).collect(),
+                elevation_top_m: c.elevation_top_m,
+                elevation_floor_m: c.elevation_floor_m,
+            })
+            .collect();
+        let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for &(e, n) in parts.iter().flat_map(|p| p.outer.iter()) {
+            bbox = [bbox[0].min(e), bbox[1].min(n), bbox[2].max(e), bbox[3].max(n)];
+        }
+        Ok(Self {
+            zone,
+            area_m2: checked.parts.iter().map(|p| p.area_m2).sum(),
+            planar_area_m2: checked.parts.iter().map(|p| p.planar_area_m2).sum(),
+            parts,
+            bbox,
+        })
+    }
+
+    /// The highest top and lowest floor over the parts that give an elevation range.
+    pub fn elevation_range(&self) -> (Option<f64>, Option<f64>) {
+        let top = self
+            .parts
+            .iter()
+            .filter_map(|p| p.elevation_top_m)
+            .reduce(f64::max);
+        let floor = self
+            .parts
+            .iter()
+            .filter_map(|p| p.elevation_floor_m)
+            .reduce(f64::min);
+        (top, floor)
+    }
+
+    /// This parcel with its coordinates moved into `zone` (through longitude/latitude); itself when
+    /// already there.
+    pub fn in_zone(&self, zone: u32) -> Parcel {
+        let (Some(from_cm), Some(to_cm)) = (zone_central_meridian(self.zone), zone_central_meridian(zone))
+        else {
+            return self.clone();
+        };
+        if zone == self.zone {
+            return self.clone();
+        }
+        let from = TransverseMercator::gauss_kruger(from_cm, 500_000.0);
+        let to = TransverseMercator::gauss_kruger(to_cm, 500_000.0);
+        let move_ring = |ring: &Ring| -> Ring {
+            ring.iter()
+                .map(|&(e, n)| {
+                    let (lon, lat) = from.inverse(e, n);
+                    to.forward(lon, lat)
+                })
+                .collect()
+        };
+        let parts: Vec<ParcelPart> = self
+            .parts
+            .iter()
+            .map(|p| ParcelPart {
+                outer: move_ring(&p.outer),
+                holes: p.holes.iter().map(move_ring).collect(),
+                ..p.clone()
+            })
+            .collect();
+        let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for &(e, n) in parts.iter().flat_map(|p| p.outer.iter()) {
+            bbox = [bbox[0].min(e), bbox[1].min(n), bbox[2].max(e), bbox[3].max(n)];
+        }
+        Parcel {
+            zone,
+            parts,
+            bbox,
+            ..self.clone()
+        }
+    }
+
+    fn multipolygon(&self) -> MultiPolygon<f64> {
+        let line = |ring: &Ring| LineString::from(ring.clone());
+        MultiPolygon::new(
+            self.parts
+                .iter()
+                .map(|p| Polygon::new(line(&p.outer), p.holes.iter().map(line).collect()))
+                .collect(),
+        )
+    }
+
+    /// Whether the bounding boxes of two parcels in the same zone meet.
+    pub fn bbox_meets(&self, other: &Parcel) -> bool {
+        self.bbox[0] <= other.bbox[2]
+            && other.bbox[0] <= self.bbox[2]
+            && self.bbox[1] <= other.bbox[3]
+            && other.bbox[1] <= self.bbox[3]
+    }
+
+    /// The plane area (m², in this parcel's zone) that the two parcels share.
+    pub fn overlap_area_m2(&self, other: &Parcel) -> f64 {
+        let other = other.in_zone(self.zone);
+        if !self.bbox_meets(&other) {
+            return 0.0;
+        }
+        self.multipolygon()
+            .intersection(&other.multipolygon())
+            .unsigned_area()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SQUARE: &str = "J1, 2712000.00, 37500000.00\nJ2, 2712000.00, 37500100.00\nJ3, 2712100.00, 37500100.00\nJ4, 2712100.00, 37500000.00\n+310m至+180m";
+
+    fn shifted(de: f64, dn: f64) -> String {
+        format!(
+            "1,{:.2},{:.2}\n2,{:.2},{:.2}\n3,{:.2},{:.2}\n4,{:.2},{:.2}",
+            2712000.0 + dn,
+            37500000.0 + de,
+            2712000.0 + dn,
+            37500100.0 + de,
+            2712100.0 + dn,
+            37500100.0 + de,
+            2712100.0 + dn,
+            37500000.0 + de
+        )
+    }
+
+    #[test]
+    fn a_square_hectare_is_read_with_its_zone_area_and_elevation() {
+        let parcel = Parcel::from_text(SQUARE, 36).unwrap();
+        assert_eq!(parcel.zone, 37);
+        assert!((parcel.planar_area_m2 - 10_000.0).abs() < 1e-6);
+        assert!((parcel.area_m2 - 10_000.0).abs() < 10.0, "{}", parcel.area_m2);
+        assert_eq!(parcel.elevation_range(), (Some(310.0), Some(180.0)));
+        assert_eq!(parcel.bbox, [500000.0, 2712000.0, 500100.0, 2712100.0]);
+    }
+
+    #[test]
+    fn unprefixed_points_take_the_default_zone() {
+        let text = SQUARE.replace("37500", "500");
+        assert_eq!(Parcel::from_text(&text, 37).unwrap().zone, 37);
+    }
+
+    #[test]
+    fn a_crossing_boundary_is_refused_with_the_edges_named() {
+        let bow =
+            "J1, 2712000, 37500000\nJ2, 2712100, 37500100\nJ3, 2712000, 37500100\nJ4, 2712100, 37500000";
+        let err = Parcel::from_text(bow, 37).unwrap_err();
+        assert!(err.to_string().contains("自相交"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_line_is_named() {
+        let err = Parcel::from_text(
+            "J1, 2712000, 37500000\nJ2, 27x2000, 37500100\nJ3, 2712100, 37500100",
+            37,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("第2行"), "{err}");
+    }
+
+    #[test]
+    fn overlapping_squares_share_the_hand_computed_area() {
+        let a = Parcel::from_text(SQUARE, 37).unwrap();
+        let b = Parcel::from_text(&shifted(60.0, 30.0), 37).unwrap();
+        assert!((a.overlap_area_m2(&b) - 40.0 * 70.0).abs() < 1e-6);
+        let far = Parcel::from_text(&shifted(500.0, 0.0), 37).unwrap();
+        assert_eq!(a.overlap_area_m2(&far), 0.0);
+        let touching = Parcel::from_text(&shifted(100.0, 0.0), 37).unwrap();
+        assert!(a.overlap_area_m2(&touching) < 1e-6);
+    }
+
+    #[test]
+    fn a_parcel_moved_to_the_next_zone_and_back_is_unchanged() {
+        let a = Parcel::from_text(SQUARE, 37).unwrap();
+        let back = a.in_zone(36).in_zone(37);
+        for (p, q) in a.parts[0].outer.iter().zip(&back.parts[0].outer) {
+            assert!((p.0 - q.0).abs() < 1e-4 && (p.1 - q.1).abs() < 1e-4);
+        }
+        assert!((a.overlap_area_m2(&a.in_zone(36)) - 10_000.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn a_stored_parcel_reads_back_equal() {
+        let a = Parcel::from_text(SQUARE, 37).unwrap();
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(serde_json::from_str::<Parcel>(&json).unwrap(), a);
+    }
+}
