@@ -10,7 +10,16 @@ pub use orewatch_storage::audit::AuditFilter;
 
 /// Record types that appear in the log, for the filter (kept here rather than queried: a DISTINCT over
 /// the whole log would cost a scan on every page view).
-pub const RECORD_TYPES: &[&str] = &["account", "agency", "seat"];
+pub const RECORD_TYPES: &[&str] = &[
+    "account",
+    "agency",
+    "seat",
+    "company",
+    "mine",
+    "licence",
+    "permit",
+    "protected_area",
+];
 
 /// A page of the log, newest first; `next_before` continues it.
 pub async fn list(

@@ -17,6 +17,8 @@ pub struct Mine {
     pub status: String,
     pub company_id: i64,
     pub company_name: String,
+    /// The company's unified social credit code.
+    pub company_code: String,
     pub area_agency_code: Option<String>,
     pub supervisor: Option<String>,
 }
@@ -61,7 +63,7 @@ pub struct MineFilter {
 }
 
 const SELECT: &str = "SELECT m.mine_id, m.name, m.township, m.mineral, m.method, m.status, m.company_id, \
-    c.name AS company_name, m.area_agency_code, m.supervisor";
+    c.name AS company_name, c.credit_code AS company_code, m.area_agency_code, m.supervisor";
 
 fn mine_from_row(row: &sqlx::any::AnyRow) -> Result<Mine> {
     Ok(Mine {
@@ -73,6 +75,7 @@ fn mine_from_row(row: &sqlx::any::AnyRow) -> Result<Mine> {
         status: get(row, "status")?,
         company_id: get(row, "company_id")?,
         company_name: get(row, "company_name")?,
+        company_code: get(row, "company_code")?,
         area_agency_code: get(row, "area_agency_code")?,
         supervisor: get(row, "supervisor")?,
     })

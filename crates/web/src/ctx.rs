@@ -43,6 +43,8 @@ pub const FLASHES: &[&str] = &[
     "password_changed",
     "password_reset",
     "logged_out",
+    "area_warning",
+    "registered",
 ];
 
 impl Ctx {
@@ -158,8 +160,18 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
     let mut nav = Vec::new();
     if let Some(current) = &session_state.current {
         let caller = &current.caller;
-        let entries: [(&'static str, &str, bool); 5] = [
+        let registry = caller.may(Action::ViewRegistry, &Resource::Installation);
+        let entries: [(&'static str, &str, bool); 10] = [
             ("/", "nav.home", true),
+            ("/map", "nav.map", registry),
+            ("/mines", "nav.mines", registry),
+            ("/permits", "nav.permits", registry),
+            ("/companies", "nav.companies", registry),
+            (
+                "/registry/import",
+                "nav.import",
+                caller.may(Action::EditRegistry, &Resource::Installation),
+            ),
             (
                 "/organisation",
                 "nav.organisation",

@@ -15,6 +15,8 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod session;
+pub mod svg;
+pub mod upload;
 
 use axum::Router;
 use orewatch_app::App;
@@ -33,6 +35,8 @@ pub struct WebConfig {
     pub login_attempts_per_minute: u32,
     /// Largest accepted form body, in bytes.
     pub max_form_bytes: usize,
+    /// Largest accepted file upload (a workbook), in bytes.
+    pub max_upload_bytes: usize,
     /// Show the demo accounts' hint on the login page.
     pub demo_mode: bool,
 }
@@ -45,6 +49,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             login_attempts_per_minute: 30,
             max_form_bytes: 64 * 1024,
+            max_upload_bytes: 20 * 1024 * 1024,
             demo_mode: false,
         }
     }
@@ -90,6 +95,11 @@ pub fn router(state: WebState) -> Router {
         .merge(pages::accounts::router())
         .merge(pages::audit::router())
         .merge(pages::me::router())
+        .merge(pages::mines::router())
+        .merge(pages::permits::router())
+        .merge(pages::companies::router())
+        .merge(pages::map::router())
+        .merge(pages::import::router())
         .fallback(pages::not_found);
     pages
         .layer(axum::middleware::from_fn_with_state(

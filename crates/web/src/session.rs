@@ -90,14 +90,31 @@ async fn resolve(state: &WebState, mut request: Request) -> Result<Request, WebE
     }
     if request.method() == Method::POST {
         let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, state.config.max_form_bytes)
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        // File uploads (workbooks) may be larger than forms; they carry their token as a form field.
+        let multipart = crate::upload::is_multipart(content_type.as_deref());
+        let max_bytes = if multipart {
+            state.config.max_upload_bytes
+        } else {
+            state.config.max_form_bytes
+        };
+        let bytes = axum::body::to_bytes(body, max_bytes)
             .await
-            .map_err(|_| WebError::TooLarge {
-                max_bytes: state.config.max_form_bytes,
-            })?;
-        let sent = form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned());
+            .map_err(|_| WebError::TooLarge { max_bytes })?;
+        let sent = if multipart {
+            crate::upload::parts(content_type.as_deref().unwrap_or_default(), bytes.clone())
+                .await
+                .and_then(|parts| parts.into_iter().find(|p| p.name == "csrf"))
+                .and_then(|p| String::from_utf8(p.data).ok())
+        } else {
+            form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+        };
         let expected = match &session.current {
             Some(current) => Some(current.csrf_token.clone()),
             None if session.expired => return Err(WebError::SessionExpired),

@@ -1,5 +1,6 @@
 // Orewatch's one first-party script. Everything works without it; it only adds comfort:
-// confirmation before consequential submits, and live filtering of long tables.
+// confirmation before consequential submits, live filtering of long tables, map pan and zoom, and
+// submitting the map's layer form when a box is ticked.
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -23,6 +24,55 @@
       var needle = input.value.trim().toLowerCase();
       table.querySelectorAll("tbody tr").forEach(function (row) {
         row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  });
+  document.querySelectorAll("form[data-autosubmit] input[type=checkbox]").forEach(function (box) {
+    box.addEventListener("change", function () { box.form.submit(); });
+  });
+  // Pan and zoom a server-drawn SVG map by changing its viewBox (units are metres).
+  document.querySelectorAll("[data-zoomable]").forEach(function (wrap) {
+    var svg = document.getElementById(wrap.getAttribute("data-zoomable"));
+    if (!svg) { return; }
+    var full = [0, 0, parseFloat(svg.getAttribute("data-width")), parseFloat(svg.getAttribute("data-height"))];
+    var box = full.slice();
+    function apply() { svg.setAttribute("viewBox", box.join(" ")); }
+    function zoom(factor, cx, cy) {
+      var w = Math.min(full[2] * 1.5, Math.max(full[2] / 200, box[2] * factor));
+      var h = w * full[3] / full[2];
+      box = [cx - (cx - box[0]) * w / box[2], cy - (cy - box[1]) * h / box[3], w, h];
+      apply();
+    }
+    function point(event) {
+      var r = svg.getBoundingClientRect();
+      var scale = Math.max(box[2] / r.width, box[3] / r.height);
+      var ox = (r.width - box[2] / scale) / 2, oy = (r.height - box[3] / scale) / 2;
+      return [box[0] + (event.clientX - r.left - ox) * scale, box[1] + (event.clientY - r.top - oy) * scale, scale];
+    }
+    svg.addEventListener("wheel", function (event) {
+      event.preventDefault();
+      var p = point(event);
+      zoom(event.deltaY < 0 ? 0.8 : 1.25, p[0], p[1]);
+    }, { passive: false });
+    var drag = null;
+    svg.addEventListener("pointerdown", function (event) {
+      drag = { x: event.clientX, y: event.clientY, box: box.slice(), scale: point(event)[2], moved: false };
+    });
+    svg.addEventListener("pointermove", function (event) {
+      if (!drag) { return; }
+      var dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+      if (Math.abs(dx) + Math.abs(dy) > 3) { drag.moved = true; }
+      box = [drag.box[0] - dx * drag.scale, drag.box[1] - dy * drag.scale, drag.box[2], drag.box[3]];
+      apply();
+    });
+    svg.addEventListener("pointerup", function () { setTimeout(function () { drag = null; }, 0); });
+    // A drag that ends on a licence must not open it.
+    svg.addEventListener("click", function (event) { if (drag && drag.moved) { event.preventDefault(); } }, true);
+    wrap.querySelectorAll("[data-zoom]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var how = button.getAttribute("data-zoom");
+        if (how === "reset") { box = full.slice(); apply(); return; }
+        zoom(how === "in" ? 0.6 : 1.6, box[0] + box[2] / 2, box[1] + box[3] / 2);
       });
     });
   });

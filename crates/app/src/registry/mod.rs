@@ -11,3 +11,6 @@ pub mod input;
 pub mod records;
 pub mod sample;
 pub mod workbook;
+
+/// A licence boundary as stored (re-exported for the pages that draw it).
+pub use orewatch_spatial::parcel::Parcel;

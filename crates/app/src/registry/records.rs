@@ -18,6 +18,8 @@ use orewatch_storage::companies::{self, Company, NewCompany};
 use orewatch_storage::licences::{self, Licence, LicenceEvent, NewLicence};
 use orewatch_storage::mines::{self, Mine, MineFilter, MineRow, NewMine};
 use orewatch_storage::permits::{self, NewPermit, Permit, PermitFilter};
+
+pub use orewatch_storage::permits::Permit as PermitRecord;
 use orewatch_storage::{Conn, Page};
 use serde_json::json as j;
 
@@ -299,6 +301,8 @@ pub async fn townships(app: &App, caller: &Caller) -> Result<Vec<String>> {
 pub struct LicenceView {
     pub licence: Licence,
     pub boundary: Option<BoundaryCheck>,
+    /// The stored parcel (for drawing).
+    pub parcel: Option<orewatch_spatial::parcel::Parcel>,
     pub area_mismatch: Option<f64>,
 }
 
@@ -357,9 +361,11 @@ pub async fn mine(app: &App, caller: &Caller, id: i64) -> Result<MineView> {
             let boundary = check_boundary(&licence.boundary_text, u32::try_from(licence.zone).ok()).ok();
             let area_mismatch =
                 orewatch_domain::licence::area_mismatch(licence.declared_area_m2, licence.area_m2);
+            let parcel = serde_json::from_str(&licence.parcel_json).ok();
             LicenceView {
                 licence,
                 boundary,
+                parcel,
                 area_mismatch,
             }
         })
@@ -512,6 +518,17 @@ pub async fn change_permit(
     audit::append(&mut tx, entry, now).await?;
     tx.commit().await?;
     Ok(permit.mine_id)
+}
+
+/// One permit with its status today.
+pub async fn permit(app: &App, caller: &Caller, id: i64) -> Result<(Permit, PermitStatus)> {
+    require_view(caller)?;
+    let today = crate::dashboard::china_today(app.now());
+    let mut conn = app.db.conn().await?;
+    let p = permits::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let state = PermitState::parse(&p.state).unwrap_or(PermitState::Active);
+    let status = PermitStatus::on(state, p.valid_to, today);
+    Ok((p, status))
 }
 
 /// What the permit list can be filtered by.

@@ -4,9 +4,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod companies;
 pub mod home;
+pub mod import;
+pub mod map;
 pub mod me;
+pub mod mines;
 pub mod organisation;
+pub mod permits;
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
@@ -181,4 +186,100 @@ pub fn with_cookie(mut response: Response, cookie: &str) -> Response {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// A list's position: page number (from `?page=`), size, and links to the neighbours keeping every
+/// other query parameter.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub size: i64,
+    pub summary: String,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+impl Pager {
+    /// The page asked for (1 when absent or nonsense).
+    pub fn requested(query: &HashMap<String, String>) -> i64 {
+        query
+            .get("page")
+            .and_then(|p| p.trim().parse::<i64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 1_000_000)
+    }
+
+    pub fn offset(page: i64, size: i64) -> i64 {
+        (page - 1) * size
+    }
+
+    pub fn new(ctx: &Ctx, path: &str, query: &HashMap<String, String>, page: i64, size: i64, total: i64) -> Self {
+        let pages = ((total + size - 1) / size).max(1);
+        let link = |p: i64| {
+            let mut params: Vec<(String, String)> = query
+                .iter()
+                .filter(|(k, v)| *k != "page" && *k != "flash" && !v.is_empty())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            params.sort();
+            params.push(("page".into(), p.to_string()));
+            let encoded: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params)
+                .finish();
+            format!("{path}?{encoded}")
+        };
+        Self {
+            page,
+            size,
+            summary: ctx.tf(
+                "common.page_summary",
+                &[
+                    ("total", total.to_string()),
+                    ("page", page.to_string()),
+                    ("pages", pages.to_string()),
+                ],
+            ),
+            prev_href: (page > 1).then(|| link(page - 1)),
+            next_href: (page < pages).then(|| link(page + 1)),
+        }
+    }
+}
+
+/// The query string without `page` and `flash` (for export links that keep the filters).
+pub fn filter_query(query: &HashMap<String, String>) -> String {
+    let mut params: Vec<(&String, &String)> = query
+        .iter()
+        .filter(|(k, v)| *k != "page" && *k != "flash" && !v.is_empty())
+        .collect();
+    params.sort();
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// A trimmed query value, `None` when empty; at most 64 characters.
+pub fn query_value(query: &HashMap<String, String>, key: &str) -> Option<String> {
+    query
+        .get(key)
+        .map(|v| v.trim().chars().take(64).collect::<String>())
+        .filter(|v| !v.is_empty())
+}
+
+/// An .xlsx download.
+pub fn xlsx(file_name: &str, bytes: Vec<u8>) -> Response {
+    let encoded: String = form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -145,8 +145,20 @@ fn every_audit_action_the_app_writes_has_a_label() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
     let zh = keys("zh-CN.toml", ZH_SOURCE);
     let mut count = 0;
-    for entry in std::fs::read_dir(root).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        let text = std::fs::read_to_string(path).unwrap();
         for (i, _) in text.match_indices(".audit(\"") {
             let action: String = text[i + 8..].chars().take_while(|c| *c != '"').collect();
             count += 1;

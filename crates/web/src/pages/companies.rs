@@ -1,0 +1,146 @@
+//! Companies (矿业权人/企业): the list with search and pages, adding one, and one company with its mines.
+
+use super::mines::{label, MineRowView};
+use super::{query_value, render, render_form, see_other, FormData, FormErrors, Pager};
+use crate::ctx::{Auth, Ctx};
+use crate::error::WebError;
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orewatch_app::registry::input::CompanyInput;
+use orewatch_app::registry::records;
+use orewatch_app::AppError;
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::FieldErrors;
+use std::collections::HashMap;
+
+const PAGE_SIZE: i64 = 25;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/companies", get(list).post(create))
+        .route("/companies/{id}", get(show))
+}
+
+pub struct CompanyRow {
+    pub id: i64,
+    pub credit_code: String,
+    pub name: String,
+    pub legal_rep: String,
+    pub phone: String,
+}
+
+#[derive(Template)]
+#[template(path = "companies.html")]
+struct ListPage {
+    ctx: Ctx,
+    q: String,
+    rows: Vec<CompanyRow>,
+    pager: Pager,
+    may_edit: bool,
+    form: FormData,
+    errors: FormErrors,
+}
+
+async fn list_screen(
+    state: &WebState,
+    ctx: Ctx,
+    query: &HashMap<String, String>,
+    form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let page = Pager::requested(query);
+    let text = query_value(query, "q");
+    let found = records::list_companies(&state.app, &caller, text.as_deref(), PAGE_SIZE, Pager::offset(page, PAGE_SIZE)).await?;
+    let rows = found
+        .rows
+        .iter()
+        .map(|c| CompanyRow {
+            id: c.id,
+            credit_code: c.credit_code.clone(),
+            name: c.name.clone(),
+            legal_rep: c.legal_rep.clone(),
+            phone: c.phone.clone().unwrap_or_default(),
+        })
+        .collect();
+    let view = ListPage {
+        q: text.unwrap_or_default(),
+        rows,
+        pager: Pager::new(&ctx, "/companies", query, page, PAGE_SIZE, found.total),
+        may_edit: caller.may(Action::EditRegistry, &Resource::Installation),
+        form,
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        ctx,
+    };
+    render_form(&view, errors.is_some())
+}
+
+async fn list(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    list_screen(&state, ctx, &query, FormData::default(), None).await
+}
+
+async fn create(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) -> Result<Response, WebError> {
+    let input = CompanyInput {
+        credit_code: form.get("credit_code"),
+        name: form.get("name"),
+        legal_rep: form.get("legal_rep"),
+        address: form.get("address"),
+        phone: form.get("phone"),
+    };
+    match records::create_company(&state.app, &ctx.caller(), &input).await {
+        Ok(id) => Ok(see_other(&format!("/companies/{id}?flash=registered"))),
+        Err(AppError::Invalid(errors)) => list_screen(&state, ctx, &HashMap::new(), form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "company.html")]
+struct ShowPage {
+    ctx: Ctx,
+    c: CompanyRow,
+    address: String,
+    mines: Vec<MineRowView>,
+}
+
+async fn show(State(state): State<WebState>, Auth(ctx): Auth, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let (company, mines) = records::company(&state.app, &ctx.caller(), id).await?;
+    let mines = mines
+        .iter()
+        .map(|r| MineRowView {
+            id: r.mine.id,
+            name: r.mine.name.clone(),
+            township: r.mine.township.clone(),
+            mineral: r.mine.mineral.clone(),
+            status: label(&ctx, "mine_status", &r.mine.status),
+            status_class: "",
+            company: r.mine.company_name.clone(),
+            licence_no: r.licence_no.clone().unwrap_or_default(),
+            licence_valid_to: r.licence_valid_to.map(|d| d.to_string()).unwrap_or_default(),
+            next_expiry: r.next_permit_expiry.map(|d| d.to_string()).unwrap_or_default(),
+            expiry_class: "",
+            permits: r.permit_count,
+        })
+        .collect();
+    let view = ShowPage {
+        address: company.address.clone().unwrap_or_default(),
+        c: CompanyRow {
+            id: company.id,
+            credit_code: company.credit_code,
+            name: company.name,
+            legal_rep: company.legal_rep,
+            phone: company.phone.unwrap_or_default(),
+        },
+        mines,
+        ctx,
+    };
+    render(&view)
+}

@@ -1,0 +1,253 @@
+//! Maps drawn by the server as SVG, in projected metres: the county map (every licence coloured by its
+//! mine's standing, protected areas, layers) and one licence's boundary with its corner points.
+//!
+//! The SVG's user units are metres east and north of the drawing's south-west corner, with north up
+//! (`y = max_north − north`). Strokes do not scale with zoom (`vector-effect`), so the first-party
+//! script can pan and zoom by changing the `viewBox` alone.
+
+use orewatch_app::registry::county::{County, MapState};
+use orewatch_app::registry::Parcel;
+use std::fmt::Write;
+
+/// Escapes text for SVG/XML content and attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The drawing's frame: origin and size in metres.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    min_e: f64,
+    max_n: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn around(bbox: [f64; 4], pad_fraction: f64, min_size: f64) -> Self {
+        let w = (bbox[2] - bbox[0]).max(min_size);
+        let h = (bbox[3] - bbox[1]).max(min_size);
+        let pad = w.max(h) * pad_fraction;
+        let cx = (bbox[0] + bbox[2]) / 2.0;
+        let cy = (bbox[1] + bbox[3]) / 2.0;
+        Self {
+            min_e: cx - w / 2.0 - pad,
+            max_n: cy + h / 2.0 + pad,
+            width: w + 2.0 * pad,
+            height: h + 2.0 * pad,
+        }
+    }
+
+    fn x(&self, e: f64) -> f64 {
+        e - self.min_e
+    }
+
+    fn y(&self, n: f64) -> f64 {
+        self.max_n - n
+    }
+
+    /// A path of the parcel's rings (outer and holes; even-odd fill cuts the holes).
+    fn path(&self, parcel: &Parcel, decimals: usize) -> String {
+        let mut d = String::new();
+        for part in &parcel.parts {
+            for ring in std::iter::once(&part.outer).chain(part.holes.iter()) {
+                for (i, &(e, n)) in ring.iter().enumerate() {
+                    let cmd = if i == 0 { 'M' } else { 'L' };
+                    let _ = write!(d, "{cmd}{:.*} {:.*}", decimals, self.x(e), decimals, self.y(n));
+                }
+                d.push('Z');
+            }
+        }
+        d
+    }
+}
+
+fn centre(parcel: &Parcel) -> (f64, f64) {
+    ((parcel.bbox[0] + parcel.bbox[2]) / 2.0, (parcel.bbox[1] + parcel.bbox[3]) / 2.0)
+}
+
+/// Which layers the county map shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Layers {
+    pub problem: bool,
+    pub expiring: bool,
+    pub fine: bool,
+    pub protected: bool,
+}
+
+/// Text the map needs in the reader's language.
+pub struct MapLabels<'a> {
+    pub state: &'a dyn Fn(MapState) -> String,
+    pub protected_kind: &'a dyn Fn(&str) -> String,
+}
+
+/// The county map. Each licence links to its mine; its title names mine, licence and standing.
+pub fn county_map(county: &County, layers: Layers, labels: &MapLabels<'_>) -> String {
+    let Some(extent) = county.extent() else {
+        return String::new();
+    };
+    let f = Frame::around(extent, 0.04, 2_000.0);
+    // A marker keeps a small licence visible on a 70 km map: about 0.6 % of the map's width.
+    let marker = (f.width.max(f.height) * 0.006).max(40.0);
+    let mut s = String::with_capacity(county.licences.len() * 300 + 4096);
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" id="county-map" class="map" viewBox="0 0 {:.0} {:.0}" data-width="{:.0}" data-height="{:.0}" preserveAspectRatio="xMidYMid meet" role="img">"#,
+        f.width, f.height, f.width, f.height
+    );
+    let _ = write!(
+        s,
+        r##"<rect x="0" y="0" width="{:.0}" height="{:.0}" class="map-bg"/>"##,
+        f.width, f.height
+    );
+    if layers.protected {
+        s.push_str(r#"<g class="layer-protected">"#);
+        for p in &county.protected {
+            let _ = write!(
+                s,
+                r#"<path class="protected {}" d="{}" fill-rule="evenodd" vector-effect="non-scaling-stroke"><title>{} · {}</title></path>"#,
+                escape(&p.kind),
+                f.path(&p.parcel, 0),
+                escape(&(labels.protected_kind)(&p.kind)),
+                escape(&p.name)
+            );
+        }
+        s.push_str("</g>");
+    }
+    for (state, shown) in [
+        (MapState::Fine, layers.fine),
+        (MapState::Expiring, layers.expiring),
+        (MapState::Problem, layers.problem),
+    ] {
+        if !shown {
+            continue;
+        }
+        let _ = write!(s, r#"<g class="layer-{}">"#, state.as_str());
+        for l in &county.licences {
+            let Some(mine) = county.mines.get(&l.mine_id) else {
+                continue;
+            };
+            if mine.state != state {
+                continue;
+            }
+            let (ce, cn) = centre(&l.parcel);
+            let cancelled = if l.cancelled { " cancelled" } else { "" };
+            let _ = write!(
+                s,
+                r#"<a href="/mines/{}" class="lic {}{}" id="lic-{}"><title>{} · {} · {}</title><circle cx="{:.0}" cy="{:.0}" r="{:.0}" class="marker"/><path d="{}" fill-rule="evenodd" vector-effect="non-scaling-stroke"/></a>"#,
+                l.mine_id,
+                state.as_str(),
+                cancelled,
+                l.licence_id,
+                escape(&mine.name),
+                escape(&l.licence_no),
+                escape(&(labels.state)(state)),
+                f.x(ce),
+                f.y(cn),
+                marker,
+                f.path(&l.parcel, 0)
+            );
+        }
+        s.push_str("</g>");
+    }
+    // A 10 km scale bar in the south-west corner.
+    let bar = 10_000.0_f64.min(f.width / 4.0);
+    let (bx, by) = (f.width * 0.03, f.height * 0.97);
+    let _ = write!(
+        s,
+        r#"<g class="scale"><path d="M{bx:.0} {by:.0}h{bar:.0}" vector-effect="non-scaling-stroke"/><text x="{bx:.0}" y="{:.0}" font-size="{:.0}">{:.0} km</text></g>"#,
+        by - marker,
+        marker * 2.0,
+        bar / 1000.0
+    );
+    s.push_str("</svg>");
+    s
+}
+
+/// One licence's boundary with its corner points named, parts labelled.
+pub fn licence_drawing(parcel: &Parcel, point_names: &[Vec<String>]) -> String {
+    let f = Frame::around(parcel.bbox, 0.12, 50.0);
+    let size = f.width.max(f.height);
+    let font = size * 0.025;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="licence-map" viewBox="0 0 {:.1} {:.1}" preserveAspectRatio="xMidYMid meet" role="img">"#,
+        f.width, f.height
+    );
+    let _ = write!(
+        s,
+        r#"<path class="boundary" d="{}" fill-rule="evenodd" vector-effect="non-scaling-stroke"/>"#,
+        f.path(parcel, 1)
+    );
+    for (part_index, part) in parcel.parts.iter().enumerate() {
+        let names = point_names.get(part_index);
+        for (i, &(e, n)) in part.outer.iter().enumerate() {
+            let name = names.and_then(|n| n.get(i)).map(String::as_str).unwrap_or("");
+            let _ = write!(
+                s,
+                r#"<circle cx="{:.1}" cy="{:.1}" r="{:.1}" class="corner"/><text x="{:.1}" y="{:.1}" font-size="{:.1}">{}</text>"#,
+                f.x(e),
+                f.y(n),
+                font * 0.3,
+                f.x(e) + font * 0.4,
+                f.y(n) - font * 0.4,
+                font,
+                escape(name)
+            );
+        }
+        if parcel.parts.len() > 1 {
+            let (mut se, mut sn) = (0.0, 0.0);
+            for &(e, n) in &part.outer {
+                se += e;
+                sn += n;
+            }
+            let k = part.outer.len().max(1) as f64;
+            let _ = write!(
+                s,
+                r#"<text class="part-label" x="{:.1}" y="{:.1}" font-size="{:.1}" text-anchor="middle">{}</text>"#,
+                f.x(se / k),
+                f.y(sn / k),
+                font * 1.2,
+                escape(&part.name)
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape(r#"<a & "b">"#), "&lt;a &amp; &quot;b&quot;&gt;");
+    }
+
+    #[test]
+    fn a_licence_is_drawn_north_up_with_its_corner_names() {
+        let parcel = Parcel::from_text(
+            "J1,2712000,37500000\nJ2,2712000,37500100\nJ3,2712100,37500100\nJ4,2712100,37500000",
+            37,
+        )
+        .unwrap();
+        let names = vec![vec!["J1".to_string(), "J2".into(), "J3".into(), "J4".into()]];
+        let svg = licence_drawing(&parcel, &names);
+        // The frame is padded by 12 m around the 100 m square: J1 (south-west) is drawn at (12, 112).
+        assert!(svg.contains(r#"M12.0 112.0L112.0 112.0L112.0 12.0L12.0 12.0Z"#), "{svg}");
+        assert!(svg.contains(">J3</text>"));
+    }
+}

@@ -1,0 +1,30 @@
+//! File uploads: `multipart/form-data` bodies read into fields. The session middleware uses it to find
+//! the CSRF token of an upload form; handlers use it to get the file.
+
+/// One part of a multipart body.
+#[derive(Debug, Clone)]
+pub struct Part {
+    pub name: String,
+    pub file_name: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// Whether a content type is `multipart/form-data`.
+pub fn is_multipart(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// Reads every part of a buffered multipart body; `None` when the body is not valid multipart.
+pub async fn parts(content_type: &str, body: axum::body::Bytes) -> Option<Vec<Part>> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut out = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let data = field.bytes().await.ok()?.to_vec();
+        out.push(Part { name, file_name, data });
+    }
+    Some(out)
+}
