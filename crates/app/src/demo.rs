@@ -56,8 +56,17 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 /// The demo account that was replaced in its seat and then disabled (it shows a history).
 pub const DISABLED_DEMO_ACCOUNT: &str = "ps_former";
 
-/// Loads the demo when the database has no account yet; returns whether it did.
+/// Loads the demo (people and registry) when the database has no account yet; returns whether it did.
 pub async fn load_if_empty(app: &App) -> Result<bool> {
+    let loaded = load_people_if_empty(app).await?;
+    if loaded {
+        load_registry_if_empty(app).await?;
+    }
+    Ok(loaded)
+}
+
+/// Loads only the demo's people (accounts and seats) when the database has no account yet.
+pub async fn load_people_if_empty(app: &App) -> Result<bool> {
     let mut conn = app.db.conn().await?;
     if account_rows::count(&mut conn).await? > 0 {
         return Ok(false);
@@ -135,7 +144,6 @@ async fn load(app: &App) -> Result<()> {
         status: "disabled",
     };
     accounts::update(app, &office, former, &update).await?;
-    load_registry_if_empty(app).await?;
     Ok(())
 }
 

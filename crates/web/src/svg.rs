@@ -74,7 +74,10 @@ impl Frame {
 }
 
 fn centre(parcel: &Parcel) -> (f64, f64) {
-    ((parcel.bbox[0] + parcel.bbox[2]) / 2.0, (parcel.bbox[1] + parcel.bbox[3]) / 2.0)
+    (
+        (parcel.bbox[0] + parcel.bbox[2]) / 2.0,
+        (parcel.bbox[1] + parcel.bbox[3]) / 2.0,
+    )
 }
 
 /// Which layers the county map shows.
@@ -247,7 +250,10 @@ mod tests {
         let names = vec![vec!["J1".to_string(), "J2".into(), "J3".into(), "J4".into()]];
         let svg = licence_drawing(&parcel, &names);
         // The frame is padded by 12 m around the 100 m square: J1 (south-west) is drawn at (12, 112).
-        assert!(svg.contains(r#"M12.0 112.0L112.0 112.0L112.0 12.0L12.0 12.0Z"#), "{svg}");
+        assert!(
+            svg.contains(r#"M12.0 112.0L112.0 112.0L112.0 12.0L12.0 12.0Z"#),
+            "{svg}"
+        );
         assert!(svg.contains(">J3</text>"));
     }
 }

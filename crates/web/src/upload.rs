@@ -11,7 +11,11 @@ pub struct Part {
 
 /// Whether a content type is `multipart/form-data`.
 pub fn is_multipart(content_type: Option<&str>) -> bool {
-    content_type.is_some_and(|c| c.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+    content_type.is_some_and(|c| {
+        c.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/form-data")
+    })
 }
 
 /// Reads every part of a buffered multipart body; `None` when the body is not valid multipart.
@@ -24,7 +28,11 @@ pub async fn parts(content_type: &str, body: axum::body::Bytes) -> Option<Vec<Pa
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
         let data = field.bytes().await.ok()?.to_vec();
-        out.push(Part { name, file_name, data });
+        out.push(Part {
+            name,
+            file_name,
+            data,
+        });
     }
     Some(out)
 }

@@ -126,13 +126,19 @@ pub fn generate(mines: usize, permits_per_mine: usize, today: NaiveDate) -> Samp
     // Mines on a jittered grid over the county (about 70 km by 65 km), 1.2 km apart at most density.
     let per_row = ((mines as f64).sqrt().ceil() as usize).max(1);
     let spacing = (66_000.0 / per_row as f64).clamp(1_200.0, 12_000.0);
-    let centres: Vec<(f64, f64)> = (0..mines)
+    let mut centres: Vec<(f64, f64)> = (0..mines)
         .map(|m| {
             let e = 370_000.0 + (m % per_row) as f64 * spacing + 0.2 * spacing * rng.next();
             let n = 2_685_000.0 + (m / per_row) as f64 * spacing + 0.2 * spacing * rng.next();
             (e, n)
         })
         .collect();
+    // Mine 4 lies 300 m east of mine 3: both licences are at least 190 m in radius, so they overlap.
+    if let Some(&(e3, n3)) = centres.get(3) {
+        if let Some(four) = centres.get_mut(4) {
+            *four = (e3 + 300.0, n3 + 60.0);
+        }
+    }
     let reserve_mine = 2.min(mines.saturating_sub(1));
     for (m, &(e0, n0)) in centres.iter().enumerate() {
         let company = m / 2;
@@ -168,19 +174,8 @@ pub fn generate(mines: usize, permits_per_mine: usize, today: NaiveDate) -> Samp
         let radius = (spacing * 0.3).min(420.0) * (0.6 + 0.4 * rng.next());
         let top = 180.0 + (200.0 * rng.next()).round();
         let floor = top - 60.0 - (80.0 * rng.next()).round();
-        // Mine 3 reaches into mine 4's licence (its east corner lies at mine 4's centre, which is east
-        // of it on the same grid row, so the polygon stays simple); every fifth mine has a second
-        // part (开采区二).
-        let east_neighbour = centres.get(4).filter(|_| m == 3 && per_row > 4);
-        let outer = if let Some(&target) = east_neighbour {
-            let mut r = blob(&mut rng, e0, n0, radius, 7);
-            if let Some(p) = r.get_mut(0) {
-                *p = target;
-            }
-            r
-        } else {
-            blob(&mut rng, e0, n0, radius, 6 + m % 3)
-        };
+        // Every fifth mine has a second part (开采区二).
+        let outer = blob(&mut rng, e0, n0, radius, 6 + m % 3);
         let mut text = if m % 5 == 4 {
             format!("开采区一 +{top:.0}m至+{floor:.0}m\n{}", corner_lines(&outer, 1))
         } else {
@@ -226,7 +221,8 @@ pub fn generate(mines: usize, permits_per_mine: usize, today: NaiveDate) -> Samp
             text.trim_end().to_string(),
         ]);
         for k in 0..permits_per_mine {
-            out.permits.push(permit_row(m, k, &name, company, &day));
+            out.permits
+                .push(permit_row(m, k, permits_per_mine, &name, company, &day));
         }
         if m == reserve_mine {
             let reserve = blob(&mut rng, e0 + radius * 0.9, n0, radius * 0.8, 6);
@@ -237,7 +233,14 @@ pub fn generate(mines: usize, permits_per_mine: usize, today: NaiveDate) -> Samp
 }
 
 /// Permit `k` of mine `m`: the first six kinds cycle through every status across the mines.
-fn permit_row(m: usize, k: usize, mine: &str, company: usize, day: &dyn Fn(i64) -> String) -> Vec<String> {
+fn permit_row(
+    m: usize,
+    k: usize,
+    permits_per_mine: usize,
+    mine: &str,
+    company: usize,
+    day: &dyn Fn(i64) -> String,
+) -> Vec<String> {
     let kinds = [
         ("营业执照", "mr"),
         ("安全生产许可证", "em"),
@@ -256,13 +259,15 @@ fn permit_row(m: usize, k: usize, mine: &str, company: usize, day: &dyn Fn(i64) 
     } else {
         credit_code(company)
     };
-    // Days left until expiry, chosen so every status appears: valid, 90/60/30 days, expired.
-    let left = match (m + k) % 8 {
-        0 => 75,
-        1 => 45,
-        2 => 12,
-        3 => -30,
-        _ => 400 + ((m * 31 + k * 17) % 900) as i64,
+    // Days left until expiry. Every third mine has one permit near or past its end, cycling through
+    // 90/60/30 days and expired; the rest run for one to three more years.
+    let due = m.is_multiple_of(3) && k == m % permits_per_mine.max(1);
+    let left = match (due, (m / 3) % 4) {
+        (true, 0) => 75,
+        (true, 1) => 45,
+        (true, 2) => 12,
+        (true, _) => -30,
+        (false, _) => 400 + ((m * 31 + k * 17) % 900) as i64,
     };
     // The producing mine 1 has let its safety licence lapse.
     let left = if m == 1 && kind == "安全生产许可证" {

@@ -55,7 +55,14 @@ async fn list_screen(
     let caller = ctx.caller();
     let page = Pager::requested(query);
     let text = query_value(query, "q");
-    let found = records::list_companies(&state.app, &caller, text.as_deref(), PAGE_SIZE, Pager::offset(page, PAGE_SIZE)).await?;
+    let found = records::list_companies(
+        &state.app,
+        &caller,
+        text.as_deref(),
+        PAGE_SIZE,
+        Pager::offset(page, PAGE_SIZE),
+    )
+    .await?;
     let rows = found
         .rows
         .iter()
@@ -87,7 +94,11 @@ async fn list(
     list_screen(&state, ctx, &query, FormData::default(), None).await
 }
 
-async fn create(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) -> Result<Response, WebError> {
+async fn create(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    form: FormData,
+) -> Result<Response, WebError> {
     let input = CompanyInput {
         credit_code: form.get("credit_code"),
         name: form.get("name"),
@@ -97,7 +108,9 @@ async fn create(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) 
     };
     match records::create_company(&state.app, &ctx.caller(), &input).await {
         Ok(id) => Ok(see_other(&format!("/companies/{id}?flash=registered"))),
-        Err(AppError::Invalid(errors)) => list_screen(&state, ctx, &HashMap::new(), form, Some(&errors)).await,
+        Err(AppError::Invalid(errors)) => {
+            list_screen(&state, ctx, &HashMap::new(), form, Some(&errors)).await
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -111,7 +124,11 @@ struct ShowPage {
     mines: Vec<MineRowView>,
 }
 
-async fn show(State(state): State<WebState>, Auth(ctx): Auth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn show(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
     let (company, mines) = records::company(&state.app, &ctx.caller(), id).await?;
     let mines = mines
         .iter()

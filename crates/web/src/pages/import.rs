@@ -19,7 +19,10 @@ use orewatch_domain::Problem;
 
 pub fn router() -> Router<WebState> {
     Router::new()
-        .route("/registry/import", get(form).post(import).layer(DefaultBodyLimit::disable()))
+        .route(
+            "/registry/import",
+            get(form).post(import).layer(DefaultBodyLimit::disable()),
+        )
         .route("/registry/template.xlsx", get(template))
 }
 
@@ -51,12 +54,14 @@ fn page(ctx: Ctx) -> ImportPage {
 }
 
 async fn form(Auth(ctx): Auth) -> Result<Response, WebError> {
-    ctx.caller().require(Action::EditRegistry, &Resource::Installation)?;
+    ctx.caller()
+        .require(Action::EditRegistry, &Resource::Installation)?;
     render(&page(ctx))
 }
 
 async fn template(Auth(ctx): Auth) -> Result<Response, WebError> {
-    ctx.caller().require(Action::ViewRegistry, &Resource::Installation)?;
+    ctx.caller()
+        .require(Action::ViewRegistry, &Resource::Installation)?;
     Ok(xlsx("矿山登记导入模板.xlsx", workbook::template()?))
 }
 
@@ -112,7 +117,11 @@ async fn import(
                 .iter()
                 .map(|e| ErrorRow {
                     sheet: e.sheet.clone(),
-                    row: if e.row > 0 { e.row.to_string() } else { String::new() },
+                    row: if e.row > 0 {
+                        e.row.to_string()
+                    } else {
+                        String::new()
+                    },
                     column: e.column.clone().unwrap_or_default(),
                     reason: reason(&e.problem),
                 })

@@ -79,8 +79,16 @@ async fn map(
             ("protected", ctx.t("map.protected").to_string(), layers.protected),
         ],
         counts: vec![
-            ("problem", state_label(MapState::Problem), count(MapState::Problem)),
-            ("expiring", state_label(MapState::Expiring), count(MapState::Expiring)),
+            (
+                "problem",
+                state_label(MapState::Problem),
+                count(MapState::Problem),
+            ),
+            (
+                "expiring",
+                state_label(MapState::Expiring),
+                count(MapState::Expiring),
+            ),
             ("fine", state_label(MapState::Fine), count(MapState::Fine)),
         ],
         problems,

@@ -66,12 +66,20 @@ pub fn inconsistency_text(ctx: &Ctx, problem: &Inconsistency) -> String {
     let key = format!("inconsistency.{}", problem.code());
     let area = |a: f64| format!("{a:.0}");
     let args: Vec<(&str, String)> = match problem {
-        Inconsistency::LicenceOverlap { licence, other, area_m2 } => vec![
+        Inconsistency::LicenceOverlap {
+            licence,
+            other,
+            area_m2,
+        } => vec![
             ("licence", licence.clone()),
             ("other", other.clone()),
             ("area", area(*area_m2)),
         ],
-        Inconsistency::ProtectedOverlap { licence, area: name, area_m2 } => vec![
+        Inconsistency::ProtectedOverlap {
+            licence,
+            area: name,
+            area_m2,
+        } => vec![
             ("licence", licence.clone()),
             ("other", name.clone()),
             ("area", area(*area_m2)),
@@ -85,7 +93,13 @@ pub fn inconsistency_text(ctx: &Ctx, problem: &Inconsistency) -> String {
     ctx.tf(&key, &args)
 }
 
-fn options<T: Copy>(ctx: &Ctx, all: &[T], prefix: &str, code: impl Fn(T) -> &'static str, current: &str) -> Vec<SelectOption> {
+fn options<T: Copy>(
+    ctx: &Ctx,
+    all: &[T],
+    prefix: &str,
+    code: impl Fn(T) -> &'static str,
+    current: &str,
+) -> Vec<SelectOption> {
     all.iter()
         .map(|&v| SelectOption::new(code(v), label(ctx, prefix, code(v)), current))
         .collect()
@@ -190,16 +204,37 @@ async fn list_screen(
     let value = |k: &str| query_value(query, k).unwrap_or_default();
     let page_view = ListPage {
         q: value("q"),
-        townships: townships.iter().map(|t| SelectOption::new(t.clone(), t.clone(), &value("township"))).collect(),
-        statuses: options(&ctx, &MineStatus::ALL, "mine_status", MineStatus::as_str, &value("status")),
+        townships: townships
+            .iter()
+            .map(|t| SelectOption::new(t.clone(), t.clone(), &value("township")))
+            .collect(),
+        statuses: options(
+            &ctx,
+            &MineStatus::ALL,
+            "mine_status",
+            MineStatus::as_str,
+            &value("status"),
+        ),
         agencies: agency_options(&ctx, &agencies, &value("agency")),
         due: q.permits_due,
         rows,
         pager: Pager::new(&ctx, "/mines", query, page, PAGE_SIZE, found.total),
         export_href: format!("/mines/export.xlsx?{}", filter_query(query)),
         may_edit: caller.may(Action::EditRegistry, &Resource::Installation),
-        methods: options(&ctx, &MiningMethod::ALL, "method", MiningMethod::as_str, form.get("method")),
-        form_statuses: options(&ctx, &MineStatus::ALL, "mine_status", MineStatus::as_str, form.get("status")),
+        methods: options(
+            &ctx,
+            &MiningMethod::ALL,
+            "method",
+            MiningMethod::as_str,
+            form.get("method"),
+        ),
+        form_statuses: options(
+            &ctx,
+            &MineStatus::ALL,
+            "mine_status",
+            MineStatus::as_str,
+            form.get("status"),
+        ),
         form_agencies: agency_options(&ctx, &agencies, form.get("area_agency")),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
@@ -216,7 +251,11 @@ async fn list(
     list_screen(&state, ctx, &query, FormData::default(), None).await
 }
 
-async fn create(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) -> Result<Response, WebError> {
+async fn create(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    form: FormData,
+) -> Result<Response, WebError> {
     let input = MineInput {
         name: form.get("name"),
         township: form.get("township"),
@@ -229,7 +268,9 @@ async fn create(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) 
     };
     match records::create_mine(&state.app, &ctx.caller(), &input).await {
         Ok(id) => Ok(see_other(&format!("/mines/{id}?flash=registered"))),
-        Err(AppError::Invalid(errors)) => list_screen(&state, ctx, &HashMap::new(), form, Some(&errors)).await,
+        Err(AppError::Invalid(errors)) => {
+            list_screen(&state, ctx, &HashMap::new(), form, Some(&errors)).await
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -360,7 +401,12 @@ fn licence_view(ctx: &Ctx, l: &records::LicenceView, view: &MineView) -> Licence
     let names: Vec<Vec<String>> = l
         .boundary
         .as_ref()
-        .map(|b| b.parts.iter().map(|p| p.points.iter().map(|pt| pt.name.clone()).collect()).collect())
+        .map(|b| {
+            b.parts
+                .iter()
+                .map(|p| p.points.iter().map(|pt| pt.name.clone()).collect())
+                .collect()
+        })
         .unwrap_or_default();
     let drawing = l
         .parcel
@@ -385,9 +431,12 @@ fn licence_view(ctx: &Ctx, l: &records::LicenceView, view: &MineView) -> Licence
         expired: r.valid_to < view.today,
         area: format!("{:.0}", r.area_m2),
         declared_area: format!("{:.4}", r.declared_area_m2 / 1e6),
-        area_warning: l
-            .area_mismatch
-            .map(|rel| ctx.tf("mine.area_warning", &[("percent", format!("{:+.2}", rel * 100.0))])),
+        area_warning: l.area_mismatch.map(|rel| {
+            ctx.tf(
+                "mine.area_warning",
+                &[("percent", format!("{:+.2}", rel * 100.0))],
+            )
+        }),
         zone: r.zone.to_string(),
         drawing,
         parts,
@@ -427,14 +476,21 @@ async fn show_screen(
             ctx.t("mine.area_agency").to_string(),
             agency_label(&ctx, &agencies, m.area_agency_code.as_deref()),
         ),
-        (ctx.t("mine.supervisor").to_string(), m.supervisor.clone().unwrap_or_default()),
+        (
+            ctx.t("mine.supervisor").to_string(),
+            m.supervisor.clone().unwrap_or_default(),
+        ),
     ];
     let problems = view
         .standing
         .as_ref()
         .map(|s| s.problems.iter().map(|p| inconsistency_text(&ctx, p)).collect())
         .unwrap_or_default();
-    let licences = view.licences.iter().map(|l| licence_view(&ctx, l, &view)).collect();
+    let licences = view
+        .licences
+        .iter()
+        .map(|l| licence_view(&ctx, l, &view))
+        .collect();
     let permits = view
         .permits
         .iter()
@@ -458,7 +514,11 @@ async fn show_screen(
             at: ctx.stored_time(&r.row.at),
             actor: r.row.actor_label.clone(),
             action: label(&ctx, "audit_action", &r.row.action),
-            record: format!("{} #{}", label(&ctx, "record_type", &r.row.record_type), r.row.record_id),
+            record: format!(
+                "{} #{}",
+                label(&ctx, "record_type", &r.row.record_type),
+                r.row.record_id
+            ),
             note: r.row.note.clone().unwrap_or_default(),
         })
         .collect();
@@ -469,7 +529,13 @@ async fn show_screen(
             AgencyCode::parse(k.issuing_agency())
                 .is_ok_and(|a| caller.may(Action::RecordPermit, &Resource::Agency(a)))
         })
-        .map(|k| SelectOption::new(k.as_str(), label(&ctx, "permit_kind", k.as_str()), form.get("kind")))
+        .map(|k| {
+            SelectOption::new(
+                k.as_str(),
+                label(&ctx, "permit_kind", k.as_str()),
+                form.get("kind"),
+            )
+        })
         .collect();
     let company_code = m.company_code.clone();
     let page = ShowPage {
@@ -484,12 +550,34 @@ async fn show_screen(
         timeline,
         may_edit: caller.may(Action::EditRegistry, &Resource::Installation),
         permit_kinds,
-        licence_kinds: options(&ctx, &LicenceKind::ALL, "licence_kind", LicenceKind::as_str, form.get("kind")),
-        methods: options(&ctx, &MiningMethod::ALL, "method", MiningMethod::as_str, form.get("method")),
-        units: options(&ctx, &ScaleUnit::ALL, "scale_unit", ScaleUnit::as_str, form.get("scale_unit")),
+        licence_kinds: options(
+            &ctx,
+            &LicenceKind::ALL,
+            "licence_kind",
+            LicenceKind::as_str,
+            form.get("kind"),
+        ),
+        methods: options(
+            &ctx,
+            &MiningMethod::ALL,
+            "method",
+            MiningMethod::as_str,
+            form.get("method"),
+        ),
+        units: options(
+            &ctx,
+            &ScaleUnit::ALL,
+            "scale_unit",
+            ScaleUnit::as_str,
+            form.get("scale_unit"),
+        ),
         events: options(
             &ctx,
-            &[LicenceEventKind::Extended, LicenceEventKind::Changed, LicenceEventKind::Cancelled],
+            &[
+                LicenceEventKind::Extended,
+                LicenceEventKind::Changed,
+                LicenceEventKind::Cancelled,
+            ],
             "licence_event",
             LicenceEventKind::as_str,
             form.get("event"),
@@ -503,7 +591,11 @@ async fn show_screen(
     render_form(&page, errors.is_some())
 }
 
-async fn show(State(state): State<WebState>, Auth(ctx): Auth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn show(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
     show_screen(&state, ctx, id, "", FormData::default(), None).await
 }
 
@@ -576,7 +668,15 @@ async fn licence_event(
     {
         Ok(mine) => Ok(see_other(&format!("/mines/{mine}?flash=saved"))),
         Err(AppError::Invalid(errors)) if mine_id > 0 => {
-            show_screen(&state, ctx, mine_id, &format!("event-{licence_id}"), form, Some(&errors)).await
+            show_screen(
+                &state,
+                ctx,
+                mine_id,
+                &format!("event-{licence_id}"),
+                form,
+                Some(&errors),
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }

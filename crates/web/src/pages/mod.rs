@@ -213,7 +213,14 @@ impl Pager {
         (page - 1) * size
     }
 
-    pub fn new(ctx: &Ctx, path: &str, query: &HashMap<String, String>, page: i64, size: i64, total: i64) -> Self {
+    pub fn new(
+        ctx: &Ctx,
+        path: &str,
+        query: &HashMap<String, String>,
+        page: i64,
+        size: i64,
+        total: i64,
+    ) -> Self {
         let pages = ((total + size - 1) / size).max(1);
         let link = |p: i64| {
             let mut params: Vec<(String, String)> = query

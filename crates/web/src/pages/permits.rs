@@ -2,7 +2,10 @@
 //! permit with the form its agency uses to renew, suspend, revoke or reinstate it.
 
 use super::mines::{label, status_class, PermitView};
-use super::{agency_label, agency_options, filter_query, query_value, render, render_form, see_other, xlsx, FormData, FormErrors, Pager, SelectOption};
+use super::{
+    agency_label, agency_options, filter_query, query_value, render, render_form, see_other, xlsx, FormData,
+    FormErrors, Pager, SelectOption,
+};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
@@ -87,7 +90,13 @@ async fn list(
         agencies: agency_options(&ctx, &agencies, &value("agency")),
         statuses: PermitStatus::ALL
             .iter()
-            .map(|s| SelectOption::new(s.as_str(), label(&ctx, "permit_status", s.as_str()), &value("status")))
+            .map(|s| {
+                SelectOption::new(
+                    s.as_str(),
+                    label(&ctx, "permit_status", s.as_str()),
+                    &value("status"),
+                )
+            })
             .collect(),
         rows,
         pager: Pager::new(&ctx, "/permits", &query, page, PAGE_SIZE, found.total),
@@ -152,7 +161,9 @@ async fn show_screen(
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let may_change = AgencyCode::parse(&permit.agency_code)
         .is_ok_and(|a| caller.may(Action::RecordPermit, &Resource::Agency(a)));
-    let current_state = form.map(|f| f.get("state").to_string()).unwrap_or_else(|| permit.state.clone());
+    let current_state = form
+        .map(|f| f.get("state").to_string())
+        .unwrap_or_else(|| permit.state.clone());
     let page = ShowPage {
         p: view(&ctx, &agencies, &permit, status),
         mine_id: permit.mine_id,
@@ -161,7 +172,13 @@ async fn show_screen(
         may_change,
         states: PermitState::ALL
             .iter()
-            .map(|s| SelectOption::new(s.as_str(), label(&ctx, "permit_state", s.as_str()), &current_state))
+            .map(|s| {
+                SelectOption::new(
+                    s.as_str(),
+                    label(&ctx, "permit_state", s.as_str()),
+                    &current_state,
+                )
+            })
             .collect(),
         valid_to: form
             .map(|f| f.get("valid_to").to_string())
@@ -172,7 +189,11 @@ async fn show_screen(
     render_form(&page, errors.is_some())
 }
 
-async fn show(State(state): State<WebState>, Auth(ctx): Auth, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn show(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
     show_screen(&state, ctx, id, None, None).await
 }
 
@@ -182,7 +203,16 @@ async fn change(
     Path(id): Path<i64>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    match records::change_permit(&state.app, &ctx.caller(), id, form.get("state"), form.get("valid_to"), form.get("note")).await {
+    match records::change_permit(
+        &state.app,
+        &ctx.caller(),
+        id,
+        form.get("state"),
+        form.get("valid_to"),
+        form.get("note"),
+    )
+    .await
+    {
         Ok(_) => Ok(see_other(&format!("/permits/{id}?flash=saved"))),
         Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, Some(&form), Some(&errors)).await,
         Err(other) => Err(other.into()),

@@ -272,3 +272,119 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
 }
 
 on_both_backends!(office_changes_the_commander_and_finds_it_in_the_audit_log);
+
+async fn office_imports_a_workbook_and_finds_a_mines_problems_from_the_map(db: Db) {
+    if !browser_available() {
+        return;
+    }
+    // People only: the registry is filled by the import below.
+    let settings = Settings {
+        password: HashCost::for_tests(),
+        ..Settings::default()
+    };
+    let setup = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
+    orewatch_app::bootstrap::prepare(&setup).await.unwrap();
+    orewatch_app::demo::load_people_if_empty(&setup).await.unwrap();
+    let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
+    let sample = orewatch_app::registry::sample::generate(12, 6, today);
+    let bytes = orewatch_app::registry::workbook::build(
+        &sample.companies,
+        &sample.mines,
+        &sample.licences,
+        &sample.permits,
+    )
+    .unwrap();
+    let dir = orewatch_testkit::tempfile::tempdir().unwrap();
+    let file = dir.path().join("矿山台账.xlsx");
+    std::fs::write(&file, bytes).unwrap();
+
+    let addr = serve(db).await;
+    let base = format!("http://{addr}");
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+    client.goto(&format!("{base}/login")).await.unwrap();
+    fill(&client, "username", "office").await;
+    fill(&client, "password", orewatch_app::demo::DEMO_PASSWORD).await;
+    click(&client, Locator::Id("login-submit")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("stat-agencies"))
+        .await
+        .unwrap();
+
+    // Import the workbook.
+    click(&client, Locator::LinkText("批量导入")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("import-form"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    shot(&client, "11-import-form").await;
+    click(&client, Locator::Id("import-submit")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("import-done"))
+        .await
+        .unwrap();
+    let done = text_of(&client, "#import-done").await;
+    assert!(
+        done.contains("矿山 12 座") && done.contains("许可证 72 件"),
+        "{done}"
+    );
+    shot(&client, "12-imported").await;
+
+    // Open the county map and click a licence coloured as having problems.
+    click(&client, Locator::LinkText("一张图")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("county-map"))
+        .await
+        .unwrap();
+    shot(&client, "13-map").await;
+    let problems: usize = text_of(&client, "#count-problem").await.parse().unwrap();
+    assert!(problems > 0);
+    click(&client, Locator::Css("#county-map a.lic.problem")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("permit-table"))
+        .await
+        .unwrap();
+    shot(&client, "14-mine").await;
+
+    // The mine page lists its permits with their expiry status and its consistency problems.
+    let problems = text_of(&client, "#problems").await;
+    assert!(
+        client
+            .find(Locator::Css("#problems ul.problems li"))
+            .await
+            .is_ok(),
+        "a mine coloured red shows its problems: {problems}"
+    );
+    let permits = client
+        .find_all(Locator::Css("#permit-table tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(permits.len(), 6);
+    let statuses = text_of(&client, "#permit-table tbody").await;
+    let known = [
+        "有效",
+        "90天内到期",
+        "60天内到期",
+        "30天内到期",
+        "已过期",
+        "暂扣",
+        "吊销",
+    ];
+    assert!(known.iter().any(|s| statuses.contains(s)), "{statuses}");
+    assert!(text_of(&client, ".corners").await.contains("J1"));
+    client.close().await.unwrap();
+}
+
+on_both_backends!(office_imports_a_workbook_and_finds_a_mines_problems_from_the_map);

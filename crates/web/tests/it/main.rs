@@ -11,4 +11,5 @@ mod bad_input;
 mod browser;
 mod catalogue;
 mod pages;
+mod registry;
 mod site;

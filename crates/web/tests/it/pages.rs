@@ -153,7 +153,10 @@ async fn audit_page_filters_and_explains_bad_filters(db: Db) {
     assert!(page.body.contains("没有符合条件的记录"));
     // Dates are days in China Standard Time: the demo was loaded at 2026-11-28 10:00 +08:00.
     let today = site
-        .get("/audit?from=2026-11-28&to=2026-11-28&record_type=seat", &visitor.cookies)
+        .get(
+            "/audit?from=2026-11-28&to=2026-11-28&record_type=seat",
+            &visitor.cookies,
+        )
         .await;
     assert!(today.body.contains("成员调整备案"));
     let tomorrow = site.get("/audit?from=2026-11-29", &visitor.cookies).await;

@@ -1,0 +1,212 @@
+//! Registry pages through the whole router: the demo registry (25 mines) is loaded by `site`.
+
+use crate::site::{site, Site};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use orewatch_app::registry::workbook;
+use orewatch_testkit::on_both_backends;
+
+async fn head(site: &Site) -> i64 {
+    let mut conn = site.app.db.conn().await.unwrap();
+    orewatch_storage::audit::head_seq(&mut conn).await.unwrap()
+}
+
+/// A multipart upload of `file` as field `file`, with the CSRF token when given.
+fn upload(cookies: &str, csrf: Option<&str>, file: &[u8]) -> Request<Body> {
+    let boundary = "orewatchtestboundary";
+    let mut body = Vec::new();
+    if let Some(token) = csrf {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"台账.xlsx\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post("/registry/import")
+        .header(header::COOKIE, cookies)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn the_registry_pages_show_the_demo_county(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let mines = site.get("/mines", &office.cookies).await;
+    assert_eq!(mines.status, StatusCode::OK);
+    assert!(mines.body.contains("共 25 条，第 1/1 页"), "{}", mines.body);
+    let town = site
+        .get("/mines?township=%E4%B8%AD%E6%B8%A1%E9%95%87", &office.cookies)
+        .await;
+    assert!(town.body.contains("中渡石门石灰岩矿") && !town.body.contains("鹿寨大岭石灰岩矿"));
+    let map = site.get("/map", &office.cookies).await;
+    assert!(map.body.contains("<svg") && map.body.matches("class=\"lic ").count() == 25);
+    assert!(
+        map.body.contains("与 拉沟自然保护区（演示） 重叠"),
+        "the county problem list"
+    );
+    let only_problems = site.get("/map?layers=1&problem=1", &office.cookies).await;
+    assert!(only_problems.body.matches("class=\"lic ").count() < 25);
+    let mine = site.get("/mines/2", &office.cookies).await;
+    assert!(
+        mine.body.contains("生产中但没有有效的安全生产许可证"),
+        "mine 2's problem"
+    );
+    assert!(
+        mine.body.contains("经度") && mine.body.contains("109."),
+        "corner points in lon/lat"
+    );
+    let expired = site.get("/permits?status=expired", &office.cookies).await;
+    assert!(expired.body.contains("badge bad\">已过期") && !expired.body.contains("badge ok\">有效"));
+    let export = site
+        .get(
+            "/mines/export.xlsx?township=%E4%B8%AD%E6%B8%A1%E9%95%87",
+            &office.cookies,
+        )
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    let template = site.get("/registry/template.xlsx", &office.cookies).await;
+    assert_eq!(template.status, StatusCode::OK);
+    // English labels come from the catalogue too.
+    let en = site
+        .get("/mines/2", &format!("{}; ow_lang=en", office.cookies))
+        .await;
+    assert!(en
+        .body
+        .contains("Producing without a valid safety production licence"));
+}
+
+async fn a_workbook_with_wrong_columns_is_refused_with_the_column_named(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let before = head(&site).await;
+    // A sheet whose second heading is misspelt.
+    let mut bytes = workbook::build(&[], &[], &[], &[]).unwrap();
+    let wrong = workbook::template().unwrap();
+    assert_ne!(bytes, wrong);
+    bytes = build_with_headings(&["统一社会信用代码", "企业名", "法定代表人"]);
+    let page = site
+        .send(upload(&office.cookies, Some(&office.csrf), &bytes))
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("无法识别的列“企业名”"), "{}", page.body);
+    assert!(page.body.contains("缺少列“企业名称”"));
+    assert!(page.body.contains("未导入任何数据"));
+    // Not a workbook at all.
+    let page = site
+        .send(upload(&office.cookies, Some(&office.csrf), b"name,code\n1,2\n"))
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("无法读取工作簿"), "{}", page.body);
+    assert_eq!(head(&site).await, before);
+}
+
+fn build_with_headings(headings: &[&str]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("企业").unwrap();
+    for (i, h) in headings.iter().enumerate() {
+        sheet.write_string(0, i as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "91450481MACGA1K675").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+async fn uploads_need_the_token_and_the_office(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let officer = site.login("em_officer", orewatch_app::demo::DEMO_PASSWORD).await;
+    let before = head(&site).await;
+    let sample = orewatch_app::registry::sample::generate(
+        30,
+        1,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+    );
+    let bytes = workbook::build(&sample.companies[13..], &sample.mines[26..], &[], &[]).unwrap();
+    let forged = site.send(upload(&office.cookies, None, &bytes)).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let refused = site
+        .send(upload(&officer.cookies, Some(&officer.csrf), &bytes))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("您的角色无权执行此操作"));
+    assert_eq!(head(&site).await, before, "nothing imported");
+    let done = site
+        .send(upload(&office.cookies, Some(&office.csrf), &bytes))
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("矿山 4 座"), "{}", done.body);
+    // An agency officer records its own kind of permit, and is refused another agency's.
+    let mine = site.get("/mines/3", &officer.cookies).await;
+    assert!(mine.body.contains("value=\"safety\"") && !mine.body.contains("value=\"pollutant\""));
+}
+
+async fn a_corner_point_typo_is_shown_with_its_line_and_nothing_is_saved(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let before = head(&site).await;
+    let page = site
+        .post(
+            "/mines/1/licences",
+            &office.cookies,
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("kind", "mining"),
+                ("licence_no", "C4502232026127139999999"),
+                ("holder", "91450481MACGA1K675"),
+                ("mineral", "建筑用灰岩"),
+                ("method", "open_pit"),
+                ("declared_area_km2", "0.04"),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "2031-01-01"),
+                (
+                    "boundary",
+                    "1, 2700000, 37380000\n2, 2700000, 3738O200\n3, 2700200, 37380200",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("第2行：无法识别的拐点坐标"), "{}", page.body);
+    assert!(
+        page.body.contains("3738O200"),
+        "the typed text is kept in the form"
+    );
+    let bad_code = site
+        .post(
+            "/companies",
+            &office.cookies,
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("credit_code", "91450481MACGA1K676"),
+                ("name", "测试"),
+                ("legal_rep", "张三"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_code.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_code.body.contains("校验位错误，按前17位应为“5”"),
+        "{}",
+        bad_code.body
+    );
+    assert_eq!(head(&site).await, before);
+}
+
+on_both_backends!(
+    the_registry_pages_show_the_demo_county,
+    a_workbook_with_wrong_columns_is_refused_with_the_column_named,
+    uploads_need_the_token_and_the_office,
+    a_corner_point_typo_is_shown_with_its_line_and_nothing_is_saved,
+);
