@@ -92,8 +92,10 @@ CREATE TABLE permit (
     updated_at        TEXT NOT NULL,
     CONSTRAINT permit_kind_no_key UNIQUE (kind, permit_no)
 );
-CREATE INDEX permit_mine_idx ON permit (mine_id, kind);
+CREATE INDEX permit_mine_idx ON permit (mine_id, state, valid_to);
 CREATE INDEX permit_valid_to_idx ON permit (state, valid_to);
+-- The permit list is ordered by end date (soonest first).
+CREATE INDEX permit_order_idx ON permit (valid_to, permit_id);
 CREATE INDEX permit_agency_idx ON permit (agency_code, valid_to);
 
 -- Nature reserves, ecological red lines, forest land, basic farmland, wetlands.

@@ -31,6 +31,12 @@ enum Command {
         accounts: usize,
         #[arg(long, default_value_t = 100_000)]
         audit_rows: i64,
+        /// Fictional mines to register (each with one licence), imported as workbooks.
+        #[arg(long, default_value_t = 0)]
+        registry_mines: usize,
+        /// Permits per mine.
+        #[arg(long, default_value_t = 10)]
+        permits_per_mine: usize,
     },
     /// Drive logged-in clients against a running server.
     Run {
@@ -60,7 +66,18 @@ async fn main() -> Result<()> {
             database_url,
             accounts,
             audit_rows,
-        } => seed(&database_url, accounts, audit_rows).await,
+            registry_mines,
+            permits_per_mine,
+        } => {
+            seed(
+                &database_url,
+                accounts,
+                audit_rows,
+                registry_mines,
+                permits_per_mine,
+            )
+            .await
+        }
         Command::Run {
             base,
             clients,
@@ -75,7 +92,13 @@ async fn main() -> Result<()> {
     }
 }
 
-async fn seed(url: &str, count: usize, audit_rows: i64) -> Result<()> {
+async fn seed(
+    url: &str,
+    count: usize,
+    audit_rows: i64,
+    registry_mines: usize,
+    permits_per_mine: usize,
+) -> Result<()> {
     let db = Db::connect(url, &DbOptions { max_connections: 4 }).await?;
     // The installation and its accounts date from a year ago, so that the audit rows below can be
     // spread over the past year in order (times never go back along the chain).
@@ -139,10 +162,65 @@ async fn seed(url: &str, count: usize, audit_rows: i64) -> Result<()> {
         "seeded {audit_rows} audit rows in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+    if registry_mines > 0 {
+        seed_registry(&app, registry_mines, permits_per_mine).await?;
+    }
     // A production database has planner statistics (autovacuum, or SQLite's optimize); a fresh bulk
     // load does not yet.
     db.analyze().await?;
     db.close().await;
+    Ok(())
+}
+
+/// Registers `mines` fictional mines with their licences and permits, 500 mines per workbook, through
+/// the same import the office uses, and a nature reserve.
+async fn seed_registry(app: &App, mines: usize, permits_per_mine: usize) -> Result<()> {
+    use orewatch_app::registry::{records, sample, workbook};
+    let started = Instant::now();
+    let office = accounts::find_by_username(app, "bench002")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .context("bench002 (an office account) is seeded first")?;
+    let office = accounts::caller_of(&office);
+    let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
+    let s = sample::generate(mines, permits_per_mine, today);
+    // Mines 2i and 2i+1 belong to company i, so chunks of an even number of mines keep them together.
+    let chunk = 500;
+    for first in (0..mines).step_by(chunk) {
+        let last = (first + chunk).min(mines);
+        let slice = |rows: &[Vec<String>], from: usize, to: usize| {
+            rows.get(from..to.min(rows.len())).unwrap_or(&[]).to_vec()
+        };
+        let bytes = workbook::build(
+            &slice(&s.companies, first / 2, last.div_ceil(2)),
+            &slice(&s.mines, first, last),
+            &slice(&s.licences, first, last),
+            &slice(&s.permits, first * permits_per_mine, last * permits_per_mine),
+        )
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        match workbook::import(app, &office, &bytes, "bench.xlsx")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        {
+            workbook::ImportOutcome::Imported(_) => {}
+            workbook::ImportOutcome::Refused(errors) => bail!("bench workbook refused: {:?}", errors.first()),
+        }
+    }
+    records::create_protected_area(
+        app,
+        &office,
+        "reserve",
+        "拉沟自然保护区（压测）",
+        "",
+        &s.protected_reserve,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    eprintln!(
+        "seeded {mines} mines, {mines} licences, {} permits in {:.1}s",
+        mines * permits_per_mine,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -245,7 +323,7 @@ async fn run(
     };
     println!("{label}: {clients} clients, {pacing}, {elapsed:.1} s, {errors} errors");
     println!(
-        "{:<14} {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "{:<44} {:>8} {:>9} {:>9} {:>9} {:>9}",
         "page", "requests", "req/s", "p50 ms", "p99 ms", "max ms"
     );
     for (path, h) in pages.iter().zip(&totals) {
@@ -259,7 +337,7 @@ async fn run(
 fn print_row(name: &str, h: &Histogram<u64>, elapsed: f64) {
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "{:<14} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.2}",
+        "{:<44} {:>8} {:>9.0} {:>9.2} {:>9.2} {:>9.2}",
         name,
         h.len(),
         h.len() as f64 / elapsed,

@@ -66,6 +66,9 @@ pub(crate) struct Caches {
     pub accounts_by_role: cache::Versioned<Vec<(String, i64)>>,
     pub recent_changes: cache::Versioned<Vec<orewatch_domain::audit::StoredAuditRow>>,
     pub county: cache::Versioned<registry::county::County>,
+    /// Held while the county picture is computed, so that a crowd of requests after a change computes it
+    /// once and the rest wait for it.
+    pub county_loading: tokio::sync::Mutex<()>,
 }
 
 impl App {

@@ -45,10 +45,19 @@ pub async fn view(app: &App, caller: &Caller) -> Result<Arc<Organisation>> {
     caller.require(Action::ViewOrganisation, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let version = DataVersion(audit::head_seq(&mut conn).await?);
+    view_at(app, &mut conn, version).await
+}
+
+/// The organisation at a data version the caller has just read (saves reading it twice).
+pub(crate) async fn view_at(
+    app: &App,
+    conn: &mut orewatch_storage::Conn,
+    version: DataVersion,
+) -> Result<Arc<Organisation>> {
     if let Some(cached) = app.caches().organisation.get(version) {
         return Ok(cached);
     }
-    let org = Arc::new(load(&mut conn).await?);
+    let org = Arc::new(load(conn).await?);
     app.caches().organisation.put(version, org.clone());
     Ok(org)
 }

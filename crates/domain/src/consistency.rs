@@ -1,12 +1,13 @@
 //! 一致性检查 — what is inconsistent about one mine's licences and permits on a given day.
 //!
-//! Pure: the caller gathers the mine's status, its licences, its permits and the overlaps the spatial
-//! engine measured, and [`check_mine`] lists the problems. The same function serves the mine page, the
-//! county list and the map colours, so they never disagree.
+//! Pure: the caller gathers the mine's status, its licences, a summary of its permits and the overlaps
+//! the spatial engine measured, and [`check_mine`] lists the problems. The same function serves the mine
+//! page, the county list and the map colours, so they never disagree. Permits arrive summarised per
+//! mine (a county has tens of thousands; the checks need only these few facts of them).
 
 use crate::licence::{LicenceKind, LicenceState};
 use crate::mine::MineStatus;
-use crate::permit::{PermitKind, PermitState, PermitStatus};
+use crate::permit::{PermitState, PermitStatus};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -20,15 +21,24 @@ pub struct LicenceFacts {
     pub holder_company_id: i64,
 }
 
-/// A permit as the checks need it.
-#[derive(Debug, Clone)]
-pub struct PermitFacts {
-    pub number: String,
-    pub kind: PermitKind,
-    pub state: PermitState,
-    pub valid_to: NaiveDate,
-    pub holder_company_id: i64,
-    pub holder_name: String,
+/// What the checks need of one mine's permits.
+#[derive(Debug, Clone, Default)]
+pub struct PermitSummary {
+    /// The latest end date among the mine's active (neither revoked nor suspended) safety production
+    /// licences.
+    pub safety_valid_to: Option<NaiveDate>,
+    /// The earliest end date among its active permits.
+    pub next_active_valid_to: Option<NaiveDate>,
+    /// Who holds its permits that are not revoked: (company id, name, number of permits).
+    pub holders: Vec<(i64, String, usize)>,
+}
+
+impl PermitSummary {
+    /// Whether a permit expires within 90 days of `today`, or an active one has already expired.
+    pub fn expiring(&self, today: NaiveDate) -> bool {
+        self.next_active_valid_to
+            .is_some_and(|to| PermitStatus::on(PermitState::Active, to, today) != PermitStatus::Valid)
+    }
 }
 
 /// A measured overlap of one of the mine's licences with something else.
@@ -63,8 +73,8 @@ pub enum Inconsistency {
     ProducingWithExpiredLicence { licence: String },
     /// Producing with no mining licence at all (无证开采 on paper).
     ProducingWithoutLicence,
-    /// A permit issued to someone other than the mining licence's holder.
-    PermitHolderMismatch { permit: String, holder: String },
+    /// Permits issued to someone other than the mining licence's holder.
+    PermitHolderMismatch { holder: String, permits: usize },
 }
 
 impl Inconsistency {
@@ -85,7 +95,7 @@ impl Inconsistency {
 pub fn check_mine(
     status: MineStatus,
     licences: &[LicenceFacts],
-    permits: &[PermitFacts],
+    permits: &PermitSummary,
     overlaps: &[OverlapFacts],
     today: NaiveDate,
 ) -> Vec<Inconsistency> {
@@ -120,8 +130,8 @@ pub fn check_mine(
             });
         }
         let safety_in_force = permits
-            .iter()
-            .any(|p| p.kind == PermitKind::Safety && PermitStatus::on(p.state, p.valid_to, today).in_force());
+            .safety_valid_to
+            .is_some_and(|to| PermitStatus::on(PermitState::Active, to, today).in_force());
         if !safety_in_force {
             found.push(Inconsistency::ProducingWithoutSafetyLicence);
         }
@@ -132,11 +142,11 @@ pub fn check_mine(
         .map(|l| l.holder_company_id)
         .collect();
     if !holders.is_empty() {
-        for p in permits.iter().filter(|p| p.state != PermitState::Revoked) {
-            if !holders.contains(&p.holder_company_id) {
+        for (company, name, count) in &permits.holders {
+            if !holders.contains(company) {
                 found.push(Inconsistency::PermitHolderMismatch {
-                    permit: p.number.clone(),
-                    holder: p.holder_name.clone(),
+                    holder: name.clone(),
+                    permits: *count,
                 });
             }
         }
@@ -163,14 +173,11 @@ mod tests {
         }
     }
 
-    fn permit(kind: PermitKind, valid_to: &str, holder: i64) -> PermitFacts {
-        PermitFacts {
-            number: format!("{}-1", kind.as_str()),
-            kind,
-            state: PermitState::Active,
-            valid_to: d(valid_to),
-            holder_company_id: holder,
-            holder_name: format!("company {holder}"),
+    fn permits(safety_to: Option<&str>, holders: &[i64]) -> PermitSummary {
+        PermitSummary {
+            safety_valid_to: safety_to.map(d),
+            next_active_valid_to: safety_to.map(d),
+            holders: holders.iter().map(|&h| (h, format!("company {h}"), 1)).collect(),
         }
     }
 
@@ -179,7 +186,7 @@ mod tests {
         let found = check_mine(
             MineStatus::Producing,
             &[licence("2030-01-01")],
-            &[permit(PermitKind::Safety, "2027-01-01", 1)],
+            &permits(Some("2027-01-01"), &[1]),
             &[],
             d(TODAY),
         );
@@ -191,7 +198,7 @@ mod tests {
         let found = check_mine(
             MineStatus::Producing,
             &[licence("2026-11-27")],
-            &[permit(PermitKind::Safety, "2026-11-01", 1)],
+            &permits(Some("2026-11-01"), &[1]),
             &[],
             d(TODAY),
         );
@@ -204,7 +211,7 @@ mod tests {
         let found = check_mine(
             MineStatus::Suspended,
             &[licence("2020-01-01")],
-            &[],
+            &PermitSummary::default(),
             &[],
             d(TODAY),
         );
@@ -212,33 +219,30 @@ mod tests {
     }
 
     #[test]
-    fn a_permit_issued_to_another_company_is_reported_unless_revoked() {
-        let mut other = permit(PermitKind::PollutantDischarge, "2028-01-01", 2);
+    fn permits_held_by_another_company_are_reported_per_holder() {
         let found = check_mine(
             MineStatus::Preparing,
             &[licence("2030-01-01")],
-            &[other.clone()],
+            &permits(None, &[1, 2]),
             &[],
             d(TODAY),
         );
         assert_eq!(
             found,
             vec![Inconsistency::PermitHolderMismatch {
-                permit: "pollutant-1".into(),
-                holder: "company 2".into()
+                holder: "company 2".into(),
+                permits: 1
             }]
         );
-        other.state = PermitState::Revoked;
-        assert_eq!(
-            check_mine(
-                MineStatus::Preparing,
-                &[licence("2030-01-01")],
-                &[other],
-                &[],
-                d(TODAY)
-            ),
-            vec![]
-        );
+    }
+
+    #[test]
+    fn a_permit_due_within_ninety_days_or_expired_makes_the_mine_expiring() {
+        let today = d(TODAY);
+        assert!(permits(Some("2027-02-26"), &[]).expiring(today));
+        assert!(permits(Some("2026-11-01"), &[]).expiring(today));
+        assert!(!permits(Some("2027-03-01"), &[]).expiring(today));
+        assert!(!PermitSummary::default().expiring(today));
     }
 
     #[test]
@@ -252,7 +256,7 @@ mod tests {
         let found = check_mine(
             MineStatus::Closed,
             &[],
-            &[],
+            &PermitSummary::default(),
             &[overlap(0.4, false), overlap(1520.0, true)],
             d(TODAY),
         );

@@ -144,37 +144,64 @@ pub async fn for_mine(conn: &mut Conn, mine_id: i64) -> Result<Vec<Permit>> {
     rows.iter().map(from_row).collect()
 }
 
-/// What the county checks need of every permit: (mine, kind, number, state, valid_to, holder id,
-/// holder name).
+/// Per mine: the latest end date among active permits of one kind, the earliest end date among all
+/// active permits, and how many permits it has. One row per mine with permits (a GROUP BY, so a county's
+/// tens of thousands of permits never cross the wire for the county checks).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PermitFact {
+pub struct MinePermitSummary {
     pub mine_id: i64,
-    pub kind: String,
-    pub permit_no: String,
-    pub state: String,
-    pub valid_to: NaiveDate,
-    pub holder_company_id: i64,
-    pub holder_name: String,
+    pub kind_valid_to: Option<NaiveDate>,
+    pub next_active_valid_to: Option<NaiveDate>,
+    pub count: i64,
 }
 
-pub async fn all_facts(conn: &mut Conn) -> Result<Vec<PermitFact>> {
+fn opt_date(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<NaiveDate>> {
+    let raw: Option<String> = get(row, column)?;
+    raw.map(|t| {
+        NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+            .map_err(|_| crate::StorageError::Corrupt(format!("permit.{column}: {t}")))
+    })
+    .transpose()
+}
+
+pub async fn summaries(conn: &mut Conn, kind: &str) -> Result<Vec<MinePermitSummary>> {
     let rows = sqlx::query(
-        "SELECT p.mine_id, p.kind, p.permit_no, p.state, p.valid_to, p.holder_company_id, c.name AS holder_name \
-         FROM permit p JOIN company c ON c.company_id = p.holder_company_id ORDER BY p.mine_id",
+        "SELECT mine_id, \
+         MAX(CASE WHEN kind = $1 AND state = 'active' THEN valid_to END) AS kind_valid_to, \
+         MIN(CASE WHEN state = 'active' THEN valid_to END) AS next_active_valid_to, \
+         COUNT(*) AS permit_count FROM permit GROUP BY mine_id",
+    )
+    .bind(kind.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MinePermitSummary {
+                mine_id: get(r, "mine_id")?,
+                kind_valid_to: opt_date(r, "kind_valid_to")?,
+                next_active_valid_to: opt_date(r, "next_active_valid_to")?,
+                count: get(r, "permit_count")?,
+            })
+        })
+        .collect()
+}
+
+/// Per mine and holder, how many permits (other than revoked ones) the holder has: (mine, company,
+/// count).
+pub async fn holders(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT mine_id, holder_company_id, COUNT(*) AS permit_count FROM permit \
+         WHERE state <> 'revoked' GROUP BY mine_id, holder_company_id",
     )
     .fetch_all(conn)
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(PermitFact {
-                mine_id: get(r, "mine_id")?,
-                kind: get(r, "kind")?,
-                permit_no: get(r, "permit_no")?,
-                state: get(r, "state")?,
-                valid_to: get_date(r, "valid_to")?,
-                holder_company_id: get(r, "holder_company_id")?,
-                holder_name: get(r, "holder_name")?,
-            })
+            Ok((
+                get(r, "mine_id")?,
+                get(r, "holder_company_id")?,
+                get(r, "permit_count")?,
+            ))
         })
         .collect()
 }
@@ -225,10 +252,15 @@ pub async fn list(conn: &mut Conn, f: &PermitFilter) -> Result<Page<Permit>> {
         query = query.bind(b.clone());
     }
     let rows = query.bind(f.limit).bind(f.offset).fetch_all(&mut *conn).await?;
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM permit p JOIN company c ON c.company_id = p.holder_company_id \
-         JOIN mine m ON m.mine_id = p.mine_id {filter}"
-    );
+    // The names are needed only to search them.
+    let count_sql = if f.text.is_some() {
+        format!(
+            "SELECT COUNT(*) FROM permit p JOIN company c ON c.company_id = p.holder_company_id \
+             JOIN mine m ON m.mine_id = p.mine_id {filter}"
+        )
+    } else {
+        format!("SELECT COUNT(*) FROM permit p {filter}")
+    };
     let mut count = sqlx::query_scalar(&count_sql);
     for b in &binds {
         count = count.bind(b.clone());

@@ -1,18 +1,20 @@
-//! The county picture: every licence's parcel, the protected areas, the overlaps between them and each
-//! mine's consistency problems on today's date. It is computed once per data version and day (see
-//! [`crate::cache`]) and serves the county map, the county problem list and the mine pages, so all three
-//! always agree.
+//! The county picture: every mine with its licence and permit summary, every licence's parcel, the
+//! protected areas, the overlaps between them and each mine's consistency problems on today's date. It
+//! is computed once per data version and day (see [`crate::cache`]) and serves the county map, the
+//! county problem list, the mine list and the mine pages, so they always agree — and a filtered mine
+//! list is a scan of a few thousand rows in memory instead of a query.
 
 use crate::cache::DataVersion;
 use crate::{App, Caller, Result};
 use chrono::NaiveDate;
-use orewatch_domain::consistency::{check_mine, Inconsistency, LicenceFacts, OverlapFacts, PermitFacts};
+use orewatch_domain::consistency::{check_mine, Inconsistency, LicenceFacts, OverlapFacts, PermitSummary};
 use orewatch_domain::licence::{LicenceKind, LicenceState};
 use orewatch_domain::mine::MineStatus;
-use orewatch_domain::permit::{PermitKind, PermitState, PermitStatus};
+use orewatch_domain::permit::PermitKind;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_spatial::parcel::Parcel;
-use orewatch_storage::{audit, licences, mines, permits, protected_areas};
+use orewatch_storage::mines::Mine;
+use orewatch_storage::{audit, companies, licences, mines, permits, protected_areas};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -65,9 +67,27 @@ pub struct MineStanding {
     pub problems: Vec<Inconsistency>,
 }
 
+/// One mine as the mine list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MineEntry {
+    pub mine: Mine,
+    /// The mining licence with the latest end date, if any.
+    pub licence_no: Option<String>,
+    pub licence_valid_to: Option<NaiveDate>,
+    /// Every licence number of the mine (for search).
+    pub licence_numbers: Vec<String>,
+    /// The earliest end date among its active permits.
+    pub next_permit_expiry: Option<NaiveDate>,
+    pub permit_count: i64,
+}
+
 /// The whole county on one day.
 #[derive(Debug, Clone)]
 pub struct County {
+    /// Every mine, by township, name and id.
+    pub entries: Vec<MineEntry>,
+    /// The townships in use, sorted.
+    pub townships: Vec<String>,
     pub today: NaiveDate,
     /// The map's zone: every parcel below is in it.
     pub zone: u32,
@@ -100,15 +120,34 @@ impl County {
 /// The county picture for today, from the cache when nothing has changed.
 pub async fn county(app: &App, caller: &Caller) -> Result<Arc<County>> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
-    let today = crate::dashboard::china_today(app.now());
     let mut conn = app.db.conn().await?;
     let version = DataVersion(audit::head_seq(&mut conn).await?);
-    if let Some(cached) = app.caches().county.get(version) {
-        if cached.today == today {
-            return Ok(cached);
-        }
+    county_at(app, &mut conn, version).await
+}
+
+/// The county picture at a data version the caller has just read.
+pub(crate) async fn county_at(
+    app: &App,
+    conn: &mut orewatch_storage::Conn,
+    version: DataVersion,
+) -> Result<Arc<County>> {
+    let today = crate::dashboard::china_today(app.now());
+    let fresh = |version| {
+        app.caches()
+            .county
+            .get(version)
+            .filter(|cached: &Arc<County>| cached.today == today)
+    };
+    if let Some(cached) = fresh(version) {
+        return Ok(cached);
     }
-    let county = Arc::new(load(&mut conn, today).await?);
+    let _loading = app.caches().county_loading.lock().await;
+    // Another request may have loaded it while this one waited.
+    let version = DataVersion(audit::head_seq(&mut *conn).await?);
+    if let Some(cached) = fresh(version) {
+        return Ok(cached);
+    }
+    let county = Arc::new(load(conn, today).await?);
     app.caches().county.put(version, county.clone());
     Ok(county)
 }
@@ -117,7 +156,13 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
     let zone = super::input::DEFAULT_ZONE;
     let all_mines = mines::all(&mut *conn).await?;
     let shapes = licences::all_shapes(&mut *conn).await?;
-    let facts = permits::all_facts(&mut *conn).await?;
+    let summaries = permits::summaries(&mut *conn, PermitKind::Safety.as_str()).await?;
+    let holders = permits::holders(&mut *conn).await?;
+    let names: HashMap<i64, String> = companies::all_codes(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, _, name)| (id, name))
+        .collect();
     let areas = protected_areas::all(&mut *conn).await?;
 
     let mut unreadable = Vec::new();
@@ -155,65 +200,117 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
             })
         })
         .collect();
-
     let overlaps = overlaps(&map_licences, &protected);
-    let mut permit_facts: HashMap<i64, Vec<PermitFacts>> = HashMap::new();
-    for p in &facts {
-        let (Ok(kind), Ok(state)) = (PermitKind::parse(&p.kind), PermitState::parse(&p.state)) else {
-            continue;
-        };
-        permit_facts.entry(p.mine_id).or_default().push(PermitFacts {
-            number: p.permit_no.clone(),
-            kind,
-            state,
-            valid_to: p.valid_to,
-            holder_company_id: p.holder_company_id,
-            holder_name: p.holder_name.clone(),
-        });
+
+    let mut permit_summaries: HashMap<i64, (PermitSummary, i64)> = HashMap::new();
+    for s in summaries {
+        let entry = permit_summaries.entry(s.mine_id).or_default();
+        entry.0.safety_valid_to = s.kind_valid_to;
+        entry.0.next_active_valid_to = s.next_active_valid_to;
+        entry.1 = s.count;
+    }
+    for (mine_id, company_id, count) in holders {
+        let name = names.get(&company_id).cloned().unwrap_or_default();
+        let entry = permit_summaries.entry(mine_id).or_default();
+        entry
+            .0
+            .holders
+            .push((company_id, name, usize::try_from(count).unwrap_or(0)));
     }
     let empty_l = Vec::new();
-    let empty_p = Vec::new();
+    let empty_p = (PermitSummary::default(), 0);
     let empty_o = Vec::new();
-    let mines = all_mines
-        .iter()
-        .map(|m| {
-            let status = MineStatus::parse(&m.status).unwrap_or(MineStatus::Preparing);
-            let lic = licence_facts.get(&m.id).unwrap_or(&empty_l);
-            let per = permit_facts.get(&m.id).unwrap_or(&empty_p);
-            let problems = check_mine(status, lic, per, overlaps.get(&m.id).unwrap_or(&empty_o), today);
-            let expiring = per.iter().any(|p| {
-                let s = PermitStatus::on(p.state, p.valid_to, today);
-                s.expiring() || s == PermitStatus::Expired
-            }) || lic
+    let mut standings = HashMap::with_capacity(all_mines.len());
+    let mut entries = Vec::with_capacity(all_mines.len());
+    for m in all_mines {
+        let status = MineStatus::parse(&m.status).unwrap_or(MineStatus::Preparing);
+        let lic = licence_facts.get(&m.id).unwrap_or(&empty_l);
+        let (per, permit_count) = permit_summaries.get(&m.id).unwrap_or(&empty_p);
+        let problems = check_mine(status, lic, per, overlaps.get(&m.id).unwrap_or(&empty_o), today);
+        let expiring = per.expiring(today)
+            || lic
                 .iter()
                 .any(|l| l.state == LicenceState::Active && (l.valid_to - today).num_days() <= 90);
-            let state = if !problems.is_empty() {
-                MapState::Problem
-            } else if expiring && status != MineStatus::Closed {
-                MapState::Expiring
-            } else {
-                MapState::Fine
-            };
-            (
-                m.id,
-                MineStanding {
-                    mine_id: m.id,
-                    name: m.name.clone(),
-                    township: m.township.clone(),
-                    state,
-                    problems,
-                },
-            )
-        })
-        .collect();
+        let state = if !problems.is_empty() {
+            MapState::Problem
+        } else if expiring && status != MineStatus::Closed {
+            MapState::Expiring
+        } else {
+            MapState::Fine
+        };
+        let latest = lic
+            .iter()
+            .filter(|l| l.kind == LicenceKind::Mining)
+            .max_by_key(|l| l.valid_to);
+        entries.push(MineEntry {
+            licence_no: latest.map(|l| l.number.clone()),
+            licence_valid_to: latest.map(|l| l.valid_to),
+            licence_numbers: lic.iter().map(|l| l.number.clone()).collect(),
+            next_permit_expiry: per.next_active_valid_to,
+            permit_count: *permit_count,
+            mine: m.clone(),
+        });
+        standings.insert(
+            m.id,
+            MineStanding {
+                mine_id: m.id,
+                name: m.name,
+                township: m.township,
+                state,
+                problems,
+            },
+        );
+    }
+    entries.sort_by(|a, b| {
+        (&a.mine.township, &a.mine.name, a.mine.id).cmp(&(&b.mine.township, &b.mine.name, b.mine.id))
+    });
+    let mut townships: Vec<String> = entries.iter().map(|e| e.mine.township.clone()).collect();
+    townships.dedup();
     Ok(County {
+        entries,
+        townships,
         today,
         zone,
         licences: map_licences,
         protected,
-        mines,
+        mines: standings,
         unreadable,
     })
+}
+
+/// What the mine list is filtered by; `None` is any.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter<'a> {
+    /// In the mine's or the company's name or a licence number (case-insensitive).
+    pub text: Option<&'a str>,
+    pub township: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub area_agency: Option<&'a str>,
+    pub company_id: Option<i64>,
+    /// Only mines with an active permit ending on or before this day (expired or due).
+    pub permits_due_by: Option<NaiveDate>,
+}
+
+impl County {
+    /// The entries that pass the filter, in list order.
+    pub fn filter<'a>(&'a self, f: &'a EntryFilter<'a>) -> impl Iterator<Item = &'a MineEntry> + 'a {
+        let needle = f.text.map(str::to_lowercase);
+        self.entries.iter().filter(move |e| {
+            let m = &e.mine;
+            f.township.is_none_or(|t| m.township == t)
+                && f.status.is_none_or(|s| m.status == s)
+                && f.area_agency
+                    .is_none_or(|a| m.area_agency_code.as_deref() == Some(a))
+                && f.company_id.is_none_or(|c| m.company_id == c)
+                && f.permits_due_by
+                    .is_none_or(|until| e.next_permit_expiry.is_some_and(|d| d <= until))
+                && needle.as_deref().is_none_or(|n| {
+                    m.name.to_lowercase().contains(n)
+                        || m.company_name.to_lowercase().contains(n)
+                        || e.licence_numbers.iter().any(|l| l.to_lowercase().contains(n))
+                })
+        })
+    }
 }
 
 /// Overlaps of active licences with each other and with protected areas, per mine. Candidates are

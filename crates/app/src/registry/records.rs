@@ -1,6 +1,7 @@
 //! Registry use cases: add and list companies, mines, licences and permits; one mine's whole picture.
 
 use super::county::{county, MineStanding};
+use super::county::{EntryFilter, MineEntry};
 use super::input::{
     check_company, check_licence, check_mine, check_permit, CheckedCompany, CheckedLicence, CheckedMine,
     CheckedPermit, CompanyInput, LicenceInput, MineInput, PermitInput,
@@ -16,7 +17,7 @@ use orewatch_spatial::boundary_check::{check as check_boundary, BoundaryCheck};
 use orewatch_storage::audit::{self, AuditFilter};
 use orewatch_storage::companies::{self, Company, NewCompany};
 use orewatch_storage::licences::{self, Licence, LicenceEvent, NewLicence};
-use orewatch_storage::mines::{self, Mine, MineFilter, MineRow, NewMine};
+use orewatch_storage::mines::{self, Mine, NewMine};
 use orewatch_storage::permits::{self, NewPermit, Permit, PermitFilter};
 
 pub use orewatch_storage::permits::Permit as PermitRecord;
@@ -230,17 +231,16 @@ pub async fn list_companies(
 }
 
 /// A company with the mines it operates.
-pub async fn company(app: &App, caller: &Caller, id: i64) -> Result<(Company, Vec<MineRow>)> {
+pub async fn company(app: &App, caller: &Caller, id: i64) -> Result<(Company, Vec<MineEntry>)> {
     require_view(caller)?;
+    let county = county(app, caller).await?;
     let mut conn = app.db.conn().await?;
     let company = companies::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    let filter = MineFilter {
-        text: Some(company.name.clone()),
-        limit: 200,
+    let filter = EntryFilter {
+        company_id: Some(id),
         ..Default::default()
     };
-    let mut rows = mines::list(&mut conn, &filter).await?.rows;
-    rows.retain(|r| r.mine.company_id == id);
+    let rows = county.filter(&filter).cloned().collect();
     Ok((company, rows))
 }
 
@@ -270,29 +270,53 @@ pub struct MineQuery {
     pub offset: i64,
 }
 
-pub async fn list_mines(app: &App, caller: &Caller, q: &MineQuery) -> Result<Page<MineRow>> {
-    require_view(caller)?;
-    let today = crate::dashboard::china_today(app.now());
-    let filter = MineFilter {
-        text: q.text.clone(),
-        township: q.township.clone(),
-        status: q.status.clone(),
-        area_agency_code: q.area_agency.clone(),
-        permits_due_by: q
-            .permits_due
-            .then(|| today.checked_add_signed(chrono::Duration::days(90)))
-            .flatten(),
-        limit: q.limit,
-        offset: q.offset,
-    };
-    let mut conn = app.db.conn().await?;
-    Ok(mines::list(&mut conn, &filter).await?)
+pub async fn list_mines(app: &App, caller: &Caller, q: &MineQuery) -> Result<Page<MineEntry>> {
+    Ok(mine_list(app, caller, q).await?.page)
 }
 
-pub async fn townships(app: &App, caller: &Caller) -> Result<Vec<String>> {
+/// What the mine list page shows: a page of mines, the townships and the agencies to filter by.
+#[derive(Debug, Clone)]
+pub struct MineList {
+    pub page: Page<MineEntry>,
+    pub townships: Vec<String>,
+    pub agencies: Vec<orewatch_storage::agencies::Agency>,
+}
+
+/// The mine list page's data, from one read of the data version (the county picture and the
+/// organisation are cached per version).
+pub async fn mine_list(app: &App, caller: &Caller, q: &MineQuery) -> Result<MineList> {
     require_view(caller)?;
     let mut conn = app.db.conn().await?;
-    Ok(mines::townships(&mut conn).await?)
+    let version = crate::cache::DataVersion(audit::head_seq(&mut conn).await?);
+    let county = super::county::county_at(app, &mut conn, version).await?;
+    let organisation = crate::organisation::view_at(app, &mut conn, version).await?;
+    drop(conn);
+    let filter = EntryFilter {
+        text: q.text.as_deref(),
+        township: q.township.as_deref(),
+        status: q.status.as_deref(),
+        area_agency: q.area_agency.as_deref(),
+        company_id: None,
+        permits_due_by: q
+            .permits_due
+            .then(|| county.today.checked_add_signed(chrono::Duration::days(90)))
+            .flatten(),
+    };
+    let mut total = 0_i64;
+    let mut rows = Vec::new();
+    let offset = usize::try_from(q.offset.max(0)).unwrap_or(0);
+    let limit = usize::try_from(q.limit.max(0)).unwrap_or(0);
+    for (i, entry) in county.filter(&filter).enumerate() {
+        total += 1;
+        if i >= offset && rows.len() < limit {
+            rows.push(entry.clone());
+        }
+    }
+    Ok(MineList {
+        page: Page { rows, total },
+        townships: county.townships.clone(),
+        agencies: organisation.agencies.clone(),
+    })
 }
 
 /// A licence on the mine page: the record, its boundary checked again for display (points in

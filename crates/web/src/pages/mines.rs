@@ -85,8 +85,8 @@ pub fn inconsistency_text(ctx: &Ctx, problem: &Inconsistency) -> String {
             ("area", area(*area_m2)),
         ],
         Inconsistency::ProducingWithExpiredLicence { licence } => vec![("licence", licence.clone())],
-        Inconsistency::PermitHolderMismatch { permit, holder } => {
-            vec![("permit", permit.clone()), ("holder", holder.clone())]
+        Inconsistency::PermitHolderMismatch { holder, permits } => {
+            vec![("holder", holder.clone()), ("count", permits.to_string())]
         }
         Inconsistency::ProducingWithoutSafetyLicence | Inconsistency::ProducingWithoutLicence => Vec::new(),
     };
@@ -171,9 +171,11 @@ async fn list_screen(
     let caller = ctx.caller();
     let page = Pager::requested(query);
     let q = mine_query(query, page);
-    let found = records::list_mines(&state.app, &caller, &q).await?;
-    let townships = records::townships(&state.app, &caller).await?;
-    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let records::MineList {
+        page: found,
+        townships,
+        agencies,
+    } = records::mine_list(&state.app, &caller, &q).await?;
     let today = orewatch_app::dashboard::china_today(state.app.now());
     let rows = found
         .rows
