@@ -19,6 +19,7 @@ pub const RECORD_TYPES: &[&str] = &[
     "licence",
     "permit",
     "protected_area",
+    "credit_entry",
 ];
 
 /// A page of the log, newest first; `next_before` continues it.

@@ -183,5 +183,45 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
         &sample.protected_reserve,
     )
     .await?;
+    // Each company's legal representative, and one fictional person who actually controls the first
+    // two companies and is on the credit list (public security, for illegal mining).
+    let mut conn = app.db.conn().await?;
+    let companies = orewatch_storage::companies::list(&mut conn, None, 1000, 0)
+        .await?
+        .rows;
+    drop(conn);
+    for company in &companies {
+        registry::credit::add_control_link(app, &office, company.id, &company.legal_rep, "", "legal_rep", "")
+            .await?;
+    }
+    let controlled: Vec<&orewatch_storage::companies::Company> = companies
+        .iter()
+        .filter(|c| {
+            c.credit_code == registry::sample::credit_code(0)
+                || c.credit_code == registry::sample::credit_code(1)
+        })
+        .collect();
+    for company in &controlled {
+        registry::credit::add_control_link(
+            app,
+            &office,
+            company.id,
+            "蒙德贵",
+            "450223197001010011",
+            "controller",
+            "60",
+        )
+        .await?;
+    }
+    let listing = registry::credit::CreditInput {
+        subject: "person",
+        person_name: "蒙德贵",
+        id_number: "450223197001010011",
+        reason: "非法采矿被行政处罚（演示）",
+        source_agency: "ps",
+        from_on: "2025-06-01",
+        ..Default::default()
+    };
+    registry::credit::add(app, &office, &listing).await?;
     Ok(true)
 }

@@ -71,6 +71,8 @@ pub enum Problem {
     UnreadableWorkbook { message: String },
     #[error("工作簿中没有可导入的工作表（企业、矿山、矿业权、许可证）")]
     EmptyWorkbook,
+    #[error("申请人或其控制人在联合惩戒名单中：{names}")]
+    CreditListed { names: String },
 }
 
 impl Problem {
@@ -108,6 +110,7 @@ impl Problem {
             Problem::UnknownColumn { .. } => "problem.unknown_column",
             Problem::UnreadableWorkbook { .. } => "problem.unreadable_workbook",
             Problem::EmptyWorkbook => "problem.empty_workbook",
+            Problem::CreditListed { .. } => "problem.credit_listed",
         }
     }
 
@@ -128,6 +131,7 @@ impl Problem {
                 vec![("message", message.clone())]
             }
             Problem::DuplicateInFile { row } => vec![("row", row.to_string())],
+            Problem::CreditListed { names } => vec![("names", names.clone())],
             Problem::MissingColumn { column } | Problem::UnknownColumn { column } => {
                 vec![("column", column.clone())]
             }

@@ -13,6 +13,7 @@ pub mod agency;
 pub mod audit;
 pub mod company;
 pub mod consistency;
+pub mod credit;
 pub mod field;
 pub mod licence;
 pub mod mine;

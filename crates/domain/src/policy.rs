@@ -56,10 +56,12 @@ pub enum Action {
     EditRegistry,
     /// Record or change a permit issued by the agency of the resource (`Resource::Agency`).
     RecordPermit,
+    /// Put an entry on the credit list, or lift one, as the source agency of the resource.
+    ManageCreditList,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ViewDashboard,
         Action::ViewOrganisation,
         Action::FilePosition,
@@ -75,6 +77,7 @@ impl Action {
         Action::ViewRegistry,
         Action::EditRegistry,
         Action::RecordPermit,
+        Action::ManageCreditList,
     ];
 }
 
@@ -188,7 +191,7 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
         EditRegistry => Decision::from_bool(role == Office, DenyReason::Role),
         // The office keeps the registry for everyone (it imports the agencies' spreadsheets); an
         // agency records only what it issued itself.
-        RecordPermit => match role {
+        RecordPermit | ManageCreditList => match role {
             Office => Decision::Allow,
             AgencyOfficer | AgencyHead => Decision::from_bool(same_agency, DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
@@ -285,6 +288,16 @@ mod tests {
             Resource::Agency(code("tr")),
             [R, Y, S, S, R, R, R, R],
         );
+        check(
+            Action::ManageCreditList,
+            Resource::Agency(code("ps")),
+            [R, Y, Y, Y, R, R, R, R],
+        );
+        check(
+            Action::ManageCreditList,
+            Resource::Agency(code("tr")),
+            [R, Y, S, S, R, R, R, R],
+        );
     }
 
     #[test]
@@ -306,6 +319,7 @@ mod tests {
             Action::ViewRegistry,
             Action::EditRegistry,
             Action::RecordPermit,
+            Action::ManageCreditList,
         ];
         for action in Action::ALL {
             assert!(

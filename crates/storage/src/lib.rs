@@ -14,8 +14,10 @@ pub mod accounts;
 pub mod agencies;
 pub mod audit;
 pub mod companies;
+pub mod credit;
 pub mod licences;
 pub mod mines;
+pub mod people;
 pub mod permits;
 pub mod protected_areas;
 pub mod seats;
@@ -262,4 +264,11 @@ pub(crate) fn like_pattern(text: &str) -> String {
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub total: i64,
+}
+
+/// An optional float for a `NULLIF($n, 'NaN')` placeholder. sqlx's `Any` driver sends a `None` float to
+/// PostgreSQL in a form it refuses ("incorrect binary data format"), so absent floats travel as NaN and
+/// the SQL turns NaN back into NULL (SQLite stores a bound NaN as NULL by itself).
+pub(crate) fn nullable_f64(value: Option<f64>) -> f64 {
+    value.unwrap_or(f64::NAN)
 }

@@ -1,6 +1,6 @@
 //! 矿业权 — licences with their boundary (parcel JSON) and their history.
 
-use crate::{date_text, get, get_date, Conn, Result};
+use crate::{date_text, get, get_date, nullable_f64, Conn, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
 
@@ -112,7 +112,8 @@ pub async fn insert(conn: &mut Conn, l: &NewLicence<'_>, now: DateTime<Utc>) -> 
         "INSERT INTO licence (licence_no, kind, mine_id, holder_company_id, mineral, method, scale, \
          scale_unit, declared_area_m2, area_m2, planar_area_m2, valid_from, valid_to, state, boundary_text, \
          parcel_json, zone, elevation_top_m, elevation_floor_m, created_at, updated_at) VALUES \
-         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'active', $14, $15, $16, $17, $18, $19, $19) \
+         ($1, $2, $3, $4, $5, $6, NULLIF($7, 'NaN'), $8, $9, $10, $11, $12, $13, 'active', $14, $15, $16, \
+         NULLIF($17, 'NaN'), NULLIF($18, 'NaN'), $19, $19) \
          RETURNING licence_id",
     )
     .bind(l.licence_no.to_string())
@@ -121,7 +122,7 @@ pub async fn insert(conn: &mut Conn, l: &NewLicence<'_>, now: DateTime<Utc>) -> 
     .bind(l.holder_company_id)
     .bind(l.mineral.to_string())
     .bind(l.method.to_string())
-    .bind(l.scale)
+    .bind(nullable_f64(l.scale))
     .bind(l.scale_unit.map(str::to_string))
     .bind(l.declared_area_m2)
     .bind(l.area_m2)
@@ -131,8 +132,8 @@ pub async fn insert(conn: &mut Conn, l: &NewLicence<'_>, now: DateTime<Utc>) -> 
     .bind(l.boundary_text.to_string())
     .bind(l.parcel_json.to_string())
     .bind(l.zone)
-    .bind(l.elevation_top_m)
-    .bind(l.elevation_floor_m)
+    .bind(nullable_f64(l.elevation_top_m))
+    .bind(nullable_f64(l.elevation_floor_m))
     .bind(at)
     .fetch_one(conn)
     .await?)

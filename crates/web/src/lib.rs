@@ -100,6 +100,7 @@ pub fn router(state: WebState) -> Router {
         .merge(pages::companies::router())
         .merge(pages::map::router())
         .merge(pages::import::router())
+        .merge(pages::credit::router())
         .fallback(pages::not_found);
     pages
         .layer(axum::middleware::from_fn_with_state(

@@ -140,6 +140,8 @@ pub struct LicenceInput<'a> {
     pub valid_to: &'a str,
     /// Corner-point text.
     pub boundary: &'a str,
+    /// Why to go ahead although the holder or its controller is on the credit list (audited).
+    pub override_reason: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -250,6 +252,8 @@ pub struct PermitInput<'a> {
     pub scope: &'a str,
     /// Empty means active.
     pub state: &'a str,
+    /// Why to go ahead although the holder or its controller is on the credit list (audited).
+    pub override_reason: &'a str,
 }
 
 #[derive(Debug, Clone)]

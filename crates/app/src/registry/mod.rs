@@ -7,6 +7,7 @@
 //! - [`workbook`]: .xlsx templates, all-or-nothing import with a row-by-row error list, export.
 
 pub mod county;
+pub mod credit;
 pub mod input;
 pub mod records;
 pub mod sample;

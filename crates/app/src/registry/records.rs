@@ -428,6 +428,8 @@ pub async fn create_licence(
     let mut tx = app.db.begin_write().await?;
     mines::find(&mut tx, mine_id).await?.ok_or(AppError::NotFound)?;
     let holder = company_by_code(&mut tx, checked.holder.as_str(), "holder").await?;
+    let what = format!("licence {}", checked.licence_no.as_str());
+    super::credit::check_grant(&mut tx, caller, holder.id, input.override_reason, &what, now).await?;
     let id = insert_licence(&mut tx, caller, &checked, mine_id, holder.id, now, None).await?;
     tx.commit().await?;
     Ok((id, checked.area_mismatch))
@@ -498,6 +500,8 @@ pub async fn create_permit(app: &App, caller: &Caller, mine_id: i64, input: &Per
     let mut tx = app.db.begin_write().await?;
     mines::find(&mut tx, mine_id).await?.ok_or(AppError::NotFound)?;
     let holder = company_by_code(&mut tx, checked.holder.as_str(), "holder").await?;
+    let what = format!("permit {} {}", checked.kind.as_str(), checked.permit_no);
+    super::credit::check_grant(&mut tx, caller, holder.id, input.override_reason, &what, now).await?;
     let id = insert_permit(&mut tx, caller, &checked, mine_id, holder.id, now, None).await?;
     tx.commit().await?;
     Ok(id)

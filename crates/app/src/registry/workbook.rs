@@ -529,6 +529,7 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
                 valid_from: &from,
                 valid_to: &to,
                 boundary: &boundary,
+                override_reason: "",
             };
             let mine = mine.trim().to_string();
             let mut ok = true;
@@ -595,6 +596,7 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
                 valid_to: &to,
                 scope: &scope,
                 state: &state,
+                override_reason: "",
             };
             let mine = mine.trim().to_string();
             let mut ok = true;
@@ -637,6 +639,39 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
             }
         }
     }
+
+    // Granting to a listed holder needs a written reason, which a spreadsheet cannot give: such rows
+    // are refused here and go through the form.
+    let today = crate::dashboard::china_today(app.now());
+    let mut conn = app.db.conn().await?;
+    let mut listed: HashMap<i64, String> = HashMap::new();
+    let holder_rows = new_licences
+        .iter()
+        .map(|(row, _, l)| (&LICENCES, *row, l.holder.as_str().to_string()))
+        .chain(
+            new_permits
+                .iter()
+                .map(|(row, _, p)| (&PERMITS, *row, p.holder.as_str().to_string())),
+        );
+    for (sheet, row, code) in holder_rows {
+        let Some(&company_id) = known_companies.get(&code) else {
+            continue;
+        };
+        if !listed.contains_key(&company_id) {
+            let found = super::credit::credit_hits(&mut conn, company_id, today).await?;
+            listed.insert(company_id, super::credit::hit_names(&found));
+        }
+        if let Some(names) = listed.get(&company_id).filter(|n| !n.is_empty()) {
+            dup(
+                &mut errors,
+                sheet,
+                row,
+                "holder",
+                Problem::CreditListed { names: names.clone() },
+            );
+        }
+    }
+    drop(conn);
 
     if !errors.is_empty() {
         let order = |name: &str| SHEETS.iter().position(|s| s.name == name).unwrap_or(0);

@@ -1,6 +1,7 @@
 use crate::{account, app};
 use chrono::NaiveDate;
 use orewatch_app::registry::county::{county, MapState};
+use orewatch_app::registry::credit;
 use orewatch_app::registry::input::{LicenceInput, PermitInput};
 use orewatch_app::registry::records::{self, MineQuery};
 use orewatch_app::registry::sample;
@@ -225,6 +226,7 @@ async fn a_licence_is_checked_for_duplicates_bad_boundaries_and_area_typos(db: D
         valid_from: "2026-01-01",
         valid_to: "2031-01-01",
         boundary: square,
+        override_reason: "",
     };
     let (_, warning) = records::create_licence(&app, &office, mine.id, &input)
         .await
@@ -312,7 +314,128 @@ async fn the_mine_list_filters_and_pages(db: Db) {
     assert!(by_text.total >= 1);
 }
 
+async fn granting_to_a_company_controlled_by_a_listed_person_needs_an_audited_reason(db: Db) {
+    let (app, _) = app(db).await;
+    let office = account(&app, "wei", "office", "nr").await;
+    let s = import_sample(&app, &office, 4, 2).await;
+    let companies = records::list_companies(&app, &office, None, 10, 0)
+        .await
+        .unwrap()
+        .rows;
+    let (first, second) = (&companies[0], &companies[1]);
+    for c in [first, second] {
+        credit::add_control_link(
+            &app,
+            &office,
+            c.id,
+            "蒙德贵",
+            "450223197001010011",
+            "controller",
+            "60",
+        )
+        .await
+        .unwrap();
+    }
+    let ps = account(&app, "ps1", "agency_officer", "ps").await;
+    let listing = credit::CreditInput {
+        subject: "person",
+        person_name: "蒙德贵",
+        id_number: "450223197001010011",
+        reason: "非法采矿",
+        source_agency: "ps",
+        from_on: "2026-01-01",
+        ..Default::default()
+    };
+    credit::add(&app, &ps, &listing).await.unwrap();
+    // Another agency cannot list in the public security bureau's name.
+    let em = account(&app, "em1", "agency_officer", "em").await;
+    assert!(matches!(
+        credit::add(&app, &em, &listing).await,
+        Err(AppError::Forbidden(DenyReason::Scope))
+    ));
+    // The person stands behind both companies.
+    let behind = credit::behind(&app, &office, first.id).await.unwrap();
+    assert_eq!(behind.elsewhere.len(), 1);
+    assert_eq!(behind.elsewhere[0].company_id, second.id);
+    assert_eq!(behind.listed.len(), 1);
+
+    let page = records::list_mines(
+        &app,
+        &office,
+        &MineQuery {
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mine = page.rows.iter().find(|r| r.mine.company_id == second.id).unwrap();
+    let permit = PermitInput {
+        kind: "安全生产许可证",
+        permit_no: "（桂）FM安许证字〔2026〕0100",
+        holder: &second.credit_code,
+        valid_from: "2026-01-01",
+        valid_to: "2029-01-01",
+        ..Default::default()
+    };
+    let before = head(&app).await;
+    let refused = records::create_permit(&app, &office, mine.mine.id, &permit).await;
+    assert!(
+        matches!(&refused, Err(AppError::Invalid(e)) if matches!(e.get("override_reason"), Some(Problem::CreditListed { names }) if names.contains("蒙德贵"))),
+        "{refused:?}"
+    );
+    assert_eq!(head(&app).await, before);
+    let with_reason = PermitInput {
+        override_reason: "县政府专题会议纪要〔2026〕12号同意先行办理",
+        ..permit.clone()
+    };
+    records::create_permit(&app, &office, mine.mine.id, &with_reason)
+        .await
+        .unwrap();
+    let rows = orewatch_app::audit_log::list(
+        &app,
+        &office,
+        orewatch_app::audit_log::AuditFilter {
+            record_type: Some("company".into()),
+            limit: 50,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .0;
+    assert!(rows.iter().any(|r| r.row.action == "credit.override"
+        && r.row.note.as_deref() == Some("县政府专题会议纪要〔2026〕12号同意先行办理")));
+    // A workbook cannot give a reason: the row is refused.
+    let row = vec![
+        "安全生产许可证".to_string(),
+        "（桂）FM安许证字〔2026〕0101".into(),
+        second.credit_code.clone(),
+        mine.mine.name.clone(),
+        "2026-01-01".into(),
+        "2029-01-01".into(),
+        String::new(),
+        String::new(),
+    ];
+    let bytes = workbook::build(&[], &[], &[], &[row]).unwrap();
+    let ImportOutcome::Refused(errors) = workbook::import(&app, &office, &bytes, "p.xlsx").await.unwrap()
+    else {
+        panic!("imported a permit for a listed holder");
+    };
+    assert!(matches!(&errors[0].problem, Problem::CreditListed { .. }));
+    // Lifted, the company is no longer a hit.
+    let entry = credit::list(&app, &office).await.unwrap()[0].id;
+    credit::lift(&app, &ps, entry, "处罚期满").await.unwrap();
+    assert!(credit::behind(&app, &office, first.id)
+        .await
+        .unwrap()
+        .listed
+        .is_empty());
+    let _ = s;
+}
+
 on_both_backends!(
+    granting_to_a_company_controlled_by_a_listed_person_needs_an_audited_reason,
     a_workbook_with_three_bad_rows_imports_nothing_and_names_exactly_those_rows,
     importing_the_same_workbook_twice_refuses_the_second_time,
     the_county_finds_overlaps_lapsed_permits_and_foreign_holders,

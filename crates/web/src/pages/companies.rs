@@ -1,7 +1,7 @@
 //! Companies (矿业权人/企业): the list with search and pages, adding one, and one company with its mines.
 
 use super::mines::{label, MineRowView};
-use super::{query_value, render, render_form, see_other, FormData, FormErrors, Pager};
+use super::{query_value, render_form, see_other, FormData, FormErrors, Pager};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
@@ -23,6 +23,7 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/companies", get(list).post(create))
         .route("/companies/{id}", get(show))
+        .route("/companies/{id}/links", axum::routing::post(add_link))
 }
 
 pub struct CompanyRow {
@@ -115,6 +116,14 @@ async fn create(
     }
 }
 
+pub struct LinkRow {
+    pub person: String,
+    pub role: String,
+    pub share: String,
+    pub company_id: i64,
+    pub company: String,
+}
+
 #[derive(Template)]
 #[template(path = "company.html")]
 struct ShowPage {
@@ -122,6 +131,23 @@ struct ShowPage {
     c: CompanyRow,
     address: String,
     mines: Vec<MineRowView>,
+    links: Vec<LinkRow>,
+    elsewhere: Vec<LinkRow>,
+    listed: Vec<String>,
+    may_edit: bool,
+    roles: Vec<super::SelectOption>,
+    form: FormData,
+    errors: FormErrors,
+}
+
+fn link_row(ctx: &Ctx, l: &orewatch_app::registry::credit::ControlLinkRecord) -> LinkRow {
+    LinkRow {
+        person: l.person_name.clone(),
+        role: label(ctx, "control_role", &l.role),
+        share: l.share_percent.map(|s| format!("{s}%")).unwrap_or_default(),
+        company_id: l.company_id,
+        company: l.company_name.clone(),
+    }
 }
 
 async fn show(
@@ -129,7 +155,42 @@ async fn show(
     Auth(ctx): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
-    let (company, mines) = records::company(&state.app, &ctx.caller(), id).await?;
+    show_screen(&state, ctx, id, FormData::default(), None).await
+}
+
+async fn add_link(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    match orewatch_app::registry::credit::add_control_link(
+        &state.app,
+        &ctx.caller(),
+        id,
+        form.get("person_name"),
+        form.get("id_number"),
+        form.get("role"),
+        form.get("share_percent"),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!("/companies/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn show_screen(
+    state: &WebState,
+    ctx: Ctx,
+    id: i64,
+    form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let (company, mines) = records::company(&state.app, &caller, id).await?;
+    let behind = orewatch_app::registry::credit::behind(&state.app, &caller, id).await?;
     let mines = mines
         .iter()
         .map(|r| MineRowView {
@@ -148,6 +209,26 @@ async fn show(
         })
         .collect();
     let view = ShowPage {
+        links: behind.links.iter().map(|l| link_row(&ctx, l)).collect(),
+        elsewhere: behind.elsewhere.iter().map(|l| link_row(&ctx, l)).collect(),
+        listed: behind
+            .listed
+            .iter()
+            .map(|h| format!("{}（{}）", h.subject_name, h.reason))
+            .collect(),
+        may_edit: caller.may(Action::EditRegistry, &Resource::Installation),
+        roles: orewatch_domain::company::ControlRole::ALL
+            .iter()
+            .map(|r| {
+                super::SelectOption::new(
+                    r.as_str(),
+                    label(&ctx, "control_role", r.as_str()),
+                    form.get("role"),
+                )
+            })
+            .collect(),
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        form,
         address: company.address.clone().unwrap_or_default(),
         c: CompanyRow {
             id: company.id,
@@ -159,5 +240,5 @@ async fn show(
         mines,
         ctx,
     };
-    render(&view)
+    render_form(&view, errors.is_some())
 }

@@ -619,6 +619,7 @@ async fn add_licence(
         valid_from: form.get("valid_from"),
         valid_to: form.get("valid_to"),
         boundary: form.get("boundary"),
+        override_reason: form.get("override_reason"),
     };
     match records::create_licence(&state.app, &ctx.caller(), id, &input).await {
         Ok((_, None)) => Ok(see_other(&format!("/mines/{id}?flash=registered"))),
@@ -642,6 +643,7 @@ async fn add_permit(
         valid_to: form.get("valid_to"),
         scope: form.get("scope"),
         state: "",
+        override_reason: form.get("override_reason"),
     };
     match records::create_permit(&state.app, &ctx.caller(), id, &input).await {
         Ok(_) => Ok(see_other(&format!("/mines/{id}?flash=registered"))),

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod companies;
+pub mod credit;
 pub mod home;
 pub mod import;
 pub mod map;

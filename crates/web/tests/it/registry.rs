@@ -78,6 +78,41 @@ async fn the_registry_pages_show_the_demo_county(db: orewatch_app::Db) {
     assert_eq!(export.status, StatusCode::OK);
     let template = site.get("/registry/template.xlsx", &office.cookies).await;
     assert_eq!(template.status, StatusCode::OK);
+    // The credit list, and who stands behind the first company.
+    let credit = site.get("/credit", &office.cookies).await;
+    assert!(credit.body.contains("蒙德贵") && credit.body.contains("非法采矿被行政处罚（演示）"));
+    let company = site.get("/companies/1", &office.cookies).await;
+    assert!(company.body.contains("id=\"credit-listed\""), "{}", company.body);
+    assert!(company.body.contains("这些人还控制") && company.body.contains("实际控制人"));
+    // A permit for that company needs a reason: the form comes back with the warning and a field.
+    let mine = site.get("/mines/1", &office.cookies).await;
+    let code = {
+        let at = mine.body.find("id=\"permit-holder\"").unwrap();
+        let value = &mine.body[at..];
+        let start = value.find("value=\"").unwrap() + 7;
+        value[start..start + 18].to_string()
+    };
+    let refused = site
+        .post(
+            "/mines/1/permits",
+            &office.cookies,
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("kind", "safety"),
+                ("permit_no", "（桂）FM安许证字〔2026〕0100"),
+                ("holder", code.as_str()),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "2029-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("联合惩戒名单中：蒙德贵"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("name=\"override_reason\""));
     // English labels come from the catalogue too.
     let en = site
         .get("/mines/2", &format!("{}; ow_lang=en", office.cookies))
