@@ -330,6 +330,7 @@ mod tests {
             valid_from: "2021-01-01",
             valid_to: "2031-01-01",
             boundary: "1,2712000,37500000\n2,2712000,37500100\n3,2712100,37500100\n4,2712100,37500000\n+310m至+180m",
+            override_reason: "",
         })
         .unwrap();
         assert!(checked.area_mismatch.is_some_and(|r| r < -0.09));

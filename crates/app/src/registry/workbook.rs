@@ -657,9 +657,9 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
         let Some(&company_id) = known_companies.get(&code) else {
             continue;
         };
-        if !listed.contains_key(&company_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = listed.entry(company_id) {
             let found = super::credit::credit_hits(&mut conn, company_id, today).await?;
-            listed.insert(company_id, super::credit::hit_names(&found));
+            slot.insert(super::credit::hit_names(&found));
         }
         if let Some(names) = listed.get(&company_id).filter(|n| !n.is_empty()) {
             dup(
