@@ -20,6 +20,7 @@ pub const RECORD_TYPES: &[&str] = &[
     "permit",
     "protected_area",
     "credit_entry",
+    "share_item",
 ];
 
 /// A page of the log, newest first; `next_before` continues it.

@@ -38,6 +38,8 @@ pub struct Settings {
     pub session_idle: Duration,
     /// Argon2id cost.
     pub password: password::HashCost,
+    /// How long recipients have to acknowledge a sharing-feed item before it shows as overdue.
+    pub share_ack_deadline: Duration,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
         Self {
             session_idle: Duration::minutes(30),
             password: password::HashCost::default(),
+            share_ack_deadline: Duration::hours(72),
         }
     }
 }

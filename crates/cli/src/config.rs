@@ -26,6 +26,8 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Database connections per process.
     pub max_connections: u32,
+    /// Hours recipients have to acknowledge a sharing-feed item before it shows as overdue.
+    pub share_ack_hours: i64,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             county_name: "鹿寨县".into(),
             county_name_en: "Luzhai County".into(),
             session_idle_minutes: 30,
+            share_ack_hours: 72,
             secure_cookies: false,
             login_attempts_per_minute: 30,
             max_connections: 16,
@@ -89,6 +92,12 @@ impl Config {
         if let Some(v) = var("OREWATCH_LOGIN_ATTEMPTS_PER_MINUTE") {
             self.login_attempts_per_minute =
                 v.parse().context("OREWATCH_LOGIN_ATTEMPTS_PER_MINUTE 应为整数")?;
+        }
+        if let Some(v) = var("OREWATCH_SHARE_ACK_HOURS") {
+            self.share_ack_hours = v.parse().context("OREWATCH_SHARE_ACK_HOURS 应为整数（小时）")?;
+        }
+        if self.share_ack_hours < 1 {
+            anyhow::bail!("share_ack_hours 至少为 1 小时");
         }
         if let Some(v) = var("OREWATCH_MAX_CONNECTIONS") {
             self.max_connections = v.parse().context("OREWATCH_MAX_CONNECTIONS 应为整数")?;

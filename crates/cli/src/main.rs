@@ -160,6 +160,7 @@ async fn open(config: &Config) -> Result<App> {
     .with_context(|| format!("连接数据库 {}", redact(&url)))?;
     let settings = Settings {
         session_idle: chrono::Duration::minutes(config.session_idle_minutes),
+        share_ack_deadline: chrono::Duration::hours(config.share_ack_hours),
         ..Settings::default()
     };
     let app = App::new(db, Arc::new(SystemClock), settings)?;

@@ -58,10 +58,12 @@ pub enum Action {
     RecordPermit,
     /// Put an entry on the credit list, or lift one, as the source agency of the resource.
     ManageCreditList,
+    /// Post to the sharing feed (信息共享) and acknowledge what is addressed to one's agency.
+    ShareInformation,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ViewDashboard,
         Action::ViewOrganisation,
         Action::FilePosition,
@@ -78,6 +80,7 @@ impl Action {
         Action::EditRegistry,
         Action::RecordPermit,
         Action::ManageCreditList,
+        Action::ShareInformation,
     ];
 }
 
@@ -191,6 +194,10 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
         EditRegistry => Decision::from_bool(role == Office, DenyReason::Role),
         // The office keeps the registry for everyone (it imports the agencies' spreadsheets); an
         // agency records only what it issued itself.
+        ShareInformation => Decision::from_bool(
+            matches!(role, Office | AgencyOfficer | AgencyHead),
+            DenyReason::Role,
+        ),
         RecordPermit | ManageCreditList => match role {
             Office => Decision::Allow,
             AgencyOfficer | AgencyHead => Decision::from_bool(same_agency, DenyReason::Scope),
@@ -289,6 +296,11 @@ mod tests {
             [R, Y, S, S, R, R, R, R],
         );
         check(
+            Action::ShareInformation,
+            Resource::Installation,
+            [R, Y, Y, Y, R, R, R, R],
+        );
+        check(
             Action::ManageCreditList,
             Resource::Agency(code("ps")),
             [R, Y, Y, Y, R, R, R, R],
@@ -320,6 +332,7 @@ mod tests {
             Action::EditRegistry,
             Action::RecordPermit,
             Action::ManageCreditList,
+            Action::ShareInformation,
         ];
         for action in Action::ALL {
             assert!(

@@ -22,6 +22,7 @@ pub mod permits;
 pub mod protected_areas;
 pub mod seats;
 pub mod sessions;
+pub mod sharing;
 pub mod stats;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

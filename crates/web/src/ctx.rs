@@ -161,12 +161,13 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
     if let Some(current) = &session_state.current {
         let caller = &current.caller;
         let registry = caller.may(Action::ViewRegistry, &Resource::Installation);
-        let entries: [(&'static str, &str, bool); 11] = [
+        let entries: [(&'static str, &str, bool); 12] = [
             ("/", "nav.home", true),
             ("/map", "nav.map", registry),
             ("/mines", "nav.mines", registry),
             ("/permits", "nav.permits", registry),
             ("/companies", "nav.companies", registry),
+            ("/feed", "nav.feed", registry),
             ("/credit", "nav.credit", registry),
             (
                 "/registry/import",

@@ -101,6 +101,7 @@ pub fn router(state: WebState) -> Router {
         .merge(pages::map::router())
         .merge(pages::import::router())
         .merge(pages::credit::router())
+        .merge(pages::feed::router())
         .fallback(pages::not_found);
     pages
         .layer(axum::middleware::from_fn_with_state(

@@ -11,6 +11,7 @@ pub mod credit;
 pub mod input;
 pub mod records;
 pub mod sample;
+pub mod sharing;
 pub mod workbook;
 
 /// A licence boundary as stored (re-exported for the pages that draw it).

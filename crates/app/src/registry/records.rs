@@ -431,6 +431,24 @@ pub async fn create_licence(
     let what = format!("licence {}", checked.licence_no.as_str());
     super::credit::check_grant(&mut tx, caller, holder.id, input.override_reason, &what, now).await?;
     let id = insert_licence(&mut tx, caller, &checked, mine_id, holder.id, now, None).await?;
+    let title = format!(
+        "{}：{}（{}）",
+        checked.kind.label_zh(),
+        checked.licence_no.as_str(),
+        holder.name
+    );
+    super::sharing::auto_post(
+        &mut tx,
+        &app.settings,
+        caller,
+        "approval",
+        &title,
+        Some("nr"),
+        mine_id,
+        ("licence", id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok((id, checked.area_mismatch))
 }
@@ -482,8 +500,31 @@ pub async fn licence_event(
     entry.before_json = json(j!({"valid_to": licence.valid_to.to_string(), "state": licence.state}));
     entry.after_json =
         json(j!({"valid_to": valid_to.to_string(), "state": state.as_str(), "on_date": on_date.to_string()}));
+    let title = format!(
+        "{}{}：{}",
+        licence.licence_no,
+        kind.label_zh(),
+        note.as_deref().unwrap_or("")
+    );
     entry.note = note;
     audit::append(&mut tx, entry, now).await?;
+    let share_kind = if kind == LicenceEventKind::Cancelled {
+        "revocation"
+    } else {
+        "approval"
+    };
+    super::sharing::auto_post(
+        &mut tx,
+        &app.settings,
+        caller,
+        share_kind,
+        title.trim_end_matches('：'),
+        Some("nr"),
+        licence.mine_id,
+        ("licence", licence_id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(licence.mine_id)
 }
@@ -503,6 +544,24 @@ pub async fn create_permit(app: &App, caller: &Caller, mine_id: i64, input: &Per
     let what = format!("permit {} {}", checked.kind.as_str(), checked.permit_no);
     super::credit::check_grant(&mut tx, caller, holder.id, input.override_reason, &what, now).await?;
     let id = insert_permit(&mut tx, caller, &checked, mine_id, holder.id, now, None).await?;
+    let title = format!(
+        "{} {}（{}）",
+        checked.kind.label_zh(),
+        checked.permit_no,
+        holder.name
+    );
+    super::sharing::auto_post(
+        &mut tx,
+        &app.settings,
+        caller,
+        "approval",
+        &title,
+        Some(checked.kind.issuing_agency()),
+        mine_id,
+        ("permit", id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -542,8 +601,29 @@ pub async fn change_permit(
     let mut entry = caller.audit("permit.update", "permit", permit_id);
     entry.before_json = json(j!({"state": permit.state, "valid_to": permit.valid_to.to_string()}));
     entry.after_json = json(j!({"state": state.as_str(), "valid_to": valid_to.to_string()}));
+    let kind_zh = orewatch_domain::permit::PermitKind::parse(&permit.kind)
+        .map(|k| k.label_zh())
+        .unwrap_or("许可证");
+    let (share_kind, what) = match state {
+        PermitState::Revoked => ("revocation", "吊销".to_string()),
+        PermitState::Suspended => ("revocation", "暂扣".to_string()),
+        PermitState::Active => ("approval", format!("有效期至 {valid_to}")),
+    };
+    let title = format!("{kind_zh} {} {what}（{}）", permit.permit_no, permit.holder_name);
     entry.note = note;
     audit::append(&mut tx, entry, now).await?;
+    super::sharing::auto_post(
+        &mut tx,
+        &app.settings,
+        caller,
+        share_kind,
+        &title,
+        Some(&permit.agency_code),
+        permit.mine_id,
+        ("permit", permit_id),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(permit.mine_id)
 }

@@ -5,6 +5,7 @@ use orewatch_app::registry::credit;
 use orewatch_app::registry::input::{LicenceInput, PermitInput};
 use orewatch_app::registry::records::{self, MineQuery};
 use orewatch_app::registry::sample;
+use orewatch_app::registry::sharing;
 use orewatch_app::registry::workbook::{self, ImportOutcome, RowError};
 use orewatch_app::{App, AppError, Caller, Db};
 use orewatch_domain::policy::DenyReason;
@@ -434,7 +435,112 @@ async fn granting_to_a_company_controlled_by_a_listed_person_needs_an_audited_re
     let _ = s;
 }
 
+async fn a_new_permit_is_shared_and_its_recipients_acknowledge(db: Db) {
+    let (app, clock) = app(db).await;
+    let office = account(&app, "wei", "office", "nr").await;
+    let s = import_sample(&app, &office, 3, 1).await;
+    let page = records::list_mines(
+        &app,
+        &office,
+        &MineQuery {
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Mine index 1 is looked after by emergency management (em) in the sample; pick a mine whose area
+    // agency is not the issuer.
+    let mine = page
+        .rows
+        .iter()
+        .find(|r| r.mine.area_agency_code.as_deref() == Some("em"))
+        .unwrap();
+    let holder = s
+        .companies
+        .iter()
+        .find(|c| c[1] == mine.mine.company_name)
+        .unwrap()[0]
+        .clone();
+    let ee = account(&app, "ee1", "agency_officer", "ee").await;
+    let permit = PermitInput {
+        kind: "环评批复",
+        permit_no: "鹿环审〔2026〕12号",
+        holder: &holder,
+        valid_from: "2026-11-01",
+        valid_to: "2031-11-01",
+        ..Default::default()
+    };
+    records::create_permit(&app, &ee, mine.mine.id, &permit)
+        .await
+        .unwrap();
+    let em = account(&app, "em1", "agency_officer", "em").await;
+    let waiting = sharing::feed(&app, &em, true, 10, 0).await.unwrap();
+    assert_eq!(waiting.total, 1);
+    let item = &waiting.rows[0];
+    assert!(
+        item.title.contains("环评批复") && item.title.contains("鹿环审〔2026〕12号"),
+        "{}",
+        item.title
+    );
+    let mut to: Vec<&str> = item.recipients.iter().map(|r| r.recipient.as_str()).collect();
+    to.sort();
+    assert_eq!(to, ["em", "office"]);
+    assert_eq!(item.from_agency_code.as_deref(), Some("ee"));
+    // Three days later nobody has acknowledged: the item is overdue.
+    clock.advance(chrono::Duration::hours(73));
+    assert!(item.ack_due_at < app.now());
+    sharing::acknowledge(&app, &em, item.id).await.unwrap();
+    let again = sharing::acknowledge(&app, &em, item.id).await;
+    assert!(
+        matches!(again, Err(AppError::Invalid(_))),
+        "a second acknowledgement changes nothing"
+    );
+    assert_eq!(sharing::feed(&app, &em, true, 10, 0).await.unwrap().total, 0);
+    let office_open = sharing::feed(&app, &office, true, 10, 0).await.unwrap();
+    assert_eq!(office_open.total, 1, "the office has not acknowledged yet");
+    let acked = &sharing::feed(&app, &office, false, 10, 0).await.unwrap().rows[0];
+    let em_row = acked.recipients.iter().find(|r| r.recipient == "em").unwrap();
+    assert_eq!(em_row.acknowledged_at, Some(app.now()));
+    // Someone outside the recipients cannot acknowledge it.
+    let tr = account(&app, "tr1", "agency_officer", "tr").await;
+    assert!(sharing::acknowledge(&app, &tr, item.id).await.is_err());
+    // Posting by hand needs a recipient.
+    let empty = sharing::post(
+        &app,
+        &em,
+        &sharing::PostInput {
+            kind: "lead",
+            title: "群众反映夜间偷采",
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(matches!(&empty, Err(AppError::Invalid(e)) if e.get("recipients") == Some(&Problem::Required)));
+    let id = sharing::post(
+        &app,
+        &em,
+        &sharing::PostInput {
+            kind: "lead",
+            title: "群众反映夜间偷采",
+            body: "拉沟乡某山头夜间有挖掘机作业",
+            recipients: vec!["office", "ps", "nr"],
+            mine: "",
+        },
+    )
+    .await
+    .unwrap();
+    let ps = account(&app, "ps1", "agency_officer", "ps").await;
+    assert!(sharing::feed(&app, &ps, true, 10, 0)
+        .await
+        .unwrap()
+        .rows
+        .iter()
+        .any(|i| i.id == id));
+}
+
 on_both_backends!(
+    a_new_permit_is_shared_and_its_recipients_acknowledge,
     granting_to_a_company_controlled_by_a_listed_person_needs_an_audited_reason,
     a_workbook_with_three_bad_rows_imports_nothing_and_names_exactly_those_rows,
     importing_the_same_workbook_twice_refuses_the_second_time,

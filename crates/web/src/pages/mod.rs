@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod companies;
 pub mod credit;
+pub mod feed;
 pub mod home;
 pub mod import;
 pub mod map;

@@ -113,6 +113,44 @@ async fn the_registry_pages_show_the_demo_county(db: orewatch_app::Db) {
         refused.body
     );
     assert!(refused.body.contains("name=\"override_reason\""));
+    let granted = site
+        .post(
+            "/mines/1/permits",
+            &office.cookies,
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("kind", "safety"),
+                ("permit_no", "（桂）FM安许证字〔2026〕0100"),
+                ("holder", code.as_str()),
+                ("valid_from", "2026-01-01"),
+                ("valid_to", "2029-01-01"),
+                ("override_reason", "县政府专题会议同意"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.body);
+    // The new permit is shared with the mine's area agency (natural resources), which acknowledges it.
+    let nr = site.login("nr_officer", orewatch_app::demo::DEMO_PASSWORD).await;
+    let feed = site.get("/feed?open=1", &nr.cookies).await;
+    assert!(
+        feed.body.contains("（桂）FM安许证字〔2026〕0100"),
+        "{}",
+        feed.body
+    );
+    let at = feed.body.find("id=\"ack-").unwrap() + 8;
+    let id: String = feed.body[at..].chars().take_while(char::is_ascii_digit).collect();
+    let ack = site
+        .post(
+            &format!("/feed/{id}/ack"),
+            &nr.cookies,
+            &[("csrf", nr.csrf.as_str())],
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::SEE_OTHER);
+    let after = site.get("/feed?open=1", &nr.cookies).await;
+    assert!(!after.body.contains("（桂）FM安许证字〔2026〕0100"));
+    let all = site.get("/feed", &office.cookies).await;
+    assert!(all.body.contains("已确认"));
     // English labels come from the catalogue too.
     let en = site
         .get("/mines/2", &format!("{}; ow_lang=en", office.cookies))
