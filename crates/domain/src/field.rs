@@ -73,6 +73,8 @@ pub enum Problem {
     EmptyWorkbook,
     #[error("申请人或其控制人在联合惩戒名单中：{names}")]
     CreditListed { names: String },
+    #[error("{message}")]
+    Layer { message: String },
 }
 
 impl Problem {
@@ -111,6 +113,7 @@ impl Problem {
             Problem::UnreadableWorkbook { .. } => "problem.unreadable_workbook",
             Problem::EmptyWorkbook => "problem.empty_workbook",
             Problem::CreditListed { .. } => "problem.credit_listed",
+            Problem::Layer { .. } => "problem.layer",
         }
     }
 
@@ -127,7 +130,9 @@ impl Problem {
             Problem::CreditCodeCheck { expected } | Problem::LicenceNoKind { expected } => {
                 vec![("expected", expected.clone())]
             }
-            Problem::Boundary { message } | Problem::UnreadableWorkbook { message } => {
+            Problem::Boundary { message }
+            | Problem::UnreadableWorkbook { message }
+            | Problem::Layer { message } => {
                 vec![("message", message.clone())]
             }
             Problem::DuplicateInFile { row } => vec![("row", row.to_string())],

@@ -5,6 +5,7 @@
 //! - [`corners`]: corner-point text of a mining right → parts, rings, elevation ranges.
 //! - [`polygon`]: boundaries, inside tests by scanline, areas, self-intersection.
 //! - [`boundary_check`]: a corner-point list checked by hand (zones, lon/lat, ellipsoidal area, problems).
+//! - [`layers`]: protected-area layers from GeoJSON or a zipped Shapefile with its .prj.
 //! - [`parcel`]: a licence boundary as the registry stores it; overlap areas between licences.
 //! - [`geotiff`]: reading DEMs block row by block row.
 //! - [`slope`], [`patches`], [`outline`]: Horn slope; streaming 8-connected labelling; cell outlines.
@@ -21,6 +22,7 @@ pub mod compare;
 pub mod corners;
 pub mod crs;
 pub mod geotiff;
+pub mod layers;
 pub mod licence;
 pub mod outline;
 pub mod outputs;

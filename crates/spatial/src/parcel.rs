@@ -10,10 +10,20 @@
 use crate::boundary_check::{check, BoundaryCheckError};
 use crate::corners::{CornerPointError, CornerPoints};
 use crate::crs::zone_central_meridian;
-use crate::polygon::Ring;
-use crate::tmerc::TransverseMercator;
+use crate::polygon::{shoelace, Ring};
+use crate::tmerc::{TransverseMercator, CGCS2000_A, CGCS2000_INV_F};
 use geo::{Area, BooleanOps, LineString, MultiPolygon, Polygon};
+use geographiclib_rs::{Geodesic, PolygonArea, Winding};
 use serde::{Deserialize, Serialize};
+
+/// How the coordinates of a GIS layer are given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Coordinates {
+    /// Longitude, latitude in degrees (CGCS2000; WGS 84 differs by centimetres).
+    LonLat,
+    /// Gauss-Krüger easting, northing in metres of a 3-degree zone.
+    GaussKruger { zone: u32, prefixed: bool },
+}
 
 /// One part (矿段/开采区).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +101,90 @@ impl Parcel {
             area_m2: checked.parts.iter().map(|p| p.area_m2).sum(),
             planar_area_m2: checked.parts.iter().map(|p| p.planar_area_m2).sum(),
             parts,
+            bbox,
+        })
+    }
+
+    /// A parcel from polygons of a GIS layer: each polygon is rings of (x, y), the first the outer ring
+    /// and the rest holes, in longitude/latitude (CGCS2000) or in Gauss-Krüger metres of a zone (with
+    /// or without the zone prefix on the easting). A closing point equal to the first is dropped.
+    pub fn from_polygons(
+        polygons: &[Vec<Vec<(f64, f64)>>],
+        coordinates: Coordinates,
+    ) -> Result<Self, ParcelError> {
+        let first = polygons
+            .iter()
+            .flat_map(|p| p.iter())
+            .flat_map(|r| r.iter())
+            .next()
+            .copied()
+            .ok_or_else(|| ParcelError::Geometry(vec!["没有多边形".into()]))?;
+        let (zone, prefix) = match coordinates {
+            Coordinates::LonLat => ((first.0 / 3.0).round() as u32, 0.0),
+            Coordinates::GaussKruger { zone, prefixed } => {
+                (zone, if prefixed { f64::from(zone) * 1e6 } else { 0.0 })
+            }
+        };
+        let cm = zone_central_meridian(zone).ok_or(ParcelError::BadZone(zone))?;
+        let projection = TransverseMercator::gauss_kruger(cm, 500_000.0);
+        let geodesic = Geodesic::new(CGCS2000_A, 1.0 / CGCS2000_INV_F);
+        let mut parts = Vec::new();
+        let mut area_m2 = 0.0;
+        let mut planar_area_m2 = 0.0;
+        for (index, polygon) in polygons.iter().enumerate() {
+            let mut rings: Vec<Ring> = Vec::new();
+            for (ring_index, raw) in polygon.iter().enumerate() {
+                let mut ring: Vec<(f64, f64)> = raw.clone();
+                if ring.len() > 1 && ring.first() == ring.last() {
+                    ring.pop();
+                }
+                if ring.len() < 3 || ring.iter().any(|(x, y)| !x.is_finite() || !y.is_finite()) {
+                    return Err(ParcelError::Geometry(vec![format!(
+                        "第{}个多边形的第{}个环少于3个点或有无效坐标",
+                        index + 1,
+                        ring_index + 1
+                    )]));
+                }
+                let (lonlat, gk): (Ring, Ring) = ring
+                    .iter()
+                    .map(|&(x, y)| match coordinates {
+                        Coordinates::LonLat => ((x, y), projection.forward(x, y)),
+                        Coordinates::GaussKruger { .. } => {
+                            (projection.inverse(x - prefix, y), (x - prefix, y))
+                        }
+                    })
+                    .unzip();
+                let mut geodesic_polygon = PolygonArea::new(&geodesic, Winding::CounterClockwise);
+                for (lon, lat) in &lonlat {
+                    geodesic_polygon.add_point(*lat, *lon);
+                }
+                let ellipsoidal = geodesic_polygon.compute(true).1.abs();
+                let planar = shoelace(&gk).abs();
+                let sign = if ring_index == 0 { 1.0 } else { -1.0 };
+                area_m2 += sign * ellipsoidal;
+                planar_area_m2 += sign * planar;
+                rings.push(gk);
+            }
+            let mut rings = rings.into_iter();
+            if let Some(outer) = rings.next() {
+                parts.push(ParcelPart {
+                    name: format!("第{}部分", index + 1),
+                    outer,
+                    holes: rings.collect(),
+                    elevation_top_m: None,
+                    elevation_floor_m: None,
+                });
+            }
+        }
+        let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        for &(e, n) in parts.iter().flat_map(|p| p.outer.iter()) {
+            bbox = [bbox[0].min(e), bbox[1].min(n), bbox[2].max(e), bbox[3].max(n)];
+        }
+        Ok(Self {
+            zone,
+            parts,
+            area_m2,
+            planar_area_m2,
             bbox,
         })
     }
@@ -254,6 +348,59 @@ mod tests {
             assert!((p.0 - q.0).abs() < 1e-4 && (p.1 - q.1).abs() < 1e-4);
         }
         assert!((a.overlap_area_m2(&a.in_zone(36)) - 10_000.0).abs() < 0.5);
+    }
+
+    #[test]
+    fn a_layer_polygon_in_lonlat_and_in_gauss_kruger_gives_the_same_parcel() {
+        let square = Parcel::from_text(SQUARE, 37).unwrap();
+        let tm = TransverseMercator::gauss_kruger(111.0, 500_000.0);
+        let gk: Vec<(f64, f64)> = square.parts[0].outer.clone();
+        let mut lonlat: Vec<(f64, f64)> = gk.iter().map(|&(e, n)| tm.inverse(e, n)).collect();
+        lonlat.push(lonlat[0]);
+        let from_lonlat = Parcel::from_polygons(&[vec![lonlat]], Coordinates::LonLat).unwrap();
+        assert_eq!(from_lonlat.zone, 37);
+        assert!(
+            (from_lonlat.area_m2 - square.area_m2).abs() < 0.01,
+            "{} {}",
+            from_lonlat.area_m2,
+            square.area_m2
+        );
+        let prefixed: Vec<(f64, f64)> = gk.iter().map(|&(e, n)| (e + 37e6, n)).collect();
+        let from_gk = Parcel::from_polygons(
+            &[vec![prefixed]],
+            Coordinates::GaussKruger {
+                zone: 37,
+                prefixed: true,
+            },
+        )
+        .unwrap();
+        assert!((from_gk.planar_area_m2 - 10_000.0).abs() < 1e-6);
+        assert!(from_gk.overlap_area_m2(&square) > 9_999.0);
+    }
+
+    #[test]
+    fn a_hole_is_subtracted() {
+        let outer = vec![
+            (500000.0, 2712000.0),
+            (500100.0, 2712000.0),
+            (500100.0, 2712100.0),
+            (500000.0, 2712100.0),
+        ];
+        let hole = vec![
+            (500040.0, 2712040.0),
+            (500060.0, 2712040.0),
+            (500060.0, 2712060.0),
+            (500040.0, 2712060.0),
+        ];
+        let p = Parcel::from_polygons(
+            &[vec![outer, hole]],
+            Coordinates::GaussKruger {
+                zone: 37,
+                prefixed: false,
+            },
+        )
+        .unwrap();
+        assert!((p.planar_area_m2 - 9_600.0).abs() < 1e-6);
     }
 
     #[test]

@@ -750,3 +750,75 @@ pub async fn create_protected_area(
     tx.commit().await?;
     Ok(id)
 }
+
+/// Imports a protected-area layer (GeoJSON, or a zipped Shapefile with its .prj) as areas of one kind,
+/// all features or none. Returns how many areas were added.
+pub async fn import_protected_layer(
+    app: &App,
+    caller: &Caller,
+    kind: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<usize> {
+    require_edit(caller)?;
+    if !PROTECTED_KINDS.contains(&kind) {
+        return Err(AppError::invalid("kind", Problem::Invalid));
+    }
+    let lower = file_name.to_ascii_lowercase();
+    let fallback = std::path::Path::new(file_name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("图层")
+        .to_string();
+    let layer = |e: orewatch_spatial::layers::LayerError| {
+        AppError::invalid(
+            "file",
+            Problem::Layer {
+                message: e.to_string(),
+            },
+        )
+    };
+    let features = if lower.ends_with(".zip") {
+        orewatch_spatial::layers::read_zipped_shapefile(bytes, &fallback).map_err(layer)?
+    } else if lower.ends_with(".geojson") || lower.ends_with(".json") {
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            AppError::invalid(
+                "file",
+                Problem::Layer {
+                    message: "不是 UTF-8 编码的文本".into(),
+                },
+            )
+        })?;
+        orewatch_spatial::layers::read_geojson(text, &fallback).map_err(layer)?
+    } else {
+        return Err(AppError::invalid(
+            "file",
+            Problem::Layer {
+                message: "应为 .geojson/.json 文件或含 .shp、.dbf、.prj 的 .zip 压缩包".into(),
+            },
+        ));
+    };
+    let now = app.now();
+    let source: String = file_name.chars().take(200).collect();
+    let mut tx = app.db.begin_write().await?;
+    for f in &features {
+        let parcel_json = serde_json::to_string(&f.parcel).map_err(|e| AppError::Internal(e.to_string()))?;
+        let name: String = f.name.chars().take(100).collect();
+        let id = orewatch_storage::protected_areas::insert(
+            &mut tx,
+            kind,
+            &name,
+            Some(&source),
+            &parcel_json,
+            f.parcel.area_m2,
+            now,
+        )
+        .await?;
+        let mut entry = caller.audit("protected_area.create", "protected_area", id);
+        entry.after_json =
+            json(j!({"kind": kind, "name": name, "area_m2": f.parcel.area_m2.round(), "source": source}));
+        audit::append(&mut tx, entry, now).await?;
+    }
+    tx.commit().await?;
+    Ok(features.len())
+}

@@ -16,7 +16,10 @@ use orewatch_app::registry::county::{county, MapState};
 use std::collections::HashMap;
 
 pub fn router() -> Router<WebState> {
-    Router::new().route("/map", get(map))
+    Router::new().route("/map", get(map)).route(
+        "/map/layers",
+        axum::routing::post(import_layer).layer(axum::extract::DefaultBodyLimit::disable()),
+    )
 }
 
 pub struct ProblemRow {
@@ -35,12 +38,29 @@ struct MapPage {
     counts: Vec<(&'static str, String, usize)>,
     problems: Vec<ProblemRow>,
     licences: usize,
+    may_import: bool,
+    kinds: Vec<(&'static str, String)>,
+    layer_message: Option<(bool, String)>,
+    refused: bool,
 }
 
 async fn map(
     State(state): State<WebState>,
     Auth(ctx): Auth,
     Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let message = query
+        .get("imported")
+        .and_then(|n| n.parse::<usize>().ok())
+        .map(|n| (true, ctx.tf("map.imported", &[("n", n.to_string())])));
+    screen(&state, ctx, &query, message).await
+}
+
+async fn screen(
+    state: &WebState,
+    ctx: Ctx,
+    query: &HashMap<String, String>,
+    layer_message: Option<(bool, String)>,
 ) -> Result<Response, WebError> {
     let county = county(&state.app, &ctx.caller()).await?;
     // Without the layer form submitted, every layer is shown.
@@ -93,7 +113,69 @@ async fn map(
         ],
         problems,
         licences: county.licences.len(),
+        may_import: ctx.caller().may(
+            orewatch_domain::policy::Action::EditRegistry,
+            &orewatch_domain::policy::Resource::Installation,
+        ),
+        kinds: orewatch_app::registry::records::PROTECTED_KINDS
+            .iter()
+            .map(|k| (*k, label(&ctx, "protected_kind", k)))
+            .collect(),
+        refused: layer_message.as_ref().is_some_and(|(ok, _)| !ok),
+        layer_message,
         ctx,
     };
-    render(&page)
+    if page.refused {
+        super::render_invalid(&page)
+    } else {
+        render(&page)
+    }
+}
+
+async fn import_layer(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let parts = crate::upload::parts(&content_type, body)
+        .await
+        .unwrap_or_default();
+    let kind = parts
+        .iter()
+        .find(|p| p.name == "kind")
+        .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+        .unwrap_or_default();
+    let file = parts.into_iter().find(|p| p.name == "file" && !p.data.is_empty());
+    let Some(file) = file else {
+        let message = ctx.t("import.no_file").to_string();
+        return screen(&state, ctx, &HashMap::new(), Some((false, message))).await;
+    };
+    let name = file.file_name.unwrap_or_default();
+    match orewatch_app::registry::records::import_protected_layer(
+        &state.app,
+        &ctx.caller(),
+        &kind,
+        &name,
+        &file.data,
+    )
+    .await
+    {
+        Ok(n) => Ok(super::see_other(&format!("/map?imported={n}"))),
+        Err(orewatch_app::AppError::Invalid(errors)) => {
+            let message = errors
+                .0
+                .iter()
+                .map(|e| ctx.tf(e.problem.message_key(), &e.problem.args()))
+                .collect::<Vec<_>>()
+                .join("；");
+            screen(&state, ctx, &HashMap::new(), Some((false, message))).await
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -277,7 +277,68 @@ async fn a_corner_point_typo_is_shown_with_its_line_and_nothing_is_saved(db: ore
     assert_eq!(head(&site).await, before);
 }
 
+/// A multipart upload of a layer file with its kind.
+fn layer_upload(cookies: &str, csrf: &str, kind: &str, file_name: &str, file: &[u8]) -> Request<Body> {
+    let boundary = "orewatchlayerboundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request::post("/map/layers")
+        .header(header::COOKIE, cookies)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn a_shapefile_layer_is_imported_and_one_without_prj_is_refused(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/layers");
+    let before = head(&site).await;
+    let noprj = std::fs::read(fixtures.join("reserve_noprj.zip")).unwrap();
+    let refused = site
+        .send(layer_upload(
+            &office.cookies,
+            &office.csrf,
+            "reserve",
+            "保护区.zip",
+            &noprj,
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("缺少 .prj 文件"), "{}", refused.body);
+    assert_eq!(head(&site).await, before);
+    let zip = std::fs::read(fixtures.join("reserve_gk37.zip")).unwrap();
+    let done = site
+        .send(layer_upload(
+            &office.cookies,
+            &office.csrf,
+            "wetland",
+            "湿地.zip",
+            &zip,
+        ))
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/map?imported=2"));
+    let map = site.get("/map?imported=2", &office.cookies).await;
+    assert!(
+        map.body.contains("已导入 2 个保护区域") && map.body.contains("湿地 · 测试湿地"),
+        "{}",
+        map.body
+    );
+}
+
 on_both_backends!(
+    a_shapefile_layer_is_imported_and_one_without_prj_is_refused,
     the_registry_pages_show_the_demo_county,
     a_workbook_with_wrong_columns_is_refused_with_the_column_named,
     uploads_need_the_token_and_the_office,

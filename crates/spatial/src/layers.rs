@@ -1,0 +1,403 @@
+//! Protected-area layers (nature reserves, ecological red lines, forest land, basic farmland,
+//! wetlands) read from GeoJSON or from a zipped ESRI Shapefile with its `.prj`, as named parcels.
+//!
+//! Coordinates: GeoJSON is longitude/latitude (RFC 7946) unless it names an EPSG code of a CGCS2000
+//! Gauss-Krüger zone in the old `crs` member. A Shapefile's `.prj` (WKT) must say CGCS2000 (or WGS 84)
+//! geographic, or a CGCS2000 transverse Mercator whose central meridian is a 3-degree zone's; other
+//! datums (Xian 1980, Beijing 1954) are refused rather than guessed. Without a `.prj` the layer is
+//! refused: the same numbers mean places kilometres apart in another system.
+
+use crate::crs::ProjectedCrs;
+use crate::parcel::{Coordinates, Parcel, ParcelError};
+use std::io::{Cursor, Read};
+
+/// A named polygon of a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerFeature {
+    pub name: String,
+    pub parcel: Parcel,
+}
+
+/// Why a layer could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LayerError {
+    #[error("不是有效的 GeoJSON：{0}")]
+    GeoJson(String),
+    #[error("不是有效的 zip 压缩包：{0}")]
+    Zip(String),
+    #[error("压缩包中没有 .shp 文件")]
+    NoShp,
+    #[error("压缩包中缺少 {0} 文件")]
+    Missing(&'static str),
+    #[error("缺少 .prj 文件，无法确定坐标系；请连同 .prj 一起压缩上传")]
+    NoPrj,
+    #[error("不支持的坐标系：{0}（支持 CGCS2000 经纬度或 CGCS2000 3度带高斯-克吕格投影）")]
+    UnsupportedCrs(String),
+    #[error("无法读取 Shapefile：{0}")]
+    Shapefile(String),
+    #[error("第{feature}个要素：{error}")]
+    Feature { feature: usize, error: ParcelError },
+    #[error("图层中没有面要素")]
+    Empty,
+}
+
+/// The feature's name: the first of the given property names that holds text, else "名称 N".
+fn name_of(candidates: &[Option<String>], fallback: &str, index: usize) -> String {
+    candidates
+        .iter()
+        .flatten()
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+        .unwrap_or_else(|| format!("{fallback} {}", index + 1))
+}
+
+const NAME_FIELDS: [&str; 6] = ["name", "NAME", "Name", "名称", "MC", "mc"];
+
+/// Reads the polygons of a GeoJSON FeatureCollection, Feature or Geometry.
+pub fn read_geojson(text: &str, fallback_name: &str) -> Result<Vec<LayerFeature>, LayerError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| LayerError::GeoJson(e.to_string()))?;
+    // The 2008 spec's `crs` member, still written by some tools: only CGCS2000 codes are understood.
+    let coordinates = match value.pointer("/crs/properties/name").and_then(|v| v.as_str()) {
+        None => Coordinates::LonLat,
+        Some(name) => {
+            let code: u32 = name
+                .rsplit(':')
+                .next()
+                .and_then(|c| c.parse().ok())
+                .ok_or_else(|| LayerError::UnsupportedCrs(name.to_string()))?;
+            match code {
+                4490 | 4326 => Coordinates::LonLat,
+                _ => {
+                    let crs = ProjectedCrs::from_epsg(code)
+                        .map_err(|_| LayerError::UnsupportedCrs(name.to_string()))?;
+                    gauss_kruger_of(&crs).ok_or_else(|| LayerError::UnsupportedCrs(name.to_string()))?
+                }
+            }
+        }
+    };
+    let geojson: geojson::GeoJson = text
+        .parse()
+        .map_err(|e: geojson::Error| LayerError::GeoJson(e.to_string()))?;
+    let features: Vec<(Option<geojson::Geometry>, Option<geojson::JsonObject>)> = match geojson {
+        geojson::GeoJson::FeatureCollection(c) => c
+            .features
+            .into_iter()
+            .map(|f| (f.geometry, f.properties))
+            .collect(),
+        geojson::GeoJson::Feature(f) => vec![(f.geometry, f.properties)],
+        geojson::GeoJson::Geometry(g) => vec![(Some(g), None)],
+    };
+    let mut out = Vec::new();
+    for (index, (geometry, properties)) in features.into_iter().enumerate() {
+        let polygons: Vec<Vec<Vec<(f64, f64)>>> = match geometry.map(|g| g.value) {
+            Some(geojson::GeometryValue::Polygon { coordinates: rings }) => vec![rings_of(&rings)],
+            Some(geojson::GeometryValue::MultiPolygon {
+                coordinates: polygons,
+            }) => polygons.iter().map(|p| rings_of(p)).collect(),
+            _ => continue,
+        };
+        let names: Vec<Option<String>> = NAME_FIELDS
+            .iter()
+            .map(|k| {
+                properties
+                    .as_ref()
+                    .and_then(|p| p.get(*k))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .collect();
+        let parcel = Parcel::from_polygons(&polygons, coordinates).map_err(|error| LayerError::Feature {
+            feature: index + 1,
+            error,
+        })?;
+        out.push(LayerFeature {
+            name: name_of(&names, fallback_name, index),
+            parcel,
+        });
+    }
+    if out.is_empty() {
+        return Err(LayerError::Empty);
+    }
+    Ok(out)
+}
+
+fn rings_of(rings: &[Vec<geojson::Position>]) -> Vec<Vec<(f64, f64)>> {
+    rings
+        .iter()
+        .map(|ring| {
+            ring.iter()
+                .map(|p| {
+                    let xy = p.as_slice();
+                    (
+                        xy.first().copied().unwrap_or(f64::NAN),
+                        xy.get(1).copied().unwrap_or(f64::NAN),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The Gauss-Krüger zone of a CGCS2000 3-degree projected CRS.
+fn gauss_kruger_of(crs: &ProjectedCrs) -> Option<Coordinates> {
+    let projection = crs.projection();
+    let cm = projection.central_meridian_deg();
+    let zone = (cm / 3.0).round();
+    if (cm - zone * 3.0).abs() > 1e-9 || !(25.0..=45.0).contains(&zone) {
+        return None;
+    }
+    let zone = zone as u32;
+    let prefixed = (projection.false_easting_m() - 500_000.0).abs() > 1.0;
+    Some(Coordinates::GaussKruger { zone, prefixed })
+}
+
+/// The coordinates a `.prj` (ESRI WKT) describes.
+pub fn coordinates_of_prj(wkt: &str) -> Result<Coordinates, LayerError> {
+    let text = wkt.trim();
+    let upper = text.to_ascii_uppercase();
+    let datum_ok = [
+        "CGCS2000",
+        "CGCS_2000",
+        "CHINA_2000",
+        "CHINA GEODETIC COORDINATE SYSTEM 2000",
+        "WGS_1984",
+        "WGS 84",
+        "WGS84",
+    ]
+    .iter()
+    .any(|d| upper.contains(d));
+    let short: String = text.chars().take(80).collect();
+    if !datum_ok {
+        return Err(LayerError::UnsupportedCrs(short));
+    }
+    if upper.starts_with("GEOGCS") || upper.starts_with("GEOGCRS") {
+        return Ok(Coordinates::LonLat);
+    }
+    if !upper.contains("TRANSVERSE_MERCATOR") && !upper.contains("GAUSS") {
+        return Err(LayerError::UnsupportedCrs(short));
+    }
+    let parameter = |name: &str| -> Option<f64> {
+        let at = upper.find(&format!("\"{name}\""))?;
+        let rest = upper.get(at + name.len() + 2..)?;
+        let rest = rest.trim_start_matches([',', ' ']);
+        let end = rest.find(']')?;
+        rest.get(..end)?.trim().parse().ok()
+    };
+    let cm = parameter("CENTRAL_MERIDIAN").ok_or_else(|| LayerError::UnsupportedCrs(short.clone()))?;
+    let false_easting = parameter("FALSE_EASTING").unwrap_or(500_000.0);
+    let zone = (cm / 3.0).round();
+    if (cm - zone * 3.0).abs() > 1e-9 || !(25.0..=45.0).contains(&zone) {
+        return Err(LayerError::UnsupportedCrs(short));
+    }
+    let zone = zone as u32;
+    let prefixed = (false_easting - (f64::from(zone) * 1e6 + 500_000.0)).abs() < 1.0;
+    if !prefixed && (false_easting - 500_000.0).abs() > 1.0 {
+        return Err(LayerError::UnsupportedCrs(short));
+    }
+    Ok(Coordinates::GaussKruger { zone, prefixed })
+}
+
+/// Reads a zipped Shapefile (`.shp`, `.dbf`, `.prj`; `.shx` is not needed) of polygons.
+pub fn read_zipped_shapefile(bytes: &[u8], fallback_name: &str) -> Result<Vec<LayerFeature>, LayerError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| LayerError::Zip(e.to_string()))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| {
+            n.map(|n| n.into_owned())
+                .map_err(|e| LayerError::Zip(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let find = |ext: &str| {
+        names
+            .iter()
+            .find(|n| n.to_ascii_lowercase().ends_with(ext))
+            .cloned()
+    };
+    let shp_name = find(".shp").ok_or(LayerError::NoShp)?;
+    let stem = shp_name.get(..shp_name.len() - 4).unwrap_or("").to_string();
+    let sibling = |ext: &str| {
+        names
+            .iter()
+            .find(|n| {
+                n.len() == stem.len() + 4 && n.starts_with(&stem) && n.to_ascii_lowercase().ends_with(ext)
+            })
+            .cloned()
+    };
+    let mut read = |name: &str| -> Result<Vec<u8>, LayerError> {
+        let mut file = archive
+            .by_name(name)
+            .map_err(|e| LayerError::Zip(e.to_string()))?;
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)
+            .map_err(|e| LayerError::Zip(e.to_string()))?;
+        Ok(data)
+    };
+    let prj = sibling(".prj").ok_or(LayerError::NoPrj)?;
+    let dbf = sibling(".dbf").ok_or(LayerError::Missing(".dbf"))?;
+    let coordinates = coordinates_of_prj(&String::from_utf8_lossy(&read(&prj)?))?;
+    let shp_bytes = read(&shp_name)?;
+    let dbf_bytes = read(&dbf)?;
+    let shapes = shapefile::ShapeReader::new(Cursor::new(shp_bytes))
+        .map_err(|e| LayerError::Shapefile(e.to_string()))?;
+    let table = shapefile::dbase::Reader::new(Cursor::new(dbf_bytes))
+        .map_err(|e| LayerError::Shapefile(e.to_string()))?;
+    let mut reader = shapefile::Reader::new(shapes, table);
+    let mut out = Vec::new();
+    for (index, item) in reader.iter_shapes_and_records().enumerate() {
+        let (shape, record) = item.map_err(|e| LayerError::Shapefile(e.to_string()))?;
+        let polygon = match shape {
+            shapefile::Shape::Polygon(p) => polygons_of(p.rings().iter().map(|r| {
+                let outer = matches!(r, shapefile::PolygonRing::Outer(_));
+                (outer, r.points().iter().map(|pt| (pt.x, pt.y)).collect())
+            })),
+            shapefile::Shape::PolygonZ(p) => polygons_of(p.rings().iter().map(|r| {
+                let outer = matches!(r, shapefile::PolygonRing::Outer(_));
+                (outer, r.points().iter().map(|pt| (pt.x, pt.y)).collect())
+            })),
+            _ => continue,
+        };
+        let names: Vec<Option<String>> = NAME_FIELDS
+            .iter()
+            .map(|k| match record.get(k) {
+                Some(shapefile::dbase::FieldValue::Character(Some(s))) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let parcel = Parcel::from_polygons(&polygon, coordinates).map_err(|error| LayerError::Feature {
+            feature: index + 1,
+            error,
+        })?;
+        out.push(LayerFeature {
+            name: name_of(&names, fallback_name, index),
+            parcel,
+        });
+    }
+    if out.is_empty() {
+        return Err(LayerError::Empty);
+    }
+    Ok(out)
+}
+
+/// Groups Shapefile rings (outer rings clockwise, holes counter-clockwise, in file order) into polygons.
+fn polygons_of(rings: impl Iterator<Item = (bool, Vec<(f64, f64)>)>) -> Vec<Vec<Vec<(f64, f64)>>> {
+    let mut polygons: Vec<Vec<Vec<(f64, f64)>>> = Vec::new();
+    for (outer, ring) in rings {
+        match polygons.last_mut() {
+            Some(current) if !outer => current.push(ring),
+            _ => polygons.push(vec![ring]),
+        }
+    }
+    polygons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CGCS2000_GK_37: &str = r#"PROJCS["CGCS2000_3_Degree_GK_Zone_37",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",37500000.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",111.0],PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+
+    #[test]
+    fn prj_files_name_their_coordinates() {
+        assert_eq!(
+            coordinates_of_prj(CGCS2000_GK_37),
+            Ok(Coordinates::GaussKruger {
+                zone: 37,
+                prefixed: true
+            })
+        );
+        let unprefixed = CGCS2000_GK_37
+            .replace("37500000.0", "500000.0")
+            .replace("Gauss_Kruger", "Transverse_Mercator");
+        assert_eq!(
+            coordinates_of_prj(&unprefixed),
+            Ok(Coordinates::GaussKruger {
+                zone: 37,
+                prefixed: false
+            })
+        );
+        let geographic = r#"GEOGCS["China Geodetic Coordinate System 2000",DATUM["China_2000",SPHEROID["CGCS2000",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]"#;
+        assert_eq!(coordinates_of_prj(geographic), Ok(Coordinates::LonLat));
+        let xian = CGCS2000_GK_37
+            .replace("China_2000", "Xian_1980")
+            .replace("China_Geodetic_Coordinate_System_2000", "Xian_1980")
+            .replace("CGCS2000", "Xian_1980");
+        assert!(matches!(
+            coordinates_of_prj(&xian),
+            Err(LayerError::UnsupportedCrs(_))
+        ));
+    }
+
+    #[test]
+    fn a_geojson_reserve_is_read_with_its_name_and_area() {
+        let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"拉沟自然保护区"},
+            "geometry":{"type":"Polygon","coordinates":[[[109.70,24.50],[109.71,24.50],[109.71,24.51],[109.70,24.51],[109.70,24.50]]]}}]}"#;
+        let features = read_geojson(text, "保护区").unwrap();
+        assert_eq!(features.len(), 1);
+        assert_eq!(features[0].name, "拉沟自然保护区");
+        assert_eq!(features[0].parcel.zone, 37);
+        // 0.01° × 0.01° at 24.5°N: about 1,013 m × 1,108 m.
+        assert!(
+            (features[0].parcel.area_m2 - 1_122_000.0).abs() < 6_000.0,
+            "{}",
+            features[0].parcel.area_m2
+        );
+    }
+
+    #[test]
+    fn geojson_with_a_gauss_kruger_crs_and_no_names_gets_numbered_names() {
+        let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4525"}},"features":[
+            {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[37500000,2712000],[37500100,2712000],[37500100,2712100],[37500000,2712100],[37500000,2712000]]]}}]}"#;
+        let features = read_geojson(text, "红线").unwrap();
+        assert_eq!(features[0].name, "红线 1");
+        assert!((features[0].parcel.planar_area_m2 - 10_000.0).abs() < 1e-6);
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fixtures/layers")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_zipped_shapefile_is_read_with_names_holes_and_its_prj() {
+        let features = read_zipped_shapefile(&fixture("reserve_gk37.zip"), "保护区").unwrap();
+        let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["测试自然保护区", "测试湿地"]);
+        assert!((features[0].parcel.planar_area_m2 - 10_000.0).abs() < 1e-6);
+        assert_eq!(features[1].parcel.parts[0].holes.len(), 1);
+        assert!((features[1].parcel.planar_area_m2 - 30_000.0).abs() < 1e-6);
+        assert_eq!(features[0].parcel.zone, 37);
+        assert_eq!(features[0].parcel.bbox[0], 380_000.0);
+    }
+
+    #[test]
+    fn a_shapefile_without_its_prj_is_refused() {
+        assert_eq!(
+            read_zipped_shapefile(&fixture("reserve_noprj.zip"), "x"),
+            Err(LayerError::NoPrj)
+        );
+        assert!(matches!(
+            read_zipped_shapefile(b"not a zip", "x"),
+            Err(LayerError::Zip(_))
+        ));
+    }
+
+    #[test]
+    fn broken_geojson_and_unknown_crs_are_refused() {
+        assert!(matches!(
+            read_geojson("{\"type\":", "x"),
+            Err(LayerError::GeoJson(_))
+        ));
+        let xian = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:2383"}},"features":[]}"#;
+        assert!(matches!(
+            read_geojson(xian, "x"),
+            Err(LayerError::UnsupportedCrs(_))
+        ));
+        let points = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[109.7,24.5]}}]}"#;
+        assert_eq!(read_geojson(points, "x"), Err(LayerError::Empty));
+    }
+}
