@@ -1,5 +1,5 @@
--- People behind companies (control links), the joint-punishment credit list (联合惩戒名单) and the
--- information-sharing feed (信息共享) with its acknowledgements. Same schema in
+-- People behind companies (control links), the joint-punishment credit list (联合惩戒名单), the
+-- information-sharing feed (信息共享) with its acknowledgements, and attachments. Same schema in
 -- migrations/postgres/0003_credit_sharing.sql.
 
 CREATE TABLE person (
@@ -66,3 +66,18 @@ CREATE TABLE share_recipient (
     CONSTRAINT share_recipient_pkey PRIMARY KEY (share_item_id, recipient)
 );
 CREATE INDEX share_recipient_open_idx ON share_recipient (recipient, acknowledged_at);
+
+-- Files attached to records (a permit's scanned certificate). The bytes live in the content-addressed
+-- file store under their SHA-256; the row keeps the name it was uploaded under.
+CREATE TABLE attachment (
+    attachment_id     INTEGER NOT NULL CONSTRAINT attachment_pkey PRIMARY KEY,
+    record_type       TEXT NOT NULL,
+    record_id         TEXT NOT NULL,
+    file_name         TEXT NOT NULL,
+    content_type      TEXT NOT NULL,
+    size_bytes        INTEGER NOT NULL,
+    sha256            TEXT NOT NULL,
+    uploaded_by_label TEXT NOT NULL,
+    uploaded_at       TEXT NOT NULL
+);
+CREATE INDEX attachment_record_idx ON attachment (record_type, record_id);

@@ -40,6 +40,8 @@ pub struct Settings {
     pub password: password::HashCost,
     /// How long recipients have to acknowledge a sharing-feed item before it shows as overdue.
     pub share_ack_deadline: Duration,
+    /// Folder of the content-addressed file store (attachments).
+    pub file_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -48,6 +50,9 @@ impl Default for Settings {
             session_idle: Duration::minutes(30),
             password: password::HashCost::default(),
             share_ack_deadline: Duration::hours(72),
+            // The CLI puts it in the data directory; tests and tools share a temporary folder, which is
+            // harmless for a content-addressed store.
+            file_dir: std::env::temp_dir().join("orewatch-files"),
         }
     }
 }
@@ -60,6 +65,7 @@ pub struct App {
     pub settings: Settings,
     hasher: password::Hasher,
     caches: Arc<Caches>,
+    files: orewatch_storage::files::FileStore,
 }
 
 /// What the read use cases keep between requests (see [`cache`]).
@@ -77,12 +83,14 @@ pub(crate) struct Caches {
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self> {
         let hasher = password::Hasher::new(&settings.password)?;
+        let files = orewatch_storage::files::FileStore::new(settings.file_dir.clone());
         Ok(Self {
             db,
             clock,
             settings,
             hasher,
             caches: Arc::default(),
+            files,
         })
     }
 
@@ -92,6 +100,10 @@ impl App {
 
     pub(crate) fn hasher(&self) -> &password::Hasher {
         &self.hasher
+    }
+
+    pub(crate) fn files(&self) -> &orewatch_storage::files::FileStore {
+        &self.files
     }
 
     pub(crate) fn caches(&self) -> &Caches {

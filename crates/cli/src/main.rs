@@ -161,6 +161,7 @@ async fn open(config: &Config) -> Result<App> {
     let settings = Settings {
         session_idle: chrono::Duration::minutes(config.session_idle_minutes),
         share_ack_deadline: chrono::Duration::hours(config.share_ack_hours),
+        file_dir: config.data_dir.join("files"),
         ..Settings::default()
     };
     let app = App::new(db, Arc::new(SystemClock), settings)?;

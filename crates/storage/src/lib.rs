@@ -15,6 +15,7 @@ pub mod agencies;
 pub mod audit;
 pub mod companies;
 pub mod credit;
+pub mod files;
 pub mod licences;
 pub mod mines;
 pub mod people;
@@ -67,6 +68,9 @@ pub enum StorageError {
     /// A stored value could not be read back (a corrupt or hand-edited row).
     #[error("数据库中的值无效：{0}")]
     Corrupt(String),
+    /// The file store could not read or write a file.
+    #[error("文件存储错误：{0}")]
+    File(String),
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("数据库错误：{0}")]

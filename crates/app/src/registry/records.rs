@@ -822,3 +822,90 @@ pub async fn import_protected_layer(
     tx.commit().await?;
     Ok(features.len())
 }
+
+// ---- attachments ----
+
+pub use orewatch_storage::files::Attachment;
+
+/// The content type of an uploaded file, from its extension.
+fn content_type_of(file_name: &str) -> &'static str {
+    let lower = file_name.to_ascii_lowercase();
+    match lower.rsplit('.').next() {
+        Some("pdf") => "application/pdf",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("tif" | "tiff") => "image/tiff",
+        Some("ofd") => "application/ofd",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Attaches a file (a scanned certificate, an approval document) to a permit; only its agency (or the
+/// office) may.
+pub async fn attach_to_permit(
+    app: &App,
+    caller: &Caller,
+    permit_id: i64,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<i64> {
+    let now = app.now();
+    let mut conn = app.db.conn().await?;
+    let permit = permits::find(&mut conn, permit_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let agency =
+        AgencyCode::parse(&permit.agency_code).map_err(|_| AppError::Internal("agency code".into()))?;
+    caller.require(Action::RecordPermit, &Resource::Agency(agency))?;
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", Problem::Required));
+    }
+    let name: String = std::path::Path::new(file_name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .chars()
+        .take(120)
+        .collect();
+    let name = orewatch_domain::field::required_text(&name, 120).map_err(|p| AppError::invalid("file", p))?;
+    // The file is stored before the row: a failed transaction leaves an unreferenced file, never a row
+    // without its file.
+    let sha = app.files().put(bytes)?;
+    let mut tx = app.db.begin_write().await?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let id = orewatch_storage::files::insert(
+        &mut tx,
+        "permit",
+        &permit_id.to_string(),
+        &name,
+        content_type_of(&name),
+        size,
+        &sha,
+        &caller.display_name,
+        now,
+    )
+    .await?;
+    let mut entry = caller.audit("permit.attach", "permit", permit_id);
+    entry.after_json = json(j!({"file_name": name, "sha256": sha, "size_bytes": size}));
+    audit::append(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn permit_attachments(app: &App, caller: &Caller, permit_id: i64) -> Result<Vec<Attachment>> {
+    require_view(caller)?;
+    let mut conn = app.db.conn().await?;
+    Ok(orewatch_storage::files::of_record(&mut conn, "permit", &permit_id.to_string()).await?)
+}
+
+/// An attachment and its bytes (checked against their SHA-256).
+pub async fn attachment(app: &App, caller: &Caller, id: i64) -> Result<(Attachment, Vec<u8>)> {
+    require_view(caller)?;
+    let mut conn = app.db.conn().await?;
+    let found = orewatch_storage::files::find(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = app.files().get(&found.sha256)?;
+    Ok((found, bytes))
+}

@@ -30,6 +30,11 @@ pub fn router() -> Router<WebState> {
         .route("/permits", get(list))
         .route("/permits/export.xlsx", get(export))
         .route("/permits/{id}", get(show).post(change))
+        .route(
+            "/permits/{id}/attachments",
+            axum::routing::post(attach).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/attachments/{id}", get(download))
 }
 
 fn permit_query(query: &HashMap<String, String>, page: i64) -> PermitQuery {
@@ -147,6 +152,7 @@ struct ShowPage {
     states: Vec<SelectOption>,
     valid_to: String,
     errors: FormErrors,
+    attachments: Vec<(i64, String, String, String)>,
 }
 
 async fn show_screen(
@@ -159,6 +165,18 @@ async fn show_screen(
     let caller = ctx.caller();
     let (permit, status) = records::permit(&state.app, &caller, id).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
+    let attachments = records::permit_attachments(&state.app, &caller, id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            (
+                a.id,
+                a.file_name,
+                format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
+                format!("{} · {}", ctx.time(&a.uploaded_at), a.uploaded_by_label),
+            )
+        })
+        .collect();
     let may_change = AgencyCode::parse(&permit.agency_code)
         .is_ok_and(|a| caller.may(Action::RecordPermit, &Resource::Agency(a)));
     let current_state = form
@@ -184,9 +202,57 @@ async fn show_screen(
             .map(|f| f.get("valid_to").to_string())
             .unwrap_or_else(|| permit.valid_to.to_string()),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        attachments,
         ctx,
     };
     render_form(&page, errors.is_some())
+}
+
+async fn attach(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let parts = crate::upload::parts(&content_type, body)
+        .await
+        .unwrap_or_default();
+    let file = parts.into_iter().find(|p| p.name == "file");
+    let (name, data) = file
+        .map(|f| (f.file_name.unwrap_or_default(), f.data))
+        .unwrap_or_default();
+    match records::attach_to_permit(&state.app, &ctx.caller(), id, &name, &data).await {
+        Ok(_) => Ok(see_other(&format!("/permits/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, None, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn download(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
+    use axum::response::IntoResponse;
+    let (attachment, bytes) = records::attachment(&state.app, &ctx.caller(), id).await?;
+    let encoded: String = form_urlencoded::byte_serialize(attachment.file_name.as_bytes()).collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, attachment.content_type.clone()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"file\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn show(

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use orewatch_app::registry::workbook;
 use orewatch_testkit::on_both_backends;
+use tower::ServiceExt;
 
 async fn head(site: &Site) -> i64 {
     let mut conn = site.app.db.conn().await.unwrap();
@@ -337,7 +338,59 @@ async fn a_shapefile_layer_is_imported_and_one_without_prj_is_refused(db: orewat
     );
 }
 
+async fn a_permit_scan_is_attached_and_downloaded_unchanged(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let boundary = "orewatchattachboundary";
+    let scan: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"安全生产许可证扫描件.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n",
+        office.csrf
+    )
+    .into_bytes();
+    body.extend_from_slice(&scan);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::post("/permits/1/attachments")
+        .header(header::COOKIE, &office.cookies)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let done = site.send(request).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = site.get("/permits/1", &office.cookies).await;
+    assert!(
+        page.body.contains("安全生产许可证扫描件.pdf") && page.body.contains("4.9 KB"),
+        "{}",
+        page.body
+    );
+    let at = page.body.find("href=\"/attachments/").unwrap() + 19;
+    let id: String = page.body[at..].chars().take_while(char::is_ascii_digit).collect();
+    let response = site
+        .router
+        .clone()
+        .oneshot(
+            Request::get(format!("/attachments/{id}"))
+                .header(header::COOKIE, &office.cookies)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/pdf");
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(bytes.as_ref(), scan.as_slice());
+}
+
 on_both_backends!(
+    a_permit_scan_is_attached_and_downloaded_unchanged,
     a_shapefile_layer_is_imported_and_one_without_prj_is_refused,
     the_registry_pages_show_the_demo_county,
     a_workbook_with_wrong_columns_is_refused_with_the_column_named,
