@@ -63,6 +63,7 @@ pub(crate) fn caller_of(account: &Account) -> Caller {
             .as_deref()
             .and_then(|c| AgencyCode::parse(c).ok()),
         must_change_password: account.must_change_password,
+        data_version: None,
     }
 }
 
@@ -127,7 +128,8 @@ pub async fn current(app: &App, token: &str) -> Result<Result<CurrentSession, No
     let session_id = session_id_of(token);
     let now = app.now();
     let mut conn = app.db.conn().await?;
-    let Some((session, account)) = sessions::find_with_account(&mut conn, &session_id).await? else {
+    let Some((session, account, data_version)) = sessions::find_with_account(&mut conn, &session_id).await?
+    else {
         return Ok(Err(NoSession::Unknown));
     };
     if session_expired(session.last_seen_at, app.settings.session_idle, now) {
@@ -141,10 +143,12 @@ pub async fn current(app: &App, token: &str) -> Result<Result<CurrentSession, No
     if now - session.last_seen_at >= Duration::seconds(60) {
         sessions::touch(&mut conn, &session_id, now).await?;
     }
+    let mut caller = caller_of(&account);
+    caller.data_version = Some(data_version);
     Ok(Ok(CurrentSession {
         session_id,
         csrf_token: session.csrf_token,
-        caller: caller_of(&account),
+        caller,
     }))
 }
 

@@ -122,6 +122,9 @@ pub struct Caller {
     pub agency: Option<AgencyCode>,
     /// The account must choose a new password before doing anything else.
     pub must_change_password: bool,
+    /// The data version read together with the session at the start of this request, so that read
+    /// caches need no second round trip to check it (see [`cache`]). `None` outside a request.
+    pub data_version: Option<i64>,
 }
 
 impl Caller {
@@ -134,6 +137,7 @@ impl Caller {
             role: None,
             agency: None,
             must_change_password: false,
+            data_version: None,
         }
     }
 

@@ -58,10 +58,12 @@ pub async fn find(conn: &mut Conn, session_id: &str) -> Result<Option<Session>> 
     .transpose()
 }
 
-/// A session and its account in one query (every page request needs both).
-pub async fn find_with_account(conn: &mut Conn, session_id: &str) -> Result<Option<(Session, Account)>> {
+/// A session, its account and the data version (the audit head's seq) in one query: every page
+/// request needs the first two, and the read caches need the third.
+pub async fn find_with_account(conn: &mut Conn, session_id: &str) -> Result<Option<(Session, Account, i64)>> {
     let row = sqlx::query(&format!(
-        "SELECT s.session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, {JOINED_COLUMNS} \
+        "SELECT s.session_id, s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, {JOINED_COLUMNS}, \
+         (SELECT h.seq FROM audit_head h WHERE h.audit_head_id = 1) AS data_version \
          FROM session s JOIN account a ON a.account_id = s.account_id WHERE s.session_id = $1"
     ))
     .bind(session_id.to_string())
@@ -76,7 +78,7 @@ pub async fn find_with_account(conn: &mut Conn, session_id: &str) -> Result<Opti
             created_at: ts(&row, "session_created_at")?,
             last_seen_at: ts(&row, "last_seen_at")?,
         };
-        Ok((session, account))
+        Ok((session, account, get(&row, "data_version")?))
     })
     .transpose()
 }

@@ -72,6 +72,7 @@ impl Ctx {
                 role: None,
                 agency: None,
                 must_change_password: false,
+                data_version: None,
             })
     }
 

@@ -120,6 +120,12 @@ impl County {
 /// The county picture for today, from the cache when nothing has changed.
 pub async fn county(app: &App, caller: &Caller) -> Result<Arc<County>> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
+    let today = crate::dashboard::china_today(app.now());
+    if let Some(version) = caller.data_version.map(DataVersion) {
+        if let Some(cached) = app.caches().county.get(version).filter(|c| c.today == today) {
+            return Ok(cached);
+        }
+    }
     let mut conn = app.db.conn().await?;
     let version = DataVersion(audit::head_seq(&mut conn).await?);
     county_at(app, &mut conn, version).await

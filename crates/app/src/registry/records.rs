@@ -286,11 +286,26 @@ pub struct MineList {
 /// organisation are cached per version).
 pub async fn mine_list(app: &App, caller: &Caller, q: &MineQuery) -> Result<MineList> {
     require_view(caller)?;
-    let mut conn = app.db.conn().await?;
-    let version = crate::cache::DataVersion(audit::head_seq(&mut conn).await?);
-    let county = super::county::county_at(app, &mut conn, version).await?;
-    let organisation = crate::organisation::view_at(app, &mut conn, version).await?;
-    drop(conn);
+    // With the version read along with the session, both caches answer without a query.
+    let cached = caller
+        .data_version
+        .map(crate::cache::DataVersion)
+        .and_then(|version| {
+            let today = crate::dashboard::china_today(app.now());
+            let county = app.caches().county.get(version).filter(|c| c.today == today)?;
+            let organisation = app.caches().organisation.get(version)?;
+            Some((county, organisation))
+        });
+    let (county, organisation) = match cached {
+        Some(both) => both,
+        None => {
+            let mut conn = app.db.conn().await?;
+            let version = crate::cache::DataVersion(audit::head_seq(&mut conn).await?);
+            let county = super::county::county_at(app, &mut conn, version).await?;
+            let organisation = crate::organisation::view_at(app, &mut conn, version).await?;
+            (county, organisation)
+        }
+    };
     let filter = EntryFilter {
         text: q.text.as_deref(),
         township: q.township.as_deref(),
