@@ -223,5 +223,32 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
         ..Default::default()
     };
     registry::credit::add(app, &office, &listing).await?;
+    // The sharing feed: a case lead from the police, acknowledged by natural resources; a disposal
+    // result from ecology and environment.
+    let caller_named = |name: &'static str| async move {
+        let account = accounts::find_by_username(app, name)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok::<_, AppError>(accounts::caller_of(&account))
+    };
+    let ps = caller_named("ps_officer").await?;
+    let lead = registry::sharing::PostInput {
+        kind: "lead",
+        title: "群众举报：拉沟乡牛岩一带夜间有挖掘机作业，疑似无证开采",
+        body: "举报人称连续三晚22时后有车辆运出石料。请自然资源局核查是否在矿业权范围内，应急管理局核查爆破作业。",
+        recipients: vec!["office", "nr", "em"],
+        mine: "",
+    };
+    let lead_id = registry::sharing::post(app, &ps, &lead).await?;
+    registry::sharing::acknowledge(app, &caller_named("nr_officer").await?, lead_id).await?;
+    let ee = caller_named("ee_officer").await?;
+    let disposal = registry::sharing::PostInput {
+        kind: "disposal",
+        title: "处置结果：寨沙龙岩白云岩矿粉尘超标，已责令限期整改",
+        body: "现场检测厂界颗粒物超标，已下达责令改正违法行为决定书，整改期限30日。",
+        recipients: vec!["office", "mr", "nr"],
+        mine: "3",
+    };
+    registry::sharing::post(app, &ee, &disposal).await?;
     Ok(true)
 }

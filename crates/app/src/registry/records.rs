@@ -257,6 +257,37 @@ pub async fn create_mine(app: &App, caller: &Caller, input: &MineInput<'_>) -> R
     Ok(id)
 }
 
+/// Changes a mine's status (筹建/生产/停产整顿/关闭), with the reason.
+pub async fn set_mine_status(
+    app: &App,
+    caller: &Caller,
+    mine_id: i64,
+    status: &str,
+    note: &str,
+) -> Result<()> {
+    require_edit(caller)?;
+    let mut e = FieldErrors::new();
+    let status = e.take("status", orewatch_domain::mine::MineStatus::parse(status));
+    let note = e.take("note", orewatch_domain::field::required_text(note, 500));
+    let (Some(status), Some(note)) = (status, note) else {
+        return Err(AppError::Invalid(e));
+    };
+    let now = app.now();
+    let mut tx = app.db.begin_write().await?;
+    let mine = mines::find(&mut tx, mine_id).await?.ok_or(AppError::NotFound)?;
+    if mine.status == status.as_str() {
+        return Err(AppError::invalid("status", Problem::Unchanged));
+    }
+    mines::set_status(&mut tx, mine_id, status.as_str(), now).await?;
+    let mut entry = caller.audit("mine.status", "mine", mine_id);
+    entry.before_json = json(j!({"status": mine.status}));
+    entry.after_json = json(j!({"status": status.as_str()}));
+    entry.note = Some(note);
+    audit::append(&mut tx, entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// What the mine list can be filtered by (raw query values).
 #[derive(Debug, Clone, Default)]
 pub struct MineQuery {

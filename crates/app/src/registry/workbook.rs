@@ -963,6 +963,62 @@ pub async fn export_permits(app: &App, caller: &Caller, query: &PermitQuery) -> 
     write_workbook(&[("许可证", headings.iter().map(|h| h.to_string()).collect(), rows)])
 }
 
+/// The company list (all pages, or those matching `text`) as a workbook.
+pub async fn export_companies(app: &App, caller: &Caller, text: Option<&str>) -> Result<Vec<u8>> {
+    let page = super::records::list_companies(app, caller, text, 1_000_000, 0).await?;
+    let rows = page
+        .rows
+        .iter()
+        .map(|c| {
+            vec![
+                c.credit_code.clone(),
+                c.name.clone(),
+                c.legal_rep.clone(),
+                c.address.clone().unwrap_or_default(),
+                c.phone.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let headings = COMPANIES.columns.iter().map(|c| c.heading.to_string()).collect();
+    // The same columns as the import sheet, so an export can be corrected and imported elsewhere.
+    write_workbook(&[(COMPANIES.name, headings, rows)])
+}
+
+/// The credit list as a workbook.
+pub async fn export_credit(app: &App, caller: &Caller) -> Result<Vec<u8>> {
+    let entries = super::credit::list(app, caller).await?;
+    let rows = entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.subject_name.clone(),
+                if e.company_id.is_some() {
+                    "企业"
+                } else {
+                    "个人"
+                }
+                .to_string(),
+                e.reason.clone(),
+                e.source_agency_code.clone(),
+                e.from_on.to_string(),
+                e.to_on.map(|d| d.to_string()).unwrap_or_default(),
+                if e.status == "active" {
+                    "在列"
+                } else {
+                    "已移出"
+                }
+                .to_string(),
+            ]
+        })
+        .collect();
+    let headings = ["对象", "类别", "事由", "认定单位", "起始日期", "截止日期", "状态"];
+    write_workbook(&[(
+        "联合惩戒名单",
+        headings.iter().map(|h| h.to_string()).collect(),
+        rows,
+    )])
+}
+
 fn status_zh(s: orewatch_domain::permit::PermitStatus) -> &'static str {
     use orewatch_domain::permit::PermitStatus::*;
     match s {

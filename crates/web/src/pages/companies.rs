@@ -22,6 +22,7 @@ const PAGE_SIZE: i64 = 25;
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/companies", get(list).post(create))
+        .route("/companies/export.xlsx", get(export))
         .route("/companies/{id}", get(show))
         .route("/companies/{id}/links", axum::routing::post(add_link))
 }
@@ -39,6 +40,7 @@ pub struct CompanyRow {
 struct ListPage {
     ctx: Ctx,
     q: String,
+    export_href: String,
     rows: Vec<CompanyRow>,
     pager: Pager,
     may_edit: bool,
@@ -76,6 +78,7 @@ async fn list_screen(
         })
         .collect();
     let view = ListPage {
+        export_href: format!("/companies/export.xlsx?{}", super::filter_query(query)),
         q: text.unwrap_or_default(),
         rows,
         pager: Pager::new(&ctx, "/companies", query, page, PAGE_SIZE, found.total),
@@ -93,6 +96,18 @@ async fn list(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
     list_screen(&state, ctx, &query, FormData::default(), None).await
+}
+
+async fn export(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, WebError> {
+    let text = query_value(&query, "q");
+    let bytes =
+        orewatch_app::registry::workbook::export_companies(&state.app, &ctx.caller(), text.as_deref())
+            .await?;
+    Ok(super::xlsx("企业清单.xlsx", bytes))
 }
 
 async fn create(

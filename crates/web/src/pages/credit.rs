@@ -19,6 +19,7 @@ use orewatch_domain::{AgencyCode, FieldErrors};
 pub fn router() -> Router<WebState> {
     Router::new()
         .route("/credit", get(list).post(add))
+        .route("/credit/export.xlsx", get(export))
         .route("/credit/{id}/lift", post(lift))
 }
 
@@ -106,6 +107,11 @@ async fn screen(
 
 async fn list(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
     screen(&state, ctx, FormData::default(), None).await
+}
+
+async fn export(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
+    let bytes = orewatch_app::registry::workbook::export_credit(&state.app, &ctx.caller()).await?;
+    Ok(super::xlsx("联合惩戒名单.xlsx", bytes))
 }
 
 async fn add(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) -> Result<Response, WebError> {

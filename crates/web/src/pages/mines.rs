@@ -35,6 +35,7 @@ pub fn router() -> Router<WebState> {
         .route("/mines", get(list).post(create))
         .route("/mines/export.xlsx", get(export))
         .route("/mines/{id}", get(show))
+        .route("/mines/{id}/status", post(set_status))
         .route("/mines/{id}/licences", post(add_licence))
         .route("/mines/{id}/permits", post(add_permit))
         .route("/licences/{id}/events", post(licence_event))
@@ -363,6 +364,7 @@ struct ShowPage {
     methods: Vec<SelectOption>,
     units: Vec<SelectOption>,
     events: Vec<SelectOption>,
+    statuses: Vec<SelectOption>,
     /// Which form to open: `licence` or `permit` after a refused submission.
     open_form: String,
     form: FormData,
@@ -584,6 +586,13 @@ async fn show_screen(
             LicenceEventKind::as_str,
             form.get("event"),
         ),
+        statuses: options(
+            &ctx,
+            &MineStatus::ALL,
+            "mine_status",
+            MineStatus::as_str,
+            &m.status,
+        ),
         open_form: open_form.to_string(),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
@@ -648,6 +657,27 @@ async fn add_permit(
     match records::create_permit(&state.app, &ctx.caller(), id, &input).await {
         Ok(_) => Ok(see_other(&format!("/mines/{id}?flash=registered"))),
         Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, "permit", form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn set_status(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    match records::set_mine_status(
+        &state.app,
+        &ctx.caller(),
+        id,
+        form.get("status"),
+        form.get("note"),
+    )
+    .await
+    {
+        Ok(()) => Ok(see_other(&format!("/mines/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, "status", form, Some(&errors)).await,
         Err(other) => Err(other.into()),
     }
 }

@@ -79,6 +79,46 @@ async fn the_registry_pages_show_the_demo_county(db: orewatch_app::Db) {
     assert_eq!(export.status, StatusCode::OK);
     let template = site.get("/registry/template.xlsx", &office.cookies).await;
     assert_eq!(template.status, StatusCode::OK);
+    for list in [
+        "/companies/export.xlsx?q=%E5%85%B4",
+        "/credit/export.xlsx",
+        "/permits/export.xlsx?status=expired",
+    ] {
+        let page = site.get(list, &office.cookies).await;
+        assert_eq!(page.status, StatusCode::OK, "{list}");
+        assert!(page.body.starts_with("PK"), "{list} is an .xlsx (zip) file");
+    }
+    // The office suspends a mine, with the reason; it shows on the page and in its timeline.
+    let changed = site
+        .post(
+            "/mines/5/status",
+            &office.cookies,
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("status", "suspended"),
+                ("note", "越界开采，责令停产整顿"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    let mine5 = site.get("/mines/5", &office.cookies).await;
+    assert!(mine5.body.contains("停产整顿") && mine5.body.contains("越界开采，责令停产整顿"));
+    let same = site
+        .post(
+            "/mines/5/status",
+            &office.cookies,
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("status", "suspended"),
+                ("note", "再次提交"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        same.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a double submit changes nothing"
+    );
     // The credit list, and who stands behind the first company.
     let credit = site.get("/credit", &office.cookies).await;
     assert!(credit.body.contains("蒙德贵") && credit.body.contains("非法采矿被行政处罚（演示）"));
