@@ -71,6 +71,10 @@ pub struct MineStanding {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MineEntry {
     pub mine: Mine,
+    /// The status parsed once, so that filtering compares a byte, not a string.
+    pub status: MineStatus,
+    /// Index of the mine's township in [`County::townships`].
+    pub township_index: usize,
     /// The mining licence with the latest end date, if any.
     pub licence_no: Option<String>,
     pub licence_valid_to: Option<NaiveDate>,
@@ -249,6 +253,8 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
             .filter(|l| l.kind == LicenceKind::Mining)
             .max_by_key(|l| l.valid_to);
         entries.push(MineEntry {
+            status,
+            township_index: 0,
             licence_no: latest.map(|l| l.number.clone()),
             licence_valid_to: latest.map(|l| l.valid_to),
             licence_numbers: lic.iter().map(|l| l.number.clone()).collect(),
@@ -272,6 +278,9 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
     });
     let mut townships: Vec<String> = entries.iter().map(|e| e.mine.township.clone()).collect();
     townships.dedup();
+    for e in &mut entries {
+        e.township_index = townships.binary_search(&e.mine.township).unwrap_or(usize::MAX);
+    }
     Ok(County {
         entries,
         townships,
@@ -298,13 +307,20 @@ pub struct EntryFilter<'a> {
 }
 
 impl County {
-    /// The entries that pass the filter, in list order.
+    /// The entries that pass the filter, in list order. An unknown township or status matches nothing.
     pub fn filter<'a>(&'a self, f: &'a EntryFilter<'a>) -> impl Iterator<Item = &'a MineEntry> + 'a {
         let needle = f.text.map(str::to_lowercase);
+        // Resolved once per request; the loop compares integers.
+        let township = f.township.map(|t| {
+            self.townships
+                .binary_search_by(|x| x.as_str().cmp(t))
+                .unwrap_or(usize::MAX - 1)
+        });
+        let status = f.status.map(|s| MineStatus::parse(s).ok());
         self.entries.iter().filter(move |e| {
             let m = &e.mine;
-            f.township.is_none_or(|t| m.township == t)
-                && f.status.is_none_or(|s| m.status == s)
+            township.is_none_or(|t| e.township_index == t)
+                && status.is_none_or(|s| s == Some(e.status))
                 && f.area_agency
                     .is_none_or(|a| m.area_agency_code.as_deref() == Some(a))
                 && f.company_id.is_none_or(|c| m.company_id == c)

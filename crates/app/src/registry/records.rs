@@ -305,12 +305,13 @@ pub async fn list_mines(app: &App, caller: &Caller, q: &MineQuery) -> Result<Pag
     Ok(mine_list(app, caller, q).await?.page)
 }
 
-/// What the mine list page shows: a page of mines, the townships and the agencies to filter by.
+/// What the mine list page shows: a page of mines, and the county picture and organisation it came
+/// from (shared, not copied: the townships and agencies to filter by are in them).
 #[derive(Debug, Clone)]
 pub struct MineList {
     pub page: Page<MineEntry>,
-    pub townships: Vec<String>,
-    pub agencies: Vec<orewatch_storage::agencies::Agency>,
+    pub county: std::sync::Arc<super::county::County>,
+    pub organisation: std::sync::Arc<crate::organisation::Organisation>,
 }
 
 /// The mine list page's data, from one read of the data version (the county picture and the
@@ -360,8 +361,8 @@ pub async fn mine_list(app: &App, caller: &Caller, q: &MineQuery) -> Result<Mine
     }
     Ok(MineList {
         page: Page { rows, total },
-        townships: county.townships.clone(),
-        agencies: organisation.agencies.clone(),
+        county,
+        organisation,
     })
 }
 

@@ -174,9 +174,11 @@ async fn list_screen(
     let q = mine_query(query, page);
     let records::MineList {
         page: found,
-        townships,
-        agencies,
+        county,
+        organisation,
     } = records::mine_list(&state.app, &caller, &q).await?;
+    let townships = &county.townships;
+    let agencies = &organisation.agencies;
     let today = orewatch_app::dashboard::china_today(state.app.now());
     let rows = found
         .rows
@@ -218,7 +220,7 @@ async fn list_screen(
             MineStatus::as_str,
             &value("status"),
         ),
-        agencies: agency_options(&ctx, &agencies, &value("agency")),
+        agencies: agency_options(&ctx, agencies, &value("agency")),
         due: q.permits_due,
         rows,
         pager: Pager::new(&ctx, "/mines", query, page, PAGE_SIZE, found.total),
@@ -238,7 +240,7 @@ async fn list_screen(
             MineStatus::as_str,
             form.get("status"),
         ),
-        form_agencies: agency_options(&ctx, &agencies, form.get("area_agency")),
+        form_agencies: agency_options(&ctx, agencies, form.get("area_agency")),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
         ctx,
