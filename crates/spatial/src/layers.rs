@@ -107,19 +107,30 @@ pub fn read_geojson(text: &str, fallback_name: &str) -> Result<Vec<LayerFeature>
                     .map(str::to_string)
             })
             .collect();
-        let parcel = Parcel::from_polygons(&polygons, coordinates).map_err(|error| LayerError::Feature {
-            feature: index + 1,
-            error,
-        })?;
-        out.push(LayerFeature {
-            name: name_of(&names, fallback_name, index),
-            parcel,
-        });
+        out.push(feature(index, &names, fallback_name, &polygons, coordinates)?);
     }
     if out.is_empty() {
         return Err(LayerError::Empty);
     }
     Ok(out)
+}
+
+/// One feature: its name and its polygons as a parcel; a geometry error names the feature.
+fn feature(
+    index: usize,
+    names: &[Option<String>],
+    fallback_name: &str,
+    polygons: &[Vec<Vec<(f64, f64)>>],
+    coordinates: Coordinates,
+) -> Result<LayerFeature, LayerError> {
+    let parcel = Parcel::from_polygons(polygons, coordinates).map_err(|error| LayerError::Feature {
+        feature: index + 1,
+        error,
+    })?;
+    Ok(LayerFeature {
+        name: name_of(names, fallback_name, index),
+        parcel,
+    })
 }
 
 fn rings_of(rings: &[Vec<geojson::Position>]) -> Vec<Vec<(f64, f64)>> {
@@ -264,14 +275,7 @@ pub fn read_zipped_shapefile(bytes: &[u8], fallback_name: &str) -> Result<Vec<La
                 _ => None,
             })
             .collect();
-        let parcel = Parcel::from_polygons(&polygon, coordinates).map_err(|error| LayerError::Feature {
-            feature: index + 1,
-            error,
-        })?;
-        out.push(LayerFeature {
-            name: name_of(&names, fallback_name, index),
-            parcel,
-        });
+        out.push(feature(index, &names, fallback_name, &polygon, coordinates)?);
     }
     if out.is_empty() {
         return Err(LayerError::Empty);

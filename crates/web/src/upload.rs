@@ -36,3 +36,12 @@ pub async fn parts(content_type: &str, body: axum::body::Bytes) -> Option<Vec<Pa
     }
     Some(out)
 }
+
+/// The parts of a request's multipart body (none when it is not multipart).
+pub async fn read(headers: &axum::http::HeaderMap, body: axum::body::Bytes) -> Vec<Part> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    parts(content_type, body).await.unwrap_or_default()
+}

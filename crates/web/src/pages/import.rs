@@ -4,12 +4,11 @@
 use super::{render, render_invalid, xlsx};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
-use crate::upload;
 use crate::WebState;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -73,12 +72,7 @@ async fn import(
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
     caller.require(Action::EditRegistry, &Resource::Installation)?;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let parts = upload::parts(&content_type, body).await.unwrap_or_default();
+    let parts = crate::upload::read(&headers, body).await;
     let file = parts.into_iter().find(|p| p.name == "file" && !p.data.is_empty());
     let mut view = page(ctx);
     let Some(file) = file else {

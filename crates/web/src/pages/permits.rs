@@ -215,14 +215,7 @@ async fn attach(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let parts = crate::upload::parts(&content_type, body)
-        .await
-        .unwrap_or_default();
+    let parts = crate::upload::read(&headers, body).await;
     let file = parts.into_iter().find(|p| p.name == "file");
     let (name, data) = file
         .map(|f| (f.file_name.unwrap_or_default(), f.data))
