@@ -56,12 +56,11 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
 /// The demo account that was replaced in its seat and then disabled (it shows a history).
 pub const DISABLED_DEMO_ACCOUNT: &str = "ps_former";
 
-/// Loads the demo (people and registry) when the database has no account yet; returns whether it did.
+/// Loads the demo's people when the database has no account yet (returns whether it did), and its
+/// registry when no mine is registered yet — so a demo database from before the registry gets it too.
 pub async fn load_if_empty(app: &App) -> Result<bool> {
     let loaded = load_people_if_empty(app).await?;
-    if loaded {
-        load_registry_if_empty(app).await?;
-    }
+    load_registry_if_empty(app).await?;
     Ok(loaded)
 }
 
@@ -149,16 +148,17 @@ async fn load(app: &App) -> Result<()> {
 
 /// The demo registry: about 25 fictional mines around Luzhai's townships with their licences and
 /// permits (imported as the office would import a workbook) and a nature reserve overlapping one
-/// licence. Loaded when no mine is registered yet; returns whether it was.
+/// licence, a credit-listed person who controls two companies, and two shared items. Loaded when no mine
+/// is registered yet and the demo's office account exists; returns whether it was.
 pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
     let mut conn = app.db.conn().await?;
     if !orewatch_storage::mines::all_names(&mut conn).await?.is_empty() {
         return Ok(false);
     }
     drop(conn);
-    let office_account = accounts::find_by_username(app, "office")
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(office_account) = accounts::find_by_username(app, "office").await? else {
+        return Ok(false);
+    };
     let office = accounts::caller_of(&office_account);
     let today = crate::dashboard::china_today(app.now());
     let sample = registry::sample::generate(25, 6, today);

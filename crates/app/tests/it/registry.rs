@@ -539,7 +539,34 @@ async fn a_new_permit_is_shared_and_its_recipients_acknowledge(db: Db) {
         .any(|i| i.id == id));
 }
 
+async fn an_older_demo_database_gets_the_demo_registry_once(db: Db) {
+    let (app, _) = app(db).await;
+    assert!(orewatch_app::demo::load_people_if_empty(&app).await.unwrap());
+    assert!(
+        !orewatch_app::demo::load_if_empty(&app).await.unwrap(),
+        "the people were there already"
+    );
+    let office = orewatch_app::accounts::find_by_username(&app, "office")
+        .await
+        .unwrap()
+        .unwrap();
+    let office = orewatch_app::accounts::caller_of(&office);
+    let page = records::list_mines(
+        &app,
+        &office,
+        &MineQuery {
+            limit: 5,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.total, 25);
+    assert!(!orewatch_app::demo::load_registry_if_empty(&app).await.unwrap());
+}
+
 on_both_backends!(
+    an_older_demo_database_gets_the_demo_registry_once,
     a_new_permit_is_shared_and_its_recipients_acknowledge,
     granting_to_a_company_controlled_by_a_listed_person_needs_an_audited_reason,
     a_workbook_with_three_bad_rows_imports_nothing_and_names_exactly_those_rows,

@@ -32,7 +32,8 @@ fn browser_available() -> bool {
     present
 }
 
-/// Starts the whole platform on a free loopback port, with demo data.
+/// Starts the whole platform on a free loopback port, with the demo's people (each test brings the
+/// registry it needs).
 async fn serve(db: Db) -> SocketAddr {
     let settings = Settings {
         password: HashCost::for_tests(),
@@ -40,7 +41,7 @@ async fn serve(db: Db) -> SocketAddr {
     };
     let app = App::new(db, Arc::new(SystemClock), settings).unwrap();
     orewatch_app::bootstrap::prepare(&app).await.unwrap();
-    orewatch_app::demo::load_if_empty(&app).await.unwrap();
+    orewatch_app::demo::load_people_if_empty(&app).await.unwrap();
     let state = WebState::new(
         app,
         WebConfig {
@@ -168,7 +169,7 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
         };
         let app = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
         orewatch_app::bootstrap::prepare(&app).await.unwrap();
-        orewatch_app::demo::load_if_empty(&app).await.unwrap();
+        orewatch_app::demo::load_people_if_empty(&app).await.unwrap();
         orewatch_app::accounts::find_by_username(&app, "deputy")
             .await
             .unwrap()
