@@ -1032,7 +1032,8 @@ fn status_zh(s: orewatch_domain::permit::PermitStatus) -> &'static str {
     }
 }
 
-/// Builds a workbook for tests and the benchmark: the given rows under the four sheets' headings.
+/// A workbook of the given rows under the four sheets' headings (the demo, the tests and the benchmark
+/// load the sample county through it).
 pub fn build(
     companies: &[Vec<String>],
     mines: &[Vec<String>],
