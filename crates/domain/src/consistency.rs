@@ -91,6 +91,46 @@ impl Inconsistency {
     }
 }
 
+/// How a mine is coloured on the county map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum MapState {
+    /// Has consistency problems.
+    Problem,
+    /// A permit or an active licence ends within 90 days (or a permit has expired); not for a closed mine.
+    Expiring,
+    Fine,
+}
+
+impl MapState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MapState::Problem => "problem",
+            MapState::Expiring => "expiring",
+            MapState::Fine => "fine",
+        }
+    }
+
+    /// The state of a mine with these problems, licences and permits on `today`.
+    pub fn of(
+        status: MineStatus,
+        problems: &[Inconsistency],
+        licences: &[LicenceFacts],
+        permits: &PermitSummary,
+        today: NaiveDate,
+    ) -> Self {
+        let licence_due = licences
+            .iter()
+            .any(|l| l.state == LicenceState::Active && (l.valid_to - today).num_days() <= 90);
+        if !problems.is_empty() {
+            MapState::Problem
+        } else if (permits.expiring(today) || licence_due) && status != MineStatus::Closed {
+            MapState::Expiring
+        } else {
+            MapState::Fine
+        }
+    }
+}
+
 /// The problems of one mine on `today`. Overlaps smaller than 1 m² are rounding, not problems.
 pub fn check_mine(
     status: MineStatus,
@@ -243,6 +283,36 @@ mod tests {
         assert!(permits(Some("2026-11-01"), &[]).expiring(today));
         assert!(!permits(Some("2027-03-01"), &[]).expiring(today));
         assert!(!PermitSummary::default().expiring(today));
+    }
+
+    #[test]
+    fn problems_colour_a_mine_before_expiry_and_a_closed_mine_is_never_expiring() {
+        let today = d(TODAY);
+        let due = permits(Some("2026-12-20"), &[1]);
+        let lic = [licence("2030-01-01")];
+        assert_eq!(
+            MapState::of(MineStatus::Producing, &[], &lic, &due, today),
+            MapState::Expiring
+        );
+        let problem = [Inconsistency::ProducingWithoutLicence];
+        assert_eq!(
+            MapState::of(MineStatus::Producing, &problem, &lic, &due, today),
+            MapState::Problem
+        );
+        assert_eq!(
+            MapState::of(MineStatus::Closed, &[], &lic, &due, today),
+            MapState::Fine
+        );
+        let licence_due = [licence("2027-01-15")];
+        let fine_permits = permits(Some("2028-01-01"), &[1]);
+        assert_eq!(
+            MapState::of(MineStatus::Producing, &[], &licence_due, &fine_permits, today),
+            MapState::Expiring
+        );
+        assert_eq!(
+            MapState::of(MineStatus::Producing, &[], &lic, &fine_permits, today),
+            MapState::Fine
+        );
     }
 
     #[test]

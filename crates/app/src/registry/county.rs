@@ -18,25 +18,7 @@ use orewatch_storage::{audit, companies, licences, mines, permits, protected_are
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// How a mine is coloured on the map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MapState {
-    /// Has consistency problems.
-    Problem,
-    /// A permit or licence is within 90 days of expiry (or a permit has expired).
-    Expiring,
-    Fine,
-}
-
-impl MapState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MapState::Problem => "problem",
-            MapState::Expiring => "expiring",
-            MapState::Fine => "fine",
-        }
-    }
-}
+pub use orewatch_domain::consistency::MapState;
 
 /// A licence on the map.
 #[derive(Debug, Clone)]
@@ -237,17 +219,7 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
         let lic = licence_facts.get(&m.id).unwrap_or(&empty_l);
         let (per, permit_count) = permit_summaries.get(&m.id).unwrap_or(&empty_p);
         let problems = check_mine(status, lic, per, overlaps.get(&m.id).unwrap_or(&empty_o), today);
-        let expiring = per.expiring(today)
-            || lic
-                .iter()
-                .any(|l| l.state == LicenceState::Active && (l.valid_to - today).num_days() <= 90);
-        let state = if !problems.is_empty() {
-            MapState::Problem
-        } else if expiring && status != MineStatus::Closed {
-            MapState::Expiring
-        } else {
-            MapState::Fine
-        };
+        let state = MapState::of(status, &problems, lic, per, today);
         let latest = lic
             .iter()
             .filter(|l| l.kind == LicenceKind::Mining)

@@ -335,6 +335,30 @@ fn push_field_errors(errors: &mut Vec<RowError>, sheet: &Sheet, row: usize, fe: 
     }
 }
 
+/// Why a row's key (credit code, mine name, licence or permit number) cannot be added: it is registered
+/// already, or an earlier row of the workbook has it.
+fn repeat_of<K: Eq + std::hash::Hash>(
+    registered: bool,
+    earlier: &HashMap<K, usize>,
+    key: &K,
+) -> Option<Problem> {
+    if registered {
+        return Some(Problem::Duplicate);
+    }
+    earlier.get(key).map(|&row| Problem::DuplicateInFile { row })
+}
+
+/// What is wrong with a row's mine: none named, or one neither registered nor in the workbook.
+fn mine_reference(mine: &str, known: impl Fn(&str) -> bool) -> Option<Problem> {
+    if mine.is_empty() {
+        Some(Problem::Required)
+    } else if !known(mine) {
+        Some(Problem::MineNotRegistered)
+    } else {
+        None
+    }
+}
+
 /// Imports a workbook, all or nothing.
 pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -> Result<ImportOutcome> {
     caller.require(Action::EditRegistry, &Resource::Installation)?;
@@ -394,16 +418,8 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
             }) {
                 Ok(checked) => {
                     let code = checked.credit_code.as_str().to_string();
-                    if known_companies.contains_key(&code) {
-                        dup(&mut errors, &s.sheet, *row, "credit_code", Problem::Duplicate);
-                    } else if let Some(first) = company_rows.get(&code) {
-                        dup(
-                            &mut errors,
-                            &s.sheet,
-                            *row,
-                            "credit_code",
-                            Problem::DuplicateInFile { row: *first },
-                        );
+                    if let Some(p) = repeat_of(known_companies.contains_key(&code), &company_rows, &code) {
+                        dup(&mut errors, &s.sheet, *row, "credit_code", p);
                     } else {
                         company_rows.insert(code, *row);
                         new_companies.push(checked);
@@ -469,16 +485,10 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
                             ok = false;
                         }
                     }
-                    if known_mines.contains_key(&checked.name) {
-                        dup(&mut errors, &s.sheet, *row, "name", Problem::Duplicate);
-                    } else if let Some(first) = mine_rows.get(&checked.name) {
-                        dup(
-                            &mut errors,
-                            &s.sheet,
-                            *row,
-                            "name",
-                            Problem::DuplicateInFile { row: *first },
-                        );
+                    if let Some(p) =
+                        repeat_of(known_mines.contains_key(&checked.name), &mine_rows, &checked.name)
+                    {
+                        dup(&mut errors, &s.sheet, *row, "name", p);
                     } else if ok {
                         mine_rows.insert(checked.name.clone(), *row);
                         new_mines.push(checked);
@@ -533,11 +543,8 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
             };
             let mine = mine.trim().to_string();
             let mut ok = true;
-            if mine.is_empty() {
-                dup(&mut errors, &s.sheet, *row, "mine", Problem::Required);
-                ok = false;
-            } else if !mine_known(&mine) {
-                dup(&mut errors, &s.sheet, *row, "mine", Problem::MineNotRegistered);
+            if let Some(p) = mine_reference(&mine, mine_known) {
+                dup(&mut errors, &s.sheet, *row, "mine", p);
                 ok = false;
             }
             match check_licence(&input) {
@@ -553,16 +560,8 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
                         ok = false;
                     }
                     let no = checked.licence_no.as_str().to_string();
-                    if known_licences.contains(&no) {
-                        dup(&mut errors, &s.sheet, *row, "licence_no", Problem::Duplicate);
-                    } else if let Some(first) = licence_rows.get(&no) {
-                        dup(
-                            &mut errors,
-                            &s.sheet,
-                            *row,
-                            "licence_no",
-                            Problem::DuplicateInFile { row: *first },
-                        );
+                    if let Some(p) = repeat_of(known_licences.contains(&no), &licence_rows, &no) {
+                        dup(&mut errors, &s.sheet, *row, "licence_no", p);
                     } else if ok {
                         licence_rows.insert(no, *row);
                         new_licences.push((*row, mine, checked));
@@ -600,11 +599,8 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
             };
             let mine = mine.trim().to_string();
             let mut ok = true;
-            if mine.is_empty() {
-                dup(&mut errors, &s.sheet, *row, "mine", Problem::Required);
-                ok = false;
-            } else if !mine_known(&mine) {
-                dup(&mut errors, &s.sheet, *row, "mine", Problem::MineNotRegistered);
+            if let Some(p) = mine_reference(&mine, mine_known) {
+                dup(&mut errors, &s.sheet, *row, "mine", p);
                 ok = false;
             }
             match check_permit(&input) {
@@ -620,16 +616,8 @@ pub async fn import(app: &App, caller: &Caller, bytes: &[u8], file_name: &str) -
                         ok = false;
                     }
                     let key = (checked.kind.as_str().to_string(), checked.permit_no.clone());
-                    if known_permits.contains(&key) {
-                        dup(&mut errors, &s.sheet, *row, "permit_no", Problem::Duplicate);
-                    } else if let Some(first) = permit_rows.get(&key) {
-                        dup(
-                            &mut errors,
-                            &s.sheet,
-                            *row,
-                            "permit_no",
-                            Problem::DuplicateInFile { row: *first },
-                        );
+                    if let Some(p) = repeat_of(known_permits.contains(&key), &permit_rows, &key) {
+                        dup(&mut errors, &s.sheet, *row, "permit_no", p);
                     } else if ok {
                         permit_rows.insert(key, *row);
                         new_permits.push((*row, mine, checked));

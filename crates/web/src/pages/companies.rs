@@ -1,6 +1,6 @@
 //! Companies (矿业权人/企业): the list with search and pages, adding one, and one company with its mines.
 
-use super::mines::{label, MineRowView};
+use super::mines::{label, mine_row, MineRowView};
 use super::{query_value, render_form, see_other, FormData, FormErrors, Pager};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
@@ -206,23 +206,8 @@ async fn show_screen(
     let caller = ctx.caller();
     let (company, mines) = records::company(&state.app, &caller, id).await?;
     let behind = orewatch_app::registry::credit::behind(&state.app, &caller, id).await?;
-    let mines = mines
-        .iter()
-        .map(|r| MineRowView {
-            id: r.mine.id,
-            name: r.mine.name.clone(),
-            township: r.mine.township.clone(),
-            mineral: r.mine.mineral.clone(),
-            status: label(&ctx, "mine_status", &r.mine.status),
-            status_class: "",
-            company: r.mine.company_name.clone(),
-            licence_no: r.licence_no.clone().unwrap_or_default(),
-            licence_valid_to: r.licence_valid_to.map(|d| d.to_string()).unwrap_or_default(),
-            next_expiry: r.next_permit_expiry.map(|d| d.to_string()).unwrap_or_default(),
-            expiry_class: "",
-            permits: r.permit_count,
-        })
-        .collect();
+    let today = orewatch_app::dashboard::china_today(state.app.now());
+    let mines = mines.iter().map(|r| mine_row(&ctx, r, today)).collect();
     let view = ShowPage {
         links: behind.links.iter().map(|l| link_row(&ctx, l)).collect(),
         elsewhere: behind.elsewhere.iter().map(|l| link_row(&ctx, l)).collect(),

@@ -106,6 +106,34 @@ fn options<T: Copy>(
         .collect()
 }
 
+/// A mine list row: its status and next permit expiry with the badge colour for today.
+pub fn mine_row(
+    ctx: &Ctx,
+    r: &orewatch_app::registry::county::MineEntry,
+    today: chrono::NaiveDate,
+) -> MineRowView {
+    let m = &r.mine;
+    let days = r.next_permit_expiry.map(|d| (d - today).num_days());
+    MineRowView {
+        id: m.id,
+        name: m.name.clone(),
+        township: m.township.clone(),
+        mineral: m.mineral.clone(),
+        status: label(ctx, "mine_status", &m.status),
+        status_class: mine_status_class(&m.status),
+        company: m.company_name.clone(),
+        licence_no: r.licence_no.clone().unwrap_or_default(),
+        licence_valid_to: r.licence_valid_to.map(|d| d.to_string()).unwrap_or_default(),
+        next_expiry: r.next_permit_expiry.map(|d| d.to_string()).unwrap_or_default(),
+        expiry_class: match days {
+            Some(d) if d < 0 => "bad",
+            Some(d) if d <= 90 => "warn",
+            _ => "",
+        },
+        permits: r.permit_count,
+    }
+}
+
 pub struct MineRowView {
     pub id: i64,
     pub name: String,
@@ -180,32 +208,7 @@ async fn list_screen(
     let townships = &county.townships;
     let agencies = &organisation.agencies;
     let today = orewatch_app::dashboard::china_today(state.app.now());
-    let rows = found
-        .rows
-        .iter()
-        .map(|r| {
-            let m = &r.mine;
-            let days = r.next_permit_expiry.map(|d| (d - today).num_days());
-            MineRowView {
-                id: m.id,
-                name: m.name.clone(),
-                township: m.township.clone(),
-                mineral: m.mineral.clone(),
-                status: label(&ctx, "mine_status", &m.status),
-                status_class: mine_status_class(&m.status),
-                company: m.company_name.clone(),
-                licence_no: r.licence_no.clone().unwrap_or_default(),
-                licence_valid_to: r.licence_valid_to.map(|d| d.to_string()).unwrap_or_default(),
-                next_expiry: r.next_permit_expiry.map(|d| d.to_string()).unwrap_or_default(),
-                expiry_class: match days {
-                    Some(d) if d < 0 => "bad",
-                    Some(d) if d <= 90 => "warn",
-                    _ => "",
-                },
-                permits: r.permit_count,
-            }
-        })
-        .collect();
+    let rows = found.rows.iter().map(|r| mine_row(&ctx, r, today)).collect();
     let value = |k: &str| query_value(query, k).unwrap_or_default();
     let page_view = ListPage {
         q: value("q"),
