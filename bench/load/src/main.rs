@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use orewatch_app::{accounts, bootstrap, App, Caller, Db, DbOptions, ManualClock, Settings};
 use orewatch_domain::account::NewAccountInput;
-use orewatch_storage::audit::{self, NewAuditEntry};
+use orewatch_domain::{AuditAction, RecordType};
+use orewatch_storage::AuditActor;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -130,30 +131,27 @@ async fn seed(
     );
     let started = Instant::now();
     let step = span / i32::try_from(audit_rows.max(1)).unwrap_or(i32::MAX);
-    let mut written = 0;
+    let mut written: i64 = 0;
+    // Sign-ins as the older log recorded them (entries that record no state, so they bind no record),
+    // 5,000 per transaction, each transaction a later moment of the year by another person.
     while written < audit_rows {
-        let mut tx = db.begin_write().await?;
+        let actor = written / 5_000 % 200 + 1;
+        let at = now - span + step * i32::try_from(written).unwrap_or(0);
+        let who = AuditActor {
+            account_id: Some(actor),
+            label: format!("bench{actor:03}"),
+            agency: Some(["nr", "ps", "em", "fo"][usize::try_from(actor % 4).unwrap_or(0)].into()),
+        };
+        let mut tx = db.begin_write(who, at).await?;
         for _ in 0..5_000.min(audit_rows - written) {
-            let actor = written % 200 + 1;
-            let at = now - span + step * i32::try_from(written).unwrap_or(0);
-            let entry = NewAuditEntry {
-                actor_account_id: Some(actor),
-                actor_label: format!("bench{actor:03}"),
-                actor_agency: Some(
-                    ["nr", "ps", "em", "fo"][usize::try_from(written % 4).unwrap_or(0)].into(),
-                ),
-                action: "account.update".into(),
-                record_type: "account".into(),
-                record_id: ((written * 7) % 200 + 1).to_string(),
-                before_json: Some(
-                    serde_json::json!({"display_name": "压测用户", "status": "active"}).to_string(),
-                ),
-                after_json: Some(
-                    serde_json::json!({"display_name": "压测用户（调整）", "status": "active"}).to_string(),
-                ),
-                note: None,
-            };
-            audit::append(&mut tx, entry, at).await?;
+            tx.note(
+                AuditAction::LegacyLogin,
+                RecordType::Account,
+                actor.to_string(),
+                None,
+                None,
+            )
+            .await?;
             written += 1;
         }
         tx.commit().await?;
@@ -175,14 +173,19 @@ async fn seed(
 /// Registers `mines` fictional mines with their licences and permits, 500 mines per workbook, through
 /// the same import the office uses, and a nature reserve.
 async fn seed_registry(app: &App, mines: usize, permits_per_mine: usize) -> Result<()> {
-    use orewatch_app::registry::{records, sample, workbook};
+    use orewatch_app::registry::{layers, sample, townships, workbook};
     let started = Instant::now();
-    let office = accounts::find_by_username(app, "bench002")
+    let office = accounts::find_by_username(app, &Caller::system(), "bench002")
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?
         .context("bench002 (an office account) is seeded first")?;
     let office = accounts::caller_of(&office);
     let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
+    for name in sample::TOWNSHIPS {
+        townships::add(app, &office, name)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
     let s = sample::generate(mines, permits_per_mine, today);
     // Mines 2i and 2i+1 belong to company i, so chunks of an even number of mines keep them together.
     let chunk = 500;
@@ -198,15 +201,23 @@ async fn seed_registry(app: &App, mines: usize, permits_per_mine: usize) -> Resu
             &slice(&s.permits, first * permits_per_mine, last * permits_per_mine),
         )
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        match workbook::import(app, &office, &bytes, "bench.xlsx")
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        match workbook::import(
+            app,
+            &office,
+            &bytes,
+            "bench.xlsx",
+            workbook::ImportOptions::default(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
         {
             workbook::ImportOutcome::Imported(_) => {}
-            workbook::ImportOutcome::Refused(errors) => bail!("bench workbook refused: {:?}", errors.first()),
+            workbook::ImportOutcome::Refused { errors, .. } => {
+                bail!("bench workbook refused: {:?}", errors.first())
+            }
         }
     }
-    records::create_protected_area(
+    layers::create_protected_area(
         app,
         &office,
         "reserve",

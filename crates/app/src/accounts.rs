@@ -1,35 +1,20 @@
 //! Managing accounts: create, list, view, change role/agency/status, reset and change passwords.
 
-use crate::{auth, json, App, AppError, Caller, Result};
+use crate::{auth, App, AppError, Caller, Result};
 use orewatch_domain::account::{AccountChange, AccountStatus, NewAccount, NewAccountInput};
-use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AccountId, AgencyCode, FieldErrors, Password, Problem, Role};
+use orewatch_domain::policy::{Action, Listing, Resource};
+use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, Password, Problem, RecordType};
 use orewatch_storage::accounts::{self, Account, NewAccountRow};
 use orewatch_storage::seats::{self, Seat};
-use orewatch_storage::{agencies, audit, sessions};
-use serde_json::json as j;
+use orewatch_storage::{agencies, security, sessions, Key};
 
 pub use orewatch_storage::accounts::{Account as AccountRecord, AccountFilter};
 pub use orewatch_storage::seats::Seat as SeatRecord;
 
-fn snapshot(account: &Account) -> serde_json::Value {
-    j!({
-        "username": account.username,
-        "display_name": account.display_name,
-        "role": account.role.as_str(),
-        "agency": account.agency_code,
-        "status": account.status.as_str(),
-        "must_change_password": account.must_change_password,
-    })
-}
-
-fn resource(account: &Account) -> Resource {
+pub(crate) fn resource(account: &Account) -> Resource {
     Resource::Account {
         id: account.id,
-        agency: account
-            .agency_code
-            .as_deref()
-            .and_then(|c| AgencyCode::parse(c).ok()),
+        agency: account.agency.clone(),
     }
 }
 
@@ -43,8 +28,8 @@ async fn check_agency_exists(app: &App, agency: Option<&AgencyCode>, errors: &mu
     Ok(())
 }
 
-/// Creates an account. Created by the office (or the operator), the person must choose a new password
-/// at first login, except when the operator bootstraps the first administrator.
+/// Creates an account. Created by the office, the person must choose a new password at first login;
+/// the operator bootstrapping the first administrator sets a final one.
 pub async fn create(app: &App, caller: &Caller, input: &NewAccountInput<'_>) -> Result<AccountId> {
     caller.require(Action::CreateAccount, &Resource::Installation)?;
     let new = NewAccount::parse(input).map_err(AppError::Invalid)?;
@@ -53,46 +38,46 @@ pub async fn create(app: &App, caller: &Caller, input: &NewAccountInput<'_>) -> 
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let must_change = caller.account_id.is_some();
+    let must_change = caller.account_id().is_some();
     let hash = app.hasher().hash(new.password.expose())?;
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
+    let mut tx = app.write(caller).await?;
     if accounts::find_by_username(&mut tx, new.username.as_str())
         .await?
         .is_some()
     {
-        tx.rollback().await?;
         return Err(AppError::invalid("username", Problem::Duplicate));
     }
     let row = NewAccountRow {
         username: new.username.as_str(),
         display_name: new.display_name.as_str(),
         role: new.role,
-        agency_code: new.agency.as_ref().map(AgencyCode::as_str),
+        agency: new.agency.as_ref(),
         password_hash: &hash,
         must_change_password: must_change,
     };
-    let id = match accounts::insert(&mut tx, &row, now).await {
+    let id = match accounts::insert(&mut tx, &row).await {
         Ok(id) => id,
         Err(e) if e.is_conflict_on("account_username_key", "account.username") => {
             return Err(AppError::invalid("username", Problem::Duplicate));
         }
         Err(e) => return Err(e.into()),
     };
-    let created = accounts::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let mut entry = caller.audit("account.create", "account", id);
-    entry.after_json = json(snapshot(&created));
-    audit::append(&mut tx, entry, now).await?;
+    tx.audit(
+        AuditAction::AccountCreate,
+        RecordType::Account,
+        &Key::Int(id.0),
+        None,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// A page of accounts. Agency heads see only their own agency's accounts.
-pub async fn list(app: &App, caller: &Caller, mut filter: AccountFilter) -> Result<(Vec<Account>, i64)> {
+/// A page of the accounts the caller may see (agency heads: their own agency's), each with its last
+/// login and whether a client is made to wait.
+pub async fn list(app: &App, caller: &Caller, mut filter: AccountFilter) -> Result<(Vec<AccountView>, i64)> {
     caller.require(Action::ListAccounts, &Resource::Installation)?;
-    if caller.role == Some(Role::AgencyHead) {
-        filter.agency_code = caller.agency.as_ref().map(|a| a.as_str().to_string());
-    }
     filter.limit = if filter.limit <= 0 {
         50
     } else {
@@ -100,16 +85,47 @@ pub async fn list(app: &App, caller: &Caller, mut filter: AccountFilter) -> Resu
     };
     filter.offset = filter.offset.max(0);
     let mut conn = app.db.conn().await?;
-    Ok(accounts::list(&mut conn, &filter).await?)
+    let (found, total) = accounts::list(&mut conn, &caller.scope(Listing::Accounts), &filter).await?;
+    let ids: Vec<AccountId> = found.iter().map(|a| a.id).collect();
+    let names: Vec<String> = found.iter().map(|a| a.username.clone()).collect();
+    let logins = security::last_logins(&mut conn, &ids).await?;
+    let waiting = security::waiting_among(&mut conn, &names, app.now()).await?;
+    let rows = found
+        .into_iter()
+        .map(|account| AccountView {
+            last_login: logins.get(&account.id).copied(),
+            delayed: waiting.contains(&account.username),
+            seats: Vec::new(),
+            account,
+        })
+        .collect();
+    Ok((rows, total))
 }
 
-/// One account with the seats it holds now.
-pub async fn get(app: &App, caller: &Caller, id: AccountId) -> Result<(Account, Vec<Seat>)> {
+/// One account: the record, the seats it holds now, when it last logged in, and whether a client is
+/// made to wait after failed passwords.
+#[derive(Debug, Clone)]
+pub struct AccountView {
+    pub account: Account,
+    pub seats: Vec<Seat>,
+    pub last_login: Option<chrono::DateTime<chrono::Utc>>,
+    pub delayed: bool,
+}
+
+pub async fn get(app: &App, caller: &Caller, id: AccountId) -> Result<AccountView> {
     let mut conn = app.db.conn().await?;
     let account = accounts::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewAccount, &resource(&account))?;
     let seats = seats::current_seats_of(&mut conn, id).await?;
-    Ok((account, seats))
+    let last_login = security::last_login(&mut conn, id).await?;
+    drop(conn);
+    let delayed = auth::is_delayed(app, &account).await?;
+    Ok(AccountView {
+        account,
+        seats,
+        last_login,
+        delayed,
+    })
 }
 
 /// Raw form input for changing an account.
@@ -117,8 +133,7 @@ pub use orewatch_domain::account::AccountChangeInput as AccountUpdateInput;
 
 /// Changes another account's name, role, agency or status. Disabling ends its sessions.
 pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUpdateInput<'_>) -> Result<()> {
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
+    let mut tx = app.write(caller).await?;
     let before = accounts::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ManageAccount, &resource(&before))?;
     let AccountChange {
@@ -132,29 +147,27 @@ pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUp
             return Err(AppError::invalid("agency", Problem::NotFound));
         }
     }
-    accounts::update_admin_fields(
-        &mut tx,
-        id,
-        display_name.as_str(),
-        role,
-        agency.as_ref().map(AgencyCode::as_str),
-        status,
-        now,
-    )
-    .await?;
+    let unchanged = before.display_name == display_name.as_str()
+        && before.role == role
+        && before.agency == agency
+        && before.status == status;
+    if unchanged {
+        return Ok(());
+    }
+    let key = Key::Int(id.0);
+    let state_before = tx.state(RecordType::Account, &key).await?;
+    accounts::update_admin_fields(&mut tx, id, display_name.as_str(), role, agency.as_ref(), status).await?;
     if status == AccountStatus::Disabled {
         sessions::delete_for_account(&mut tx, id, None).await?;
     }
-    let after = accounts::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let (before_json, after_json) = (snapshot(&before), snapshot(&after));
-    if before_json == after_json {
-        tx.rollback().await?;
-        return Ok(());
-    }
-    let mut entry = caller.audit("account.update", "account", id);
-    entry.before_json = json(before_json);
-    entry.after_json = json(after_json);
-    audit::append(&mut tx, entry, now).await?;
+    tx.audit(
+        AuditAction::AccountUpdate,
+        RecordType::Account,
+        &key,
+        state_before,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -163,41 +176,48 @@ pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUp
 pub async fn reset_password(app: &App, caller: &Caller, id: AccountId, new: &str, again: &str) -> Result<()> {
     let password = Password::parse_confirmed(new, again).map_err(|p| AppError::invalid("password", p))?;
     let hash = app.hasher().hash(password.expose())?;
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
+    let mut tx = app.write(caller).await?;
     let account = accounts::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ManageAccount, &resource(&account))?;
-    accounts::set_password(&mut tx, id, &hash, true, now).await?;
+    let key = Key::Int(id.0);
+    let before = tx.state(RecordType::Account, &key).await?;
+    accounts::set_password(&mut tx, id, &hash, true).await?;
     sessions::delete_for_account(&mut tx, id, None).await?;
-    let mut entry = caller.audit("account.reset_password", "account", id);
-    entry.after_json = json(j!({ "must_change_password": true }));
-    audit::append(&mut tx, entry, now).await?;
+    tx.audit(
+        AuditAction::AccountResetPassword,
+        RecordType::Account,
+        &key,
+        before,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Changes one's own password; other sessions of the account end, `keep_session` stays.
+/// Changes one's own password; other sessions of the account end, `keep_session` stays. A wrong
+/// current password counts like a failed login from `client`.
 pub async fn change_own_password(
     app: &App,
     caller: &Caller,
     keep_session: &str,
+    client: &str,
     current: &str,
     new: &str,
     again: &str,
 ) -> Result<()> {
-    let id = caller
-        .account_id
-        .ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
-    let now = app.now();
+    let id = caller.account_id().ok_or(AppError::Forbidden(
+        orewatch_domain::policy::DenyReason::NotLoggedIn,
+    ))?;
     let mut conn = app.db.conn().await?;
     let account = accounts::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     drop(conn);
     caller.require(Action::ChangeOwnPassword, &resource(&account))?;
     let mut errors = FieldErrors::new();
-    if !app.hasher().verify(&account.password_hash, current) {
+    let password = errors.take("password", Password::parse_confirmed(new, again));
+    if !auth::check_own_password(app, &account, current, client).await? {
         errors.push("current", Problem::WrongCurrentPassword);
     }
-    let password = errors.take("password", Password::parse_confirmed(new, again));
     if current == new && errors.is_empty() {
         errors.push("password", Problem::Unchanged);
     }
@@ -205,12 +225,19 @@ pub async fn change_own_password(
         return Err(AppError::Invalid(errors));
     };
     let hash = app.hasher().hash(password.expose())?;
-    let mut tx = app.db.begin_write().await?;
-    accounts::set_password(&mut tx, id, &hash, false, now).await?;
+    let mut tx = app.write(caller).await?;
+    let key = Key::Int(id.0);
+    let before = tx.state(RecordType::Account, &key).await?;
+    accounts::set_password(&mut tx, id, &hash, false).await?;
     sessions::delete_for_account(&mut tx, id, Some(keep_session)).await?;
-    let mut entry = caller.audit("account.change_password", "account", id);
-    entry.after_json = json(j!({ "must_change_password": false }));
-    audit::append(&mut tx, entry, now).await?;
+    tx.audit(
+        AuditAction::AccountChangePassword,
+        RecordType::Account,
+        &key,
+        before,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -222,13 +249,17 @@ pub async fn active_accounts(app: &App, caller: &Caller) -> Result<Vec<Account>>
     Ok(accounts::list_active(&mut conn).await?)
 }
 
-/// Looks an account up by username for the command line.
-pub async fn find_by_username(app: &App, username: &str) -> Result<Option<Account>> {
+/// Looks an account up by username (the command line, the demo), if the caller may see it.
+pub async fn find_by_username(app: &App, caller: &Caller, username: &str) -> Result<Option<Account>> {
     let mut conn = app.db.conn().await?;
-    Ok(accounts::find_by_username(&mut conn, &username.trim().to_ascii_lowercase()).await?)
+    let found = accounts::find_by_username(&mut conn, &username.trim().to_ascii_lowercase()).await?;
+    if let Some(account) = &found {
+        caller.require(Action::ViewAccount, &resource(account))?;
+    }
+    Ok(found)
 }
 
-/// Used by `auth` to keep the callers' view of an account in one place.
+/// The caller an account acts as (tests, the demo).
 pub fn caller_of(account: &Account) -> Caller {
     auth::caller_of(account)
 }

@@ -1,27 +1,14 @@
 //! Reading and verifying the audit log.
 
-use crate::{App, Caller, Result};
-use orewatch_domain::audit::ChainBreak;
+use crate::checkpoint::{self, Checkpoint};
+use crate::{App, AppError, Caller, Result};
+use ed25519_dalek::VerifyingKey;
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_storage::audit;
+use orewatch_storage::audit::{self, VerifyReport};
+use std::path::{Path, PathBuf};
 
 pub use orewatch_domain::audit::StoredAuditRow;
 pub use orewatch_storage::audit::AuditFilter;
-
-/// Record types that appear in the log, for the filter (kept here rather than queried: a DISTINCT over
-/// the whole log would cost a scan on every page view).
-pub const RECORD_TYPES: &[&str] = &[
-    "account",
-    "agency",
-    "seat",
-    "company",
-    "mine",
-    "licence",
-    "permit",
-    "protected_area",
-    "credit_entry",
-    "share_item",
-];
 
 /// A page of the log, newest first; `next_before` continues it.
 pub async fn list(
@@ -54,9 +41,129 @@ pub async fn list(
     Ok((rows, next_before))
 }
 
-/// Verifies the chain: `Ok(rows checked)` or the first broken row.
-pub async fn verify(app: &App, caller: &Caller) -> Result<Result<u64, ChainBreak>> {
-    caller.require(Action::VerifyAudit, &Resource::Installation)?;
+/// Display names by account, to show people by name rather than by login (cached with the accounts).
+pub async fn people(
+    app: &App,
+    caller: &Caller,
+) -> Result<std::collections::HashMap<orewatch_domain::AccountId, String>> {
+    caller.require(Action::ViewAudit, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(audit::verify(&mut conn).await?)
+    Ok(orewatch_storage::accounts::names(&mut conn)
+        .await?
+        .into_iter()
+        .map(|(id, _, name)| (id, name))
+        .collect())
+}
+
+/// The entry before `seq` about the same record (to show what an entry changed).
+pub async fn previous_state(app: &App, caller: &Caller, row: &StoredAuditRow) -> Result<Option<String>> {
+    caller.require(Action::ViewAudit, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    let rows = audit::list(
+        &mut conn,
+        &AuditFilter {
+            record_type: Some(row.row.record_type),
+            record_id: Some(row.row.record_id.clone()),
+            before_seq: Some(row.row.seq),
+            limit: 1,
+            ..AuditFilter::default()
+        },
+    )
+    .await?;
+    Ok(rows.into_iter().next().and_then(|r| r.row.after_json))
+}
+
+/// What became of one checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckpointCheck {
+    /// The chain holds the signed head as a prefix.
+    Holds,
+    /// The file could not be read.
+    Unreadable(String),
+    /// The signature is bad, or made by another key than the trusted one.
+    BadSignature,
+    /// The chain is shorter than the checkpoint: rows were cut off the end, or it was reset.
+    Truncated { chain_seq: i64 },
+    /// The row at the checkpoint's seq has another hash: history up to it was rewritten.
+    Rewritten,
+}
+
+/// The outcome of `audit verify`.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub report: VerifyReport,
+    /// Each checkpoint file with its seq (when readable) and what was found.
+    pub checkpoints: Vec<(PathBuf, Option<i64>, CheckpointCheck)>,
+}
+
+impl Verification {
+    /// Whether nothing at all was found wrong.
+    pub fn intact(&self) -> bool {
+        self.report.chain_break.is_none()
+            && self.report.findings_total == 0
+            && self
+                .checkpoints
+                .iter()
+                .all(|(_, _, c)| *c == CheckpointCheck::Holds)
+    }
+}
+
+/// Verifies the chain and every record in one snapshot, and, given a folder of checkpoints and the
+/// public key to trust, that the chain still holds each of them.
+pub async fn verify(
+    app: &App,
+    caller: &Caller,
+    checkpoints: Option<(&Path, Option<VerifyingKey>)>,
+) -> Result<Verification> {
+    caller.require(Action::VerifyAudit, &Resource::Installation)?;
+    let mut files = Vec::new();
+    let mut trusted = None;
+    if let Some((dir, key)) = checkpoints {
+        files = checkpoint::read_dir(dir).map_err(AppError::Internal)?;
+        trusted = match key {
+            Some(key) => Some(key),
+            None => checkpoint::public_key(app)?,
+        };
+        if trusted.is_none() {
+            return Err(AppError::Internal(
+                "没有可信的公钥：请用 --public-key 给出，或配置签名密钥文件".into(),
+            ));
+        }
+    }
+    let seqs: Vec<i64> = files
+        .iter()
+        .filter_map(|(_, c)| c.as_ref().ok().map(|c| c.seq))
+        .collect();
+    let mut tx = app.db.begin_read().await?;
+    let report = audit::verify(&mut tx, &seqs).await?;
+    tx.rollback().await?;
+    let checked = files
+        .into_iter()
+        .map(|(path, parsed)| match parsed {
+            Err(message) => (path, None, CheckpointCheck::Unreadable(message)),
+            Ok(c) => {
+                let seq = Some(c.seq);
+                (path, seq, check_one(&c, trusted.as_ref(), &report))
+            }
+        })
+        .collect();
+    Ok(Verification {
+        report,
+        checkpoints: checked,
+    })
+}
+
+fn check_one(c: &Checkpoint, trusted: Option<&VerifyingKey>, report: &VerifyReport) -> CheckpointCheck {
+    if !trusted.is_some_and(|key| c.signed_by(key)) {
+        return CheckpointCheck::BadSignature;
+    }
+    match report.hashes_at.get(&c.seq) {
+        Some(hash) if *hash == c.hash => CheckpointCheck::Holds,
+        Some(_) => CheckpointCheck::Rewritten,
+        None if c.seq > report.head_seq => CheckpointCheck::Truncated {
+            chain_seq: report.head_seq,
+        },
+        // The chain broke before reaching the checkpoint's row.
+        None => CheckpointCheck::Rewritten,
+    }
 }

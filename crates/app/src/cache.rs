@@ -1,47 +1,65 @@
-//! Read caches keyed by the data version.
+//! Read caches keyed by per-area data versions.
 //!
-//! Every change in Orewatch writes its audit row in the same transaction (see [`crate`]), and each
-//! audit row advances the chain head. The head's sequence number is therefore a version of *all* data:
-//! while it is unchanged, nothing has changed, in this process or any other sharing the database.
-//! A cached value is kept with the version read *before* it was loaded; if a change commits while it
-//! loads, the value may be newer than its tag, never older, and the next reader (seeing the new head)
-//! loads again. Values depending on the clock (people online, locked accounts) are never cached.
+//! Every audited write bumps, in its own transaction, the version of each area of data it touched
+//! (`orewatch_domain::DataArea`; `orewatch_storage::versions`). A cached value records the versions of
+//! the areas it depends on; while they are unchanged, the value is current, in this process or any
+//! other sharing the database. A login or an acknowledgement touches no area the county picture depends
+//! on, so it no longer throws the picture away. A value is kept with the versions read *before* it was
+//! loaded: if a change commits while it loads, the value may be newer than its tag, never older, and the
+//! next reader (seeing the new versions) loads again. Values depending on the clock (people online,
+//! delayed logins) are never cached.
 
+use orewatch_domain::DataArea;
+use orewatch_storage::versions::Versions;
 use std::sync::{Arc, RwLock};
 
-/// The data version: the audit chain head's sequence number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct DataVersion(pub i64);
+/// Every area: for values that change with any audited write (the latest changes).
+pub const ALL_AREAS: &[DataArea] = &[
+    DataArea::Organisation,
+    DataArea::Accounts,
+    DataArea::Registry,
+    DataArea::Credit,
+    DataArea::Sharing,
+];
 
-/// One cached value with the version it was loaded at.
+/// One cached value with the versions of the areas it depends on.
 #[derive(Debug)]
 pub struct Versioned<T> {
-    slot: RwLock<Option<(DataVersion, Arc<T>)>>,
-}
-
-impl<T> Default for Versioned<T> {
-    fn default() -> Self {
-        Self {
-            slot: RwLock::new(None),
-        }
-    }
+    areas: &'static [DataArea],
+    slot: RwLock<Option<(Vec<i64>, Arc<T>)>>,
 }
 
 impl<T> Versioned<T> {
-    /// The value cached at exactly `version`, if any.
-    pub fn get(&self, version: DataVersion) -> Option<Arc<T>> {
+    pub fn new(areas: &'static [DataArea]) -> Self {
+        Self {
+            areas,
+            slot: RwLock::new(None),
+        }
+    }
+
+    fn key(&self, versions: &Versions) -> Vec<i64> {
+        self.areas.iter().map(|a| versions.get(*a)).collect()
+    }
+
+    /// The value cached at exactly these versions of its areas, if any.
+    pub fn get(&self, versions: &Versions) -> Option<Arc<T>> {
+        let key = self.key(versions);
         let slot = self.slot.read().ok()?;
         match &*slot {
-            Some((cached, value)) if *cached == version => Some(value.clone()),
+            Some((cached, value)) if *cached == key => Some(value.clone()),
             _ => None,
         }
     }
 
-    /// Keeps `value` as loaded at `version`, unless a value of a later version is already kept.
-    pub fn put(&self, version: DataVersion, value: Arc<T>) {
+    /// Keeps `value` as loaded at `versions`, unless a value of later versions is already kept.
+    pub fn put(&self, versions: &Versions, value: Arc<T>) {
+        let key = self.key(versions);
         if let Ok(mut slot) = self.slot.write() {
-            if slot.as_ref().is_none_or(|(cached, _)| *cached <= version) {
-                *slot = Some((version, value));
+            let newer_kept = slot
+                .as_ref()
+                .is_some_and(|(cached, _)| cached.iter().zip(&key).any(|(c, k)| c > k));
+            if !newer_kept {
+                *slot = Some((key, value));
             }
         }
     }
@@ -51,23 +69,37 @@ impl<T> Versioned<T> {
 mod tests {
     use super::*;
 
+    fn versions(organisation: i64, registry: i64) -> Versions {
+        let mut v = Versions::default();
+        v.0[DataArea::Organisation.index()] = organisation;
+        v.0[DataArea::Registry.index()] = registry;
+        v
+    }
+
     #[test]
-    fn a_value_is_served_only_at_its_own_version() {
-        let cache = Versioned::default();
-        assert!(cache.get(DataVersion(1)).is_none());
-        cache.put(DataVersion(1), Arc::new("one"));
-        assert_eq!(cache.get(DataVersion(1)).as_deref(), Some(&"one"));
-        assert!(cache.get(DataVersion(2)).is_none());
-        assert!(cache.get(DataVersion(0)).is_none());
+    fn a_value_is_served_only_at_its_own_versions() {
+        let cache = Versioned::new(&[DataArea::Registry]);
+        assert!(cache.get(&versions(0, 1)).is_none());
+        cache.put(&versions(0, 1), Arc::new("one"));
+        assert_eq!(cache.get(&versions(0, 1)).as_deref(), Some(&"one"));
+        assert!(cache.get(&versions(0, 2)).is_none());
+    }
+
+    #[test]
+    fn a_change_in_another_area_keeps_the_value() {
+        let cache = Versioned::new(&[DataArea::Registry]);
+        cache.put(&versions(1, 5), Arc::new("county"));
+        // A login or a filing bumps nothing or another area: the county picture stays.
+        assert_eq!(cache.get(&versions(9, 5)).as_deref(), Some(&"county"));
     }
 
     #[test]
     fn a_late_loader_never_replaces_a_newer_value() {
-        let cache = Versioned::default();
-        cache.put(DataVersion(5), Arc::new("five"));
-        cache.put(DataVersion(4), Arc::new("four"));
-        assert_eq!(cache.get(DataVersion(5)).as_deref(), Some(&"five"));
-        cache.put(DataVersion(6), Arc::new("six"));
-        assert_eq!(cache.get(DataVersion(6)).as_deref(), Some(&"six"));
+        let cache = Versioned::new(&[DataArea::Registry]);
+        cache.put(&versions(0, 5), Arc::new("five"));
+        cache.put(&versions(0, 4), Arc::new("four"));
+        assert_eq!(cache.get(&versions(0, 5)).as_deref(), Some(&"five"));
+        cache.put(&versions(0, 6), Arc::new("six"));
+        assert_eq!(cache.get(&versions(0, 6)).as_deref(), Some(&"six"));
     }
 }

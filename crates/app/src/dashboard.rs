@@ -1,6 +1,5 @@
 //! The home dashboard's figures, all counted from the database.
 
-use crate::cache::DataVersion;
 use crate::{App, Caller, Result};
 use chrono::{Duration, FixedOffset, Offset, TimeZone, Utc};
 use orewatch_domain::audit::StoredAuditRow;
@@ -57,20 +56,23 @@ pub async fn summary(app: &App, caller: &Caller) -> Result<Dashboard> {
     )
     .await?;
     // Counts that depend on the clock are always fresh; the rest is cached per data version.
-    let version = DataVersion(counts.data_version);
+    let versions = match caller.versions {
+        Some(v) => v,
+        None => orewatch_storage::versions::read(&mut conn).await?,
+    };
     let caches = app.caches();
-    let accounts_by_role = match caches.accounts_by_role.get(version) {
+    let accounts_by_role = match caches.accounts_by_role.get(&versions) {
         Some(cached) => cached,
         None => {
             let loaded = Arc::new(stats::active_accounts_by_role(&mut conn).await?);
-            caches.accounts_by_role.put(version, loaded.clone());
+            caches.accounts_by_role.put(&versions, loaded.clone());
             loaded
         }
     };
     let may_audit = caller.may(Action::ViewAudit, &Resource::Installation);
     let recent = if !may_audit {
         Arc::default()
-    } else if let Some(cached) = caches.recent_changes.get(version) {
+    } else if let Some(cached) = caches.recent_changes.get(&versions) {
         cached
     } else {
         let filter = AuditFilter {
@@ -78,7 +80,7 @@ pub async fn summary(app: &App, caller: &Caller) -> Result<Dashboard> {
             ..Default::default()
         };
         let loaded = Arc::new(audit::list(&mut conn, &filter).await?);
-        caches.recent_changes.put(version, loaded.clone());
+        caches.recent_changes.put(&versions, loaded.clone());
         loaded
     };
     Ok(Dashboard {

@@ -91,7 +91,7 @@ async fn load(app: &App) -> Result<()> {
         ids.insert(*username, id);
     }
     let id_of = |username: &str| ids.get(username).copied().ok_or(AppError::NotFound);
-    let office_account = accounts::find_by_username(app, "office")
+    let office_account = accounts::find_by_username(app, &system, "office")
         .await?
         .ok_or(AppError::NotFound)?;
     let office = accounts::caller_of(&office_account);
@@ -101,7 +101,7 @@ async fn load(app: &App) -> Result<()> {
     let org = organisation::view(app, &office).await?;
     let mut deputies = vec!["deputy", "nr_head"].into_iter();
     for seat in &org.seats {
-        let agency = seat.seat.agency_code.as_deref();
+        let agency = seat.seat.agency.as_ref().map(|a| a.as_str());
         let holder = match (seat.seat.title, agency) {
             (SeatTitle::Commander, _) => Some("leader".to_string()),
             (SeatTitle::DeputyCommander, _) => deputies.next().map(str::to_string),
@@ -123,11 +123,9 @@ async fn load(app: &App) -> Result<()> {
     }
 
     // One change of holder, filed with the office, so the history is not empty.
-    if let Some(ps_seat) = org
-        .seats
-        .iter()
-        .find(|s| s.seat.title == SeatTitle::CommandMember && s.seat.agency_code.as_deref() == Some("ps"))
-    {
+    if let Some(ps_seat) = org.seats.iter().find(|s| {
+        s.seat.title == SeatTitle::CommandMember && s.seat.agency.as_ref().map(|a| a.as_str()) == Some("ps")
+    }) {
         let filing = FilingInput {
             holder: &id_of("ps_head")?.0.to_string(),
             from_on: "2025-06-01",
@@ -156,10 +154,16 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
         return Ok(false);
     }
     drop(conn);
-    let Some(office_account) = accounts::find_by_username(app, "office").await? else {
+    let system = Caller::system();
+    let Some(office_account) = accounts::find_by_username(app, &system, "office").await? else {
         return Ok(false);
     };
     let office = accounts::caller_of(&office_account);
+    if registry::townships::list(app, &office).await?.is_empty() {
+        for name in registry::sample::TOWNSHIPS {
+            registry::townships::add(app, &office, name).await?;
+        }
+    }
     let today = crate::dashboard::china_today(app.now());
     let sample = registry::sample::generate(25, 6, today);
     let bytes = registry::workbook::build(
@@ -168,13 +172,14 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
         &sample.licences,
         &sample.permits,
     )?;
-    match registry::workbook::import(app, &office, &bytes, "演示数据.xlsx").await? {
+    let options = registry::workbook::ImportOptions::default();
+    match registry::workbook::import(app, &office, &bytes, "演示数据.xlsx", options).await? {
         registry::workbook::ImportOutcome::Imported(_) => {}
-        registry::workbook::ImportOutcome::Refused(errors) => {
+        registry::workbook::ImportOutcome::Refused { errors, .. } => {
             return Err(AppError::Internal(format!("demo registry refused: {errors:?}")))
         }
     }
-    registry::records::create_protected_area(
+    registry::layers::create_protected_area(
         app,
         &office,
         "reserve",
@@ -185,11 +190,11 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
     .await?;
     // Each company's legal representative, and one fictional person who actually controls the first
     // two companies and is on the credit list (public security, for illegal mining).
-    let mut conn = app.db.conn().await?;
-    let companies = orewatch_storage::companies::list(&mut conn, None, 1000, 0)
-        .await?
-        .rows;
-    drop(conn);
+    let query = registry::companies::CompanyQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let companies = registry::companies::list(app, &office, &query).await?.page.rows;
     for company in &companies {
         registry::credit::add_control_link(app, &office, company.id, &company.legal_rep, "", "legal_rep", "")
             .await?;
@@ -197,8 +202,8 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
     let controlled: Vec<&orewatch_storage::companies::Company> = companies
         .iter()
         .filter(|c| {
-            c.credit_code == registry::sample::credit_code(0)
-                || c.credit_code == registry::sample::credit_code(1)
+            c.credit_code.as_str() == registry::sample::credit_code(0)
+                || c.credit_code.as_str() == registry::sample::credit_code(1)
         })
         .collect();
     for company in &controlled {
@@ -226,7 +231,7 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
     // The sharing feed: a case lead from the police, acknowledged by natural resources; a disposal
     // result from ecology and environment.
     let caller_named = |name: &'static str| async move {
-        let account = accounts::find_by_username(app, name)
+        let account = accounts::find_by_username(app, &Caller::system(), name)
             .await?
             .ok_or(AppError::NotFound)?;
         Ok::<_, AppError>(accounts::caller_of(&account))
@@ -247,7 +252,7 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
         title: "处置结果：寨沙龙岩白云岩矿粉尘超标，已责令限期整改",
         body: "现场检测厂界颗粒物超标，已下达责令改正违法行为决定书，整改期限30日。",
         recipients: vec!["office", "mr", "nr"],
-        mine: "3",
+        mine: "寨沙龙岩白云岩矿",
     };
     registry::sharing::post(app, &ee, &disposal).await?;
     Ok(true)

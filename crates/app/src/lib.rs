@@ -1,16 +1,18 @@
 //! Orewatch use cases. Each public function is one thing a person (or the operator) does:
-//! check permission with the domain policy → validate → one write transaction holding the change and
-//! its audit row → result. The web UI, the CLI and (later) the worker call these same functions, so
-//! every rule exists exactly once.
+//! check permission with the domain policy → validate → one audited write transaction holding the
+//! change and its audit entries → result. The web UI, the CLI and (later) the worker call these same
+//! functions, so every rule exists exactly once.
 //!
-//! Main types: [`App`] (database, clock, password hasher, settings), [`Caller`] (who is acting) and
-//! [`AppError`]. What must not live here: SQL (storage), HTML and HTTP (web), argument parsing (cli).
+//! Main types: [`App`] (database, clock, password hasher, settings, caches), [`Caller`] (who is
+//! acting: an account, the public, or the operator) and [`AppError`]. What must not live here: SQL
+//! (storage), HTML and HTTP (web), argument parsing (cli).
 
 pub mod accounts;
 pub mod audit_log;
 pub mod auth;
 pub mod bootstrap;
 pub mod cache;
+pub mod checkpoint;
 pub mod clock;
 pub mod dashboard;
 pub mod demo;
@@ -21,12 +23,15 @@ pub mod registry;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
+pub use orewatch_storage::security::{EventFilter as SecurityFilter, SecurityEvent};
+pub use orewatch_storage::versions::Versions;
 pub use orewatch_storage::{Backend, Db, DbOptions};
 
 use chrono::Duration;
-use orewatch_domain::policy::{decide, Action, Decision, Resource};
+use orewatch_domain::policy::{decide, scope, Action, Decision, Listing, Resource, Scope};
 use orewatch_domain::{AccountId, Actor, AgencyCode, Role};
-use orewatch_storage::audit::NewAuditEntry;
+use orewatch_storage::{AuditActor, WriteTx};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -41,18 +46,33 @@ pub struct Settings {
     /// How long recipients have to acknowledge a sharing-feed item before it shows as overdue.
     pub share_ack_deadline: Duration,
     /// Folder of the content-addressed file store (attachments).
-    pub file_dir: std::path::PathBuf,
+    pub file_dir: PathBuf,
+    /// The 3-degree Gauss-Krüger zone the county map is drawn in (a city or province spanning zones
+    /// picks the zone of its centre; parcels of other zones are moved into it).
+    pub map_zone: u32,
+    /// The county's extent in the map zone (min easting, min northing, max easting, max northing), when
+    /// configured; otherwise an imported county boundary gives it. A licence outside it is questioned.
+    pub county_extent: Option<[f64; 4]>,
+    /// The audit signing key (Ed25519 seed, hex) and where signed checkpoints are written.
+    pub checkpoint: checkpoint::CheckpointSettings,
+    /// Limits on what an upload may unpack to (workbooks, layers).
+    pub upload_limits: registry::limits::UploadLimits,
 }
 
 impl Default for Settings {
     fn default() -> Self {
+        let temp = std::env::temp_dir();
         Self {
             session_idle: Duration::minutes(30),
             password: password::HashCost::default(),
             share_ack_deadline: Duration::hours(72),
-            // The CLI puts it in the data directory; tests and tools share a temporary folder, which is
-            // harmless for a content-addressed store.
-            file_dir: std::env::temp_dir().join("orewatch-files"),
+            // The CLI puts these in the data directory; tests and tools share a temporary folder, which
+            // is harmless for a content-addressed store.
+            file_dir: temp.join("orewatch-files"),
+            map_zone: registry::input::DEFAULT_ZONE,
+            county_extent: None,
+            checkpoint: checkpoint::CheckpointSettings::default(),
+            upload_limits: registry::limits::UploadLimits::default(),
         }
     }
 }
@@ -69,7 +89,6 @@ pub struct App {
 }
 
 /// What the read use cases keep between requests (see [`cache`]).
-#[derive(Default)]
 pub(crate) struct Caches {
     pub organisation: cache::Versioned<organisation::Organisation>,
     pub accounts_by_role: cache::Versioned<Vec<(String, i64)>>,
@@ -78,6 +97,20 @@ pub(crate) struct Caches {
     /// Held while the county picture is computed, so that a crowd of requests after a change computes it
     /// once and the rest wait for it.
     pub county_loading: tokio::sync::Mutex<()>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        use orewatch_domain::DataArea as A;
+        Self {
+            // Seat holders are shown by their accounts' names.
+            organisation: cache::Versioned::new(&[A::Organisation, A::Accounts]),
+            accounts_by_role: cache::Versioned::new(&[A::Accounts]),
+            recent_changes: cache::Versioned::new(cache::ALL_AREAS),
+            county: cache::Versioned::new(&[A::Registry]),
+            county_loading: tokio::sync::Mutex::new(()),
+        }
+    }
 }
 
 impl App {
@@ -98,6 +131,22 @@ impl App {
         self.clock.now()
     }
 
+    /// An audited write by `caller`, stamped now.
+    pub(crate) async fn write(&self, caller: &Caller) -> Result<WriteTx> {
+        Ok(self.db.begin_write(caller.audit_actor(), self.now()).await?)
+    }
+
+    /// The data versions: those read with the caller's session, or read now.
+    pub(crate) async fn versions(&self, caller: &Caller) -> Result<Versions> {
+        match caller.versions {
+            Some(versions) => Ok(versions),
+            None => {
+                let mut conn = self.db.conn().await?;
+                Ok(orewatch_storage::versions::read(&mut conn).await?)
+            }
+        }
+    }
+
     pub(crate) fn hasher(&self) -> &password::Hasher {
         &self.hasher
     }
@@ -111,50 +160,67 @@ impl App {
     }
 }
 
-/// Who is acting: a logged-in account, or the operator on the server's command line.
+/// Who is acting: a logged-in account, someone without a session, or the operator on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// `None` for the operator.
-    pub account_id: Option<AccountId>,
+    pub actor: Actor,
     pub username: String,
     pub display_name: String,
-    pub role: Option<Role>,
-    pub agency: Option<AgencyCode>,
     /// The account must choose a new password before doing anything else.
     pub must_change_password: bool,
-    /// The data version read together with the session at the start of this request, so that read
-    /// caches need no second round trip to check it (see [`cache`]). `None` outside a request.
-    pub data_version: Option<i64>,
+    /// The data versions read together with the session at the start of this request, so that read
+    /// caches need no second round trip to check them (see [`cache`]). `None` outside a request.
+    pub versions: Option<Versions>,
 }
 
 impl Caller {
-    /// The operator of the installation (CLI).
+    /// The operator of the installation. Only command-line bootstrap paths (`migrate`, `user create`,
+    /// `audit verify`) use it; the web never does.
     pub fn system() -> Self {
         Self {
-            account_id: None,
+            actor: Actor::System,
             username: "system".into(),
             display_name: "系统运维".into(),
-            role: None,
-            agency: None,
             must_change_password: false,
-            data_version: None,
+            versions: None,
         }
     }
 
-    pub fn actor(&self) -> Actor {
-        match (self.account_id, self.role) {
-            (Some(id), Some(role)) => Actor::Account {
-                id,
-                role,
-                agency: self.agency.clone(),
-            },
-            _ => Actor::System,
+    /// Someone without a session: no rights but the public actions.
+    pub fn public() -> Self {
+        Self {
+            actor: Actor::Public,
+            username: String::new(),
+            display_name: String::new(),
+            must_change_password: false,
+            versions: None,
+        }
+    }
+
+    pub fn account_id(&self) -> Option<AccountId> {
+        match &self.actor {
+            Actor::Account { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match &self.actor {
+            Actor::Account { role, .. } => Some(*role),
+            _ => None,
+        }
+    }
+
+    pub fn agency(&self) -> Option<&AgencyCode> {
+        match &self.actor {
+            Actor::Account { agency, .. } => agency.as_ref(),
+            _ => None,
         }
     }
 
     /// Asks the policy; a refusal becomes [`AppError::Forbidden`].
     pub fn require(&self, action: Action, resource: &Resource) -> Result<()> {
-        match decide(&self.actor(), action, resource) {
+        match decide(&self.actor, action, resource) {
             Decision::Allow => Ok(()),
             Decision::Deny(reason) => Err(AppError::Forbidden(reason)),
         }
@@ -162,24 +228,20 @@ impl Caller {
 
     /// Whether the policy allows it (for showing links and buttons; the use case checks again).
     pub fn may(&self, action: Action, resource: &Resource) -> bool {
-        decide(&self.actor(), action, resource).is_allowed()
+        decide(&self.actor, action, resource).is_allowed()
     }
 
-    /// The start of an audit row written by this caller.
-    pub(crate) fn audit(&self, action: &str, record_type: &str, record_id: impl ToString) -> NewAuditEntry {
-        NewAuditEntry {
-            actor_account_id: self.account_id.map(|id| id.0),
-            actor_label: self.username.clone(),
-            actor_agency: self.agency.as_ref().map(|a| a.as_str().to_string()),
-            action: action.into(),
-            record_type: record_type.into(),
-            record_id: record_id.to_string(),
-            ..Default::default()
+    /// Which records of a list this caller may see.
+    pub fn scope(&self, listing: Listing) -> Scope {
+        scope(&self.actor, listing)
+    }
+
+    /// Who audit entries written by this caller name.
+    pub(crate) fn audit_actor(&self) -> AuditActor {
+        AuditActor {
+            account_id: self.account_id().map(|id| id.0),
+            label: self.username.clone(),
+            agency: self.agency().map(|a| a.as_str().to_string()),
         }
     }
-}
-
-/// JSON text of a value for an audit row's before/after.
-pub(crate) fn json(value: serde_json::Value) -> Option<String> {
-    Some(value.to_string())
 }

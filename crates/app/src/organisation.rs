@@ -1,17 +1,15 @@
 //! The organisation: agencies with their duties, the seats of the command centre and the office, and
 //! the filing (备案) of a new holder.
 
-use crate::cache::DataVersion;
-use crate::{json, App, AppError, Caller, Result};
+use crate::{App, AppError, Caller, Result, Versions};
 use orewatch_domain::field::{date, required_text};
 use orewatch_domain::organisation::{check_filing, CurrentTerm};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AccountId, AgencyCode, FieldErrors, Problem};
+use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, Problem, RecordType};
 use orewatch_storage::accounts;
 use orewatch_storage::agencies::{self, Agency};
-use orewatch_storage::audit;
 use orewatch_storage::seats::{self, NewTerm, Seat, Term};
-use serde_json::json as j;
+use orewatch_storage::Key;
 use std::sync::Arc;
 
 pub use orewatch_storage::agencies::Agency as AgencyRecord;
@@ -40,25 +38,21 @@ pub struct Organisation {
     pub seats: Vec<SeatView>,
 }
 
-/// The organisation, from the cache while nothing has changed since it was loaded.
+/// The organisation, from the cache while nothing it depends on has changed since it was loaded.
 pub async fn view(app: &App, caller: &Caller) -> Result<Arc<Organisation>> {
     caller.require(Action::ViewOrganisation, &Resource::Installation)?;
-    let mut conn = app.db.conn().await?;
-    let version = DataVersion(audit::head_seq(&mut conn).await?);
-    view_at(app, &mut conn, version).await
+    let versions = app.versions(caller).await?;
+    view_at(app, &versions).await
 }
 
-/// The organisation at a data version the caller has just read (saves reading it twice).
-pub(crate) async fn view_at(
-    app: &App,
-    conn: &mut orewatch_storage::Conn,
-    version: DataVersion,
-) -> Result<Arc<Organisation>> {
-    if let Some(cached) = app.caches().organisation.get(version) {
+/// The organisation at data versions the caller has read.
+pub(crate) async fn view_at(app: &App, versions: &Versions) -> Result<Arc<Organisation>> {
+    if let Some(cached) = app.caches().organisation.get(versions) {
         return Ok(cached);
     }
-    let org = Arc::new(load(conn).await?);
-    app.caches().organisation.put(version, org.clone());
+    let mut conn = app.db.conn().await?;
+    let org = Arc::new(load(&mut conn).await?);
+    app.caches().organisation.put(versions, org.clone());
     Ok(org)
 }
 
@@ -83,7 +77,7 @@ async fn load(conn: &mut orewatch_storage::Conn) -> Result<Organisation> {
                 .position(|t| t.to_on.is_none())
                 .map(|i| history.remove(i));
             let agency = seat
-                .agency_code
+                .agency
                 .as_ref()
                 .and_then(|c| agencies.iter().find(|a| &a.code == c))
                 .cloned();
@@ -132,9 +126,8 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
                 .map_err(|_| AppError::invalid("holder", Problem::Invalid))?,
         )),
     };
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
-    let seat = seats::find(&mut tx, seat_id).await?.ok_or(AppError::NotFound)?;
+    let mut tx = app.write(caller).await?;
+    seats::find(&mut tx, seat_id).await?.ok_or(AppError::NotFound)?;
     if let Some(id) = holder {
         let account = accounts::find(&mut tx, id).await?;
         if account.is_none_or(|a| a.status != orewatch_domain::account::AccountStatus::Active) {
@@ -148,42 +141,33 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
     });
     let filing =
         check_filing(current_rule, holder, date(input.from_on), input.note).map_err(AppError::Invalid)?;
+    let key = Key::Int(seat_id);
+    let before = tx.state(RecordType::Seat, &key).await?;
     if let Some(term) = &current {
-        seats::close_term(&mut tx, term.id, filing.from_on).await?;
+        seats::close_term(&mut tx, seat_id, term.id, filing.from_on).await?;
     }
-    let term_id = seats::insert_term(
+    seats::insert_term(
         &mut tx,
         &NewTerm {
             seat_id,
             account_id: filing.holder,
             from_on: filing.from_on,
-            filed_by: caller.account_id,
+            filed_by: caller.account_id(),
             filed_by_label: &caller.display_name,
             note: filing.note.as_deref(),
         },
-        now,
     )
     .await?;
-    let after = seats::current_term(&mut tx, seat_id).await?;
-    let describe = |t: &Option<Term>| {
-        t.as_ref().map(|t| {
-            j!({
-                "term": t.id,
-                "holder_account": t.account_id.map(|a| a.0),
-                "holder": t.holder_display_name,
-                "from_on": t.from_on.to_string(),
-            })
-        })
-    };
-    let mut entry = caller.audit("seat.file", "seat", seat_id);
-    entry.before_json =
-        json(j!({ "title": seat.title.as_str(), "agency": seat.agency_code, "current": describe(&current) }));
-    entry.after_json =
-        json(j!({ "title": seat.title.as_str(), "agency": seat.agency_code, "current": describe(&after) }));
-    entry.note = filing.note.clone();
-    audit::append(&mut tx, entry, now).await?;
+    tx.audit(
+        AuditAction::SeatFile,
+        RecordType::Seat,
+        &key,
+        before,
+        filing.note.clone(),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(term_id)
+    Ok(seat_id)
 }
 
 /// Changes an agency's duties (the office keeps them up to date).
@@ -202,17 +186,22 @@ pub async fn update_duties(
     let (Some(duty_zh), Some(duty_en)) = (duty_zh, duty_en) else {
         return Err(AppError::Invalid(errors));
     };
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
-    let before = agencies::find(&mut tx, &code).await?.ok_or(AppError::NotFound)?;
-    if before.duty_zh == duty_zh && before.duty_en == duty_en {
+    let mut tx = app.write(caller).await?;
+    let current = agencies::find(&mut tx, &code).await?.ok_or(AppError::NotFound)?;
+    if current.duty_zh == duty_zh && current.duty_en == duty_en {
         return Ok(());
     }
+    let key = Key::Text(code.as_str().to_string());
+    let before = tx.state(RecordType::Agency, &key).await?;
     agencies::update_duties(&mut tx, &code, &duty_zh, &duty_en).await?;
-    let mut entry = caller.audit("agency.update_duties", "agency", code.as_str());
-    entry.before_json = json(j!({ "duty_zh": before.duty_zh, "duty_en": before.duty_en }));
-    entry.after_json = json(j!({ "duty_zh": duty_zh, "duty_en": duty_en }));
-    audit::append(&mut tx, entry, now).await?;
+    tx.audit(
+        AuditAction::AgencyUpdateDuties,
+        RecordType::Agency,
+        &key,
+        before,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -28,6 +28,24 @@ pub struct Config {
     pub max_connections: u32,
     /// Hours recipients have to acknowledge a sharing-feed item before it shows as overdue.
     pub share_ack_hours: i64,
+    /// The 3-degree Gauss-Krüger zone of the county map (CGCS2000).
+    pub map_zone: u32,
+    /// The county's extent in the map zone: [min easting, min northing, max easting, max northing] in
+    /// metres (easting without the zone prefix). Empty: taken from an imported county boundary.
+    pub county_extent: Vec<f64>,
+    /// The Ed25519 key that signs audit checkpoints (created with mode 0600 when missing). Keep it
+    /// outside `data_dir`. Empty: no signing.
+    pub audit_key_file: String,
+    /// Where signed checkpoints are written (outside the database's folder; copy them off the server).
+    pub checkpoint_dir: String,
+    /// Minutes between checkpoints while serving.
+    pub checkpoint_minutes: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+    /// Seconds a client may take to send a request's headers.
+    pub header_read_seconds: u64,
+    /// Connections served at once.
+    pub max_http_connections: usize,
 }
 
 impl Default for Config {
@@ -43,6 +61,14 @@ impl Default for Config {
             secure_cookies: false,
             login_attempts_per_minute: 30,
             max_connections: 16,
+            map_zone: 37,
+            county_extent: Vec::new(),
+            audit_key_file: String::new(),
+            checkpoint_dir: String::new(),
+            checkpoint_minutes: 10,
+            trusted_proxies: Vec::new(),
+            header_read_seconds: 10,
+            max_http_connections: 512,
         }
     }
 }
@@ -105,7 +131,63 @@ impl Config {
         if self.session_idle_minutes < 1 {
             anyhow::bail!("session_idle_minutes 至少为 1 分钟");
         }
+        if let Some(v) = var("OREWATCH_AUDIT_KEY_FILE") {
+            self.audit_key_file = v;
+        }
+        if let Some(v) = var("OREWATCH_CHECKPOINT_DIR") {
+            self.checkpoint_dir = v;
+        }
+        if let Some(v) = var("OREWATCH_MAP_ZONE") {
+            self.map_zone = v.parse().context("OREWATCH_MAP_ZONE 应为整数（3度带带号）")?;
+        }
+        if !(25..=45).contains(&self.map_zone) {
+            anyhow::bail!(
+                "map_zone 应为 25 至 45 之间的 3 度带带号（中国境内），实际为 {}",
+                self.map_zone
+            );
+        }
+        if !self.county_extent.is_empty() {
+            self.extent()?;
+        }
+        if self.checkpoint_minutes < 1 {
+            anyhow::bail!("checkpoint_minutes 至少为 1 分钟");
+        }
+        self.proxies()?;
         Ok(())
+    }
+
+    /// The configured county extent, checked.
+    pub fn extent(&self) -> Result<Option<[f64; 4]>> {
+        match self.county_extent.as_slice() {
+            [] => Ok(None),
+            &[min_e, min_n, max_e, max_n] if min_e < max_e && min_n < max_n => Ok(Some([min_e, min_n, max_e, max_n])),
+            _ => anyhow::bail!(
+                "county_extent 应为 [最小东坐标, 最小北坐标, 最大东坐标, 最大北坐标]（米，东坐标不含带号），且最小值小于最大值"
+            ),
+        }
+    }
+
+    /// The trusted proxies' addresses.
+    pub fn proxies(&self) -> Result<Vec<std::net::IpAddr>> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse()
+                    .with_context(|| format!("trusted_proxies 中的“{p}”不是 IP 地址"))
+            })
+            .collect()
+    }
+
+    /// The checkpoint key file and folder, when both are configured.
+    pub fn checkpoints(&self) -> Result<Option<(PathBuf, PathBuf)>> {
+        match (self.audit_key_file.is_empty(), self.checkpoint_dir.is_empty()) {
+            (true, true) => Ok(None),
+            (false, false) => Ok(Some((
+                PathBuf::from(&self.audit_key_file),
+                PathBuf::from(&self.checkpoint_dir),
+            ))),
+            _ => anyhow::bail!("audit_key_file 和 checkpoint_dir 须同时配置（签名审计检查点）"),
+        }
     }
 
     /// The database URL, defaulting to SQLite in the data folder.
@@ -143,6 +225,29 @@ mod tests {
             Config::default().database_url(),
             "sqlite:orewatch-data/orewatch.db"
         );
+    }
+
+    #[test]
+    fn a_county_extent_must_be_four_ordered_numbers() {
+        let mut config: Config = toml::from_str("county_extent = [1.0, 2.0, 3.0]").unwrap();
+        assert!(config.apply_env(|_| None).is_err());
+        let mut config: Config =
+            toml::from_str("county_extent = [400000.0, 2700000.0, 300000.0, 2800000.0]").unwrap();
+        assert!(config.apply_env(|_| None).is_err());
+        let mut config: Config =
+            toml::from_str("county_extent = [400000.0, 2700000.0, 470000.0, 2780000.0]").unwrap();
+        config.apply_env(|_| None).unwrap();
+        assert_eq!(
+            config.extent().unwrap(),
+            Some([400000.0, 2700000.0, 470000.0, 2780000.0])
+        );
+    }
+
+    #[test]
+    fn checkpoints_need_both_a_key_and_a_folder() {
+        let config: Config = toml::from_str("audit_key_file = \"/keys/audit.key\"").unwrap();
+        assert!(config.checkpoints().is_err());
+        assert!(Config::default().checkpoints().unwrap().is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod boundary;
 mod config;
 mod survey;
+mod verify_report;
 
 /// glibc's allocator spent a fifth of the server's time in malloc/free under load (many threads,
 /// many short-lived strings); mimalloc is a drop-in replacement built for that.
@@ -13,6 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use config::Config;
+use orewatch_app::checkpoint::{self, CheckpointSettings};
 use orewatch_app::{accounts, audit_log, bootstrap, demo, App, Caller, Db, DbOptions, Settings, SystemClock};
 use orewatch_domain::account::NewAccountInput;
 use std::io::BufRead;
@@ -97,8 +99,21 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; prints OK or the first broken row and exits 1.
-    Verify,
+    /// Verify the hash chain, that every record still holds the state its last entry recorded, and —
+    /// given a folder of signed checkpoints — that the chain still contains each of them. Prints what
+    /// was found; exits 0 when intact, 1 when anything was.
+    Verify {
+        /// Folder of signed checkpoints to check the chain against.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// The public key (hex) to trust; default: the configured key file's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Sign the chain's head now and write the checkpoint to the configured folder.
+    Checkpoint,
+    /// Print the public key of the configured signing key (hex), for verifiers elsewhere.
+    PublicKey,
 }
 
 fn main() -> std::process::ExitCode {
@@ -158,10 +173,14 @@ async fn open(config: &Config) -> Result<App> {
     )
     .await
     .with_context(|| format!("连接数据库 {}", redact(&url)))?;
+    let (key_file, dir) = config.checkpoints()?.unzip();
     let settings = Settings {
         session_idle: chrono::Duration::minutes(config.session_idle_minutes),
         share_ack_deadline: chrono::Duration::hours(config.share_ack_hours),
         file_dir: config.data_dir.join("files"),
+        map_zone: config.map_zone,
+        county_extent: config.extent()?,
+        checkpoint: CheckpointSettings { key_file, dir },
         ..Settings::default()
     };
     let app = App::new(db, Arc::new(SystemClock), settings)?;
@@ -223,15 +242,46 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command:
+                AuditCommand::Verify {
+                    checkpoints,
+                    public_key,
+                },
         } => {
             let app = open(&config).await?;
-            match audit_log::verify(&app, &Caller::system()).await? {
-                Ok(rows) => println!("OK：审计链完整，共校验 {rows} 条记录"),
-                Err(broken) => {
-                    println!("BROKEN seq={}：{broken}", broken.seq());
-                    return Ok(std::process::ExitCode::from(1));
-                }
+            let key = match public_key {
+                Some(hex) => Some(
+                    checkpoint::parse_public_key(&hex)
+                        .context("--public-key 应为 64 位十六进制的 Ed25519 公钥")?,
+                ),
+                None => None,
+            };
+            let outcome =
+                audit_log::verify(&app, &Caller::system(), checkpoints.as_deref().map(|d| (d, key))).await?;
+            print!("{}", verify_report::text(&outcome));
+            if !outcome.intact() {
+                return Ok(std::process::ExitCode::from(1));
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint,
+        } => {
+            let app = open(&config).await?;
+            if config.checkpoints()?.is_none() {
+                bail!("未配置 audit_key_file 和 checkpoint_dir，无法签名检查点");
+            }
+            match checkpoint::sign(&app, &Caller::system()).await? {
+                Some(c) => println!("已签名检查点：seq={} hash={}", c.seq, c.hash),
+                None => println!("审计链为空，无需签名"),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::PublicKey,
+        } => {
+            let app = open(&config).await?;
+            match checkpoint::public_key(&app)? {
+                Some(key) => println!("{}", checkpoint::hex_key(&key)),
+                None => bail!("未配置 audit_key_file"),
             }
         }
         Command::Survey { .. } | Command::Boundary { .. } => unreachable_offline()?,
@@ -268,6 +318,7 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
         secure_cookies: config.secure_cookies,
         login_attempts_per_minute: config.login_attempts_per_minute,
         demo_mode,
+        trusted_proxies: config.proxies()?,
         ..Default::default()
     };
     let state = orewatch_web::WebState::new(app.clone(), web_config)?;
@@ -280,24 +331,44 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
         listener.local_addr()?,
         app.db.backend().name()
     );
-    let sweeper = app.clone();
+    let housekeeping = app.clone();
     tokio::spawn(async move {
+        // Idle sessions, old security counters and throttles.
         let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             interval.tick().await;
-            if let Err(error) = orewatch_app::auth::sweep_idle_sessions(&sweeper).await {
-                tracing::warn!(%error, "sweeping idle sessions");
+            if let Err(error) = orewatch_app::auth::sweep(&housekeeping).await {
+                tracing::warn!(%error, "sweeping sessions and counters");
             }
         }
     });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    if config.checkpoints()?.is_some() {
+        let signer = app.clone();
+        let every = std::time::Duration::from_secs(config.checkpoint_minutes * 60);
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            loop {
+                interval.tick().await;
+                if let Err(error) = checkpoint::sign(&signer, &Caller::system()).await {
+                    tracing::error!(%error, "signing an audit checkpoint");
+                }
+            }
+        });
+    }
+    let limits = orewatch_web::serve::ServeLimits {
+        header_read_timeout: std::time::Duration::from_secs(config.header_read_seconds.max(1)),
+        max_connections: config.max_http_connections,
+    };
+    orewatch_web::serve::serve(listener, router, limits, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
     .context("服务运行")?;
+    // A last checkpoint at shutdown.
+    if config.checkpoints()?.is_some() {
+        if let Err(error) = checkpoint::sign(&app, &Caller::system()).await {
+            tracing::error!(%error, "signing the shutdown checkpoint");
+        }
+    }
     Ok(())
 }

@@ -274,21 +274,75 @@ impl AccountStatus {
     }
 }
 
-/// Failed logins allowed before the account is locked.
-pub const FREE_LOGIN_FAILURES: u32 = 5;
+/// Failed password attempts (per username and client address) that cost nothing.
+pub const FREE_LOGIN_FAILURES: u32 = 4;
 
-/// When an account is locked after `failures` consecutive failed logins (counting the one just made).
+/// Without a failure for this long, the failures of a username and client address are forgotten. It is
+/// at least the longest delay, so the counter starts again once any delay has run out and nothing more
+/// went wrong.
+pub const LOGIN_FAILURE_MEMORY: Duration = Duration::minutes(15);
+
+/// How long a client must wait before its next password attempt for a username, after `failures`
+/// consecutive failures (counting the one just made).
 ///
-/// The first [`FREE_LOGIN_FAILURES`] − 1 failures cost nothing; the fifth locks the account for one
-/// minute, and every further failure doubles the lock, up to one hour. This slows guessing to a crawl
-/// without letting an attacker lock a colleague out for more than an hour.
-pub fn lock_after_failure(failures: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if failures < FREE_LOGIN_FAILURES {
+/// The first [`FREE_LOGIN_FAILURES`] cost nothing; from the fifth, the wait starts at 15 seconds and
+/// doubles with each further failure, up to 15 minutes. Failures are counted per username *and*
+/// client address, so someone guessing from elsewhere slows only themselves and never locks the account's
+/// owner out; unknown usernames are counted exactly like real ones, so the answers do not tell which
+/// names exist. During a wait every attempt is refused without being checked (otherwise the wait would
+/// not slow guessing) and without counting.
+pub fn login_delay(failures: u32) -> Option<Duration> {
+    if failures <= FREE_LOGIN_FAILURES {
         return None;
     }
-    let doublings = (failures - FREE_LOGIN_FAILURES).min(6);
-    let minutes = (1_i64 << doublings).min(60);
-    Some(now + Duration::minutes(minutes))
+    let doublings = (failures - FREE_LOGIN_FAILURES - 1).min(6);
+    Some(Duration::seconds((15_i64 << doublings).min(15 * 60)))
+}
+
+/// The failures that count now, given the stored count and the time of the last one.
+pub fn failures_remembered(failures: u32, last_failure: DateTime<Utc>, now: DateTime<Utc>) -> u32 {
+    if now - last_failure >= LOGIN_FAILURE_MEMORY {
+        0
+    } else {
+        failures
+    }
+}
+
+/// Attempts left before the first wait, after `failures` (for the warning under the login form).
+pub fn attempts_before_delay(failures: u32) -> u32 {
+    (FREE_LOGIN_FAILURES + 1).saturating_sub(failures)
+}
+
+/// What the security log records (登录日志).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum SecurityEventKind {
+    Login,
+    LoginFailed,
+    /// An attempt refused unheard during a wait.
+    LoginDelayed,
+    Logout,
+    /// A wrong current password when changing one's own password (counted like a failed login).
+    PasswordFailed,
+    /// The office lifted the waits of an account.
+    Unlocked,
+}
+
+impl SecurityEventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecurityEventKind::Login => "login",
+            SecurityEventKind::LoginFailed => "login_failed",
+            SecurityEventKind::LoginDelayed => "login_delayed",
+            SecurityEventKind::Logout => "logout",
+            SecurityEventKind::PasswordFailed => "password_failed",
+            SecurityEventKind::Unlocked => "unlocked",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        use strum::IntoEnumIterator;
+        Self::iter().find(|k| k.as_str() == raw)
+    }
 }
 
 /// Whether a session last used at `last_seen` has gone idle by `now`.
@@ -393,19 +447,31 @@ mod tests {
     }
 
     #[test]
-    fn four_failures_are_free_and_the_fifth_locks_for_a_minute() {
-        for failures in 0..FREE_LOGIN_FAILURES {
-            assert_eq!(lock_after_failure(failures, at(0)), None);
+    fn four_failures_are_free_then_the_wait_doubles_from_fifteen_seconds() {
+        for failures in 0..=FREE_LOGIN_FAILURES {
+            assert_eq!(login_delay(failures), None);
         }
-        assert_eq!(lock_after_failure(5, at(0)), Some(at(1)));
-        assert_eq!(lock_after_failure(6, at(0)), Some(at(2)));
-        assert_eq!(lock_after_failure(7, at(0)), Some(at(4)));
+        assert_eq!(login_delay(5), Some(Duration::seconds(15)));
+        assert_eq!(login_delay(6), Some(Duration::seconds(30)));
+        assert_eq!(login_delay(7), Some(Duration::seconds(60)));
+        assert_eq!(attempts_before_delay(3), 2);
+        assert_eq!(attempts_before_delay(5), 0);
     }
 
     #[test]
-    fn lockout_never_exceeds_one_hour() {
-        let lock = lock_after_failure(40, at(0)).unwrap();
-        assert_eq!(lock - at(0), Duration::minutes(60));
+    fn the_wait_never_exceeds_fifteen_minutes_and_is_forgotten_after_them() {
+        assert_eq!(login_delay(40), Some(Duration::minutes(15)));
+        assert!(login_delay(40).unwrap() <= LOGIN_FAILURE_MEMORY);
+        assert_eq!(failures_remembered(9, at(0), at(14)), 9);
+        assert_eq!(failures_remembered(9, at(0), at(15)), 0);
+    }
+
+    #[test]
+    fn security_event_kinds_round_trip() {
+        use strum::IntoEnumIterator;
+        for kind in SecurityEventKind::iter() {
+            assert_eq!(SecurityEventKind::parse(kind.as_str()), Some(kind));
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! that row's hash; deleting or inserting a row breaks the link of the next. [`verify_chain`] finds the
 //! first broken row. Storage reads and writes the rows; the rule lives here.
 
+use crate::record::{AuditAction, RecordType};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first row.
@@ -51,16 +52,26 @@ pub struct AuditRow {
     /// Username at the time, or `system` for the operator.
     pub actor_label: String,
     pub actor_agency: Option<String>,
-    /// What happened, e.g. `account.create`, `position.file`, `login.success`.
-    pub action: String,
-    /// The kind of record changed, e.g. `account`, `position`, `agency`.
-    pub record_type: String,
+    /// What happened; hashed as its code (`account.create`).
+    #[serde(serialize_with = "action_code")]
+    pub action: AuditAction,
+    /// The kind of record changed; hashed as its code (`account`).
+    #[serde(serialize_with = "record_code")]
+    pub record_type: RecordType,
     pub record_id: String,
     /// JSON text of the record before the change (`None` for a creation).
     pub before_json: Option<String>,
     /// JSON text of the record after the change (`None` for a removal).
     pub after_json: Option<String>,
     pub note: Option<String>,
+}
+
+fn action_code<S: Serializer>(action: &AuditAction, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(action.as_str())
+}
+
+fn record_code<S: Serializer>(record: &RecordType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(record.as_str())
 }
 
 impl AuditRow {
@@ -184,15 +195,15 @@ pub fn verify_chain<'a>(
 mod tests {
     use super::*;
 
-    fn row(seq: i64, action: &str) -> AuditRow {
+    fn row(seq: i64, action: AuditAction) -> AuditRow {
         AuditRow {
             seq,
             at: format!("2026-11-28T08:00:{seq:02}.000000Z"),
             actor_account_id: Some(1),
             actor_label: "office".into(),
             actor_agency: Some("nr".into()),
-            action: action.into(),
-            record_type: "account".into(),
+            action,
+            record_type: RecordType::Account,
             record_id: seq.to_string(),
             before_json: None,
             after_json: Some(format!("{{\"n\":{seq}}}")),
@@ -204,7 +215,7 @@ mod tests {
         let mut prev = GENESIS_HASH.to_string();
         (1..=n)
             .map(|seq| {
-                let row = row(seq, "account.create");
+                let row = row(seq, AuditAction::AccountCreate);
                 let hash = row.chain_hash(&prev);
                 let stored = StoredAuditRow {
                     row,
@@ -272,6 +283,17 @@ mod tests {
         assert_eq!(
             verify_chain(&rows, 4, &head),
             Err(ChainBreak::LinkBroken { seq: 3 })
+        );
+    }
+
+    #[test]
+    fn the_canonical_text_names_action_and_record_by_their_codes() {
+        // Chains written before actions were enums hashed these exact codes; the text must not change.
+        assert_eq!(
+            row(1, AuditAction::AccountCreate).canonical(),
+            "{\"seq\":1,\"at\":\"2026-11-28T08:00:01.000000Z\",\"actor_account_id\":1,\"actor_label\":\"office\",\
+             \"actor_agency\":\"nr\",\"action\":\"account.create\",\"record_type\":\"account\",\"record_id\":\"1\",\
+             \"before_json\":null,\"after_json\":\"{\\\"n\\\":1}\",\"note\":null}"
         );
     }
 

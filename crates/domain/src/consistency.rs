@@ -5,9 +5,9 @@
 //! page, the county list and the map colours, so they never disagree. Permits arrive summarised per
 //! mine (a county has tens of thousands; the checks need only these few facts of them).
 
+use crate::ids::CompanyId;
 use crate::licence::{LicenceKind, LicenceState};
 use crate::mine::MineStatus;
-use crate::permit::{PermitState, PermitStatus};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -18,26 +18,33 @@ pub struct LicenceFacts {
     pub kind: LicenceKind,
     pub state: LicenceState,
     pub valid_to: NaiveDate,
-    pub holder_company_id: i64,
+    pub holder_company_id: CompanyId,
 }
 
 /// What the checks need of one mine's permits.
 #[derive(Debug, Clone, Default)]
 pub struct PermitSummary {
     /// The latest end date among the mine's active (neither revoked nor suspended) safety production
-    /// licences.
+    /// licences whose validity has begun.
     pub safety_valid_to: Option<NaiveDate>,
-    /// The earliest end date among its active permits.
+    /// The earliest start among its active safety production licences that have not begun yet.
+    pub safety_starts_on: Option<NaiveDate>,
+    /// The earliest end date among its active permits whose validity has begun.
     pub next_active_valid_to: Option<NaiveDate>,
     /// Who holds its permits that are not revoked: (company id, name, number of permits).
-    pub holders: Vec<(i64, String, usize)>,
+    pub holders: Vec<(CompanyId, String, usize)>,
 }
 
 impl PermitSummary {
-    /// Whether a permit expires within 90 days of `today`, or an active one has already expired.
+    /// Whether a permit in force ends within 90 days of `today` (the last day counted).
     pub fn expiring(&self, today: NaiveDate) -> bool {
         self.next_active_valid_to
-            .is_some_and(|to| PermitStatus::on(PermitState::Active, to, today) != PermitStatus::Valid)
+            .is_some_and(|to| to >= today && (to - today).num_days() <= 90)
+    }
+
+    /// Whether an active permit has run past its end.
+    pub fn lapsed(&self, today: NaiveDate) -> bool {
+        self.next_active_valid_to.is_some_and(|to| to < today)
     }
 }
 
@@ -53,7 +60,7 @@ pub struct OverlapFacts {
 }
 
 /// One problem found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, strum::EnumIter)]
 pub enum Inconsistency {
     /// The licence overlaps another licence.
     LicenceOverlap {
@@ -92,11 +99,13 @@ impl Inconsistency {
 }
 
 /// How a mine is coloured on the county map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
 pub enum MapState {
     /// Has consistency problems.
     Problem,
-    /// A permit or an active licence ends within 90 days (or a permit has expired); not for a closed mine.
+    /// A permit or an active licence has run past its end (证照过期); not for a closed mine.
+    Lapsed,
+    /// A permit or an active licence ends within 90 days (证照临期); not for a closed mine.
     Expiring,
     Fine,
 }
@@ -105,9 +114,15 @@ impl MapState {
     pub fn as_str(self) -> &'static str {
         match self {
             MapState::Problem => "problem",
+            MapState::Lapsed => "lapsed",
             MapState::Expiring => "expiring",
             MapState::Fine => "fine",
         }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        use strum::IntoEnumIterator;
+        Self::iter().find(|s| s.as_str() == raw)
     }
 
     /// The state of a mine with these problems, licences and permits on `today`.
@@ -118,12 +133,16 @@ impl MapState {
         permits: &PermitSummary,
         today: NaiveDate,
     ) -> Self {
-        let licence_due = licences
-            .iter()
-            .any(|l| l.state == LicenceState::Active && (l.valid_to - today).num_days() <= 90);
+        let active = || licences.iter().filter(|l| l.state == LicenceState::Active);
+        let licence_lapsed = active().any(|l| l.valid_to < today);
+        let licence_due = active().any(|l| l.valid_to >= today && (l.valid_to - today).num_days() <= 90);
         if !problems.is_empty() {
             MapState::Problem
-        } else if (permits.expiring(today) || licence_due) && status != MineStatus::Closed {
+        } else if status == MineStatus::Closed {
+            MapState::Fine
+        } else if permits.lapsed(today) || licence_lapsed {
+            MapState::Lapsed
+        } else if permits.expiring(today) || licence_due {
             MapState::Expiring
         } else {
             MapState::Fine
@@ -169,14 +188,12 @@ pub fn check_mine(
                 licence: latest.map(|l| l.number.clone()).unwrap_or_default(),
             });
         }
-        let safety_in_force = permits
-            .safety_valid_to
-            .is_some_and(|to| PermitStatus::on(PermitState::Active, to, today).in_force());
+        let safety_in_force = permits.safety_valid_to.is_some_and(|to| to >= today);
         if !safety_in_force {
             found.push(Inconsistency::ProducingWithoutSafetyLicence);
         }
     }
-    let holders: Vec<i64> = mining
+    let holders: Vec<CompanyId> = mining
         .iter()
         .filter(|l| l.state == LicenceState::Active)
         .map(|l| l.holder_company_id)
@@ -209,15 +226,19 @@ mod tests {
             kind: LicenceKind::Mining,
             state: LicenceState::Active,
             valid_to: d(valid_to),
-            holder_company_id: 1,
+            holder_company_id: CompanyId(1),
         }
     }
 
     fn permits(safety_to: Option<&str>, holders: &[i64]) -> PermitSummary {
         PermitSummary {
             safety_valid_to: safety_to.map(d),
+            safety_starts_on: None,
             next_active_valid_to: safety_to.map(d),
-            holders: holders.iter().map(|&h| (h, format!("company {h}"), 1)).collect(),
+            holders: holders
+                .iter()
+                .map(|&h| (CompanyId(h), format!("company {h}"), 1))
+                .collect(),
         }
     }
 
@@ -277,12 +298,45 @@ mod tests {
     }
 
     #[test]
-    fn a_permit_due_within_ninety_days_or_expired_makes_the_mine_expiring() {
+    fn a_permit_due_within_ninety_days_is_expiring_and_an_expired_one_is_lapsed() {
         let today = d(TODAY);
         assert!(permits(Some("2027-02-26"), &[]).expiring(today));
-        assert!(permits(Some("2026-11-01"), &[]).expiring(today));
+        assert!(permits(Some("2026-11-28"), &[]).expiring(today));
+        assert!(!permits(Some("2026-11-01"), &[]).expiring(today));
+        assert!(permits(Some("2026-11-01"), &[]).lapsed(today));
         assert!(!permits(Some("2027-03-01"), &[]).expiring(today));
         assert!(!PermitSummary::default().expiring(today));
+        let lic = [licence("2030-01-01")];
+        assert_eq!(
+            MapState::of(
+                MineStatus::Preparing,
+                &[],
+                &lic,
+                &permits(Some("2026-11-01"), &[1]),
+                today
+            ),
+            MapState::Lapsed
+        );
+    }
+
+    #[test]
+    fn a_safety_licence_that_has_not_begun_does_not_clear_a_producing_mine() {
+        // The summary counts only safety licences whose validity has begun; one starting next month is
+        // in safety_starts_on, and the mine is still producing without one in force.
+        let summary = PermitSummary {
+            safety_valid_to: None,
+            safety_starts_on: Some(d("2026-12-15")),
+            next_active_valid_to: None,
+            holders: vec![(CompanyId(1), "company 1".into(), 1)],
+        };
+        let found = check_mine(
+            MineStatus::Producing,
+            &[licence("2030-01-01")],
+            &summary,
+            &[],
+            d(TODAY),
+        );
+        assert_eq!(found, vec![Inconsistency::ProducingWithoutSafetyLicence]);
     }
 
     #[test]

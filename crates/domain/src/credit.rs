@@ -1,14 +1,40 @@
 //! 联合惩戒名单 — the joint-punishment credit list: who is on it on a given day, and whether an applicant
 //! or anyone who controls it is.
 
+use crate::ids::{CompanyId, PersonId};
 use chrono::NaiveDate;
 use serde::Serialize;
 
 /// What a credit entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum CreditSubject {
-    Company(i64),
-    Person(i64),
+    Company(CompanyId),
+    Person(PersonId),
+}
+
+/// Whether an entry is still on the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CreditStatus {
+    Active,
+    /// 移出名单 — lifted by its source agency (entries are never deleted).
+    Lifted,
+}
+
+impl CreditStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CreditStatus::Active => "active",
+            CreditStatus::Lifted => "lifted",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "active" => Some(CreditStatus::Active),
+            "lifted" => Some(CreditStatus::Lifted),
+            _ => None,
+        }
+    }
 }
 
 /// An entry as the check needs it.
@@ -35,8 +61,8 @@ impl CreditFacts {
 /// The entries in force on `today` that concern the applicant company or a person who controls it.
 pub fn hits<'a>(
     entries: &'a [CreditFacts],
-    applicant: i64,
-    controllers: &[i64],
+    applicant: CompanyId,
+    controllers: &[PersonId],
     today: NaiveDate,
 ) -> Vec<&'a CreditFacts> {
     entries
@@ -71,19 +97,21 @@ mod tests {
 
     #[test]
     fn a_listed_controller_is_a_hit_for_every_company_it_controls() {
-        let entries = [entry(CreditSubject::Person(7), None, true)];
-        assert_eq!(hits(&entries, 1, &[7, 8], d("2026-11-28")).len(), 1);
-        assert!(hits(&entries, 1, &[8], d("2026-11-28")).is_empty());
+        let entries = [entry(CreditSubject::Person(PersonId(7)), None, true)];
+        let (c1, p7, p8) = (CompanyId(1), PersonId(7), PersonId(8));
+        assert_eq!(hits(&entries, c1, &[p7, p8], d("2026-11-28")).len(), 1);
+        assert!(hits(&entries, c1, &[p8], d("2026-11-28")).is_empty());
     }
 
     #[test]
     fn lifted_and_ended_entries_are_not_hits() {
         let today = d("2026-11-28");
-        let lifted = [entry(CreditSubject::Company(1), None, false)];
-        assert!(hits(&lifted, 1, &[], today).is_empty());
-        let ended = [entry(CreditSubject::Company(1), Some("2026-11-27"), true)];
-        assert!(hits(&ended, 1, &[], today).is_empty());
-        let last_day = [entry(CreditSubject::Company(1), Some("2026-11-28"), true)];
-        assert_eq!(hits(&last_day, 1, &[], today).len(), 1);
+        let c1 = CompanyId(1);
+        let lifted = [entry(CreditSubject::Company(c1), None, false)];
+        assert!(hits(&lifted, c1, &[], today).is_empty());
+        let ended = [entry(CreditSubject::Company(c1), Some("2026-11-27"), true)];
+        assert!(hits(&ended, c1, &[], today).is_empty());
+        let last_day = [entry(CreditSubject::Company(c1), Some("2026-11-28"), true)];
+        assert_eq!(hits(&last_day, c1, &[], today).len(), 1);
     }
 }

@@ -6,8 +6,9 @@
 
 use std::fmt;
 
-/// What is wrong with one value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What is wrong with one value. The list is derived from the enum (`Problem::iter()`), so the
+/// catalogue test cannot miss a new problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::EnumIter)]
 pub enum Problem {
     #[error("必填")]
     Required,
@@ -75,6 +76,28 @@ pub enum Problem {
     CreditListed { names: String },
     #[error("{message}")]
     Layer { message: String },
+    #[error("含有不可见的控制字符（第{position}个字符），请删除后重新输入")]
+    ControlCharacter { position: usize },
+    #[error("没有这个名称的矿山；名称相近的有：{candidates}")]
+    MineAmbiguous { candidates: String },
+    #[error(
+        "矿区范围距县域边界约{km}公里，可能是坐标输错了一位；请核对，确认无误后勾选“确认县域外的矿区”再提交"
+    )]
+    OutsideCounty { km: String },
+    #[error("不在乡镇名录中（名录：{listed}）；如确有此乡镇，请先在名录中添加")]
+    TownshipNotListed { listed: String },
+    #[error(
+        "已登记：{existing}。如要以本表内容更新已登记的记录，请勾选“按关键字段更新已登记的记录”后重新导入"
+    )]
+    AlreadyRegistered { existing: String },
+    #[error(
+        "不是 .xlsx 工作簿。请在 WPS 表格或 Excel 中打开，选择“另存为”→“Excel 工作簿（*.xlsx）”后再上传"
+    )]
+    NotXlsx,
+    #[error("工作表超过{max}行，请分成几个工作簿导入")]
+    TooManyRows { max: usize },
+    #[error("已登记：{existing}")]
+    DuplicateOf { existing: String },
 }
 
 impl Problem {
@@ -114,6 +137,14 @@ impl Problem {
             Problem::EmptyWorkbook => "problem.empty_workbook",
             Problem::CreditListed { .. } => "problem.credit_listed",
             Problem::Layer { .. } => "problem.layer",
+            Problem::ControlCharacter { .. } => "problem.control_character",
+            Problem::MineAmbiguous { .. } => "problem.mine_ambiguous",
+            Problem::OutsideCounty { .. } => "problem.outside_county",
+            Problem::TownshipNotListed { .. } => "problem.township_not_listed",
+            Problem::AlreadyRegistered { .. } => "problem.already_registered",
+            Problem::NotXlsx => "problem.not_xlsx",
+            Problem::TooManyRows { .. } => "problem.too_many_rows",
+            Problem::DuplicateOf { .. } => "problem.duplicate_of",
         }
     }
 
@@ -136,6 +167,14 @@ impl Problem {
                 vec![("message", message.clone())]
             }
             Problem::DuplicateInFile { row } => vec![("row", row.to_string())],
+            Problem::ControlCharacter { position } => vec![("position", position.to_string())],
+            Problem::MineAmbiguous { candidates } => vec![("candidates", candidates.clone())],
+            Problem::OutsideCounty { km } => vec![("km", km.clone())],
+            Problem::TownshipNotListed { listed } => vec![("listed", listed.clone())],
+            Problem::AlreadyRegistered { existing } | Problem::DuplicateOf { existing } => {
+                vec![("existing", existing.clone())]
+            }
+            Problem::TooManyRows { max } => vec![("max", max.to_string())],
             Problem::CreditListed { names } => vec![("names", names.clone())],
             Problem::MissingColumn { column } | Problem::UnknownColumn { column } => {
                 vec![("column", column.clone())]
@@ -205,8 +244,22 @@ impl fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
-/// Trims `raw` and checks it is present and at most `max` characters (not bytes) long.
+/// Refuses control characters other than tab and line breaks: a NUL cannot be stored on PostgreSQL
+/// (and would make data differ between the backends), and none of them belongs in a record.
+pub fn no_control_characters(raw: &str) -> Result<(), Problem> {
+    match raw
+        .chars()
+        .position(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        Some(i) => Err(Problem::ControlCharacter { position: i + 1 }),
+        None => Ok(()),
+    }
+}
+
+/// Trims `raw` and checks it is present, free of control characters and at most `max` characters (not
+/// bytes) long.
 pub fn required_text(raw: &str, max: usize) -> Result<String, Problem> {
+    no_control_characters(raw)?;
     let value = raw.trim();
     if value.is_empty() {
         return Err(Problem::Required);
@@ -219,6 +272,7 @@ pub fn required_text(raw: &str, max: usize) -> Result<String, Problem> {
 
 /// Like [`required_text`] but an empty value is `None`.
 pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Problem> {
+    no_control_characters(raw)?;
     if raw.trim().is_empty() {
         return Ok(None);
     }
@@ -227,6 +281,7 @@ pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Problem> {
 
 /// Parses an ISO date (`2026-03-01`).
 pub fn date(raw: &str) -> Result<chrono::NaiveDate, Problem> {
+    no_control_characters(raw)?;
     let raw = raw.trim();
     if raw.is_empty() {
         return Err(Problem::Required);
@@ -248,6 +303,19 @@ mod tests {
     fn blank_text_is_required() {
         assert_eq!(required_text("   ", 10), Err(Problem::Required));
         assert_eq!(optional_text("  ", 10), Ok(None));
+    }
+
+    #[test]
+    fn a_nul_or_other_control_character_is_refused_with_its_position() {
+        assert_eq!(
+            required_text("鹿寨\0镇", 10),
+            Err(Problem::ControlCharacter { position: 3 })
+        );
+        assert_eq!(
+            optional_text("a\u{1b}", 10),
+            Err(Problem::ControlCharacter { position: 2 })
+        );
+        assert!(required_text("第一行\n第二行\t", 20).is_ok());
     }
 
     #[test]

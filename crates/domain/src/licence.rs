@@ -44,6 +44,7 @@ pub struct LicenceNo(String);
 
 impl LicenceNo {
     pub fn parse(raw: &str, kind: LicenceKind) -> Result<Self, Problem> {
+        crate::field::no_control_characters(raw)?;
         let no: String = raw.trim().chars().map(|c| c.to_ascii_uppercase()).collect();
         if no.is_empty() {
             return Err(Problem::Required);
@@ -117,6 +118,10 @@ impl ScaleUnit {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
+        // The stored code first: `wan_m3_per_year` must not become `wan_立方米_per_year` below.
+        if let Some(unit) = Self::ALL.into_iter().find(|u| u.as_str() == raw.trim()) {
+            return Ok(unit);
+        }
         let raw = raw.trim().replace("m³", "立方米").replace("m3", "立方米");
         parse_choice(&raw, &Self::ALL, |u| [u.as_str(), u.label_zh()])
     }
@@ -274,5 +279,9 @@ mod tests {
         assert_eq!(ScaleUnit::parse("万吨/年"), Ok(ScaleUnit::WanTonnesPerYear));
         assert_eq!(ScaleUnit::parse("万m³/年"), Ok(ScaleUnit::WanCubicMetresPerYear));
         assert_eq!(ScaleUnit::parse("吨"), Err(Problem::Invalid));
+        // The stored codes read back (a code with "m3" in it once failed to).
+        for unit in ScaleUnit::ALL {
+            assert_eq!(ScaleUnit::parse(unit.as_str()), Ok(unit));
+        }
     }
 }

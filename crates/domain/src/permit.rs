@@ -91,6 +91,7 @@ impl PermitKind {
     /// Checks a permit number of this kind. Most kinds have no fixed form (any 2–60 characters); a
     /// pollutant discharge permit is the holder's credit code + 3 digits + 1 letter.
     pub fn check_number(self, raw: &str) -> Result<String, Problem> {
+        crate::field::no_control_characters(raw)?;
         let no = raw.trim();
         if no.is_empty() {
             return Err(Problem::Required);
@@ -150,14 +151,17 @@ impl PermitState {
 }
 
 /// A permit's status on a day, derived from its state and validity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::EnumIter)]
 pub enum PermitStatus {
+    /// In force, more than 90 days left.
     Valid,
-    /// Expires within 90 days (61–90 left).
+    /// 未生效 — its validity has not begun.
+    NotYetValid,
+    /// In force, 61–90 days left.
     Expires90,
-    /// Expires within 60 days (31–60 left).
+    /// In force, 31–60 days left.
     Expires60,
-    /// Expires within 30 days (0–30 left).
+    /// In force, 0–30 days left (the last day included).
     Expires30,
     Expired,
     Suspended,
@@ -165,23 +169,16 @@ pub enum PermitStatus {
 }
 
 impl PermitStatus {
-    pub const ALL: [PermitStatus; 7] = [
-        PermitStatus::Valid,
-        PermitStatus::Expires90,
-        PermitStatus::Expires60,
-        PermitStatus::Expires30,
-        PermitStatus::Expired,
-        PermitStatus::Suspended,
-        PermitStatus::Revoked,
-    ];
-
-    /// The status on `today`: revocation and suspension first, then the days left until `valid_to`
-    /// (the permit is valid through that day).
-    pub fn on(state: PermitState, valid_to: NaiveDate, today: NaiveDate) -> Self {
+    /// The status on `today`: revocation and suspension first, then whether the validity has begun, then
+    /// the days left until `valid_to` (the permit is valid through that day).
+    pub fn on(state: PermitState, valid_from: NaiveDate, valid_to: NaiveDate, today: NaiveDate) -> Self {
         match state {
             PermitState::Revoked => return PermitStatus::Revoked,
             PermitState::Suspended => return PermitStatus::Suspended,
             PermitState::Active => {}
+        }
+        if today < valid_from {
+            return PermitStatus::NotYetValid;
         }
         let left = (valid_to - today).num_days();
         match left {
@@ -196,6 +193,7 @@ impl PermitStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             PermitStatus::Valid => "valid",
+            PermitStatus::NotYetValid => "not_yet_valid",
             PermitStatus::Expires90 => "expires90",
             PermitStatus::Expires60 => "expires60",
             PermitStatus::Expires30 => "expires30",
@@ -203,10 +201,6 @@ impl PermitStatus {
             PermitStatus::Suspended => "suspended",
             PermitStatus::Revoked => "revoked",
         }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
     /// Whether the permit allows the activity today.
@@ -217,25 +211,114 @@ impl PermitStatus {
         )
     }
 
-    /// Whether it expires within 90 days.
+    /// Whether it is in force and ends within 90 days.
     pub fn expiring(self) -> bool {
         matches!(
             self,
             PermitStatus::Expires90 | PermitStatus::Expires60 | PermitStatus::Expires30
         )
     }
+}
 
-    /// The `valid_to` range (inclusive) that gives this status on `today` for an active permit;
-    /// `None` for the states that do not depend on dates. Lists filter with it in SQL.
-    pub fn valid_to_range(self, today: NaiveDate) -> Option<(Option<NaiveDate>, Option<NaiveDate>)> {
-        let day = |n: i64| today.checked_add_signed(chrono::Duration::days(n));
+/// What a permit list can be filtered by. The "due within" filters are cumulative: "within 90 days"
+/// includes those due within 30 and 60 (a person asking for 90 days wants all of them), while a
+/// permit's own [`PermitStatus`] names its narrowest band.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum PermitListFilter {
+    /// In force (started, not ended, neither suspended nor revoked).
+    InForce,
+    NotYetValid,
+    DueWithin30,
+    DueWithin60,
+    DueWithin90,
+    Expired,
+    Suspended,
+    Revoked,
+}
+
+/// The SQL-friendly form of a [`PermitListFilter`] on a day: the stored state, and inclusive bounds on
+/// `valid_from` (after / until) and `valid_to` (from / until).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DateFilter {
+    pub state: Option<PermitState>,
+    pub valid_from_after: Option<NaiveDate>,
+    pub valid_from_until: Option<NaiveDate>,
+    pub valid_to_from: Option<NaiveDate>,
+    pub valid_to_until: Option<NaiveDate>,
+}
+
+impl PermitListFilter {
+    pub fn as_str(self) -> &'static str {
         match self {
-            PermitStatus::Valid => Some((day(91), None)),
-            PermitStatus::Expires90 => Some((day(61), day(90))),
-            PermitStatus::Expires60 => Some((day(31), day(60))),
-            PermitStatus::Expires30 => Some((Some(today), day(30))),
-            PermitStatus::Expired => Some((None, day(-1))),
-            PermitStatus::Suspended | PermitStatus::Revoked => None,
+            PermitListFilter::InForce => "in_force",
+            PermitListFilter::NotYetValid => "not_yet_valid",
+            PermitListFilter::DueWithin30 => "due30",
+            PermitListFilter::DueWithin60 => "due60",
+            PermitListFilter::DueWithin90 => "due90",
+            PermitListFilter::Expired => "expired",
+            PermitListFilter::Suspended => "suspended",
+            PermitListFilter::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        use strum::IntoEnumIterator;
+        Self::iter().find(|f| f.as_str() == raw)
+    }
+
+    /// Whether a permit with this status passes (the rule the SQL form must agree with).
+    pub fn admits(self, status: PermitStatus) -> bool {
+        use PermitStatus as S;
+        match self {
+            PermitListFilter::InForce => status.in_force(),
+            PermitListFilter::NotYetValid => status == S::NotYetValid,
+            PermitListFilter::DueWithin30 => status == S::Expires30,
+            PermitListFilter::DueWithin60 => matches!(status, S::Expires30 | S::Expires60),
+            PermitListFilter::DueWithin90 => status.expiring(),
+            PermitListFilter::Expired => status == S::Expired,
+            PermitListFilter::Suspended => status == S::Suspended,
+            PermitListFilter::Revoked => status == S::Revoked,
+        }
+    }
+
+    /// The filter as bounds for SQL on `today`.
+    pub fn date_filter(self, today: NaiveDate) -> DateFilter {
+        let day = |n: i64| today.checked_add_signed(chrono::Duration::days(n));
+        let started = DateFilter {
+            state: Some(PermitState::Active),
+            valid_from_until: Some(today),
+            ..DateFilter::default()
+        };
+        let due_within = |days| DateFilter {
+            valid_to_from: Some(today),
+            valid_to_until: day(days),
+            ..started
+        };
+        match self {
+            PermitListFilter::InForce => DateFilter {
+                valid_to_from: Some(today),
+                ..started
+            },
+            PermitListFilter::NotYetValid => DateFilter {
+                state: Some(PermitState::Active),
+                valid_from_after: Some(today),
+                ..DateFilter::default()
+            },
+            PermitListFilter::DueWithin30 => due_within(30),
+            PermitListFilter::DueWithin60 => due_within(60),
+            PermitListFilter::DueWithin90 => due_within(90),
+            PermitListFilter::Expired => DateFilter {
+                valid_to_until: day(-1),
+                ..started
+            },
+            PermitListFilter::Suspended => DateFilter {
+                state: Some(PermitState::Suspended),
+                ..DateFilter::default()
+            },
+            PermitListFilter::Revoked => DateFilter {
+                state: Some(PermitState::Revoked),
+                ..DateFilter::default()
+            },
         }
     }
 }
@@ -251,7 +334,8 @@ mod tests {
     #[test]
     fn status_follows_the_days_left() {
         let today = d("2026-11-28");
-        let on = |to: &str| PermitStatus::on(PermitState::Active, d(to), today);
+        let from = d("2025-01-01");
+        let on = |to: &str| PermitStatus::on(PermitState::Active, from, d(to), today);
         assert_eq!(on("2027-03-01"), PermitStatus::Valid);
         assert_eq!(on("2027-02-26"), PermitStatus::Expires90); // 90 days
         assert_eq!(on("2027-01-27"), PermitStatus::Expires60); // 60 days
@@ -261,33 +345,63 @@ mod tests {
     }
 
     #[test]
+    fn a_permit_that_starts_next_month_is_not_yet_valid_and_not_in_force() {
+        let today = d("2026-11-28");
+        let status = PermitStatus::on(PermitState::Active, d("2026-12-15"), d("2029-12-14"), today);
+        assert_eq!(status, PermitStatus::NotYetValid);
+        assert!(!status.in_force());
+        // Its first day counts.
+        let first_day = PermitStatus::on(PermitState::Active, today, d("2029-12-14"), today);
+        assert_eq!(first_day, PermitStatus::Valid);
+    }
+
+    #[test]
     fn revocation_and_suspension_win_over_dates() {
         let today = d("2026-11-28");
         assert_eq!(
-            PermitStatus::on(PermitState::Revoked, d("2030-01-01"), today),
+            PermitStatus::on(PermitState::Revoked, d("2025-01-01"), d("2030-01-01"), today),
             PermitStatus::Revoked
         );
         assert_eq!(
-            PermitStatus::on(PermitState::Suspended, d("2020-01-01"), today),
+            PermitStatus::on(PermitState::Suspended, d("2019-01-01"), d("2020-01-01"), today),
             PermitStatus::Suspended
         );
     }
 
     #[test]
-    fn the_sql_ranges_agree_with_the_rule() {
+    fn due_within_filters_are_cumulative() {
+        use PermitListFilter as F;
+        assert!(F::DueWithin90.admits(PermitStatus::Expires30));
+        assert!(F::DueWithin90.admits(PermitStatus::Expires60));
+        assert!(F::DueWithin60.admits(PermitStatus::Expires30));
+        assert!(!F::DueWithin60.admits(PermitStatus::Expires90));
+        assert!(!F::DueWithin90.admits(PermitStatus::Expired));
+    }
+
+    #[test]
+    fn the_sql_bounds_agree_with_the_rule() {
+        use strum::IntoEnumIterator;
         let today = d("2026-11-28");
-        for offset in -5..200 {
-            let to = today + chrono::Duration::days(offset);
-            let status = PermitStatus::on(PermitState::Active, to, today);
-            let matching: Vec<PermitStatus> = PermitStatus::ALL
-                .into_iter()
-                .filter(|s| {
-                    s.valid_to_range(today).is_some_and(|(from, until)| {
-                        from.is_none_or(|f| to >= f) && until.is_none_or(|u| to <= u)
-                    })
-                })
-                .collect();
-            assert_eq!(matching, vec![status], "{to}");
+        for start in [-400, -1, 0, 1, 20] {
+            for offset in -5..200 {
+                let from = today + chrono::Duration::days(start);
+                let to = today + chrono::Duration::days(offset);
+                if to < from {
+                    continue;
+                }
+                for state in PermitState::ALL {
+                    let status = PermitStatus::on(state, from, to, today);
+                    for filter in PermitListFilter::iter() {
+                        let f = filter.date_filter(today);
+                        let sql = f.state.is_none_or(|s| s == state)
+                            && f.valid_from_after.is_none_or(|a| from > a)
+                            && f.valid_from_until.is_none_or(|u| from <= u)
+                            && f.valid_to_from.is_none_or(|a| to >= a)
+                            && f.valid_to_until.is_none_or(|u| to <= u);
+                        assert_eq!(sql, filter.admits(status), "{filter:?} {state:?} {from} {to}");
+                    }
+                }
+            }
         }
     }
 

@@ -11,6 +11,25 @@ use crate::crs::ProjectedCrs;
 use crate::parcel::{Coordinates, Parcel, ParcelError};
 use std::io::{Cursor, Read};
 
+/// What a layer may unpack to: a small zip must not expand into gigabytes, nor a layer hold more
+/// vertices than the checks and the map can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerLimits {
+    /// Largest size of any one file inside a zipped Shapefile, unpacked.
+    pub max_unpacked_bytes: u64,
+    /// Most vertices in the whole layer.
+    pub max_vertices: usize,
+}
+
+impl Default for LayerLimits {
+    fn default() -> Self {
+        Self {
+            max_unpacked_bytes: 256 * 1024 * 1024,
+            max_vertices: 2_000_000,
+        }
+    }
+}
+
 /// A named polygon of a layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerFeature {
@@ -39,6 +58,27 @@ pub enum LayerError {
     Feature { feature: usize, error: ParcelError },
     #[error("图层中没有面要素")]
     Empty,
+    #[error(
+        "压缩包中的 {name} 解压后超过 {limit_mib} MiB，已拒绝（请检查文件是否正确，或分成几个图层上传）"
+    )]
+    TooLarge { name: String, limit_mib: u64 },
+    #[error("图层共有超过 {max} 个顶点，已拒绝；请先在 GIS 软件中简化或分割后再上传")]
+    TooManyVertices { max: usize },
+}
+
+/// Refuses a layer whose polygons hold more than the allowed vertices.
+fn check_vertices(
+    polygons: &[Vec<Vec<(f64, f64)>>],
+    seen: &mut usize,
+    limits: &LayerLimits,
+) -> Result<(), LayerError> {
+    *seen += polygons.iter().flatten().map(Vec::len).sum::<usize>();
+    if *seen > limits.max_vertices {
+        return Err(LayerError::TooManyVertices {
+            max: limits.max_vertices,
+        });
+    }
+    Ok(())
 }
 
 /// The feature's name: the first of the given property names that holds text, else "名称 N".
@@ -54,7 +94,11 @@ fn name_of(candidates: &[Option<String>], fallback: &str, index: usize) -> Strin
 const NAME_FIELDS: [&str; 6] = ["name", "NAME", "Name", "名称", "MC", "mc"];
 
 /// Reads the polygons of a GeoJSON FeatureCollection, Feature or Geometry.
-pub fn read_geojson(text: &str, fallback_name: &str) -> Result<Vec<LayerFeature>, LayerError> {
+pub fn read_geojson(
+    text: &str,
+    fallback_name: &str,
+    limits: &LayerLimits,
+) -> Result<Vec<LayerFeature>, LayerError> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| LayerError::GeoJson(e.to_string()))?;
     // The 2008 spec's `crs` member, still written by some tools: only CGCS2000 codes are understood.
@@ -89,6 +133,7 @@ pub fn read_geojson(text: &str, fallback_name: &str) -> Result<Vec<LayerFeature>
         geojson::GeoJson::Geometry(g) => vec![(Some(g), None)],
     };
     let mut out = Vec::new();
+    let mut vertices = 0;
     for (index, (geometry, properties)) in features.into_iter().enumerate() {
         let polygons: Vec<Vec<Vec<(f64, f64)>>> = match geometry.map(|g| g.value) {
             Some(geojson::GeometryValue::Polygon { coordinates: rings }) => vec![rings_of(&rings)],
@@ -97,6 +142,7 @@ pub fn read_geojson(text: &str, fallback_name: &str) -> Result<Vec<LayerFeature>
             }) => polygons.iter().map(|p| rings_of(p)).collect(),
             _ => continue,
         };
+        check_vertices(&polygons, &mut vertices, limits)?;
         let names: Vec<Option<String>> = NAME_FIELDS
             .iter()
             .map(|k| {
@@ -210,7 +256,11 @@ pub fn coordinates_of_prj(wkt: &str) -> Result<Coordinates, LayerError> {
 }
 
 /// Reads a zipped Shapefile (`.shp`, `.dbf`, `.prj`; `.shx` is not needed) of polygons.
-pub fn read_zipped_shapefile(bytes: &[u8], fallback_name: &str) -> Result<Vec<LayerFeature>, LayerError> {
+pub fn read_zipped_shapefile(
+    bytes: &[u8],
+    fallback_name: &str,
+    limits: &LayerLimits,
+) -> Result<Vec<LayerFeature>, LayerError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| LayerError::Zip(e.to_string()))?;
     let names: Vec<String> = archive
         .file_names()
@@ -235,13 +285,26 @@ pub fn read_zipped_shapefile(bytes: &[u8], fallback_name: &str) -> Result<Vec<La
             })
             .cloned()
     };
+    // Each file is read through a cap: its declared size may lie, and a small zip can expand into
+    // gigabytes.
     let mut read = |name: &str| -> Result<Vec<u8>, LayerError> {
-        let mut file = archive
+        let file = archive
             .by_name(name)
             .map_err(|e| LayerError::Zip(e.to_string()))?;
+        let too_large = || LayerError::TooLarge {
+            name: name.to_string(),
+            limit_mib: limits.max_unpacked_bytes / (1024 * 1024),
+        };
+        if file.size() > limits.max_unpacked_bytes {
+            return Err(too_large());
+        }
         let mut data = Vec::new();
-        file.read_to_end(&mut data)
+        file.take(limits.max_unpacked_bytes + 1)
+            .read_to_end(&mut data)
             .map_err(|e| LayerError::Zip(e.to_string()))?;
+        if data.len() as u64 > limits.max_unpacked_bytes {
+            return Err(too_large());
+        }
         Ok(data)
     };
     let prj = sibling(".prj").ok_or(LayerError::NoPrj)?;
@@ -255,6 +318,7 @@ pub fn read_zipped_shapefile(bytes: &[u8], fallback_name: &str) -> Result<Vec<La
         .map_err(|e| LayerError::Shapefile(e.to_string()))?;
     let mut reader = shapefile::Reader::new(shapes, table);
     let mut out = Vec::new();
+    let mut vertices = 0;
     for (index, item) in reader.iter_shapes_and_records().enumerate() {
         let (shape, record) = item.map_err(|e| LayerError::Shapefile(e.to_string()))?;
         let polygon = match shape {
@@ -268,6 +332,7 @@ pub fn read_zipped_shapefile(bytes: &[u8], fallback_name: &str) -> Result<Vec<La
             })),
             _ => continue,
         };
+        check_vertices(&polygon, &mut vertices, limits)?;
         let names: Vec<Option<String>> = NAME_FIELDS
             .iter()
             .map(|k| match record.get(k) {
@@ -336,7 +401,7 @@ mod tests {
     fn a_geojson_reserve_is_read_with_its_name_and_area() {
         let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"拉沟自然保护区"},
             "geometry":{"type":"Polygon","coordinates":[[[109.70,24.50],[109.71,24.50],[109.71,24.51],[109.70,24.51],[109.70,24.50]]]}}]}"#;
-        let features = read_geojson(text, "保护区").unwrap();
+        let features = read_geojson(text, "保护区", &LayerLimits::default()).unwrap();
         assert_eq!(features.len(), 1);
         assert_eq!(features[0].name, "拉沟自然保护区");
         assert_eq!(features[0].parcel.zone, 37);
@@ -352,7 +417,7 @@ mod tests {
     fn geojson_with_a_gauss_kruger_crs_and_no_names_gets_numbered_names() {
         let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4525"}},"features":[
             {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[37500000,2712000],[37500100,2712000],[37500100,2712100],[37500000,2712100],[37500000,2712000]]]}}]}"#;
-        let features = read_geojson(text, "红线").unwrap();
+        let features = read_geojson(text, "红线", &LayerLimits::default()).unwrap();
         assert_eq!(features[0].name, "红线 1");
         assert!((features[0].parcel.planar_area_m2 - 10_000.0).abs() < 1e-6);
     }
@@ -368,7 +433,8 @@ mod tests {
 
     #[test]
     fn a_zipped_shapefile_is_read_with_names_holes_and_its_prj() {
-        let features = read_zipped_shapefile(&fixture("reserve_gk37.zip"), "保护区").unwrap();
+        let features =
+            read_zipped_shapefile(&fixture("reserve_gk37.zip"), "保护区", &LayerLimits::default()).unwrap();
         let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["测试自然保护区", "测试湿地"]);
         assert!((features[0].parcel.planar_area_m2 - 10_000.0).abs() < 1e-6);
@@ -381,11 +447,11 @@ mod tests {
     #[test]
     fn a_shapefile_without_its_prj_is_refused() {
         assert_eq!(
-            read_zipped_shapefile(&fixture("reserve_noprj.zip"), "x"),
+            read_zipped_shapefile(&fixture("reserve_noprj.zip"), "x", &LayerLimits::default()),
             Err(LayerError::NoPrj)
         );
         assert!(matches!(
-            read_zipped_shapefile(b"not a zip", "x"),
+            read_zipped_shapefile(b"not a zip", "x", &LayerLimits::default()),
             Err(LayerError::Zip(_))
         ));
     }
@@ -393,15 +459,18 @@ mod tests {
     #[test]
     fn broken_geojson_and_unknown_crs_are_refused() {
         assert!(matches!(
-            read_geojson("{\"type\":", "x"),
+            read_geojson("{\"type\":", "x", &LayerLimits::default()),
             Err(LayerError::GeoJson(_))
         ));
         let xian = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:2383"}},"features":[]}"#;
         assert!(matches!(
-            read_geojson(xian, "x"),
+            read_geojson(xian, "x", &LayerLimits::default()),
             Err(LayerError::UnsupportedCrs(_))
         ));
         let points = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[109.7,24.5]}}]}"#;
-        assert_eq!(read_geojson(points, "x"), Err(LayerError::Empty));
+        assert_eq!(
+            read_geojson(points, "x", &LayerLimits::default()),
+            Err(LayerError::Empty)
+        );
     }
 }

@@ -7,6 +7,7 @@
 //! - [`boundary_check`]: a corner-point list checked by hand (zones, lon/lat, ellipsoidal area, problems).
 //! - [`layers`]: protected-area layers from GeoJSON or a zipped Shapefile with its .prj.
 //! - [`parcel`]: a licence boundary as the registry stores it; overlap areas between licences.
+//! - [`simplify`]: rings simplified to a vertex budget and clipped to a frame, for drawing only.
 //! - [`geotiff`]: reading DEMs block row by block row.
 //! - [`slope`], [`patches`], [`outline`]: Horn slope; streaming 8-connected labelling; cell outlines.
 //! - [`licence`], [`compare`], [`report`]: the survey comparison — licence in, two DEMs in, report out,
@@ -32,5 +33,6 @@ pub mod polygon;
 pub mod prefetch;
 pub mod render;
 pub mod report;
+pub mod simplify;
 pub mod slope;
 pub mod tmerc;

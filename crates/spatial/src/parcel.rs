@@ -12,7 +12,7 @@ use crate::corners::{CornerPointError, CornerPoints};
 use crate::crs::zone_central_meridian;
 use crate::polygon::{shoelace, Ring};
 use crate::tmerc::{TransverseMercator, CGCS2000_A, CGCS2000_INV_F};
-use geo::{Area, BooleanOps, LineString, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, InteriorPoint, LineString, MultiPolygon, Polygon};
 use geographiclib_rs::{Geodesic, PolygonArea, Winding};
 use serde::{Deserialize, Serialize};
 
@@ -154,6 +154,15 @@ impl Parcel {
                         }
                     })
                     .unzip();
+                if let Some((i, j)) = crate::polygon::self_intersections(&gk).first() {
+                    return Err(ParcelError::Geometry(vec![format!(
+                        "第{}个多边形的第{}个环自相交：第{}条边与第{}条边交叉",
+                        index + 1,
+                        ring_index + 1,
+                        i + 1,
+                        j + 1
+                    )]));
+                }
                 let mut geodesic_polygon = PolygonArea::new(&geodesic, Winding::CounterClockwise);
                 for (lon, lat) in &lonlat {
                     geodesic_polygon.add_point(*lat, *lon);
@@ -255,6 +264,23 @@ impl Parcel {
         )
     }
 
+    /// A point inside the parcel's largest part, where a label can sit (the centre of a concave township
+    /// may lie outside it).
+    pub fn label_point(&self) -> (f64, f64) {
+        let line = |ring: &Ring| LineString::from(ring.clone());
+        self.parts
+            .iter()
+            .max_by(|a, b| shoelace(&a.outer).abs().total_cmp(&shoelace(&b.outer).abs()))
+            .and_then(|p| Polygon::new(line(&p.outer), p.holes.iter().map(line).collect()).interior_point())
+            .map_or(
+                (
+                    (self.bbox[0] + self.bbox[2]) / 2.0,
+                    (self.bbox[1] + self.bbox[3]) / 2.0,
+                ),
+                |p| (p.x(), p.y()),
+            )
+    }
+
     /// Whether the bounding boxes of two parcels in the same zone meet.
     pub fn bbox_meets(&self, other: &Parcel) -> bool {
         self.bbox[0] <= other.bbox[2]
@@ -278,6 +304,17 @@ impl Parcel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_sits_inside_a_concave_parcel() {
+        // A U shape whose bounding-box centre (50, 50 m from the corner) is in the notch.
+        let u = "1,2712000,37500000\n2,2712000,37500100\n3,2712100,37500100\n4,2712100,37500070\n\
+                 5,2712030,37500070\n6,2712030,37500030\n7,2712100,37500030\n8,2712100,37500000";
+        let parcel = Parcel::from_text(u, 37).unwrap();
+        let (e, n) = parcel.label_point();
+        let ring = &parcel.parts[0].outer;
+        assert!(crate::polygon::ring_contains(ring, e, n), "({e}, {n})");
+    }
 
     const SQUARE: &str = "J1, 2712000.00, 37500000.00\nJ2, 2712000.00, 37500100.00\nJ3, 2712100.00, 37500100.00\nJ4, 2712100.00, 37500000.00\n+310m至+180m";
 

@@ -1,10 +1,13 @@
-//! Accounts (账户): who may log in, with their role, agency and login state.
+//! Accounts (账户): who may log in, with their role and agency. Login state (failures, delays, last
+//! login) is working state in [`crate::security`]; an account row changes only through audited writes.
 
-use crate::{get, Conn, Result, StorageError};
+use crate::bound::{Key, Value, ACCOUNT};
+use crate::{get, get_code, get_opt_code, get_time, like_pattern, some, Conn, Result, WriteTx};
 use chrono::{DateTime, Utc};
 use orewatch_domain::account::AccountStatus;
-use orewatch_domain::audit::{format_timestamp, parse_timestamp};
-use orewatch_domain::{AccountId, Role};
+use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::policy::Scope;
+use orewatch_domain::{AccountId, AgencyCode, Role};
 
 /// An account as stored. The password hash is a PHC string (Argon2id).
 #[derive(Debug, Clone)]
@@ -13,49 +16,37 @@ pub struct Account {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    pub agency_code: Option<String>,
+    pub agency: Option<AgencyCode>,
     pub status: AccountStatus,
     pub password_hash: String,
     pub must_change_password: bool,
-    pub failed_logins: u32,
-    pub locked_until: Option<DateTime<Utc>>,
-    pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
+impl Account {
+    pub fn key(&self) -> Key {
+        Key::Int(self.id.0)
+    }
+}
+
 const COLUMNS: &str = "account_id, username, display_name, role, agency_code, status, password_hash, \
-    must_change_password, failed_logins, locked_until, last_login_at, created_at";
+    must_change_password, created_at";
 
 /// The account columns qualified with the alias `a.`, for joins.
 pub(crate) const JOINED_COLUMNS: &str = "a.account_id, a.username, a.display_name, a.role, a.agency_code, \
-    a.status, a.password_hash, a.must_change_password, a.failed_logins, a.locked_until, a.last_login_at, \
-    a.created_at";
-
-fn timestamp(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<DateTime<Utc>>> {
-    let raw: Option<String> = get(row, column)?;
-    raw.map(|text| parse_timestamp(&text).ok_or_else(|| StorageError::Corrupt(format!("{column}: {text}"))))
-        .transpose()
-}
+    a.status, a.password_hash, a.must_change_password, a.created_at";
 
 pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Account> {
-    let role: String = get(row, "role")?;
-    let status: String = get(row, "status")?;
-    let failed: i64 = get(row, "failed_logins")?;
     Ok(Account {
         id: AccountId(get(row, "account_id")?),
         username: get(row, "username")?,
         display_name: get(row, "display_name")?,
-        role: Role::parse(&role).map_err(|_| StorageError::Corrupt(format!("account.role {role}")))?,
-        agency_code: get(row, "agency_code")?,
-        status: AccountStatus::parse(&status)
-            .ok_or_else(|| StorageError::Corrupt(format!("account.status {status}")))?,
+        role: get_code(row, "role", Role::parse)?,
+        agency: get_opt_code(row, "agency_code", AgencyCode::parse)?,
+        status: get_code(row, "status", some(AccountStatus::parse))?,
         password_hash: get(row, "password_hash")?,
         must_change_password: get::<i64>(row, "must_change_password")? != 0,
-        failed_logins: u32::try_from(failed).unwrap_or(u32::MAX),
-        locked_until: timestamp(row, "locked_until")?,
-        last_login_at: timestamp(row, "last_login_at")?,
-        created_at: timestamp(row, "created_at")?
-            .ok_or_else(|| StorageError::Corrupt("account.created_at is empty".into()))?,
+        created_at: get_time(row, "created_at")?,
     })
 }
 
@@ -65,30 +56,31 @@ pub struct NewAccountRow<'a> {
     pub username: &'a str,
     pub display_name: &'a str,
     pub role: Role,
-    pub agency_code: Option<&'a str>,
+    pub agency: Option<&'a AgencyCode>,
     pub password_hash: &'a str,
     pub must_change_password: bool,
 }
 
-/// Inserts an account. A taken username is a [`StorageError::Conflict`] on `account_username_key`.
-pub async fn insert(conn: &mut Conn, new: &NewAccountRow<'_>, now: DateTime<Utc>) -> Result<AccountId> {
-    let now = format_timestamp(now);
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO account (username, display_name, role, agency_code, status, password_hash, \
-         must_change_password, failed_logins, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'active', $5, $6, 0, $7, $8) RETURNING account_id",
-    )
-    .bind(new.username.to_string())
-    .bind(new.display_name.to_string())
-    .bind(new.role.as_str().to_string())
-    .bind(new.agency_code.map(str::to_string))
-    .bind(new.password_hash.to_string())
-    .bind(i64::from(new.must_change_password))
-    .bind(now.clone())
-    .bind(now)
-    .fetch_one(conn)
-    .await?;
-    Ok(AccountId(id))
+/// Inserts an account. A taken username is a [`crate::StorageError::Conflict`] on `account_username_key`.
+pub async fn insert(tx: &mut WriteTx, new: &NewAccountRow<'_>) -> Result<AccountId> {
+    let now = format_timestamp(tx.now());
+    let key = tx
+        .insert(
+            &ACCOUNT,
+            &[
+                ("username", new.username.into()),
+                ("display_name", new.display_name.into()),
+                ("role", new.role.as_str().into()),
+                ("agency_code", new.agency.map(AgencyCode::as_str).into()),
+                ("status", AccountStatus::Active.as_str().into()),
+                ("password_hash", new.password_hash.into()),
+                ("must_change_password", i64::from(new.must_change_password).into()),
+                ("created_at", now.clone().into()),
+                ("updated_at", now.into()),
+            ],
+        )
+        .await?;
+    Ok(AccountId(key.int().unwrap_or_default()))
 }
 
 pub async fn find(conn: &mut Conn, id: AccountId) -> Result<Option<Account>> {
@@ -113,18 +105,26 @@ pub struct AccountFilter {
     /// Part of the username or display name.
     pub text: Option<String>,
     pub role: Option<Role>,
-    pub agency_code: Option<String>,
+    pub agency: Option<AgencyCode>,
     pub status: Option<AccountStatus>,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// One page of accounts (by username) and the number of all that match.
-pub async fn list(conn: &mut Conn, filter: &AccountFilter) -> Result<(Vec<Account>, i64)> {
+/// One page of the accounts inside `scope` (by username) and the number of all that match.
+pub async fn list(conn: &mut Conn, scope: &Scope, filter: &AccountFilter) -> Result<(Vec<Account>, i64)> {
     let mut conditions = Vec::new();
     let mut binds: Vec<String> = Vec::new();
+    match scope {
+        Scope::All => {}
+        Scope::Agency(code) => {
+            binds.push(code.as_str().to_string());
+            conditions.push(format!("agency_code = ${}", binds.len()));
+        }
+        Scope::Company(_) | Scope::AssignedTo(_) | Scope::None => return Ok((Vec::new(), 0)),
+    }
     if let Some(text) = &filter.text {
-        binds.push(format!("%{}%", escape_like(&text.to_lowercase())));
+        binds.push(like_pattern(&text.to_lowercase()));
         let n = binds.len();
         conditions.push(format!(
             "(LOWER(username) LIKE ${n} ESCAPE '\\' OR LOWER(display_name) LIKE ${n} ESCAPE '\\')"
@@ -134,8 +134,8 @@ pub async fn list(conn: &mut Conn, filter: &AccountFilter) -> Result<(Vec<Accoun
         binds.push(role.as_str().to_string());
         conditions.push(format!("role = ${}", binds.len()));
     }
-    if let Some(agency) = &filter.agency_code {
-        binds.push(agency.clone());
+    if let Some(agency) = &filter.agency {
+        binds.push(agency.as_str().to_string());
         conditions.push(format!("agency_code = ${}", binds.len()));
     }
     if let Some(status) = filter.status {
@@ -172,18 +172,6 @@ pub async fn list(conn: &mut Conn, filter: &AccountFilter) -> Result<(Vec<Accoun
     Ok((accounts, total))
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Active accounts for a holder select list, by display name.
 pub async fn list_active(conn: &mut Conn) -> Result<Vec<Account>> {
     let rows = sqlx::query(&format!(
@@ -194,76 +182,67 @@ pub async fn list_active(conn: &mut Conn) -> Result<Vec<Account>> {
     rows.iter().map(from_row).collect()
 }
 
-/// Records a failed login: the new consecutive-failure count and the lock it earned.
-pub async fn record_failed_login(
-    conn: &mut Conn,
-    id: AccountId,
-    failures: u32,
-    locked_until: Option<DateTime<Utc>>,
-) -> Result<()> {
-    sqlx::query("UPDATE account SET failed_logins = $1, locked_until = $2 WHERE account_id = $3")
-        .bind(i64::from(failures))
-        .bind(locked_until.map(format_timestamp))
-        .bind(id.0)
-        .execute(conn)
+/// Display names by account id, for showing people by name (seat holders, posters, the audit log).
+pub async fn names(conn: &mut Conn) -> Result<Vec<(AccountId, String, String)>> {
+    let rows = sqlx::query("SELECT account_id, username, display_name FROM account")
+        .fetch_all(conn)
         .await?;
-    Ok(())
-}
-
-/// Records a successful login: clears failures and lock.
-pub async fn record_login(conn: &mut Conn, id: AccountId, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
-        "UPDATE account SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE account_id = $2",
-    )
-    .bind(format_timestamp(now))
-    .bind(id.0)
-    .execute(conn)
-    .await?;
-    Ok(())
+    rows.iter()
+        .map(|r| {
+            Ok((
+                AccountId(get(r, "account_id")?),
+                get(r, "username")?,
+                get(r, "display_name")?,
+            ))
+        })
+        .collect()
 }
 
 /// Changes what an administrator may change about an account.
 pub async fn update_admin_fields(
-    conn: &mut Conn,
+    tx: &mut WriteTx,
     id: AccountId,
     display_name: &str,
     role: Role,
-    agency_code: Option<&str>,
+    agency: Option<&AgencyCode>,
     status: AccountStatus,
-    now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE account SET display_name = $1, role = $2, agency_code = $3, status = $4, updated_at = $5 \
-         WHERE account_id = $6",
+    let now = format_timestamp(tx.now());
+    tx.update(
+        &ACCOUNT,
+        &Key::Int(id.0),
+        &[
+            ("display_name", display_name.into()),
+            ("role", role.as_str().into()),
+            ("agency_code", agency.map(AgencyCode::as_str).into()),
+            ("status", status.as_str().into()),
+            ("updated_at", now.into()),
+        ],
     )
-    .bind(display_name.to_string())
-    .bind(role.as_str().to_string())
-    .bind(agency_code.map(str::to_string))
-    .bind(status.as_str().to_string())
-    .bind(format_timestamp(now))
-    .bind(id.0)
-    .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Stores a new password hash; also lifts any login lock.
+/// Stores a new password hash.
 pub async fn set_password(
-    conn: &mut Conn,
+    tx: &mut WriteTx,
     id: AccountId,
     password_hash: &str,
     must_change_password: bool,
-    now: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE account SET password_hash = $1, must_change_password = $2, failed_logins = 0, \
-         locked_until = NULL, updated_at = $3 WHERE account_id = $4",
+    let now = format_timestamp(tx.now());
+    tx.update(
+        &ACCOUNT,
+        &Key::Int(id.0),
+        &[
+            ("password_hash", password_hash.into()),
+            (
+                "must_change_password",
+                Value::Int(i64::from(must_change_password)),
+            ),
+            ("updated_at", now.into()),
+        ],
     )
-    .bind(password_hash.to_string())
-    .bind(i64::from(must_change_password))
-    .bind(format_timestamp(now))
-    .bind(id.0)
-    .execute(conn)
     .await?;
     Ok(())
 }
@@ -273,14 +252,4 @@ pub async fn count(conn: &mut Conn) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM account")
         .fetch_one(conn)
         .await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_like;
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(escape_like("a%b_c\\d"), "a\\%b\\_c\\\\d");
-    }
 }

@@ -1,13 +1,14 @@
 //! Agencies (成员单位): their names, duties and order.
 
-use crate::{get, Conn, Result, StorageError};
+use crate::bound::{Key, AGENCY};
+use crate::{get, get_code, some, Conn, Result, WriteTx};
 use orewatch_domain::agency::{AgencyCode, AgencyKind, StandardAgency};
 
 /// An agency as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agency {
-    pub code: String,
-    pub kind: &'static str,
+    pub code: AgencyCode,
+    pub kind: AgencyKind,
     pub name_zh: String,
     pub name_en: String,
     pub duty_zh: String,
@@ -17,19 +18,16 @@ pub struct Agency {
 
 impl Agency {
     pub fn is_member(&self) -> bool {
-        self.kind == AgencyKind::Member.as_str()
+        self.kind == AgencyKind::Member
     }
 }
 
 const COLUMNS: &str = "agency_code, kind, name_zh, name_en, duty_zh, duty_en, sort_order";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Agency> {
-    let kind: String = get(row, "kind")?;
-    let kind =
-        AgencyKind::parse(&kind).ok_or_else(|| StorageError::Corrupt(format!("agency.kind {kind}")))?;
     Ok(Agency {
-        code: get(row, "agency_code")?,
-        kind: kind.as_str(),
+        code: get_code(row, "agency_code", AgencyCode::parse)?,
+        kind: get_code(row, "kind", some(AgencyKind::parse))?,
         name_zh: get(row, "name_zh")?,
         name_en: get(row, "name_en")?,
         duty_zh: get(row, "duty_zh")?,
@@ -56,33 +54,43 @@ pub async fn find(conn: &mut Conn, code: &AgencyCode) -> Result<Option<Agency>> 
     row.as_ref().map(from_row).transpose()
 }
 
-/// Inserts a standard agency if its code is not there yet; returns whether it was inserted.
-pub async fn insert_if_missing(conn: &mut Conn, agency: &StandardAgency, sort_order: i64) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO agency (agency_code, kind, name_zh, name_en, duty_zh, duty_en, sort_order) \
-         SELECT $1, $2, $3, $4, $5, $6, $7 \
-         WHERE NOT EXISTS (SELECT 1 FROM agency WHERE agency_code = $8)",
-    )
-    .bind(agency.code.to_string())
-    .bind(agency.kind.as_str().to_string())
-    .bind(agency.name_zh.to_string())
-    .bind(agency.name_en.to_string())
-    .bind(agency.duty_zh.to_string())
-    .bind(agency.duty_en.to_string())
-    .bind(sort_order)
-    .bind(agency.code.to_string())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+/// Inserts a standard agency if its code is not there yet; returns its key when it was inserted.
+pub async fn insert_if_missing(
+    tx: &mut WriteTx,
+    agency: &StandardAgency,
+    sort_order: i64,
+) -> Result<Option<Key>> {
+    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agency WHERE agency_code = $1")
+        .bind(agency.code.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    if exists > 0 {
+        return Ok(None);
+    }
+    let key = tx
+        .insert(
+            &AGENCY,
+            &[
+                ("agency_code", agency.code.into()),
+                ("kind", agency.kind.as_str().into()),
+                ("name_zh", agency.name_zh.into()),
+                ("name_en", agency.name_en.into()),
+                ("duty_zh", agency.duty_zh.into()),
+                ("duty_en", agency.duty_en.into()),
+                ("sort_order", sort_order.into()),
+            ],
+        )
+        .await?;
+    Ok(Some(key))
 }
 
 /// Replaces an agency's duties text.
-pub async fn update_duties(conn: &mut Conn, code: &AgencyCode, duty_zh: &str, duty_en: &str) -> Result<()> {
-    sqlx::query("UPDATE agency SET duty_zh = $1, duty_en = $2 WHERE agency_code = $3")
-        .bind(duty_zh.to_string())
-        .bind(duty_en.to_string())
-        .bind(code.as_str().to_string())
-        .execute(conn)
-        .await?;
+pub async fn update_duties(tx: &mut WriteTx, code: &AgencyCode, duty_zh: &str, duty_en: &str) -> Result<()> {
+    tx.update(
+        &AGENCY,
+        &Key::Text(code.as_str().to_string()),
+        &[("duty_zh", duty_zh.into()), ("duty_en", duty_en.into())],
+    )
+    .await?;
     Ok(())
 }

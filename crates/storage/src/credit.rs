@@ -1,87 +1,115 @@
 //! 联合惩戒名单 — credit list entries about companies and people.
 
-use crate::{date_text, get, get_date, Conn, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::bound::{Key, CREDIT_ENTRY};
+use crate::{date_text, get, get_code, get_date, get_opt_date, some, Conn, Result, WriteTx};
+use chrono::NaiveDate;
 use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::credit::CreditStatus;
+use orewatch_domain::{AgencyCode, CompanyId, PersonId};
 
 /// A stored entry with its subject's name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreditEntry {
     pub id: i64,
-    pub company_id: Option<i64>,
-    pub person_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub person_id: Option<PersonId>,
     pub subject_name: String,
     pub reason: String,
-    pub source_agency_code: String,
+    pub source: AgencyCode,
     pub from_on: NaiveDate,
     pub to_on: Option<NaiveDate>,
-    /// `active` or `lifted`.
-    pub status: String,
+    pub status: CreditStatus,
 }
 
 pub struct NewCreditEntry<'a> {
-    pub company_id: Option<i64>,
-    pub person_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
+    pub person_id: Option<PersonId>,
     pub reason: &'a str,
-    pub source_agency_code: &'a str,
+    pub source: &'a AgencyCode,
     pub from_on: NaiveDate,
     pub to_on: Option<NaiveDate>,
 }
 
-pub async fn insert(conn: &mut Conn, e: &NewCreditEntry<'_>, now: DateTime<Utc>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO credit_entry (company_id, person_id, reason, source_agency_code, from_on, to_on, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) RETURNING credit_entry_id",
-    )
-    .bind(e.company_id)
-    .bind(e.person_id)
-    .bind(e.reason.to_string())
-    .bind(e.source_agency_code.to_string())
-    .bind(date_text(e.from_on))
-    .bind(e.to_on.map(date_text))
-    .bind(format_timestamp(now))
-    .fetch_one(conn)
-    .await?)
+pub async fn insert(tx: &mut WriteTx, e: &NewCreditEntry<'_>) -> Result<i64> {
+    let now = format_timestamp(tx.now());
+    let key = tx
+        .insert(
+            &CREDIT_ENTRY,
+            &[
+                ("company_id", e.company_id.map(|c| c.0).into()),
+                ("person_id", e.person_id.map(|p| p.0).into()),
+                ("reason", e.reason.into()),
+                ("source_agency_code", e.source.as_str().into()),
+                ("from_on", date_text(e.from_on).into()),
+                ("to_on", e.to_on.map(date_text).into()),
+                ("status", CreditStatus::Active.as_str().into()),
+                ("created_at", now.into()),
+            ],
+        )
+        .await?;
+    Ok(key.int().unwrap_or_default())
 }
 
-pub async fn lift(conn: &mut Conn, id: i64) -> Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE credit_entry SET status = 'lifted' WHERE credit_entry_id = $1 AND status = 'active'",
+/// Lifts an active entry; 0 when it was lifted already.
+pub async fn lift(tx: &mut WriteTx, id: i64) -> Result<u64> {
+    let current = find(&mut *tx, id).await?;
+    if current.is_none_or(|e| e.status != CreditStatus::Active) {
+        return Ok(0);
+    }
+    tx.update(
+        &CREDIT_ENTRY,
+        &Key::Int(id),
+        &[("status", CreditStatus::Lifted.as_str().into())],
     )
-    .bind(id)
-    .execute(conn)
-    .await?
-    .rows_affected())
+    .await
+}
+
+const SELECT: &str =
+    "SELECT e.credit_entry_id, e.company_id, e.person_id, COALESCE(c.name, p.name) AS subject_name, \
+    e.reason, e.source_agency_code, e.from_on, e.to_on, e.status FROM credit_entry e \
+    LEFT JOIN company c ON c.company_id = e.company_id LEFT JOIN person p ON p.person_id = e.person_id";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<CreditEntry> {
+    Ok(CreditEntry {
+        id: get(r, "credit_entry_id")?,
+        company_id: get::<Option<i64>>(r, "company_id")?.map(CompanyId),
+        person_id: get::<Option<i64>>(r, "person_id")?.map(PersonId),
+        subject_name: get(r, "subject_name")?,
+        reason: get(r, "reason")?,
+        source: get_code(r, "source_agency_code", AgencyCode::parse)?,
+        from_on: get_date(r, "from_on")?,
+        to_on: get_opt_date(r, "to_on")?,
+        status: get_code(r, "status", some(CreditStatus::parse))?,
+    })
 }
 
 /// Every entry, newest first.
 pub async fn all(conn: &mut Conn) -> Result<Vec<CreditEntry>> {
-    let rows = sqlx::query(
-        "SELECT e.credit_entry_id, e.company_id, e.person_id, COALESCE(c.name, p.name) AS subject_name, \
-         e.reason, e.source_agency_code, e.from_on, e.to_on, e.status FROM credit_entry e \
-         LEFT JOIN company c ON c.company_id = e.company_id LEFT JOIN person p ON p.person_id = e.person_id \
-         ORDER BY e.credit_entry_id DESC",
-    )
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let to_on: Option<String> = get(r, "to_on")?;
-            Ok(CreditEntry {
-                id: get(r, "credit_entry_id")?,
-                company_id: get(r, "company_id")?,
-                person_id: get(r, "person_id")?,
-                subject_name: get(r, "subject_name")?,
-                reason: get(r, "reason")?,
-                source_agency_code: get(r, "source_agency_code")?,
-                from_on: get_date(r, "from_on")?,
-                to_on: to_on.and_then(|t| NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok()),
-                status: get(r, "status")?,
-            })
-        })
-        .collect()
+    let rows = sqlx::query(&format!("{SELECT} ORDER BY e.credit_entry_id DESC"))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<CreditEntry>> {
-    Ok(all(conn).await?.into_iter().find(|e| e.id == id))
+    let row = sqlx::query(&format!("{SELECT} WHERE e.credit_entry_id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The companies with an active entry in force on `today`, directly or through a listed controller.
+pub async fn listed_companies(conn: &mut Conn, today: NaiveDate) -> Result<Vec<CompanyId>> {
+    let day = date_text(today);
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT e.company_id FROM credit_entry e WHERE e.company_id IS NOT NULL AND e.status = 'active' \
+           AND e.from_on <= $1 AND (e.to_on IS NULL OR e.to_on >= $1) \
+         UNION SELECT k.company_id FROM credit_entry e JOIN control_link k ON k.person_id = e.person_id \
+         WHERE e.status = 'active' AND e.from_on <= $1 AND (e.to_on IS NULL OR e.to_on >= $1)",
+    )
+    .bind(day)
+    .fetch_all(conn)
+    .await?;
+    Ok(ids.into_iter().map(CompanyId).collect())
 }

@@ -2,9 +2,11 @@
 //! `attachment` rows that name them. A file is written once under its SHA-256 (to a temporary name,
 //! then renamed, so a crash never leaves half a file under a real name) and checked against it when read.
 
-use crate::{get, Conn, Result, StorageError};
+use crate::bound::{Key, PERMIT, PERMIT_ATTACHMENTS};
+use crate::{get, get_code, get_time, Conn, Result, StorageError, WriteTx};
 use chrono::{DateTime, Utc};
-use orewatch_domain::audit::{format_timestamp, parse_timestamp};
+use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::{PermitId, RecordType};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -50,9 +52,9 @@ impl FileStore {
         let bytes =
             std::fs::read(&path).map_err(|e| StorageError::File(format!("{}: {e}", path.display())))?;
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
-            return Err(StorageError::Corrupt(format!(
-                "file {sha256} does not match its hash"
-            )));
+            return Err(StorageError::FileAltered {
+                sha256: sha256.to_string(),
+            });
         }
         Ok(bytes)
     }
@@ -62,7 +64,7 @@ impl FileStore {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
     pub id: i64,
-    pub record_type: String,
+    pub record_type: RecordType,
     pub record_id: String,
     pub file_name: String,
     pub content_type: String,
@@ -72,32 +74,33 @@ pub struct Attachment {
     pub uploaded_at: DateTime<Utc>,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert(
-    conn: &mut Conn,
-    record_type: &str,
-    record_id: &str,
-    file_name: &str,
-    content_type: &str,
-    size_bytes: i64,
-    sha256: &str,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO attachment (record_type, record_id, file_name, content_type, size_bytes, sha256, \
-         uploaded_by_label, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING attachment_id",
+/// A file to attach (already in the file store under its SHA-256).
+#[derive(Debug, Clone)]
+pub struct NewAttachment<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub sha256: &'a str,
+    pub uploaded_by: &'a str,
+}
+
+/// Attaches a stored file to a permit (part of the permit's record; the caller audits the permit).
+pub async fn attach_to_permit(tx: &mut WriteTx, permit: PermitId, file: &NewAttachment<'_>) -> Result<()> {
+    let at = format_timestamp(tx.now());
+    tx.insert_child(
+        &PERMIT,
+        &PERMIT_ATTACHMENTS,
+        &Key::Int(permit.0),
+        &[
+            ("file_name", file.file_name.into()),
+            ("content_type", file.content_type.into()),
+            ("size_bytes", file.size_bytes.into()),
+            ("sha256", file.sha256.into()),
+            ("uploaded_by_label", file.uploaded_by.into()),
+            ("uploaded_at", at.into()),
+        ],
     )
-    .bind(record_type.to_string())
-    .bind(record_id.to_string())
-    .bind(file_name.to_string())
-    .bind(content_type.to_string())
-    .bind(size_bytes)
-    .bind(sha256.to_string())
-    .bind(by.to_string())
-    .bind(format_timestamp(now))
-    .fetch_one(conn)
-    .await?)
+    .await
 }
 
 const SELECT: &str =
@@ -105,26 +108,24 @@ const SELECT: &str =
     uploaded_by_label, uploaded_at FROM attachment";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Attachment> {
-    let at: String = get(r, "uploaded_at")?;
     Ok(Attachment {
         id: get(r, "attachment_id")?,
-        record_type: get(r, "record_type")?,
+        record_type: get_code(r, "record_type", RecordType::parse)?,
         record_id: get(r, "record_id")?,
         file_name: get(r, "file_name")?,
         content_type: get(r, "content_type")?,
         size_bytes: get(r, "size_bytes")?,
         sha256: get(r, "sha256")?,
         uploaded_by_label: get(r, "uploaded_by_label")?,
-        uploaded_at: parse_timestamp(&at)
-            .ok_or_else(|| StorageError::Corrupt(format!("attachment.uploaded_at {at}")))?,
+        uploaded_at: get_time(r, "uploaded_at")?,
     })
 }
 
-pub async fn of_record(conn: &mut Conn, record_type: &str, record_id: &str) -> Result<Vec<Attachment>> {
+pub async fn of_record(conn: &mut Conn, record_type: RecordType, record_id: &str) -> Result<Vec<Attachment>> {
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE record_type = $1 AND record_id = $2 ORDER BY attachment_id"
     ))
-    .bind(record_type.to_string())
+    .bind(record_type.as_str().to_string())
     .bind(record_id.to_string())
     .fetch_all(conn)
     .await?;
@@ -152,7 +153,7 @@ mod tests {
         assert_eq!(store.get(&sha).unwrap(), b"scan of a permit");
         let path = store.path_of(&sha).unwrap();
         std::fs::write(&path, b"tampered").unwrap();
-        assert!(matches!(store.get(&sha), Err(StorageError::Corrupt(_))));
+        assert!(matches!(store.get(&sha), Err(StorageError::FileAltered { .. })));
         assert!(store.path_of("../../etc/passwd").is_none());
         let _ = std::fs::remove_dir_all(dir);
     }

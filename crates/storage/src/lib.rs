@@ -4,15 +4,25 @@
 //! Both speak the same portable SQL (`$1` placeholders, no extensions, no triggers) through sqlx's
 //! `Any` driver; migrations live in `migrations/sqlite` and `migrations/postgres` with the same names.
 //!
-//! One module per aggregate holds its queries: [`accounts`], [`agencies`], [`seats`], [`sessions`],
-//! the registry ([`companies`], [`mines`], [`licences`], [`permits`], [`protected_areas`]),
-//! [`audit`] (the hash chain) and [`stats`] (dashboard counts). Functions take a `&mut Conn` so they
-//! run inside a caller's transaction. Storage holds no business rules: validation and decisions are
-//! in `orewatch-domain`, orchestration in `orewatch-app`.
+//! Two kinds of write ([`write`]): an audited [`WriteTx`] for records, which appends their audit entries
+//! and binds each row to the entry holding its state ([`bound`]), and an operational [`OpTx`] for
+//! working state (sessions, login throttling, rate counters, the security log). On SQLite the working
+//! state lives in a second file, attached as `ops`, so a login never waits for the main file's lock.
+//!
+//! One module per aggregate holds its queries: [`accounts`], [`agencies`], [`seats`], the registry
+//! ([`companies`], [`people`], [`mines`], [`licences`], [`permits`], [`protected_areas`],
+//! [`boundaries`], [`townships`]), [`credit`], [`sharing`], [`files`]; working state in [`sessions`] and
+//! [`security`]; [`audit`] (the chain, its listing and verification), [`versions`] (per-area data
+//! versions) and [`stats`] (dashboard counts). Read functions take a `&mut Conn`, so they run on a pooled
+//! connection or inside either transaction. Rows come out as domain types: an unknown stored code is a
+//! [`StorageError::Corrupt`] error, never a default. Storage holds no business rules: validation and
+//! decisions are in `orewatch-domain`, orchestration in `orewatch-app`.
 
 pub mod accounts;
 pub mod agencies;
 pub mod audit;
+pub mod bound;
+pub mod boundaries;
 pub mod companies;
 pub mod credit;
 pub mod files;
@@ -22,9 +32,16 @@ pub mod people;
 pub mod permits;
 pub mod protected_areas;
 pub mod seats;
+pub mod security;
 pub mod sessions;
 pub mod sharing;
 pub mod stats;
+pub mod townships;
+pub mod versions;
+pub mod write;
+
+pub use bound::Key;
+pub use write::{AuditActor, OpTx, Operational, WriteTx};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
@@ -68,9 +85,24 @@ pub enum StorageError {
     /// A stored value could not be read back (a corrupt or hand-edited row).
     #[error("数据库中的值无效：{0}")]
     Corrupt(String),
+    /// The audit chain's head row is missing (the database was not migrated, or was tampered with).
+    #[error("审计链头记录（audit_head）缺失：数据库未迁移或已被改动")]
+    MissingAuditHead,
+    /// An audited write would have committed a change without its audit entry (a programming fault).
+    #[error("未审计的写入：{0}")]
+    Unaudited(String),
+    /// The database stayed busy with another write for longer than the wait allows.
+    #[error("数据库正忙，请稍后再试")]
+    Busy,
+    /// A fault in how storage was called (a programming error), not in the data.
+    #[error("存储层内部错误：{0}")]
+    Internal(String),
     /// The file store could not read or write a file.
     #[error("文件存储错误：{0}")]
     File(String),
+    /// A stored file no longer matches the SHA-256 it was stored under.
+    #[error("文件 {sha256} 未通过完整性校验：内容与登记的 SHA-256 不符，可能已被改动或损坏")]
+    FileAltered { sha256: String },
     #[error("数据库迁移失败：{0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("数据库错误：{0}")]
@@ -86,6 +118,15 @@ impl From<sqlx::Error> for StorageError {
                     message: db.message().to_string(),
                 };
             }
+            // SQLite's SQLITE_BUSY (5) and SQLITE_LOCKED (6) after the busy timeout; PostgreSQL's
+            // lock_not_available (55P03) and serialization failures never reach here unasked.
+            let code = db.code();
+            if matches!(code.as_deref(), Some("5" | "6" | "517" | "55P03")) {
+                return StorageError::Busy;
+            }
+        }
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            return StorageError::Busy;
         }
         StorageError::Sqlx(error)
     }
@@ -142,6 +183,10 @@ impl Db {
         } else {
             return Err(StorageError::UnsupportedUrl(url.to_string()));
         };
+        let ops_path = match backend {
+            Backend::Sqlite => Some(ops_path_of(url)?),
+            Backend::Postgres => None,
+        };
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 let sep = if url.contains('?') { '&' } else { '?' };
@@ -159,14 +204,23 @@ impl Db {
             .test_before_acquire(false)
             .idle_timeout(Duration::from_secs(600))
             .after_connect(move |conn, _meta| {
+                let ops_path = ops_path.clone();
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
+                    if let Some(ops_path) = ops_path {
                         // WAL lets readers work while one writer writes; the busy timeout makes a
-                        // second writer wait for the first instead of failing.
+                        // second writer wait for the first (an import takes seconds) instead of failing.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA busy_timeout = 30000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Working state (sessions, throttling, the security log) has its own file and
+                        // so its own write lock: a login does not wait for an import.
+                        sqlx::query("ATTACH DATABASE $1 AS ops")
+                            .bind(ops_path)
+                            .execute(&mut *conn)
+                            .await?;
+                        conn.execute("PRAGMA ops.journal_mode = WAL").await?;
+                        conn.execute("PRAGMA ops.synchronous = NORMAL").await?;
                     }
                     Ok(())
                 })
@@ -184,14 +238,27 @@ impl Db {
         &self.pool
     }
 
-    /// Applies the migrations of this backend that have not run yet.
-    pub async fn migrate(&self) -> Result<()> {
+    /// Applies the migrations of this backend that have not run yet; returns the versions it applied.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
         let migrator = match self.backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
+        let applied = || async {
+            sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&self.pool)
+                .await
+                .unwrap_or_default()
+        };
+        let before = applied().await;
         migrator.run(&self.pool).await?;
-        Ok(())
+        let mut ran: Vec<i64> = applied()
+            .await
+            .into_iter()
+            .filter(|v| !before.contains(v))
+            .collect();
+        ran.sort_unstable();
+        Ok(ran)
     }
 
     /// A pooled connection for reads.
@@ -199,22 +266,35 @@ impl Db {
         Ok(self.pool.acquire().await?)
     }
 
-    /// A transaction for reads that must see one consistent state.
+    /// A transaction for reads that must see one consistent state (on PostgreSQL a repeatable-read
+    /// snapshot; on SQLite the read transaction's WAL snapshot, taken at its first read).
     pub async fn begin_read(&self) -> Result<Tx> {
-        Ok(self.pool.begin().await?)
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
-    /// A transaction that will change data and append to the audit chain.
+    /// An audited write by `actor` at `now` (see [`WriteTx`]).
     ///
-    /// Its first statement takes the audit-head lock, so write transactions run one after another:
-    /// the hash chain cannot fork, check-then-insert rules (a free username) cannot race, and on
-    /// SQLite the write lock is taken before any read (avoiding a failed lock upgrade).
-    pub async fn begin_write(&self) -> Result<Tx> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE audit_head SET seq = seq WHERE audit_head_id = 1")
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
+    /// Its first statement takes the audit-head lock, so audited writes run one after another: the
+    /// hash chain cannot fork, check-then-insert rules (a free username) cannot race, and on SQLite the
+    /// write lock is taken before any read (avoiding a failed lock upgrade).
+    pub async fn begin_write(
+        &self,
+        actor: AuditActor,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<WriteTx> {
+        let tx = self.pool.begin().await?;
+        WriteTx::begin(tx, actor, now).await
+    }
+
+    /// A write of working state (see [`OpTx`]).
+    pub async fn begin_operational(&self) -> Result<OpTx> {
+        Ok(OpTx::new(self.pool.begin().await?))
     }
 
     /// Refreshes the query planner's statistics (after a bulk load; both engines understand it).
@@ -226,6 +306,25 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file of SQLite's working-state database beside the main one: `orewatch.db` → `orewatch.ops.db`.
+fn ops_path_of(url: &str) -> Result<String> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Err(StorageError::UnsupportedUrl(url.to_string()));
+    }
+    let path = std::path::Path::new(path);
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("orewatch");
+    Ok(path
+        .with_file_name(format!("{stem}.ops.db"))
+        .display()
+        .to_string())
 }
 
 /// Reads a required column; a type mismatch becomes [`StorageError::Corrupt`] naming the column.
@@ -243,6 +342,63 @@ pub(crate) fn get_date(row: &sqlx::any::AnyRow, column: &str) -> Result<chrono::
     let raw: String = get(row, column)?;
     chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
         .map_err(|_| StorageError::Corrupt(format!("{column}: {raw}")))
+}
+
+/// Reads an optional ISO date column.
+pub(crate) fn get_opt_date(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<chrono::NaiveDate>> {
+    let raw: Option<String> = get(row, column)?;
+    raw.map(|raw| {
+        chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+            .map_err(|_| StorageError::Corrupt(format!("{column}: {raw}")))
+    })
+    .transpose()
+}
+
+/// Reads a stored timestamp (`domain::audit::format_timestamp`).
+pub(crate) fn get_time(row: &sqlx::any::AnyRow, column: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    let raw: String = get(row, column)?;
+    orewatch_domain::audit::parse_timestamp(&raw)
+        .ok_or_else(|| StorageError::Corrupt(format!("{column}: {raw}")))
+}
+
+/// Reads an optional stored timestamp.
+pub(crate) fn get_opt_time(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let raw: Option<String> = get(row, column)?;
+    raw.map(|raw| {
+        orewatch_domain::audit::parse_timestamp(&raw)
+            .ok_or_else(|| StorageError::Corrupt(format!("{column}: {raw}")))
+    })
+    .transpose()
+}
+
+/// Reads a stored code and parses it into its domain type; an unknown code is [`StorageError::Corrupt`]
+/// naming the column and the value — never a default (a corrupt "revoked" must not read as valid).
+pub(crate) fn get_code<T, E>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+    parse: impl Fn(&str) -> std::result::Result<T, E>,
+) -> Result<T> {
+    let raw: String = get(row, column)?;
+    parse(&raw).map_err(|_| StorageError::Corrupt(format!("{column}: “{raw}”")))
+}
+
+/// Like [`get_code`] for a nullable column.
+pub(crate) fn get_opt_code<T, E>(
+    row: &sqlx::any::AnyRow,
+    column: &str,
+    parse: impl Fn(&str) -> std::result::Result<T, E>,
+) -> Result<Option<T>> {
+    let raw: Option<String> = get(row, column)?;
+    raw.map(|raw| parse(&raw).map_err(|_| StorageError::Corrupt(format!("{column}: “{raw}”"))))
+        .transpose()
+}
+
+/// Turns a `fn(&str) -> Option<T>` parser into one `get_code` takes.
+pub(crate) fn some<T>(parse: impl Fn(&str) -> Option<T>) -> impl Fn(&str) -> std::result::Result<T, ()> {
+    move |raw| parse(raw).ok_or(())
 }
 
 /// The ISO text of a date, as stored.
@@ -269,11 +425,4 @@ pub(crate) fn like_pattern(text: &str) -> String {
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub total: i64,
-}
-
-/// An optional float for a `NULLIF($n, 'NaN')` placeholder. sqlx's `Any` driver sends a `None` float to
-/// PostgreSQL in a form it refuses ("incorrect binary data format"), so absent floats travel as NaN and
-/// the SQL turns NaN back into NULL (SQLite stores a bound NaN as NULL by itself).
-pub(crate) fn nullable_f64(value: Option<f64>) -> f64 {
-    value.unwrap_or(f64::NAN)
 }

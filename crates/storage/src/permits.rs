@@ -1,40 +1,70 @@
-//! 许可证 — the permits of every agency, per mine.
+//! 许可证 — the permits of every agency, per mine, with their attachments (part of the permit's record).
 
-use crate::{date_text, get, get_date, like_pattern, Conn, Page, Result};
+use crate::bound::{Key, Value, PERMIT};
+use crate::write::NewRecord;
+use crate::{date_text, get, get_code, get_date, get_opt_date, like_pattern, Conn, Page, Result, WriteTx};
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::permit::{PermitKind, PermitState};
+use orewatch_domain::policy::Scope;
+use orewatch_domain::{AgencyCode, CompanyId, MineId, PermitId};
 
 /// A stored permit with its holder's and mine's names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Permit {
-    pub id: i64,
-    /// domain::permit::PermitKind code.
-    pub kind: String,
+    pub id: PermitId,
+    pub kind: PermitKind,
     pub permit_no: String,
-    pub agency_code: String,
-    pub holder_company_id: i64,
+    pub agency: AgencyCode,
+    pub holder_company_id: CompanyId,
     pub holder_name: String,
-    pub mine_id: i64,
+    pub mine_id: MineId,
     pub mine_name: String,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub scope: Option<String>,
-    /// domain::permit::PermitState code.
-    pub state: String,
+    pub state: PermitState,
 }
 
-/// A permit to insert (validated by the use case).
+/// A permit's fields (validated by the use case).
 #[derive(Debug, Clone)]
-pub struct NewPermit<'a> {
-    pub kind: &'a str,
+pub struct PermitFields<'a> {
+    pub kind: PermitKind,
     pub permit_no: &'a str,
-    pub agency_code: &'a str,
-    pub holder_company_id: i64,
-    pub mine_id: i64,
+    pub agency: &'a AgencyCode,
+    pub holder_company_id: CompanyId,
+    pub mine_id: MineId,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub scope: Option<&'a str>,
-    pub state: &'a str,
+    pub state: PermitState,
+}
+
+impl PermitFields<'_> {
+    fn values(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("kind", self.kind.as_str().into()),
+            ("permit_no", self.permit_no.into()),
+            ("agency_code", self.agency.as_str().into()),
+            ("holder_company_id", self.holder_company_id.0.into()),
+            ("mine_id", self.mine_id.0.into()),
+            ("valid_from", date_text(self.valid_from).into()),
+            ("valid_to", date_text(self.valid_to).into()),
+            ("scope", self.scope.into()),
+            ("state", self.state.as_str().into()),
+        ]
+    }
+
+    pub fn new_record(&self, now: DateTime<Utc>) -> NewRecord {
+        let at = format_timestamp(now);
+        let mut values = self.values();
+        values.push(("created_at", at.clone().into()));
+        values.push(("updated_at", at.into()));
+        NewRecord {
+            values,
+            children: vec![Vec::new()],
+        }
+    }
 }
 
 /// Filters of the permit list.
@@ -42,15 +72,30 @@ pub struct NewPermit<'a> {
 pub struct PermitFilter {
     /// In the number, the holder's or the mine's name.
     pub text: Option<String>,
-    pub kind: Option<String>,
-    pub agency_code: Option<String>,
-    /// A state (`revoked`, `suspended`), or `active` with a `valid_to` range (inclusive) for the
-    /// date-derived statuses (domain::permit::PermitStatus::valid_to_range).
-    pub state: Option<String>,
+    pub kind: Option<PermitKind>,
+    pub agency: Option<AgencyCode>,
+    /// A state, with a `valid_from`/`valid_to` range (inclusive) for the date-derived statuses
+    /// (domain::permit::PermitStatus::date_filter).
+    pub state: Option<PermitState>,
+    pub valid_from_after: Option<NaiveDate>,
+    pub valid_from_until: Option<NaiveDate>,
     pub valid_to_from: Option<NaiveDate>,
     pub valid_to_until: Option<NaiveDate>,
+    pub order: PermitOrder,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// How the permit list is sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PermitOrder {
+    /// Soonest end first.
+    #[default]
+    ValidTo,
+    ValidToDesc,
+    Number,
+    Holder,
+    Mine,
 }
 
 const SELECT: &str = "SELECT p.permit_id, p.kind, p.permit_no, p.agency_code, p.holder_company_id, \
@@ -59,127 +104,138 @@ const SELECT: &str = "SELECT p.permit_id, p.kind, p.permit_no, p.agency_code, p.
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Permit> {
     Ok(Permit {
-        id: get(row, "permit_id")?,
-        kind: get(row, "kind")?,
+        id: PermitId(get(row, "permit_id")?),
+        kind: get_code(row, "kind", PermitKind::parse)?,
         permit_no: get(row, "permit_no")?,
-        agency_code: get(row, "agency_code")?,
-        holder_company_id: get(row, "holder_company_id")?,
+        agency: get_code(row, "agency_code", AgencyCode::parse)?,
+        holder_company_id: CompanyId(get(row, "holder_company_id")?),
         holder_name: get(row, "holder_name")?,
-        mine_id: get(row, "mine_id")?,
+        mine_id: MineId(get(row, "mine_id")?),
         mine_name: get(row, "mine_name")?,
         valid_from: get_date(row, "valid_from")?,
         valid_to: get_date(row, "valid_to")?,
         scope: get(row, "scope")?,
-        state: get(row, "state")?,
+        state: get_code(row, "state", PermitState::parse)?,
     })
 }
 
-pub async fn insert(conn: &mut Conn, p: &NewPermit<'_>, now: DateTime<Utc>) -> Result<i64> {
-    let at = format_timestamp(now);
-    Ok(sqlx::query_scalar(
-        "INSERT INTO permit (kind, permit_no, agency_code, holder_company_id, mine_id, valid_from, valid_to, \
-         scope, state, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
-         RETURNING permit_id",
-    )
-    .bind(p.kind.to_string())
-    .bind(p.permit_no.to_string())
-    .bind(p.agency_code.to_string())
-    .bind(p.holder_company_id)
-    .bind(p.mine_id)
-    .bind(date_text(p.valid_from))
-    .bind(date_text(p.valid_to))
-    .bind(p.scope.map(str::to_string))
-    .bind(p.state.to_string())
-    .bind(at)
-    .fetch_one(conn)
-    .await?)
+pub async fn insert(tx: &mut WriteTx, p: &PermitFields<'_>) -> Result<PermitId> {
+    let record = p.new_record(tx.now());
+    let key = tx.insert(&PERMIT, &record.values).await?;
+    Ok(PermitId(key.int().unwrap_or_default()))
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Permit>> {
+/// Inserts many permits at once, each with its audit entry; ids in order.
+pub async fn insert_many(
+    tx: &mut WriteTx,
+    permits: &[PermitFields<'_>],
+    note: Option<&str>,
+) -> Result<Vec<PermitId>> {
+    let now = tx.now();
+    let records = permits.iter().map(|p| p.new_record(now)).collect();
+    let keys = tx
+        .insert_records(&PERMIT, records, orewatch_domain::AuditAction::PermitCreate, note)
+        .await?;
+    Ok(keys
+        .iter()
+        .map(|k| PermitId(k.int().unwrap_or_default()))
+        .collect())
+}
+
+/// Changes every field of a permit (an import that updates by kind and number).
+pub async fn update_fields(tx: &mut WriteTx, id: PermitId, p: &PermitFields<'_>) -> Result<()> {
+    let mut values = p.values();
+    values.push(("updated_at", format_timestamp(tx.now()).into()));
+    tx.update(&PERMIT, &Key::Int(id.0), &values).await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut Conn, id: PermitId) -> Result<Option<Permit>> {
     let row = sqlx::query(&format!("{SELECT} WHERE p.permit_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// Changes a permit's state (revoke, suspend, reinstate) or validity (renewal).
-pub async fn update(
-    conn: &mut Conn,
-    id: i64,
-    state: &str,
-    valid_to: NaiveDate,
-    now: DateTime<Utc>,
-) -> Result<u64> {
-    Ok(
-        sqlx::query("UPDATE permit SET state = $1, valid_to = $2, updated_at = $3 WHERE permit_id = $4")
-            .bind(state.to_string())
-            .bind(date_text(valid_to))
-            .bind(format_timestamp(now))
-            .bind(id)
-            .execute(conn)
-            .await?
-            .rows_affected(),
+pub async fn update(tx: &mut WriteTx, id: PermitId, state: PermitState, valid_to: NaiveDate) -> Result<u64> {
+    let now = format_timestamp(tx.now());
+    tx.update(
+        &PERMIT,
+        &Key::Int(id.0),
+        &[
+            ("state", state.as_str().into()),
+            ("valid_to", date_text(valid_to).into()),
+            ("updated_at", now.into()),
+        ],
     )
+    .await
 }
 
-/// Every (kind, number) pair (for checking an import for duplicates in one read).
-pub async fn all_keys(conn: &mut Conn) -> Result<Vec<(String, String)>> {
-    let rows = sqlx::query("SELECT kind, permit_no FROM permit")
+/// Every (kind, number) pair with its id (for checking an import for duplicates in one read).
+pub async fn all_keys(conn: &mut Conn) -> Result<Vec<(PermitId, PermitKind, String)>> {
+    let rows = sqlx::query("SELECT permit_id, kind, permit_no FROM permit")
         .fetch_all(conn)
         .await?;
     rows.iter()
-        .map(|r| Ok((get(r, "kind")?, get(r, "permit_no")?)))
+        .map(|r| {
+            Ok((
+                PermitId(get(r, "permit_id")?),
+                get_code(r, "kind", PermitKind::parse)?,
+                get(r, "permit_no")?,
+            ))
+        })
         .collect()
 }
 
 /// A mine's permits by kind and expiry.
-pub async fn for_mine(conn: &mut Conn, mine_id: i64) -> Result<Vec<Permit>> {
+pub async fn for_mine(conn: &mut Conn, mine_id: MineId) -> Result<Vec<Permit>> {
     let rows = sqlx::query(&format!(
         "{SELECT} WHERE p.mine_id = $1 ORDER BY p.kind, p.valid_to DESC, p.permit_id"
     ))
-    .bind(mine_id)
+    .bind(mine_id.0)
     .fetch_all(conn)
     .await?;
     rows.iter().map(from_row).collect()
 }
 
-/// Per mine: the latest end date among active permits of one kind, the earliest end date among all
-/// active permits, and how many permits it has. One row per mine with permits (a GROUP BY, so a county's
-/// tens of thousands of permits never cross the wire for the county checks).
+/// Per mine: the latest end date among active permits of one kind in force on `today` (started), the
+/// earliest end date among all active started permits, and how many permits it has. One row per mine
+/// with permits (a GROUP BY, so a county's tens of thousands of permits never cross the wire).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MinePermitSummary {
-    pub mine_id: i64,
+    pub mine_id: MineId,
     pub kind_valid_to: Option<NaiveDate>,
+    /// The earliest start among the kind's active permits that have not started yet.
+    pub kind_starts_on: Option<NaiveDate>,
     pub next_active_valid_to: Option<NaiveDate>,
     pub count: i64,
 }
 
-fn opt_date(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    let raw: Option<String> = get(row, column)?;
-    raw.map(|t| {
-        NaiveDate::parse_from_str(&t, "%Y-%m-%d")
-            .map_err(|_| crate::StorageError::Corrupt(format!("permit.{column}: {t}")))
-    })
-    .transpose()
-}
-
-pub async fn summaries(conn: &mut Conn, kind: &str) -> Result<Vec<MinePermitSummary>> {
+pub async fn summaries(
+    conn: &mut Conn,
+    kind: PermitKind,
+    today: NaiveDate,
+) -> Result<Vec<MinePermitSummary>> {
     let rows = sqlx::query(
         "SELECT mine_id, \
-         MAX(CASE WHEN kind = $1 AND state = 'active' THEN valid_to END) AS kind_valid_to, \
-         MIN(CASE WHEN state = 'active' THEN valid_to END) AS next_active_valid_to, \
+         MAX(CASE WHEN kind = $1 AND state = 'active' AND valid_from <= $2 THEN valid_to END) AS kind_valid_to, \
+         MIN(CASE WHEN kind = $1 AND state = 'active' AND valid_from > $2 THEN valid_from END) AS kind_starts_on, \
+         MIN(CASE WHEN state = 'active' AND valid_from <= $2 THEN valid_to END) AS next_active_valid_to, \
          COUNT(*) AS permit_count FROM permit GROUP BY mine_id",
     )
-    .bind(kind.to_string())
+    .bind(kind.as_str().to_string())
+    .bind(date_text(today))
     .fetch_all(conn)
     .await?;
     rows.iter()
         .map(|r| {
             Ok(MinePermitSummary {
-                mine_id: get(r, "mine_id")?,
-                kind_valid_to: opt_date(r, "kind_valid_to")?,
-                next_active_valid_to: opt_date(r, "next_active_valid_to")?,
+                mine_id: MineId(get(r, "mine_id")?),
+                kind_valid_to: get_opt_date(r, "kind_valid_to")?,
+                kind_starts_on: get_opt_date(r, "kind_starts_on")?,
+                next_active_valid_to: get_opt_date(r, "next_active_valid_to")?,
                 count: get(r, "permit_count")?,
             })
         })
@@ -188,7 +244,7 @@ pub async fn summaries(conn: &mut Conn, kind: &str) -> Result<Vec<MinePermitSumm
 
 /// Per mine and holder, how many permits (other than revoked ones) the holder has: (mine, company,
 /// count).
-pub async fn holders(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>> {
+pub async fn holders(conn: &mut Conn) -> Result<Vec<(MineId, CompanyId, i64)>> {
     let rows = sqlx::query(
         "SELECT mine_id, holder_company_id, COUNT(*) AS permit_count FROM permit \
          WHERE state <> 'revoked' GROUP BY mine_id, holder_company_id",
@@ -198,60 +254,84 @@ pub async fn holders(conn: &mut Conn) -> Result<Vec<(i64, i64, i64)>> {
     rows.iter()
         .map(|r| {
             Ok((
-                get(r, "mine_id")?,
-                get(r, "holder_company_id")?,
+                MineId(get(r, "mine_id")?),
+                CompanyId(get(r, "holder_company_id")?),
                 get(r, "permit_count")?,
             ))
         })
         .collect()
 }
 
-/// A page of the permit list, soonest expiry first.
-pub async fn list(conn: &mut Conn, f: &PermitFilter) -> Result<Page<Permit>> {
+/// A page of the permits inside `scope` that pass the filter.
+pub async fn list(conn: &mut Conn, scope: &Scope, f: &PermitFilter) -> Result<Page<Permit>> {
     let mut clauses: Vec<String> = Vec::new();
-    let mut binds: Vec<String> = Vec::new();
-    let mut add = |sql: &str, value: String, binds: &mut Vec<String>| {
+    let mut binds: Vec<Value> = Vec::new();
+    let mut add = |sql: &str, value: Value, binds: &mut Vec<Value>| {
         binds.push(value);
         clauses.push(sql.replace('?', &format!("${}", binds.len())));
     };
+    match scope {
+        Scope::All => {}
+        Scope::Agency(code) => add("p.agency_code = ?", code.as_str().into(), &mut binds),
+        Scope::Company(id) => add("p.holder_company_id = ?", id.0.into(), &mut binds),
+        Scope::AssignedTo(_) | Scope::None => {
+            return Ok(Page {
+                rows: Vec::new(),
+                total: 0,
+            })
+        }
+    }
     if let Some(text) = &f.text {
         add(
             "(p.permit_no LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\' OR m.name LIKE ? ESCAPE '\\')",
-            like_pattern(text),
+            like_pattern(text).into(),
             &mut binds,
         );
     }
-    if let Some(kind) = &f.kind {
-        add("p.kind = ?", kind.clone(), &mut binds);
+    if let Some(kind) = f.kind {
+        add("p.kind = ?", kind.as_str().into(), &mut binds);
     }
-    if let Some(agency) = &f.agency_code {
-        add("p.agency_code = ?", agency.clone(), &mut binds);
+    if let Some(agency) = &f.agency {
+        add("p.agency_code = ?", agency.as_str().into(), &mut binds);
     }
-    if let Some(state) = &f.state {
-        add("p.state = ?", state.clone(), &mut binds);
+    if let Some(state) = f.state {
+        add("p.state = ?", state.as_str().into(), &mut binds);
+    }
+    if let Some(d) = f.valid_from_after {
+        add("p.valid_from > ?", date_text(d).into(), &mut binds);
+    }
+    if let Some(d) = f.valid_from_until {
+        add("p.valid_from <= ?", date_text(d).into(), &mut binds);
     }
     if let Some(from) = f.valid_to_from {
-        add("p.valid_to >= ?", date_text(from), &mut binds);
+        add("p.valid_to >= ?", date_text(from).into(), &mut binds);
     }
     if let Some(until) = f.valid_to_until {
-        add("p.valid_to <= ?", date_text(until), &mut binds);
+        add("p.valid_to <= ?", date_text(until).into(), &mut binds);
     }
     let filter = if clauses.is_empty() {
         String::new()
     } else {
         format!("WHERE {}", clauses.join(" AND "))
     };
+    let order = match f.order {
+        PermitOrder::ValidTo => "p.valid_to, p.permit_id",
+        PermitOrder::ValidToDesc => "p.valid_to DESC, p.permit_id DESC",
+        PermitOrder::Number => "p.permit_no, p.permit_id",
+        PermitOrder::Holder => "c.name, p.permit_id",
+        PermitOrder::Mine => "m.name, p.permit_id",
+    };
     let n = binds.len();
     let sql = format!(
-        "{SELECT} {filter} ORDER BY p.valid_to, p.permit_id LIMIT ${} OFFSET ${}",
+        "{SELECT} {filter} ORDER BY {order} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let mut query = sqlx::query(&sql);
-    for b in &binds {
-        query = query.bind(b.clone());
-    }
-    let rows = query.bind(f.limit).bind(f.offset).fetch_all(&mut *conn).await?;
+    let rows = crate::bound::bind_values(sqlx::query(&sql), &binds)
+        .bind(f.limit)
+        .bind(f.offset)
+        .fetch_all(&mut *conn)
+        .await?;
     // The names are needed only to search them.
     let count_sql = if f.text.is_some() {
         format!(
@@ -261,11 +341,10 @@ pub async fn list(conn: &mut Conn, f: &PermitFilter) -> Result<Page<Permit>> {
     } else {
         format!("SELECT COUNT(*) FROM permit p {filter}")
     };
-    let mut count = sqlx::query_scalar(&count_sql);
-    for b in &binds {
-        count = count.bind(b.clone());
-    }
-    let total: i64 = count.fetch_one(&mut *conn).await?;
+    let count_row = crate::bound::bind_values(sqlx::query(&count_sql), &binds)
+        .fetch_one(&mut *conn)
+        .await?;
+    let total: i64 = sqlx::Row::try_get(&count_row, 0)?;
     Ok(Page {
         rows: rows.iter().map(from_row).collect::<Result<_>>()?,
         total,

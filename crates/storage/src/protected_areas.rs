@@ -1,42 +1,73 @@
 //! 保护区域 — nature reserves, red lines, forest land, farmland and wetlands as polygons.
 
-use crate::{get, Conn, Result};
+use crate::bound::PROTECTED_AREA;
+use crate::write::NewRecord;
+use crate::{get, get_code, Conn, Result, WriteTx};
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::protected::ProtectedKind;
 
 /// A stored protected area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProtectedArea {
     pub id: i64,
-    /// `reserve`, `red_line`, `forest`, `farmland` or `wetland`.
-    pub kind: String,
+    pub kind: ProtectedKind,
     pub name: String,
     pub source: Option<String>,
     pub parcel_json: String,
     pub area_m2: f64,
 }
 
-pub async fn insert(
-    conn: &mut Conn,
-    kind: &str,
-    name: &str,
-    source: Option<&str>,
-    parcel_json: &str,
-    area_m2: f64,
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO protected_area (kind, name, source, parcel_json, area_m2, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING protected_area_id",
-    )
-    .bind(kind.to_string())
-    .bind(name.to_string())
-    .bind(source.map(str::to_string))
-    .bind(parcel_json.to_string())
-    .bind(area_m2)
-    .bind(format_timestamp(now))
-    .fetch_one(conn)
-    .await?)
+/// A protected area to add.
+#[derive(Debug, Clone)]
+pub struct NewProtectedArea<'a> {
+    pub kind: ProtectedKind,
+    pub name: &'a str,
+    pub source: Option<&'a str>,
+    pub parcel_json: &'a str,
+    pub area_m2: f64,
+}
+
+impl NewProtectedArea<'_> {
+    fn record(&self, now: DateTime<Utc>) -> NewRecord {
+        NewRecord {
+            values: vec![
+                ("kind", self.kind.as_str().into()),
+                ("name", self.name.into()),
+                ("source", self.source.into()),
+                ("parcel_json", self.parcel_json.into()),
+                ("area_m2", self.area_m2.into()),
+                ("created_at", format_timestamp(now).into()),
+            ],
+            children: Vec::new(),
+        }
+    }
+}
+
+/// Adds many areas (a layer), each with its audit entry; ids in order.
+pub async fn insert_many(
+    tx: &mut WriteTx,
+    areas: &[NewProtectedArea<'_>],
+    note: Option<&str>,
+) -> Result<Vec<i64>> {
+    let now = tx.now();
+    let records = areas.iter().map(|a| a.record(now)).collect();
+    let keys = tx
+        .insert_records(
+            &PROTECTED_AREA,
+            records,
+            orewatch_domain::AuditAction::ProtectedAreaCreate,
+            note,
+        )
+        .await?;
+    Ok(keys.iter().filter_map(crate::Key::int).collect())
+}
+
+/// Adds one area (the caller audits it).
+pub async fn insert(tx: &mut WriteTx, area: &NewProtectedArea<'_>) -> Result<i64> {
+    let record = area.record(tx.now());
+    let key = tx.insert(&PROTECTED_AREA, &record.values).await?;
+    Ok(key.int().unwrap_or_default())
 }
 
 pub async fn all(conn: &mut Conn) -> Result<Vec<ProtectedArea>> {
@@ -49,7 +80,7 @@ pub async fn all(conn: &mut Conn) -> Result<Vec<ProtectedArea>> {
         .map(|r| {
             Ok(ProtectedArea {
                 id: get(r, "protected_area_id")?,
-                kind: get(r, "kind")?,
+                kind: get_code(r, "kind", ProtectedKind::parse)?,
                 name: get(r, "name")?,
                 source: get(r, "source")?,
                 parcel_json: get(r, "parcel_json")?,

@@ -1,17 +1,19 @@
-//! Seats of the command centre and the office, and the terms of their holders (任职记录).
+//! Seats of the command centre and the office, and the terms of their holders (任职记录). A seat's
+//! terms are part of its record: filing a new holder changes the seat's state.
 
-use crate::{get, Conn, Result, StorageError};
+use crate::bound::{Key, Value, SEAT};
+use crate::{get, get_code, get_date, get_opt_code, get_opt_date, get_time, some, Conn, Result, WriteTx};
 use chrono::{DateTime, NaiveDate, Utc};
-use orewatch_domain::audit::{format_timestamp, parse_timestamp};
+use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::organisation::SeatTitle;
-use orewatch_domain::AccountId;
+use orewatch_domain::{AccountId, AgencyCode};
 
 /// A seat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seat {
     pub id: i64,
     pub title: SeatTitle,
-    pub agency_code: Option<String>,
+    pub agency: Option<AgencyCode>,
     pub sort_order: i64,
 }
 
@@ -32,39 +34,26 @@ pub struct Term {
     pub note: Option<String>,
 }
 
-fn date(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<NaiveDate>> {
-    let raw: Option<String> = get(row, column)?;
-    raw.map(|text| {
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
-            .map_err(|_| StorageError::Corrupt(format!("seat_term.{column}: {text}")))
-    })
-    .transpose()
-}
-
 fn seat_from_row(row: &sqlx::any::AnyRow) -> Result<Seat> {
-    let title: String = get(row, "title")?;
     Ok(Seat {
         id: get(row, "seat_id")?,
-        title: SeatTitle::parse(&title)
-            .ok_or_else(|| StorageError::Corrupt(format!("seat.title {title}")))?,
-        agency_code: get(row, "agency_code")?,
+        title: get_code(row, "title", some(SeatTitle::parse))?,
+        agency: get_opt_code(row, "agency_code", AgencyCode::parse)?,
         sort_order: get(row, "sort_order")?,
     })
 }
 
 fn term_from_row(row: &sqlx::any::AnyRow) -> Result<Term> {
-    let filed_at: String = get(row, "filed_at")?;
     Ok(Term {
         id: get(row, "seat_term_id")?,
         seat_id: get(row, "seat_id")?,
         account_id: get::<Option<i64>>(row, "account_id")?.map(AccountId),
         holder_display_name: get(row, "display_name")?,
         holder_username: get(row, "username")?,
-        from_on: date(row, "from_on")?.ok_or_else(|| StorageError::Corrupt("seat_term.from_on".into()))?,
-        to_on: date(row, "to_on")?,
+        from_on: get_date(row, "from_on")?,
+        to_on: get_opt_date(row, "to_on")?,
         filed_by_label: get(row, "filed_by_label")?,
-        filed_at: parse_timestamp(&filed_at)
-            .ok_or_else(|| StorageError::Corrupt(format!("seat_term.filed_at {filed_at}")))?,
+        filed_at: get_time(row, "filed_at")?,
         note: get(row, "note")?,
     })
 }
@@ -81,20 +70,23 @@ pub async fn count(conn: &mut Conn) -> Result<i64> {
 }
 
 pub async fn insert(
-    conn: &mut Conn,
+    tx: &mut WriteTx,
     title: SeatTitle,
-    agency_code: Option<&str>,
+    agency: Option<&AgencyCode>,
     sort_order: i64,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO seat (title, body, agency_code, sort_order) VALUES ($1, $2, $3, $4) RETURNING seat_id",
-    )
-    .bind(title.as_str().to_string())
-    .bind(title.body().as_str().to_string())
-    .bind(agency_code.map(str::to_string))
-    .bind(sort_order)
-    .fetch_one(conn)
-    .await?)
+    let key = tx
+        .insert(
+            &SEAT,
+            &[
+                ("title", title.as_str().into()),
+                ("body", title.body().as_str().into()),
+                ("agency_code", agency.map(AgencyCode::as_str).into()),
+                ("sort_order", sort_order.into()),
+            ],
+        )
+        .await?;
+    Ok(key.int().unwrap_or_default())
 }
 
 /// All seats in display order.
@@ -137,12 +129,16 @@ pub async fn current_term(conn: &mut Conn, seat_id: i64) -> Result<Option<Term>>
 }
 
 /// Closes a term on the day the next one begins.
-pub async fn close_term(conn: &mut Conn, term_id: i64, to_on: NaiveDate) -> Result<()> {
-    sqlx::query("UPDATE seat_term SET to_on = $1 WHERE seat_term_id = $2")
-        .bind(to_on.to_string())
-        .bind(term_id)
-        .execute(conn)
-        .await?;
+pub async fn close_term(tx: &mut WriteTx, seat_id: i64, term_id: i64, to_on: NaiveDate) -> Result<()> {
+    tx.update_child(
+        &SEAT,
+        &crate::bound::SEAT_TERMS,
+        &Key::Int(seat_id),
+        "seat_term_id = ?1",
+        &[Value::Int(term_id)],
+        &[("to_on", to_on.to_string().into())],
+    )
+    .await?;
     Ok(())
 }
 
@@ -157,20 +153,23 @@ pub struct NewTerm<'a> {
     pub note: Option<&'a str>,
 }
 
-pub async fn insert_term(conn: &mut Conn, term: &NewTerm<'_>, now: DateTime<Utc>) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO seat_term (seat_id, account_id, from_on, to_on, filed_by, filed_by_label, filed_at, note) \
-         VALUES ($1, $2, $3, NULL, $4, $5, $6, $7) RETURNING seat_term_id",
+pub async fn insert_term(tx: &mut WriteTx, term: &NewTerm<'_>) -> Result<()> {
+    let now = format_timestamp(tx.now());
+    tx.insert_child(
+        &SEAT,
+        &crate::bound::SEAT_TERMS,
+        &Key::Int(term.seat_id),
+        &[
+            ("account_id", term.account_id.map(|a| a.0).into()),
+            ("from_on", term.from_on.to_string().into()),
+            ("to_on", Value::Null),
+            ("filed_by", term.filed_by.map(|a| a.0).into()),
+            ("filed_by_label", term.filed_by_label.into()),
+            ("filed_at", now.into()),
+            ("note", term.note.into()),
+        ],
     )
-    .bind(term.seat_id)
-    .bind(term.account_id.map(|a| a.0))
-    .bind(term.from_on.to_string())
-    .bind(term.filed_by.map(|a| a.0))
-    .bind(term.filed_by_label.to_string())
-    .bind(format_timestamp(now))
-    .bind(term.note.map(str::to_string))
-    .fetch_one(conn)
-    .await?)
+    .await
 }
 
 /// Seats currently held by an account, for its account page.

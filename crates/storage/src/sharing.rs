@@ -1,28 +1,32 @@
-//! 信息共享 — items of the sharing feed and their recipients' acknowledgements.
+//! 信息共享 — items of the sharing feed and their recipients' acknowledgements (part of the item's
+//! record).
 
-use crate::{get, Conn, Page, Result, StorageError};
+use crate::bound::{Key, Value, SHARE_ITEM, SHARE_RECIPIENTS};
+use crate::{get, get_code, get_opt_code, get_opt_time, get_time, Conn, Page, Result, WriteTx};
 use chrono::{DateTime, Utc};
-use orewatch_domain::audit::{format_timestamp, parse_timestamp};
+use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::policy::Scope;
+use orewatch_domain::sharing::{Party, ShareKind};
+use orewatch_domain::{MineId, RecordType};
 
 /// An item to post.
 #[derive(Debug, Clone)]
 pub struct NewShareItem<'a> {
-    pub kind: &'a str,
+    pub kind: ShareKind,
     pub title: &'a str,
     pub body: Option<&'a str>,
-    pub from_agency_code: Option<&'a str>,
+    pub from: Option<&'a Party>,
     pub posted_by_label: &'a str,
     pub ack_due_at: DateTime<Utc>,
-    pub mine_id: Option<i64>,
-    pub record_type: Option<&'a str>,
-    pub record_id: Option<String>,
+    pub mine_id: Option<MineId>,
+    /// The record the item is about, when the platform posted it.
+    pub record: Option<(RecordType, String)>,
 }
 
 /// One recipient's acknowledgement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recipient {
-    /// An agency code, or `office`.
-    pub recipient: String,
+    pub party: Party,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<String>,
 }
@@ -31,150 +35,192 @@ pub struct Recipient {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareItem {
     pub id: i64,
-    pub kind: String,
+    pub kind: ShareKind,
     pub title: String,
     pub body: Option<String>,
-    pub from_agency_code: Option<String>,
+    pub from: Option<Party>,
     pub posted_by_label: String,
     pub posted_at: DateTime<Utc>,
     pub ack_due_at: DateTime<Utc>,
-    pub mine_id: Option<i64>,
+    pub mine_id: Option<MineId>,
     pub mine_name: Option<String>,
     pub recipients: Vec<Recipient>,
 }
 
-fn time(row: &sqlx::any::AnyRow, column: &str) -> Result<DateTime<Utc>> {
-    let raw: String = get(row, column)?;
-    parse_timestamp(&raw).ok_or_else(|| StorageError::Corrupt(format!("share_item.{column}: {raw}")))
-}
-
-pub async fn insert(
-    conn: &mut Conn,
-    item: &NewShareItem<'_>,
-    recipients: &[String],
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO share_item (kind, title, body, from_agency_code, posted_by_label, posted_at, ack_due_at, \
-         mine_id, record_type, record_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING share_item_id",
-    )
-    .bind(item.kind.to_string())
-    .bind(item.title.to_string())
-    .bind(item.body.map(str::to_string))
-    .bind(item.from_agency_code.map(str::to_string))
-    .bind(item.posted_by_label.to_string())
-    .bind(format_timestamp(now))
-    .bind(format_timestamp(item.ack_due_at))
-    .bind(item.mine_id)
-    .bind(item.record_type.map(str::to_string))
-    .bind(item.record_id.clone())
-    .fetch_one(&mut *conn)
-    .await?;
-    for r in recipients {
-        sqlx::query("INSERT INTO share_recipient (share_item_id, recipient) VALUES ($1, $2)")
-            .bind(id)
-            .bind(r.clone())
-            .execute(&mut *conn)
-            .await?;
+/// Posts an item to `recipients` (the caller audits it); returns its id.
+pub async fn insert(tx: &mut WriteTx, item: &NewShareItem<'_>, recipients: &[Party]) -> Result<i64> {
+    let now = format_timestamp(tx.now());
+    let key = tx
+        .insert(
+            &SHARE_ITEM,
+            &[
+                ("kind", item.kind.as_str().into()),
+                ("title", item.title.into()),
+                ("body", item.body.into()),
+                ("from_agency_code", item.from.map(Party::code).into()),
+                ("posted_by_label", item.posted_by_label.into()),
+                ("posted_at", now.into()),
+                ("ack_due_at", format_timestamp(item.ack_due_at).into()),
+                ("mine_id", item.mine_id.map(|m| m.0).into()),
+                (
+                    "record_type",
+                    item.record.as_ref().map(|(t, _)| t.as_str()).into(),
+                ),
+                (
+                    "record_id",
+                    item.record.as_ref().map(|(_, id)| id.as_str()).into(),
+                ),
+            ],
+        )
+        .await?;
+    for party in recipients {
+        tx.insert_child(
+            &SHARE_ITEM,
+            &SHARE_RECIPIENTS,
+            &key,
+            &[
+                ("recipient", party.code().into()),
+                ("acknowledged_at", Value::Null),
+                ("acknowledged_by", Value::Null),
+            ],
+        )
+        .await?;
     }
-    Ok(id)
+    Ok(key.int().unwrap_or_default())
 }
 
-/// Records an acknowledgement; 0 when the recipient is not addressed or has already acknowledged.
-pub async fn acknowledge(
-    conn: &mut Conn,
-    item_id: i64,
-    recipient: &str,
-    by: &str,
-    at: DateTime<Utc>,
-) -> Result<u64> {
-    Ok(sqlx::query(
-        "UPDATE share_recipient SET acknowledged_at = $1, acknowledged_by = $2 \
-         WHERE share_item_id = $3 AND recipient = $4 AND acknowledged_at IS NULL",
+/// Records an acknowledgement; 0 when the party is not addressed or has already acknowledged.
+pub async fn acknowledge(tx: &mut WriteTx, item_id: i64, party: &Party, by: &str) -> Result<u64> {
+    let at = format_timestamp(tx.now());
+    tx.update_child(
+        &SHARE_ITEM,
+        &SHARE_RECIPIENTS,
+        &Key::Int(item_id),
+        "recipient = ?1 AND acknowledged_at IS NULL",
+        &[Value::Text(party.code().to_string())],
+        &[("acknowledged_at", at.into()), ("acknowledged_by", by.into())],
     )
-    .bind(format_timestamp(at))
-    .bind(by.to_string())
-    .bind(item_id)
-    .bind(recipient.to_string())
-    .execute(conn)
-    .await?
-    .rows_affected())
+    .await
 }
 
-/// Items, newest first: all of them, or those addressed to or posted by one agency (`office` for the
-/// office); optionally only those the recipient has not acknowledged.
+const SELECT: &str =
+    "SELECT i.share_item_id, i.kind, i.title, i.body, i.from_agency_code, i.posted_by_label, \
+    i.posted_at, i.ack_due_at, i.mine_id, m.name AS mine_name FROM share_item i \
+    LEFT JOIN mine m ON m.mine_id = i.mine_id";
+
+fn item_from_row(r: &sqlx::any::AnyRow) -> Result<ShareItem> {
+    Ok(ShareItem {
+        id: get(r, "share_item_id")?,
+        kind: get_code(r, "kind", ShareKind::parse)?,
+        title: get(r, "title")?,
+        body: get(r, "body")?,
+        from: get_opt_code(r, "from_agency_code", Party::parse)?,
+        posted_by_label: get(r, "posted_by_label")?,
+        posted_at: get_time(r, "posted_at")?,
+        ack_due_at: get_time(r, "ack_due_at")?,
+        mine_id: get::<Option<i64>>(r, "mine_id")?.map(MineId),
+        mine_name: get(r, "mine_name")?,
+        recipients: Vec::new(),
+    })
+}
+
+/// Fills in the recipients of items, in one query.
+async fn with_recipients(conn: &mut Conn, items: &mut [ShareItem]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT share_item_id, recipient, acknowledged_at, acknowledged_by FROM share_recipient \
+         WHERE share_item_id IN ({}) ORDER BY share_item_id, recipient",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for item in items.iter() {
+        query = query.bind(item.id);
+    }
+    for r in query.fetch_all(&mut *conn).await? {
+        let id: i64 = get(&r, "share_item_id")?;
+        let recipient = Recipient {
+            party: get_code(&r, "recipient", Party::parse)?,
+            acknowledged_at: get_opt_time(&r, "acknowledged_at")?,
+            acknowledged_by: get(&r, "acknowledged_by")?,
+        };
+        if let Some(item) = items.iter_mut().find(|i| i.id == id) {
+            item.recipients.push(recipient);
+        }
+    }
+    Ok(())
+}
+
+pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<ShareItem>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE i.share_item_id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut items = vec![item_from_row(&row)?];
+    with_recipients(conn, &mut items).await?;
+    Ok(items.pop())
+}
+
+/// Items inside `scope`, newest first; with `open_for`, only those that party has yet to acknowledge.
 pub async fn list(
     conn: &mut Conn,
-    party: Option<&str>,
-    unacknowledged_only: bool,
+    scope: &Scope,
+    open_for: Option<&Party>,
     limit: i64,
     offset: i64,
 ) -> Result<Page<ShareItem>> {
-    let filter = match (party, unacknowledged_only) {
-        (None, false) => "WHERE $1 = $1".to_string(),
-        (None, true) => {
-            "WHERE EXISTS (SELECT 1 FROM share_recipient r WHERE r.share_item_id = i.share_item_id \
-                         AND r.acknowledged_at IS NULL AND $1 = $1)"
-                .to_string()
+    let mut conditions: Vec<String> = Vec::new();
+    let mut binds: Vec<Value> = Vec::new();
+    match scope {
+        Scope::All => {}
+        Scope::Agency(code) => {
+            binds.push(code.as_str().into());
+            let n = binds.len();
+            conditions.push(format!(
+                "(i.from_agency_code = ${n} OR EXISTS (SELECT 1 FROM share_recipient r \
+                 WHERE r.share_item_id = i.share_item_id AND r.recipient = ${n}))"
+            ));
         }
-        (Some(_), false) => "WHERE (i.from_agency_code = $1 OR EXISTS (SELECT 1 FROM share_recipient r \
-                             WHERE r.share_item_id = i.share_item_id AND r.recipient = $1))"
-            .to_string(),
-        (Some(_), true) => {
-            "WHERE EXISTS (SELECT 1 FROM share_recipient r WHERE r.share_item_id = i.share_item_id \
-                            AND r.recipient = $1 AND r.acknowledged_at IS NULL)"
-                .to_string()
+        Scope::Company(_) | Scope::AssignedTo(_) | Scope::None => {
+            return Ok(Page {
+                rows: Vec::new(),
+                total: 0,
+            })
         }
+    }
+    if let Some(party) = open_for {
+        binds.push(party.code().into());
+        let n = binds.len();
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM share_recipient r WHERE r.share_item_id = i.share_item_id \
+             AND r.recipient = ${n} AND r.acknowledged_at IS NULL)"
+        ));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
     };
-    let party = party.unwrap_or("").to_string();
-    let rows = sqlx::query(&format!(
-        "SELECT i.share_item_id, i.kind, i.title, i.body, i.from_agency_code, i.posted_by_label, i.posted_at, \
-         i.ack_due_at, i.mine_id, m.name AS mine_name FROM share_item i LEFT JOIN mine m ON m.mine_id = i.mine_id \
-         {filter} ORDER BY i.share_item_id DESC LIMIT $2 OFFSET $3"
-    ))
-    .bind(party.clone())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&mut *conn)
-    .await?;
-    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM share_item i {filter}"))
-        .bind(party)
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: i64 = get(r, "share_item_id")?;
-        let recipient_rows = sqlx::query(
-            "SELECT recipient, acknowledged_at, acknowledged_by FROM share_recipient WHERE share_item_id = $1 \
-             ORDER BY recipient",
-        )
-        .bind(id)
+    let n = binds.len();
+    let sql = format!(
+        "{SELECT} {filter} ORDER BY i.share_item_id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let rows = crate::bound::bind_values(sqlx::query(&sql), &binds)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(&mut *conn)
         .await?;
-        let recipients = recipient_rows
-            .iter()
-            .map(|rr| {
-                let at: Option<String> = get(rr, "acknowledged_at")?;
-                Ok(Recipient {
-                    recipient: get(rr, "recipient")?,
-                    acknowledged_at: at.and_then(|t| parse_timestamp(&t)),
-                    acknowledged_by: get(rr, "acknowledged_by")?,
-                })
-            })
-            .collect::<Result<_>>()?;
-        items.push(ShareItem {
-            id,
-            kind: get(r, "kind")?,
-            title: get(r, "title")?,
-            body: get(r, "body")?,
-            from_agency_code: get(r, "from_agency_code")?,
-            posted_by_label: get(r, "posted_by_label")?,
-            posted_at: time(r, "posted_at")?,
-            ack_due_at: time(r, "ack_due_at")?,
-            mine_id: get(r, "mine_id")?,
-            mine_name: get(r, "mine_name")?,
-            recipients,
-        });
-    }
+    let count_sql = format!("SELECT COUNT(*) FROM share_item i {filter}");
+    let count_row = crate::bound::bind_values(sqlx::query(&count_sql), &binds)
+        .fetch_one(&mut *conn)
+        .await?;
+    let total: i64 = sqlx::Row::try_get(&count_row, 0)?;
+    let mut items = rows.iter().map(item_from_row).collect::<Result<Vec<_>>>()?;
+    with_recipients(conn, &mut items).await?;
     Ok(Page { rows: items, total })
 }

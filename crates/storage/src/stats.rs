@@ -20,6 +20,7 @@ pub struct Counts {
     pub member_agencies: i64,
     pub vacant_seats: i64,
     pub people_online: i64,
+    /// Usernames with a client made to wait after failed passwords.
     pub locked_accounts: i64,
     pub changes_today: i64,
     pub changes_week: i64,
@@ -41,7 +42,7 @@ pub async fn counts(
            (SELECT COUNT(*) FROM seat s WHERE NOT EXISTS (SELECT 1 FROM seat_term t \
               WHERE t.seat_id = s.seat_id AND t.to_on IS NULL AND t.account_id IS NOT NULL)) AS vacant_seats, \
            (SELECT COUNT(DISTINCT account_id) FROM session WHERE last_seen_at >= $1) AS people_online, \
-           (SELECT COUNT(*) FROM account WHERE locked_until > $2) AS locked_accounts, \
+           (SELECT COUNT(DISTINCT username) FROM login_throttle WHERE blocked_until > $2) AS locked_accounts, \
            (SELECT seq FROM audit_head WHERE audit_head_id = 1) AS head_seq, \
            (SELECT seq FROM audit_entry WHERE at >= $3 ORDER BY at, seq LIMIT 1) AS first_today, \
            (SELECT seq FROM audit_entry WHERE at >= $4 ORDER BY at, seq LIMIT 1) AS first_week",

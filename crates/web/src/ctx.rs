@@ -5,7 +5,7 @@
 
 use crate::error::WebError;
 use crate::i18n::{Lang, Tr};
-use crate::session::{cookie, SessionState, LANG_COOKIE};
+use crate::session::{cookie, ClientAddr, SessionState, LANG_COOKIE};
 use crate::WebState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -33,6 +33,8 @@ pub struct Ctx {
     pub flash: Option<String>,
     pub nav: Vec<NavItem>,
     pub expired: bool,
+    /// The client's address (for the security log).
+    pub client: String,
 }
 
 /// Confirmation messages a redirect may ask for; anything else in `?flash=` is ignored.
@@ -45,6 +47,9 @@ pub const FLASHES: &[&str] = &[
     "logged_out",
     "area_warning",
     "registered",
+    "unlocked",
+    "acknowledged",
+    "already_acknowledged",
 ];
 
 impl Ctx {
@@ -60,20 +65,13 @@ impl Ctx {
         self.tr.lang
     }
 
-    /// Who is acting; the operator never comes through the web, so no session means no rights.
+    /// Who is acting: the session's account, or — without a session — the public, which may do only the
+    /// public actions. The operator never comes through the web.
     pub fn caller(&self) -> Caller {
         self.session
             .as_ref()
             .map(|s| s.caller.clone())
-            .unwrap_or_else(|| Caller {
-                account_id: None,
-                username: String::new(),
-                display_name: String::new(),
-                role: None,
-                agency: None,
-                must_change_password: false,
-                data_version: None,
-            })
+            .unwrap_or_else(Caller::public)
     }
 
     pub fn csrf(&self) -> &str {
@@ -90,7 +88,7 @@ impl Ctx {
     pub fn role_label(&self) -> &str {
         self.session
             .as_ref()
-            .and_then(|s| s.caller.role)
+            .and_then(|s| s.caller.role())
             .map(|r| self.tr.t(r.label_key()))
             .unwrap_or("")
     }
@@ -116,11 +114,27 @@ impl Ctx {
             .to_string()
     }
 
+    /// A date-time to the second, in China Standard Time (when a wait ends).
+    pub fn time_seconds(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        at.with_timezone(&orewatch_app::dashboard::china_offset())
+            .format("%H:%M:%S")
+            .to_string()
+    }
+
     /// Same as [`Ctx::time`] for a stored timestamp text.
     pub fn stored_time(&self, raw: &str) -> String {
         orewatch_domain::audit::parse_timestamp(raw)
             .map(|at| self.time(&at))
             .unwrap_or_else(|| raw.to_string())
+    }
+
+    /// The text of an empty list: nothing registered yet, or nothing matching the filter.
+    pub fn empty_text(&self, filtered: bool) -> &str {
+        if filtered {
+            self.t("common.no_match")
+        } else {
+            self.t("common.none_yet")
+        }
     }
 
     /// An agency's name in the reader's language, from the state's agency list.
@@ -168,7 +182,11 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
             ("/mines", "nav.mines", registry),
             ("/permits", "nav.permits", registry),
             ("/companies", "nav.companies", registry),
-            ("/feed", "nav.feed", registry),
+            (
+                "/feed",
+                "nav.feed",
+                caller.may(Action::ViewSharing, &Resource::Installation),
+            ),
             ("/credit", "nav.credit", registry),
             (
                 "/registry/import",
@@ -207,7 +225,13 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
             }
         }
     }
+    let client = parts
+        .extensions
+        .get::<ClientAddr>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
     Ctx {
+        client,
         site_title: tr.tf("site.title", &[("county", state.config.county(lang).to_string())]),
         tr,
         session: session_state.current,

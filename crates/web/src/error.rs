@@ -11,9 +11,13 @@
 //! | `Forbidden`, `Csrf` | 403 |
 //! | `NotFound` | 404 |
 //! | `Invalid` | 422 (forms usually re-render themselves instead) |
+//! | `BadUpload` | 400 (a body that broke off or is not valid multipart) |
+//! | `SlowBody` | 408 (a body that stopped arriving) |
+//! | `FileAltered` | 409 |
 //! | `TooLarge` | 413 |
 //! | `TooManyRequests` | 429 |
 //! | `Internal` | 500 |
+//! | `Busy` | 503 |
 
 use crate::i18n::Lang;
 use crate::session::{cookie, LANG_COOKIE};
@@ -46,6 +50,14 @@ pub enum WebError {
     TooLarge { max_bytes: usize },
     #[error("too many requests")]
     TooManyRequests,
+    #[error("upload broken off or malformed")]
+    BadUpload,
+    #[error("request body too slow")]
+    SlowBody,
+    #[error("a stored file failed its integrity check: {0}")]
+    FileAltered(String),
+    #[error("the database is busy")]
+    Busy,
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -56,7 +68,10 @@ impl From<AppError> for WebError {
             AppError::Forbidden(reason) => WebError::Forbidden(reason.message_key()),
             AppError::NotFound => WebError::NotFound,
             AppError::Invalid(errors) => WebError::Invalid(errors),
-            other => WebError::Internal(format!("{other:?}")),
+            AppError::Busy => WebError::Busy,
+            AppError::FileAltered(sha) => WebError::FileAltered(sha),
+            // The cause chain goes to the log; the page says only that something went wrong.
+            other => WebError::Internal(other.chain()),
         }
     }
 }
@@ -142,6 +157,39 @@ impl IntoResponse for WebError {
                 "error.429.message",
                 vec![],
             ),
+            WebError::BadUpload => page(
+                StatusCode::BAD_REQUEST,
+                "error.bad_upload.title",
+                "error.bad_upload.message",
+                vec![],
+            ),
+            WebError::SlowBody => page(
+                StatusCode::REQUEST_TIMEOUT,
+                "error.408.title",
+                "error.408.message",
+                vec![],
+            ),
+            WebError::FileAltered(sha) => {
+                tracing::error!(%sha, "a stored file failed its integrity check");
+                page(
+                    StatusCode::CONFLICT,
+                    "error.file_altered.title",
+                    "error.file_altered.message",
+                    vec![("sha", sha)],
+                )
+            }
+            WebError::Busy => {
+                let mut response = page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "error.503.title",
+                    "error.503.message",
+                    vec![],
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("5"));
+                response
+            }
             WebError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 page(

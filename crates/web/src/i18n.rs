@@ -136,6 +136,11 @@ impl Tr {
             .unwrap_or(key)
     }
 
+    /// The text of `key`, when the catalogue has it.
+    pub fn find(&self, key: &str) -> Option<&str> {
+        self.i18n.map(self.lang).get(key).map(String::as_str)
+    }
+
     /// The text of `key` with `{name}` arguments filled in.
     pub fn tf(&self, key: &str, args: &[(&str, String)]) -> String {
         let mut text = self.t(key).to_string();

@@ -14,6 +14,7 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod serve;
 pub mod session;
 pub mod svg;
 pub mod upload;
@@ -39,6 +40,12 @@ pub struct WebConfig {
     pub max_upload_bytes: usize,
     /// Show the demo accounts' hint on the login page.
     pub demo_mode: bool,
+    /// Proxies whose `X-Forwarded-For` is believed; any other peer is the client itself.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a form's body may take to arrive.
+    pub form_read_timeout: std::time::Duration,
+    /// How long an upload's body may take to arrive.
+    pub upload_read_timeout: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -51,6 +58,9 @@ impl Default for WebConfig {
             max_form_bytes: 64 * 1024,
             max_upload_bytes: 20 * 1024 * 1024,
             demo_mode: false,
+            trusted_proxies: Vec::new(),
+            form_read_timeout: std::time::Duration::from_secs(20),
+            upload_read_timeout: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -71,17 +81,14 @@ pub struct WebState {
     pub app: App,
     pub config: Arc<WebConfig>,
     pub i18n: Arc<i18n::I18n>,
-    pub limiter: Arc<session::RateLimiter>,
 }
 
 impl WebState {
     pub fn new(app: App, config: WebConfig) -> Result<Self, i18n::CatalogueError> {
-        let limiter = session::RateLimiter::new(config.login_attempts_per_minute);
         Ok(Self {
             app,
             config: Arc::new(config),
             i18n: Arc::new(i18n::I18n::load()?),
-            limiter: Arc::new(limiter),
         })
     }
 }
@@ -102,7 +109,11 @@ pub fn router(state: WebState) -> Router {
         .merge(pages::import::router())
         .merge(pages::credit::router())
         .merge(pages::feed::router())
-        .fallback(pages::not_found);
+        .merge(pages::townships::router())
+        .fallback(pages::not_found)
+        // A GET of an address that only takes a form's POST (a reload after a refused form, the
+        // language switch on such a page) goes back to the form's page instead of a bare 405.
+        .method_not_allowed_fallback(pages::back_to_form);
     pages
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -114,5 +125,10 @@ pub fn router(state: WebState) -> Router {
         ))
         .merge(assets::router())
         .layer(axum::middleware::from_fn(session::security_headers))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+            }),
+        )
         .with_state(state)
 }

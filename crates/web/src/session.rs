@@ -1,10 +1,13 @@
-//! Request middleware: the session cookie, the CSRF check, the login rate limit, security headers.
+//! Request middleware: the client's address, the session cookie, the CSRF check, body limits and
+//! timeouts, security headers.
 //!
-//! [`layer`] runs before every page handler. It resolves the `ow_session` cookie through
-//! `orewatch_app::auth::current` and stores a [`SessionState`] in the request's extensions; for every
-//! POST it reads the form body (refusing bodies over the configured size) and compares its `csrf`
-//! field with the session's token — or, before login, with the `ow_csrf` cookie (double submit).
-//! Handlers therefore never see a forged or oversized form.
+//! [`layer`] runs before every page handler. It works out the client's address ([`ClientAddr`]: the
+//! peer, or — only when the peer is a configured proxy — the last address `X-Forwarded-For` names that
+//! is not one of those proxies), resolves the `ow_session` cookie through
+//! `orewatch_app::auth::current` and stores a [`SessionState`]; for every POST it reads the body within
+//! the size limit and the read timeout (a body that stops arriving is answered 408, not waited for)
+//! and compares its `csrf` field with the session's token — or, before login, with the `ow_csrf`
+//! cookie (double submit). Handlers therefore never see a forged, oversized or half-sent form.
 
 use crate::error::WebError;
 use crate::WebState;
@@ -14,10 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use orewatch_app::auth::{self, CurrentSession, NoSession};
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "ow_session";
 pub const LOGIN_CSRF_COOKIE: &str = "ow_csrf";
@@ -30,6 +30,10 @@ pub struct SessionState {
     /// The cookie named a session that went idle (the login page says so).
     pub expired: bool,
 }
+
+/// The client's address, as far as the server may believe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientAddr(pub String);
 
 /// The value of one cookie.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -62,13 +66,42 @@ pub fn tokens_match(a: &str, b: &str) -> bool {
         && a.bytes().zip(b.bytes()).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The client's address (the direct peer; a proxy in front must be trusted to limit by itself).
-pub fn client_ip(request: &Request) -> IpAddr {
+/// The client's address: the direct peer, unless the peer is a trusted proxy, in which case the last
+/// address of `X-Forwarded-For` that is not itself a trusted proxy (earlier entries can be forged by
+/// the client).
+pub fn client_addr(headers: &HeaderMap, peer: IpAddr, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+fn peer_of(request: &Request) -> IpAddr {
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The client address the middleware stored (for handlers).
+pub fn client_of(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<ClientAddr>()
+        .map(|c| c.0.clone())
+        .unwrap_or_else(|| peer_of(request).to_string())
 }
 
 /// The session and CSRF middleware.
@@ -80,6 +113,12 @@ pub async fn layer(State(state): State<WebState>, request: Request, next: Next) 
 }
 
 async fn resolve(state: &WebState, mut request: Request) -> Result<Request, WebError> {
+    let client = client_addr(
+        request.headers(),
+        peer_of(&request),
+        &state.config.trusted_proxies,
+    );
+    request.extensions_mut().insert(ClientAddr(client.to_string()));
     let mut session = SessionState::default();
     if let Some(token) = cookie(request.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) {
         match auth::current(&state.app, token).await? {
@@ -95,20 +134,35 @@ async fn resolve(state: &WebState, mut request: Request) -> Result<Request, WebE
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        // File uploads (workbooks) may be larger than forms; they carry their token as a form field.
+        // File uploads may be larger and slower than forms; they carry their token as a form field.
         let multipart = crate::upload::is_multipart(content_type.as_deref());
-        let max_bytes = if multipart {
-            state.config.max_upload_bytes
+        let (max_bytes, timeout) = if multipart {
+            (state.config.max_upload_bytes, state.config.upload_read_timeout)
         } else {
-            state.config.max_form_bytes
+            (state.config.max_form_bytes, state.config.form_read_timeout)
         };
-        let bytes = axum::body::to_bytes(body, max_bytes)
-            .await
-            .map_err(|_| WebError::TooLarge { max_bytes })?;
+        let bytes = match tokio::time::timeout(timeout, axum::body::to_bytes(body, max_bytes)).await {
+            Err(_) => return Err(WebError::SlowBody),
+            Ok(Err(error)) => {
+                // Too large, or the connection broke off mid-body.
+                let too_large = std::error::Error::source(&error)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                    || error.to_string().contains("length limit");
+                return Err(if too_large {
+                    WebError::TooLarge { max_bytes }
+                } else {
+                    WebError::BadUpload
+                });
+            }
+            Ok(Ok(bytes)) => bytes,
+        };
         let sent = if multipart {
-            crate::upload::parts(content_type.as_deref().unwrap_or_default(), bytes.clone())
+            let parts = crate::upload::parts(content_type.as_deref().unwrap_or_default(), bytes.clone())
                 .await
-                .and_then(|parts| parts.into_iter().find(|p| p.name == "csrf"))
+                .ok_or(WebError::BadUpload)?;
+            parts
+                .into_iter()
+                .find(|p| p.name == "csrf")
                 .and_then(|p| String::from_utf8(p.data).ok())
         } else {
             form_urlencoded::parse(&bytes)
@@ -154,38 +208,6 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// A fixed-window limiter per client address (login attempts).
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts an attempt at `now`; false when the address has used up its minute.
-    pub fn allow(&self, ip: IpAddr, now: Instant) -> bool {
-        let Ok(mut windows) = self.windows.lock() else {
-            return true;
-        };
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let entry = windows.entry(ip).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
-            *entry = (now, 0);
-        }
-        entry.1 += 1;
-        entry.1 <= self.per_minute
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,13 +233,18 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_refuses_past_the_limit_and_forgives_after_a_minute() {
-        let limiter = RateLimiter::new(3);
-        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
-        let start = Instant::now();
-        assert!((0..3).all(|_| limiter.allow(ip, start)));
-        assert!(!limiter.allow(ip, start));
-        assert!(limiter.allow(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), start));
-        assert!(limiter.allow(ip, start + Duration::from_secs(61)));
+    fn forwarded_addresses_are_believed_only_from_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let client: IpAddr = "203.0.113.7".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        // The first entry is the client's claim; the proxy appended the address it saw.
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("1.2.3.4, 203.0.113.7"),
+        );
+        assert_eq!(client_addr(&headers, proxy, &[proxy]), client);
+        // From anyone else, the header is ignored.
+        assert_eq!(client_addr(&headers, client, &[proxy]), client);
+        assert_eq!(client_addr(&headers, proxy, &[]), proxy);
     }
 }

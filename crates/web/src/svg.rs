@@ -1,5 +1,6 @@
 //! Maps drawn by the server as SVG, in projected metres: the county map (every licence coloured by its
-//! mine's standing, protected areas, layers) and one licence's boundary with its corner points.
+//! mine's standing, protected areas, administrative boundaries with place names) and one licence's
+//! boundary with its corner points and what lies around it.
 //!
 //! The SVG's user units are metres east and north of the drawing's south-west corner, with north up
 //! (`y = max_north − north`). Strokes do not scale with zoom (`vector-effect`), so the first-party
@@ -7,6 +8,9 @@
 
 use orewatch_app::registry::county::{County, MapState};
 use orewatch_app::registry::Parcel;
+use orewatch_domain::protected::{BoundaryKind, ProtectedKind};
+use orewatch_spatial::polygon::Ring;
+use orewatch_spatial::simplify::clip_ring;
 use std::fmt::Write;
 
 /// Escapes text for SVG/XML content and attributes.
@@ -59,15 +63,17 @@ impl Frame {
 
     /// A path of the parcel's rings (outer and holes; even-odd fill cuts the holes).
     fn path(&self, parcel: &Parcel, decimals: usize) -> String {
+        self.path_of(parcel_rings(parcel), decimals)
+    }
+
+    fn path_of<'a>(&self, rings: impl Iterator<Item = &'a Ring>, decimals: usize) -> String {
         let mut d = String::new();
-        for part in &parcel.parts {
-            for ring in std::iter::once(&part.outer).chain(part.holes.iter()) {
-                for (i, &(e, n)) in ring.iter().enumerate() {
-                    let cmd = if i == 0 { 'M' } else { 'L' };
-                    let _ = write!(d, "{cmd}{:.*} {:.*}", decimals, self.x(e), decimals, self.y(n));
-                }
-                d.push('Z');
+        for ring in rings {
+            for (i, &(e, n)) in ring.iter().enumerate() {
+                let cmd = if i == 0 { 'M' } else { 'L' };
+                let _ = write!(d, "{cmd}{:.*} {:.*}", decimals, self.x(e), decimals, self.y(n));
             }
+            d.push('Z');
         }
         d
     }
@@ -84,45 +90,111 @@ fn centre(parcel: &Parcel) -> (f64, f64) {
 #[derive(Debug, Clone, Copy)]
 pub struct Layers {
     pub problem: bool,
+    pub lapsed: bool,
     pub expiring: bool,
     pub fine: bool,
     pub protected: bool,
+    pub boundaries: bool,
 }
 
 /// Text the map needs in the reader's language.
 pub struct MapLabels<'a> {
     pub state: &'a dyn Fn(MapState) -> String,
-    pub protected_kind: &'a dyn Fn(&str) -> String,
+    pub protected_kind: &'a dyn Fn(ProtectedKind) -> String,
+    pub boundary_kind: &'a dyn Fn(BoundaryKind) -> String,
+}
+
+/// A path of rings in whole metres, relative after the first point of each ring ("M x y l dx dy …"):
+/// about half the bytes of absolute coordinates. Each relative step is the difference of two rounded
+/// absolute points, so rounding does not accumulate.
+fn compact_path<'a>(f: &Frame, rings: impl Iterator<Item = &'a Ring>) -> String {
+    let mut d = String::new();
+    for ring in rings {
+        let mut prev: Option<(i64, i64)> = None;
+        for &(e, n) in ring {
+            // Metres on a county map: far inside i64.
+            #[allow(clippy::cast_possible_truncation)]
+            let p = (f.x(e).round() as i64, f.y(n).round() as i64);
+            match prev {
+                None => {
+                    let _ = write!(d, "M{} {}", p.0, p.1);
+                }
+                Some(q) if q == p => continue,
+                Some(q) => {
+                    let _ = write!(d, "l{} {}", p.0 - q.0, p.1 - q.1);
+                }
+            }
+            prev = Some(p);
+        }
+        d.push('Z');
+    }
+    d
 }
 
 /// The county map. Each licence links to its mine; its title names mine, licence and standing.
-pub fn county_map(county: &County, layers: Layers, labels: &MapLabels<'_>) -> String {
+/// Protected areas and boundaries are drawn simplified (see [`County::simplified`]). `focus`, a
+/// rectangle in map metres, is the first view (a search result); the whole county otherwise.
+pub fn county_map(
+    county: &County,
+    layers: Layers,
+    labels: &MapLabels<'_>,
+    focus: Option<[f64; 4]>,
+) -> String {
     let Some(extent) = county.extent() else {
         return String::new();
     };
     let f = Frame::around(extent, 0.04, 2_000.0);
+    let simplified = county.simplified();
     // A marker keeps a small licence visible on a 70 km map: about 0.6 % of the map's width.
     let marker = (f.width.max(f.height) * 0.006).max(40.0);
     let mut s = String::with_capacity(county.licences.len() * 300 + 4096);
+    let view = focus.map_or_else(
+        || format!("0 0 {:.0} {:.0}", f.width, f.height),
+        |b| {
+            let g = Frame::around(b, 0.3, 600.0);
+            format!(
+                "{:.0} {:.0} {:.0} {:.0}",
+                f.x(g.min_e),
+                f.y(g.max_n),
+                g.width,
+                g.height
+            )
+        },
+    );
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" id="county-map" class="map" viewBox="0 0 {:.0} {:.0}" data-width="{:.0}" data-height="{:.0}" preserveAspectRatio="xMidYMid meet" role="img">"#,
-        f.width, f.height, f.width, f.height
+        r#"<svg xmlns="http://www.w3.org/2000/svg" id="county-map" class="map" viewBox="{view}" data-view="{view}" data-width="{:.0}" data-height="{:.0}" preserveAspectRatio="xMidYMid meet" role="img">"#,
+        f.width, f.height
     );
     let _ = write!(
         s,
         r##"<rect x="0" y="0" width="{:.0}" height="{:.0}" class="map-bg"/>"##,
         f.width, f.height
     );
+    if layers.boundaries {
+        s.push_str(r#"<g class="layer-boundaries">"#);
+        for (b, rings) in county.boundaries.iter().zip(&simplified.boundaries.rings) {
+            let _ = write!(
+                s,
+                r#"<path class="admin {}" id="boundary-{}" d="{}" fill="none" vector-effect="non-scaling-stroke"><title>{} · {}</title></path>"#,
+                b.kind.as_str(),
+                b.id,
+                compact_path(&f, rings.iter()),
+                escape(&b.name),
+                escape(&(labels.boundary_kind)(b.kind)),
+            );
+        }
+        s.push_str("</g>");
+    }
     if layers.protected {
         s.push_str(r#"<g class="layer-protected">"#);
-        for p in &county.protected {
+        for (p, rings) in county.protected.iter().zip(&simplified.protected.rings) {
             let _ = write!(
                 s,
                 r#"<path class="protected {}" d="{}" fill-rule="evenodd" vector-effect="non-scaling-stroke"><title>{} · {}</title></path>"#,
-                escape(&p.kind),
-                f.path(&p.parcel, 0),
-                escape(&(labels.protected_kind)(&p.kind)),
+                p.kind.as_str(),
+                compact_path(&f, rings.iter()),
+                escape(&(labels.protected_kind)(p.kind)),
                 escape(&p.name)
             );
         }
@@ -131,6 +203,7 @@ pub fn county_map(county: &County, layers: Layers, labels: &MapLabels<'_>) -> St
     for (state, shown) in [
         (MapState::Fine, layers.fine),
         (MapState::Expiring, layers.expiring),
+        (MapState::Lapsed, layers.lapsed),
         (MapState::Problem, layers.problem),
     ] {
         if !shown {
@@ -159,7 +232,27 @@ pub fn county_map(county: &County, layers: Layers, labels: &MapLabels<'_>) -> St
                 f.x(ce),
                 f.y(cn),
                 marker,
-                f.path(&l.parcel, 0)
+                compact_path(&f, parcel_rings(&l.parcel))
+            );
+        }
+        s.push_str("</g>");
+    }
+    // Place names above everything, so licences do not hide them.
+    if layers.boundaries {
+        s.push_str(r#"<g class="place-names">"#);
+        for b in county
+            .boundaries
+            .iter()
+            .filter(|b| b.kind != BoundaryKind::County)
+        {
+            let (e, n) = b.parcel.label_point();
+            let _ = write!(
+                s,
+                r#"<text x="{:.0}" y="{:.0}" font-size="{:.0}" text-anchor="middle" class="place">{}</text>"#,
+                f.x(e),
+                f.y(n),
+                marker * 3.0,
+                escape(&b.name)
             );
         }
         s.push_str("</g>");
@@ -178,8 +271,28 @@ pub fn county_map(county: &County, layers: Layers, labels: &MapLabels<'_>) -> St
     s
 }
 
-/// One licence's boundary with its corner points named, parts labelled.
-pub fn licence_drawing(parcel: &Parcel, point_names: &[Vec<String>]) -> String {
+fn parcel_rings(parcel: &Parcel) -> impl Iterator<Item = &Ring> {
+    parcel
+        .parts
+        .iter()
+        .flat_map(|p| std::iter::once(&p.outer).chain(p.holes.iter()))
+}
+
+/// A shape drawn around a licence on its mine page: a neighbouring licence or a protected area.
+pub struct Around<'a> {
+    pub parcel: &'a Parcel,
+    pub label: String,
+    pub protected: bool,
+}
+
+/// One licence's boundary with its corner points named and parts labelled, and — clipped to the
+/// drawing's frame — the neighbouring licences and protected areas around it. Returns the SVG and the
+/// labels of the shapes drawn around it (for the legend), in drawing order.
+pub fn licence_drawing(
+    parcel: &Parcel,
+    point_names: &[Vec<String>],
+    around: &[Around<'_>],
+) -> (String, Vec<String>) {
     let f = Frame::around(parcel.bbox, 0.12, 50.0);
     let size = f.width.max(f.height);
     let font = size * 0.025;
@@ -189,6 +302,33 @@ pub fn licence_drawing(parcel: &Parcel, point_names: &[Vec<String>]) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="licence-map" viewBox="0 0 {:.1} {:.1}" preserveAspectRatio="xMidYMid meet" role="img">"#,
         f.width, f.height
     );
+    let frame_rect = [f.min_e, f.max_n - f.height, f.min_e + f.width, f.max_n];
+    let mut drawn = Vec::new();
+    for a in around {
+        let b = a.parcel.bbox;
+        if b[0] > frame_rect[2] || b[2] < frame_rect[0] || b[1] > frame_rect[3] || b[3] < frame_rect[1] {
+            continue;
+        }
+        let clipped: Vec<Ring> = parcel_rings(a.parcel)
+            .map(|r| clip_ring(r, frame_rect))
+            .filter(|r| !r.is_empty())
+            .collect();
+        if clipped.is_empty() {
+            continue;
+        }
+        let class = if a.protected {
+            "around protected"
+        } else {
+            "around neighbour"
+        };
+        let _ = write!(
+            s,
+            r#"<path class="{class}" d="{}" fill-rule="evenodd" vector-effect="non-scaling-stroke"><title>{}</title></path>"#,
+            f.path_of(clipped.iter(), 1),
+            escape(&a.label)
+        );
+        drawn.push(a.label.clone());
+    }
     let _ = write!(
         s,
         r#"<path class="boundary" d="{}" fill-rule="evenodd" vector-effect="non-scaling-stroke"/>"#,
@@ -228,7 +368,7 @@ pub fn licence_drawing(parcel: &Parcel, point_names: &[Vec<String>]) -> String {
         }
     }
     s.push_str("</svg>");
-    s
+    (s, drawn)
 }
 
 #[cfg(test)]
@@ -248,7 +388,8 @@ mod tests {
         )
         .unwrap();
         let names = vec![vec!["J1".to_string(), "J2".into(), "J3".into(), "J4".into()]];
-        let svg = licence_drawing(&parcel, &names);
+        let (svg, around) = licence_drawing(&parcel, &names, &[]);
+        assert!(around.is_empty());
         // The frame is padded by 12 m around the 100 m square: J1 (south-west) is drawn at (12, 112).
         assert!(
             svg.contains(r#"M12.0 112.0L112.0 112.0L112.0 12.0L12.0 12.0Z"#),

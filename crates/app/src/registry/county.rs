@@ -1,31 +1,35 @@
 //! The county picture: every mine with its licence and permit summary, every licence's parcel, the
-//! protected areas, the overlaps between them and each mine's consistency problems on today's date. It
-//! is computed once per data version and day (see [`crate::cache`]) and serves the county map, the
-//! county problem list, the mine list and the mine pages, so they always agree — and a filtered mine
-//! list is a scan of a few thousand rows in memory instead of a query.
+//! protected areas and administrative boundaries, the overlaps between licences and each mine's
+//! consistency problems on today's date. It is computed once per registry version and day (see
+//! [`crate::cache`]) and serves the county map, the county problem list, the mine list and the mine
+//! pages, so they always agree — and a filtered mine list is a scan of a few thousand rows in memory
+//! instead of a query.
 
-use crate::cache::DataVersion;
-use crate::{App, Caller, Result};
+use crate::{App, Caller, Result, Versions};
 use chrono::NaiveDate;
 use orewatch_domain::consistency::{check_mine, Inconsistency, LicenceFacts, OverlapFacts, PermitSummary};
 use orewatch_domain::licence::{LicenceKind, LicenceState};
 use orewatch_domain::mine::MineStatus;
 use orewatch_domain::permit::PermitKind;
 use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::protected::{BoundaryKind, ProtectedKind};
+use orewatch_domain::{CompanyId, LicenceId, MineId};
 use orewatch_spatial::parcel::Parcel;
+use orewatch_spatial::polygon::Ring;
+use orewatch_spatial::simplify::simplify_to_budget;
 use orewatch_storage::mines::Mine;
-use orewatch_storage::{audit, companies, licences, mines, permits, protected_areas};
+use orewatch_storage::{boundaries, companies, licences, mines, permits, protected_areas, townships};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use orewatch_domain::consistency::MapState;
 
 /// A licence on the map.
 #[derive(Debug, Clone)]
 pub struct MapLicence {
-    pub licence_id: i64,
+    pub licence_id: LicenceId,
     pub licence_no: String,
-    pub mine_id: i64,
+    pub mine_id: MineId,
     pub cancelled: bool,
     pub parcel: Parcel,
 }
@@ -34,7 +38,16 @@ pub struct MapLicence {
 #[derive(Debug, Clone)]
 pub struct MapProtected {
     pub id: i64,
-    pub kind: String,
+    pub kind: ProtectedKind,
+    pub name: String,
+    pub parcel: Parcel,
+}
+
+/// An administrative boundary on the map.
+#[derive(Debug, Clone)]
+pub struct MapBoundary {
+    pub id: i64,
+    pub kind: BoundaryKind,
     pub name: String,
     pub parcel: Parcel,
 }
@@ -42,7 +55,7 @@ pub struct MapProtected {
 /// One mine's standing.
 #[derive(Debug, Clone)]
 pub struct MineStanding {
-    pub mine_id: i64,
+    pub mine_id: MineId,
     pub name: String,
     pub township: String,
     pub state: MapState,
@@ -53,8 +66,6 @@ pub struct MineStanding {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MineEntry {
     pub mine: Mine,
-    /// The status parsed once, so that filtering compares a byte, not a string.
-    pub status: MineStatus,
     /// Index of the mine's township in [`County::townships`].
     pub township_index: usize,
     /// The mining licence with the latest end date, if any.
@@ -70,22 +81,100 @@ pub struct MineEntry {
 /// The whole county on one day.
 #[derive(Debug, Clone)]
 pub struct County {
-    /// Every mine, by township, name and id.
+    /// Every mine, by township (in list order), name and id.
     pub entries: Vec<MineEntry>,
-    /// The townships in use, sorted.
+    /// The managed list of townships in its order, then any township a mine names that is not on it.
     pub townships: Vec<String>,
     pub today: NaiveDate,
     /// The map's zone: every parcel below is in it.
     pub zone: u32,
     pub licences: Vec<MapLicence>,
     pub protected: Vec<MapProtected>,
+    pub boundaries: Vec<MapBoundary>,
+    /// The county's extent in the map zone: configured, or the county boundary's.
+    pub county_extent: Option<[f64; 4]>,
     /// By mine id.
-    pub mines: HashMap<i64, MineStanding>,
+    pub mines: HashMap<MineId, MineStanding>,
     /// Licences whose stored parcel could not be read (a hand-edited row): shown in the problem list.
     pub unreadable: Vec<String>,
+    /// The layers simplified for the county map, computed on first use and kept with this picture
+    /// (so once per data version).
+    simplified: OnceLock<Simplified>,
+}
+
+/// Vertices the county map draws at most per layer (protected areas, boundaries). Past it, the layer is
+/// simplified further and the map says so; areas and overlaps are always computed on full geometry.
+pub const MAP_VERTEX_BUDGET: usize = 25_000;
+
+/// One layer as the county map draws it.
+#[derive(Debug, Clone, Default)]
+pub struct DrawnLayer {
+    /// Per feature (in the layer's order), its rings simplified for the map.
+    pub rings: Vec<Vec<Ring>>,
+    /// Vertices stored and vertices drawn.
+    pub vertices: usize,
+    pub drawn: usize,
+    /// The simplification tolerance used, in metres.
+    pub tolerance_m: f64,
+}
+
+impl DrawnLayer {
+    /// Whether the budget, not the map's scale, set the tolerance (the map says so).
+    pub fn over_budget(&self, scale_tolerance_m: f64) -> bool {
+        self.tolerance_m > scale_tolerance_m
+    }
+}
+
+/// The county map's simplified layers.
+#[derive(Debug, Clone, Default)]
+pub struct Simplified {
+    pub protected: DrawnLayer,
+    pub boundaries: DrawnLayer,
+    /// The tolerance the map's scale asks for: a five-thousandth of the county's larger side.
+    pub scale_tolerance_m: f64,
 }
 
 impl County {
+    /// The protected areas and boundaries simplified for the map's scale and budget.
+    pub fn simplified(&self) -> &Simplified {
+        self.simplified.get_or_init(|| {
+            let scale_tolerance_m = self
+                .extent()
+                .map_or(1.0, |e| ((e[2] - e[0]).max(e[3] - e[1]) / 5_000.0).max(1.0));
+            let layer = |parcels: Vec<&Parcel>| {
+                let mut rings = Vec::new();
+                let mut owner = Vec::new();
+                for (i, p) in parcels.iter().enumerate() {
+                    for part in &p.parts {
+                        for ring in std::iter::once(&part.outer).chain(part.holes.iter()) {
+                            rings.push(ring.clone());
+                            owner.push(i);
+                        }
+                    }
+                }
+                let vertices = rings.iter().map(Vec::len).sum();
+                let (simple, tolerance_m) = simplify_to_budget(&rings, scale_tolerance_m, MAP_VERTEX_BUDGET);
+                let mut out = vec![Vec::new(); parcels.len()];
+                for (i, ring) in owner.into_iter().zip(simple) {
+                    if let Some(feature) = out.get_mut(i) {
+                        feature.push(ring);
+                    }
+                }
+                DrawnLayer {
+                    drawn: out.iter().flatten().map(Vec::len).sum(),
+                    rings: out,
+                    vertices,
+                    tolerance_m,
+                }
+            };
+            Simplified {
+                protected: layer(self.protected.iter().map(|p| &p.parcel).collect()),
+                boundaries: layer(self.boundaries.iter().map(|b| &b.parcel).collect()),
+                scale_tolerance_m,
+            }
+        })
+    }
+
     /// Mines with problems, by township and name.
     pub fn with_problems(&self) -> Vec<&MineStanding> {
         let mut list: Vec<&MineStanding> = self.mines.values().filter(|m| !m.problems.is_empty()).collect();
@@ -93,78 +182,101 @@ impl County {
         list
     }
 
-    /// (min easting, min northing, max easting, max northing) of everything on the map.
+    /// (min easting, min northing, max easting, max northing) of the map: the county's extent when
+    /// known (a licence far outside it, a likely typo, does not squeeze the map), else everything on it.
     pub fn extent(&self) -> Option<[f64; 4]> {
+        if let Some(extent) = self.county_extent {
+            return Some(extent);
+        }
         self.licences
             .iter()
             .map(|l| l.parcel.bbox)
             .chain(self.protected.iter().map(|p| p.parcel.bbox))
-            .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+            .chain(self.boundaries.iter().map(|b| b.parcel.bbox))
+            .reduce(union)
+    }
+
+    /// How far (km) a parcel lies outside the county's extent, when it does by more than `margin_m`.
+    pub fn outside_county_km(&self, parcel: &Parcel, margin_m: f64) -> Option<f64> {
+        let extent = self.county_extent?;
+        let b = parcel.in_zone(self.zone).bbox;
+        let dx = (extent[0] - b[2]).max(b[0] - extent[2]).max(0.0);
+        let dy = (extent[1] - b[3]).max(b[1] - extent[3]).max(0.0);
+        let distance = dx.hypot(dy);
+        (distance > margin_m).then_some(distance / 1000.0)
     }
 }
 
-/// The county picture for today, from the cache when nothing has changed.
+fn union(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+    [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
+}
+
+/// The county picture for today, from the cache when the registry has not changed.
 pub async fn county(app: &App, caller: &Caller) -> Result<Arc<County>> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
-    let today = crate::dashboard::china_today(app.now());
-    if let Some(version) = caller.data_version.map(DataVersion) {
-        if let Some(cached) = app.caches().county.get(version).filter(|c| c.today == today) {
-            return Ok(cached);
-        }
-    }
-    let mut conn = app.db.conn().await?;
-    let version = DataVersion(audit::head_seq(&mut conn).await?);
-    county_at(app, &mut conn, version).await
+    let versions = app.versions(caller).await?;
+    county_at(app, &versions).await
 }
 
-/// The county picture at a data version the caller has just read.
-pub(crate) async fn county_at(
-    app: &App,
-    conn: &mut orewatch_storage::Conn,
-    version: DataVersion,
-) -> Result<Arc<County>> {
+/// The county picture at data versions the caller has read.
+pub(crate) async fn county_at(app: &App, versions: &Versions) -> Result<Arc<County>> {
     let today = crate::dashboard::china_today(app.now());
-    let fresh = |version| {
+    let fresh = |versions: &Versions| {
         app.caches()
             .county
-            .get(version)
+            .get(versions)
             .filter(|cached: &Arc<County>| cached.today == today)
     };
-    if let Some(cached) = fresh(version) {
+    if let Some(cached) = fresh(versions) {
         return Ok(cached);
     }
     let _loading = app.caches().county_loading.lock().await;
+    let mut conn = app.db.conn().await?;
     // Another request may have loaded it while this one waited.
-    let version = DataVersion(audit::head_seq(&mut *conn).await?);
-    if let Some(cached) = fresh(version) {
+    let versions = orewatch_storage::versions::read(&mut conn).await?;
+    if let Some(cached) = fresh(&versions) {
         return Ok(cached);
     }
-    let county = Arc::new(load(conn, today).await?);
-    app.caches().county.put(version, county.clone());
+    let county = Arc::new(
+        load(
+            &mut conn,
+            today,
+            app.settings.map_zone,
+            app.settings.county_extent,
+        )
+        .await?,
+    );
+    app.caches().county.put(&versions, county.clone());
     Ok(county)
 }
 
-async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<County> {
-    let zone = super::input::DEFAULT_ZONE;
+async fn load(
+    conn: &mut orewatch_storage::Conn,
+    today: NaiveDate,
+    zone: u32,
+    configured_extent: Option<[f64; 4]>,
+) -> Result<County> {
     let all_mines = mines::all(&mut *conn).await?;
     let shapes = licences::all_shapes(&mut *conn).await?;
-    let summaries = permits::summaries(&mut *conn, PermitKind::Safety.as_str()).await?;
+    let summaries = permits::summaries(&mut *conn, PermitKind::Safety, today).await?;
     let holders = permits::holders(&mut *conn).await?;
-    let names: HashMap<i64, String> = companies::all_codes(&mut *conn)
+    let names: HashMap<CompanyId, String> = companies::all_codes(&mut *conn)
         .await?
         .into_iter()
         .map(|(id, _, name)| (id, name))
         .collect();
     let areas = protected_areas::all(&mut *conn).await?;
+    let listed_townships = townships::all(&mut *conn).await?;
+    let boundary_rows = boundaries::all(&mut *conn).await?;
 
     let mut unreadable = Vec::new();
     let mut map_licences = Vec::with_capacity(shapes.len());
-    let mut licence_facts: HashMap<i64, Vec<LicenceFacts>> = HashMap::new();
+    let mut licence_facts: HashMap<MineId, Vec<LicenceFacts>> = HashMap::new();
     for s in &shapes {
-        let state = LicenceState::parse(&s.state).unwrap_or(LicenceState::Active);
+        let state = s.state;
         licence_facts.entry(s.mine_id).or_default().push(LicenceFacts {
             number: s.licence_no.clone(),
-            kind: LicenceKind::parse(&s.kind).unwrap_or(LicenceKind::Mining),
+            kind: s.kind,
             state,
             valid_to: s.valid_to,
             holder_company_id: s.holder_company_id,
@@ -186,18 +298,38 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
             let parcel = serde_json::from_str::<Parcel>(&a.parcel_json).ok()?;
             Some(MapProtected {
                 id: a.id,
-                kind: a.kind.clone(),
+                kind: a.kind,
                 name: a.name.clone(),
                 parcel: parcel.in_zone(zone),
             })
         })
         .collect();
+    let map_boundaries: Vec<MapBoundary> = boundary_rows
+        .iter()
+        .filter_map(|b| {
+            let parcel = serde_json::from_str::<Parcel>(&b.parcel_json).ok()?;
+            Some(MapBoundary {
+                id: b.id,
+                kind: b.kind,
+                name: b.name.clone(),
+                parcel: parcel.in_zone(zone),
+            })
+        })
+        .collect();
+    let county_extent = configured_extent.or_else(|| {
+        map_boundaries
+            .iter()
+            .filter(|b| b.kind == BoundaryKind::County)
+            .map(|b| b.parcel.bbox)
+            .reduce(union)
+    });
     let overlaps = overlaps(&map_licences, &protected);
 
-    let mut permit_summaries: HashMap<i64, (PermitSummary, i64)> = HashMap::new();
+    let mut permit_summaries: HashMap<MineId, (PermitSummary, i64)> = HashMap::new();
     for s in summaries {
         let entry = permit_summaries.entry(s.mine_id).or_default();
         entry.0.safety_valid_to = s.kind_valid_to;
+        entry.0.safety_starts_on = s.kind_starts_on;
         entry.0.next_active_valid_to = s.next_active_valid_to;
         entry.1 = s.count;
     }
@@ -215,7 +347,7 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
     let mut standings = HashMap::with_capacity(all_mines.len());
     let mut entries = Vec::with_capacity(all_mines.len());
     for m in all_mines {
-        let status = MineStatus::parse(&m.status).unwrap_or(MineStatus::Preparing);
+        let status = m.status;
         let lic = licence_facts.get(&m.id).unwrap_or(&empty_l);
         let (per, permit_count) = permit_summaries.get(&m.id).unwrap_or(&empty_p);
         let problems = check_mine(status, lic, per, overlaps.get(&m.id).unwrap_or(&empty_o), today);
@@ -225,7 +357,6 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
             .filter(|l| l.kind == LicenceKind::Mining)
             .max_by_key(|l| l.valid_to);
         entries.push(MineEntry {
-            status,
             township_index: 0,
             licence_no: latest.map(|l| l.number.clone()),
             licence_valid_to: latest.map(|l| l.valid_to),
@@ -245,14 +376,24 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
             },
         );
     }
-    entries.sort_by(|a, b| {
-        (&a.mine.township, &a.mine.name, a.mine.id).cmp(&(&b.mine.township, &b.mine.name, b.mine.id))
-    });
-    let mut townships: Vec<String> = entries.iter().map(|e| e.mine.township.clone()).collect();
-    townships.dedup();
+    let mut townships: Vec<String> = listed_townships.into_iter().map(|t| t.name).collect();
+    let mut unlisted: Vec<String> = entries
+        .iter()
+        .map(|e| e.mine.township.clone())
+        .filter(|t| !townships.contains(t))
+        .collect();
+    unlisted.sort();
+    unlisted.dedup();
+    townships.extend(unlisted);
     for e in &mut entries {
-        e.township_index = townships.binary_search(&e.mine.township).unwrap_or(usize::MAX);
+        e.township_index = townships
+            .iter()
+            .position(|t| *t == e.mine.township)
+            .unwrap_or(usize::MAX);
     }
+    entries.sort_by(|a, b| {
+        (a.township_index, &a.mine.name, a.mine.id).cmp(&(b.township_index, &b.mine.name, b.mine.id))
+    });
     Ok(County {
         entries,
         townships,
@@ -260,8 +401,11 @@ async fn load(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Cou
         zone,
         licences: map_licences,
         protected,
+        boundaries: map_boundaries,
+        county_extent,
         mines: standings,
         unreadable,
+        simplified: OnceLock::new(),
     })
 }
 
@@ -273,9 +417,9 @@ pub struct EntryFilter<'a> {
     pub township: Option<&'a str>,
     pub status: Option<&'a str>,
     pub area_agency: Option<&'a str>,
-    pub company_id: Option<i64>,
-    /// Only mines with an active permit ending on or before this day (expired or due).
-    pub permits_due_by: Option<NaiveDate>,
+    pub company_id: Option<CompanyId>,
+    /// Only mines whose earliest end among active permits in force falls in this range (inclusive).
+    pub permits_due: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
 }
 
 impl County {
@@ -285,19 +429,22 @@ impl County {
         // Resolved once per request; the loop compares integers.
         let township = f.township.map(|t| {
             self.townships
-                .binary_search_by(|x| x.as_str().cmp(t))
+                .iter()
+                .position(|x| x == t)
                 .unwrap_or(usize::MAX - 1)
         });
         let status = f.status.map(|s| MineStatus::parse(s).ok());
         self.entries.iter().filter(move |e| {
             let m = &e.mine;
             township.is_none_or(|t| e.township_index == t)
-                && status.is_none_or(|s| s == Some(e.status))
+                && status.is_none_or(|s| s == Some(m.status))
                 && f.area_agency
-                    .is_none_or(|a| m.area_agency_code.as_deref() == Some(a))
+                    .is_none_or(|a| m.area_agency.as_ref().map(|c| c.as_str()) == Some(a))
                 && f.company_id.is_none_or(|c| m.company_id == c)
-                && f.permits_due_by
-                    .is_none_or(|until| e.next_permit_expiry.is_some_and(|d| d <= until))
+                && f.permits_due.is_none_or(|(from, until)| {
+                    e.next_permit_expiry
+                        .is_some_and(|d| from.is_none_or(|f| d >= f) && until.is_none_or(|u| d <= u))
+                })
                 && needle.as_deref().is_none_or(|n| {
                     m.name.to_lowercase().contains(n)
                         || m.company_name.to_lowercase().contains(n)
@@ -309,8 +456,8 @@ impl County {
 
 /// Overlaps of active licences with each other and with protected areas, per mine. Candidates are
 /// found by sweeping bounding boxes sorted by their west edge, so only neighbours are intersected.
-fn overlaps(licences: &[MapLicence], protected: &[MapProtected]) -> HashMap<i64, Vec<OverlapFacts>> {
-    let mut out: HashMap<i64, Vec<OverlapFacts>> = HashMap::new();
+fn overlaps(licences: &[MapLicence], protected: &[MapProtected]) -> HashMap<MineId, Vec<OverlapFacts>> {
+    let mut out: HashMap<MineId, Vec<OverlapFacts>> = HashMap::new();
     let mut active: Vec<&MapLicence> = licences.iter().filter(|l| !l.cancelled).collect();
     active.sort_by(|a, b| a.parcel.bbox[0].total_cmp(&b.parcel.bbox[0]));
     for (i, a) in active.iter().enumerate() {

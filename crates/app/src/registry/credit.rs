@@ -1,56 +1,79 @@
 //! The people behind companies (control links) and the credit list (联合惩戒名单): listing, lifting, and
-//! the check that granting a licence or permit runs against the applicant and everyone who controls it.
+//! the check that granting or renewing a licence or permit runs against the applicant and everyone who
+//! controls it — inside the grant's own write transaction, so the list cannot change between the check
+//! and the grant.
 
-use crate::{json, App, AppError, Caller, Result};
+use super::sharing::{auto_post, AutoPost};
+use crate::{App, AppError, Caller, Result};
 use chrono::NaiveDate;
 use orewatch_domain::company::ControlRole;
-use orewatch_domain::credit::{hits, CreditFacts, CreditSubject};
+use orewatch_domain::credit::{hits, CreditFacts, CreditStatus, CreditSubject};
 use orewatch_domain::field::{date, optional_text, required_text};
-use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AgencyCode, CreditCode, FieldErrors, Problem};
+use orewatch_domain::policy::{Action, Listing, Resource};
+use orewatch_domain::sharing::ShareKind;
+use orewatch_domain::{
+    AgencyCode, AuditAction, CompanyId, CreditCode, FieldErrors, PersonId, Problem, RecordType,
+};
 use orewatch_storage::credit::{self, CreditEntry, NewCreditEntry};
 use orewatch_storage::people::{self, ControlLink};
+use orewatch_storage::{companies, Conn, Key, WriteTx};
+use std::collections::HashMap;
 
 pub use orewatch_storage::credit::CreditEntry as CreditEntryRecord;
 pub use orewatch_storage::people::ControlLink as ControlLinkRecord;
-use orewatch_storage::{audit, companies, Conn};
-use serde_json::json as j;
 
-/// The credit-list entries in force today that concern `company` or a person who controls it.
-pub(crate) async fn credit_hits(
-    conn: &mut Conn,
-    company_id: i64,
+fn facts(e: &CreditEntry) -> Option<CreditFacts> {
+    let subject = match (e.company_id, e.person_id) {
+        (Some(c), _) => CreditSubject::Company(c),
+        (None, Some(p)) => CreditSubject::Person(p),
+        (None, None) => return None,
+    };
+    Some(CreditFacts {
+        id: e.id,
+        subject,
+        subject_name: e.subject_name.clone(),
+        reason: e.reason.clone(),
+        active: e.status == CreditStatus::Active,
+        from_on: e.from_on,
+        to_on: e.to_on,
+    })
+}
+
+/// The credit list as a grant checks it: read once per transaction, asked per applicant.
+pub(crate) struct CreditCheck {
+    entries: Vec<CreditFacts>,
+    controllers: HashMap<CompanyId, Vec<PersonId>>,
     today: NaiveDate,
-) -> Result<Vec<CreditFacts>> {
-    let entries: Vec<CreditFacts> = credit::all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|e| CreditFacts {
-            id: e.id,
-            subject: match (e.company_id, e.person_id) {
-                (Some(c), _) => CreditSubject::Company(c),
-                (None, Some(p)) => CreditSubject::Person(p),
-                (None, None) => CreditSubject::Company(0),
-            },
-            subject_name: e.subject_name,
-            reason: e.reason,
-            active: e.status == "active",
-            from_on: e.from_on,
-            to_on: e.to_on,
+}
+
+impl CreditCheck {
+    pub(crate) async fn load(conn: &mut Conn, today: NaiveDate) -> Result<Self> {
+        let entries: Vec<CreditFacts> = credit::all(&mut *conn).await?.iter().filter_map(facts).collect();
+        Ok(Self {
+            entries,
+            controllers: HashMap::new(),
+            today,
         })
-        .collect();
-    if entries.is_empty() {
-        return Ok(Vec::new());
     }
-    let controllers: Vec<i64> = people::of_company(&mut *conn, company_id)
-        .await?
-        .iter()
-        .map(|l| l.person_id)
-        .collect();
-    Ok(hits(&entries, company_id, &controllers, today)
-        .into_iter()
-        .cloned()
-        .collect())
+
+    /// The entries in force that concern `company` or a person who controls it.
+    pub(crate) async fn hits(&mut self, conn: &mut Conn, company: CompanyId) -> Result<Vec<CreditFacts>> {
+        if self.entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.controllers.entry(company) {
+            slot.insert(people::controllers_of(conn, company).await?);
+        }
+        let controllers = self
+            .controllers
+            .get(&company)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        Ok(hits(&self.entries, company, controllers, self.today)
+            .into_iter()
+            .cloned()
+            .collect())
+    }
 }
 
 /// The warning text of credit hits: "name（reason）" joined.
@@ -62,22 +85,20 @@ pub(crate) fn hit_names(found: &[CreditFacts]) -> String {
         .join("、")
 }
 
-/// Refuses a grant to a listed applicant unless a reason to go ahead is given; with a reason, audits
-/// the override in the caller's transaction.
+/// Refuses a grant (or renewal) to a listed applicant unless a reason to go ahead is given; with a
+/// reason, audits the override. Runs inside the grant's transaction.
 pub(crate) async fn check_grant(
-    conn: &mut Conn,
-    caller: &Caller,
-    company_id: i64,
-    override_reason: &str,
+    tx: &mut WriteTx,
+    check: &mut CreditCheck,
+    company: CompanyId,
+    override_reason: Option<&str>,
     what: &str,
-    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    let today = crate::dashboard::china_today(now);
-    let found = credit_hits(&mut *conn, company_id, today).await?;
+    let found = check.hits(tx, company).await?;
     if found.is_empty() {
         return Ok(());
     }
-    let reason = override_reason.trim();
+    let reason = override_reason.map(str::trim).unwrap_or_default();
     if reason.is_empty() {
         return Err(AppError::invalid(
             "override_reason",
@@ -87,13 +108,18 @@ pub(crate) async fn check_grant(
         ));
     }
     let reason = required_text(reason, 500).map_err(|p| AppError::invalid("override_reason", p))?;
-    let mut entry = caller.audit("credit.override", "company", company_id);
-    entry.after_json = json(j!({
+    let after = serde_json::json!({
         "grant": what,
         "entries": found.iter().map(|h| h.id).collect::<Vec<_>>(),
-    }));
-    entry.note = Some(reason);
-    audit::append(&mut *conn, entry, now).await?;
+    });
+    tx.note(
+        AuditAction::CreditOverride,
+        RecordType::Company,
+        company.to_string(),
+        Some(after.to_string()),
+        Some(reason),
+    )
+    .await?;
     Ok(())
 }
 
@@ -106,14 +132,15 @@ pub struct Behind {
     pub listed: Vec<CreditFacts>,
 }
 
-pub async fn behind(app: &App, caller: &Caller, company_id: i64) -> Result<Behind> {
+pub async fn behind(app: &App, caller: &Caller, company_id: CompanyId) -> Result<Behind> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let links = people::of_company(&mut conn, company_id).await?;
-    let ids: Vec<i64> = links.iter().map(|l| l.person_id).collect();
+    let ids: Vec<PersonId> = links.iter().map(|l| l.person_id).collect();
     let mut elsewhere = people::of_people(&mut conn, &ids).await?;
     elsewhere.retain(|l| l.company_id != company_id);
-    let listed = credit_hits(&mut conn, company_id, crate::dashboard::china_today(app.now())).await?;
+    let mut check = CreditCheck::load(&mut conn, crate::dashboard::china_today(app.now())).await?;
+    let listed = check.hits(&mut conn, company_id).await?;
     Ok(Behind {
         links,
         elsewhere,
@@ -121,11 +148,28 @@ pub async fn behind(app: &App, caller: &Caller, company_id: i64) -> Result<Behin
     })
 }
 
+/// The person with this id number (or name, without one), added with its own audit entry if new.
+async fn person(tx: &mut WriteTx, name: &str, id_number: Option<&str>) -> Result<PersonId> {
+    if let Some(id) = people::find(tx, name, id_number).await? {
+        return Ok(id);
+    }
+    let id = people::insert(tx, name, id_number).await?;
+    tx.audit(
+        AuditAction::PersonCreate,
+        RecordType::Person,
+        &Key::Int(id.0),
+        None,
+        None,
+    )
+    .await?;
+    Ok(id)
+}
+
 /// Links a person to a company (the person is found by id number, or created).
 pub async fn add_control_link(
     app: &App,
     caller: &Caller,
-    company_id: i64,
+    company_id: CompanyId,
     name: &str,
     id_number: &str,
     role: &str,
@@ -150,23 +194,26 @@ pub async fn add_control_link(
     let (Some(name), Some(id_number), Some(role), Some(share)) = (name, id_number, role, share) else {
         return Err(AppError::Invalid(e));
     };
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
+    let mut tx = app.write(caller).await?;
     companies::find(&mut tx, company_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let person = people::find_or_insert(&mut tx, &name, id_number.as_deref(), now).await?;
-    let id = match people::insert_link(&mut tx, company_id, person, role.as_str(), share, now).await {
+    let person = person(&mut tx, &name, id_number.as_deref()).await?;
+    let id = match people::insert_link(&mut tx, company_id, person, role, share).await {
         Ok(id) => id,
         Err(err) if err.is_conflict_on("control_link_key", "control_link.company_id") => {
             return Err(AppError::invalid("person_name", Problem::Duplicate))
         }
         Err(err) => return Err(err.into()),
     };
-    let mut entry = caller.audit("control_link.create", "company", company_id);
-    entry.after_json =
-        json(j!({"person": name, "person_id": person, "role": role.as_str(), "share_percent": share}));
-    audit::append(&mut tx, entry, now).await?;
+    tx.audit(
+        AuditAction::ControlLinkCreate,
+        RecordType::ControlLink,
+        &Key::Int(id),
+        None,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -175,6 +222,20 @@ pub async fn list(app: &App, caller: &Caller) -> Result<Vec<CreditEntry>> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     Ok(credit::all(&mut conn).await?)
+}
+
+/// The companies on the list today, directly or through a listed controller (the company list marks
+/// them).
+pub async fn listed_companies(app: &App, caller: &Caller) -> Result<std::collections::HashSet<CompanyId>> {
+    if caller.scope(Listing::Registry).is_none() {
+        return Err(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role));
+    }
+    let mut conn = app.db.conn().await?;
+    let today = crate::dashboard::china_today(app.now());
+    Ok(credit::listed_companies(&mut conn, today)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Raw input of a new entry.
@@ -214,13 +275,13 @@ pub async fn add(app: &App, caller: &Caller, input: &CreditInput<'_>) -> Result<
     }
     let company_code =
         (input.subject == "company").then(|| e.take("credit_code", CreditCode::parse(input.credit_code)));
-    let person = (input.subject == "person").then(|| {
+    let named = (input.subject == "person").then(|| {
         (
             e.take("person_name", required_text(input.person_name, 50)),
             e.take("id_number", optional_text(input.id_number, 18)),
         )
     });
-    if company_code.is_none() && person.is_none() {
+    if company_code.is_none() && named.is_none() {
         e.push("subject", Problem::Invalid);
     }
     let (Some(agency), Some(reason), Some(from_on), Some(to_on)) = (agency, reason, from_on, to_on) else {
@@ -229,17 +290,16 @@ pub async fn add(app: &App, caller: &Caller, input: &CreditInput<'_>) -> Result<
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
-    let (company_id, person_id, name) = match (company_code, person) {
+    let mut tx = app.write(caller).await?;
+    let (company_id, person_id, name) = match (company_code, named) {
         (Some(Some(code)), _) => {
-            let company = companies::find_by_credit_code(&mut tx, code.as_str())
+            let company = companies::find_by_credit_code(&mut tx, &code)
                 .await?
                 .ok_or_else(|| AppError::invalid("credit_code", Problem::CompanyNotRegistered))?;
             (Some(company.id), None, company.name)
         }
         (_, Some((Some(name), Some(id_number)))) => {
-            let id = people::find_or_insert(&mut tx, &name, id_number.as_deref(), now).await?;
+            let id = person(&mut tx, &name, id_number.as_deref()).await?;
             (None, Some(id), name)
         }
         _ => return Err(AppError::Invalid(e)),
@@ -248,16 +308,34 @@ pub async fn add(app: &App, caller: &Caller, input: &CreditInput<'_>) -> Result<
         company_id,
         person_id,
         reason: &reason,
-        source_agency_code: agency.as_str(),
+        source: &agency,
         from_on,
         to_on,
     };
-    let id = credit::insert(&mut tx, &row, now).await?;
-    let mut entry = caller.audit("credit.list", "credit_entry", id);
-    entry.after_json = json(
-        j!({"subject": name, "reason": reason, "source": agency.as_str(), "from_on": from_on.to_string()}),
-    );
-    audit::append(&mut tx, entry, now).await?;
+    let id = credit::insert(&mut tx, &row).await?;
+    tx.audit(
+        AuditAction::CreditList,
+        RecordType::CreditEntry,
+        &Key::Int(id),
+        None,
+        None,
+    )
+    .await?;
+    let title = format!("列入联合惩戒名单：{name}（{reason}）");
+    auto_post(
+        &mut tx,
+        app,
+        caller,
+        AutoPost {
+            kind: ShareKind::Credit,
+            title: &title,
+            issuing: Some(&agency),
+            mine: None,
+            record: (RecordType::CreditEntry, id.to_string()),
+            everyone: true,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -265,20 +343,42 @@ pub async fn add(app: &App, caller: &Caller, input: &CreditInput<'_>) -> Result<
 /// Lifts an entry (移出名单); the source agency (or the office) gives the reason.
 pub async fn lift(app: &App, caller: &Caller, id: i64, note: &str) -> Result<()> {
     let note = required_text(note, 500).map_err(|p| AppError::invalid("note", p))?;
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
+    let mut tx = app.write(caller).await?;
     let entry = credit::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let agency =
-        AgencyCode::parse(&entry.source_agency_code).map_err(|_| AppError::Internal("agency".into()))?;
-    caller.require(Action::ManageCreditList, &Resource::Agency(agency))?;
+    caller.require(
+        Action::ManageCreditList,
+        &Resource::CreditEntry {
+            source: entry.source.clone(),
+        },
+    )?;
+    let key = Key::Int(id);
+    let before = tx.state(RecordType::CreditEntry, &key).await?;
     if credit::lift(&mut tx, id).await? == 0 {
         return Err(AppError::invalid("note", Problem::Unchanged));
     }
-    let mut audit_entry = caller.audit("credit.lift", "credit_entry", id);
-    audit_entry.before_json = json(j!({"status": entry.status}));
-    audit_entry.after_json = json(j!({"status": "lifted"}));
-    audit_entry.note = Some(note);
-    audit::append(&mut tx, audit_entry, now).await?;
+    tx.audit(
+        AuditAction::CreditLift,
+        RecordType::CreditEntry,
+        &key,
+        before,
+        Some(note.clone()),
+    )
+    .await?;
+    let title = format!("移出联合惩戒名单：{}（{note}）", entry.subject_name);
+    auto_post(
+        &mut tx,
+        app,
+        caller,
+        AutoPost {
+            kind: ShareKind::Credit,
+            title: &title,
+            issuing: Some(&entry.source),
+            mine: None,
+            record: (RecordType::CreditEntry, id.to_string()),
+            everyone: true,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -10,7 +10,8 @@ use orewatch_domain::permit::{PermitKind, PermitState};
 use orewatch_domain::{AgencyCode, CreditCode, FieldErrors, Problem};
 use orewatch_spatial::parcel::Parcel;
 
-/// The zone assumed for corner points whose eastings carry no zone prefix (Luzhai: 37).
+/// The default zone of the county map and of corner points whose eastings carry no zone prefix
+/// (Luzhai: 37); a city or province sets `map_zone` in its configuration.
 pub const DEFAULT_ZONE: u32 = 37;
 
 #[derive(Debug, Clone, Default)]
@@ -142,6 +143,8 @@ pub struct LicenceInput<'a> {
     pub boundary: &'a str,
     /// Why to go ahead although the holder or its controller is on the credit list (audited).
     pub override_reason: &'a str,
+    /// The person confirmed a boundary far outside the county (checked against a typo).
+    pub confirm_outside: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -175,7 +178,8 @@ fn period(e: &mut FieldErrors, from: &str, to: &str) -> Option<(NaiveDate, Naive
     }
 }
 
-pub fn check_licence(i: &LicenceInput<'_>) -> Result<CheckedLicence, FieldErrors> {
+/// Checks a licence; corner points without a zone prefix are taken to be in `zone`.
+pub fn check_licence(i: &LicenceInput<'_>, zone: u32) -> Result<CheckedLicence, FieldErrors> {
     let mut e = FieldErrors::new();
     let kind = e.take("kind", LicenceKind::parse(i.kind));
     let licence_no = kind.and_then(|k| e.take("licence_no", LicenceNo::parse(i.licence_no, k)));
@@ -196,13 +200,16 @@ pub fn check_licence(i: &LicenceInput<'_>) -> Result<CheckedLicence, FieldErrors
     );
     let dates = period(&mut e, i.valid_from, i.valid_to);
     let boundary_text = i.boundary.trim().to_string();
-    let parcel = if boundary_text.is_empty() {
+    let parcel = if let Err(p) = orewatch_domain::field::no_control_characters(&boundary_text) {
+        e.push("boundary", p);
+        None
+    } else if boundary_text.is_empty() {
         e.push("boundary", Problem::Required);
         None
     } else {
         e.take(
             "boundary",
-            Parcel::from_text(&boundary_text, DEFAULT_ZONE).map_err(|err| Problem::Boundary {
+            Parcel::from_text(&boundary_text, zone).map_err(|err| Problem::Boundary {
                 message: err.to_string(),
             }),
         )
@@ -331,7 +338,8 @@ mod tests {
             valid_to: "2031-01-01",
             boundary: "1,2712000,37500000\n2,2712000,37500100\n3,2712100,37500100\n4,2712100,37500000\n+310m至+180m",
             override_reason: "",
-        })
+            confirm_outside: false,
+        }, DEFAULT_ZONE)
         .unwrap();
         assert!(checked.area_mismatch.is_some_and(|r| r < -0.09));
         assert_eq!(checked.parcel.zone, 37);
@@ -339,11 +347,14 @@ mod tests {
 
     #[test]
     fn a_licence_with_a_malformed_corner_point_names_the_line() {
-        let e = check_licence(&LicenceInput {
-            kind: "mining",
-            boundary: "1,2712000,37500000\n2,2712000,3750o100\n3,2712100,37500100",
-            ..Default::default()
-        })
+        let e = check_licence(
+            &LicenceInput {
+                kind: "mining",
+                boundary: "1,2712000,37500000\n2,2712000,3750o100\n3,2712100,37500100",
+                ..Default::default()
+            },
+            DEFAULT_ZONE,
+        )
         .unwrap_err();
         let boundary = e.get("boundary").map(ToString::to_string).unwrap_or_default();
         assert!(boundary.contains("第2行"), "{boundary}");

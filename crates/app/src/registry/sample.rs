@@ -7,7 +7,8 @@
 use chrono::{Duration, NaiveDate};
 use orewatch_spatial::parcel::Parcel;
 
-const TOWNSHIPS: [&str; 9] = [
+/// The townships of Luzhai (DOMAIN.md §8), the demo's managed list.
+pub const TOWNSHIPS: [&str; 9] = [
     "鹿寨镇",
     "中渡镇",
     "寨沙镇",
@@ -301,7 +302,9 @@ fn permit_row(
         number,
         holder,
         mine.into(),
-        day(left - 365 * 3),
+        // Issued three years before its end, and in every case before today (the sample has no permit
+        // that is not in force yet).
+        day((left - 365 * 3).min(-30)),
         day(left),
         if kind == "安全生产许可证" {
             "露天矿山开采".into()

@@ -1,68 +1,86 @@
 //! 信息共享 — the sharing feed: agencies post approvals, revocations, case leads (线索) and disposal
 //! results to the office and chosen agencies; recipients acknowledge (the time is recorded); items not
-//! acknowledged by the deadline (`Settings::share_ack_deadline`) are shown as overdue. Licence and permit
-//! changes post themselves ([`auto_post`]).
+//! acknowledged by the deadline (`Settings::share_ack_deadline`) are shown as overdue. Licence, permit
+//! and credit-list changes post themselves ([`auto_post`]), each post with its own audit entry.
+//!
+//! Who posts is the poster's own party — the office when the office records a permit on an agency's
+//! behalf — and a poster is never among its recipients.
 
-use crate::{json, App, AppError, Caller, Result};
-use chrono::{DateTime, Utc};
+use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{optional_text, required_text};
-use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{FieldErrors, Problem, Role};
+use orewatch_domain::policy::{party_of, Action, Listing, Resource};
+use orewatch_domain::sharing::{Party, ShareKind};
+use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
+use orewatch_storage::mines::Mine;
 use orewatch_storage::sharing::{self, NewShareItem, ShareItem};
-use orewatch_storage::{audit, mines, Conn, Page};
-use serde_json::json as j;
+use orewatch_storage::{mines, Key, Page, WriteTx};
 
-/// The recipient code of the supervision office.
-pub const OFFICE: &str = "office";
-/// The kinds of item.
-pub const KINDS: [&str; 4] = ["approval", "revocation", "lead", "disposal"];
-
-/// The feed party a caller reads and acknowledges for: the office, or its own agency.
-pub fn party_of(caller: &Caller) -> Option<String> {
-    match caller.role {
-        Some(Role::Office) => Some(OFFICE.to_string()),
-        Some(Role::AgencyOfficer | Role::AgencyHead) => {
-            caller.agency.as_ref().map(|a| a.as_str().to_string())
-        }
-        _ => None,
-    }
+/// What the platform posts about a record it changed.
+pub(crate) struct AutoPost<'a> {
+    pub kind: ShareKind,
+    pub title: &'a str,
+    /// The agency in whose name the change was made (a permit's issuing agency).
+    pub issuing: Option<&'a AgencyCode>,
+    pub mine: Option<&'a Mine>,
+    pub record: (RecordType, String),
+    /// Everyone else too (credit-list changes concern every agency).
+    pub everyone: bool,
 }
 
-/// Posts an item from the platform inside the caller's transaction (a licence or permit change): to the
-/// office and to the agency answering for the mine's area, if that is not the sender.
-#[allow(clippy::too_many_arguments)]
+/// The recipients of an automatic post: the office, the issuing agency and the agency answering for the
+/// mine's area (or every member agency), never the sender.
+fn recipients_of(post: &AutoPost<'_>, sender: Option<&Party>) -> Vec<Party> {
+    let mut out = vec![Party::Office];
+    if post.everyone {
+        out.extend(
+            orewatch_domain::agency::STANDARD_AGENCIES
+                .iter()
+                .filter(|a| a.kind == orewatch_domain::agency::AgencyKind::Member)
+                .filter_map(|a| AgencyCode::parse(a.code).ok())
+                .map(Party::Agency),
+        );
+    }
+    out.extend(post.issuing.cloned().map(Party::Agency));
+    out.extend(post.mine.and_then(|m| m.area_agency.clone()).map(Party::Agency));
+    out.sort();
+    out.dedup();
+    out.retain(|p| Some(p) != sender);
+    out
+}
+
+/// Posts an item about a change inside the change's transaction, with its own audit entry.
 pub(crate) async fn auto_post(
-    conn: &mut Conn,
-    settings: &crate::Settings,
+    tx: &mut WriteTx,
+    app: &App,
     caller: &Caller,
-    kind: &str,
-    title: &str,
-    from_agency: Option<&str>,
-    mine_id: i64,
-    record: (&str, i64),
-    now: DateTime<Utc>,
-) -> Result<i64> {
-    let mut recipients = vec![OFFICE.to_string()];
-    if let Some(area) = mines::find(&mut *conn, mine_id)
-        .await?
-        .and_then(|m| m.area_agency_code)
-    {
-        if Some(area.as_str()) != from_agency {
-            recipients.push(area);
-        }
+    post: AutoPost<'_>,
+) -> Result<()> {
+    // The poster's own party; the operator (bootstrap, demo loading) posts in the issuing agency's name.
+    let sender = party_of(&caller.actor).or_else(|| post.issuing.cloned().map(Party::Agency));
+    let recipients = recipients_of(&post, sender.as_ref());
+    if recipients.is_empty() {
+        return Ok(());
     }
     let item = NewShareItem {
-        kind,
-        title,
+        kind: post.kind,
+        title: post.title,
         body: None,
-        from_agency_code: from_agency,
+        from: sender.as_ref(),
         posted_by_label: &caller.display_name,
-        ack_due_at: now + settings.share_ack_deadline,
-        mine_id: Some(mine_id),
-        record_type: Some(record.0),
-        record_id: Some(record.1.to_string()),
+        ack_due_at: tx.now() + app.settings.share_ack_deadline,
+        mine_id: post.mine.map(|m| m.id),
+        record: Some(post.record),
     };
-    Ok(sharing::insert(conn, &item, &recipients, now).await?)
+    let id = sharing::insert(tx, &item, &recipients).await?;
+    tx.audit(
+        AuditAction::SharePost,
+        RecordType::ShareItem,
+        &Key::Int(id),
+        None,
+        None,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Raw input of a post.
@@ -73,89 +91,150 @@ pub struct PostInput<'a> {
     pub body: &'a str,
     /// Agency codes (and `office`).
     pub recipients: Vec<&'a str>,
-    /// A mine's id, or empty.
+    /// The mine it concerns, by name (typed or picked), or empty.
     pub mine: &'a str,
 }
 
+/// Posts an item by hand.
 pub async fn post(app: &App, caller: &Caller, input: &PostInput<'_>) -> Result<i64> {
     caller.require(Action::ShareInformation, &Resource::Installation)?;
+    let sender = party_of(&caller.actor);
     let mut e = FieldErrors::new();
-    if !KINDS.contains(&input.kind) {
-        e.push("kind", Problem::Invalid);
-    }
+    let kind = e.take(
+        "kind",
+        ShareKind::parse(input.kind).and_then(|k| {
+            if k.posted_by_hand() {
+                Ok(k)
+            } else {
+                Err(Problem::Invalid)
+            }
+        }),
+    );
     let title = e.take("title", required_text(input.title, 200));
     let body = e.take("body", optional_text(input.body, 4000));
-    let agencies: Vec<String> = orewatch_domain::agency::STANDARD_AGENCIES
+    let members: Vec<String> = orewatch_domain::agency::STANDARD_AGENCIES
         .iter()
         .map(|a| a.code.to_string())
         .collect();
-    let mut recipients: Vec<String> = input
+    let mut recipients: Vec<Party> = input
         .recipients
         .iter()
-        .map(|r| r.trim().to_string())
-        .filter(|r| r == OFFICE || agencies.contains(r))
+        .filter_map(|r| Party::parse(r).ok())
+        .filter(|p| match p {
+            Party::Office => true,
+            Party::Agency(code) => members.iter().any(|m| m == code.as_str()),
+        })
+        .filter(|p| Some(p) != sender.as_ref())
         .collect();
     recipients.sort();
     recipients.dedup();
     if recipients.is_empty() {
         e.push("recipients", Problem::Required);
     }
-    let mine_id = match input.mine.trim() {
-        "" => Some(None),
-        raw => e.take("mine", raw.parse::<i64>().map(Some).map_err(|_| Problem::Invalid)),
-    };
-    let (Some(title), Some(body), Some(mine_id)) = (title, body, mine_id) else {
+    let mine_name = e.take("mine", optional_text(input.mine, 100));
+    let (Some(kind), Some(title), Some(body), Some(mine_name)) = (kind, title, body, mine_name) else {
         return Err(AppError::Invalid(e));
     };
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
-    if let Some(id) = mine_id {
-        mines::find(&mut tx, id)
-            .await?
-            .ok_or_else(|| AppError::invalid("mine", Problem::NotFound))?;
-    }
-    let from = party_of(caller);
+    let mut tx = app.write(caller).await?;
+    let mine_id = match &mine_name {
+        None => None,
+        Some(name) => Some(mine_named(&mut tx, name).await?),
+    };
     let item = NewShareItem {
-        kind: input.kind,
+        kind,
         title: &title,
         body: body.as_deref(),
-        from_agency_code: from.as_deref(),
+        from: sender.as_ref(),
         posted_by_label: &caller.display_name,
-        ack_due_at: now + app.settings.share_ack_deadline,
+        ack_due_at: tx.now() + app.settings.share_ack_deadline,
         mine_id,
-        record_type: None,
-        record_id: None,
+        record: None,
     };
-    let id = sharing::insert(&mut tx, &item, &recipients, now).await?;
-    let mut entry = caller.audit("share.post", "share_item", id);
-    entry.after_json = json(j!({"kind": input.kind, "title": title, "recipients": recipients}));
-    audit::append(&mut tx, entry, now).await?;
+    let id = sharing::insert(&mut tx, &item, &recipients).await?;
+    tx.audit(
+        AuditAction::SharePost,
+        RecordType::ShareItem,
+        &Key::Int(id),
+        None,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Acknowledges receipt of an item for the caller's agency (or the office).
-pub async fn acknowledge(app: &App, caller: &Caller, item_id: i64) -> Result<()> {
-    caller.require(Action::ShareInformation, &Resource::Installation)?;
-    let party = party_of(caller).ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
-    let now = app.now();
-    let mut tx = app.db.begin_write().await?;
-    if sharing::acknowledge(&mut tx, item_id, &party, &caller.display_name, now).await? == 0 {
-        // Not addressed to this party, or acknowledged already (a double submit): nothing to do.
-        return Err(AppError::invalid("item", Problem::Unchanged));
+/// The mine of this exact name; otherwise a field error listing up to five mines whose names contain
+/// what was typed (so a person without the picker's script can correct it).
+async fn mine_named(conn: &mut orewatch_storage::Conn, typed: &str) -> Result<MineId> {
+    let all = mines::all_names(conn).await?;
+    if let Some((id, _)) = all.iter().find(|(_, name)| name == typed) {
+        return Ok(*id);
     }
-    let mut entry = caller.audit("share.acknowledge", "share_item", item_id);
-    entry.after_json = json(j!({"recipient": party}));
-    audit::append(&mut tx, entry, now).await?;
-    tx.commit().await?;
-    Ok(())
+    let mut close: Vec<&str> = all
+        .iter()
+        .filter(|(_, name)| name.contains(typed) || typed.contains(name.as_str()))
+        .map(|(_, name)| name.as_str())
+        .collect();
+    close.sort();
+    close.truncate(5);
+    Err(AppError::invalid(
+        "mine",
+        if close.is_empty() {
+            Problem::MineNotRegistered
+        } else {
+            Problem::MineAmbiguous {
+                candidates: close.join("、"),
+            }
+        },
+    ))
 }
 
-/// The feed a caller sees: everything for the office, leaders and auditors; what concerns its agency for
-/// agency staff.
+fn resource(item: &ShareItem) -> Resource {
+    Resource::SharedItem {
+        from: item.from.clone(),
+        recipients: item.recipients.iter().map(|r| r.party.clone()).collect(),
+    }
+}
+
+/// Why an acknowledgement changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledged {
+    /// Recorded now.
+    Now,
+    /// It had been acknowledged already (a second click or another colleague).
+    Already,
+}
+
+/// Acknowledges receipt of an item for the caller's agency (or the office).
+pub async fn acknowledge(app: &App, caller: &Caller, item_id: i64) -> Result<Acknowledged> {
+    let mut tx = app.write(caller).await?;
+    let item = sharing::find(&mut tx, item_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::AcknowledgeShared, &resource(&item))?;
+    let party =
+        party_of(&caller.actor).ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
+    let key = Key::Int(item_id);
+    let before = tx.state(RecordType::ShareItem, &key).await?;
+    if sharing::acknowledge(&mut tx, item_id, &party, &caller.display_name).await? == 0 {
+        tx.rollback().await?;
+        return Ok(Acknowledged::Already);
+    }
+    tx.audit(
+        AuditAction::ShareAcknowledge,
+        RecordType::ShareItem,
+        &key,
+        before,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Acknowledged::Now)
+}
+
+/// The feed a caller sees (its scope), newest first; with `open_only`, what its party has yet to
+/// acknowledge.
 pub async fn feed(
     app: &App,
     caller: &Caller,
@@ -163,12 +242,52 @@ pub async fn feed(
     limit: i64,
     offset: i64,
 ) -> Result<Page<ShareItem>> {
-    caller.require(Action::ViewRegistry, &Resource::Installation)?;
-    let party = match caller.role {
-        Some(Role::AgencyOfficer | Role::AgencyHead) => party_of(caller),
-        Some(Role::Office) if open_only => Some(OFFICE.to_string()),
-        _ => None,
-    };
+    caller.require(Action::ViewSharing, &Resource::Installation)?;
+    let party = party_of(&caller.actor);
+    let open_for = if open_only { party.as_ref() } else { None };
+    if open_only && open_for.is_none() {
+        return Ok(Page {
+            rows: Vec::new(),
+            total: 0,
+        });
+    }
     let mut conn = app.db.conn().await?;
-    Ok(sharing::list(&mut conn, party.as_deref(), open_only, limit, offset).await?)
+    Ok(sharing::list(
+        &mut conn,
+        &caller.scope(Listing::ShareFeed),
+        open_for,
+        limit,
+        offset,
+    )
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(c: &str) -> AgencyCode {
+        AgencyCode::parse(c).unwrap()
+    }
+
+    #[test]
+    fn the_office_recording_for_an_agency_posts_as_itself_to_the_agency_never_to_itself() {
+        let em = code("em");
+        let post = AutoPost {
+            kind: ShareKind::Approval,
+            title: "x",
+            issuing: Some(&em),
+            mine: None,
+            record: (RecordType::Permit, "1".into()),
+            everyone: false,
+        };
+        assert_eq!(
+            recipients_of(&post, Some(&Party::Office)),
+            vec![Party::Agency(em.clone())]
+        );
+        assert_eq!(
+            recipients_of(&post, Some(&Party::Agency(em.clone()))),
+            vec![Party::Office]
+        );
+    }
 }

@@ -24,9 +24,11 @@ async fn office_creates_an_account_that_must_change_its_password(db: Db) {
     let id = accounts::create(&app, &office, &input("lu.ps", "agency_officer", "ps"))
         .await
         .unwrap();
-    let (created, _) = accounts::get(&app, &office, id).await.unwrap();
+    let created = accounts::get(&app, &office, id).await.unwrap().account;
     assert!(created.must_change_password);
-    let logged_in = auth::login(&app, "lu.ps", "temp2026pw").await.unwrap();
+    let logged_in = auth::login(&app, "lu.ps", "temp2026pw", "127.0.0.1")
+        .await
+        .unwrap();
     assert!(logged_in.caller.must_change_password);
 }
 
@@ -93,19 +95,21 @@ async fn disabling_an_account_ends_its_sessions_and_blocks_login(db: Db) {
     let (app, _) = app(db).await;
     let office = account(&app, "wei", "office", "nr").await;
     let officer = account(&app, "zhong", "agency_officer", "ps").await;
-    let logged_in = auth::login(&app, "zhong", "abcd1234").await.unwrap();
+    let logged_in = auth::login(&app, "zhong", "abcd1234", "127.0.0.1").await.unwrap();
     let update = AccountUpdateInput {
         display_name: "钟晓峰",
         role: "agency_officer",
         agency: "ps",
         status: "disabled",
     };
-    accounts::update(&app, &office, officer.account_id.unwrap(), &update)
+    accounts::update(&app, &office, officer.account_id().unwrap(), &update)
         .await
         .unwrap();
     assert!(auth::current(&app, &logged_in.token).await.unwrap().is_err());
     assert!(matches!(
-        auth::login(&app, "zhong", "abcd1234").await.unwrap_err(),
+        auth::login(&app, "zhong", "abcd1234", "127.0.0.1")
+            .await
+            .unwrap_err(),
         AppError::Disabled
     ));
 }
@@ -119,7 +123,7 @@ async fn office_cannot_disable_itself(db: Db) {
         agency: "nr",
         status: "disabled",
     };
-    let err = accounts::update(&app, &office, office.account_id.unwrap(), &update)
+    let err = accounts::update(&app, &office, office.account_id().unwrap(), &update)
         .await
         .unwrap_err();
     assert!(
@@ -131,15 +135,26 @@ async fn office_cannot_disable_itself(db: Db) {
 async fn changing_ones_password_needs_the_current_one(db: Db) {
     let (app, _) = app(db).await;
     let me = account(&app, "wei", "office", "nr").await;
-    let err = accounts::change_own_password(&app, &me, "", "wrong", "newpass2026", "newpass2026")
-        .await
-        .unwrap_err();
+    let err =
+        accounts::change_own_password(&app, &me, "", "127.0.0.1", "wrong", "newpass2026", "newpass2026")
+            .await
+            .unwrap_err();
     assert!(matches!(&err, AppError::Invalid(e) if e.get("current") == Some(&Problem::WrongCurrentPassword)));
-    accounts::change_own_password(&app, &me, "", "abcd1234", "newpass2026", "newpass2026")
+    accounts::change_own_password(
+        &app,
+        &me,
+        "",
+        "127.0.0.1",
+        "abcd1234",
+        "newpass2026",
+        "newpass2026",
+    )
+    .await
+    .unwrap();
+    auth::login(&app, "wei", "newpass2026", "127.0.0.1")
         .await
         .unwrap();
-    auth::login(&app, "wei", "newpass2026").await.unwrap();
-    assert!(auth::login(&app, "wei", "abcd1234").await.is_err());
+    assert!(auth::login(&app, "wei", "abcd1234", "127.0.0.1").await.is_err());
 }
 
 async fn operator_bootstraps_an_administrator_without_forced_change(db: Db) {
@@ -147,7 +162,9 @@ async fn operator_bootstraps_an_administrator_without_forced_change(db: Db) {
     accounts::create(&app, &Caller::system(), &input("admin", "office", ""))
         .await
         .unwrap();
-    let logged_in = auth::login(&app, "admin", "temp2026pw").await.unwrap();
+    let logged_in = auth::login(&app, "admin", "temp2026pw", "127.0.0.1")
+        .await
+        .unwrap();
     assert!(!logged_in.caller.must_change_password);
 }
 

@@ -43,7 +43,7 @@ pub async fn account(app: &App, username: &str, role: &str, agency: &str) -> Cal
     orewatch_app::accounts::create(app, &Caller::system(), &input)
         .await
         .unwrap();
-    let account = orewatch_app::accounts::find_by_username(app, username)
+    let account = orewatch_app::accounts::find_by_username(app, &Caller::system(), username)
         .await
         .unwrap()
         .unwrap();

@@ -1,8 +1,8 @@
 use crate::{account, app};
 use orewatch_app::organisation::{self, FilingInput};
-use orewatch_app::{audit_log, dashboard, demo, App, AppError, Db};
+use orewatch_app::{audit_log, dashboard, demo, App, AppError, Caller, Db};
 use orewatch_domain::organisation::SeatTitle;
-use orewatch_domain::Problem;
+use orewatch_domain::{AuditAction, Problem, RecordType};
 use orewatch_testkit::on_both_backends;
 use std::sync::Arc;
 
@@ -54,20 +54,20 @@ async fn filing_a_new_holder_keeps_the_previous_term(db: Db) {
             organisation::file_holder(&app, &office, seat, &input).await
         }
     };
-    file(first.account_id.unwrap().0.to_string(), "2024-01-01")
+    file(first.account_id().unwrap().0.to_string(), "2024-01-01")
         .await
         .unwrap();
-    file(second.account_id.unwrap().0.to_string(), "2026-03-01")
+    file(second.account_id().unwrap().0.to_string(), "2026-03-01")
         .await
         .unwrap();
     let view = organisation::seat(&app, &office, seat).await.unwrap();
-    assert_eq!(view.holder(), second.account_id);
+    assert_eq!(view.holder(), second.account_id());
     assert_eq!(view.history.len(), 1);
-    assert_eq!(view.history[0].account_id, first.account_id);
+    assert_eq!(view.history[0].account_id, first.account_id());
     assert_eq!(view.history[0].to_on.unwrap().to_string(), "2026-03-01");
 
     // Backdating before the current term is refused, and nothing changes.
-    let err = file(first.account_id.unwrap().0.to_string(), "2025-12-31")
+    let err = file(first.account_id().unwrap().0.to_string(), "2025-12-31")
         .await
         .unwrap_err();
     assert!(
@@ -83,13 +83,13 @@ async fn filing_a_new_holder_keeps_the_previous_term(db: Db) {
     );
 
     let (rows, _) = audit_log::list(&app, &office, Default::default()).await.unwrap();
-    assert_eq!(rows[0].row.action, "seat.file");
+    assert_eq!(rows[0].row.action, AuditAction::SeatFile);
     assert!(rows[0]
         .row
         .before_json
         .as_deref()
         .unwrap()
-        .contains(&first.account_id.unwrap().0.to_string()));
+        .contains(&first.account_id().unwrap().0.to_string()));
 }
 
 async fn only_the_office_files_changes(db: Db) {
@@ -115,7 +115,7 @@ async fn demo_data_loads_once_and_keeps_a_valid_chain(db: Db) {
     assert!(demo::load_if_empty(&app).await.unwrap());
     assert!(!demo::load_if_empty(&app).await.unwrap());
     let office = orewatch_app::accounts::caller_of(
-        &orewatch_app::accounts::find_by_username(&app, "office")
+        &orewatch_app::accounts::find_by_username(&app, &Caller::system(), "office")
             .await
             .unwrap()
             .unwrap(),
@@ -125,7 +125,9 @@ async fn demo_data_loads_once_and_keeps_a_valid_chain(db: Db) {
         org.seats.iter().all(|s| s.holder().is_some()),
         "every seat is held in the demo"
     );
-    assert!(audit_log::verify(&app, &office).await.unwrap().unwrap() > 50);
+    let verification = audit_log::verify(&app, &office, None).await.unwrap();
+    assert!(verification.intact(), "{verification:?}");
+    assert!(verification.report.rows_checked > 50);
 }
 
 async fn office_edits_an_agencys_duties_and_the_change_is_audited(db: Db) {
@@ -141,10 +143,10 @@ async fn office_edits_an_agencys_duties_and_the_change_is_audited(db: Db) {
     .await
     .unwrap();
     let org = organisation::view(&app, &office).await.unwrap();
-    let pw = org.agencies.iter().find(|a| a.code == "pw").unwrap();
+    let pw = org.agencies.iter().find(|a| a.code.as_str() == "pw").unwrap();
     assert_eq!(pw.duty_en, "Power to mines.");
     let (rows, _) = audit_log::list(&app, &office, Default::default()).await.unwrap();
-    assert_eq!(rows[0].row.action, "agency.update_duties");
+    assert_eq!(rows[0].row.action, AuditAction::AgencyUpdateDuties);
     assert!(rows[0]
         .row
         .before_json
@@ -179,7 +181,7 @@ async fn a_change_made_by_another_server_is_seen_on_the_next_read(db: Db) {
     let duty = |org: &organisation::Organisation| {
         org.agencies
             .iter()
-            .find(|a| a.code == "pw")
+            .find(|a| a.code.as_str() == "pw")
             .unwrap()
             .duty_zh
             .clone()
@@ -204,7 +206,7 @@ async fn a_change_made_by_another_server_is_seen_on_the_next_read(db: Db) {
         accounts_after.active_accounts,
         accounts_before.active_accounts + 1
     );
-    assert_eq!(accounts_after.recent[0].row.record_type, "account");
+    assert_eq!(accounts_after.recent[0].row.record_type, RecordType::Account);
 }
 
 on_both_backends!(

@@ -77,7 +77,7 @@ cli_test!(
         let ok = super::orewatch(&url, &["audit", "verify"], "");
         assert_eq!(ok.status.code(), Some(0), "{}", super::text(&ok.stderr));
         assert!(
-            super::text(&ok.stdout).starts_with("OK"),
+            super::text(&ok.stdout).contains("\nOK："),
             "{}",
             super::text(&ok.stdout)
         );
@@ -91,7 +91,7 @@ cli_test!(
         let broken = super::orewatch(&url, &["audit", "verify"], "");
         assert_eq!(broken.status.code(), Some(1));
         let out = super::text(&broken.stdout);
-        assert!(out.starts_with("BROKEN seq=42："), "{out}");
+        assert!(out.contains("BROKEN seq=42："), "{out}");
         assert!(out.contains("第42条"), "{out}");
     }
 );
@@ -126,10 +126,10 @@ cli_test!(
             settings,
         )
         .unwrap();
-        let logged_in = orewatch_app::auth::login(&app, "admin", "first-admin-2026")
+        let logged_in = orewatch_app::auth::login(&app, "admin", "first-admin-2026", "127.0.0.1")
             .await
             .unwrap();
-        assert_eq!(logged_in.caller.role, Some(orewatch_domain::Role::Office));
+        assert_eq!(logged_in.caller.role(), Some(orewatch_domain::Role::Office));
 
         // The same name again is refused with the reason, exit 2; so is a role without its agency.
         let again = super::orewatch(

@@ -1,24 +1,23 @@
 //! Account administration: list with filters, create, view, change, reset password.
 
 use super::{
-    agency_label, agency_options, render, render_form, role_options, seat_names, see_other, FormData,
-    FormErrors, SelectOption,
+    agency_label, agency_options, id, render, render_form, role_options, seat_names, see_other, FormData,
+    FormErrors, Params, SelectOption,
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use orewatch_app::accounts::{self, AccountFilter, AccountRecord, AccountUpdateInput};
+use orewatch_app::accounts::{self, AccountFilter, AccountUpdateInput, AccountView};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
 use orewatch_domain::account::{AccountStatus, NewAccountInput};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AccountId, FieldErrors, Role};
-use std::collections::HashMap;
+use orewatch_domain::{AccountId, AgencyCode, FieldErrors, Role};
 
 const PAGE_SIZE: i64 = 25;
 
@@ -28,6 +27,13 @@ pub fn router() -> Router<WebState> {
         .route("/accounts/new", get(new_form))
         .route("/accounts/{id}", get(show).post(update))
         .route("/accounts/{id}/password", post(reset_password))
+        .route("/accounts/{id}/unlock", post(unlock))
+}
+
+fn account_id(raw: &str) -> Result<AccountId, WebError> {
+    id(raw, |r| {
+        r.trim().parse::<i64>().ok().filter(|n| *n > 0).map(AccountId)
+    })
 }
 
 /// An account as a table row.
@@ -43,23 +49,19 @@ pub struct AccountRow {
     pub last_login: String,
 }
 
-fn row(
-    ctx: &Ctx,
-    agencies: &[AgencyRecord],
-    a: &AccountRecord,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AccountRow {
+fn row(ctx: &Ctx, agencies: &[AgencyRecord], v: &AccountView) -> AccountRow {
+    let a = &v.account;
     AccountRow {
         id: a.id.0,
         username: a.username.clone(),
         display_name: a.display_name.clone(),
         role: ctx.t(a.role.label_key()).to_string(),
-        agency: agency_label(ctx, agencies, a.agency_code.as_deref()),
+        agency: agency_label(ctx, agencies, a.agency.as_ref().map(AgencyCode::as_str)),
         status: ctx.t(&format!("status.{}", a.status.as_str())).to_string(),
         active: a.status == AccountStatus::Active,
-        locked: a.locked_until.is_some_and(|until| until > now),
-        last_login: a
-            .last_login_at
+        locked: v.delayed,
+        last_login: v
+            .last_login
             .map(|t| ctx.time(&t))
             .unwrap_or_else(|| ctx.t("accounts.never").to_string()),
     }
@@ -89,30 +91,28 @@ struct ListPage {
     prev_href: Option<String>,
     next_href: Option<String>,
     may_create: bool,
+    empty: String,
 }
 
-async fn list(
-    State(state): State<WebState>,
-    Auth(ctx): Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
+async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
     let q = |key: &str| query.get(key).map(|v| v.trim().to_string()).unwrap_or_default();
-    let page: i64 = q("page").parse().unwrap_or(1).max(1);
+    let page: i64 = q("page").parse().unwrap_or(1).clamp(1, 1_000_000);
     let filter = AccountFilter {
         text: Some(q("q"))
             .filter(|t| !t.is_empty())
             .map(|t| t.chars().take(64).collect()),
         role: Role::parse(&q("role")).ok(),
-        agency_code: Some(q("agency")).filter(|a| !a.is_empty()),
+        agency: AgencyCode::parse(&q("agency")).ok(),
         status: AccountStatus::parse(&q("status")),
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
     };
+    let filtered =
+        filter.text.is_some() || filter.role.is_some() || filter.agency.is_some() || filter.status.is_some();
     let caller = ctx.caller();
     let (found, total) = accounts::list(&state.app, &caller, filter).await?;
     let agencies = agencies(&state, &ctx).await?;
-    let now = state.app.now();
-    let rows = found.iter().map(|a| row(&ctx, &agencies, a, now)).collect();
+    let rows = found.iter().map(|a| row(&ctx, &agencies, a)).collect();
     let link = |p: i64| {
         let mut params: Vec<(String, String)> = query
             .iter()
@@ -144,6 +144,7 @@ async fn list(
         prev_href: (page > 1).then(|| link(page - 1)),
         next_href: (page < pages).then(|| link(page + 1)),
         may_create: caller.may(Action::CreateAccount, &Resource::Installation),
+        empty: ctx.empty_text(filtered).to_string(),
         ctx,
     };
     render(&page_view)
@@ -223,24 +224,22 @@ struct ShowPage {
 async fn show_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: AccountId,
     form: Option<&FormData>,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let (account, seats) = accounts::get(&state.app, &caller, AccountId(id)).await?;
+    let view = accounts::get(&state.app, &caller, id).await?;
+    let account = &view.account;
     let agencies = agencies(state, &ctx).await?;
     let resource = Resource::Account {
         id: account.id,
-        agency: account
-            .agency_code
-            .as_deref()
-            .and_then(|c| orewatch_domain::AgencyCode::parse(c).ok()),
+        agency: account.agency.clone(),
     };
     let value = |field: &str, stored: String| form.map(|d| d.get(field).to_string()).unwrap_or(stored);
-    let seat_names = seat_names(&ctx, &agencies, &seats);
+    let seat_names = seat_names(&ctx, &agencies, &view.seats);
     let page = ShowPage {
-        a: row(&ctx, &agencies, &account, state.app.now()),
+        a: row(&ctx, &agencies, &view),
         created_at: ctx.time(&account.created_at),
         seats: seat_names,
         may_manage: caller.may(Action::ManageAccount, &resource),
@@ -250,7 +249,14 @@ async fn show_screen(
         agencies: agency_options(
             &ctx,
             &agencies,
-            &value("agency", account.agency_code.clone().unwrap_or_default()),
+            &value(
+                "agency",
+                account
+                    .agency
+                    .as_ref()
+                    .map(|a| a.as_str().to_string())
+                    .unwrap_or_default(),
+            ),
         ),
         statuses: status_options(&ctx, &value("status", account.status.as_str().to_string())),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
@@ -262,24 +268,25 @@ async fn show_screen(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, id, None, None).await
+    show_screen(&state, ctx, account_id(&raw)?, None, None).await
 }
 
 async fn update(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
+    let id = account_id(&raw)?;
     let input = AccountUpdateInput {
         display_name: form.get("display_name"),
         role: form.get("role"),
         agency: form.get("agency"),
         status: form.get("status"),
     };
-    match accounts::update(&state.app, &ctx.caller(), AccountId(id), &input).await {
+    match accounts::update(&state.app, &ctx.caller(), id, &input).await {
         Ok(()) => Ok(see_other(&format!("/accounts/{id}?flash=saved"))),
         Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, Some(&form), Some(&errors)).await,
         Err(other) => Err(other.into()),
@@ -289,13 +296,14 @@ async fn update(
 async fn reset_password(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
+    let id = account_id(&raw)?;
     match accounts::reset_password(
         &state.app,
         &ctx.caller(),
-        AccountId(id),
+        id,
         form.get("password"),
         form.get("password_again"),
     )
@@ -305,4 +313,15 @@ async fn reset_password(
         Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, None, Some(&errors)).await,
         Err(other) => Err(other.into()),
     }
+}
+
+/// Lifts every wait of an account's failed logins (the office, when a person is locked out).
+async fn unlock(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = account_id(&raw)?;
+    orewatch_app::auth::unlock(&state.app, &ctx.caller(), id).await?;
+    Ok(see_other(&format!("/accounts/{id}?flash=unlocked")))
 }

@@ -1,23 +1,27 @@
-//! The audit log page: every change, filterable by person, agency, record and date.
+//! The audit log page — every change, filterable by person, agency, record and date, each shown as its
+//! labelled changes — and the security log (logins, failures, waits, logouts).
 
-use super::{agency_options, render, SelectOption};
+use super::{agency_options, render, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use orewatch_app::audit_log::{self, AuditFilter, RECORD_TYPES};
+use orewatch_app::audit_log::{self, AuditFilter};
 use orewatch_app::dashboard::china_offset;
 use orewatch_app::{accounts, organisation};
 use orewatch_domain::policy::{Action, Resource};
-use std::collections::HashMap;
+use orewatch_domain::{AccountId, RecordType};
+use strum::IntoEnumIterator;
 
 pub fn router() -> Router<WebState> {
-    Router::new().route("/audit", get(audit_page))
+    Router::new()
+        .route("/audit", get(audit_page))
+        .route("/audit/security", get(security_page))
 }
 
 /// The filter as typed, echoed back into the form.
@@ -29,6 +33,13 @@ pub struct FilterForm {
     pub to: String,
 }
 
+/// One changed field of an entry: its label, the value before and after.
+pub struct Change {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
 pub struct AuditRowView {
     pub seq: i64,
     pub time: String,
@@ -36,8 +47,8 @@ pub struct AuditRowView {
     pub agency: String,
     pub action: String,
     pub record: String,
-    pub before: String,
-    pub after: String,
+    pub record_href: Option<String>,
+    pub changes: Vec<Change>,
     pub note: String,
 }
 
@@ -51,6 +62,7 @@ struct AuditPage {
     rows: Vec<AuditRowView>,
     problems: Vec<String>,
     next_href: Option<String>,
+    empty: String,
 }
 
 /// Start of a day in China Standard Time, in UTC.
@@ -61,21 +73,168 @@ fn day_start(day: NaiveDate) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Pretty JSON for a before/after cell.
-fn pretty(json: Option<&str>) -> String {
-    match json {
-        None => "—".into(),
-        Some(text) => serde_json::from_str::<serde_json::Value>(text)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| text.to_string()),
+/// A stored value as a person reads it.
+fn shown(ctx: &Ctx, value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value as J;
+    match value {
+        None | Some(J::Null) => "—".into(),
+        Some(J::String(s)) if s.starts_with("sha256:") => ctx.tf(
+            "audit.digest",
+            &[("digest", s.get(7..15).unwrap_or("").to_string())],
+        ),
+        Some(J::String(s)) => s.chars().take(200).collect(),
+        Some(J::Array(items)) => ctx.tf("audit.rows", &[("n", items.len().to_string())]),
+        Some(other) => other.to_string(),
     }
+}
+
+/// A column's label: the record's own (`column_of.<record>.<name>`, where a name means different things
+/// in different records), else the catalogue's `column.<name>`, else the name itself.
+fn label(ctx: &Ctx, record: RecordType, path: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in path.split('.').enumerate() {
+        if i > 0 {
+            out.push_str(" · ");
+        }
+        let (name, index) = part.split_once('[').map_or((part, ""), |(n, rest)| (n, rest));
+        let own = (i == 0)
+            .then(|| ctx.tr.find(&format!("column_of.{}.{name}", record.as_str())))
+            .flatten();
+        let text = own
+            .or_else(|| ctx.tr.find(&format!("column.{name}")))
+            .unwrap_or(name);
+        out.push_str(text);
+        if !index.is_empty() {
+            out.push_str(&ctx.tf("audit.row_n", &[("n", index.trim_end_matches(']').to_string())]));
+        }
+    }
+    out
+}
+
+/// Columns of every record that say nothing to a reader of the log.
+const QUIET: &[&str] = &["created_at", "updated_at"];
+
+/// Columns whose value is never shown, only that it changed.
+const SECRET: &[&str] = &["password_hash"];
+
+fn collect(
+    ctx: &Ctx,
+    record: RecordType,
+    path: String,
+    before: Option<&serde_json::Value>,
+    after: Option<&serde_json::Value>,
+    creation: bool,
+    out: &mut Vec<Change>,
+) {
+    use serde_json::Value as J;
+    let empty = serde_json::Map::new();
+    match (before, after) {
+        (None | Some(J::Object(_)), Some(J::Object(b))) => {
+            let a = match before {
+                Some(J::Object(a)) => a,
+                _ => &empty,
+            };
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.dedup();
+            let mut seen = std::collections::HashSet::new();
+            for key in keys {
+                if !seen.insert(key.clone()) || QUIET.contains(&key.as_str()) {
+                    continue;
+                }
+                let sub = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                collect(ctx, record, sub, a.get(key), b.get(key), creation, out);
+            }
+        }
+        (Some(J::Array(a)), Some(J::Array(b))) => {
+            for i in 0..a.len().max(b.len()) {
+                collect(
+                    ctx,
+                    record,
+                    format!("{path}[{}]", i + 1),
+                    a.get(i),
+                    b.get(i),
+                    creation && a.is_empty(),
+                    out,
+                );
+            }
+        }
+        (None, Some(J::Array(b))) => {
+            for (i, item) in b.iter().enumerate() {
+                collect(
+                    ctx,
+                    record,
+                    format!("{path}[{}]", i + 1),
+                    None,
+                    Some(item),
+                    creation,
+                    out,
+                );
+            }
+        }
+        (a, b) if a != b => {
+            if creation && matches!(b, None | Some(J::Null)) {
+                return;
+            }
+            let secret = SECRET.iter().any(|s| path.ends_with(s));
+            out.push(Change {
+                field: label(ctx, record, &path),
+                before: if creation || secret {
+                    String::new()
+                } else {
+                    shown(ctx, a)
+                },
+                after: if secret {
+                    ctx.t("audit.secret_changed").to_string()
+                } else {
+                    shown(ctx, b)
+                },
+            });
+        }
+        _ => {}
+    }
+}
+
+/// What an entry changed, field by field, with labels (a creation lists what it recorded).
+pub fn changes(ctx: &Ctx, record: RecordType, before: Option<&str>, after: Option<&str>) -> Vec<Change> {
+    let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+    let (a, b) = (parse(before), parse(after));
+    let mut out = Vec::new();
+    if b.is_some() {
+        collect(
+            ctx,
+            record,
+            String::new(),
+            a.as_ref(),
+            b.as_ref(),
+            a.is_none(),
+            &mut out,
+        );
+    }
+    out
+}
+
+/// Where a record is shown, when it has a page.
+fn record_href(record: RecordType, id: &str) -> Option<String> {
+    let path = match record {
+        RecordType::Mine => "mines",
+        RecordType::Permit => "permits",
+        RecordType::Company => "companies",
+        RecordType::Account => "accounts",
+        RecordType::Licence => "licences",
+        RecordType::Seat => "organisation/seats",
+        _ => return None,
+    };
+    Some(format!("/{path}/{id}"))
 }
 
 async fn audit_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Query(query): Query<HashMap<String, String>>,
+    query: Params,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
     caller.require(Action::ViewAudit, &Resource::Installation)?;
@@ -86,8 +245,7 @@ async fn audit_page(
             .unwrap_or_default()
     };
     let mut problems = Vec::new();
-    // 25 rows a page: each row carries its before/after values, so longer pages are hard to read
-    // (and the audit page was the costliest under load).
+    // 25 rows a page: each row carries its changes, so longer pages are hard to read.
     let mut filter = AuditFilter {
         limit: 25,
         ..Default::default()
@@ -95,7 +253,7 @@ async fn audit_page(
     let mut no_match = false;
     let actor = q("actor");
     if !actor.is_empty() {
-        match accounts::find_by_username(&state.app, &actor).await? {
+        match accounts::find_by_username(&state.app, &caller, &actor).await? {
             Some(account) => filter.actor_account_id = Some(account.id.0),
             None => {
                 problems.push(ctx.tf("audit.unknown_person", &[("name", actor.clone())]));
@@ -104,7 +262,7 @@ async fn audit_page(
         }
     }
     filter.actor_agency = Some(q("agency")).filter(|a| !a.is_empty());
-    filter.record_type = Some(q("record_type")).filter(|a| !a.is_empty());
+    filter.record_type = RecordType::parse(&q("record_type")).ok();
     filter.record_id = Some(q("record_id")).filter(|a| !a.is_empty());
     for (key, is_end) in [("from", false), ("to", true)] {
         let raw = q(key);
@@ -133,6 +291,13 @@ async fn audit_page(
             )),
         }
     }
+    let filtered = filter.actor_account_id.is_some()
+        || filter.actor_agency.is_some()
+        || filter.record_type.is_some()
+        || filter.record_id.is_some()
+        || filter.from.is_some()
+        || filter.until.is_some()
+        || no_match;
     filter.before_seq = q("before").parse().ok();
     let (rows, next_before) = if no_match {
         (Vec::new(), None)
@@ -140,35 +305,47 @@ async fn audit_page(
         audit_log::list(&state.app, &caller, filter).await?
     };
     let agencies = organisation::agencies(&state.app, &caller).await?;
+    let people = audit_log::people(&state.app, &caller).await?;
     let agency_name = |code: &Option<String>| {
         code.as_ref()
             .map(|c| {
                 agencies
                     .iter()
-                    .find(|a| &a.code == c)
+                    .find(|a| a.code.as_str() == c)
                     .map(|a| ctx.agency_name(a).to_string())
                     .unwrap_or_else(|| c.clone())
             })
             .unwrap_or_default()
     };
-    let views = rows
-        .iter()
-        .map(|r| AuditRowView {
-            seq: r.row.seq,
-            time: ctx.stored_time(&r.row.at),
-            actor: r.row.actor_label.clone(),
-            agency: agency_name(&r.row.actor_agency),
-            action: ctx.t(&format!("audit_action.{}", r.row.action)).to_string(),
+    let mut views = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let row = &r.row;
+        let before = row.before_json.clone();
+        let actor = row
+            .actor_account_id
+            .and_then(|id| people.get(&AccountId(id)).cloned())
+            .unwrap_or_else(|| row.actor_label.clone());
+        views.push(AuditRowView {
+            seq: row.seq,
+            time: ctx.stored_time(&row.at),
+            actor,
+            agency: agency_name(&row.actor_agency),
+            action: ctx.t(&row.action.label_key()).to_string(),
             record: format!(
                 "{} {}",
-                ctx.t(&format!("record_type.{}", r.row.record_type)),
-                r.row.record_id
+                ctx.t(&format!("record_type.{}", row.record_type.as_str())),
+                row.record_id
             ),
-            before: pretty(r.row.before_json.as_deref()),
-            after: pretty(r.row.after_json.as_deref()),
-            note: r.row.note.clone().unwrap_or_default(),
-        })
-        .collect();
+            record_href: record_href(row.record_type, &row.record_id),
+            changes: changes(
+                &ctx,
+                row.record_type,
+                before.as_deref(),
+                row.after_json.as_deref(),
+            ),
+            note: row.note.clone().unwrap_or_default(),
+        });
+    }
     let next_href = next_before.map(|seq| {
         let mut params: Vec<(String, String)> = query
             .iter()
@@ -184,9 +361,14 @@ async fn audit_page(
                 .finish()
         )
     });
-    let record_types = RECORD_TYPES
-        .iter()
-        .map(|t| SelectOption::new(*t, ctx.t(&format!("record_type.{t}")), &q("record_type")))
+    let record_types = RecordType::iter()
+        .map(|t| {
+            SelectOption::new(
+                t.as_str(),
+                ctx.t(&format!("record_type.{}", t.as_str())),
+                &q("record_type"),
+            )
+        })
         .collect();
     let page = AuditPage {
         f: FilterForm {
@@ -200,7 +382,78 @@ async fn audit_page(
         rows: views,
         problems,
         next_href,
+        empty: ctx.empty_text(filtered).to_string(),
         ctx,
     };
     render(&page)
+}
+
+pub struct EventView {
+    pub time: String,
+    pub kind: String,
+    pub bad: bool,
+    pub person: String,
+    pub client: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    ctx: Ctx,
+    rows: Vec<EventView>,
+    next_href: Option<String>,
+    account: String,
+}
+
+async fn security_page(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    query: Params,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let account = query
+        .get("account")
+        .and_then(|a| a.trim().parse::<i64>().ok())
+        .map(AccountId);
+    let filter = orewatch_app::SecurityFilter {
+        account_id: account,
+        before_id: query.get("before").and_then(|b| b.parse().ok()),
+        limit: 50,
+        ..Default::default()
+    };
+    let events = orewatch_app::auth::security_log(&state.app, &caller, filter).await?;
+    let people = audit_log::people(&state.app, &caller).await?;
+    let next_href = (events.len() == 50).then(|| {
+        let last = events.last().map(|e| e.id).unwrap_or(0);
+        match account {
+            Some(a) => format!("/audit/security?account={a}&before={last}"),
+            None => format!("/audit/security?before={last}"),
+        }
+    });
+    let rows = events
+        .iter()
+        .map(|e| EventView {
+            time: ctx.time(&e.at),
+            kind: ctx.t(&format!("security.{}", e.kind.as_str())).to_string(),
+            bad: !matches!(
+                e.kind,
+                orewatch_domain::account::SecurityEventKind::Login
+                    | orewatch_domain::account::SecurityEventKind::Logout
+            ),
+            person: e
+                .account_id
+                .and_then(|id| people.get(&id).cloned())
+                .map(|name| format!("{name}（{}）", e.username))
+                .unwrap_or_else(|| e.username.clone()),
+            client: e.client.clone().unwrap_or_default(),
+            detail: e.detail.clone().unwrap_or_default(),
+        })
+        .collect();
+    render(&SecurityPage {
+        rows,
+        next_href,
+        account: account.map(|a| a.to_string()).unwrap_or_default(),
+        ctx,
+    })
 }

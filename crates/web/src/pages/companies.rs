@@ -1,20 +1,23 @@
 //! Companies (矿业权人/企业): the list with search and pages, adding one, and one company with its mines.
 
-use super::mines::{label, mine_row, MineRowView};
-use super::{query_value, render_form, see_other, FormData, FormErrors, Pager};
+use super::labels::label;
+use super::mines::{mine_row, MineRowView};
+use super::{
+    id, query_value, render_form, see_other, sort_headings, FormData, FormErrors, Pager, Params, SortHeading,
+};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use orewatch_app::registry::companies::{self, CompanyQuery, Order};
 use orewatch_app::registry::input::CompanyInput;
-use orewatch_app::registry::records;
 use orewatch_app::AppError;
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::FieldErrors;
+use orewatch_domain::{CompanyId, FieldErrors};
 use std::collections::HashMap;
 
 const PAGE_SIZE: i64 = 25;
@@ -33,6 +36,12 @@ pub struct CompanyRow {
     pub name: String,
     pub legal_rep: String,
     pub phone: String,
+    /// On the credit list today (directly or through a listed controller).
+    pub listed: bool,
+}
+
+fn company_id(raw: &str) -> Result<CompanyId, WebError> {
+    id(raw, CompanyId::parse)
 }
 
 #[derive(Template)]
@@ -42,6 +51,8 @@ struct ListPage {
     q: String,
     export_href: String,
     rows: Vec<CompanyRow>,
+    headings: Vec<SortHeading>,
+    empty: String,
     pager: Pager,
     may_edit: bool,
     form: FormData,
@@ -58,26 +69,45 @@ async fn list_screen(
     let caller = ctx.caller();
     let page = Pager::requested(query);
     let text = query_value(query, "q");
-    let found = records::list_companies(
-        &state.app,
-        &caller,
-        text.as_deref(),
-        PAGE_SIZE,
-        Pager::offset(page, PAGE_SIZE),
-    )
-    .await?;
-    let rows = found
+    let descending = query.get("dir").is_some_and(|d| d == "desc");
+    let order = match (query.get("sort").map(String::as_str), descending) {
+        (Some("code"), false) => Order::Code,
+        (Some("code"), true) => Order::CodeDesc,
+        (Some("newest"), _) => Order::Newest,
+        (_, true) => Order::NameDesc,
+        (_, false) => Order::Name,
+    };
+    let q = CompanyQuery {
+        text: text.clone(),
+        order,
+        limit: PAGE_SIZE,
+        offset: Pager::offset(page, PAGE_SIZE),
+    };
+    let list = companies::list(&state.app, &caller, &q).await?;
+    let found = list.page;
+    let rows: Vec<CompanyRow> = found
         .rows
         .iter()
         .map(|c| CompanyRow {
-            id: c.id,
-            credit_code: c.credit_code.clone(),
+            id: c.id.0,
+            credit_code: c.credit_code.as_str().to_string(),
             name: c.name.clone(),
             legal_rep: c.legal_rep.clone(),
             phone: c.phone.clone().unwrap_or_default(),
+            listed: list.listed.contains(&c.id),
         })
         .collect();
+    let headings = sort_headings(
+        "/companies",
+        query,
+        &[
+            ("code", ctx.t("company.credit_code").to_string()),
+            ("name", ctx.t("company.name").to_string()),
+        ],
+    );
     let view = ListPage {
+        headings,
+        empty: ctx.empty_text(text.is_some()).to_string(),
         export_href: format!("/companies/export.xlsx?{}", super::filter_query(query)),
         q: text.unwrap_or_default(),
         rows,
@@ -90,19 +120,11 @@ async fn list_screen(
     render_form(&view, errors.is_some())
 }
 
-async fn list(
-    State(state): State<WebState>,
-    Auth(ctx): Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
+async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
     list_screen(&state, ctx, &query, FormData::default(), None).await
 }
 
-async fn export(
-    State(state): State<WebState>,
-    Auth(ctx): Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
+async fn export(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
     let text = query_value(&query, "q");
     let bytes =
         orewatch_app::registry::workbook::export_companies(&state.app, &ctx.caller(), text.as_deref())
@@ -122,7 +144,7 @@ async fn create(
         address: form.get("address"),
         phone: form.get("phone"),
     };
-    match records::create_company(&state.app, &ctx.caller(), &input).await {
+    match companies::create(&state.app, &ctx.caller(), &input).await {
         Ok(id) => Ok(see_other(&format!("/companies/{id}?flash=registered"))),
         Err(AppError::Invalid(errors)) => {
             list_screen(&state, ctx, &HashMap::new(), form, Some(&errors)).await
@@ -158,9 +180,9 @@ struct ShowPage {
 fn link_row(ctx: &Ctx, l: &orewatch_app::registry::credit::ControlLinkRecord) -> LinkRow {
     LinkRow {
         person: l.person_name.clone(),
-        role: label(ctx, "control_role", &l.role),
+        role: label(ctx, "control_role", l.role.as_str()),
         share: l.share_percent.map(|s| format!("{s}%")).unwrap_or_default(),
-        company_id: l.company_id,
+        company_id: l.company_id.0,
         company: l.company_name.clone(),
     }
 }
@@ -168,17 +190,18 @@ fn link_row(ctx: &Ctx, l: &orewatch_app::registry::credit::ControlLinkRecord) ->
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, id, FormData::default(), None).await
+    show_screen(&state, ctx, company_id(&raw)?, FormData::default(), None).await
 }
 
 async fn add_link(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
+    let id = company_id(&raw)?;
     match orewatch_app::registry::credit::add_control_link(
         &state.app,
         &ctx.caller(),
@@ -199,12 +222,12 @@ async fn add_link(
 async fn show_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: CompanyId,
     form: FormData,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let (company, mines) = records::company(&state.app, &caller, id).await?;
+    let (company, mines) = companies::show(&state.app, &caller, id).await?;
     let behind = orewatch_app::registry::credit::behind(&state.app, &caller, id).await?;
     let today = orewatch_app::dashboard::china_today(state.app.now());
     let mines = mines.iter().map(|r| mine_row(&ctx, r, today)).collect();
@@ -231,11 +254,12 @@ async fn show_screen(
         form,
         address: company.address.clone().unwrap_or_default(),
         c: CompanyRow {
-            id: company.id,
-            credit_code: company.credit_code,
+            id: company.id.0,
+            credit_code: company.credit_code.as_str().to_string(),
             name: company.name,
             legal_rep: company.legal_rep,
             phone: company.phone.unwrap_or_default(),
+            listed: !behind.listed.is_empty(),
         },
         mines,
         ctx,

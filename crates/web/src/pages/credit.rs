@@ -13,6 +13,7 @@ use axum::Router;
 use orewatch_app::organisation;
 use orewatch_app::registry::credit::{self, CreditInput};
 use orewatch_app::AppError;
+use orewatch_domain::credit::CreditStatus;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AgencyCode, FieldErrors};
 
@@ -70,7 +71,7 @@ async fn screen(
                 })
                 .to_string(),
             reason: e.reason.clone(),
-            source: agency_label(&ctx, &agencies, Some(&e.source_agency_code)),
+            source: agency_label(&ctx, &agencies, Some(e.source.as_str())),
             period: format!(
                 "{} ~ {}",
                 e.from_on,
@@ -78,15 +79,18 @@ async fn screen(
                     .map(|d| d.to_string())
                     .unwrap_or_else(|| ctx.t("credit.open_ended").to_string())
             ),
-            active: e.status == "active",
-            may_lift: e.status == "active" && may(&e.source_agency_code),
+            active: e.status == CreditStatus::Active,
+            may_lift: e.status == CreditStatus::Active && may(e.source.as_str()),
         })
         .collect();
     // The agencies this caller may list for: all for the office, its own for agency staff.
-    let own: Vec<_> = agencies.iter().filter(|a| may(&a.code)).cloned().collect();
+    let own: Vec<_> = agencies
+        .iter()
+        .filter(|a| may(a.code.as_str()))
+        .cloned()
+        .collect();
     let default_agency = caller
-        .agency
-        .as_ref()
+        .agency()
         .map(|a| a.as_str().to_string())
         .unwrap_or_default();
     let current = if form.get("source_agency").is_empty() {
@@ -135,9 +139,10 @@ async fn add(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) -> 
 async fn lift(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
+    let id = super::id(&raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))?;
     match credit::lift(&state.app, &ctx.caller(), id, form.get("note")).await {
         Ok(()) => Ok(see_other("/credit?flash=saved")),
         Err(AppError::Invalid(errors)) => screen(&state, ctx, FormData::default(), Some(&errors)).await,

@@ -1,22 +1,24 @@
 //! 信息共享 — the sharing feed: items addressed to the office and agencies, who has acknowledged them
 //! and when, overdue ones highlighted; posting an item; acknowledging receipt.
 
-use super::mines::label;
-use super::{agency_label, render_form, see_other, FormData, FormErrors, Pager, SelectOption};
+use super::labels::label;
+use super::{agency_label, render_form, see_other, FormData, FormErrors, Pager, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use orewatch_app::organisation;
-use orewatch_app::registry::sharing::{self, PostInput, KINDS, OFFICE};
+use orewatch_app::registry::sharing::{self, Acknowledged, PostInput};
 use orewatch_app::AppError;
-use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::policy::{party_of, Action, Resource};
+use orewatch_domain::sharing::{Party, ShareKind};
 use orewatch_domain::FieldErrors;
 use std::collections::HashMap;
+use strum::IntoEnumIterator;
 
 const PAGE_SIZE: i64 = 20;
 
@@ -59,6 +61,7 @@ struct FeedPage {
     recipients: Vec<SelectOption>,
     form: FormData,
     errors: FormErrors,
+    empty: String,
 }
 
 async fn screen(
@@ -81,13 +84,10 @@ async fn screen(
     .await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let now = state.app.now();
-    let party = sharing::party_of(&caller);
-    let name_of = |code: &str| {
-        if code == OFFICE {
-            ctx.t("feed.office").to_string()
-        } else {
-            agency_label(&ctx, &agencies, Some(code))
-        }
+    let party = party_of(&caller.actor);
+    let name_of = |p: &Party| match p {
+        Party::Office => ctx.t("feed.office").to_string(),
+        Party::Agency(code) => agency_label(&ctx, &agencies, Some(code.as_str())),
     };
     let items = found
         .rows
@@ -96,19 +96,19 @@ async fn screen(
             let overdue = i.ack_due_at < now && i.recipients.iter().any(|r| r.acknowledged_at.is_none());
             ItemView {
                 id: i.id,
-                kind: label(&ctx, "share_kind", &i.kind),
+                kind: label(&ctx, "share_kind", i.kind.as_str()),
                 title: i.title.clone(),
                 body: i.body.clone().unwrap_or_default(),
-                from: i.from_agency_code.as_deref().map(name_of).unwrap_or_default(),
+                from: i.from.as_ref().map(name_of).unwrap_or_default(),
                 posted: format!("{} · {}", ctx.time(&i.posted_at), i.posted_by_label),
                 due: ctx.time(&i.ack_due_at),
-                mine_id: i.mine_id,
+                mine_id: i.mine_id.map(|m| m.0),
                 mine: i.mine_name.clone().unwrap_or_default(),
                 recipients: i
                     .recipients
                     .iter()
                     .map(|r| RecipientView {
-                        name: name_of(&r.recipient),
+                        name: name_of(&r.party),
                         state: match (&r.acknowledged_at, &r.acknowledged_by) {
                             (Some(at), by) => format!(
                                 "{} {}{}",
@@ -127,10 +127,10 @@ async fn screen(
                     })
                     .collect(),
                 overdue,
-                may_ack: party.as_deref().is_some_and(|p| {
+                may_ack: party.as_ref().is_some_and(|p| {
                     i.recipients
                         .iter()
-                        .any(|r| r.recipient == p && r.acknowledged_at.is_none())
+                        .any(|r| r.party == *p && r.acknowledged_at.is_none())
                 }),
             }
         })
@@ -140,17 +140,21 @@ async fn screen(
         .get("recipients")
         .map(|v| v.split(',').collect())
         .unwrap_or_default();
-    let mut recipients = vec![SelectOption {
-        value: OFFICE.into(),
-        label: ctx.t("feed.office").to_string(),
-        selected: chosen.contains(&OFFICE),
-    }];
+    // Everyone but the poster's own party.
+    let mut recipients = Vec::new();
+    if party != Some(Party::Office) {
+        recipients.push(SelectOption {
+            value: Party::OFFICE.into(),
+            label: ctx.t("feed.office").to_string(),
+            selected: chosen.contains(&Party::OFFICE),
+        });
+    }
     recipients.extend(
         agencies
             .iter()
-            .filter(|a| a.kind == "member")
+            .filter(|a| a.is_member() && party != Some(Party::Agency(a.code.clone())))
             .map(|a| SelectOption {
-                value: a.code.clone(),
+                value: a.code.as_str().to_string(),
                 label: ctx.agency_name(a).to_string(),
                 selected: chosen.contains(&a.code.as_str()),
             }),
@@ -160,10 +164,23 @@ async fn screen(
         pager: Pager::new(&ctx, "/feed", query, page, PAGE_SIZE, found.total),
         open_only,
         may_post: caller.may(Action::ShareInformation, &Resource::Installation),
-        kinds: KINDS
-            .iter()
-            .map(|k| SelectOption::new(*k, label(&ctx, "share_kind", k), form.get("kind")))
+        kinds: ShareKind::iter()
+            .filter(|k| k.posted_by_hand())
+            .map(|k| {
+                SelectOption::new(
+                    k.as_str(),
+                    label(&ctx, "share_kind", k.as_str()),
+                    form.get("kind"),
+                )
+            })
             .collect(),
+        empty: ctx
+            .t(if open_only {
+                "feed.none_open"
+            } else {
+                "common.none_yet"
+            })
+            .to_string(),
         recipients,
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
@@ -172,11 +189,7 @@ async fn screen(
     render_form(&view, errors.is_some())
 }
 
-async fn list(
-    State(state): State<WebState>,
-    Auth(ctx): Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
+async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
     screen(&state, ctx, &query, FormData::default(), None).await
 }
 
@@ -213,11 +226,13 @@ async fn post_item(
 async fn acknowledge(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    match sharing::acknowledge(&state.app, &ctx.caller(), id).await {
-        // A second click (or a stale page) finds it acknowledged already: show the feed as it is.
-        Ok(()) | Err(AppError::Invalid(_)) => Ok(see_other("/feed?flash=saved")),
-        Err(other) => Err(other.into()),
+    let id = super::id(&raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))?;
+    // Not addressed to the caller's party, or no such item: the policy's 403, or 404 — never "saved".
+    match sharing::acknowledge(&state.app, &ctx.caller(), id).await? {
+        Acknowledged::Now => Ok(see_other("/feed?flash=acknowledged")),
+        // A second click (or a colleague first) finds it acknowledged already: say so.
+        Acknowledged::Already => Ok(see_other("/feed?flash=already_acknowledged")),
     }
 }

@@ -55,10 +55,10 @@ async fn home(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response
         .map(|r| RecentRow {
             time: ctx.stored_time(&r.row.at),
             actor: r.row.actor_label.clone(),
-            action: ctx.t(&format!("audit_action.{}", r.row.action)).to_string(),
+            action: ctx.t(&r.row.action.label_key()).to_string(),
             record: format!(
                 "{} {}",
-                ctx.t(&format!("record_type.{}", r.row.record_type)),
+                ctx.t(&format!("record_type.{}", r.row.record_type.as_str())),
                 r.row.record_id
             ),
         })

@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use orewatch_app::registry::workbook::{self, ImportCounts, ImportOutcome};
+use orewatch_app::registry::workbook::{self, ImportCounts, ImportOptions, ImportOutcome};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::Problem;
 
@@ -39,6 +39,13 @@ struct ImportPage {
     counts: Option<ImportCounts>,
     warnings: Vec<String>,
     errors: Vec<ErrorRow>,
+    /// All problems, also those not listed.
+    total: usize,
+    /// Some rows refer to records that exist: offer the update by key.
+    existing: bool,
+    /// Some licences lie outside the county: offer the confirmation.
+    outside: bool,
+    options: ImportOptions,
     file_name: String,
 }
 
@@ -48,6 +55,10 @@ fn page(ctx: Ctx) -> ImportPage {
         counts: None,
         warnings: Vec::new(),
         errors: Vec::new(),
+        total: 0,
+        existing: false,
+        outside: false,
+        options: ImportOptions::default(),
         file_name: String::new(),
     }
 }
@@ -59,9 +70,7 @@ async fn form(Auth(ctx): Auth) -> Result<Response, WebError> {
 }
 
 async fn template(Auth(ctx): Auth) -> Result<Response, WebError> {
-    ctx.caller()
-        .require(Action::ViewRegistry, &Resource::Installation)?;
-    Ok(xlsx("矿山登记导入模板.xlsx", workbook::template()?))
+    Ok(xlsx("矿山登记导入模板.xlsx", workbook::template(&ctx.caller())?))
 }
 
 async fn import(
@@ -73,8 +82,14 @@ async fn import(
     let caller = ctx.caller();
     caller.require(Action::EditRegistry, &Resource::Installation)?;
     let parts = crate::upload::read(&headers, body).await;
+    let ticked = |name: &str| parts.iter().any(|p| p.name == name && p.data == b"1");
+    let options = ImportOptions {
+        update_existing: ticked("update_existing"),
+        confirm_outside: ticked("confirm_outside"),
+    };
     let file = parts.into_iter().find(|p| p.name == "file" && !p.data.is_empty());
     let mut view = page(ctx);
+    view.options = options;
     let Some(file) = file else {
         view.errors.push(ErrorRow {
             sheet: String::new(),
@@ -86,7 +101,7 @@ async fn import(
     };
     let file_name: String = file.file_name.unwrap_or_default().chars().take(120).collect();
     view.file_name = file_name.clone();
-    match workbook::import(&state.app, &caller, &file.data, &file_name).await? {
+    match workbook::import(&state.app, &caller, &file.data, &file_name, options).await? {
         ImportOutcome::Imported(counts) => {
             view.warnings = counts
                 .area_warnings
@@ -105,7 +120,14 @@ async fn import(
             view.counts = Some(counts);
             render(&view)
         }
-        ImportOutcome::Refused(errors) => {
+        ImportOutcome::Refused { errors, total } => {
+            view.total = total;
+            view.existing = errors
+                .iter()
+                .any(|e| matches!(e.problem, Problem::AlreadyRegistered { .. }));
+            view.outside = errors
+                .iter()
+                .any(|e| matches!(e.problem, Problem::OutsideCounty { .. }));
             let reason = |p: &Problem| view.ctx.tf(p.message_key(), &p.args());
             let rows = errors
                 .iter()

@@ -10,7 +10,6 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use orewatch_app::{accounts, organisation, AppError};
-use orewatch_domain::FieldErrors;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -32,17 +31,18 @@ struct MePage {
 
 async fn me(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let id = caller.account_id.ok_or(WebError::NotFound)?;
-    let (account, seats) = accounts::get(&state.app, &caller, id).await?;
+    let id = caller.account_id().ok_or(WebError::NotFound)?;
+    let view = accounts::get(&state.app, &caller, id).await?;
+    let account = &view.account;
     let agencies = organisation::agencies(&state.app, &caller).await?;
-    let seats = seat_names(&ctx, &agencies, &seats);
+    let seats = seat_names(&ctx, &agencies, &view.seats);
     let page = MePage {
         username: account.username.clone(),
         display_name: account.display_name.clone(),
         role: ctx.t(account.role.label_key()).to_string(),
-        agency: agency_label(&ctx, &agencies, account.agency_code.as_deref()),
+        agency: agency_label(&ctx, &agencies, account.agency.as_ref().map(|a| a.as_str())),
         seats,
-        last_login: account.last_login_at.map(|t| ctx.time(&t)).unwrap_or_default(),
+        last_login: view.last_login.map(|t| ctx.time(&t)).unwrap_or_default(),
         ctx,
     };
     render(&page)
@@ -56,14 +56,15 @@ struct PasswordPage {
     errors: FormErrors,
 }
 
-fn password_screen(ctx: Ctx, errors: Option<&FieldErrors>) -> Result<Response, WebError> {
+fn password_screen(ctx: Ctx, errors: Option<FormErrors>) -> Result<Response, WebError> {
     let must_change = ctx.caller().must_change_password;
+    let refused = errors.is_some();
     let page = PasswordPage {
-        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        errors: errors.unwrap_or_default(),
         must_change,
         ctx,
     };
-    render_form(&page, errors.is_some())
+    render_form(&page, refused)
 }
 
 async fn password_form(Auth(ctx): Auth) -> Result<Response, WebError> {
@@ -84,6 +85,7 @@ async fn change_password(
         &state.app,
         &ctx.caller(),
         &keep,
+        &ctx.client,
         form.get("current"),
         form.get("password"),
         form.get("password_again"),
@@ -91,7 +93,15 @@ async fn change_password(
     .await;
     match result {
         Ok(()) => Ok(see_other("/me?flash=password_changed")),
-        Err(AppError::Invalid(errors)) => password_screen(ctx, Some(&errors)),
+        Err(AppError::Invalid(errors)) => {
+            let errors = FormErrors::from(&ctx, &errors);
+            password_screen(ctx, Some(errors))
+        }
+        // Too many wrong current passwords from here: counted like failed logins.
+        Err(AppError::Delayed { until }) => {
+            let message = ctx.tf("login.delayed", &[("until", ctx.time_seconds(&until))]);
+            password_screen(ctx, Some(FormErrors::message("current", message)))
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -9,11 +9,13 @@ pub mod credit;
 pub mod feed;
 pub mod home;
 pub mod import;
+pub mod labels;
 pub mod map;
 pub mod me;
 pub mod mines;
 pub mod organisation;
 pub mod permits;
+pub mod townships;
 
 use crate::ctx::Ctx;
 use crate::error::WebError;
@@ -53,6 +55,121 @@ pub fn see_other(location: &str) -> Response {
 
 pub async fn not_found() -> WebError {
     WebError::NotFound
+}
+
+/// The page a POST-only address belongs to: the record's page for an action on a record
+/// (`/mines/5/status` → `/mines/5`, `/feed/12/ack` → `/feed`), the list for a list's form.
+pub fn form_page_of(path: &str) -> String {
+    let segments: Vec<&str> = path
+        .trim_end_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
+    match segments.as_slice() {
+        [] => "/".into(),
+        // The feed has no page per item.
+        ["feed", ..] => "/feed".into(),
+        ["login"] | ["logout"] => "/login".into(),
+        [one] => format!("/{one}"),
+        [head @ .., _] => format!("/{}", head.join("/")),
+    }
+}
+
+/// A GET (or HEAD) of an address that takes only a form's POST: back to the form's page, instead of the
+/// browser's bare "HTTP ERROR 405" (a reload after a refused form, the language switch on it).
+pub async fn back_to_form(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        see_other(&form_page_of(uri.path()))
+    } else {
+        StatusCode::METHOD_NOT_ALLOWED.into_response()
+    }
+}
+
+/// A record id from the path; anything but a positive integer is the Chinese 404 page (not axum's
+/// English plain-text rejection).
+pub fn id<T>(raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, WebError> {
+    parse(raw).ok_or(WebError::NotFound)
+}
+
+/// The query string as text by name. A value holding a control character (a NUL would reach the
+/// database) is refused with a field error naming the problem, on every backend alike.
+#[derive(Debug, Clone, Default)]
+pub struct Params(pub HashMap<String, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let map: HashMap<String, String> = parts
+            .uri
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        for value in map.values() {
+            if let Err(problem) = orewatch_domain::field::no_control_characters(value) {
+                return Err(WebError::Invalid(FieldErrors::single("query", problem)));
+            }
+        }
+        Ok(Params(map))
+    }
+}
+
+impl std::ops::Deref for Params {
+    type Target = HashMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// A sortable column heading: a link that sorts by it (again: the other way), and its arrow.
+#[derive(Debug, Clone)]
+pub struct SortHeading {
+    pub label: String,
+    pub href: String,
+    /// "▲" / "▼" on the column sorted by, empty otherwise.
+    pub arrow: &'static str,
+}
+
+/// The headings of a sortable table: `(key, label)` pairs, the current `sort` and `dir` from the
+/// query, keeping every other parameter but the page.
+pub fn sort_headings(
+    path: &str,
+    query: &HashMap<String, String>,
+    columns: &[(&str, String)],
+) -> Vec<SortHeading> {
+    let current = query.get("sort").map(String::as_str).unwrap_or("");
+    let descending = query.get("dir").is_some_and(|d| d == "desc");
+    columns
+        .iter()
+        .map(|(key, label)| {
+            let active = *key == current;
+            let mut params: Vec<(String, String)> = query
+                .iter()
+                .filter(|(k, v)| !matches!(k.as_str(), "page" | "flash" | "sort" | "dir") && !v.is_empty())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            params.sort();
+            params.push(("sort".into(), key.to_string()));
+            if active && !descending {
+                params.push(("dir".into(), "desc".into()));
+            }
+            let encoded: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params)
+                .finish();
+            SortHeading {
+                label: label.clone(),
+                href: format!("{path}?{encoded}"),
+                arrow: match (active, descending) {
+                    (true, false) => "▲",
+                    (true, true) => "▼",
+                    _ => "",
+                },
+            }
+        })
+        .collect()
 }
 
 /// A submitted form (or query string): every field as text, missing fields empty. The body has already
@@ -103,6 +220,11 @@ impl FormErrors {
         )
     }
 
+    /// One message for one field (a refusal that is not a field problem, such as a wait).
+    pub fn message(field: &str, text: String) -> Self {
+        Self(vec![(field.to_string(), text)])
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
     }
@@ -140,7 +262,7 @@ impl SelectOption {
 pub fn agency_options(ctx: &Ctx, agencies: &[AgencyRecord], current: &str) -> Vec<SelectOption> {
     agencies
         .iter()
-        .map(|a| SelectOption::new(a.code.clone(), ctx.agency_name(a), current))
+        .map(|a| SelectOption::new(a.code.as_str(), ctx.agency_name(a), current))
         .collect()
 }
 
@@ -158,7 +280,7 @@ pub fn agency_label(ctx: &Ctx, agencies: &[AgencyRecord], code: Option<&str>) ->
         None => String::new(),
         Some(code) => agencies
             .iter()
-            .find(|a| a.code == code)
+            .find(|a| a.code.as_str() == code)
             .map(|a| ctx.agency_name(a).to_string())
             .unwrap_or_else(|| code.to_string()),
     }
@@ -174,8 +296,8 @@ pub fn seat_names(
         .iter()
         .map(|s| {
             let title = ctx.t(s.title.label_key());
-            match &s.agency_code {
-                Some(code) => format!("{title}（{}）", agency_label(ctx, agencies, Some(code))),
+            match &s.agency {
+                Some(code) => format!("{title}（{}）", agency_label(ctx, agencies, Some(code.as_str()))),
                 None => title.to_string(),
             }
         })
@@ -291,4 +413,20 @@ pub fn xlsx(file_name: &str, bytes: Vec<u8>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_post_only_address_goes_back_to_its_form() {
+        assert_eq!(form_page_of("/mines/5/status"), "/mines/5");
+        assert_eq!(form_page_of("/mines/5/licences"), "/mines/5");
+        assert_eq!(form_page_of("/licences/9/events"), "/licences/9");
+        assert_eq!(form_page_of("/feed/12/ack"), "/feed");
+        assert_eq!(form_page_of("/accounts/new"), "/accounts");
+        assert_eq!(form_page_of("/registry/import"), "/registry");
+        assert_eq!(form_page_of("/logout"), "/login");
+    }
 }

@@ -116,10 +116,10 @@ async fn overview(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Resp
         .agencies
         .iter()
         .map(|a| AgencyRow {
-            code: a.code.clone(),
+            code: a.code.as_str().to_string(),
             name: ctx.agency_name(a).to_string(),
             member: a.is_member(),
-            kind: ctx.t(&format!("agency_kind.{}", a.kind)).to_string(),
+            kind: ctx.t(&format!("agency_kind.{}", a.kind.as_str())).to_string(),
             duty: match ctx.lang() {
                 Lang::Zh => a.duty_zh.clone(),
                 Lang::En => a.duty_en.clone(),
@@ -230,20 +230,25 @@ async fn seat_screen(
     render_form(&page, form.is_some())
 }
 
+fn seat_id(raw: &str) -> Result<i64, WebError> {
+    super::id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
+}
+
 async fn seat_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    seat_screen(&state, ctx, id, None).await
+    seat_screen(&state, ctx, seat_id(&raw)?, None).await
 }
 
 async fn file(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
+    let id = seat_id(&raw)?;
     let input = FilingInput {
         holder: form.get("holder"),
         from_on: form.get("from_on"),
@@ -274,7 +279,7 @@ async fn find_agency(state: &WebState, ctx: &Ctx, code: &str) -> Result<AgencyRe
     let org = organisation::view(&state.app, &caller).await?;
     org.agencies
         .iter()
-        .find(|a| a.code == code)
+        .find(|a| a.code.as_str() == code)
         .cloned()
         .ok_or(WebError::NotFound)
 }
@@ -285,10 +290,10 @@ async fn agency_form(
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
     let agency = find_agency(&state, &ctx, &code).await?;
-    let name = agency_label(&ctx, std::slice::from_ref(&agency), Some(&agency.code));
+    let name = agency_label(&ctx, std::slice::from_ref(&agency), Some(agency.code.as_str()));
     render(&AgencyPage {
         name,
-        code: agency.code,
+        code: agency.code.as_str().to_string(),
         duty_zh: agency.duty_zh,
         duty_en: agency.duty_en,
         errors: FormErrors::default(),
@@ -314,11 +319,11 @@ async fn agency_save(
         Ok(()) => Ok(see_other("/organisation?flash=saved")),
         Err(AppError::Invalid(errors)) => {
             let agency = find_agency(&state, &ctx, &code).await?;
-            let name = agency_label(&ctx, std::slice::from_ref(&agency), Some(&agency.code));
+            let name = agency_label(&ctx, std::slice::from_ref(&agency), Some(agency.code.as_str()));
             let errors = FormErrors::from(&ctx, &errors);
             render_invalid(&AgencyPage {
                 name,
-                code: agency.code,
+                code: agency.code.as_str().to_string(),
                 duty_zh: form.get("duty_zh").to_string(),
                 duty_en: form.get("duty_en").to_string(),
                 errors,

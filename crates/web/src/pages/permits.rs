@@ -1,27 +1,31 @@
-//! Permits of every agency: the county list (search, kind, agency, status, pages, export) and one
-//! permit with the form its agency uses to renew, suspend, revoke or reinstate it.
+//! Permits of every agency: the county list (search, kind, agency, status — the "due within" filters
+//! cumulative — sorting, pages, export) and one permit with the form its agency uses to renew, suspend,
+//! revoke or reinstate it (a renewal of a listed holder asks for the written reason), and its
+//! attachments.
 
-use super::mines::{label, status_class, PermitView};
+use super::labels::{label, status_class};
+use super::mines::show::PermitView;
 use super::{
-    agency_label, agency_options, filter_query, query_value, render, render_form, see_other, xlsx, FormData,
-    FormErrors, Pager, SelectOption,
+    agency_label, agency_options, filter_query, id, query_value, render, render_form, see_other,
+    sort_headings, xlsx, FormData, FormErrors, Pager, Params, SelectOption, SortHeading,
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use orewatch_app::organisation;
-use orewatch_app::registry::records::{self, PermitQuery, PermitRecord};
+use orewatch_app::registry::permits::{self, Order, PermitQuery, PermitRecord};
 use orewatch_app::registry::workbook;
 use orewatch_app::AppError;
-use orewatch_domain::permit::{PermitKind, PermitState, PermitStatus};
+use orewatch_domain::permit::{PermitKind, PermitListFilter, PermitState, PermitStatus};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AgencyCode, FieldErrors};
+use orewatch_domain::{AgencyCode, FieldErrors, PermitId};
 use std::collections::HashMap;
+use strum::IntoEnumIterator;
 
 const PAGE_SIZE: i64 = 25;
 
@@ -37,12 +41,24 @@ pub fn router() -> Router<WebState> {
         .route("/attachments/{id}", get(download))
 }
 
+fn permit_id(raw: &str) -> Result<PermitId, WebError> {
+    id(raw, PermitId::parse)
+}
+
 fn permit_query(query: &HashMap<String, String>, page: i64) -> PermitQuery {
+    let descending = query.get("dir").is_some_and(|d| d == "desc");
     PermitQuery {
         text: query_value(query, "q"),
-        kind: query_value(query, "kind").filter(|k| PermitKind::parse(k).is_ok()),
-        agency: query_value(query, "agency"),
-        status: query_value(query, "status").and_then(|s| PermitStatus::parse(&s)),
+        kind: query_value(query, "kind").and_then(|k| PermitKind::parse(&k).ok()),
+        agency: query_value(query, "agency").and_then(|a| AgencyCode::parse(&a).ok()),
+        status: query_value(query, "status").and_then(|s| PermitListFilter::parse(&s)),
+        order: match (query.get("sort").map(String::as_str), descending) {
+            (Some("number"), _) => Order::Number,
+            (Some("holder"), _) => Order::Holder,
+            (Some("mine"), _) => Order::Mine,
+            (_, true) => Order::ValidToDesc,
+            _ => Order::ValidTo,
+        },
         limit: PAGE_SIZE,
         offset: Pager::offset(page, PAGE_SIZE),
     }
@@ -62,30 +78,39 @@ struct ListPage {
     kinds: Vec<SelectOption>,
     agencies: Vec<SelectOption>,
     statuses: Vec<SelectOption>,
+    headings: Vec<SortHeading>,
     rows: Vec<PermitRow>,
+    empty: String,
     pager: Pager,
     export_href: String,
 }
 
-async fn list(
-    State(state): State<WebState>,
-    Auth(ctx): Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
+async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
     let caller = ctx.caller();
     let page = Pager::requested(&query);
-    let (found, _) = records::list_permits(&state.app, &caller, &permit_query(&query, page)).await?;
+    let q = permit_query(&query, page);
+    let (found, _) = permits::list(&state.app, &caller, &q).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let value = |k: &str| query_value(&query, k).unwrap_or_default();
     let rows = found
         .rows
         .iter()
         .map(|(p, status)| PermitRow {
-            mine_id: p.mine_id,
+            mine_id: p.mine_id.0,
             mine: p.mine_name.clone(),
             p: view(&ctx, &agencies, p, *status),
         })
         .collect();
+    let headings = sort_headings(
+        "/permits",
+        &query,
+        &[
+            ("number", ctx.t("permit.number").to_string()),
+            ("holder", ctx.t("permit.holder").to_string()),
+            ("mine", ctx.t("permit.mine").to_string()),
+            ("valid_to", ctx.t("permit.valid_to").to_string()),
+        ],
+    );
     let page_view = ListPage {
         q: value("q"),
         kinds: PermitKind::ALL
@@ -93,16 +118,17 @@ async fn list(
             .map(|k| SelectOption::new(k.as_str(), label(&ctx, "permit_kind", k.as_str()), &value("kind")))
             .collect(),
         agencies: agency_options(&ctx, &agencies, &value("agency")),
-        statuses: PermitStatus::ALL
-            .iter()
+        statuses: PermitListFilter::iter()
             .map(|s| {
                 SelectOption::new(
                     s.as_str(),
-                    label(&ctx, "permit_status", s.as_str()),
+                    label(&ctx, "permit_filter", s.as_str()),
                     &value("status"),
                 )
             })
             .collect(),
+        headings,
+        empty: ctx.empty_text(q.filtered()).to_string(),
         rows,
         pager: Pager::new(&ctx, "/permits", &query, page, PAGE_SIZE, found.total),
         export_href: format!("/permits/export.xlsx?{}", filter_query(&query)),
@@ -118,10 +144,10 @@ fn view(
     status: PermitStatus,
 ) -> PermitView {
     PermitView {
-        id: p.id,
-        kind: label(ctx, "permit_kind", &p.kind),
+        id: p.id.0,
+        kind: label(ctx, "permit_kind", p.kind.as_str()),
         number: p.permit_no.clone(),
-        agency: agency_label(ctx, agencies, Some(&p.agency_code)),
+        agency: agency_label(ctx, agencies, Some(p.agency.as_str())),
         holder: p.holder_name.clone(),
         valid_from: p.valid_from.to_string(),
         valid_to: p.valid_to.to_string(),
@@ -131,11 +157,7 @@ fn view(
     }
 }
 
-async fn export(
-    State(state): State<WebState>,
-    Auth(ctx): Auth,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, WebError> {
+async fn export(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
     let bytes = workbook::export_permits(&state.app, &ctx.caller(), &permit_query(&query, 1)).await?;
     Ok(xlsx("许可证清单.xlsx", bytes))
 }
@@ -158,14 +180,14 @@ struct ShowPage {
 async fn show_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: PermitId,
     form: Option<&FormData>,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let (permit, status) = records::permit(&state.app, &caller, id).await?;
+    let (permit, status) = permits::show(&state.app, &caller, id).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
-    let attachments = records::permit_attachments(&state.app, &caller, id)
+    let attachments = permits::attachments(&state.app, &caller, id)
         .await?
         .into_iter()
         .map(|a| {
@@ -177,14 +199,19 @@ async fn show_screen(
             )
         })
         .collect();
-    let may_change = AgencyCode::parse(&permit.agency_code)
-        .is_ok_and(|a| caller.may(Action::RecordPermit, &Resource::Agency(a)));
+    let may_change = caller.may(
+        Action::RecordPermit,
+        &Resource::Permit {
+            agency: permit.agency.clone(),
+            holder: permit.holder_company_id,
+        },
+    );
     let current_state = form
         .map(|f| f.get("state").to_string())
-        .unwrap_or_else(|| permit.state.clone());
+        .unwrap_or_else(|| permit.state.as_str().to_string());
     let page = ShowPage {
         p: view(&ctx, &agencies, &permit, status),
-        mine_id: permit.mine_id,
+        mine_id: permit.mine_id.0,
         mine: permit.mine_name.clone(),
         scope: permit.scope.clone().unwrap_or_default(),
         may_change,
@@ -211,17 +238,18 @@ async fn show_screen(
 async fn attach(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
+    let id = permit_id(&raw)?;
     let parts = crate::upload::read(&headers, body).await;
     let file = parts.into_iter().find(|p| p.name == "file");
     let (name, data) = file
         .map(|f| (f.file_name.unwrap_or_default(), f.data))
         .unwrap_or_default();
-    match records::attach_to_permit(&state.app, &ctx.caller(), id, &name, &data).await {
-        Ok(_) => Ok(see_other(&format!("/permits/{id}?flash=saved"))),
+    match permits::attach(&state.app, &ctx.caller(), id, &name, &data).await {
+        Ok(()) => Ok(see_other(&format!("/permits/{id}?flash=saved"))),
         Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, None, Some(&errors)).await,
         Err(other) => Err(other.into()),
     }
@@ -230,10 +258,11 @@ async fn attach(
 async fn download(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     use axum::response::IntoResponse;
-    let (attachment, bytes) = records::attachment(&state.app, &ctx.caller(), id).await?;
+    let attachment_id = id(&raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))?;
+    let (attachment, bytes) = permits::attachment(&state.app, &ctx.caller(), attachment_id).await?;
     let encoded: String = form_urlencoded::byte_serialize(attachment.file_name.as_bytes()).collect();
     Ok((
         [
@@ -251,24 +280,26 @@ async fn download(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, id, None, None).await
+    show_screen(&state, ctx, permit_id(&raw)?, None, None).await
 }
 
 async fn change(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    match records::change_permit(
+    let id = permit_id(&raw)?;
+    match permits::change(
         &state.app,
         &ctx.caller(),
         id,
         form.get("state"),
         form.get("valid_to"),
         form.get("note"),
+        form.get("override_reason"),
     )
     .await
     {

@@ -21,20 +21,38 @@ async fn wrong_password_says_so_in_chinese_and_opens_no_session(db: Db) {
     assert!(page.body.contains("value=\"office\""));
 }
 
-async fn five_wrong_passwords_lock_the_account_with_a_time(db: Db) {
+async fn five_wrong_passwords_bring_a_wait_and_unknown_names_look_the_same(db: Db) {
     let site = site(db).await;
-    for _ in 0..4 {
-        site.try_login("office", "wrong-pass-1").await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for _ in 0..5 {
+        let page = site.try_login("office", "wrong-pass-1").await;
+        known.push((
+            page.status,
+            page.body.contains("再错"),
+            page.body.contains("后再试"),
+        ));
+        let page = site.try_login("no.such.name", "wrong-pass-1").await;
+        unknown.push((
+            page.status,
+            page.body.contains("再错"),
+            page.body.contains("后再试"),
+        ));
     }
+    // The same answers, so the page does not tell which names exist.
+    assert_eq!(known, unknown);
+    assert_eq!(known[0], (StatusCode::UNAUTHORIZED, false, false));
+    // The last two free attempts warn.
+    assert_eq!(known[3], (StatusCode::UNAUTHORIZED, true, false));
     let page = site.try_login("office", "wrong-pass-1").await;
-    assert_eq!(page.status, StatusCode::LOCKED);
-    assert!(page.body.contains("账户已临时锁定"), "{}", page.body);
-    assert_eq!(
-        site.try_login("office", orewatch_app::demo::DEMO_PASSWORD)
-            .await
-            .status,
-        StatusCode::LOCKED
-    );
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.body.contains("登录失败次数较多，请于"), "{}", page.body);
+    // During the wait the right password is refused unchecked; after it, it works.
+    let page = site.try_login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    site.clock.advance(Duration::minutes(1));
+    let page = site.try_login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
 }
 
 async fn expired_session_sends_to_login_with_a_notice(db: Db) {
@@ -83,10 +101,12 @@ async fn missing_or_wrong_csrf_token_is_refused_and_changes_nothing(db: Db) {
     let page = site.post("/accounts", &visitor.cookies, &with_wrong).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(audit_rows(&site).await, before);
-    assert!(orewatch_app::accounts::find_by_username(&site.app, "forged")
-        .await
-        .unwrap()
-        .is_none());
+    assert!(
+        orewatch_app::accounts::find_by_username(&site.app, &orewatch_app::Caller::system(), "forged")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn login_without_its_csrf_cookie_is_refused(db: Db) {
@@ -126,10 +146,11 @@ async fn forbidden_action_renders_a_chinese_403_and_changes_nothing(db: Db) {
     assert_eq!(audit_rows(&site).await, before);
     // Another agency's account is out of scope for an agency head.
     let head = site.login("tr_head", orewatch_app::demo::DEMO_PASSWORD).await;
-    let office = orewatch_app::accounts::find_by_username(&site.app, "office")
-        .await
-        .unwrap()
-        .unwrap();
+    let office =
+        orewatch_app::accounts::find_by_username(&site.app, &orewatch_app::Caller::system(), "office")
+            .await
+            .unwrap()
+            .unwrap();
     let page = site
         .get(&format!("/accounts/{}", office.id.0), &head.cookies)
         .await;
@@ -202,10 +223,11 @@ async fn duplicate_account_name_is_refused_in_chinese(db: Db) {
 async fn double_submitted_filing_is_refused_the_second_time(db: Db) {
     let site = site(db).await;
     let visitor = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
-    let deputy = orewatch_app::accounts::find_by_username(&site.app, "deputy")
-        .await
-        .unwrap()
-        .unwrap();
+    let deputy =
+        orewatch_app::accounts::find_by_username(&site.app, &orewatch_app::Caller::system(), "deputy")
+            .await
+            .unwrap()
+            .unwrap();
     let id = deputy.id.0.to_string();
     let form = [
         ("csrf", visitor.csrf.as_str()),
@@ -238,7 +260,7 @@ async fn unknown_page_is_a_chinese_404(db: Db) {
 
 on_both_backends!(
     wrong_password_says_so_in_chinese_and_opens_no_session,
-    five_wrong_passwords_lock_the_account_with_a_time,
+    five_wrong_passwords_bring_a_wait_and_unknown_names_look_the_same,
     expired_session_sends_to_login_with_a_notice,
     missing_or_wrong_csrf_token_is_refused_and_changes_nothing,
     login_without_its_csrf_cookie_is_refused,

@@ -170,7 +170,7 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
         let app = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
         orewatch_app::bootstrap::prepare(&app).await.unwrap();
         orewatch_app::demo::load_people_if_empty(&app).await.unwrap();
-        orewatch_app::accounts::find_by_username(&app, "deputy")
+        orewatch_app::accounts::find_by_username(&app, &orewatch_app::Caller::system(), "deputy")
             .await
             .unwrap()
             .unwrap()

@@ -1,0 +1,249 @@
+//! What the audit trail names: the kinds of record ([`RecordType`]), what was done to them
+//! ([`AuditAction`]), and which area of data each belongs to ([`DataArea`], the unit of the read caches).
+//!
+//! They are stored as their codes (`permit`, `permit.update`); reading an unknown code back is a
+//! corrupt row, never a default.
+
+use crate::field::Problem;
+use serde::Serialize;
+use strum::IntoEnumIterator;
+
+/// An area of data with its own version: a change bumps its area's version in the same transaction, and
+/// read caches are keyed by the versions they depend on, so a login or an acknowledgement does not
+/// throw away the county picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::EnumIter)]
+pub enum DataArea {
+    /// Agencies, seats and their terms.
+    Organisation,
+    /// Accounts.
+    Accounts,
+    /// Companies, people, mines, licences, permits, attachments, protected areas, boundaries, townships.
+    Registry,
+    /// The credit list.
+    Credit,
+    /// The sharing feed.
+    Sharing,
+}
+
+impl DataArea {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataArea::Organisation => "organisation",
+            DataArea::Accounts => "accounts",
+            DataArea::Registry => "registry",
+            DataArea::Credit => "credit",
+            DataArea::Sharing => "sharing",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::iter().find(|a| a.as_str() == raw)
+    }
+
+    /// Position in [`DataArea::iter`] order (for arrays of versions).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub const COUNT: usize = 5;
+}
+
+/// The kind of record an audit entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::EnumIter)]
+pub enum RecordType {
+    Agency,
+    Account,
+    /// A seat with its terms (任职记录).
+    Seat,
+    Company,
+    Person,
+    ControlLink,
+    Mine,
+    /// A licence with its history (新立/延续/变更/注销).
+    Licence,
+    /// A permit with its attachments.
+    Permit,
+    ProtectedArea,
+    /// An administrative boundary (the county or a township) drawn on the map.
+    Boundary,
+    /// A township of the managed list.
+    Township,
+    CreditEntry,
+    /// An item of the sharing feed with its recipients' acknowledgements.
+    ShareItem,
+}
+
+impl RecordType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordType::Agency => "agency",
+            RecordType::Account => "account",
+            RecordType::Seat => "seat",
+            RecordType::Company => "company",
+            RecordType::Person => "person",
+            RecordType::ControlLink => "control_link",
+            RecordType::Mine => "mine",
+            RecordType::Licence => "licence",
+            RecordType::Permit => "permit",
+            RecordType::ProtectedArea => "protected_area",
+            RecordType::Boundary => "boundary",
+            RecordType::Township => "township",
+            RecordType::CreditEntry => "credit_entry",
+            RecordType::ShareItem => "share_item",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        Self::iter().find(|t| t.as_str() == raw).ok_or(Problem::Invalid)
+    }
+
+    /// The area whose version a change of this record bumps.
+    pub fn area(self) -> DataArea {
+        match self {
+            RecordType::Agency | RecordType::Seat => DataArea::Organisation,
+            RecordType::Account => DataArea::Accounts,
+            RecordType::Company
+            | RecordType::Person
+            | RecordType::ControlLink
+            | RecordType::Mine
+            | RecordType::Licence
+            | RecordType::Permit
+            | RecordType::ProtectedArea
+            | RecordType::Boundary
+            | RecordType::Township => DataArea::Registry,
+            RecordType::CreditEntry => DataArea::Credit,
+            RecordType::ShareItem => DataArea::Sharing,
+        }
+    }
+}
+
+/// What was done. Every action but a few notes ([`AuditAction::records_state`]) carries the record's
+/// whole state after the change, which `audit verify` compares with the stored row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
+pub enum AuditAction {
+    AgencyCreate,
+    AgencyUpdateDuties,
+    SeatCreate,
+    SeatFile,
+    AccountCreate,
+    AccountUpdate,
+    AccountResetPassword,
+    AccountChangePassword,
+    CompanyCreate,
+    CompanyUpdate,
+    PersonCreate,
+    ControlLinkCreate,
+    MineCreate,
+    MineUpdate,
+    MineStatus,
+    LicenceCreate,
+    LicenceUpdate,
+    LicenceExtended,
+    LicenceChanged,
+    LicenceCancelled,
+    PermitCreate,
+    PermitUpdate,
+    PermitAttach,
+    ProtectedAreaCreate,
+    BoundaryCreate,
+    TownshipCreate,
+    CreditList,
+    CreditLift,
+    /// A grant to a listed applicant went ahead with a written reason (a note; the grant has its own entry).
+    CreditOverride,
+    SharePost,
+    ShareAcknowledge,
+    /// The state of a record that existed before records were bound to the audit (written once, by the
+    /// upgrade that introduced the binding).
+    RecordBaseline,
+    /// Logins were audited before the security log existed; old chains still hold these.
+    LegacyLogin,
+    LegacyLoginFailed,
+    LegacyLogout,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        use AuditAction::*;
+        match self {
+            AgencyCreate => "agency.create",
+            AgencyUpdateDuties => "agency.update_duties",
+            SeatCreate => "seat.create",
+            SeatFile => "seat.file",
+            AccountCreate => "account.create",
+            AccountUpdate => "account.update",
+            AccountResetPassword => "account.reset_password",
+            AccountChangePassword => "account.change_password",
+            CompanyCreate => "company.create",
+            CompanyUpdate => "company.update",
+            PersonCreate => "person.create",
+            ControlLinkCreate => "control_link.create",
+            MineCreate => "mine.create",
+            MineUpdate => "mine.update",
+            MineStatus => "mine.status",
+            LicenceCreate => "licence.create",
+            LicenceUpdate => "licence.update",
+            LicenceExtended => "licence.extended",
+            LicenceChanged => "licence.changed",
+            LicenceCancelled => "licence.cancelled",
+            PermitCreate => "permit.create",
+            PermitUpdate => "permit.update",
+            PermitAttach => "permit.attach",
+            ProtectedAreaCreate => "protected_area.create",
+            BoundaryCreate => "boundary.create",
+            TownshipCreate => "township.create",
+            CreditList => "credit.list",
+            CreditLift => "credit.lift",
+            CreditOverride => "credit.override",
+            SharePost => "share.post",
+            ShareAcknowledge => "share.acknowledge",
+            RecordBaseline => "record.baseline",
+            LegacyLogin => "login",
+            LegacyLoginFailed => "login.failed",
+            LegacyLogout => "logout",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        Self::iter().find(|a| a.as_str() == raw).ok_or(Problem::Invalid)
+    }
+
+    /// Whether the entry's `after_json` is the record's whole state after the change.
+    pub fn records_state(self) -> bool {
+        !matches!(
+            self,
+            AuditAction::CreditOverride
+                | AuditAction::LegacyLogin
+                | AuditAction::LegacyLoginFailed
+                | AuditAction::LegacyLogout
+        )
+    }
+
+    /// Catalogue key of the action's label.
+    pub fn label_key(self) -> String {
+        format!("audit_action.{}", self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for action in AuditAction::iter() {
+            assert!(seen.insert(action.as_str()), "{action:?}");
+            assert_eq!(AuditAction::parse(action.as_str()), Ok(action));
+        }
+        for record in RecordType::iter() {
+            assert_eq!(RecordType::parse(record.as_str()), Ok(record));
+        }
+        for (i, area) in DataArea::iter().enumerate() {
+            assert_eq!(area.index(), i);
+            assert_eq!(DataArea::parse(area.as_str()), Some(area));
+        }
+        assert_eq!(DataArea::iter().count(), DataArea::COUNT);
+        assert_eq!(AuditAction::parse("permit.delete"), Err(Problem::Invalid));
+    }
+}
