@@ -144,8 +144,8 @@ async fn load(app: &App) -> Result<()> {
     Ok(())
 }
 
-/// The demo registry: about 25 fictional mines around Luzhai's townships with their licences and
-/// permits (imported as the office would import a workbook) and a nature reserve overlapping one
+/// The demo registry: the county's (fictional) boundaries, about 25 fictional mines in its townships with
+/// their licences and permits (imported as the office would import a workbook) and a nature reserve overlapping one
 /// licence, a credit-listed person who controls two companies, and two shared items. Loaded when no mine
 /// is registered yet and the demo's office account exists; returns whether it was.
 pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
@@ -163,6 +163,24 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
         for name in registry::sample::TOWNSHIPS {
             registry::townships::add(app, &office, name).await?;
         }
+    }
+    // The county and township boundaries under the licences (fictional shapes, as a county would
+    // import its own from the natural-resources bureau's GIS).
+    use orewatch_domain::protected::BoundaryKind;
+    for (kind, name, layer) in [
+        (
+            BoundaryKind::County,
+            "县界（演示）.geojson",
+            registry::sample::COUNTY_LAYER,
+        ),
+        (
+            BoundaryKind::Township,
+            "乡镇界（演示）.geojson",
+            registry::sample::TOWNSHIP_LAYER,
+        ),
+    ] {
+        let target = registry::layers::LayerTarget::Boundary(kind);
+        registry::layers::import(app, &office, target, name, layer.as_bytes()).await?;
     }
     let today = crate::dashboard::china_today(app.now());
     let sample = registry::sample::generate(25, 6, today);
@@ -247,12 +265,19 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
     let lead_id = registry::sharing::post(app, &ps, &lead).await?;
     registry::sharing::acknowledge(app, &caller_named("nr_officer").await?, lead_id).await?;
     let ee = caller_named("ee_officer").await?;
+    let dusty = sample
+        .mines
+        .get(4)
+        .and_then(|row| row.first())
+        .cloned()
+        .unwrap_or_default();
+    let title = format!("处置结果：{dusty}粉尘超标，已责令限期整改");
     let disposal = registry::sharing::PostInput {
         kind: "disposal",
-        title: "处置结果：寨沙龙岩白云岩矿粉尘超标，已责令限期整改",
+        title: &title,
         body: "现场检测厂界颗粒物超标，已下达责令改正违法行为决定书，整改期限30日。",
         recipients: vec!["office", "mr", "nr"],
-        mine: "寨沙龙岩白云岩矿",
+        mine: &dusty,
     };
     registry::sharing::post(app, &ee, &disposal).await?;
     Ok(true)

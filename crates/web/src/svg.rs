@@ -248,10 +248,11 @@ pub fn county_map(
             let (e, n) = b.parcel.label_point();
             let _ = write!(
                 s,
-                r#"<text x="{:.0}" y="{:.0}" font-size="{:.0}" text-anchor="middle" class="place">{}</text>"#,
+                r#"<text x="{:.0}" y="{:.0}" font-size="{:.0}" stroke-width="{:.0}" text-anchor="middle" class="place">{}</text>"#,
                 f.x(e),
                 f.y(n),
                 marker * 3.0,
+                marker * 0.5,
                 escape(&b.name)
             );
         }
@@ -396,5 +397,70 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains(">J3</text>"));
+    }
+
+    #[test]
+    fn relative_steps_do_not_accumulate_rounding() {
+        let f = Frame {
+            min_e: 0.0,
+            max_n: 1_000.0,
+            width: 1_000.0,
+            height: 1_000.0,
+        };
+        // A thousand steps of 0.4 m east: rounded one by one they would all be 0.
+        let ring: Ring = (0..=1000).map(|i| (f64::from(i) * 0.4, 500.0)).collect();
+        let d = compact_path(&f, std::iter::once(&ring));
+        let mut x = 0_i64;
+        for step in d.trim_start_matches('M').split('l').skip(1) {
+            let dx: i64 = step.split(' ').next().unwrap().parse().unwrap();
+            x += dx;
+        }
+        assert!(d.starts_with("M0 500"), "{d}");
+        assert_eq!(x, 400, "{d}");
+    }
+
+    #[test]
+    fn a_neighbour_is_clipped_to_the_drawing_and_named_in_the_legend() {
+        let own = Parcel::from_text(
+            "J1,2712000,37500000\nJ2,2712000,37500100\nJ3,2712100,37500100\nJ4,2712100,37500000",
+            37,
+        )
+        .unwrap();
+        // A large area reaching far beyond the frame, and one far away.
+        let big = Parcel::from_text(
+            "1,2711000,37500050\n2,2711000,37510000\n3,2720000,37510000\n4,2720000,37500050",
+            37,
+        )
+        .unwrap();
+        let far = Parcel::from_text(
+            "1,2790000,37590000\n2,2790000,37590100\n3,2790100,37590100\n4,2790100,37590000",
+            37,
+        )
+        .unwrap();
+        let around = [
+            Around {
+                parcel: &big,
+                label: "拉沟自然保护区".into(),
+                protected: true,
+            },
+            Around {
+                parcel: &far,
+                label: "C4502232026127139999999".into(),
+                protected: false,
+            },
+        ];
+        let (svg, drawn) = licence_drawing(&own, &[], &around);
+        assert_eq!(drawn, ["拉沟自然保护区"]);
+        assert!(svg.contains(r#"class="around protected""#));
+        // Clipped to the 124 m frame: every coordinate of the 10 km area lies inside it.
+        let start = svg.find(r#"class="around protected" d=""#).unwrap() + 31;
+        let d = &svg[start..start + svg[start..].find('"').unwrap()];
+        let numbers: Vec<f64> = d
+            .split(['M', 'L', 'Z', ' '])
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect();
+        assert!(numbers.len() >= 6, "{d}");
+        assert!(numbers.iter().all(|v| (0.0..=124.1).contains(v)), "{d}");
     }
 }

@@ -1,6 +1,7 @@
 // Orewatch's one first-party script. Everything works without it; it only adds comfort:
-// confirmation before consequential submits, live filtering of long tables, map pan and zoom, and
-// submitting the map's layer form when a box is ticked.
+// confirmation before consequential submits, live filtering of long tables, map pan and zoom,
+// submitting the map's layer form when a box is ticked, and suggestions while typing a mine's name
+// (without the script the name typed is looked up when the form is sent).
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
@@ -35,7 +36,9 @@
     var svg = document.getElementById(wrap.getAttribute("data-zoomable"));
     if (!svg) { return; }
     var full = [0, 0, parseFloat(svg.getAttribute("data-width")), parseFloat(svg.getAttribute("data-height"))];
-    var box = full.slice();
+    // The first view may be a search result the server zoomed to.
+    var first = (svg.getAttribute("data-view") || "").split(" ").map(parseFloat);
+    var box = first.length === 4 && first.every(isFinite) ? first : full.slice();
     function apply() { svg.setAttribute("viewBox", box.join(" ")); }
     function zoom(factor, cx, cy) {
       var w = Math.min(full[2] * 1.5, Math.max(full[2] / 200, box[2] * factor));
@@ -75,5 +78,65 @@
         zoom(how === "in" ? 0.6 : 1.6, box[0] + box[2] / 2, box[1] + box[3] / 2);
       });
     });
+  });
+  // Suggestions while typing a mine's name: the server's /mines/suggest answers with up to 12 mines.
+  document.querySelectorAll("input[data-suggest]").forEach(function (input) {
+    var url = input.getAttribute("data-suggest");
+    var list = document.createElement("ul");
+    list.className = "suggestions";
+    list.hidden = true;
+    list.setAttribute("role", "listbox");
+    input.parentNode.appendChild(list);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    var timer = null, items = [], active = -1, asked = "";
+    function close() { list.hidden = true; active = -1; }
+    function choose(i) {
+      if (i < 0 || i >= items.length) { return; }
+      input.value = items[i].name;
+      close();
+    }
+    function mark() {
+      Array.prototype.forEach.call(list.children, function (li, i) {
+        li.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+    }
+    function show(found) {
+      items = found;
+      list.textContent = "";
+      found.forEach(function (m, i) {
+        var li = document.createElement("li");
+        li.setAttribute("role", "option");
+        li.textContent = m.name;
+        var where = document.createElement("span");
+        where.className = "muted";
+        where.textContent = m.township;
+        li.appendChild(where);
+        li.addEventListener("mousedown", function (event) { event.preventDefault(); choose(i); });
+        list.appendChild(li);
+      });
+      active = -1;
+      list.hidden = found.length === 0;
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var text = input.value.trim();
+      if (text === "") { close(); return; }
+      timer = setTimeout(function () {
+        asked = text;
+        fetch(url + "?q=" + encodeURIComponent(text), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (found) { if (asked === input.value.trim()) { show(found); } })
+          .catch(function () { close(); });
+      }, 150);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (list.hidden) { return; }
+      if (event.key === "ArrowDown") { active = Math.min(items.length - 1, active + 1); mark(); event.preventDefault(); }
+      else if (event.key === "ArrowUp") { active = Math.max(0, active - 1); mark(); event.preventDefault(); }
+      else if (event.key === "Enter" && active >= 0) { choose(active); event.preventDefault(); }
+      else if (event.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
   });
 })();

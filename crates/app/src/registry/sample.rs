@@ -6,6 +6,38 @@
 
 use chrono::{Duration, NaiveDate};
 use orewatch_spatial::parcel::Parcel;
+use orewatch_spatial::polygon::ring_contains;
+
+/// The demo county's boundary: fictional, written by `fixtures/layers/make_boundaries.py` (GeoJSON,
+/// CGCS2000 Gauss-Krüger zone 37).
+pub const COUNTY_LAYER: &str = include_str!("../../../../fixtures/layers/luzhai_county.geojson");
+/// The demo county's nine townships, tiling the county, named in a 名称 property.
+pub const TOWNSHIP_LAYER: &str = include_str!("../../../../fixtures/layers/luzhai_townships.geojson");
+
+/// The townships' outer rings in zone-37 metres (easting without the zone prefix), by name.
+fn township_rings() -> Vec<(String, Vec<(f64, f64)>)> {
+    let Ok(layer) = serde_json::from_str::<serde_json::Value>(TOWNSHIP_LAYER) else {
+        return Vec::new();
+    };
+    let features = layer
+        .pointer("/features")
+        .and_then(|f| f.as_array())
+        .cloned()
+        .unwrap_or_default();
+    features
+        .iter()
+        .filter_map(|f| {
+            let name = f.pointer("/properties/名称")?.as_str()?.to_string();
+            let ring = f
+                .pointer("/geometry/coordinates/0")?
+                .as_array()?
+                .iter()
+                .filter_map(|p| Some((p.get(0)?.as_f64()? - 37_000_000.0, p.get(1)?.as_f64()?)))
+                .collect();
+            Some((name, ring))
+        })
+        .collect()
+}
 
 /// The townships of Luzhai (DOMAIN.md §8), the demo's managed list.
 pub const TOWNSHIPS: [&str; 9] = [
@@ -124,13 +156,17 @@ pub fn generate(mines: usize, permits_per_mine: usize, today: NaiveDate) -> Samp
             format!("0772-68{:05}", c % 100_000),
         ]);
     }
-    // Mines on a jittered grid over the county (about 70 km by 65 km), 1.2 km apart at most density.
+    // Mines on a jittered grid over the county (about 70 km by 70 km, every township), 1.2 km apart at
+    // most density.
     let per_row = ((mines as f64).sqrt().ceil() as usize).max(1);
-    let spacing = (66_000.0 / per_row as f64).clamp(1_200.0, 12_000.0);
+    let rows = mines.div_ceil(per_row).max(1);
+    let step_e = (66_000.0 / per_row as f64).clamp(1_200.0, 14_000.0);
+    let step_n = (66_000.0 / rows as f64).clamp(1_200.0, 14_000.0);
+    let spacing = step_e.min(step_n);
     let mut centres: Vec<(f64, f64)> = (0..mines)
         .map(|m| {
-            let e = 370_000.0 + (m % per_row) as f64 * spacing + 0.2 * spacing * rng.next();
-            let n = 2_685_000.0 + (m / per_row) as f64 * spacing + 0.2 * spacing * rng.next();
+            let e = 370_000.0 + step_e / 2.0 + (m % per_row) as f64 * step_e + 0.2 * step_e * rng.next();
+            let n = 2_685_000.0 + step_n / 2.0 + (m / per_row) as f64 * step_n + 0.2 * step_n * rng.next();
             (e, n)
         })
         .collect();
@@ -141,9 +177,14 @@ pub fn generate(mines: usize, permits_per_mine: usize, today: NaiveDate) -> Samp
         }
     }
     let reserve_mine = 2.min(mines.saturating_sub(1));
+    let rings = township_rings();
     for (m, &(e0, n0)) in centres.iter().enumerate() {
         let company = m / 2;
-        let township = TOWNSHIPS.get(m % TOWNSHIPS.len()).unwrap_or(&"鹿寨镇");
+        // The township the mine lies in on the demo's boundary layer.
+        let township = rings.iter().find(|(_, ring)| ring_contains(ring, e0, n0)).map_or(
+            *TOWNSHIPS.get(m % TOWNSHIPS.len()).unwrap_or(&"鹿寨镇"),
+            |(name, _)| name.as_str(),
+        );
         let mineral = MINERALS.get(m % MINERALS.len()).unwrap_or(&"建筑用灰岩");
         let name = format!(
             "{}{}{}矿",

@@ -1,6 +1,7 @@
 //! The audit log page — every change, filterable by person, agency, record and date, each shown as its
 //! labelled changes — and the security log (logins, failures, waits, logouts).
 
+use super::changes::{changes, Change, Names};
 use super::{agency_options, render, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
@@ -16,6 +17,7 @@ use orewatch_app::dashboard::china_offset;
 use orewatch_app::{accounts, organisation};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AccountId, RecordType};
+use std::collections::HashMap;
 use strum::IntoEnumIterator;
 
 pub fn router() -> Router<WebState> {
@@ -31,13 +33,6 @@ pub struct FilterForm {
     pub record_id: String,
     pub from: String,
     pub to: String,
-}
-
-/// One changed field of an entry: its label, the value before and after.
-pub struct Change {
-    pub field: String,
-    pub before: String,
-    pub after: String,
 }
 
 pub struct AuditRowView {
@@ -71,150 +66,6 @@ fn day_start(day: NaiveDate) -> Option<DateTime<Utc>> {
         .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
         .single()
         .map(|t| t.with_timezone(&Utc))
-}
-
-/// A stored value as a person reads it.
-fn shown(ctx: &Ctx, value: Option<&serde_json::Value>) -> String {
-    use serde_json::Value as J;
-    match value {
-        None | Some(J::Null) => "—".into(),
-        Some(J::String(s)) if s.starts_with("sha256:") => ctx.tf(
-            "audit.digest",
-            &[("digest", s.get(7..15).unwrap_or("").to_string())],
-        ),
-        Some(J::String(s)) => s.chars().take(200).collect(),
-        Some(J::Array(items)) => ctx.tf("audit.rows", &[("n", items.len().to_string())]),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// A column's label: the record's own (`column_of.<record>.<name>`, where a name means different things
-/// in different records), else the catalogue's `column.<name>`, else the name itself.
-fn label(ctx: &Ctx, record: RecordType, path: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in path.split('.').enumerate() {
-        if i > 0 {
-            out.push_str(" · ");
-        }
-        let (name, index) = part.split_once('[').map_or((part, ""), |(n, rest)| (n, rest));
-        let own = (i == 0)
-            .then(|| ctx.tr.find(&format!("column_of.{}.{name}", record.as_str())))
-            .flatten();
-        let text = own
-            .or_else(|| ctx.tr.find(&format!("column.{name}")))
-            .unwrap_or(name);
-        out.push_str(text);
-        if !index.is_empty() {
-            out.push_str(&ctx.tf("audit.row_n", &[("n", index.trim_end_matches(']').to_string())]));
-        }
-    }
-    out
-}
-
-/// Columns of every record that say nothing to a reader of the log.
-const QUIET: &[&str] = &["created_at", "updated_at"];
-
-/// Columns whose value is never shown, only that it changed.
-const SECRET: &[&str] = &["password_hash"];
-
-fn collect(
-    ctx: &Ctx,
-    record: RecordType,
-    path: String,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-    creation: bool,
-    out: &mut Vec<Change>,
-) {
-    use serde_json::Value as J;
-    let empty = serde_json::Map::new();
-    match (before, after) {
-        (None | Some(J::Object(_)), Some(J::Object(b))) => {
-            let a = match before {
-                Some(J::Object(a)) => a,
-                _ => &empty,
-            };
-            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-            keys.dedup();
-            let mut seen = std::collections::HashSet::new();
-            for key in keys {
-                if !seen.insert(key.clone()) || QUIET.contains(&key.as_str()) {
-                    continue;
-                }
-                let sub = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                collect(ctx, record, sub, a.get(key), b.get(key), creation, out);
-            }
-        }
-        (Some(J::Array(a)), Some(J::Array(b))) => {
-            for i in 0..a.len().max(b.len()) {
-                collect(
-                    ctx,
-                    record,
-                    format!("{path}[{}]", i + 1),
-                    a.get(i),
-                    b.get(i),
-                    creation && a.is_empty(),
-                    out,
-                );
-            }
-        }
-        (None, Some(J::Array(b))) => {
-            for (i, item) in b.iter().enumerate() {
-                collect(
-                    ctx,
-                    record,
-                    format!("{path}[{}]", i + 1),
-                    None,
-                    Some(item),
-                    creation,
-                    out,
-                );
-            }
-        }
-        (a, b) if a != b => {
-            if creation && matches!(b, None | Some(J::Null)) {
-                return;
-            }
-            let secret = SECRET.iter().any(|s| path.ends_with(s));
-            out.push(Change {
-                field: label(ctx, record, &path),
-                before: if creation || secret {
-                    String::new()
-                } else {
-                    shown(ctx, a)
-                },
-                after: if secret {
-                    ctx.t("audit.secret_changed").to_string()
-                } else {
-                    shown(ctx, b)
-                },
-            });
-        }
-        _ => {}
-    }
-}
-
-/// What an entry changed, field by field, with labels (a creation lists what it recorded).
-pub fn changes(ctx: &Ctx, record: RecordType, before: Option<&str>, after: Option<&str>) -> Vec<Change> {
-    let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
-    let (a, b) = (parse(before), parse(after));
-    let mut out = Vec::new();
-    if b.is_some() {
-        collect(
-            ctx,
-            record,
-            String::new(),
-            a.as_ref(),
-            b.as_ref(),
-            a.is_none(),
-            &mut out,
-        );
-    }
-    out
 }
 
 /// Where a record is shown, when it has a page.
@@ -306,6 +157,15 @@ async fn audit_page(
     };
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let people = audit_log::people(&state.app, &caller).await?;
+    let mut agency_names: HashMap<String, String> = agencies
+        .iter()
+        .map(|a| (a.code.as_str().to_string(), ctx.agency_name(a).to_string()))
+        .collect();
+    agency_names.insert("office".into(), ctx.t("feed.office").to_string());
+    let names = Names {
+        people: &people,
+        agencies: &agency_names,
+    };
     let agency_name = |code: &Option<String>| {
         code.as_ref()
             .map(|c| {
@@ -339,6 +199,7 @@ async fn audit_page(
             record_href: record_href(row.record_type, &row.record_id),
             changes: changes(
                 &ctx,
+                &names,
                 row.record_type,
                 before.as_deref(),
                 row.after_json.as_deref(),

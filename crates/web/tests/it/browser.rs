@@ -53,9 +53,11 @@ async fn serve(db: Db) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(
+        orewatch_web::serve::serve(
             listener,
-            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            router(state),
+            Default::default(),
+            std::future::pending(),
         )
         .await
         .unwrap();
@@ -259,7 +261,12 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
         "before and after holders: {first_row}"
     );
     assert!(first_row.contains("县政府调整分工，浏览器测试"), "{first_row}");
-    assert!(first_row.contains("office"), "{first_row}");
+    // People by name, not by login.
+    assert!(first_row.contains("韦志明"), "{first_row}");
+    assert!(
+        first_row.contains("任职记录（第1行：蒙国栋） · 截止日期"),
+        "{first_row}"
+    );
 
     // English is one click away.
     click(&client, Locator::Id("lang-switch")).await;
@@ -312,6 +319,29 @@ async fn office_imports_a_workbook_and_finds_a_mines_problems_from_the_map(db: D
         .for_element(Locator::Id("stat-agencies"))
         .await
         .unwrap();
+
+    // The county's townships first: a mine can only name one on the managed list.
+    client.goto(&format!("{base}/mines")).await.unwrap();
+    click(&client, Locator::Id("townships-link")).await;
+    for name in orewatch_app::registry::sample::TOWNSHIPS {
+        client.wait().for_element(Locator::Id("township")).await.unwrap();
+        fill(&client, "township", name).await;
+        click(&client, Locator::Id("add-township")).await;
+        let mut listed = false;
+        for _ in 0..50 {
+            if client.find(Locator::Id("townships")).await.ok().is_some()
+                && text_of(&client, "#townships").await.contains(name)
+            {
+                listed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(listed, "{name} was added");
+    }
+    let listed = text_of(&client, "#townships").await;
+    assert!(listed.contains("拉沟乡") && listed.contains("中渡镇"), "{listed}");
+    shot(&client, "10-townships").await;
 
     // Import the workbook.
     click(&client, Locator::LinkText("批量导入")).await;
@@ -389,3 +419,136 @@ async fn office_imports_a_workbook_and_finds_a_mines_problems_from_the_map(db: D
 }
 
 on_both_backends!(office_imports_a_workbook_and_finds_a_mines_problems_from_the_map);
+
+/// Scrolls the element with this id to the top of the window (for a screenshot).
+async fn scroll_to(client: &Client, id: &str) {
+    client
+        .execute(
+            "document.getElementById(arguments[0]).scrollIntoView();",
+            vec![serde_json::Value::String(id.into())],
+        )
+        .await
+        .unwrap();
+}
+
+/// Whether the page scrolls sideways (a phone layout must not).
+async fn overflows(client: &Client) -> bool {
+    let value = client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    value.as_bool().unwrap_or(true)
+}
+
+/// The demo county (its boundaries from the committed fixture, 25 mines) read at desktop and phone width:
+/// the map with township outlines and names, a search on it, the mine list and a mine page, none of
+/// them scrolling sideways. With OREWATCH_SCREENSHOT_DIR set, each is kept as a screenshot.
+async fn the_demo_county_reads_at_desktop_and_phone_width(db: Db) {
+    if !browser_available() {
+        return;
+    }
+    {
+        let settings = Settings {
+            password: HashCost::for_tests(),
+            ..Settings::default()
+        };
+        let app = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
+        orewatch_app::bootstrap::prepare(&app).await.unwrap();
+        orewatch_app::demo::load_if_empty(&app).await.unwrap();
+    }
+    let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
+    let sample = orewatch_app::registry::sample::generate(25, 6, today);
+    let addr = serve(db).await;
+    let base = format!("http://{addr}");
+    let driver = start_driver().await;
+    let client = open_browser(&driver).await;
+    client.goto(&format!("{base}/login")).await.unwrap();
+    fill(&client, "username", "office").await;
+    fill(&client, "password", orewatch_app::demo::DEMO_PASSWORD).await;
+    click(&client, Locator::Id("login-submit")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("stat-agencies"))
+        .await
+        .unwrap();
+    for (width, height, label) in [(1440_u32, 900_u32, "1440"), (390, 844, "390")] {
+        client.set_window_size(width, height).await.unwrap();
+
+        client.goto(&format!("{base}/map")).await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::Id("county-map"))
+            .await
+            .unwrap();
+        let townships = client
+            .find_all(Locator::Css("#county-map path.admin.township"))
+            .await
+            .unwrap();
+        assert_eq!(townships.len(), 9, "nine township outlines");
+        let names = text_of(&client, "#county-map .place-names").await;
+        for name in orewatch_app::registry::sample::TOWNSHIPS {
+            assert!(names.contains(name), "{name} is labelled on the map: {names}");
+        }
+        assert!(
+            !overflows(&client).await,
+            "the map page scrolls sideways at {width} px"
+        );
+        scroll_to(&client, "county-map").await;
+        shot(&client, &format!("map-{label}")).await;
+
+        // Searching a township centres the map on it.
+        client.goto(&format!("{base}/map?find=拉沟乡")).await.unwrap();
+        client
+            .wait()
+            .for_element(Locator::Id("county-map"))
+            .await
+            .unwrap();
+        let svg = client.find(Locator::Id("county-map")).await.unwrap();
+        let view = svg.attr("viewBox").await.unwrap().unwrap_or_default();
+        let full = format!(
+            "0 0 {} {}",
+            svg.attr("data-width").await.unwrap().unwrap_or_default(),
+            svg.attr("data-height").await.unwrap().unwrap_or_default()
+        );
+        assert_ne!(view, full, "the search zoomed in");
+        scroll_to(&client, "county-map").await;
+        shot(&client, &format!("map-find-{label}")).await;
+
+        client.goto(&format!("{base}/mines")).await.unwrap();
+        client.wait().for_element(Locator::Id("mines")).await.unwrap();
+        assert!(
+            !overflows(&client).await,
+            "the mine list scrolls sideways at {width} px"
+        );
+        shot(&client, &format!("mines-{label}")).await;
+
+        // The mine whose licence overlaps the nature reserve: its drawing shows the reserve around it.
+        let name = &sample.mines[2][0];
+        let found: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        client.goto(&format!("{base}/mines?q={found}")).await.unwrap();
+        click(&client, Locator::Css("#mines tbody tr:first-child td a")).await;
+        client
+            .wait()
+            .for_element(Locator::Css(".licence-map"))
+            .await
+            .unwrap();
+        let around = text_of(&client, ".drawing .legend").await;
+        assert!(around.contains("拉沟自然保护区"), "{around}");
+        assert!(
+            !overflows(&client).await,
+            "the mine page scrolls sideways at {width} px"
+        );
+        shot(&client, &format!("mine-{label}")).await;
+    }
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_county_reads_at_desktop_and_phone_width_sqlite() {
+    let test_db = orewatch_testkit::sqlite().await;
+    the_demo_county_reads_at_desktop_and_phone_width(test_db.db.clone()).await;
+    test_db.finish().await;
+}
