@@ -248,6 +248,11 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
                     public_key,
                 },
         } => {
+            if let Some(dir) = &checkpoints {
+                if !dir.is_dir() {
+                    bail!("检查点目录 {} 不存在或不是目录", dir.display());
+                }
+            }
             let app = open(&config).await?;
             let key = match public_key {
                 Some(hex) => Some(

@@ -25,6 +25,33 @@ pub enum Coordinates {
     GaussKruger { zone: u32, prefixed: bool },
 }
 
+/// Why a layer's coordinate cannot be what its coordinate system says, if it cannot.
+fn implausible(x: f64, y: f64, coordinates: Coordinates) -> Option<String> {
+    if !x.is_finite() || !y.is_finite() {
+        return Some("有无效坐标".into());
+    }
+    match coordinates {
+        Coordinates::LonLat if !(73.0..=136.0).contains(&x) || !(3.0..=54.0).contains(&y) => Some(format!(
+            "经度 {x}、纬度 {y} 不在中国境内（东经73°–136°，北纬3°–54°）；如果坐标是以米为单位的投影坐标，\
+             请在文件中注明坐标系（如 EPSG:4525）"
+        )),
+        Coordinates::GaussKruger { zone, prefixed } => {
+            let easting = if prefixed { x - f64::from(zone) * 1e6 } else { x };
+            (!(0.0..=1_000_000.0).contains(&easting) || !(0.0..=6_200_000.0).contains(&y)).then(|| {
+                format!(
+                    "坐标 ({x}, {y}) 不在 CGCS2000 3度带第 {zone} 带的范围内{}",
+                    if prefixed {
+                        "（东坐标应带带号）"
+                    } else {
+                        "（东坐标应不带带号）"
+                    }
+                )
+            })
+        }
+        Coordinates::LonLat => None,
+    }
+}
+
 /// One part (矿段/开采区).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParcelPart {
@@ -119,7 +146,21 @@ impl Parcel {
             .next()
             .copied()
             .ok_or_else(|| ParcelError::Geometry(vec!["没有多边形".into()]))?;
+        // Coordinates far outside what the layer claims to be (a projected layer read as longitude and
+        // latitude, a typo) are named before any zone is derived from them.
+        for (index, polygon) in polygons.iter().enumerate() {
+            for &(x, y) in polygon.iter().flatten() {
+                if let Some(problem) = implausible(x, y, coordinates) {
+                    return Err(ParcelError::Geometry(vec![format!(
+                        "第{}个多边形：{problem}",
+                        index + 1
+                    )]));
+                }
+            }
+        }
         let (zone, prefix) = match coordinates {
+            // In range: 73°–136° gives zones 24–45.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             Coordinates::LonLat => ((first.0 / 3.0).round() as u32, 0.0),
             Coordinates::GaussKruger { zone, prefixed } => {
                 (zone, if prefixed { f64::from(zone) * 1e6 } else { 0.0 })
@@ -304,6 +345,36 @@ impl Parcel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coordinates_outside_china_are_named_not_turned_into_a_zone() {
+        // Once a longitude of 1.5e10 became "带号 4294967295".
+        let square = |x: f64, y: f64| {
+            vec![vec![
+                (x, y),
+                (x + 0.001, y),
+                (x + 0.001, y + 0.001),
+                (x, y + 0.001),
+            ]]
+        };
+        let err = Parcel::from_polygons(&[square(1.5e10, 24.5)], Coordinates::LonLat).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("不在中国境内") && !text.contains("4294967295"),
+            "{text}"
+        );
+        // Metres read as degrees: the hint says to name the coordinate system.
+        let err =
+            Parcel::from_polygons(&[square(37_380_000.0, 2_700_000.0)], Coordinates::LonLat).unwrap_err();
+        assert!(err.to_string().contains("EPSG:4525"), "{err}");
+        let gk = Coordinates::GaussKruger {
+            zone: 37,
+            prefixed: true,
+        };
+        let err = Parcel::from_polygons(&[square(380_000.0, 2_700_000.0)], gk).unwrap_err();
+        assert!(err.to_string().contains("应带带号"), "{err}");
+        assert!(Parcel::from_polygons(&[square(109.7, 24.5)], Coordinates::LonLat).is_ok());
+    }
 
     #[test]
     fn a_label_sits_inside_a_concave_parcel() {

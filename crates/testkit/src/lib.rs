@@ -160,6 +160,23 @@ pub async fn execute_sql(db: &Db, sql: &str) -> u64 {
         .rows_affected()
 }
 
+/// The first column of the first row of a raw query, as an integer (tamper tests read what they change).
+pub async fn fetch_i64(db: &Db, sql: &str) -> Option<i64> {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_optional(db.pool())
+        .await
+        .expect("raw test SQL")
+}
+
+/// The first column of the first row of a raw query, as text.
+pub async fn fetch_text(db: &Db, sql: &str) -> Option<String> {
+    sqlx::query_scalar::<_, Option<String>>(sql)
+        .fetch_optional(db.pool())
+        .await
+        .expect("raw test SQL")
+        .flatten()
+}
+
 /// Turns `async fn name(db: Db)` into the tests `name::sqlite` and `name::postgres`.
 #[macro_export]
 macro_rules! on_both_backends {

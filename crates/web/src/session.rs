@@ -113,6 +113,17 @@ pub async fn layer(State(state): State<WebState>, request: Request, next: Next) 
 }
 
 async fn resolve(state: &WebState, mut request: Request) -> Result<Request, WebError> {
+    // A control character in any query parameter (a NUL would reach the database, a 500 on
+    // PostgreSQL and a stored NUL on SQLite) is refused here, for every page alike.
+    if let Some(query) = request.uri().query() {
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            for text in [&key, &value] {
+                orewatch_domain::field::no_control_characters(text).map_err(|problem| {
+                    WebError::Invalid(orewatch_domain::FieldErrors::single("query", problem))
+                })?;
+            }
+        }
+    }
     let client = client_addr(
         request.headers(),
         peer_of(&request),

@@ -18,10 +18,20 @@ use std::sync::Arc;
 
 /// Runs the binary in a fresh working folder; `url` is the database (ignored by offline commands).
 fn orewatch(url: &str, args: &[&str], stdin: &str) -> Output {
+    orewatch_in(url, args, stdin, &[])
+}
+
+/// Runs the binary with more environment (signing key, checkpoint folder).
+fn orewatch_with(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    orewatch_in(url, args, "", env)
+}
+
+fn orewatch_in(url: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_orewatch"))
         .args(args)
         .current_dir(dir.path())
+        .envs(env.iter().copied())
         .env("OREWATCH_DATABASE_URL", url)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
@@ -69,6 +79,8 @@ macro_rules! cli_test {
         }
     };
 }
+
+mod tamper;
 
 cli_test!(
     audit_verify_reports_exactly_the_altered_row,

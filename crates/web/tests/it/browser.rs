@@ -150,6 +150,19 @@ async fn fill(client: &Client, id: &str, text: &str) {
         .unwrap();
 }
 
+/// Waits (up to 5 s) until the element's text holds `needle`; the page may be navigating meanwhile.
+async fn wait_for_text(client: &Client, css: &str, needle: &str) -> bool {
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await {
+            if element.text().await.is_ok_and(|t| t.contains(needle)) {
+                return true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -327,17 +340,10 @@ async fn office_imports_a_workbook_and_finds_a_mines_problems_from_the_map(db: D
         client.wait().for_element(Locator::Id("township")).await.unwrap();
         fill(&client, "township", name).await;
         click(&client, Locator::Id("add-township")).await;
-        let mut listed = false;
-        for _ in 0..50 {
-            if client.find(Locator::Id("townships")).await.ok().is_some()
-                && text_of(&client, "#townships").await.contains(name)
-            {
-                listed = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(listed, "{name} was added");
+        assert!(
+            wait_for_text(&client, "#townships", name).await,
+            "{name} was added"
+        );
     }
     let listed = text_of(&client, "#townships").await;
     assert!(listed.contains("拉沟乡") && listed.contains("中渡镇"), "{listed}");

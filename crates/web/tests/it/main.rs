@@ -12,4 +12,6 @@ mod browser;
 mod catalogue;
 mod pages;
 mod registry;
+mod review;
+mod server;
 mod site;
