@@ -32,20 +32,21 @@ pub struct CompareArgs {
     /// The survey period START..END (ISO dates, END exclusive).
     #[arg(long)]
     period: String,
+    // The defaults are `Thresholds::default()`'s: one place, shown by --help.
     /// Smallest elevation change that counts, m.
-    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Thresholds::default().min_change_m, allow_negative_numbers = true)]
     min_change: f64,
     /// Smallest outside patch reported, m².
-    #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Thresholds::default().min_patch_area_m2, allow_negative_numbers = true)]
     min_patch_area: f64,
     /// Slope from which a cell belongs to a face, degrees.
-    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Thresholds::default().face_slope_deg, allow_negative_numbers = true)]
     face_slope: f64,
     /// Highest allowed face, m.
-    #[arg(long, default_value_t = 15.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Thresholds::default().max_face_height_m, allow_negative_numbers = true)]
     max_face_height: f64,
     /// Smallest face reported, m².
-    #[arg(long, default_value_t = 20.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = Thresholds::default().min_face_area_m2, allow_negative_numbers = true)]
     min_face_area: f64,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,

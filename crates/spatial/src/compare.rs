@@ -31,13 +31,13 @@ use crate::licence::Licence;
 use crate::patches::{find, union, Blob, Labeller, RowRuns};
 use crate::polygon::Boundary;
 use crate::prefetch::Prefetch;
+use crate::raster::{BlockSource, DemSource};
 use crate::render::ChangeMap;
 use crate::report::{
     BelowFloor, Face, Finding, GridReport, InputFile, Patch, PeriodReport, Production, Region, Report, SCHEMA,
 };
+use crate::resample::{sample_axis, Resampler, Sample};
 use crate::slope::horn_gradient2_row;
-use std::collections::VecDeque;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -154,290 +154,6 @@ pub enum CompareError {
     Io { path: PathBuf, problem: std::io::Error },
     #[error("分析已取消")]
     Cancelled,
-}
-
-/// A source of DEM block rows: a GeoTIFF file, or values in memory (tests, workers with their own IO).
-///
-/// The engine reads a window of columns at a time (a stripe): [`BlockSource::start`] chooses the
-/// columns, then block rows come in order from 0.
-pub trait BlockSource {
-    /// What to call it in messages (a file name).
-    fn name(&self) -> String;
-    fn grid(&self) -> &GridGeometry;
-    fn crs(&self) -> &ProjectedCrs;
-    fn block_height(&self) -> usize;
-    /// Whether reading a window decodes only that window (tiles); otherwise (strips) whole rows are
-    /// decoded for every window, so the engine reads the full width at once.
-    fn windowed(&self) -> bool;
-    /// Starts reading the columns `cols` from block row 0.
-    fn start(&mut self, cols: Range<usize>) -> Result<(), RasterError>;
-    /// Fills `out` with block row `index` of the window (row-major, `cols.len()` values per row, nodata
-    /// NaN); returns its first row and row count. Values are float32: half the memory of a block row
-    /// (see [`crate::geotiff::Cell`]).
-    fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError>;
-}
-
-/// A DEM file as a [`BlockSource`].
-#[derive(Debug)]
-pub struct DemSource {
-    reader: DemReader,
-    cols: Range<usize>,
-}
-
-impl DemSource {
-    pub fn new(reader: DemReader) -> Self {
-        let width = reader.info().grid.width;
-        Self {
-            reader,
-            cols: 0..width,
-        }
-    }
-}
-
-impl BlockSource for DemSource {
-    fn name(&self) -> String {
-        let path = self.reader.path();
-        path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
-    }
-    fn grid(&self) -> &GridGeometry {
-        &self.reader.info().grid
-    }
-    fn crs(&self) -> &ProjectedCrs {
-        &self.reader.info().crs
-    }
-    fn block_height(&self) -> usize {
-        self.reader.info().block_height
-    }
-    fn windowed(&self) -> bool {
-        self.reader.info().tiled
-    }
-    fn start(&mut self, cols: Range<usize>) -> Result<(), RasterError> {
-        self.cols = cols;
-        Ok(())
-    }
-    fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError> {
-        self.reader.read_block_window(index, self.cols.clone(), out)
-    }
-}
-
-/// A DEM held in memory.
-#[derive(Debug, Clone)]
-pub struct MemoryDem {
-    pub grid: GridGeometry,
-    pub crs: ProjectedCrs,
-    /// Row-major values, NaN for nodata (handed out as float32, like a DEM file's).
-    pub values: Vec<f64>,
-    pub block_height: usize,
-    /// The window being read (set by [`BlockSource::start`]).
-    pub cols: Range<usize>,
-}
-
-impl BlockSource for MemoryDem {
-    fn name(&self) -> String {
-        "内存中的 DEM".to_string()
-    }
-    fn grid(&self) -> &GridGeometry {
-        &self.grid
-    }
-    fn crs(&self) -> &ProjectedCrs {
-        &self.crs
-    }
-    fn block_height(&self) -> usize {
-        self.block_height.max(1)
-    }
-    fn windowed(&self) -> bool {
-        true
-    }
-    fn start(&mut self, cols: Range<usize>) -> Result<(), RasterError> {
-        self.cols = cols;
-        Ok(())
-    }
-    fn read_block_row(&mut self, index: usize, out: &mut Vec<f32>) -> Result<(usize, usize), RasterError> {
-        let (w, h, bh) = (self.grid.width, self.grid.height, self.block_height.max(1));
-        let first = (index * bh).min(h);
-        let rows = bh.min(h - first);
-        out.clear();
-        for r in first..first + rows {
-            let row = self
-                .values
-                .get(r * w + self.cols.start..r * w + self.cols.end)
-                .unwrap_or(&[]);
-            out.extend(row.iter().map(|&v| v as f32));
-        }
-        Ok((first, rows))
-    }
-}
-
-/// How a target coordinate samples a source axis.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Sample {
-    Outside,
-    /// Exactly on a source cell centre.
-    One(usize),
-    /// Between `i` and `i + 1`, weight `t` on `i + 1`.
-    Two(usize, f64),
-}
-
-/// Where target position `f` (in source cell units, 0 = centre of cell 0) samples an axis of `n` cells.
-fn sample_axis(f: f64, n: usize) -> Sample {
-    let snapped = if (f - f.round()).abs() < 1e-9 {
-        f.round()
-    } else {
-        f
-    };
-    let i0 = snapped.floor();
-    let t = snapped - i0;
-    if i0 < 0.0 {
-        return Sample::Outside;
-    }
-    let i = i0 as usize;
-    if t == 0.0 {
-        if i < n {
-            Sample::One(i)
-        } else {
-            Sample::Outside
-        }
-    } else if i + 1 < n {
-        Sample::Two(i, t)
-    } else {
-        Sample::Outside
-    }
-}
-
-/// The after survey's rows on the before grid, decoding after block rows as they are first needed and
-/// dropping those no longer needed.
-struct Resampler<'a> {
-    source: &'a mut dyn BlockSource,
-    width: usize,
-    blocks: VecDeque<(usize, usize, Vec<f32>)>,
-    /// Buffers of dropped blocks, reused (fresh pages cost more than decoding into warm ones).
-    spare: Vec<Vec<f32>>,
-    next_block: usize,
-    columns: Vec<Sample>,
-    /// Before-grid northing → after row position: f = (top − y) / cell_y − 0.5.
-    top_m: f64,
-    cell_y_m: f64,
-    height: usize,
-}
-
-impl Resampler<'_> {
-    /// Starts a stripe: `columns` are the stripe's before columns' samples of the whole after grid;
-    /// only the after columns they use are read.
-    fn restart(&mut self, columns: &[Sample]) -> Result<(), RasterError> {
-        let used = columns.iter().filter_map(|s| match *s {
-            Sample::Outside => None,
-            Sample::One(i) => Some((i, i)),
-            Sample::Two(i, _) => Some((i, i + 1)),
-        });
-        let (lo, hi) = used.fold((usize::MAX, 0), |(lo, hi), (a, b)| (lo.min(a), hi.max(b)));
-        while let Some((_, _, values)) = self.blocks.pop_front() {
-            self.spare.push(values);
-        }
-        self.next_block = 0;
-        if lo > hi {
-            // The stripe lies outside the after grid: every sample is nodata.
-            self.columns = vec![Sample::Outside; columns.len()];
-            self.width = 0;
-            return Ok(());
-        }
-        let shift = |i: usize| i - lo;
-        self.columns = columns
-            .iter()
-            .map(|s| match *s {
-                Sample::Outside => Sample::Outside,
-                Sample::One(i) => Sample::One(shift(i)),
-                Sample::Two(i, t) => Sample::Two(shift(i), t),
-            })
-            .collect();
-        self.width = hi + 1 - lo;
-        self.source.start(lo..hi + 1)
-    }
-
-    fn ensure_row(&mut self, row: usize) -> Result<(), RasterError> {
-        while !self
-            .blocks
-            .iter()
-            .any(|(first, rows, _)| row >= *first && row < first + rows)
-        {
-            let mut values = self.spare.pop().unwrap_or_default();
-            let (first, rows) = self.source.read_block_row(self.next_block, &mut values)?;
-            self.next_block += 1;
-            self.blocks.push_back((first, rows, values));
-        }
-        Ok(())
-    }
-
-    fn row(&self, row: usize) -> Option<&[f32]> {
-        self.blocks
-            .iter()
-            .find(|(first, rows, _)| row >= *first && row < first + rows)
-            .and_then(|(first, _, values)| {
-                values.get((row - first) * self.width..(row - first + 1) * self.width)
-            })
-    }
-
-    /// Writes the after values at the before row whose centre is at northing `y` into `out`.
-    fn resample_row(&mut self, y: f64, out: &mut [f64]) -> Result<(), RasterError> {
-        let rows = sample_axis((self.top_m - y) / self.cell_y_m - 0.5, self.height);
-        let (r0, r1, ty) = match rows {
-            _ if self.width == 0 => {
-                out.iter_mut().for_each(|v| *v = f64::NAN);
-                return Ok(());
-            }
-            Sample::Outside => {
-                out.iter_mut().for_each(|v| *v = f64::NAN);
-                return Ok(());
-            }
-            Sample::One(r) => (r, r, 0.0),
-            Sample::Two(r, t) => (r, r + 1, t),
-        };
-        // Rows above r0 are never needed again (before rows go north to south).
-        while let Some((first, rows, _)) = self.blocks.front() {
-            if first + rows <= r0 {
-                if let Some((_, _, values)) = self.blocks.pop_front() {
-                    self.spare.push(values);
-                }
-            } else {
-                break;
-            }
-        }
-        self.ensure_row(r0)?;
-        self.ensure_row(r1)?;
-        let (Some(top), Some(bottom)) = (self.row(r0), self.row(r1)) else {
-            return Ok(());
-        };
-        for (slot, sample) in out.iter_mut().zip(&self.columns) {
-            *slot = match *sample {
-                Sample::Outside => f64::NAN,
-                Sample::One(c) => match (top.get(c), bottom.get(c)) {
-                    (Some(&a), _) if ty == 0.0 => f64::from(a),
-                    (Some(&a), Some(&b)) => {
-                        let (a, b) = (f64::from(a), f64::from(b));
-                        a + (b - a) * ty
-                    }
-                    _ => f64::NAN,
-                },
-                Sample::Two(c, tx) => match (top.get(c..c + 2), bottom.get(c..c + 2)) {
-                    (Some(&[a, b]), Some(&[c0, d])) => {
-                        let (a, b) = (f64::from(a), f64::from(b));
-                        let upper = a + (b - a) * tx;
-                        if ty == 0.0 {
-                            upper
-                        } else {
-                            let (c0, d) = (f64::from(c0), f64::from(d));
-                            let lower = c0 + (d - c0) * tx;
-                            upper + (lower - upper) * ty
-                        }
-                    }
-                    _ => f64::NAN,
-                },
-            };
-        }
-        Ok(())
-    }
 }
 
 /// Columns per stripe: a block row of a stripe holds at most 2,048 × block-height values, whatever the
@@ -695,17 +411,7 @@ pub fn compare_in_stripes(
     let stripes: Vec<(usize, usize)> = (0..width.div_ceil(stripe_cols))
         .map(|k| (k * stripe_cols, ((k + 1) * stripe_cols).min(width)))
         .collect();
-    let mut resampler = Resampler {
-        width: 0,
-        source: after,
-        blocks: VecDeque::new(),
-        spare: Vec::new(),
-        next_block: 0,
-        columns: Vec::new(),
-        top_m: after_grid.top_m,
-        cell_y_m: after_grid.cell_y_m,
-        height: after_grid.height,
-    };
+    let mut resampler = Resampler::new(after, &after_grid);
 
     let floor = licence.elevation_floor_m;
     let min_change = thresholds.min_change_m;
@@ -1044,6 +750,7 @@ fn build_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raster::MemoryDem;
     use chrono::NaiveDate;
 
     const LEFT: f64 = 373_000.0;

@@ -474,3 +474,134 @@ mod tests {
         );
     }
 }
+
+/// The layer readers against mangled files (the fuzz targets of `scripts/fuzz.sh`, run 10,000 times
+/// each under a 4 GiB address-space limit): a real GeoJSON layer with its text spliced, cut or given
+/// extreme numbers, and a real zipped Shapefile with its `.shp`, `.dbf` or `.prj` bytes flipped, cut or
+/// spliced. A reader must return features or an error — never panic, never run out of memory — and the
+/// features it returns have finite coordinates.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    const GEOJSON: &str = include_str!("../../../fixtures/layers/luzhai_townships.geojson");
+    const SHAPEFILE: &[u8] = include_bytes!("../../../fixtures/layers/reserve_gk37.zip");
+
+    const NASTY: &[&str] = &[
+        "1e308",
+        "-1e308",
+        "NaN",
+        "1.5e10",
+        "-0",
+        "[[[[[[[[[[[[[[[[[[[[",
+        "]]]]",
+        "{}",
+        "null",
+        "\"\\u0000\"",
+        "18446744073709551615",
+        "[0,0]",
+        "\"EPSG:2383\"",
+        "\"urn:ogc:def:crs:EPSG::4546\"",
+    ];
+
+    fn splice_text(text: &str, at: usize, len: usize, nasty: usize) -> String {
+        let mut bytes = text.as_bytes().to_vec();
+        let at = at % bytes.len().max(1);
+        let end = (at + len).min(bytes.len());
+        let value = NASTY.get(nasty % NASTY.len()).copied().unwrap_or_default();
+        bytes.splice(at..end, value.bytes());
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    fn shapefile_entries() -> Vec<(String, Vec<u8>)> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(SHAPEFILE)).expect("the fixture is a zip");
+        (0..archive.len())
+            .filter_map(|i| {
+                let mut file = archive.by_index(i).ok()?;
+                let mut data = Vec::new();
+                file.read_to_end(&mut data).ok()?;
+                Some((file.name().ok()?.to_string(), data))
+            })
+            .collect()
+    }
+
+    fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        {
+            let mut writer = zip::ZipWriter::new(&mut out);
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, data) in entries {
+                if writer.start_file(name.as_str(), options).is_ok() {
+                    let _ = writer.write_all(data);
+                }
+            }
+            let _ = writer.finish();
+        }
+        out.into_inner()
+    }
+
+    fn finite(features: &[LayerFeature]) -> bool {
+        features.iter().all(|f| {
+            f.parcel
+                .parts
+                .iter()
+                .flat_map(|p| std::iter::once(&p.outer).chain(p.holes.iter()))
+                .flatten()
+                .all(|(x, y)| x.is_finite() && y.is_finite())
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_mangled_geojson_layer_is_read_or_refused_never_a_panic(
+            splices in prop::collection::vec((any::<usize>(), 0_usize..40, any::<usize>()), 1..6),
+            cut in prop::option::of(any::<usize>()),
+        ) {
+            let mut text = GEOJSON.to_string();
+            for (at, len, nasty) in splices {
+                text = splice_text(&text, at, len, nasty);
+            }
+            if let Some(at) = cut {
+                let at = at % text.len().max(1);
+                text = String::from_utf8_lossy(text.as_bytes().get(..at).unwrap_or_default()).into_owned();
+            }
+            if let Ok(features) = read_geojson(&text, "图层", &LayerLimits::default()) {
+                prop_assert!(finite(&features));
+            }
+        }
+
+        #[test]
+        fn a_mangled_shapefile_is_read_or_refused_never_a_panic(
+            entry in any::<usize>(),
+            flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..16),
+            splice in prop::option::of((any::<usize>(), 0_usize..32, any::<usize>())),
+            cut in prop::option::of(any::<usize>()),
+        ) {
+            let mut all = shapefile_entries();
+            let n = all.len();
+            if let Some((_, data)) = all.get_mut(entry % n) {
+                for (i, b) in flips {
+                    let i = i % data.len().max(1);
+                    if let Some(x) = data.get_mut(i) {
+                        *x ^= b | 1;
+                    }
+                }
+                if let Some((at, len, nasty)) = splice {
+                    let at = at % data.len().max(1);
+                    let end = (at + len).min(data.len());
+                    let value = NASTY.get(nasty % NASTY.len()).copied().unwrap_or_default();
+                    data.splice(at..end, value.bytes());
+                }
+                if let Some(at) = cut {
+                    let keep = at % data.len().max(1);
+                    data.truncate(keep);
+                }
+            }
+            if let Ok(features) = read_zipped_shapefile(&zip_of(&all), "图层", &LayerLimits::default()) {
+                prop_assert!(finite(&features));
+            }
+        }
+    }
+}

@@ -6,9 +6,9 @@
 //! travel back to the worker to be reused. A new window ([`BlockSource::start`]) interrupts the
 //! worker between two block rows. Dropping the `Prefetch` closes the channels and the worker stops.
 
-use crate::compare::{BlockSource, DemSource};
 use crate::crs::ProjectedCrs;
 use crate::geotiff::{GridGeometry, RasterError};
+use crate::raster::{BlockSource, DemSource};
 use std::ops::Range;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender, TryRecvError};
 use std::thread::Scope;
