@@ -555,6 +555,32 @@ pub(crate) fn placeholder(kind: Kind, n: usize) -> String {
     }
 }
 
+/// Numbers the parameters of a statement the way its backend reads them fastest: plain `?` in order on
+/// SQLite, whose numbered parameters cost a linear search per bind (quadratic in a batch of 30,000
+/// parameters: two thirds of an import's time), `$n` on PostgreSQL. A statement built with it binds its
+/// values strictly in order.
+pub(crate) struct Params {
+    anonymous: bool,
+    n: usize,
+}
+
+impl Params {
+    pub(crate) fn new(anonymous: bool) -> Self {
+        Self { anonymous, n: 0 }
+    }
+
+    /// The next parameter's placeholder, for a column of `kind` (see [`placeholder`]).
+    pub(crate) fn next(&mut self, kind: Kind) -> String {
+        self.n += 1;
+        if self.anonymous {
+            // SQLite stores a bound NaN as NULL by itself.
+            "?".into()
+        } else {
+            placeholder(kind, self.n)
+        }
+    }
+}
+
 /// Reads a column of `kind` from a row.
 pub(crate) fn read(row: &AnyRow, col: &Col) -> Result<Value> {
     Ok(match col.kind {

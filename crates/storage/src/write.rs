@@ -51,6 +51,10 @@ pub struct WriteTx {
     /// Records changed and not audited yet.
     dirty: BTreeSet<(RecordType, Key)>,
     areas: BTreeSet<DataArea>,
+    /// Batches use anonymous parameters (SQLite; see [`bound::Params`]).
+    anonymous: bool,
+    /// This process's writer turn on SQLite, held until the transaction ends.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Deref for WriteTx {
@@ -69,7 +73,13 @@ impl DerefMut for WriteTx {
 impl WriteTx {
     /// Opens an audited write: takes the head's lock (the transaction's first statement, so SQLite
     /// takes its write lock before any read) and reads the head.
-    pub(crate) async fn begin(mut tx: Tx, actor: AuditActor, now: DateTime<Utc>) -> Result<WriteTx> {
+    pub(crate) async fn begin(
+        mut tx: Tx,
+        actor: AuditActor,
+        now: DateTime<Utc>,
+        anonymous: bool,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Result<WriteTx> {
         let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE audit_head_id = 1 RETURNING seq, hash")
             .fetch_optional(&mut *tx)
             .await?
@@ -91,6 +101,8 @@ impl WriteTx {
             appended: 0,
             dirty: BTreeSet::new(),
             areas: BTreeSet::new(),
+            anonymous,
+            _turn: turn,
         })
     }
 
@@ -379,6 +391,7 @@ impl WriteTx {
                 "INSERT INTO audit_entry (seq, at, actor_account_id, actor_label, actor_agency, action, \
                  record_type, record_id, before_json, after_json, note, prev_hash, hash) VALUES ",
             );
+            let mut params = bound::Params::new(self.anonymous);
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push(',');
@@ -388,7 +401,7 @@ impl WriteTx {
                     if c > 0 {
                         sql.push(',');
                     }
-                    sql.push_str(&format!("${}", i * COLUMNS + c + 1));
+                    sql.push_str(&params.next(bound::Kind::Text));
                 }
                 sql.push(')');
             }
@@ -445,19 +458,18 @@ impl WriteTx {
                 table.name,
                 cols.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
             );
-            let mut n = 0;
+            let mut params = bound::Params::new(self.anonymous);
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push(',');
                 }
                 sql.push('(');
                 for c in &cols {
-                    n += 1;
-                    sql.push_str(&bound::placeholder(c.kind, n));
+                    sql.push_str(&params.next(c.kind));
                     sql.push(',');
                 }
-                n += 1;
-                sql.push_str(&format!("${n})"));
+                sql.push_str(&params.next(bound::Kind::Int));
+                sql.push(')');
             }
             sql.push_str(&format!(
                 " RETURNING {}, audit_seq, {}",
@@ -561,17 +573,16 @@ impl WriteTx {
                 child.name,
                 own.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
             );
-            let mut n = 0;
+            let mut params = bound::Params::new(self.anonymous);
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push(',');
                 }
-                n += 1;
-                sql.push_str(&format!("(${n}"));
+                sql.push('(');
+                sql.push_str(&params.next(table.key.kind));
                 for c in &own {
-                    n += 1;
                     sql.push(',');
-                    sql.push_str(&bound::placeholder(c.kind, n));
+                    sql.push_str(&params.next(c.kind));
                 }
                 sql.push(')');
             }
