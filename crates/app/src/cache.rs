@@ -65,6 +65,57 @@ impl<T> Versioned<T> {
     }
 }
 
+/// The versions a [`VersionedMap`] holds values of, and the values by key.
+type Slot<K, V> = (Vec<i64>, std::collections::HashMap<K, Arc<V>>);
+
+/// Values by key (one per mine, say), all valid at the same versions of their areas: a change in an
+/// area empties the map. At most `capacity` values are kept; past it the map starts again.
+#[derive(Debug)]
+pub struct VersionedMap<K, V> {
+    areas: &'static [DataArea],
+    capacity: usize,
+    slot: std::sync::Mutex<Slot<K, V>>,
+}
+
+impl<K: std::hash::Hash + Eq, V> VersionedMap<K, V> {
+    pub fn new(areas: &'static [DataArea], capacity: usize) -> Self {
+        Self {
+            areas,
+            capacity,
+            slot: std::sync::Mutex::new((Vec::new(), std::collections::HashMap::new())),
+        }
+    }
+
+    fn key(&self, versions: &Versions) -> Vec<i64> {
+        self.areas.iter().map(|a| versions.get(*a)).collect()
+    }
+
+    /// The value for `k` at exactly these versions, if kept.
+    pub fn get(&self, versions: &Versions, k: &K) -> Option<Arc<V>> {
+        let key = self.key(versions);
+        let slot = self.slot.lock().ok()?;
+        (slot.0 == key).then(|| slot.1.get(k).cloned()).flatten()
+    }
+
+    /// Keeps `value` for `k` as loaded at `versions`; values of other versions are dropped, unless
+    /// they are newer (then this one is not kept).
+    pub fn put(&self, versions: &Versions, k: K, value: Arc<V>) {
+        let key = self.key(versions);
+        if let Ok(mut slot) = self.slot.lock() {
+            if slot.0 != key {
+                if slot.0.iter().zip(&key).any(|(kept, new)| kept > new) {
+                    return;
+                }
+                *slot = (key, std::collections::HashMap::new());
+            }
+            if slot.1.len() >= self.capacity {
+                slot.1.clear();
+            }
+            slot.1.insert(k, value);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +125,35 @@ mod tests {
         v.0[DataArea::Organisation.index()] = organisation;
         v.0[DataArea::Registry.index()] = registry;
         v
+    }
+
+    #[test]
+    fn a_keyed_value_is_served_only_at_its_own_versions_and_the_map_is_bounded() {
+        let map: VersionedMap<i64, &str> = VersionedMap::new(&[DataArea::Registry], 2);
+        map.put(&versions(1, 1), 7, Arc::new("seven"));
+        assert_eq!(
+            map.get(&versions(9, 1), &7).as_deref(),
+            Some(&"seven"),
+            "another area changed"
+        );
+        assert!(map.get(&versions(1, 2), &7).is_none(), "the registry changed");
+        map.put(&versions(1, 2), 8, Arc::new("eight"));
+        assert!(
+            map.get(&versions(1, 2), &7).is_none(),
+            "the older value was dropped"
+        );
+        map.put(&versions(1, 1), 7, Arc::new("stale"));
+        assert!(
+            map.get(&versions(1, 1), &7).is_none(),
+            "an older load is not kept over a newer"
+        );
+        map.put(&versions(1, 2), 9, Arc::new("nine"));
+        map.put(&versions(1, 2), 10, Arc::new("ten"));
+        assert!(
+            map.get(&versions(1, 2), &8).is_none(),
+            "past its capacity the map starts again"
+        );
+        assert_eq!(map.get(&versions(1, 2), &10).as_deref(), Some(&"ten"));
     }
 
     #[test]

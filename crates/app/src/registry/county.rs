@@ -17,6 +17,7 @@ use orewatch_domain::{CompanyId, LicenceId, MineId};
 use orewatch_spatial::parcel::Parcel;
 use orewatch_spatial::polygon::Ring;
 use orewatch_spatial::simplify::simplify_to_budget;
+use orewatch_spatial::tiled::TiledParcel;
 use orewatch_storage::mines::Mine;
 use orewatch_storage::{boundaries, companies, licences, mines, permits, protected_areas, townships};
 use std::collections::HashMap;
@@ -41,6 +42,9 @@ pub struct MapProtected {
     pub kind: ProtectedKind,
     pub name: String,
     pub parcel: Parcel,
+    /// A large area (more than [`TILE_ABOVE_VERTICES`] vertices) cut into tiles, for overlaps and for
+    /// drawing it around a licence.
+    pub tiled: Option<Arc<TiledParcel>>,
 }
 
 /// An administrative boundary on the map.
@@ -296,11 +300,19 @@ async fn load(
         .iter()
         .filter_map(|a| {
             let parcel = serde_json::from_str::<Parcel>(&a.parcel_json).ok()?;
+            let parcel = parcel.in_zone(zone);
+            let vertices: usize = parcel
+                .parts
+                .iter()
+                .map(|part| part.outer.len() + part.holes.iter().map(Vec::len).sum::<usize>())
+                .sum();
+            let tiled = (vertices > TILE_ABOVE_VERTICES).then(|| Arc::new(TiledParcel::new(&parcel, 2_000)));
             Some(MapProtected {
                 id: a.id,
                 kind: a.kind,
                 name: a.name.clone(),
-                parcel: parcel.in_zone(zone),
+                parcel,
+                tiled,
             })
         })
         .collect();
@@ -454,8 +466,13 @@ impl County {
     }
 }
 
+/// Protected areas with more vertices than this are cut into tiles for the overlap checks.
+const TILE_ABOVE_VERTICES: usize = 5_000;
+
 /// Overlaps of active licences with each other and with protected areas, per mine. Candidates are
-/// found by sweeping bounding boxes sorted by their west edge, so only neighbours are intersected.
+/// found by sweeping bounding boxes sorted by their west edge, so only neighbours are intersected; a large
+/// protected area is intersected tile by tile ([`TiledParcel`]), so a 600,000-vertex red line costs a
+/// licence only the few tiles around it.
 fn overlaps(licences: &[MapLicence], protected: &[MapProtected]) -> HashMap<MineId, Vec<OverlapFacts>> {
     let mut out: HashMap<MineId, Vec<OverlapFacts>> = HashMap::new();
     let mut active: Vec<&MapLicence> = licences.iter().filter(|l| !l.cancelled).collect();
@@ -484,7 +501,10 @@ fn overlaps(licences: &[MapLicence], protected: &[MapProtected]) -> HashMap<Mine
             if !a.parcel.bbox_meets(&p.parcel) {
                 continue;
             }
-            let area_m2 = a.parcel.overlap_area_m2(&p.parcel);
+            let area_m2 = match &p.tiled {
+                Some(tiles) => tiles.overlap_area_m2(&a.parcel),
+                None => a.parcel.overlap_area_m2(&p.parcel),
+            };
             if area_m2 >= 1.0 {
                 out.entry(a.mine_id).or_default().push(OverlapFacts {
                     licence_number: a.licence_no.clone(),

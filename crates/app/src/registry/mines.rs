@@ -1,7 +1,7 @@
 //! 矿山 — registering mines and changing their status, the mine list (filtered and sorted in memory from
 //! the county picture), one mine's whole page, and the name search of the mine pickers.
 
-use super::county::{county, county_at, EntryFilter, MapLicence, MapProtected, MineEntry, MineStanding};
+use super::county::{county, county_at, EntryFilter, MapLicence, MineEntry, MineStanding};
 use super::input::{check_mine, CheckedMine, MineInput};
 use crate::{App, AppError, Caller, Result};
 use chrono::NaiveDate;
@@ -178,6 +178,8 @@ pub struct MineQuery {
     pub status: Option<String>,
     pub area_agency: Option<String>,
     pub due: Option<Due>,
+    /// Only mines with a consistency problem.
+    pub problems: bool,
     pub sort: MineSort,
     pub descending: bool,
     pub limit: i64,
@@ -192,6 +194,7 @@ impl MineQuery {
             || self.status.is_some()
             || self.area_agency.is_some()
             || self.due.is_some()
+            || self.problems
     }
 }
 
@@ -223,7 +226,16 @@ pub async fn list(app: &App, caller: &Caller, q: &MineQuery) -> Result<MineList>
             Due::Within90 => (Some(today), today.checked_add_signed(chrono::Duration::days(90))),
         }),
     };
-    let mut matching: Vec<&MineEntry> = county.filter(&filter).collect();
+    let has_problems = |e: &MineEntry| {
+        county
+            .mines
+            .get(&e.mine.id)
+            .is_some_and(|m| !m.problems.is_empty())
+    };
+    let mut matching: Vec<&MineEntry> = county
+        .filter(&filter)
+        .filter(|e| !q.problems || has_problems(e))
+        .collect();
     let far = NaiveDate::MAX;
     match q.sort {
         MineSort::Township => {}
@@ -300,25 +312,43 @@ pub struct MineView {
     pub permits: Vec<(Permit, PermitStatus)>,
     pub standing: Option<MineStanding>,
     pub timeline: Vec<StoredAuditRow>,
-    /// Other mines' licences and protected areas near this mine's licences (drawn around them).
-    pub neighbours: Vec<MapLicence>,
-    pub protected: Vec<MapProtected>,
+    /// The county picture it was read from (shared, not copied: a protected area may have 600,000
+    /// vertices).
+    pub county: Arc<super::county::County>,
+    /// Other mines' licences and the protected areas near this mine's licences (drawn around them), as
+    /// indices into the county's licences and protected areas.
+    pub neighbours: Vec<usize>,
+    pub protected: Vec<usize>,
     pub today: NaiveDate,
 }
 
-pub async fn show(app: &App, caller: &Caller, id: MineId) -> Result<MineView> {
+/// A mine page: from the cache while the registry has not changed (the same day), else read.
+pub async fn show(app: &App, caller: &Caller, id: MineId) -> Result<Arc<MineView>> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
-    let county = county(app, caller).await?;
-    let today = county.today;
-    let mut conn = app.db.conn().await?;
-    let mine = mines::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let versions = app.versions(caller).await?;
+    let county = county_at(app, &versions).await?;
+    let view = match app.caches().mine_views.get(&versions, &id) {
+        Some(view) if view.today == county.today => view,
+        _ => {
+            let view = Arc::new(load_view(app, county, id).await?);
+            app.caches().mine_views.put(&versions, id, view.clone());
+            view
+        }
+    };
     caller.require(
         Action::ViewRegistry,
         &Resource::Mine {
-            area_agency: mine.area_agency.clone(),
-            company: mine.company_id,
+            area_agency: view.mine.area_agency.clone(),
+            company: view.mine.company_id,
         },
     )?;
+    Ok(view)
+}
+
+async fn load_view(app: &App, county: Arc<super::county::County>, id: MineId) -> Result<MineView> {
+    let today = county.today;
+    let mut conn = app.db.conn().await?;
+    let mine = mines::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let stored = licences::for_mine(&mut conn, id).await?;
     let events = licences::events_for_mine(&mut conn, id).await?;
     let permit_rows = permits::for_mine(&mut conn, id).await?;
@@ -351,14 +381,16 @@ pub async fn show(app: &App, caller: &Caller, id: MineId) -> Result<MineView> {
     let neighbours = county
         .licences
         .iter()
-        .filter(|l| l.mine_id != id && !l.cancelled && near(&l.parcel.bbox))
-        .cloned()
+        .enumerate()
+        .filter(|(_, l)| l.mine_id != id && !l.cancelled && near(&l.parcel.bbox))
+        .map(|(i, _)| i)
         .collect();
     let protected = county
         .protected
         .iter()
-        .filter(|p| near(&p.parcel.bbox))
-        .cloned()
+        .enumerate()
+        .filter(|(_, p)| near(&p.parcel.bbox))
+        .map(|(i, _)| i)
         .collect();
     let licences = stored
         .into_iter()
@@ -394,5 +426,6 @@ pub async fn show(app: &App, caller: &Caller, id: MineId) -> Result<MineView> {
         neighbours,
         protected,
         today,
+        county,
     })
 }

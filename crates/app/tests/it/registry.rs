@@ -291,6 +291,7 @@ async fn the_county_finds_overlaps_lapsed_permits_and_foreign_holders(db: Db) {
     assert_eq!(view.permits.len(), 6);
     assert!(view
         .standing
+        .as_ref()
         .unwrap()
         .problems
         .iter()
@@ -314,7 +315,10 @@ async fn the_county_finds_overlaps_lapsed_permits_and_foreign_holders(db: Db) {
         .iter()
         .any(|r| r.row.action == AuditAction::LicenceCreate));
     let four = mine_id(&s.mines[4][0]);
-    assert!(view.neighbours.iter().any(|l| l.mine_id == four));
+    assert!(view
+        .neighbours
+        .iter()
+        .any(|&i| view.county.licences[i].mine_id == four));
     let beside_reserve = mines::show(&app, &office, mine_id(&s.mines[2][0])).await.unwrap();
     assert_eq!(beside_reserve.protected.len(), 1);
 }

@@ -30,6 +30,9 @@ pub fn router() -> Router<WebState> {
     )
 }
 
+/// Mines with problems listed under the map; the rest are one click away in the mine list.
+const PROBLEMS_LISTED: usize = 100;
+
 pub struct ProblemRow {
     pub mine_id: MineId,
     pub name: String,
@@ -59,6 +62,8 @@ struct MapPage {
     layers: Vec<LayerSwitch>,
     counts: Vec<(&'static str, String, usize)>,
     problems: Vec<ProblemRow>,
+    /// Mines with problems in all; the page lists the first [`PROBLEMS_LISTED`].
+    problem_total: usize,
     unreadable: Vec<String>,
     licences: usize,
     may_import: bool,
@@ -246,9 +251,11 @@ async fn screen(
     .collect();
 
     let count = |s: MapState| county.mines.values().filter(|m| m.state == s).count();
-    let problems = county
-        .with_problems()
+    let with_problems = county.with_problems();
+    let problem_total = with_problems.len();
+    let problems = with_problems
         .into_iter()
+        .take(PROBLEMS_LISTED)
         .map(|m| ProblemRow {
             mine_id: m.mine_id,
             name: m.name.clone(),
@@ -285,6 +292,7 @@ async fn screen(
         .map(|s| (s.as_str(), state_label(s), count(s)))
         .collect(),
         problems,
+        problem_total,
         unreadable: county.unreadable.clone(),
         licences: county.licences.len(),
         may_import: ctx.caller().may(Action::EditRegistry, &Resource::Installation),

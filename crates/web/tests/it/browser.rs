@@ -387,7 +387,7 @@ async fn office_imports_a_workbook_and_finds_a_mines_problems_from_the_map(db: D
     shot(&client, "13-map").await;
     let problems: usize = text_of(&client, "#count-problem").await.parse().unwrap();
     assert!(problems > 0);
-    click(&client, Locator::Css("#county-map a.lic.problem")).await;
+    click(&client, Locator::Css("#county-map .layer-problem a.lic")).await;
     client
         .wait()
         .for_element(Locator::Id("permit-table"))

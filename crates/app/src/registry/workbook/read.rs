@@ -277,3 +277,174 @@ mod tests {
         assert_eq!(errors.first().map(|e| &e.problem), Some(&Problem::NotXlsx));
     }
 }
+
+/// The workbook reader against mangled workbooks (the fuzz target of `scripts/fuzz.sh`, which runs it
+/// 10,000 times under a 4 GiB address-space limit): a real workbook whose zip bytes, or whose sheet,
+/// shared-strings or workbook XML, are flipped, cut, spliced or given extreme values. The reader must
+/// return rows or errors — never panic (the server's catch is not used here) and never allocate its way
+/// out of the limit.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use crate::registry::sample;
+    use crate::registry::workbook::build;
+    use proptest::prelude::*;
+    use std::io::{Read, Write};
+    use std::sync::OnceLock;
+
+    /// A small real workbook (every sheet, a few rows), built once.
+    fn seed() -> &'static [u8] {
+        static SEED: OnceLock<Vec<u8>> = OnceLock::new();
+        SEED.get_or_init(|| {
+            let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default();
+            let s = sample::generate(3, 2, today);
+            build(&s.companies, &s.mines, &s.licences, &s.permits).unwrap_or_default()
+        })
+    }
+
+    /// The zip's entries, unpacked.
+    fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("the seed is a zip");
+        (0..archive.len())
+            .filter_map(|i| {
+                let mut file = archive.by_index(i).ok()?;
+                let mut data = Vec::new();
+                file.read_to_end(&mut data).ok()?;
+                Some((file.name().ok()?.to_string(), data))
+            })
+            .collect()
+    }
+
+    fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        {
+            let mut writer = zip::ZipWriter::new(&mut out);
+            let options = zip::write::SimpleFileOptions::default();
+            for (name, data) in entries {
+                if writer.start_file(name.as_str(), options).is_ok() {
+                    let _ = writer.write_all(data);
+                }
+            }
+            let _ = writer.finish();
+        }
+        out.into_inner()
+    }
+
+    /// Values that broke readers before: a sheet dimension of every cell, counts near 2⁶⁴, huge and
+    /// negative row numbers, deep nesting, NULs.
+    const NASTY: &[&str] = &[
+        "A1:XFD1048576",
+        "18446744073709551615",
+        "-1",
+        "4294967296",
+        "1048577",
+        "<c r=\"XFD1048576\"><v>1</v></c>",
+        "<si><t>",
+        "\u{0}",
+        "&#0;",
+        "<![CDATA[",
+        "<row r=\"99999999999\">",
+        "NaN",
+        "1e308",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Mangle {
+        /// Flip bytes of the zip itself.
+        ZipBytes(Vec<(usize, u8)>),
+        /// Cut the zip short.
+        Truncate(usize),
+        /// Change one entry's XML: replace a run of bytes with a nasty value, flip bytes, or cut it.
+        Xml {
+            entry: usize,
+            at: usize,
+            len: usize,
+            nasty: usize,
+            flips: Vec<(usize, u8)>,
+            cut: bool,
+        },
+    }
+
+    fn mangle() -> impl Strategy<Value = Mangle> {
+        prop_oneof![
+            prop::collection::vec((any::<usize>(), any::<u8>()), 1..20).prop_map(Mangle::ZipBytes),
+            any::<usize>().prop_map(Mangle::Truncate),
+            (
+                any::<usize>(),
+                any::<usize>(),
+                0_usize..64,
+                any::<usize>(),
+                prop::collection::vec((any::<usize>(), any::<u8>()), 0..8),
+                any::<bool>()
+            )
+                .prop_map(|(entry, at, len, nasty, flips, cut)| Mangle::Xml {
+                    entry,
+                    at,
+                    len,
+                    nasty,
+                    flips,
+                    cut
+                }),
+        ]
+    }
+
+    fn apply(m: &Mangle) -> Vec<u8> {
+        let seed = seed();
+        match m {
+            Mangle::ZipBytes(flips) => {
+                let mut bytes = seed.to_vec();
+                for (at, b) in flips {
+                    let i = at % bytes.len();
+                    if let Some(x) = bytes.get_mut(i) {
+                        *x ^= b | 1;
+                    }
+                }
+                bytes
+            }
+            Mangle::Truncate(at) => seed.get(..at % seed.len()).unwrap_or_default().to_vec(),
+            Mangle::Xml {
+                entry,
+                at,
+                len,
+                nasty,
+                flips,
+                cut,
+            } => {
+                let mut all = entries(seed);
+                let n = all.len();
+                if let Some((_, data)) = all.get_mut(entry % n) {
+                    let at = at % data.len().max(1);
+                    let end = (at + len).min(data.len());
+                    let value = NASTY.get(nasty % NASTY.len()).copied().unwrap_or_default();
+                    data.splice(at..end, value.bytes());
+                    for (i, b) in flips {
+                        let i = i % data.len().max(1);
+                        if let Some(x) = data.get_mut(i) {
+                            *x ^= b | 1;
+                        }
+                    }
+                    if *cut {
+                        data.truncate(at);
+                    }
+                }
+                zip_of(&all)
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_mangled_workbook_is_read_or_refused_never_a_panic(m in mangle()) {
+            let bytes = apply(&m);
+            let limits = UploadLimits::default();
+            let mut errors = Vec::new();
+            // The same gate as `read_sheets`, without its catch: a panic fails the case.
+            if looks_like_zip(&bytes) && check_zip(&bytes, &limits).and_then(|()| check_shared_strings(&bytes, &limits)).is_ok() {
+                let sheets = read_checked(&bytes, &limits, &mut errors);
+                for sheet in &sheets {
+                    prop_assert!(sheet.rows.len() <= limits.max_rows);
+                }
+            }
+        }
+    }
+}

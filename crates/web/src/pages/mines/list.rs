@@ -35,6 +35,7 @@ struct ListPage {
     statuses: Vec<SelectOption>,
     agencies: Vec<SelectOption>,
     dues: Vec<SelectOption>,
+    problems_only: bool,
     headings: Vec<SortHeading>,
     rows: Vec<MineRowView>,
     empty: String,
@@ -61,6 +62,7 @@ fn mine_query(query: &HashMap<String, String>, page: i64) -> MineQuery {
             Some("due90" | "1") => Some(Due::Within90),
             _ => None,
         },
+        problems: query.get("problems").is_some_and(|v| v == "1"),
         sort: match query.get("sort").map(String::as_str) {
             Some("name") => MineSort::Name,
             Some("status") => MineSort::Status,
@@ -130,6 +132,7 @@ async fn list_screen(
             .iter()
             .map(|d| SelectOption::new(*d, ctx.t(&format!("mines.due_{d}")), &value("due")))
             .collect(),
+        problems_only: q.problems,
         headings,
         empty: ctx.empty_text(q.filtered()).to_string(),
         rows,

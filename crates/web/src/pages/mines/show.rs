@@ -152,19 +152,29 @@ fn licence_view(ctx: &Ctx, l: &mines::LicenceView, view: &MineView) -> LicenceVi
                 .collect()
         })
         .unwrap_or_default();
+    let county = &view.county;
     let context: Vec<svg::Around> = view
         .neighbours
         .iter()
+        .filter_map(|&i| county.licences.get(i))
         .map(|n| svg::Around {
-            parcel: &n.parcel,
+            shape: svg::Shape::Parcel(&n.parcel),
             label: n.licence_no.clone(),
             protected: false,
         })
-        .chain(view.protected.iter().map(|p| svg::Around {
-            parcel: &p.parcel,
-            label: format!("{}（{}）", p.name, label(ctx, "protected_kind", p.kind.as_str())),
-            protected: true,
-        }))
+        .chain(
+            view.protected
+                .iter()
+                .filter_map(|&i| county.protected.get(i))
+                .map(|p| svg::Around {
+                    shape: match &p.tiled {
+                        Some(tiled) => svg::Shape::Tiled(tiled),
+                        None => svg::Shape::Parcel(&p.parcel),
+                    },
+                    label: format!("{}（{}）", p.name, label(ctx, "protected_kind", p.kind.as_str())),
+                    protected: true,
+                }),
+        )
         .collect();
     let (drawing, around) = l
         .parcel
