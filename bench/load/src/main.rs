@@ -6,9 +6,12 @@
 //! * `run` logs in C clients as C different accounts and has each load the dashboard, organisation and
 //!   audit pages in turn for a fixed time, then prints latency percentiles and throughput per page.
 
+mod import;
+
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
+use orewatch_app::registry::{layers, sample, townships, workbook};
 use orewatch_app::{accounts, bootstrap, App, Caller, Db, DbOptions, ManualClock, Settings};
 use orewatch_domain::account::NewAccountInput;
 use orewatch_domain::{AuditAction, RecordType};
@@ -38,6 +41,29 @@ enum Command {
         /// Permits per mine.
         #[arg(long, default_value_t = 10)]
         permits_per_mine: usize,
+        /// Add the demo's township list (implied by --registry-mines).
+        #[arg(long)]
+        townships: bool,
+        /// Import one protected area with this many vertices (a large real layer, 0: none).
+        #[arg(long, default_value_t = 0)]
+        layer_vertices: usize,
+    },
+    /// Upload a workbook of about N records through /registry/import while clients keep logging in.
+    Import {
+        #[arg(long, default_value = "http://127.0.0.1:18080")]
+        base: String,
+        #[arg(long, default_value_t = 90_000)]
+        records: usize,
+        #[arg(long, default_value_t = 10)]
+        permits_per_mine: usize,
+        /// Clients logging in over and over during the import.
+        #[arg(long, default_value_t = 5)]
+        login_clients: usize,
+        /// Pause of each login client between two logins.
+        #[arg(long, default_value_t = 1000)]
+        login_pause_ms: u64,
+        #[arg(long, default_value = "")]
+        label: String,
     },
     /// Drive logged-in clients against a running server.
     Run {
@@ -55,6 +81,12 @@ enum Command {
         /// Pause of each client between two requests (0: as fast as possible, a saturation test).
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
+        /// Of the clients, this many write instead of reading: each posts a lead to the sharing feed.
+        #[arg(long, default_value_t = 0)]
+        writers: usize,
+        /// `{mine}` in a page path becomes a random mine id from 1 to this.
+        #[arg(long, default_value_t = 1)]
+        mines: i64,
     },
 }
 
@@ -69,15 +101,18 @@ async fn main() -> Result<()> {
             audit_rows,
             registry_mines,
             permits_per_mine,
+            townships,
+            layer_vertices,
         } => {
-            seed(
-                &database_url,
+            let plan = SeedPlan {
                 accounts,
                 audit_rows,
                 registry_mines,
                 permits_per_mine,
-            )
-            .await
+                townships,
+                layer_vertices,
+            };
+            seed(&database_url, &plan).await
         }
         Command::Run {
             base,
@@ -86,27 +121,60 @@ async fn main() -> Result<()> {
             label,
             think_ms,
             pages,
+            writers,
+            mines,
         } => {
             let pages: Vec<String> = pages.split(',').map(str::to_string).collect();
-            run(&base, clients, seconds, &label, think_ms, &pages).await
+            let plan = RunPlan {
+                clients,
+                seconds,
+                think_ms,
+                writers,
+                mines,
+            };
+            run(&base, &plan, &label, &pages).await
+        }
+        Command::Import {
+            base,
+            records,
+            permits_per_mine,
+            login_clients,
+            login_pause_ms,
+            label,
+        } => {
+            import::run(
+                &base,
+                records,
+                permits_per_mine,
+                login_clients,
+                login_pause_ms,
+                &label,
+            )
+            .await
         }
     }
 }
 
-async fn seed(
-    url: &str,
-    count: usize,
+/// What `seed` puts into the database.
+struct SeedPlan {
+    accounts: usize,
     audit_rows: i64,
     registry_mines: usize,
     permits_per_mine: usize,
-) -> Result<()> {
+    townships: bool,
+    layer_vertices: usize,
+}
+
+async fn seed(url: &str, plan: &SeedPlan) -> Result<()> {
+    let count = plan.accounts;
+    let audit_rows = plan.audit_rows;
     let db = Db::connect(url, &DbOptions { max_connections: 4 }).await?;
     // The installation and its accounts date from a year ago, so that the audit rows below can be
     // spread over the past year in order (times never go back along the chain).
     let now = chrono::Utc::now();
     let span = chrono::Duration::days(365);
     let clock = Arc::new(ManualClock::new(now - span - chrono::Duration::days(1)));
-    let app = App::new(db.clone(), clock, Settings::default())?;
+    let app = App::new(db.clone(), clock.clone(), Settings::default())?;
     bootstrap::prepare(&app).await?;
     let started = Instant::now();
     for i in 1..=count {
@@ -160,8 +228,21 @@ async fn seed(
         "seeded {audit_rows} audit rows in {:.1}s",
         started.elapsed().as_secs_f64()
     );
-    if registry_mines > 0 {
-        seed_registry(&app, registry_mines, permits_per_mine).await?;
+    // The registry is written now, not a year ago.
+    clock.advance(span + chrono::Duration::days(1));
+    let office = office_caller(&app).await?;
+    if plan.townships || plan.registry_mines > 0 {
+        for name in sample::TOWNSHIPS {
+            townships::add(&app, &office, name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        }
+    }
+    if plan.registry_mines > 0 {
+        seed_registry(&app, &office, plan.registry_mines, plan.permits_per_mine).await?;
+    }
+    if plan.layer_vertices > 0 {
+        seed_large_layer(&app, &office, plan.layer_vertices).await?;
     }
     // A production database has planner statistics (autovacuum, or SQLite's optimize); a fresh bulk
     // load does not yet.
@@ -170,22 +251,53 @@ async fn seed(
     Ok(())
 }
 
-/// Registers `mines` fictional mines with their licences and permits, 500 mines per workbook, through
-/// the same import the office uses, and a nature reserve.
-async fn seed_registry(app: &App, mines: usize, permits_per_mine: usize) -> Result<()> {
-    use orewatch_app::registry::{layers, sample, townships, workbook};
-    let started = Instant::now();
+/// The seeded office account (bench002) as a caller.
+async fn office_caller(app: &App) -> Result<Caller> {
     let office = accounts::find_by_username(app, &Caller::system(), "bench002")
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?
-        .context("bench002 (an office account) is seeded first")?;
-    let office = accounts::caller_of(&office);
-    let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
-    for name in sample::TOWNSHIPS {
-        townships::add(app, &office, name)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        .context("bench002 (an office account) is seeded first: --accounts 2 at least")?;
+    Ok(accounts::caller_of(&office))
+}
+
+/// One protected area with `vertices` vertices, imported as a GeoJSON layer the way a county's GIS
+/// exports one: a wandering outline about 30 km across in the middle of the county (EPSG:4525).
+async fn seed_large_layer(app: &App, office: &Caller, vertices: usize) -> Result<()> {
+    use std::fmt::Write;
+    let started = Instant::now();
+    let mut ring = String::with_capacity(vertices * 30);
+    ring.push('[');
+    for i in 0..=vertices {
+        let t = std::f64::consts::TAU * (i % vertices) as f64 / vertices as f64;
+        let r = 15_000.0 + 3_000.0 * (7.0 * t).sin() + 400.0 * (97.0 * t).sin() + 40.0 * (1_013.0 * t).sin();
+        let (e, n) = (37_405_000.0 + r * t.cos(), 2_720_000.0 + r * t.sin());
+        if i > 0 {
+            ring.push(',');
+        }
+        let _ = write!(ring, "[{e:.2},{n:.2}]");
     }
+    ring.push(']');
+    let geojson = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::4525"}}}},"features":[{{"type":"Feature","properties":{{"name":"压测生态保护红线"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}]}}"#
+    );
+    let target = layers::LayerTarget::Protected(orewatch_domain::protected::ProtectedKind::RedLine);
+    layers::import(app, office, target, "红线.geojson", geojson.as_bytes())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    eprintln!(
+        "seeded a protected area of {vertices} vertices ({:.1} MB of GeoJSON) in {:.1}s",
+        geojson.len() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Registers `mines` fictional mines with their licences and permits, 500 mines per workbook, through
+/// the same import the office uses, and a nature reserve.
+async fn seed_registry(app: &App, office: &Caller, mines: usize, permits_per_mine: usize) -> Result<()> {
+    let started = Instant::now();
+    let office = office.clone();
+    let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
     let s = sample::generate(mines, permits_per_mine, today);
     // Mines 2i and 2i+1 belong to company i, so chunks of an even number of mines keep them together.
     let chunk = 500;
@@ -266,41 +378,105 @@ async fn login(base: &str, username: &str) -> Result<reqwest::Client> {
     Ok(client)
 }
 
-async fn run(
-    base: &str,
+/// How `run` drives the server.
+struct RunPlan {
     clients: usize,
     seconds: u64,
-    label: &str,
     think_ms: u64,
-    pages: &[String],
-) -> Result<()> {
+    /// Of the clients, how many post to the sharing feed instead of reading.
+    writers: usize,
+    /// `{mine}` in a page path is a random mine id from 1 to this.
+    mines: i64,
+}
+
+/// The CSRF token of a logged-in client's session (from a page's form).
+async fn csrf_of(client: &reqwest::Client, base: &str) -> Result<String> {
+    let page = client.get(format!("{base}/feed")).send().await?.text().await?;
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).context("the feed page has no form")? + marker.len();
+    Ok(page
+        .get(start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect())
+}
+
+/// A small deterministic generator for picking mines.
+struct Pick(u64);
+
+impl Pick {
+    fn next(&mut self, n: i64) -> i64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % u64::try_from(n.max(1)).unwrap_or(1)) as i64 + 1
+    }
+}
+
+async fn run(base: &str, plan: &RunPlan, label: &str, pages: &[String]) -> Result<()> {
+    let clients = plan.clients;
     let mut logged_in = Vec::new();
     for i in 1..=clients {
-        logged_in.push(login(base, &format!("bench{i:03}")).await?);
+        // Writers are office accounts (even numbers), which may post to the feed.
+        let account = if i > clients - plan.writers.min(clients) {
+            2 * (i - (clients - plan.writers))
+        } else {
+            i
+        };
+        logged_in.push(login(base, &format!("bench{account:03}")).await?);
     }
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let deadline = Instant::now() + Duration::from_secs(plan.seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
+    // One histogram per page, then one for the writes.
+    let slots = pages.len() + 1;
     for (i, client) in logged_in.into_iter().enumerate() {
         let base = base.to_string();
         let pages = pages.to_vec();
+        let writer = i >= clients - plan.writers.min(clients);
+        let (think_ms, mines) = (plan.think_ms, plan.mines);
         tasks.push(tokio::spawn(async move {
-            let mut histograms: Vec<Histogram<u64>> = (0..pages.len())
+            let mut histograms: Vec<Histogram<u64>> = (0..slots)
                 .map(|_| Histogram::new_with_bounds(1, 60_000_000, 3))
                 .collect::<Result<_, _>>()?;
             let mut errors = 0_u64;
             let mut n = i;
+            let mut pick = Pick(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
+            let csrf = if writer {
+                csrf_of(&client, &base).await?
+            } else {
+                String::new()
+            };
             while Instant::now() < deadline {
-                let page = n % pages.len();
-                let path = pages.get(page).map(String::as_str).unwrap_or("/");
                 let t0 = Instant::now();
-                let ok = match client.get(format!("{base}{path}")).send().await {
-                    Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
-                    Err(_) => false,
+                let (slot, ok) = if writer {
+                    let title = format!("压测线索 {i}-{n}");
+                    let form = [
+                        ("csrf", csrf.as_str()),
+                        ("kind", "lead"),
+                        ("title", title.as_str()),
+                        ("recipients", "ps"),
+                        ("recipients", "nr"),
+                    ];
+                    let ok = match client.post(format!("{base}/feed")).form(&form).send().await {
+                        Ok(response) => response.status() == reqwest::StatusCode::SEE_OTHER,
+                        Err(_) => false,
+                    };
+                    (pages.len(), ok)
+                } else {
+                    let page = n % pages.len();
+                    let path = pages.get(page).map(String::as_str).unwrap_or("/");
+                    let path = path.replace("{mine}", &pick.next(mines).to_string());
+                    let ok = match client.get(format!("{base}{path}")).send().await {
+                        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    (page, ok)
                 };
                 let micros = u64::try_from(t0.elapsed().as_micros()).unwrap_or(u64::MAX);
                 if ok {
-                    if let Some(h) = histograms.get_mut(page) {
+                    if let Some(h) = histograms.get_mut(slot) {
                         h.record(micros.max(1))?;
                     }
                 } else {
@@ -314,7 +490,7 @@ async fn run(
             anyhow::Ok((histograms, errors))
         }));
     }
-    let mut totals: Vec<Histogram<u64>> = (0..pages.len())
+    let mut totals: Vec<Histogram<u64>> = (0..slots)
         .map(|_| Histogram::new_with_bounds(1, 60_000_000, 3))
         .collect::<Result<_, _>>()?;
     let mut errors = 0;
@@ -327,17 +503,29 @@ async fn run(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut all = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
-    let pacing = if think_ms > 0 {
-        format!("{think_ms} ms think time")
+    let pacing = if plan.think_ms > 0 {
+        format!("{} ms think time", plan.think_ms)
     } else {
         "no think time".into()
     };
-    println!("{label}: {clients} clients, {pacing}, {elapsed:.1} s, {errors} errors");
+    let readers = clients - plan.writers.min(clients);
+    println!(
+        "{label}: {readers} readers + {} writers, {pacing}, {elapsed:.1} s, {errors} errors",
+        plan.writers.min(clients)
+    );
     println!(
         "{:<44} {:>8} {:>9} {:>9} {:>9} {:>9}",
         "page", "requests", "req/s", "p50 ms", "p99 ms", "max ms"
     );
-    for (path, h) in pages.iter().zip(&totals) {
+    for (path, h) in pages
+        .iter()
+        .map(String::as_str)
+        .chain(["POST /feed (writers)"])
+        .zip(&totals)
+    {
+        if h.is_empty() {
+            continue;
+        }
         all.add(h)?;
         print_row(path, h, elapsed);
     }
