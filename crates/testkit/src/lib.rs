@@ -27,15 +27,38 @@ pub struct TestDb {
 
 impl TestDb {
     /// Closes the pool and, on PostgreSQL, drops the test's schema.
-    pub async fn finish(self) {
+    pub async fn finish(mut self) {
         self.db.close().await;
-        if let Some(schema) = &self.schema {
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_base_url()).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&mut conn)
-                    .await;
-            }
+        if let Some(schema) = self.schema.take() {
+            drop_schema(&schema).await;
         }
+    }
+}
+
+/// A test that panics (or never calls [`TestDb::finish`]) still leaves nothing behind: its schema is
+/// dropped here, and its SQLite folder with its temporary directory.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(schema) = self.schema.take() {
+            // Drop cannot wait on the test's runtime: a thread with its own does the work.
+            let _ = std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    runtime.block_on(drop_schema(&schema));
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// Drops a test schema; gives up after two seconds if a connection still holds a lock in it (the
+/// hourly sweep then takes it).
+async fn drop_schema(schema: &str) {
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_base_url()).await {
+        let _ = sqlx::query("SET lock_timeout = '2s'").execute(&mut conn).await;
+        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&mut conn)
+            .await;
     }
 }
 
@@ -197,4 +220,39 @@ macro_rules! on_both_backends {
             }
         }
     )+};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn schema_exists(name: &str) -> bool {
+        let mut conn = sqlx::PgConnection::connect(&pg_base_url()).await.unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_namespace WHERE nspname = $1")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+            > 0
+    }
+
+    #[tokio::test]
+    async fn a_dropped_test_database_leaves_nothing_behind() {
+        let sqlite_db = sqlite().await;
+        let file = sqlite_db.url.trim_start_matches("sqlite:").to_string();
+        assert!(std::path::Path::new(&file).exists());
+        drop(sqlite_db);
+        assert!(
+            !std::path::Path::new(&file).exists(),
+            "the SQLite file is removed"
+        );
+        let Some(pg) = postgres().await else {
+            return;
+        };
+        let schema = pg.schema.clone().unwrap();
+        assert!(schema_exists(&schema).await);
+        // As when a test panics: no finish().
+        drop(pg);
+        assert!(!schema_exists(&schema).await, "the schema is dropped");
+    }
 }
