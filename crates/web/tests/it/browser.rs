@@ -549,6 +549,34 @@ async fn the_demo_county_reads_at_desktop_and_phone_width(db: Db) {
         );
         shot(&client, &format!("mine-{label}")).await;
     }
+    // A feed post names its mine by typing part of the name and picking a suggestion.
+    client.set_window_size(1440, 900).await.unwrap();
+    client.goto(&format!("{base}/feed")).await.unwrap();
+    click(&client, Locator::Css("#new-item summary")).await;
+    let township_mine = sample
+        .mines
+        .iter()
+        .find(|m| m[1] == "拉沟乡")
+        .map(|m| m[0].clone())
+        .unwrap();
+    fill(&client, "mine", "拉沟").await;
+    let suggestion = client
+        .wait()
+        .for_element(Locator::Css(".picker .suggestions li"))
+        .await
+        .unwrap();
+    assert!(wait_for_text(&client, ".picker .suggestions", &township_mine).await);
+    suggestion.click().await.unwrap();
+    let chosen = client
+        .find(Locator::Id("mine"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(chosen.starts_with("拉沟"), "a mine was picked: {chosen}");
+    shot(&client, "feed-picker-1440").await;
     client.close().await.unwrap();
 }
 

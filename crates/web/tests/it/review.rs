@@ -359,7 +359,57 @@ async fn the_mine_list_sorts_by_a_column_both_ways(db: Db) {
     assert_eq!(up, reversed);
 }
 
+/// 10.6: one 600,000-vertex layer made every `/map` 6.8 MB. A layer past the map's vertex budget is
+/// drawn simplified, the map says so, and the page stays light; the overlaps still use the full outline.
+async fn a_huge_layer_is_drawn_simplified_and_the_map_says_so(db: Db) {
+    let site = site(db).await;
+    let office = site.login("office", DEMO_PASSWORD).await;
+    // A saw-toothed outline whose every vertex matters at the map's scale (teeth of ±200 m), so
+    // simplifying to the scale alone leaves it far past the budget.
+    let n = 100_000;
+    let ring: Vec<String> = (0..=n)
+        .map(|i| {
+            let t = std::f64::consts::TAU * f64::from(i % n) / f64::from(n);
+            let r = 0.08 + if i % 2 == 0 { 0.002 } else { -0.002 };
+            format!("[{:.7},{:.7}]", 109.9 + r * t.cos(), 24.5 + r * t.sin())
+        })
+        .collect();
+    let geojson = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"name":"红线"}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}]}}"#,
+        ring.join(",")
+    );
+    let csrf = office.csrf.clone();
+    let done = site
+        .send(multipart(
+            "/map/layers",
+            &office.cookies,
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("kind", None, b"protected:red_line"),
+                ("file", Some("红线.geojson"), geojson.as_bytes()),
+            ],
+        ))
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let map = site.get("/map", &office.cookies).await;
+    let note = map
+        .body
+        .find("budget-note")
+        .map(|i| &map.body[i..i + 400])
+        .unwrap_or("none");
+    assert!(
+        map.body.contains("超过地图每层 25000 个顶点的上限"),
+        "the map names the simplification: {note}"
+    );
+    assert!(
+        map.body.len() < 450_000,
+        "the map page is {} bytes",
+        map.body.len()
+    );
+}
+
 on_both_backends!(
+    a_huge_layer_is_drawn_simplified_and_the_map_says_so,
     only_a_plain_path_of_this_site_is_returned_to,
     a_control_character_in_a_search_or_form_is_a_field_error_on_both_backends,
     a_get_of_a_form_address_goes_back_to_its_page,
