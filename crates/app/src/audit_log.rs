@@ -41,6 +41,40 @@ pub async fn list(
     Ok((rows, next_before))
 }
 
+/// The names an audit entry's ids refer to: mines and companies, so a change reads "矿山 拉沟…" rather
+/// than "矿山 5".
+#[derive(Debug, Clone, Default)]
+pub struct RecordNames {
+    pub mines: std::collections::HashMap<orewatch_domain::MineId, String>,
+    pub companies: std::collections::HashMap<orewatch_domain::CompanyId, String>,
+}
+
+pub async fn record_names(app: &App, caller: &Caller) -> Result<RecordNames> {
+    caller.require(Action::ViewAudit, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    Ok(RecordNames {
+        mines: orewatch_storage::mines::all_names(&mut conn)
+            .await?
+            .into_iter()
+            .collect(),
+        companies: orewatch_storage::companies::all_codes(&mut conn)
+            .await?
+            .into_iter()
+            .map(|(id, _, name)| (id, name))
+            .collect(),
+    })
+}
+
+/// The columns of a record's state in the order its table lists them (the key, the columns, the child
+/// lists), for showing an entry's changes in that order.
+pub fn column_order(record: orewatch_domain::RecordType) -> Vec<&'static str> {
+    let table = orewatch_storage::bound::table_of(record);
+    std::iter::once(table.key.name)
+        .chain(table.cols.iter().map(|c| c.name))
+        .chain(table.children.iter().map(|c| c.name))
+        .collect()
+}
+
 /// Display names by account, to show people by name rather than by login (cached with the accounts).
 pub async fn people(
     app: &App,

@@ -162,9 +162,11 @@ async fn audit_page(
         .map(|a| (a.code.as_str().to_string(), ctx.agency_name(a).to_string()))
         .collect();
     agency_names.insert("office".into(), ctx.t("feed.office").to_string());
+    let records = audit_log::record_names(&state.app, &caller).await?;
     let names = Names {
         people: &people,
         agencies: &agency_names,
+        records: &records,
     };
     let agency_name = |code: &Option<String>| {
         code.as_ref()

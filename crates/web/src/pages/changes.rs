@@ -3,7 +3,7 @@
 //! about ("任职记录（第2行：覃丽华）· 起始日期"), and the columns that say nothing to a reader left out.
 
 use crate::ctx::Ctx;
-use orewatch_domain::{AccountId, RecordType};
+use orewatch_domain::{AccountId, CompanyId, MineId, RecordType};
 use serde_json::Value as J;
 use std::collections::HashMap;
 
@@ -19,6 +19,7 @@ pub struct Names<'a> {
     pub people: &'a HashMap<AccountId, String>,
     /// Agency code → name, and `office` → 监管办.
     pub agencies: &'a HashMap<String, String>,
+    pub records: &'a orewatch_app::audit_log::RecordNames,
 }
 
 /// Columns that say nothing to a reader: bookkeeping times (the entry has its own), a child row's own
@@ -93,6 +94,8 @@ struct Reader<'a> {
     ctx: &'a Ctx,
     names: &'a Names<'a>,
     record: RecordType,
+    /// The record's columns in its table's order.
+    order: Vec<&'static str>,
 }
 
 impl Reader<'_> {
@@ -142,6 +145,22 @@ impl Reader<'_> {
                 return name.clone();
             }
         }
+        if column == "mine_id" {
+            if let Some(name) = value
+                .as_i64()
+                .and_then(|id| self.names.records.mines.get(&MineId(id)))
+            {
+                return name.clone();
+            }
+        }
+        if matches!(column, "company_id" | "holder_company_id") {
+            if let Some(name) = value
+                .as_i64()
+                .and_then(|id| self.names.records.companies.get(&CompanyId(id)))
+            {
+                return name.clone();
+            }
+        }
         let list = match child {
             Some(child) => child_code_list(child, column),
             None => code_list(self.record, column),
@@ -168,29 +187,29 @@ impl Reader<'_> {
         }
     }
 
-    /// Whom a child row is about, for its label.
-    fn about(&self, row: Option<&J>) -> String {
+    /// Whom a child row is about, for its label, and the column that said so.
+    fn about(&self, row: Option<&J>) -> (String, &'static str) {
         let Some(J::Object(row)) = row else {
-            return String::new();
+            return (String::new(), "");
         };
         if let Some(name) = row
             .get("account_id")
             .and_then(J::as_i64)
             .and_then(|id| self.names.people.get(&AccountId(id)))
         {
-            return name.clone();
+            return (name.clone(), "account_id");
         }
         if let Some(name) = row
             .get("recipient")
             .and_then(J::as_str)
             .and_then(|c| self.names.agencies.get(c))
         {
-            return name.clone();
+            return (name.clone(), "recipient");
         }
-        row.get("file_name")
-            .and_then(J::as_str)
-            .map(str::to_string)
-            .unwrap_or_default()
+        match row.get("file_name").and_then(J::as_str) {
+            Some(name) => (name.to_string(), "file_name"),
+            None => (String::new(), ""),
+        }
     }
 
     /// The changed fields of one object (the record, or one child row); `creation` leaves out what the
@@ -201,6 +220,8 @@ impl Reader<'_> {
         before: Option<&J>,
         after: Option<&J>,
         creation: bool,
+        // A new child row's column its label already names (接收方（第1行：县公安局）).
+        told: &str,
         out: &mut Vec<Change>,
     ) {
         let empty = serde_json::Map::new();
@@ -212,11 +233,13 @@ impl Reader<'_> {
             Some(J::Object(b)) => b,
             _ => &empty,
         };
-        // The record's columns in stored order, then any the later state dropped.
+        // The record's columns in its table's order, then any it does not list.
         let mut keys: Vec<&String> = b.keys().collect();
         keys.extend(a.keys().filter(|k| !b.contains_key(*k)));
+        let position = |k: &String| self.order.iter().position(|c| c == k).unwrap_or(usize::MAX);
+        keys.sort_by_key(|k| position(k));
         for key in keys {
-            if QUIET.contains(&key.as_str()) {
+            if QUIET.contains(&key.as_str()) || (creation && child.is_some() && key == told) {
                 continue;
             }
             let (old, new) = (a.get(key), b.get(key));
@@ -257,8 +280,28 @@ impl Reader<'_> {
             if old == new {
                 continue;
             }
-            let about = self.about(new.or(old));
-            self.object(Some((list, i + 1, about)), old, new, old.is_none(), out);
+            let (about, told) = self.about(new.or(old));
+            let before = out.len();
+            self.object(
+                Some((list, i + 1, about.clone())),
+                old,
+                new,
+                old.is_none(),
+                told,
+                out,
+            );
+            // A new row that says nothing but whom it is about (a recipient): one line naming it.
+            if old.is_none() && out.len() == before && !about.is_empty() {
+                let list_label = self.ctx.tr.find(&format!("column.{list}")).unwrap_or(list);
+                out.push(Change {
+                    field: format!(
+                        "{list_label}{}",
+                        self.ctx.tf("audit.row_n", &[("n", (i + 1).to_string())])
+                    ),
+                    before: String::new(),
+                    after: about,
+                });
+            }
         }
     }
 }
@@ -275,8 +318,13 @@ pub fn changes(
     let (a, b) = (parse(before), parse(after));
     let mut out = Vec::new();
     if b.is_some() {
-        let reader = Reader { ctx, names, record };
-        reader.object(None, a.as_ref(), b.as_ref(), a.is_none(), &mut out);
+        let reader = Reader {
+            ctx,
+            names,
+            record,
+            order: orewatch_app::audit_log::column_order(record),
+        };
+        reader.object(None, a.as_ref(), b.as_ref(), a.is_none(), "", &mut out);
     }
     out
 }
