@@ -251,3 +251,15 @@ pub async fn render_layer(State(state): State<WebState>, request: Request, next:
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_database_is_a_503_with_a_retry_hint_not_a_500() {
+        let response = WebError::from(AppError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    }
+}

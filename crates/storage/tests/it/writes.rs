@@ -163,3 +163,27 @@ on_both_backends!(
     an_operational_write_does_not_wait_for_an_open_audited_write,
     a_batch_insert_gives_each_record_its_entry_in_order,
 );
+
+/// "database is locked" was a 500 after SQLite's busy timeout. Another process holds the write lock
+/// past it: the write is refused as `Busy` (the web answers 503 "系统繁忙，请稍后重试"), never a raw error.
+#[tokio::test]
+async fn a_write_that_finds_the_file_locked_past_its_timeout_is_busy() {
+    use sqlx::Connection;
+    let test_db = orewatch_testkit::sqlite().await;
+    let mut other = sqlx::SqliteConnection::connect(&test_db.url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    let mut conn = test_db.db.conn().await.unwrap();
+    sqlx::query("PRAGMA busy_timeout = 50")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let err: StorageError = sqlx::query("UPDATE audit_head SET seq = seq")
+        .execute(&mut *conn)
+        .await
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, StorageError::Busy), "{err:?}");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    drop(conn);
+    test_db.finish().await;
+}
