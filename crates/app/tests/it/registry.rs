@@ -911,7 +911,118 @@ async fn an_older_demo_database_gets_the_demo_registry_once(db: Db) {
     assert!(!orewatch_app::demo::load_registry_if_empty(&app).await.unwrap());
 }
 
+/// The zip entries of a workbook (or any zip), to rebuild it with one entry changed.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            file.read_to_end(&mut data).unwrap();
+            (file.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    for (name, data) in entries {
+        writer
+            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(data).unwrap();
+    }
+    writer.finish().unwrap();
+    out.into_inner()
+}
+
+/// 10.5: a 6.5 KB workbook whose sheet declares the dimension A1:XFD1048576 made the reader allocate
+/// rows × columns (512 GiB) and killed the process. The declared dimension is ignored now: the cells are
+/// streamed, and this workbook imports like any other.
+async fn a_sheet_that_declares_every_cell_is_read_cell_by_cell(db: Db) {
+    let (app, _) = app(db).await;
+    let office = account(&app, "wei", "office", "nr").await;
+    add_townships(&app, &office).await;
+    let s = sample::generate(2, 1, today());
+    let bytes = workbook::build(&s.companies, &s.mines, &s.licences, &s.permits).unwrap();
+    let mut entries = unzip(&bytes);
+    let mut declared = 0;
+    for (name, data) in &mut entries {
+        if name.starts_with("xl/worksheets/") {
+            let xml = String::from_utf8(data.clone()).unwrap();
+            let start = xml.find("<dimension ref=\"").unwrap() + 16;
+            let end = start + xml[start..].find('"').unwrap();
+            *data = format!("{}A1:XFD1048576{}", &xml[..start], &xml[end..]).into_bytes();
+            declared += 1;
+        }
+    }
+    assert!(declared >= 4);
+    let counts = imported(
+        workbook::import(
+            &app,
+            &office,
+            &rezip(&entries),
+            "bomb.xlsx",
+            ImportOptions::default(),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(counts.mines, 2);
+}
+
+/// 10.5: a 1 MB workbook holding a 1 GiB sheet took the server to 2.1 GB; a 0.5 MB Shapefile zip to
+/// 1.2 GB. What a zip unpacks to is counted (not as declared) before anything is kept, and refused past
+/// the limit with a Chinese message; nothing is written. (The limit is lowered here so the test is small.)
+async fn an_upload_that_unpacks_past_the_limit_is_refused_in_chinese(db: Db) {
+    let (mut app, _) = app(db).await;
+    app.settings.upload_limits.max_unpacked_bytes = 1024 * 1024;
+    let office = account(&app, "wei", "office", "nr").await;
+    add_townships(&app, &office).await;
+    let before = head(&app).await;
+    // A sheet padded with 4 MiB of blanks: it compresses to a few KB.
+    let s = sample::generate(2, 1, today());
+    let bytes = workbook::build(&s.companies, &s.mines, &s.licences, &s.permits).unwrap();
+    let mut entries = unzip(&bytes);
+    let sheet = entries
+        .iter_mut()
+        .find(|(n, _)| n.starts_with("xl/worksheets/"))
+        .unwrap();
+    sheet.1.extend(std::iter::repeat_n(b' ', 4 * 1024 * 1024));
+    let bomb = rezip(&entries);
+    assert!(bomb.len() < 100 * 1024, "{} bytes", bomb.len());
+    let (errors, _) = refused(
+        workbook::import(&app, &office, &bomb, "bomb.xlsx", ImportOptions::default())
+            .await
+            .unwrap(),
+    );
+    assert!(
+        matches!(&errors[0].problem, Problem::UnreadableWorkbook { message } if message.contains("解压后超过 1 MiB")),
+        "{errors:?}"
+    );
+    // The same for a zipped Shapefile whose .shp unpacks past it.
+    let shapefile = rezip(&[
+        ("red.shp".into(), vec![0_u8; 4 * 1024 * 1024]),
+        ("red.dbf".into(), vec![0_u8; 64]),
+        ("red.prj".into(), b"GEOGCS[\"GCS_CGCS_2000\",DATUM[\"D_China_2000\",SPHEROID[\"CGCS2000\",6378137.0,298.257222101]]]".to_vec()),
+    ]);
+    let target = layers::LayerTarget::Protected(orewatch_domain::protected::ProtectedKind::RedLine);
+    let err = layers::import(&app, &office, target, "red.zip", &shapefile)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Invalid(e) if e.0.iter().any(|f| f.problem.to_string().contains("MiB"))),
+        "{err:?}"
+    );
+    assert_eq!(head(&app).await, before);
+}
+
 on_both_backends!(
+    a_sheet_that_declares_every_cell_is_read_cell_by_cell,
+    an_upload_that_unpacks_past_the_limit_is_refused_in_chinese,
     an_older_demo_database_gets_the_demo_registry_once,
     a_new_permit_is_shared_and_its_recipients_acknowledge,
     the_offices_own_entries_are_posted_by_the_office,
