@@ -408,7 +408,72 @@ async fn a_huge_layer_is_drawn_simplified_and_the_map_says_so(db: Db) {
     );
 }
 
+/// 9.A1: a caller without a session was treated as the system operator. Now it may do nothing: every
+/// page sends it to the login page, every form is refused, and nothing is written.
+async fn a_request_without_a_session_may_do_nothing(db: Db) {
+    let site = site(db).await;
+    let before = head(&site).await;
+    for path in [
+        "/",
+        "/map",
+        "/mines",
+        "/mines/1",
+        "/mines/suggest?q=a",
+        "/mines/export.xlsx",
+        "/permits",
+        "/permits/1",
+        "/companies",
+        "/companies/1",
+        "/credit",
+        "/feed",
+        "/organisation",
+        "/accounts",
+        "/accounts/1",
+        "/audit",
+        "/audit/security",
+        "/townships",
+        "/registry/import",
+        "/registry/template.xlsx",
+        "/attachments/1",
+        "/me",
+    ] {
+        let page = site.get(path, "").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(
+            page.location.as_deref().is_some_and(|l| l.starts_with("/login")),
+            "{path}: {:?}",
+            page.location
+        );
+    }
+    for path in [
+        "/mines",
+        "/mines/1/status",
+        "/mines/1/permits",
+        "/feed",
+        "/feed/1/ack",
+        "/companies",
+        "/credit",
+        "/accounts",
+        "/accounts/2/unlock",
+        "/townships",
+        "/organisation/seats/1/file",
+        "/me/password",
+    ] {
+        let page = site
+            .post(path, "", &[("name", "x"), ("township", "伪造乡")])
+            .await;
+        assert!(
+            page.status == StatusCode::FORBIDDEN
+                || page.location.as_deref().is_some_and(|l| l.starts_with("/login")),
+            "{path}: {}",
+            page.status
+        );
+    }
+    assert_eq!(head(&site).await, before);
+}
+
 on_both_backends!(
+    a_request_without_a_session_may_do_nothing,
     a_huge_layer_is_drawn_simplified_and_the_map_says_so,
     only_a_plain_path_of_this_site_is_returned_to,
     a_control_character_in_a_search_or_form_is_a_field_error_on_both_backends,
