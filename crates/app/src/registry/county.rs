@@ -241,37 +241,64 @@ pub(crate) async fn county_at(app: &App, versions: &Versions) -> Result<Arc<Coun
     if let Some(cached) = fresh(&versions) {
         return Ok(cached);
     }
-    let county = Arc::new(
-        load(
-            &mut conn,
-            today,
-            app.settings.map_zone,
-            app.settings.county_extent,
-        )
-        .await?,
-    );
+    let rows = read_rows(&mut conn, today).await?;
+    drop(conn);
+    let (zone, extent) = (app.settings.map_zone, app.settings.county_extent);
+    // Parsing every parcel, tiling large areas, the overlaps and the map's simplification take up to a
+    // second or two with a 600,000-vertex layer: on a blocking thread, so the server's workers keep
+    // answering other requests meanwhile (those for the picture wait for it above).
+    let county = tokio::task::spawn_blocking(move || {
+        let county = build(rows, today, zone, extent);
+        county.simplified();
+        county
+    })
+    .await
+    .map_err(|e| crate::AppError::Internal(format!("computing the county picture: {e}")))?;
+    let county = Arc::new(county);
     app.caches().county.put(&versions, county.clone());
     Ok(county)
 }
 
-async fn load(
-    conn: &mut orewatch_storage::Conn,
-    today: NaiveDate,
-    zone: u32,
-    configured_extent: Option<[f64; 4]>,
-) -> Result<County> {
-    let all_mines = mines::all(&mut *conn).await?;
-    let shapes = licences::all_shapes(&mut *conn).await?;
-    let summaries = permits::summaries(&mut *conn, PermitKind::Safety, today).await?;
-    let holders = permits::holders(&mut *conn).await?;
-    let names: HashMap<CompanyId, String> = companies::all_codes(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|(id, _, name)| (id, name))
-        .collect();
-    let areas = protected_areas::all(&mut *conn).await?;
-    let listed_townships = townships::all(&mut *conn).await?;
-    let boundary_rows = boundaries::all(&mut *conn).await?;
+/// What the county picture is computed from, as read.
+struct Rows {
+    all_mines: Vec<Mine>,
+    shapes: Vec<licences::LicenceShape>,
+    summaries: Vec<permits::MinePermitSummary>,
+    holders: Vec<(MineId, CompanyId, i64)>,
+    names: HashMap<CompanyId, String>,
+    areas: Vec<protected_areas::ProtectedArea>,
+    listed_townships: Vec<townships::Township>,
+    boundary_rows: Vec<boundaries::Boundary>,
+}
+
+async fn read_rows(conn: &mut orewatch_storage::Conn, today: NaiveDate) -> Result<Rows> {
+    Ok(Rows {
+        all_mines: mines::all(&mut *conn).await?,
+        shapes: licences::all_shapes(&mut *conn).await?,
+        summaries: permits::summaries(&mut *conn, PermitKind::Safety, today).await?,
+        holders: permits::holders(&mut *conn).await?,
+        names: companies::all_codes(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(id, _, name)| (id, name))
+            .collect(),
+        areas: protected_areas::all(&mut *conn).await?,
+        listed_townships: townships::all(&mut *conn).await?,
+        boundary_rows: boundaries::all(&mut *conn).await?,
+    })
+}
+
+fn build(rows: Rows, today: NaiveDate, zone: u32, configured_extent: Option<[f64; 4]>) -> County {
+    let Rows {
+        all_mines,
+        shapes,
+        summaries,
+        holders,
+        names,
+        areas,
+        listed_townships,
+        boundary_rows,
+    } = rows;
 
     let mut unreadable = Vec::new();
     let mut map_licences = Vec::with_capacity(shapes.len());
@@ -406,7 +433,7 @@ async fn load(
     entries.sort_by(|a, b| {
         (a.township_index, &a.mine.name, a.mine.id).cmp(&(b.township_index, &b.mine.name, b.mine.id))
     });
-    Ok(County {
+    County {
         entries,
         townships,
         today,
@@ -418,7 +445,7 @@ async fn load(
         mines: standings,
         unreadable,
         simplified: OnceLock::new(),
-    })
+    }
 }
 
 /// What the mine list is filtered by; `None` is any.
