@@ -126,6 +126,68 @@ pub fn check_shared_strings(bytes: &[u8], limits: &UploadLimits) -> Result<(), S
     Ok(())
 }
 
+/// Excel's last row and column: a cell beyond them was not written by a spreadsheet program.
+const MAX_EXCEL_ROW: u64 = 1_048_576;
+const MAX_EXCEL_COLUMN: u64 = 16_384;
+
+/// Checks every cell and row position (`r="XFD1048576"`) of a workbook's sheets is within Excel's grid.
+/// The reader adds a position's digits up in 32 bits: `A99999999999` overflowed (a panic in a debug
+/// build, a silently wrapped row — another row's cell — in a release build).
+pub fn check_positions(bytes: &[u8], limits: &UploadLimits) -> Result<(), String> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    for i in 0..archive.len() {
+        let Ok(file) = archive.by_index(i) else { continue };
+        let name: String = file.name().map(|n| n.into_owned()).unwrap_or_default();
+        if !(name.starts_with("xl/worksheets/") && name.ends_with(".xml")) {
+            continue;
+        }
+        // `check_zip` bounded what the sheets unpack to; read through the same cap.
+        let mut text = Vec::new();
+        file.take(limits.max_unpacked_bytes)
+            .read_to_end(&mut text)
+            .map_err(|e| format!("{name} 无法解压：{e}"))?;
+        let mut rest = text.as_slice();
+        while let Some(at) = find(rest, b" r=\"") {
+            rest = rest.get(at + 4..).unwrap_or_default();
+            let value: Vec<u8> = rest
+                .iter()
+                .take_while(|b| **b != b'"')
+                .take(32)
+                .copied()
+                .collect();
+            let letters: Vec<u8> = value
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .copied()
+                .collect();
+            let digits = value.get(letters.len()..).unwrap_or_default();
+            let column = letters.iter().try_fold(0_u64, |n, b| {
+                n.checked_mul(26)?
+                    .checked_add(u64::from(b.to_ascii_uppercase() - b'A' + 1))
+            });
+            let row = std::str::from_utf8(digits)
+                .ok()
+                .and_then(|d| d.parse::<u64>().ok());
+            let beyond = letters.len() > 3
+                || column.is_none_or(|c| c > MAX_EXCEL_COLUMN)
+                || (!digits.is_empty() && row.is_none_or(|r| r == 0 || r > MAX_EXCEL_ROW));
+            if beyond {
+                let shown: String = String::from_utf8_lossy(&value).chars().take(24).collect();
+                return Err(format!(
+                    "{name} 中的单元格位置“{shown}”超出 Excel 的范围（{MAX_EXCEL_ROW} 行、XFD 列），文件可能已损坏"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +233,25 @@ mod tests {
             &UploadLimits::default()
         )
         .is_ok());
+    }
+
+    #[test]
+    fn a_cell_position_beyond_excels_grid_is_refused() {
+        let limits = UploadLimits::default();
+        let sheet = |r: &str| {
+            format!(
+                r#"<worksheet><sheetData><row r="1"><c r="{r}"><v>1</v></c></row></sheetData></worksheet>"#
+            )
+        };
+        let ok = zip_of(&[("xl/worksheets/sheet1.xml", sheet("XFD1048576").as_bytes())]);
+        assert_eq!(check_positions(&ok, &limits), Ok(()));
+        for bad in ["A99999999999", "A1048577", "XFE1", "AAAA1", "A0"] {
+            let zip = zip_of(&[("xl/worksheets/sheet1.xml", sheet(bad).as_bytes())]);
+            let err = check_positions(&zip, &limits).unwrap_err();
+            assert!(
+                err.contains(bad) && err.contains("超出 Excel 的范围"),
+                "{bad}: {err}"
+            );
+        }
     }
 }

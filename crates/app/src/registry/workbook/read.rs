@@ -8,7 +8,7 @@
 
 use super::import::RowError;
 use super::{Sheet, SHEETS};
-use crate::registry::limits::{check_shared_strings, check_zip, UploadLimits};
+use crate::registry::limits::{check_positions, check_shared_strings, check_zip, UploadLimits};
 use calamine::{DataRef, Reader, Xlsx};
 use orewatch_domain::Problem;
 use std::collections::{BTreeMap, HashMap};
@@ -86,7 +86,7 @@ pub(super) fn read_sheets(bytes: &[u8], limits: &UploadLimits, errors: &mut Vec<
         errors.push(file_error(Problem::NotXlsx));
         return Vec::new();
     }
-    if let Err(message) = check_zip(bytes, limits).and_then(|()| check_shared_strings(bytes, limits)) {
+    if let Err(message) = gate(bytes, limits) {
         errors.push(unreadable(message));
         return Vec::new();
     }
@@ -107,6 +107,14 @@ pub(super) fn read_sheets(bytes: &[u8], limits: &UploadLimits, errors: &mut Vec<
             Vec::new()
         }
     }
+}
+
+/// What a zip must pass before the workbook reader sees it: its real unpacked size, its shared-string
+/// counts, its cell positions.
+fn gate(bytes: &[u8], limits: &UploadLimits) -> Result<(), String> {
+    check_zip(bytes, limits)?;
+    check_shared_strings(bytes, limits)?;
+    check_positions(bytes, limits)
 }
 
 fn read_checked(bytes: &[u8], limits: &UploadLimits, errors: &mut Vec<RowError>) -> Vec<SheetRows> {
@@ -439,7 +447,7 @@ mod fuzz {
             let limits = UploadLimits::default();
             let mut errors = Vec::new();
             // The same gate as `read_sheets`, without its catch: a panic fails the case.
-            if looks_like_zip(&bytes) && check_zip(&bytes, &limits).and_then(|()| check_shared_strings(&bytes, &limits)).is_ok() {
+            if looks_like_zip(&bytes) && gate(&bytes, &limits).is_ok() {
                 let sheets = read_checked(&bytes, &limits, &mut errors);
                 for sheet in &sheets {
                     prop_assert!(sheet.rows.len() <= limits.max_rows);
