@@ -65,11 +65,12 @@ impl<T> Versioned<T> {
     }
 }
 
-/// The versions a [`VersionedMap`] holds values of, and the values by key.
-type Slot<K, V> = (Vec<i64>, std::collections::HashMap<K, Arc<V>>);
+/// The versions a [`VersionedMap`] holds values of, the values by key, and their total weight.
+type Slot<K, V> = (Vec<i64>, std::collections::HashMap<K, Arc<V>>, usize);
 
 /// Values by key (one per mine, say), all valid at the same versions of their areas: a change in an
-/// area empties the map. At most `capacity` values are kept; past it the map starts again.
+/// area empties the map. Each value is put with its weight (about its size in bytes); past `capacity`
+/// in all, the map starts again, so memory stays bounded whatever the values hold.
 #[derive(Debug)]
 pub struct VersionedMap<K, V> {
     areas: &'static [DataArea],
@@ -82,7 +83,7 @@ impl<K: std::hash::Hash + Eq, V> VersionedMap<K, V> {
         Self {
             areas,
             capacity,
-            slot: std::sync::Mutex::new((Vec::new(), std::collections::HashMap::new())),
+            slot: std::sync::Mutex::new((Vec::new(), std::collections::HashMap::new(), 0)),
         }
     }
 
@@ -97,21 +98,23 @@ impl<K: std::hash::Hash + Eq, V> VersionedMap<K, V> {
         (slot.0 == key).then(|| slot.1.get(k).cloned()).flatten()
     }
 
-    /// Keeps `value` for `k` as loaded at `versions`; values of other versions are dropped, unless
-    /// they are newer (then this one is not kept).
-    pub fn put(&self, versions: &Versions, k: K, value: Arc<V>) {
+    /// Keeps `value` (of `weight`) for `k` as loaded at `versions`; values of other versions are
+    /// dropped, unless they are newer (then this one is not kept).
+    pub fn put(&self, versions: &Versions, k: K, value: Arc<V>, weight: usize) {
         let key = self.key(versions);
         if let Ok(mut slot) = self.slot.lock() {
             if slot.0 != key {
                 if slot.0.iter().zip(&key).any(|(kept, new)| kept > new) {
                     return;
                 }
-                *slot = (key, std::collections::HashMap::new());
+                *slot = (key, std::collections::HashMap::new(), 0);
             }
-            if slot.1.len() >= self.capacity {
+            if slot.2 + weight > self.capacity {
                 slot.1.clear();
+                slot.2 = 0;
             }
             slot.1.insert(k, value);
+            slot.2 += weight;
         }
     }
 }
@@ -130,25 +133,25 @@ mod tests {
     #[test]
     fn a_keyed_value_is_served_only_at_its_own_versions_and_the_map_is_bounded() {
         let map: VersionedMap<i64, &str> = VersionedMap::new(&[DataArea::Registry], 2);
-        map.put(&versions(1, 1), 7, Arc::new("seven"));
+        map.put(&versions(1, 1), 7, Arc::new("seven"), 1);
         assert_eq!(
             map.get(&versions(9, 1), &7).as_deref(),
             Some(&"seven"),
             "another area changed"
         );
         assert!(map.get(&versions(1, 2), &7).is_none(), "the registry changed");
-        map.put(&versions(1, 2), 8, Arc::new("eight"));
+        map.put(&versions(1, 2), 8, Arc::new("eight"), 1);
         assert!(
             map.get(&versions(1, 2), &7).is_none(),
             "the older value was dropped"
         );
-        map.put(&versions(1, 1), 7, Arc::new("stale"));
+        map.put(&versions(1, 1), 7, Arc::new("stale"), 1);
         assert!(
             map.get(&versions(1, 1), &7).is_none(),
             "an older load is not kept over a newer"
         );
-        map.put(&versions(1, 2), 9, Arc::new("nine"));
-        map.put(&versions(1, 2), 10, Arc::new("ten"));
+        map.put(&versions(1, 2), 9, Arc::new("nine"), 1);
+        map.put(&versions(1, 2), 10, Arc::new("ten"), 1);
         assert!(
             map.get(&versions(1, 2), &8).is_none(),
             "past its capacity the map starts again"

@@ -97,7 +97,8 @@ pub(crate) struct Caches {
     /// Held while the county picture is computed, so that a crowd of requests after a change computes it
     /// once and the rest wait for it.
     pub county_loading: tokio::sync::Mutex<()>,
-    /// Mine pages, by mine, at the registry's version (every record a mine page shows is registry data).
+    /// Mine pages, by mine, at the registry's version (every record a mine page shows is registry data),
+    /// up to about 64 MiB.
     pub mine_views: cache::VersionedMap<orewatch_domain::MineId, registry::mines::MineView>,
 }
 
@@ -111,7 +112,7 @@ impl Default for Caches {
             recent_changes: cache::Versioned::new(cache::ALL_AREAS),
             county: cache::Versioned::new(&[A::Registry]),
             county_loading: tokio::sync::Mutex::new(()),
-            mine_views: cache::VersionedMap::new(&[A::Registry], 5_000),
+            mine_views: cache::VersionedMap::new(&[A::Registry], 64 * 1024 * 1024),
         }
     }
 }

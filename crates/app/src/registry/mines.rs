@@ -323,6 +323,29 @@ pub struct MineView {
 }
 
 /// A mine page: from the cache while the registry has not changed (the same day), else read.
+impl MineView {
+    /// About how many bytes it holds (for the cache's bound): its audit entries' texts, its licences'
+    /// corner points, and a few KB for the rest.
+    fn weight(&self) -> usize {
+        let entries: usize = self
+            .timeline
+            .iter()
+            .map(|r| {
+                r.row.before_json.as_ref().map_or(0, String::len)
+                    + r.row.after_json.as_ref().map_or(0, String::len)
+                    + r.row.note.as_ref().map_or(0, String::len)
+                    + 400
+            })
+            .sum();
+        let licences: usize = self
+            .licences
+            .iter()
+            .map(|l| 2 * l.licence.boundary_text.len() + l.licence.parcel_json.len() + 1_000)
+            .sum();
+        entries + licences + self.permits.len() * 600 + 4_000
+    }
+}
+
 pub async fn show(app: &App, caller: &Caller, id: MineId) -> Result<Arc<MineView>> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
     let versions = app.versions(caller).await?;
@@ -331,7 +354,9 @@ pub async fn show(app: &App, caller: &Caller, id: MineId) -> Result<Arc<MineView
         Some(view) if view.today == county.today => view,
         _ => {
             let view = Arc::new(load_view(app, county, id).await?);
-            app.caches().mine_views.put(&versions, id, view.clone());
+            app.caches()
+                .mine_views
+                .put(&versions, id, view.clone(), view.weight());
             view
         }
     };
