@@ -103,3 +103,24 @@ async fn a_form_body_that_stops_arriving_is_answered_408() {
     assert!(answer.contains("提交超时"), "{answer}");
     test_db.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_sends_nothing_is_closed_too() {
+    let test_db = orewatch_testkit::sqlite().await;
+    let addr = start(test_db.db.clone()).await;
+    // An idle connection (or a kept-alive one whose client went quiet) must not hold its place forever.
+    let mut idle = TcpStream::connect(addr).await.unwrap();
+    assert!(
+        read_to_close(&mut idle).await.is_some(),
+        "an idle connection stayed open for 5 s"
+    );
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    kept.write_all(b"GET /login HTTP/1.1\r\nHost: orewatch\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_to_close(&mut kept)
+        .await
+        .expect("closed after its keep-alive went quiet");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    test_db.finish().await;
+}
