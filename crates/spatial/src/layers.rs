@@ -483,8 +483,8 @@ mod tests {
 #[cfg(test)]
 mod fuzz {
     use super::*;
+    use orewatch_testkit::zips::{entries, zip_of};
     use proptest::prelude::*;
-    use std::io::Write;
 
     const GEOJSON: &str = include_str!("../../../fixtures/layers/luzhai_townships.geojson");
     const SHAPEFILE: &[u8] = include_bytes!("../../../fixtures/layers/reserve_gk37.zip");
@@ -516,30 +516,7 @@ mod fuzz {
     }
 
     fn shapefile_entries() -> Vec<(String, Vec<u8>)> {
-        let mut archive = zip::ZipArchive::new(Cursor::new(SHAPEFILE)).expect("the fixture is a zip");
-        (0..archive.len())
-            .filter_map(|i| {
-                let mut file = archive.by_index(i).ok()?;
-                let mut data = Vec::new();
-                file.read_to_end(&mut data).ok()?;
-                Some((file.name().ok()?.to_string(), data))
-            })
-            .collect()
-    }
-
-    fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        {
-            let mut writer = zip::ZipWriter::new(&mut out);
-            let options = zip::write::SimpleFileOptions::default();
-            for (name, data) in entries {
-                if writer.start_file(name.as_str(), options).is_ok() {
-                    let _ = writer.write_all(data);
-                }
-            }
-            let _ = writer.finish();
-        }
-        out.into_inner()
+        entries(SHAPEFILE)
     }
 
     fn finite(features: &[LayerFeature]) -> bool {

@@ -200,6 +200,41 @@ pub async fn fetch_text(db: &Db, sql: &str) -> Option<String> {
         .flatten()
 }
 
+/// Zip archives for tests that take uploads apart and put them back (a workbook with one sheet changed,
+/// a Shapefile with a mangled `.shp`).
+pub mod zips {
+    use std::io::{Cursor, Read, Write};
+
+    /// Every entry of a zip, by name, unpacked.
+    pub fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+        (0..archive.len())
+            .filter_map(|i| {
+                let mut file = archive.by_index(i).ok()?;
+                let mut data = Vec::new();
+                file.read_to_end(&mut data).ok()?;
+                Some((file.name().ok()?.to_string(), data))
+            })
+            .collect()
+    }
+
+    /// A zip of the given entries (deflated).
+    pub fn zip_of<N: AsRef<str>, D: AsRef<[u8]>>(entries: &[(N, D)]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        {
+            let mut writer = zip::ZipWriter::new(&mut out);
+            for (name, data) in entries {
+                writer
+                    .start_file(name.as_ref(), zip::write::SimpleFileOptions::default())
+                    .expect("zip entry");
+                writer.write_all(data.as_ref()).expect("zip write");
+            }
+            writer.finish().expect("zip finish");
+        }
+        out.into_inner()
+    }
+}
+
 /// Turns `async fn name(db: Db)` into the tests `name::sqlite` and `name::postgres`.
 #[macro_export]
 macro_rules! on_both_backends {

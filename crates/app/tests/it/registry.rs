@@ -13,6 +13,7 @@ use orewatch_domain::policy::DenyReason;
 use orewatch_domain::sharing::{Party, ShareKind};
 use orewatch_domain::{AuditAction, Problem, RecordType};
 use orewatch_testkit::on_both_backends;
+use orewatch_testkit::zips::{entries, zip_of};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
@@ -911,34 +912,6 @@ async fn an_older_demo_database_gets_the_demo_registry_once(db: Db) {
     assert!(!orewatch_app::demo::load_registry_if_empty(&app).await.unwrap());
 }
 
-/// The zip entries of a workbook (or any zip), to rebuild it with one entry changed.
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-    use std::io::Read;
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut file = archive.by_index(i).unwrap();
-            let mut data = Vec::new();
-            file.read_to_end(&mut data).unwrap();
-            (file.name().unwrap().to_string(), data)
-        })
-        .collect()
-}
-
-fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-    use std::io::Write;
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut writer = zip::ZipWriter::new(&mut out);
-    for (name, data) in entries {
-        writer
-            .start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        writer.write_all(data).unwrap();
-    }
-    writer.finish().unwrap();
-    out.into_inner()
-}
-
 /// 10.5: a 6.5 KB workbook whose sheet declares the dimension A1:XFD1048576 made the reader allocate
 /// rows × columns (512 GiB) and killed the process. The declared dimension is ignored now: the cells are
 /// streamed, and this workbook imports like any other.
@@ -948,7 +921,7 @@ async fn a_sheet_that_declares_every_cell_is_read_cell_by_cell(db: Db) {
     add_townships(&app, &office).await;
     let s = sample::generate(2, 1, today());
     let bytes = workbook::build(&s.companies, &s.mines, &s.licences, &s.permits).unwrap();
-    let mut entries = unzip(&bytes);
+    let mut entries = entries(&bytes);
     let mut declared = 0;
     for (name, data) in &mut entries {
         if name.starts_with("xl/worksheets/") {
@@ -964,7 +937,7 @@ async fn a_sheet_that_declares_every_cell_is_read_cell_by_cell(db: Db) {
         workbook::import(
             &app,
             &office,
-            &rezip(&entries),
+            &zip_of(&entries),
             "bomb.xlsx",
             ImportOptions::default(),
         )
@@ -986,13 +959,13 @@ async fn an_upload_that_unpacks_past_the_limit_is_refused_in_chinese(db: Db) {
     // A sheet padded with 4 MiB of blanks: it compresses to a few KB.
     let s = sample::generate(2, 1, today());
     let bytes = workbook::build(&s.companies, &s.mines, &s.licences, &s.permits).unwrap();
-    let mut entries = unzip(&bytes);
+    let mut entries = entries(&bytes);
     let sheet = entries
         .iter_mut()
         .find(|(n, _)| n.starts_with("xl/worksheets/"))
         .unwrap();
     sheet.1.extend(std::iter::repeat_n(b' ', 4 * 1024 * 1024));
-    let bomb = rezip(&entries);
+    let bomb = zip_of(&entries);
     assert!(bomb.len() < 100 * 1024, "{} bytes", bomb.len());
     let (errors, _) = refused(
         workbook::import(&app, &office, &bomb, "bomb.xlsx", ImportOptions::default())
@@ -1004,10 +977,10 @@ async fn an_upload_that_unpacks_past_the_limit_is_refused_in_chinese(db: Db) {
         "{errors:?}"
     );
     // The same for a zipped Shapefile whose .shp unpacks past it.
-    let shapefile = rezip(&[
-        ("red.shp".into(), vec![0_u8; 4 * 1024 * 1024]),
-        ("red.dbf".into(), vec![0_u8; 64]),
-        ("red.prj".into(), b"GEOGCS[\"GCS_CGCS_2000\",DATUM[\"D_China_2000\",SPHEROID[\"CGCS2000\",6378137.0,298.257222101]]]".to_vec()),
+    let shapefile = zip_of(&[
+        ("red.shp", vec![0_u8; 4 * 1024 * 1024]),
+        ("red.dbf", vec![0_u8; 64]),
+        ("red.prj", b"GEOGCS[\"GCS_CGCS_2000\",DATUM[\"D_China_2000\",SPHEROID[\"CGCS2000\",6378137.0,298.257222101]]]".to_vec()),
     ]);
     let target = layers::LayerTarget::Protected(orewatch_domain::protected::ProtectedKind::RedLine);
     let err = layers::import(&app, &office, target, "red.zip", &shapefile)

@@ -296,8 +296,8 @@ mod fuzz {
     use super::*;
     use crate::registry::sample;
     use crate::registry::workbook::build;
+    use orewatch_testkit::zips::{entries, zip_of};
     use proptest::prelude::*;
-    use std::io::{Read, Write};
     use std::sync::OnceLock;
 
     /// A small real workbook (every sheet, a few rows), built once.
@@ -308,34 +308,6 @@ mod fuzz {
             let s = sample::generate(3, 2, today);
             build(&s.companies, &s.mines, &s.licences, &s.permits).unwrap_or_default()
         })
-    }
-
-    /// The zip's entries, unpacked.
-    fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
-        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("the seed is a zip");
-        (0..archive.len())
-            .filter_map(|i| {
-                let mut file = archive.by_index(i).ok()?;
-                let mut data = Vec::new();
-                file.read_to_end(&mut data).ok()?;
-                Some((file.name().ok()?.to_string(), data))
-            })
-            .collect()
-    }
-
-    fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        {
-            let mut writer = zip::ZipWriter::new(&mut out);
-            let options = zip::write::SimpleFileOptions::default();
-            for (name, data) in entries {
-                if writer.start_file(name.as_str(), options).is_ok() {
-                    let _ = writer.write_all(data);
-                }
-            }
-            let _ = writer.finish();
-        }
-        out.into_inner()
     }
 
     /// Values that broke readers before: a sheet dimension of every cell, counts near 2⁶⁴, huge and
