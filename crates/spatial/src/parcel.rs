@@ -324,10 +324,7 @@ impl Parcel {
 
     /// Whether the bounding boxes of two parcels in the same zone meet.
     pub fn bbox_meets(&self, other: &Parcel) -> bool {
-        self.bbox[0] <= other.bbox[2]
-            && other.bbox[0] <= self.bbox[2]
-            && self.bbox[1] <= other.bbox[3]
-            && other.bbox[1] <= self.bbox[3]
+        crate::polygon::bbox_meets(self.bbox, other.bbox)
     }
 
     /// The plane area (m², in this parcel's zone) that the two parcels share.

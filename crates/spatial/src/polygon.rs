@@ -114,6 +114,16 @@ fn ring_crossings(ring: &[(f64, f64)], y: f64, out: &mut Vec<f64>) {
 }
 
 /// Whether (`x`, `y`) is inside one ring (even-odd; the same edge rule as [`Boundary::intervals_at`]).
+/// Whether two bounding boxes `[min_x, min_y, max_x, max_y]` meet (touching counts).
+pub fn bbox_meets(a: [f64; 4], b: [f64; 4]) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
+/// The bounding box of two bounding boxes.
+pub fn bbox_union(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+    [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
+}
+
 pub fn ring_contains(ring: &[(f64, f64)], x: f64, y: f64) -> bool {
     let mut crossings = Vec::new();
     ring_crossings(ring, y, &mut crossings);

@@ -9,7 +9,7 @@
 //! [`geo::BooleanOps`] treats it so — the tests check the sums against the untiled computation.
 
 use crate::parcel::Parcel;
-use crate::polygon::Ring;
+use crate::polygon::{bbox_meets as meets, Ring};
 use crate::simplify::clip_ring;
 use geo::{Area, BooleanOps, LineString, MultiPolygon, Polygon};
 
@@ -94,10 +94,6 @@ fn split(rect: [f64; 4], parts: Vec<PartRings>, max_vertices: usize, depth: u32,
             .collect();
         split(quadrant, clipped, max_vertices, depth + 1, out);
     }
-}
-
-fn meets(a: [f64; 4], b: [f64; 4]) -> bool {
-    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
 }
 
 impl TiledParcel {

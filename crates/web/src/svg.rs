@@ -9,7 +9,7 @@
 use orewatch_app::registry::county::{County, MapState};
 use orewatch_app::registry::Parcel;
 use orewatch_domain::protected::{BoundaryKind, ProtectedKind};
-use orewatch_spatial::polygon::Ring;
+use orewatch_spatial::polygon::{bbox_meets, Ring};
 use orewatch_spatial::simplify::clip_ring;
 use orewatch_spatial::tiled::TiledParcel;
 use std::fmt::Write;
@@ -321,12 +321,7 @@ pub fn licence_drawing(
         };
         match &a.shape {
             Shape::Parcel(parcel) => {
-                let b = parcel.bbox;
-                if b[0] > frame_rect[2]
-                    || b[2] < frame_rect[0]
-                    || b[1] > frame_rect[3]
-                    || b[3] < frame_rect[1]
-                {
+                if !bbox_meets(parcel.bbox, frame_rect) {
                     continue;
                 }
                 let clipped: Vec<Ring> = parcel_rings(parcel)

@@ -15,7 +15,7 @@ use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::protected::{BoundaryKind, ProtectedKind};
 use orewatch_domain::{CompanyId, LicenceId, MineId};
 use orewatch_spatial::parcel::Parcel;
-use orewatch_spatial::polygon::Ring;
+use orewatch_spatial::polygon::{bbox_union, Ring};
 use orewatch_spatial::simplify::simplify_to_budget;
 use orewatch_spatial::tiled::TiledParcel;
 use orewatch_storage::mines::Mine;
@@ -197,7 +197,7 @@ impl County {
             .map(|l| l.parcel.bbox)
             .chain(self.protected.iter().map(|p| p.parcel.bbox))
             .chain(self.boundaries.iter().map(|b| b.parcel.bbox))
-            .reduce(union)
+            .reduce(bbox_union)
     }
 
     /// How far (km) a parcel lies outside the county's extent, when it does by more than `margin_m`.
@@ -209,10 +209,6 @@ impl County {
         let distance = dx.hypot(dy);
         (distance > margin_m).then_some(distance / 1000.0)
     }
-}
-
-fn union(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
-    [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
 }
 
 /// The county picture for today, from the cache when the registry has not changed.
@@ -360,7 +356,7 @@ fn build(rows: Rows, today: NaiveDate, zone: u32, configured_extent: Option<[f64
             .iter()
             .filter(|b| b.kind == BoundaryKind::County)
             .map(|b| b.parcel.bbox)
-            .reduce(union)
+            .reduce(bbox_union)
     });
     let overlaps = overlaps(&map_licences, &protected);
 

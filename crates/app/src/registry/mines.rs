@@ -393,14 +393,15 @@ async fn load_view(app: &App, county: Arc<super::county::County>, id: MineId) ->
     .await?;
     drop(conn);
     let own: Vec<&MapLicence> = county.licences.iter().filter(|l| l.mine_id == id).collect();
+    // Within 300 m of one of its licences.
     let near = |bbox: &[f64; 4]| {
         own.iter().any(|l| {
             let b = l.parcel.bbox;
             let margin = 300.0;
-            bbox[0] <= b[2] + margin
-                && bbox[2] >= b[0] - margin
-                && bbox[1] <= b[3] + margin
-                && bbox[3] >= b[1] - margin
+            orewatch_spatial::polygon::bbox_meets(
+                *bbox,
+                [b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin],
+            )
         })
     };
     let neighbours = county

@@ -21,6 +21,7 @@ use orewatch_app::AppError;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::protected::{BoundaryKind, ProtectedKind};
 use orewatch_domain::MineId;
+use orewatch_spatial::polygon::bbox_union;
 use strum::IntoEnumIterator;
 
 pub fn router() -> Router<WebState> {
@@ -107,15 +108,13 @@ impl Focus {
 
     /// The rectangle (map metres) of what is focused, if it is on the map.
     fn bbox(&self, county: &County) -> Option<[f64; 4]> {
-        let union =
-            |a: [f64; 4], b: [f64; 4]| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])];
         match self {
             Focus::Mine(id) => county
                 .licences
                 .iter()
                 .filter(|l| l.mine_id == *id)
                 .map(|l| l.parcel.bbox)
-                .reduce(union),
+                .reduce(bbox_union),
             Focus::Boundary(id) => county
                 .boundaries
                 .iter()

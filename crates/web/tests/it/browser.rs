@@ -35,13 +35,7 @@ fn browser_available() -> bool {
 /// Starts the whole platform on a free loopback port, with the demo's people (each test brings the
 /// registry it needs).
 async fn serve(db: Db) -> SocketAddr {
-    let settings = Settings {
-        password: HashCost::for_tests(),
-        ..Settings::default()
-    };
-    let app = App::new(db, Arc::new(SystemClock), settings).unwrap();
-    orewatch_app::bootstrap::prepare(&app).await.unwrap();
-    orewatch_app::demo::load_people_if_empty(&app).await.unwrap();
+    let app = demo_people(db).await;
     let state = WebState::new(
         app,
         WebConfig {
@@ -63,6 +57,31 @@ async fn serve(db: Db) -> SocketAddr {
         .unwrap();
     });
     addr
+}
+
+/// The app on `db`, bootstrapped, with the demo's people (cheap password hashing).
+async fn demo_people(db: Db) -> App {
+    let settings = Settings {
+        password: HashCost::for_tests(),
+        ..Settings::default()
+    };
+    let app = App::new(db, Arc::new(SystemClock), settings).unwrap();
+    orewatch_app::bootstrap::prepare(&app).await.unwrap();
+    orewatch_app::demo::load_people_if_empty(&app).await.unwrap();
+    app
+}
+
+/// Logs in through the login page and waits for the dashboard.
+async fn log_in(client: &Client, base: &str, username: &str) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    fill(client, "username", username).await;
+    fill(client, "password", orewatch_app::demo::DEMO_PASSWORD).await;
+    click(client, Locator::Id("login-submit")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("stat-agencies"))
+        .await
+        .unwrap();
 }
 
 /// A running chromedriver, killed when dropped.
@@ -178,13 +197,7 @@ async fn office_changes_the_commander_and_finds_it_in_the_audit_log(db: Db) {
         return;
     }
     let deputy = {
-        let settings = Settings {
-            password: HashCost::for_tests(),
-            ..Settings::default()
-        };
-        let app = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
-        orewatch_app::bootstrap::prepare(&app).await.unwrap();
-        orewatch_app::demo::load_people_if_empty(&app).await.unwrap();
+        let app = demo_people(db.clone()).await;
         orewatch_app::accounts::find_by_username(&app, &orewatch_app::Caller::system(), "deputy")
             .await
             .unwrap()
@@ -299,13 +312,7 @@ async fn office_imports_a_workbook_and_finds_a_mines_problems_from_the_map(db: D
         return;
     }
     // People only: the registry is filled by the import below.
-    let settings = Settings {
-        password: HashCost::for_tests(),
-        ..Settings::default()
-    };
-    let setup = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
-    orewatch_app::bootstrap::prepare(&setup).await.unwrap();
-    orewatch_app::demo::load_people_if_empty(&setup).await.unwrap();
+    demo_people(db.clone()).await;
     let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
     let sample = orewatch_app::registry::sample::generate(12, 6, today);
     let bytes = orewatch_app::registry::workbook::build(
@@ -323,15 +330,7 @@ async fn office_imports_a_workbook_and_finds_a_mines_problems_from_the_map(db: D
     let base = format!("http://{addr}");
     let driver = start_driver().await;
     let client = open_browser(&driver).await;
-    client.goto(&format!("{base}/login")).await.unwrap();
-    fill(&client, "username", "office").await;
-    fill(&client, "password", orewatch_app::demo::DEMO_PASSWORD).await;
-    click(&client, Locator::Id("login-submit")).await;
-    client
-        .wait()
-        .for_element(Locator::Id("stat-agencies"))
-        .await
-        .unwrap();
+    log_in(&client, &base, "office").await;
 
     // The county's townships first: a mine can only name one on the managed list.
     client.goto(&format!("{base}/mines")).await.unwrap();
@@ -456,30 +455,16 @@ async fn the_demo_county_reads_at_desktop_and_phone_width(db: Db) {
     if !browser_available() {
         return;
     }
-    {
-        let settings = Settings {
-            password: HashCost::for_tests(),
-            ..Settings::default()
-        };
-        let app = App::new(db.clone(), Arc::new(SystemClock), settings).unwrap();
-        orewatch_app::bootstrap::prepare(&app).await.unwrap();
-        orewatch_app::demo::load_if_empty(&app).await.unwrap();
-    }
+    orewatch_app::demo::load_if_empty(&demo_people(db.clone()).await)
+        .await
+        .unwrap();
     let today = orewatch_app::dashboard::china_today(chrono::Utc::now());
     let sample = orewatch_app::registry::sample::generate(25, 6, today);
     let addr = serve(db).await;
     let base = format!("http://{addr}");
     let driver = start_driver().await;
     let client = open_browser(&driver).await;
-    client.goto(&format!("{base}/login")).await.unwrap();
-    fill(&client, "username", "office").await;
-    fill(&client, "password", orewatch_app::demo::DEMO_PASSWORD).await;
-    click(&client, Locator::Id("login-submit")).await;
-    client
-        .wait()
-        .for_element(Locator::Id("stat-agencies"))
-        .await
-        .unwrap();
+    log_in(&client, &base, "office").await;
     for (width, height, label) in [(1440_u32, 900_u32, "1440"), (390, 844, "390")] {
         client.set_window_size(width, height).await.unwrap();
 
