@@ -1,11 +1,12 @@
 //! Protected-area layers (nature reserves, ecological red lines, forest land, basic farmland,
 //! wetlands) read from GeoJSON or from a zipped ESRI Shapefile with its `.prj`, as named parcels.
 //!
-//! Coordinates: GeoJSON is longitude/latitude (RFC 7946) unless it names an EPSG code of a CGCS2000
-//! Gauss-Krüger zone in the old `crs` member. A Shapefile's `.prj` (WKT) must say CGCS2000 (or WGS 84)
-//! geographic, or a CGCS2000 transverse Mercator whose central meridian is a 3-degree zone's; other
-//! datums (Xian 1980, Beijing 1954) are refused rather than guessed. Without a `.prj` the layer is
-//! refused: the same numbers mean places kilometres apart in another system.
+//! Coordinates: GeoJSON is longitude/latitude (RFC 7946; GDAL names it OGC CRS84) unless it names
+//! an EPSG code of a CGCS2000 Gauss-Krüger zone in the old `crs` member. A Shapefile's `.prj` (WKT)
+//! must say CGCS2000 (or WGS 84) geographic, or a CGCS2000 transverse Mercator whose central meridian
+//! is a 3-degree zone's; other datums (Xian 1980, Beijing 1954) are refused rather than guessed.
+//! Without a `.prj` the layer is refused: the same numbers mean places kilometres apart in another
+//! system.
 
 use crate::crs::ProjectedCrs;
 use crate::parcel::{Coordinates, Parcel, ParcelError};
@@ -101,25 +102,7 @@ pub fn read_geojson(
 ) -> Result<Vec<LayerFeature>, LayerError> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| LayerError::GeoJson(e.to_string()))?;
-    // The 2008 spec's `crs` member, still written by some tools: only CGCS2000 codes are understood.
-    let coordinates = match value.pointer("/crs/properties/name").and_then(|v| v.as_str()) {
-        None => Coordinates::LonLat,
-        Some(name) => {
-            let code: u32 = name
-                .rsplit(':')
-                .next()
-                .and_then(|c| c.parse().ok())
-                .ok_or_else(|| LayerError::UnsupportedCrs(name.to_string()))?;
-            match code {
-                4490 | 4326 => Coordinates::LonLat,
-                _ => {
-                    let crs = ProjectedCrs::from_epsg(code)
-                        .map_err(|_| LayerError::UnsupportedCrs(name.to_string()))?;
-                    gauss_kruger_of(&crs).ok_or_else(|| LayerError::UnsupportedCrs(name.to_string()))?
-                }
-            }
-        }
-    };
+    let coordinates = coordinates_of_crs_member(value.get("crs"))?;
     let geojson: geojson::GeoJson = text
         .parse()
         .map_err(|e: geojson::Error| LayerError::GeoJson(e.to_string()))?;
@@ -159,6 +142,49 @@ pub fn read_geojson(
         return Err(LayerError::Empty);
     }
     Ok(out)
+}
+
+/// The coordinates a GeoJSON's `crs` member (from the 2008 spec, still written by GDAL and QGIS)
+/// declares. Absent or null means RFC 7946 longitude/latitude. Understood: OGC CRS84 (what GDAL writes
+/// for WGS 84), EPSG 4490 (CGCS2000) and 4326 (WGS 84) as longitude/latitude, and the EPSG codes of
+/// CGCS2000 3-degree Gauss-Krüger zones. Anything else is refused rather than guessed.
+fn coordinates_of_crs_member(crs: Option<&serde_json::Value>) -> Result<Coordinates, LayerError> {
+    let crs = match crs {
+        None | Some(serde_json::Value::Null) => return Ok(Coordinates::LonLat),
+        Some(crs) => crs,
+    };
+    // `{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4490"}}`, or the older
+    // `{"type":"EPSG","properties":{"code":4490}}`.
+    let name = match (
+        crs.pointer("/properties/name").and_then(|v| v.as_str()),
+        crs.pointer("/properties/code").and_then(|v| v.as_u64()),
+    ) {
+        (Some(name), _) => name.trim().to_string(),
+        (None, Some(code)) => format!("EPSG:{code}"),
+        (None, None) => {
+            return Err(LayerError::UnsupportedCrs(
+                crs.to_string().chars().take(100).collect(),
+            ))
+        }
+    };
+    // Named in the refusal, cut short: the name comes from the file.
+    let refused = || LayerError::UnsupportedCrs(name.chars().take(100).collect());
+    // The code is the last part of `EPSG:4490`, `urn:ogc:def:crs:EPSG:6.6:4490` or
+    // `http://www.opengis.net/def/crs/EPSG/0/4490`.
+    let last = name.rsplit([':', '/']).next().unwrap_or_default();
+    if last.eq_ignore_ascii_case("CRS84") && name.to_ascii_uppercase().contains("OGC") {
+        return Ok(Coordinates::LonLat);
+    }
+    if !name.to_ascii_uppercase().contains("EPSG") {
+        return Err(refused());
+    }
+    match last.parse::<u32>().map_err(|_| refused())? {
+        4490 | 4326 => Ok(Coordinates::LonLat),
+        code => {
+            let projected = ProjectedCrs::from_epsg(code).map_err(|_| refused())?;
+            gauss_kruger_of(&projected).ok_or_else(refused)
+        }
+    }
 }
 
 /// One feature: its name and its polygons as a parcel; a geometry error names the feature.
@@ -442,6 +468,70 @@ mod tests {
         assert!((features[1].parcel.planar_area_m2 - 30_000.0).abs() < 1e-6);
         assert_eq!(features[0].parcel.zone, 37);
         assert_eq!(features[0].parcel.bbox[0], 380_000.0);
+    }
+
+    #[test]
+    fn geojson_written_by_gdal_in_crs84_and_cgcs2000_is_read_back_to_the_squares_proj_was_given() {
+        // PROJ turned the 100 m square and the 200 m square with a 100 m hole of zone 37 into
+        // longitude/latitude; projected back here they must be those squares again, to the millimetre.
+        for name in ["reserve_gdal_crs84.geojson", "reserve_gdal_4490.geojson"] {
+            let text = String::from_utf8(fixture(name)).unwrap();
+            let features = read_geojson(&text, "保护区", &LayerLimits::default()).unwrap();
+            let names: Vec<&str> = features.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(names, ["测试自然保护区", "测试湿地"], "{name}");
+            assert_eq!(features[0].parcel.zone, 37, "{name}");
+            for (feature, area) in features.iter().zip([10_000.0, 30_000.0]) {
+                let got = feature.parcel.planar_area_m2;
+                assert!((got - area).abs() < 0.01, "{name}: {got} m², not {area}");
+            }
+            assert!((features[0].parcel.bbox[0] - 380_000.0).abs() < 0.001, "{name}");
+            assert_eq!(features[1].parcel.parts[0].holes.len(), 1, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_crs_member_is_understood_in_every_spelling_of_a_known_code_and_refused_otherwise() {
+        let lonlat = [
+            r#"{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}}"#,
+            r#"{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC::CRS84"}}"#,
+            r#"{"type":"name","properties":{"name":"http://www.opengis.net/def/crs/OGC/1.3/CRS84"}}"#,
+            r#"{"type":"name","properties":{"name":"EPSG:4490"}}"#,
+            r#"{"type":"name","properties":{"name":"http://www.opengis.net/def/crs/EPSG/0/4326"}}"#,
+            r#"{"type":"EPSG","properties":{"code":4490}}"#,
+            "null",
+        ];
+        for crs in lonlat {
+            let value: serde_json::Value = serde_json::from_str(crs).unwrap();
+            assert_eq!(
+                coordinates_of_crs_member(Some(&value)),
+                Ok(Coordinates::LonLat),
+                "{crs}"
+            );
+        }
+        let zone37 = r#"{"type":"EPSG","properties":{"code":4525}}"#;
+        let value: serde_json::Value = serde_json::from_str(zone37).unwrap();
+        assert!(matches!(
+            coordinates_of_crs_member(Some(&value)),
+            Ok(Coordinates::GaussKruger { .. })
+        ));
+        let refused = [
+            // NAD 83 and NAD 27 longitude/latitude, an ESRI code, Xian 1980, no name at all.
+            r#"{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS83"}}"#,
+            r#"{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS27"}}"#,
+            r#"{"type":"name","properties":{"name":"ESRI:4326"}}"#,
+            r#"{"type":"name","properties":{"name":"EPSG:2383"}}"#,
+            r#"{"type":"link","properties":{"href":"crs.prj"}}"#,
+        ];
+        for crs in refused {
+            let value: serde_json::Value = serde_json::from_str(crs).unwrap();
+            assert!(
+                matches!(
+                    coordinates_of_crs_member(Some(&value)),
+                    Err(LayerError::UnsupportedCrs(_))
+                ),
+                "{crs}"
+            );
+        }
     }
 
     #[test]
