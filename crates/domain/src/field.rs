@@ -98,6 +98,26 @@ pub enum Problem {
     TooManyRows { max: usize },
     #[error("已登记：{existing}")]
     DuplicateOf { existing: String },
+    #[error("期限不能早于今天（{today}）")]
+    DeadlineInPast { today: String },
+    #[error("当前状态为“{state}”，不能{step}")]
+    WrongState { state: String, step: String },
+    #[error("已是“{state}”状态，未作改动（可能是重复提交或他人已处理）")]
+    AlreadyDone { state: String },
+    #[error("整改期限 {deadline} 已过，不能再申请延期")]
+    ExtensionTooLate { deadline: String },
+    #[error("延期后的期限须晚于现期限 {deadline}")]
+    ExtensionNotLater { deadline: String },
+    #[error("已有一项延期申请待审批")]
+    ExtensionPending,
+    #[error("该待办已不再分派给您，未作改动")]
+    NoLongerAssigned,
+    #[error("不在问题类别名录中")]
+    CategoryNotListed,
+    #[error("文件“{name}”超过 {max_mib} MiB")]
+    FileTooLarge { name: String, max_mib: usize },
+    #[error("文件“{name}”不是照片（JPEG、PNG、TIFF、HEIC）或 PDF 文档")]
+    NotEvidence { name: String },
 }
 
 impl Problem {
@@ -145,6 +165,16 @@ impl Problem {
             Problem::NotXlsx => "problem.not_xlsx",
             Problem::TooManyRows { .. } => "problem.too_many_rows",
             Problem::DuplicateOf { .. } => "problem.duplicate_of",
+            Problem::DeadlineInPast { .. } => "problem.deadline_in_past",
+            Problem::WrongState { .. } => "problem.wrong_state",
+            Problem::AlreadyDone { .. } => "problem.already_done",
+            Problem::ExtensionTooLate { .. } => "problem.extension_too_late",
+            Problem::ExtensionNotLater { .. } => "problem.extension_not_later",
+            Problem::ExtensionPending => "problem.extension_pending",
+            Problem::NoLongerAssigned => "problem.no_longer_assigned",
+            Problem::CategoryNotListed => "problem.category_not_listed",
+            Problem::FileTooLarge { .. } => "problem.file_too_large",
+            Problem::NotEvidence { .. } => "problem.not_evidence",
         }
     }
 
@@ -175,6 +205,16 @@ impl Problem {
                 vec![("existing", existing.clone())]
             }
             Problem::TooManyRows { max } => vec![("max", max.to_string())],
+            Problem::DeadlineInPast { today } => vec![("today", today.clone())],
+            Problem::WrongState { state, step } => vec![("state", state.clone()), ("step", step.clone())],
+            Problem::AlreadyDone { state } => vec![("state", state.clone())],
+            Problem::FileTooLarge { name, max_mib } => {
+                vec![("name", name.clone()), ("max_mib", max_mib.to_string())]
+            }
+            Problem::NotEvidence { name } => vec![("name", name.clone())],
+            Problem::ExtensionTooLate { deadline } | Problem::ExtensionNotLater { deadline } => {
+                vec![("deadline", deadline.clone())]
+            }
             Problem::CreditListed { names } => vec![("names", names.clone())],
             Problem::MissingColumn { column } | Problem::UnknownColumn { column } => {
                 vec![("column", column.clone())]

@@ -15,6 +15,7 @@ pub mod company;
 pub mod consistency;
 pub mod credit;
 pub mod field;
+pub mod finding;
 pub mod ids;
 pub mod licence;
 pub mod mine;
@@ -25,6 +26,7 @@ pub mod protected;
 pub mod record;
 pub mod role;
 pub mod sharing;
+pub mod task;
 
 pub use account::{AccountId, DisplayName, Password, Username};
 pub use agency::AgencyCode;

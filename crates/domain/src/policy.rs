@@ -77,6 +77,20 @@ pub enum Action {
     ShareInformation,
     /// Acknowledge an item addressed to one's party.
     AcknowledgeShared,
+    /// Read the rectification ledger (整改台账) within the scope of [`Listing::Ledger`].
+    ViewLedger,
+    /// Put a finding on the ledger in an agency's name (the office for any agency).
+    RecordFinding,
+    /// Work a finding as its responsible agency: issue the rectification order, record the evidence of
+    /// the fix, ask for a longer deadline.
+    WorkFinding,
+    /// Verify a rectification on site and close or return it — as the responsible agency, and never
+    /// the person who recorded the evidence.
+    VerifyRectification,
+    /// Grant or refuse a longer deadline (the office).
+    DecideExtension,
+    /// List a finding for supervision (挂牌督办) or delist it (the office).
+    SuperviseFinding,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -105,6 +119,11 @@ pub enum Resource {
         from: Option<Party>,
         recipients: Vec<Party>,
     },
+    /// One finding of the ledger: the agency answering for it, and who recorded its latest evidence.
+    Finding {
+        agency: AgencyCode,
+        evidence_by: Option<AccountId>,
+    },
 }
 
 /// The kinds of list the policy scopes.
@@ -118,6 +137,8 @@ pub enum Listing {
     ShareFeed,
     /// The audit log and the security log.
     Audit,
+    /// The rectification ledger.
+    Ledger,
 }
 
 /// Which records of a list an actor may see.
@@ -145,6 +166,7 @@ impl Scope {
                 Resource::Mine { area_agency, .. } => area_agency.as_ref() == Some(code),
                 Resource::Permit { agency, .. } => agency == code,
                 Resource::CreditEntry { source } => source == code,
+                Resource::Finding { agency, .. } => agency == code,
                 Resource::SharedItem { from, recipients } => {
                     let party = Party::Agency(code.clone());
                     from.as_ref() == Some(&party) || recipients.contains(&party)
@@ -175,6 +197,8 @@ pub enum DenyReason {
     Scope,
     /// Not on one's own account (an administrator cannot disable or demote themself).
     OwnAccount,
+    /// Not on evidence one recorded oneself (a rectification is verified by someone else).
+    OwnEvidence,
 }
 
 impl DenyReason {
@@ -184,6 +208,7 @@ impl DenyReason {
             DenyReason::Role => "forbidden.role",
             DenyReason::Scope => "forbidden.scope",
             DenyReason::OwnAccount => "forbidden.own_account",
+            DenyReason::OwnEvidence => "forbidden.own_evidence",
         }
     }
 }
@@ -264,6 +289,12 @@ pub fn scope(actor: &Actor, listing: Listing) -> Scope {
             Office | CommandLeader => Scope::All,
             _ => Scope::None,
         },
+        // The ledger is the mechanism's shared picture of problems: every agency sees every finding
+        // (it acts only on its own). The company portal will show a company its own.
+        Listing::Ledger => match role {
+            Enterprise => Scope::None,
+            _ => Scope::All,
+        },
     }
 }
 
@@ -330,6 +361,33 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             }
             (Some(_), _) => Decision::Deny(DenyReason::Scope),
         },
+        ViewLedger => Decision::within(&scope(actor, Listing::Ledger), resource),
+        RecordFinding => match resource {
+            Resource::Finding { agency, .. } | Resource::Agency(agency) => for_own_agency(agency),
+            _ => Decision::Deny(DenyReason::Scope),
+        },
+        // The responsible agency works its findings itself; the office coordinates but does not act in
+        // an agency's name (WORKFLOW.md §1.1).
+        WorkFinding | VerifyRectification => match (role, resource) {
+            (
+                AgencyOfficer | AgencyHead,
+                Resource::Finding {
+                    agency: a,
+                    evidence_by,
+                },
+            ) => {
+                if agency != Some(a) {
+                    Decision::Deny(DenyReason::Scope)
+                } else if action == VerifyRectification && *evidence_by == Some(id) {
+                    Decision::Deny(DenyReason::OwnEvidence)
+                } else {
+                    Decision::Allow
+                }
+            }
+            (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        DecideExtension | SuperviseFinding => Decision::from_bool(role == Office, DenyReason::Role),
     }
 }
 
@@ -359,6 +417,7 @@ mod tests {
     const R: Decision = Decision::Deny(DenyReason::Role);
     const S: Decision = Decision::Deny(DenyReason::Scope);
     const O: Decision = Decision::Deny(DenyReason::OwnAccount);
+    const E: Decision = Decision::Deny(DenyReason::OwnEvidence);
 
     fn own() -> Resource {
         Resource::Account {
@@ -388,6 +447,12 @@ mod tests {
         Resource::Mine {
             area_agency: Some(code(area)),
             company: CompanyId(9),
+        }
+    }
+    fn finding(agency: &str, evidence_by: Option<i64>) -> Resource {
+        Resource::Finding {
+            agency: code(agency),
+            evidence_by: evidence_by.map(AccountId),
         }
     }
     fn shared(to: &[Party]) -> Resource {
@@ -453,6 +518,29 @@ mod tests {
                 (shared(&[ps]), [R, S, Y, Y, R, R, R, R]),
                 (shared(&[tr, Party::Office]), [R, Y, S, S, R, R, R, R]),
             ],
+            Action::ViewLedger => vec![
+                (all, [Y, Y, Y, Y, Y, Y, R, Y]),
+                (finding("tr", None), [Y, Y, Y, Y, Y, Y, R, Y]),
+            ],
+            Action::RecordFinding => vec![
+                (Resource::Agency(code("ps")), [R, Y, Y, Y, R, R, R, R]),
+                (finding("ps", None), [R, Y, Y, Y, R, R, R, R]),
+                (finding("tr", None), [R, Y, S, S, R, R, R, R]),
+            ],
+            Action::WorkFinding => vec![
+                (finding("ps", Some(1)), [R, R, Y, Y, R, R, R, R]),
+                (finding("tr", None), [R, R, S, S, R, R, R, R]),
+                (mine("ps"), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::VerifyRectification => vec![
+                (finding("ps", Some(2)), [R, R, Y, Y, R, R, R, R]),
+                (finding("ps", None), [R, R, Y, Y, R, R, R, R]),
+                (finding("ps", Some(1)), [R, R, E, E, R, R, R, R]),
+                (finding("tr", Some(2)), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::DecideExtension | Action::SuperviseFinding => {
+                vec![(finding("ps", None), [R, Y, R, R, R, R, R, R])]
+            }
         }
     }
 

@@ -23,6 +23,8 @@ pub enum DataArea {
     Credit,
     /// The sharing feed.
     Sharing,
+    /// The rectification ledger (findings) and the tasks that follow them.
+    Ledger,
 }
 
 impl DataArea {
@@ -33,6 +35,7 @@ impl DataArea {
             DataArea::Registry => "registry",
             DataArea::Credit => "credit",
             DataArea::Sharing => "sharing",
+            DataArea::Ledger => "ledger",
         }
     }
 
@@ -45,7 +48,7 @@ impl DataArea {
         self as usize
     }
 
-    pub const COUNT: usize = 5;
+    pub const COUNT: usize = 6;
 }
 
 /// The kind of record an audit entry is about.
@@ -71,6 +74,10 @@ pub enum RecordType {
     CreditEntry,
     /// An item of the sharing feed with its recipients' acknowledgements.
     ShareItem,
+    /// A finding of the rectification ledger with its history and evidence.
+    Finding,
+    /// A task: who must act on which record by when, and how far it has escalated.
+    Task,
 }
 
 impl RecordType {
@@ -90,6 +97,8 @@ impl RecordType {
             RecordType::Township => "township",
             RecordType::CreditEntry => "credit_entry",
             RecordType::ShareItem => "share_item",
+            RecordType::Finding => "finding",
+            RecordType::Task => "task",
         }
     }
 
@@ -113,6 +122,7 @@ impl RecordType {
             | RecordType::Township => DataArea::Registry,
             RecordType::CreditEntry => DataArea::Credit,
             RecordType::ShareItem => DataArea::Sharing,
+            RecordType::Finding | RecordType::Task => DataArea::Ledger,
         }
     }
 }
@@ -153,6 +163,21 @@ pub enum AuditAction {
     CreditOverride,
     SharePost,
     ShareAcknowledge,
+    FindingCreate,
+    FindingNotice,
+    FindingEvidence,
+    FindingReviewStart,
+    FindingPass,
+    FindingReturn,
+    FindingExtensionRequest,
+    FindingExtensionDecide,
+    FindingList,
+    FindingDelist,
+    TaskCreate,
+    TaskClose,
+    /// The sweep found a task at a higher step of its ladder (a reminder, or escalation to the head or
+    /// the office).
+    TaskEscalate,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -197,6 +222,19 @@ impl AuditAction {
             CreditOverride => "credit.override",
             SharePost => "share.post",
             ShareAcknowledge => "share.acknowledge",
+            FindingCreate => "finding.create",
+            FindingNotice => "finding.notice",
+            FindingEvidence => "finding.evidence",
+            FindingReviewStart => "finding.review_start",
+            FindingPass => "finding.pass",
+            FindingReturn => "finding.return",
+            FindingExtensionRequest => "finding.extension_request",
+            FindingExtensionDecide => "finding.extension_decide",
+            FindingList => "finding.list",
+            FindingDelist => "finding.delist",
+            TaskCreate => "task.create",
+            TaskClose => "task.close",
+            TaskEscalate => "task.escalate",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

@@ -1,0 +1,365 @@
+//! 整改台账 — findings on the rectification ledger, their states and the rules of each step
+//! (WORKFLOW.md §1.3 and §2).
+//!
+//! A finding is one problem found at one mine, with the agency that answers for its rectification and a
+//! deadline. It moves 待整改 → 整改中 → 申请销号 → 复查 → 已销号, or from 复查 back to 整改中 (退回). The
+//! state machine ([`FindingState::after`]), the deadline rules ([`check_deadline`],
+//! [`check_extension`]) and what counts as overdue or on time are here; who may take a step is decided
+//! by the policy (`Action::VerifyRectification` refuses the person who recorded the evidence).
+
+use crate::field::Problem;
+use chrono::NaiveDate;
+use serde::Serialize;
+use strum::IntoEnumIterator;
+
+/// Where a finding is in its rectification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
+pub enum FindingState {
+    /// 待整改 — recorded; the rectification order is not yet issued.
+    Pending,
+    /// 整改中 — the order is issued; the company is fixing it.
+    Rectifying,
+    /// 申请销号 — evidence of the fix is recorded; waiting for verification.
+    Applied,
+    /// 复查 — the responsible agency is verifying on site.
+    Reviewing,
+    /// 已销号 — verified and closed.
+    Closed,
+}
+
+impl FindingState {
+    /// Every state, in the order of the workflow.
+    pub const ALL: [FindingState; 5] = [
+        FindingState::Pending,
+        FindingState::Rectifying,
+        FindingState::Applied,
+        FindingState::Reviewing,
+        FindingState::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingState::Pending => "pending",
+            FindingState::Rectifying => "rectifying",
+            FindingState::Applied => "applied",
+            FindingState::Reviewing => "reviewing",
+            FindingState::Closed => "closed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        Self::iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or(Problem::Invalid)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FindingState::Pending => "待整改",
+            FindingState::Rectifying => "整改中",
+            FindingState::Applied => "申请销号",
+            FindingState::Reviewing => "复查",
+            FindingState::Closed => "已销号",
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        self != FindingState::Closed
+    }
+
+    /// The state after `step`, or why the step cannot be taken now.
+    pub fn after(self, step: Step) -> Result<FindingState, Problem> {
+        use FindingState::*;
+        let next = match (self, step) {
+            (Pending, Step::IssueNotice) => Rectifying,
+            (Rectifying, Step::ApplyForClosure) => Applied,
+            (Applied, Step::StartReview) => Reviewing,
+            (Reviewing, Step::Pass) => Closed,
+            (Reviewing, Step::Return) => Rectifying,
+            (state, step) if step.target() == state => {
+                // The same form sent twice, or a colleague was quicker: nothing to do.
+                return Err(Problem::AlreadyDone {
+                    state: state.label_zh().to_string(),
+                });
+            }
+            (state, step) => {
+                return Err(Problem::WrongState {
+                    state: state.label_zh().to_string(),
+                    step: step.label_zh().to_string(),
+                })
+            }
+        };
+        Ok(next)
+    }
+}
+
+/// A step of a finding's rectification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum Step {
+    /// 下达责令限期整改通知书.
+    IssueNotice,
+    /// 申请销号, with evidence.
+    ApplyForClosure,
+    /// 开始复查 (the verifier takes it on).
+    StartReview,
+    /// 复查通过，销号.
+    Pass,
+    /// 复查不通过，退回整改.
+    Return,
+}
+
+impl Step {
+    /// The state the step leads to.
+    pub fn target(self) -> FindingState {
+        match self {
+            Step::IssueNotice | Step::Return => FindingState::Rectifying,
+            Step::ApplyForClosure => FindingState::Applied,
+            Step::StartReview => FindingState::Reviewing,
+            Step::Pass => FindingState::Closed,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Step::IssueNotice => "下达整改通知",
+            Step::ApplyForClosure => "申请销号",
+            Step::StartReview => "开始复查",
+            Step::Pass => "复查通过并销号",
+            Step::Return => "退回整改",
+        }
+    }
+}
+
+/// Where a finding came from. The list stays open: monitoring and tip-offs will add findings too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
+pub enum FindingSource {
+    /// 联合检查.
+    JointInspection,
+    /// 部门检查 — an agency's own inspection.
+    AgencyInspection,
+    /// 监测 — drone or satellite monitoring.
+    Monitoring,
+    /// 举报.
+    TipOff,
+    /// 其他 (a referral from above, a media report).
+    Other,
+}
+
+impl FindingSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingSource::JointInspection => "joint_inspection",
+            FindingSource::AgencyInspection => "agency_inspection",
+            FindingSource::Monitoring => "monitoring",
+            FindingSource::TipOff => "tip_off",
+            FindingSource::Other => "other",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        if raw.trim().is_empty() {
+            return Err(Problem::Required);
+        }
+        Self::iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or(Problem::Invalid)
+    }
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::EnumIter)]
+pub enum Severity {
+    /// 一般.
+    General,
+    /// 较重.
+    Serious,
+    /// 重大.
+    Major,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::General => "general",
+            Severity::Serious => "serious",
+            Severity::Major => "major",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        if raw.trim().is_empty() {
+            return Err(Problem::Required);
+        }
+        Self::iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or(Problem::Invalid)
+    }
+}
+
+/// A new deadline must not lie in the past (today, in the county, is allowed).
+pub fn check_deadline(deadline: NaiveDate, today: NaiveDate) -> Result<NaiveDate, Problem> {
+    if deadline < today {
+        return Err(Problem::DeadlineInPast {
+            today: today.to_string(),
+        });
+    }
+    Ok(deadline)
+}
+
+/// An extension is asked for before the deadline has passed, and asks for a later date.
+pub fn check_extension(
+    current: NaiveDate,
+    requested: NaiveDate,
+    today: NaiveDate,
+) -> Result<NaiveDate, Problem> {
+    if today > current {
+        return Err(Problem::ExtensionTooLate {
+            deadline: current.to_string(),
+        });
+    }
+    if requested <= current {
+        return Err(Problem::ExtensionNotLater {
+            deadline: current.to_string(),
+        });
+    }
+    Ok(requested)
+}
+
+/// Whether an open finding has passed its deadline (the deadline day itself is still in time).
+pub fn is_overdue(state: FindingState, deadline: NaiveDate, today: NaiveDate) -> bool {
+    state.is_open() && today > deadline
+}
+
+/// Whether a finding was closed by its deadline (the deadline in force when it closed, extensions
+/// included; a supervision deadline does not make a late finding on time).
+pub fn closed_on_time(closed_on: NaiveDate, deadline: NaiveDate) -> bool {
+    closed_on <= deadline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FindingState::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_finding_goes_from_pending_to_closed_through_each_step_in_order() {
+        let mut state = Pending;
+        for step in [
+            Step::IssueNotice,
+            Step::ApplyForClosure,
+            Step::StartReview,
+            Step::Pass,
+        ] {
+            state = state.after(step).unwrap();
+        }
+        assert_eq!(state, Closed);
+    }
+
+    #[test]
+    fn a_returned_review_goes_back_to_rectifying_and_may_apply_again() {
+        let state = Reviewing.after(Step::Return).unwrap();
+        assert_eq!(state, Rectifying);
+        assert_eq!(state.after(Step::ApplyForClosure), Ok(Applied));
+    }
+
+    #[test]
+    fn closing_without_verification_is_refused_with_the_state_and_the_step() {
+        assert_eq!(
+            Rectifying.after(Step::Pass),
+            Err(Problem::WrongState {
+                state: "整改中".into(),
+                step: "复查通过并销号".into()
+            })
+        );
+        assert!(Applied.after(Step::Pass).is_err());
+        assert!(Pending.after(Step::ApplyForClosure).is_err());
+        for step in Step::iter() {
+            assert!(Closed.after(step).is_err(), "{step:?} on a closed finding");
+        }
+    }
+
+    #[test]
+    fn the_same_step_sent_twice_says_it_is_already_done() {
+        assert_eq!(
+            Applied.after(Step::ApplyForClosure),
+            Err(Problem::AlreadyDone {
+                state: "申请销号".into()
+            })
+        );
+        assert!(matches!(
+            Closed.after(Step::Pass),
+            Err(Problem::AlreadyDone { .. })
+        ));
+    }
+
+    #[test]
+    fn every_pair_of_state_and_step_is_either_a_move_or_a_refusal_and_moves_reach_the_steps_target() {
+        for state in FindingState::iter() {
+            for step in Step::iter() {
+                if let Ok(next) = state.after(step) {
+                    assert_eq!(next, step.target(), "{state:?} {step:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_deadline_in_the_past_is_refused_and_today_is_allowed() {
+        assert_eq!(
+            check_deadline(d("2026-03-10"), d("2026-03-10")),
+            Ok(d("2026-03-10"))
+        );
+        assert_eq!(
+            check_deadline(d("2026-03-09"), d("2026-03-10")),
+            Err(Problem::DeadlineInPast {
+                today: "2026-03-10".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_extension_must_come_before_the_deadline_passes_and_ask_for_a_later_date() {
+        let deadline = d("2026-03-10");
+        assert_eq!(
+            check_extension(deadline, d("2026-04-10"), d("2026-03-10")),
+            Ok(d("2026-04-10"))
+        );
+        assert!(matches!(
+            check_extension(deadline, d("2026-04-10"), d("2026-03-11")),
+            Err(Problem::ExtensionTooLate { .. })
+        ));
+        assert!(matches!(
+            check_extension(deadline, d("2026-03-10"), d("2026-03-01")),
+            Err(Problem::ExtensionNotLater { .. })
+        ));
+    }
+
+    #[test]
+    fn a_finding_is_overdue_the_day_after_its_deadline_unless_closed() {
+        let deadline = d("2026-03-10");
+        assert!(!is_overdue(Rectifying, deadline, d("2026-03-10")));
+        assert!(is_overdue(Rectifying, deadline, d("2026-03-11")));
+        assert!(is_overdue(Applied, deadline, d("2026-03-11")));
+        assert!(!is_overdue(Closed, deadline, d("2026-05-01")));
+        assert!(closed_on_time(d("2026-03-10"), deadline));
+        assert!(!closed_on_time(d("2026-03-11"), deadline));
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in FindingState::iter() {
+            assert_eq!(FindingState::parse(s.as_str()), Ok(s));
+        }
+        for s in FindingSource::iter() {
+            assert_eq!(FindingSource::parse(s.as_str()), Ok(s));
+        }
+        for s in Severity::iter() {
+            assert_eq!(Severity::parse(s.as_str()), Ok(s));
+        }
+        assert_eq!(Severity::parse(""), Err(Problem::Required));
+    }
+}
