@@ -126,8 +126,9 @@ pub const LICENCE_EVENTS: Child = Child {
     order_by: "licence_event_id",
 };
 
-/// A permit's attachments (the files themselves are in the file store).
-pub const PERMIT_ATTACHMENTS: Child = Child {
+/// A record's attachments (a permit's scans, a finding's evidence; the files themselves are in the file
+/// store), tagged with the parent's record type.
+pub const ATTACHMENTS: Child = Child {
     name: "attachment",
     link: Link::Tagged {
         type_column: "record_type",
@@ -317,7 +318,7 @@ pub const PERMIT: Table = Table {
         text("created_at"),
         text("updated_at"),
     ],
-    children: &[PERMIT_ATTACHMENTS],
+    children: &[ATTACHMENTS],
 };
 
 pub const PROTECTED_AREA: Table = Table {
@@ -399,8 +400,94 @@ pub const SHARE_ITEM: Table = Table {
     children: &[SHARE_RECIPIENTS],
 };
 
+/// A finding's history.
+pub const FINDING_EVENTS: Child = Child {
+    name: "finding_event",
+    link: Link::Column("finding_id"),
+    cols: &[
+        int("finding_event_id"),
+        text("kind"),
+        text("at"),
+        text("by_label"),
+        text("note"),
+        text("on_date"),
+    ],
+    order_by: "finding_event_id",
+};
+
+pub const FINDING: Table = Table {
+    name: "finding",
+    record: RecordType::Finding,
+    key: int("finding_id"),
+    natural_key: false,
+    cols: &[
+        int("mine_id"),
+        text("source"),
+        text("source_ref"),
+        text("category"),
+        text("description"),
+        text("legal_basis"),
+        text("severity"),
+        text("agency_code"),
+        text("measures"),
+        text("found_on"),
+        text("original_deadline_on"),
+        text("deadline_on"),
+        text("state"),
+        text("notice_no"),
+        text("notice_issued_at"),
+        int("recorded_by"),
+        text("recorded_by_label"),
+        text("recorded_at"),
+        int("evidence_by"),
+        text("evidence_by_label"),
+        text("evidence_at"),
+        text("evidence_note"),
+        int("verifier_id"),
+        text("verifier_label"),
+        text("verify_due_on"),
+        text("verified_at"),
+        text("verify_opinion"),
+        text("closed_at"),
+        text("extension_on"),
+        text("extension_reason"),
+        text("listed_at"),
+        text("listed_reason"),
+        text("listed_deadline_on"),
+    ],
+    // Evidence files are attachments of the finding, like a permit's scans.
+    children: &[FINDING_EVENTS, ATTACHMENTS],
+};
+
+pub const TASK: Table = Table {
+    name: "task",
+    record: RecordType::Task,
+    key: int("task_id"),
+    natural_key: false,
+    cols: &[
+        text("kind"),
+        text("record_type"),
+        text("record_id"),
+        int("mine_id"),
+        text("title"),
+        text("assignee_kind"),
+        int("assignee_account_id"),
+        text("assignee_role"),
+        text("agency_code"),
+        text("due_at"),
+        int("level"),
+        text("next_step_at"),
+        text("escalated_at"),
+        text("created_at"),
+        text("closed_at"),
+        text("closed_by_label"),
+        text("outcome"),
+    ],
+    children: &[],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 14] = [
+pub const TABLES: [&Table; 16] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -415,6 +502,8 @@ pub const TABLES: [&Table; 14] = [
     &TOWNSHIP,
     &CREDIT_ENTRY,
     &SHARE_ITEM,
+    &FINDING,
+    &TASK,
 ];
 
 /// The table of a record type.
@@ -434,6 +523,8 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::Township => &TOWNSHIP,
         RecordType::CreditEntry => &CREDIT_ENTRY,
         RecordType::ShareItem => &SHARE_ITEM,
+        RecordType::Finding => &FINDING,
+        RecordType::Task => &TASK,
     }
 }
 

@@ -2,7 +2,7 @@
 //! `attachment` rows that name them. A file is written once under its SHA-256 (to a temporary name,
 //! then renamed, so a crash never leaves half a file under a real name) and checked against it when read.
 
-use crate::bound::{Key, PERMIT, PERMIT_ATTACHMENTS};
+use crate::bound::{table_of, Key, ATTACHMENTS};
 use crate::{get, get_code, get_time, Conn, Result, StorageError, WriteTx};
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
@@ -86,11 +86,24 @@ pub struct NewAttachment<'a> {
 
 /// Attaches a stored file to a permit (part of the permit's record; the caller audits the permit).
 pub async fn attach_to_permit(tx: &mut WriteTx, permit: PermitId, file: &NewAttachment<'_>) -> Result<()> {
+    attach(tx, RecordType::Permit, &Key::Int(permit.0), file).await
+}
+
+/// Attaches a stored file to a record whose table has attachments (a permit, a finding); the caller
+/// audits the record.
+pub async fn attach(tx: &mut WriteTx, record: RecordType, key: &Key, file: &NewAttachment<'_>) -> Result<()> {
+    let table = table_of(record);
+    if !table.children.iter().any(|c| c.name == ATTACHMENTS.name) {
+        return Err(StorageError::Internal(format!(
+            "{} has no attachments",
+            table.name
+        )));
+    }
     let at = format_timestamp(tx.now());
     tx.insert_child(
-        &PERMIT,
-        &PERMIT_ATTACHMENTS,
-        &Key::Int(permit.0),
+        table,
+        &ATTACHMENTS,
+        key,
         &[
             ("file_name", file.file_name.into()),
             ("content_type", file.content_type.into()),

@@ -26,6 +26,7 @@ pub mod boundaries;
 pub mod companies;
 pub mod credit;
 pub mod files;
+pub mod findings;
 pub mod licences;
 pub mod mines;
 pub mod people;
@@ -36,6 +37,7 @@ pub mod security;
 pub mod sessions;
 pub mod sharing;
 pub mod stats;
+pub mod tasks;
 pub mod townships;
 pub mod versions;
 pub mod write;
@@ -417,7 +419,7 @@ pub(crate) fn some<T>(parse: impl Fn(&str) -> Option<T>) -> impl Fn(&str) -> std
 }
 
 /// The ISO text of a date, as stored.
-pub(crate) fn date_text(date: chrono::NaiveDate) -> String {
+pub fn date_text(date: chrono::NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 

@@ -1,0 +1,406 @@
+//! 整改台账 — findings with their history (part of the finding's record), the managed list of
+//! categories, the ledger's filtered list and its quarterly figures.
+//!
+//! No rule lives here: which step may follow which, what is overdue and who may act are decided in
+//! `domain::finding` and the policy; the ledger's "overdue" filter takes the county's date as a
+//! parameter.
+
+use crate::bound::{Key, Value, FINDING, FINDING_EVENTS};
+use crate::{
+    date_text, get, get_code, get_date, get_opt_date, get_opt_time, get_time, Conn, Page, Result, WriteTx,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::finding::{FindingSource, FindingState, Severity};
+use orewatch_domain::policy::Scope;
+use orewatch_domain::{AccountId, AgencyCode, MineId};
+
+/// One category of the managed list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub code: String,
+    pub group: String,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+/// The categories in use, in their order.
+pub async fn categories(conn: &mut Conn) -> Result<Vec<Category>> {
+    let rows = sqlx::query(
+        "SELECT code, grp, label_zh, label_en FROM finding_category WHERE retired = 0 ORDER BY sort_order",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Category {
+                code: get(r, "code")?,
+                group: get(r, "grp")?,
+                label_zh: get(r, "label_zh")?,
+                label_en: get(r, "label_en")?,
+            })
+        })
+        .collect()
+}
+
+/// A finding to record.
+#[derive(Debug, Clone)]
+pub struct NewFinding<'a> {
+    pub mine_id: MineId,
+    pub source: FindingSource,
+    pub source_ref: Option<&'a str>,
+    pub category: &'a str,
+    pub description: &'a str,
+    pub legal_basis: Option<&'a str>,
+    pub severity: Severity,
+    pub agency: &'a AgencyCode,
+    pub measures: Option<&'a str>,
+    pub found_on: NaiveDate,
+    pub deadline_on: NaiveDate,
+    pub recorded_by: Option<AccountId>,
+    pub recorded_by_label: &'a str,
+}
+
+/// One event of a finding's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingEvent {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub by_label: String,
+    pub note: Option<String>,
+    pub on_date: Option<NaiveDate>,
+}
+
+/// A stored finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub id: i64,
+    pub mine_id: MineId,
+    pub mine_name: String,
+    pub township: String,
+    pub company_name: String,
+    pub source: FindingSource,
+    pub source_ref: Option<String>,
+    pub category: String,
+    pub category_zh: String,
+    pub category_en: String,
+    pub description: String,
+    pub legal_basis: Option<String>,
+    pub severity: Severity,
+    pub agency: AgencyCode,
+    pub measures: Option<String>,
+    pub found_on: NaiveDate,
+    pub original_deadline_on: NaiveDate,
+    pub deadline_on: NaiveDate,
+    pub state: FindingState,
+    pub notice_no: Option<String>,
+    pub notice_issued_at: Option<DateTime<Utc>>,
+    pub recorded_by: Option<AccountId>,
+    pub recorded_by_label: String,
+    pub recorded_at: DateTime<Utc>,
+    pub evidence_by: Option<AccountId>,
+    pub evidence_by_label: Option<String>,
+    pub evidence_at: Option<DateTime<Utc>>,
+    pub evidence_note: Option<String>,
+    pub verifier_id: Option<AccountId>,
+    pub verifier_label: Option<String>,
+    pub verify_due_on: Option<NaiveDate>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub verify_opinion: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// A pending request for a longer deadline: the date asked for and why.
+    pub extension_on: Option<NaiveDate>,
+    pub extension_reason: Option<String>,
+    /// Listed for supervision (挂牌督办) since, and why.
+    pub listed_at: Option<DateTime<Utc>>,
+    pub listed_reason: Option<String>,
+    pub listed_deadline_on: Option<NaiveDate>,
+    pub events: Vec<FindingEvent>,
+}
+
+/// Records a finding in state 待整改 (the caller audits it); returns its id.
+pub async fn insert(tx: &mut WriteTx, f: &NewFinding<'_>) -> Result<i64> {
+    let now = format_timestamp(tx.now());
+    let key = tx
+        .insert(
+            &FINDING,
+            &[
+                ("mine_id", f.mine_id.0.into()),
+                ("source", f.source.as_str().into()),
+                ("source_ref", f.source_ref.into()),
+                ("category", f.category.into()),
+                ("description", f.description.into()),
+                ("legal_basis", f.legal_basis.into()),
+                ("severity", f.severity.as_str().into()),
+                ("agency_code", f.agency.as_str().into()),
+                ("measures", f.measures.into()),
+                ("found_on", date_text(f.found_on).into()),
+                ("original_deadline_on", date_text(f.deadline_on).into()),
+                ("deadline_on", date_text(f.deadline_on).into()),
+                ("state", FindingState::Pending.as_str().into()),
+                ("notice_no", Value::Null),
+                ("notice_issued_at", Value::Null),
+                ("recorded_by", f.recorded_by.map(|a| a.0).into()),
+                ("recorded_by_label", f.recorded_by_label.into()),
+                ("recorded_at", now.into()),
+                ("evidence_by", Value::Null),
+                ("evidence_by_label", Value::Null),
+                ("evidence_at", Value::Null),
+                ("evidence_note", Value::Null),
+                ("verifier_id", Value::Null),
+                ("verifier_label", Value::Null),
+                ("verify_due_on", Value::Null),
+                ("verified_at", Value::Null),
+                ("verify_opinion", Value::Null),
+                ("closed_at", Value::Null),
+                ("extension_on", Value::Null),
+                ("extension_reason", Value::Null),
+                ("listed_at", Value::Null),
+                ("listed_reason", Value::Null),
+                ("listed_deadline_on", Value::Null),
+            ],
+        )
+        .await?;
+    Ok(key.int().unwrap_or_default())
+}
+
+/// Changes columns of a finding (the caller has checked the step and audits it).
+pub async fn update(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
+    tx.update(&FINDING, &Key::Int(id), set).await
+}
+
+/// Appends an event to a finding's history.
+pub async fn add_event(
+    tx: &mut WriteTx,
+    id: i64,
+    kind: &str,
+    by_label: &str,
+    note: Option<&str>,
+    on_date: Option<NaiveDate>,
+) -> Result<()> {
+    let at = format_timestamp(tx.now());
+    tx.insert_child(
+        &FINDING,
+        &FINDING_EVENTS,
+        &Key::Int(id),
+        &[
+            ("kind", kind.into()),
+            ("at", at.into()),
+            ("by_label", by_label.into()),
+            ("note", note.into()),
+            ("on_date", on_date.map(date_text).into()),
+        ],
+    )
+    .await
+}
+
+const SELECT: &str = "SELECT f.finding_id, f.mine_id, m.name AS mine_name, m.township, \
+    c.name AS company_name, f.source, f.source_ref, f.category, fc.label_zh AS category_zh, \
+    fc.label_en AS category_en, f.description, f.legal_basis, f.severity, f.agency_code, f.measures, \
+    f.found_on, f.original_deadline_on, f.deadline_on, f.state, f.notice_no, f.notice_issued_at, \
+    f.recorded_by, f.recorded_by_label, f.recorded_at, f.evidence_by, f.evidence_by_label, \
+    f.evidence_at, f.evidence_note, f.verifier_id, f.verifier_label, f.verify_due_on, f.verified_at, \
+    f.verify_opinion, f.closed_at, f.extension_on, f.extension_reason, f.listed_at, f.listed_reason, f.listed_deadline_on \
+    FROM finding f JOIN mine m ON m.mine_id = f.mine_id JOIN company c ON c.company_id = m.company_id \
+    JOIN finding_category fc ON fc.code = f.category";
+
+fn account(r: &sqlx::any::AnyRow, column: &str) -> Result<Option<AccountId>> {
+    Ok(get::<Option<i64>>(r, column)?.map(AccountId))
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Finding> {
+    Ok(Finding {
+        id: get(r, "finding_id")?,
+        mine_id: MineId(get(r, "mine_id")?),
+        mine_name: get(r, "mine_name")?,
+        township: get(r, "township")?,
+        company_name: get(r, "company_name")?,
+        source: get_code(r, "source", FindingSource::parse)?,
+        source_ref: get(r, "source_ref")?,
+        category: get(r, "category")?,
+        category_zh: get(r, "category_zh")?,
+        category_en: get(r, "category_en")?,
+        description: get(r, "description")?,
+        legal_basis: get(r, "legal_basis")?,
+        severity: get_code(r, "severity", Severity::parse)?,
+        agency: get_code(r, "agency_code", AgencyCode::parse)?,
+        measures: get(r, "measures")?,
+        found_on: get_date(r, "found_on")?,
+        original_deadline_on: get_date(r, "original_deadline_on")?,
+        deadline_on: get_date(r, "deadline_on")?,
+        state: get_code(r, "state", FindingState::parse)?,
+        notice_no: get(r, "notice_no")?,
+        notice_issued_at: get_opt_time(r, "notice_issued_at")?,
+        recorded_by: account(r, "recorded_by")?,
+        recorded_by_label: get(r, "recorded_by_label")?,
+        recorded_at: get_time(r, "recorded_at")?,
+        evidence_by: account(r, "evidence_by")?,
+        evidence_by_label: get(r, "evidence_by_label")?,
+        evidence_at: get_opt_time(r, "evidence_at")?,
+        evidence_note: get(r, "evidence_note")?,
+        verifier_id: account(r, "verifier_id")?,
+        verifier_label: get(r, "verifier_label")?,
+        verify_due_on: get_opt_date(r, "verify_due_on")?,
+        verified_at: get_opt_time(r, "verified_at")?,
+        verify_opinion: get(r, "verify_opinion")?,
+        closed_at: get_opt_time(r, "closed_at")?,
+        extension_on: get_opt_date(r, "extension_on")?,
+        extension_reason: get(r, "extension_reason")?,
+        listed_at: get_opt_time(r, "listed_at")?,
+        listed_reason: get(r, "listed_reason")?,
+        listed_deadline_on: get_opt_date(r, "listed_deadline_on")?,
+        events: Vec::new(),
+    })
+}
+
+/// One finding with its history.
+pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Finding>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE f.finding_id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut finding = from_row(&row)?;
+    let events = sqlx::query(
+        "SELECT kind, at, by_label, note, on_date FROM finding_event WHERE finding_id = $1 \
+         ORDER BY finding_event_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    finding.events = events
+        .iter()
+        .map(|r| {
+            Ok(FindingEvent {
+                kind: get(r, "kind")?,
+                at: get_time(r, "at")?,
+                by_label: get(r, "by_label")?,
+                note: get(r, "note")?,
+                on_date: get_opt_date(r, "on_date")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some(finding))
+}
+
+/// The ledger's filters; empty ones do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub agency: Option<AgencyCode>,
+    pub township: Option<String>,
+    pub category: Option<String>,
+    pub state: Option<FindingState>,
+    pub source: Option<FindingSource>,
+    pub mine: Option<MineId>,
+    /// Open and past the deadline, counted from `today`.
+    pub overdue: bool,
+    pub listed: bool,
+    /// Closed ones too (by default the ledger shows what is still open).
+    pub include_closed: bool,
+}
+
+/// Findings inside `scope` that pass `filter`; overdue ones first, then by deadline.
+pub async fn list(
+    conn: &mut Conn,
+    scope: &Scope,
+    filter: &LedgerFilter,
+    today: NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> Result<Page<Finding>> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut binds: Vec<Value> = Vec::new();
+    let mut bind = |conditions: &mut Vec<String>, sql: &str, value: Value| {
+        binds.push(value);
+        conditions.push(sql.replace("$?", &format!("${}", binds.len())));
+    };
+    match scope {
+        Scope::All => {}
+        Scope::Agency(code) => bind(&mut conditions, "f.agency_code = $?", code.as_str().into()),
+        Scope::Company(_) | Scope::AssignedTo(_) | Scope::None => {
+            return Ok(Page {
+                rows: Vec::new(),
+                total: 0,
+            })
+        }
+    }
+    if let Some(agency) = &filter.agency {
+        bind(&mut conditions, "f.agency_code = $?", agency.as_str().into());
+    }
+    if let Some(township) = &filter.township {
+        bind(&mut conditions, "m.township = $?", township.as_str().into());
+    }
+    if let Some(category) = &filter.category {
+        bind(&mut conditions, "f.category = $?", category.as_str().into());
+    }
+    if let Some(source) = filter.source {
+        bind(&mut conditions, "f.source = $?", source.as_str().into());
+    }
+    if let Some(mine) = filter.mine {
+        bind(&mut conditions, "f.mine_id = $?", mine.0.into());
+    }
+    match filter.state {
+        Some(state) => bind(&mut conditions, "f.state = $?", state.as_str().into()),
+        None if !filter.include_closed => conditions.push("f.state <> 'closed'".into()),
+        None => {}
+    }
+    if filter.overdue {
+        conditions.push("f.state <> 'closed'".into());
+        bind(&mut conditions, "f.deadline_on < $?", date_text(today).into());
+    }
+    if filter.listed {
+        conditions.push("f.listed_at IS NOT NULL".into());
+    }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let count_sql = format!("SELECT COUNT(*) FROM finding f JOIN mine m ON m.mine_id = f.mine_id{clause}");
+    let count_row = crate::bound::bind_values(sqlx::query(&count_sql), &binds)
+        .fetch_one(&mut *conn)
+        .await?;
+    let total: i64 = sqlx::Row::try_get(&count_row, 0)?;
+    let n = binds.len();
+    let sql = format!(
+        "{SELECT}{clause} ORDER BY CASE WHEN f.state <> 'closed' AND f.deadline_on < ${} THEN 0 ELSE 1 END, \
+         f.deadline_on, f.finding_id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2,
+        n + 3
+    );
+    let rows = crate::bound::bind_values(sqlx::query(&sql), &binds)
+        .bind(date_text(today))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page {
+        rows: rows.iter().map(from_row).collect::<Result<_>>()?,
+        total,
+    })
+}
+
+/// Open findings per mine that are past their deadline (the map's "整改逾期" state).
+pub async fn overdue_by_mine(conn: &mut Conn, today: NaiveDate) -> Result<Vec<(MineId, i64)>> {
+    let rows = sqlx::query(
+        "SELECT mine_id, COUNT(*) AS n FROM finding WHERE state <> 'closed' AND deadline_on < $1 \
+         GROUP BY mine_id",
+    )
+    .bind(date_text(today))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((MineId(get(r, "mine_id")?), get(r, "n")?)))
+        .collect()
+}
+
+/// How many rectification orders carry a number starting with `prefix` (an agency's orders of a year).
+pub async fn notices_with_prefix(conn: &mut Conn, prefix: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM finding WHERE notice_no LIKE $1 ESCAPE '\\'")
+            .bind(format!("{}%", crate::like_pattern(prefix).trim_matches('%')))
+            .fetch_one(conn)
+            .await?,
+    )
+}
