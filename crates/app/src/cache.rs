@@ -20,6 +20,7 @@ pub const ALL_AREAS: &[DataArea] = &[
     DataArea::Registry,
     DataArea::Credit,
     DataArea::Sharing,
+    DataArea::Ledger,
 ];
 
 /// One cached value with the versions of the areas it depends on.

@@ -31,6 +31,13 @@ impl ManualClock {
             *now += by;
         }
     }
+
+    /// Sets the time (never backwards: a later audit row must not carry an earlier time).
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut now) = self.0.lock() {
+            *now = (*now).max(at);
+        }
+    }
 }
 
 impl Clock for ManualClock {

@@ -17,9 +17,11 @@ pub mod clock;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod ledger;
 pub mod organisation;
 pub mod password;
 pub mod registry;
+pub mod tasks;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
@@ -57,6 +59,10 @@ pub struct Settings {
     pub checkpoint: checkpoint::CheckpointSettings,
     /// Limits on what an upload may unpack to (workbooks, layers).
     pub upload_limits: registry::limits::UploadLimits,
+    /// Deadlines and escalation steps of the ledger.
+    pub clocks: orewatch_domain::task::Clocks,
+    /// Largest evidence file (a photo, a scanned document).
+    pub max_evidence_bytes: usize,
 }
 
 impl Default for Settings {
@@ -73,6 +79,8 @@ impl Default for Settings {
             county_extent: None,
             checkpoint: checkpoint::CheckpointSettings::default(),
             upload_limits: registry::limits::UploadLimits::default(),
+            clocks: orewatch_domain::task::Clocks::default(),
+            max_evidence_bytes: 20 * 1024 * 1024,
         }
     }
 }
@@ -86,6 +94,8 @@ pub struct App {
     hasher: password::Hasher,
     caches: Arc<Caches>,
     files: orewatch_storage::files::FileStore,
+    /// Channels beyond the inbox for the sweep's reminders.
+    pub notifier: Arc<dyn tasks::Notifier>,
 }
 
 /// What the read use cases keep between requests (see [`cache`]).
@@ -128,7 +138,14 @@ impl App {
             hasher,
             caches: Arc::default(),
             files,
+            notifier: Arc::new(tasks::InboxOnly),
         })
+    }
+
+    /// The same app with another notification channel.
+    pub fn with_notifier(mut self, notifier: Arc<dyn tasks::Notifier>) -> Self {
+        self.notifier = notifier;
+        self
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

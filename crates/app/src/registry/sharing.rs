@@ -168,7 +168,7 @@ pub async fn post(app: &App, caller: &Caller, input: &PostInput<'_>) -> Result<i
 
 /// The mine of this exact name; otherwise a field error listing up to five mines whose names contain
 /// what was typed (so a person without the picker's script can correct it).
-async fn mine_named(conn: &mut orewatch_storage::Conn, typed: &str) -> Result<MineId> {
+pub(crate) async fn mine_named(conn: &mut orewatch_storage::Conn, typed: &str) -> Result<MineId> {
     let all = mines::all_names(conn).await?;
     if let Some((id, _)) = all.iter().find(|(_, name)| name == typed) {
         return Ok(*id);

@@ -15,7 +15,7 @@ use orewatch_domain::{AuditAction, Problem, RecordType};
 use orewatch_testkit::on_both_backends;
 use orewatch_testkit::zips::{entries, zip_of};
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
 }
 
@@ -47,7 +47,12 @@ fn refused(outcome: ImportOutcome) -> (Vec<RowError>, usize) {
     }
 }
 
-async fn import_sample(app: &App, office: &Caller, mines: usize, permits: usize) -> sample::SampleRegistry {
+pub(crate) async fn import_sample(
+    app: &App,
+    office: &Caller,
+    mines: usize,
+    permits: usize,
+) -> sample::SampleRegistry {
     add_townships(app, office).await;
     let s = sample::generate(mines, permits, today());
     let bytes = workbook::build(&s.companies, &s.mines, &s.licences, &s.permits).unwrap();

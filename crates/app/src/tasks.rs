@@ -1,0 +1,286 @@
+//! 待办 — tasks, the inbox, and the sweep that climbs overdue tasks up their ladder.
+//!
+//! Use cases open a task ([`open`]) when they make work for someone and close it ([`close_open`]) with
+//! the act that fulfils it, inside their own audited write. The inbox ([`inbox`]) is one query over the
+//! tasks that reach the caller (`domain::task::reach`). The sweep ([`sweep`]) runs inside `serve`: one
+//! process at a time holds the lease (an operational write), and each step a task reaches is raised by a
+//! conditional update, so even two sweeps racing past an expired lease raise it once.
+//!
+//! Notifications: the in-app channel is the inbox itself (a raised task shows there, red, with its
+//! step). Other channels (SMS, e-mail) plug in behind [`Notifier`], which receives the steps raised
+//! after the sweep's transaction commits, so a slow gateway never holds the audit lock.
+
+use crate::{App, AppError, Caller, Result};
+use chrono::{DateTime, Duration, Utc};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::task::{reach, Level, Task, TaskKind};
+use orewatch_domain::{Actor, AuditAction, MineId, Problem, RecordType};
+use orewatch_storage::tasks::{self, InboxCounts, InboxPart, NewTask, Outcome, TaskRow};
+use orewatch_storage::{Key, WriteTx};
+
+/// A step the sweep raised: which task reached which level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub task_id: i64,
+    pub level: Level,
+    pub title: String,
+    pub record_type: RecordType,
+    pub record_id: String,
+}
+
+/// A channel beyond the inbox (SMS, e-mail). Called after the sweep's commit with what it raised.
+pub trait Notifier: Send + Sync {
+    fn deliver(&self, notices: &[Notice]);
+}
+
+/// Only the inbox: nothing more to deliver.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InboxOnly;
+
+impl Notifier for InboxOnly {
+    fn deliver(&self, _notices: &[Notice]) {}
+}
+
+/// Opens a task inside a use case's write, at the level it already has (a task created late is raised
+/// at once), and audits it.
+pub(crate) async fn open(
+    tx: &mut WriteTx,
+    app: &App,
+    task: Task,
+    record: (RecordType, String),
+    mine_id: Option<MineId>,
+    title: &str,
+) -> Result<i64> {
+    let ladder = task.kind.ladder(&app.settings.clocks);
+    let level = ladder.level_at(task.due_at, tx.now());
+    let task = Task { level, ..task };
+    let id = tasks::insert(
+        tx,
+        &NewTask {
+            task: &task,
+            record,
+            mine_id,
+            title,
+            next_step_at: ladder.next_step_at(task.due_at, level),
+        },
+    )
+    .await?;
+    tx.audit(
+        AuditAction::TaskCreate,
+        RecordType::Task,
+        &Key::Int(id),
+        None,
+        None,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Closes the open tasks of `kind` about a record, auditing each; returns them as they were.
+pub(crate) async fn close_open(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    record: (RecordType, &str),
+    kind: TaskKind,
+    outcome: Outcome,
+) -> Result<Vec<TaskRow>> {
+    let open = tasks::open_for(tx, record.0, record.1, Some(kind)).await?;
+    for row in &open {
+        let key = Key::Int(row.id);
+        let before = tx.state(RecordType::Task, &key).await?;
+        if tasks::close(tx, row.id, &caller.display_name, outcome).await? > 0 {
+            tx.audit(AuditAction::TaskClose, RecordType::Task, &key, before, None)
+                .await?;
+        }
+    }
+    Ok(open)
+}
+
+/// Refuses a caller who is not among those an open task of `kind` waits for (a verifier who has been
+/// replaced, a person who left the agency).
+pub(crate) async fn require_assigned(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    record: (RecordType, &str),
+    kind: TaskKind,
+) -> Result<()> {
+    let open = tasks::open_for(tx, record.0, record.1, Some(kind)).await?;
+    if open.iter().any(|row| row.task.assignee.includes(&caller.actor)) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("task", Problem::NoLongerAssigned))
+    }
+}
+
+/// Moves the due moment of the open tasks of `kind` about a record (an extension, a supervision
+/// deadline), back to the level they have at the new time.
+pub(crate) async fn reschedule_open(
+    tx: &mut WriteTx,
+    app: &App,
+    record: (RecordType, &str),
+    kind: TaskKind,
+    due_at: DateTime<Utc>,
+) -> Result<()> {
+    let ladder = kind.ladder(&app.settings.clocks);
+    let level = ladder.level_at(due_at, tx.now());
+    for row in tasks::open_for(tx, record.0, record.1, Some(kind)).await? {
+        let key = Key::Int(row.id);
+        let before = tx.state(RecordType::Task, &key).await?;
+        tasks::reschedule(tx, row.id, due_at, level, ladder.next_step_at(due_at, level)).await?;
+        tx.audit(
+            AuditAction::TaskEscalate,
+            RecordType::Task,
+            &key,
+            before,
+            Some(format!(
+                "期限调整为 {}",
+                orewatch_domain::audit::format_timestamp(due_at)
+            )),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What an inbox shows.
+#[derive(Debug, Clone)]
+pub struct Inbox {
+    pub counts: InboxCounts,
+    pub part: InboxPart,
+    pub rows: Vec<TaskRow>,
+    pub now: DateTime<Utc>,
+}
+
+/// How many tasks one inbox page lists.
+pub const INBOX_PAGE: i64 = 100;
+
+fn week_end(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + Duration::days(7)
+}
+
+/// The caller's inbox: counts, and the tasks of one part, most urgent first.
+pub async fn inbox(app: &App, caller: &Caller, part: InboxPart) -> Result<Inbox> {
+    caller.require(Action::ViewDashboard, &Resource::Installation)?;
+    let now = app.now();
+    let reach = reach(&caller.actor);
+    let mut conn = app.db.conn().await?;
+    let me = caller.account_id();
+    let counts = tasks::inbox_counts(&mut conn, &reach, me, now, week_end(now)).await?;
+    let rows = tasks::inbox(&mut conn, &reach, part, me, now, week_end(now), INBOX_PAGE).await?;
+    Ok(Inbox {
+        counts,
+        part,
+        rows,
+        now,
+    })
+}
+
+/// The counts only (the navigation's badge).
+pub async fn counts(app: &App, caller: &Caller) -> Result<InboxCounts> {
+    if matches!(caller.actor, Actor::Public) {
+        return Ok(InboxCounts::default());
+    }
+    let now = app.now();
+    let mut conn = app.db.conn().await?;
+    Ok(tasks::inbox_counts(
+        &mut conn,
+        &reach(&caller.actor),
+        caller.account_id(),
+        now,
+        week_end(now),
+    )
+    .await?)
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SweepReport {
+    /// Whether this process held the lease (otherwise it did nothing).
+    pub held: bool,
+    pub raised: Vec<Notice>,
+}
+
+/// Tasks the sweep handles per transaction.
+const SWEEP_BATCH: i64 = 1_000;
+
+/// The name of the sweep's lease row.
+const LEASE: &str = "tasks";
+
+/// The caller the sweep writes as.
+fn sweeper() -> Caller {
+    Caller {
+        username: "sweep".into(),
+        display_name: "到期检查".into(),
+        ..Caller::system()
+    }
+}
+
+/// One sweep: if this process (`holder`) holds or can take the lease for `lease_for`, raise every open
+/// task whose next step has come, and hand what was raised to the notifier.
+pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<SweepReport> {
+    let now = app.now();
+    let mut op = app.db.begin_operational().await?;
+    let held = tasks::take_lease(&mut op, LEASE, holder, now, now + lease_for).await?;
+    op.commit().await?;
+    if !held {
+        return Ok(SweepReport::default());
+    }
+    let caller = sweeper();
+    let mut raised = Vec::new();
+    loop {
+        let mut tx = app.write(&caller).await?;
+        let now = tx.now();
+        let due = tasks::due_for_sweep(&mut tx, now, SWEEP_BATCH).await?;
+        let batch_len = due.len();
+        for row in due {
+            let ladder = row.task.kind.ladder(&app.settings.clocks);
+            let level = ladder.level_at(row.task.due_at, now);
+            let key = Key::Int(row.id);
+            let before = tx.state(RecordType::Task, &key).await?;
+            let next = ladder.next_step_at(row.task.due_at, level.max(row.task.level));
+            if level > row.task.level {
+                if tasks::escalate(&mut tx, row.id, level, next).await? == 0 {
+                    continue;
+                }
+                tx.audit(
+                    AuditAction::TaskEscalate,
+                    RecordType::Task,
+                    &key,
+                    before,
+                    Some(level.code().to_string()),
+                )
+                .await?;
+                raised.push(Notice {
+                    task_id: row.id,
+                    level,
+                    title: row.title.clone(),
+                    record_type: row.record_type,
+                    record_id: row.record_id.clone(),
+                });
+            } else {
+                // Its step was moved (a rescheduled deadline) after it was read: just look again later.
+                tasks::reschedule(&mut tx, row.id, row.task.due_at, row.task.level, next).await?;
+                tx.audit(AuditAction::TaskEscalate, RecordType::Task, &key, before, None)
+                    .await?;
+            }
+        }
+        if tx.appended() == 0 {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        if batch_len < usize::try_from(SWEEP_BATCH).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    app.notifier.deliver(&raised);
+    Ok(SweepReport { held, raised })
+}
+
+/// Gives the lease up (a process shutting down).
+pub async fn release(app: &App, holder: &str) -> Result<()> {
+    let mut op = app.db.begin_operational().await?;
+    tasks::release_lease(&mut op, LEASE, holder).await?;
+    op.commit().await?;
+    Ok(())
+}
