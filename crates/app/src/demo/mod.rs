@@ -6,7 +6,11 @@
 
 use crate::accounts::{self, AccountUpdateInput};
 use crate::organisation::{self, FilingInput};
-use crate::{registry, App, AppError, Caller, Result};
+use crate::{registry, App, AppError, Caller, ManualClock, Result};
+use chrono::Duration;
+use std::sync::Arc;
+
+mod ledger;
 use orewatch_domain::account::NewAccountInput;
 use orewatch_domain::organisation::SeatTitle;
 use orewatch_domain::{AccountId, Role};
@@ -58,9 +62,20 @@ pub const DISABLED_DEMO_ACCOUNT: &str = "ps_former";
 
 /// Loads the demo's people when the database has no account yet (returns whether it did), and its
 /// registry when no mine is registered yet — so a demo database from before the registry gets it too.
+///
+/// A new demo is loaded as a year of work: the people and the registry a year ago, then the ledger's
+/// history day by day up to now (through the same use cases, on a clock that moves forward), so every
+/// audit row carries the time its step would have had.
 pub async fn load_if_empty(app: &App) -> Result<bool> {
-    let loaded = load_people_if_empty(app).await?;
-    load_registry_if_empty(app).await?;
+    let end = app.now();
+    let clock = Arc::new(ManualClock::new(end - Duration::days(365)));
+    let past = App {
+        clock: clock.clone(),
+        ..app.clone()
+    };
+    let loaded = load_people_if_empty(&past).await?;
+    load_registry(&past, crate::dashboard::china_today(end)).await?;
+    ledger::load_if_empty(&past, &clock, end).await?;
     Ok(loaded)
 }
 
@@ -149,6 +164,11 @@ async fn load(app: &App) -> Result<()> {
 /// licence, a credit-listed person who controls two companies, and two shared items. Loaded when no mine
 /// is registered yet and the demo's office account exists; returns whether it was.
 pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
+    load_registry(app, crate::dashboard::china_today(app.now())).await
+}
+
+/// The demo registry, its permits dated against `today`.
+async fn load_registry(app: &App, today: chrono::NaiveDate) -> Result<bool> {
     let mut conn = app.db.conn().await?;
     if !orewatch_storage::mines::all_names(&mut conn).await?.is_empty() {
         return Ok(false);
@@ -182,7 +202,6 @@ pub async fn load_registry_if_empty(app: &App) -> Result<bool> {
         let target = registry::layers::LayerTarget::Boundary(kind);
         registry::layers::import(app, &office, target, name, layer.as_bytes()).await?;
     }
-    let today = crate::dashboard::china_today(app.now());
     let sample = registry::sample::generate(25, 6, today);
     let bytes = registry::workbook::build(
         &sample.companies,

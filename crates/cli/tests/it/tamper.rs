@@ -196,6 +196,7 @@ cli_test!(
 /// Free-text columns (no check constraint), in the order one is picked for a table's edit.
 const FREE_TEXT: &[&str] = &[
     "name",
+    "description",
     "display_name",
     "name_zh",
     "legal_rep",
@@ -262,7 +263,15 @@ cli_test!(
                     super::Link::Column(link) if child.name == "share_recipient" => link,
                     _ => key,
                 };
-                let (col, value, which) = super::target(child.name, key, child.cols);
+                let (col, value, mut which) = super::target(child.name, key, child.cols);
+                if let super::Link::Tagged { type_column, .. } = child.link {
+                    // Attachments of this record type (a permit's scan, a finding's evidence).
+                    which = format!(
+                        "{key} = (SELECT MIN({key}) FROM {} WHERE {type_column} = '{}')",
+                        child.name,
+                        table.record.as_str()
+                    );
+                }
                 let changed = super::execute_sql(
                     &scene.db,
                     &format!("UPDATE {} SET {col} = {value} WHERE {which}", child.name),
