@@ -160,6 +160,13 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn open(config: &Config) -> Result<App> {
+    let app = connect(config).await?;
+    bootstrap::prepare(&app).await.context("数据库迁移与初始化")?;
+    Ok(app)
+}
+
+/// The app on the configured database, not yet migrated or seeded.
+async fn connect(config: &Config) -> Result<App> {
     let url = config.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&config.data_dir)
@@ -183,9 +190,7 @@ async fn open(config: &Config) -> Result<App> {
         checkpoint: CheckpointSettings { key_file, dir },
         ..Settings::default()
     };
-    let app = App::new(db, Arc::new(SystemClock), settings)?;
-    bootstrap::prepare(&app).await.context("数据库迁移与初始化")?;
-    Ok(app)
+    Ok(App::new(db, Arc::new(SystemClock), settings)?)
 }
 
 /// Hides a password in a database URL before printing it.
@@ -300,9 +305,17 @@ fn unreachable_offline() -> Result<()> {
 }
 
 async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
-    let app = open(config).await?;
+    // The demo prepares a new database itself, a year back, so its history carries the times it would
+    // have had; then the database is prepared as always (nothing left to do).
+    let app = if demo_mode {
+        connect(config).await?
+    } else {
+        open(config).await?
+    };
     if demo_mode {
-        if demo::load_if_empty(&app).await.context("载入演示数据")? {
+        let loaded = demo::load_if_empty(&app).await.context("载入演示数据")?;
+        bootstrap::prepare(&app).await.context("数据库迁移与初始化")?;
+        if loaded {
             println!("已载入演示数据。");
         }
         println!("演示账户（密码均为 {}）：", demo::DEMO_PASSWORD);
@@ -347,6 +360,32 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
             }
         }
     });
+    // Deadlines: one process at a time sweeps (the lease), every minute; the lease outlives three
+    // missed sweeps, so a process that dies hands over within a few minutes.
+    let sweep_holder = format!(
+        "{}-{}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "serve".into()),
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    );
+    let sweeper = app.clone();
+    let holder = sweep_holder.clone();
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            interval.tick().await;
+            match orewatch_app::tasks::sweep(&sweeper, &holder, chrono::Duration::minutes(3)).await {
+                Ok(report) if !report.raised.is_empty() => {
+                    tracing::info!(
+                        raised = report.raised.len(),
+                        "deadline sweep raised reminders and escalations"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error.chain(), "sweeping deadlines"),
+            }
+        }
+    });
     if config.checkpoints()?.is_some() {
         let signer = app.clone();
         let every = std::time::Duration::from_secs(config.checkpoint_minutes * 60);
@@ -369,6 +408,9 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
     })
     .await
     .context("服务运行")?;
+    if let Err(error) = orewatch_app::tasks::release(&app, &sweep_holder).await {
+        tracing::warn!(error = %error.chain(), "releasing the deadline sweep's lease");
+    }
     // A last checkpoint at shutdown.
     if config.checkpoints()?.is_some() {
         if let Err(error) = checkpoint::sign(&app, &Caller::system()).await {

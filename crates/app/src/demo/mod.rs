@@ -73,6 +73,9 @@ pub async fn load_if_empty(app: &App) -> Result<bool> {
         clock: clock.clone(),
         ..app.clone()
     };
+    // A new database is prepared a year back too (its agencies and seats are the chain's first rows);
+    // an existing one has nothing left to prepare.
+    crate::bootstrap::prepare(&past).await?;
     let loaded = load_people_if_empty(&past).await?;
     load_registry(&past, crate::dashboard::china_today(end)).await?;
     ledger::load_if_empty(&past, &clock, end).await?;
