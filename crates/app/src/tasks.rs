@@ -15,7 +15,8 @@ use chrono::{DateTime, Duration, Utc};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::{reach, Level, Task, TaskKind};
 use orewatch_domain::{Actor, AuditAction, MineId, Problem, RecordType};
-use orewatch_storage::tasks::{self, InboxCounts, InboxPart, NewTask, Outcome, TaskRow};
+use orewatch_storage::tasks::{self, NewTask, Outcome};
+pub use orewatch_storage::tasks::{InboxCounts, InboxPart, TaskRow};
 use orewatch_storage::{Key, WriteTx};
 
 /// A step the sweep raised: which task reached which level.

@@ -225,9 +225,22 @@ pub fn check_extension(
     Ok(requested)
 }
 
-/// Whether an open finding has passed its deadline (the deadline day itself is still in time).
-pub fn is_overdue(state: FindingState, deadline: NaiveDate, today: NaiveDate) -> bool {
-    state.is_open() && today > deadline
+/// Whether a finding is late now (the deadline day itself is still in time): before its evidence is
+/// recorded, against its rectification deadline; once evidence is recorded (申请销号, 复查), the
+/// company has done its part and only the verification can be late, against its own deadline. A
+/// closed finding is never late. `storage::findings` filters by the same rule in SQL; a test keeps the
+/// two equal.
+pub fn is_overdue(
+    state: FindingState,
+    deadline: NaiveDate,
+    verify_due: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    match state {
+        FindingState::Pending | FindingState::Rectifying => today > deadline,
+        FindingState::Applied | FindingState::Reviewing => verify_due.is_some_and(|due| today > due),
+        FindingState::Closed => false,
+    }
 }
 
 /// Whether a finding was closed by its deadline (the deadline in force when it closed, extensions
@@ -339,12 +352,26 @@ mod tests {
     }
 
     #[test]
-    fn a_finding_is_overdue_the_day_after_its_deadline_unless_closed() {
+    fn a_finding_is_overdue_the_day_after_its_deadline_unless_its_evidence_is_in_or_it_is_closed() {
         let deadline = d("2026-03-10");
-        assert!(!is_overdue(Rectifying, deadline, d("2026-03-10")));
-        assert!(is_overdue(Rectifying, deadline, d("2026-03-11")));
-        assert!(is_overdue(Applied, deadline, d("2026-03-11")));
-        assert!(!is_overdue(Closed, deadline, d("2026-05-01")));
+        assert!(!is_overdue(Rectifying, deadline, None, d("2026-03-10")));
+        assert!(is_overdue(Rectifying, deadline, None, d("2026-03-11")));
+        assert!(is_overdue(Pending, deadline, None, d("2026-03-11")));
+        // Evidence recorded on time: waiting for verification is not the company's delay...
+        assert!(!is_overdue(
+            Applied,
+            deadline,
+            Some(d("2026-03-15")),
+            d("2026-03-12")
+        ));
+        // ...but a verification past its own deadline is late.
+        assert!(is_overdue(
+            Reviewing,
+            deadline,
+            Some(d("2026-03-15")),
+            d("2026-03-16")
+        ));
+        assert!(!is_overdue(Closed, deadline, None, d("2026-05-01")));
         assert!(closed_on_time(d("2026-03-10"), deadline));
         assert!(!closed_on_time(d("2026-03-11"), deadline));
     }

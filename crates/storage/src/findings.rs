@@ -283,6 +283,11 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Finding>> {
     Ok(Some(finding))
 }
 
+/// Late now, as `domain::finding::is_overdue` decides it: before evidence against the rectification
+/// deadline, after it against the verification deadline. `$?` is the county's date.
+const OVERDUE: &str = "((f.state IN ('pending', 'rectifying') AND f.deadline_on < $?) \
+    OR (f.state IN ('applied', 'reviewing') AND f.verify_due_on < $?))";
+
 /// The ledger's filters; empty ones do not filter.
 #[derive(Debug, Clone, Default)]
 pub struct LedgerFilter {
@@ -345,8 +350,7 @@ pub async fn list(
         None => {}
     }
     if filter.overdue {
-        conditions.push("f.state <> 'closed'".into());
-        bind(&mut conditions, "f.deadline_on < $?", date_text(today).into());
+        bind(&mut conditions, OVERDUE, date_text(today).into());
     }
     if filter.listed {
         conditions.push("f.listed_at IS NOT NULL".into());
@@ -363,9 +367,9 @@ pub async fn list(
     let total: i64 = sqlx::Row::try_get(&count_row, 0)?;
     let n = binds.len();
     let sql = format!(
-        "{SELECT}{clause} ORDER BY CASE WHEN f.state <> 'closed' AND f.deadline_on < ${} THEN 0 ELSE 1 END, \
-         f.deadline_on, f.finding_id LIMIT ${} OFFSET ${}",
-        n + 1,
+        "{SELECT}{clause} ORDER BY CASE WHEN {} THEN 0 ELSE 1 END, f.deadline_on, f.finding_id \
+         LIMIT ${} OFFSET ${}",
+        OVERDUE.replace("$?", &format!("${}", n + 1)),
         n + 2,
         n + 3
     );
@@ -381,12 +385,12 @@ pub async fn list(
     })
 }
 
-/// Open findings per mine that are past their deadline (the map's "整改逾期" state).
+/// Late findings per mine (the map's "整改逾期" state).
 pub async fn overdue_by_mine(conn: &mut Conn, today: NaiveDate) -> Result<Vec<(MineId, i64)>> {
-    let rows = sqlx::query(
-        "SELECT mine_id, COUNT(*) AS n FROM finding WHERE state <> 'closed' AND deadline_on < $1 \
-         GROUP BY mine_id",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT f.mine_id, COUNT(*) AS n FROM finding f WHERE {} GROUP BY f.mine_id",
+        OVERDUE.replace("$?", "$1")
+    ))
     .bind(date_text(today))
     .fetch_all(conn)
     .await?;

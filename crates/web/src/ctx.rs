@@ -19,6 +19,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: String,
     pub active: bool,
+    /// A count shown beside the label (open tasks on 工作台), red when some are overdue.
+    pub badge: Option<(i64, bool)>,
 }
 
 /// The page context.
@@ -176,8 +178,13 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
     if let Some(current) = &session_state.current {
         let caller = &current.caller;
         let registry = caller.may(Action::ViewRegistry, &Resource::Installation);
-        let entries: [(&'static str, &str, bool); 12] = [
+        let entries: [(&'static str, &str, bool); 13] = [
             ("/", "nav.home", true),
+            (
+                "/ledger",
+                "nav.ledger",
+                caller.may(Action::ViewLedger, &Resource::Installation),
+            ),
             ("/map", "nav.map", registry),
             ("/mines", "nav.mines", registry),
             ("/permits", "nav.permits", registry),
@@ -221,6 +228,7 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
                     href,
                     label: tr.t(key).to_string(),
                     active,
+                    badge: None,
                 });
             }
         }
@@ -273,6 +281,18 @@ impl FromRequestParts<WebState> for Auth {
         let path = parts.uri.path();
         if session.caller.must_change_password && path != "/me/password" && path != "/logout" {
             return Err(WebError::MustChangePassword);
+        }
+        let caller = session.caller.clone();
+        let mut ctx = ctx;
+        // The inbox's count beside 工作台 on every page; a failure to count never fails the page.
+        match orewatch_app::tasks::counts(&state.app, &caller).await {
+            Ok(counts) if counts.all > 0 => {
+                if let Some(home) = ctx.nav.iter_mut().find(|n| n.href == "/") {
+                    home.badge = Some((counts.all, counts.overdue > 0));
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(error = %error.chain(), "counting the inbox"),
         }
         Ok(Auth(ctx))
     }

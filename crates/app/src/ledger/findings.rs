@@ -17,7 +17,8 @@ use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskK
 use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
 use orewatch_storage::bound::Value;
 use orewatch_storage::files::{Attachment, NewAttachment};
-use orewatch_storage::findings::{self, Category, Finding, LedgerFilter, NewFinding};
+use orewatch_storage::findings::{self, NewFinding};
+pub use orewatch_storage::findings::{Category, Finding, FindingEvent, LedgerFilter};
 use orewatch_storage::tasks::{Outcome, TaskRow};
 use orewatch_storage::{agencies, date_text, files, Key, Page, WriteTx};
 
@@ -880,7 +881,12 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<FindingView> {
         orewatch_storage::tasks::open_for(&mut conn, RecordType::Finding, &id.to_string(), None).await?;
     let today = local_date(app.now());
     Ok(FindingView {
-        overdue: orewatch_domain::finding::is_overdue(finding.state, finding.deadline_on, today),
+        overdue: orewatch_domain::finding::is_overdue(
+            finding.state,
+            finding.deadline_on,
+            finding.verify_due_on,
+            today,
+        ),
         finding,
         attachments,
         open_tasks,

@@ -10,7 +10,49 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use orewatch_app::dashboard::{self, Dashboard};
-use orewatch_domain::Role;
+use orewatch_app::organisation::{self, AgencyRecord};
+use orewatch_app::tasks;
+use orewatch_app::tasks::{InboxCounts, InboxPart};
+use orewatch_domain::task::Assignee;
+use orewatch_domain::{RecordType, Role};
+
+/// Who a task waits for, in words.
+pub fn assignee_text(ctx: &crate::ctx::Ctx, agencies: &[AgencyRecord], assignee: &Assignee) -> String {
+    match assignee {
+        Assignee::Account(_) => ctx.t("inbox.assignee_person").to_string(),
+        Assignee::Agency { agency, role } => {
+            let name = super::agency_label(ctx, agencies, Some(agency.as_str()));
+            match role {
+                Some(role) => format!("{name} · {}", ctx.t(role.label_key())),
+                None => name,
+            }
+        }
+        Assignee::Office => ctx.t("role.office").to_string(),
+        Assignee::Role(role) => ctx.t(role.label_key()).to_string(),
+    }
+}
+
+/// One task of the inbox.
+pub struct InboxRow {
+    pub href: String,
+    pub kind: String,
+    pub title: String,
+    pub mine: String,
+    pub who: String,
+    pub due: String,
+    pub level: String,
+    pub level_class: &'static str,
+    pub late: bool,
+}
+
+/// One tab of the inbox.
+pub struct InboxTab {
+    pub href: &'static str,
+    pub label: String,
+    pub count: i64,
+    pub active: bool,
+    pub urgent: bool,
+}
 
 pub fn router() -> Router<WebState> {
     Router::new().route("/", get(home))
@@ -32,10 +74,78 @@ struct HomePage {
     d: Dashboard,
     roles: Vec<(String, i64)>,
     recent: Vec<RecentRow>,
+    tabs: Vec<InboxTab>,
+    inbox: Vec<InboxRow>,
+    inbox_empty: String,
 }
 
-async fn home(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
+fn tabs(ctx: &crate::ctx::Ctx, counts: &InboxCounts, part: InboxPart) -> Vec<InboxTab> {
+    [
+        ("/", InboxPart::All, "inbox.all", counts.all, false),
+        ("/?inbox=mine", InboxPart::Mine, "inbox.mine", counts.mine, false),
+        (
+            "/?inbox=overdue",
+            InboxPart::Overdue,
+            "inbox.overdue",
+            counts.overdue,
+            true,
+        ),
+        (
+            "/?inbox=week",
+            InboxPart::DueThisWeek,
+            "inbox.week",
+            counts.this_week,
+            false,
+        ),
+    ]
+    .into_iter()
+    .map(|(href, p, key, count, urgent)| InboxTab {
+        href,
+        label: ctx.t(key).to_string(),
+        count,
+        active: p == part,
+        urgent: urgent && count > 0,
+    })
+    .collect()
+}
+
+async fn home(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    query: super::Params,
+) -> Result<Response, WebError> {
     let caller = ctx.caller();
+    let part = match query.get("inbox").map(String::as_str) {
+        Some("mine") => InboxPart::Mine,
+        Some("overdue") => InboxPart::Overdue,
+        Some("week") => InboxPart::DueThisWeek,
+        _ => InboxPart::All,
+    };
+    let inbox = tasks::inbox(&state.app, &caller, part).await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let inbox_rows = inbox
+        .rows
+        .iter()
+        .map(|r| InboxRow {
+            href: match r.record_type {
+                RecordType::Finding => format!("/findings/{}", r.record_id),
+                _ => "/".to_string(),
+            },
+            kind: super::labels::label(&ctx, "task_kind", r.task.kind.as_str()),
+            title: r.title.clone(),
+            mine: r.mine_name.clone().unwrap_or_default(),
+            who: assignee_text(&ctx, &agencies, &r.task.assignee),
+            due: ctx.time(&r.task.due_at),
+            level: super::labels::label(&ctx, "task_level", r.task.level.code()),
+            level_class: match r.task.level {
+                orewatch_domain::task::Level::Open => "",
+                orewatch_domain::task::Level::Reminded => "warn",
+                _ => "bad",
+            },
+            late: r.task.due_at <= inbox.now,
+        })
+        .collect();
+    let tabs = tabs(&ctx, &inbox.counts, part);
     let d = dashboard::summary(&state.app, &caller).await?;
     let roles = Role::ALL
         .into_iter()
@@ -65,10 +175,13 @@ async fn home(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response
         .collect();
     let greeting = ctx.tf("home.greeting", &[("name", caller.display_name.clone())]);
     render(&HomePage {
+        inbox_empty: ctx.t("inbox.empty").to_string(),
         ctx,
         greeting,
         d,
         roles,
         recent,
+        tabs,
+        inbox: inbox_rows,
     })
 }

@@ -11,6 +11,7 @@ pub mod feed;
 pub mod home;
 pub mod import;
 pub mod labels;
+pub mod ledger;
 pub mod map;
 pub mod me;
 pub mod mines;
@@ -202,6 +203,11 @@ impl FromRequest<WebState> for FormData {
 pub struct FormErrors(Vec<(String, String)>);
 
 impl FormErrors {
+    /// Every (field, message), in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
+    }
+
     pub fn from(ctx: &Ctx, errors: &FieldErrors) -> Self {
         Self(
             errors

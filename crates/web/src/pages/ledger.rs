@@ -1,0 +1,558 @@
+//! 整改台账 — the ledger (filters by agency, township, category, state, source, overdue, listed; pages),
+//! recording a finding, and one finding with its history, evidence, open tasks and the forms of the
+//! steps the caller may take now. Overdue findings are red everywhere.
+
+use super::labels::label;
+use super::{
+    agency_label, agency_options, filter_query, id, query_value, render, render_form, see_other, FormData,
+    FormErrors, Pager, Params, SelectOption,
+};
+use crate::ctx::{Auth, Ctx};
+use crate::error::WebError;
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use orewatch_app::ledger::findings::{self, EvidenceFile, FindingInput, FindingView};
+use orewatch_app::ledger::findings::{Finding, LedgerFilter};
+use orewatch_app::organisation::{self, AgencyRecord};
+use orewatch_app::registry::townships;
+use orewatch_app::AppError;
+use orewatch_domain::finding::{is_overdue, FindingSource, FindingState, Severity};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::task::local_date;
+use orewatch_domain::{AgencyCode, FieldErrors, MineId};
+use std::collections::HashMap;
+use strum::IntoEnumIterator;
+
+const PAGE_SIZE: i64 = 25;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/ledger", get(list).post(create))
+        .route("/ledger/new", get(new_form))
+        .route("/findings/{id}", get(show))
+        .route("/findings/{id}/{step}", post(step))
+        .route(
+            "/findings/{id}/evidence",
+            post(evidence).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/findings/files/{id}", get(download))
+}
+
+/// The CSS class of a finding's state badge.
+pub fn state_class(state: FindingState, overdue: bool) -> &'static str {
+    match (state, overdue) {
+        (_, true) => "bad",
+        (FindingState::Closed, _) => "ok",
+        (FindingState::Applied | FindingState::Reviewing, _) => "warn",
+        (FindingState::Pending | FindingState::Rectifying, _) => "",
+    }
+}
+
+/// One row of the ledger.
+pub struct Row {
+    pub id: i64,
+    pub mine_id: i64,
+    pub mine: String,
+    pub township: String,
+    pub category: String,
+    pub agency: String,
+    pub severity: String,
+    pub state: String,
+    pub state_class: &'static str,
+    pub deadline: String,
+    pub overdue: bool,
+    pub listed: bool,
+}
+
+fn category_label(ctx: &Ctx, f: &Finding) -> String {
+    match ctx.lang() {
+        crate::i18n::Lang::En => f.category_en.clone(),
+        _ => f.category_zh.clone(),
+    }
+}
+
+pub fn row(ctx: &Ctx, agencies: &[AgencyRecord], f: &Finding, today: chrono::NaiveDate) -> Row {
+    let overdue = is_overdue(f.state, f.deadline_on, f.verify_due_on, today);
+    Row {
+        id: f.id,
+        mine_id: f.mine_id.0,
+        mine: f.mine_name.clone(),
+        township: f.township.clone(),
+        category: category_label(ctx, f),
+        agency: agency_label(ctx, agencies, Some(f.agency.as_str())),
+        severity: label(ctx, "severity", f.severity.as_str()),
+        state: if overdue {
+            format!(
+                "{} · {}",
+                label(ctx, "finding_state", f.state.as_str()),
+                ctx.t("ledger.overdue")
+            )
+        } else {
+            label(ctx, "finding_state", f.state.as_str())
+        },
+        state_class: state_class(f.state, overdue),
+        deadline: f.deadline_on.to_string(),
+        overdue,
+        listed: f.listed_at.is_some(),
+    }
+}
+
+fn filter_of(query: &HashMap<String, String>) -> LedgerFilter {
+    LedgerFilter {
+        agency: query_value(query, "agency").and_then(|a| AgencyCode::parse(&a).ok()),
+        township: query_value(query, "township"),
+        category: query_value(query, "category"),
+        state: query_value(query, "state").and_then(|s| FindingState::parse(&s).ok()),
+        source: query_value(query, "source").and_then(|s| FindingSource::parse(&s).ok()),
+        mine: query_value(query, "mine")
+            .and_then(|m| m.parse::<i64>().ok())
+            .map(MineId),
+        overdue: query.get("overdue").is_some_and(|v| v == "1"),
+        listed: query.get("listed").is_some_and(|v| v == "1"),
+        include_closed: query.get("closed").is_some_and(|v| v == "1"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ledger.html")]
+struct ListPage {
+    ctx: Ctx,
+    agencies: Vec<SelectOption>,
+    townships: Vec<SelectOption>,
+    categories: Vec<SelectOption>,
+    states: Vec<SelectOption>,
+    sources: Vec<SelectOption>,
+    overdue: bool,
+    listed: bool,
+    closed: bool,
+    rows: Vec<Row>,
+    empty: String,
+    pager: Pager,
+    may_record: bool,
+}
+
+async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let page = Pager::requested(&query);
+    let filter = filter_of(&query);
+    let found = findings::ledger(
+        &state.app,
+        &caller,
+        &filter,
+        PAGE_SIZE,
+        Pager::offset(page, PAGE_SIZE),
+    )
+    .await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let categories = findings::categories(&state.app, &caller).await?;
+    let township_names = townships::list(&state.app, &caller).await?;
+    let today = local_date(state.app.now());
+    let value = |k: &str| query_value(&query, k).unwrap_or_default();
+    let filtered = !filter_query(&query).is_empty();
+    let view = ListPage {
+        agencies: agency_options(&ctx, &agencies, &value("agency")),
+        townships: township_names
+            .iter()
+            .map(|t| SelectOption::new(t.name.as_str(), t.name.as_str(), &value("township")))
+            .collect(),
+        categories: categories
+            .iter()
+            .map(|c| {
+                let text = match ctx.lang() {
+                    crate::i18n::Lang::En => c.label_en.as_str(),
+                    _ => c.label_zh.as_str(),
+                };
+                SelectOption::new(c.code.as_str(), text, &value("category"))
+            })
+            .collect(),
+        states: FindingState::ALL
+            .iter()
+            .map(|s| {
+                SelectOption::new(
+                    s.as_str(),
+                    label(&ctx, "finding_state", s.as_str()),
+                    &value("state"),
+                )
+            })
+            .collect(),
+        sources: FindingSource::iter()
+            .map(|s| {
+                SelectOption::new(
+                    s.as_str(),
+                    label(&ctx, "finding_source", s.as_str()),
+                    &value("source"),
+                )
+            })
+            .collect(),
+        overdue: filter.overdue,
+        listed: filter.listed,
+        closed: filter.include_closed,
+        rows: found
+            .rows
+            .iter()
+            .map(|f| row(&ctx, &agencies, f, today))
+            .collect(),
+        empty: ctx.empty_text(filtered).to_string(),
+        pager: Pager::new(&ctx, "/ledger", &query, page, PAGE_SIZE, found.total),
+        may_record: may_record(&ctx),
+        ctx,
+    };
+    render(&view)
+}
+
+/// Whether the caller may record a finding at all: in its own agency's name, or (the office) in the
+/// natural-resources bureau's, which the office may as it may for any agency.
+fn may_record(ctx: &Ctx) -> bool {
+    let caller = ctx.caller();
+    let agency = caller.agency().cloned().or_else(|| AgencyCode::parse("nr").ok());
+    agency.is_some_and(|a| caller.may(Action::RecordFinding, &Resource::Agency(a)))
+}
+
+#[derive(Template)]
+#[template(path = "finding_new.html")]
+struct NewPage {
+    ctx: Ctx,
+    form: FormData,
+    errors: FormErrors,
+    agencies: Vec<SelectOption>,
+    categories: Vec<(String, Vec<SelectOption>)>,
+    sources: Vec<SelectOption>,
+    severities: Vec<SelectOption>,
+}
+
+async fn new_screen(
+    state: &WebState,
+    ctx: Ctx,
+    form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let categories = findings::categories(&state.app, &caller).await?;
+    // An agency records in its own name; the office picks the agency.
+    let own = caller
+        .agency()
+        .filter(|_| caller.role() != Some(orewatch_domain::Role::Office));
+    let agency_choices: Vec<AgencyRecord> = agencies
+        .iter()
+        .filter(|a| a.is_member() && own.is_none_or(|o| *o == a.code))
+        .cloned()
+        .collect();
+    let mut groups: Vec<(String, Vec<SelectOption>)> = Vec::new();
+    for c in &categories {
+        let group = label(&ctx, "category_group", &c.group);
+        let text = match ctx.lang() {
+            crate::i18n::Lang::En => c.label_en.as_str(),
+            _ => c.label_zh.as_str(),
+        };
+        let option = SelectOption::new(c.code.as_str(), text, form.get("category"));
+        match groups.last_mut() {
+            Some((g, options)) if *g == group => options.push(option),
+            _ => groups.push((group, vec![option])),
+        }
+    }
+    let source = if form.get("source").is_empty() {
+        if own.is_some() {
+            "agency_inspection"
+        } else {
+            "joint_inspection"
+        }
+    } else {
+        form.get("source")
+    };
+    let severity = if form.get("severity").is_empty() {
+        "general"
+    } else {
+        form.get("severity")
+    };
+    let view = NewPage {
+        agencies: agency_options(&ctx, &agency_choices, form.get("agency")),
+        categories: groups,
+        sources: FindingSource::iter()
+            .map(|s| SelectOption::new(s.as_str(), label(&ctx, "finding_source", s.as_str()), source))
+            .collect(),
+        severities: Severity::iter()
+            .map(|s| SelectOption::new(s.as_str(), label(&ctx, "severity", s.as_str()), severity))
+            .collect(),
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        form,
+        ctx,
+    };
+    render_form(&view, errors.is_some())
+}
+
+async fn new_form(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    query: Params,
+) -> Result<Response, WebError> {
+    if !may_record(&ctx) {
+        return Err(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role).into());
+    }
+    let mut form = FormData::default();
+    if let Some(mine) = query_value(&query, "mine_name") {
+        form.0.insert("mine".into(), mine);
+    }
+    new_screen(&state, ctx, form, None).await
+}
+
+async fn create(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let agency = match (caller.role(), caller.agency()) {
+        (Some(orewatch_domain::Role::Office), _) | (_, None) => form.get("agency").to_string(),
+        (_, Some(own)) => own.as_str().to_string(),
+    };
+    let input = FindingInput {
+        mine: form.get("mine"),
+        source: form.get("source"),
+        source_ref: form.get("source_ref"),
+        category: form.get("category"),
+        description: form.get("description"),
+        legal_basis: form.get("legal_basis"),
+        severity: form.get("severity"),
+        agency: &agency,
+        measures: form.get("measures"),
+        found_on: form.get("found_on"),
+        deadline_on: form.get("deadline_on"),
+    };
+    match findings::record(&state.app, &caller, &input).await {
+        Ok(id) => Ok(see_other(&format!("/findings/{id}?flash=created"))),
+        Err(AppError::Invalid(errors)) => new_screen(&state, ctx, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// One event of a finding's history as shown.
+pub struct EventRow {
+    pub at: String,
+    pub what: String,
+    pub by: String,
+    pub note: String,
+    pub date: String,
+}
+
+pub struct FileRow {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    pub by: String,
+}
+
+pub struct TaskLine {
+    pub kind: String,
+    pub who: String,
+    pub due: String,
+    pub level: String,
+    pub late: bool,
+}
+
+#[derive(Template)]
+#[template(path = "finding.html")]
+struct ShowPage {
+    ctx: Ctx,
+    f: Finding,
+    r: Row,
+    source: String,
+    events: Vec<EventRow>,
+    files: Vec<FileRow>,
+    tasks: Vec<TaskLine>,
+    form: FormData,
+    errors: FormErrors,
+    may_notice: bool,
+    may_evidence: bool,
+    may_extend: bool,
+    may_start_review: bool,
+    may_conclude: bool,
+    may_decide: bool,
+    may_list: bool,
+    may_delist: bool,
+    today: String,
+}
+
+async fn show_screen(
+    state: &WebState,
+    ctx: Ctx,
+    finding_id: i64,
+    form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let FindingView {
+        finding: f,
+        attachments,
+        open_tasks,
+        overdue: _,
+        today,
+    } = findings::show(&state.app, &caller, finding_id).await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let resource = findings::resource(&f);
+    let works = caller.may(Action::WorkFinding, &resource);
+    let open = f.state.is_open();
+    let now = state.app.now();
+    let view = ShowPage {
+        r: row(&ctx, &agencies, &f, today),
+        source: format!(
+            "{}{}",
+            label(&ctx, "finding_source", f.source.as_str()),
+            f.source_ref
+                .as_deref()
+                .map(|r| format!(" · {r}"))
+                .unwrap_or_default()
+        ),
+        events: f
+            .events
+            .iter()
+            .map(|e| EventRow {
+                at: ctx.time(&e.at),
+                what: label(&ctx, "finding_event", &e.kind),
+                by: e.by_label.clone(),
+                note: e.note.clone().unwrap_or_default(),
+                date: e.on_date.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        files: attachments
+            .iter()
+            .map(|a| FileRow {
+                id: a.id,
+                name: a.file_name.clone(),
+                size: format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
+                by: format!("{} · {}", ctx.time(&a.uploaded_at), a.uploaded_by_label),
+            })
+            .collect(),
+        tasks: open_tasks
+            .iter()
+            .map(|t| TaskLine {
+                kind: label(&ctx, "task_kind", t.task.kind.as_str()),
+                who: super::home::assignee_text(&ctx, &agencies, &t.task.assignee),
+                due: ctx.time(&t.task.due_at),
+                level: label(&ctx, "task_level", t.task.level.code()),
+                late: t.task.due_at <= now,
+            })
+            .collect(),
+        may_notice: works && f.state == FindingState::Pending,
+        may_evidence: works && f.state == FindingState::Rectifying,
+        may_extend: works && open && f.extension_on.is_none(),
+        may_start_review: f.state == FindingState::Applied
+            && caller.may(Action::VerifyRectification, &resource),
+        may_conclude: f.state == FindingState::Reviewing
+            && f.verifier_id.is_some()
+            && f.verifier_id == caller.account_id(),
+        may_decide: f.extension_on.is_some() && caller.may(Action::DecideExtension, &resource),
+        may_list: open && f.listed_at.is_none() && caller.may(Action::SuperviseFinding, &resource),
+        may_delist: f.listed_at.is_some() && caller.may(Action::SuperviseFinding, &resource),
+        today: today.to_string(),
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        form,
+        f,
+        ctx,
+    };
+    render_form(&view, errors.is_some())
+}
+
+fn finding_id(raw: &str) -> Result<i64, WebError> {
+    id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
+}
+
+async fn show(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = finding_id(&raw)?;
+    show_screen(&state, ctx, id, FormData::default(), None).await
+}
+
+async fn step(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path((raw, step)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = finding_id(&raw)?;
+    let app = &state.app;
+    let caller = ctx.caller();
+    let result = match step.as_str() {
+        "notice" => findings::issue_notice(app, &caller, id).await.map(|_| ()),
+        "review" => findings::start_review(app, &caller, id).await,
+        "pass" => findings::conclude_review(app, &caller, id, true, form.get("opinion")).await,
+        "return" => findings::conclude_review(app, &caller, id, false, form.get("opinion")).await,
+        "extension" => {
+            findings::request_extension(app, &caller, id, form.get("until"), form.get("reason")).await
+        }
+        "grant" => findings::decide_extension(app, &caller, id, true, form.get("note")).await,
+        "refuse" => findings::decide_extension(app, &caller, id, false, form.get("note")).await,
+        "list" => {
+            findings::list_for_supervision(app, &caller, id, form.get("until"), form.get("reason")).await
+        }
+        "delist" => findings::delist(app, &caller, id, form.get("reason")).await,
+        _ => return Err(super::not_found().await),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/findings/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn evidence(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let id = finding_id(&raw)?;
+    let parts = crate::upload::read(&headers, body).await;
+    let note = parts
+        .iter()
+        .find(|p| p.name == "note")
+        .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+        .unwrap_or_default();
+    let files: Vec<EvidenceFile<'_>> = parts
+        .iter()
+        .filter(|p| p.name == "files" && !p.data.is_empty())
+        .map(|p| EvidenceFile {
+            name: p.file_name.as_deref().unwrap_or(""),
+            bytes: &p.data,
+        })
+        .collect();
+    match findings::apply_for_closure(&state.app, &ctx.caller(), id, &note, &files).await {
+        Ok(()) => Ok(see_other(&format!("/findings/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => {
+            let mut form = FormData::default();
+            form.0.insert("note".into(), note);
+            show_screen(&state, ctx, id, form, Some(&errors)).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn download(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    use axum::response::IntoResponse;
+    let attachment_id = finding_id(&raw)?;
+    let (attachment, bytes) = findings::evidence(&state.app, &ctx.caller(), attachment_id).await?;
+    let encoded: String = form_urlencoded::byte_serialize(attachment.file_name.as_bytes()).collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, attachment.content_type.clone()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"file\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
