@@ -385,20 +385,6 @@ pub async fn list(
     })
 }
 
-/// Late findings per mine (the map's "整改逾期" state).
-pub async fn overdue_by_mine(conn: &mut Conn, today: NaiveDate) -> Result<Vec<(MineId, i64)>> {
-    let rows = sqlx::query(&format!(
-        "SELECT f.mine_id, COUNT(*) AS n FROM finding f WHERE {} GROUP BY f.mine_id",
-        OVERDUE.replace("$?", "$1")
-    ))
-    .bind(date_text(today))
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((MineId(get(r, "mine_id")?), get(r, "n")?)))
-        .collect()
-}
-
 /// How many rectification orders carry a number starting with `prefix` (an agency's orders of a year).
 pub async fn notices_with_prefix(conn: &mut Conn, prefix: &str) -> Result<i64> {
     Ok(
