@@ -319,6 +319,14 @@ pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Problem> {
     required_text(raw, max).map(Some)
 }
 
+/// The name an uploaded file is kept under: the last part of what the browser sent (some send a whole
+/// Windows path), at most 120 characters, never empty.
+pub fn upload_name(raw: &str) -> Result<String, Problem> {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let name: String = last.chars().take(120).collect();
+    required_text(&name, 120)
+}
+
 /// Parses an ISO date (`2026-03-01`).
 pub fn date(raw: &str) -> Result<chrono::NaiveDate, Problem> {
     no_control_characters(raw)?;
@@ -356,6 +364,13 @@ mod tests {
             Err(Problem::ControlCharacter { position: 2 })
         );
         assert!(required_text("第一行\n第二行\t", 20).is_ok());
+    }
+
+    #[test]
+    fn an_uploaded_name_keeps_only_its_last_part() {
+        assert_eq!(upload_name(r"C:\照片\整改后.jpg"), Ok("整改后.jpg".to_string()));
+        assert_eq!(upload_name("a/b/报告.pdf"), Ok("报告.pdf".to_string()));
+        assert_eq!(upload_name("dir/"), Err(Problem::Required));
     }
 
     #[test]

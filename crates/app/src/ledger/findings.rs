@@ -360,14 +360,8 @@ pub async fn apply_for_closure(
                 },
             ));
         };
-        let name: String = std::path::Path::new(file.name)
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .chars()
-            .take(120)
-            .collect();
-        let name = required_text(&name, 120).map_err(|p| AppError::invalid("files", p))?;
+        let name =
+            orewatch_domain::field::upload_name(file.name).map_err(|p| AppError::invalid("files", p))?;
         checked.push((name, content_type, file.bytes));
     }
     // Files are stored before the row: a failed write leaves an unreferenced file, never a row

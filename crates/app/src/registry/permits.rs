@@ -7,7 +7,7 @@ use super::input::{check_permit, CheckedPermit, PermitInput};
 use super::sharing::{auto_post, AutoPost};
 use crate::{App, AppError, Caller, Result};
 use chrono::NaiveDate;
-use orewatch_domain::field::{date, optional_text, required_text};
+use orewatch_domain::field::{date, optional_text};
 use orewatch_domain::permit::{PermitKind, PermitListFilter, PermitState, PermitStatus};
 use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::sharing::ShareKind;
@@ -365,14 +365,7 @@ pub async fn attach(
     if bytes.is_empty() {
         return Err(AppError::invalid("file", Problem::Required));
     }
-    let name: String = std::path::Path::new(file_name)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .chars()
-        .take(120)
-        .collect();
-    let name = required_text(&name, 120).map_err(|p| AppError::invalid("file", p))?;
+    let name = orewatch_domain::field::upload_name(file_name).map_err(|p| AppError::invalid("file", p))?;
     // The file is stored before the row: a failed transaction leaves an unreferenced file, never a row
     // without its file.
     let sha = app.files().put(bytes)?;

@@ -418,6 +418,23 @@ pub fn xlsx(file_name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A stored file sent back for download under its own name (UTF-8, RFC 6266).
+pub fn file_download(file_name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    use axum::response::IntoResponse;
+    let encoded: String = form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"file\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

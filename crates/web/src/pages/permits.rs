@@ -260,21 +260,13 @@ async fn download(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    use axum::response::IntoResponse;
     let attachment_id = id(&raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))?;
     let (attachment, bytes) = permits::attachment(&state.app, &ctx.caller(), attachment_id).await?;
-    let encoded: String = form_urlencoded::byte_serialize(attachment.file_name.as_bytes()).collect();
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, attachment.content_type.clone()),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"file\"; filename*=UTF-8''{encoded}"),
-            ),
-        ],
+    Ok(super::file_download(
+        &attachment.file_name,
+        &attachment.content_type,
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 async fn show(
