@@ -21,6 +21,7 @@ pub const ALL_AREAS: &[DataArea] = &[
     DataArea::Credit,
     DataArea::Sharing,
     DataArea::Ledger,
+    DataArea::Inspections,
 ];
 
 /// One cached value with the versions of the areas it depends on.

@@ -17,6 +17,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod demo;
 pub mod error;
+pub mod inspections;
 pub mod ledger;
 pub mod organisation;
 pub mod password;
@@ -63,6 +64,8 @@ pub struct Settings {
     pub clocks: orewatch_domain::task::Clocks,
     /// Largest evidence file (a photo, a scanned document).
     pub max_evidence_bytes: usize,
+    /// The yearly cap on inspections of one mine by one agency (a warning, WORKFLOW.md §1.1).
+    pub inspection_cap: orewatch_domain::inspection::InspectionCap,
 }
 
 impl Default for Settings {
@@ -81,6 +84,7 @@ impl Default for Settings {
             upload_limits: registry::limits::UploadLimits::default(),
             clocks: orewatch_domain::task::Clocks::default(),
             max_evidence_bytes: 20 * 1024 * 1024,
+            inspection_cap: orewatch_domain::inspection::InspectionCap::default(),
         }
     }
 }

@@ -181,6 +181,14 @@ pub const STANDARD_AGENCIES: &[StandardAgency] = &[
     },
 ];
 
+/// The short form of an agency's name that document numbers start with: "县公安局" → "公安".
+pub fn short_name(name_zh: &str) -> String {
+    name_zh
+        .trim_start_matches('县')
+        .trim_end_matches('局')
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

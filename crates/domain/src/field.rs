@@ -118,6 +118,28 @@ pub enum Problem {
     FileTooLarge { name: String, max_mib: usize },
     #[error("文件“{name}”不是照片（JPEG、PNG、TIFF、HEIC）或 PDF 文档")]
     NotEvidence { name: String },
+    #[error("已批准的计划不能修改；如需调整，请新建版本并说明原因，报县人民政府重新审批")]
+    PlanFrozen,
+    #[error("计划尚不完整：{gaps}")]
+    PlanGaps { gaps: String },
+    #[error("至少须有两名执法人员")]
+    TooFewOfficers,
+    #[error("{name}没有有效的执法证，不能参加检查")]
+    NoEnforcementCard { name: String },
+    #[error("{name}已申报与被检查企业存在利害关系，须回避")]
+    OfficerRecused { name: String },
+    #[error("第{seq}项尚未填写检查结果")]
+    ItemUnanswered { seq: i64 },
+    #[error("第{seq}项存在问题，请写明发现的具体问题")]
+    ProblemWithoutNote { seq: i64 },
+    #[error("请先填写检查地点、现场负责人、检查起止时间和检查情况")]
+    SiteDetailsMissing,
+    #[error("文件“{name}”不是照片（JPEG、PNG、TIFF、HEIC）")]
+    NotAPhoto { name: String },
+    #[error("您不是本次检查的执法人员，不能填写或签署本检查记录")]
+    NotOnAct,
+    #[error("检查日期为 {date}，检查当天起才能填写和签署检查记录")]
+    BeforeInspectionDay { date: String },
 }
 
 impl Problem {
@@ -175,6 +197,17 @@ impl Problem {
             Problem::CategoryNotListed => "problem.category_not_listed",
             Problem::FileTooLarge { .. } => "problem.file_too_large",
             Problem::NotEvidence { .. } => "problem.not_evidence",
+            Problem::PlanFrozen => "problem.plan_frozen",
+            Problem::PlanGaps { .. } => "problem.plan_gaps",
+            Problem::TooFewOfficers => "problem.too_few_officers",
+            Problem::NoEnforcementCard { .. } => "problem.no_enforcement_card",
+            Problem::OfficerRecused { .. } => "problem.officer_recused",
+            Problem::ItemUnanswered { .. } => "problem.item_unanswered",
+            Problem::ProblemWithoutNote { .. } => "problem.problem_without_note",
+            Problem::SiteDetailsMissing => "problem.site_details_missing",
+            Problem::NotAPhoto { .. } => "problem.not_a_photo",
+            Problem::NotOnAct => "problem.not_on_act",
+            Problem::BeforeInspectionDay { .. } => "problem.before_inspection_day",
         }
     }
 
@@ -211,7 +244,15 @@ impl Problem {
             Problem::FileTooLarge { name, max_mib } => {
                 vec![("name", name.clone()), ("max_mib", max_mib.to_string())]
             }
-            Problem::NotEvidence { name } => vec![("name", name.clone())],
+            Problem::NotEvidence { name }
+            | Problem::NotAPhoto { name }
+            | Problem::NoEnforcementCard { name }
+            | Problem::OfficerRecused { name } => vec![("name", name.clone())],
+            Problem::PlanGaps { gaps } => vec![("gaps", gaps.clone())],
+            Problem::BeforeInspectionDay { date } => vec![("date", date.clone())],
+            Problem::ItemUnanswered { seq } | Problem::ProblemWithoutNote { seq } => {
+                vec![("seq", seq.to_string())]
+            }
             Problem::ExtensionTooLate { deadline } | Problem::ExtensionNotLater { deadline } => {
                 vec![("deadline", deadline.clone())]
             }

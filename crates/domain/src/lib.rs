@@ -17,6 +17,7 @@ pub mod credit;
 pub mod field;
 pub mod finding;
 pub mod ids;
+pub mod inspection;
 pub mod licence;
 pub mod mine;
 pub mod organisation;

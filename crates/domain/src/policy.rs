@@ -91,6 +91,20 @@ pub enum Action {
     DecideExtension,
     /// List a finding for supervision (挂牌督办) or delist it (the office).
     SuperviseFinding,
+    /// Read plans, joint inspections, their acts, the inspector register and the checklists.
+    ViewInspections,
+    /// Draft, edit and submit the annual plan, or start a new version of it (the office).
+    DraftPlan,
+    /// Approve or return a submitted plan (the county government), never one's own.
+    DecidePlan,
+    /// Schedule a joint inspection and edit the checklist templates (the office).
+    ScheduleInspection,
+    /// Register or revoke an enforcement card: the office, or an agency head for its own staff.
+    ManageCards,
+    /// Approve an inspection act and name its officers (the head of the act's agency).
+    ApproveAct,
+    /// Fill in, add photos to and sign an act of one's own agency.
+    WorkAct,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -124,6 +138,10 @@ pub enum Resource {
         agency: AgencyCode,
         evidence_by: Option<AccountId>,
     },
+    /// One version of the annual plan, with who drafted it.
+    Plan { drafted_by: Option<AccountId> },
+    /// One inspection act, with the agency whose act it is.
+    Act { agency: AgencyCode },
 }
 
 /// The kinds of list the policy scopes.
@@ -139,6 +157,8 @@ pub enum Listing {
     Audit,
     /// The rectification ledger.
     Ledger,
+    /// Plans, joint inspections and acts.
+    Inspections,
 }
 
 /// Which records of a list an actor may see.
@@ -166,7 +186,8 @@ impl Scope {
                 Resource::Mine { area_agency, .. } => area_agency.as_ref() == Some(code),
                 Resource::Permit { agency, .. } => agency == code,
                 Resource::CreditEntry { source } => source == code,
-                Resource::Finding { agency, .. } => agency == code,
+                Resource::Finding { agency, .. } | Resource::Act { agency } => agency == code,
+                Resource::Plan { .. } => false,
                 Resource::SharedItem { from, recipients } => {
                     let party = Party::Agency(code.clone());
                     from.as_ref() == Some(&party) || recipients.contains(&party)
@@ -199,6 +220,8 @@ pub enum DenyReason {
     OwnAccount,
     /// Not on evidence one recorded oneself (a rectification is verified by someone else).
     OwnEvidence,
+    /// Not on a plan one drafted oneself (the county government approves the office's plan).
+    OwnPlan,
 }
 
 impl DenyReason {
@@ -209,6 +232,7 @@ impl DenyReason {
             DenyReason::Scope => "forbidden.scope",
             DenyReason::OwnAccount => "forbidden.own_account",
             DenyReason::OwnEvidence => "forbidden.own_evidence",
+            DenyReason::OwnPlan => "forbidden.own_plan",
         }
     }
 }
@@ -293,6 +317,12 @@ pub fn scope(actor: &Actor, listing: Listing) -> Scope {
         // (it acts only on its own). The company portal will show a company its own.
         Listing::Ledger => match role {
             Enterprise => Scope::None,
+            _ => Scope::All,
+        },
+        // The joint inspections are the mechanism's shared work: every agency sees every plan and act
+        // (it acts only on its own). The enterprise sees its inspections through its portal, later.
+        Listing::Inspections => match role {
+            Enterprise | TipHandler => Scope::None,
             _ => Scope::All,
         },
     }
@@ -388,6 +418,40 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             _ => Decision::Deny(DenyReason::Role),
         },
         DecideExtension | SuperviseFinding => Decision::from_bool(role == Office, DenyReason::Role),
+        ViewInspections => Decision::within(&scope(actor, Listing::Inspections), resource),
+        DraftPlan | ScheduleInspection => Decision::from_bool(role == Office, DenyReason::Role),
+        DecidePlan => match (role, resource) {
+            (CountyGovernment, Resource::Plan { drafted_by }) if *drafted_by == Some(id) => {
+                Decision::Deny(DenyReason::OwnPlan)
+            }
+            (CountyGovernment, _) => Decision::Allow,
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        ManageCards => match (role, resource) {
+            (Office, _) => Decision::Allow,
+            (
+                AgencyHead,
+                Resource::Agency(target)
+                | Resource::Account {
+                    agency: Some(target), ..
+                },
+            ) => Decision::from_bool(agency == Some(target), DenyReason::Scope),
+            (AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        // Each act is the agency's own inspection (WORKFLOW.md §1.1): its head approves it, its
+        // officers fill and sign it; the office schedules but does not inspect.
+        ApproveAct | WorkAct => match (role, resource) {
+            (AgencyHead, Resource::Act { agency: a }) => {
+                Decision::from_bool(agency == Some(a), DenyReason::Scope)
+            }
+            (AgencyOfficer, Resource::Act { agency: a }) if action == WorkAct => {
+                Decision::from_bool(agency == Some(a), DenyReason::Scope)
+            }
+            (AgencyOfficer, Resource::Act { .. }) => Decision::Deny(DenyReason::Role),
+            (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
     }
 }
 
@@ -418,6 +482,7 @@ mod tests {
     const S: Decision = Decision::Deny(DenyReason::Scope);
     const O: Decision = Decision::Deny(DenyReason::OwnAccount);
     const E: Decision = Decision::Deny(DenyReason::OwnEvidence);
+    const P: Decision = Decision::Deny(DenyReason::OwnPlan);
 
     fn own() -> Resource {
         Resource::Account {
@@ -454,6 +519,14 @@ mod tests {
             agency: code(agency),
             evidence_by: evidence_by.map(AccountId),
         }
+    }
+    fn plan(drafted_by: Option<i64>) -> Resource {
+        Resource::Plan {
+            drafted_by: drafted_by.map(AccountId),
+        }
+    }
+    fn act(agency: &str) -> Resource {
+        Resource::Act { agency: code(agency) }
     }
     fn shared(to: &[Party]) -> Resource {
         Resource::SharedItem {
@@ -541,6 +614,29 @@ mod tests {
             Action::DecideExtension | Action::SuperviseFinding => {
                 vec![(finding("ps", None), [R, Y, R, R, R, R, R, R])]
             }
+            Action::ViewInspections => vec![
+                (all, [Y, Y, Y, Y, Y, R, R, Y]),
+                (act("tr"), [Y, Y, Y, Y, Y, R, R, Y]),
+            ],
+            Action::DraftPlan | Action::ScheduleInspection => vec![(all, [R, Y, R, R, R, R, R, R])],
+            Action::DecidePlan => vec![
+                (plan(Some(7)), [R, R, R, R, Y, R, R, R]),
+                (plan(Some(1)), [R, R, R, R, P, R, R, R]),
+            ],
+            Action::ManageCards => vec![
+                (Resource::Agency(code("ps")), [R, Y, R, Y, R, R, R, R]),
+                (stranger(), [R, Y, R, S, R, R, R, R]),
+                (colleague(), [R, Y, R, Y, R, R, R, R]),
+            ],
+            Action::ApproveAct => vec![
+                (act("ps"), [R, R, R, Y, R, R, R, R]),
+                (act("tr"), [R, R, R, S, R, R, R, R]),
+                (mine("ps"), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::WorkAct => vec![
+                (act("ps"), [R, R, Y, Y, R, R, R, R]),
+                (act("tr"), [R, R, S, S, R, R, R, R]),
+            ],
         }
     }
 

@@ -25,6 +25,8 @@ pub enum DataArea {
     Sharing,
     /// The rectification ledger (findings) and the tasks that follow them.
     Ledger,
+    /// Plans, joint inspections and their acts, the inspector register and the checklists.
+    Inspections,
 }
 
 impl DataArea {
@@ -36,6 +38,7 @@ impl DataArea {
             DataArea::Credit => "credit",
             DataArea::Sharing => "sharing",
             DataArea::Ledger => "ledger",
+            DataArea::Inspections => "inspections",
         }
     }
 
@@ -48,7 +51,7 @@ impl DataArea {
         self as usize
     }
 
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
 }
 
 /// The kind of record an audit entry is about.
@@ -78,6 +81,16 @@ pub enum RecordType {
     Finding,
     /// A task: who must act on which record by when, and how far it has escalated.
     Task,
+    /// A version of the annual joint-inspection plan with its items and history.
+    Plan,
+    /// An officer's enforcement card in the inspector register.
+    EnforcementCard,
+    /// An item of a checklist template.
+    ChecklistItem,
+    /// A joint inspection scheduled by the office.
+    Inspection,
+    /// One agency's inspection of one mine, with its officers, checklist and photos.
+    InspectionAct,
 }
 
 impl RecordType {
@@ -99,6 +112,11 @@ impl RecordType {
             RecordType::ShareItem => "share_item",
             RecordType::Finding => "finding",
             RecordType::Task => "task",
+            RecordType::Plan => "plan",
+            RecordType::EnforcementCard => "enforcement_card",
+            RecordType::ChecklistItem => "checklist_item",
+            RecordType::Inspection => "inspection",
+            RecordType::InspectionAct => "inspection_act",
         }
     }
 
@@ -123,6 +141,11 @@ impl RecordType {
             RecordType::CreditEntry => DataArea::Credit,
             RecordType::ShareItem => DataArea::Sharing,
             RecordType::Finding | RecordType::Task => DataArea::Ledger,
+            RecordType::Plan
+            | RecordType::EnforcementCard
+            | RecordType::ChecklistItem
+            | RecordType::Inspection
+            | RecordType::InspectionAct => DataArea::Inspections,
         }
     }
 }
@@ -178,6 +201,24 @@ pub enum AuditAction {
     /// The sweep found a task at a higher step of its ladder (a reminder, or escalation to the head or
     /// the office).
     TaskEscalate,
+    PlanCreate,
+    PlanEdit,
+    PlanSubmit,
+    PlanReturn,
+    PlanApprove,
+    PlanSupersede,
+    CardRegister,
+    CardRevoke,
+    ChecklistItemCreate,
+    ChecklistItemUpdate,
+    InspectionCreate,
+    InspectionClose,
+    ActCreate,
+    ActApprove,
+    ActFill,
+    ActPhoto,
+    ActSign,
+    ActFinding,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -235,6 +276,24 @@ impl AuditAction {
             TaskCreate => "task.create",
             TaskClose => "task.close",
             TaskEscalate => "task.escalate",
+            PlanCreate => "plan.create",
+            PlanEdit => "plan.edit",
+            PlanSubmit => "plan.submit",
+            PlanReturn => "plan.return",
+            PlanApprove => "plan.approve",
+            PlanSupersede => "plan.supersede",
+            CardRegister => "card.register",
+            CardRevoke => "card.revoke",
+            ChecklistItemCreate => "checklist_item.create",
+            ChecklistItemUpdate => "checklist_item.update",
+            InspectionCreate => "inspection.create",
+            InspectionClose => "inspection.close",
+            ActCreate => "act.create",
+            ActApprove => "act.approve",
+            ActFill => "act.fill",
+            ActPhoto => "act.photo",
+            ActSign => "act.sign",
+            ActFinding => "act.finding",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

@@ -29,6 +29,14 @@ pub enum TaskKind {
     Verify,
     /// 延期审批 — decide a request to extend a rectification deadline (the office, before the deadline).
     DecideExtension,
+    /// 计划审批 — approve or return the submitted annual plan (the county government).
+    ApprovePlan,
+    /// 计划修改 — revise a returned plan and submit it again (the office).
+    RevisePlan,
+    /// 检查审批 — approve an inspection act and name its officers (the agency head), by the inspection day.
+    ApproveAct,
+    /// 检查签署 — fill in and sign the act on site (the agency's officers).
+    SignAct,
 }
 
 impl TaskKind {
@@ -37,6 +45,10 @@ impl TaskKind {
             TaskKind::Rectify => "finding.rectify",
             TaskKind::Verify => "finding.verify",
             TaskKind::DecideExtension => "finding.extension",
+            TaskKind::ApprovePlan => "plan.approve",
+            TaskKind::RevisePlan => "plan.revise",
+            TaskKind::ApproveAct => "act.approve",
+            TaskKind::SignAct => "act.sign",
         }
     }
 
@@ -48,10 +60,16 @@ impl TaskKind {
     /// The ladder an overdue task of this kind climbs.
     pub fn ladder(self, clocks: &Clocks) -> Ladder {
         match self {
-            TaskKind::Rectify | TaskKind::Verify => clocks.rectification,
+            TaskKind::Rectify | TaskKind::Verify | TaskKind::SignAct => clocks.rectification,
+            // The head approving an act is the head's own delay: straight to the office.
+            TaskKind::ApproveAct => Ladder {
+                remind_before: clocks.rectification.remind_before,
+                head_after: None,
+                office_after: clocks.rectification.head_after,
+            },
             // An undecided extension is the office's own delay: remind the office on the day; nobody
             // above the office but the leaders, who see it at the last step.
-            TaskKind::DecideExtension => Ladder {
+            TaskKind::DecideExtension | TaskKind::ApprovePlan | TaskKind::RevisePlan => Ladder {
                 remind_before: clocks.rectification.remind_before,
                 head_after: None,
                 office_after: Some(Duration::days(1)),
@@ -180,6 +198,12 @@ pub struct Clocks {
     pub rectification: Ladder,
     /// The responsible agency re-inspects within this many days of an application for closure.
     pub verify_within_days: i64,
+    /// The county government decides a submitted plan within this many days.
+    pub plan_decide_days: i64,
+    /// The office resubmits a returned plan within this many days.
+    pub plan_revise_days: i64,
+    /// The officers sign an act within this many days after the inspection day.
+    pub act_sign_days: i64,
 }
 
 impl Default for Clocks {
@@ -191,6 +215,9 @@ impl Default for Clocks {
                 office_after: Some(Duration::days(7)),
             },
             verify_within_days: 10,
+            plan_decide_days: 15,
+            plan_revise_days: 10,
+            act_sign_days: 2,
         }
     }
 }

@@ -486,8 +486,190 @@ pub const TASK: Table = Table {
     children: &[],
 };
 
+/// A plan's planned joint inspections.
+pub const PLAN_ITEMS: Child = Child {
+    name: "plan_item",
+    link: Link::Column("plan_id"),
+    cols: &[
+        int("plan_item_id"),
+        int("quarter"),
+        text("title"),
+        text("lead_agency"),
+        text("agencies"),
+        text("focus"),
+        text("mine_ids"),
+    ],
+    order_by: "plan_item_id",
+};
+
+/// A plan's history.
+pub const PLAN_EVENTS: Child = Child {
+    name: "plan_event",
+    link: Link::Column("plan_id"),
+    cols: &[
+        int("plan_event_id"),
+        text("kind"),
+        text("at"),
+        text("by_label"),
+        text("note"),
+    ],
+    order_by: "plan_event_id",
+};
+
+pub const PLAN: Table = Table {
+    name: "inspection_plan",
+    record: RecordType::Plan,
+    key: int("plan_id"),
+    natural_key: false,
+    cols: &[
+        int("year"),
+        int("version"),
+        text("state"),
+        int("supersedes_id"),
+        text("reason"),
+        text("comments"),
+        int("drafted_by"),
+        text("drafted_by_label"),
+        text("drafted_at"),
+        text("submitted_at"),
+        int("decided_by"),
+        text("decided_by_label"),
+        text("decided_at"),
+    ],
+    children: &[PLAN_ITEMS, PLAN_EVENTS],
+};
+
+pub const ENFORCEMENT_CARD: Table = Table {
+    name: "enforcement_card",
+    record: RecordType::EnforcementCard,
+    key: int("card_id"),
+    natural_key: false,
+    cols: &[
+        int("account_id"),
+        text("card_no"),
+        text("valid_until"),
+        text("recusals"),
+        text("registered_by_label"),
+        text("registered_at"),
+        text("revoked_at"),
+    ],
+    children: &[],
+};
+
+pub const CHECKLIST_ITEM: Table = Table {
+    name: "checklist_item",
+    record: RecordType::ChecklistItem,
+    key: int("checklist_item_id"),
+    natural_key: false,
+    cols: &[
+        text("template"),
+        int("sort_order"),
+        text("text"),
+        text("category"),
+        int("retired"),
+    ],
+    children: &[],
+};
+
+pub const INSPECTION: Table = Table {
+    name: "joint_inspection",
+    record: RecordType::Inspection,
+    key: int("inspection_id"),
+    natural_key: false,
+    cols: &[
+        int("plan_item_id"),
+        text("title"),
+        text("inspect_on"),
+        text("lead_agency"),
+        text("agencies"),
+        text("mine_ids"),
+        text("state"),
+        text("created_by_label"),
+        text("created_at"),
+        text("closed_at"),
+    ],
+    children: &[],
+};
+
+/// An act's officers.
+pub const ACT_OFFICERS: Child = Child {
+    name: "act_officer",
+    link: Link::Column("act_id"),
+    cols: &[
+        int("act_officer_id"),
+        int("account_id"),
+        text("name"),
+        text("card_no"),
+    ],
+    order_by: "act_officer_id",
+};
+
+/// An act's checklist.
+pub const ACT_ITEMS: Child = Child {
+    name: "act_item",
+    link: Link::Column("act_id"),
+    cols: &[
+        int("act_item_id"),
+        int("seq"),
+        text("text"),
+        text("category"),
+        text("result"),
+        text("note"),
+        int("finding_id"),
+    ],
+    order_by: "act_item_id",
+};
+
+/// An act's photos.
+pub const ACT_PHOTOS: Child = Child {
+    name: "act_photo",
+    link: Link::Column("act_id"),
+    cols: &[
+        int("act_photo_id"),
+        int("act_item_id"),
+        text("sha256"),
+        text("file_name"),
+        int("size_bytes"),
+        text("content_type"),
+        text("exif"),
+        text("taken_at"),
+        real("lat"),
+        real("lon"),
+        text("added_by_label"),
+        text("added_at"),
+    ],
+    order_by: "act_photo_id",
+};
+
+pub const ACT: Table = Table {
+    name: "inspection_act",
+    record: RecordType::InspectionAct,
+    key: int("act_id"),
+    natural_key: false,
+    cols: &[
+        int("inspection_id"),
+        text("agency_code"),
+        int("mine_id"),
+        text("kind"),
+        text("state"),
+        text("doc_no"),
+        int("approved_by"),
+        text("approved_by_label"),
+        text("approved_at"),
+        text("place"),
+        text("person_on_site"),
+        text("started_at"),
+        text("ended_at"),
+        text("summary"),
+        text("recorded_by_label"),
+        text("signed_by_label"),
+        text("signed_at"),
+    ],
+    children: &[ACT_OFFICERS, ACT_ITEMS, ACT_PHOTOS],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 16] = [
+pub const TABLES: [&Table; 21] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -504,6 +686,11 @@ pub const TABLES: [&Table; 16] = [
     &SHARE_ITEM,
     &FINDING,
     &TASK,
+    &PLAN,
+    &ENFORCEMENT_CARD,
+    &CHECKLIST_ITEM,
+    &INSPECTION,
+    &ACT,
 ];
 
 /// The table of a record type.
@@ -525,6 +712,11 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::ShareItem => &SHARE_ITEM,
         RecordType::Finding => &FINDING,
         RecordType::Task => &TASK,
+        RecordType::Plan => &PLAN,
+        RecordType::EnforcementCard => &ENFORCEMENT_CARD,
+        RecordType::ChecklistItem => &CHECKLIST_ITEM,
+        RecordType::Inspection => &INSPECTION,
+        RecordType::InspectionAct => &ACT,
     }
 }
 

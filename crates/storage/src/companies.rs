@@ -119,6 +119,16 @@ pub async fn find_by_credit_code(conn: &mut Conn, code: &CreditCode) -> Result<O
     row.as_ref().map(from_row).transpose()
 }
 
+/// The company with exactly this name or unified social credit code.
+pub async fn find_by_name_or_code(conn: &mut Conn, text: &str) -> Result<Option<CompanyId>> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT company_id FROM company WHERE name = $1 OR credit_code = $1")
+            .bind(text.trim())
+            .fetch_optional(conn)
+            .await?;
+    Ok(id.map(CompanyId))
+}
+
 /// How the company list is sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CompanyOrder {

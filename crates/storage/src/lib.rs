@@ -27,6 +27,7 @@ pub mod companies;
 pub mod credit;
 pub mod files;
 pub mod findings;
+pub mod inspections;
 pub mod licences;
 pub mod mines;
 pub mod people;

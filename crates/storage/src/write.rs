@@ -293,6 +293,43 @@ impl WriteTx {
         Ok(changed)
     }
 
+    /// Removes child rows of a record that match `filter` (`?1` …) — only for parts of a draft that was
+    /// never decided on (a plan item removed before submission); the audit keeps every state.
+    pub(crate) async fn delete_child(
+        &mut self,
+        table: &'static Table,
+        child: &'static Child,
+        parent: &Key,
+        filter: &str,
+        filter_values: &[Value],
+    ) -> Result<u64> {
+        let (link_cols, link_values) = link_of(table, child, parent);
+        let mut conditions: Vec<String> = link_cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let base = link_cols.len();
+        let mut filter_sql = filter.to_string();
+        for i in (1..=filter_values.len()).rev() {
+            filter_sql = filter_sql.replace(&format!("?{i}"), &format!("${}", base + i));
+        }
+        if !filter_sql.is_empty() {
+            conditions.push(filter_sql);
+        }
+        let sql = format!("DELETE FROM {} WHERE {}", child.name, conditions.join(" AND "));
+        let mut query = sqlx::query(&sql);
+        for (kind, value) in &link_values {
+            query = bound::bind(query, *kind, value)?;
+        }
+        query = bound::bind_values(query, filter_values);
+        let changed = query.execute(&mut *self.tx).await?.rows_affected();
+        if changed > 0 {
+            self.dirty.insert((table.record, parent.clone()));
+        }
+        Ok(changed)
+    }
+
     /// The current state of a record (before a change), or `None` when it does not exist.
     pub async fn state(&mut self, record: RecordType, key: &Key) -> Result<Option<State>> {
         crate::bound::read_state(&mut self.tx, bound::table_of(record), key).await

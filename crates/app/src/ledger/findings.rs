@@ -63,6 +63,31 @@ pub async fn categories(app: &App, caller: &Caller) -> Result<Vec<Category>> {
 
 /// Puts a finding on the ledger (待整改) and gives its responsible agency the rectification task.
 pub async fn record(app: &App, caller: &Caller, input: &FindingInput<'_>) -> Result<i64> {
+    let valid = validate(app, caller, input).await?;
+    let mut tx = app.write(caller).await?;
+    let id = insert_valid(&mut tx, app, caller, &valid).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A finding's input, checked and resolved (the mine by its id).
+#[derive(Debug, Clone)]
+pub(crate) struct ValidFinding {
+    mine_id: MineId,
+    agency: AgencyCode,
+    source: FindingSource,
+    source_ref: Option<String>,
+    category: String,
+    description: String,
+    legal_basis: Option<String>,
+    severity: Severity,
+    measures: Option<String>,
+    found_on: chrono::NaiveDate,
+    deadline_on: chrono::NaiveDate,
+}
+
+/// Checks a finding's input and the caller's right to record it in the agency's name.
+pub(crate) async fn validate(app: &App, caller: &Caller, input: &FindingInput<'_>) -> Result<ValidFinding> {
     let today = local_date(app.now());
     let mut e = FieldErrors::new();
     let agency = e.take("agency", AgencyCode::parse(input.agency));
@@ -153,35 +178,48 @@ pub async fn record(app: &App, caller: &Caller, input: &FindingInput<'_>) -> Res
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let mut tx = app.write(caller).await?;
+    Ok(ValidFinding {
+        mine_id,
+        agency,
+        source,
+        source_ref,
+        category,
+        description,
+        legal_basis,
+        severity,
+        measures,
+        found_on,
+        deadline_on,
+    })
+}
+
+/// Records a checked finding inside the caller's write, with its history and rectification task.
+pub(crate) async fn insert_valid(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    v: &ValidFinding,
+) -> Result<i64> {
     let id = findings::insert(
-        &mut tx,
+        tx,
         &NewFinding {
-            mine_id,
-            source,
-            source_ref: source_ref.as_deref(),
-            category: &category,
-            description: &description,
-            legal_basis: legal_basis.as_deref(),
-            severity,
-            agency: &agency,
-            measures: measures.as_deref(),
-            found_on,
-            deadline_on,
+            mine_id: v.mine_id,
+            source: v.source,
+            source_ref: v.source_ref.as_deref(),
+            category: &v.category,
+            description: &v.description,
+            legal_basis: v.legal_basis.as_deref(),
+            severity: v.severity,
+            agency: &v.agency,
+            measures: v.measures.as_deref(),
+            found_on: v.found_on,
+            deadline_on: v.deadline_on,
             recorded_by: caller.account_id(),
             recorded_by_label: &caller.display_name,
         },
     )
     .await?;
-    findings::add_event(
-        &mut tx,
-        id,
-        "record",
-        &caller.display_name,
-        None,
-        Some(deadline_on),
-    )
-    .await?;
+    findings::add_event(tx, id, "record", &caller.display_name, None, Some(v.deadline_on)).await?;
     tx.audit(
         AuditAction::FindingCreate,
         RecordType::Finding,
@@ -190,8 +228,7 @@ pub async fn record(app: &App, caller: &Caller, input: &FindingInput<'_>) -> Res
         None,
     )
     .await?;
-    open_rectify_task(&mut tx, app, id, mine_id, &agency, &description, deadline_on).await?;
-    tx.commit().await?;
+    open_rectify_task(tx, app, id, v.mine_id, &v.agency, &v.description, v.deadline_on).await?;
     Ok(id)
 }
 
@@ -278,11 +315,7 @@ pub async fn issue_notice(app: &App, caller: &Caller, id: i64) -> Result<String>
         .await?
         .ok_or(AppError::NotFound)?;
     let year = local_date(tx.now()).format("%Y").to_string();
-    let short = agency
-        .name_zh
-        .trim_start_matches('县')
-        .trim_end_matches('局')
-        .to_string();
+    let short = orewatch_domain::agency::short_name(&agency.name_zh);
     let prefix = format!("{short}责改〔{year}〕");
     let issued = findings::notices_with_prefix(&mut tx, &prefix).await?;
     let number = format!("{prefix}{}号", issued + 1);

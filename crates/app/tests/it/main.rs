@@ -8,6 +8,7 @@
 
 mod accounts;
 mod auth;
+mod inspections;
 mod ledger;
 mod organisation;
 mod registry;

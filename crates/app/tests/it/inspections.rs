@@ -1,0 +1,542 @@
+//! The annual plan and the joint inspections: drafting, returning, approving and versions; acts
+//! approved with carded officers, filled with photos, signed, and their problems put on the ledger.
+
+use crate::registry::import_sample;
+use crate::{account, app};
+use orewatch_app::inspections::acts::{self, FillInput, PhotoUpload, ProblemInput, ScheduleInput};
+use orewatch_app::inspections::photos::ExifState;
+use orewatch_app::inspections::plans::{self, ItemInput};
+use orewatch_app::inspections::register::{self, CardInput};
+use orewatch_app::ledger::findings;
+use orewatch_app::tasks;
+use orewatch_app::{App, AppError, Caller, Db};
+use orewatch_domain::finding::FindingSource;
+use orewatch_domain::inspection::{ActState, PlanState};
+use orewatch_domain::policy::DenyReason;
+use orewatch_domain::task::TaskKind;
+use orewatch_domain::Problem;
+use orewatch_storage::tasks::InboxPart;
+use orewatch_testkit::on_both_backends;
+
+const GPS_PHOTO: &[u8] = include_bytes!("../../../../fixtures/photos/DSCN0010.jpg");
+
+struct County {
+    app: App,
+    clock: std::sync::Arc<orewatch_app::ManualClock>,
+    office: Caller,
+    county: Caller,
+    ps_a: Caller,
+    ps_b: Caller,
+    ps_c: Caller,
+    ps_head: Caller,
+    tr_a: Caller,
+    tr_b: Caller,
+    tr_head: Caller,
+    /// Mine ids of the sample registry.
+    mines: Vec<i64>,
+}
+
+fn problem(err: &AppError) -> Option<&Problem> {
+    match err {
+        AppError::Invalid(e) => e.0.first().map(|f| &f.problem),
+        _ => None,
+    }
+}
+
+async fn county(db: Db) -> County {
+    let (app, clock) = app(db).await;
+    let office = account(&app, "office1", "office", "").await;
+    import_sample(&app, &office, 3, 1).await;
+    let mut conn = app.db.conn().await.unwrap();
+    let mines = orewatch_storage::mines::all(&mut conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id.0)
+        .collect();
+    drop(conn);
+    County {
+        county: account(&app, "gov1", "county_government", "").await,
+        ps_a: account(&app, "ps_a", "agency_officer", "ps").await,
+        ps_b: account(&app, "ps_b", "agency_officer", "ps").await,
+        ps_c: account(&app, "ps_c", "agency_officer", "ps").await,
+        ps_head: account(&app, "ps_head", "agency_head", "ps").await,
+        tr_a: account(&app, "tr_a", "agency_officer", "tr").await,
+        tr_b: account(&app, "tr_b", "agency_officer", "tr").await,
+        tr_head: account(&app, "tr_head", "agency_head", "tr").await,
+        mines,
+        app,
+        clock,
+        office,
+    }
+}
+
+fn id_of(c: &Caller) -> String {
+    c.account_id().unwrap().0.to_string()
+}
+
+async fn card(c: &County, who: &Caller, no: &str, recusals: &str) {
+    register::register_card(
+        &c.app,
+        &c.office,
+        &CardInput {
+            account: &id_of(who),
+            card_no: no,
+            valid_until: "2030-12-31",
+            recusals,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn add_quarter(c: &County, plan: i64, quarter: &str) {
+    let mines: Vec<String> = c.mines.iter().map(ToString::to_string).collect();
+    plans::add_item(
+        &c.app,
+        &c.office,
+        plan,
+        &ItemInput {
+            quarter,
+            title: "季度联合检查",
+            lead: "nr",
+            agencies: vec!["ps", "em"],
+            focus: vec!["open_pit", "operations"],
+            mines: mines.iter().map(String::as_str).collect(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn a_plan_is_drafted_returned_resubmitted_approved_and_then_changed_only_by_a_new_version(db: Db) {
+    let c = county(db).await;
+    let plan = plans::new_version(&c.app, &c.office, "2027", "").await.unwrap();
+    // A second open version of the same year is refused.
+    let err = plans::new_version(&c.app, &c.office, "2027", "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::DuplicateOf { .. })),
+        "{err:?}"
+    );
+    for q in ["1", "2", "3"] {
+        add_quarter(&c, plan, q).await;
+    }
+    // The fourth quarter is missing: refused, naming it.
+    let err = plans::submit(&c.app, &c.office, plan).await.unwrap_err();
+    match problem(&err) {
+        Some(Problem::PlanGaps { gaps }) => assert!(gaps.contains("第4季度"), "{gaps}"),
+        other => panic!("{other:?}"),
+    }
+    add_quarter(&c, plan, "四季度").await;
+    // Only the county government decides; the office cannot approve its own plan.
+    plans::submit(&c.app, &c.office, plan).await.unwrap();
+    let err = plans::decide(&c.app, &c.office, plan, true, "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
+    // A submitted plan cannot be edited, and a double submit is "already done".
+    let err = plans::submit(&c.app, &c.office, plan).await.unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
+        "{err:?}"
+    );
+    let inbox = tasks::inbox(&c.app, &c.county, InboxPart::All).await.unwrap();
+    assert_eq!(inbox.rows.len(), 1);
+    assert_eq!(inbox.rows[0].task.kind, TaskKind::ApprovePlan);
+
+    // Returned without comments: refused. With comments: back to the office, which revises it.
+    let err = plans::decide(&c.app, &c.county, plan, false, " ")
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::Required));
+    plans::decide(&c.app, &c.county, plan, false, "第三季度应增加林业部门")
+        .await
+        .unwrap();
+    let view = plans::show(&c.app, &c.office, plan).await.unwrap();
+    assert_eq!(view.plan.state, PlanState::Returned);
+    assert_eq!(view.plan.comments.as_deref(), Some("第三季度应增加林业部门"));
+    let office_inbox = tasks::inbox(&c.app, &c.office, InboxPart::All).await.unwrap();
+    assert_eq!(office_inbox.rows[0].task.kind, TaskKind::RevisePlan);
+    let item = view.plan.items.iter().find(|i| i.quarter == 3).unwrap().id;
+    plans::remove_item(&c.app, &c.office, plan, item).await.unwrap();
+    let mines: Vec<String> = c.mines.iter().map(ToString::to_string).collect();
+    plans::add_item(
+        &c.app,
+        &c.office,
+        plan,
+        &ItemInput {
+            quarter: "3",
+            title: "三季度联合检查（含林地）",
+            lead: "nr",
+            agencies: vec!["ps", "fo"],
+            focus: vec!["open_pit"],
+            mines: mines.iter().map(String::as_str).collect(),
+        },
+    )
+    .await
+    .unwrap();
+    plans::submit(&c.app, &c.office, plan).await.unwrap();
+    assert!(tasks::inbox(&c.app, &c.office, InboxPart::All)
+        .await
+        .unwrap()
+        .rows
+        .is_empty());
+    plans::decide(&c.app, &c.county, plan, true, "同意")
+        .await
+        .unwrap();
+    let err = plans::decide(&c.app, &c.county, plan, true, "")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
+        "{err:?}"
+    );
+
+    // Frozen: editing is refused with the way forward; a new version needs a reason.
+    let err = plans::remove_item(&c.app, &c.office, plan, item)
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::PlanFrozen));
+    let err = plans::new_version(&c.app, &c.office, "2027", "")
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::Required));
+    let v2 = plans::new_version(&c.app, &c.office, "2027", "新增一座复产矿山")
+        .await
+        .unwrap();
+    let view2 = plans::show(&c.app, &c.office, v2).await.unwrap();
+    assert_eq!(view2.plan.version, 2);
+    assert_eq!(view2.plan.items.len(), 4);
+    plans::submit(&c.app, &c.office, v2).await.unwrap();
+    plans::decide(&c.app, &c.county, v2, true, "").await.unwrap();
+    let old = plans::show(&c.app, &c.office, plan).await.unwrap();
+    assert_eq!(old.plan.state, PlanState::Superseded);
+}
+
+async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the_ledger(db: Db) {
+    let c = county(db).await;
+    card(&c, &c.ps_a, "45020001", "").await;
+    card(&c, &c.ps_b, "45020002", "").await;
+    card(&c, &c.tr_a, "45020011", "").await;
+    card(&c, &c.tr_b, "45020012", "").await;
+    let mine = c.mines[0];
+    // ps_c is linked to the mine's company and must stand aside.
+    let company = {
+        let mut conn = c.app.db.conn().await.unwrap();
+        let m = orewatch_storage::mines::find(&mut conn, orewatch_domain::MineId(mine))
+            .await
+            .unwrap()
+            .unwrap();
+        m.company_name
+    };
+    card(&c, &c.ps_c, "45020003", &company).await;
+    let err = register::register_card(
+        &c.app,
+        &c.office,
+        &CardInput {
+            account: &id_of(&c.ps_head),
+            card_no: "45020001",
+            valid_until: "2030-12-31",
+            recusals: "",
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::DuplicateOf { .. })),
+        "{err:?}"
+    );
+
+    let mine_s = mine.to_string();
+    let (inspection, warnings) = acts::schedule(
+        &c.app,
+        &c.office,
+        &ScheduleInput {
+            title: "2026年第四季度联合检查",
+            inspect_on: "2026-12-02",
+            kind: "special",
+            lead: "ps",
+            agencies: vec!["tr"],
+            mines: vec![&mine_s],
+            plan_item: "",
+        },
+    )
+    .await
+    .unwrap();
+    assert!(warnings.is_empty());
+    let view = acts::show(&c.app, &c.office, inspection).await.unwrap();
+    assert_eq!(view.acts.len(), 2);
+    let ps_act = view.acts.iter().find(|a| a.agency.as_str() == "ps").unwrap().id;
+    let tr_act = view.acts.iter().find(|a| a.agency.as_str() == "tr").unwrap().id;
+    let head_inbox = tasks::inbox(&c.app, &c.ps_head, InboxPart::All).await.unwrap();
+    assert_eq!(head_inbox.rows[0].task.kind, TaskKind::ApproveAct);
+
+    // Approval: the head only, of its own agency, with two carded officers not linked to the company.
+    let err = acts::approve(
+        &c.app,
+        &c.ps_a,
+        ps_act,
+        "special",
+        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
+    let err = acts::approve(
+        &c.app,
+        &c.tr_head,
+        ps_act,
+        "special",
+        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
+    let err = acts::approve(&c.app, &c.ps_head, ps_act, "special", &[&id_of(&c.ps_a)])
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::TooFewOfficers));
+    let err = acts::approve(
+        &c.app,
+        &c.ps_head,
+        ps_act,
+        "special",
+        &[&id_of(&c.ps_a), &id_of(&c.ps_head)],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::NoEnforcementCard { .. })),
+        "{err:?}"
+    );
+    let err = acts::approve(
+        &c.app,
+        &c.ps_head,
+        ps_act,
+        "special",
+        &[&id_of(&c.ps_a), &id_of(&c.ps_c)],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::OfficerRecused { .. })),
+        "{err:?}"
+    );
+    let no = acts::approve(
+        &c.app,
+        &c.ps_head,
+        ps_act,
+        "special",
+        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(no, "公安检〔2026〕1号");
+    let err = acts::approve(
+        &c.app,
+        &c.ps_head,
+        ps_act,
+        "special",
+        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
+        "{err:?}"
+    );
+    acts::approve(
+        &c.app,
+        &c.tr_head,
+        tr_act,
+        "special",
+        &[&id_of(&c.tr_a), &id_of(&c.tr_b)],
+    )
+    .await
+    .unwrap();
+
+    // Filling: only on the day, by the named officers of the act's agency.
+    let act = acts::show_act(&c.app, &c.ps_a, ps_act).await.unwrap().act;
+    let early = acts::sign(&c.app, &c.ps_a, ps_act).await.unwrap_err();
+    assert!(
+        matches!(problem(&early), Some(Problem::BeforeInspectionDay { .. })),
+        "{early:?}"
+    );
+    c.clock.advance(chrono::Duration::days(4));
+    let first = act.items[0].id;
+    let answers: Vec<(i64, &str, &str)> = act
+        .items
+        .iter()
+        .map(|i| {
+            if i.id == first {
+                (i.id, "problem", "")
+            } else {
+                (i.id, "compliant", "")
+            }
+        })
+        .collect();
+    let site = |answers: Vec<(i64, &'static str, &'static str)>| FillInput {
+        place: "矿区采场及炸药库",
+        person_on_site: "矿长 张三",
+        started_at: "2026-12-02 09:00",
+        ended_at: "2026-12-02 11:30",
+        summary: "检查采场、炸药库及运输道路",
+        answers,
+    };
+    let err = acts::fill(&c.app, &c.tr_a, ps_act, &site(answers.clone()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
+    let err = acts::fill(&c.app, &c.ps_c, ps_act, &site(answers.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::NotOnAct));
+    acts::fill(&c.app, &c.ps_a, ps_act, &site(answers.clone()))
+        .await
+        .unwrap();
+    // A problem without a note cannot be signed.
+    let err = acts::sign(&c.app, &c.ps_a, ps_act).await.unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::ProblemWithoutNote { seq: 1 }));
+    let mut noted = answers.clone();
+    noted[0].2 = "开采范围超出矿区范围约30米";
+    acts::fill(&c.app, &c.ps_a, ps_act, &site(noted.clone()))
+        .await
+        .unwrap();
+
+    // Photos: a camera's GPS photo keeps its time and position; a program is refused; a photo whose
+    // EXIF is cut short is kept with its position unknown.
+    let facts = acts::add_photo(
+        &c.app,
+        &c.ps_a,
+        ps_act,
+        &PhotoUpload {
+            name: "采场东侧.jpg",
+            bytes: GPS_PHOTO,
+            item: Some(first),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(facts.exif, ExifState::Read);
+    assert_eq!(facts.taken_at.as_deref(), Some("2008-10-22 16:28:39"));
+    let (lat, lon) = facts.position.unwrap();
+    // ExifTool 12.57 reads 43.4674483333333, 11.8851266666639 (fixtures/photos/README.md).
+    assert!((lat - 43.467_448_333_333_3).abs() < 1e-9, "{lat}");
+    assert!((lon - 11.885_126_666_663_9).abs() < 1e-9, "{lon}");
+    let err = acts::add_photo(
+        &c.app,
+        &c.ps_a,
+        ps_act,
+        &PhotoUpload {
+            name: "photo.jpg",
+            bytes: b"MZ\x90\0\x03\0\0\0",
+            item: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::NotAPhoto { .. })),
+        "{err:?}"
+    );
+    let cut = &GPS_PHOTO[..3000];
+    let facts = acts::add_photo(
+        &c.app,
+        &c.ps_b,
+        ps_act,
+        &PhotoUpload {
+            name: "cut.jpg",
+            bytes: cut,
+            item: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(facts.exif, ExifState::Broken);
+    assert_eq!(facts.position, None);
+    let photos = acts::show_act(&c.app, &c.office, ps_act)
+        .await
+        .unwrap()
+        .act
+        .photos;
+    assert_eq!(photos.len(), 2);
+    let (photo, bytes) = acts::photo(&c.app, &c.tr_a, ps_act, photos[0].id).await.unwrap();
+    assert_eq!(bytes, GPS_PHOTO);
+    assert_eq!(photo.exif, "read");
+
+    acts::sign(&c.app, &c.ps_b, ps_act).await.unwrap();
+    let err = acts::sign(&c.app, &c.ps_a, ps_act).await.unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
+        "{err:?}"
+    );
+    let err = acts::fill(&c.app, &c.ps_a, ps_act, &site(noted.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::WrongState { .. })),
+        "{err:?}"
+    );
+    assert!(
+        !acts::show(&c.app, &c.office, inspection)
+            .await
+            .unwrap()
+            .inspection
+            .closed
+    );
+
+    // The transport act: everything compliant; its signature closes the joint inspection.
+    let tr = acts::show_act(&c.app, &c.tr_a, tr_act).await.unwrap().act;
+    let all_ok: Vec<(i64, &str, &str)> = tr.items.iter().map(|i| (i.id, "compliant", "")).collect();
+    let err = acts::sign(&c.app, &c.tr_a, tr_act).await.unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::ItemUnanswered { seq: 1 }));
+    acts::fill(&c.app, &c.tr_a, tr_act, &site(all_ok)).await.unwrap();
+    acts::sign(&c.app, &c.tr_a, tr_act).await.unwrap();
+    let closed = acts::show(&c.app, &c.office, inspection)
+        .await
+        .unwrap()
+        .inspection;
+    assert!(closed.closed);
+    assert_eq!(closed.acts_signed, 2);
+
+    // The problem goes on the ledger once, as a finding of the act's agency with the record's number.
+    let input = ProblemInput {
+        severity: "serious",
+        deadline_on: "2027-01-31",
+        legal_basis: "《矿产资源法》第四十条",
+        measures: "停止越界开采，回填恢复",
+    };
+    let err = acts::to_finding(&c.app, &c.tr_a, ps_act, first, &input)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
+    let finding = acts::to_finding(&c.app, &c.ps_a, ps_act, first, &input)
+        .await
+        .unwrap();
+    let err = acts::to_finding(&c.app, &c.ps_a, ps_act, first, &input)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
+        "{err:?}"
+    );
+    let f = findings::show(&c.app, &c.office, finding).await.unwrap().finding;
+    assert_eq!(f.source, FindingSource::JointInspection);
+    assert_eq!(f.source_ref.as_deref(), Some("公安检〔2026〕1号"));
+    assert_eq!(f.agency.as_str(), "ps");
+    assert!(f.description.contains("超出矿区范围"));
+    let act = acts::show_act(&c.app, &c.office, ps_act).await.unwrap().act;
+    assert_eq!(act.state, ActState::Signed);
+    assert_eq!(act.items[0].finding_id, Some(finding));
+
+    let coverage = acts::coverage(&c.app, &c.office, 2026).await.unwrap();
+    assert_eq!(coverage.quarters[3], (4, 0, 1, 1));
+    assert!(!coverage.not_inspected.iter().any(|(id, _)| id.0 == mine));
+}
+
+on_both_backends!(
+    a_plan_is_drafted_returned_resubmitted_approved_and_then_changed_only_by_a_new_version,
+    a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the_ledger,
+);
