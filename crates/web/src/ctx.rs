@@ -116,6 +116,13 @@ impl Ctx {
             .to_string()
     }
 
+    /// The date of a moment as documents write it ("2026年12月2日"), in China Standard Time.
+    pub fn date(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        let local = at.with_timezone(&orewatch_app::dashboard::china_offset());
+        use chrono::Datelike;
+        format!("{}年{}月{}日", local.year(), local.month(), local.day())
+    }
+
     /// A date-time to the second, in China Standard Time (when a wait ends).
     pub fn time_seconds(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         at.with_timezone(&orewatch_app::dashboard::china_offset())
@@ -178,13 +185,16 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
     if let Some(current) = &session_state.current {
         let caller = &current.caller;
         let registry = caller.may(Action::ViewRegistry, &Resource::Installation);
-        let entries: [(&'static str, &str, bool); 13] = [
+        let inspections = caller.may(Action::ViewInspections, &Resource::Installation);
+        let entries: [(&'static str, &str, bool); 15] = [
             ("/", "nav.home", true),
+            ("/inspections", "nav.inspections", inspections),
             (
                 "/ledger",
                 "nav.ledger",
                 caller.may(Action::ViewLedger, &Resource::Installation),
             ),
+            ("/plans", "nav.plans", inspections),
             ("/map", "nav.map", registry),
             ("/mines", "nav.mines", registry),
             ("/permits", "nav.permits", registry),

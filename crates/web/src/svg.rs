@@ -294,6 +294,14 @@ pub struct Around<'a> {
     pub protected: bool,
 }
 
+/// A numbered point drawn on a licence (where a site photo was taken), in the parcel's coordinates.
+pub struct Mark {
+    pub easting: f64,
+    pub northing: f64,
+    pub label: String,
+    pub href: String,
+}
+
 /// One licence's boundary with its corner points named and parts labelled, and — clipped to the
 /// drawing's frame — the neighbouring licences and protected areas around it. Returns the SVG and the
 /// labels of the shapes drawn around it (for the legend), in drawing order.
@@ -302,7 +310,26 @@ pub fn licence_drawing(
     point_names: &[Vec<String>],
     around: &[Around<'_>],
 ) -> (String, Vec<String>) {
-    let f = Frame::around(parcel.bbox, 0.12, 50.0);
+    licence_drawing_marked(parcel, point_names, around, &[])
+}
+
+/// As [`licence_drawing`], with marks; the frame grows to take them in.
+pub fn licence_drawing_marked(
+    parcel: &Parcel,
+    point_names: &[Vec<String>],
+    around: &[Around<'_>],
+    marks: &[Mark],
+) -> (String, Vec<String>) {
+    let mut bbox = parcel.bbox;
+    for m in marks {
+        bbox = [
+            bbox[0].min(m.easting),
+            bbox[1].min(m.northing),
+            bbox[2].max(m.easting),
+            bbox[3].max(m.northing),
+        ];
+    }
+    let f = Frame::around(bbox, 0.12, 50.0);
     let size = f.width.max(f.height);
     let font = size * 0.025;
     let mut s = String::new();
@@ -399,6 +426,21 @@ pub fn licence_drawing(
                 escape(&part.name)
             );
         }
+    }
+    for m in marks {
+        let _ = write!(
+            s,
+            r#"<a href="{}" class="photo-mark"><circle cx="{:.1}" cy="{:.1}" r="{:.1}"/><text x="{:.1}" y="{:.1}" font-size="{:.1}" text-anchor="middle">{}</text><title>{}</title></a>"#,
+            escape(&m.href),
+            f.x(m.easting),
+            f.y(m.northing),
+            font * 0.7,
+            f.x(m.easting),
+            f.y(m.northing) + font * 0.35,
+            font * 0.9,
+            escape(&m.label),
+            escape(&m.label)
+        );
     }
     s.push_str("</svg>");
     (s, drawn)

@@ -1,12 +1,13 @@
 // Orewatch's one first-party script. Everything works without it; it only adds comfort:
-// confirmation before consequential submits, live filtering of long tables, map pan and zoom,
+// confirmation before consequential submits, printing a document, live filtering of long tables, map pan and zoom,
 // submitting the map's layer form when a box is ticked, and suggestions while typing a mine's name
 // (without the script the name typed is looked up when the form is sent).
 (function () {
   "use strict";
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute("data-confirm");
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
       return;
@@ -17,6 +18,9 @@
       return;
     }
     form.dataset.submitted = "1";
+  });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
   });
   document.querySelectorAll("input[data-filter-table]").forEach(function (input) {
     var table = document.getElementById(input.getAttribute("data-filter-table"));

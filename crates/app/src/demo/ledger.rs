@@ -207,6 +207,8 @@ enum Act {
     RequestExtension(NaiveDate),
     GrantExtension,
     List(NaiveDate),
+    /// A step of the year's plan and joint inspections (the findings come out of them).
+    Inspections(super::inspections::Step),
 }
 
 async fn caller(app: &App, username: &str) -> Result<Caller> {
@@ -241,11 +243,32 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
         return Ok(false);
     }
     let start = past.now();
-    // Each quarter's joint inspection, 20 days into the quarter.
-    let mut plan: Vec<(DateTime<Utc>, usize, Act)> = Vec::new();
+    // Each quarter's joint inspection, 20 days into the quarter: scheduled ten days before, approved
+    // by the heads three days before, held on the day just before its findings are recorded.
+    use super::inspections::Step;
+    let found_at = |quarter: i64| start + Duration::days(20 + 91 * quarter);
+    let dates: Vec<NaiveDate> = (0..4)
+        .map(|q| local_date(found_at(q) - Duration::minutes(1)))
+        .collect();
+    let plan_year = chrono::Datelike::year(&local_date(start + Duration::days(45)));
+    let mut plan: Vec<(DateTime<Utc>, usize, Act)> = vec![
+        (start + Duration::hours(1), 0, Act::Inspections(Step::Cards)),
+        (start + Duration::days(1), 0, Act::Inspections(Step::DraftPlan)),
+        (start + Duration::days(2), 0, Act::Inspections(Step::SubmitPlan)),
+        (start + Duration::days(4), 0, Act::Inspections(Step::ReturnPlan)),
+        (start + Duration::days(5), 0, Act::Inspections(Step::RevisePlan)),
+        (start + Duration::days(7), 0, Act::Inspections(Step::ApprovePlan)),
+    ];
+    for q in 0..4_usize {
+        let at = found_at(i64::try_from(q).unwrap_or(0));
+        plan.push((at - Duration::days(10), q, Act::Inspections(Step::Schedule(q))));
+        plan.push((at - Duration::days(3), q, Act::Inspections(Step::Approve(q))));
+        plan.push((at - Duration::minutes(1), q, Act::Inspections(Step::Inspect(q))));
+    }
+    let mut inspections = super::inspections::State::new(past, &dates).await?;
     let mut deadlines = Vec::new();
     for quarter in 0..4_i64 {
-        let found = start + Duration::days(20 + 91 * quarter);
+        let found = found_at(quarter);
         for k in 0..15_usize {
             let i = usize::try_from(quarter).unwrap_or(0) * 15 + k;
             let day = |d: i64, hour: i64| found + Duration::days(d) + Duration::hours(hour);
@@ -315,6 +338,10 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
     for (at, i, act) in plan {
         clock.set(at);
         tasks::sweep(past, "demo", Duration::minutes(5)).await?;
+        if let Act::Inspections(step) = act {
+            inspections.run(past, step, &dates, plan_year).await?;
+            continue;
+        }
         let Some((agency, category, description, basis, measures)) = nth(PROBLEMS, i) else {
             continue;
         };
@@ -333,7 +360,11 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
                     continue;
                 };
                 let deadline = deadlines.get(i).copied().unwrap_or_else(|| local_date(at));
-                let source_ref = format!("第{quarter}季度联合检查");
+                let source_ref = inspections
+                    .titles
+                    .get(quarter - 1)
+                    .cloned()
+                    .unwrap_or_else(|| format!("第{quarter}季度联合检查"));
                 let new = findings::record(
                     past,
                     &office,
@@ -356,7 +387,7 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
                     *slot = Some(new);
                 }
             }
-            (_, None) => {}
+            (_, None) | (Act::Inspections(_), _) => {}
             (Act::Notice, Some(id)) => {
                 findings::issue_notice(past, &officer, id).await?;
             }

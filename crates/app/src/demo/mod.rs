@@ -10,6 +10,7 @@ use crate::{registry, App, AppError, Caller, ManualClock, Result};
 use chrono::Duration;
 use std::sync::Arc;
 
+mod inspections;
 mod ledger;
 use orewatch_domain::account::NewAccountInput;
 use orewatch_domain::organisation::SeatTitle;

@@ -234,6 +234,8 @@ pub struct InspectionView {
     pub inspection: Inspection,
     pub acts: Vec<Act>,
     pub agency_names: BTreeMap<AgencyCode, String>,
+    /// Agency and mine pairs inspected more often this year than the yearly cap allows.
+    pub over_cap: Vec<String>,
 }
 
 pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<InspectionView> {
@@ -243,10 +245,31 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<InspectionView>
         .await?
         .ok_or(AppError::NotFound)?;
     let acts = inspections::acts_of(&mut conn, id).await?;
+    let agency_names = names::agencies(&mut conn).await?;
+    let mut over_cap = Vec::new();
+    for act in &acts {
+        let held =
+            inspections::acts_in_year(&mut conn, &act.agency, act.mine_id, act.inspect_on.year()).await?;
+        let held = u32::try_from(held).unwrap_or(u32::MAX);
+        if app
+            .settings
+            .inspection_cap
+            .exceeded_by_one_more(&act.agency, held.saturating_sub(1))
+        {
+            over_cap.push(format!(
+                "{}今年检查{} {} 次，超过年度上限 {} 次",
+                names::agency(&agency_names, &act.agency),
+                act.mine_name,
+                held,
+                app.settings.inspection_cap.for_agency(&act.agency)
+            ));
+        }
+    }
     Ok(InspectionView {
         inspection,
         acts,
-        agency_names: names::agencies(&mut conn).await?,
+        agency_names,
+        over_cap,
     })
 }
 
@@ -892,4 +915,17 @@ pub async fn acts_at_mine(app: &App, caller: &Caller, mine: MineId) -> Result<Ve
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     Ok(inspections::acts_at_mine(&mut conn, mine).await?)
+}
+
+/// The mines a plan or an inspection may name: (id, name, township, status), by name.
+pub async fn mine_choices(app: &App, caller: &Caller) -> Result<Vec<(MineId, String, String, MineStatus)>> {
+    caller.require(Action::ViewInspections, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    let mut all: Vec<_> = mines::all(&mut conn)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.name, m.township, m.status))
+        .collect();
+    all.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(all)
 }

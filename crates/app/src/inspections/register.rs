@@ -246,3 +246,27 @@ pub async fn change_checklist_item(
     tx.commit().await?;
     Ok(())
 }
+
+/// Who may hold a card: active agency staff (officers and heads) within the caller's reach, as
+/// (account, name, agency).
+pub async fn holders(
+    app: &App,
+    caller: &Caller,
+) -> Result<Vec<(AccountId, String, Option<orewatch_domain::AgencyCode>)>> {
+    let mut conn = app.db.conn().await?;
+    Ok(accounts::list_active(&mut conn)
+        .await?
+        .into_iter()
+        .filter(|a| matches!(a.role, Role::AgencyOfficer | Role::AgencyHead))
+        .filter(|a| {
+            caller.may(
+                Action::ManageCards,
+                &Resource::Account {
+                    id: a.id,
+                    agency: a.agency.clone(),
+                },
+            )
+        })
+        .map(|a| (a.id, a.display_name, a.agency))
+        .collect())
+}

@@ -3,7 +3,7 @@
 
 use crate::registry::import_sample;
 use crate::{account, app};
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use orewatch_app::ledger::findings::{self, EvidenceFile, FindingInput};
 use orewatch_app::tasks::{self, Notice, Notifier};
 use orewatch_app::{App, AppError, Caller, Db, ManualClock};
@@ -600,7 +600,36 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
         ..Default::default()
     })
     .await;
-    assert_eq!(every.total, 60);
+    // 60 findings of the quarterly inspections' problem lists, and one problem item of each of the four
+    // joint inspections put on the ledger from its signed record.
+    assert_eq!(every.total, 64);
+    assert!(every.rows.iter().all(|f| f
+        .source_ref
+        .as_deref()
+        .is_some_and(|r| r.contains("联合检查") || r.contains("检〔"))));
+    let plans = orewatch_app::inspections::plans::plans(&app, &office)
+        .await
+        .unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].state, orewatch_domain::inspection::PlanState::Approved);
+    let plan = orewatch_app::inspections::plans::show(&app, &office, plans[0].id)
+        .await
+        .unwrap();
+    assert!(plan.plan.events.iter().any(|e| e.kind == "return"));
+    assert!(plan.missing_quarters.is_empty() && plan.missing_mines.is_empty());
+    let today = orewatch_domain::task::local_date(app.now());
+    let mut held = 0;
+    for year in [today.year() - 1, today.year()] {
+        for i in orewatch_app::inspections::acts::inspections(&app, &office, year)
+            .await
+            .unwrap()
+        {
+            assert!(i.closed, "{} is not closed", i.title);
+            assert_eq!(i.acts, 6);
+            held += 1;
+        }
+    }
+    assert_eq!(held, 4);
     for state in FindingState::ALL {
         let n = every.rows.iter().filter(|f| f.state == state).count();
         assert!(n > 0, "no demo finding is {state:?}");

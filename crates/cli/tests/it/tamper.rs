@@ -207,6 +207,10 @@ const FREE_TEXT: &[&str] = &[
     "acknowledged_by",
     "title",
     "created_at",
+    "card_no",
+    "text",
+    "summary",
+    "name",
 ];
 
 /// The edit made behind the application's back in a table (or child table): the column, its new value

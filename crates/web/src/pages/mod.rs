@@ -10,6 +10,7 @@ pub mod credit;
 pub mod feed;
 pub mod home;
 pub mod import;
+pub mod inspections;
 pub mod labels;
 pub mod ledger;
 pub mod map;

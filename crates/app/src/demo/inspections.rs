@@ -1,0 +1,320 @@
+//! The demo year's joint inspections: the inspector register, the year's plan (returned once with the
+//! county government's comments, revised and approved) and four quarterly joint inspections, each run
+//! as the acts of three agencies at two mines — approved by the heads, filled in on site with a photo,
+//! signed — whose problems go on the ledger. The steps are interleaved with the ledger's year
+//! (`super::ledger`), on the same moving clock.
+
+use crate::inspections::acts::{self, FillInput, PhotoUpload, ProblemInput, ScheduleInput};
+use crate::inspections::plans::{self, ItemInput};
+use crate::inspections::register::{self, CardInput};
+use crate::{accounts, App, AppError, Caller, Result};
+use chrono::{Datelike, Duration, NaiveDate};
+use orewatch_domain::agency::{AgencyKind, STANDARD_AGENCIES};
+use orewatch_domain::inspection::ActState;
+use orewatch_domain::MineId;
+
+/// A site photo taken with a camera's GPS on (a real file: fixtures/photos/README.md).
+const SITE_PHOTO: &[u8] = include_bytes!("../../../../fixtures/photos/DSCN0010.jpg");
+
+/// The agencies of every demo joint inspection: the lead and two others.
+const AGENCIES: [&str; 3] = ["nr", "ps", "em"];
+
+/// A step of the inspections' year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Cards,
+    DraftPlan,
+    SubmitPlan,
+    ReturnPlan,
+    RevisePlan,
+    ApprovePlan,
+    Schedule(usize),
+    Approve(usize),
+    Inspect(usize),
+}
+
+/// What the steps keep between them.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    plan: Option<i64>,
+    /// Producing mines in four groups, one per quarter.
+    groups: Vec<Vec<MineId>>,
+    inspections: Vec<Option<i64>>,
+    /// The title of each quarter's joint inspection (the findings' reference).
+    pub titles: Vec<String>,
+}
+
+async fn caller(app: &App, username: &str) -> Result<Caller> {
+    let account = accounts::find_by_username(app, &Caller::system(), username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(accounts::caller_of(&account))
+}
+
+/// The date of quarter `q`'s joint inspection and its title.
+pub(crate) fn title_of(date: NaiveDate) -> String {
+    let quarter = orewatch_domain::inspection::quarter_of(date);
+    format!("{}年第{}季度矿产资源联合检查", date.year(), quarter)
+}
+
+impl State {
+    pub(crate) async fn new(app: &App, dates: &[NaiveDate]) -> Result<Self> {
+        let mut conn = app.db.conn().await?;
+        let mut producing: Vec<MineId> = orewatch_storage::mines::all(&mut conn)
+            .await?
+            .into_iter()
+            .filter(|m| m.status == orewatch_domain::mine::MineStatus::Producing)
+            .map(|m| m.id)
+            .collect();
+        producing.sort();
+        let mut groups = vec![Vec::new(); 4];
+        for (i, m) in producing.into_iter().enumerate() {
+            if let Some(g) = groups.get_mut(i % 4) {
+                g.push(m);
+            }
+        }
+        Ok(Self {
+            plan: None,
+            groups,
+            inspections: vec![None; dates.len()],
+            titles: dates.iter().map(|d| title_of(*d)).collect(),
+        })
+    }
+
+    async fn add_quarter(
+        &self,
+        app: &App,
+        office: &Caller,
+        plan: i64,
+        quarter: usize,
+        with_forestry: bool,
+    ) -> Result<()> {
+        let mines: Vec<String> = self
+            .groups
+            .get(quarter)
+            .map(|g| g.iter().map(|m| m.0.to_string()).collect())
+            .unwrap_or_default();
+        let mut agencies = vec!["ps", "em"];
+        if with_forestry {
+            agencies.push("fo");
+        }
+        plans::add_item(
+            app,
+            office,
+            plan,
+            &ItemInput {
+                quarter: &(quarter + 1).to_string(),
+                title: &format!("第{}季度联合检查", quarter + 1),
+                lead: "nr",
+                agencies,
+                focus: vec!["key_links", "open_pit", "operations"],
+                mines: mines.iter().map(String::as_str).collect(),
+            },
+        )
+        .await
+    }
+
+    /// Runs one step at the clock's time.
+    pub(crate) async fn run(
+        &mut self,
+        app: &App,
+        step: Step,
+        dates: &[NaiveDate],
+        plan_year: i32,
+    ) -> Result<()> {
+        let office = caller(app, "office").await?;
+        match step {
+            Step::Cards => {
+                let until = (dates.last().copied().unwrap_or_default() + Duration::days(3 * 365)).to_string();
+                let mut n = 0;
+                for agency in STANDARD_AGENCIES.iter().filter(|a| a.kind == AgencyKind::Member) {
+                    for role in ["head", "officer"] {
+                        n += 1;
+                        let who = caller(app, &format!("{}_{role}", agency.code)).await?;
+                        let id = who.account_id().map(|a| a.0.to_string()).unwrap_or_default();
+                        register::register_card(
+                            app,
+                            &office,
+                            &CardInput {
+                                account: &id,
+                                card_no: &format!("4502250{n:03}"),
+                                valid_until: &until,
+                                recusals: "",
+                            },
+                        )
+                        .await?;
+                    }
+                }
+            }
+            Step::DraftPlan => {
+                let plan = plans::new_version(app, &office, &plan_year.to_string(), "").await?;
+                for q in 0..4 {
+                    self.add_quarter(app, &office, plan, q, false).await?;
+                }
+                self.plan = Some(plan);
+            }
+            Step::SubmitPlan => {
+                if let Some(plan) = self.plan {
+                    plans::submit(app, &office, plan).await?;
+                }
+            }
+            Step::ReturnPlan => {
+                if let Some(plan) = self.plan {
+                    let county = caller(app, "county").await?;
+                    plans::decide(
+                        app,
+                        &county,
+                        plan,
+                        false,
+                        "第三季度正值雨季，请增加林业部门参加，重点检查林地和水土保持",
+                    )
+                    .await?;
+                }
+            }
+            Step::RevisePlan => {
+                if let Some(plan) = self.plan {
+                    let view = plans::show(app, &office, plan).await?;
+                    if let Some(item) = view.plan.items.iter().find(|i| i.quarter == 3) {
+                        plans::remove_item(app, &office, plan, item.id).await?;
+                    }
+                    self.add_quarter(app, &office, plan, 2, true).await?;
+                    plans::submit(app, &office, plan).await?;
+                }
+            }
+            Step::ApprovePlan => {
+                if let Some(plan) = self.plan {
+                    let county = caller(app, "county").await?;
+                    plans::decide(app, &county, plan, true, "同意").await?;
+                }
+            }
+            Step::Schedule(q) => {
+                let Some(date) = dates.get(q) else { return Ok(()) };
+                let mines: Vec<String> = self
+                    .groups
+                    .get(q % 4)
+                    .map(|g| g.iter().take(2).map(|m| m.0.to_string()).collect())
+                    .unwrap_or_default();
+                // The plan's item of the quarter, when the inspection falls in the plan's year.
+                let plan_item = match self.plan {
+                    Some(plan) if date.year() == plan_year => plans::show(app, &office, plan)
+                        .await?
+                        .plan
+                        .items
+                        .iter()
+                        .find(|i| i.quarter == orewatch_domain::inspection::quarter_of(*date))
+                        .map(|i| i.id.to_string())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let title = self.titles.get(q).cloned().unwrap_or_default();
+                let (id, _) = acts::schedule(
+                    app,
+                    &office,
+                    &ScheduleInput {
+                        title: &title,
+                        inspect_on: &date.to_string(),
+                        kind: "special",
+                        lead: "nr",
+                        agencies: AGENCIES.iter().skip(1).copied().collect(),
+                        mines: mines.iter().map(String::as_str).collect(),
+                        plan_item: &plan_item,
+                    },
+                )
+                .await?;
+                if let Some(slot) = self.inspections.get_mut(q) {
+                    *slot = Some(id);
+                }
+            }
+            Step::Approve(q) => {
+                let Some(Some(id)) = self.inspections.get(q).copied() else {
+                    return Ok(());
+                };
+                for act in acts::show(app, &office, id).await?.acts {
+                    let head = caller(app, &format!("{}_head", act.agency.as_str())).await?;
+                    let officer = caller(app, &format!("{}_officer", act.agency.as_str())).await?;
+                    let ids: Vec<String> = [&officer, &head]
+                        .iter()
+                        .filter_map(|c| c.account_id().map(|a| a.0.to_string()))
+                        .collect();
+                    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    acts::approve(app, &head, act.id, "special", &refs).await?;
+                }
+            }
+            Step::Inspect(q) => {
+                let Some(Some(id)) = self.inspections.get(q).copied() else {
+                    return Ok(());
+                };
+                let date = dates.get(q).copied().unwrap_or_default();
+                let acts_of = acts::show(app, &office, id).await?.acts;
+                for (k, act) in acts_of.iter().enumerate() {
+                    if act.state != ActState::Approved {
+                        continue;
+                    }
+                    let officer = caller(app, &format!("{}_officer", act.agency.as_str())).await?;
+                    let full = acts::show_act(app, &officer, act.id).await?.act;
+                    // The first act of each inspection finds a problem with its first item.
+                    let problem = k == 0;
+                    let answers: Vec<(i64, &str, &str)> = full
+                        .items
+                        .iter()
+                        .enumerate()
+                        .map(|(j, item)| match (problem, j) {
+                            (true, 0) => (item.id, "problem", "现场发现与设计不符，详见照片"),
+                            (_, j) if j % 7 == 6 => (item.id, "not_applicable", ""),
+                            _ => (item.id, "compliant", ""),
+                        })
+                        .collect();
+                    let started = format!("{date} 09:00");
+                    let ended = format!("{date} 11:30");
+                    acts::fill(
+                        app,
+                        &officer,
+                        act.id,
+                        &FillInput {
+                            place: &format!("{}采场、破碎车间及炸药库", act.mine_name),
+                            person_on_site: "矿长 黄立新",
+                            started_at: &started,
+                            ended_at: &ended,
+                            summary: "查看采场、边坡、排土场、炸药库及运输道路，查阅生产和出入库台账",
+                            answers,
+                        },
+                    )
+                    .await?;
+                    if problem {
+                        acts::add_photo(
+                            app,
+                            &officer,
+                            act.id,
+                            &PhotoUpload {
+                                name: "现场照片.jpg",
+                                bytes: SITE_PHOTO,
+                                item: full.items.first().map(|i| i.id),
+                            },
+                        )
+                        .await?;
+                    }
+                    acts::sign(app, &officer, act.id).await?;
+                    if problem {
+                        if let Some(item) = full.items.first() {
+                            let deadline = (date + Duration::days(40)).to_string();
+                            acts::to_finding(
+                                app,
+                                &officer,
+                                act.id,
+                                item.id,
+                                &ProblemInput {
+                                    severity: "general",
+                                    deadline_on: &deadline,
+                                    legal_basis: "《矿产资源法》",
+                                    measures: "按设计整改，整改后报复查",
+                                },
+                            )
+                            .await?;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
