@@ -13,11 +13,73 @@ use orewatch_domain::agency::{AgencyKind, STANDARD_AGENCIES};
 use orewatch_domain::inspection::ActState;
 use orewatch_domain::MineId;
 
-/// A site photo taken with a camera's GPS on (a real file: fixtures/photos/README.md).
+/// A site photo taken with a camera's GPS on (a real file: fixtures/photos/README.md). The demo gives
+/// it the time and place of each inspection by rewriting its EXIF segment.
 const SITE_PHOTO: &[u8] = include_bytes!("../../../../fixtures/photos/DSCN0010.jpg");
 
-/// The agencies of every demo joint inspection: the lead and two others.
+/// The agencies of a demo joint inspection outside the plan's year: the lead and two others.
 const AGENCIES: [&str; 3] = ["nr", "ps", "em"];
+
+/// `SITE_PHOTO` with an EXIF segment saying it was taken at `taken` ("2026:03:21 10:05:00") at
+/// (`lat`, `lon`), in place of the camera's own.
+fn photo_at(lat: f64, lon: f64, taken: &str) -> Option<Vec<u8>> {
+    use exif::{Field, In, Rational, Tag, Value};
+    let dms = |deg: f64| {
+        let d = deg.abs().floor();
+        let m = ((deg.abs() - d) * 60.0).floor();
+        let s = ((deg.abs() - d) * 60.0 - m) * 60.0;
+        Value::Rational(vec![
+            Rational { num: d as u32, denom: 1 },
+            Rational { num: m as u32, denom: 1 },
+            Rational {
+                num: (s * 10_000.0).round() as u32,
+                denom: 10_000,
+            },
+        ])
+    };
+    let field = |tag, value| Field {
+        tag,
+        ifd_num: In::PRIMARY,
+        value,
+    };
+    let fields = [
+        field(Tag::DateTimeOriginal, Value::Ascii(vec![taken.as_bytes().to_vec()])),
+        field(Tag::GPSLatitudeRef, Value::Ascii(vec![if lat < 0.0 { b"S".to_vec() } else { b"N".to_vec() }])),
+        field(Tag::GPSLatitude, dms(lat)),
+        field(Tag::GPSLongitudeRef, Value::Ascii(vec![if lon < 0.0 { b"W".to_vec() } else { b"E".to_vec() }])),
+        field(Tag::GPSLongitude, dms(lon)),
+    ];
+    let mut writer = exif::experimental::Writer::new();
+    for f in &fields {
+        writer.push_field(f);
+    }
+    let mut tiff = std::io::Cursor::new(Vec::new());
+    writer.write(&mut tiff, false).ok()?;
+    let tiff = tiff.into_inner();
+    // The original: SOI, then its APP1 (EXIF) segment, then the rest of the image.
+    let old_len = usize::from(u16::from_be_bytes([*SITE_PHOTO.get(4)?, *SITE_PHOTO.get(5)?]));
+    let rest = SITE_PHOTO.get(4 + old_len..)?;
+    let new_len = u16::try_from(2 + 6 + tiff.len()).ok()?;
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&new_len.to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+/// Where on a mine's licence a demo photo is taken: near its middle, as WGS 84 latitude and longitude.
+async fn site_of(app: &App, caller: &Caller, mine: MineId, k: usize) -> Result<Option<(f64, f64)>> {
+    let view = crate::registry::mines::show(app, caller, mine).await?;
+    Ok(view.licences.iter().find_map(|l| l.parcel.as_ref()).map(|p| {
+        let e = (p.bbox[0] + p.bbox[2]) / 2.0 + (p.bbox[2] - p.bbox[0]) * 0.15 * (k as f64 % 3.0 - 1.0);
+        let n = (p.bbox[1] + p.bbox[3]) / 2.0;
+        let (lon, lat) = orewatch_spatial::crs::ProjectedCrs::gauss_kruger_3deg(p.zone, true)
+            .projection()
+            .inverse(e, n);
+        (lat, lon)
+    }))
+}
 
 /// A step of the inspections' year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,22 +251,31 @@ impl State {
             }
             Step::Schedule(q) => {
                 let Some(date) = dates.get(q) else { return Ok(()) };
-                let mines: Vec<String> = self
-                    .groups
-                    .get(q % 4)
-                    .map(|g| g.iter().take(2).map(|m| m.0.to_string()).collect())
-                    .unwrap_or_default();
-                // The plan's item of the quarter, when the inspection falls in the plan's year.
-                let plan_item = match self.plan {
+                // The plan's item of the quarter carries the mines and agencies, when the inspection
+                // falls in the plan's year; otherwise (last year's fourth quarter) a group of mines.
+                let item = match self.plan {
                     Some(plan) if date.year() == plan_year => plans::show(app, &office, plan)
                         .await?
                         .plan
                         .items
-                        .iter()
-                        .find(|i| i.quarter == orewatch_domain::inspection::quarter_of(*date))
-                        .map(|i| i.id.to_string())
-                        .unwrap_or_default(),
-                    _ => String::new(),
+                        .into_iter()
+                        .find(|i| i.quarter == orewatch_domain::inspection::quarter_of(*date)),
+                    _ => None,
+                };
+                let (plan_item, mines, agencies): (String, Vec<String>, Vec<String>) = match &item {
+                    Some(i) => (
+                        i.id.to_string(),
+                        i.mines.iter().map(|m| m.0.to_string()).collect(),
+                        i.agencies.iter().skip(1).map(|a| a.as_str().to_string()).collect(),
+                    ),
+                    None => (
+                        String::new(),
+                        self.groups
+                            .get(3)
+                            .map(|g| g.iter().map(|m| m.0.to_string()).collect())
+                            .unwrap_or_default(),
+                        AGENCIES.iter().skip(1).map(|a| (*a).to_string()).collect(),
+                    ),
                 };
                 let title = self.titles.get(q).cloned().unwrap_or_default();
                 let (id, _) = acts::schedule(
@@ -215,7 +286,7 @@ impl State {
                         inspect_on: &date.to_string(),
                         kind: "special",
                         lead: "nr",
-                        agencies: AGENCIES.iter().skip(1).copied().collect(),
+                        agencies: agencies.iter().map(String::as_str).collect(),
                         mines: mines.iter().map(String::as_str).collect(),
                         plan_item: &plan_item,
                     },
@@ -280,15 +351,20 @@ impl State {
                         },
                     )
                     .await?;
-                    if problem {
+                    if problem || k % 5 == 1 {
+                        let taken = format!("{} 10:{:02}:00", date.format("%Y:%m:%d"), k % 60);
+                        let bytes = match site_of(app, &officer, act.mine_id, k).await? {
+                            Some((lat, lon)) => photo_at(lat, lon, &taken).unwrap_or_else(|| SITE_PHOTO.to_vec()),
+                            None => SITE_PHOTO.to_vec(),
+                        };
                         acts::add_photo(
                             app,
                             &officer,
                             act.id,
                             &PhotoUpload {
-                                name: "现场照片.jpg",
-                                bytes: SITE_PHOTO,
-                                item: full.items.first().map(|i| i.id),
+                                name: &format!("现场照片{}.jpg", k + 1),
+                                bytes: &bytes,
+                                item: if problem { full.items.first().map(|i| i.id) } else { None },
                             },
                         )
                         .await?;

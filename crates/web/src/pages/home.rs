@@ -129,6 +129,9 @@ async fn home(
         .map(|r| InboxRow {
             href: match r.record_type {
                 RecordType::Finding => format!("/findings/{}", r.record_id),
+                RecordType::Plan => format!("/plans/{}", r.record_id),
+                RecordType::InspectionAct => format!("/acts/{}", r.record_id),
+                RecordType::Inspection => format!("/inspections/{}", r.record_id),
                 _ => "/".to_string(),
             },
             kind: super::labels::label(&ctx, "task_kind", r.task.kind.as_str()),

@@ -18,7 +18,7 @@ use std::time::Duration;
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let present = std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
     if !present {
         if std::env::var("OREWATCH_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
@@ -35,7 +35,11 @@ fn browser_available() -> bool {
 /// Starts the whole platform on a free loopback port, with the demo's people (each test brings the
 /// registry it needs).
 async fn serve(db: Db) -> SocketAddr {
-    let app = demo_people(db).await;
+    serve_app(demo_people(db).await).await
+}
+
+/// Starts the whole platform for `app` on a free loopback port.
+pub(crate) async fn serve_app(app: App) -> SocketAddr {
     let state = WebState::new(
         app,
         WebConfig {
@@ -85,7 +89,7 @@ async fn log_in(client: &Client, base: &str, username: &str) {
 }
 
 /// A running chromedriver, killed when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: std::process::Child,
     port: u16,
 }
@@ -97,7 +101,7 @@ impl Drop for Driver {
     }
 }
 
-async fn start_driver() -> Driver {
+pub(crate) async fn start_driver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -119,7 +123,7 @@ async fn start_driver() -> Driver {
     panic!("chromedriver did not start on port {port}");
 }
 
-async fn open_browser(driver: &Driver) -> Client {
+pub(crate) async fn open_browser(driver: &Driver) -> Client {
     let profile = orewatch_testkit::tempfile::tempdir().unwrap();
     let args = [
         "--headless",
@@ -147,7 +151,7 @@ async fn open_browser(driver: &Driver) -> Client {
         .expect("connect to chromedriver")
 }
 
-async fn shot(client: &Client, name: &str) {
+pub(crate) async fn shot(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("OREWATCH_SCREENSHOT_DIR") {
         let png = client.screenshot().await.unwrap();
         let path = PathBuf::from(dir).join(format!("{name}.png"));
@@ -155,11 +159,11 @@ async fn shot(client: &Client, name: &str) {
     }
 }
 
-async fn click(client: &Client, locator: Locator<'_>) {
+pub(crate) async fn click(client: &Client, locator: Locator<'_>) {
     client.find(locator).await.unwrap().click().await.unwrap();
 }
 
-async fn fill(client: &Client, id: &str, text: &str) {
+pub(crate) async fn fill(client: &Client, id: &str, text: &str) {
     client
         .find(Locator::Id(id))
         .await
@@ -170,7 +174,7 @@ async fn fill(client: &Client, id: &str, text: &str) {
 }
 
 /// Waits (up to 5 s) until the element's text holds `needle`; the page may be navigating meanwhile.
-async fn wait_for_text(client: &Client, css: &str, needle: &str) -> bool {
+pub(crate) async fn wait_for_text(client: &Client, css: &str, needle: &str) -> bool {
     for _ in 0..50 {
         if let Ok(element) = client.find(Locator::Css(css)).await {
             if element.text().await.is_ok_and(|t| t.contains(needle)) {
@@ -182,7 +186,7 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str) -> bool {
     false
 }
 
-async fn text_of(client: &Client, css: &str) -> String {
+pub(crate) async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
         .await

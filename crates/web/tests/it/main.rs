@@ -9,6 +9,7 @@
 
 mod bad_input;
 mod browser;
+mod inspection_loop;
 mod catalogue;
 mod pages;
 mod registry;
