@@ -173,3 +173,9 @@ INSERT INTO data_version (area, version) VALUES ('inspections', 0);
 ALTER TABLE task DROP CONSTRAINT task_kind_check;
 ALTER TABLE task ADD CONSTRAINT task_kind_check CHECK (kind IN
     ('finding.rectify', 'finding.verify', 'finding.extension', 'plan.approve', 'plan.revise', 'act.approve', 'act.sign'));
+-- Inboxes: the office's and a county role's tasks, and what has climbed to a level, by index.
+CREATE INDEX task_assignee_kind_idx ON task (assignee_kind, closed_at, due_at);
+CREATE INDEX task_level_idx ON task (level, closed_at);
+-- The ledger lists open findings by default: a partial index holds only those, so the list reads a
+-- few hundred entries rather than the years of closed ones.
+CREATE INDEX finding_open_idx ON finding (deadline_on) WHERE state <> 'closed';

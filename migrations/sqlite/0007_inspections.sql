@@ -202,3 +202,9 @@ CREATE INDEX task_agency_idx ON task (agency_code, closed_at, due_at);
 CREATE INDEX task_account_idx ON task (assignee_account_id, closed_at);
 CREATE INDEX task_open_idx ON task (closed_at, level, due_at);
 CREATE INDEX task_record_idx ON task (record_type, record_id);
+-- Inboxes: the office's and a county role's tasks, and what has climbed to a level, by index.
+CREATE INDEX task_assignee_kind_idx ON task (assignee_kind, closed_at, due_at);
+CREATE INDEX task_level_idx ON task (level, closed_at);
+-- The ledger lists open findings by default: a partial index holds only those, so the list reads a
+-- few hundred entries rather than the years of closed ones.
+CREATE INDEX finding_open_idx ON finding (deadline_on) WHERE state <> 'closed';

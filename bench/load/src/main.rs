@@ -7,6 +7,7 @@
 //!   audit pages in turn for a fixed time, then prints latency percentiles and throughput per page.
 
 mod import;
+mod ledger;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -47,6 +48,24 @@ enum Command {
         /// Import one protected area with this many vertices (a large real layer, 0: none).
         #[arg(long, default_value_t = 0)]
         layer_vertices: usize,
+        /// Make the accounts a mix of the office, leaders, and agency officers and heads (for inboxes).
+        #[arg(long)]
+        agency_staff: bool,
+        /// Years of inspections and ledger to seed (0: none): `ledger_inspections` joint inspections,
+        /// `ledger_findings` findings and `ledger_tasks` open tasks over them.
+        #[arg(long, default_value_t = 0)]
+        ledger_years: i64,
+        #[arg(long, default_value_t = 2_000)]
+        ledger_inspections: usize,
+        #[arg(long, default_value_t = 20_000)]
+        ledger_findings: usize,
+        #[arg(long, default_value_t = 100_000)]
+        ledger_tasks: usize,
+    },
+    /// Time the deadline sweep over a seeded database.
+    Sweep {
+        #[arg(long)]
+        database_url: String,
     },
     /// Upload a workbook of about N records through /registry/import while clients keep logging in.
     Import {
@@ -103,6 +122,11 @@ async fn main() -> Result<()> {
             permits_per_mine,
             townships,
             layer_vertices,
+            agency_staff,
+            ledger_years,
+            ledger_inspections,
+            ledger_findings,
+            ledger_tasks,
         } => {
             let plan = SeedPlan {
                 accounts,
@@ -111,8 +135,19 @@ async fn main() -> Result<()> {
                 permits_per_mine,
                 townships,
                 layer_vertices,
+                agency_staff,
+                ledger: ledger::Plan {
+                    years: ledger_years,
+                    inspections: ledger_inspections,
+                    findings: ledger_findings,
+                    open_tasks: ledger_tasks,
+                },
             };
             seed(&database_url, &plan).await
+        }
+        Command::Sweep { database_url } => {
+            let db = Db::connect(&database_url, &DbOptions { max_connections: 4 }).await?;
+            ledger::sweep(db).await
         }
         Command::Run {
             base,
@@ -163,6 +198,8 @@ struct SeedPlan {
     permits_per_mine: usize,
     townships: bool,
     layer_vertices: usize,
+    agency_staff: bool,
+    ledger: ledger::Plan,
 }
 
 async fn seed(url: &str, plan: &SeedPlan) -> Result<()> {
@@ -179,8 +216,16 @@ async fn seed(url: &str, plan: &SeedPlan) -> Result<()> {
     let started = Instant::now();
     for i in 1..=count {
         let username = format!("bench{i:03}");
-        let role = if i % 2 == 0 { "office" } else { "command_leader" };
-        let agency = if i % 2 == 0 { "nr" } else { "" };
+        // bench002 is always the office (the scripts log in as it); with agency staff, every fourth
+        // account is an agency officer and every fourth a head, round the member agencies.
+        const MEMBERS: [&str; 11] = ["nr", "dr", "ps", "tr", "wa", "em", "mr", "fo", "tx", "ee", "pw"];
+        let member = MEMBERS.get(i / 4 % MEMBERS.len()).copied().unwrap_or("nr");
+        let (role, agency) = match (plan.agency_staff, i % 4) {
+            (true, 1) => ("agency_officer", member),
+            (true, 3) => ("agency_head", member),
+            (_, 0 | 2) => ("office", "nr"),
+            _ => ("command_leader", ""),
+        };
         let input = NewAccountInput {
             username: &username,
             display_name: &format!("压测用户{i:03}"),
@@ -243,6 +288,16 @@ async fn seed(url: &str, plan: &SeedPlan) -> Result<()> {
     }
     if plan.layer_vertices > 0 {
         seed_large_layer(&app, &office, plan.layer_vertices).await?;
+    }
+    if plan.ledger.years > 0 {
+        let mut conn = db.conn().await?;
+        let mines: Vec<orewatch_domain::MineId> = orewatch_storage::mines::all_names(&mut conn)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        drop(conn);
+        ledger::seed(&db, &mines, app.now(), &plan.ledger).await?;
     }
     // A production database has planner statistics (autovacuum, or SQLite's optimize); a fresh bulk
     // load does not yet.

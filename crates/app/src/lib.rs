@@ -114,6 +114,10 @@ pub(crate) struct Caches {
     /// Mine pages, by mine, at the registry's version (every record a mine page shows is registry data),
     /// up to about 64 MiB.
     pub mine_views: cache::VersionedMap<orewatch_domain::MineId, registry::mines::MineView>,
+    /// The navigation's inbox counts, by account and minute, at the ledger's and inspections' versions:
+    /// every page shows them, and counting over 100,000 open tasks on every request would cost more
+    /// than the page. A count is at most a minute behind the clock (a task falling due).
+    pub inbox_counts: cache::VersionedMap<(i64, i64), orewatch_storage::tasks::InboxCounts>,
 }
 
 impl Default for Caches {
@@ -127,6 +131,10 @@ impl Default for Caches {
             county: cache::Versioned::new(&[A::Registry]),
             county_loading: tokio::sync::Mutex::new(()),
             mine_views: cache::VersionedMap::new(&[A::Registry], 64 * 1024 * 1024),
+            inbox_counts: cache::VersionedMap::new(
+                &[A::Ledger, A::Inspections, A::Accounts],
+                4 * 1024 * 1024,
+            ),
         }
     }
 }

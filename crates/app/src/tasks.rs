@@ -14,7 +14,7 @@ use crate::{App, AppError, Caller, Result};
 use chrono::{DateTime, Duration, Utc};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::{reach, Level, Task, TaskKind};
-use orewatch_domain::{Actor, AuditAction, MineId, Problem, RecordType};
+use orewatch_domain::{AuditAction, MineId, Problem, RecordType};
 use orewatch_storage::tasks::{self, NewTask, Outcome};
 pub use orewatch_storage::tasks::{InboxCounts, InboxPart, TaskRow};
 use orewatch_storage::{Key, WriteTx};
@@ -163,10 +163,10 @@ fn week_end(now: DateTime<Utc>) -> DateTime<Utc> {
 pub async fn inbox(app: &App, caller: &Caller, part: InboxPart) -> Result<Inbox> {
     caller.require(Action::ViewDashboard, &Resource::Installation)?;
     let now = app.now();
+    let counts = counts(app, caller).await?;
     let reach = reach(&caller.actor);
     let mut conn = app.db.conn().await?;
     let me = caller.account_id();
-    let counts = tasks::inbox_counts(&mut conn, &reach, me, now, week_end(now)).await?;
     let rows = tasks::inbox(&mut conn, &reach, part, me, now, week_end(now), INBOX_PAGE).await?;
     Ok(Inbox {
         counts,
@@ -176,21 +176,27 @@ pub async fn inbox(app: &App, caller: &Caller, part: InboxPart) -> Result<Inbox>
     })
 }
 
-/// The counts only (the navigation's badge).
+/// The counts only (the navigation's badge), kept for the minute while no task changes (see
+/// `Caches::inbox_counts`; an account's role or agency is part of the accounts' version).
 pub async fn counts(app: &App, caller: &Caller) -> Result<InboxCounts> {
-    if matches!(caller.actor, Actor::Public) {
+    let Some(me) = caller.account_id() else {
         return Ok(InboxCounts::default());
-    }
+    };
     let now = app.now();
+    // Each account's minute starts at its own second, so the counts of many people do not all
+    // expire (and get counted again) in the same instant.
+    let minute = (now.timestamp() + me.0.wrapping_mul(7919).rem_euclid(60)).div_euclid(60);
+    let versions = app.versions(caller).await?;
+    let key = (me.0, minute);
+    if let Some(kept) = app.caches().inbox_counts.get(&versions, &key) {
+        return Ok(*kept);
+    }
     let mut conn = app.db.conn().await?;
-    Ok(tasks::inbox_counts(
-        &mut conn,
-        &reach(&caller.actor),
-        caller.account_id(),
-        now,
-        week_end(now),
-    )
-    .await?)
+    let counts = tasks::inbox_counts(&mut conn, &reach(&caller.actor), Some(me), now, week_end(now)).await?;
+    app.caches()
+        .inbox_counts
+        .put(&versions, key, std::sync::Arc::new(counts), 64);
+    Ok(counts)
 }
 
 /// What one sweep did.

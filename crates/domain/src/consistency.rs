@@ -101,6 +101,8 @@ impl Inconsistency {
 /// How a mine is coloured on the county map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
 pub enum MapState {
+    /// A finding of the rectification ledger is overdue (整改逾期): shown above everything else.
+    Overdue,
     /// Has consistency problems.
     Problem,
     /// A permit or an active licence has run past its end (证照过期); not for a closed mine.
@@ -113,6 +115,7 @@ pub enum MapState {
 impl MapState {
     pub fn as_str(self) -> &'static str {
         match self {
+            MapState::Overdue => "overdue",
             MapState::Problem => "problem",
             MapState::Lapsed => "lapsed",
             MapState::Expiring => "expiring",
@@ -125,7 +128,17 @@ impl MapState {
         Self::iter().find(|s| s.as_str() == raw)
     }
 
-    /// The state of a mine with these problems, licences and permits on `today`.
+    /// The state shown when the mine also has an overdue finding (or not).
+    pub fn with_overdue_finding(self, overdue: bool) -> Self {
+        if overdue {
+            MapState::Overdue
+        } else {
+            self
+        }
+    }
+
+    /// The state of a mine with these problems, licences and permits on `today` (the registry's part;
+    /// the ledger's overdue findings come on top, [`MapState::with_overdue_finding`]).
     pub fn of(
         status: MineStatus,
         problems: &[Inconsistency],

@@ -156,6 +156,17 @@ impl FindingSource {
         }
     }
 
+    /// The Chinese name, for exports and printed documents (the web uses its catalogue).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FindingSource::JointInspection => "联合检查",
+            FindingSource::AgencyInspection => "部门检查",
+            FindingSource::Monitoring => "监测发现",
+            FindingSource::TipOff => "举报",
+            FindingSource::Other => "其他",
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         if raw.trim().is_empty() {
             return Err(Problem::Required);
@@ -183,6 +194,15 @@ impl Severity {
             Severity::General => "general",
             Severity::Serious => "serious",
             Severity::Major => "major",
+        }
+    }
+
+    /// The Chinese name, for exports and printed documents (the web uses its catalogue).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::General => "一般",
+            Severity::Serious => "较重",
+            Severity::Major => "重大",
         }
     }
 
@@ -247,6 +267,68 @@ pub fn is_overdue(
 /// included; a supervision deadline does not make a late finding on time).
 pub fn closed_on_time(closed_on: NaiveDate, deadline: NaiveDate) -> bool {
     closed_on <= deadline
+}
+
+/// What the quarterly figures need of one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingFacts {
+    pub state: FindingState,
+    pub category: String,
+    pub agency: crate::agency::AgencyCode,
+    pub deadline_on: NaiveDate,
+    /// The day the evidence that was finally accepted was recorded (the last application).
+    pub evidence_on: Option<NaiveDate>,
+    pub verify_due_on: Option<NaiveDate>,
+    /// The day the verification concluded.
+    pub verified_on: Option<NaiveDate>,
+}
+
+/// A quarter's ledger figures (the reporting work's input): of the findings recorded in the quarter,
+/// by category and agency; how many were closed on time or late (judged by the day the accepted
+/// evidence was recorded against the deadline in force, so the agency's verification time does not
+/// make the company late); how many are open and, of those, overdue on `as_of`; and how many
+/// verifications concluded within their own deadline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuarterFigures {
+    pub recorded: usize,
+    pub by_category: std::collections::BTreeMap<String, usize>,
+    pub by_agency: std::collections::BTreeMap<crate::agency::AgencyCode, usize>,
+    pub closed_on_time: usize,
+    pub closed_late: usize,
+    pub open: usize,
+    pub open_overdue: usize,
+    pub verified_in_time: usize,
+    pub verified_late: usize,
+}
+
+pub fn quarter_figures(facts: &[FindingFacts], as_of: NaiveDate) -> QuarterFigures {
+    let mut out = QuarterFigures {
+        recorded: facts.len(),
+        ..QuarterFigures::default()
+    };
+    for f in facts {
+        *out.by_category.entry(f.category.clone()).or_default() += 1;
+        *out.by_agency.entry(f.agency.clone()).or_default() += 1;
+        if f.state == FindingState::Closed {
+            match f.evidence_on {
+                Some(day) if closed_on_time(day, f.deadline_on) => out.closed_on_time += 1,
+                _ => out.closed_late += 1,
+            }
+        } else {
+            out.open += 1;
+            if is_overdue(f.state, f.deadline_on, f.verify_due_on, as_of) {
+                out.open_overdue += 1;
+            }
+        }
+        if let (Some(done), Some(due)) = (f.verified_on, f.verify_due_on) {
+            if done <= due {
+                out.verified_in_time += 1;
+            } else {
+                out.verified_late += 1;
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -388,5 +470,40 @@ mod tests {
             assert_eq!(Severity::parse(s.as_str()), Ok(s));
         }
         assert_eq!(Severity::parse(""), Err(Problem::Required));
+    }
+
+    #[test]
+    fn a_quarter_counts_on_time_by_the_accepted_evidence_and_verification_by_its_own_deadline() {
+        let ps = crate::agency::AgencyCode::parse("ps").unwrap();
+        let em = crate::agency::AgencyCode::parse("em").unwrap();
+        let fact = |state,
+                    agency: &crate::agency::AgencyCode,
+                    evidence: Option<&str>,
+                    verified: Option<&str>| FindingFacts {
+            state,
+            category: "dust".into(),
+            agency: agency.clone(),
+            deadline_on: d("2026-03-31"),
+            evidence_on: evidence.map(d),
+            verify_due_on: evidence.map(|e| d(e) + chrono::Duration::days(10)),
+            verified_on: verified.map(d),
+        };
+        let facts = [
+            // Evidence by the deadline, verified after it but within its own ten days: on time.
+            fact(Closed, &ps, Some("2026-03-30"), Some("2026-04-05")),
+            // Evidence after the deadline: late; verified on the day its deadline ends.
+            fact(Closed, &ps, Some("2026-04-02"), Some("2026-04-12")),
+            // Verified late.
+            fact(Closed, &em, Some("2026-03-01"), Some("2026-03-20")),
+            fact(Rectifying, &em, None, None),
+            fact(Applied, &em, Some("2026-04-20"), None),
+        ];
+        let q = quarter_figures(&facts, d("2026-04-25"));
+        assert_eq!(q.recorded, 5);
+        assert_eq!((q.closed_on_time, q.closed_late), (2, 1));
+        assert_eq!((q.open, q.open_overdue), (2, 1));
+        assert_eq!((q.verified_in_time, q.verified_late), (2, 1));
+        assert_eq!(q.by_agency.get(&ps), Some(&2));
+        assert_eq!(q.by_category.get("dust"), Some(&5));
     }
 }

@@ -986,3 +986,13 @@ pub async fn records_with_prefix(conn: &mut Conn, prefix: &str) -> Result<i64> {
             .await?,
     )
 }
+
+/// The act with this record number, if any.
+pub async fn act_numbered(conn: &mut Conn, doc_no: &str) -> Result<Option<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT act_id FROM inspection_act WHERE doc_no = $1")
+            .bind(doc_no)
+            .fetch_optional(conn)
+            .await?,
+    )
+}

@@ -268,6 +268,15 @@ pub async fn open_for(
     rows.iter().map(from_row).collect()
 }
 
+/// How many tasks are open.
+pub async fn open_count(conn: &mut Conn) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM task WHERE closed_at IS NULL")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
 /// Open tasks whose next step has come, oldest first.
 pub async fn due_for_sweep(conn: &mut Conn, now: DateTime<Utc>, limit: i64) -> Result<Vec<TaskRow>> {
     let rows = sqlx::query(&format!(
@@ -348,6 +357,10 @@ fn inbox_where(reach: &[Reach], binds: &mut Vec<Value>) -> Option<String> {
 }
 
 /// The open tasks that reach an inbox, most urgent first.
+///
+/// One branch per way of reaching the inbox, each reading at most `limit` tasks in due order from its
+/// own index, then merged: an agency with thousands of open tasks costs a hundred index entries per
+/// branch, not a sort of all of them.
 pub async fn inbox(
     conn: &mut Conn,
     reach: &[Reach],
@@ -357,36 +370,44 @@ pub async fn inbox(
     week_end: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<TaskRow>> {
-    let mut binds = Vec::new();
-    let Some(mut clause) = inbox_where(reach, &mut binds) else {
+    if reach.is_empty() {
         return Ok(Vec::new());
-    };
-    match part {
-        InboxPart::All => {}
-        InboxPart::Mine => {
-            binds.push(me.map_or(0, |m| m.0).into());
-            clause.push_str(&format!(
-                " AND t.assignee_kind = 'account' AND t.assignee_account_id = ${}",
-                binds.len()
-            ));
+    }
+    let mut binds: Vec<Value> = Vec::new();
+    let mut branches = Vec::with_capacity(reach.len());
+    for r in reach {
+        let mut clause = format!("t.closed_at IS NULL AND {}", reach_condition(r, &mut binds));
+        let push = |v: Value, binds: &mut Vec<Value>| {
+            binds.push(v);
+            format!("${}", binds.len())
+        };
+        match part {
+            InboxPart::All => {}
+            InboxPart::Mine => {
+                let p = push(me.map_or(0, |m| m.0).into(), &mut binds);
+                clause.push_str(&format!(
+                    " AND t.assignee_kind = 'account' AND t.assignee_account_id = {p}"
+                ));
+            }
+            InboxPart::Overdue => {
+                let p = push(format_timestamp(now).into(), &mut binds);
+                clause.push_str(&format!(" AND t.due_at <= {p}"));
+            }
+            InboxPart::DueThisWeek => {
+                let a = push(format_timestamp(now).into(), &mut binds);
+                let b = push(format_timestamp(week_end).into(), &mut binds);
+                clause.push_str(&format!(" AND t.due_at > {a} AND t.due_at <= {b}"));
+            }
         }
-        InboxPart::Overdue => {
-            binds.push(format_timestamp(now).into());
-            clause.push_str(&format!(" AND t.due_at <= ${}", binds.len()));
-        }
-        InboxPart::DueThisWeek => {
-            binds.push(format_timestamp(now).into());
-            binds.push(format_timestamp(week_end).into());
-            clause.push_str(&format!(
-                " AND t.due_at > ${} AND t.due_at <= ${}",
-                binds.len() - 1,
-                binds.len()
-            ));
-        }
+        let l = push(limit.into(), &mut binds);
+        branches.push(format!(
+            "SELECT * FROM (SELECT t.task_id FROM task t WHERE {clause} ORDER BY t.due_at, t.task_id LIMIT {l}) b"
+        ));
     }
     binds.push(limit.into());
     let sql = format!(
-        "{SELECT} WHERE {clause} ORDER BY t.due_at, t.task_id LIMIT ${}",
+        "{SELECT} WHERE t.task_id IN ({}) ORDER BY t.due_at, t.task_id LIMIT ${}",
+        branches.join(" UNION "),
         binds.len()
     );
     let rows = crate::bound::bind_values(sqlx::query(&sql), &binds)

@@ -90,6 +90,7 @@ fn centre(parcel: &Parcel) -> (f64, f64) {
 /// Which layers the county map shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Layers {
+    pub overdue: bool,
     pub problem: bool,
     pub lapsed: bool,
     pub expiring: bool,
@@ -137,6 +138,7 @@ fn compact_path<'a>(f: &Frame, rings: impl Iterator<Item = &'a Ring>) -> String 
 /// rectangle in map metres, is the first view (a search result); the whole county otherwise.
 pub fn county_map(
     county: &County,
+    overdue: &std::collections::HashSet<orewatch_domain::MineId>,
     layers: Layers,
     labels: &MapLabels<'_>,
     focus: Option<[f64; 4]>,
@@ -208,6 +210,7 @@ pub fn county_map(
         (MapState::Expiring, layers.expiring),
         (MapState::Lapsed, layers.lapsed),
         (MapState::Problem, layers.problem),
+        (MapState::Overdue, layers.overdue),
     ] {
         if !shown {
             continue;
@@ -217,7 +220,7 @@ pub fn county_map(
             let Some(mine) = county.mines.get(&l.mine_id) else {
                 continue;
             };
-            if mine.state != state {
+            if mine.state.with_overdue_finding(overdue.contains(&l.mine_id)) != state {
                 continue;
             }
             let (ce, cn) = centre(&l.parcel);

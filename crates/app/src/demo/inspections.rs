@@ -29,8 +29,14 @@ fn photo_at(lat: f64, lon: f64, taken: &str) -> Option<Vec<u8>> {
         let m = ((deg.abs() - d) * 60.0).floor();
         let s = ((deg.abs() - d) * 60.0 - m) * 60.0;
         Value::Rational(vec![
-            Rational { num: d as u32, denom: 1 },
-            Rational { num: m as u32, denom: 1 },
+            Rational {
+                num: d as u32,
+                denom: 1,
+            },
+            Rational {
+                num: m as u32,
+                denom: 1,
+            },
             Rational {
                 num: (s * 10_000.0).round() as u32,
                 denom: 10_000,
@@ -43,10 +49,19 @@ fn photo_at(lat: f64, lon: f64, taken: &str) -> Option<Vec<u8>> {
         value,
     };
     let fields = [
-        field(Tag::DateTimeOriginal, Value::Ascii(vec![taken.as_bytes().to_vec()])),
-        field(Tag::GPSLatitudeRef, Value::Ascii(vec![if lat < 0.0 { b"S".to_vec() } else { b"N".to_vec() }])),
+        field(
+            Tag::DateTimeOriginal,
+            Value::Ascii(vec![taken.as_bytes().to_vec()]),
+        ),
+        field(
+            Tag::GPSLatitudeRef,
+            Value::Ascii(vec![if lat < 0.0 { b"S".to_vec() } else { b"N".to_vec() }]),
+        ),
         field(Tag::GPSLatitude, dms(lat)),
-        field(Tag::GPSLongitudeRef, Value::Ascii(vec![if lon < 0.0 { b"W".to_vec() } else { b"E".to_vec() }])),
+        field(
+            Tag::GPSLongitudeRef,
+            Value::Ascii(vec![if lon < 0.0 { b"W".to_vec() } else { b"E".to_vec() }]),
+        ),
         field(Tag::GPSLongitude, dms(lon)),
     ];
     let mut writer = exif::experimental::Writer::new();
@@ -266,7 +281,11 @@ impl State {
                     Some(i) => (
                         i.id.to_string(),
                         i.mines.iter().map(|m| m.0.to_string()).collect(),
-                        i.agencies.iter().skip(1).map(|a| a.as_str().to_string()).collect(),
+                        i.agencies
+                            .iter()
+                            .skip(1)
+                            .map(|a| a.as_str().to_string())
+                            .collect(),
                     ),
                     None => (
                         String::new(),
@@ -354,7 +373,9 @@ impl State {
                     if problem || k % 5 == 1 {
                         let taken = format!("{} 10:{:02}:00", date.format("%Y:%m:%d"), k % 60);
                         let bytes = match site_of(app, &officer, act.mine_id, k).await? {
-                            Some((lat, lon)) => photo_at(lat, lon, &taken).unwrap_or_else(|| SITE_PHOTO.to_vec()),
+                            Some((lat, lon)) => {
+                                photo_at(lat, lon, &taken).unwrap_or_else(|| SITE_PHOTO.to_vec())
+                            }
                             None => SITE_PHOTO.to_vec(),
                         };
                         acts::add_photo(
@@ -364,7 +385,11 @@ impl State {
                             &PhotoUpload {
                                 name: &format!("现场照片{}.jpg", k + 1),
                                 bytes: &bytes,
-                                item: if problem { full.items.first().map(|i| i.id) } else { None },
+                                item: if problem {
+                                    full.items.first().map(|i| i.id)
+                                } else {
+                                    None
+                                },
                             },
                         )
                         .await?;

@@ -929,3 +929,16 @@ pub async fn mine_choices(app: &App, caller: &Caller) -> Result<Vec<(MineId, Str
     all.sort_by(|a, b| a.1.cmp(&b.1));
     Ok(all)
 }
+
+/// The officers of the record with this number (a finding's source), for the documents that name them.
+pub async fn officers_of_record(app: &App, caller: &Caller, doc_no: &str) -> Result<Vec<ActOfficer>> {
+    caller.require(Action::ViewInspections, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    let Some(id) = inspections::act_numbered(&mut conn, doc_no).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(inspections::find_act(&mut conn, id)
+        .await?
+        .map(|a| a.officers)
+        .unwrap_or_default())
+}

@@ -958,6 +958,71 @@ pub async fn ledger(
     .await?)
 }
 
+/// A mine's part of the ledger: its findings (every state), the inspection records at it, and the
+/// audit entries of both, newest first (the mine page's timeline adds them to the registry's).
+#[derive(Debug, Clone)]
+pub struct MineLedger {
+    pub findings: Vec<Finding>,
+    pub acts: Vec<orewatch_storage::inspections::Act>,
+    pub timeline: Vec<orewatch_domain::audit::StoredAuditRow>,
+    pub today: chrono::NaiveDate,
+}
+
+pub async fn of_mine(app: &App, caller: &Caller, mine: MineId) -> Result<MineLedger> {
+    caller.require(Action::ViewLedger, &Resource::Installation)?;
+    let today = local_date(app.now());
+    let mut conn = app.db.conn().await?;
+    let found = findings::list(
+        &mut conn,
+        &caller.scope(Listing::Ledger),
+        &LedgerFilter {
+            mine: Some(mine),
+            include_closed: true,
+            ..Default::default()
+        },
+        today,
+        500,
+        0,
+    )
+    .await?;
+    let acts = orewatch_storage::inspections::acts_at_mine(&mut conn, mine).await?;
+    let records: Vec<(RecordType, String)> = found
+        .rows
+        .iter()
+        .map(|f| (RecordType::Finding, f.id.to_string()))
+        .chain(acts.iter().map(|a| (RecordType::InspectionAct, a.id.to_string())))
+        .collect();
+    let timeline = if records.is_empty() {
+        Vec::new()
+    } else {
+        orewatch_storage::audit::list(
+            &mut conn,
+            &orewatch_storage::audit::AuditFilter {
+                records,
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await?
+    };
+    Ok(MineLedger {
+        findings: found.rows,
+        acts,
+        timeline,
+        today,
+    })
+}
+
+/// The mines with a finding late today (整改逾期 on the county map and the mine page).
+pub async fn overdue_mines(app: &App, caller: &Caller) -> Result<std::collections::HashSet<MineId>> {
+    caller.require(Action::ViewLedger, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    Ok(findings::overdue_mines(&mut conn, local_date(app.now()))
+        .await?
+        .into_iter()
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

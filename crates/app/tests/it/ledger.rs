@@ -632,8 +632,14 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
     }
     assert_eq!(held, 4);
     // Three quarters of the plan's year are held; its fourth quarter's mines are still to come.
-    let coverage = orewatch_app::inspections::acts::coverage(&app, &office, today.year()).await.unwrap();
-    assert!(coverage.quarters.iter().take(3).all(|q| q.1 == 1 && q.3 == 1), "{:?}", coverage.quarters);
+    let coverage = orewatch_app::inspections::acts::coverage(&app, &office, today.year())
+        .await
+        .unwrap();
+    assert!(
+        coverage.quarters.iter().take(3).all(|q| q.1 == 1 && q.3 == 1),
+        "{:?}",
+        coverage.quarters
+    );
     for state in FindingState::ALL {
         let n = every.rows.iter().filter(|f| f.state == state).count();
         assert!(n > 0, "no demo finding is {state:?}");

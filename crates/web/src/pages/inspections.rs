@@ -410,6 +410,26 @@ struct InspectionListPage {
     not_inspected: Vec<(i64, String)>,
     participation: Vec<(String, usize, usize)>,
     may_schedule: bool,
+    /// The chosen quarter's figures (when the caller may read the ledger).
+    figures: Option<FiguresView>,
+    quarter_links: Vec<(u8, bool)>,
+}
+
+/// A quarter's ledger figures as shown.
+pub struct FiguresView {
+    pub quarter: u8,
+    pub as_of: String,
+    pub held: usize,
+    pub scheduled: usize,
+    pub recorded: usize,
+    pub closed_on_time: usize,
+    pub closed_late: usize,
+    pub open: usize,
+    pub open_overdue: usize,
+    pub verified_in_time: usize,
+    pub verified_late: usize,
+    pub by_category: Vec<(String, usize)>,
+    pub by_agency: Vec<(String, usize)>,
 }
 
 async fn inspection_list(
@@ -426,7 +446,60 @@ async fn inspection_list(
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let list = acts::inspections(&state.app, &caller, year).await?;
     let coverage = acts::coverage(&state.app, &caller, year).await?;
+    let today = local_date(state.app.now());
+    let quarter = query_value(&query, "q")
+        .and_then(|q| q.parse::<u8>().ok())
+        .filter(|q| (1..=4).contains(q))
+        .unwrap_or_else(|| {
+            if year == today.year() {
+                orewatch_domain::inspection::quarter_of(today)
+            } else {
+                4
+            }
+        });
+    let figures = if caller.may(Action::ViewLedger, &Resource::Installation) {
+        let q = orewatch_app::ledger::figures::quarter(&state.app, &caller, year, quarter).await?;
+        let categories = orewatch_app::ledger::findings::categories(&state.app, &caller).await?;
+        let category_name = |code: &str| {
+            categories
+                .iter()
+                .find(|c| c.code == code)
+                .map_or_else(|| code.to_string(), |c| c.label_zh.clone())
+        };
+        let f = &q.figures;
+        let mut by_category: Vec<(String, usize)> = f
+            .by_category
+            .iter()
+            .map(|(c, n)| (category_name(c), *n))
+            .collect();
+        by_category.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut by_agency: Vec<(String, usize)> = f
+            .by_agency
+            .iter()
+            .map(|(a, n)| (agency_name(&agencies, a.as_str()), *n))
+            .collect();
+        by_agency.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Some(FiguresView {
+            quarter,
+            as_of: q.as_of.to_string(),
+            held: q.inspections_held,
+            scheduled: q.inspections_scheduled,
+            recorded: f.recorded,
+            closed_on_time: f.closed_on_time,
+            closed_late: f.closed_late,
+            open: f.open,
+            open_overdue: f.open_overdue,
+            verified_in_time: f.verified_in_time,
+            verified_late: f.verified_late,
+            by_category,
+            by_agency,
+        })
+    } else {
+        None
+    };
     let view = InspectionListPage {
+        figures,
+        quarter_links: (1..=4).map(|q| (q, q == quarter)).collect(),
         rows: list
             .iter()
             .map(|i| InspectionRow {

@@ -33,7 +33,9 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/ledger", get(list).post(create))
         .route("/ledger/new", get(new_form))
+        .route("/ledger/export.xlsx", get(export))
         .route("/findings/{id}", get(show))
+        .route("/findings/{id}/print/{doc}", get(print))
         .route("/findings/{id}/{step}", post(step))
         .route(
             "/findings/{id}/evidence",
@@ -133,6 +135,7 @@ struct ListPage {
     empty: String,
     pager: Pager,
     may_record: bool,
+    export_href: String,
 }
 
 async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
@@ -199,9 +202,16 @@ async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> 
         empty: ctx.empty_text(filtered).to_string(),
         pager: Pager::new(&ctx, "/ledger", &query, page, PAGE_SIZE, found.total),
         may_record: may_record(&ctx),
+        export_href: format!("/ledger/export.xlsx?{}", filter_query(&query)),
         ctx,
     };
     render(&view)
+}
+
+/// The filtered ledger (every page) as a workbook.
+async fn export(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
+    let bytes = orewatch_app::ledger::export::export(&state.app, &ctx.caller(), &filter_of(&query)).await?;
+    Ok(super::xlsx("整改台账.xlsx", bytes))
 }
 
 /// Whether the caller may record a finding at all: in its own agency's name, or (the office) in the
@@ -547,4 +557,86 @@ async fn download(
         &attachment.content_type,
         bytes,
     ))
+}
+
+#[derive(Template)]
+#[template(path = "finding_print.html")]
+struct PrintPage {
+    ctx: Ctx,
+    f: Finding,
+    review: bool,
+    title: String,
+    number: String,
+    agency: String,
+    found: String,
+    deadline: String,
+    issued: String,
+    decided: String,
+    officers: Vec<orewatch_app::inspections::acts::ActOfficer>,
+}
+
+/// The printed 责令限期整改通知书 (once the order is issued) or 整改复查意见书 (once verified).
+async fn print(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path((raw, doc)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = finding_id(&raw)?;
+    let caller = ctx.caller();
+    let view = findings::show(&state.app, &caller, id).await?;
+    let f = view.finding;
+    let review = match doc.as_str() {
+        "notice" => false,
+        "review" => true,
+        _ => return Err(super::not_found().await),
+    };
+    let Some(notice_no) = f.notice_no.clone() else {
+        return Err(super::not_found().await);
+    };
+    if review && f.verified_at.is_none() {
+        return Err(super::not_found().await);
+    }
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let officers = match (&f.source_ref, review) {
+        (Some(r), false) => {
+            orewatch_app::inspections::acts::officers_of_record(&state.app, &caller, r).await?
+        }
+        _ => Vec::new(),
+    };
+    let date = |d: chrono::NaiveDate| {
+        format!(
+            "{}年{}月{}日",
+            chrono::Datelike::year(&d),
+            chrono::Datelike::month(&d),
+            chrono::Datelike::day(&d)
+        )
+    };
+    let page = PrintPage {
+        review,
+        title: ctx
+            .t(if review {
+                "print.review_title"
+            } else {
+                "print.notice_title"
+            })
+            .to_string(),
+        number: if review {
+            notice_no.replacen("责改", "复查", 1)
+        } else {
+            notice_no
+        },
+        agency: agency_label(&ctx, &agencies, Some(f.agency.as_str())),
+        found: date(f.found_on),
+        deadline: date(f.deadline_on),
+        issued: f
+            .notice_issued_at
+            .as_ref()
+            .map(|t| ctx.date(t))
+            .unwrap_or_default(),
+        decided: f.verified_at.as_ref().map(|t| ctx.date(t)).unwrap_or_default(),
+        officers,
+        f,
+        ctx,
+    };
+    render(&page)
 }

@@ -160,10 +160,19 @@ async fn screen(
     layer_message: Option<(bool, String)>,
 ) -> Result<Response, WebError> {
     let county = county(&state.app, &ctx.caller()).await?;
+    let overdue = if ctx.caller().may(Action::ViewLedger, &Resource::Installation) {
+        orewatch_app::ledger::findings::overdue_mines(&state.app, &ctx.caller()).await?
+    } else {
+        Default::default()
+    };
+    let state_of = |m: &orewatch_app::registry::county::MineStanding| {
+        m.state.with_overdue_finding(overdue.contains(&m.mine_id))
+    };
     // Without the layer form submitted, every layer is shown.
     let chosen = query.contains_key("layers");
     let on = |key: &str| !chosen || query.get(key).is_some_and(|v| v == "1");
     let layers = Layers {
+        overdue: on("overdue"),
         problem: on("problem"),
         lapsed: on("lapsed"),
         expiring: on("expiring"),
@@ -226,7 +235,7 @@ async fn screen(
         protected_kind: &kind_label,
         boundary_kind: &boundary_label,
     };
-    let svg = svg::county_map(&county, layers, &labels, focus_box);
+    let svg = svg::county_map(&county, &overdue, layers, &labels, focus_box);
 
     let simplified = county.simplified();
     let budget_notes = [
@@ -249,7 +258,7 @@ async fn screen(
     })
     .collect();
 
-    let count = |s: MapState| county.mines.values().filter(|m| m.state == s).count();
+    let count = |s: MapState| county.mines.values().filter(|m| state_of(m) == s).count();
     let with_problems = county.with_problems();
     let problem_total = with_problems.len();
     let problems = with_problems
@@ -270,6 +279,7 @@ async fn screen(
     let page = MapPage {
         svg,
         layers: vec![
+            switch("overdue", state_label(MapState::Overdue), layers.overdue),
             switch("problem", state_label(MapState::Problem), layers.problem),
             switch("lapsed", state_label(MapState::Lapsed), layers.lapsed),
             switch("expiring", state_label(MapState::Expiring), layers.expiring),
@@ -282,6 +292,7 @@ async fn screen(
             ),
         ],
         counts: [
+            MapState::Overdue,
             MapState::Problem,
             MapState::Lapsed,
             MapState::Expiring,

@@ -4,7 +4,9 @@
 //! overdue as the test clock moves — at the agency head at +3 days, in the office's inbox at +7 — and
 //! listed for supervision.
 
-use crate::browser::{browser_available, click, fill, open_browser, serve_app, shot, start_driver, text_of, wait_for_text};
+use crate::browser::{
+    browser_available, click, fill, open_browser, serve_app, shot, start_driver, text_of, wait_for_text,
+};
 use chrono::{Duration, TimeZone, Utc};
 use fantoccini::{Client, Locator};
 use orewatch_app::password::HashCost;
@@ -75,7 +77,11 @@ async fn current_id(client: &Client) -> i64 {
 
 async fn add_quarter(client: &Client, base: &str, plan: i64, quarter: &str) {
     client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
-    click(client, Locator::Css(&format!("#quarter option[value='{quarter}']"))).await;
+    click(
+        client,
+        Locator::Css(&format!("#quarter option[value='{quarter}']")),
+    )
+    .await;
     click(client, Locator::Css("#lead option[value='nr']")).await;
     fill(client, "title", &format!("第{quarter}季度联合检查")).await;
     tick(client, "agency_ps").await;
@@ -118,7 +124,10 @@ async fn fill_and_sign(client: &Client, base: &str, act: i64, note: &str) {
     click(client, Locator::Css("#photo-item option:nth-child(2)")).await;
     click(client, Locator::Id("upload-photo")).await;
     flash(client).await;
-    assert!(text_of(client, "#photos").await.contains("43.467448"), "the photo keeps its GPS position");
+    assert!(
+        text_of(client, "#photos").await.contains("43.467448"),
+        "the photo keeps its GPS position"
+    );
     shot(client, "loop-act-filled").await;
     click_confirmed(client, "sign-act").await;
     flash(client).await;
@@ -164,7 +173,10 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     orewatch_app::demo::load_registry_if_empty(&app).await.unwrap();
     // The inspector register: both people of the two agencies hold cards.
     let office = caller(&app, "office").await;
-    for (n, who) in ["ps_officer", "ps_head", "em_officer", "em_head"].iter().enumerate() {
+    for (n, who) in ["ps_officer", "ps_head", "em_officer", "em_head"]
+        .iter()
+        .enumerate()
+    {
         let id = caller(&app, who).await.account_id().unwrap().0.to_string();
         orewatch_app::inspections::register::register_card(
             &app,
@@ -209,7 +221,10 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
     click(&client, Locator::Id("return-plan")).await;
     // Returning needs comments.
-    assert!(client.find(Locator::Id("form-errors")).await.is_ok() || text_of(&client, "#plan-state").await.contains("待审批"));
+    assert!(
+        client.find(Locator::Id("form-errors")).await.is_ok()
+            || text_of(&client, "#plan-state").await.contains("待审批")
+    );
     client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
     fill(&client, "comments", "请在第三季度增加林业部门").await;
     click(&client, Locator::Id("return-plan")).await;
@@ -244,7 +259,10 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     click(&client, Locator::Id("schedule")).await;
     flash(&client).await;
     let inspection = current_id(&client).await;
-    let acts = orewatch_app::inspections::acts::show(&app, &office, inspection).await.unwrap().acts;
+    let acts = orewatch_app::inspections::acts::show(&app, &office, inspection)
+        .await
+        .unwrap()
+        .acts;
     assert_eq!(acts.len(), 2);
     let act_of = |agency: &str| acts.iter().find(|a| a.agency.as_str() == agency).unwrap().id;
     let (ps_act, em_act) = (act_of("ps"), act_of("em"));
@@ -254,8 +272,16 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
         log_in(&client, &base, &format!("{agency}_head")).await;
         assert!(wait_for_text(&client, "#inbox-table", "审批检查").await);
         client.goto(&format!("{base}/acts/{act}")).await.unwrap();
-        let officer = caller(&app, &format!("{agency}_officer")).await.account_id().unwrap().0;
-        let head = caller(&app, &format!("{agency}_head")).await.account_id().unwrap().0;
+        let officer = caller(&app, &format!("{agency}_officer"))
+            .await
+            .account_id()
+            .unwrap()
+            .0;
+        let head = caller(&app, &format!("{agency}_head"))
+            .await
+            .account_id()
+            .unwrap()
+            .0;
         tick(&client, &format!("officer_{officer}")).await;
         tick(&client, &format!("officer_{head}")).await;
         click(&client, Locator::Id("approve-act")).await;
@@ -269,7 +295,10 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     log_in(&client, &base, "em_officer").await;
     fill_and_sign(&client, &base, em_act, "边坡台阶高度超过设计").await;
     let second = to_ledger(&client, &base, em_act, "2026-12-10").await;
-    client.goto(&format!("{base}/inspections/{inspection}")).await.unwrap();
+    client
+        .goto(&format!("{base}/inspections/{inspection}"))
+        .await
+        .unwrap();
     assert!(wait_for_text(&client, "#inspection-state", "已完成").await);
     client.goto(&format!("{base}/acts/{em_act}/print")).await.unwrap();
     assert!(text_of(&client, "#record").await.contains("边坡台阶高度超过设计"));
@@ -307,7 +336,9 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     click_confirmed(&client, "issue-notice").await;
     flash(&client).await;
     clock.set(Utc.with_ymd_and_hms(2026, 12, 14, 2, 0, 0).single().unwrap());
-    orewatch_app::tasks::sweep(&app, "browser-test", Duration::minutes(5)).await.unwrap();
+    orewatch_app::tasks::sweep(&app, "browser-test", Duration::minutes(5))
+        .await
+        .unwrap();
     log_in(&client, &base, "em_head").await;
     assert!(wait_for_text(&client, "#inbox-table", &format!("#{second}")).await);
     assert!(text_of(&client, "#inbox-table").await.contains("已报负责人"));
@@ -315,7 +346,9 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     log_in(&client, &base, "office").await;
     assert!(!text_of(&client, "#inbox").await.contains(&format!("#{second} ")));
     clock.set(Utc.with_ymd_and_hms(2026, 12, 18, 2, 0, 0).single().unwrap());
-    orewatch_app::tasks::sweep(&app, "browser-test", Duration::minutes(5)).await.unwrap();
+    orewatch_app::tasks::sweep(&app, "browser-test", Duration::minutes(5))
+        .await
+        .unwrap();
     // Four days on, the session has lapsed: log in again.
     log_in(&client, &base, "office").await;
     assert!(wait_for_text(&client, "#inbox-table", &format!("#{second}")).await);

@@ -9,8 +9,8 @@
 
 mod bad_input;
 mod browser;
-mod inspection_loop;
 mod catalogue;
+mod inspection_loop;
 mod pages;
 mod registry;
 mod review;

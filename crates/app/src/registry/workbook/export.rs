@@ -48,9 +48,9 @@ fn xlsx_error(e: XlsxError) -> AppError {
 }
 
 /// A sheet to write: name, headings, rows.
-type SheetData<'a> = (&'a str, Vec<String>, Vec<Vec<Cell>>);
+pub(crate) type SheetData<'a> = (&'a str, Vec<String>, Vec<Vec<Cell>>);
 
-fn write_workbook(sheets: &[SheetData<'_>]) -> Result<Vec<u8>> {
+pub(crate) fn write_workbook(sheets: &[SheetData<'_>]) -> Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("yyyy-mm-dd");
@@ -151,7 +151,10 @@ pub fn template(caller: &Caller) -> Result<Vec<u8>> {
 }
 
 /// Agency names by code, in the reader's language (Chinese in exports).
-async fn agency_names(app: &App, caller: &Caller) -> Result<impl Fn(Option<&AgencyCode>) -> String> {
+pub(crate) async fn agency_names(
+    app: &App,
+    caller: &Caller,
+) -> Result<impl Fn(Option<&AgencyCode>) -> String> {
     let org = crate::organisation::view(app, caller).await?;
     let names: Vec<(AgencyCode, String)> = org
         .agencies

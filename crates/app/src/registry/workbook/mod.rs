@@ -12,7 +12,7 @@
 //!   `register` functions as the forms, batched — the credit check included.
 //! - [`export`]: the template and the exported lists, with typed cells and agency names.
 
-mod export;
+pub(crate) mod export;
 mod import;
 mod read;
 

@@ -75,6 +75,27 @@ pub struct PermitView {
     pub status_code: &'static str,
 }
 
+/// One finding of the mine, as its page lists it.
+pub struct FindingLine {
+    pub id: i64,
+    pub category: String,
+    pub agency: String,
+    pub deadline: String,
+    pub state: String,
+    pub state_class: &'static str,
+    pub overdue: bool,
+    pub listed: bool,
+}
+
+/// One inspection record at the mine.
+pub struct ActLine {
+    pub id: i64,
+    pub date: String,
+    pub agency: String,
+    pub doc_no: String,
+    pub state: String,
+}
+
 pub struct TimelineEntry {
     pub at: String,
     pub actor: String,
@@ -96,6 +117,10 @@ struct ShowPage {
     licences: Vec<LicenceView>,
     permits: Vec<PermitView>,
     timeline: Vec<TimelineEntry>,
+    /// The mine's findings and inspection records (when the caller may read the ledger).
+    findings: Option<Vec<FindingLine>>,
+    acts: Vec<ActLine>,
+    rectification_overdue: bool,
     may_edit: bool,
     permit_kinds: Vec<SelectOption>,
     licence_kinds: Vec<SelectOption>,
@@ -285,9 +310,54 @@ async fn show_screen(
             status_code: status.as_str(),
         })
         .collect();
-    let timeline = view
-        .timeline
-        .iter()
+    let ledger = if caller.may(Action::ViewLedger, &Resource::Installation) {
+        Some(orewatch_app::ledger::findings::of_mine(&state.app, &caller, id).await?)
+    } else {
+        None
+    };
+    let findings = ledger.as_ref().map(|l| {
+        l.findings
+            .iter()
+            .map(|f| {
+                let r = crate::pages::ledger::row(&ctx, &agencies, f, l.today);
+                FindingLine {
+                    id: f.id,
+                    category: r.category,
+                    agency: r.agency,
+                    deadline: r.deadline,
+                    state: r.state,
+                    state_class: r.state_class,
+                    overdue: r.overdue,
+                    listed: r.listed,
+                }
+            })
+            .collect::<Vec<_>>()
+    });
+    let rectification_overdue = findings.as_ref().is_some_and(|f| f.iter().any(|l| l.overdue));
+    let acts = ledger
+        .as_ref()
+        .map(|l| {
+            l.acts
+                .iter()
+                .map(|a| ActLine {
+                    id: a.id,
+                    date: a.inspect_on.to_string(),
+                    agency: agency_label(&ctx, &agencies, Some(a.agency.as_str())),
+                    doc_no: a.doc_no.clone().unwrap_or_default(),
+                    state: label(&ctx, "act_state", a.state.as_str()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The registry's entries and the ledger's (findings, inspection records), newest first.
+    let mut rows: Vec<&orewatch_domain::audit::StoredAuditRow> = view.timeline.iter().collect();
+    if let Some(l) = &ledger {
+        rows.extend(l.timeline.iter());
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.row.seq));
+    rows.truncate(200);
+    let timeline = rows
+        .into_iter()
         .map(|r| TimelineEntry {
             at: ctx.stored_time(&r.row.at),
             actor: r
@@ -329,6 +399,9 @@ async fn show_screen(
         licences,
         permits,
         timeline,
+        findings,
+        acts,
+        rectification_overdue,
         may_edit: caller.may(Action::EditRegistry, &Resource::Installation),
         permit_kinds,
         licence_kinds: options(
