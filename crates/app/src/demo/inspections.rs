@@ -89,7 +89,7 @@ async fn site_of(app: &App, caller: &Caller, mine: MineId, k: usize) -> Result<O
     Ok(view.licences.iter().find_map(|l| l.parcel.as_ref()).map(|p| {
         let e = (p.bbox[0] + p.bbox[2]) / 2.0 + (p.bbox[2] - p.bbox[0]) * 0.15 * (k as f64 % 3.0 - 1.0);
         let n = (p.bbox[1] + p.bbox[3]) / 2.0;
-        let (lon, lat) = orewatch_spatial::crs::ProjectedCrs::gauss_kruger_3deg(p.zone, true)
+        let (lon, lat) = orewatch_spatial::crs::ProjectedCrs::gauss_kruger_3deg(p.zone, false)
             .projection()
             .inverse(e, n);
         (lat, lon)

@@ -631,6 +631,22 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
         }
     }
     assert_eq!(held, 4);
+    // The demo's site photos carry the time and place of their inspection, inside the county.
+    let photos: Vec<(Option<f64>, Option<f64>)> = {
+        let mut conn = app.db.conn().await.unwrap();
+        let mut out = Vec::new();
+        for id in 1..=6 {
+            if let Some(act) = orewatch_storage::inspections::find_act(&mut conn, id).await.unwrap() {
+                out.extend(act.photos.iter().map(|p| (p.lat, p.lon)));
+            }
+        }
+        out
+    };
+    assert!(!photos.is_empty());
+    for (lat, lon) in photos {
+        let (lat, lon) = (lat.unwrap(), lon.unwrap());
+        assert!((24.0..25.0).contains(&lat) && (109.0..111.0).contains(&lon), "{lat}, {lon}");
+    }
     // Three quarters of the plan's year are held; its fourth quarter's mines are still to come.
     let coverage = orewatch_app::inspections::acts::coverage(&app, &office, today.year())
         .await

@@ -751,7 +751,7 @@ async fn drawing_with_photos(
     let Some(parcel) = view.licences.iter().find_map(|l| l.parcel.as_ref()) else {
         return Ok((String::new(), vec![None; act.photos.len()]));
     };
-    let projection = orewatch_spatial::crs::ProjectedCrs::gauss_kruger_3deg(parcel.zone, true).projection();
+    let projection = orewatch_spatial::crs::ProjectedCrs::gauss_kruger_3deg(parcel.zone, false).projection();
     let mut marks = Vec::new();
     let mut numbers = Vec::new();
     for (i, p) in act.photos.iter().enumerate() {
@@ -902,7 +902,9 @@ async fn act_screen(
             })
             .collect(),
         may_approve: a.state == ActState::Requested && caller.may(Action::ApproveAct, &resource),
-        may_finding: a.state == ActState::Signed && caller.may(Action::WorkAct, &resource),
+        may_finding: a.state == ActState::Signed
+            && a.items.iter().any(|i| i.result == Some(ItemResult::Problem) && i.finding_id.is_none())
+            && caller.may(Action::WorkAct, &resource),
         may_fill,
         item_options,
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
