@@ -636,7 +636,10 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
         let mut conn = app.db.conn().await.unwrap();
         let mut out = Vec::new();
         for id in 1..=6 {
-            if let Some(act) = orewatch_storage::inspections::find_act(&mut conn, id).await.unwrap() {
+            if let Some(act) = orewatch_storage::inspections::find_act(&mut conn, id)
+                .await
+                .unwrap()
+            {
                 out.extend(act.photos.iter().map(|p| (p.lat, p.lon)));
             }
         }
@@ -645,7 +648,10 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
     assert!(!photos.is_empty());
     for (lat, lon) in photos {
         let (lat, lon) = (lat.unwrap(), lon.unwrap());
-        assert!((24.0..25.0).contains(&lat) && (109.0..111.0).contains(&lon), "{lat}, {lon}");
+        assert!(
+            (24.0..25.0).contains(&lat) && (109.0..111.0).contains(&lon),
+            "{lat}, {lon}"
+        );
     }
     // Three quarters of the plan's year are held; its fourth quarter's mines are still to come.
     let coverage = orewatch_app::inspections::acts::coverage(&app, &office, today.year())

@@ -903,7 +903,9 @@ async fn act_screen(
             .collect(),
         may_approve: a.state == ActState::Requested && caller.may(Action::ApproveAct, &resource),
         may_finding: a.state == ActState::Signed
-            && a.items.iter().any(|i| i.result == Some(ItemResult::Problem) && i.finding_id.is_none())
+            && a.items
+                .iter()
+                .any(|i| i.result == Some(ItemResult::Problem) && i.finding_id.is_none())
             && caller.may(Action::WorkAct, &resource),
         may_fill,
         item_options,
