@@ -350,6 +350,9 @@ pub async fn approve(
     kind: &str,
     officer_ids: &[&str],
 ) -> Result<String> {
+    let mut tx = app.write(caller).await?;
+    // Who may approve, and whether the act is still waiting, come before what was typed.
+    let (act, next) = prepare(&mut tx, caller, id, Action::ApproveAct, ActStep::Approve).await?;
     let kind = ActKind::parse(kind).map_err(|p| AppError::invalid("kind", p))?;
     let mut chosen: Vec<AccountId> = Vec::new();
     for raw in officer_ids {
@@ -361,8 +364,6 @@ pub async fn approve(
             chosen.push(AccountId(id));
         }
     }
-    let mut tx = app.write(caller).await?;
-    let (act, next) = prepare(&mut tx, caller, id, Action::ApproveAct, ActStep::Approve).await?;
     let record = record_of(id);
     task_cases::require_assigned(&mut tx, caller, (record.0, &record.1), TaskKind::ApproveAct).await?;
     let cards = inspections::cards(&mut tx, Some(&act.agency)).await?;

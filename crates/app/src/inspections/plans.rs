@@ -227,6 +227,16 @@ async fn prepare(
 /// Adds a planned joint inspection to a version being drafted.
 pub async fn add_item(app: &App, caller: &Caller, plan_id: i64, input: &ItemInput<'_>) -> Result<()> {
     caller.require(Action::DraftPlan, &Resource::Installation)?;
+    {
+        // A frozen or submitted plan says so before anything typed is checked.
+        let mut conn = app.db.conn().await?;
+        let plan = inspections::find_plan(&mut conn, plan_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        plan.state
+            .after(PlanStep::Edit)
+            .map_err(|p| AppError::invalid("state", p))?;
+    }
     let mut e = FieldErrors::new();
     let quarter = e.take("quarter", parse_quarter(input.quarter));
     let title = e.take("title", required_text(input.title, 200));

@@ -273,7 +273,12 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
     let head_inbox = tasks::inbox(&c.app, &c.ps_head, InboxPart::All).await.unwrap();
     assert_eq!(head_inbox.rows[0].task.kind, TaskKind::ApproveAct);
 
-    // Approval: the head only, of its own agency, with two carded officers not linked to the company.
+    // Approval: the head only, of its own agency, with two carded officers not linked to the company —
+    // the office that scheduled it is refused for its role whatever it typed.
+    let err = acts::approve(&c.app, &c.office, ps_act, "special", &["not a number"])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
     let err = acts::approve(
         &c.app,
         &c.ps_a,
