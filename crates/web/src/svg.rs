@@ -297,6 +297,17 @@ pub struct Around<'a> {
     pub protected: bool,
 }
 
+/// Where a point given as WGS 84 latitude and longitude (a photo's GPS) falls in a parcel's
+/// coordinates (its zone, eastings without the zone prefix), when it is within 2 km of the parcel —
+/// farther away (a photo from elsewhere, a wrong GPS fix) it is not drawn on the licence.
+pub fn place_near(parcel: &Parcel, lat: f64, lon: f64) -> Option<(f64, f64)> {
+    let projection = orewatch_spatial::crs::ProjectedCrs::gauss_kruger_3deg(parcel.zone, false).projection();
+    let (e, n) = projection.forward(lon, lat);
+    let b = parcel.bbox;
+    let margin = 2000.0;
+    (e > b[0] - margin && e < b[2] + margin && n > b[1] - margin && n < b[3] + margin).then_some((e, n))
+}
+
 /// A numbered point drawn on a licence (where a site photo was taken), in the parcel's coordinates.
 pub struct Mark {
     pub easting: f64,
@@ -452,6 +463,22 @@ pub fn licence_drawing_marked(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_photo_at_a_corner_is_placed_on_that_corner_and_one_from_afar_is_not() {
+        // The demo licence C4502232201200127130002: corner J1 at X 2693446.21, Y 37404249.16 (3-degree
+        // zone 37), which the registry's own conversion gives as 24.3415705° N, 110.0564975° E.
+        let parcel = Parcel::from_text(
+            "J1,2693446.21,37404249.16\nJ2,2693232.60,37404162.64\nJ3,2693212.50,37403946.06\nJ4,2693283.79,37403775.23",
+            37,
+        )
+        .unwrap();
+        let (e, n) = place_near(&parcel, 24.341_570_5, 110.056_497_5).unwrap();
+        assert!((e - 404_249.16).abs() < 0.1, "{e}");
+        assert!((n - 2_693_446.21).abs() < 0.1, "{n}");
+        // The fixture photo was taken in Tuscany.
+        assert_eq!(place_near(&parcel, 43.467_448, 11.885_127), None);
+    }
 
     #[test]
     fn text_is_escaped() {

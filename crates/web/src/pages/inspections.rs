@@ -751,27 +751,19 @@ async fn drawing_with_photos(
     let Some(parcel) = view.licences.iter().find_map(|l| l.parcel.as_ref()) else {
         return Ok((String::new(), vec![None; act.photos.len()]));
     };
-    let projection = orewatch_spatial::crs::ProjectedCrs::gauss_kruger_3deg(parcel.zone, false).projection();
     let mut marks = Vec::new();
     let mut numbers = Vec::new();
     for (i, p) in act.photos.iter().enumerate() {
         let placed = match (p.lat, p.lon) {
-            (Some(lat), Some(lon)) => {
-                let (e, n) = projection.forward(lon, lat);
-                let b = parcel.bbox;
-                // Within 2 km of the licence: drawn; farther (a wrong camera clock or a photo from
-                // elsewhere): listed with its position only.
-                let near = e > b[0] - 2000.0 && e < b[2] + 2000.0 && n > b[1] - 2000.0 && n < b[3] + 2000.0;
-                near.then(|| {
-                    marks.push(svg::Mark {
-                        easting: e,
-                        northing: n,
-                        label: (i + 1).to_string(),
-                        href: format!("/acts/{}/photos/{}", act.id, p.id),
-                    });
-                    i + 1
-                })
-            }
+            (Some(lat), Some(lon)) => svg::place_near(parcel, lat, lon).map(|(e, n)| {
+                marks.push(svg::Mark {
+                    easting: e,
+                    northing: n,
+                    label: (i + 1).to_string(),
+                    href: format!("/acts/{}/photos/{}", act.id, p.id),
+                });
+                i + 1
+            }),
             _ => None,
         };
         numbers.push(placed);
