@@ -140,6 +140,12 @@ pub enum Problem {
     NotOnAct,
     #[error("检查日期为 {date}，检查当天起才能填写和签署检查记录")]
     BeforeInspectionDay { date: String },
+    #[error("{agency}的执法人员名录中可抽取的人员只有 {found} 名（需要 {needed} 名，已除去需回避的人员）")]
+    TooFewInspectors {
+        agency: String,
+        needed: usize,
+        found: usize,
+    },
 }
 
 impl Problem {
@@ -208,6 +214,7 @@ impl Problem {
             Problem::NotAPhoto { .. } => "problem.not_a_photo",
             Problem::NotOnAct => "problem.not_on_act",
             Problem::BeforeInspectionDay { .. } => "problem.before_inspection_day",
+            Problem::TooFewInspectors { .. } => "problem.too_few_inspectors",
         }
     }
 
@@ -250,6 +257,15 @@ impl Problem {
             | Problem::OfficerRecused { name } => vec![("name", name.clone())],
             Problem::PlanGaps { gaps } => vec![("gaps", gaps.clone())],
             Problem::BeforeInspectionDay { date } => vec![("date", date.clone())],
+            Problem::TooFewInspectors {
+                agency,
+                needed,
+                found,
+            } => vec![
+                ("agency", agency.clone()),
+                ("needed", needed.to_string()),
+                ("found", found.to_string()),
+            ],
             Problem::ItemUnanswered { seq } | Problem::ProblemWithoutNote { seq } => {
                 vec![("seq", seq.to_string())]
             }

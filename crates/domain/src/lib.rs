@@ -14,6 +14,7 @@ pub mod audit;
 pub mod company;
 pub mod consistency;
 pub mod credit;
+pub mod draw;
 pub mod field;
 pub mod finding;
 pub mod ids;
