@@ -29,11 +29,44 @@ async fn log_in(client: &Client, base: &str, username: &str) {
     client.wait().for_element(Locator::Id("logout")).await.unwrap();
 }
 
-/// Clicks a button that asks for confirmation and accepts the dialog.
+/// Marks the page, so [`wait_for_next_page`] can tell when a submit has replaced it (a notice on the old
+/// page must not pass for the new page's).
+async fn mark_page(client: &Client) {
+    client
+        .execute("window.__orewatchOld = true;", vec![])
+        .await
+        .unwrap();
+}
+
+async fn wait_for_next_page(client: &Client) {
+    for _ in 0..100 {
+        let old = client
+            .execute("return window.__orewatchOld === true;", vec![])
+            .await
+            .map(|v| v.as_bool() == Some(true))
+            .unwrap_or(true);
+        if !old {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the page was not replaced");
+}
+
+/// Clicks a submit button and waits for the page it leads to.
+async fn submit(client: &Client, id: &str) {
+    mark_page(client).await;
+    click(client, Locator::Id(id)).await;
+    wait_for_next_page(client).await;
+}
+
+/// Clicks a button that asks for confirmation, accepts the dialog and waits for the next page.
 async fn click_confirmed(client: &Client, id: &str) {
+    mark_page(client).await;
     click(client, Locator::Id(id)).await;
     for _ in 0..50 {
         if client.accept_alert().await.is_ok() {
+            wait_for_next_page(client).await;
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -88,7 +121,7 @@ async fn add_quarter(client: &Client, base: &str, plan: i64, quarter: &str) {
     tick(client, "agency_em").await;
     tick(client, "focus_open_pit").await;
     tick_all(client, "mine_").await;
-    click(client, Locator::Id("add-item")).await;
+    submit(client, "add-item").await;
     flash(client).await;
 }
 
@@ -110,7 +143,7 @@ async fn fill_and_sign(client: &Client, base: &str, act: i64, note: &str) {
     set_value(client, "started_at", "2026-11-28T09:00").await;
     set_value(client, "ended_at", "2026-11-28T11:00").await;
     fill(client, "summary", "检查采场、边坡和炸药库").await;
-    click(client, Locator::Id("save-act")).await;
+    submit(client, "save-act").await;
     flash(client).await;
     // The photo, on the first item.
     let path = std::fs::canonicalize(PHOTO).unwrap();
@@ -122,7 +155,7 @@ async fn fill_and_sign(client: &Client, base: &str, act: i64, note: &str) {
         .await
         .unwrap();
     click(client, Locator::Css("#photo-item option:nth-child(2)")).await;
-    click(client, Locator::Id("upload-photo")).await;
+    submit(client, "upload-photo").await;
     flash(client).await;
     assert!(
         text_of(client, "#photos").await.contains("43.467448"),
@@ -139,7 +172,7 @@ async fn to_ledger(client: &Client, base: &str, act: i64, deadline: &str) -> i64
     click(client, Locator::Css("#finding-item option:nth-child(2)")).await;
     set_value(client, "deadline_on", deadline).await;
     fill(client, "measures", "按设计整改").await;
-    click(client, Locator::Id("to-ledger")).await;
+    submit(client, "to-ledger").await;
     flash(client).await;
     let link = client
         .find(Locator::Css("#checklist a[href^='/findings/']"))
@@ -201,7 +234,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     log_in(&client, &base, "office").await;
     client.goto(&format!("{base}/plans")).await.unwrap();
     set_value(&client, "year", "2027").await;
-    click(&client, Locator::Id("create-plan")).await;
+    submit(&client, "create-plan").await;
     flash(&client).await;
     let plan = current_id(&client).await;
     for q in ["1", "2", "3"] {
@@ -219,15 +252,14 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     log_in(&client, &base, "county").await;
     assert!(wait_for_text(&client, "#inbox-table", "审批2027年度联合检查计划").await);
     client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
-    click(&client, Locator::Id("return-plan")).await;
-    // Returning needs comments.
-    assert!(
-        client.find(Locator::Id("form-errors")).await.is_ok()
-            || text_of(&client, "#plan-state").await.contains("待审批")
-    );
+    submit(&client, "return-plan").await;
+    // Returning needs comments: the same page comes back saying so, the plan still waiting (wait for
+    // it, the click's navigation may not have finished).
+    assert!(wait_for_text(&client, "#form-errors", "必填").await);
+    assert!(text_of(&client, "#plan-state").await.contains("待审批"));
     client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
     fill(&client, "comments", "请在第三季度增加林业部门").await;
-    click(&client, Locator::Id("return-plan")).await;
+    submit(&client, "return-plan").await;
     flash(&client).await;
     assert!(wait_for_text(&client, "#plan-state", "已退回").await);
 
@@ -239,7 +271,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     log_in(&client, &base, "county").await;
     client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
     fill(&client, "comments", "同意").await;
-    click(&client, Locator::Id("approve-plan")).await;
+    submit(&client, "approve-plan").await;
     flash(&client).await;
     assert!(wait_for_text(&client, "#plan-state", "已批准").await);
     shot(&client, "loop-plan-approved").await;
@@ -256,7 +288,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     click(&client, Locator::Css("#lead option[value='ps']")).await;
     tick(&client, "agency_em").await;
     tick(&client, &format!("mine_{mine}")).await;
-    click(&client, Locator::Id("schedule")).await;
+    submit(&client, "schedule").await;
     flash(&client).await;
     let inspection = current_id(&client).await;
     let acts = orewatch_app::inspections::acts::show(&app, &office, inspection)
@@ -284,7 +316,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
             .0;
         tick(&client, &format!("officer_{officer}")).await;
         tick(&client, &format!("officer_{head}")).await;
-        click(&client, Locator::Id("approve-act")).await;
+        submit(&client, "approve-act").await;
         flash(&client).await;
         assert!(text_of(&client, "#act-doc-no").await.contains("检〔2026〕"));
     }
@@ -318,14 +350,14 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
         .send_keys(&path.display().to_string())
         .await
         .unwrap();
-    click(&client, Locator::Id("apply-closure")).await;
+    submit(&client, "apply-closure").await;
     flash(&client).await;
     log_in(&client, &base, "ps_head").await;
     client.goto(&format!("{base}/findings/{first}")).await.unwrap();
-    click(&client, Locator::Id("start-review")).await;
+    submit(&client, "start-review").await;
     flash(&client).await;
     fill(&client, "opinion", "经现场复查，整改到位").await;
-    click(&client, Locator::Id("pass")).await;
+    submit(&client, "pass").await;
     flash(&client).await;
     assert!(wait_for_text(&client, "#finding-state", "已销号").await);
 
@@ -357,7 +389,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     click(&client, Locator::Css("#steps details:last-of-type summary")).await;
     set_value(&client, "list-until", "2027-01-31").await;
     fill(&client, "list-reason", "逾期未整改，挂牌督办").await;
-    click(&client, Locator::Id("list-finding")).await;
+    submit(&client, "list-finding").await;
     flash(&client).await;
     assert!(client.find(Locator::Id("finding-listed")).await.is_ok());
     shot(&client, "loop-listed").await;
