@@ -92,42 +92,9 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
         )
     };
     let mut conn = app.db.conn().await?;
-    let mut agency_list: Vec<AgencyCode> = lead.iter().cloned().collect();
-    for raw in &input.agencies {
-        match AgencyCode::parse(raw) {
-            Ok(code) if !agency_list.contains(&code) => agency_list.push(code),
-            Ok(_) => {}
-            Err(p) => e.push("agencies", p),
-        }
-    }
-    for code in &agency_list {
-        if !agencies::find(&mut conn, code)
-            .await?
-            .is_some_and(|a| a.is_member())
-        {
-            e.push("agencies", Problem::NotFound);
-        }
-    }
-    let mut mine_list = Vec::new();
-    for raw in &input.mines {
-        match raw.trim().parse::<i64>() {
-            Ok(id) => match mines::find(&mut conn, MineId(id)).await? {
-                Some(m)
-                    if !mine_list
-                        .iter()
-                        .any(|x: &orewatch_storage::mines::Mine| x.id == m.id) =>
-                {
-                    mine_list.push(m)
-                }
-                Some(_) => {}
-                None => e.push("mines", Problem::MineNotRegistered),
-            },
-            Err(_) => e.push("mines", Problem::MineNotRegistered),
-        }
-    }
-    if input.mines.is_empty() {
-        e.push("mines", Problem::Required);
-    }
+    let agency_list =
+        super::input::agencies_taking_part(&mut conn, lead.as_ref(), &input.agencies, &mut e).await?;
+    let mine_list = super::input::mines_chosen(&mut conn, &input.mines, &mut e).await?;
     let checklist = inspections::checklist(&mut conn).await?;
     let (Some(title), Some(inspect_on), Some(kind), Some(lead), Some(plan_item)) =
         (title, inspect_on, kind, lead, plan_item)

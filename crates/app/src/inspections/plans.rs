@@ -13,7 +13,7 @@ use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, Rec
 use orewatch_storage::inspections::{self, NewPlanItem};
 pub use orewatch_storage::inspections::{Plan, PlanEvent, PlanItem};
 use orewatch_storage::tasks::Outcome;
-use orewatch_storage::{agencies, mines, Key, WriteTx};
+use orewatch_storage::{mines, Key, WriteTx};
 use std::collections::BTreeMap;
 
 /// The policy's view of a plan version.
@@ -242,22 +242,8 @@ pub async fn add_item(app: &App, caller: &Caller, plan_id: i64, input: &ItemInpu
     let title = e.take("title", required_text(input.title, 200));
     let lead = e.take("lead", AgencyCode::parse(input.lead));
     let mut conn = app.db.conn().await?;
-    let mut agencies_in: Vec<AgencyCode> = lead.iter().cloned().collect();
-    for raw in &input.agencies {
-        match AgencyCode::parse(raw) {
-            Ok(code) if !agencies_in.contains(&code) => agencies_in.push(code),
-            Ok(_) => {}
-            Err(p) => e.push("agencies", p),
-        }
-    }
-    for code in &agencies_in {
-        if !agencies::find(&mut conn, code)
-            .await?
-            .is_some_and(|a| a.is_member())
-        {
-            e.push("agencies", Problem::NotFound);
-        }
-    }
+    let agencies_in =
+        super::input::agencies_taking_part(&mut conn, lead.as_ref(), &input.agencies, &mut e).await?;
     let mut focus = Vec::new();
     for raw in &input.focus {
         if FOCUS_GROUPS.contains(raw) {
@@ -266,20 +252,11 @@ pub async fn add_item(app: &App, caller: &Caller, plan_id: i64, input: &ItemInpu
             e.push("focus", Problem::Invalid);
         }
     }
-    let mut mine_ids = Vec::new();
-    for raw in &input.mines {
-        match raw.trim().parse::<i64>() {
-            Ok(id) if mines::find(&mut conn, MineId(id)).await?.is_some() => {
-                if !mine_ids.contains(&MineId(id)) {
-                    mine_ids.push(MineId(id));
-                }
-            }
-            _ => e.push("mines", Problem::MineNotRegistered),
-        }
-    }
-    if mine_ids.is_empty() && input.mines.is_empty() {
-        e.push("mines", Problem::Required);
-    }
+    let mine_ids: Vec<MineId> = super::input::mines_chosen(&mut conn, &input.mines, &mut e)
+        .await?
+        .iter()
+        .map(|m| m.id)
+        .collect();
     drop(conn);
     let (Some(quarter), Some(title), Some(lead)) = (quarter, title, lead) else {
         return Err(AppError::Invalid(e));

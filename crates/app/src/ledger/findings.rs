@@ -346,18 +346,10 @@ pub struct EvidenceFile<'a> {
 
 /// What an evidence file is, from its first bytes (not its name): a photo or a document.
 fn evidence_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"%PDF-") {
+    if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
-    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-        Some("image/tiff")
-    } else if bytes.len() > 12 && bytes.get(4..12) == Some(b"ftypheic".as_slice()) {
-        Some("image/heic")
     } else {
-        None
+        crate::inspections::photos::photo_type(bytes)
     }
 }
 

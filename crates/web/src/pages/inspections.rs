@@ -3,7 +3,10 @@
 //! the ledger), the printable 现场检查笔录, and the inspector register and checklist templates.
 
 use super::labels::label;
-use super::{id, query_value, render, render_form, see_other, FormData, FormErrors, Params, SelectOption};
+use super::{
+    agency_label, agency_options, id, query_value, render, render_form, see_other, FormData, FormErrors,
+    Params, SelectOption,
+};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::svg;
@@ -62,11 +65,9 @@ fn checked<'a>(form: &'a FormData, prefix: &str) -> Vec<&'a str> {
     out
 }
 
-fn agency_name(agencies: &[AgencyRecord], code: &str) -> String {
-    agencies
-        .iter()
-        .find(|a| a.code.as_str() == code)
-        .map_or_else(|| code.to_string(), |a| a.name_zh.clone())
+/// The member agencies (those that inspect), for choosing.
+fn members(agencies: &[AgencyRecord]) -> Vec<AgencyRecord> {
+    agencies.iter().filter(|a| a.is_member()).cloned().collect()
 }
 
 /// A checkbox of a list.
@@ -76,13 +77,12 @@ pub struct Choice {
     pub checked: bool,
 }
 
-fn agency_choices(agencies: &[AgencyRecord], form: &FormData) -> Vec<Choice> {
-    agencies
+fn agency_choices(ctx: &Ctx, agencies: &[AgencyRecord], form: &FormData) -> Vec<Choice> {
+    members(agencies)
         .iter()
-        .filter(|a| a.is_member())
         .map(|a| Choice {
             name: format!("agency_{}", a.code.as_str()),
-            label: a.name_zh.clone(),
+            label: ctx.agency_name(a).to_string(),
             checked: !form.get(&format!("agency_{}", a.code.as_str())).is_empty(),
         })
         .collect()
@@ -251,11 +251,11 @@ async fn plan_screen(
             id: i.id,
             quarter: i.quarter,
             title: i.title.clone(),
-            lead: agency_name(&agencies, i.lead.as_str()),
+            lead: agency_label(&ctx, &agencies, Some(i.lead.as_str())),
             agencies: i
                 .agencies
                 .iter()
-                .map(|a| agency_name(&agencies, a.as_str()))
+                .map(|a| agency_label(&ctx, &agencies, Some(a.as_str())))
                 .collect::<Vec<_>>()
                 .join("、"),
             focus: i
@@ -311,12 +311,8 @@ async fn plan_screen(
         may_decide: p.state == PlanState::Submitted && caller.may(Action::DecidePlan, &plans::resource(p)),
         may_revise: p.state == PlanState::Approved && caller.may(Action::DraftPlan, &Resource::Installation),
         year: p.year,
-        agencies: agencies
-            .iter()
-            .filter(|a| a.is_member())
-            .map(|a| SelectOption::new(a.code.as_str(), a.name_zh.as_str(), form.get("lead")))
-            .collect(),
-        agency_boxes: agency_choices(&agencies, &form),
+        agencies: agency_options(&ctx, &members(&agencies), form.get("lead")),
+        agency_boxes: agency_choices(&ctx, &agencies, &form),
         focus_boxes,
         mine_boxes: if may_edit {
             mine_choices(state, &ctx, &form).await?
@@ -476,7 +472,7 @@ async fn inspection_list(
         let mut by_agency: Vec<(String, usize)> = f
             .by_agency
             .iter()
-            .map(|(a, n)| (agency_name(&agencies, a.as_str()), *n))
+            .map(|(a, n)| (agency_label(&ctx, &agencies, Some(a.as_str())), *n))
             .collect();
         by_agency.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         Some(FiguresView {
@@ -506,11 +502,11 @@ async fn inspection_list(
                 id: i.id,
                 title: i.title.clone(),
                 date: i.inspect_on.to_string(),
-                lead: agency_name(&agencies, i.lead.as_str()),
+                lead: agency_label(&ctx, &agencies, Some(i.lead.as_str())),
                 agencies: i
                     .agencies
                     .iter()
-                    .map(|a| agency_name(&agencies, a.as_str()))
+                    .map(|a| agency_label(&ctx, &agencies, Some(a.as_str())))
                     .collect::<Vec<_>>()
                     .join("、"),
                 mines: i.mines.len(),
@@ -572,15 +568,11 @@ async fn inspection_new_screen(
         form.get("kind")
     };
     let view = InspectionNewPage {
-        agencies: agencies
-            .iter()
-            .filter(|a| a.is_member())
-            .map(|a| SelectOption::new(a.code.as_str(), a.name_zh.as_str(), form.get("lead")))
-            .collect(),
+        agencies: agency_options(&ctx, &members(&agencies), form.get("lead")),
         kinds: ActKind::iter()
             .map(|k| SelectOption::new(k.as_str(), label(&ctx, "act_kind", k.as_str()), kind))
             .collect(),
-        agency_boxes: agency_choices(&agencies, &form),
+        agency_boxes: agency_choices(&ctx, &agencies, &form),
         mine_boxes: mine_choices(state, &ctx, &form).await?,
         today: local_date(state.app.now()).to_string(),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
@@ -1106,7 +1098,7 @@ async fn register_screen(
             .filter(|(_, _, agency)| own_agency.is_none() || own_agency.as_ref() == agency.as_ref())
             .map(|(id, name, agency)| {
                 let agency = agency
-                    .map(|a| agency_name(&agencies, a.as_str()))
+                    .map(|a| agency_label(&ctx, &agencies, Some(a.as_str())))
                     .unwrap_or_default();
                 SelectOption::new(
                     id.0.to_string(),
@@ -1127,7 +1119,7 @@ async fn register_screen(
                 agency: c
                     .agency
                     .as_ref()
-                    .map(|a| agency_name(&agencies, a.as_str()))
+                    .map(|a| agency_label(&ctx, &agencies, Some(a.as_str())))
                     .unwrap_or_default(),
                 card_no: c.card_no.clone(),
                 valid_until: c.valid_until.to_string(),
