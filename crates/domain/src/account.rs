@@ -11,7 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use std::fmt;
 
 /// Database id of an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct AccountId(pub i64);
 
 impl fmt::Display for AccountId {

@@ -12,15 +12,18 @@ use crate::account::AccountId;
 use crate::agency::AgencyCode;
 use crate::field::Problem;
 use crate::ids::{CompanyId, MineId};
+use chrono::NaiveDate;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The name of this algorithm, stored with every draw.
 pub const ALGORITHM: &str = "chacha8-rejection-v1";
 
 /// A mine's risk grade (A highest).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, strum::EnumIter)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, strum::EnumIter,
+)]
 pub enum RiskGrade {
     A,
     B,
@@ -29,6 +32,18 @@ pub enum RiskGrade {
 }
 
 impl RiskGrade {
+    pub const ALL: [RiskGrade; 4] = [RiskGrade::A, RiskGrade::B, RiskGrade::C, RiskGrade::D];
+
+    /// The grade's letter as printed.
+    pub fn letter(self) -> &'static str {
+        match self {
+            RiskGrade::A => "A",
+            RiskGrade::B => "B",
+            RiskGrade::C => "C",
+            RiskGrade::D => "D",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             RiskGrade::A => "a",
@@ -48,7 +63,7 @@ impl RiskGrade {
 
 /// The share of each grade's mines drawn, in percent (Qijiang's A 100 %, B 70 %, C 50 % by default;
 /// D 30 %), configurable per county.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ratios {
     pub a: u32,
     pub b: u32,
@@ -68,6 +83,21 @@ impl Default for Ratios {
 }
 
 impl Ratios {
+    /// Ratios as typed, each a whole percentage from 0 to 100, in the order A, B, C, D.
+    pub fn parse(raw: [&str; 4]) -> Result<Self, Problem> {
+        let mut values = [0_u32; 4];
+        for (value, text) in values.iter_mut().zip(raw) {
+            *value = text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|v| *v <= 100)
+                .ok_or(Problem::RatioOutOfRange)?;
+        }
+        let [a, b, c, d] = values;
+        Ok(Self { a, b, c, d })
+    }
+
     pub fn of(&self, grade: RiskGrade) -> u32 {
         match grade {
             RiskGrade::A => self.a,
@@ -80,7 +110,7 @@ impl Ratios {
 }
 
 /// A mine that may be drawn.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Candidate {
     pub mine: MineId,
     pub company: CompanyId,
@@ -88,14 +118,14 @@ pub struct Candidate {
 }
 
 /// An inspector of an agency's register, with the companies they must stay away from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inspector {
     pub account: AccountId,
     pub recusals: Vec<CompanyId>,
 }
 
 /// Everything a draw depends on (stored with it for replay).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawInput {
     pub seed: u64,
     pub candidates: Vec<Candidate>,
@@ -107,10 +137,22 @@ pub struct DrawInput {
 }
 
 /// What was drawn: the mines, and for each mine and agency its inspectors.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawResult {
     pub mines: Vec<MineId>,
     pub officers: Vec<(MineId, AgencyCode, Vec<AccountId>)>,
+}
+
+/// Whether a drawn list (its mines and inspectors) is hidden from a viewer: until the inspection day
+/// only those who may see it earlier (the office) do, so that nobody can warn a company (WORKFLOW.md
+/// §1.4). From the day on it is open to everyone who may read inspections.
+pub fn list_hidden(inspect_on: NaiveDate, today: NaiveDate, may_see_before: bool) -> bool {
+    !may_see_before && today < inspect_on
+}
+
+/// Replays a stored draw: whether its inputs still give its result.
+pub fn replays(input: &DrawInput, result: &DrawResult) -> bool {
+    draw(input).as_ref() == Ok(result)
 }
 
 /// A number in `0..n` from the generator, by rejection: values above the largest multiple of `n`
@@ -298,6 +340,41 @@ mod tests {
         // replay, and this fails.
         let result = draw(&county(42)).unwrap();
         assert_eq!(result.mines, KNOWN_MINES.map(MineId).to_vec());
+    }
+
+    #[test]
+    fn a_stored_draw_replays_from_its_json_and_a_changed_result_does_not() {
+        let input = county(11);
+        let result = draw(&input).unwrap();
+        let input_back: DrawInput = serde_json::from_str(&serde_json::to_string(&input).unwrap()).unwrap();
+        let result_back: DrawResult = serde_json::from_str(&serde_json::to_string(&result).unwrap()).unwrap();
+        assert!(replays(&input_back, &result_back));
+        let mut forged = result_back;
+        forged.mines.pop();
+        assert!(!replays(&input_back, &forged));
+    }
+
+    #[test]
+    fn the_list_is_hidden_before_the_day_from_everyone_but_the_office() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 10).unwrap();
+        let before = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        assert!(list_hidden(day, before, false));
+        assert!(!list_hidden(day, before, true));
+        assert!(!list_hidden(day, day, false));
+    }
+
+    #[test]
+    fn ratios_are_whole_percentages() {
+        assert_eq!(
+            Ratios::parse(["100", " 70", "50", "30"]).unwrap(),
+            Ratios::default()
+        );
+        for bad in ["101", "-1", "50.5", ""] {
+            assert_eq!(
+                Ratios::parse(["100", bad, "50", "30"]),
+                Err(Problem::RatioOutOfRange)
+            );
+        }
     }
 
     const KNOWN_MINES: [i64; 15] = [4, 5, 6, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];

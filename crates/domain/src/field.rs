@@ -146,6 +146,16 @@ pub enum Problem {
         needed: usize,
         found: usize,
     },
+    #[error("以下矿山尚未评定风险等级，不能抽取：{mines}")]
+    MinesUngraded { mines: String },
+    #[error("本次检查的执法人员由双随机抽取确定，不能更换")]
+    DrawnOfficersFixed,
+    #[error("抽查名单在检查当日（{date}）前仅监管办可见")]
+    DrawListSecret { date: String },
+    #[error("抽取比例应为 0 到 100 之间的整数")]
+    RatioOutOfRange,
+    #[error("按这些比例没有抽中任何矿山")]
+    NothingDrawn,
 }
 
 impl Problem {
@@ -215,6 +225,11 @@ impl Problem {
             Problem::NotOnAct => "problem.not_on_act",
             Problem::BeforeInspectionDay { .. } => "problem.before_inspection_day",
             Problem::TooFewInspectors { .. } => "problem.too_few_inspectors",
+            Problem::MinesUngraded { .. } => "problem.mines_ungraded",
+            Problem::DrawnOfficersFixed => "problem.drawn_officers_fixed",
+            Problem::DrawListSecret { .. } => "problem.draw_list_secret",
+            Problem::RatioOutOfRange => "problem.ratio_out_of_range",
+            Problem::NothingDrawn => "problem.nothing_drawn",
         }
     }
 
@@ -256,7 +271,10 @@ impl Problem {
             | Problem::NoEnforcementCard { name }
             | Problem::OfficerRecused { name } => vec![("name", name.clone())],
             Problem::PlanGaps { gaps } => vec![("gaps", gaps.clone())],
-            Problem::BeforeInspectionDay { date } => vec![("date", date.clone())],
+            Problem::BeforeInspectionDay { date } | Problem::DrawListSecret { date } => {
+                vec![("date", date.clone())]
+            }
+            Problem::MinesUngraded { mines } => vec![("mines", mines.clone())],
             Problem::TooFewInspectors {
                 agency,
                 needed,

@@ -97,8 +97,13 @@ pub enum Action {
     DraftPlan,
     /// Approve or return a submitted plan (the county government), never one's own.
     DecidePlan,
-    /// Schedule a joint inspection and edit the checklist templates (the office).
+    /// Schedule a joint inspection, draw one by 双随机, and edit the checklist templates (the office).
     ScheduleInspection,
+    /// Set the mines' risk grades that the draw works from (the office).
+    GradeMines,
+    /// See a drawn list — the mines and inspectors of a 双随机 draw — before the inspection day (the
+    /// office only: the list is kept secret until the visit).
+    SeeDrawnList,
     /// Register or revoke an enforcement card: the office, or an agency head for its own staff.
     ManageCards,
     /// Approve an inspection act and name its officers (the head of the act's agency).
@@ -419,7 +424,9 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
         },
         DecideExtension | SuperviseFinding => Decision::from_bool(role == Office, DenyReason::Role),
         ViewInspections => Decision::within(&scope(actor, Listing::Inspections), resource),
-        DraftPlan | ScheduleInspection => Decision::from_bool(role == Office, DenyReason::Role),
+        DraftPlan | ScheduleInspection | GradeMines | SeeDrawnList => {
+            Decision::from_bool(role == Office, DenyReason::Role)
+        }
         DecidePlan => match (role, resource) {
             (CountyGovernment, Resource::Plan { drafted_by }) if *drafted_by == Some(id) => {
                 Decision::Deny(DenyReason::OwnPlan)
@@ -618,7 +625,9 @@ mod tests {
                 (all, [Y, Y, Y, Y, Y, R, R, Y]),
                 (act("tr"), [Y, Y, Y, Y, Y, R, R, Y]),
             ],
-            Action::DraftPlan | Action::ScheduleInspection => vec![(all, [R, Y, R, R, R, R, R, R])],
+            Action::DraftPlan | Action::ScheduleInspection | Action::GradeMines | Action::SeeDrawnList => {
+                vec![(all, [R, Y, R, R, R, R, R, R])]
+            }
             Action::DecidePlan => vec![
                 (plan(Some(7)), [R, R, R, R, Y, R, R, R]),
                 (plan(Some(1)), [R, R, R, R, P, R, R, R]),

@@ -91,6 +91,10 @@ pub enum RecordType {
     Inspection,
     /// One agency's inspection of one mine, with its officers, checklist and photos.
     InspectionAct,
+    /// A mine's risk grade, which sets how often 双随机 draws it.
+    RiskGrade,
+    /// A 双随机 draw: its seed, inputs and result, for replay.
+    Draw,
 }
 
 impl RecordType {
@@ -117,6 +121,8 @@ impl RecordType {
             RecordType::ChecklistItem => "checklist_item",
             RecordType::Inspection => "inspection",
             RecordType::InspectionAct => "inspection_act",
+            RecordType::RiskGrade => "risk_grade",
+            RecordType::Draw => "draw",
         }
     }
 
@@ -145,7 +151,9 @@ impl RecordType {
             | RecordType::EnforcementCard
             | RecordType::ChecklistItem
             | RecordType::Inspection
-            | RecordType::InspectionAct => DataArea::Inspections,
+            | RecordType::InspectionAct
+            | RecordType::RiskGrade
+            | RecordType::Draw => DataArea::Inspections,
         }
     }
 }
@@ -219,6 +227,9 @@ pub enum AuditAction {
     ActPhoto,
     ActSign,
     ActFinding,
+    RiskGradeSet,
+    /// A 双随机 draw, whose entry carries its seed, inputs and result.
+    DrawCreate,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -294,6 +305,8 @@ impl AuditAction {
             ActPhoto => "act.photo",
             ActSign => "act.sign",
             ActFinding => "act.finding",
+            RiskGradeSet => "risk_grade.set",
+            DrawCreate => "draw.create",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

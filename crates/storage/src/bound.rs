@@ -668,8 +668,41 @@ pub const ACT: Table = Table {
     children: &[ACT_OFFICERS, ACT_ITEMS, ACT_PHOTOS],
 };
 
+pub const RISK_GRADE: Table = Table {
+    name: "risk_grade",
+    record: RecordType::RiskGrade,
+    key: int("mine_id"),
+    natural_key: true,
+    cols: &[
+        text("grade"),
+        text("reason"),
+        text("set_by_label"),
+        text("set_at"),
+    ],
+    children: &[],
+};
+
+/// A draw: its inputs and result are in its state in full (not as digests), so the audit entry alone
+/// replays it.
+pub const DRAW: Table = Table {
+    name: "inspection_draw",
+    record: RecordType::Draw,
+    key: int("draw_id"),
+    natural_key: false,
+    cols: &[
+        int("inspection_id"),
+        text("algorithm"),
+        text("seed"),
+        text("input_json"),
+        text("result_json"),
+        text("drawn_by_label"),
+        text("drawn_at"),
+    ],
+    children: &[],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 21] = [
+pub const TABLES: [&Table; 23] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -691,6 +724,8 @@ pub const TABLES: [&Table; 21] = [
     &CHECKLIST_ITEM,
     &INSPECTION,
     &ACT,
+    &RISK_GRADE,
+    &DRAW,
 ];
 
 /// The table of a record type.
@@ -717,6 +752,8 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::ChecklistItem => &CHECKLIST_ITEM,
         RecordType::Inspection => &INSPECTION,
         RecordType::InspectionAct => &ACT,
+        RecordType::RiskGrade => &RISK_GRADE,
+        RecordType::Draw => &DRAW,
     }
 }
 

@@ -488,6 +488,8 @@ pub struct Inspection {
     pub closed_at: Option<DateTime<Utc>>,
     pub acts: i64,
     pub acts_signed: i64,
+    /// Whether it was drawn by 双随机 (its list is then secret until the day).
+    pub drawn: bool,
 }
 
 /// A joint inspection to schedule.
@@ -541,7 +543,8 @@ pub async fn close_inspection(tx: &mut WriteTx, id: i64) -> Result<bool> {
 const INSPECTION_SELECT: &str = "SELECT j.inspection_id, j.plan_item_id, j.title, j.inspect_on, j.lead_agency, \
     j.agencies, j.mine_ids, j.state, j.created_by_label, j.created_at, j.closed_at, \
     (SELECT COUNT(*) FROM inspection_act a WHERE a.inspection_id = j.inspection_id) AS acts, \
-    (SELECT COUNT(*) FROM inspection_act a WHERE a.inspection_id = j.inspection_id AND a.state = 'signed') AS acts_signed \
+    (SELECT COUNT(*) FROM inspection_act a WHERE a.inspection_id = j.inspection_id AND a.state = 'signed') AS acts_signed, \
+    (SELECT COUNT(*) FROM inspection_draw d WHERE d.inspection_id = j.inspection_id) AS drawn \
     FROM joint_inspection j";
 
 fn inspection_from_row(r: &AnyRow) -> Result<Inspection> {
@@ -562,6 +565,7 @@ fn inspection_from_row(r: &AnyRow) -> Result<Inspection> {
         closed_at: get_opt_time(r, "closed_at")?,
         acts: get(r, "acts")?,
         acts_signed: get(r, "acts_signed")?,
+        drawn: get::<i64>(r, "drawn")? > 0,
     })
 }
 
@@ -656,6 +660,8 @@ pub struct Act {
     pub recorded_by_label: Option<String>,
     pub signed_by_label: Option<String>,
     pub signed_at: Option<DateTime<Utc>>,
+    /// Whether its joint inspection was drawn by 双随机.
+    pub drawn: bool,
     pub officers: Vec<ActOfficer>,
     pub items: Vec<ActItem>,
     pub photos: Vec<ActPhoto>,
@@ -811,7 +817,8 @@ const ACT_SELECT: &str = "SELECT a.act_id, a.inspection_id, j.title AS inspectio
     a.agency_code, a.mine_id, m.name AS mine_name, m.township, c.company_id, c.name AS company_name, \
     c.legal_rep, c.address, c.phone, a.kind, a.state, a.doc_no, a.approved_by, a.approved_by_label, \
     a.approved_at, a.place, a.person_on_site, a.started_at, a.ended_at, a.summary, a.recorded_by_label, \
-    a.signed_by_label, a.signed_at FROM inspection_act a \
+    a.signed_by_label, a.signed_at, \
+    (SELECT COUNT(*) FROM inspection_draw d WHERE d.inspection_id = a.inspection_id) AS drawn FROM inspection_act a \
     JOIN joint_inspection j ON j.inspection_id = a.inspection_id \
     JOIN mine m ON m.mine_id = a.mine_id JOIN company c ON c.company_id = m.company_id";
 
@@ -844,6 +851,7 @@ fn act_from_row(r: &AnyRow) -> Result<Act> {
         recorded_by_label: get(r, "recorded_by_label")?,
         signed_by_label: get(r, "signed_by_label")?,
         signed_at: get_opt_time(r, "signed_at")?,
+        drawn: get::<i64>(r, "drawn")? > 0,
         officers: Vec::new(),
         items: Vec::new(),
         photos: Vec::new(),

@@ -25,6 +25,7 @@ pub mod bound;
 pub mod boundaries;
 pub mod companies;
 pub mod credit;
+pub mod draws;
 pub mod files;
 pub mod findings;
 pub mod inspections;

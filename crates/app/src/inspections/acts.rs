@@ -8,7 +8,7 @@ use super::photos;
 use crate::ledger::findings::{self as finding_cases, FindingInput};
 use crate::tasks as task_cases;
 use crate::{App, AppError, Caller, Result};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use orewatch_domain::field::{date, optional_text, required_text};
 use orewatch_domain::inspection::{
     check_officers, check_signable, quarter_of, record_number, ActKind, ActState, ActStep, Answer,
@@ -20,6 +20,7 @@ use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskK
 use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
 use orewatch_storage::inspections::{self, NewInspection, NewPhoto};
 pub use orewatch_storage::inspections::{Act, ActItem, ActOfficer, ActPhoto, Card, Inspection};
+use orewatch_storage::mines::Mine;
 use orewatch_storage::tasks::Outcome;
 use orewatch_storage::{agencies, mines, Key, WriteTx};
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,11 +36,41 @@ fn record_of(id: i64) -> (RecordType, String) {
     (RecordType::InspectionAct, id.to_string())
 }
 
-/// The joint inspections of a year.
+/// Whether the caller may not see yet which mines and inspectors a drawn inspection on this day has
+/// (the rule is `domain::draw::list_hidden`).
+pub(crate) fn list_hidden(app: &App, caller: &Caller, drawn: bool, inspect_on: NaiveDate) -> bool {
+    drawn
+        && orewatch_domain::draw::list_hidden(
+            inspect_on,
+            local_date(app.now()),
+            caller.may(Action::SeeDrawnList, &Resource::Installation),
+        )
+}
+
+/// Refuses to show an act of a drawn inspection whose list is still secret from the caller.
+fn require_visible(app: &App, caller: &Caller, act: &Act) -> Result<()> {
+    if list_hidden(app, caller, act.drawn, act.inspect_on) {
+        return Err(AppError::invalid(
+            "act",
+            Problem::DrawListSecret {
+                date: act.inspect_on.to_string(),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// The joint inspections of a year; a drawn one's mines are left out while its list is secret.
 pub async fn inspections(app: &App, caller: &Caller, year: i32) -> Result<Vec<Inspection>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(inspections::inspections_in(&mut conn, year).await?)
+    let mut all = inspections::inspections_in(&mut conn, year).await?;
+    for i in &mut all {
+        if list_hidden(app, caller, i.drawn, i.inspect_on) {
+            i.mines.clear();
+        }
+    }
+    Ok(all)
 }
 
 /// A joint inspection as typed by the office.
@@ -57,12 +88,25 @@ pub struct ScheduleInput<'a> {
     pub plan_item: &'a str,
 }
 
-/// Schedules a joint inspection: one act per agency and mine, each waiting for its agency head's
-/// approval by the inspection day. Returns the inspection and the yearly-cap warnings.
-pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> Result<(i64, Vec<String>)> {
-    caller.require(Action::ScheduleInspection, &Resource::Installation)?;
+/// What a joint inspection is, as checked: everything but its mines.
+pub(super) struct Checked {
+    pub title: String,
+    pub inspect_on: NaiveDate,
+    pub kind: ActKind,
+    pub lead: AgencyCode,
+    pub plan_item: Option<i64>,
+    /// The lead first, then the other agencies taking part.
+    pub agencies: Vec<AgencyCode>,
+}
+
+/// Checks what the office typed for a joint inspection, apart from its mines; problems go to `e`.
+pub(super) async fn check_typed(
+    app: &App,
+    conn: &mut orewatch_storage::Conn,
+    input: &ScheduleInput<'_>,
+    e: &mut FieldErrors,
+) -> Result<Option<Checked>> {
     let today = local_date(app.now());
-    let mut e = FieldErrors::new();
     let title = e.take("title", required_text(input.title, 200));
     let inspect_on = e.take(
         "inspect_on",
@@ -91,25 +135,35 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
                 .map_err(|_| Problem::Invalid),
         )
     };
-    let mut conn = app.db.conn().await?;
-    let agency_list =
-        super::input::agencies_taking_part(&mut conn, lead.as_ref(), &input.agencies, &mut e).await?;
-    let mine_list = super::input::mines_chosen(&mut conn, &input.mines, &mut e).await?;
-    let checklist = inspections::checklist(&mut conn).await?;
+    let agencies = super::input::agencies_taking_part(conn, lead.as_ref(), &input.agencies, e).await?;
     let (Some(title), Some(inspect_on), Some(kind), Some(lead), Some(plan_item)) =
         (title, inspect_on, kind, lead, plan_item)
     else {
-        return Err(AppError::Invalid(e));
+        return Ok(None);
     };
-    if !e.is_empty() {
-        return Err(AppError::Invalid(e));
-    }
-    // The yearly cap is a warning, not a refusal: the office may still need the inspection.
-    let agency_names = names::agencies(&mut conn).await?;
+    Ok(Some(Checked {
+        title,
+        inspect_on,
+        kind,
+        lead,
+        plan_item,
+        agencies,
+    }))
+}
+
+/// The yearly-cap warnings of one more act by each agency at each mine. The cap is a warning, not a
+/// refusal: the office may still need the inspection.
+pub(super) async fn cap_warnings(
+    app: &App,
+    conn: &mut orewatch_storage::Conn,
+    checked: &Checked,
+    mines: &[Mine],
+) -> Result<Vec<String>> {
+    let agency_names = names::agencies(conn).await?;
     let mut warnings = Vec::new();
-    for agency in &agency_list {
-        for mine in &mine_list {
-            let held = inspections::acts_in_year(&mut conn, agency, mine.id, inspect_on.year()).await?;
+    for agency in &checked.agencies {
+        for mine in mines {
+            let held = inspections::acts_in_year(conn, agency, mine.id, checked.inspect_on.year()).await?;
             let held = u32::try_from(held).unwrap_or(u32::MAX);
             if app.settings.inspection_cap.exceeded_by_one_more(agency, held) {
                 warnings.push(format!(
@@ -122,17 +176,49 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
             }
         }
     }
+    Ok(warnings)
+}
+
+/// Schedules a joint inspection: one act per agency and mine, each waiting for its agency head's
+/// approval by the inspection day. Returns the inspection and the yearly-cap warnings.
+pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> Result<(i64, Vec<String>)> {
+    caller.require(Action::ScheduleInspection, &Resource::Installation)?;
+    let mut e = FieldErrors::new();
+    let mut conn = app.db.conn().await?;
+    let checked = check_typed(app, &mut conn, input, &mut e).await?;
+    let mine_list = super::input::mines_chosen(&mut conn, &input.mines, &mut e).await?;
+    let Some(checked) = checked.filter(|_| e.is_empty()) else {
+        return Err(AppError::Invalid(e));
+    };
+    let warnings = cap_warnings(app, &mut conn, &checked, &mine_list).await?;
     drop(conn);
-    let mine_ids: Vec<MineId> = mine_list.iter().map(|m| m.id).collect();
     let mut tx = app.write(caller).await?;
+    let id = create(&mut tx, app, caller, &checked, &mine_list, false).await?;
+    tx.commit().await?;
+    Ok((id, warnings))
+}
+
+/// Writes a joint inspection and its acts, each with its approval task for the agency head by the
+/// inspection day. A drawn inspection's tasks name neither the mine nor the company: the list is
+/// secret until the day.
+pub(super) async fn create(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    checked: &Checked,
+    mine_list: &[Mine],
+    drawn: bool,
+) -> Result<i64> {
+    let checklist = inspections::checklist(tx).await?;
+    let mine_ids: Vec<MineId> = mine_list.iter().map(|m| m.id).collect();
     let id = inspections::insert_inspection(
-        &mut tx,
+        tx,
         &NewInspection {
-            plan_item_id: plan_item,
-            title: &title,
-            inspect_on,
-            lead: &lead,
-            agencies: &agency_list,
+            plan_item_id: checked.plan_item,
+            title: &checked.title,
+            inspect_on: checked.inspect_on,
+            lead: &checked.lead,
+            agencies: &checked.agencies,
             mines: &mine_ids,
             by_label: &caller.display_name,
         },
@@ -146,8 +232,8 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
         None,
     )
     .await?;
-    for agency in &agency_list {
-        for mine in &mine_list {
+    for agency in &checked.agencies {
+        for mine in mine_list {
             let templates = if mine.status == MineStatus::Closed {
                 vec![Template::Illegal]
             } else {
@@ -162,7 +248,7 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
                         .map(|i| (i.text.as_str(), i.category.as_str()))
                 })
                 .collect();
-            let act = inspections::insert_act(&mut tx, id, agency, mine.id, kind, &items).await?;
+            let act = inspections::insert_act(tx, id, agency, mine.id, checked.kind, &items).await?;
             tx.audit(
                 AuditAction::ActCreate,
                 RecordType::InspectionAct,
@@ -171,8 +257,25 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
                 None,
             )
             .await?;
+            let (title, task_mine) = if drawn {
+                (
+                    format!(
+                        "审批双随机抽查：{}（{}，抽查名单当日公开）",
+                        checked.title, checked.inspect_on
+                    ),
+                    None,
+                )
+            } else {
+                (
+                    format!(
+                        "审批检查：{} {}（{}）",
+                        mine.name, checked.title, checked.inspect_on
+                    ),
+                    Some(mine.id),
+                )
+            };
             task_cases::open(
-                &mut tx,
+                tx,
                 app,
                 Task {
                     kind: TaskKind::ApproveAct,
@@ -181,18 +284,17 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
                         role: Some(orewatch_domain::Role::AgencyHead),
                     },
                     agency: Some(agency.clone()),
-                    due_at: end_of_day(inspect_on),
+                    due_at: end_of_day(checked.inspect_on),
                     level: Level::Open,
                 },
                 record_of(act),
-                Some(mine.id),
-                &format!("审批检查：{} {}（{}）", mine.name, title, inspect_on),
+                task_mine,
+                &title,
             )
             .await?;
         }
     }
-    tx.commit().await?;
-    Ok((id, warnings))
+    Ok(id)
 }
 
 /// A joint inspection with its acts.
@@ -203,15 +305,23 @@ pub struct InspectionView {
     pub agency_names: BTreeMap<AgencyCode, String>,
     /// Agency and mine pairs inspected more often this year than the yearly cap allows.
     pub over_cap: Vec<String>,
+    /// A drawn inspection whose list is still secret from the caller: its mines and acts are left out.
+    pub hidden: bool,
 }
 
 pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<InspectionView> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    let inspection = inspections::find_inspection(&mut conn, id)
+    let mut inspection = inspections::find_inspection(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let acts = inspections::acts_of(&mut conn, id).await?;
+    let hidden = list_hidden(app, caller, inspection.drawn, inspection.inspect_on);
+    let acts = if hidden {
+        inspection.mines.clear();
+        Vec::new()
+    } else {
+        inspections::acts_of(&mut conn, id).await?
+    };
     let agency_names = names::agencies(&mut conn).await?;
     let mut over_cap = Vec::new();
     for act in &acts {
@@ -237,6 +347,7 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<InspectionView>
         acts,
         agency_names,
         over_cap,
+        hidden,
     })
 }
 
@@ -257,6 +368,7 @@ pub async fn show_act(app: &App, caller: &Caller, id: i64) -> Result<ActView> {
         .await?
         .ok_or(AppError::NotFound)?;
     caller.require(Action::ViewInspections, &resource(&act))?;
+    require_visible(app, caller, &act)?;
     let register = if act.state == ActState::Requested && caller.may(Action::ApproveAct, &resource(&act)) {
         inspections::cards(&mut conn, Some(&act.agency))
             .await?
@@ -320,6 +432,23 @@ pub async fn approve(
     let mut tx = app.write(caller).await?;
     // Who may approve, and whether the act is still waiting, come before what was typed.
     let (act, next) = prepare(&mut tx, caller, id, Action::ApproveAct, ActStep::Approve).await?;
+    // A drawn act's officers were drawn: it opens on the day its list is published, and keeps them.
+    let drawn_officers = if act.drawn {
+        if local_date(tx.now()) < act.inspect_on {
+            return Err(AppError::invalid(
+                "state",
+                Problem::DrawListSecret {
+                    date: act.inspect_on.to_string(),
+                },
+            ));
+        }
+        let draw = orewatch_storage::draws::draw_of(&mut tx, act.inspection_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Some(super::draws::drawn_for(&draw.result, act.mine_id, &act.agency).ok_or(AppError::NotFound)?)
+    } else {
+        None
+    };
     let kind = ActKind::parse(kind).map_err(|p| AppError::invalid("kind", p))?;
     let mut chosen: Vec<AccountId> = Vec::new();
     for raw in officer_ids {
@@ -330,6 +459,17 @@ pub async fn approve(
         if !chosen.contains(&AccountId(id)) {
             chosen.push(AccountId(id));
         }
+    }
+    if let Some(drawn) = drawn_officers {
+        let same = {
+            let mut typed = chosen.clone();
+            typed.sort();
+            typed == drawn
+        };
+        if !chosen.is_empty() && !same {
+            return Err(AppError::invalid("officers", Problem::DrawnOfficersFixed));
+        }
+        chosen = drawn;
     }
     let record = record_of(id);
     task_cases::require_assigned(&mut tx, caller, (record.0, &record.1), TaskKind::ApproveAct).await?;
@@ -624,6 +764,7 @@ pub async fn photo(app: &App, caller: &Caller, act_id: i64, photo_id: i64) -> Re
         .await?
         .ok_or(AppError::NotFound)?;
     caller.require(Action::ViewInspections, &resource(&act))?;
+    require_visible(app, caller, &act)?;
     let photo = act
         .photos
         .into_iter()
@@ -878,11 +1019,13 @@ pub async fn coverage(app: &App, caller: &Caller, year: i32) -> Result<Coverage>
     })
 }
 
-/// The acts at a mine, newest first (for the mine page).
+/// The acts at a mine the caller may see, newest first (for the mine page).
 pub async fn acts_at_mine(app: &App, caller: &Caller, mine: MineId) -> Result<Vec<Act>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(inspections::acts_at_mine(&mut conn, mine).await?)
+    let mut acts = inspections::acts_at_mine(&mut conn, mine).await?;
+    acts.retain(|a| !list_hidden(app, caller, a.drawn, a.inspect_on));
+    Ok(acts)
 }
 
 /// The mines a plan or an inspection may name: (id, name, township, status), by name.

@@ -1,8 +1,9 @@
 //! 联合检查 — the annual plan ([`plans`]), the joint inspections and the per-agency acts inside them
-//! ([`acts`]), the inspector register and the checklist templates ([`register`]), and what a site
+//! ([`acts`]), 双随机 draws ([`draws`]), the inspector register and the checklist templates ([`register`]), and what a site
 //! photo says about itself ([`photos`]).
 
 pub mod acts;
+pub mod draws;
 pub mod photos;
 pub mod plans;
 pub mod register;

@@ -977,7 +977,8 @@ pub async fn of_mine(app: &App, caller: &Caller, mine: MineId) -> Result<MineLed
         0,
     )
     .await?;
-    let acts = orewatch_storage::inspections::acts_at_mine(&mut conn, mine).await?;
+    let mut acts = orewatch_storage::inspections::acts_at_mine(&mut conn, mine).await?;
+    acts.retain(|a| !crate::inspections::acts::list_hidden(app, caller, a.drawn, a.inspect_on));
     let records: Vec<(RecordType, String)> = found
         .rows
         .iter()

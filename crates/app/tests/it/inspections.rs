@@ -4,6 +4,7 @@
 use crate::registry::import_sample;
 use crate::{account, app};
 use orewatch_app::inspections::acts::{self, FillInput, PhotoUpload, ProblemInput, ScheduleInput};
+use orewatch_app::inspections::draws::{self, DrawRequest};
 use orewatch_app::inspections::photos::ExifState;
 use orewatch_app::inspections::plans::{self, ItemInput};
 use orewatch_app::inspections::register::{self, CardInput};
@@ -541,7 +542,220 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
     assert!(!coverage.not_inspected.iter().any(|(id, _)| id.0 == mine));
 }
 
+fn draw_request<'a>(per_act: &'a str, ratios: [&'a str; 4]) -> DrawRequest<'a> {
+    DrawRequest {
+        inspection: ScheduleInput {
+            title: "双随机联合抽查",
+            inspect_on: "2026-12-02",
+            kind: "routine",
+            lead: "ps",
+            agencies: vec!["tr"],
+            mines: Vec::new(),
+            plan_item: "",
+        },
+        ratios,
+        per_act,
+    }
+}
+
+async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_its_audit_entry(db: Db) {
+    let c = county(db).await;
+    let (m0, m1, m2) = (c.mines[0], c.mines[1], c.mines[2]);
+    let company0 = {
+        let mut conn = c.app.db.conn().await.unwrap();
+        orewatch_storage::mines::find(&mut conn, orewatch_domain::MineId(m0))
+            .await
+            .unwrap()
+            .unwrap()
+            .company_name
+    };
+    card(&c, &c.ps_a, "45020001", "").await;
+    card(&c, &c.ps_b, "45020002", "").await;
+    card(&c, &c.ps_c, "45020003", &company0).await;
+    card(&c, &c.tr_a, "45020011", "").await;
+    card(&c, &c.tr_b, "45020012", "").await;
+    let all = ["100", "100", "0", "0"];
+
+    // Nothing is drawn from mines without a grade; grades are the office's.
+    let err = draws::draw(&c.app, &c.office, &draw_request("2", all))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::MinesUngraded { .. })),
+        "{err:?}"
+    );
+    let (s0, s1, s2) = (m0.to_string(), m1.to_string(), m2.to_string());
+    let grades = [
+        (s0.as_str(), "a", "去年越界开采"),
+        (s1.as_str(), "b", ""),
+        (s2.as_str(), "d", ""),
+    ];
+    let err = draws::set_grades(&c.app, &c.ps_head, &grades).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
+    assert_eq!(draws::set_grades(&c.app, &c.office, &grades).await.unwrap(), 3);
+    // The same grades again change nothing and write nothing.
+    assert_eq!(draws::set_grades(&c.app, &c.office, &grades).await.unwrap(), 0);
+    let err = draws::set_grades(&c.app, &c.office, &[(s0.as_str(), "e", "")])
+        .await
+        .unwrap_err();
+    assert!(matches!(problem(&err), Some(Problem::Invalid)), "{err:?}");
+
+    // Bad ratios, too few inspectors (transport has two, three are asked for), nothing drawn.
+    let err = draws::draw(&c.app, &c.office, &draw_request("2", ["100", "101", "0", "0"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(problem(&err), Some(Problem::RatioOutOfRange)), "{err:?}");
+    let err = draws::draw(&c.app, &c.office, &draw_request("3", all))
+        .await
+        .unwrap_err();
+    match problem(&err) {
+        Some(Problem::TooFewInspectors {
+            agency,
+            needed: 3,
+            found: 2,
+        }) => {
+            assert!(!agency.is_empty() && agency != "tr", "named, not coded: {agency}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = draws::draw(&c.app, &c.office, &draw_request("2", ["0", "0", "0", "0"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(problem(&err), Some(Problem::NothingDrawn)), "{err:?}");
+
+    // Grades A and B at 100 %, D at 0 %: the first two mines, and at the first mine public security's
+    // inspectors are never ps_c, who is linked to its company.
+    let (inspection, _) = draws::draw(&c.app, &c.office, &draw_request("2", all))
+        .await
+        .unwrap();
+    let office_view = acts::show(&c.app, &c.office, inspection).await.unwrap();
+    assert!(!office_view.hidden);
+    let mut drawn: Vec<i64> = office_view.inspection.mines.iter().map(|m| m.0).collect();
+    drawn.sort_unstable();
+    let mut expected = vec![m0, m1];
+    expected.sort_unstable();
+    assert_eq!(drawn, expected);
+    assert_eq!(office_view.acts.len(), 4);
+    let view = draws::of_inspection(&c.app, &c.office, inspection)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(view.replays);
+    let ps = orewatch_domain::AgencyCode::parse("ps").unwrap();
+    let at_m0 = draws::drawn_for(&view.draw.result, orewatch_domain::MineId(m0), &ps).unwrap();
+    assert_eq!(
+        at_m0,
+        vec![c.ps_a.account_id().unwrap(), c.ps_b.account_id().unwrap()]
+    );
+
+    // The audit entry carries the seed, the inputs and the result: the draw replays from it alone.
+    let mut conn = c.app.db.conn().await.unwrap();
+    let entries = orewatch_storage::audit::list(
+        &mut conn,
+        &orewatch_storage::audit::AuditFilter {
+            limit: 10_000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let entry = entries
+        .iter()
+        .find(|e| e.row.action == orewatch_domain::AuditAction::DrawCreate)
+        .unwrap();
+    let state: serde_json::Value = serde_json::from_str(entry.row.after_json.as_deref().unwrap()).unwrap();
+    let text = |k: &str| state[k].as_str().unwrap().to_string();
+    let input: orewatch_domain::draw::DrawInput = serde_json::from_str(&text("input_json")).unwrap();
+    let result: orewatch_domain::draw::DrawResult = serde_json::from_str(&text("result_json")).unwrap();
+    assert_eq!(text("seed"), input.seed.to_string());
+    assert_eq!(orewatch_domain::draw::draw(&input).unwrap(), result);
+    assert_eq!(result, view.draw.result);
+
+    // Until the day, an agency sees that the inspection exists, but not its mines, acts or inspectors.
+    let act_at_m0 = office_view
+        .acts
+        .iter()
+        .find(|a| a.agency == ps && a.mine_id.0 == m0)
+        .unwrap()
+        .clone();
+    let head_view = acts::show(&c.app, &c.ps_head, inspection).await.unwrap();
+    assert!(head_view.hidden && head_view.acts.is_empty() && head_view.inspection.mines.is_empty());
+    assert!(draws::of_inspection(&c.app, &c.ps_head, inspection)
+        .await
+        .unwrap()
+        .is_none());
+    let err = acts::show_act(&c.app, &c.ps_a, act_at_m0.id).await.unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::DrawListSecret { .. })),
+        "{err:?}"
+    );
+    let listed = acts::inspections(&c.app, &c.ps_a, 2026).await.unwrap();
+    assert!(listed
+        .iter()
+        .find(|i| i.id == inspection)
+        .unwrap()
+        .mines
+        .is_empty());
+    assert!(acts::acts_at_mine(&c.app, &c.ps_a, orewatch_domain::MineId(m0))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(findings::of_mine(&c.app, &c.ps_a, orewatch_domain::MineId(m0))
+        .await
+        .unwrap()
+        .acts
+        .is_empty());
+    let inbox = tasks::inbox(&c.app, &c.ps_head, InboxPart::All).await.unwrap();
+    let approvals: Vec<_> = inbox
+        .rows
+        .iter()
+        .filter(|r| r.task.kind == TaskKind::ApproveAct)
+        .collect();
+    assert_eq!(approvals.len(), 2);
+    for r in &approvals {
+        assert!(!r.title.contains(&act_at_m0.mine_name), "{}", r.title);
+        assert!(r.mine_id.is_none());
+    }
+    let err = acts::approve(&c.app, &c.ps_head, act_at_m0.id, "routine", &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::DrawListSecret { .. })),
+        "{err:?}"
+    );
+
+    // On the day the list is open: the head approves with the drawn inspectors, and no others.
+    c.clock.advance(chrono::Duration::days(4));
+    assert!(!acts::show(&c.app, &c.ps_head, inspection).await.unwrap().hidden);
+    assert!(draws::of_inspection(&c.app, &c.ps_a, inspection)
+        .await
+        .unwrap()
+        .is_some());
+    let err = acts::approve(
+        &c.app,
+        &c.ps_head,
+        act_at_m0.id,
+        "routine",
+        &[&id_of(&c.ps_a), &id_of(&c.ps_c)],
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::DrawnOfficersFixed)),
+        "{err:?}"
+    );
+    acts::approve(&c.app, &c.ps_head, act_at_m0.id, "routine", &[])
+        .await
+        .unwrap();
+    let act = acts::show_act(&c.app, &c.ps_a, act_at_m0.id).await.unwrap().act;
+    let mut named: Vec<_> = act.officers.iter().map(|o| o.account_id).collect();
+    named.sort();
+    assert_eq!(named, at_m0);
+}
+
 on_both_backends!(
     a_plan_is_drafted_returned_resubmitted_approved_and_then_changed_only_by_a_new_version,
     a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the_ledger,
+    a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_its_audit_entry,
 );
