@@ -66,6 +66,8 @@ pub struct Settings {
     pub max_evidence_bytes: usize,
     /// The yearly cap on inspections of one mine by one agency (a warning, WORKFLOW.md §1.1).
     pub inspection_cap: orewatch_domain::inspection::InspectionCap,
+    /// 双随机: the share of each risk grade's mines a draw takes, unless the office types others.
+    pub draw_ratios: orewatch_domain::draw::Ratios,
 }
 
 impl Default for Settings {
@@ -85,6 +87,7 @@ impl Default for Settings {
             clocks: orewatch_domain::task::Clocks::default(),
             max_evidence_bytes: 20 * 1024 * 1024,
             inspection_cap: orewatch_domain::inspection::InspectionCap::default(),
+            draw_ratios: orewatch_domain::draw::Ratios::default(),
         }
     }
 }

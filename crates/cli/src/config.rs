@@ -46,6 +46,9 @@ pub struct Config {
     pub header_read_seconds: u64,
     /// Connections served at once.
     pub max_http_connections: usize,
+    /// 双随机: the share of each risk grade's mines drawn, in percent, for grades A, B, C, D (the draw
+    /// form starts from these; the office may change them for one draw).
+    pub draw_ratios: [u32; 4],
 }
 
 impl Default for Config {
@@ -69,6 +72,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             header_read_seconds: 10,
             max_http_connections: 512,
+            draw_ratios: [100, 70, 50, 30],
         }
     }
 }
@@ -153,7 +157,19 @@ impl Config {
             anyhow::bail!("checkpoint_minutes 至少为 1 分钟");
         }
         self.proxies()?;
+        self.ratios()?;
         Ok(())
+    }
+
+    /// The configured draw ratios, checked.
+    pub fn ratios(&self) -> Result<orewatch_domain::draw::Ratios> {
+        let [a, b, c, d] = self.draw_ratios.map(|r| r.to_string());
+        orewatch_domain::draw::Ratios::parse([&a, &b, &c, &d]).map_err(|_| {
+            anyhow::anyhow!(
+                "draw_ratios 应为 4 个 0 到 100 之间的整数（A、B、C、D 级），实际为 {:?}",
+                self.draw_ratios
+            )
+        })
     }
 
     /// The configured county extent, checked.
@@ -248,6 +264,15 @@ mod tests {
         let config: Config = toml::from_str("audit_key_file = \"/keys/audit.key\"").unwrap();
         assert!(config.checkpoints().is_err());
         assert!(Config::default().checkpoints().unwrap().is_none());
+    }
+
+    #[test]
+    fn draw_ratios_are_four_percentages() {
+        let config: Config = toml::from_str("draw_ratios = [100, 80, 40, 10]").unwrap();
+        assert_eq!(config.ratios().unwrap().b, 80);
+        let mut bad: Config = toml::from_str("draw_ratios = [100, 180, 40, 10]").unwrap();
+        assert!(bad.apply_env(|_| None).is_err());
+        assert!(toml::from_str::<Config>("draw_ratios = [100, 80]").is_err());
     }
 
     #[test]

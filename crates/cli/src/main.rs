@@ -188,6 +188,7 @@ async fn connect(config: &Config) -> Result<App> {
         map_zone: config.map_zone,
         county_extent: config.extent()?,
         checkpoint: CheckpointSettings { key_file, dir },
+        draw_ratios: config.ratios()?,
         ..Settings::default()
     };
     Ok(App::new(db, Arc::new(SystemClock), settings)?)

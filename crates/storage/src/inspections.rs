@@ -662,6 +662,8 @@ pub struct Act {
     pub signed_at: Option<DateTime<Utc>>,
     /// Whether its joint inspection was drawn by 双随机.
     pub drawn: bool,
+    /// How many checklist items were found a problem.
+    pub problems: i64,
     pub officers: Vec<ActOfficer>,
     pub items: Vec<ActItem>,
     pub photos: Vec<ActPhoto>,
@@ -818,7 +820,9 @@ const ACT_SELECT: &str = "SELECT a.act_id, a.inspection_id, j.title AS inspectio
     c.legal_rep, c.address, c.phone, a.kind, a.state, a.doc_no, a.approved_by, a.approved_by_label, \
     a.approved_at, a.place, a.person_on_site, a.started_at, a.ended_at, a.summary, a.recorded_by_label, \
     a.signed_by_label, a.signed_at, \
-    (SELECT COUNT(*) FROM inspection_draw d WHERE d.inspection_id = a.inspection_id) AS drawn FROM inspection_act a \
+    (SELECT COUNT(*) FROM inspection_draw d WHERE d.inspection_id = a.inspection_id) AS drawn, \
+    (SELECT COUNT(*) FROM act_item i WHERE i.act_id = a.act_id AND i.result = 'problem') AS problems \
+    FROM inspection_act a \
     JOIN joint_inspection j ON j.inspection_id = a.inspection_id \
     JOIN mine m ON m.mine_id = a.mine_id JOIN company c ON c.company_id = m.company_id";
 
@@ -852,6 +856,7 @@ fn act_from_row(r: &AnyRow) -> Result<Act> {
         signed_by_label: get(r, "signed_by_label")?,
         signed_at: get_opt_time(r, "signed_at")?,
         drawn: get::<i64>(r, "drawn")? > 0,
+        problems: get(r, "problems")?,
         officers: Vec::new(),
         items: Vec::new(),
         photos: Vec::new(),

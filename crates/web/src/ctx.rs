@@ -43,6 +43,8 @@ pub struct Ctx {
 pub const FLASHES: &[&str] = &[
     "saved",
     "created",
+    "account_created",
+    "drawn",
     "filed",
     "password_changed",
     "password_reset",

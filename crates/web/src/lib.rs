@@ -111,6 +111,7 @@ pub fn router(state: WebState) -> Router {
         .merge(pages::feed::router())
         .merge(pages::ledger::router())
         .merge(pages::inspections::router())
+        .merge(pages::draws::router())
         .merge(pages::townships::router())
         .fallback(pages::not_found)
         // A GET of an address that only takes a form's POST (a reload after a refused form, the

@@ -5,6 +5,7 @@
 //! (`super::ledger`), on the same moving clock.
 
 use crate::inspections::acts::{self, FillInput, PhotoUpload, ProblemInput, ScheduleInput};
+use crate::inspections::draws::{self, DrawRequest};
 use crate::inspections::plans::{self, ItemInput};
 use crate::inspections::register::{self, CardInput};
 use crate::{accounts, App, AppError, Caller, Result};
@@ -108,6 +109,14 @@ pub(crate) enum Step {
     Schedule(usize),
     Approve(usize),
     Inspect(usize),
+    /// The office grades the mines' risk (双随机 works from the grades).
+    Grades,
+    /// A 双随机 draw for an inspection on this day.
+    Draw(NaiveDate),
+    /// The heads approve the last draw's acts on its day, with the drawn inspectors.
+    ApproveDrawn,
+    /// The drawn inspectors inspect and sign (no problem found).
+    InspectDrawn,
 }
 
 /// What the steps keep between them.
@@ -119,6 +128,8 @@ pub(crate) struct State {
     inspections: Vec<Option<i64>>,
     /// The title of each quarter's joint inspection (the findings' reference).
     pub titles: Vec<String>,
+    /// The drawn inspections with their days, in order.
+    drawn: Vec<(i64, NaiveDate)>,
 }
 
 async fn caller(app: &App, username: &str) -> Result<Caller> {
@@ -155,6 +166,7 @@ impl State {
             groups,
             inspections: vec![None; dates.len()],
             titles: dates.iter().map(|d| title_of(*d)).collect(),
+            drawn: Vec::new(),
         })
     }
 
@@ -335,87 +347,147 @@ impl State {
                     return Ok(());
                 };
                 let date = dates.get(q).copied().unwrap_or_default();
-                let acts_of = acts::show(app, &office, id).await?.acts;
-                for (k, act) in acts_of.iter().enumerate() {
-                    if act.state != ActState::Approved {
-                        continue;
-                    }
-                    let officer = caller(app, &format!("{}_officer", act.agency.as_str())).await?;
-                    let full = acts::show_act(app, &officer, act.id).await?.act;
-                    // The first act of each inspection finds a problem with its first item.
-                    let problem = k == 0;
-                    let answers: Vec<(i64, &str, &str)> = full
-                        .items
-                        .iter()
-                        .enumerate()
-                        .map(|(j, item)| match (problem, j) {
-                            (true, 0) => (item.id, "problem", "现场发现与设计不符，详见照片"),
-                            (_, j) if j % 7 == 6 => (item.id, "not_applicable", ""),
-                            _ => (item.id, "compliant", ""),
-                        })
-                        .collect();
-                    let started = format!("{date} 09:00");
-                    let ended = format!("{date} 11:30");
-                    acts::fill(
-                        app,
-                        &officer,
-                        act.id,
-                        &FillInput {
-                            place: &format!("{}采场、破碎车间及炸药库", act.mine_name),
-                            person_on_site: "矿长 黄立新",
-                            started_at: &started,
-                            ended_at: &ended,
-                            summary: "查看采场、边坡、排土场、炸药库及运输道路，查阅生产和出入库台账",
-                            answers,
-                        },
-                    )
-                    .await?;
-                    if problem || k % 5 == 1 {
-                        let taken = format!("{} 10:{:02}:00", date.format("%Y:%m:%d"), k % 60);
-                        let bytes = match site_of(app, &officer, act.mine_id, k).await? {
-                            Some((lat, lon)) => {
-                                photo_at(lat, lon, &taken).unwrap_or_else(|| SITE_PHOTO.to_vec())
-                            }
-                            None => SITE_PHOTO.to_vec(),
-                        };
-                        acts::add_photo(
-                            app,
-                            &officer,
-                            act.id,
-                            &PhotoUpload {
-                                name: &format!("现场照片{}.jpg", k + 1),
-                                bytes: &bytes,
-                                item: if problem {
-                                    full.items.first().map(|i| i.id)
-                                } else {
-                                    None
-                                },
-                            },
-                        )
-                        .await?;
-                    }
-                    acts::sign(app, &officer, act.id).await?;
-                    if problem {
-                        if let Some(item) = full.items.first() {
-                            let deadline = (date + Duration::days(40)).to_string();
-                            acts::to_finding(
-                                app,
-                                &officer,
-                                act.id,
-                                item.id,
-                                &ProblemInput {
-                                    severity: "general",
-                                    deadline_on: &deadline,
-                                    legal_basis: "《矿产资源法》",
-                                    measures: "按设计整改，整改后报复查",
-                                },
-                            )
-                            .await?;
-                        }
-                    }
+                inspect(app, &office, id, date, true).await?;
+            }
+            Step::Grades => {
+                let mut conn = app.db.conn().await?;
+                let mut all = orewatch_storage::mines::all(&mut conn).await?;
+                drop(conn);
+                all.sort_by_key(|m| m.id);
+                let ids: Vec<String> = all.iter().map(|m| m.id.0.to_string()).collect();
+                // One in ten A (with its reason), three B, four C, two D.
+                let typed: Vec<(&str, &str, &str)> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| match i % 10 {
+                        0 => (id.as_str(), "a", "曾发生越界开采，群众举报较多"),
+                        1..=3 => (id.as_str(), "b", ""),
+                        4..=7 => (id.as_str(), "c", ""),
+                        _ => (id.as_str(), "d", ""),
+                    })
+                    .collect();
+                draws::set_grades(app, &office, &typed).await?;
+            }
+            Step::Draw(date) => {
+                let title = format!("{}年{}月双随机联合抽查", date.year(), date.month());
+                let day = date.to_string();
+                let request = DrawRequest {
+                    inspection: ScheduleInput {
+                        title: &title,
+                        inspect_on: &day,
+                        kind: "routine",
+                        lead: "nr",
+                        agencies: vec!["ps", "em"],
+                        mines: Vec::new(),
+                        plan_item: "",
+                    },
+                    ratios: ["20", "10", "5", "0"],
+                    per_act: "2",
+                };
+                // A seed of the day, so the demo is the same each time it is loaded.
+                let seed = u64::try_from(date.num_days_from_ce()).unwrap_or_default();
+                let (id, _) = draws::draw_seeded(app, &office, &request, seed).await?;
+                self.drawn.push((id, date));
+            }
+            Step::ApproveDrawn => {
+                let Some((id, _)) = self.drawn.last().copied() else {
+                    return Ok(());
+                };
+                for act in acts::show(app, &office, id).await?.acts {
+                    let head = caller(app, &format!("{}_head", act.agency.as_str())).await?;
+                    acts::approve(app, &head, act.id, "routine", &[]).await?;
                 }
+            }
+            Step::InspectDrawn => {
+                let Some((id, date)) = self.drawn.last().copied() else {
+                    return Ok(());
+                };
+                inspect(app, &office, id, date, false).await?;
             }
         }
         Ok(())
     }
+}
+
+/// The officers of each approved act of a joint inspection fill in its checklist on `date`, add a photo
+/// to some, and sign; with `with_problem`, the first act finds a problem that goes on the ledger.
+async fn inspect(app: &App, office: &Caller, id: i64, date: NaiveDate, with_problem: bool) -> Result<()> {
+    let acts_of = acts::show(app, office, id).await?.acts;
+    for (k, act) in acts_of.iter().enumerate() {
+        if act.state != ActState::Approved {
+            continue;
+        }
+        let officer = caller(app, &format!("{}_officer", act.agency.as_str())).await?;
+        let full = acts::show_act(app, &officer, act.id).await?.act;
+        // The first act of a quarterly inspection finds a problem with its first item.
+        let problem = with_problem && k == 0;
+        let answers: Vec<(i64, &str, &str)> = full
+            .items
+            .iter()
+            .enumerate()
+            .map(|(j, item)| match (problem, j) {
+                (true, 0) => (item.id, "problem", "现场发现与设计不符，详见照片"),
+                (_, j) if j % 7 == 6 => (item.id, "not_applicable", ""),
+                _ => (item.id, "compliant", ""),
+            })
+            .collect();
+        let started = format!("{date} 09:00");
+        let ended = format!("{date} 11:30");
+        acts::fill(
+            app,
+            &officer,
+            act.id,
+            &FillInput {
+                place: &format!("{}采场、破碎车间及炸药库", act.mine_name),
+                person_on_site: "矿长 黄立新",
+                started_at: &started,
+                ended_at: &ended,
+                summary: "查看采场、边坡、排土场、炸药库及运输道路，查阅生产和出入库台账",
+                answers,
+            },
+        )
+        .await?;
+        if problem || k % 5 == 1 {
+            let taken = format!("{} 10:{:02}:00", date.format("%Y:%m:%d"), k % 60);
+            let bytes = match site_of(app, &officer, act.mine_id, k).await? {
+                Some((lat, lon)) => photo_at(lat, lon, &taken).unwrap_or_else(|| SITE_PHOTO.to_vec()),
+                None => SITE_PHOTO.to_vec(),
+            };
+            acts::add_photo(
+                app,
+                &officer,
+                act.id,
+                &PhotoUpload {
+                    name: &format!("现场照片{}.jpg", k + 1),
+                    bytes: &bytes,
+                    item: if problem {
+                        full.items.first().map(|i| i.id)
+                    } else {
+                        None
+                    },
+                },
+            )
+            .await?;
+        }
+        acts::sign(app, &officer, act.id).await?;
+        if problem {
+            if let Some(item) = full.items.first() {
+                let deadline = (date + Duration::days(40)).to_string();
+                acts::to_finding(
+                    app,
+                    &officer,
+                    act.id,
+                    item.id,
+                    &ProblemInput {
+                        severity: "general",
+                        deadline_on: &deadline,
+                        legal_basis: "《矿产资源法》",
+                        measures: "按设计整改，整改后报复查",
+                    },
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }

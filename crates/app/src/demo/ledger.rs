@@ -259,6 +259,30 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
         (start + Duration::days(5), 0, Act::Inspections(Step::RevisePlan)),
         (start + Duration::days(7), 0, Act::Inspections(Step::ApprovePlan)),
     ];
+    // 双随机: the mines graded after the plan; one draw in the summer, held and signed on its day, and
+    // one drawn just before today for next week, whose list only the office sees yet.
+    let summer = start + Duration::days(150);
+    let summer_day = local_date(summer + Duration::days(10));
+    let next_week = local_date(end) + Duration::days(6);
+    plan.extend([
+        (start + Duration::days(8), 0, Act::Inspections(Step::Grades)),
+        (summer, 0, Act::Inspections(Step::Draw(summer_day))),
+        (
+            summer + Duration::days(10),
+            0,
+            Act::Inspections(Step::ApproveDrawn),
+        ),
+        (
+            summer + Duration::days(10) + Duration::hours(2),
+            0,
+            Act::Inspections(Step::InspectDrawn),
+        ),
+        (
+            end - Duration::hours(2),
+            0,
+            Act::Inspections(Step::Draw(next_week)),
+        ),
+    ]);
     for q in 0..4_usize {
         let at = found_at(i64::try_from(q).unwrap_or(0));
         plan.push((at - Duration::days(10), q, Act::Inspections(Step::Schedule(q))));

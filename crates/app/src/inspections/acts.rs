@@ -356,7 +356,8 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<InspectionView>
 pub struct ActView {
     pub act: Act,
     pub agency_name: String,
-    /// The agency's officers with a card valid on the inspection day (for the head's approval).
+    /// The agency's officers with a card valid on the inspection day (for the head's approval); for a
+    /// drawn act, only the inspectors drawn for it.
     pub register: Vec<Card>,
     /// Whether the caller is one of the act's officers.
     pub is_officer: bool,
@@ -370,11 +371,20 @@ pub async fn show_act(app: &App, caller: &Caller, id: i64) -> Result<ActView> {
     caller.require(Action::ViewInspections, &resource(&act))?;
     require_visible(app, caller, &act)?;
     let register = if act.state == ActState::Requested && caller.may(Action::ApproveAct, &resource(&act)) {
-        inspections::cards(&mut conn, Some(&act.agency))
+        let valid = inspections::cards(&mut conn, Some(&act.agency))
             .await?
             .into_iter()
-            .filter(|c| c.revoked_at.is_none() && c.valid_until >= act.inspect_on)
-            .collect()
+            .filter(|c| c.revoked_at.is_none() && c.valid_until >= act.inspect_on);
+        // A drawn act offers its drawn inspectors only.
+        if act.drawn {
+            let drawn = orewatch_storage::draws::draw_of(&mut conn, act.inspection_id)
+                .await?
+                .and_then(|d| super::draws::drawn_for(&d.result, act.mine_id, &act.agency))
+                .unwrap_or_default();
+            valid.filter(|c| drawn.contains(&c.account_id)).collect()
+        } else {
+            valid.collect()
+        }
     } else {
         Vec::new()
     };

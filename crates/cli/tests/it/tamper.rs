@@ -210,6 +210,7 @@ const FREE_TEXT: &[&str] = &[
     "card_no",
     "text",
     "summary",
+    "result_json",
     "name",
 ];
 

@@ -199,7 +199,7 @@ async fn create(
         password_again: form.get("password_again"),
     };
     match accounts::create(&state.app, &ctx.caller(), &input).await {
-        Ok(id) => Ok(see_other(&format!("/accounts/{}?flash=created", id.0))),
+        Ok(id) => Ok(see_other(&format!("/accounts/{}?flash=account_created", id.0))),
         Err(AppError::Invalid(errors)) => new_screen(&state, ctx, &form, Some(&errors)).await,
         Err(other) => Err(other.into()),
     }

@@ -49,12 +49,12 @@ pub fn router() -> Router<WebState> {
         .route("/register/{step}", post(register_step))
 }
 
-fn number(raw: &str) -> Result<i64, WebError> {
+pub(super) fn number(raw: &str) -> Result<i64, WebError> {
     id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
 }
 
 /// The values of the checked boxes named `{prefix}{value}`.
-fn checked<'a>(form: &'a FormData, prefix: &str) -> Vec<&'a str> {
+pub(super) fn checked<'a>(form: &'a FormData, prefix: &str) -> Vec<&'a str> {
     let mut out: Vec<&str> = form
         .0
         .iter()
@@ -66,7 +66,7 @@ fn checked<'a>(form: &'a FormData, prefix: &str) -> Vec<&'a str> {
 }
 
 /// The member agencies (those that inspect), for choosing.
-fn members(agencies: &[AgencyRecord]) -> Vec<AgencyRecord> {
+pub(super) fn members(agencies: &[AgencyRecord]) -> Vec<AgencyRecord> {
     agencies.iter().filter(|a| a.is_member()).cloned().collect()
 }
 
@@ -77,7 +77,7 @@ pub struct Choice {
     pub checked: bool,
 }
 
-fn agency_choices(ctx: &Ctx, agencies: &[AgencyRecord], form: &FormData) -> Vec<Choice> {
+pub(super) fn agency_choices(ctx: &Ctx, agencies: &[AgencyRecord], form: &FormData) -> Vec<Choice> {
     members(agencies)
         .iter()
         .map(|a| Choice {
@@ -384,6 +384,9 @@ pub struct InspectionRow {
     pub mines: usize,
     pub progress: String,
     pub closed: bool,
+    pub drawn: bool,
+    /// A drawn inspection whose list the reader may not see yet.
+    pub hidden: bool,
 }
 
 pub struct QuarterRow {
@@ -406,6 +409,7 @@ struct InspectionListPage {
     not_inspected: Vec<(i64, String)>,
     participation: Vec<(String, usize, usize)>,
     may_schedule: bool,
+    may_grade: bool,
     /// The chosen quarter's figures (when the caller may read the ledger).
     figures: Option<FiguresView>,
     quarter_links: Vec<(u8, bool)>,
@@ -512,6 +516,8 @@ async fn inspection_list(
                 mines: i.mines.len(),
                 progress: format!("{}/{}", i.acts_signed, i.acts),
                 closed: i.closed,
+                drawn: i.drawn,
+                hidden: i.drawn && i.mines.is_empty(),
             })
             .collect(),
         quarters: coverage
@@ -532,6 +538,7 @@ async fn inspection_list(
             .collect(),
         participation: coverage.agencies.clone(),
         may_schedule: caller.may(Action::ScheduleInspection, &Resource::Installation),
+        may_grade: caller.may(Action::GradeMines, &Resource::Installation),
         year,
         prev: year - 1,
         next: year + 1,
@@ -615,6 +622,8 @@ pub struct ActRow {
     pub state: String,
     pub state_class: &'static str,
     pub officers: String,
+    pub problems: i64,
+    pub signed: bool,
 }
 
 fn act_class(state: ActState) -> &'static str {
@@ -636,6 +645,11 @@ struct InspectionPage {
     progress: String,
     acts: Vec<ActRow>,
     over_cap: Vec<String>,
+    drawn: bool,
+    /// The drawn list is still secret from the reader.
+    hidden: bool,
+    hidden_notice: String,
+    draw: Option<super::draws::DrawBlock>,
 }
 
 async fn inspection_show(
@@ -645,6 +659,13 @@ async fn inspection_show(
 ) -> Result<Response, WebError> {
     let id = number(&raw)?;
     let view = acts::show(&state.app, &ctx.caller(), id).await?;
+    let draw = if view.inspection.drawn {
+        orewatch_app::inspections::draws::of_inspection(&state.app, &ctx.caller(), id)
+            .await?
+            .map(|d| super::draws::draw_block(&ctx, &d))
+    } else {
+        None
+    };
     let i = &view.inspection;
     let name = |code: &orewatch_domain::AgencyCode| {
         view.agency_names
@@ -669,9 +690,15 @@ async fn inspection_show(
                 state: label(&ctx, "act_state", a.state.as_str()),
                 state_class: act_class(a.state),
                 officers: String::new(),
+                problems: a.problems,
+                signed: a.state == ActState::Signed,
             })
             .collect(),
         over_cap: view.over_cap.clone(),
+        drawn: i.drawn,
+        hidden: view.hidden,
+        hidden_notice: ctx.tf("draw.hidden", &[("date", i.inspect_on.to_string())]),
+        draw,
         ctx,
     };
     render(&page)

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod changes;
 pub mod companies;
 pub mod credit;
+pub mod draws;
 pub mod feed;
 pub mod home;
 pub mod import;

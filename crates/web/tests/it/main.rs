@@ -10,6 +10,7 @@
 mod bad_input;
 mod browser;
 mod catalogue;
+mod draws;
 mod inspection_loop;
 mod pages;
 mod registry;
