@@ -227,6 +227,8 @@ pub enum DenyReason {
     OwnEvidence,
     /// Not on a plan one drafted oneself (the county government approves the office's plan).
     OwnPlan,
+    /// A drawn inspection's list (its mines and inspectors) before the inspection day: the office's only.
+    DrawListSecret,
 }
 
 impl DenyReason {
@@ -238,6 +240,7 @@ impl DenyReason {
             DenyReason::OwnAccount => "forbidden.own_account",
             DenyReason::OwnEvidence => "forbidden.own_evidence",
             DenyReason::OwnPlan => "forbidden.own_plan",
+            DenyReason::DrawListSecret => "forbidden.draw_list_secret",
         }
     }
 }

@@ -354,18 +354,30 @@ impl State {
                 let mut all = orewatch_storage::mines::all(&mut conn).await?;
                 drop(conn);
                 all.sort_by_key(|m| m.id);
-                let ids: Vec<String> = all.iter().map(|m| m.id.0.to_string()).collect();
-                // One in ten A (with its reason), three B, four C, two D.
-                let typed: Vec<(&str, &str, &str)> = ids
-                    .iter()
-                    .enumerate()
-                    .map(|(i, id)| match i % 10 {
-                        0 => (id.as_str(), "a", "曾发生越界开采，群众举报较多"),
-                        1..=3 => (id.as_str(), "b", ""),
-                        4..=7 => (id.as_str(), "c", ""),
-                        _ => (id.as_str(), "d", ""),
-                    })
-                    .collect();
+                // Producing mines: one in ten A (with its reason), three B, four C, two D; a suspended
+                // mine is A (it might be worked in secret), one being prepared C.
+                use orewatch_domain::mine::MineStatus;
+                let ids: Vec<(String, MineStatus)> =
+                    all.iter().map(|m| (m.id.0.to_string(), m.status)).collect();
+                let mut producing = 0;
+                let mut typed: Vec<(&str, &str, &str)> = Vec::new();
+                for (id, status) in &ids {
+                    let grade = match status {
+                        MineStatus::Closed => continue,
+                        MineStatus::Suspended => ("a", "停产整顿期间，防止擅自恢复生产"),
+                        MineStatus::Preparing => ("c", "筹建期，尚未生产"),
+                        MineStatus::Producing => {
+                            producing += 1;
+                            match producing % 10 {
+                                1 => ("a", "曾发生越界开采，群众举报较多"),
+                                2..=4 => ("b", ""),
+                                5..=8 => ("c", ""),
+                                _ => ("d", ""),
+                            }
+                        }
+                    };
+                    typed.push((id.as_str(), grade.0, grade.1));
+                }
                 draws::set_grades(app, &office, &typed).await?;
             }
             Step::Draw(date) => {

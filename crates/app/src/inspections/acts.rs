@@ -50,11 +50,8 @@ pub(crate) fn list_hidden(app: &App, caller: &Caller, drawn: bool, inspect_on: N
 /// Refuses to show an act of a drawn inspection whose list is still secret from the caller.
 fn require_visible(app: &App, caller: &Caller, act: &Act) -> Result<()> {
     if list_hidden(app, caller, act.drawn, act.inspect_on) {
-        return Err(AppError::invalid(
-            "act",
-            Problem::DrawListSecret {
-                date: act.inspect_on.to_string(),
-            },
+        return Err(AppError::Forbidden(
+            orewatch_domain::policy::DenyReason::DrawListSecret,
         ));
     }
     Ok(())

@@ -687,7 +687,7 @@ async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_i
         .is_none());
     let err = acts::show_act(&c.app, &c.ps_a, act_at_m0.id).await.unwrap_err();
     assert!(
-        matches!(problem(&err), Some(Problem::DrawListSecret { .. })),
+        matches!(err, AppError::Forbidden(DenyReason::DrawListSecret)),
         "{err:?}"
     );
     let listed = acts::inspections(&c.app, &c.ps_a, 2026).await.unwrap();
