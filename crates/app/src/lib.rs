@@ -119,8 +119,12 @@ pub(crate) struct Caches {
     pub mine_views: cache::VersionedMap<orewatch_domain::MineId, registry::mines::MineView>,
     /// The navigation's inbox counts, by account and minute, at the ledger's and inspections' versions:
     /// every page shows them, and counting over 100,000 open tasks on every request would cost more
-    /// than the page. A count is at most a minute behind the clock (a task falling due).
+    /// than the page. When an account's minute turns, the previous minute's counts are served while
+    /// the new ones are counted in the background, so a count is at most two minutes behind the clock
+    /// (a task falling due); a change to the data is counted before the next page.
     pub inbox_counts: cache::VersionedMap<(i64, i64), orewatch_storage::tasks::InboxCounts>,
+    /// Accounts whose counts are being counted in the background.
+    pub inbox_refreshing: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl Default for Caches {
@@ -138,6 +142,7 @@ impl Default for Caches {
                 &[A::Ledger, A::Inspections, A::Accounts],
                 4 * 1024 * 1024,
             ),
+            inbox_refreshing: std::sync::Mutex::default(),
         }
     }
 }

@@ -231,7 +231,9 @@ pub async fn render_layer(State(state): State<WebState>, request: Request, next:
         .map(|e| {
             (
                 // A field without a catalogued name is left unnamed rather than shown as its key.
-                tr.find(&format!("field.{}", e.field)).unwrap_or_default().to_string(),
+                tr.find(&format!("field.{}", e.field))
+                    .unwrap_or_default()
+                    .to_string(),
                 tr.tf(e.problem.message_key(), &e.problem.args()),
             )
         })

@@ -724,7 +724,37 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
     assert!(verification.intact(), "{:?}", verification.report);
 }
 
+/// The navigation's counts: when an account's minute turns and nothing changed, the last minute's
+/// counts are served at once and the new ones counted in the background; a change is counted at once.
+async fn inbox_counts_follow_the_clock_within_a_minute_and_changes_at_once(db: Db) {
+    let c = county(db).await;
+    record(&c, 1).await;
+    let due = orewatch_domain::task::end_of_day(crate::registry::today() + Duration::days(1));
+    c.clock.set(due - Duration::seconds(30));
+    let before = tasks::counts(&c.app, &c.officer).await.unwrap();
+    assert_eq!((before.all, before.overdue), (1, 0));
+    // A minute on the task is overdue; the page gets last minute's counts without waiting …
+    c.clock.advance(Duration::seconds(60));
+    let stale = tasks::counts(&c.app, &c.officer).await.unwrap();
+    assert_eq!((stale.all, stale.overdue), (1, 0));
+    // … and shortly after, the new count.
+    let mut fresh = stale;
+    for _ in 0..200 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        fresh = tasks::counts(&c.app, &c.officer).await.unwrap();
+        if fresh.overdue == 1 {
+            break;
+        }
+    }
+    assert_eq!((fresh.all, fresh.overdue), (1, 1));
+    // A new finding is counted on the next page, not a minute later.
+    record(&c, 10).await;
+    let changed = tasks::counts(&c.app, &c.officer).await.unwrap();
+    assert_eq!(changed.all, 2);
+}
+
 on_both_backends!(
+    inbox_counts_follow_the_clock_within_a_minute_and_changes_at_once,
     the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_listed,
     a_finding_goes_from_recorded_to_verified_and_closed,
     a_returned_rectification_goes_back_to_the_agency_with_the_reasons,
