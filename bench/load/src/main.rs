@@ -503,6 +503,19 @@ async fn run(base: &str, plan: &RunPlan, label: &str, pages: &[String]) -> Resul
             } else {
                 String::new()
             };
+            // People do not click in step: each client's pause is drawn between half and one and a
+            // half times the think time (the same mean), and the first one staggers the starts.
+            // Fixed pauses would keep the 50 clients in waves that arrive together.
+            let t = i64::try_from(think_ms).unwrap_or(i64::MAX).max(1);
+            let pause = move |pick: &mut Pick| {
+                Duration::from_millis(u64::try_from(t / 2 + pick.next(t) - 1).unwrap_or(0))
+            };
+            if think_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(
+                    u64::try_from(pick.next(t) - 1).unwrap_or(0),
+                ))
+                .await;
+            }
             while Instant::now() < deadline {
                 let t0 = Instant::now();
                 let (slot, ok) = if writer {
@@ -539,7 +552,7 @@ async fn run(base: &str, plan: &RunPlan, label: &str, pages: &[String]) -> Resul
                 }
                 n += 1;
                 if think_ms > 0 {
-                    tokio::time::sleep(Duration::from_millis(think_ms)).await;
+                    tokio::time::sleep(pause(&mut pick)).await;
                 }
             }
             anyhow::Ok((histograms, errors))
