@@ -283,6 +283,12 @@ pub struct Officer {
     pub recused: bool,
 }
 
+/// Whether an enforcement card lets its holder inspect on `day`: not revoked, valid through the day,
+/// and held by an active account (someone who has left cannot be named, nor drawn).
+pub fn card_valid_on(day: NaiveDate, valid_until: NaiveDate, revoked: bool, holder_active: bool) -> bool {
+    !revoked && holder_active && valid_until >= day
+}
+
 /// At least two distinct officers, each with a valid enforcement card and none linked to the company
 /// (WORKFLOW.md §1.1: staff without a card may not inspect).
 pub fn check_officers(officers: &[Officer]) -> Result<(), Problem> {
@@ -547,6 +553,15 @@ pub fn record_number(agency_short: &str, year: i32, n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_is_valid_through_its_last_day_unless_revoked_or_its_holder_left() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert!(card_valid_on(day, day, false, true));
+        assert!(!card_valid_on(day, day.pred_opt().unwrap(), false, true));
+        assert!(!card_valid_on(day, day, true, true));
+        assert!(!card_valid_on(day, day, false, false));
+    }
     use strum::IntoEnumIterator;
 
     fn officer(id: i64, card: Option<&str>) -> Officer {

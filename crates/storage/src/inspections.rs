@@ -319,6 +319,8 @@ pub struct Card {
     /// Companies the holder has declared a link to (回避).
     pub recusals: Vec<CompanyId>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether the holder's account is active.
+    pub holder_active: bool,
 }
 
 pub async fn insert_card(
@@ -355,7 +357,7 @@ pub async fn revoke_card(tx: &mut WriteTx, id: i64) -> Result<u64> {
 }
 
 const CARD_SELECT: &str = "SELECT k.card_id, k.account_id, a.display_name, a.agency_code, a.role, k.card_no, \
-    k.valid_until, k.recusals, k.revoked_at FROM enforcement_card k JOIN account a ON a.account_id = k.account_id";
+    k.valid_until, k.recusals, k.revoked_at, a.status FROM enforcement_card k JOIN account a ON a.account_id = k.account_id";
 
 fn card_from_row(r: &AnyRow) -> Result<Card> {
     Ok(Card {
@@ -374,7 +376,20 @@ fn card_from_row(r: &AnyRow) -> Result<Card> {
             .map(CompanyId)
             .collect(),
         revoked_at: get_opt_time(r, "revoked_at")?,
+        holder_active: get::<String>(r, "status")? == "active",
     })
+}
+
+impl Card {
+    /// Whether it lets its holder inspect on `day` (`domain::inspection::card_valid_on`).
+    pub fn valid_on(&self, day: NaiveDate) -> bool {
+        orewatch_domain::inspection::card_valid_on(
+            day,
+            self.valid_until,
+            self.revoked_at.is_some(),
+            self.holder_active,
+        )
+    }
 }
 
 /// The cards of an agency's staff (or every card), revoked ones included, by holder.

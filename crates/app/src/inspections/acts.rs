@@ -371,7 +371,7 @@ pub async fn show_act(app: &App, caller: &Caller, id: i64) -> Result<ActView> {
         let valid = inspections::cards(&mut conn, Some(&act.agency))
             .await?
             .into_iter()
-            .filter(|c| c.revoked_at.is_none() && c.valid_until >= act.inspect_on);
+            .filter(|c| c.valid_on(act.inspect_on));
         // A drawn act offers its drawn inspectors only.
         if act.drawn {
             let drawn = orewatch_storage::draws::draw_of(&mut conn, act.inspection_id)
@@ -485,7 +485,7 @@ pub async fn approve(
     for account in &chosen {
         let valid = cards
             .iter()
-            .find(|c| c.account_id == *account && c.revoked_at.is_none() && c.valid_until >= act.inspect_on);
+            .find(|c| c.account_id == *account && c.valid_on(act.inspect_on));
         let name = match valid {
             Some(c) => c.holder.clone(),
             None => orewatch_storage::accounts::find(&mut tx, *account)

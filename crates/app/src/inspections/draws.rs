@@ -190,7 +190,7 @@ pub(crate) async fn draw_seeded(
         let people = inspections::cards(&mut conn, Some(agency))
             .await?
             .into_iter()
-            .filter(|c| c.revoked_at.is_none() && c.valid_until >= day)
+            .filter(|c| c.valid_on(day))
             .map(|c| Inspector {
                 account: c.account_id,
                 recusals: c.recusals,
