@@ -1,7 +1,7 @@
 //! 双随机 — the mines' risk grades, the draw form, and a drawn inspection's draw as its page shows it
 //! (seed, inputs by grade, the drawn mines and inspectors, and whether it replays).
 
-use super::inspections::{agency_choices, checked, members, Choice};
+use super::inspections::{agency_choices, kind_options, members, typed_inspection, Choice};
 use super::labels::label;
 use super::{agency_options, render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::ctx::{Auth, Ctx};
@@ -12,16 +12,13 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use orewatch_app::inspections::acts::ScheduleInput;
 use orewatch_app::inspections::draws::{self, DrawRequest, DrawView};
 use orewatch_app::organisation;
 use orewatch_app::AppError;
 use orewatch_domain::draw::RiskGrade;
-use orewatch_domain::inspection::ActKind;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::FieldErrors;
-use strum::IntoEnumIterator;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -175,15 +172,9 @@ async fn draw_screen(
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let grades = draws::grades(&state.app, &caller).await?;
     let defaults = &state.app.settings.draw_ratios;
-    let kind = match form.get("kind") {
-        "" => "routine",
-        k => k,
-    };
     let view = DrawNewPage {
         agencies: agency_options(&ctx, &members(&agencies), form.get("lead")),
-        kinds: ActKind::iter()
-            .map(|k| SelectOption::new(k.as_str(), label(&ctx, "act_kind", k.as_str()), kind))
-            .collect(),
+        kinds: kind_options(&ctx, &form),
         agency_boxes: agency_choices(&ctx, &agencies, &form),
         ratios: RiskGrade::ALL
             .iter()
@@ -223,15 +214,7 @@ async fn draw_create(
     form: FormData,
 ) -> Result<Response, WebError> {
     let request = DrawRequest {
-        inspection: ScheduleInput {
-            title: form.get("title"),
-            inspect_on: form.get("inspect_on"),
-            kind: form.get("kind"),
-            lead: form.get("lead"),
-            agencies: checked(&form, "agency_"),
-            mines: Vec::new(),
-            plan_item: "",
-        },
+        inspection: typed_inspection(&form),
         ratios: [
             form.get("ratio_a"),
             form.get("ratio_b"),

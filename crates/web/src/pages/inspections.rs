@@ -569,16 +569,9 @@ async fn inspection_new_screen(
     let caller = ctx.caller();
     caller.require(Action::ScheduleInspection, &Resource::Installation)?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
-    let kind = if form.get("kind").is_empty() {
-        "routine"
-    } else {
-        form.get("kind")
-    };
     let view = InspectionNewPage {
         agencies: agency_options(&ctx, &members(&agencies), form.get("lead")),
-        kinds: ActKind::iter()
-            .map(|k| SelectOption::new(k.as_str(), label(&ctx, "act_kind", k.as_str()), kind))
-            .collect(),
+        kinds: kind_options(&ctx, &form),
         agency_boxes: agency_choices(&ctx, &agencies, &form),
         mine_boxes: mine_choices(state, &ctx, &form).await?,
         today: local_date(state.app.now()).to_string(),
@@ -587,6 +580,29 @@ async fn inspection_new_screen(
         ctx,
     };
     render_form(&view, errors.is_some())
+}
+
+/// The kinds of inspection to choose from (routine unless another was typed).
+pub(super) fn kind_options(ctx: &Ctx, form: &FormData) -> Vec<SelectOption> {
+    let kind = match form.get("kind") {
+        "" => "routine",
+        k => k,
+    };
+    ActKind::iter()
+        .map(|k| SelectOption::new(k.as_str(), label(ctx, "act_kind", k.as_str()), kind))
+        .collect()
+}
+
+/// A joint inspection's fields as `inspection_fields.html` sends them (no mines, no plan item).
+pub(super) fn typed_inspection(form: &FormData) -> ScheduleInput<'_> {
+    ScheduleInput {
+        title: form.get("title"),
+        inspect_on: form.get("inspect_on"),
+        kind: form.get("kind"),
+        lead: form.get("lead"),
+        agencies: checked(form, "agency_"),
+        ..ScheduleInput::default()
+    }
 }
 
 async fn inspection_new(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
@@ -599,13 +615,9 @@ async fn inspection_create(
     form: FormData,
 ) -> Result<Response, WebError> {
     let input = ScheduleInput {
-        title: form.get("title"),
-        inspect_on: form.get("inspect_on"),
-        kind: form.get("kind"),
-        lead: form.get("lead"),
-        agencies: checked(&form, "agency_"),
         mines: checked(&form, "mine_"),
         plan_item: form.get("plan_item"),
+        ..typed_inspection(&form)
     };
     match acts::schedule(&state.app, &ctx.caller(), &input).await {
         Ok((id, _warnings)) => Ok(see_other(&format!("/inspections/{id}?flash=created"))),
