@@ -156,6 +156,36 @@ pub enum Problem {
     RatioOutOfRange,
     #[error("按这些比例没有抽中任何矿山")]
     NothingDrawn,
+    #[error("金额应为不小于 0 的数，以元为单位，最多两位小数（如 12000 或 12000.50）")]
+    BadMoney,
+    #[error("未配置{year}年的法定节假日安排，无法计算以工作日计的期限；请在 orewatch.toml 的 [holidays] 中按国务院办公厅当年的通知补充")]
+    HolidaysUnknown { year: i32 },
+    #[error("{year}年的节假日安排中出现了其他年份的日期 {date}")]
+    HolidayOutsideYear { year: i32, date: String },
+    #[error(
+        "价格表中没有矿种“{mineral}”，无法估算价值；请在 orewatch.toml 的 [minerals] 中配置其密度和单价"
+    )]
+    MineralNotPriced { mineral: String },
+    #[error("方量应为大于 0 的数（立方米）")]
+    BadVolume,
+    #[error("陈述申辩期至 {date} 届满；期满前只有当事人明确放弃或提出听证时才能记录")]
+    DefencePeriodRunning { date: String },
+    #[error("拟作出的处罚不属于听证范围（责令停产停业、吊销许可证或较大数额罚款、没收较大数额违法所得），当事人无权要求听证")]
+    HearingNotAvailable,
+    #[error("听证主持人须为非本案调查人员")]
+    HostOnCase,
+    #[error("处罚决定不得重于告知的拟处罚（{what}）；如需加重，应重新告知")]
+    HeavierThanNotice { what: String },
+    #[error("请至少选择一种处罚种类，或选择不予处罚")]
+    NoPenalty,
+    #[error("选择了罚款，请填写罚款金额")]
+    FineMissing,
+    #[error("未选择相应的处罚种类，不应填写金额")]
+    FineWithoutKind,
+    #[error("选择了没收违法所得，请填写金额")]
+    GainsMissing,
+    #[error("不予处罚不能与其他处罚种类同时选择")]
+    NoneWithOthers,
 }
 
 impl Problem {
@@ -230,6 +260,20 @@ impl Problem {
             Problem::DrawListSecret { .. } => "problem.draw_list_secret",
             Problem::RatioOutOfRange => "problem.ratio_out_of_range",
             Problem::NothingDrawn => "problem.nothing_drawn",
+            Problem::BadMoney => "problem.bad_money",
+            Problem::HolidaysUnknown { .. } => "problem.holidays_unknown",
+            Problem::HolidayOutsideYear { .. } => "problem.holiday_outside_year",
+            Problem::MineralNotPriced { .. } => "problem.mineral_not_priced",
+            Problem::BadVolume => "problem.bad_volume",
+            Problem::DefencePeriodRunning { .. } => "problem.defence_period_running",
+            Problem::HearingNotAvailable => "problem.hearing_not_available",
+            Problem::HostOnCase => "problem.host_on_case",
+            Problem::HeavierThanNotice { .. } => "problem.heavier_than_notice",
+            Problem::NoPenalty => "problem.no_penalty",
+            Problem::FineMissing => "problem.fine_missing",
+            Problem::FineWithoutKind => "problem.fine_without_kind",
+            Problem::GainsMissing => "problem.gains_missing",
+            Problem::NoneWithOthers => "problem.none_with_others",
         }
     }
 
@@ -275,6 +319,13 @@ impl Problem {
                 vec![("date", date.clone())]
             }
             Problem::MinesUngraded { mines } => vec![("mines", mines.clone())],
+            Problem::HolidaysUnknown { year } => vec![("year", year.to_string())],
+            Problem::HolidayOutsideYear { year, date } => {
+                vec![("year", year.to_string()), ("date", date.clone())]
+            }
+            Problem::MineralNotPriced { mineral } => vec![("mineral", mineral.clone())],
+            Problem::DefencePeriodRunning { date } => vec![("date", date.clone())],
+            Problem::HeavierThanNotice { what } => vec![("what", what.clone())],
             Problem::TooFewInspectors {
                 agency,
                 needed,
@@ -402,6 +453,62 @@ pub fn upload_name(raw: &str) -> Result<String, Problem> {
     required_text(&name, 120)
 }
 
+/// Parses an amount of money typed in yuan (`12000`, `12,000.5`, `12000.50`) into fen, exactly: the
+/// digits are read as a decimal, never through a float. More than two decimals, a sign, or more than a
+/// trillion yuan is refused.
+pub fn money_fen(raw: &str) -> Result<i64, Problem> {
+    no_control_characters(raw)?;
+    let cleaned: String = raw.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
+    if cleaned.is_empty() {
+        return Err(Problem::Required);
+    }
+    let (whole, frac) = match cleaned.split_once('.') {
+        Some((whole, frac)) => (whole, Some(frac)),
+        None => (cleaned.as_str(), None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    let frac_ok = frac.is_none_or(|f| digits(f) && f.len() <= 2);
+    let frac = frac.unwrap_or("");
+    if !digits(whole) || !frac_ok || whole.len() > 12 {
+        return Err(Problem::BadMoney);
+    }
+    let yuan: i64 = whole.parse().map_err(|_| Problem::BadMoney)?;
+    let fen: i64 = format!("{frac:0<2}").parse().map_err(|_| Problem::BadMoney)?;
+    Ok(yuan * 100 + fen)
+}
+
+/// Like [`money_fen`] but an empty value is `None`.
+pub fn optional_money_fen(raw: &str) -> Result<Option<i64>, Problem> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    money_fen(raw).map(Some)
+}
+
+/// Fen shown as yuan with two decimals and thousands separators (`1,234,567.80`).
+pub fn yuan_text(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", abs % 100)
+}
+
+/// Fen as a form would take it back: plain yuan without separators (`90000`, `12000.50`).
+pub fn yuan_plain(fen: i64) -> String {
+    if fen % 100 == 0 {
+        (fen / 100).to_string()
+    } else {
+        format!("{}.{:02}", fen / 100, (fen % 100).abs())
+    }
+}
+
 /// Parses an ISO date (`2026-03-01`).
 pub fn date(raw: &str) -> Result<chrono::NaiveDate, Problem> {
     no_control_characters(raw)?;
@@ -446,6 +553,24 @@ mod tests {
         assert_eq!(upload_name(r"C:\照片\整改后.jpg"), Ok("整改后.jpg".to_string()));
         assert_eq!(upload_name("a/b/报告.pdf"), Ok("报告.pdf".to_string()));
         assert_eq!(upload_name("dir/"), Err(Problem::Required));
+    }
+
+    #[test]
+    fn money_is_read_as_a_decimal_into_fen_and_anything_else_is_refused() {
+        assert_eq!(money_fen("12000"), Ok(1_200_000));
+        assert_eq!(money_fen(" 12,000.5 "), Ok(1_200_050));
+        assert_eq!(money_fen("0.07"), Ok(7));
+        // 0.29 × 100 is 28.999… as a float: read as digits it is 29 fen.
+        assert_eq!(money_fen("0.29"), Ok(29));
+        for bad in ["-5", "1.234", "1e5", "12元", ".5", "5.", "1234567890123"] {
+            assert_eq!(money_fen(bad), Err(Problem::BadMoney), "{bad}");
+        }
+        assert_eq!(money_fen(""), Err(Problem::Required));
+        assert_eq!(optional_money_fen(" "), Ok(None));
+        assert_eq!(yuan_text(123_456_780), "1,234,567.80");
+        assert_eq!(yuan_text(5), "0.05");
+        assert_eq!(yuan_plain(9_000_000), "90000");
+        assert_eq!(money_fen(&yuan_plain(1_200_050)), Ok(1_200_050));
     }
 
     #[test]

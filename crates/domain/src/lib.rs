@@ -11,6 +11,7 @@
 pub mod account;
 pub mod agency;
 pub mod audit;
+pub mod calendar;
 pub mod company;
 pub mod consistency;
 pub mod credit;
@@ -22,6 +23,7 @@ pub mod inspection;
 pub mod licence;
 pub mod mine;
 pub mod organisation;
+pub mod penalty;
 pub mod permit;
 pub mod policy;
 pub mod protected;

@@ -110,6 +110,16 @@ pub enum Action {
     ApproveAct,
     /// Fill in, add photos to and sign an act of one's own agency.
     WorkAct,
+    /// Read penalty cases within the scope of [`Listing::Cases`].
+    ViewCases,
+    /// File a penalty case (立案) in one's agency's name: its head approves the filing.
+    FileCase,
+    /// Work a case of one's own agency: the estimate, appraisal, notice, defence, hearing and execution.
+    WorkCase,
+    /// Review a case before its decision (法制审核): one's own agency, never a member of the case team.
+    ReviewCase,
+    /// Decide a case and close it (the head of its agency).
+    DecideCase,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -147,6 +157,11 @@ pub enum Resource {
     Plan { drafted_by: Option<AccountId> },
     /// One inspection act, with the agency whose act it is.
     Act { agency: AgencyCode },
+    /// One penalty case: the agency whose case it is and the officers of its team.
+    Case {
+        agency: AgencyCode,
+        team: Vec<AccountId>,
+    },
 }
 
 /// The kinds of list the policy scopes.
@@ -164,6 +179,8 @@ pub enum Listing {
     Ledger,
     /// Plans, joint inspections and acts.
     Inspections,
+    /// Penalty cases.
+    Cases,
 }
 
 /// Which records of a list an actor may see.
@@ -191,7 +208,9 @@ impl Scope {
                 Resource::Mine { area_agency, .. } => area_agency.as_ref() == Some(code),
                 Resource::Permit { agency, .. } => agency == code,
                 Resource::CreditEntry { source } => source == code,
-                Resource::Finding { agency, .. } | Resource::Act { agency } => agency == code,
+                Resource::Finding { agency, .. }
+                | Resource::Act { agency }
+                | Resource::Case { agency, .. } => agency == code,
                 Resource::Plan { .. } => false,
                 Resource::SharedItem { from, recipients } => {
                     let party = Party::Agency(code.clone());
@@ -229,6 +248,8 @@ pub enum DenyReason {
     OwnPlan,
     /// A drawn inspection's list (its mines and inspectors) before the inspection day: the office's only.
     DrawListSecret,
+    /// Not on a case one investigates: its legal review is done by someone outside the case team.
+    OwnCase,
 }
 
 impl DenyReason {
@@ -241,6 +262,7 @@ impl DenyReason {
             DenyReason::OwnEvidence => "forbidden.own_evidence",
             DenyReason::OwnPlan => "forbidden.own_plan",
             DenyReason::DrawListSecret => "forbidden.draw_list_secret",
+            DenyReason::OwnCase => "forbidden.own_case",
         }
     }
 }
@@ -330,6 +352,13 @@ pub fn scope(actor: &Actor, listing: Listing) -> Scope {
         // The joint inspections are the mechanism's shared work: every agency sees every plan and act
         // (it acts only on its own). The enterprise sees its inspections through its portal, later.
         Listing::Inspections => match role {
+            Enterprise | TipHandler => Scope::None,
+            _ => Scope::All,
+        },
+        // Penalty cases are each agency's own, but the mechanism exists so that everyone can see what
+        // is being done about a mine and whether a crime was passed on: every agency reads every case
+        // (and acts only on its own). The company sees its own notices through the portal, later.
+        Listing::Cases => match role {
             Enterprise | TipHandler => Scope::None,
             _ => Scope::All,
         },
@@ -462,6 +491,29 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
         },
+        ViewCases => Decision::within(&scope(actor, Listing::Cases), resource),
+        // A penalty is the agency's own act (WORKFLOW.md §4): its head files and decides, its staff
+        // work the case; the office coordinates and reads, as for findings.
+        FileCase | DecideCase => match (role, resource) {
+            (AgencyHead, Resource::Case { agency: a, .. } | Resource::Agency(a)) => {
+                Decision::from_bool(agency == Some(a), DenyReason::Scope)
+            }
+            (AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        WorkCase | ReviewCase => match (role, resource) {
+            (AgencyOfficer | AgencyHead, Resource::Case { agency: a, team }) => {
+                if agency != Some(a) {
+                    Decision::Deny(DenyReason::Scope)
+                } else if action == ReviewCase && team.contains(&id) {
+                    Decision::Deny(DenyReason::OwnCase)
+                } else {
+                    Decision::Allow
+                }
+            }
+            (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
     }
 }
 
@@ -493,6 +545,7 @@ mod tests {
     const O: Decision = Decision::Deny(DenyReason::OwnAccount);
     const E: Decision = Decision::Deny(DenyReason::OwnEvidence);
     const P: Decision = Decision::Deny(DenyReason::OwnPlan);
+    const C: Decision = Decision::Deny(DenyReason::OwnCase);
 
     fn own() -> Resource {
         Resource::Account {
@@ -537,6 +590,12 @@ mod tests {
     }
     fn act(agency: &str) -> Resource {
         Resource::Act { agency: code(agency) }
+    }
+    fn case(agency: &str, team: &[i64]) -> Resource {
+        Resource::Case {
+            agency: code(agency),
+            team: team.iter().copied().map(AccountId).collect(),
+        }
     }
     fn shared(to: &[Party]) -> Resource {
         Resource::SharedItem {
@@ -648,6 +707,27 @@ mod tests {
             Action::WorkAct => vec![
                 (act("ps"), [R, R, Y, Y, R, R, R, R]),
                 (act("tr"), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::ViewCases => vec![
+                (all, [Y, Y, Y, Y, Y, R, R, Y]),
+                (case("tr", &[2]), [Y, Y, Y, Y, Y, R, R, Y]),
+            ],
+            Action::FileCase | Action::DecideCase => vec![
+                (Resource::Agency(code("ps")), [R, R, R, Y, R, R, R, R]),
+                (case("ps", &[1, 2]), [R, R, R, Y, R, R, R, R]),
+                (case("tr", &[2]), [R, R, R, S, R, R, R, R]),
+                (mine("ps"), [R, R, R, S, R, R, R, R]),
+            ],
+            Action::WorkCase => vec![
+                (case("ps", &[1, 2]), [R, R, Y, Y, R, R, R, R]),
+                (case("ps", &[2, 3]), [R, R, Y, Y, R, R, R, R]),
+                (case("tr", &[2]), [R, R, S, S, R, R, R, R]),
+                (finding("ps", None), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::ReviewCase => vec![
+                (case("ps", &[2, 3]), [R, R, Y, Y, R, R, R, R]),
+                (case("ps", &[1, 2]), [R, R, C, C, R, R, R, R]),
+                (case("tr", &[2]), [R, R, S, S, R, R, R, R]),
             ],
         }
     }

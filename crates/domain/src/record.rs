@@ -27,6 +27,8 @@ pub enum DataArea {
     Ledger,
     /// Plans, joint inspections and their acts, the inspector register and the checklists.
     Inspections,
+    /// Penalty cases (and, later, enforcement measures and referrals).
+    Enforcement,
 }
 
 impl DataArea {
@@ -39,6 +41,7 @@ impl DataArea {
             DataArea::Sharing => "sharing",
             DataArea::Ledger => "ledger",
             DataArea::Inspections => "inspections",
+            DataArea::Enforcement => "enforcement",
         }
     }
 
@@ -51,7 +54,7 @@ impl DataArea {
         self as usize
     }
 
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 8;
 }
 
 /// The kind of record an audit entry is about.
@@ -95,6 +98,8 @@ pub enum RecordType {
     RiskGrade,
     /// A 双随机 draw: its seed, inputs and result, for replay.
     Draw,
+    /// A penalty case (行政处罚案件) with its team, findings, history and appraisal documents.
+    PenaltyCase,
 }
 
 impl RecordType {
@@ -123,6 +128,7 @@ impl RecordType {
             RecordType::InspectionAct => "inspection_act",
             RecordType::RiskGrade => "risk_grade",
             RecordType::Draw => "draw",
+            RecordType::PenaltyCase => "penalty_case",
         }
     }
 
@@ -154,6 +160,7 @@ impl RecordType {
             | RecordType::InspectionAct
             | RecordType::RiskGrade
             | RecordType::Draw => DataArea::Inspections,
+            RecordType::PenaltyCase => DataArea::Enforcement,
         }
     }
 }
@@ -230,6 +237,18 @@ pub enum AuditAction {
     RiskGradeSet,
     /// A 双随机 draw, whose entry carries its seed, inputs and result.
     DrawCreate,
+    /// 立案 — a penalty case is filed.
+    CaseFile,
+    /// The estimated value of a case is set from a volume and the price table.
+    CaseEstimate,
+    /// An appraisal document with the legal value is attached to a case.
+    CaseAppraisal,
+    CaseNotify,
+    CaseDefence,
+    CaseHearing,
+    CaseReview,
+    CaseDecide,
+    CaseClose,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -307,6 +326,15 @@ impl AuditAction {
             ActFinding => "act.finding",
             RiskGradeSet => "risk_grade.set",
             DrawCreate => "draw.create",
+            CaseFile => "case.file",
+            CaseEstimate => "case.estimate",
+            CaseAppraisal => "case.appraisal",
+            CaseNotify => "case.notify",
+            CaseDefence => "case.defence",
+            CaseHearing => "case.hearing",
+            CaseReview => "case.review",
+            CaseDecide => "case.decide",
+            CaseClose => "case.close",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

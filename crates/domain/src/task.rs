@@ -37,6 +37,16 @@ pub enum TaskKind {
     ApproveAct,
     /// 检查签署 — fill in and sign the act on site (the agency's officers).
     SignAct,
+    /// 处罚决定 — decide a penalty case within 90 days of filing (the agency head).
+    CaseDecide,
+    /// 陈述申辩 — record the party's statement and defence once its period ends (the agency).
+    CaseDefence,
+    /// 听证 — hold the hearing the party asked for (the agency).
+    CaseHearing,
+    /// 法制审核 — review a heavy or major penalty before the decision (the agency).
+    CaseReview,
+    /// 执行 — see the decision carried out and close the case (the agency).
+    CaseExecute,
 }
 
 impl TaskKind {
@@ -49,6 +59,11 @@ impl TaskKind {
             TaskKind::RevisePlan => "plan.revise",
             TaskKind::ApproveAct => "act.approve",
             TaskKind::SignAct => "act.sign",
+            TaskKind::CaseDecide => "case.decide",
+            TaskKind::CaseDefence => "case.defence",
+            TaskKind::CaseHearing => "case.hearing",
+            TaskKind::CaseReview => "case.review",
+            TaskKind::CaseExecute => "case.execute",
         }
     }
 
@@ -60,7 +75,20 @@ impl TaskKind {
     /// The ladder an overdue task of this kind climbs.
     pub fn ladder(self, clocks: &Clocks) -> Ladder {
         match self {
-            TaskKind::Rectify | TaskKind::Verify | TaskKind::SignAct => clocks.rectification,
+            TaskKind::Rectify
+            | TaskKind::Verify
+            | TaskKind::SignAct
+            | TaskKind::CaseDefence
+            | TaskKind::CaseHearing
+            | TaskKind::CaseReview
+            | TaskKind::CaseExecute => clocks.rectification,
+            // The 90-day decision is the head's own and a hard legal limit: the head is reminded ten
+            // days before, and the office and the leaders are told the moment it passes.
+            TaskKind::CaseDecide => Ladder {
+                remind_before: Duration::days(10),
+                head_after: None,
+                office_after: Some(Duration::zero()),
+            },
             // The head approving an act is the head's own delay: straight to the office.
             TaskKind::ApproveAct => Ladder {
                 remind_before: clocks.rectification.remind_before,

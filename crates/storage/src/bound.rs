@@ -701,8 +701,105 @@ pub const DRAW: Table = Table {
     children: &[],
 };
 
+/// A case's team.
+pub const CASE_OFFICERS: Child = Child {
+    name: "case_officer",
+    link: Link::Column("case_id"),
+    cols: &[
+        int("case_officer_id"),
+        int("account_id"),
+        text("name"),
+        text("card_no"),
+    ],
+    order_by: "case_officer_id",
+};
+
+/// The findings a case is about.
+pub const CASE_FINDINGS: Child = Child {
+    name: "case_finding",
+    link: Link::Column("case_id"),
+    cols: &[int("case_finding_id"), int("finding_id")],
+    order_by: "case_finding_id",
+};
+
+/// A case's history.
+pub const CASE_EVENTS: Child = Child {
+    name: "case_event",
+    link: Link::Column("case_id"),
+    cols: &[
+        int("case_event_id"),
+        text("kind"),
+        text("at"),
+        text("by_label"),
+        text("note"),
+        text("on_date"),
+    ],
+    order_by: "case_event_id",
+};
+
+pub const PENALTY_CASE: Table = Table {
+    name: "penalty_case",
+    record: RecordType::PenaltyCase,
+    key: int("case_id"),
+    natural_key: false,
+    cols: &[
+        text("case_no"),
+        text("agency_code"),
+        int("mine_id"),
+        int("company_id"),
+        text("cause"),
+        int("major"),
+        text("state"),
+        text("filed_on"),
+        text("decide_by_on"),
+        text("filed_by_label"),
+        text("filed_at"),
+        real("volume_m3"),
+        text("mineral"),
+        real("density_t_m3"),
+        int("price_fen_t"),
+        int("estimated_fen"),
+        text("estimate_basis"),
+        int("appraised_fen"),
+        text("appraisal_note"),
+        text("facts"),
+        text("evidence"),
+        text("legal_basis"),
+        text("notice_no"),
+        text("served_on"),
+        text("defence_ends_on"),
+        text("proposed_kinds"),
+        int("proposed_fine_fen"),
+        int("proposed_gains_fen"),
+        text("statement"),
+        int("waived"),
+        int("hearing_requested"),
+        text("hearing_on"),
+        int("hearing_host_id"),
+        text("hearing_host_label"),
+        text("hearing_record"),
+        int("reviewer_id"),
+        text("reviewer_label"),
+        text("review_opinion"),
+        text("reviewed_at"),
+        text("decision_no"),
+        text("decided_on"),
+        text("decided_by_label"),
+        text("penalty_kinds"),
+        int("fine_fen"),
+        int("gains_fen"),
+        text("payment_due_on"),
+        text("execution"),
+        int("paid_fen"),
+        text("closed_on"),
+        text("closed_by_label"),
+    ],
+    // Appraisal documents are attachments of the case.
+    children: &[CASE_OFFICERS, CASE_FINDINGS, CASE_EVENTS, ATTACHMENTS],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 23] = [
+pub const TABLES: [&Table; 24] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -726,6 +823,7 @@ pub const TABLES: [&Table; 23] = [
     &ACT,
     &RISK_GRADE,
     &DRAW,
+    &PENALTY_CASE,
 ];
 
 /// The table of a record type.
@@ -754,6 +852,7 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::InspectionAct => &ACT,
         RecordType::RiskGrade => &RISK_GRADE,
         RecordType::Draw => &DRAW,
+        RecordType::PenaltyCase => &PENALTY_CASE,
     }
 }
 

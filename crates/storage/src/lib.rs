@@ -23,6 +23,7 @@ pub mod agencies;
 pub mod audit;
 pub mod bound;
 pub mod boundaries;
+pub mod cases;
 pub mod companies;
 pub mod credit;
 pub mod draws;

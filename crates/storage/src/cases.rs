@@ -1,0 +1,528 @@
+//! 行政处罚案件 — penalty cases with their team, findings and history (parts of the case's record),
+//! their list and the numbers of their documents.
+//!
+//! No rule lives here: which step may follow which, the clocks and the penalties' meaning are
+//! `domain::penalty`'s; who may act is the policy's.
+
+use crate::bound::{Key, Value, CASE_EVENTS, CASE_FINDINGS, CASE_OFFICERS, PENALTY_CASE};
+use crate::{
+    date_text, get, get_code, get_date, get_opt_date, get_opt_time, get_time, Conn, Page, Result, WriteTx,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::penalty::{CaseState, Estimate, MineralPrice, Penalty};
+use orewatch_domain::policy::Scope;
+use orewatch_domain::{AccountId, AgencyCode, CompanyId, MineId};
+
+/// A case to file.
+#[derive(Debug, Clone)]
+pub struct NewCase<'a> {
+    pub case_no: &'a str,
+    pub agency: &'a AgencyCode,
+    pub mine_id: MineId,
+    pub company_id: CompanyId,
+    pub cause: &'a str,
+    pub major: bool,
+    pub filed_on: NaiveDate,
+    pub decide_by_on: NaiveDate,
+    pub filed_by_label: &'a str,
+}
+
+/// An officer of a case team, with the card held when the case was filed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseOfficer {
+    pub account_id: AccountId,
+    pub name: String,
+    pub card_no: String,
+}
+
+/// One event of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub by_label: String,
+    pub note: Option<String>,
+    pub on_date: Option<NaiveDate>,
+}
+
+/// A finding a case is about, as the case page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFinding {
+    pub finding_id: i64,
+    pub category_zh: String,
+    pub description: String,
+}
+
+/// A stored case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub id: i64,
+    pub case_no: String,
+    pub agency: AgencyCode,
+    pub mine_id: MineId,
+    pub mine_name: String,
+    pub mineral_of_mine: String,
+    pub township: String,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub company_code: String,
+    pub legal_rep: String,
+    pub company_address: Option<String>,
+    pub cause: String,
+    pub major: bool,
+    pub state: CaseState,
+    pub filed_on: NaiveDate,
+    pub decide_by_on: NaiveDate,
+    pub filed_by_label: String,
+    pub filed_at: DateTime<Utc>,
+    /// The estimated value with the figures it was computed with.
+    pub estimate: Option<Estimate>,
+    pub estimate_mineral: Option<String>,
+    pub estimate_basis: Option<String>,
+    pub appraised_fen: Option<i64>,
+    pub appraisal_note: Option<String>,
+    pub facts: Option<String>,
+    pub evidence: Option<String>,
+    pub legal_basis: Option<String>,
+    pub notice_no: Option<String>,
+    pub served_on: Option<NaiveDate>,
+    pub defence_ends_on: Option<NaiveDate>,
+    pub proposed: Option<Penalty>,
+    pub statement: Option<String>,
+    pub waived: Option<bool>,
+    pub hearing_requested: Option<bool>,
+    pub hearing_on: Option<NaiveDate>,
+    pub hearing_host_label: Option<String>,
+    pub hearing_record: Option<String>,
+    pub reviewer_id: Option<AccountId>,
+    pub reviewer_label: Option<String>,
+    pub review_opinion: Option<String>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub decision_no: Option<String>,
+    pub decided_on: Option<NaiveDate>,
+    pub decided_by_label: Option<String>,
+    pub decided: Option<Penalty>,
+    pub payment_due_on: Option<NaiveDate>,
+    pub execution: Option<String>,
+    pub paid_fen: Option<i64>,
+    pub closed_on: Option<NaiveDate>,
+    pub closed_by_label: Option<String>,
+    pub team: Vec<CaseOfficer>,
+    pub findings: Vec<CaseFinding>,
+    pub events: Vec<CaseEvent>,
+}
+
+impl Case {
+    pub fn team_ids(&self) -> Vec<AccountId> {
+        self.team.iter().map(|o| o.account_id).collect()
+    }
+}
+
+/// Files a case in state 调查取证 with its team and findings (the caller audits it); returns its id.
+pub async fn insert(
+    tx: &mut WriteTx,
+    c: &NewCase<'_>,
+    team: &[CaseOfficer],
+    findings: &[i64],
+) -> Result<i64> {
+    let now = format_timestamp(tx.now());
+    let null = || Value::Null;
+    let key = tx
+        .insert(
+            &PENALTY_CASE,
+            &[
+                ("case_no", c.case_no.into()),
+                ("agency_code", c.agency.as_str().into()),
+                ("mine_id", c.mine_id.0.into()),
+                ("company_id", c.company_id.0.into()),
+                ("cause", c.cause.into()),
+                ("major", i64::from(c.major).into()),
+                ("state", CaseState::Investigating.as_str().into()),
+                ("filed_on", date_text(c.filed_on).into()),
+                ("decide_by_on", date_text(c.decide_by_on).into()),
+                ("filed_by_label", c.filed_by_label.into()),
+                ("filed_at", now.into()),
+                ("volume_m3", null()),
+                ("mineral", null()),
+                ("density_t_m3", null()),
+                ("price_fen_t", null()),
+                ("estimated_fen", null()),
+                ("estimate_basis", null()),
+                ("appraised_fen", null()),
+                ("appraisal_note", null()),
+                ("facts", null()),
+                ("evidence", null()),
+                ("legal_basis", null()),
+                ("notice_no", null()),
+                ("served_on", null()),
+                ("defence_ends_on", null()),
+                ("proposed_kinds", null()),
+                ("proposed_fine_fen", null()),
+                ("proposed_gains_fen", null()),
+                ("statement", null()),
+                ("waived", null()),
+                ("hearing_requested", null()),
+                ("hearing_on", null()),
+                ("hearing_host_id", null()),
+                ("hearing_host_label", null()),
+                ("hearing_record", null()),
+                ("reviewer_id", null()),
+                ("reviewer_label", null()),
+                ("review_opinion", null()),
+                ("reviewed_at", null()),
+                ("decision_no", null()),
+                ("decided_on", null()),
+                ("decided_by_label", null()),
+                ("penalty_kinds", null()),
+                ("fine_fen", null()),
+                ("gains_fen", null()),
+                ("payment_due_on", null()),
+                ("execution", null()),
+                ("paid_fen", null()),
+                ("closed_on", null()),
+                ("closed_by_label", null()),
+            ],
+        )
+        .await?;
+    for officer in team {
+        tx.insert_child(
+            &PENALTY_CASE,
+            &CASE_OFFICERS,
+            &key,
+            &[
+                ("account_id", officer.account_id.0.into()),
+                ("name", officer.name.as_str().into()),
+                ("card_no", officer.card_no.as_str().into()),
+            ],
+        )
+        .await?;
+    }
+    for finding in findings {
+        tx.insert_child(
+            &PENALTY_CASE,
+            &CASE_FINDINGS,
+            &key,
+            &[("finding_id", (*finding).into())],
+        )
+        .await?;
+    }
+    Ok(key.int().unwrap_or_default())
+}
+
+/// Changes columns of a case (the caller has checked the step and audits it).
+pub async fn update(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
+    tx.update(&PENALTY_CASE, &Key::Int(id), set).await
+}
+
+/// Appends an event to a case's history.
+pub async fn add_event(
+    tx: &mut WriteTx,
+    id: i64,
+    kind: &str,
+    by_label: &str,
+    note: Option<&str>,
+    on_date: Option<NaiveDate>,
+) -> Result<()> {
+    let at = format_timestamp(tx.now());
+    tx.insert_child(
+        &PENALTY_CASE,
+        &CASE_EVENTS,
+        &Key::Int(id),
+        &[
+            ("kind", kind.into()),
+            ("at", at.into()),
+            ("by_label", by_label.into()),
+            ("note", note.into()),
+            ("on_date", on_date.map(date_text).into()),
+        ],
+    )
+    .await
+}
+
+/// The columns of an estimate, to set on a case.
+pub fn estimate_values(e: &Estimate, mineral: &str, basis: &str) -> Vec<(&'static str, Value)> {
+    vec![
+        ("volume_m3", e.volume_m3.into()),
+        ("mineral", mineral.into()),
+        ("density_t_m3", e.density_t_m3.into()),
+        ("price_fen_t", e.price_fen_t.into()),
+        ("estimated_fen", e.value_fen.into()),
+        ("estimate_basis", basis.into()),
+    ]
+}
+
+const SELECT: &str = "SELECT k.case_id, k.case_no, k.agency_code, k.mine_id, m.name AS mine_name, \
+    m.mineral AS mine_mineral, m.township, k.company_id, c.name AS company_name, c.credit_code, c.legal_rep, \
+    c.address, k.cause, k.major, k.state, k.filed_on, k.decide_by_on, k.filed_by_label, k.filed_at, \
+    k.volume_m3, k.mineral, k.density_t_m3, k.price_fen_t, k.estimated_fen, k.estimate_basis, \
+    k.appraised_fen, k.appraisal_note, k.facts, k.evidence, k.legal_basis, k.notice_no, k.served_on, \
+    k.defence_ends_on, k.proposed_kinds, k.proposed_fine_fen, k.proposed_gains_fen, k.statement, k.waived, \
+    k.hearing_requested, k.hearing_on, k.hearing_host_label, k.hearing_record, k.reviewer_id, \
+    k.reviewer_label, k.review_opinion, k.reviewed_at, k.decision_no, k.decided_on, k.decided_by_label, \
+    k.penalty_kinds, k.fine_fen, k.gains_fen, k.payment_due_on, k.execution, k.paid_fen, k.closed_on, \
+    k.closed_by_label \
+    FROM penalty_case k JOIN mine m ON m.mine_id = k.mine_id JOIN company c ON c.company_id = k.company_id";
+
+fn flag(r: &sqlx::any::AnyRow, column: &str) -> Result<Option<bool>> {
+    Ok(get::<Option<i64>>(r, column)?.map(|v| v != 0))
+}
+
+fn penalty(r: &sqlx::any::AnyRow, kinds: &str, fine: &str, gains: &str) -> Result<Option<Penalty>> {
+    let Some(codes) = get::<Option<String>>(r, kinds)? else {
+        return Ok(None);
+    };
+    Penalty::from_codes(&codes, get(r, fine)?, get(r, gains)?)
+        .map(Some)
+        .map_err(|_| crate::StorageError::Corrupt(format!("{kinds}: “{codes}”")))
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Case> {
+    let estimate = match (
+        get::<Option<f64>>(r, "volume_m3")?,
+        get::<Option<f64>>(r, "density_t_m3")?,
+        get::<Option<i64>>(r, "price_fen_t")?,
+    ) {
+        (Some(volume_m3), Some(density_t_m3), Some(price_fen_t)) => Some(Estimate::with(
+            volume_m3,
+            MineralPrice {
+                density_t_m3,
+                price_fen_t,
+            },
+        )),
+        _ => None,
+    };
+    Ok(Case {
+        id: get(r, "case_id")?,
+        case_no: get(r, "case_no")?,
+        agency: get_code(r, "agency_code", AgencyCode::parse)?,
+        mine_id: MineId(get(r, "mine_id")?),
+        mine_name: get(r, "mine_name")?,
+        mineral_of_mine: get(r, "mine_mineral")?,
+        township: get(r, "township")?,
+        company_id: CompanyId(get(r, "company_id")?),
+        company_name: get(r, "company_name")?,
+        company_code: get(r, "credit_code")?,
+        legal_rep: get(r, "legal_rep")?,
+        company_address: get(r, "address")?,
+        cause: get(r, "cause")?,
+        major: get::<i64>(r, "major")? != 0,
+        state: get_code(r, "state", CaseState::parse)?,
+        filed_on: get_date(r, "filed_on")?,
+        decide_by_on: get_date(r, "decide_by_on")?,
+        filed_by_label: get(r, "filed_by_label")?,
+        filed_at: get_time(r, "filed_at")?,
+        estimate,
+        estimate_mineral: get(r, "mineral")?,
+        estimate_basis: get(r, "estimate_basis")?,
+        appraised_fen: get(r, "appraised_fen")?,
+        appraisal_note: get(r, "appraisal_note")?,
+        facts: get(r, "facts")?,
+        evidence: get(r, "evidence")?,
+        legal_basis: get(r, "legal_basis")?,
+        notice_no: get(r, "notice_no")?,
+        served_on: get_opt_date(r, "served_on")?,
+        defence_ends_on: get_opt_date(r, "defence_ends_on")?,
+        proposed: penalty(r, "proposed_kinds", "proposed_fine_fen", "proposed_gains_fen")?,
+        statement: get(r, "statement")?,
+        waived: flag(r, "waived")?,
+        hearing_requested: flag(r, "hearing_requested")?,
+        hearing_on: get_opt_date(r, "hearing_on")?,
+        hearing_host_label: get(r, "hearing_host_label")?,
+        hearing_record: get(r, "hearing_record")?,
+        reviewer_id: get::<Option<i64>>(r, "reviewer_id")?.map(AccountId),
+        reviewer_label: get(r, "reviewer_label")?,
+        review_opinion: get(r, "review_opinion")?,
+        reviewed_at: get_opt_time(r, "reviewed_at")?,
+        decision_no: get(r, "decision_no")?,
+        decided_on: get_opt_date(r, "decided_on")?,
+        decided_by_label: get(r, "decided_by_label")?,
+        decided: penalty(r, "penalty_kinds", "fine_fen", "gains_fen")?,
+        payment_due_on: get_opt_date(r, "payment_due_on")?,
+        execution: get(r, "execution")?,
+        paid_fen: get(r, "paid_fen")?,
+        closed_on: get_opt_date(r, "closed_on")?,
+        closed_by_label: get(r, "closed_by_label")?,
+        team: Vec::new(),
+        findings: Vec::new(),
+        events: Vec::new(),
+    })
+}
+
+/// One case with its team, findings and history.
+pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Case>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE k.case_id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut case = from_row(&row)?;
+    case.team = sqlx::query(
+        "SELECT account_id, name, card_no FROM case_officer WHERE case_id = $1 ORDER BY case_officer_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(CaseOfficer {
+            account_id: AccountId(get(r, "account_id")?),
+            name: get(r, "name")?,
+            card_no: get(r, "card_no")?,
+        })
+    })
+    .collect::<Result<_>>()?;
+    case.findings = sqlx::query(
+        "SELECT f.finding_id, fc.label_zh, f.description FROM case_finding cf \
+         JOIN finding f ON f.finding_id = cf.finding_id JOIN finding_category fc ON fc.code = f.category \
+         WHERE cf.case_id = $1 ORDER BY cf.case_finding_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(CaseFinding {
+            finding_id: get(r, "finding_id")?,
+            category_zh: get(r, "label_zh")?,
+            description: get(r, "description")?,
+        })
+    })
+    .collect::<Result<_>>()?;
+    case.events = sqlx::query(
+        "SELECT kind, at, by_label, note, on_date FROM case_event WHERE case_id = $1 ORDER BY case_event_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(CaseEvent {
+            kind: get(r, "kind")?,
+            at: get_time(r, "at")?,
+            by_label: get(r, "by_label")?,
+            note: get(r, "note")?,
+            on_date: get_opt_date(r, "on_date")?,
+        })
+    })
+    .collect::<Result<_>>()?;
+    Ok(Some(case))
+}
+
+/// The list's filters; empty ones do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub agency: Option<AgencyCode>,
+    pub state: Option<CaseState>,
+    pub mine: Option<MineId>,
+    pub finding: Option<i64>,
+    /// Also closed cases (by default only open ones).
+    pub include_closed: bool,
+}
+
+/// Cases inside `scope` that pass `filter`, the nearest decision deadline first, then newest.
+pub async fn list(
+    conn: &mut Conn,
+    scope: &Scope,
+    filter: &CaseFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Page<Case>> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut binds: Vec<Value> = Vec::new();
+    let mut bind = |conditions: &mut Vec<String>, sql: &str, value: Value| {
+        binds.push(value);
+        conditions.push(sql.replace("$?", &format!("${}", binds.len())));
+    };
+    match scope {
+        Scope::All => {}
+        Scope::Agency(code) => bind(&mut conditions, "k.agency_code = $?", code.as_str().into()),
+        Scope::Company(_) | Scope::AssignedTo(_) | Scope::None => {
+            return Ok(Page {
+                rows: Vec::new(),
+                total: 0,
+            })
+        }
+    }
+    if let Some(agency) = &filter.agency {
+        bind(&mut conditions, "k.agency_code = $?", agency.as_str().into());
+    }
+    if let Some(mine) = filter.mine {
+        bind(&mut conditions, "k.mine_id = $?", mine.0.into());
+    }
+    if let Some(finding) = filter.finding {
+        bind(
+            &mut conditions,
+            "k.case_id IN (SELECT case_id FROM case_finding WHERE finding_id = $?)",
+            finding.into(),
+        );
+    }
+    match filter.state {
+        Some(state) => bind(&mut conditions, "k.state = $?", state.as_str().into()),
+        None if !filter.include_closed => conditions.push("k.state <> 'closed'".into()),
+        None => {}
+    }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let count_row = crate::bound::bind_values(
+        sqlx::query(&format!("SELECT COUNT(*) FROM penalty_case k{clause}")),
+        &binds,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let total: i64 = sqlx::Row::try_get(&count_row, 0)?;
+    let n = binds.len();
+    // Undecided cases by their 90-day deadline first; decided ones after, newest first.
+    let sql = format!(
+        "{SELECT}{clause} ORDER BY CASE WHEN k.state IN ('executing', 'closed') THEN 1 ELSE 0 END, \
+         CASE WHEN k.state IN ('executing', 'closed') THEN '' ELSE k.decide_by_on END, \
+         k.filed_on DESC, k.case_id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let rows = crate::bound::bind_values(sqlx::query(&sql), &binds)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page {
+        rows: rows.iter().map(from_row).collect::<Result<_>>()?,
+        total,
+    })
+}
+
+/// How many of `column`'s numbers start with `prefix` (an agency's documents of one kind and year).
+pub async fn numbers_with_prefix(conn: &mut Conn, column: NumberColumn, prefix: &str) -> Result<i64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM penalty_case WHERE {} LIKE $1 ESCAPE '\\'",
+        column.name()
+    );
+    Ok(sqlx::query_scalar(&sql)
+        .bind(format!("{}%", crate::like_pattern(prefix).trim_matches('%')))
+        .fetch_one(conn)
+        .await?)
+}
+
+/// The numbered documents of a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberColumn {
+    /// 案号 (立案).
+    Case,
+    /// 行政处罚告知书.
+    Notice,
+    /// 行政处罚决定书.
+    Decision,
+}
+
+impl NumberColumn {
+    fn name(self) -> &'static str {
+        match self {
+            NumberColumn::Case => "case_no",
+            NumberColumn::Notice => "notice_no",
+            NumberColumn::Decision => "decision_no",
+        }
+    }
+}
