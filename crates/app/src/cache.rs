@@ -22,6 +22,7 @@ pub const ALL_AREAS: &[DataArea] = &[
     DataArea::Sharing,
     DataArea::Ledger,
     DataArea::Inspections,
+    DataArea::Enforcement,
 ];
 
 /// One cached value with the versions of the areas it depends on.

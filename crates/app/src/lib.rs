@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod dashboard;
 pub mod demo;
+pub mod enforcement;
 pub mod error;
 pub mod inspections;
 pub mod ledger;
@@ -68,6 +69,8 @@ pub struct Settings {
     pub inspection_cap: orewatch_domain::inspection::InspectionCap,
     /// 双随机: the share of each risk grade's mines a draw takes, unless the office types others.
     pub draw_ratios: orewatch_domain::draw::Ratios,
+    /// Penalty cases: their clocks and thresholds, the working-day calendar and the price table.
+    pub cases: orewatch_domain::penalty::CaseRules,
 }
 
 impl Default for Settings {
@@ -88,6 +91,7 @@ impl Default for Settings {
             max_evidence_bytes: 20 * 1024 * 1024,
             inspection_cap: orewatch_domain::inspection::InspectionCap::default(),
             draw_ratios: orewatch_domain::draw::Ratios::default(),
+            cases: orewatch_domain::penalty::CaseRules::default(),
         }
     }
 }

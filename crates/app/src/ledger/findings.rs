@@ -345,7 +345,7 @@ pub struct EvidenceFile<'a> {
 }
 
 /// What an evidence file is, from its first bytes (not its name): a photo or a document.
-fn evidence_type(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn evidence_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else {

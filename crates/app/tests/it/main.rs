@@ -8,6 +8,7 @@
 
 mod accounts;
 mod auth;
+mod cases;
 mod inspections;
 mod ledger;
 mod organisation;
@@ -20,13 +21,19 @@ use std::sync::Arc;
 
 /// An app on `db` at 2026-11-28 08:00 UTC, bootstrapped, with cheap password hashing.
 pub async fn app(db: Db) -> (App, Arc<ManualClock>) {
+    app_with(db, |_| {}).await
+}
+
+/// Like [`app`], with settings changed by `change`.
+pub async fn app_with(db: Db, change: impl FnOnce(&mut Settings)) -> (App, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).single().unwrap(),
     ));
-    let settings = Settings {
+    let mut settings = Settings {
         password: HashCost::for_tests(),
         ..Settings::default()
     };
+    change(&mut settings);
     let app = App::new(db, clock.clone(), settings).unwrap();
     orewatch_app::bootstrap::prepare(&app).await.unwrap();
     (app, clock)
