@@ -188,13 +188,18 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
         let caller = &current.caller;
         let registry = caller.may(Action::ViewRegistry, &Resource::Installation);
         let inspections = caller.may(Action::ViewInspections, &Resource::Installation);
-        let entries: [(&'static str, &str, bool); 15] = [
+        let entries: [(&'static str, &str, bool); 16] = [
             ("/", "nav.home", true),
             ("/inspections", "nav.inspections", inspections),
             (
                 "/ledger",
                 "nav.ledger",
                 caller.may(Action::ViewLedger, &Resource::Installation),
+            ),
+            (
+                "/cases",
+                "nav.cases",
+                caller.may(Action::ViewCases, &Resource::Installation),
             ),
             ("/plans", "nav.plans", inspections),
             ("/map", "nav.map", registry),

@@ -132,6 +132,7 @@ async fn home(
                 RecordType::Plan => format!("/plans/{}", r.record_id),
                 RecordType::InspectionAct => format!("/acts/{}", r.record_id),
                 RecordType::Inspection => format!("/inspections/{}", r.record_id),
+                RecordType::PenaltyCase => format!("/cases/{}", r.record_id),
                 _ => "/".to_string(),
             },
             kind: super::labels::label(&ctx, "task_kind", r.task.kind.as_str()),

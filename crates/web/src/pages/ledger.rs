@@ -384,6 +384,9 @@ struct ShowPage {
     may_decide: bool,
     may_list: bool,
     may_delist: bool,
+    /// The penalty cases about this finding: link, number, state.
+    cases: Vec<(i64, String, String)>,
+    may_file_case: bool,
     today: String,
 }
 
@@ -407,6 +410,31 @@ async fn show_screen(
     let works = caller.may(Action::WorkFinding, &resource);
     let open = f.state.is_open();
     let now = state.app.now();
+    let cases = orewatch_app::enforcement::cases::list(
+        &state.app,
+        &caller,
+        &orewatch_app::enforcement::cases::CaseFilter {
+            finding: Some(f.id),
+            include_closed: true,
+            ..Default::default()
+        },
+        20,
+        0,
+    )
+    .await?
+    .rows
+    .iter()
+    .map(|c| {
+        (
+            c.id,
+            c.case_no.clone(),
+            label(&ctx, "case_state", c.state.as_str()),
+        )
+    })
+    .collect();
+    let may_file_case = caller
+        .agency()
+        .is_some_and(|a| caller.may(Action::FileCase, &Resource::Agency(a.clone())));
     let view = ShowPage {
         r: row(&ctx, &agencies, &f, today),
         source: format!(
@@ -458,6 +486,8 @@ async fn show_screen(
         may_decide: f.extension_on.is_some() && caller.may(Action::DecideExtension, &resource),
         may_list: open && f.listed_at.is_none() && caller.may(Action::SuperviseFinding, &resource),
         may_delist: f.listed_at.is_some() && caller.may(Action::SuperviseFinding, &resource),
+        cases,
+        may_file_case,
         today: today.to_string(),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,

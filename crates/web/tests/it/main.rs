@@ -9,6 +9,7 @@
 
 mod bad_input;
 mod browser;
+mod cases;
 mod catalogue;
 mod draws;
 mod inspection_loop;

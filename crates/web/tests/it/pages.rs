@@ -74,8 +74,8 @@ async fn dashboard_counts_come_from_the_database(db: Db) {
         page.body.contains("id=\"stat-agencies\">11<"),
         "11 member agencies"
     );
-    // 31 demo accounts, one of them disabled.
-    assert!(page.body.contains("id=\"stat-accounts\">30<"));
+    // 33 demo accounts, one of them disabled.
+    assert!(page.body.contains("id=\"stat-accounts\">32<"));
     assert!(page.body.contains("id=\"stat-vacant\">0<"));
 }
 

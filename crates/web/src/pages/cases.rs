@@ -1,0 +1,702 @@
+//! 行政处罚案件 — the list of cases (by agency and state; undecided ones by their 90-day deadline),
+//! filing a case from a finding, one case with its clocks, estimate, appraisal, history and the form
+//! of the step the caller may take now, and its printed notice and decision.
+
+use super::inspections::checked;
+use super::labels::label;
+use super::{agency_label, agency_options, filter_query, id, query_value, render, render_form, see_other};
+use super::{FormData, FormErrors, Pager, Params, SelectOption};
+use crate::ctx::{Auth, Ctx};
+use crate::error::WebError;
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use orewatch_app::enforcement::cases::{
+    self, Case, CaseFilter, CaseView, FileInput, NoticeInput, PenaltyInput,
+};
+use orewatch_app::ledger::findings::EvidenceFile;
+use orewatch_app::organisation::{self, AgencyRecord};
+use orewatch_app::AppError;
+use orewatch_domain::field::yuan_text;
+use orewatch_domain::penalty::{CaseState, Penalty, PenaltyKind, ESTIMATE_LABEL, NO_PENALTY};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::{AgencyCode, FieldErrors, MineId};
+use strum::IntoEnumIterator;
+
+const PAGE_SIZE: i64 = 25;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/cases", get(list).post(create))
+        .route("/cases/new", get(new_form))
+        .route("/cases/{id}", get(show))
+        .route("/cases/{id}/print/{doc}", get(print))
+        .route("/cases/{id}/{step}", post(step))
+        .route(
+            "/cases/{id}/appraisal",
+            post(appraisal).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/cases/files/{id}", get(download))
+}
+
+/// The CSS class of a case's state badge.
+fn state_class(state: CaseState, late: bool) -> &'static str {
+    match (state, late) {
+        (_, true) => "bad",
+        (CaseState::Closed, _) => "ok",
+        (CaseState::Executing, _) => "warn",
+        _ => "",
+    }
+}
+
+/// Whether an undecided case has passed its 90-day deadline.
+fn decision_late(case: &Case, today: chrono::NaiveDate) -> bool {
+    case.state.before_decision() && today > case.decide_by_on
+}
+
+/// One row of the list.
+pub struct Row {
+    pub id: i64,
+    pub case_no: String,
+    pub mine_id: i64,
+    pub mine: String,
+    pub party: String,
+    pub cause: String,
+    pub agency: String,
+    pub state: String,
+    pub state_class: &'static str,
+    pub deadline: String,
+    pub late: bool,
+    pub value: String,
+}
+
+/// The value a case is judged by, as shown: the appraised (legal) value, or the estimate labelled as
+/// one, or nothing.
+fn value_text(ctx: &Ctx, case: &Case) -> String {
+    match (case.appraised_fen, &case.estimate) {
+        (Some(v), _) => format!("¥{} · {}", yuan_text(v), ctx.t("case.appraised")),
+        (None, Some(e)) => format!("¥{} · {}", yuan_text(e.value_fen), ctx.t("case.estimate_label")),
+        (None, None) => String::new(),
+    }
+}
+
+pub fn row(ctx: &Ctx, agencies: &[AgencyRecord], c: &Case, today: chrono::NaiveDate) -> Row {
+    let late = decision_late(c, today);
+    Row {
+        id: c.id,
+        case_no: c.case_no.clone(),
+        mine_id: c.mine_id.0,
+        mine: c.mine_name.clone(),
+        party: c.company_name.clone(),
+        cause: c.cause.clone(),
+        agency: agency_label(ctx, agencies, Some(c.agency.as_str())),
+        state: label(ctx, "case_state", c.state.as_str()),
+        state_class: state_class(c.state, late),
+        deadline: if c.state.before_decision() {
+            c.decide_by_on.to_string()
+        } else {
+            String::new()
+        },
+        late,
+        value: value_text(ctx, c),
+    }
+}
+
+fn filter_of(query: &Params) -> CaseFilter {
+    CaseFilter {
+        agency: query_value(query, "agency").and_then(|a| AgencyCode::parse(&a).ok()),
+        state: query_value(query, "state").and_then(|s| CaseState::parse(&s).ok()),
+        mine: query_value(query, "mine")
+            .and_then(|m| m.parse::<i64>().ok())
+            .map(MineId),
+        finding: query_value(query, "finding").and_then(|f| f.parse::<i64>().ok()),
+        include_closed: query.get("closed").is_some_and(|v| v == "1"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct ListPage {
+    ctx: Ctx,
+    agencies: Vec<SelectOption>,
+    states: Vec<SelectOption>,
+    closed: bool,
+    rows: Vec<Row>,
+    empty: String,
+    pager: Pager,
+    may_file: bool,
+}
+
+/// Whether the caller may file cases (an agency head, in its own agency).
+fn may_file(ctx: &Ctx) -> bool {
+    let caller = ctx.caller();
+    caller
+        .agency()
+        .is_some_and(|a| caller.may(Action::FileCase, &Resource::Agency(a.clone())))
+}
+
+async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let page = Pager::requested(&query);
+    let filter = filter_of(&query);
+    let found = cases::list(
+        &state.app,
+        &caller,
+        &filter,
+        PAGE_SIZE,
+        Pager::offset(page, PAGE_SIZE),
+    )
+    .await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let members: Vec<AgencyRecord> = agencies.iter().filter(|a| a.is_member()).cloned().collect();
+    let today = orewatch_domain::task::local_date(state.app.now());
+    let value = |k: &str| query_value(&query, k).unwrap_or_default();
+    let view = ListPage {
+        agencies: agency_options(&ctx, &members, &value("agency")),
+        states: CaseState::iter()
+            .map(|s| SelectOption::new(s.as_str(), label(&ctx, "case_state", s.as_str()), &value("state")))
+            .collect(),
+        closed: filter.include_closed,
+        rows: found
+            .rows
+            .iter()
+            .map(|c| row(&ctx, &agencies, c, today))
+            .collect(),
+        empty: ctx.empty_text(!filter_query(&query).is_empty()).to_string(),
+        pager: Pager::new(&ctx, "/cases", &query, page, PAGE_SIZE, found.total),
+        may_file: may_file(&ctx),
+        ctx,
+    };
+    render(&view)
+}
+
+/// A checkbox of a list (a finding to link, an officer for the team).
+pub struct Check {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+struct NewPage {
+    ctx: Ctx,
+    form: FormData,
+    errors: FormErrors,
+    findings: Vec<Check>,
+    officers: Vec<Check>,
+}
+
+async fn new_screen(
+    state: &WebState,
+    ctx: Ctx,
+    mut form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let agency = caller
+        .agency()
+        .cloned()
+        .ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
+    let officers = cases::team_candidates(&state.app, &caller, &agency).await?;
+    let finding = form.get("from_finding").parse::<i64>().ok();
+    let mine = form.get("from_mine").parse::<i64>().ok().map(MineId);
+    let (mine, open) = cases::filing_context(&state.app, &caller, finding, mine).await?;
+    if let Some(m) = &mine {
+        if form.get("mine").is_empty() {
+            form.0.insert("mine".into(), m.name.clone());
+        }
+    }
+    let chosen_findings = checked(&form, "finding_");
+    let chosen_officers = checked(&form, "officer_");
+    let view = NewPage {
+        findings: open
+            .iter()
+            .map(|f| {
+                let value = f.id.to_string();
+                Check {
+                    checked: chosen_findings.contains(&value.as_str()) || Some(f.id) == finding,
+                    label: format!("#{} {} · {}", f.id, f.category_zh, f.description),
+                    value,
+                }
+            })
+            .collect(),
+        officers: officers
+            .iter()
+            .map(|c| {
+                let value = c.account_id.0.to_string();
+                Check {
+                    checked: chosen_officers.contains(&value.as_str()),
+                    label: format!("{}（{} {}）", c.holder, ctx.t("print.card"), c.card_no),
+                    value,
+                }
+            })
+            .collect(),
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        form,
+        ctx,
+    };
+    render_form(&view, errors.is_some())
+}
+
+async fn new_form(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    query: Params,
+) -> Result<Response, WebError> {
+    if !may_file(&ctx) {
+        return Err(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role).into());
+    }
+    let mut form = FormData::default();
+    if let Some(f) = query_value(&query, "finding") {
+        form.0.insert("from_finding".into(), f);
+    }
+    if let Some(m) = query_value(&query, "mine") {
+        form.0.insert("from_mine".into(), m);
+    }
+    new_screen(&state, ctx, form, None).await
+}
+
+async fn create(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let input = FileInput {
+        mine: form.get("mine"),
+        findings: checked(&form, "finding_"),
+        cause: form.get("cause"),
+        major: form.get("major"),
+        officers: checked(&form, "officer_"),
+    };
+    match cases::file(&state.app, &ctx.caller(), &input).await {
+        Ok(id) => Ok(see_other(&format!("/cases/{id}?flash=created"))),
+        Err(AppError::Invalid(errors)) => new_screen(&state, ctx, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// One event of a case's history as shown.
+pub struct EventRow {
+    pub at: String,
+    pub what: String,
+    pub by: String,
+    pub note: String,
+    pub date: String,
+}
+
+pub struct TaskLine {
+    pub kind: String,
+    pub who: String,
+    pub due: String,
+    pub level: String,
+    pub late: bool,
+}
+
+pub struct FileRow {
+    pub id: i64,
+    pub name: String,
+    pub by: String,
+}
+
+/// The kinds of penalty as checkboxes, checked as `current` says.
+fn kind_checks(ctx: &Ctx, current: &[&str], with_none: bool) -> Vec<Check> {
+    let mut out: Vec<Check> = PenaltyKind::iter()
+        .map(|k| Check {
+            value: k.as_str().to_string(),
+            label: label(ctx, "penalty_kind", k.as_str()),
+            checked: current.contains(&k.as_str()),
+        })
+        .collect();
+    if with_none {
+        out.push(Check {
+            value: NO_PENALTY.to_string(),
+            label: ctx.t("case.no_penalty").to_string(),
+            checked: current.contains(&NO_PENALTY),
+        });
+    }
+    out
+}
+
+fn penalty_text(ctx: &Ctx, p: &Penalty) -> String {
+    if p.is_none() {
+        return ctx.t("case.no_penalty").to_string();
+    }
+    p.kinds
+        .iter()
+        .map(|k| match (k, p.fine_fen, p.gains_fen) {
+            (PenaltyKind::Fine, Some(f), _) => {
+                format!("{} ¥{}", label(ctx, "penalty_kind", k.as_str()), yuan_text(f))
+            }
+            (PenaltyKind::ConfiscateGains, _, Some(g)) => {
+                format!("{} ¥{}", label(ctx, "penalty_kind", k.as_str()), yuan_text(g))
+            }
+            (k, _, _) => label(ctx, "penalty_kind", k.as_str()),
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct ShowPage {
+    ctx: Ctx,
+    c: Case,
+    r: Row,
+    estimate: String,
+    estimate_label: &'static str,
+    appraised: String,
+    proposed: String,
+    decided: String,
+    paid: String,
+    heavy: bool,
+    days_left: i64,
+    events: Vec<EventRow>,
+    tasks: Vec<TaskLine>,
+    files: Vec<FileRow>,
+    form: FormData,
+    errors: FormErrors,
+    notice_kinds: Vec<Check>,
+    decide_kinds: Vec<Check>,
+    hosts: Vec<SelectOption>,
+    may_work: bool,
+    may_notify: bool,
+    may_defend: bool,
+    may_hear: bool,
+    may_review: bool,
+    may_decide: bool,
+    may_close: bool,
+    today: String,
+}
+
+async fn show_screen(
+    state: &WebState,
+    ctx: Ctx,
+    case_id: i64,
+    form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let mut form = form;
+    let CaseView {
+        case: c,
+        attachments,
+        open_tasks,
+        today,
+        heavy,
+    } = cases::show(&state.app, &caller, case_id).await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let resource = cases::resource(&c);
+    let works = caller.may(Action::WorkCase, &resource) && c.state != CaseState::Closed;
+    let may_hear = works && c.state == CaseState::Hearing;
+    let hosts = if may_hear {
+        cases::outside_team(&state.app, &caller, &c)
+            .await?
+            .into_iter()
+            .map(|(id, name)| SelectOption::new(id.0.to_string(), name, form.get("host")))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // A refused form comes back with what was typed; a fresh decision starts from the notice's penalty.
+    if errors.is_none() && c.state == CaseState::Deciding {
+        if let Some(p) = &c.proposed {
+            for (field, amount) in [("fine", p.fine_fen), ("gains", p.gains_fen)] {
+                if let Some(fen) = amount {
+                    form.0
+                        .insert(field.into(), orewatch_domain::field::yuan_plain(fen));
+                }
+            }
+        }
+    }
+    let proposed_codes: Vec<String> = c
+        .proposed
+        .as_ref()
+        .map(|p| p.kinds.iter().map(|k| k.as_str().to_string()).collect())
+        .unwrap_or_default();
+    let typed = checked(&form, "kind_");
+    let decide_current: Vec<&str> = if errors.is_some() {
+        typed.clone()
+    } else {
+        proposed_codes.iter().map(String::as_str).collect()
+    };
+    let now = state.app.now();
+    let view = ShowPage {
+        r: row(&ctx, &agencies, &c, today),
+        estimate: c
+            .estimate
+            .map(|e| {
+                format!(
+                    "¥{} = {} m³ × {} t/m³ × ¥{}/t（{} t）",
+                    yuan_text(e.value_fen),
+                    e.volume_m3,
+                    e.density_t_m3,
+                    yuan_text(e.price_fen_t),
+                    (e.tonnes() * 100.0).round() / 100.0
+                )
+            })
+            .unwrap_or_default(),
+        estimate_label: ESTIMATE_LABEL,
+        appraised: c
+            .appraised_fen
+            .map(|v| format!("¥{}", yuan_text(v)))
+            .unwrap_or_default(),
+        proposed: c
+            .proposed
+            .as_ref()
+            .map(|p| penalty_text(&ctx, p))
+            .unwrap_or_default(),
+        decided: c
+            .decided
+            .as_ref()
+            .map(|p| penalty_text(&ctx, p))
+            .unwrap_or_default(),
+        paid: c
+            .paid_fen
+            .map(|v| format!("¥{}", yuan_text(v)))
+            .unwrap_or_default(),
+        heavy,
+        days_left: (c.decide_by_on - today).num_days(),
+        events: c
+            .events
+            .iter()
+            .map(|e| EventRow {
+                at: ctx.time(&e.at),
+                what: label(&ctx, "case_event", &e.kind),
+                by: e.by_label.clone(),
+                note: e.note.clone().unwrap_or_default(),
+                date: e.on_date.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        tasks: open_tasks
+            .iter()
+            .map(|t| TaskLine {
+                kind: label(&ctx, "task_kind", t.task.kind.as_str()),
+                who: super::home::assignee_text(&ctx, &agencies, &t.task.assignee),
+                due: ctx.time(&t.task.due_at),
+                level: label(&ctx, "task_level", t.task.level.code()),
+                late: t.task.due_at <= now,
+            })
+            .collect(),
+        files: attachments
+            .iter()
+            .map(|a| FileRow {
+                id: a.id,
+                name: a.file_name.clone(),
+                by: format!("{} · {}", ctx.time(&a.uploaded_at), a.uploaded_by_label),
+            })
+            .collect(),
+        notice_kinds: kind_checks(&ctx, &typed, false),
+        decide_kinds: kind_checks(&ctx, &decide_current, true),
+        hosts,
+        may_work: works,
+        may_notify: works && c.state == CaseState::Investigating,
+        may_defend: works && c.state == CaseState::Notified,
+        may_hear,
+        may_review: c.state == CaseState::Reviewing && caller.may(Action::ReviewCase, &resource),
+        may_decide: c.state == CaseState::Deciding && caller.may(Action::DecideCase, &resource),
+        may_close: c.state == CaseState::Executing && caller.may(Action::DecideCase, &resource),
+        today: today.to_string(),
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        form,
+        c,
+        ctx,
+    };
+    render_form(&view, errors.is_some())
+}
+
+fn case_id(raw: &str) -> Result<i64, WebError> {
+    id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
+}
+
+async fn show(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = case_id(&raw)?;
+    show_screen(&state, ctx, id, FormData::default(), None).await
+}
+
+fn penalty_input<'a>(form: &'a FormData) -> PenaltyInput<'a> {
+    PenaltyInput {
+        kinds: checked(form, "kind_"),
+        fine: form.get("fine"),
+        gains: form.get("gains"),
+    }
+}
+
+async fn step(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path((raw, step)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = case_id(&raw)?;
+    let app = &state.app;
+    let caller = ctx.caller();
+    let result = match step.as_str() {
+        "estimate" => cases::estimate(app, &caller, id, form.get("volume"), form.get("basis")).await,
+        "notify" => {
+            let input = NoticeInput {
+                facts: form.get("facts"),
+                evidence: form.get("evidence"),
+                legal_basis: form.get("legal_basis"),
+                penalty: penalty_input(&form),
+                served_on: form.get("served_on"),
+            };
+            cases::notify(app, &caller, id, &input).await
+        }
+        "defence" => {
+            cases::record_defence(
+                app,
+                &caller,
+                id,
+                form.get("statement"),
+                form.get("waived"),
+                form.get("hearing"),
+            )
+            .await
+        }
+        "hearing" => {
+            cases::record_hearing(
+                app,
+                &caller,
+                id,
+                form.get("held_on"),
+                form.get("host"),
+                form.get("record"),
+            )
+            .await
+        }
+        "pass" => cases::review(app, &caller, id, true, form.get("opinion")).await,
+        "return" => cases::review(app, &caller, id, false, form.get("opinion")).await,
+        "decide" => cases::decide(app, &caller, id, &penalty_input(&form)).await,
+        "close" => cases::close(app, &caller, id, form.get("execution"), form.get("paid")).await,
+        _ => return Err(super::not_found().await),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/cases/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn appraisal(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let id = case_id(&raw)?;
+    let parts = crate::upload::read(&headers, body).await;
+    let text = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+            .unwrap_or_default()
+    };
+    let (value, note) = (text("value"), text("note"));
+    let files: Vec<EvidenceFile<'_>> = parts
+        .iter()
+        .filter(|p| p.name == "files" && !p.data.is_empty())
+        .map(|p| EvidenceFile {
+            name: p.file_name.as_deref().unwrap_or(""),
+            bytes: &p.data,
+        })
+        .collect();
+    match cases::appraisal(&state.app, &ctx.caller(), id, &value, &note, &files).await {
+        Ok(()) => Ok(see_other(&format!("/cases/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => {
+            let mut form = FormData::default();
+            form.0.insert("value".into(), value);
+            form.0.insert("note".into(), note);
+            show_screen(&state, ctx, id, form, Some(&errors)).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn download(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let attachment_id = case_id(&raw)?;
+    let (attachment, bytes) = cases::appraisal_file(&state.app, &ctx.caller(), attachment_id).await?;
+    Ok(super::file_download(
+        &attachment.file_name,
+        &attachment.content_type,
+        bytes,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "case_print.html")]
+struct PrintPage {
+    ctx: Ctx,
+    c: Case,
+    decision: bool,
+    title: String,
+    number: String,
+    agency: String,
+    penalty: String,
+    date: String,
+    defence_ends: String,
+    payment_due: String,
+    heavy: bool,
+}
+
+fn chinese_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// The printed 行政处罚告知书 (once served) or 行政处罚决定书 (once decided).
+async fn print(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path((raw, doc)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let id = case_id(&raw)?;
+    let caller = ctx.caller();
+    let view = cases::show(&state.app, &caller, id).await?;
+    let c = view.case;
+    let (decision, number, penalty, date) = match doc.as_str() {
+        "notice" => match (&c.notice_no, &c.proposed, c.served_on) {
+            (Some(n), Some(p), Some(d)) => (false, n.clone(), p.describe_zh(), d),
+            _ => return Err(super::not_found().await),
+        },
+        "decision" => match (&c.decision_no, &c.decided, c.decided_on) {
+            (Some(n), Some(p), Some(d)) => (true, n.clone(), p.describe_zh(), d),
+            _ => return Err(super::not_found().await),
+        },
+        _ => return Err(super::not_found().await),
+    };
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let page = PrintPage {
+        decision,
+        title: ctx
+            .t(if decision {
+                "case.decision_title"
+            } else {
+                "case.notice_title"
+            })
+            .to_string(),
+        number,
+        agency: agency_label(&ctx, &agencies, Some(c.agency.as_str())),
+        penalty,
+        date: chinese_date(date),
+        defence_ends: c.defence_ends_on.map(chinese_date).unwrap_or_default(),
+        payment_due: c.payment_due_on.map(chinese_date).unwrap_or_default(),
+        heavy: view.heavy,
+        c,
+        ctx,
+    };
+    render(&page)
+}

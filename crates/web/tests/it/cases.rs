@@ -1,0 +1,243 @@
+//! Penalty cases through the web: the list, filing from a finding with its team, bad input that
+//! changes nothing, another agency refused, and the printed notice and decision.
+
+use crate::site::{site, Site};
+use axum::http::StatusCode;
+use orewatch_app::demo::DEMO_PASSWORD;
+use orewatch_app::{Caller, Db};
+use orewatch_domain::penalty::CaseState;
+use orewatch_testkit::on_both_backends;
+
+async fn head(site: &Site) -> i64 {
+    let mut conn = site.app.db.conn().await.unwrap();
+    orewatch_storage::audit::head(&mut conn).await.unwrap().0
+}
+
+async fn account_id(site: &Site, username: &str) -> String {
+    orewatch_app::accounts::find_by_username(&site.app, &Caller::system(), username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .0
+        .to_string()
+}
+
+async fn demo_case(site: &Site, state: CaseState) -> i64 {
+    let mut conn = site.app.db.conn().await.unwrap();
+    let page = orewatch_storage::cases::list(
+        &mut conn,
+        &orewatch_domain::Scope::All,
+        &orewatch_storage::cases::CaseFilter {
+            state: Some(state),
+            ..Default::default()
+        },
+        10,
+        0,
+    )
+    .await
+    .unwrap();
+    page.rows.first().unwrap().id
+}
+
+async fn a_case_is_filed_from_a_finding_worked_printed_and_bad_input_changes_nothing(db: Db) {
+    let site = site(db).await;
+    let office = site.login("office", DEMO_PASSWORD).await;
+    let nr_head = site.login("nr_head", DEMO_PASSWORD).await;
+    let nr = site.login("nr_officer", DEMO_PASSWORD).await;
+    let ps_head = site.login("ps_head", DEMO_PASSWORD).await;
+    let enterprise = site.login("enterprise", DEMO_PASSWORD).await;
+
+    // The list: every demo case's state is shown to the office; the enterprise has no access.
+    let list = site.get("/cases?closed=1", &office.cookies).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("href=\"/cases\""), "nav link");
+    for state in [
+        "调查取证",
+        "已告知",
+        "听证",
+        "法制审核",
+        "待决定",
+        "执行中",
+        "已结案",
+    ] {
+        assert!(list.body.contains(state), "{state}");
+    }
+    assert!(!list.body.contains("id=\"new-case\""), "the office does not file");
+    assert_eq!(
+        site.get("/cases", &enterprise.cookies).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(site
+        .get("/cases", &nr_head.cookies)
+        .await
+        .body
+        .contains("id=\"new-case\""));
+
+    // An open natural-resources finding of a joint inspection (the demo's cases are about monitoring's).
+    let finding = {
+        let mut conn = site.app.db.conn().await.unwrap();
+        let open = orewatch_storage::findings::list(
+            &mut conn,
+            &orewatch_domain::Scope::All,
+            &orewatch_storage::findings::LedgerFilter {
+                agency: Some(orewatch_domain::AgencyCode::parse("nr").unwrap()),
+                source: Some(orewatch_domain::finding::FindingSource::JointInspection),
+                ..Default::default()
+            },
+            orewatch_domain::task::local_date(site.app.now()),
+            10,
+            0,
+        )
+        .await
+        .unwrap();
+        open.rows.first().unwrap().clone()
+    };
+    let finding_page = site
+        .get(&format!("/findings/{}", finding.id), &nr_head.cookies)
+        .await;
+    assert!(finding_page.body.contains("id=\"file-case-from-finding\""));
+    let form = site
+        .get(&format!("/cases/new?finding={}", finding.id), &nr_head.cookies)
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form
+        .body
+        .contains(&format!("name=\"finding_{}\" value=\"1\" checked", finding.id)));
+    assert!(form.body.contains(&finding.mine_name));
+    let (a, b) = (
+        account_id(&site, "nr_officer").await,
+        account_id(&site, "nr_officer2").await,
+    );
+    let finding_key = format!("finding_{}", finding.id);
+    let (officer_a, officer_b) = (format!("officer_{a}"), format!("officer_{b}"));
+    let file = |officers: Vec<&'static str>| {
+        let mut fields = vec![
+            ("csrf".to_string(), nr_head.csrf.clone()),
+            ("mine".to_string(), finding.mine_name.clone()),
+            (finding_key.clone(), "1".to_string()),
+            ("cause".to_string(), "越界开采".to_string()),
+        ];
+        for o in officers {
+            let key = if o == "a" {
+                officer_a.clone()
+            } else {
+                officer_b.clone()
+            };
+            fields.push((key, "1".to_string()));
+        }
+        fields
+    };
+    // One officer is too few: refused in Chinese, nothing written.
+    let before = head(&site).await;
+    let pairs = file(vec!["a"]);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = site.post("/cases", &nr_head.cookies, &pairs).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("至少须有两名执法人员"), "{}", refused.body);
+    assert_eq!(head(&site).await, before);
+    let pairs = file(vec!["a", "b"]);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let filed = site.post("/cases", &nr_head.cookies, &pairs).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let location = filed.location.unwrap();
+    let id: i64 = location
+        .trim_start_matches("/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The same form sent again names the case already open.
+    let again = site.post("/cases", &nr_head.cookies, &pairs).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("罚立〔"), "{}", again.body);
+    let page = site.get(&format!("/cases/{id}"), &nr.cookies).await;
+    assert!(page.body.contains("调查取证") && page.body.contains("id=\"notify-form\""));
+
+    // Bad input changes nothing: a volume that is not a number, an amount with three decimals, and
+    // another agency's head.
+    let before = head(&site).await;
+    let bad = site
+        .post(
+            &format!("/cases/{id}/estimate"),
+            &nr.cookies,
+            &[("csrf", nr.csrf.as_str()), ("volume", "abc"), ("basis", "测量")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("方量应为大于 0 的数"));
+    let notice = |fine: &'static str, csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("facts", "越出矿区范围开采".to_string()),
+            ("evidence", "现场检查笔录".to_string()),
+            ("legal_basis", "《矿产资源法》".to_string()),
+            ("kind_fine", "1".to_string()),
+            ("fine", fine.to_string()),
+        ]
+    };
+    let fields = notice("12.345", &nr.csrf);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bad = site
+        .post(&format!("/cases/{id}/notify"), &nr.cookies, &pairs)
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("最多两位小数"));
+    let fields = notice("30000", &ps_head.csrf);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let forbidden = site
+        .post(&format!("/cases/{id}/notify"), &ps_head.cookies, &pairs)
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_eq!(head(&site).await, before);
+
+    // The notice is served and prints with its number and the party's rights.
+    let fields = notice("30000", &nr.csrf);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let served = site
+        .post(&format!("/cases/{id}/notify"), &nr.cookies, &pairs)
+        .await;
+    assert_eq!(served.status, StatusCode::SEE_OTHER, "{}", served.body);
+    let printed = site.get(&format!("/cases/{id}/print/notice"), &nr.cookies).await;
+    assert_eq!(printed.status, StatusCode::OK);
+    assert!(printed.body.contains("行政处罚告知书") && printed.body.contains("罚告〔"));
+    assert!(printed.body.contains("罚款人民币 30,000.00 元"));
+    assert!(printed.body.contains("陈述和申辩"));
+    assert_eq!(
+        site.get(&format!("/cases/{id}/print/decision"), &nr.cookies)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A demo case waiting for its decision: heavier than its notice is refused.
+    let deciding = demo_case(&site, CaseState::Deciding).await;
+    let heavier = site
+        .post(
+            &format!("/cases/{deciding}/decide"),
+            &nr_head.cookies,
+            &[
+                ("csrf", nr_head.csrf.as_str()),
+                ("kind_fine", "1"),
+                ("kind_revocation", "1"),
+                ("fine", "90000"),
+            ],
+        )
+        .await;
+    assert_eq!(heavier.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(heavier.body.contains("不得重于告知的拟处罚"), "{}", heavier.body);
+    // The closed demo case prints its decision.
+    let closed = demo_case(&site, CaseState::Closed).await;
+    let decision = site
+        .get(&format!("/cases/{closed}/print/decision"), &office.cookies)
+        .await;
+    assert_eq!(decision.status, StatusCode::OK);
+    assert!(decision.body.contains("行政处罚决定书") && decision.body.contains("罚决〔"));
+    assert!(decision.body.contains("六十日内申请行政复议"));
+    // The estimate is always labelled as one.
+    let shown = site.get(&format!("/cases/{closed}"), &office.cookies).await;
+    assert!(shown.body.contains("估算，非认定价值"));
+}
+
+on_both_backends!(a_case_is_filed_from_a_finding_worked_printed_and_bad_input_changes_nothing);
