@@ -49,6 +49,31 @@ pub struct Config {
     /// 双随机: the share of each risk grade's mines drawn, in percent, for grades A, B, C, D (the draw
     /// form starts from these; the office may change them for one draw).
     pub draw_ratios: [u32; 4],
+    /// 较大数额: a fine or confiscation from this many yuan is a heavy penalty (the party may ask for a
+    /// hearing; a legal review is required). Set by each province.
+    pub heavy_penalty_yuan: i64,
+    /// The price table of the estimated value in penalty cases: per mineral (as the registry writes
+    /// it), the ore's density in t/m³ and its unit price in yuan per tonne.
+    pub minerals: std::collections::BTreeMap<String, MineralConfig>,
+    /// Public holidays per year beyond the built-in 2026, from the State Council's yearly notice: the
+    /// days off and the weekend days worked instead (`[holidays.2027] off = [...] work = [...]`).
+    pub holidays: std::collections::BTreeMap<String, HolidayConfig>,
+}
+
+/// One mineral's line of the price table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MineralConfig {
+    pub density_t_m3: f64,
+    pub price_yuan_t: f64,
+}
+
+/// One year's holidays.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HolidayConfig {
+    pub off: Vec<String>,
+    pub work: Vec<String>,
 }
 
 impl Default for Config {
@@ -73,6 +98,9 @@ impl Default for Config {
             header_read_seconds: 10,
             max_http_connections: 512,
             draw_ratios: [100, 70, 50, 30],
+            heavy_penalty_yuan: 100_000,
+            minerals: std::collections::BTreeMap::new(),
+            holidays: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -158,7 +186,59 @@ impl Config {
         }
         self.proxies()?;
         self.ratios()?;
+        self.case_rules()?;
         Ok(())
+    }
+
+    /// The rules of penalty cases: the heavy-penalty threshold, the price table and the calendar,
+    /// checked. A price with more than two decimals (fen), a density that is not positive, or a date
+    /// that is not of its year is refused with the key named.
+    pub fn case_rules(&self) -> Result<orewatch_domain::penalty::CaseRules> {
+        use orewatch_domain::calendar::YearArrangement;
+        use orewatch_domain::penalty::{CaseRules, MineralPrice};
+        let mut rules = CaseRules::default();
+        if self.heavy_penalty_yuan <= 0 {
+            anyhow::bail!("heavy_penalty_yuan 应为正整数（元）");
+        }
+        rules.heavy_fen = self.heavy_penalty_yuan * 100;
+        for (mineral, line) in &self.minerals {
+            let fen = line.price_yuan_t * 100.0;
+            if !(line.density_t_m3.is_finite() && line.density_t_m3 > 0.0 && line.density_t_m3 < 25.0) {
+                anyhow::bail!("minerals.“{mineral}”.density_t_m3 应为大于 0 的密度（吨/立方米）");
+            }
+            if !(fen.is_finite() && fen > 0.0 && (fen - fen.round()).abs() < 1e-6 && fen < 1e12) {
+                anyhow::bail!("minerals.“{mineral}”.price_yuan_t 应为大于 0 的单价（元/吨），最多两位小数");
+            }
+            rules.prices.0.insert(
+                mineral.trim().to_string(),
+                MineralPrice {
+                    density_t_m3: line.density_t_m3,
+                    price_fen_t: fen.round() as i64,
+                },
+            );
+        }
+        for (year, days) in &self.holidays {
+            let y: i32 = year
+                .parse()
+                .with_context(|| format!("holidays.{year} 应为年份"))?;
+            let parse = |list: &[String], key: &str| {
+                list.iter()
+                    .map(|d| {
+                        d.parse::<chrono::NaiveDate>()
+                            .with_context(|| format!("holidays.{year}.{key} 中的“{d}”不是日期（YYYY-MM-DD）"))
+                    })
+                    .collect::<Result<std::collections::BTreeSet<_>>>()
+            };
+            let arrangement = YearArrangement {
+                off: parse(&days.off, "off")?,
+                work: parse(&days.work, "work")?,
+            };
+            rules
+                .calendar
+                .set_year(y, arrangement)
+                .map_err(|p| anyhow::anyhow!("holidays.{year}：{p}"))?;
+        }
+        Ok(rules)
     }
 
     /// The configured draw ratios, checked.
@@ -273,6 +353,27 @@ mod tests {
         let mut bad: Config = toml::from_str("draw_ratios = [100, 180, 40, 10]").unwrap();
         assert!(bad.apply_env(|_| None).is_err());
         assert!(toml::from_str::<Config>("draw_ratios = [100, 80]").is_err());
+    }
+
+    #[test]
+    fn the_price_table_and_holidays_are_read_exactly_or_refused() {
+        let config: Config = toml::from_str(
+            "heavy_penalty_yuan = 50000\n\
+             [minerals.\"建筑用灰岩\"]\ndensity_t_m3 = 2.7\nprice_yuan_t = 45.5\n\
+             [holidays.2027]\noff = [\"2027-01-01\"]\nwork = []\n",
+        )
+        .unwrap();
+        let rules = config.case_rules().unwrap();
+        assert_eq!(rules.heavy_fen, 5_000_000);
+        assert_eq!(rules.prices.get("建筑用灰岩").unwrap().price_fen_t, 4_550);
+        assert_eq!(rules.calendar.years(), vec![2026, 2027]);
+        let cents: Config =
+            toml::from_str("[minerals.x]\ndensity_t_m3 = 2.7\nprice_yuan_t = 45.555").unwrap();
+        assert!(cents.case_rules().is_err());
+        let stray: Config = toml::from_str("[holidays.2027]\noff = [\"2026-12-31\"]").unwrap();
+        assert!(stray.case_rules().unwrap_err().to_string().contains("2026-12-31"));
+        let bad_date: Config = toml::from_str("[holidays.2027]\noff = [\"2027-02-30\"]").unwrap();
+        assert!(bad_date.case_rules().is_err());
     }
 
     #[test]

@@ -189,6 +189,7 @@ async fn connect(config: &Config) -> Result<App> {
         county_extent: config.extent()?,
         checkpoint: CheckpointSettings { key_file, dir },
         draw_ratios: config.ratios()?,
+        cases: config.case_rules()?,
         ..Settings::default()
     };
     Ok(App::new(db, Arc::new(SystemClock), settings)?)
@@ -308,11 +309,14 @@ fn unreachable_offline() -> Result<()> {
 async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
     // The demo prepares a new database itself, a year back, so its history carries the times it would
     // have had; then the database is prepared as always (nothing left to do).
-    let app = if demo_mode {
+    let mut app = if demo_mode {
         connect(config).await?
     } else {
         open(config).await?
     };
+    if demo_mode {
+        demo::apply_demo_prices(&mut app.settings);
+    }
     if demo_mode {
         let loaded = demo::load_if_empty(&app).await.context("载入演示数据")?;
         bootstrap::prepare(&app).await.context("数据库迁移与初始化")?;

@@ -429,7 +429,19 @@ async fn inspect(app: &App, office: &Caller, id: i64, date: NaiveDate, with_prob
         if act.state != ActState::Approved {
             continue;
         }
-        let officer = caller(app, &format!("{}_officer", act.agency.as_str())).await?;
+        // One of the act's own officers fills and signs it (a drawn act's may be anyone carded).
+        let named = acts::show_act(app, office, act.id).await?.act;
+        let officer = match named.officers.first() {
+            Some(o) => {
+                let account = accounts::active_accounts(app, office)
+                    .await?
+                    .into_iter()
+                    .find(|a| a.id == o.account_id)
+                    .ok_or(AppError::NotFound)?;
+                accounts::caller_of(&account)
+            }
+            None => caller(app, &format!("{}_officer", act.agency.as_str())).await?,
+        };
         let full = acts::show_act(app, &officer, act.id).await?.act;
         // The first act of a quarterly inspection finds a problem with its first item.
         let problem = with_problem && k == 0;

@@ -164,7 +164,7 @@ fn nth<T: Copy>(items: &[T], i: usize) -> Option<T> {
 }
 
 /// A minimal one-page PDF (ASCII text), standing in for a scanned rectification report.
-fn demo_pdf(title: &str) -> Vec<u8> {
+pub(super) fn demo_pdf(title: &str) -> Vec<u8> {
     let content = format!("BT /F1 14 Tf 72 760 Td ({title}) Tj ET");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
@@ -209,6 +209,8 @@ enum Act {
     List(NaiveDate),
     /// A step of the year's plan and joint inspections (the findings come out of them).
     Inspections(super::inspections::Step),
+    /// A step of the penalty cases.
+    Cases(super::cases::Step),
 }
 
 async fn caller(app: &App, username: &str) -> Result<Caller> {
@@ -289,6 +291,11 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
         plan.push((at - Duration::days(3), q, Act::Inspections(Step::Approve(q))));
         plan.push((at - Duration::minutes(1), q, Act::Inspections(Step::Inspect(q))));
     }
+    for (at, i, step) in super::cases::plan(end) {
+        plan.push((at, i, Act::Cases(step)));
+    }
+    let mine_names: Vec<String> = mines.iter().map(|(_, name)| name.clone()).collect();
+    let mut cases = super::cases::State::new();
     let mut inspections = super::inspections::State::new(past, &dates).await?;
     let mut deadlines = Vec::new();
     for quarter in 0..4_i64 {
@@ -366,6 +373,10 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
             inspections.run(past, step, &dates, plan_year).await?;
             continue;
         }
+        if let Act::Cases(step) = act {
+            cases.run(past, step, &mine_names).await?;
+            continue;
+        }
         let Some((agency, category, description, basis, measures)) = nth(PROBLEMS, i) else {
             continue;
         };
@@ -411,7 +422,7 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
                     *slot = Some(new);
                 }
             }
-            (_, None) | (Act::Inspections(_), _) => {}
+            (_, None) | (Act::Inspections(_) | Act::Cases(_), _) => {}
             (Act::Notice, Some(id)) => {
                 findings::issue_notice(past, &officer, id).await?;
             }

@@ -10,6 +10,7 @@ use crate::{registry, App, AppError, Caller, ManualClock, Result};
 use chrono::Duration;
 use std::sync::Arc;
 
+mod cases;
 mod inspections;
 mod ledger;
 use orewatch_domain::account::NewAccountInput;
@@ -35,6 +36,8 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     ("city", "周文博", Role::Auditor, None),
     ("nr_head", "黎振宇", Role::AgencyHead, Some("nr")),
     ("nr_officer", "陆佳怡", Role::AgencyOfficer, Some("nr")),
+    ("nr_officer2", "陆文涛", Role::AgencyOfficer, Some("nr")),
+    ("nr_legal", "覃法明", Role::AgencyOfficer, Some("nr")),
     ("dr_head", "罗启航", Role::AgencyHead, Some("dr")),
     ("dr_officer", "甘静雯", Role::AgencyOfficer, Some("dr")),
     ("ps_head", "韩卫东", Role::AgencyHead, Some("ps")),
@@ -70,10 +73,13 @@ pub const DISABLED_DEMO_ACCOUNT: &str = "ps_former";
 pub async fn load_if_empty(app: &App) -> Result<bool> {
     let end = app.now();
     let clock = Arc::new(ManualClock::new(end - Duration::days(365)));
-    let past = App {
+    let mut past = App {
         clock: clock.clone(),
         ..app.clone()
     };
+    // The demo's cases need prices and a calendar for the year they run in, whatever is configured.
+    cases::demo_prices(&mut past.settings.cases);
+    cases::demo_calendar(&mut past.settings.cases, end - Duration::days(365), end);
     // A new database is prepared a year back too (its agencies and seats are the chain's first rows);
     // an existing one has nothing left to prepare.
     crate::bootstrap::prepare(&past).await?;
@@ -81,6 +87,12 @@ pub async fn load_if_empty(app: &App) -> Result<bool> {
     load_registry(&past, crate::dashboard::china_today(end)).await?;
     ledger::load_if_empty(&past, &clock, end).await?;
     Ok(loaded)
+}
+
+/// The demo's invented price table for the estimated value of cases, when the configuration has none
+/// (so that a newcomer can try an estimate; a real installation configures its own under [minerals]).
+pub fn apply_demo_prices(settings: &mut crate::Settings) {
+    cases::demo_prices(&mut settings.cases);
 }
 
 /// Loads only the demo's people (accounts and seats) when the database has no account yet.

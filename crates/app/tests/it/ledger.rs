@@ -600,13 +600,44 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
         ..Default::default()
     })
     .await;
-    // 60 findings of the quarterly inspections' problem lists, and one problem item of each of the four
-    // joint inspections put on the ledger from its signed record.
-    assert_eq!(every.total, 64);
+    // 60 findings of the quarterly inspections' problem lists, one problem item of each of the four
+    // joint inspections put on the ledger from its signed record, and the seven findings of drone
+    // monitoring that the penalty cases are about.
+    assert_eq!(every.total, 71);
     assert!(every.rows.iter().all(|f| f
         .source_ref
         .as_deref()
-        .is_some_and(|r| r.contains("联合检查") || r.contains("检〔"))));
+        .is_some_and(|r| r.contains("联合检查") || r.contains("检〔") || r.contains("监测"))));
+    // A penalty case in every state; the one past its 90 days has reached the leaders.
+    let cases = orewatch_app::enforcement::cases::list(
+        &app,
+        &office,
+        &orewatch_app::enforcement::cases::CaseFilter {
+            include_closed: true,
+            ..Default::default()
+        },
+        100,
+        0,
+    )
+    .await
+    .unwrap();
+    for state in orewatch_domain::penalty::CaseState::ALL {
+        assert!(
+            cases.rows.iter().any(|c| c.state == state),
+            "no demo case is {state:?}"
+        );
+    }
+    let leader = orewatch_app::accounts::caller_of(
+        &orewatch_app::accounts::find_by_username(&app, &Caller::system(), "leader")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let leader_inbox = tasks::inbox(&app, &leader, InboxPart::All).await.unwrap();
+    assert!(leader_inbox
+        .rows
+        .iter()
+        .any(|r| r.task.kind == orewatch_domain::task::TaskKind::CaseDecide));
     let plans = orewatch_app::inspections::plans::plans(&app, &office)
         .await
         .unwrap();

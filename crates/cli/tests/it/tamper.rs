@@ -222,6 +222,14 @@ fn target(table: &str, key: &str, cols: &[orewatch_storage::bound::Col]) -> (Str
         // Every text column of a seat is a checked code: move it in the list instead.
         return ("sort_order".into(), "sort_order + 1".into(), which);
     }
+    if table == "case_finding" {
+        // Only keys: point the link at another finding.
+        return (
+            "finding_id".into(),
+            "(SELECT MAX(finding_id) FROM finding)".into(),
+            which,
+        );
+    }
     let col = FREE_TEXT
         .iter()
         .find(|name| cols.iter().any(|c| c.name == **name && c.kind == Kind::Text))

@@ -1,0 +1,454 @@
+//! Penalty cases for the demo: natural resources' cases of out-of-bounds and unlicensed mining found by
+//! monitoring, one in every state — closed after a hearing, executing with the payment overdue,
+//! waiting for a decision past its 90 days, under legal review, waiting for a hearing, notified with
+//! the defence period running, and just filed.
+//!
+//! They are played on the ledger's clock, through the same use cases as real users: the natural
+//! resources head files and decides, two carded officers investigate, the bureau's legal officer
+//! hosts hearings and reviews. Every name and figure is invented; the prices are the demo's own.
+
+use crate::enforcement::cases::{self, FileInput, NoticeInput, PenaltyInput};
+use crate::inspections::register::{self, CardInput};
+use crate::ledger::findings::{self, FindingInput};
+use crate::{accounts, App, AppError, Caller, Result};
+use chrono::{DateTime, Duration, Utc};
+use orewatch_domain::penalty::{CaseRules, MineralPrice};
+use orewatch_domain::task::local_date;
+
+/// One demo case: where, why, what was proposed and decided, and when each step happens (days before
+/// the demo's end; `None` = not yet).
+struct Spec {
+    mine: usize,
+    category: &'static str,
+    cause: &'static str,
+    volume: Option<&'static str>,
+    major: bool,
+    proposed: (&'static [&'static str], &'static str),
+    hearing: bool,
+    decided: (&'static [&'static str], &'static str),
+    filed: i64,
+    notify: Option<i64>,
+    defence: Option<i64>,
+    heard: Option<i64>,
+    review: Option<i64>,
+    decide: Option<i64>,
+    close: Option<i64>,
+}
+
+const SPECS: &[Spec] = &[
+    // Closed: a heavy fine proposed, a hearing asked for and held, reviewed, decided lighter, paid.
+    Spec {
+        mine: 3,
+        category: "out_of_bounds",
+        cause: "越出采矿许可证载明的矿区范围开采",
+        volume: Some("1850"),
+        major: false,
+        proposed: (&["fine", "confiscate_ore"], "180000"),
+        hearing: true,
+        decided: (&["fine", "confiscate_ore"], "150000"),
+        filed: 210,
+        notify: Some(200),
+        defence: Some(198),
+        heard: Some(185),
+        review: Some(180),
+        decide: Some(176),
+        close: Some(150),
+    },
+    // Executing, its payment overdue: a light fine, the defence waived, decided without a review.
+    Spec {
+        mine: 6,
+        category: "out_of_bounds",
+        cause: "越界开采（少量）",
+        volume: Some("120"),
+        major: false,
+        proposed: (&["fine"], "20000"),
+        hearing: false,
+        decided: (&["fine"], "20000"),
+        filed: 70,
+        notify: Some(62),
+        defence: Some(61),
+        heard: None,
+        review: None,
+        decide: Some(55),
+        close: None,
+    },
+    // Waiting for the decision, its 90 days passed: marked major, reviewed, not decided.
+    Spec {
+        mine: 9,
+        category: "unlicensed",
+        cause: "采矿许可证过期后继续开采",
+        volume: Some("3200"),
+        major: true,
+        proposed: (&["fine", "confiscate_ore"], "90000"),
+        hearing: false,
+        decided: (&[], ""),
+        filed: 100,
+        notify: Some(94),
+        defence: Some(84),
+        heard: None,
+        review: Some(80),
+        decide: None,
+        close: None,
+    },
+    // Under legal review: suspension proposed (heavy), no hearing asked for.
+    Spec {
+        mine: 12,
+        category: "out_of_bounds",
+        cause: "越界开采，拒不停止",
+        volume: Some("2600"),
+        major: false,
+        proposed: (&["fine", "suspension"], "160000"),
+        hearing: false,
+        decided: (&[], ""),
+        filed: 34,
+        notify: Some(27),
+        defence: Some(14),
+        heard: None,
+        review: None,
+        decide: None,
+        close: None,
+    },
+    // Waiting for the hearing the party asked for.
+    Spec {
+        mine: 15,
+        category: "out_of_bounds",
+        cause: "越出矿区范围开采",
+        volume: Some("1400"),
+        major: false,
+        proposed: (&["fine", "confiscate_ore"], "120000"),
+        hearing: true,
+        decided: (&[], ""),
+        filed: 21,
+        notify: Some(15),
+        defence: Some(13),
+        heard: None,
+        review: None,
+        decide: None,
+        close: None,
+    },
+    // Notified: the defence period is running.
+    Spec {
+        mine: 18,
+        category: "out_of_bounds",
+        cause: "越界开采",
+        volume: Some("640"),
+        major: false,
+        proposed: (&["fine"], "60000"),
+        hearing: false,
+        decided: (&[], ""),
+        filed: 8,
+        notify: Some(2),
+        defence: None,
+        heard: None,
+        review: None,
+        decide: None,
+        close: None,
+    },
+    // Just filed, its value estimated over the criminal threshold.
+    Spec {
+        mine: 21,
+        category: "unlicensed",
+        cause: "无证开采",
+        volume: Some("4100"),
+        major: true,
+        proposed: (&[], ""),
+        hearing: false,
+        decided: (&[], ""),
+        filed: 3,
+        notify: None,
+        defence: None,
+        heard: None,
+        review: None,
+        decide: None,
+        close: None,
+    },
+];
+
+/// A step of the cases' year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The second natural-resources officer's enforcement card.
+    Card,
+    Record(usize),
+    File(usize),
+    Notify(usize),
+    Defence(usize),
+    Hear(usize),
+    Review(usize),
+    Decide(usize),
+    Close(usize),
+}
+
+/// The steps and their moments, for the ledger's timeline.
+pub(crate) fn plan(end: DateTime<Utc>) -> Vec<(DateTime<Utc>, usize, Step)> {
+    let at = |days: i64, hour: i64| end - Duration::days(days) + Duration::hours(hour);
+    let mut out = vec![(at(220, 0), 0, Step::Card)];
+    for (i, s) in SPECS.iter().enumerate() {
+        out.push((at(s.filed + 1, 0), i, Step::Record(i)));
+        out.push((at(s.filed, 0), i, Step::File(i)));
+        let later = [
+            (s.notify, Step::Notify(i)),
+            (s.defence, Step::Defence(i)),
+            (s.heard, Step::Hear(i)),
+            (s.review, Step::Review(i)),
+            (s.decide, Step::Decide(i)),
+            (s.close, Step::Close(i)),
+        ];
+        for (days, step) in later {
+            if let Some(d) = days {
+                out.push((at(d, 1), i, step));
+            }
+        }
+    }
+    out
+}
+
+/// The demo's price table (invented figures), used when the configuration has none.
+pub(crate) fn demo_prices(rules: &mut CaseRules) {
+    if !rules.prices.0.is_empty() {
+        return;
+    }
+    for (mineral, density_t_m3, price_fen_t) in [
+        ("建筑用灰岩", 2.70, 4_500),
+        ("水泥用灰岩", 2.70, 3_800),
+        ("建筑用白云岩", 2.80, 4_200),
+        ("砖瓦用页岩", 2.40, 2_500),
+        ("高岭土", 2.20, 18_000),
+        ("锰矿", 3.50, 60_000),
+    ] {
+        rules.prices.0.insert(
+            mineral.to_string(),
+            MineralPrice {
+                density_t_m3,
+                price_fen_t,
+            },
+        );
+    }
+}
+
+/// The demo's working-day calendar: the configured one, plus weekends only for any year it lacks
+/// between `from` and `to` (so the demo loads on any date; a real installation refuses such periods
+/// until the year's holidays are configured).
+pub(crate) fn demo_calendar(rules: &mut CaseRules, from: DateTime<Utc>, to: DateTime<Utc>) {
+    use chrono::Datelike;
+    let known = rules.calendar.years();
+    for year in local_date(from).year()..=local_date(to).year() + 1 {
+        if !known.contains(&year) {
+            let _ = rules
+                .calendar
+                .set_year(year, orewatch_domain::calendar::YearArrangement::default());
+        }
+    }
+}
+
+async fn caller(app: &App, username: &str) -> Result<Caller> {
+    let account = accounts::find_by_username(app, &Caller::system(), username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(accounts::caller_of(&account))
+}
+
+/// What the steps keep between them.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    findings: Vec<Option<i64>>,
+    cases: Vec<Option<i64>>,
+}
+
+impl State {
+    pub(crate) fn new() -> Self {
+        Self {
+            findings: vec![None; SPECS.len()],
+            cases: vec![None; SPECS.len()],
+        }
+    }
+
+    pub(crate) async fn run(&mut self, app: &App, step: Step, mines: &[String]) -> Result<()> {
+        let office = caller(app, "office").await?;
+        let head = caller(app, "nr_head").await?;
+        let officer = caller(app, "nr_officer").await?;
+        let legal = caller(app, "nr_legal").await?;
+        let id_of = |c: &Caller| c.account_id().map(|a| a.0.to_string()).unwrap_or_default();
+        let spec = |i: usize| SPECS.get(i).ok_or(AppError::NotFound);
+        let case =
+            |cases: &[Option<i64>], i: usize| cases.get(i).copied().flatten().ok_or(AppError::NotFound);
+        match step {
+            Step::Card => {
+                let second = caller(app, "nr_officer2").await?;
+                let until = (local_date(app.now()) + Duration::days(3 * 365)).to_string();
+                register::register_card(
+                    app,
+                    &office,
+                    &CardInput {
+                        account: &id_of(&second),
+                        card_no: "45022509001",
+                        valid_until: &until,
+                        recusals: "",
+                    },
+                )
+                .await?;
+            }
+            Step::Record(i) => {
+                let s = spec(i)?;
+                let mine = mines.get(s.mine % mines.len().max(1)).ok_or(AppError::NotFound)?;
+                let deadline = (local_date(app.now()) + Duration::days(60)).to_string();
+                let id = findings::record(
+                    app,
+                    &office,
+                    &FindingInput {
+                        mine,
+                        source: "monitoring",
+                        source_ref: "无人机季度监测",
+                        category: s.category,
+                        description: s.cause,
+                        legal_basis: "《矿产资源法》",
+                        severity: "major",
+                        agency: "nr",
+                        measures: "立即停止违法开采，依法立案查处",
+                        found_on: "",
+                        deadline_on: &deadline,
+                    },
+                )
+                .await?;
+                if let Some(slot) = self.findings.get_mut(i) {
+                    *slot = Some(id);
+                }
+            }
+            Step::File(i) => {
+                let s = spec(i)?;
+                let finding = self
+                    .findings
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .ok_or(AppError::NotFound)?;
+                let mine = mines.get(s.mine % mines.len().max(1)).ok_or(AppError::NotFound)?;
+                let second = caller(app, "nr_officer2").await?;
+                let (a, b) = (id_of(&officer), id_of(&second));
+                let finding = finding.to_string();
+                let id = cases::file(
+                    app,
+                    &head,
+                    &FileInput {
+                        mine,
+                        findings: vec![&finding],
+                        cause: s.cause,
+                        major: if s.major { "1" } else { "" },
+                        officers: vec![&a, &b],
+                    },
+                )
+                .await?;
+                if let Some(volume) = s.volume {
+                    cases::estimate(app, &officer, id, volume, "无人机航测 DEM 对比（演示）").await?;
+                }
+                if let Some(slot) = self.cases.get_mut(i) {
+                    *slot = Some(id);
+                }
+            }
+            Step::Notify(i) => {
+                let s = spec(i)?;
+                let input = NoticeInput {
+                    facts: "经无人机航测和现场核查，该公司在采矿许可证载明的范围以外开采矿产资源（演示）",
+                    evidence: "现场检查笔录、无人机航测报告、现场照片、询问笔录",
+                    legal_basis: "违反《矿产资源法》第四十条；依据《矿产资源法实施细则》第四十二条",
+                    penalty: PenaltyInput {
+                        kinds: s.proposed.0.to_vec(),
+                        fine: s.proposed.1,
+                        gains: "",
+                    },
+                    served_on: "",
+                };
+                cases::notify(app, &officer, case(&self.cases, i)?, &input).await?;
+            }
+            Step::Defence(i) => {
+                let s = spec(i)?;
+                let statement = if s.hearing {
+                    "当事人对越界面积和方量有异议"
+                } else {
+                    ""
+                };
+                // A defence recorded early is one the party waived in writing.
+                let view = cases::show(app, &officer, case(&self.cases, i)?).await?;
+                let early = view
+                    .case
+                    .defence_ends_on
+                    .is_some_and(|d| local_date(app.now()) <= d);
+                let waived = if early && !s.hearing { "1" } else { "" };
+                cases::record_defence(
+                    app,
+                    &officer,
+                    case(&self.cases, i)?,
+                    statement,
+                    waived,
+                    if s.hearing { "1" } else { "" },
+                )
+                .await?;
+            }
+            Step::Hear(i) => {
+                let today = local_date(app.now()).to_string();
+                cases::record_hearing(
+                    app,
+                    &officer,
+                    case(&self.cases, i)?,
+                    &today,
+                    &id_of(&legal),
+                    "当事人到场陈述；办案人员出示航测报告和现场照片；当事人对越界方量无新证据",
+                )
+                .await?;
+            }
+            Step::Review(i) => {
+                cases::review(
+                    app,
+                    &legal,
+                    case(&self.cases, i)?,
+                    true,
+                    "事实清楚，证据确凿，适用依据正确，程序合法，处罚适当",
+                )
+                .await?;
+            }
+            Step::Decide(i) => {
+                let s = spec(i)?;
+                // The first case's value is appraised before its decision.
+                if i == 0 {
+                    let pdf = super::ledger::demo_pdf("Appraisal of ore mined outside the licence (demo)");
+                    let files = [crate::ledger::findings::EvidenceFile {
+                        name: "矿产资源价值鉴定报告.pdf",
+                        bytes: &pdf,
+                    }];
+                    cases::appraisal(
+                        app,
+                        &officer,
+                        case(&self.cases, i)?,
+                        "268000",
+                        "市自然资源局价格认定（演示）",
+                        &files,
+                    )
+                    .await?;
+                }
+                cases::decide(
+                    app,
+                    &head,
+                    case(&self.cases, i)?,
+                    &PenaltyInput {
+                        kinds: s.decided.0.to_vec(),
+                        fine: s.decided.1,
+                        gains: "",
+                    },
+                )
+                .await?;
+            }
+            Step::Close(i) => {
+                let s = spec(i)?;
+                cases::close(
+                    app,
+                    &head,
+                    case(&self.cases, i)?,
+                    "罚款已缴入国库，违法所得矿产品已没收处置",
+                    s.decided.1,
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
