@@ -21,7 +21,7 @@ use orewatch_app::ledger::findings::EvidenceFile;
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
 use orewatch_domain::field::yuan_text;
-use orewatch_domain::penalty::{CaseState, Penalty, PenaltyKind, ESTIMATE_LABEL, NO_PENALTY};
+use orewatch_domain::penalty::{CaseState, Penalty, PenaltyKind, NO_PENALTY};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AgencyCode, FieldErrors, MineId};
 use strum::IntoEnumIterator;
@@ -347,7 +347,6 @@ struct ShowPage {
     c: Case,
     r: Row,
     estimate: String,
-    estimate_label: &'static str,
     appraised: String,
     proposed: String,
     decided: String,
@@ -439,7 +438,6 @@ async fn show_screen(
                 )
             })
             .unwrap_or_default(),
-        estimate_label: ESTIMATE_LABEL,
         appraised: c
             .appraised_fen
             .map(|v| format!("¥{}", yuan_text(v)))

@@ -120,6 +120,8 @@ struct ShowPage {
     /// The mine's findings and inspection records (when the caller may read the ledger).
     findings: Option<Vec<FindingLine>>,
     acts: Vec<ActLine>,
+    /// The mine's penalty cases (when the caller may read cases).
+    cases: Vec<crate::pages::cases::Row>,
     rectification_overdue: bool,
     may_edit: bool,
     permit_kinds: Vec<SelectOption>,
@@ -334,6 +336,22 @@ async fn show_screen(
             .collect::<Vec<_>>()
     });
     let rectification_overdue = findings.as_ref().is_some_and(|f| f.iter().any(|l| l.overdue));
+    let cases = if caller.may(Action::ViewCases, &Resource::Installation) {
+        let filter = orewatch_app::enforcement::cases::CaseFilter {
+            mine: Some(id),
+            include_closed: true,
+            ..Default::default()
+        };
+        let today = orewatch_domain::task::local_date(state.app.now());
+        orewatch_app::enforcement::cases::list(&state.app, &caller, &filter, 50, 0)
+            .await?
+            .rows
+            .iter()
+            .map(|c| crate::pages::cases::row(&ctx, &agencies, c, today))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let acts = ledger
         .as_ref()
         .map(|l| {
@@ -401,6 +419,7 @@ async fn show_screen(
         timeline,
         findings,
         acts,
+        cases,
         rectification_overdue,
         may_edit: caller.may(Action::EditRegistry, &Resource::Installation),
         permit_kinds,
