@@ -186,6 +186,20 @@ pub enum Problem {
     GainsMissing,
     #[error("不予处罚不能与其他处罚种类同时选择")]
     NoneWithOthers,
+    #[error("该矿山已有{kind}措施在执行，不能重复采取")]
+    MeasureInForce { kind: String },
+    #[error("{kind}须在责令停产整顿决定已送达并执行后才能采取（《安全生产法》）")]
+    NeedsSuspension { kind: String },
+    #[error("本案处罚决定未包含吊销采矿许可证，不能吊销")]
+    RevocationNotDecided,
+    #[error("该措施不在执行中，无需解除")]
+    MeasureNotInForce,
+    #[error("吊销采矿许可证不能解除")]
+    NotLiftable,
+    #[error("查封、扣押须列明物品清单")]
+    ItemsRequired,
+    #[error("须先解除依托停产整顿采取的{kinds}")]
+    LiftDependentsFirst { kinds: String },
 }
 
 impl Problem {
@@ -274,6 +288,13 @@ impl Problem {
             Problem::FineWithoutKind => "problem.fine_without_kind",
             Problem::GainsMissing => "problem.gains_missing",
             Problem::NoneWithOthers => "problem.none_with_others",
+            Problem::MeasureInForce { .. } => "problem.measure_in_force",
+            Problem::NeedsSuspension { .. } => "problem.needs_suspension",
+            Problem::RevocationNotDecided => "problem.revocation_not_decided",
+            Problem::MeasureNotInForce => "problem.measure_not_in_force",
+            Problem::NotLiftable => "problem.not_liftable",
+            Problem::ItemsRequired => "problem.items_required",
+            Problem::LiftDependentsFirst { .. } => "problem.lift_dependents_first",
         }
     }
 
@@ -326,6 +347,10 @@ impl Problem {
             Problem::MineralNotPriced { mineral } => vec![("mineral", mineral.clone())],
             Problem::DefencePeriodRunning { date } => vec![("date", date.clone())],
             Problem::HeavierThanNotice { what } => vec![("what", what.clone())],
+            Problem::MeasureInForce { kind } | Problem::NeedsSuspension { kind } => {
+                vec![("kind", kind.clone())]
+            }
+            Problem::LiftDependentsFirst { kinds } => vec![("kinds", kinds.clone())],
             Problem::TooFewInspectors {
                 agency,
                 needed,

@@ -21,6 +21,7 @@ pub mod finding;
 pub mod ids;
 pub mod inspection;
 pub mod licence;
+pub mod measure;
 pub mod mine;
 pub mod organisation;
 pub mod penalty;

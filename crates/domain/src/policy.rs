@@ -120,6 +120,10 @@ pub enum Action {
     ReviewCase,
     /// Decide a case and close it (the head of its agency).
     DecideCase,
+    /// Take or lift an enforcement measure on a case (the head of the case's agency).
+    TakeMeasure,
+    /// Confirm that a measure was carried out, as its supplier (the power company, public security).
+    ConfirmMeasure,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -161,6 +165,11 @@ pub enum Resource {
     Case {
         agency: AgencyCode,
         team: Vec<AccountId>,
+    },
+    /// One enforcement measure: the agency that took it and the supplier that carries it out.
+    Measure {
+        agency: AgencyCode,
+        supplier: Option<AgencyCode>,
     },
 }
 
@@ -211,6 +220,7 @@ impl Scope {
                 Resource::Finding { agency, .. }
                 | Resource::Act { agency }
                 | Resource::Case { agency, .. } => agency == code,
+                Resource::Measure { agency, supplier } => agency == code || supplier.as_ref() == Some(code),
                 Resource::Plan { .. } => false,
                 Resource::SharedItem { from, recipients } => {
                     let party = Party::Agency(code.clone());
@@ -494,10 +504,11 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
         ViewCases => Decision::within(&scope(actor, Listing::Cases), resource),
         // A penalty is the agency's own act (WORKFLOW.md §4): its head files and decides, its staff
         // work the case; the office coordinates and reads, as for findings.
-        FileCase | DecideCase => match (role, resource) {
-            (AgencyHead, Resource::Case { agency: a, .. } | Resource::Agency(a)) => {
-                Decision::from_bool(agency == Some(a), DenyReason::Scope)
-            }
+        FileCase | DecideCase | TakeMeasure => match (role, resource) {
+            (
+                AgencyHead,
+                Resource::Case { agency: a, .. } | Resource::Agency(a) | Resource::Measure { agency: a, .. },
+            ) => Decision::from_bool(agency == Some(a), DenyReason::Scope),
             (AgencyHead, _) => Decision::Deny(DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
         },
@@ -511,6 +522,15 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
                     Decision::Allow
                 }
             }
+            (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        // The supplier carries a measure out on the written notice and says so (WORKFLOW.md §3).
+        ConfirmMeasure => match (role, resource) {
+            (AgencyOfficer | AgencyHead, Resource::Measure { supplier, .. }) => Decision::from_bool(
+                supplier.is_some() && agency == supplier.as_ref(),
+                DenyReason::Scope,
+            ),
             (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
         },
@@ -595,6 +615,12 @@ mod tests {
         Resource::Case {
             agency: code(agency),
             team: team.iter().copied().map(AccountId).collect(),
+        }
+    }
+    fn measure(agency: &str, supplier: Option<&str>) -> Resource {
+        Resource::Measure {
+            agency: code(agency),
+            supplier: supplier.map(code),
         }
     }
     fn shared(to: &[Party]) -> Resource {
@@ -723,6 +749,17 @@ mod tests {
                 (case("ps", &[2, 3]), [R, R, Y, Y, R, R, R, R]),
                 (case("tr", &[2]), [R, R, S, S, R, R, R, R]),
                 (finding("ps", None), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::TakeMeasure => vec![
+                (case("ps", &[1]), [R, R, R, Y, R, R, R, R]),
+                (measure("ps", Some("pw")), [R, R, R, Y, R, R, R, R]),
+                (measure("tr", Some("ps")), [R, R, R, S, R, R, R, R]),
+            ],
+            Action::ConfirmMeasure => vec![
+                (measure("nr", Some("ps")), [R, R, Y, Y, R, R, R, R]),
+                (measure("ps", Some("pw")), [R, R, S, S, R, R, R, R]),
+                (measure("ps", None), [R, R, S, S, R, R, R, R]),
+                (case("ps", &[1]), [R, R, S, S, R, R, R, R]),
             ],
             Action::ReviewCase => vec![
                 (case("ps", &[2, 3]), [R, R, Y, Y, R, R, R, R]),

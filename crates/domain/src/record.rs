@@ -100,6 +100,8 @@ pub enum RecordType {
     Draw,
     /// A penalty case (行政处罚案件) with its team, findings, history and appraisal documents.
     PenaltyCase,
+    /// An enforcement measure on a case (停产整顿, 停止供电, 查封扣押 …).
+    Measure,
 }
 
 impl RecordType {
@@ -129,6 +131,7 @@ impl RecordType {
             RecordType::RiskGrade => "risk_grade",
             RecordType::Draw => "draw",
             RecordType::PenaltyCase => "penalty_case",
+            RecordType::Measure => "measure",
         }
     }
 
@@ -160,7 +163,7 @@ impl RecordType {
             | RecordType::InspectionAct
             | RecordType::RiskGrade
             | RecordType::Draw => DataArea::Inspections,
-            RecordType::PenaltyCase => DataArea::Enforcement,
+            RecordType::PenaltyCase | RecordType::Measure => DataArea::Enforcement,
         }
     }
 }
@@ -249,6 +252,12 @@ pub enum AuditAction {
     CaseReview,
     CaseDecide,
     CaseClose,
+    /// An enforcement measure is taken (its document served).
+    MeasureTake,
+    /// The supplier (power company, public security) confirms it has carried a measure out.
+    MeasureConfirm,
+    /// A measure is lifted once the company complied.
+    MeasureLift,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -335,6 +344,9 @@ impl AuditAction {
             CaseReview => "case.review",
             CaseDecide => "case.decide",
             CaseClose => "case.close",
+            MeasureTake => "measure.take",
+            MeasureConfirm => "measure.confirm",
+            MeasureLift => "measure.lift",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

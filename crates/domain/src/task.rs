@@ -47,6 +47,9 @@ pub enum TaskKind {
     CaseReview,
     /// 执行 — see the decision carried out and close the case (the agency).
     CaseExecute,
+    /// 协助执行确认 — the supplier (power company, public security) confirms it stopped (or restored)
+    /// supply, by the moment the measure takes effect.
+    ConfirmMeasure,
 }
 
 impl TaskKind {
@@ -64,6 +67,7 @@ impl TaskKind {
             TaskKind::CaseHearing => "case.hearing",
             TaskKind::CaseReview => "case.review",
             TaskKind::CaseExecute => "case.execute",
+            TaskKind::ConfirmMeasure => "measure.confirm",
         }
     }
 
@@ -82,6 +86,13 @@ impl TaskKind {
             | TaskKind::CaseHearing
             | TaskKind::CaseReview
             | TaskKind::CaseExecute => clocks.rectification,
+            // A supplier's confirmation is due when the measure takes effect: remind an hour before,
+            // the supplier's head the next day, the office the day after.
+            TaskKind::ConfirmMeasure => Ladder {
+                remind_before: Duration::hours(1),
+                head_after: Some(Duration::days(1)),
+                office_after: Some(Duration::days(2)),
+            },
             // The 90-day decision is the head's own and a hard legal limit: the head is reminded ten
             // days before, and the office and the leaders are told the moment it passes.
             TaskKind::CaseDecide => Ladder {

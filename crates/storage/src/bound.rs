@@ -798,8 +798,37 @@ pub const PENALTY_CASE: Table = Table {
     children: &[CASE_OFFICERS, CASE_FINDINGS, CASE_EVENTS, ATTACHMENTS],
 };
 
+pub const MEASURE: Table = Table {
+    name: "enforcement_measure",
+    record: RecordType::Measure,
+    key: int("measure_id"),
+    natural_key: false,
+    cols: &[
+        int("case_id"),
+        int("mine_id"),
+        text("kind"),
+        text("agency_code"),
+        text("supplier_code"),
+        text("doc_no"),
+        text("basis"),
+        text("items"),
+        int("emergency"),
+        text("state"),
+        text("taken_by_label"),
+        text("taken_at"),
+        text("effective_at"),
+        text("confirmed_by_label"),
+        text("confirmed_at"),
+        text("mine_status_before"),
+        text("lifted_by_label"),
+        text("lifted_at"),
+        text("lift_reason"),
+    ],
+    children: &[],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 24] = [
+pub const TABLES: [&Table; 25] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -824,6 +853,7 @@ pub const TABLES: [&Table; 24] = [
     &RISK_GRADE,
     &DRAW,
     &PENALTY_CASE,
+    &MEASURE,
 ];
 
 /// The table of a record type.
@@ -853,6 +883,7 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::RiskGrade => &RISK_GRADE,
         RecordType::Draw => &DRAW,
         RecordType::PenaltyCase => &PENALTY_CASE,
+        RecordType::Measure => &MEASURE,
     }
 }
 

@@ -31,6 +31,7 @@ pub mod files;
 pub mod findings;
 pub mod inspections;
 pub mod licences;
+pub mod measures;
 pub mod mines;
 pub mod people;
 pub mod permits;
