@@ -234,9 +234,38 @@ pub async fn event(
         return Err(AppError::invalid("event", Problem::Invalid));
     }
     let mut tx = app.write(caller).await?;
-    let licence = licences::find(&mut tx, licence_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let mine = apply_event(
+        &mut tx,
+        app,
+        caller,
+        licence_id,
+        kind,
+        on_date,
+        new_to,
+        note,
+        override_reason,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(mine)
+}
+
+/// Records a licence event inside the caller's write (the registry's own form, or a revocation decided
+/// in a penalty case): the licence's validity and history, its audit entry and the sharing feed's post.
+/// The caller has checked the policy.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn apply_event(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    licence_id: LicenceId,
+    kind: LicenceEventKind,
+    on_date: chrono::NaiveDate,
+    new_to: Option<chrono::NaiveDate>,
+    note: Option<String>,
+    override_reason: &str,
+) -> Result<MineId> {
+    let licence = licences::find(tx, licence_id).await?.ok_or(AppError::NotFound)?;
     let valid_to = new_to.unwrap_or(licence.valid_to);
     if valid_to < licence.valid_from {
         return Err(AppError::invalid("valid_to", Problem::DateOrder));
@@ -245,10 +274,10 @@ pub async fn event(
         return Err(AppError::invalid("event", Problem::Unchanged));
     }
     if kind == LicenceEventKind::Extended {
-        let mut credit = CreditCheck::load(&mut tx, crate::dashboard::china_today(app.now())).await?;
+        let mut credit = CreditCheck::load(tx, crate::dashboard::china_today(app.now())).await?;
         let what = format!("licence {} extension to {valid_to}", licence.licence_no);
         check_grant(
-            &mut tx,
+            tx,
             &mut credit,
             licence.holder_company_id,
             Some(override_reason),
@@ -263,8 +292,8 @@ pub async fn event(
     };
     let key = Key::Int(licence_id.0);
     let before = tx.state(RecordType::Licence, &key).await?;
-    licences::set_validity(&mut tx, licence_id, valid_to, state).await?;
-    licences::add_event(&mut tx, licence_id, kind, on_date, note.as_deref()).await?;
+    licences::set_validity(tx, licence_id, valid_to, state).await?;
+    licences::add_event(tx, licence_id, kind, on_date, note.as_deref()).await?;
     let action = match kind {
         LicenceEventKind::Extended => AuditAction::LicenceExtended,
         LicenceEventKind::Changed => AuditAction::LicenceChanged,
@@ -278,10 +307,10 @@ pub async fn event(
         kind.label_zh(),
         note.as_deref().unwrap_or("")
     );
-    let mine = mines::find(&mut tx, licence.mine_id).await?;
+    let mine = mines::find(tx, licence.mine_id).await?;
     let nr = AgencyCode::parse("nr").map_err(|_| AppError::Internal("agency nr".into()))?;
     auto_post(
-        &mut tx,
+        tx,
         app,
         caller,
         AutoPost {
@@ -298,6 +327,5 @@ pub async fn event(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(licence.mine_id)
 }

@@ -499,7 +499,148 @@ async fn a_hearing_is_refused_for_a_light_penalty_and_a_heard_period_outside_the
     assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
 }
 
+async fn the_ladder_suspends_the_mine_stops_power_through_the_power_company_and_lifts_in_order(db: Db) {
+    use orewatch_app::enforcement::measures::{self, TakeInput};
+    use orewatch_domain::measure::MeasureState;
+    use orewatch_domain::mine::MineStatus;
+    let c = county(db, false).await;
+    let (mine, _) = c.mines[0].clone();
+    let finding = finding_at(&c, &mine).await.to_string();
+    let (a, b) = (id_of(&c.nr_a), id_of(&c.nr_b));
+    let id = cases::file(&c.app, &c.nr_head, &filing(&mine, &finding, vec![&a, &b]))
+        .await
+        .unwrap();
+    let pw = account(&c.app, "pw_a", "agency_officer", "pw").await;
+    let mine_status = || {
+        let app = c.app.clone();
+        let name = mine.clone();
+        async move {
+            let mut conn = app.db.conn().await.unwrap();
+            orewatch_storage::mines::all(&mut conn)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|m| m.name == name)
+                .unwrap()
+                .status
+        }
+    };
+    let status_before = mine_status().await;
+    let take = |kind: &'static str, items: &'static str, emergency: &'static str| TakeInput {
+        kind,
+        basis: "越界开采，拒不停止",
+        items,
+        emergency,
+    };
+    // Power before a suspension: refused, and nothing written.
+    let err = measures::take(&c.app, &c.nr_head, id, &take("power_cut", "", ""))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::NeedsSuspension { .. })),
+        "{err:?}"
+    );
+    // Only the head takes a measure.
+    let err = measures::take(&c.app, &c.nr_a, id, &take("suspension", "", ""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
+    let err = measures::take(&c.app, &c.nr_head, id, &take("seal", "", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::ItemsRequired));
+    let err = measures::take(&c.app, &c.nr_head, id, &take("revocation", "", ""))
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::RevocationNotDecided));
+
+    // The suspension: the mine's status follows.
+    let suspension = measures::take(&c.app, &c.nr_head, id, &take("suspension", "", ""))
+        .await
+        .unwrap();
+    assert_eq!(mine_status().await, MineStatus::Suspended);
+    let err = measures::take(&c.app, &c.nr_head, id, &take("suspension", "", ""))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::MeasureInForce { .. })),
+        "{err:?}"
+    );
+
+    // The power cut: a written notice to the power company, in force 24 hours later once it confirms.
+    let cut = measures::take(&c.app, &c.nr_head, id, &take("power_cut", "", ""))
+        .await
+        .unwrap();
+    let m = measures::show(&c.app, &pw, cut).await.unwrap();
+    assert_eq!(m.state, MeasureState::Pending);
+    assert_eq!(m.effective_at, c.app.now() + Duration::hours(24));
+    assert!(m.doc_no.contains("停电〔2026〕1号"), "{}", m.doc_no);
+    let inbox = tasks::inbox(&c.app, &pw, InboxPart::All).await.unwrap();
+    assert!(inbox.rows.iter().any(|r| r.task.kind == TaskKind::ConfirmMeasure));
+    // Unconfirmed, it climbs to the power company's head a day after it was due.
+    let pw_head = account(&c.app, "pw_head", "agency_head", "pw").await;
+    let level_for = |who: Caller| {
+        let app = c.app.clone();
+        async move {
+            tasks::inbox(&app, &who, InboxPart::All)
+                .await
+                .unwrap()
+                .rows
+                .iter()
+                .find(|r| r.task.kind == TaskKind::ConfirmMeasure)
+                .map(|r| r.task.level)
+        }
+    };
+    assert_eq!(level_for(pw.clone()).await, Some(Level::Open));
+    c.clock.advance(Duration::hours(49));
+    tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
+    assert_eq!(level_for(pw_head.clone()).await, Some(Level::Head));
+    assert_eq!(level_for(c.office.clone()).await, None);
+    let err = measures::confirm(&c.app, &c.nr_a, cut).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
+    measures::confirm(&c.app, &pw, cut).await.unwrap();
+    assert_eq!(
+        measures::show(&c.app, &pw, cut).await.unwrap().state,
+        MeasureState::InForce
+    );
+    let err = measures::confirm(&c.app, &pw, cut).await.unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
+        "{err:?}"
+    );
+
+    // Lifting goes in order: the power cut before the suspension it rests on.
+    let err = measures::lift(&c.app, &c.nr_head, suspension, "已整改")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(problem(&err), Some(Problem::LiftDependentsFirst { .. })),
+        "{err:?}"
+    );
+    let err = measures::lift(&c.app, &c.nr_head, cut, "").await.unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::Required));
+    measures::lift(&c.app, &c.nr_head, cut, "已停止越界开采并回填")
+        .await
+        .unwrap();
+    // The power company confirms the restoration.
+    measures::confirm(&c.app, &pw, cut).await.unwrap();
+    let err = measures::lift(&c.app, &c.nr_head, cut, "再次解除")
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::MeasureNotInForce));
+    measures::lift(&c.app, &c.nr_head, suspension, "整改验收合格")
+        .await
+        .unwrap();
+    assert_eq!(mine_status().await, status_before);
+
+    let verification = orewatch_app::audit_log::verify(&c.app, &c.office, None)
+        .await
+        .unwrap();
+    assert!(verification.intact(), "{:?}", verification.report);
+}
+
 on_both_backends!(
+    the_ladder_suspends_the_mine_stops_power_through_the_power_company_and_lifts_in_order,
     a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_heavier_than_its_notice,
     the_ninety_day_clock_reminds_the_head_ten_days_before_and_reaches_the_leaders_when_it_passes,
     a_hearing_is_refused_for_a_light_penalty_and_a_heard_period_outside_the_calendar_is_refused,
