@@ -101,7 +101,9 @@ impl Inconsistency {
 /// How a mine is coloured on the county map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
 pub enum MapState {
-    /// A finding of the rectification ledger is overdue (整改逾期): shown above everything else.
+    /// An enforcement measure binds the mine (停产整顿, 停电, 查封 …): shown above everything else.
+    Measure,
+    /// A finding of the rectification ledger is overdue (整改逾期): shown above the registry's states.
     Overdue,
     /// Has consistency problems.
     Problem,
@@ -115,6 +117,7 @@ pub enum MapState {
 impl MapState {
     pub fn as_str(self) -> &'static str {
         match self {
+            MapState::Measure => "measure",
             MapState::Overdue => "overdue",
             MapState::Problem => "problem",
             MapState::Lapsed => "lapsed",
@@ -128,9 +131,12 @@ impl MapState {
         Self::iter().find(|s| s.as_str() == raw)
     }
 
-    /// The state shown when the mine also has an overdue finding (or not).
-    pub fn with_overdue_finding(self, overdue: bool) -> Self {
-        if overdue {
+    /// The state shown when the mine also has an enforcement measure in force, or an overdue finding
+    /// (or neither): the measure first, then the overdue finding, then the registry's state.
+    pub fn with_ledger(self, measure: bool, overdue: bool) -> Self {
+        if measure {
+            MapState::Measure
+        } else if overdue {
             MapState::Overdue
         } else {
             self
@@ -138,7 +144,7 @@ impl MapState {
     }
 
     /// The state of a mine with these problems, licences and permits on `today` (the registry's part;
-    /// the ledger's overdue findings come on top, [`MapState::with_overdue_finding`]).
+    /// the ledger's overdue findings and the measures come on top, [`MapState::with_ledger`]).
     pub fn of(
         status: MineStatus,
         problems: &[Inconsistency],

@@ -87,9 +87,25 @@ fn centre(parcel: &Parcel) -> (f64, f64) {
     )
 }
 
+/// What the ledger and the cases add to the registry's standing of mines on the map.
+#[derive(Debug, Clone, Default)]
+pub struct Ledgered {
+    /// Mines with an overdue finding.
+    pub overdue: std::collections::HashSet<orewatch_domain::MineId>,
+    /// Mines bound by an enforcement measure.
+    pub measures: std::collections::HashSet<orewatch_domain::MineId>,
+}
+
+impl Ledgered {
+    pub fn state_of(&self, registry: MapState, mine: orewatch_domain::MineId) -> MapState {
+        registry.with_ledger(self.measures.contains(&mine), self.overdue.contains(&mine))
+    }
+}
+
 /// Which layers the county map shows.
 #[derive(Debug, Clone, Copy)]
 pub struct Layers {
+    pub measure: bool,
     pub overdue: bool,
     pub problem: bool,
     pub lapsed: bool,
@@ -138,7 +154,7 @@ fn compact_path<'a>(f: &Frame, rings: impl Iterator<Item = &'a Ring>) -> String 
 /// rectangle in map metres, is the first view (a search result); the whole county otherwise.
 pub fn county_map(
     county: &County,
-    overdue: &std::collections::HashSet<orewatch_domain::MineId>,
+    ledger: &Ledgered,
     layers: Layers,
     labels: &MapLabels<'_>,
     focus: Option<[f64; 4]>,
@@ -211,6 +227,7 @@ pub fn county_map(
         (MapState::Lapsed, layers.lapsed),
         (MapState::Problem, layers.problem),
         (MapState::Overdue, layers.overdue),
+        (MapState::Measure, layers.measure),
     ] {
         if !shown {
             continue;
@@ -220,7 +237,7 @@ pub fn county_map(
             let Some(mine) = county.mines.get(&l.mine_id) else {
                 continue;
             };
-            if mine.state.with_overdue_finding(overdue.contains(&l.mine_id)) != state {
+            if ledger.state_of(mine.state, l.mine_id) != state {
                 continue;
             }
             let (ce, cn) = centre(&l.parcel);

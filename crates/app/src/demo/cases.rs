@@ -177,7 +177,25 @@ pub(crate) enum Step {
     Review(usize),
     Decide(usize),
     Close(usize),
+    /// The head takes a measure on case `.0`.
+    Take(usize, &'static str),
+    /// The supplier confirms the case's measure of that kind.
+    Confirm(usize, &'static str),
+    /// The head lifts it.
+    Lift(usize, &'static str),
 }
+
+/// The demo's measures: on the closed case an order to stop, lifted when it closed; on the case under
+/// review (mining on after being told to stop) a suspension and a power cut the power company confirmed;
+/// on the newest case (unlicensed mining) the equipment sealed.
+const MEASURES: &[(usize, i64, Step)] = &[
+    (0, 206, Step::Take(0, "stop_order")),
+    (0, 151, Step::Lift(0, "stop_order")),
+    (3, 20, Step::Take(3, "suspension")),
+    (3, 18, Step::Take(3, "power_cut")),
+    (3, 17, Step::Confirm(3, "power_cut")),
+    (6, 2, Step::Take(6, "seal")),
+];
 
 /// The steps and their moments, for the ledger's timeline.
 pub(crate) fn plan(end: DateTime<Utc>) -> Vec<(DateTime<Utc>, usize, Step)> {
@@ -199,6 +217,9 @@ pub(crate) fn plan(end: DateTime<Utc>) -> Vec<(DateTime<Utc>, usize, Step)> {
                 out.push((at(d, 1), i, step));
             }
         }
+    }
+    for (i, days, step) in MEASURES {
+        out.push((at(*days, 3), *i, *step));
     }
     out
 }
@@ -253,6 +274,7 @@ async fn caller(app: &App, username: &str) -> Result<Caller> {
 pub(crate) struct State {
     findings: Vec<Option<i64>>,
     cases: Vec<Option<i64>>,
+    measures: std::collections::HashMap<(usize, &'static str), i64>,
 }
 
 impl State {
@@ -260,6 +282,7 @@ impl State {
         Self {
             findings: vec![None; SPECS.len()],
             cases: vec![None; SPECS.len()],
+            measures: std::collections::HashMap::new(),
         }
     }
 
@@ -435,6 +458,39 @@ impl State {
                         fine: s.decided.1,
                         gains: "",
                     },
+                )
+                .await?;
+            }
+            Step::Take(i, kind) => {
+                let input = crate::enforcement::measures::TakeInput {
+                    kind,
+                    basis: "经查，该公司越出采矿许可证载明的矿区范围开采，经责令停止后仍继续开采（演示）",
+                    items: if kind == "seal" {
+                        "挖掘机2台（三一SY365H）、装载机1台、自卸车3辆，就地封存于矿区停车场"
+                    } else {
+                        ""
+                    },
+                    emergency: "",
+                };
+                let id =
+                    crate::enforcement::measures::take(app, &head, case(&self.cases, i)?, &input).await?;
+                self.measures.insert((i, kind), id);
+            }
+            Step::Confirm(i, kind) => {
+                let id = *self.measures.get(&(i, kind)).ok_or(AppError::NotFound)?;
+                let supplier = match kind {
+                    "power_cut" => "pw_officer",
+                    _ => "ps_officer",
+                };
+                crate::enforcement::measures::confirm(app, &caller(app, supplier).await?, id).await?;
+            }
+            Step::Lift(i, kind) => {
+                let id = *self.measures.get(&(i, kind)).ok_or(AppError::NotFound)?;
+                crate::enforcement::measures::lift(
+                    app,
+                    &head,
+                    id,
+                    "企业已停止违法行为并完成整改，经复查合格",
                 )
                 .await?;
             }

@@ -633,6 +633,26 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
             .unwrap()
             .unwrap(),
     );
+    // The ladder: a suspension and a power cut the power company confirmed bind one mine, whose status
+    // followed; an order to stop was lifted when its case closed; equipment is sealed at another.
+    let mut conn = app.db.conn().await.unwrap();
+    let binding = orewatch_storage::measures::binding_by_mine(&mut conn)
+        .await
+        .unwrap();
+    let mines_now = orewatch_storage::mines::all(&mut conn).await.unwrap();
+    drop(conn);
+    use orewatch_domain::measure::MeasureKind;
+    let cut = binding
+        .iter()
+        .find(|(_, k)| *k == MeasureKind::PowerCut)
+        .expect("a power cut in force");
+    assert!(binding.contains(&(cut.0, MeasureKind::Suspension)));
+    assert!(binding.iter().any(|(_, k)| *k == MeasureKind::Seal));
+    assert!(!binding.iter().any(|(_, k)| *k == MeasureKind::StopOrder));
+    assert_eq!(
+        mines_now.iter().find(|m| m.id == cut.0).unwrap().status,
+        orewatch_domain::mine::MineStatus::Suspended
+    );
     let leader_inbox = tasks::inbox(&app, &leader, InboxPart::All).await.unwrap();
     assert!(leader_inbox
         .rows

@@ -211,6 +211,7 @@ const FREE_TEXT: &[&str] = &[
     "text",
     "summary",
     "result_json",
+    "basis",
     "name",
 ];
 

@@ -40,6 +40,9 @@ pub fn router() -> Router<WebState> {
             post(appraisal).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/cases/files/{id}", get(download))
+        .route("/measures/{id}", get(measure_page))
+        .route("/measures/{id}/print/{doc}", get(measure_print))
+        .route("/measures/{id}/{step}", post(measure_step))
 }
 
 /// The CSS class of a case's state badge.
@@ -368,7 +371,24 @@ struct ShowPage {
     may_review: bool,
     may_decide: bool,
     may_close: bool,
+    measures: Vec<MeasureRow>,
+    measure_kinds: Vec<SelectOption>,
+    may_take: bool,
     today: String,
+}
+
+/// One measure of a case as shown.
+pub struct MeasureRow {
+    pub id: i64,
+    pub kind: String,
+    pub doc_no: String,
+    pub state: String,
+    pub state_class: &'static str,
+    pub effective: String,
+    pub detail: String,
+    pub has_supplier_notice: bool,
+    pub may_lift: bool,
+    pub may_confirm: bool,
 }
 
 async fn show_screen(
@@ -423,7 +443,64 @@ async fn show_screen(
         proposed_codes.iter().map(String::as_str).collect()
     };
     let now = state.app.now();
+    let taken = orewatch_app::enforcement::measures::of_case(&state.app, &caller, &c).await?;
+    let awaiting = orewatch_app::enforcement::measures::awaiting_confirmation(&state.app, &taken).await?;
+    let agencies_of = |code: Option<&AgencyCode>| agency_label(&ctx, &agencies, code.map(AgencyCode::as_str));
+    let measure_rows: Vec<MeasureRow> = taken
+        .iter()
+        .map(|m| {
+            let r = orewatch_app::enforcement::measures::resource(m);
+            let mut detail = vec![format!("{} · {}", m.taken_by_label, ctx.time(&m.taken_at))];
+            if let Some(s) = &m.supplier {
+                detail.push(format!("{}：{}", ctx.t("measure.supplier"), agencies_of(Some(s))));
+            }
+            if let Some(by) = &m.confirmed_by_label {
+                detail.push(format!("{} {by}", ctx.t("measure.confirmed_by")));
+            }
+            if let Some(items) = &m.items {
+                detail.push(format!("{}：{items}", ctx.t("measure.items")));
+            }
+            if let Some(reason) = &m.lift_reason {
+                detail.push(format!("{}：{reason}", ctx.t("measure.lifted")));
+            }
+            MeasureRow {
+                id: m.id,
+                kind: label(&ctx, "measure_kind", m.kind.as_str()),
+                doc_no: m.doc_no.clone(),
+                state: label(&ctx, "measure_state", m.state.as_str()),
+                state_class: match m.state {
+                    orewatch_domain::measure::MeasureState::Pending => "warn",
+                    orewatch_domain::measure::MeasureState::InForce => "bad",
+                    orewatch_domain::measure::MeasureState::Lifted => "ok",
+                },
+                effective: format!(
+                    "{}{}",
+                    ctx.time(&m.effective_at),
+                    if m.emergency {
+                        format!(" · {}", ctx.t("measure.emergency"))
+                    } else {
+                        String::new()
+                    }
+                ),
+                detail: detail.join("；"),
+                has_supplier_notice: m.kind.supplier_notice_title().is_some(),
+                may_lift: m.kind.liftable() && m.state.binding() && caller.may(Action::TakeMeasure, &r),
+                may_confirm: awaiting.contains(&m.id) && caller.may(Action::ConfirmMeasure, &r),
+            }
+        })
+        .collect();
     let view = ShowPage {
+        measures: measure_rows,
+        measure_kinds: orewatch_domain::measure::MeasureKind::iter()
+            .map(|k| {
+                SelectOption::new(
+                    k.as_str(),
+                    label(&ctx, "measure_kind", k.as_str()),
+                    form.get("kind"),
+                )
+            })
+            .collect(),
+        may_take: c.state != CaseState::Closed && caller.may(Action::TakeMeasure, &resource),
         r: row(&ctx, &agencies, &c, today),
         estimate: c
             .estimate
@@ -574,6 +651,19 @@ async fn step(
         "return" => cases::review(app, &caller, id, false, form.get("opinion")).await,
         "decide" => cases::decide(app, &caller, id, &penalty_input(&form)).await,
         "close" => cases::close(app, &caller, id, form.get("execution"), form.get("paid")).await,
+        "measure" => orewatch_app::enforcement::measures::take(
+            app,
+            &caller,
+            id,
+            &orewatch_app::enforcement::measures::TakeInput {
+                kind: form.get("kind"),
+                basis: form.get("basis"),
+                items: form.get("items"),
+                emergency: form.get("emergency"),
+            },
+        )
+        .await
+        .map(|_| ()),
         _ => return Err(super::not_found().await),
     };
     match result {
@@ -693,6 +783,92 @@ async fn print(
         defence_ends: c.defence_ends_on.map(chinese_date).unwrap_or_default(),
         payment_due: c.payment_due_on.map(chinese_date).unwrap_or_default(),
         heavy: view.heavy,
+        c,
+        ctx,
+    };
+    render(&page)
+}
+
+fn measure_id(raw: &str) -> Result<i64, WebError> {
+    case_id(raw)
+}
+
+/// A measure lives on its case's page.
+async fn measure_page(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let m = orewatch_app::enforcement::measures::show(&state.app, &ctx.caller(), measure_id(&raw)?).await?;
+    Ok(see_other(&format!("/cases/{}#measures", m.case_id)))
+}
+
+async fn measure_step(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path((raw, step)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = measure_id(&raw)?;
+    let caller = ctx.caller();
+    let m = orewatch_app::enforcement::measures::show(&state.app, &caller, id).await?;
+    let result = match step.as_str() {
+        "confirm" => orewatch_app::enforcement::measures::confirm(&state.app, &caller, id).await,
+        "lift" => {
+            orewatch_app::enforcement::measures::lift(&state.app, &caller, id, form.get("reason")).await
+        }
+        _ => return Err(super::not_found().await),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/cases/{}?flash=saved#measures", m.case_id))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, m.case_id, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "measure_print.html")]
+struct MeasurePrint {
+    ctx: Ctx,
+    m: orewatch_app::enforcement::measures::Measure,
+    c: Case,
+    title: String,
+    to_supplier: bool,
+    supplier: String,
+    agency: String,
+    kind: String,
+    date: String,
+    effective: String,
+}
+
+/// The printed decision served on the company, or (for a power cut or explosives stop) the written
+/// notice to the supplier.
+async fn measure_print(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path((raw, doc)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let m = orewatch_app::enforcement::measures::show(&state.app, &caller, measure_id(&raw)?).await?;
+    let (title, to_supplier) = match (doc.as_str(), m.kind.supplier_notice_title()) {
+        ("decision", _) => (m.kind.decision_title().to_string(), false),
+        ("notice", Some(title)) => (title.to_string(), true),
+        _ => return Err(super::not_found().await),
+    };
+    let c = cases::show(&state.app, &caller, m.case_id).await?.case;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let page = MeasurePrint {
+        title,
+        to_supplier,
+        supplier: agency_label(&ctx, &agencies, m.supplier.as_ref().map(AgencyCode::as_str)),
+        agency: agency_label(&ctx, &agencies, Some(m.agency.as_str())),
+        kind: m.kind.label_zh().to_string(),
+        date: chinese_date(orewatch_domain::task::local_date(m.taken_at)),
+        effective: {
+            let t = m.effective_at.with_timezone(&orewatch_domain::task::china());
+            format!("{} {}", chinese_date(t.date_naive()), t.format("%H:%M"))
+        },
+        m,
         c,
         ctx,
     };

@@ -133,6 +133,7 @@ async fn home(
                 RecordType::InspectionAct => format!("/acts/{}", r.record_id),
                 RecordType::Inspection => format!("/inspections/{}", r.record_id),
                 RecordType::PenaltyCase => format!("/cases/{}", r.record_id),
+                RecordType::Measure => format!("/measures/{}", r.record_id),
                 _ => "/".to_string(),
             },
             kind: super::labels::label(&ctx, "task_kind", r.task.kind.as_str()),

@@ -160,18 +160,25 @@ async fn screen(
     layer_message: Option<(bool, String)>,
 ) -> Result<Response, WebError> {
     let county = county(&state.app, &ctx.caller()).await?;
-    let overdue = if ctx.caller().may(Action::ViewLedger, &Resource::Installation) {
-        orewatch_app::ledger::findings::overdue_mines(&state.app, &ctx.caller()).await?
-    } else {
-        Default::default()
+    let caller = ctx.caller();
+    let ledgered = svg::Ledgered {
+        overdue: if caller.may(Action::ViewLedger, &Resource::Installation) {
+            orewatch_app::ledger::findings::overdue_mines(&state.app, &caller).await?
+        } else {
+            Default::default()
+        },
+        measures: if caller.may(Action::ViewCases, &Resource::Installation) {
+            orewatch_app::enforcement::measures::binding_mines(&state.app, &caller).await?
+        } else {
+            Default::default()
+        },
     };
-    let state_of = |m: &orewatch_app::registry::county::MineStanding| {
-        m.state.with_overdue_finding(overdue.contains(&m.mine_id))
-    };
+    let state_of = |m: &orewatch_app::registry::county::MineStanding| ledgered.state_of(m.state, m.mine_id);
     // Without the layer form submitted, every layer is shown.
     let chosen = query.contains_key("layers");
     let on = |key: &str| !chosen || query.get(key).is_some_and(|v| v == "1");
     let layers = Layers {
+        measure: on("measure"),
         overdue: on("overdue"),
         problem: on("problem"),
         lapsed: on("lapsed"),
@@ -235,7 +242,7 @@ async fn screen(
         protected_kind: &kind_label,
         boundary_kind: &boundary_label,
     };
-    let svg = svg::county_map(&county, &overdue, layers, &labels, focus_box);
+    let svg = svg::county_map(&county, &ledgered, layers, &labels, focus_box);
 
     let simplified = county.simplified();
     let budget_notes = [
@@ -279,6 +286,7 @@ async fn screen(
     let page = MapPage {
         svg,
         layers: vec![
+            switch("measure", state_label(MapState::Measure), layers.measure),
             switch("overdue", state_label(MapState::Overdue), layers.overdue),
             switch("problem", state_label(MapState::Problem), layers.problem),
             switch("lapsed", state_label(MapState::Lapsed), layers.lapsed),
@@ -292,6 +300,7 @@ async fn screen(
             ),
         ],
         counts: [
+            MapState::Measure,
             MapState::Overdue,
             MapState::Problem,
             MapState::Lapsed,

@@ -240,4 +240,133 @@ async fn a_case_is_filed_from_a_finding_worked_printed_and_bad_input_changes_not
     assert!(shown.body.contains("估算，非认定价值"));
 }
 
-on_both_backends!(a_case_is_filed_from_a_finding_worked_printed_and_bad_input_changes_nothing);
+async fn measures_are_taken_confirmed_by_the_supplier_and_lifted_in_order_through_the_web(db: Db) {
+    let site = site(db).await;
+    let nr_head = site.login("nr_head", DEMO_PASSWORD).await;
+    let pw = site.login("pw_officer", DEMO_PASSWORD).await;
+    let ps_head = site.login("ps_head", DEMO_PASSWORD).await;
+    let case = demo_case(&site, CaseState::Investigating).await;
+    let take = |kind: &'static str| {
+        vec![
+            ("csrf", nr_head.csrf.clone()),
+            ("kind", kind.to_string()),
+            ("basis", "越界开采，拒不停止".to_string()),
+            ("items", String::new()),
+        ]
+    };
+    let post = |path: String, fields: Vec<(&'static str, String)>, cookies: String| {
+        let site = &site;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            site.post(&path, &cookies, &pairs).await
+        }
+    };
+    // A power cut before a suspension: refused in Chinese, nothing written.
+    let before = head(&site).await;
+    let refused = post(
+        format!("/cases/{case}/measure"),
+        take("power_cut"),
+        nr_head.cookies.clone(),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("须在责令停产整顿决定已送达并执行后才能采取"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(head(&site).await, before);
+    // The suspension, then the power cut; the mine page shows both.
+    let taken = post(
+        format!("/cases/{case}/measure"),
+        take("suspension"),
+        nr_head.cookies.clone(),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
+    let taken = post(
+        format!("/cases/{case}/measure"),
+        take("power_cut"),
+        nr_head.cookies.clone(),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
+    let (cut, mine) = {
+        let mut conn = site.app.db.conn().await.unwrap();
+        let all = orewatch_storage::measures::of_case(&mut conn, case)
+            .await
+            .unwrap();
+        let cut = all
+            .iter()
+            .find(|m| m.kind == orewatch_domain::measure::MeasureKind::PowerCut)
+            .unwrap()
+            .clone();
+        (cut.id, cut.mine_id.0)
+    };
+    let mine_page = site.get(&format!("/mines/{mine}"), &nr_head.cookies).await;
+    assert!(mine_page.body.contains("id=\"mine-measures\""));
+    assert!(mine_page.body.contains("停止供电") && mine_page.body.contains("停产整顿"));
+    // The county map draws the mine in the measures' layer.
+    let map = site.get("/map", &nr_head.cookies).await;
+    assert!(map.body.contains("layer-measure"), "no measures layer");
+    let layer = map
+        .body
+        .split("layer-measure")
+        .nth(1)
+        .unwrap()
+        .split("</g>")
+        .next()
+        .unwrap();
+    assert!(layer.contains(&format!("href=\"/mines/{mine}\"")), "{layer}");
+    // The power company sees the confirmation to make; public security may not make it.
+    let page = site.get(&format!("/cases/{case}"), &pw.cookies).await;
+    assert!(page.body.contains(&format!("id=\"confirm-measure-{cut}\"")));
+    let forbidden = post(
+        format!("/measures/{cut}/confirm"),
+        vec![("csrf", ps_head.csrf.clone())],
+        ps_head.cookies.clone(),
+    )
+    .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    let confirmed = post(
+        format!("/measures/{cut}/confirm"),
+        vec![("csrf", pw.csrf.clone())],
+        pw.cookies.clone(),
+    )
+    .await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{}", confirmed.body);
+    // The printed decision and the notice to the power company.
+    let notice = site
+        .get(&format!("/measures/{cut}/print/notice"), &pw.cookies)
+        .await;
+    assert_eq!(notice.status, StatusCode::OK);
+    assert!(notice.body.contains("停止供电通知书") && notice.body.contains("停电〔"));
+    // The suspension cannot be lifted while the power cut rests on it.
+    let suspension = {
+        let mut conn = site.app.db.conn().await.unwrap();
+        orewatch_storage::measures::of_case(&mut conn, case)
+            .await
+            .unwrap()
+            .iter()
+            .find(|m| m.kind == orewatch_domain::measure::MeasureKind::Suspension)
+            .unwrap()
+            .id
+    };
+    let before = head(&site).await;
+    let refused = post(
+        format!("/measures/{suspension}/lift"),
+        vec![("csrf", nr_head.csrf.clone()), ("reason", "已整改".into())],
+        nr_head.cookies.clone(),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("须先解除"), "{}", refused.body);
+    assert_eq!(head(&site).await, before);
+}
+
+on_both_backends!(
+    a_case_is_filed_from_a_finding_worked_printed_and_bad_input_changes_nothing,
+    measures_are_taken_confirmed_by_the_supplier_and_lifted_in_order_through_the_web,
+);

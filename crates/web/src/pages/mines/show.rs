@@ -122,6 +122,8 @@ struct ShowPage {
     acts: Vec<ActLine>,
     /// The mine's penalty cases (when the caller may read cases).
     cases: Vec<crate::pages::cases::Row>,
+    /// The enforcement measures binding the mine: kind, document, state, its case.
+    measures: Vec<(String, String, String, i64)>,
     rectification_overdue: bool,
     may_edit: bool,
     permit_kinds: Vec<SelectOption>,
@@ -352,6 +354,22 @@ async fn show_screen(
     } else {
         Vec::new()
     };
+    let measures = if caller.may(Action::ViewCases, &Resource::Installation) {
+        orewatch_app::enforcement::measures::binding_at_mine(&state.app, &caller, id)
+            .await?
+            .iter()
+            .map(|m| {
+                (
+                    label(&ctx, "measure_kind", m.kind.as_str()),
+                    m.doc_no.clone(),
+                    label(&ctx, "measure_state", m.state.as_str()),
+                    m.case_id,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let acts = ledger
         .as_ref()
         .map(|l| {
@@ -420,6 +438,7 @@ async fn show_screen(
         findings,
         acts,
         cases,
+        measures,
         rectification_overdue,
         may_edit: caller.may(Action::EditRegistry, &Resource::Installation),
         permit_kinds,
