@@ -639,7 +639,79 @@ async fn the_ladder_suspends_the_mine_stops_power_through_the_power_company_and_
     assert!(verification.intact(), "{:?}", verification.report);
 }
 
+async fn a_revocation_decided_in_a_case_cancels_the_licence_through_the_registry_and_is_never_lifted(db: Db) {
+    use orewatch_app::enforcement::measures::{self, TakeInput};
+    use orewatch_domain::licence::LicenceState;
+    let c = county(db, false).await;
+    let (mine, _) = c.mines[1].clone();
+    let finding = finding_at(&c, &mine).await.to_string();
+    let (a, b) = (id_of(&c.nr_a), id_of(&c.nr_b));
+    let id = cases::file(&c.app, &c.nr_head, &filing(&mine, &finding, vec![&a, &b]))
+        .await
+        .unwrap();
+    let notice = NoticeInput {
+        facts: "越界开采，情节严重",
+        evidence: "测量报告",
+        legal_basis: "《矿产资源法》",
+        penalty: PenaltyInput {
+            kinds: vec!["revocation"],
+            fine: "",
+            gains: "",
+        },
+        served_on: "",
+    };
+    cases::notify(&c.app, &c.nr_a, id, &notice).await.unwrap();
+    c.clock.advance(Duration::days(8));
+    cases::record_defence(&c.app, &c.nr_a, id, "", "", "")
+        .await
+        .unwrap();
+    cases::review(&c.app, &c.nr_c, id, true, "同意").await.unwrap();
+    cases::decide(
+        &c.app,
+        &c.nr_head,
+        id,
+        &PenaltyInput {
+            kinds: vec!["revocation"],
+            fine: "",
+            gains: "",
+        },
+    )
+    .await
+    .unwrap();
+    let revoke = TakeInput {
+        kind: "revocation",
+        basis: "依据处罚决定吊销采矿许可证",
+        items: "",
+        emergency: "",
+    };
+    let m = measures::take(&c.app, &c.nr_head, id, &revoke).await.unwrap();
+    let licences = {
+        let mut conn = c.app.db.conn().await.unwrap();
+        let mine_id = orewatch_storage::mines::all(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.name == mine)
+            .unwrap()
+            .id;
+        orewatch_storage::licences::for_mine(&mut conn, mine_id)
+            .await
+            .unwrap()
+    };
+    assert!(!licences.is_empty());
+    assert!(licences.iter().all(|l| l.state == LicenceState::Cancelled));
+    let err = measures::lift(&c.app, &c.nr_head, m, "企业申请")
+        .await
+        .unwrap_err();
+    assert_eq!(problem(&err), Some(&Problem::NotLiftable));
+    let verification = orewatch_app::audit_log::verify(&c.app, &c.office, None)
+        .await
+        .unwrap();
+    assert!(verification.intact(), "{:?}", verification.report);
+}
+
 on_both_backends!(
+    a_revocation_decided_in_a_case_cancels_the_licence_through_the_registry_and_is_never_lifted,
     the_ladder_suspends_the_mine_stops_power_through_the_power_company_and_lifts_in_order,
     a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_heavier_than_its_notice,
     the_ninety_day_clock_reminds_the_head_ten_days_before_and_reaches_the_leaders_when_it_passes,
