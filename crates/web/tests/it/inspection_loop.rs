@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 const PHOTO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/photos/DSCN0010.jpg");
 
-async fn log_in(client: &Client, base: &str, username: &str) {
+pub(crate) async fn log_in(client: &Client, base: &str, username: &str) {
     // A fresh session each time: log out whoever was in.
     client.goto(&format!("{base}/login")).await.unwrap();
     if client.find(Locator::Id("logout")).await.is_ok() {
@@ -31,14 +31,14 @@ async fn log_in(client: &Client, base: &str, username: &str) {
 
 /// Marks the page, so [`wait_for_next_page`] can tell when a submit has replaced it (a notice on the old
 /// page must not pass for the new page's).
-async fn mark_page(client: &Client) {
+pub(crate) async fn mark_page(client: &Client) {
     client
         .execute("window.__orewatchOld = true;", vec![])
         .await
         .unwrap();
 }
 
-async fn wait_for_next_page(client: &Client) {
+pub(crate) async fn wait_for_next_page(client: &Client) {
     for _ in 0..100 {
         let old = client
             .execute("return window.__orewatchOld === true;", vec![])
@@ -54,14 +54,14 @@ async fn wait_for_next_page(client: &Client) {
 }
 
 /// Clicks a submit button and waits for the page it leads to.
-async fn submit(client: &Client, id: &str) {
+pub(crate) async fn submit(client: &Client, id: &str) {
     mark_page(client).await;
     click(client, Locator::Id(id)).await;
     wait_for_next_page(client).await;
 }
 
 /// Clicks a button that asks for confirmation, accepts the dialog and waits for the next page.
-async fn click_confirmed(client: &Client, id: &str) {
+pub(crate) async fn click_confirmed(client: &Client, id: &str) {
     mark_page(client).await;
     click(client, Locator::Id(id)).await;
     for _ in 0..50 {
@@ -74,7 +74,7 @@ async fn click_confirmed(client: &Client, id: &str) {
     panic!("{id} asked for no confirmation");
 }
 
-async fn set_value(client: &Client, id: &str, value: &str) {
+pub(crate) async fn set_value(client: &Client, id: &str, value: &str) {
     client
         .execute(
             "document.getElementById(arguments[0]).value = arguments[1];",
@@ -94,16 +94,16 @@ async fn tick_all(client: &Client, prefix: &str) {
         .unwrap();
 }
 
-async fn tick(client: &Client, name: &str) {
+pub(crate) async fn tick(client: &Client, name: &str) {
     click(client, Locator::Css(&format!("input[name='{name}']"))).await;
 }
 
-async fn flash(client: &Client) {
+pub(crate) async fn flash(client: &Client) {
     client.wait().for_element(Locator::Id("flash")).await.unwrap();
 }
 
 /// The id at the end of the current URL's path.
-async fn current_id(client: &Client) -> i64 {
+pub(crate) async fn current_id(client: &Client) -> i64 {
     let url = client.current_url().await.unwrap();
     url.path().rsplit('/').next().unwrap().parse().unwrap()
 }
@@ -396,7 +396,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     client.close().await.unwrap();
 }
 
-async fn caller(app: &App, username: &str) -> Caller {
+pub(crate) async fn caller(app: &App, username: &str) -> Caller {
     orewatch_app::accounts::caller_of(
         &orewatch_app::accounts::find_by_username(app, &Caller::system(), username)
             .await

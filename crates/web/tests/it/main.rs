@@ -12,6 +12,7 @@ mod browser;
 mod cases;
 mod catalogue;
 mod draws;
+mod enforcement_loop;
 mod inspection_loop;
 mod pages;
 mod registry;
