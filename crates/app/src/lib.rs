@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod enforcement;
 pub mod error;
+pub mod evidence;
 pub mod inspections;
 pub mod ledger;
 pub mod organisation;

@@ -12,6 +12,7 @@
 //! them in the same write), who may act (the policy).
 
 use crate::field::Problem;
+use crate::mine::MineStatus;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
@@ -172,15 +173,35 @@ pub fn check_take(kind: MeasureKind, existing: &[Existing], revocation_decided: 
     Ok(())
 }
 
-/// Whether a measure in `state` of `kind` may be lifted.
-pub fn check_lift(kind: MeasureKind, state: MeasureState) -> Result<(), Problem> {
+/// Whether a measure in `state` of `kind` may be lifted, with the mine's `existing` measures: a
+/// suspension not while a power cut or explosives stop rests on it.
+pub fn check_lift(kind: MeasureKind, state: MeasureState, existing: &[Existing]) -> Result<(), Problem> {
     if !kind.liftable() {
         return Err(Problem::NotLiftable);
     }
     if !state.binding() {
         return Err(Problem::MeasureNotInForce);
     }
+    if kind == MeasureKind::Suspension {
+        let resting: Vec<&str> = existing
+            .iter()
+            .filter(|e| e.kind.supplier().is_some() && e.state.binding())
+            .map(|e| e.kind.label_zh())
+            .collect();
+        if !resting.is_empty() {
+            return Err(Problem::LiftDependentsFirst {
+                kinds: resting.join("、"),
+            });
+        }
+    }
     Ok(())
+}
+
+/// The status a mine leaves when `kind` is taken (to restore when it is lifted): a suspension stops a
+/// mine that is working; one already suspended or closed, and every other measure, change nothing.
+pub fn status_left(kind: MeasureKind, status: MineStatus) -> Option<MineStatus> {
+    (kind == MeasureKind::Suspension && matches!(status, MineStatus::Producing | MineStatus::Preparing))
+        .then_some(status)
 }
 
 /// When a measure takes effect: a power cut 24 hours after the company was notified, unless it is an
@@ -239,18 +260,46 @@ mod tests {
     }
 
     #[test]
-    fn only_a_binding_liftable_measure_is_lifted() {
+    fn only_a_binding_liftable_measure_is_lifted_and_a_suspension_after_what_rests_on_it() {
         use MeasureKind::*;
-        assert_eq!(check_lift(Suspension, MeasureState::InForce), Ok(()));
-        assert_eq!(check_lift(PowerCut, MeasureState::Pending), Ok(()));
+        assert_eq!(check_lift(Suspension, MeasureState::InForce, &[]), Ok(()));
+        assert_eq!(check_lift(PowerCut, MeasureState::Pending, &[]), Ok(()));
         assert_eq!(
-            check_lift(Suspension, MeasureState::Lifted),
+            check_lift(Suspension, MeasureState::Lifted, &[]),
             Err(Problem::MeasureNotInForce)
         );
         assert_eq!(
-            check_lift(Revocation, MeasureState::InForce),
+            check_lift(Revocation, MeasureState::InForce, &[]),
             Err(Problem::NotLiftable)
         );
+        let resting = [
+            has(Suspension, MeasureState::InForce),
+            has(PowerCut, MeasureState::InForce),
+            has(ExplosivesStop, MeasureState::Lifted),
+        ];
+        assert_eq!(
+            check_lift(Suspension, MeasureState::InForce, &resting),
+            Err(Problem::LiftDependentsFirst {
+                kinds: "停止供电".into()
+            })
+        );
+        assert_eq!(check_lift(PowerCut, MeasureState::InForce, &resting), Ok(()));
+    }
+
+    #[test]
+    fn a_suspension_stops_a_working_mine_and_leaves_others_as_they_are() {
+        use MeasureKind::*;
+        assert_eq!(
+            status_left(Suspension, MineStatus::Producing),
+            Some(MineStatus::Producing)
+        );
+        assert_eq!(
+            status_left(Suspension, MineStatus::Preparing),
+            Some(MineStatus::Preparing)
+        );
+        assert_eq!(status_left(Suspension, MineStatus::Closed), None);
+        assert_eq!(status_left(Suspension, MineStatus::Suspended), None);
+        assert_eq!(status_left(Seal, MineStatus::Producing), None);
     }
 
     #[test]

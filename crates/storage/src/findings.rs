@@ -178,20 +178,7 @@ pub async fn add_event(
     note: Option<&str>,
     on_date: Option<NaiveDate>,
 ) -> Result<()> {
-    let at = format_timestamp(tx.now());
-    tx.insert_child(
-        &FINDING,
-        &FINDING_EVENTS,
-        &Key::Int(id),
-        &[
-            ("kind", kind.into()),
-            ("at", at.into()),
-            ("by_label", by_label.into()),
-            ("note", note.into()),
-            ("on_date", on_date.map(date_text).into()),
-        ],
-    )
-    .await
+    crate::add_history(tx, &FINDING, &FINDING_EVENTS, id, kind, by_label, note, on_date).await
 }
 
 const SELECT: &str = "SELECT f.finding_id, f.mine_id, m.name AS mine_name, m.township, \

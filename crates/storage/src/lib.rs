@@ -422,6 +422,35 @@ pub(crate) fn some<T>(parse: impl Fn(&str) -> Option<T>) -> impl Fn(&str) -> std
     move |raw| parse(raw).ok_or(())
 }
 
+/// Appends an event to a record's history table (a finding's, a case's): kind, time, who, a note and a
+/// date, in the columns those tables share.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn add_history(
+    tx: &mut WriteTx,
+    table: &'static bound::Table,
+    child: &'static bound::Child,
+    id: i64,
+    kind: &str,
+    by_label: &str,
+    note: Option<&str>,
+    on_date: Option<chrono::NaiveDate>,
+) -> Result<()> {
+    let at = orewatch_domain::audit::format_timestamp(tx.now());
+    tx.insert_child(
+        table,
+        child,
+        &Key::Int(id),
+        &[
+            ("kind", kind.into()),
+            ("at", at.into()),
+            ("by_label", by_label.into()),
+            ("note", note.into()),
+            ("on_date", on_date.map(date_text).into()),
+        ],
+    )
+    .await
+}
+
 /// The ISO text of a date, as stored.
 pub fn date_text(date: chrono::NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()

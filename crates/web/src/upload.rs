@@ -45,3 +45,24 @@ pub async fn read(headers: &axum::http::HeaderMap, body: axum::body::Bytes) -> V
         .unwrap_or_default();
     parts(content_type, body).await.unwrap_or_default()
 }
+
+/// A text field of the parts, empty when absent.
+pub fn text(parts: &[Part], name: &str) -> String {
+    parts
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| String::from_utf8_lossy(&p.data).into_owned())
+        .unwrap_or_default()
+}
+
+/// The files chosen in the field `name`, as evidence (an empty file input sends an empty part: left out).
+pub fn evidence<'a>(parts: &'a [Part], name: &str) -> Vec<orewatch_app::evidence::EvidenceFile<'a>> {
+    parts
+        .iter()
+        .filter(|p| p.name == name && !p.data.is_empty())
+        .map(|p| orewatch_app::evidence::EvidenceFile {
+            name: p.file_name.as_deref().unwrap_or(""),
+            bytes: &p.data,
+        })
+        .collect()
+}

@@ -9,7 +9,7 @@
 //! party's statement and defence, 5 working days from service; a requested hearing; the legal review;
 //! and the execution of the decision (payment within 15 days).
 
-use crate::ledger::findings::{evidence_type, EvidenceFile};
+use crate::evidence::EvidenceFile;
 use crate::tasks as task_cases;
 use crate::{App, AppError, Caller, Result};
 use chrono::{Datelike, Duration, NaiveDate};
@@ -22,7 +22,7 @@ use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, MineId, P
 use orewatch_storage::bound::Value;
 use orewatch_storage::cases::{self, NewCase, NumberColumn};
 pub use orewatch_storage::cases::{Case, CaseEvent, CaseFilter, CaseFinding, CaseOfficer};
-use orewatch_storage::files::{self, Attachment, NewAttachment};
+use orewatch_storage::files::{self, Attachment};
 use orewatch_storage::inspections::Card;
 use orewatch_storage::tasks::{Outcome, TaskRow};
 use orewatch_storage::{agencies, date_text, findings, inspections, mines, Key, Page, WriteTx};
@@ -392,66 +392,18 @@ pub async fn appraisal(
     let mut e = FieldErrors::new();
     let value = e.take("value", orewatch_domain::field::money_fen(value));
     let note = e.take("note", required_text(note, 500));
-    if files_in.is_empty() {
-        e.push("files", Problem::Required);
-    }
-    let mut checked = Vec::new();
-    for file in files_in {
-        if file.bytes.len() > app.settings.max_evidence_bytes {
-            e.push(
-                "files",
-                Problem::FileTooLarge {
-                    name: file.name.to_string(),
-                    max_mib: app.settings.max_evidence_bytes / (1024 * 1024),
-                },
-            );
-            continue;
-        }
-        match (
-            evidence_type(file.bytes),
-            orewatch_domain::field::upload_name(file.name),
-        ) {
-            (Some(kind), Ok(name)) => checked.push((name, kind, file.bytes)),
-            (None, _) => e.push(
-                "files",
-                Problem::NotEvidence {
-                    name: file.name.to_string(),
-                },
-            ),
-            (_, Err(p)) => e.push("files", p),
-        }
-    }
     let (Some(value), Some(note)) = (value, note) else {
         return Err(AppError::Invalid(e));
     };
-    if !e.is_empty() {
-        return Err(AppError::Invalid(e));
-    }
-    // Files are stored before the row: a failed write leaves an unreferenced file, never a row
-    // without its file.
-    let mut stored = Vec::new();
-    for (name, kind, bytes) in checked {
-        stored.push((name, kind, app.files().put(bytes)?, bytes.len()));
+    let stored = crate::evidence::store(app, files_in)?;
+    if stored.is_empty() {
+        return Err(AppError::invalid("files", Problem::Required));
     }
     let mut tx = app.write(caller).await?;
     let (case, _) = prepare(&mut tx, caller, id, Action::WorkCase, None).await?;
     let key = Key::Int(id);
     let before = tx.state(RecordType::PenaltyCase, &key).await?;
-    for (name, kind, sha, size) in &stored {
-        files::attach(
-            &mut tx,
-            RecordType::PenaltyCase,
-            &key,
-            &NewAttachment {
-                file_name: name,
-                content_type: kind,
-                size_bytes: i64::try_from(*size).unwrap_or(i64::MAX),
-                sha256: sha,
-                uploaded_by: &caller.display_name,
-            },
-        )
-        .await?;
-    }
+    crate::evidence::attach(&mut tx, caller, RecordType::PenaltyCase, &key, &stored).await?;
     cases::update(
         &mut tx,
         case.id,
@@ -957,16 +909,11 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<CaseView> {
 /// An appraisal document and its bytes.
 pub async fn appraisal_file(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Attachment, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
-    let found = files::find(&mut conn, attachment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if found.record_type != RecordType::PenaltyCase {
-        return Err(AppError::NotFound);
-    }
-    let id: i64 = found.record_id.parse().map_err(|_| AppError::NotFound)?;
+    let (found, id) =
+        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::PenaltyCase).await?;
     let case = cases::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewCases, &resource(&case))?;
-    let bytes = app.files().get(&found.sha256)?;
+    let bytes = crate::evidence::bytes_of(app, &found)?;
     Ok((found, bytes))
 }
 

@@ -13,7 +13,9 @@ use crate::{App, AppError, Caller, Result};
 use chrono::Datelike;
 use orewatch_domain::field::{optional_text, required_text};
 use orewatch_domain::licence::{LicenceEventKind, LicenceState};
-use orewatch_domain::measure::{check_lift, check_take, effective_at, Existing, MeasureKind, MeasureState};
+use orewatch_domain::measure::{
+    check_lift, check_take, effective_at, status_left, Existing, MeasureKind, MeasureState,
+};
 use orewatch_domain::mine::MineStatus;
 use orewatch_domain::penalty::{CaseState, PenaltyKind};
 use orewatch_domain::policy::{Action, Resource};
@@ -58,6 +60,18 @@ async fn supplier_of(tx: &mut WriteTx, kind: MeasureKind) -> Result<Option<Agenc
         Some(a) if a.is_member() => Ok(Some(code)),
         _ => Err(AppError::invalid("kind", Problem::NotFound)),
     }
+}
+
+/// The measures on a mine, as the rules see them.
+async fn existing_at(tx: &mut WriteTx, mine: orewatch_domain::MineId) -> Result<Vec<Existing>> {
+    Ok(measures::of_mine(tx, mine)
+        .await?
+        .iter()
+        .map(|m| Existing {
+            kind: m.kind,
+            state: m.state,
+        })
+        .collect())
 }
 
 async fn open_confirm_task(
@@ -116,14 +130,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
     if kind == MeasureKind::Seal && items.is_none() {
         return Err(AppError::invalid("items", Problem::ItemsRequired));
     }
-    let existing: Vec<Existing> = measures::of_mine(&mut tx, case.mine_id)
-        .await?
-        .iter()
-        .map(|m| Existing {
-            kind: m.kind,
-            state: m.state,
-        })
-        .collect();
+    let existing = existing_at(&mut tx, case.mine_id).await?;
     let revocation_decided = case
         .decided
         .as_ref()
@@ -144,10 +151,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
     let mine = mines::find(&mut tx, case.mine_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    // A suspension stops a mine that is working; one already suspended or closed keeps its status.
-    let status_before = (kind == MeasureKind::Suspension
-        && matches!(mine.status, MineStatus::Producing | MineStatus::Preparing))
-    .then_some(mine.status);
+    let status_before = status_left(kind, mine.status);
     let effective = effective_at(kind, now, emergency);
     let id = measures::insert(
         &mut tx,
@@ -323,23 +327,8 @@ pub async fn lift(app: &App, caller: &Caller, id: i64, reason: &str) -> Result<(
     let mut tx = app.write(caller).await?;
     let m = measures::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::TakeMeasure, &resource(&m))?;
-    check_lift(m.kind, m.state).map_err(|p| AppError::invalid("state", p))?;
-    if m.kind == MeasureKind::Suspension {
-        let resting: Vec<&'static str> = measures::of_mine(&mut tx, m.mine_id)
-            .await?
-            .iter()
-            .filter(|o| o.kind.supplier().is_some() && o.state.binding())
-            .map(|o| o.kind.label_zh())
-            .collect();
-        if !resting.is_empty() {
-            return Err(AppError::invalid(
-                "state",
-                Problem::LiftDependentsFirst {
-                    kinds: resting.join("、"),
-                },
-            ));
-        }
-    }
+    let existing = existing_at(&mut tx, m.mine_id).await?;
+    check_lift(m.kind, m.state, &existing).map_err(|p| AppError::invalid("state", p))?;
     let key = Key::Int(id);
     let before = tx.state(RecordType::Measure, &key).await?;
     let now = orewatch_domain::audit::format_timestamp(tx.now());

@@ -16,7 +16,7 @@ use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
 use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
 use orewatch_storage::bound::Value;
-use orewatch_storage::files::{Attachment, NewAttachment};
+use orewatch_storage::files::Attachment;
 use orewatch_storage::findings::{self, NewFinding};
 pub use orewatch_storage::findings::{Category, Finding, FindingEvent, LedgerFilter};
 use orewatch_storage::tasks::{Outcome, TaskRow};
@@ -337,21 +337,7 @@ pub async fn issue_notice(app: &App, caller: &Caller, id: i64) -> Result<String>
     Ok(number)
 }
 
-/// A file of rectification evidence as uploaded.
-#[derive(Debug, Clone)]
-pub struct EvidenceFile<'a> {
-    pub name: &'a str,
-    pub bytes: &'a [u8],
-}
-
-/// What an evidence file is, from its first bytes (not its name): a photo or a document.
-pub(crate) fn evidence_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        crate::inspections::photos::photo_type(bytes)
-    }
-}
+pub use crate::evidence::EvidenceFile;
 
 /// 申请销号: records the evidence of the fix (a note and files) and hands the finding to verification
 /// within the verification period.
@@ -363,44 +349,7 @@ pub async fn apply_for_closure(
     files_in: &[EvidenceFile<'_>],
 ) -> Result<()> {
     let note = required_text(note, 2000).map_err(|p| AppError::invalid("note", p))?;
-    let mut checked = Vec::with_capacity(files_in.len());
-    for file in files_in
-        .iter()
-        .filter(|f| !f.bytes.is_empty() || !f.name.is_empty())
-    {
-        if file.bytes.len() > app.settings.max_evidence_bytes {
-            return Err(AppError::invalid(
-                "files",
-                Problem::FileTooLarge {
-                    name: file.name.to_string(),
-                    max_mib: app.settings.max_evidence_bytes / (1024 * 1024),
-                },
-            ));
-        }
-        let Some(content_type) = evidence_type(file.bytes) else {
-            return Err(AppError::invalid(
-                "files",
-                Problem::NotEvidence {
-                    name: file.name.to_string(),
-                },
-            ));
-        };
-        let name =
-            orewatch_domain::field::upload_name(file.name).map_err(|p| AppError::invalid("files", p))?;
-        checked.push((name, content_type, file.bytes));
-    }
-    // Files are stored before the row: a failed write leaves an unreferenced file, never a row
-    // without its file.
-    let mut stored = Vec::with_capacity(checked.len());
-    for (name, content_type, bytes) in checked {
-        let sha = app.files().put(bytes)?;
-        stored.push((
-            name,
-            content_type,
-            sha,
-            i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-        ));
-    }
+    let stored = crate::evidence::store(app, files_in)?;
     let mut tx = app.write(caller).await?;
     let (finding, next) = prepare(
         &mut tx,
@@ -415,21 +364,7 @@ pub async fn apply_for_closure(
     let now = orewatch_domain::audit::format_timestamp(tx.now());
     let key = Key::Int(id);
     let before = tx.state(RecordType::Finding, &key).await?;
-    for (name, content_type, sha, size) in &stored {
-        files::attach(
-            &mut tx,
-            RecordType::Finding,
-            &key,
-            &NewAttachment {
-                file_name: name,
-                content_type,
-                size_bytes: *size,
-                sha256: sha,
-                uploaded_by: &caller.display_name,
-            },
-        )
-        .await?;
-    }
+    crate::evidence::attach(&mut tx, caller, RecordType::Finding, &key, &stored).await?;
     findings::update(
         &mut tx,
         id,
@@ -916,16 +851,10 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<FindingView> {
 /// An evidence file and its bytes (checked against their SHA-256).
 pub async fn evidence(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Attachment, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
-    let found = files::find(&mut conn, attachment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if found.record_type != RecordType::Finding {
-        return Err(AppError::NotFound);
-    }
-    let id: i64 = found.record_id.parse().map_err(|_| AppError::NotFound)?;
+    let (found, id) = crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Finding).await?;
     let finding = findings::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewLedger, &resource(&finding))?;
-    let bytes = app.files().get(&found.sha256)?;
+    let bytes = crate::evidence::bytes_of(app, &found)?;
     Ok((found, bytes))
 }
 
@@ -1014,18 +943,4 @@ pub async fn overdue_mines(app: &App, caller: &Caller) -> Result<std::collection
         .await?
         .into_iter()
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn evidence_is_recognised_by_its_bytes_not_its_name() {
-        assert_eq!(evidence_type(&[0xFF, 0xD8, 0xFF, 0xE1, 0, 0]), Some("image/jpeg"));
-        assert_eq!(evidence_type(b"%PDF-1.7\n"), Some("application/pdf"));
-        assert_eq!(evidence_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(evidence_type(b"MZ\x90\0 an executable"), None);
-        assert_eq!(evidence_type(b""), None);
-    }
 }

@@ -4,7 +4,7 @@
 
 use super::inspections::checked;
 use super::labels::label;
-use super::{agency_label, agency_options, filter_query, id, query_value, render, render_form, see_other};
+use super::{agency_label, agency_options, filter_query, query_value, render, render_form, see_other};
 use super::{FormData, FormErrors, Pager, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
@@ -17,7 +17,6 @@ use axum::Router;
 use orewatch_app::enforcement::cases::{
     self, Case, CaseFilter, CaseView, FileInput, NoticeInput, PenaltyInput,
 };
-use orewatch_app::ledger::findings::EvidenceFile;
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
 use orewatch_domain::field::yuan_text;
@@ -583,16 +582,12 @@ async fn show_screen(
     render_form(&view, errors.is_some())
 }
 
-fn case_id(raw: &str) -> Result<i64, WebError> {
-    id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
-}
-
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = case_id(&raw)?;
+    let id = super::number(&raw)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
@@ -610,7 +605,7 @@ async fn step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = case_id(&raw)?;
+    let id = super::number(&raw)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -680,24 +675,13 @@ async fn appraisal(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = case_id(&raw)?;
+    let id = super::number(&raw)?;
     let parts = crate::upload::read(&headers, body).await;
-    let text = |name: &str| {
-        parts
-            .iter()
-            .find(|p| p.name == name)
-            .map(|p| String::from_utf8_lossy(&p.data).into_owned())
-            .unwrap_or_default()
-    };
-    let (value, note) = (text("value"), text("note"));
-    let files: Vec<EvidenceFile<'_>> = parts
-        .iter()
-        .filter(|p| p.name == "files" && !p.data.is_empty())
-        .map(|p| EvidenceFile {
-            name: p.file_name.as_deref().unwrap_or(""),
-            bytes: &p.data,
-        })
-        .collect();
+    let (value, note) = (
+        crate::upload::text(&parts, "value"),
+        crate::upload::text(&parts, "note"),
+    );
+    let files = crate::upload::evidence(&parts, "files");
     match cases::appraisal(&state.app, &ctx.caller(), id, &value, &note, &files).await {
         Ok(()) => Ok(see_other(&format!("/cases/{id}?flash=saved"))),
         Err(AppError::Invalid(errors)) => {
@@ -715,7 +699,7 @@ async fn download(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let attachment_id = case_id(&raw)?;
+    let attachment_id = super::number(&raw)?;
     let (attachment, bytes) = cases::appraisal_file(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,
@@ -751,7 +735,7 @@ async fn print(
     Auth(ctx): Auth,
     Path((raw, doc)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = case_id(&raw)?;
+    let id = super::number(&raw)?;
     let caller = ctx.caller();
     let view = cases::show(&state.app, &caller, id).await?;
     let c = view.case;
@@ -789,17 +773,14 @@ async fn print(
     render(&page)
 }
 
-fn measure_id(raw: &str) -> Result<i64, WebError> {
-    case_id(raw)
-}
-
 /// A measure lives on its case's page.
 async fn measure_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let m = orewatch_app::enforcement::measures::show(&state.app, &ctx.caller(), measure_id(&raw)?).await?;
+    let m =
+        orewatch_app::enforcement::measures::show(&state.app, &ctx.caller(), super::number(&raw)?).await?;
     Ok(see_other(&format!("/cases/{}#measures", m.case_id)))
 }
 
@@ -809,7 +790,7 @@ async fn measure_step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = measure_id(&raw)?;
+    let id = super::number(&raw)?;
     let caller = ctx.caller();
     let m = orewatch_app::enforcement::measures::show(&state.app, &caller, id).await?;
     let result = match step.as_str() {
@@ -849,7 +830,7 @@ async fn measure_print(
     Path((raw, doc)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let m = orewatch_app::enforcement::measures::show(&state.app, &caller, measure_id(&raw)?).await?;
+    let m = orewatch_app::enforcement::measures::show(&state.app, &caller, super::number(&raw)?).await?;
     let (title, to_supplier) = match (doc.as_str(), m.kind.supplier_notice_title()) {
         ("decision", _) => (m.kind.decision_title().to_string(), false),
         ("notice", Some(title)) => (title.to_string(), true),

@@ -4,8 +4,8 @@
 
 use super::labels::label;
 use super::{
-    agency_label, agency_options, id, query_value, render, render_form, see_other, FormData, FormErrors,
-    Params, SelectOption,
+    agency_label, agency_options, query_value, render, render_form, see_other, FormData, FormErrors, Params,
+    SelectOption,
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
@@ -49,9 +49,7 @@ pub fn router() -> Router<WebState> {
         .route("/register/{step}", post(register_step))
 }
 
-pub(super) fn number(raw: &str) -> Result<i64, WebError> {
-    id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
-}
+pub(super) use super::number;
 
 /// The values of the checked boxes named `{prefix}{value}`.
 pub(super) fn checked<'a>(form: &'a FormData, prefix: &str) -> Vec<&'a str> {

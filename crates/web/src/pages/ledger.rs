@@ -4,7 +4,7 @@
 
 use super::labels::label;
 use super::{
-    agency_label, agency_options, filter_query, id, query_value, render, render_form, see_other, FormData,
+    agency_label, agency_options, filter_query, query_value, render, render_form, see_other, FormData,
     FormErrors, Pager, Params, SelectOption,
 };
 use crate::ctx::{Auth, Ctx};
@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use orewatch_app::ledger::findings::{self, EvidenceFile, FindingInput, FindingView};
+use orewatch_app::ledger::findings::{self, FindingInput, FindingView};
 use orewatch_app::ledger::findings::{Finding, LedgerFilter};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::registry::townships;
@@ -497,16 +497,12 @@ async fn show_screen(
     render_form(&view, errors.is_some())
 }
 
-fn finding_id(raw: &str) -> Result<i64, WebError> {
-    id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
-}
-
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = finding_id(&raw)?;
+    let id = super::number(&raw)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
@@ -516,7 +512,7 @@ async fn step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = finding_id(&raw)?;
+    let id = super::number(&raw)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -549,21 +545,10 @@ async fn evidence(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = finding_id(&raw)?;
+    let id = super::number(&raw)?;
     let parts = crate::upload::read(&headers, body).await;
-    let note = parts
-        .iter()
-        .find(|p| p.name == "note")
-        .map(|p| String::from_utf8_lossy(&p.data).into_owned())
-        .unwrap_or_default();
-    let files: Vec<EvidenceFile<'_>> = parts
-        .iter()
-        .filter(|p| p.name == "files" && !p.data.is_empty())
-        .map(|p| EvidenceFile {
-            name: p.file_name.as_deref().unwrap_or(""),
-            bytes: &p.data,
-        })
-        .collect();
+    let note = crate::upload::text(&parts, "note");
+    let files = crate::upload::evidence(&parts, "files");
     match findings::apply_for_closure(&state.app, &ctx.caller(), id, &note, &files).await {
         Ok(()) => Ok(see_other(&format!("/findings/{id}?flash=saved"))),
         Err(AppError::Invalid(errors)) => {
@@ -580,7 +565,7 @@ async fn download(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let attachment_id = finding_id(&raw)?;
+    let attachment_id = super::number(&raw)?;
     let (attachment, bytes) = findings::evidence(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,
@@ -611,7 +596,7 @@ async fn print(
     Auth(ctx): Auth,
     Path((raw, doc)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = finding_id(&raw)?;
+    let id = super::number(&raw)?;
     let caller = ctx.caller();
     let view = findings::show(&state.app, &caller, id).await?;
     let f = view.finding;

@@ -347,11 +347,7 @@ async fn import_layer(
     ctx.caller()
         .require(Action::EditRegistry, &Resource::Installation)?;
     let parts = crate::upload::read(&headers, body).await;
-    let kind = parts
-        .iter()
-        .find(|p| p.name == "kind")
-        .map(|p| String::from_utf8_lossy(&p.data).into_owned())
-        .unwrap_or_default();
+    let kind = crate::upload::text(&parts, "kind");
     let refuse = |ctx: Ctx, message: String| async {
         screen(&state, ctx, &Params::default(), Some((false, message))).await
     };

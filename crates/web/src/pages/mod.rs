@@ -96,6 +96,11 @@ pub fn id<T>(raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, WebError
     parse(raw).ok_or(WebError::NotFound)
 }
 
+/// A numeric record id from the path (a positive integer), or the Chinese 404 page.
+pub fn number(raw: &str) -> Result<i64, WebError> {
+    id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
+}
+
 /// The query string as text by name. (A value holding a control character never gets here: the session
 /// layer refuses it for every page.)
 #[derive(Debug, Clone, Default)]

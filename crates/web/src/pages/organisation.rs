@@ -230,16 +230,12 @@ async fn seat_screen(
     render_form(&page, form.is_some())
 }
 
-fn seat_id(raw: &str) -> Result<i64, WebError> {
-    super::id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))
-}
-
 async fn seat_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    seat_screen(&state, ctx, seat_id(&raw)?, None).await
+    seat_screen(&state, ctx, super::number(&raw)?, None).await
 }
 
 async fn file(
@@ -248,7 +244,7 @@ async fn file(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = seat_id(&raw)?;
+    let id = super::number(&raw)?;
     let input = FilingInput {
         holder: form.get("holder"),
         from_on: form.get("from_on"),

@@ -1,0 +1,138 @@
+//! 证据文件 — files attached to a record as evidence (a finding's rectification photos, a case's
+//! appraisal document): which files are accepted, storing them before the row that names them, and
+//! finding one again for download.
+//!
+//! One rule for every evidence upload: at most `max_evidence_bytes`, a photo or a PDF by its content
+//! (not its name), kept under the last part of the name the browser sent.
+
+use crate::{App, AppError, Caller, Result};
+use orewatch_domain::{Problem, RecordType};
+use orewatch_storage::files::{self, Attachment, NewAttachment};
+use orewatch_storage::{Conn, Key, WriteTx};
+
+/// A file of evidence as uploaded.
+#[derive(Debug, Clone)]
+pub struct EvidenceFile<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// What an evidence file is, from its first bytes (not its name): a photo or a document.
+pub(crate) fn evidence_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        crate::inspections::photos::photo_type(bytes)
+    }
+}
+
+/// An evidence file checked and in the file store, ready to attach.
+#[derive(Debug, Clone)]
+pub(crate) struct Stored {
+    name: String,
+    content_type: &'static str,
+    sha256: String,
+    size_bytes: i64,
+}
+
+/// Checks the files (the first refused one is the error, on the `files` field) and puts them in the
+/// file store. Files are stored before the row: a failed write leaves an unreferenced file, never a row
+/// without its file. Empty form entries (no file chosen) are skipped.
+pub(crate) fn store(app: &App, files_in: &[EvidenceFile<'_>]) -> Result<Vec<Stored>> {
+    let mut checked = Vec::with_capacity(files_in.len());
+    for file in files_in
+        .iter()
+        .filter(|f| !f.bytes.is_empty() || !f.name.is_empty())
+    {
+        if file.bytes.len() > app.settings.max_evidence_bytes {
+            return Err(AppError::invalid(
+                "files",
+                Problem::FileTooLarge {
+                    name: file.name.to_string(),
+                    max_mib: app.settings.max_evidence_bytes / (1024 * 1024),
+                },
+            ));
+        }
+        let Some(content_type) = evidence_type(file.bytes) else {
+            return Err(AppError::invalid(
+                "files",
+                Problem::NotEvidence {
+                    name: file.name.to_string(),
+                },
+            ));
+        };
+        let name =
+            orewatch_domain::field::upload_name(file.name).map_err(|p| AppError::invalid("files", p))?;
+        checked.push((name, content_type, file.bytes));
+    }
+    let mut stored = Vec::with_capacity(checked.len());
+    for (name, content_type, bytes) in checked {
+        stored.push(Stored {
+            name,
+            content_type,
+            sha256: app.files().put(bytes)?,
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        });
+    }
+    Ok(stored)
+}
+
+/// Attaches stored files to a record inside the caller's write (the record's audit entry follows).
+pub(crate) async fn attach(
+    tx: &mut WriteTx,
+    caller: &Caller,
+    record: RecordType,
+    key: &Key,
+    stored: &[Stored],
+) -> Result<()> {
+    for file in stored {
+        files::attach(
+            tx,
+            record,
+            key,
+            &NewAttachment {
+                file_name: &file.name,
+                content_type: file.content_type,
+                size_bytes: file.size_bytes,
+                sha256: &file.sha256,
+                uploaded_by: &caller.display_name,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An attachment of a record of `record_type`, with the record's id (the caller checks its right to
+/// the record before reading the bytes with [`bytes_of`]). Another type's attachment is not found.
+pub(crate) async fn find_attached(
+    conn: &mut Conn,
+    attachment_id: i64,
+    record_type: RecordType,
+) -> Result<(Attachment, i64)> {
+    let found = files::find(conn, attachment_id)
+        .await?
+        .filter(|a| a.record_type == record_type)
+        .ok_or(AppError::NotFound)?;
+    let id: i64 = found.record_id.parse().map_err(|_| AppError::NotFound)?;
+    Ok((found, id))
+}
+
+/// An attachment's bytes, checked against their SHA-256 by the file store.
+pub(crate) fn bytes_of(app: &App, attachment: &Attachment) -> Result<Vec<u8>> {
+    Ok(app.files().get(&attachment.sha256)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_recognised_by_its_bytes_not_its_name() {
+        assert_eq!(evidence_type(&[0xFF, 0xD8, 0xFF, 0xE1, 0, 0]), Some("image/jpeg"));
+        assert_eq!(evidence_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(evidence_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(evidence_type(b"MZ\x90\0 an executable"), None);
+        assert_eq!(evidence_type(b""), None);
+    }
+}
