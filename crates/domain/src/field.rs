@@ -200,6 +200,14 @@ pub enum Problem {
     ItemsRequired,
     #[error("须先解除依托停产整顿采取的{kinds}")]
     LiftDependentsFirst { kinds: String },
+    #[error("已{what}过，不能再次{what}")]
+    AlreadyAsked { what: String },
+    #[error("日期不能晚于今天")]
+    DateInFuture,
+    #[error("移送材料不全：缺{missing}")]
+    PackageIncomplete { missing: String },
+    #[error("该案已有移送在办理中（{existing}），不能重复报请")]
+    ReferralOpen { existing: String },
 }
 
 impl Problem {
@@ -295,6 +303,10 @@ impl Problem {
             Problem::NotLiftable => "problem.not_liftable",
             Problem::ItemsRequired => "problem.items_required",
             Problem::LiftDependentsFirst { .. } => "problem.lift_dependents_first",
+            Problem::AlreadyAsked { .. } => "problem.already_asked",
+            Problem::DateInFuture => "problem.date_in_future",
+            Problem::PackageIncomplete { .. } => "problem.package_incomplete",
+            Problem::ReferralOpen { .. } => "problem.referral_open",
         }
     }
 
@@ -328,6 +340,9 @@ impl Problem {
             Problem::DeadlineInPast { today } => vec![("today", today.clone())],
             Problem::WrongState { state, step } => vec![("state", state.clone()), ("step", step.clone())],
             Problem::AlreadyDone { state } => vec![("state", state.clone())],
+            Problem::AlreadyAsked { what } => vec![("what", what.clone())],
+            Problem::PackageIncomplete { missing } => vec![("missing", missing.clone())],
+            Problem::ReferralOpen { existing } => vec![("existing", existing.clone())],
             Problem::FileTooLarge { name, max_mib } => {
                 vec![("name", name.clone()), ("max_mib", max_mib.to_string())]
             }

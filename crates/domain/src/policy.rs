@@ -124,6 +124,18 @@ pub enum Action {
     TakeMeasure,
     /// Confirm that a measure was carried out, as its supplier (the power company, public security).
     ConfirmMeasure,
+    /// Work a case's referral as its agency: write the report, transfer, ask for reconsideration or
+    /// supervision, hand over, and record an outside body's answers (the case's agency's staff).
+    ReferCase,
+    /// Approve or refuse a referral report (the head of the case's agency, never on the case team).
+    DecideReferral,
+    /// Answer a referral as the receiving member agency: receipt, filing or not, the result.
+    AnswerReferral,
+    /// Dispose of a 应移未移 flag on a case, in writing (the head of the case's agency).
+    DisposeFlag,
+    /// Record a procuratorate's opinion received by one's agency (its staff); the head answers it
+    /// (`DecideCase` on the agency).
+    RecordOpinion,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -170,6 +182,13 @@ pub enum Resource {
     Measure {
         agency: AgencyCode,
         supplier: Option<AgencyCode>,
+    },
+    /// One referral: the case's agency and team, and the member agency receiving it (none for an
+    /// outside body such as the procuratorate).
+    Referral {
+        agency: AgencyCode,
+        team: Vec<AccountId>,
+        receiver: Option<AgencyCode>,
     },
 }
 
@@ -221,6 +240,9 @@ impl Scope {
                 | Resource::Act { agency }
                 | Resource::Case { agency, .. } => agency == code,
                 Resource::Measure { agency, supplier } => agency == code || supplier.as_ref() == Some(code),
+                Resource::Referral { agency, receiver, .. } => {
+                    agency == code || receiver.as_ref() == Some(code)
+                }
                 Resource::Plan { .. } => false,
                 Resource::SharedItem { from, recipients } => {
                     let party = Party::Agency(code.clone());
@@ -504,7 +526,7 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
         ViewCases => Decision::within(&scope(actor, Listing::Cases), resource),
         // A penalty is the agency's own act (WORKFLOW.md §4): its head files and decides, its staff
         // work the case; the office coordinates and reads, as for findings.
-        FileCase | DecideCase | TakeMeasure => match (role, resource) {
+        FileCase | DecideCase | TakeMeasure | DisposeFlag => match (role, resource) {
             (
                 AgencyHead,
                 Resource::Case { agency: a, .. } | Resource::Agency(a) | Resource::Measure { agency: a, .. },
@@ -512,8 +534,11 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             (AgencyHead, _) => Decision::Deny(DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
         },
-        WorkCase | ReviewCase => match (role, resource) {
-            (AgencyOfficer | AgencyHead, Resource::Case { agency: a, team }) => {
+        WorkCase | ReviewCase | ReferCase => match (role, resource) {
+            (
+                AgencyOfficer | AgencyHead,
+                Resource::Case { agency: a, team } | Resource::Referral { agency: a, team, .. },
+            ) => {
                 if agency != Some(a) {
                     Decision::Deny(DenyReason::Scope)
                 } else if action == ReviewCase && team.contains(&id) {
@@ -521,6 +546,36 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
                 } else {
                     Decision::Allow
                 }
+            }
+            (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        // Order 310 Art. 5: the head approves a referral; one who wrote it as a member of the case team
+        // does not approve it too.
+        DecideReferral => match (role, resource) {
+            (AgencyHead, Resource::Referral { agency: a, team, .. } | Resource::Case { agency: a, team }) => {
+                if agency != Some(a) {
+                    Decision::Deny(DenyReason::Scope)
+                } else if team.contains(&id) {
+                    Decision::Deny(DenyReason::OwnCase)
+                } else {
+                    Decision::Allow
+                }
+            }
+            (AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        AnswerReferral => match (role, resource) {
+            (AgencyOfficer | AgencyHead, Resource::Referral { receiver, .. }) => Decision::from_bool(
+                receiver.is_some() && agency == receiver.as_ref(),
+                DenyReason::Scope,
+            ),
+            (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
+        RecordOpinion => match (role, resource) {
+            (AgencyOfficer | AgencyHead, Resource::Agency(a)) => {
+                Decision::from_bool(agency == Some(a), DenyReason::Scope)
             }
             (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
@@ -621,6 +676,13 @@ mod tests {
         Resource::Measure {
             agency: code(agency),
             supplier: supplier.map(code),
+        }
+    }
+    fn referral(agency: &str, team: &[i64], receiver: Option<&str>) -> Resource {
+        Resource::Referral {
+            agency: code(agency),
+            team: team.iter().copied().map(AccountId).collect(),
+            receiver: receiver.map(code),
         }
     }
     fn shared(to: &[Party]) -> Resource {
@@ -760,6 +822,31 @@ mod tests {
                 (measure("ps", Some("pw")), [R, R, S, S, R, R, R, R]),
                 (measure("ps", None), [R, R, S, S, R, R, R, R]),
                 (case("ps", &[1]), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::ReferCase => vec![
+                (referral("ps", &[1, 2], Some("tr")), [R, R, Y, Y, R, R, R, R]),
+                (referral("ps", &[2, 3], None), [R, R, Y, Y, R, R, R, R]),
+                (referral("tr", &[2], Some("ps")), [R, R, S, S, R, R, R, R]),
+                (case("ps", &[2]), [R, R, Y, Y, R, R, R, R]),
+            ],
+            Action::DecideReferral => vec![
+                (referral("ps", &[2, 3], Some("tr")), [R, R, R, Y, R, R, R, R]),
+                (referral("ps", &[1, 2], None), [R, R, R, C, R, R, R, R]),
+                (referral("tr", &[2], Some("ps")), [R, R, R, S, R, R, R, R]),
+            ],
+            Action::AnswerReferral => vec![
+                (referral("tr", &[2], Some("ps")), [R, R, Y, Y, R, R, R, R]),
+                (referral("ps", &[1], Some("tr")), [R, R, S, S, R, R, R, R]),
+                (referral("ps", &[1], None), [R, R, S, S, R, R, R, R]),
+                (case("ps", &[1]), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::DisposeFlag => vec![
+                (case("ps", &[1, 2]), [R, R, R, Y, R, R, R, R]),
+                (case("tr", &[2]), [R, R, R, S, R, R, R, R]),
+            ],
+            Action::RecordOpinion => vec![
+                (Resource::Agency(code("ps")), [R, R, Y, Y, R, R, R, R]),
+                (Resource::Agency(code("tr")), [R, R, S, S, R, R, R, R]),
             ],
             Action::ReviewCase => vec![
                 (case("ps", &[2, 3]), [R, R, Y, Y, R, R, R, R]),

@@ -102,6 +102,12 @@ pub enum RecordType {
     PenaltyCase,
     /// An enforcement measure on a case (停产整顿, 停止供电, 查封扣押 …).
     Measure,
+    /// A referral of a suspected crime out of a case (涉嫌犯罪案件移送), with its five documents.
+    Referral,
+    /// A 应移未移 flag on a case and its disposition.
+    CaseFlag,
+    /// A procuratorate's opinion (检察意见) received, and the agency's answer.
+    Opinion,
 }
 
 impl RecordType {
@@ -132,6 +138,9 @@ impl RecordType {
             RecordType::Draw => "draw",
             RecordType::PenaltyCase => "penalty_case",
             RecordType::Measure => "measure",
+            RecordType::Referral => "referral",
+            RecordType::CaseFlag => "case_flag",
+            RecordType::Opinion => "opinion",
         }
     }
 
@@ -163,7 +172,11 @@ impl RecordType {
             | RecordType::InspectionAct
             | RecordType::RiskGrade
             | RecordType::Draw => DataArea::Inspections,
-            RecordType::PenaltyCase | RecordType::Measure => DataArea::Enforcement,
+            RecordType::PenaltyCase
+            | RecordType::Measure
+            | RecordType::Referral
+            | RecordType::CaseFlag
+            | RecordType::Opinion => DataArea::Enforcement,
         }
     }
 }
@@ -258,6 +271,18 @@ pub enum AuditAction {
     MeasureConfirm,
     /// A measure is lifted once the company complied.
     MeasureLift,
+    /// The case team reports a suspected crime for referral.
+    ReferralReport,
+    /// A step of a referral (the head's decision, the transfer, the receiver's answers …).
+    ReferralStep,
+    /// A procuratorate's opinion is recorded as received.
+    OpinionReceive,
+    /// The agency answers a procuratorate's opinion.
+    OpinionAnswer,
+    /// A 应移未移 flag is raised on a case.
+    FlagRaise,
+    /// The owning agency's head disposes of a flag, with the reason.
+    FlagDispose,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -347,6 +372,12 @@ impl AuditAction {
             MeasureTake => "measure.take",
             MeasureConfirm => "measure.confirm",
             MeasureLift => "measure.lift",
+            ReferralReport => "referral.report",
+            ReferralStep => "referral.step",
+            OpinionReceive => "opinion.receive",
+            OpinionAnswer => "opinion.answer",
+            FlagRaise => "flag.raise",
+            FlagDispose => "flag.dispose",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

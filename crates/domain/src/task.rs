@@ -50,6 +50,25 @@ pub enum TaskKind {
     /// 协助执行确认 — the supplier (power company, public security) confirms it stopped (or restored)
     /// supply, by the moment the measure takes effect.
     ConfirmMeasure,
+    /// 移送审批 — the head decides a referral report within 3 days.
+    DecideReferral,
+    /// 移送 — transfer an approved referral within 24 hours (the case's agency).
+    TransferReferral,
+    /// 签收 — the receiving body acknowledges receipt (or the agency records an outside body's).
+    AcknowledgeReferral,
+    /// 立案决定 — the receiving body decides whether to file within 3 days (and a reconsideration,
+    /// and a filing the procuratorate ordered, in theirs).
+    FileReferral,
+    /// 复议/监督 — the agency asks for reconsideration or supervision, or accepts, within 3 days.
+    AskReferral,
+    /// 说明理由 — the police explain a refusal to the procuratorate within 7 days.
+    ExplainReferral,
+    /// 移交 — hand over items and files within 3 days of filing (the case's agency).
+    HandOverReferral,
+    /// 答复检察意见 — answer a procuratorate's opinion within 2 months (the agency head).
+    AnswerOpinion,
+    /// 应移未移处置 — the owning agency's head disposes of a flag; the office and leaders see it at once.
+    DisposeFlag,
 }
 
 impl TaskKind {
@@ -68,6 +87,15 @@ impl TaskKind {
             TaskKind::CaseReview => "case.review",
             TaskKind::CaseExecute => "case.execute",
             TaskKind::ConfirmMeasure => "measure.confirm",
+            TaskKind::DecideReferral => "referral.decide",
+            TaskKind::TransferReferral => "referral.transfer",
+            TaskKind::AcknowledgeReferral => "referral.acknowledge",
+            TaskKind::FileReferral => "referral.file",
+            TaskKind::AskReferral => "referral.ask",
+            TaskKind::ExplainReferral => "referral.explain",
+            TaskKind::HandOverReferral => "referral.hand_over",
+            TaskKind::AnswerOpinion => "opinion.answer",
+            TaskKind::DisposeFlag => "flag.dispose",
         }
     }
 
@@ -92,6 +120,38 @@ impl TaskKind {
                 remind_before: Duration::hours(1),
                 head_after: Some(Duration::days(1)),
                 office_after: Some(Duration::days(2)),
+            },
+            // The referral clocks are short and legal (Order 310): reminded a day before (an hour for the
+            // 24-hour transfer), the head of the agency concerned on the day after, the office and
+            // leaders the day after that.
+            TaskKind::TransferReferral => Ladder {
+                remind_before: Duration::hours(2),
+                head_after: Some(Duration::zero()),
+                office_after: Some(Duration::days(1)),
+            },
+            TaskKind::AcknowledgeReferral
+            | TaskKind::FileReferral
+            | TaskKind::AskReferral
+            | TaskKind::ExplainReferral
+            | TaskKind::HandOverReferral => Ladder {
+                remind_before: Duration::days(1),
+                head_after: Some(Duration::days(1)),
+                office_after: Some(Duration::days(2)),
+            },
+            // Deciding a referral and answering the procuratorate are the head's own: the office and
+            // leaders are told when the day passes.
+            TaskKind::DecideReferral | TaskKind::AnswerOpinion => Ladder {
+                remind_before: Duration::days(1),
+                head_after: None,
+                office_after: Some(Duration::zero()),
+            },
+            // A flag is the office's and the leaders' from the moment it is raised: the disposition is
+            // due `dispose_days` later, and the office step is reached at once (any offset back to the
+            // raising does; a year is more than any configuration allows).
+            TaskKind::DisposeFlag => Ladder {
+                remind_before: Duration::days(1),
+                head_after: None,
+                office_after: Some(-Duration::days(365)),
             },
             // The 90-day decision is the head's own and a hard legal limit: the head is reminded ten
             // days before, and the office and the leaders are told the moment it passes.

@@ -827,8 +827,103 @@ pub const MEASURE: Table = Table {
     children: &[],
 };
 
+pub const REFERRAL_EVENTS: Child = Child {
+    name: "referral_event",
+    link: Link::Column("referral_id"),
+    cols: &[
+        int("referral_event_id"),
+        text("kind"),
+        text("at"),
+        text("by_label"),
+        text("note"),
+        text("on_date"),
+    ],
+    order_by: "referral_event_id",
+};
+
+pub const REFERRAL: Table = Table {
+    name: "referral",
+    record: RecordType::Referral,
+    key: int("referral_id"),
+    natural_key: false,
+    cols: &[
+        int("case_id"),
+        text("agency_code"),
+        text("referral_no"),
+        text("receiver_kind"),
+        text("receiver_agency"),
+        text("receiver_name"),
+        text("suspected"),
+        text("report"),
+        text("team_names"),
+        text("state"),
+        text("reported_by_label"),
+        text("reported_at"),
+        text("decided_by_label"),
+        text("decided_at"),
+        text("refusal_reason"),
+        text("items"),
+        text("no_appraisal_reason"),
+        text("transferred_at"),
+        text("package_sha256"),
+        text("received_at"),
+        text("police_case_no"),
+        text("reconsider_at"),
+        text("supervise_at"),
+        text("explained_at"),
+        text("ordered_on"),
+        text("filed_on"),
+        text("handed_over_at"),
+        text("result"),
+        text("concluded_at"),
+    ],
+    // The exported package and an outside body's receipt scan are attachments of the referral.
+    children: &[REFERRAL_EVENTS, ATTACHMENTS],
+};
+
+pub const CASE_FLAG: Table = Table {
+    name: "case_flag",
+    record: RecordType::CaseFlag,
+    key: int("flag_id"),
+    natural_key: false,
+    cols: &[
+        int("case_id"),
+        text("agency_code"),
+        text("rule"),
+        text("details"),
+        text("raised_at"),
+        text("dispose_by_on"),
+        text("disposed_by_label"),
+        text("disposed_at"),
+        text("disposition"),
+    ],
+    children: &[],
+};
+
+pub const OPINION: Table = Table {
+    name: "opinion",
+    record: RecordType::Opinion,
+    key: int("opinion_id"),
+    natural_key: false,
+    cols: &[
+        text("agency_code"),
+        text("doc_no"),
+        text("from_body"),
+        int("mine_id"),
+        int("case_id"),
+        text("summary"),
+        text("received_on"),
+        text("answer_by_on"),
+        text("recorded_by_label"),
+        text("answered_on"),
+        text("answered_by_label"),
+        text("answer"),
+    ],
+    children: &[],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 25] = [
+pub const TABLES: [&Table; 28] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -854,6 +949,9 @@ pub const TABLES: [&Table; 25] = [
     &DRAW,
     &PENALTY_CASE,
     &MEASURE,
+    &REFERRAL,
+    &CASE_FLAG,
+    &OPINION,
 ];
 
 /// The table of a record type.
@@ -884,6 +982,9 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::Draw => &DRAW,
         RecordType::PenaltyCase => &PENALTY_CASE,
         RecordType::Measure => &MEASURE,
+        RecordType::Referral => &REFERRAL,
+        RecordType::CaseFlag => &CASE_FLAG,
+        RecordType::Opinion => &OPINION,
     }
 }
 

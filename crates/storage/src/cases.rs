@@ -513,3 +513,82 @@ impl NumberColumn {
         }
     }
 }
+
+/// The category codes of a case's findings.
+pub async fn finding_categories(conn: &mut Conn, case_id: i64) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT f.category FROM case_finding cf JOIN finding f ON f.finding_id = cf.finding_id \
+         WHERE cf.case_id = $1 ORDER BY f.category",
+    )
+    .bind(case_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| get(r, "category")).collect()
+}
+
+/// `IN ($2, $3, …)` for `n` values bound after `first - 1` others.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The decision days of a company's other cases about findings of `categories` that imposed a
+/// penalty (the 应移未移 rules' earlier penalties for illegal mining).
+pub async fn decisions_about(
+    conn: &mut Conn,
+    company_id: CompanyId,
+    categories: &[String],
+    except_case: i64,
+) -> Result<Vec<NaiveDate>> {
+    if categories.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT k.decided_on FROM penalty_case k WHERE k.company_id = $1 AND k.case_id <> $2 \
+         AND k.decided_on IS NOT NULL AND k.penalty_kinds IS NOT NULL AND k.penalty_kinds <> '' \
+         AND k.penalty_kinds <> 'none' AND EXISTS (SELECT 1 FROM case_finding cf \
+         JOIN finding f ON f.finding_id = cf.finding_id WHERE cf.case_id = k.case_id \
+         AND f.category IN ({})) ORDER BY k.decided_on",
+        placeholders(3, categories.len())
+    );
+    let mut query = sqlx::query(&sql).bind(company_id.0).bind(except_case);
+    for c in categories {
+        query = query.bind(c.clone());
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(|r| get_date(r, "decided_on")).collect()
+}
+
+/// The cases the 应移未移 rules look at: about findings of `categories`, with no referral in a
+/// state other than `not_referred` (`domain::referral::RefState::referred` says which those are).
+pub async fn unreferred_about(
+    conn: &mut Conn,
+    categories: &[String],
+    not_referred: &[&str],
+) -> Result<Vec<i64>> {
+    if categories.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT k.case_id FROM penalty_case k WHERE EXISTS (SELECT 1 FROM case_finding cf \
+         JOIN finding f ON f.finding_id = cf.finding_id WHERE cf.case_id = k.case_id \
+         AND f.category IN ({})) AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.case_id = k.case_id \
+         AND r.state NOT IN ({})) ORDER BY k.case_id",
+        placeholders(1, categories.len()),
+        placeholders(1 + categories.len(), not_referred.len().max(1))
+    );
+    let mut query = sqlx::query(&sql);
+    for c in categories {
+        query = query.bind(c.clone());
+    }
+    for s in not_referred {
+        query = query.bind(s.to_string());
+    }
+    if not_referred.is_empty() {
+        query = query.bind(String::new());
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(|r| get(r, "case_id")).collect()
+}

@@ -36,6 +36,7 @@ pub mod mines;
 pub mod people;
 pub mod permits;
 pub mod protected_areas;
+pub mod referrals;
 pub mod seats;
 pub mod security;
 pub mod sessions;
