@@ -35,6 +35,23 @@ pub(crate) struct Stored {
     size_bytes: i64,
 }
 
+impl Stored {
+    /// A file the platform made (a referral's package), put in the file store as it is.
+    pub(crate) fn of_bytes(
+        app: &App,
+        name: &str,
+        content_type: &'static str,
+        bytes: &[u8],
+    ) -> Result<Stored> {
+        Ok(Stored {
+            name: name.to_string(),
+            content_type,
+            sha256: app.files().put(bytes)?,
+            size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        })
+    }
+}
+
 /// Checks the files (the first refused one is the error, on the `files` field) and puts them in the
 /// file store. Files are stored before the row: a failed write leaves an unreferenced file, never a row
 /// without its file. Empty form entries (no file chosen) are skipped.

@@ -72,6 +72,10 @@ pub struct Settings {
     pub draw_ratios: orewatch_domain::draw::Ratios,
     /// Penalty cases: their clocks and thresholds, the working-day calendar and the price table.
     pub cases: orewatch_domain::penalty::CaseRules,
+    /// Referrals of suspected crimes: the clocks of Order 310.
+    pub referrals: orewatch_domain::referral::ReferralRules,
+    /// The 应移未移 rules: thresholds, days, the categories of illegal mining.
+    pub flags: orewatch_domain::flag::FlagRules,
 }
 
 impl Default for Settings {
@@ -93,6 +97,8 @@ impl Default for Settings {
             inspection_cap: orewatch_domain::inspection::InspectionCap::default(),
             draw_ratios: orewatch_domain::draw::Ratios::default(),
             cases: orewatch_domain::penalty::CaseRules::default(),
+            referrals: orewatch_domain::referral::ReferralRules::default(),
+            flags: orewatch_domain::flag::FlagRules::default(),
         }
     }
 }

@@ -236,6 +236,8 @@ pub struct SweepReport {
     /// Whether this process held the lease (otherwise it did nothing).
     pub held: bool,
     pub raised: Vec<Notice>,
+    /// 应移未移 flags raised by this sweep (their tasks are in the office's and leaders' inboxes).
+    pub flags: usize,
 }
 
 /// Tasks the sweep handles per transaction.
@@ -254,7 +256,7 @@ fn sweeper() -> Caller {
 }
 
 /// One sweep: if this process (`holder`) holds or can take the lease for `lease_for`, raise every open
-/// task whose next step has come, and hand what was raised to the notifier.
+/// task whose next step has come, hand what was raised to the notifier, and raise the 应移未移 flags now due.
 pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<SweepReport> {
     let now = app.now();
     let mut op = app.db.begin_operational().await?;
@@ -312,7 +314,9 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
         }
     }
     app.notifier.deliver(&raised);
-    Ok(SweepReport { held, raised })
+    // The 应移未移 rules run on the same clock, under the same lease.
+    let flags = crate::enforcement::flags::scan(app).await?;
+    Ok(SweepReport { held, raised, flags })
 }
 
 /// Gives the lease up (a process shutting down).

@@ -13,6 +13,7 @@ use crate::ledger::findings::{self, FindingInput};
 use crate::{accounts, App, AppError, Caller, Result};
 use chrono::{DateTime, Duration, Utc};
 use orewatch_domain::penalty::{CaseRules, MineralPrice};
+use orewatch_domain::referral::RefStep;
 use orewatch_domain::task::local_date;
 
 /// One demo case: where, why, what was proposed and decided, and when each step happens (days before
@@ -183,7 +184,55 @@ pub(crate) enum Step {
     Confirm(usize, &'static str),
     /// The head lifts it.
     Lift(usize, &'static str),
+    /// The team reports case `.0` for referral to public security.
+    Report(usize),
+    /// A step of case `.0`'s referral.
+    Refer(usize, RefStep),
+    /// The head disposes of the open 应移未移 flags of case `.0`.
+    Dispose(usize),
+    /// The bureau records procuratorate opinion `.0` of [`OPINIONS`].
+    Opinion(usize),
+    /// The head answers it.
+    Answer(usize),
 }
+
+/// The demo's referrals, days before the end: the closed case, flagged for its value and its fine,
+/// referred late and concluded; the case under review referred at once, refused by the police and in
+/// reconsideration (its clock running out with public security); the newest case reported and waiting
+/// for the head. The case waiting for its decision past 90 days is never referred: its flag stays
+/// open in the leaders' inbox.
+const REFERRALS: &[(i64, Step)] = &[
+    (173, Step::Report(0)),
+    (172, Step::Refer(0, RefStep::Approve)),
+    (172, Step::Refer(0, RefStep::Transfer)),
+    (171, Step::Refer(0, RefStep::Acknowledge)),
+    (170, Step::Refer(0, RefStep::File)),
+    (170, Step::Dispose(0)),
+    (168, Step::Refer(0, RefStep::HandOver)),
+    (120, Step::Refer(0, RefStep::Feedback)),
+    (33, Step::Report(3)),
+    (32, Step::Refer(3, RefStep::Approve)),
+    (32, Step::Refer(3, RefStep::Transfer)),
+    (31, Step::Refer(3, RefStep::Acknowledge)),
+    (29, Step::Refer(3, RefStep::Decline)),
+    (28, Step::Refer(3, RefStep::Reconsider)),
+    (1, Step::Report(6)),
+    (125, Step::Opinion(0)),
+    (101, Step::Answer(0)),
+    (12, Step::Opinion(1)),
+];
+
+/// The procuratorate's opinions (invented): number, summary.
+const OPINIONS: &[(&str, &str)] = &[
+    (
+        "鹿检行意〔2026〕2号",
+        "对某石场越界开采一案作出不起诉决定，建议对其违法开采行为依法给予行政处罚并没收违法所得（演示）",
+    ),
+    (
+        "鹿检行意〔2026〕9号",
+        "建议对辖区采石场无证开采问题开展专项排查，依法查处并书面回复（演示）",
+    ),
+];
 
 /// The demo's measures: on the closed case an order to stop, lifted when it closed; on the case under
 /// review (mining on after being told to stop) a suspension and a power cut the power company confirmed;
@@ -220,6 +269,13 @@ pub(crate) fn plan(end: DateTime<Utc>) -> Vec<(DateTime<Utc>, usize, Step)> {
     }
     for (i, days, step) in MEASURES {
         out.push((at(*days, 3), *i, *step));
+    }
+    for (n, (days, step)) in (0_i64..).zip(REFERRALS) {
+        let i = match step {
+            Step::Report(i) | Step::Refer(i, _) | Step::Dispose(i) => *i,
+            _ => 0,
+        };
+        out.push((at(*days, 4) + Duration::minutes(n), i, *step));
     }
     out
 }
@@ -275,6 +331,8 @@ pub(crate) struct State {
     findings: Vec<Option<i64>>,
     cases: Vec<Option<i64>>,
     measures: std::collections::HashMap<(usize, &'static str), i64>,
+    referrals: std::collections::HashMap<usize, i64>,
+    opinions: Vec<Option<i64>>,
 }
 
 impl State {
@@ -283,6 +341,8 @@ impl State {
             findings: vec![None; SPECS.len()],
             cases: vec![None; SPECS.len()],
             measures: std::collections::HashMap::new(),
+            referrals: std::collections::HashMap::new(),
+            opinions: vec![None; OPINIONS.len()],
         }
     }
 
@@ -491,6 +551,110 @@ impl State {
                     &head,
                     id,
                     "企业已停止违法行为并完成整改，经复查合格",
+                )
+                .await?;
+            }
+            Step::Report(i) => {
+                let mine = case(&self.cases, i)?;
+                let view = cases::show(app, &officer, mine).await?;
+                let value = view
+                    .case
+                    .appraised_fen
+                    .or(view.case.estimate.as_ref().map(|e| e.value_fen))
+                    .map(orewatch_domain::field::yuan_text)
+                    .unwrap_or_default();
+                let report = format!(
+                    "经调查，{}{}，涉案矿产品价值 {value} 元，达到非法采矿罪立案追诉标准，依照《行政执法机关移送涉嫌犯罪案件的规定》报请移送（演示）",
+                    view.case.company_name, view.case.cause
+                );
+                let id = crate::enforcement::referrals::report(
+                    app,
+                    &officer,
+                    mine,
+                    &crate::enforcement::referrals::ReportInput {
+                        receiver: "ps",
+                        suspected: "非法采矿罪",
+                        report: &report,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+                self.referrals.insert(i, id);
+            }
+            Step::Refer(i, step) => {
+                let id = *self.referrals.get(&i).ok_or(AppError::NotFound)?;
+                let police = caller(app, "ps_officer").await?;
+                let (who, note) = match step {
+                    RefStep::Approve => (&head, "同意移送"),
+                    RefStep::Acknowledge => (&police, "已签收移送材料"),
+                    RefStep::File => (&police, ""),
+                    RefStep::Decline => (&police, "现有证据不足以证明开采方量，不予立案（演示）"),
+                    RefStep::Reconsider => (&officer, "已补充无人机航测报告和价格认定意见，提请复议"),
+                    RefStep::HandOver => (&officer, "挖掘机2台及相关案卷材料已移交"),
+                    RefStep::Feedback => (&police, "已侦查终结，移送检察院审查起诉（演示）"),
+                    _ => (&officer, ""),
+                };
+                let input = crate::enforcement::referrals::StepInput {
+                    note,
+                    police_case_no: if step == RefStep::File {
+                        "鹿公（治）立字〔2026〕41号"
+                    } else {
+                        ""
+                    },
+                    items: "挖掘机2台、装载机1台（已查封）；违法开采的矿石约 600 吨（已扣押）",
+                    no_appraisal_reason: if i == 0 {
+                        ""
+                    } else {
+                        "价格认定已委托，意见出具后补送"
+                    },
+                    files: Vec::new(),
+                };
+                crate::enforcement::referrals::step(app, who, id, step, &input).await?;
+            }
+            Step::Dispose(i) => {
+                let flags = crate::enforcement::flags::list(app, &head, Some(case(&self.cases, i)?)).await?;
+                for f in flags.iter().filter(|f| f.disposed_at.is_none()) {
+                    crate::enforcement::flags::dispose(
+                        app,
+                        &head,
+                        f.id,
+                        "经局务会研究，本案已补充移送县公安局并由公安机关立案；对未及时移送的承办人员作出书面检查（演示）",
+                    )
+                    .await?;
+                }
+            }
+            Step::Opinion(n) => {
+                let (doc_no, summary) = OPINIONS.get(n).ok_or(AppError::NotFound)?;
+                let received = local_date(app.now()).to_string();
+                let id = crate::enforcement::opinions::record(
+                    app,
+                    &officer,
+                    &crate::enforcement::opinions::OpinionInput {
+                        doc_no,
+                        from_body: "鹿寨县人民检察院",
+                        received_on: &received,
+                        summary,
+                        mine: mines.first().map(String::as_str).unwrap_or_default(),
+                        case: "",
+                    },
+                )
+                .await?;
+                if let Some(slot) = self.opinions.get_mut(n) {
+                    *slot = Some(id);
+                }
+            }
+            Step::Answer(n) => {
+                let id = self
+                    .opinions
+                    .get(n)
+                    .copied()
+                    .flatten()
+                    .ok_or(AppError::NotFound)?;
+                crate::enforcement::opinions::answer(
+                    app,
+                    &head,
+                    id,
+                    "已立案查处并作出行政处罚决定，罚没款已缴入国库（演示）",
                 )
                 .await?;
             }

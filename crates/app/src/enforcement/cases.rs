@@ -379,6 +379,52 @@ pub async fn estimate(app: &App, caller: &Caller, id: i64, volume: &str, basis: 
     Ok(())
 }
 
+/// Marks whether the mining of a case was in a planned mining area, of a protected mineral or in a
+/// no-mining area, where the lower criminal threshold applies (WORKFLOW.md §5), with its basis.
+pub async fn mark_restricted(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    restricted: bool,
+    basis: &str,
+) -> Result<()> {
+    use crate::enforcement::flags::{RESTRICTED, UNRESTRICTED};
+    let basis = required_text(basis, 300).map_err(|p| AppError::invalid("restricted_basis", p))?;
+    let mut tx = app.write(caller).await?;
+    let (case, _) = prepare(&mut tx, caller, id, Action::WorkCase, None).await?;
+    let current = case
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == RESTRICTED || e.kind == UNRESTRICTED)
+        .is_some_and(|e| e.kind == RESTRICTED);
+    if current == restricted {
+        return Err(AppError::invalid(
+            "restricted",
+            Problem::AlreadyDone {
+                state: if restricted {
+                    "适用较低标准"
+                } else {
+                    "适用一般标准"
+                }
+                .to_string(),
+            },
+        ));
+    }
+    let kind = if restricted { RESTRICTED } else { UNRESTRICTED };
+    change(
+        &mut tx,
+        caller,
+        &case,
+        AuditAction::CaseEstimate,
+        (kind, Some(&basis), None),
+        &[],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Attaches an appraisal (鉴定/认定) document with the legal value it states. Only this sets a legal
 /// value; the estimate never does.
 pub async fn appraisal(
@@ -839,6 +885,8 @@ pub async fn decide(app: &App, caller: &Caller, id: i64, input: &PenaltyInput<'_
         )
         .await?;
     }
+    // A fine on a case that should have been referred is 以罚代刑: flagged in the same write.
+    crate::enforcement::flags::raise(&mut tx, app, id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -16,32 +16,32 @@ use orewatch_domain::Problem;
 use orewatch_storage::tasks::InboxPart;
 use orewatch_testkit::on_both_backends;
 
-fn problem(err: &AppError) -> Option<&Problem> {
+pub(crate) fn problem(err: &AppError) -> Option<&Problem> {
     match err {
         AppError::Invalid(e) => e.0.first().map(|f| &f.problem),
         _ => None,
     }
 }
 
-fn id_of(c: &Caller) -> String {
+pub(crate) fn id_of(c: &Caller) -> String {
     c.account_id().unwrap().0.to_string()
 }
 
-struct County {
-    app: App,
-    clock: std::sync::Arc<orewatch_app::ManualClock>,
-    office: Caller,
-    leader: Caller,
-    nr_a: Caller,
-    nr_b: Caller,
-    nr_c: Caller,
-    nr_head: Caller,
-    mines: Vec<(String, String)>,
+pub(crate) struct County {
+    pub(crate) app: App,
+    pub(crate) clock: std::sync::Arc<orewatch_app::ManualClock>,
+    pub(crate) office: Caller,
+    pub(crate) leader: Caller,
+    pub(crate) nr_a: Caller,
+    pub(crate) nr_b: Caller,
+    pub(crate) nr_c: Caller,
+    pub(crate) nr_head: Caller,
+    pub(crate) mines: Vec<(String, String)>,
 }
 
 /// A county whose price table has 建筑用灰岩, and whose calendar knows 2027 when `with_2027` (a test
 /// arrangement: only New Year's Day off).
-async fn county(db: Db, with_2027: bool) -> County {
+pub(crate) async fn county(db: Db, with_2027: bool) -> County {
     let (app, clock) = app_with(db, |s| {
         if with_2027 {
             let mut y = orewatch_domain::calendar::YearArrangement::default();
@@ -96,7 +96,7 @@ async fn county(db: Db, with_2027: bool) -> County {
     c
 }
 
-async fn finding_at(c: &County, mine: &str) -> i64 {
+pub(crate) async fn finding_at(c: &County, mine: &str) -> i64 {
     findings::record(
         &c.app,
         &c.office,
@@ -115,7 +115,7 @@ async fn finding_at(c: &County, mine: &str) -> i64 {
     .unwrap()
 }
 
-fn filing<'a>(mine: &'a str, finding: &'a str, officers: Vec<&'a str>) -> FileInput<'a> {
+pub(crate) fn filing<'a>(mine: &'a str, finding: &'a str, officers: Vec<&'a str>) -> FileInput<'a> {
     FileInput {
         mine,
         findings: vec![finding],

@@ -12,6 +12,7 @@ mod cases;
 mod inspections;
 mod ledger;
 mod organisation;
+mod referrals;
 mod registry;
 
 use chrono::{TimeZone, Utc};

@@ -212,6 +212,8 @@ const FREE_TEXT: &[&str] = &[
     "summary",
     "result_json",
     "basis",
+    "report",
+    "details",
     "name",
 ];
 

@@ -1,0 +1,278 @@
+//! 应移未移 — raising a flag on a case that should have been referred and was not, and its written
+//! disposition by the head of the agency that owns the case (WORKFLOW.md §5).
+//!
+//! The rules are `domain::flag`'s; this module gathers a case's facts (its findings' categories, its
+//! values and when they were set, whether its mining was in a restricted area, the party's earlier
+//! penalties for illegal mining, its referrals, its decision), raises each rule once per case, and
+//! opens the head's disposition task — a task the office and the leaders see from the start. The sweep
+//! runs [`scan`] with the task clocks; a decision raises 以罚代刑 at once, in its own write.
+
+use crate::enforcement::cases::{self as case_cases, Case};
+use crate::tasks as task_cases;
+use crate::{App, AppError, Caller, Result};
+use orewatch_domain::field::{required_text, yuan_text};
+use orewatch_domain::flag::{CaseFacts, FlagRule, FlagRules};
+use orewatch_domain::penalty::PenaltyKind;
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
+use orewatch_domain::{AuditAction, FieldErrors, Problem, RecordType, Role};
+use orewatch_storage::referrals;
+pub use orewatch_storage::referrals::Flag;
+use orewatch_storage::tasks::Outcome;
+use orewatch_storage::{cases, Conn, Key, WriteTx};
+
+/// The event kinds that mark a case's mining as in a planned mining area, of a protected mineral or
+/// in a no-mining area (the lower threshold), and that clear the mark; the estimate step writes them.
+pub const RESTRICTED: &str = "restricted";
+pub const UNRESTRICTED: &str = "unrestricted";
+
+/// The facts the rules need about a case.
+pub async fn facts(conn: &mut Conn, rules: &FlagRules, case: &Case) -> Result<CaseFacts> {
+    let categories = cases::finding_categories(conn, case.id).await?;
+    let illegal: Vec<String> = rules.illegal_categories.clone();
+    let prior_penalties = cases::decisions_about(conn, case.company_id, &illegal, case.id).await?;
+    let valued_on = case
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "estimate" || e.kind == "appraisal")
+        .map(|e| local_date(e.at));
+    let restricted = case
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == RESTRICTED || e.kind == UNRESTRICTED)
+        .is_some_and(|e| e.kind == RESTRICTED);
+    let referred = referrals::of_case(conn, case.id)
+        .await?
+        .iter()
+        .any(|r| r.state.referred());
+    Ok(CaseFacts {
+        categories,
+        appraised_fen: case.appraised_fen,
+        estimated_fen: case.estimate.as_ref().map(|e| e.value_fen),
+        valued_on,
+        restricted,
+        filed_on: case.filed_on,
+        prior_penalties: prior_penalties
+            .into_iter()
+            .filter(|d| *d <= case.filed_on)
+            .collect(),
+        referred,
+        fine_decided: case
+            .decided
+            .as_ref()
+            .is_some_and(|p| p.kinds.contains(&PenaltyKind::Fine)),
+    })
+}
+
+/// What a flag says about its case, in words.
+fn details(rules: &FlagRules, rule: FlagRule, facts: &CaseFacts, case: &Case) -> String {
+    let value = FlagRules::value_fen(facts)
+        .map(|v| {
+            let source = if facts.appraised_fen.is_some() {
+                "鉴定（认定）价值"
+            } else {
+                "估算价值（估算，非认定价值）"
+            };
+            format!(
+                "{source} {} 元，标准 {} 元{}",
+                yuan_text(v),
+                yuan_text(rules.threshold(facts.restricted)),
+                if facts.restricted {
+                    "（国家规划矿区、保护性开采的特定矿种或禁采区）"
+                } else {
+                    ""
+                }
+            )
+        })
+        .unwrap_or_default();
+    let mining = if facts.categories.iter().any(|c| c == "out_of_bounds") {
+        "越界开采，以无证开采论（法释〔2016〕25号第二条）；"
+    } else {
+        ""
+    };
+    match rule {
+        FlagRule::Value => format!(
+            "{} {mining}{value}；达到标准 {} 日后仍未移送",
+            case.case_no, rules.after_days
+        ),
+        FlagRule::Repeat => format!(
+            "{} {mining}当事人二年内已因非法采矿受行政处罚 {} 次（{}）又非法采矿；立案 {} 日后仍未移送",
+            case.case_no,
+            facts.prior_penalties.len(),
+            facts
+                .prior_penalties
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("、"),
+            rules.after_days
+        ),
+        FlagRule::FineInstead => format!(
+            "{} {mining}{value}；已作出罚款决定{}而未移送（行政处罚不能代替移送）",
+            case.case_no,
+            case.decision_no
+                .as_ref()
+                .map(|n| format!("（{n}）"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+/// Raises, inside a write, the flags a case carries today and has not had yet; returns how many.
+pub(crate) async fn raise(tx: &mut WriteTx, app: &App, case_id: i64) -> Result<usize> {
+    let rules = &app.settings.flags;
+    let Some(case) = cases::find(tx, case_id).await? else {
+        return Ok(0);
+    };
+    let facts = facts(tx, rules, &case).await?;
+    let today = local_date(tx.now());
+    let already = referrals::raised_rules(tx, case_id).await?;
+    let mut raised = 0;
+    for rule in rules.flags(&facts, today) {
+        if already.contains(&rule) {
+            continue;
+        }
+        let text = details(rules, rule, &facts, &case);
+        let dispose_by = rules.dispose_by(today);
+        let id = referrals::insert_flag(tx, case_id, &case.agency, rule, &text, dispose_by).await?;
+        tx.audit(
+            AuditAction::FlagRaise,
+            RecordType::CaseFlag,
+            &Key::Int(id),
+            None,
+            None,
+        )
+        .await?;
+        let title: String = format!("应移未移 {} {}", case.case_no, rule.label_zh())
+            .chars()
+            .take(60)
+            .collect();
+        task_cases::open(
+            tx,
+            app,
+            Task {
+                kind: TaskKind::DisposeFlag,
+                assignee: Assignee::Agency {
+                    agency: case.agency.clone(),
+                    role: Some(Role::AgencyHead),
+                },
+                agency: Some(case.agency.clone()),
+                due_at: end_of_day(dispose_by),
+                level: Level::Open,
+            },
+            (RecordType::CaseFlag, id.to_string()),
+            Some(case.mine_id),
+            &title,
+        )
+        .await?;
+        raised += 1;
+    }
+    Ok(raised)
+}
+
+/// The system's caller for the scan.
+fn scanner() -> Caller {
+    Caller {
+        username: "flags".into(),
+        display_name: "应移未移检查".into(),
+        ..Caller::system()
+    }
+}
+
+/// Looks at every case of illegal mining not referred and raises the flags now due; returns how many.
+/// Run by the sweep (which holds the lease) and by tests with their clock.
+pub async fn scan(app: &App) -> Result<usize> {
+    let not_referred = orewatch_domain::referral::not_referred();
+    let ids = {
+        let mut conn = app.db.conn().await?;
+        cases::unreferred_about(&mut conn, &app.settings.flags.illegal_categories, &not_referred).await?
+    };
+    let caller = scanner();
+    let mut raised = 0;
+    for chunk in ids.chunks(50) {
+        let mut tx = app.write(&caller).await?;
+        for id in chunk {
+            raised += raise(&mut tx, app, *id).await?;
+        }
+        if tx.appended() == 0 {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+    }
+    Ok(raised)
+}
+
+/// 处置: the head of the case's agency disposes of a flag in writing (why the case was not referred,
+/// or that it now is); the flag leaves the open list and its task closes.
+pub async fn dispose(app: &App, caller: &Caller, flag_id: i64, disposition: &str) -> Result<()> {
+    let mut e = FieldErrors::new();
+    let disposition = e.take("disposition", required_text(disposition, 2000));
+    let mut tx = app.write(caller).await?;
+    let flag = referrals::find_flag(&mut tx, flag_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let case = cases::find(&mut tx, flag.case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::DisposeFlag, &case_cases::resource(&case))?;
+    if flag.disposed_at.is_some() {
+        return Err(AppError::invalid(
+            "disposition",
+            Problem::AlreadyDone {
+                state: "已处置".to_string(),
+            },
+        ));
+    }
+    let Some(disposition) = disposition else {
+        return Err(AppError::Invalid(e));
+    };
+    let key = Key::Int(flag_id);
+    let before = tx.state(RecordType::CaseFlag, &key).await?;
+    let stamp = orewatch_domain::audit::format_timestamp(tx.now());
+    referrals::update_flag(
+        &mut tx,
+        flag_id,
+        &[
+            ("disposed_by_label", caller.display_name.as_str().into()),
+            ("disposed_at", stamp.into()),
+            ("disposition", disposition.as_str().into()),
+        ],
+    )
+    .await?;
+    tx.audit(AuditAction::FlagDispose, RecordType::CaseFlag, &key, before, None)
+        .await?;
+    task_cases::close_open(
+        &mut tx,
+        caller,
+        (RecordType::CaseFlag, &flag_id.to_string()),
+        TaskKind::DisposeFlag,
+        Outcome::Done,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The flags, open first; of one case when given.
+pub async fn list(app: &App, caller: &Caller, case_id: Option<i64>) -> Result<Vec<Flag>> {
+    caller.require(Action::ViewCases, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    Ok(referrals::flags(&mut conn, case_id, 500).await?)
+}
+
+/// One flag, with whether the caller may dispose of it.
+pub async fn show(app: &App, caller: &Caller, flag_id: i64) -> Result<(Flag, bool)> {
+    let mut conn = app.db.conn().await?;
+    let flag = referrals::find_flag(&mut conn, flag_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let case = cases::find(&mut conn, flag.case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::ViewCases, &case_cases::resource(&case))?;
+    let may = flag.disposed_at.is_none() && caller.may(Action::DisposeFlag, &case_cases::resource(&case));
+    Ok((flag, may))
+}

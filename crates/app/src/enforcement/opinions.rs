@@ -1,0 +1,202 @@
+//! 检察意见 — the procuratorate's opinions coming in (reverse referral, WORKFLOW.md §5): when it drops a
+//! criminal case but a penalty is due, it sends the agency an opinion, which the agency answers within
+//! 2 months. Recorded by the agency's staff, answered by its head, each a task with escalation.
+
+use crate::tasks as task_cases;
+use crate::{App, AppError, Caller, Result};
+use orewatch_domain::field::{date, optional_text, required_text};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
+use orewatch_domain::{AuditAction, FieldErrors, MineId, Problem, RecordType, Role};
+pub use orewatch_storage::referrals::Opinion;
+use orewatch_storage::referrals::{self, NewOpinion};
+use orewatch_storage::tasks::Outcome;
+use orewatch_storage::{cases, date_text, Key};
+
+/// Raw input of an opinion received.
+#[derive(Debug, Clone, Default)]
+pub struct OpinionInput<'a> {
+    /// 文号, e.g. 某检行意〔2026〕3号.
+    pub doc_no: &'a str,
+    /// The procuratorate, in full.
+    pub from_body: &'a str,
+    /// The day it was received (YYYY-MM-DD); the 2 months run from it.
+    pub received_on: &'a str,
+    /// What it asks.
+    pub summary: &'a str,
+    /// The mine, by its exact name (optional).
+    pub mine: &'a str,
+    /// The agency's case it concerns, by id (optional).
+    pub case: &'a str,
+}
+
+/// Records an opinion received by the caller's agency; its head's 2-month answer clock starts.
+pub async fn record(app: &App, caller: &Caller, input: &OpinionInput<'_>) -> Result<i64> {
+    let agency = caller
+        .agency()
+        .cloned()
+        .ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
+    caller.require(Action::RecordOpinion, &Resource::Agency(agency.clone()))?;
+    let mut e = FieldErrors::new();
+    let doc_no = e.take("doc_no", required_text(input.doc_no, 60));
+    let from_body = e.take("from_body", required_text(input.from_body, 100));
+    let received_on = e.take("received_on", date(input.received_on));
+    let summary = e.take("summary", required_text(input.summary, 2000));
+    let mine_name = e.take("mine", optional_text(input.mine, 100));
+    let case_id = match input.case.trim() {
+        "" => None,
+        raw => match raw.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                e.push("case", Problem::Invalid);
+                None
+            }
+        },
+    };
+    let mut tx = app.write(caller).await?;
+    let today = local_date(tx.now());
+    if let Some(day) = received_on {
+        if day > today {
+            e.push("received_on", Problem::DateInFuture);
+        }
+    }
+    let mut mine_id: Option<MineId> = None;
+    if let Some(Some(name)) = &mine_name {
+        match crate::registry::sharing::mine_named(&mut tx, name).await {
+            Ok(id) => mine_id = Some(id),
+            Err(AppError::Invalid(errors)) => e.0.extend(errors.0),
+            Err(other) => return Err(other),
+        }
+    }
+    if let Some(id) = case_id {
+        match cases::find(&mut tx, id).await? {
+            Some(c) if c.agency == agency => {
+                mine_id = mine_id.or(Some(c.mine_id));
+            }
+            _ => e.push("case", Problem::NotFound),
+        }
+    }
+    if let Some(no) = &doc_no {
+        if let Some(existing) = referrals::find_opinion_by_no(&mut tx, no).await? {
+            e.push(
+                "doc_no",
+                Problem::DuplicateOf {
+                    existing: existing.doc_no,
+                },
+            );
+        }
+    }
+    let (Some(doc_no), Some(from_body), Some(received_on), Some(summary)) =
+        (doc_no, from_body, received_on, summary)
+    else {
+        return Err(AppError::Invalid(e));
+    };
+    if !e.is_empty() {
+        return Err(AppError::Invalid(e));
+    }
+    let answer_by = app.settings.referrals.opinion_due(received_on);
+    let id = referrals::insert_opinion(
+        &mut tx,
+        &NewOpinion {
+            agency: &agency,
+            doc_no: &doc_no,
+            from_body: &from_body,
+            mine_id,
+            case_id,
+            summary: &summary,
+            received_on,
+            answer_by_on: answer_by,
+            recorded_by_label: &caller.display_name,
+        },
+    )
+    .await?;
+    tx.audit(
+        AuditAction::OpinionReceive,
+        RecordType::Opinion,
+        &Key::Int(id),
+        None,
+        None,
+    )
+    .await?;
+    let title: String = format!("答复检察意见 {doc_no}").chars().take(60).collect();
+    task_cases::open(
+        &mut tx,
+        app,
+        Task {
+            kind: TaskKind::AnswerOpinion,
+            assignee: Assignee::Agency {
+                agency: agency.clone(),
+                role: Some(Role::AgencyHead),
+            },
+            agency: Some(agency),
+            due_at: end_of_day(answer_by),
+            level: Level::Open,
+        },
+        (RecordType::Opinion, id.to_string()),
+        mine_id,
+        &title,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The head answers an opinion (what the agency did: a case filed, a penalty decided, or why not).
+pub async fn answer(app: &App, caller: &Caller, id: i64, text: &str) -> Result<()> {
+    let answer = required_text(text, 2000).map_err(|p| AppError::invalid("answer", p))?;
+    let mut tx = app.write(caller).await?;
+    let opinion = referrals::find_opinion(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::DecideCase, &Resource::Agency(opinion.agency.clone()))?;
+    if opinion.answered_on.is_some() {
+        return Err(AppError::invalid(
+            "answer",
+            Problem::AlreadyDone {
+                state: "已答复".to_string(),
+            },
+        ));
+    }
+    let key = Key::Int(id);
+    let before = tx.state(RecordType::Opinion, &key).await?;
+    let today = local_date(tx.now());
+    referrals::update_opinion(
+        &mut tx,
+        id,
+        &[
+            ("answered_on", date_text(today).into()),
+            ("answered_by_label", caller.display_name.as_str().into()),
+            ("answer", answer.as_str().into()),
+        ],
+    )
+    .await?;
+    tx.audit(
+        AuditAction::OpinionAnswer,
+        RecordType::Opinion,
+        &key,
+        before,
+        None,
+    )
+    .await?;
+    task_cases::close_open(
+        &mut tx,
+        caller,
+        (RecordType::Opinion, &id.to_string()),
+        TaskKind::AnswerOpinion,
+        Outcome::Done,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Opinions: every one for those who read cases; of one agency when given.
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    agency: Option<&orewatch_domain::AgencyCode>,
+) -> Result<Vec<Opinion>> {
+    caller.require(Action::ViewCases, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    Ok(referrals::opinions(&mut conn, agency, 500).await?)
+}

@@ -1,0 +1,665 @@
+//! 行刑衔接 — referring a suspected crime out of a penalty case, step by step (WORKFLOW.md §5, State
+//! Council Order 310).
+//!
+//! The case team reports; the head — never one of the team — approves or refuses with reasons within 3
+//! days; the team transfers within 24 hours with the five documents, packed once into a zip with its
+//! SHA-256 index and kept on the referral; the receiving body acknowledges, decides whether to file
+//! within 3 days; after a refusal the agency asks for reconsideration or supervision within 3 days (or
+//! accepts); items are handed over within 3 days of filing; the result comes back.
+//!
+//! Each step: check the policy (the receiving member agency answers its own steps; for an outside body
+//! the case team records them, the receipt with a scan) → the state machine (`RefState::after`) → one
+//! audited write that changes the referral, appends to its history, closes the task of the old state
+//! and opens the one of the new (`domain::referral::clock_in`). A step sent twice is "already done".
+
+use crate::enforcement::cases::{self as case_cases, Case};
+use crate::enforcement::package::{self, PackageFile};
+use crate::evidence::EvidenceFile;
+use crate::tasks as task_cases;
+use crate::{App, AppError, Caller, Result};
+use chrono::{Datelike, NaiveDate};
+use orewatch_domain::field::{optional_text, required_text, yuan_text};
+use orewatch_domain::inspection::{check_officers, Officer};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::referral::{clock_in, Document, Due, Holder, Package, Receiver, RefState, RefStep};
+use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
+use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, Problem, RecordType, Role};
+use orewatch_storage::bound::Value;
+use orewatch_storage::files::{self, Attachment};
+use orewatch_storage::referrals::{self, NewReferral};
+pub use orewatch_storage::referrals::{RefEvent, Referral};
+use orewatch_storage::tasks::{Outcome, TaskRow};
+use orewatch_storage::{agencies, cases, date_text, Key, WriteTx};
+
+/// The policy's view of a referral.
+pub fn resource(referral: &Referral, case: &Case) -> Resource {
+    Resource::Referral {
+        agency: referral.agency.clone(),
+        team: case.team_ids(),
+        receiver: referral.receiver_agency.clone(),
+    }
+}
+
+fn record_of(id: i64) -> (RecordType, String) {
+    (RecordType::Referral, id.to_string())
+}
+
+/// Raw input of a referral report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportInput<'a> {
+    /// `domain::referral::Receiver` code.
+    pub receiver: &'a str,
+    /// The member agency, for `agency`.
+    pub receiver_agency: &'a str,
+    /// The outside body's full name (e.g. 某某县人民检察院); a member agency's is its own.
+    pub receiver_name: &'a str,
+    /// 涉嫌罪名.
+    pub suspected: &'a str,
+    /// The report: the facts, the evidence, why they meet the criminal standard.
+    pub report: &'a str,
+}
+
+/// 报请移送: the case team writes the referral report (the case's team of at least two officers signs
+/// it); the head's 3-day decision clock starts. One referral of a case is in progress at a time.
+pub async fn report(app: &App, caller: &Caller, case_id: i64, input: &ReportInput<'_>) -> Result<i64> {
+    let mut e = FieldErrors::new();
+    let receiver = e.take("receiver", Receiver::parse(input.receiver));
+    let suspected = e.take("suspected", required_text(input.suspected, 100));
+    let report = e.take("report", required_text(input.report, 5000));
+    let outside_name = e.take("receiver_name", optional_text(input.receiver_name, 100));
+    let mut tx = app.write(caller).await?;
+    let case = cases::find(&mut tx, case_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::ReferCase, &case_cases::resource(&case))?;
+    let (Some(receiver), Some(suspected), Some(report), Some(outside_name)) =
+        (receiver, suspected, report, outside_name)
+    else {
+        return Err(AppError::Invalid(e));
+    };
+    // The receiving body: a member agency answers in the platform under its own name; an outside
+    // body is named in full.
+    let member = receiver
+        .member(Some(input.receiver_agency))
+        .map_err(|p| AppError::invalid("receiver_agency", p))?;
+    let (receiver_agency, receiver_name) = match member {
+        Some(code) => {
+            let code = AgencyCode::parse(&code).map_err(|p| AppError::invalid("receiver_agency", p))?;
+            if code == case.agency {
+                return Err(AppError::invalid("receiver_agency", Problem::Invalid));
+            }
+            let agency = agencies::find(&mut tx, &code)
+                .await?
+                .ok_or_else(|| AppError::invalid("receiver_agency", Problem::NotFound))?;
+            (Some(code), agency.name_zh)
+        }
+        None => match outside_name {
+            Some(name) => (None, name),
+            None => return Err(AppError::invalid("receiver_name", Problem::Required)),
+        },
+    };
+    // Order 310 Art. 5: a team of at least two officers writes the report.
+    let team: Vec<Officer> = case
+        .team
+        .iter()
+        .map(|o| Officer {
+            account: o.account_id,
+            name: o.name.clone(),
+            card_no: Some(o.card_no.clone()).filter(|c| !c.is_empty()),
+            recused: false,
+        })
+        .collect();
+    check_officers(&team).map_err(|p| AppError::invalid("team", p))?;
+    if let Some(open) = referrals::of_case(&mut tx, case_id)
+        .await?
+        .into_iter()
+        .find(|r| !r.state.ended())
+    {
+        return Err(AppError::invalid(
+            "receiver",
+            Problem::ReferralOpen {
+                existing: format!("{}，{}", open.receiver_name, open.state.label_zh()),
+            },
+        ));
+    }
+    let team_names = case
+        .team
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
+    let id = referrals::insert(
+        &mut tx,
+        &NewReferral {
+            case_id,
+            agency: &case.agency,
+            receiver,
+            receiver_agency: receiver_agency.as_ref(),
+            receiver_name: &receiver_name,
+            suspected: &suspected,
+            report: &report,
+            team_names: &team_names,
+            reported_by_label: &caller.display_name,
+        },
+    )
+    .await?;
+    let note = format!("拟移送{receiver_name}，涉嫌{suspected}（承办：{team_names}）");
+    referrals::add_event(&mut tx, id, "report", &caller.display_name, Some(&note), None).await?;
+    tx.audit(
+        AuditAction::ReferralReport,
+        RecordType::Referral,
+        &Key::Int(id),
+        None,
+        None,
+    )
+    .await?;
+    let referral = referrals::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    open_clock(&mut tx, app, &referral, RefState::Reported).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Raw input of a step.
+#[derive(Debug, Clone, Default)]
+pub struct StepInput<'a> {
+    /// The reasons, the explanation or the result, for the steps that need one; a note otherwise.
+    pub note: &'a str,
+    /// The receiver's case number when it files (立案决定书文号).
+    pub police_case_no: &'a str,
+    /// The items list of the transfer (or "无" when there are none).
+    pub items: &'a str,
+    /// Why there is no appraisal report, when the case has none attached.
+    pub no_appraisal_reason: &'a str,
+    /// The scan of an outside body's receipt.
+    pub files: Vec<EvidenceFile<'a>>,
+}
+
+/// The action a step needs: the head's decision, the receiver's own answers (a member agency's, or
+/// the team recording an outside body's), the agency's other steps.
+fn action_of(step: RefStep, referral: &Referral) -> Action {
+    match step {
+        RefStep::Approve | RefStep::Refuse => Action::DecideReferral,
+        s if s.receivers() && referral.receiver_agency.is_some() => Action::AnswerReferral,
+        _ => Action::ReferCase,
+    }
+}
+
+/// Takes one step of a referral.
+pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &StepInput<'_>) -> Result<()> {
+    let mut e = FieldErrors::new();
+    let note = if step.needs_text() {
+        e.take("note", required_text(input.note, 2000))
+    } else {
+        e.take("note", optional_text(input.note, 2000))
+            .map(|n| n.unwrap_or_default())
+    };
+    let police_case_no = e.take("police_case_no", optional_text(input.police_case_no, 60));
+    let items = e.take("items", optional_text(input.items, 4000));
+    let no_appraisal = e.take(
+        "no_appraisal_reason",
+        optional_text(input.no_appraisal_reason, 500),
+    );
+    // Files are stored before the row (a failed write leaves an unreferenced file, never a row
+    // without its file).
+    let scans = crate::evidence::store(app, &input.files)?;
+    let mut tx = app.write(caller).await?;
+    let referral = referrals::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let case = cases::find(&mut tx, referral.case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(action_of(step, &referral), &resource(&referral, &case))?;
+    let next = referral
+        .state
+        .after(step, referral.asked())
+        .map_err(|p| AppError::invalid("state", p))?;
+    let (Some(note), Some(police_case_no), Some(items), Some(no_appraisal)) =
+        (note, police_case_no, items, no_appraisal)
+    else {
+        return Err(AppError::Invalid(e));
+    };
+    let now = tx.now();
+    let stamp = orewatch_domain::audit::format_timestamp(now);
+    let today = local_date(now);
+    let outside = referral.receiver_agency.is_none();
+    let mut set: Vec<(&str, Value)> = vec![("state", next.as_str().into())];
+    let mut text = note.clone();
+    let mut package_zip: Option<Vec<u8>> = None;
+    match step {
+        RefStep::Approve | RefStep::Refuse => {
+            set.push(("decided_by_label", caller.display_name.as_str().into()));
+            set.push(("decided_at", stamp.as_str().into()));
+            if step == RefStep::Refuse {
+                set.push(("refusal_reason", note.as_str().into()));
+            } else {
+                let number = next_number(&mut tx, &case.agency, today.year()).await?;
+                text = format!("{number} {note}").trim().to_string();
+                set.push(("referral_no", number.into()));
+            }
+        }
+        RefStep::Transfer => {
+            let attached = files::of_record(&mut tx, RecordType::PenaltyCase, &case.id.to_string()).await?;
+            let items = items.unwrap_or_default();
+            let pack = Package {
+                report: !referral.report.trim().is_empty(),
+                items: !items.is_empty(),
+                appraisal_files: attached.len(),
+                no_appraisal_reason: no_appraisal.clone(),
+                other_files: 1,
+            };
+            pack.check().map_err(|p| AppError::invalid("items", p))?;
+            let referral_with = Referral {
+                items: Some(items.clone()),
+                no_appraisal_reason: no_appraisal.clone(),
+                ..referral.clone()
+            };
+            let zip = build_package(app, &mut tx, &referral_with, &case, &attached, today).await?;
+            set.push(("items", items.as_str().into()));
+            set.push(("no_appraisal_reason", no_appraisal.as_deref().into()));
+            set.push(("transferred_at", stamp.as_str().into()));
+            set.push((
+                "package_sha256",
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&zip)).into(),
+            ));
+            text = format!("五项材料齐全，移送{}", referral.receiver_name);
+            package_zip = Some(zip);
+        }
+        RefStep::Acknowledge => {
+            if outside && scans.is_empty() {
+                return Err(AppError::invalid("files", Problem::Required));
+            }
+            set.push(("received_at", stamp.as_str().into()));
+        }
+        RefStep::File => {
+            let Some(no) = police_case_no else {
+                return Err(AppError::invalid("police_case_no", Problem::Required));
+            };
+            set.push(("police_case_no", no.as_str().into()));
+            set.push(("filed_on", date_text(today).into()));
+            text = format!("{no} {note}").trim().to_string();
+        }
+        RefStep::Reconsider => set.push(("reconsider_at", stamp.as_str().into())),
+        RefStep::Supervise => set.push(("supervise_at", stamp.as_str().into())),
+        RefStep::Explain => set.push(("explained_at", stamp.as_str().into())),
+        RefStep::Order => set.push(("ordered_on", date_text(today).into())),
+        RefStep::HandOver => set.push(("handed_over_at", stamp.as_str().into())),
+        RefStep::Feedback => {
+            set.push(("result", note.as_str().into()));
+            set.push(("concluded_at", stamp.as_str().into()));
+        }
+        RefStep::Decline | RefStep::Accept | RefStep::Uphold => {}
+    }
+    let key = Key::Int(id);
+    let before = tx.state(RecordType::Referral, &key).await?;
+    referrals::update(&mut tx, id, &set).await?;
+    if let Some(zip) = &package_zip {
+        let name = format!(
+            "移送材料-{}.zip",
+            referral.referral_no.clone().unwrap_or_else(|| id.to_string())
+        );
+        let stored = crate::evidence::Stored::of_bytes(app, &name, "application/zip", zip)?;
+        crate::evidence::attach(&mut tx, caller, RecordType::Referral, &key, &[stored]).await?;
+    }
+    if !scans.is_empty() {
+        crate::evidence::attach(&mut tx, caller, RecordType::Referral, &key, &scans).await?;
+    }
+    let event_note = if text.is_empty() {
+        None
+    } else {
+        Some(text.as_str())
+    };
+    referrals::add_event(
+        &mut tx,
+        id,
+        step.as_str(),
+        &caller.display_name,
+        event_note,
+        Some(today),
+    )
+    .await?;
+    tx.audit(
+        AuditAction::ReferralStep,
+        RecordType::Referral,
+        &key,
+        before,
+        None,
+    )
+    .await?;
+    // The clocks: the step fulfils the old state's task and starts the new state's. Under supervision
+    // the explanation only stops its own clock, and the procuratorate's notice starts the 15 days.
+    let changed = referrals::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    match step {
+        RefStep::Explain => {
+            close_clock(&mut tx, caller, id, Some(TaskKind::ExplainReferral)).await?;
+        }
+        RefStep::Order => {
+            close_clock(&mut tx, caller, id, Some(TaskKind::ExplainReferral)).await?;
+            let due = app.settings.referrals.ordered_file_by(today);
+            open_task(
+                &mut tx,
+                app,
+                &changed,
+                TaskKind::FileReferral,
+                Holder::Receiver,
+                Due::Day(due),
+            )
+            .await?;
+        }
+        _ => {
+            close_clock(&mut tx, caller, id, None).await?;
+            open_clock(&mut tx, app, &changed, next).await?;
+        }
+    }
+    // A referral approved or further clears the 应移未移 rules from now on; flags already raised stay
+    // until their disposition.
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The referral number of an agency: `{short}移〔{year}〕{n}号`.
+async fn next_number(tx: &mut WriteTx, agency: &AgencyCode, year: i32) -> Result<String> {
+    let record = agencies::find(tx, agency).await?.ok_or(AppError::NotFound)?;
+    let short = orewatch_domain::agency::short_name(&record.name_zh);
+    let prefix = format!("{short}移〔{year}〕");
+    let n = referrals::numbers_with_prefix(tx, &prefix).await? + 1;
+    Ok(format!("{prefix}{n}号"))
+}
+
+/// Closes the open tasks of a referral (of one kind, or all).
+async fn close_clock(tx: &mut WriteTx, caller: &Caller, id: i64, kind: Option<TaskKind>) -> Result<()> {
+    let record = record_of(id);
+    for k in orewatch_domain::referral::TASK_KINDS
+        .into_iter()
+        .filter(|k| kind.is_none_or(|only| only == *k))
+    {
+        task_cases::close_open(tx, caller, (record.0, &record.1), k, Outcome::Done).await?;
+    }
+    Ok(())
+}
+
+/// Opens the task of the clock that runs in `state`, if one does.
+async fn open_clock(tx: &mut WriteTx, app: &App, referral: &Referral, state: RefState) -> Result<()> {
+    let Some((kind, holder)) = clock_in(state) else {
+        return Ok(());
+    };
+    let now = tx.now();
+    let Some(due) = app.settings.referrals.due_in(state, now, local_date(now)) else {
+        return Ok(());
+    };
+    open_task(tx, app, referral, kind, holder, due).await?;
+    Ok(())
+}
+
+async fn open_task(
+    tx: &mut WriteTx,
+    app: &App,
+    referral: &Referral,
+    kind: TaskKind,
+    holder: Holder,
+    due: Due,
+) -> Result<i64> {
+    let (agency, role) = match (holder, &referral.receiver_agency) {
+        (Holder::Head, _) => (referral.agency.clone(), Some(Role::AgencyHead)),
+        (Holder::Receiver, Some(receiver)) => (receiver.clone(), None),
+        (Holder::Agency | Holder::Receiver, _) => (referral.agency.clone(), None),
+    };
+    let due_at = match due {
+        Due::Day(day) => end_of_day(day),
+        Due::At(at) => at,
+    };
+    let title: String = format!(
+        "{} 移送{}（{}）",
+        referral.case_no, referral.receiver_name, referral.suspected
+    )
+    .chars()
+    .take(60)
+    .collect();
+    task_cases::open(
+        tx,
+        app,
+        Task {
+            kind,
+            assignee: Assignee::Agency {
+                agency: agency.clone(),
+                role,
+            },
+            agency: Some(agency),
+            due_at,
+            level: Level::Open,
+        },
+        record_of(referral.id),
+        Some(referral.mine_id),
+        &title,
+    )
+    .await
+}
+
+/// The fields of the 移送书 (Order 310 Art. 6, item 1), as the package and the print show them.
+pub fn letter_rows(referral: &Referral, case: &Case) -> Vec<(&'static str, String)> {
+    vec![
+        ("接收机关", referral.receiver_name.clone()),
+        ("案件名称", format!("{}（{}）", case.cause, case.case_no)),
+        (
+            "当事人",
+            format!("{}（统一社会信用代码 {}）", case.company_name, case.company_code),
+        ),
+        ("法定代表人", case.legal_rep.clone()),
+        ("涉案矿山", format!("{} · {}", case.mine_name, case.township)),
+        ("涉嫌罪名", referral.suspected.clone()),
+        ("移送依据", "《行政执法机关移送涉嫌犯罪案件的规定》第三条、第六条".into()),
+        (
+            "附件",
+            "1. 涉嫌犯罪案件情况的调查报告\n2. 涉案物品清单\n3. 有关检验报告或者鉴定意见\n4. 其他有关涉嫌犯罪的材料"
+                .into(),
+        ),
+    ]
+}
+
+fn letter_file(issuer: &str, referral: &Referral, case: &Case, signed: &str) -> PackageFile {
+    PackageFile {
+        document: Document::Letter,
+        name: "涉嫌犯罪案件移送书.html".into(),
+        bytes: package::document(
+            issuer,
+            Document::Letter.label_zh(),
+            referral.referral_no.as_deref().unwrap_or_default(),
+            &letter_rows(referral, case),
+            signed,
+        ),
+    }
+}
+
+/// Builds the package of a transfer: the letter, the report and the items list printed, the case's
+/// appraisal files as they are, and a summary of the case as other material.
+async fn build_package(
+    app: &App,
+    tx: &mut WriteTx,
+    referral: &Referral,
+    case: &Case,
+    attached: &[Attachment],
+    today: NaiveDate,
+) -> Result<Vec<u8>> {
+    let issuer = agencies::find(tx, &referral.agency)
+        .await?
+        .map(|a| a.name_zh)
+        .unwrap_or_default();
+    let number = referral.referral_no.clone().unwrap_or_default();
+    let date = format!("{}年{}月{}日", today.year(), today.month(), today.day());
+    let signed = format!("{issuer}（印章）\n{date}");
+    let mut files = vec![
+        letter_file(&issuer, referral, case, &signed),
+        PackageFile {
+            document: Document::Report,
+            name: "涉嫌犯罪案件情况的调查报告.html".into(),
+            bytes: package::document(
+                &issuer,
+                Document::Report.label_zh(),
+                &case.case_no,
+                &[
+                    ("案由", case.cause.clone()),
+                    ("涉嫌罪名", referral.suspected.clone()),
+                    ("调查情况", referral.report.clone()),
+                    ("承办人员", referral.team_names.clone()),
+                ],
+                &format!("承办人：{}\n{date}", referral.team_names),
+            ),
+        },
+        PackageFile {
+            document: Document::Items,
+            name: "涉案物品清单.html".into(),
+            bytes: package::document(
+                &issuer,
+                Document::Items.label_zh(),
+                &case.case_no,
+                &[("物品清单", referral.items.clone().unwrap_or_default())],
+                &signed,
+            ),
+        },
+    ];
+    for a in attached {
+        files.push(PackageFile {
+            document: Document::Appraisal,
+            name: format!("{}-{}", a.id, a.file_name),
+            bytes: crate::evidence::bytes_of(app, a)?,
+        });
+    }
+    if let Some(reason) = &referral.no_appraisal_reason {
+        files.push(PackageFile {
+            document: Document::Appraisal,
+            name: "未附鉴定意见的说明.html".into(),
+            bytes: package::document(
+                &issuer,
+                "未附检验报告或者鉴定意见的说明",
+                &case.case_no,
+                &[("说明", reason.clone())],
+                &signed,
+            ),
+        });
+    }
+    let mut summary = vec![
+        ("案件编号", case.case_no.clone()),
+        ("立案日期", case.filed_on.to_string()),
+        ("当事人", case.company_name.clone()),
+        (
+            "涉及问题",
+            case.findings
+                .iter()
+                .map(|f| format!("{}：{}", f.category_zh, f.description))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    ];
+    if let Some(est) = &case.estimate {
+        summary.push((
+            "估算价值",
+            format!(
+                "{} 元（{} m³ × {} t/m³ × {} 元/t；{}）",
+                yuan_text(est.value_fen),
+                est.volume_m3,
+                est.density_t_m3,
+                yuan_text(est.price_fen_t),
+                orewatch_domain::penalty::ESTIMATE_LABEL
+            ),
+        ));
+    }
+    if let Some(value) = case.appraised_fen {
+        summary.push((
+            "鉴定（认定）价值",
+            format!(
+                "{} 元 · {}",
+                yuan_text(value),
+                case.appraisal_note.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    if let (Some(no), Some(p)) = (&case.decision_no, &case.decided) {
+        summary.push(("行政处罚决定", format!("{no} · {}", p.describe_zh())));
+    }
+    summary.push((
+        "办理经过",
+        case.events
+            .iter()
+            .map(|ev| {
+                format!(
+                    "{} {} {}",
+                    orewatch_domain::audit::format_timestamp(ev.at),
+                    ev.by_label,
+                    ev.note.clone().unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ));
+    files.push(PackageFile {
+        document: Document::Other,
+        name: "案件基本情况.html".into(),
+        bytes: package::document(&issuer, "案件基本情况", &case.case_no, &summary, &signed),
+    });
+    let title = format!("{number} 移送材料（{}）", referral.receiver_name);
+    package::zip(&title, &files).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// A referral with what its page shows.
+#[derive(Debug, Clone)]
+pub struct ReferralView {
+    pub referral: Referral,
+    pub case: Case,
+    pub attachments: Vec<Attachment>,
+    pub open_tasks: Vec<TaskRow>,
+    /// What the transfer will need, for the form.
+    pub appraisal_files: usize,
+}
+
+/// One referral, for anyone who may read its case or who receives it.
+pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<ReferralView> {
+    let mut conn = app.db.conn().await?;
+    let referral = referrals::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let case = cases::find(&mut conn, referral.case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let res = resource(&referral, &case);
+    if !caller.may(Action::ViewCases, &res) {
+        caller.require(Action::AnswerReferral, &res)?;
+    }
+    let attachments = files::of_record(&mut conn, RecordType::Referral, &id.to_string()).await?;
+    let open_tasks =
+        orewatch_storage::tasks::open_for(&mut conn, RecordType::Referral, &id.to_string(), None).await?;
+    let appraisal_files = files::of_record(&mut conn, RecordType::PenaltyCase, &case.id.to_string())
+        .await?
+        .len();
+    Ok(ReferralView {
+        referral,
+        case,
+        attachments,
+        open_tasks,
+        appraisal_files,
+    })
+}
+
+/// A case's referrals.
+pub async fn of_case(app: &App, caller: &Caller, case: &Case) -> Result<Vec<Referral>> {
+    caller.require(Action::ViewCases, &case_cases::resource(case))?;
+    let mut conn = app.db.conn().await?;
+    Ok(referrals::of_case(&mut conn, case.id).await?)
+}
+
+/// Referrals, newest first: every one (whoever reads cases reads their referrals), or those sent or
+/// received by one agency.
+pub async fn list(app: &App, caller: &Caller, agency: Option<&AgencyCode>) -> Result<Vec<Referral>> {
+    caller.require(Action::ViewCases, &Resource::Installation)?;
+    let mut conn = app.db.conn().await?;
+    Ok(referrals::list(&mut conn, agency, 500).await?)
+}
+
+/// A file of a referral (its package, a receipt scan) and its bytes.
+pub async fn file(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Attachment, Vec<u8>)> {
+    let mut conn = app.db.conn().await?;
+    let (found, id) = crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Referral).await?;
+    let referral = referrals::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let case = cases::find(&mut conn, referral.case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let res = resource(&referral, &case);
+    if !caller.may(Action::ViewCases, &res) {
+        caller.require(Action::AnswerReferral, &res)?;
+    }
+    let bytes = crate::evidence::bytes_of(app, &found)?;
+    Ok((found, bytes))
+}
