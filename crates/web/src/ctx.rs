@@ -188,7 +188,7 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
         let caller = &current.caller;
         let registry = caller.may(Action::ViewRegistry, &Resource::Installation);
         let inspections = caller.may(Action::ViewInspections, &Resource::Installation);
-        let entries: [(&'static str, &str, bool); 16] = [
+        let entries: [(&'static str, &str, bool); 17] = [
             ("/", "nav.home", true),
             ("/inspections", "nav.inspections", inspections),
             (
@@ -199,6 +199,11 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
             (
                 "/cases",
                 "nav.cases",
+                caller.may(Action::ViewCases, &Resource::Installation),
+            ),
+            (
+                "/referrals",
+                "nav.referrals",
                 caller.may(Action::ViewCases, &Resource::Installation),
             ),
             ("/plans", "nav.plans", inspections),

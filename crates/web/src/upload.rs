@@ -37,12 +37,22 @@ pub async fn parts(content_type: &str, body: axum::body::Bytes) -> Option<Vec<Pa
     Some(out)
 }
 
-/// The parts of a request's multipart body (none when it is not multipart).
+/// The parts of a request's body: its multipart parts, or — for a form sent without a file input, as
+/// `application/x-www-form-urlencoded` — its fields as parts without files.
 pub async fn read(headers: &axum::http::HeaderMap, body: axum::body::Bytes) -> Vec<Part> {
     let content_type = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
+    if !is_multipart(Some(content_type)) {
+        return form_urlencoded::parse(&body)
+            .map(|(name, value)| Part {
+                name: name.into_owned(),
+                file_name: None,
+                data: value.into_owned().into_bytes(),
+            })
+            .collect();
+    }
     parts(content_type, body).await.unwrap_or_default()
 }
 

@@ -347,6 +347,8 @@ fn penalty_text(ctx: &Ctx, p: &Penalty) -> String {
 struct ShowPage {
     ctx: Ctx,
     c: Case,
+    refs: super::referrals::CaseReferrals,
+    restricted: bool,
     r: Row,
     estimate: String,
     appraised: String,
@@ -488,7 +490,19 @@ async fn show_screen(
             }
         })
         .collect();
+    let refs = super::referrals::of_case(state, &ctx, &c, &agencies, &form).await?;
+    let restricted = c
+        .events
+        .iter()
+        .rev()
+        .find(|e| {
+            e.kind == orewatch_app::enforcement::flags::RESTRICTED
+                || e.kind == orewatch_app::enforcement::flags::UNRESTRICTED
+        })
+        .is_some_and(|e| e.kind == orewatch_app::enforcement::flags::RESTRICTED);
     let view = ShowPage {
+        refs,
+        restricted,
         measures: measure_rows,
         measure_kinds: orewatch_domain::measure::MeasureKind::iter()
             .map(|k| {
@@ -608,6 +622,7 @@ async fn step(
     let id = super::number(&raw)?;
     let app = &state.app;
     let caller = ctx.caller();
+    let mut referral_id: Option<i64> = None;
     let result = match step.as_str() {
         "estimate" => cases::estimate(app, &caller, id, form.get("volume"), form.get("basis")).await,
         "notify" => {
@@ -646,6 +661,30 @@ async fn step(
         "return" => cases::review(app, &caller, id, false, form.get("opinion")).await,
         "decide" => cases::decide(app, &caller, id, &penalty_input(&form)).await,
         "close" => cases::close(app, &caller, id, form.get("execution"), form.get("paid")).await,
+        "refer" => orewatch_app::enforcement::referrals::report(
+            app,
+            &caller,
+            id,
+            &orewatch_app::enforcement::referrals::ReportInput {
+                receiver: form.get("receiver"),
+                receiver_agency: form.get("receiver_agency"),
+                receiver_name: form.get("receiver_name"),
+                suspected: form.get("suspected"),
+                report: form.get("report"),
+            },
+        )
+        .await
+        .map(|referral| referral_id = Some(referral)),
+        "restricted" => {
+            cases::mark_restricted(
+                app,
+                &caller,
+                id,
+                form.get("restricted") == "1",
+                form.get("restricted_basis"),
+            )
+            .await
+        }
         "measure" => orewatch_app::enforcement::measures::take(
             app,
             &caller,
@@ -661,10 +700,11 @@ async fn step(
         .map(|_| ()),
         _ => return Err(super::not_found().await),
     };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/cases/{id}?flash=saved"))),
-        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, form, Some(&errors)).await,
-        Err(other) => Err(other.into()),
+    match (result, referral_id) {
+        (Ok(()), Some(referral)) => Ok(see_other(&format!("/referrals/{referral}?flash=saved"))),
+        (Ok(()), None) => Ok(see_other(&format!("/cases/{id}?flash=saved"))),
+        (Err(AppError::Invalid(errors)), _) => show_screen(&state, ctx, id, form, Some(&errors)).await,
+        (Err(other), _) => Err(other.into()),
     }
 }
 

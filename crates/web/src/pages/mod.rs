@@ -20,6 +20,7 @@ pub mod me;
 pub mod mines;
 pub mod organisation;
 pub mod permits;
+pub mod referrals;
 pub mod townships;
 
 use crate::ctx::Ctx;

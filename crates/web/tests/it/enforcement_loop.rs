@@ -1,6 +1,9 @@
-//! Enforcement in a real browser, on both backends (issue 12's scenario, its first two steps): an
+//! Enforcement in a real browser, on both backends (issue 12's scenario, its first four steps): an
 //! out-of-bounds finding opens a case whose estimated value passes the criminal threshold; the mine is
-//! suspended, a power cut is served, and the power company's officer confirms it from the inbox.
+//! suspended, a power cut is served, and the power company's officer confirms it from the inbox; the
+//! case is referred — approved by the head, acknowledged and filed by public security, its result fed
+//! back; a second case ends in a fine with no referral, the 应移未移 flag reaches the leaders' inbox and
+//! the head disposes of it with a reason.
 
 use crate::browser::{
     browser_available, click, fill, open_browser, serve_app, shot, start_driver, wait_for_text,
@@ -174,6 +177,172 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     assert!(!wait_for_text(&client, "#measure-list", "待协助执行").await);
     assert!(wait_for_text(&client, "#measure-list", "执行中").await);
     shot(&client, "enforcement-power-confirmed").await;
+
+    // 3. The team reports the case for referral to public security; the head approves; the team
+    //    transfers it with its package.
+    log_in(&client, &base, "nr_officer").await;
+    client.goto(&format!("{base}/cases/{case}")).await.unwrap();
+    open_details_of(&client, "refer-form").await;
+    set_value(&client, "receiver", "ps").await;
+    fill(
+        &client,
+        "report",
+        "越界开采灰岩约2000立方米，估算价值超过10万元，涉嫌非法采矿罪",
+    )
+    .await;
+    submit(&client, "report-referral").await;
+    flash(&client).await;
+    let referral = current_id(&client).await;
+    assert!(wait_for_text(&client, "#referral-state", "报请审批").await);
+    log_in(&client, &base, "nr_head").await;
+    client
+        .goto(&format!("{base}/referrals/{referral}"))
+        .await
+        .unwrap();
+    submit(&client, "do-approve").await;
+    flash(&client).await;
+    log_in(&client, &base, "nr_officer").await;
+    client
+        .goto(&format!("{base}/referrals/{referral}"))
+        .await
+        .unwrap();
+    fill(&client, "items", "挖掘机1台（已查封）").await;
+    fill(&client, "no_appraisal_reason", "价格认定已委托，意见出具后补送").await;
+    submit(&client, "do-transfer").await;
+    flash(&client).await;
+    assert!(wait_for_text(&client, "#referral-state", "已移送").await);
+    assert!(wait_for_text(&client, "#checklist", "涉案物品清单").await);
+
+    // Public security finds it in the inbox, acknowledges and files it; the team hands the items over
+    // and public security feeds the result back.
+    log_in(&client, &base, "ps_officer").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    click(&client, Locator::XPath("//table//a[contains(., '移送')]")).await;
+    client
+        .wait()
+        .for_element(Locator::Id("do-acknowledge"))
+        .await
+        .unwrap();
+    submit(&client, "do-acknowledge").await;
+    flash(&client).await;
+    fill(&client, "police_case_no", "鹿公立字〔2026〕77号").await;
+    submit(&client, "do-file").await;
+    flash(&client).await;
+    log_in(&client, &base, "nr_officer").await;
+    client
+        .goto(&format!("{base}/referrals/{referral}"))
+        .await
+        .unwrap();
+    submit(&client, "do-hand_over").await;
+    flash(&client).await;
+    log_in(&client, &base, "ps_officer").await;
+    client
+        .goto(&format!("{base}/referrals/{referral}"))
+        .await
+        .unwrap();
+    fill(&client, "note-feedback", "已侦查终结，移送审查起诉").await;
+    submit(&client, "do-feedback").await;
+    flash(&client).await;
+    assert!(wait_for_text(&client, "#referral-state", "已反馈结果").await);
+    assert!(wait_for_text(&client, "#police-case-no", "鹿公立字〔2026〕77号").await);
+    shot(&client, "enforcement-referral-concluded").await;
+
+    // 4. A second case over the threshold ends in a fine with no referral: 以罚代刑.
+    let (second_mine, second_finding) = {
+        let mut conn = app.db.conn().await.unwrap();
+        let other = orewatch_storage::mines::all(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.id.0 != mine_id && m.status == orewatch_domain::mine::MineStatus::Producing)
+            .unwrap()
+            .name;
+        drop(conn);
+        let f = orewatch_app::ledger::findings::record(
+            &app,
+            &office,
+            &orewatch_app::ledger::findings::FindingInput {
+                mine: &other,
+                source: "monitoring",
+                category: "unlicensed",
+                description: "采矿许可证过期后继续开采",
+                severity: "major",
+                agency: "nr",
+                deadline_on: "2027-06-30",
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        (other, f.to_string())
+    };
+    let head = caller(&app, "nr_head").await;
+    let officer = caller(&app, "nr_officer").await;
+    let second = orewatch_app::enforcement::cases::file(
+        &app,
+        &head,
+        &orewatch_app::enforcement::cases::FileInput {
+            mine: &second_mine,
+            findings: vec![&second_finding],
+            cause: "无证开采",
+            major: "",
+            officers: team.iter().map(String::as_str).collect(),
+        },
+    )
+    .await
+    .unwrap();
+    use orewatch_app::enforcement::cases as case_cases;
+    case_cases::estimate(&app, &officer, second, "3000", "无人机航测")
+        .await
+        .unwrap();
+    case_cases::notify(
+        &app,
+        &officer,
+        second,
+        &case_cases::NoticeInput {
+            facts: "采矿许可证过期后继续开采",
+            evidence: "现场检查笔录",
+            legal_basis: "《矿产资源法》",
+            penalty: case_cases::PenaltyInput {
+                kinds: vec!["fine"],
+                fine: "50000",
+                gains: "",
+            },
+            served_on: "",
+        },
+    )
+    .await
+    .unwrap();
+    case_cases::record_defence(&app, &officer, second, "", "1", "")
+        .await
+        .unwrap();
+    log_in(&client, &base, "nr_head").await;
+    client.goto(&format!("{base}/cases/{second}")).await.unwrap();
+    click_confirmed(&client, "decide").await;
+    flash(&client).await;
+    assert!(wait_for_text(&client, "#referrals", "以罚代刑").await);
+
+    // The flag is in the leaders' inbox at once; the leader reads it but cannot dispose of it.
+    log_in(&client, &base, "leader").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    click(&client, Locator::XPath("//table//a[contains(., '应移未移')]")).await;
+    assert!(wait_for_text(&client, "#flag-rule", "以罚代刑").await);
+    assert!(client.find(Locator::Id("dispose-form")).await.is_err());
+    let flag = current_id(&client).await;
+    shot(&client, "enforcement-flag").await;
+    // The natural-resources head disposes of it in writing.
+    log_in(&client, &base, "nr_head").await;
+    client.goto(&format!("{base}/flags/{flag}")).await.unwrap();
+    fill(
+        &client,
+        "disposition",
+        "经局务会研究，已补充移送县公安局；对承办人员作出书面检查",
+    )
+    .await;
+    submit(&client, "dispose").await;
+    flash(&client).await;
+    assert!(wait_for_text(&client, "#flag-state", "已处置").await);
+    assert!(wait_for_text(&client, "#flag-disposition", "已补充移送县公安局").await);
     client.close().await.unwrap();
 }
 

@@ -15,6 +15,7 @@ mod draws;
 mod enforcement_loop;
 mod inspection_loop;
 mod pages;
+mod referrals;
 mod registry;
 mod review;
 mod server;
