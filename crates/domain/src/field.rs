@@ -204,6 +204,16 @@ pub enum Problem {
     AlreadyAsked { what: String },
     #[error("日期不能晚于今天")]
     DateInFuture,
+    #[error("会商决定须明确牵头落实单位")]
+    DecisionOwnerRequired,
+    #[error("完成期限不能早于会议日期 {date}")]
+    DeadlineBeforeMeeting { date: String },
+    #[error("会议纪要已印发，不能再修改出席情况、议题或决定")]
+    MinutesIssued,
+    #[error("会议纪要至少须有一项议题")]
+    NoAgenda,
+    #[error("尚未登记出席情况：{agencies}")]
+    AttendanceUnrecorded { agencies: String },
     #[error("移送材料不全：缺{missing}")]
     PackageIncomplete { missing: String },
     #[error("该案已有移送在办理中（{existing}），不能重复报请")]
@@ -305,6 +315,11 @@ impl Problem {
             Problem::LiftDependentsFirst { .. } => "problem.lift_dependents_first",
             Problem::AlreadyAsked { .. } => "problem.already_asked",
             Problem::DateInFuture => "problem.date_in_future",
+            Problem::DecisionOwnerRequired => "problem.decision_owner_required",
+            Problem::DeadlineBeforeMeeting { .. } => "problem.deadline_before_meeting",
+            Problem::MinutesIssued => "problem.minutes_issued",
+            Problem::NoAgenda => "problem.no_agenda",
+            Problem::AttendanceUnrecorded { .. } => "problem.attendance_unrecorded",
             Problem::PackageIncomplete { .. } => "problem.package_incomplete",
             Problem::ReferralOpen { .. } => "problem.referral_open",
         }
@@ -341,6 +356,8 @@ impl Problem {
             Problem::WrongState { state, step } => vec![("state", state.clone()), ("step", step.clone())],
             Problem::AlreadyDone { state } => vec![("state", state.clone())],
             Problem::AlreadyAsked { what } => vec![("what", what.clone())],
+            Problem::DeadlineBeforeMeeting { date } => vec![("date", date.clone())],
+            Problem::AttendanceUnrecorded { agencies } => vec![("agencies", agencies.clone())],
             Problem::PackageIncomplete { missing } => vec![("missing", missing.clone())],
             Problem::ReferralOpen { existing } => vec![("existing", existing.clone())],
             Problem::FileTooLarge { name, max_mib } => {

@@ -23,6 +23,7 @@ pub mod ids;
 pub mod inspection;
 pub mod licence;
 pub mod measure;
+pub mod meeting;
 pub mod mine;
 pub mod organisation;
 pub mod penalty;

@@ -136,6 +136,12 @@ pub enum Action {
     /// Record a procuratorate's opinion received by one's agency (its staff); the head answers it
     /// (`DecideCase` on the agency).
     RecordOpinion,
+    /// Read consultations, their minutes and decisions, and the attendance of agencies.
+    ViewMeetings,
+    /// Convene a consultation and record its attendance, agenda, decisions and minutes (the office).
+    ConveneMeeting,
+    /// Report a consultation's decision done, as its owner agency.
+    CompleteDecision,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -183,6 +189,8 @@ pub enum Resource {
         agency: AgencyCode,
         supplier: Option<AgencyCode>,
     },
+    /// One decision of a consultation, with the agency that owns it.
+    Decision { agency: AgencyCode },
     /// One referral: the case's agency and team, and the member agency receiving it (none for an
     /// outside body such as the procuratorate).
     Referral {
@@ -243,6 +251,7 @@ impl Scope {
                 Resource::Referral { agency, receiver, .. } => {
                     agency == code || receiver.as_ref() == Some(code)
                 }
+                Resource::Decision { agency } => agency == code,
                 Resource::Plan { .. } => false,
                 Resource::SharedItem { from, recipients } => {
                     let party = Party::Agency(code.clone());
@@ -573,6 +582,20 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
         },
+        // Consultations are the whole mechanism's (WORKFLOW.md §6): everyone in it reads them, the office
+        // convenes and minutes them, each decision's owner reports it done.
+        ViewMeetings => match role {
+            Enterprise | TipHandler => Decision::Deny(DenyReason::Role),
+            _ => Decision::Allow,
+        },
+        ConveneMeeting => Decision::from_bool(role == Office, DenyReason::Role),
+        CompleteDecision => match (role, resource) {
+            (AgencyOfficer | AgencyHead, Resource::Decision { agency: a }) => {
+                Decision::from_bool(agency == Some(a), DenyReason::Scope)
+            }
+            (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
         RecordOpinion => match (role, resource) {
             (AgencyOfficer | AgencyHead, Resource::Agency(a)) => {
                 Decision::from_bool(agency == Some(a), DenyReason::Scope)
@@ -847,6 +870,19 @@ mod tests {
             Action::RecordOpinion => vec![
                 (Resource::Agency(code("ps")), [R, R, Y, Y, R, R, R, R]),
                 (Resource::Agency(code("tr")), [R, R, S, S, R, R, R, R]),
+            ],
+            Action::ViewMeetings => vec![(all, [Y, Y, Y, Y, Y, R, R, Y])],
+            Action::ConveneMeeting => vec![(all, [R, Y, R, R, R, R, R, R])],
+            Action::CompleteDecision => vec![
+                (
+                    Resource::Decision { agency: code("ps") },
+                    [R, R, Y, Y, R, R, R, R],
+                ),
+                (
+                    Resource::Decision { agency: code("tr") },
+                    [R, R, S, S, R, R, R, R],
+                ),
+                (act("ps"), [R, R, S, S, R, R, R, R]),
             ],
             Action::ReviewCase => vec![
                 (case("ps", &[2, 3]), [R, R, Y, Y, R, R, R, R]),

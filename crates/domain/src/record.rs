@@ -108,6 +108,10 @@ pub enum RecordType {
     CaseFlag,
     /// A procuratorate's opinion (检察意见) received, and the agency's answer.
     Opinion,
+    /// A consultation (会商/联席会议) with its attendance and agenda.
+    Meeting,
+    /// A decision of a consultation, owned by one agency until it is done.
+    MeetingDecision,
 }
 
 impl RecordType {
@@ -141,6 +145,8 @@ impl RecordType {
             RecordType::Referral => "referral",
             RecordType::CaseFlag => "case_flag",
             RecordType::Opinion => "opinion",
+            RecordType::Meeting => "meeting",
+            RecordType::MeetingDecision => "meeting_decision",
         }
     }
 
@@ -176,7 +182,9 @@ impl RecordType {
             | RecordType::Measure
             | RecordType::Referral
             | RecordType::CaseFlag
-            | RecordType::Opinion => DataArea::Enforcement,
+            | RecordType::Opinion
+            | RecordType::Meeting
+            | RecordType::MeetingDecision => DataArea::Enforcement,
         }
     }
 }
@@ -283,6 +291,14 @@ pub enum AuditAction {
     FlagRaise,
     /// The owning agency's head disposes of a flag, with the reason.
     FlagDispose,
+    /// The office convenes a consultation.
+    MeetingConvene,
+    /// Attendance, an agenda item or a decision is recorded on an open consultation.
+    MeetingRecord,
+    /// The minutes are issued; the decisions become tasks.
+    MeetingIssue,
+    /// The owner agency reports a decision done.
+    DecisionDone,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -378,6 +394,10 @@ impl AuditAction {
             OpinionAnswer => "opinion.answer",
             FlagRaise => "flag.raise",
             FlagDispose => "flag.dispose",
+            MeetingConvene => "meeting.convene",
+            MeetingRecord => "meeting.record",
+            MeetingIssue => "meeting.issue",
+            DecisionDone => "meeting.decision_done",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

@@ -69,6 +69,8 @@ pub enum TaskKind {
     AnswerOpinion,
     /// 应移未移处置 — the owning agency's head disposes of a flag; the office and leaders see it at once.
     DisposeFlag,
+    /// 会商决定落实 — the owner agency carries out a consultation's decision by its deadline.
+    MeetingDecision,
 }
 
 impl TaskKind {
@@ -96,6 +98,7 @@ impl TaskKind {
             TaskKind::HandOverReferral => "referral.hand_over",
             TaskKind::AnswerOpinion => "opinion.answer",
             TaskKind::DisposeFlag => "flag.dispose",
+            TaskKind::MeetingDecision => "meeting.decision",
         }
     }
 
@@ -113,7 +116,8 @@ impl TaskKind {
             | TaskKind::CaseDefence
             | TaskKind::CaseHearing
             | TaskKind::CaseReview
-            | TaskKind::CaseExecute => clocks.rectification,
+            | TaskKind::CaseExecute
+            | TaskKind::MeetingDecision => clocks.rectification,
             // A supplier's confirmation is due when the measure takes effect: remind an hour before,
             // the supplier's head the next day, the office the day after.
             TaskKind::ConfirmMeasure => Ladder {

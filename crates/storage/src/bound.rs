@@ -922,8 +922,74 @@ pub const OPINION: Table = Table {
     children: &[],
 };
 
+pub const MEETING_ATTENDEES: Child = Child {
+    name: "meeting_attendee",
+    link: Link::Column("meeting_id"),
+    cols: &[
+        int("meeting_attendee_id"),
+        text("agency_code"),
+        text("presence"),
+        text("person"),
+    ],
+    order_by: "meeting_attendee_id",
+};
+
+pub const MEETING_ITEMS: Child = Child {
+    name: "meeting_item",
+    link: Link::Column("meeting_id"),
+    cols: &[
+        int("meeting_item_id"),
+        text("title"),
+        text("discussion"),
+        int("mine_id"),
+        int("finding_id"),
+        int("case_id"),
+    ],
+    order_by: "meeting_item_id",
+};
+
+pub const MEETING: Table = Table {
+    name: "meeting",
+    record: RecordType::Meeting,
+    key: int("meeting_id"),
+    natural_key: false,
+    cols: &[
+        text("kind"),
+        text("title"),
+        text("held_on"),
+        text("place"),
+        text("chair"),
+        text("state"),
+        text("convened_by_label"),
+        text("convened_at"),
+        text("minutes_no"),
+        text("minutes"),
+        text("issued_by_label"),
+        text("issued_at"),
+    ],
+    children: &[MEETING_ATTENDEES, MEETING_ITEMS],
+};
+
+pub const MEETING_DECISION: Table = Table {
+    name: "meeting_decision",
+    record: RecordType::MeetingDecision,
+    key: int("decision_id"),
+    natural_key: false,
+    cols: &[
+        int("meeting_id"),
+        int("seq"),
+        text("text"),
+        text("agency_code"),
+        text("due_on"),
+        text("done_at"),
+        text("done_by_label"),
+        text("done_note"),
+    ],
+    children: &[],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 28] = [
+pub const TABLES: [&Table; 30] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -952,6 +1018,8 @@ pub const TABLES: [&Table; 28] = [
     &REFERRAL,
     &CASE_FLAG,
     &OPINION,
+    &MEETING,
+    &MEETING_DECISION,
 ];
 
 /// The table of a record type.
@@ -985,6 +1053,8 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::Referral => &REFERRAL,
         RecordType::CaseFlag => &CASE_FLAG,
         RecordType::Opinion => &OPINION,
+        RecordType::Meeting => &MEETING,
+        RecordType::MeetingDecision => &MEETING_DECISION,
     }
 }
 

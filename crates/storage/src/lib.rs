@@ -32,6 +32,7 @@ pub mod findings;
 pub mod inspections;
 pub mod licences;
 pub mod measures;
+pub mod meetings;
 pub mod mines;
 pub mod people;
 pub mod permits;
