@@ -21,6 +21,7 @@ pub mod error;
 pub mod evidence;
 pub mod inspections;
 pub mod ledger;
+pub mod meetings;
 pub mod organisation;
 pub mod password;
 pub mod registry;

@@ -3,6 +3,10 @@
 //! waiting for a decision past its 90 days, under legal review, waiting for a hearing, notified with
 //! the defence period running, and just filed.
 //!
+//! Around them the rest of enforcement's year: the measures on three cases, referrals of suspected
+//! crimes (one concluded, one in reconsideration, one awaiting the head), the 应移未移 flags the sweep
+//! raises (one left open), the procuratorate's opinions, and two consultations with their decisions.
+//!
 //! They are played on the ledger's clock, through the same use cases as real users: the natural
 //! resources head files and decides, two carded officers investigate, the bureau's legal officer
 //! hosts hearings and reviews. Every name and figure is invented; the prices are the demo's own.
@@ -194,7 +198,59 @@ pub(crate) enum Step {
     Opinion(usize),
     /// The head answers it.
     Answer(usize),
+    /// The office convenes consultation `.0` of [`MEETINGS`], records its attendance, agenda and
+    /// decisions, and issues its minutes.
+    Meeting(usize),
+    /// The owner of decision `.1` of consultation `.0` reports it done.
+    DecisionDone(usize, usize),
 }
+
+/// One demo consultation: kind, title, place, the agenda (title, the case index it is about), the
+/// decisions (text, owner, days after the meeting it is due), and the absent agency.
+struct MeetingSpec {
+    kind: &'static str,
+    title: &'static str,
+    held: i64,
+    items: &'static [(&'static str, Option<usize>)],
+    decisions: &'static [(&'static str, &'static str, i64)],
+    absent: &'static str,
+}
+
+/// The demo's consultations: the annual joint meeting early in the year (one decision still open long
+/// past its deadline, on the leaders' desks), and an emergency consultation on the mine that mined on
+/// after being suspended (the power cut decided there and done; the explosives check overdue).
+const MEETINGS: &[MeetingSpec] = &[
+    MeetingSpec {
+        kind: "annual",
+        title: "2026年度矿产资源开发保护联合监管联席会议",
+        held: 230,
+        items: &[
+            ("通报上年度联合监管工作情况和本年度检查计划", None),
+            ("研究越界开采案件查处和行刑衔接工作", None),
+        ],
+        decisions: &[
+            ("对全县露天矿山开展一次联合执法检查", "ps", 40),
+            ("梳理涉矿企业用电情况，建立停产整顿矿山供电台账", "pw", 30),
+            ("完成“一面墙”高陡边坡矿山治理方案审查", "nr", 60),
+        ],
+        absent: "tx",
+    },
+    MeetingSpec {
+        kind: "emergency",
+        title: "越界开采拒不停止问题紧急会商",
+        held: 19,
+        items: &[("某矿业公司停产整顿期间继续开采", Some(3))],
+        decisions: &[
+            ("对该矿山依法停止供电", "pw", 2),
+            ("核查该矿山民用爆炸物品购买和使用情况", "ps", 7),
+        ],
+        absent: "",
+    },
+];
+
+/// When each demo decision is reported done (meeting, decision, days before the end); the others stay
+/// open.
+const DECISIONS_DONE: &[(usize, usize, i64)] = &[(0, 0, 195), (0, 1, 205), (1, 0, 17)];
 
 /// The demo's referrals, days before the end: the closed case, flagged for its value and its fine,
 /// referred late and concluded; the case under review referred at once, refused by the police and in
@@ -270,6 +326,12 @@ pub(crate) fn plan(end: DateTime<Utc>) -> Vec<(DateTime<Utc>, usize, Step)> {
     for (i, days, step) in MEASURES {
         out.push((at(*days, 3), *i, *step));
     }
+    for (n, m) in MEETINGS.iter().enumerate() {
+        out.push((at(m.held, 6), 0, Step::Meeting(n)));
+    }
+    for (n, d, days) in DECISIONS_DONE {
+        out.push((at(*days, 7), 0, Step::DecisionDone(*n, *d)));
+    }
     for (n, (days, step)) in (0_i64..).zip(REFERRALS) {
         let i = match step {
             Step::Report(i) | Step::Refer(i, _) | Step::Dispose(i) => *i,
@@ -333,6 +395,7 @@ pub(crate) struct State {
     measures: std::collections::HashMap<(usize, &'static str), i64>,
     referrals: std::collections::HashMap<usize, i64>,
     opinions: Vec<Option<i64>>,
+    decisions: std::collections::HashMap<(usize, usize), i64>,
 }
 
 impl State {
@@ -343,6 +406,7 @@ impl State {
             measures: std::collections::HashMap::new(),
             referrals: std::collections::HashMap::new(),
             opinions: vec![None; OPINIONS.len()],
+            decisions: std::collections::HashMap::new(),
         }
     }
 
@@ -657,6 +721,69 @@ impl State {
                     "已立案查处并作出行政处罚决定，罚没款已缴入国库（演示）",
                 )
                 .await?;
+            }
+            Step::Meeting(n) => {
+                let m = MEETINGS.get(n).ok_or(AppError::NotFound)?;
+                let today = local_date(app.now());
+                let invited = ["nr", "ps", "em", "pw", "ee", "fo", "tx"];
+                let id = crate::meetings::convene(
+                    app,
+                    &office,
+                    &crate::meetings::ConveneInput {
+                        kind: m.kind,
+                        title: m.title,
+                        held_on: &today.to_string(),
+                        place: "县自然资源局三楼会议室",
+                        chair: "县矿产资源开发保护联合监管指挥部副指挥长",
+                        agencies: invited.to_vec(),
+                    },
+                )
+                .await?;
+                for code in invited {
+                    let presence = if code == m.absent { "excused" } else { "present" };
+                    crate::meetings::record_attendance(app, &office, id, code, presence, "").await?;
+                }
+                for (title, case_index) in m.items {
+                    let case_id = case_index
+                        .and_then(|i| self.cases.get(i).copied().flatten())
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
+                    crate::meetings::add_item(
+                        app,
+                        &office,
+                        id,
+                        &crate::meetings::ItemInput {
+                            title,
+                            discussion: "各成员单位逐一发言，提出意见建议（演示）",
+                            case: &case_id,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                }
+                for (seq, (text, owner, days)) in m.decisions.iter().enumerate() {
+                    let due = (today + Duration::days(*days)).to_string();
+                    let d = crate::meetings::add_decision(app, &office, id, text, owner, &due).await?;
+                    self.decisions.insert((n, seq), d);
+                }
+                crate::meetings::issue(
+                    app,
+                    &office,
+                    id,
+                    "会议听取了县自然资源局关于矿产资源开发保护联合监管工作情况的汇报，各成员单位结合职责作了发言。会议认为，要严格落实联合监管机制，依法从严查处越界开采等违法行为，做好行政执法与刑事司法衔接。会议议定事项如下。",
+                )
+                .await?;
+            }
+            Step::DecisionDone(n, seq) => {
+                let id = *self.decisions.get(&(n, seq)).ok_or(AppError::NotFound)?;
+                let owner = MEETINGS
+                    .get(n)
+                    .and_then(|m| m.decisions.get(seq))
+                    .map(|d| d.1)
+                    .ok_or(AppError::NotFound)?;
+                let who = caller(app, &format!("{owner}_officer")).await?;
+                crate::meetings::complete_decision(app, &who, id, "已按会议要求落实，情况已报监管办（演示）")
+                    .await?;
             }
             Step::Close(i) => {
                 let s = spec(i)?;

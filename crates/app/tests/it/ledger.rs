@@ -658,6 +658,44 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
         .rows
         .iter()
         .any(|r| r.task.kind == orewatch_domain::task::TaskKind::CaseDecide));
+    // 行刑衔接: a referral concluded, one in reconsideration, one awaiting the head; the case never
+    // referred is flagged and its flag is in the leaders' inbox; the late referral's flags disposed of.
+    use orewatch_domain::referral::RefState;
+    let referrals = orewatch_app::enforcement::referrals::list(&app, &office, None)
+        .await
+        .unwrap();
+    for state in [RefState::Concluded, RefState::Reconsidering, RefState::Reported] {
+        assert!(
+            referrals.iter().any(|r| r.state == state),
+            "no demo referral is {state:?}"
+        );
+    }
+    let flags = orewatch_app::enforcement::flags::list(&app, &leader, None)
+        .await
+        .unwrap();
+    assert!(flags.iter().any(|f| f.disposed_at.is_none()));
+    assert!(flags.iter().any(|f| f.disposition.is_some()));
+    assert!(leader_inbox
+        .rows
+        .iter()
+        .any(|r| r.task.kind == orewatch_domain::task::TaskKind::DisposeFlag));
+    let opinions = orewatch_app::enforcement::opinions::list(&app, &office, None)
+        .await
+        .unwrap();
+    assert!(
+        opinions.iter().any(|o| o.answered_on.is_some()) && opinions.iter().any(|o| o.answered_on.is_none())
+    );
+    // Two consultations, their minutes issued; of their decisions some done, one long overdue with the
+    // leaders; the absent agency shows in the year's attendance.
+    let meetings = orewatch_app::meetings::list(&app, &office).await.unwrap();
+    assert_eq!(meetings.len(), 2);
+    assert!(meetings
+        .iter()
+        .all(|m| m.state == orewatch_domain::meeting::MeetingState::Issued));
+    assert!(leader_inbox
+        .rows
+        .iter()
+        .any(|r| r.task.kind == orewatch_domain::task::TaskKind::MeetingDecision));
     let plans = orewatch_app::inspections::plans::plans(&app, &office)
         .await
         .unwrap();

@@ -11,6 +11,7 @@ mod auth;
 mod cases;
 mod inspections;
 mod ledger;
+mod meetings;
 mod organisation;
 mod referrals;
 mod registry;

@@ -214,6 +214,7 @@ const FREE_TEXT: &[&str] = &[
     "basis",
     "report",
     "details",
+    "person",
     "name",
 ];
 
