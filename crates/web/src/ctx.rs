@@ -188,7 +188,7 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
         let caller = &current.caller;
         let registry = caller.may(Action::ViewRegistry, &Resource::Installation);
         let inspections = caller.may(Action::ViewInspections, &Resource::Installation);
-        let entries: [(&'static str, &str, bool); 17] = [
+        let entries: [(&'static str, &str, bool); 18] = [
             ("/", "nav.home", true),
             ("/inspections", "nav.inspections", inspections),
             (
@@ -205,6 +205,11 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
                 "/referrals",
                 "nav.referrals",
                 caller.may(Action::ViewCases, &Resource::Installation),
+            ),
+            (
+                "/meetings",
+                "nav.meetings",
+                caller.may(Action::ViewMeetings, &Resource::Installation),
             ),
             ("/plans", "nav.plans", inspections),
             ("/map", "nav.map", registry),

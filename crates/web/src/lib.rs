@@ -112,6 +112,7 @@ pub fn router(state: WebState) -> Router {
         .merge(pages::ledger::router())
         .merge(pages::cases::router())
         .merge(pages::referrals::router())
+        .merge(pages::meetings::router())
         .merge(pages::inspections::router())
         .merge(pages::draws::router())
         .merge(pages::townships::router())

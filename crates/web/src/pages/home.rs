@@ -137,6 +137,8 @@ async fn home(
                 RecordType::Referral => format!("/referrals/{}", r.record_id),
                 RecordType::CaseFlag => format!("/flags/{}", r.record_id),
                 RecordType::Opinion => "/opinions".to_string(),
+                RecordType::MeetingDecision => format!("/decisions/{}", r.record_id),
+                RecordType::Meeting => format!("/meetings/{}", r.record_id),
                 _ => "/".to_string(),
             },
             kind: super::labels::label(&ctx, "task_kind", r.task.kind.as_str()),

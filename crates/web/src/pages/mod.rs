@@ -17,6 +17,7 @@ pub mod labels;
 pub mod ledger;
 pub mod map;
 pub mod me;
+pub mod meetings;
 pub mod mines;
 pub mod organisation;
 pub mod permits;

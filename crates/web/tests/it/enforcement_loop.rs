@@ -1,9 +1,10 @@
-//! Enforcement in a real browser, on both backends (issue 12's scenario, its first four steps): an
+//! Enforcement in a real browser, on both backends (issue 12's scenario): an
 //! out-of-bounds finding opens a case whose estimated value passes the criminal threshold; the mine is
 //! suspended, a power cut is served, and the power company's officer confirms it from the inbox; the
 //! case is referred — approved by the head, acknowledged and filed by public security, its result fed
 //! back; a second case ends in a fine with no referral, the 应移未移 flag reaches the leaders' inbox and
-//! the head disposes of it with a reason.
+//! the head disposes of it with a reason; a consultation decides two tasks, one done by its owner, the
+//! other overdue and escalated to the leaders.
 
 use crate::browser::{
     browser_available, click, fill, open_browser, serve_app, shot, start_driver, wait_for_text,
@@ -343,6 +344,98 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     flash(&client).await;
     assert!(wait_for_text(&client, "#flag-state", "已处置").await);
     assert!(wait_for_text(&client, "#flag-disposition", "已补充移送县公安局").await);
+
+    // 5. The office convenes a consultation with public security and the power company.
+    log_in(&client, &base, "office").await;
+    client.goto(&format!("{base}/meetings")).await.unwrap();
+    set_value(&client, "kind", "emergency").await;
+    fill(&client, "title", "越界开采拒不停止问题紧急会商").await;
+    set_value(&client, "held_on", "2026-11-28").await;
+    fill(&client, "place", "县自然资源局三楼会议室").await;
+    fill(&client, "chair", "副指挥长").await;
+    client
+        .execute(
+            "document.querySelectorAll('input[name^=\"agency_\"]').forEach(function (c) { c.checked = c.name === 'agency_ps' || c.name === 'agency_pw'; });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(&client, "convene").await;
+    flash(&client).await;
+    let meeting = current_id(&client).await;
+    for code in ["ps", "pw"] {
+        fill(&client, &format!("person-{code}"), "分管负责人").await;
+        submit(&client, &format!("save-attend-{code}")).await;
+        flash(&client).await;
+    }
+    open_details_of(&client, "item-form").await;
+    fill(&client, "item_title", "某矿业公司停产整顿期间继续开采").await;
+    submit(&client, "add-item").await;
+    flash(&client).await;
+    // A decision with no owner is refused.
+    open_details_of(&client, "decision-form").await;
+    fill(&client, "d-text", "对该矿山依法停止供电").await;
+    set_value(&client, "d-due", "2026-12-05").await;
+    submit(&client, "add-decision").await;
+    assert!(wait_for_text(&client, "#form-errors", "须明确牵头落实单位").await);
+    for (text, owner, due) in [
+        ("对该矿山依法停止供电", "pw", "2026-12-05"),
+        ("核查该矿山民用爆炸物品购买和使用情况", "ps", "2026-12-01"),
+    ] {
+        client.goto(&format!("{base}/meetings/{meeting}")).await.unwrap();
+        open_details_of(&client, "decision-form").await;
+        fill(&client, "d-text", text).await;
+        set_value(&client, "d-agency", owner).await;
+        set_value(&client, "d-due", due).await;
+        submit(&client, "add-decision").await;
+        flash(&client).await;
+    }
+    open_details_of(&client, "issue-form").await;
+    fill(&client, "minutes", "会议听取了县自然资源局的通报，议定如下事项。").await;
+    click_confirmed(&client, "issue").await;
+    flash(&client).await;
+    assert!(wait_for_text(&client, "#meeting-state", "纪要已印发").await);
+    client
+        .goto(&format!("{base}/meetings/{meeting}/print"))
+        .await
+        .unwrap();
+    assert!(wait_for_text(&client, "#document", "牵头单位").await);
+    shot(&client, "meeting-minutes").await;
+
+    // The power company reports its decision done; public security's goes overdue and climbs.
+    log_in(&client, &base, "pw_officer").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    click(
+        &client,
+        Locator::XPath("//table//a[contains(., '停止供电') and contains(., '纪')]"),
+    )
+    .await;
+    client
+        .wait()
+        .for_element(Locator::Id("decision-list"))
+        .await
+        .unwrap();
+    let done = client
+        .find(Locator::Css("button[id^='done-']"))
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    fill(&client, &done.replace("done-", "done-note-"), "已于当日停止供电").await;
+    submit(&client, &done).await;
+    flash(&client).await;
+    assert!(wait_for_text(&client, "#decision-list", "已于当日停止供电").await);
+    clock.advance(chrono::Duration::days(12));
+    orewatch_app::tasks::sweep(&app, "browser-test", chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    log_in(&client, &base, "leader").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    assert!(wait_for_text(&client, "table", "核查该矿山民用爆炸物品").await);
+    assert!(!wait_for_text(&client, "table", "对该矿山依法停止供电").await);
+    shot(&client, "meeting-decision-escalated").await;
     client.close().await.unwrap();
 }
 

@@ -1,6 +1,7 @@
 //! 行刑衔接 through the web, on the demo: the lists of referrals, flags and opinions; a reported referral
 //! approved by the head (not by the team), transferred with its package, acknowledged and filed by
-//! public security; a flag disposed of in writing; an opinion answered — bad input changing nothing.
+//! public security; a flag disposed of in writing; an opinion answered; a consultation refusing a
+//! decision without an owner and minutes before the attendance — bad input changing nothing.
 
 use crate::site::{site, Site};
 use axum::http::StatusCode;
@@ -251,4 +252,92 @@ async fn a_reported_referral_is_approved_transferred_and_filed_and_flags_and_opi
         .contains("待答复"));
 }
 
-on_both_backends!(a_reported_referral_is_approved_transferred_and_filed_and_flags_and_opinions_are_answered);
+async fn a_consultation_refuses_bad_input_and_prints_its_minutes_once_issued(db: Db) {
+    let site = site(db).await;
+    let office = site.login("office", DEMO_PASSWORD).await;
+    let nr_head = site.login("nr_head", DEMO_PASSWORD).await;
+    let enterprise = site.login("enterprise", DEMO_PASSWORD).await;
+    // The demo's two consultations, their minutes printable; attendance counted by agency.
+    let list = site.get("/meetings", &nr_head.cookies).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("年度矿产资源开发保护联合监管联席会议") && list.body.contains("紧急会商"));
+    assert!(
+        !list.body.contains("id=\"convene-form\""),
+        "only the office convenes"
+    );
+    assert_eq!(
+        site.get("/meetings", &enterprise.cookies).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let attendance = site.get("/meetings/attendance?year=2026", &office.cookies).await;
+    assert_eq!(attendance.status, StatusCode::OK);
+    let convene = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("kind", "special".to_string()),
+            ("title", "专题会商".to_string()),
+            ("held_on", "2026-11-30".to_string()),
+            ("place", "会议室".to_string()),
+            ("chair", "副指挥长".to_string()),
+            ("agency_ps", "1".to_string()),
+        ]
+    };
+    let fields = convene(&nr_head.csrf);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        site.post("/meetings", &nr_head.cookies, &pairs).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let fields = convene(&office.csrf);
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let made = site.post("/meetings", &office.cookies, &pairs).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    let id: i64 = made
+        .location
+        .as_deref()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        site.get(&format!("/meetings/{id}/print"), &office.cookies)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "no minutes before they are issued"
+    );
+    let before = head(&site).await;
+    let no_owner = site
+        .post(
+            &format!("/meetings/{id}/decision"),
+            &office.cookies,
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("text", "开展联合执法"),
+                ("due_on", "2026-12-30"),
+            ],
+        )
+        .await;
+    assert_eq!(no_owner.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_owner.body.contains("须明确牵头落实单位"));
+    let early = site
+        .post(
+            &format!("/meetings/{id}/issue"),
+            &office.cookies,
+            &[("csrf", office.csrf.as_str()), ("minutes", "纪要")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.body.contains("尚未登记出席情况"), "{}", early.body);
+    assert_eq!(head(&site).await, before);
+}
+
+on_both_backends!(
+    a_reported_referral_is_approved_transferred_and_filed_and_flags_and_opinions_are_answered,
+    a_consultation_refuses_bad_input_and_prints_its_minutes_once_issued,
+);

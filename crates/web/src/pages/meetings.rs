@@ -1,0 +1,448 @@
+//! 会商 / 联席会议 — the list of consultations with the convening form, one consultation with its
+//! attendance, agenda, decisions and minutes (the office records them; each decision's owner reports it
+//! done), the printed 会议纪要 (GB/T 9704), and the agencies' attendance over a year.
+
+use super::labels::label;
+use super::{agency_label, agency_options, render, render_form, see_other};
+use super::{FormData, FormErrors, Params, SelectOption};
+use crate::ctx::{Auth, Ctx};
+use crate::error::WebError;
+use crate::WebState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::Datelike;
+use orewatch_app::meetings::{self, ConveneInput, ItemInput, MeetingView};
+use orewatch_app::organisation::{self, AgencyRecord};
+use orewatch_app::AppError;
+use orewatch_domain::meeting::{MeetingKind, MeetingState, Presence};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::task::local_date;
+use orewatch_domain::FieldErrors;
+use strum::IntoEnumIterator;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/meetings", get(list).post(convene))
+        .route("/meetings/attendance", get(attendance))
+        .route("/meetings/{id}", get(show))
+        .route("/meetings/{id}/print", get(print))
+        .route("/meetings/{id}/{step}", post(step))
+        .route("/decisions/{id}", get(decision_page))
+        .route("/decisions/{id}/done", post(done))
+}
+
+pub struct MeetingRow {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub held_on: String,
+    pub place: String,
+    pub issued: bool,
+    pub minutes_no: String,
+}
+
+/// An agency as a checkbox.
+pub struct AgencyCheck {
+    pub code: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct ListPage {
+    ctx: Ctx,
+    rows: Vec<MeetingRow>,
+    may_convene: bool,
+    kinds: Vec<SelectOption>,
+    agencies: Vec<AgencyCheck>,
+    errors: FormErrors,
+    form: FormData,
+}
+
+async fn list_screen(
+    state: &WebState,
+    ctx: Ctx,
+    form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let all = meetings::list(&state.app, &caller).await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let chosen: Vec<&str> = form.0.keys().filter_map(|k| k.strip_prefix("agency_")).collect();
+    let view = ListPage {
+        rows: all
+            .iter()
+            .map(|m| MeetingRow {
+                id: m.id,
+                kind: label(&ctx, "meeting_kind", m.kind.as_str()),
+                title: m.title.clone(),
+                held_on: m.held_on.to_string(),
+                place: m.place.clone(),
+                issued: m.state == MeetingState::Issued,
+                minutes_no: m.minutes_no.clone().unwrap_or_default(),
+            })
+            .collect(),
+        may_convene: caller.may(Action::ConveneMeeting, &Resource::Installation),
+        kinds: MeetingKind::iter()
+            .map(|k| {
+                SelectOption::new(
+                    k.as_str(),
+                    label(&ctx, "meeting_kind", k.as_str()),
+                    form.get("kind"),
+                )
+            })
+            .collect(),
+        agencies: agencies
+            .iter()
+            .filter(|a| a.is_member())
+            .map(|a| AgencyCheck {
+                code: a.code.as_str().to_string(),
+                name: ctx.agency_name(a).to_string(),
+                checked: errors.is_none() || chosen.contains(&a.code.as_str()),
+            })
+            .collect(),
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        form,
+        ctx,
+    };
+    render_form(&view, errors.is_some())
+}
+
+async fn list(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Response, WebError> {
+    list_screen(&state, ctx, FormData::default(), None).await
+}
+
+async fn convene(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let chosen: Vec<&str> = form.0.keys().filter_map(|k| k.strip_prefix("agency_")).collect();
+    let input = ConveneInput {
+        kind: form.get("kind"),
+        title: form.get("title"),
+        held_on: form.get("held_on"),
+        place: form.get("place"),
+        chair: form.get("chair"),
+        agencies: chosen,
+    };
+    match meetings::convene(&state.app, &ctx.caller(), &input).await {
+        Ok(id) => Ok(see_other(&format!("/meetings/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => list_screen(&state, ctx, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub struct AttendeeRow {
+    pub code: String,
+    pub agency: String,
+    pub presence: String,
+    pub presence_code: &'static str,
+    pub person: String,
+}
+
+pub struct DecisionRow {
+    pub id: i64,
+    pub seq: i64,
+    pub text: String,
+    pub agency: String,
+    pub due_on: String,
+    pub done: String,
+    pub late: bool,
+    pub level: String,
+    pub may_done: bool,
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct ShowPage {
+    ctx: Ctx,
+    v: MeetingView,
+    kind: String,
+    open: bool,
+    may_edit: bool,
+    attendees: Vec<AttendeeRow>,
+    presences: Vec<SelectOption>,
+    decisions: Vec<DecisionRow>,
+    agencies: Vec<SelectOption>,
+    errors: FormErrors,
+    form: FormData,
+}
+
+fn decision_rows(
+    ctx: &Ctx,
+    agencies: &[AgencyRecord],
+    v: &MeetingView,
+    today: chrono::NaiveDate,
+) -> Vec<DecisionRow> {
+    let caller = ctx.caller();
+    v.decisions
+        .iter()
+        .map(|(d, task)| DecisionRow {
+            id: d.id,
+            seq: d.seq,
+            text: d.text.clone(),
+            agency: agency_label(ctx, agencies, Some(d.agency.as_str())),
+            due_on: d.due_on.to_string(),
+            done: match (&d.done_note, &d.done_by_label, &d.done_at) {
+                (Some(n), Some(by), Some(at)) => format!("{n}（{by} · {}）", ctx.time(at)),
+                _ => String::new(),
+            },
+            late: d.done_at.is_none() && today > d.due_on,
+            level: task
+                .as_ref()
+                .map(|t| label(ctx, "task_level", t.task.level.code()))
+                .unwrap_or_default(),
+            may_done: d.done_at.is_none()
+                && task.is_some()
+                && caller.may(
+                    Action::CompleteDecision,
+                    &Resource::Decision {
+                        agency: d.agency.clone(),
+                    },
+                ),
+        })
+        .collect()
+}
+
+async fn show_screen(
+    state: &WebState,
+    ctx: Ctx,
+    id: i64,
+    form: FormData,
+    errors: Option<&FieldErrors>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let v = meetings::show(&state.app, &caller, id).await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let members: Vec<AgencyRecord> = agencies.iter().filter(|a| a.is_member()).cloned().collect();
+    let today = local_date(state.app.now());
+    let open = v.meeting.state == MeetingState::Convened;
+    let view = ShowPage {
+        kind: label(&ctx, "meeting_kind", v.meeting.kind.as_str()),
+        open,
+        may_edit: open && caller.may(Action::ConveneMeeting, &Resource::Installation),
+        attendees: v
+            .meeting
+            .attendees
+            .iter()
+            .map(|a| AttendeeRow {
+                code: a.agency.as_str().to_string(),
+                agency: agency_label(&ctx, &agencies, Some(a.agency.as_str())),
+                presence: label(&ctx, "presence", a.presence.as_str()),
+                presence_code: a.presence.as_str(),
+                person: a.person.clone().unwrap_or_default(),
+            })
+            .collect(),
+        presences: Presence::iter()
+            .filter(|p| *p != Presence::Invited)
+            .map(|p| SelectOption::new(p.as_str(), label(&ctx, "presence", p.as_str()), ""))
+            .collect(),
+        decisions: decision_rows(&ctx, &agencies, &v, today),
+        agencies: agency_options(&ctx, &members, form.get("agency")),
+        errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
+        form,
+        v,
+        ctx,
+    };
+    render_form(&view, errors.is_some())
+}
+
+async fn show(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    show_screen(&state, ctx, super::number(&raw)?, FormData::default(), None).await
+}
+
+async fn step(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path((raw, step)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = super::number(&raw)?;
+    let app = &state.app;
+    let caller = ctx.caller();
+    let result = match step.as_str() {
+        "attendance" => {
+            meetings::record_attendance(
+                app,
+                &caller,
+                id,
+                form.get("agency"),
+                form.get("presence"),
+                form.get("person"),
+            )
+            .await
+        }
+        "item" => {
+            let input = ItemInput {
+                title: form.get("item_title"),
+                discussion: form.get("discussion"),
+                mine: form.get("mine"),
+                finding: form.get("finding"),
+                case: form.get("case"),
+            };
+            meetings::add_item(app, &caller, id, &input).await
+        }
+        "decision" => meetings::add_decision(
+            app,
+            &caller,
+            id,
+            form.get("text"),
+            form.get("agency"),
+            form.get("due_on"),
+        )
+        .await
+        .map(|_| ()),
+        "issue" => meetings::issue(app, &caller, id, form.get("minutes")).await,
+        _ => return Err(super::not_found().await),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/meetings/{id}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, id, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A decision lives on its meeting's page.
+async fn decision_page(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = super::number(&raw)?;
+    let meeting = meetings::meeting_of_decision(&state.app, &ctx.caller(), id).await?;
+    Ok(see_other(&format!("/meetings/{meeting}#decision-{id}")))
+}
+
+async fn done(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = super::number(&raw)?;
+    let caller = ctx.caller();
+    let meeting = meetings::meeting_of_decision(&state.app, &caller, id).await?;
+    match meetings::complete_decision(&state.app, &caller, id, form.get("done_note")).await {
+        Ok(()) => Ok(see_other(&format!("/meetings/{meeting}?flash=saved"))),
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, meeting, form, Some(&errors)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meeting_print.html")]
+struct PrintPage {
+    ctx: Ctx,
+    v: MeetingView,
+    date: String,
+    present: String,
+    absent: String,
+    decisions: Vec<DecisionRow>,
+    paragraphs: Vec<String>,
+}
+
+/// The printed 会议纪要, laid out as a 公文 (GB/T 9704-2012).
+async fn print(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let v = meetings::show(&state.app, &caller, super::number(&raw)?).await?;
+    if v.meeting.state != MeetingState::Issued {
+        return Err(super::not_found().await);
+    }
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let names = |pred: fn(Presence) -> bool| {
+        v.meeting
+            .attendees
+            .iter()
+            .filter(|a| pred(a.presence))
+            .map(|a| {
+                let name = agency_label(&ctx, &agencies, Some(a.agency.as_str()));
+                match &a.person {
+                    Some(p) if !p.is_empty() => format!("{name}{p}"),
+                    _ => name,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let issued = v.meeting.issued_at.map(local_date).unwrap_or(v.meeting.held_on);
+    let page = PrintPage {
+        date: format!("{}年{}月{}日", issued.year(), issued.month(), issued.day()),
+        present: names(Presence::attended),
+        absent: names(|p| !p.attended()),
+        decisions: decision_rows(&ctx, &agencies, &v, issued),
+        paragraphs: v
+            .meeting
+            .minutes
+            .clone()
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+        v,
+        ctx,
+    };
+    render(&page)
+}
+
+pub struct AttendanceRow {
+    pub agency: String,
+    pub invited: usize,
+    pub attended: usize,
+    pub excused: usize,
+    pub absent: usize,
+    pub unrecorded: usize,
+    pub rate: String,
+}
+
+#[derive(Template)]
+#[template(path = "meeting_attendance.html")]
+struct AttendancePage {
+    ctx: Ctx,
+    year: i32,
+    rows: Vec<AttendanceRow>,
+}
+
+async fn attendance(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    query: Params,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let year = super::query_value(&query, "year")
+        .and_then(|y| y.parse::<i32>().ok())
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| local_date(state.app.now()).year());
+    let counts = meetings::attendance(&state.app, &caller, year).await?;
+    let agencies = organisation::agencies(&state.app, &caller).await?;
+    let rows = counts
+        .iter()
+        .map(|(code, a)| AttendanceRow {
+            agency: agency_label(&ctx, &agencies, Some(code.as_str())),
+            invited: a.invited,
+            attended: a.attended,
+            excused: a.excused,
+            absent: a.absent,
+            unrecorded: a.unrecorded,
+            rate: a
+                .rate_percent()
+                .map(|r| format!("{r}%"))
+                .unwrap_or_else(|| "—".into()),
+        })
+        .collect();
+    render(&AttendancePage { year, rows, ctx })
+}
