@@ -52,6 +52,14 @@ pub struct Config {
     /// 较大数额: a fine or confiscation from this many yuan is a heavy penalty (the party may ask for a
     /// hearing; a legal review is required). Set by each province.
     pub heavy_penalty_yuan: i64,
+    /// 应移未移: the value of illegal mining from which a case must be referred (数额较大), in yuan …
+    pub referral_threshold_yuan: i64,
+    /// … and in planned mining areas, for protected minerals and in no-mining areas.
+    pub referral_threshold_restricted_yuan: i64,
+    /// Days after a case meets the standard before it is flagged when not referred.
+    pub referral_flag_days: i64,
+    /// The finding categories that are illegal mining (out-of-bounds counts as unlicensed).
+    pub illegal_mining_categories: Vec<String>,
     /// The price table of the estimated value in penalty cases: per mineral (as the registry writes
     /// it), the ore's density in t/m³ and its unit price in yuan per tonne.
     pub minerals: std::collections::BTreeMap<String, MineralConfig>,
@@ -99,6 +107,10 @@ impl Default for Config {
             max_http_connections: 512,
             draw_ratios: [100, 70, 50, 30],
             heavy_penalty_yuan: 100_000,
+            referral_threshold_yuan: 100_000,
+            referral_threshold_restricted_yuan: 50_000,
+            referral_flag_days: 3,
+            illegal_mining_categories: vec!["unlicensed".into(), "out_of_bounds".into()],
             minerals: std::collections::BTreeMap::new(),
             holidays: std::collections::BTreeMap::new(),
         }
@@ -187,6 +199,7 @@ impl Config {
         self.proxies()?;
         self.ratios()?;
         self.case_rules()?;
+        self.flag_rules()?;
         Ok(())
     }
 
@@ -238,6 +251,37 @@ impl Config {
                 .set_year(y, arrangement)
                 .map_err(|p| anyhow::anyhow!("holidays.{year}：{p}"))?;
         }
+        Ok(rules)
+    }
+
+    /// The 应移未移 rules: the two thresholds (the restricted one not above the other), the days, the
+    /// categories of illegal mining — checked.
+    pub fn flag_rules(&self) -> Result<orewatch_domain::flag::FlagRules> {
+        let mut rules = orewatch_domain::flag::FlagRules::default();
+        let (normal, restricted) = (
+            self.referral_threshold_yuan,
+            self.referral_threshold_restricted_yuan,
+        );
+        if normal <= 0 || restricted <= 0 || restricted > normal || normal > 1_000_000_000 {
+            anyhow::bail!(
+                "referral_threshold_yuan 和 referral_threshold_restricted_yuan 应为正整数（元），且后者不大于前者"
+            );
+        }
+        if !(0..=90).contains(&self.referral_flag_days) {
+            anyhow::bail!("referral_flag_days 应为 0 到 90 之间的整数（日）");
+        }
+        if self.illegal_mining_categories.iter().all(|c| c.trim().is_empty()) {
+            anyhow::bail!("illegal_mining_categories 不能为空");
+        }
+        rules.threshold_fen = normal * 100;
+        rules.restricted_threshold_fen = restricted * 100;
+        rules.after_days = self.referral_flag_days;
+        rules.illegal_categories = self
+            .illegal_mining_categories
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
         Ok(rules)
     }
 
@@ -344,6 +388,25 @@ mod tests {
         let config: Config = toml::from_str("audit_key_file = \"/keys/audit.key\"").unwrap();
         assert!(config.checkpoints().is_err());
         assert!(Config::default().checkpoints().unwrap().is_none());
+    }
+
+    #[test]
+    fn referral_thresholds_are_checked() {
+        let config: Config =
+            toml::from_str("referral_threshold_yuan = 150000\nreferral_threshold_restricted_yuan = 75000")
+                .unwrap();
+        let rules = config.flag_rules().unwrap();
+        assert_eq!(
+            (rules.threshold_fen, rules.restricted_threshold_fen),
+            (15_000_000, 7_500_000)
+        );
+        assert_eq!(rules.illegal_categories, vec!["unlicensed", "out_of_bounds"]);
+        let upside_down: Config =
+            toml::from_str("referral_threshold_yuan = 50000\nreferral_threshold_restricted_yuan = 75000")
+                .unwrap();
+        assert!(upside_down.flag_rules().is_err());
+        let none: Config = toml::from_str("illegal_mining_categories = []").unwrap();
+        assert!(none.flag_rules().is_err());
     }
 
     #[test]

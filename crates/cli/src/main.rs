@@ -190,6 +190,7 @@ async fn connect(config: &Config) -> Result<App> {
         checkpoint: CheckpointSettings { key_file, dir },
         draw_ratios: config.ratios()?,
         cases: config.case_rules()?,
+        flags: config.flag_rules()?,
         ..Settings::default()
     };
     Ok(App::new(db, Arc::new(SystemClock), settings)?)
