@@ -562,11 +562,15 @@ pub async fn decisions_about(
 }
 
 /// The cases the 应移未移 rules look at: about findings of `categories`, with no referral in a
-/// state other than `not_referred` (`domain::referral::RefState::referred` says which those are).
+/// state other than `not_referred` (`domain::referral::RefState::referred` says which those are), and
+/// either a value (appraised, else estimated) from `min_value_fen` or a company with `repeat_count`
+/// other decided cases — the only ways a rule can apply, so the sweep reads no other case.
 pub async fn unreferred_about(
     conn: &mut Conn,
     categories: &[String],
     not_referred: &[&str],
+    min_value_fen: i64,
+    repeat_count: i64,
 ) -> Result<Vec<i64>> {
     if categories.is_empty() {
         return Ok(Vec::new());
@@ -575,9 +579,13 @@ pub async fn unreferred_about(
         "SELECT k.case_id FROM penalty_case k WHERE EXISTS (SELECT 1 FROM case_finding cf \
          JOIN finding f ON f.finding_id = cf.finding_id WHERE cf.case_id = k.case_id \
          AND f.category IN ({})) AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.case_id = k.case_id \
-         AND r.state NOT IN ({})) ORDER BY k.case_id",
+         AND r.state NOT IN ({})) AND (COALESCE(k.appraised_fen, k.estimated_fen) >= ${} \
+         OR (SELECT COUNT(*) FROM penalty_case p WHERE p.company_id = k.company_id \
+         AND p.case_id <> k.case_id AND p.decided_on IS NOT NULL) >= ${}) ORDER BY k.case_id",
         placeholders(1, categories.len()),
-        placeholders(1 + categories.len(), not_referred.len().max(1))
+        placeholders(1 + categories.len(), not_referred.len().max(1)),
+        1 + categories.len() + not_referred.len().max(1),
+        2 + categories.len() + not_referred.len().max(1),
     );
     let mut query = sqlx::query(&sql);
     for c in categories {
@@ -589,6 +597,7 @@ pub async fn unreferred_about(
     if not_referred.is_empty() {
         query = query.bind(String::new());
     }
+    query = query.bind(min_value_fen).bind(repeat_count);
     let rows = query.fetch_all(conn).await?;
     rows.iter().map(|r| get(r, "case_id")).collect()
 }

@@ -185,9 +185,17 @@ fn scanner() -> Caller {
 /// Run by the sweep (which holds the lease) and by tests with their clock.
 pub async fn scan(app: &App) -> Result<usize> {
     let not_referred = orewatch_domain::referral::not_referred();
+    let rules = &app.settings.flags;
     let ids = {
         let mut conn = app.db.conn().await?;
-        cases::unreferred_about(&mut conn, &app.settings.flags.illegal_categories, &not_referred).await?
+        cases::unreferred_about(
+            &mut conn,
+            &rules.illegal_categories,
+            &not_referred,
+            rules.threshold_fen.min(rules.restricted_threshold_fen),
+            i64::try_from(rules.repeat_count).unwrap_or(i64::MAX),
+        )
+        .await?
     };
     let caller = scanner();
     let mut raised = 0;
