@@ -569,6 +569,88 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_task_ends_with_the_office_and_the_leaders() {
+        use strum::IntoEnumIterator;
+        let clocks = Clocks::default();
+        let due = end_of_day(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        for kind in TaskKind::iter() {
+            let ladder = kind.ladder(&clocks);
+            assert_eq!(
+                ladder.level_at(due, at("2026-04-30T00:00:00Z")),
+                Level::Office,
+                "{kind:?}"
+            );
+            assert_eq!(ladder.next_step_at(due, Level::Office), None, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn the_referral_clocks_climb_fast_and_a_flag_is_the_leaders_from_the_start() {
+        let clocks = Clocks::default();
+        let due = end_of_day(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap());
+        // The 24-hour transfer: reminded two hours before, the head the moment it passes, the office a
+        // day later.
+        let transfer = TaskKind::TransferReferral.ladder(&clocks);
+        let at_due = at("2026-03-10T16:00:00Z");
+        assert_eq!(transfer.level_at(at_due, at("2026-03-10T13:59:59Z")), Level::Open);
+        assert_eq!(
+            transfer.level_at(at_due, at("2026-03-10T14:00:00Z")),
+            Level::Reminded
+        );
+        assert_eq!(transfer.level_at(at_due, at_due), Level::Head);
+        assert_eq!(
+            transfer.level_at(at_due, at("2026-03-11T16:00:00Z")),
+            Level::Office
+        );
+        // The receiving body's and the agency's 3-day steps: the head a day late, the office two.
+        for kind in [
+            TaskKind::AcknowledgeReferral,
+            TaskKind::FileReferral,
+            TaskKind::AskReferral,
+            TaskKind::ExplainReferral,
+            TaskKind::HandOverReferral,
+        ] {
+            let ladder = kind.ladder(&clocks);
+            assert_eq!(
+                ladder.level_at(due, at("2026-03-09T16:00:00Z")),
+                Level::Reminded,
+                "{kind:?}"
+            );
+            assert_eq!(
+                ladder.level_at(due, at("2026-03-11T15:59:59Z")),
+                Level::Reminded,
+                "{kind:?}"
+            );
+            assert_eq!(
+                ladder.level_at(due, at("2026-03-11T16:00:00Z")),
+                Level::Head,
+                "{kind:?}"
+            );
+            assert_eq!(
+                ladder.level_at(due, at("2026-03-12T16:00:00Z")),
+                Level::Office,
+                "{kind:?}"
+            );
+        }
+        // The head's own decisions (a referral, the procuratorate's opinion): the office when the day
+        // passes.
+        for kind in [TaskKind::DecideReferral, TaskKind::AnswerOpinion] {
+            let ladder = kind.ladder(&clocks);
+            assert_eq!(
+                ladder.level_at(due, at("2026-03-10T15:59:59Z")),
+                Level::Reminded,
+                "{kind:?}"
+            );
+            assert_eq!(ladder.level_at(due, due), Level::Office, "{kind:?}");
+        }
+        // A flag due in five days is with the office and the leaders from the moment it is raised.
+        let flag = TaskKind::DisposeFlag.ladder(&clocks);
+        let raised = at("2026-03-05T08:00:00Z");
+        assert_eq!(flag.level_at(due, raised), Level::Office);
+        assert_eq!(flag.next_step_at(due, Level::Office), None);
+    }
+
+    #[test]
     fn a_task_kind_round_trips_through_its_code() {
         use strum::IntoEnumIterator;
         for kind in TaskKind::iter() {

@@ -246,10 +246,12 @@ fn build(parts: &Parts, state: &WebState) -> Ctx {
         ];
         for (href, key, shown) in entries {
             if shown {
+                // A whole path segment: "/me" is not active on "/meetings".
                 let active = if href == "/" {
                     path == "/"
                 } else {
-                    path.starts_with(href)
+                    path.strip_prefix(href)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                 };
                 nav.push(NavItem {
                     href,

@@ -344,6 +344,7 @@ struct PrintPage {
     ctx: Ctx,
     v: MeetingView,
     date: String,
+    held: String,
     present: String,
     absent: String,
     decisions: Vec<DecisionRow>,
@@ -362,27 +363,35 @@ async fn print(
         return Err(super::not_found().await);
     }
     let agencies = organisation::agencies(&state.app, &caller).await?;
-    let names = |pred: fn(Presence) -> bool| {
+    // Who attended (with who sat for the agency), and who did not (with why: excused or absent).
+    let names = |attended: bool| {
         v.meeting
             .attendees
             .iter()
-            .filter(|a| pred(a.presence))
+            .filter(|a| a.presence.attended() == attended)
             .map(|a| {
                 let name = agency_label(&ctx, &agencies, Some(a.agency.as_str()));
-                match &a.person {
-                    Some(p) if !p.is_empty() => format!("{name}{p}"),
-                    _ => name,
+                match (&a.person, attended) {
+                    (Some(p), true) if !p.is_empty() => format!("{name}{p}"),
+                    (_, true) => name,
+                    (_, false) => format!("{name}（{}）", a.presence.label_zh()),
                 }
             })
             .collect::<Vec<_>>()
             .join("、")
     };
     let issued = v.meeting.issued_at.map(local_date).unwrap_or(v.meeting.held_on);
+    // Dates in a 公文 are written 2026年4月13日.
+    let mut decisions = decision_rows(&ctx, &agencies, &v, issued);
+    for (row, (d, _)) in decisions.iter_mut().zip(&v.decisions) {
+        row.due_on = chinese_date(d.due_on);
+    }
     let page = PrintPage {
-        date: format!("{}年{}月{}日", issued.year(), issued.month(), issued.day()),
-        present: names(Presence::attended),
-        absent: names(|p| !p.attended()),
-        decisions: decision_rows(&ctx, &agencies, &v, issued),
+        decisions,
+        date: chinese_date(issued),
+        held: chinese_date(v.meeting.held_on),
+        present: names(true),
+        absent: names(false),
         paragraphs: v
             .meeting
             .minutes
@@ -397,6 +406,11 @@ async fn print(
         ctx,
     };
     render(&page)
+}
+
+/// A date as 公文 write it: 2026年4月13日.
+fn chinese_date(d: chrono::NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
 pub struct AttendanceRow {
