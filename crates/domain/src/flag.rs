@@ -96,7 +96,8 @@ pub struct CaseFacts {
     pub appraised_fen: Option<i64>,
     /// The estimated value, when there is one.
     pub estimated_fen: Option<i64>,
-    /// The day the value was last set (estimate or appraisal).
+    /// The day the case was first valued (estimate or appraisal); a later revaluation does not restart
+    /// the days allowed.
     pub valued_on: Option<NaiveDate>,
     /// In a planned mining area, a protected mineral or a no-mining area (the lower threshold).
     pub restricted: bool,

@@ -31,10 +31,11 @@ pub async fn facts(conn: &mut Conn, rules: &FlagRules, case: &Case) -> Result<Ca
     let categories = cases::finding_categories(conn, case.id).await?;
     let illegal: Vec<String> = rules.illegal_categories.clone();
     let prior_penalties = cases::decisions_about(conn, case.company_id, &illegal, case.id).await?;
+    // The clock starts at the case's first valuation: a later estimate does not restart it (else a
+    // re-estimate every few days would keep a case from ever being flagged).
     let valued_on = case
         .events
         .iter()
-        .rev()
         .find(|e| e.kind == "estimate" || e.kind == "appraisal")
         .map(|e| local_date(e.at));
     let restricted = case

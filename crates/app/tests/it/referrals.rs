@@ -514,8 +514,12 @@ async fn a_head_on_the_team_cannot_approve_and_an_outside_body_needs_a_receipt_s
 async fn an_unreferred_case_over_the_threshold_is_flagged_and_a_fine_on_it_is_flagged_at_once(db: Db) {
     let c = county(db, false).await;
     let case_id = case_over_threshold(&c, 0).await;
-    // Within the 3 days nothing; after them the sweep raises the flag, once.
+    // Within the 3 days nothing; after them the sweep raises the flag, once. A re-estimate on the
+    // third day does not restart the days allowed.
     c.clock.advance(Duration::days(3));
+    cases::estimate(&c.app, &c.nr_a, case_id, "1100", "复测")
+        .await
+        .unwrap();
     assert_eq!(sweep(&c).await, 0);
     c.clock.advance(Duration::days(1));
     assert_eq!(sweep(&c).await, 1);
