@@ -259,6 +259,9 @@ pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &St
                 hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&zip)).into(),
             ));
             text = format!("五项材料齐全，移送{}", referral.receiver_name);
+            if !note.is_empty() {
+                text.push_str(&format!("；{note}"));
+            }
             package_zip = Some(zip);
         }
         RefStep::Acknowledge => {
