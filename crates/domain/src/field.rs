@@ -543,6 +543,12 @@ pub fn optional_money_fen(raw: &str) -> Result<Option<i64>, Problem> {
 }
 
 /// Fen shown as yuan with two decimals and thousands separators (`1,234,567.80`).
+/// A date as documents write it (GB/T 9704: Arabic numerals, "2026年4月13日").
+pub fn chinese_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
 pub fn yuan_text(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let abs = fen.unsigned_abs();

@@ -37,14 +37,7 @@ pub struct CaseOfficer {
 }
 
 /// One event of a case's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseEvent {
-    pub kind: String,
-    pub at: DateTime<Utc>,
-    pub by_label: String,
-    pub note: Option<String>,
-    pub on_date: Option<NaiveDate>,
-}
+pub type CaseEvent = crate::HistoryEvent;
 
 /// A finding a case is about, as the case page lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,23 +369,7 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Case>> {
         })
     })
     .collect::<Result<_>>()?;
-    case.events = sqlx::query(
-        "SELECT kind, at, by_label, note, on_date FROM case_event WHERE case_id = $1 ORDER BY case_event_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(CaseEvent {
-            kind: get(r, "kind")?,
-            at: get_time(r, "at")?,
-            by_label: get(r, "by_label")?,
-            note: get(r, "note")?,
-            on_date: get_opt_date(r, "on_date")?,
-        })
-    })
-    .collect::<Result<_>>()?;
+    case.events = crate::history(conn, &CASE_EVENTS, id).await?;
     Ok(Some(case))
 }
 

@@ -62,14 +62,7 @@ pub struct NewFinding<'a> {
 }
 
 /// One event of a finding's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FindingEvent {
-    pub kind: String,
-    pub at: DateTime<Utc>,
-    pub by_label: String,
-    pub note: Option<String>,
-    pub on_date: Option<NaiveDate>,
-}
+pub type FindingEvent = crate::HistoryEvent;
 
 /// A stored finding.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,25 +248,7 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Finding>> {
         .await?;
     let Some(row) = row else { return Ok(None) };
     let mut finding = from_row(&row)?;
-    let events = sqlx::query(
-        "SELECT kind, at, by_label, note, on_date FROM finding_event WHERE finding_id = $1 \
-         ORDER BY finding_event_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    finding.events = events
-        .iter()
-        .map(|r| {
-            Ok(FindingEvent {
-                kind: get(r, "kind")?,
-                at: get_time(r, "at")?,
-                by_label: get(r, "by_label")?,
-                note: get(r, "note")?,
-                on_date: get_opt_date(r, "on_date")?,
-            })
-        })
-        .collect::<Result<_>>()?;
+    finding.events = crate::history(conn, &FINDING_EVENTS, id).await?;
     Ok(Some(finding))
 }
 

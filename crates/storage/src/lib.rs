@@ -453,6 +453,47 @@ pub(crate) async fn add_history(
     .await
 }
 
+/// One event of a record's history (a finding's, a case's, a referral's): what was done, when, by
+/// whom, with its note and the day it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEvent {
+    pub kind: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub by_label: String,
+    pub note: Option<String>,
+    pub on_date: Option<chrono::NaiveDate>,
+}
+
+/// A record's history, oldest first, as [`add_history`] wrote it into `child`.
+pub(crate) async fn history(
+    conn: &mut Conn,
+    child: &'static bound::Child,
+    id: i64,
+) -> Result<Vec<HistoryEvent>> {
+    let bound::Link::Column(link) = child.link else {
+        return Err(StorageError::Internal(format!("{} is not a history", child.name)));
+    };
+    let sql = format!(
+        "SELECT kind, at, by_label, note, on_date FROM {} WHERE {link} = $1 ORDER BY {}",
+        child.name, child.order_by
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(HistoryEvent {
+                kind: get(r, "kind")?,
+                at: get_time(r, "at")?,
+                by_label: get(r, "by_label")?,
+                note: get(r, "note")?,
+                on_date: get_opt_date(r, "on_date")?,
+            })
+        })
+        .collect()
+}
+
 /// The ISO text of a date, as stored.
 pub fn date_text(date: chrono::NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()

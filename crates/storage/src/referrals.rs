@@ -30,14 +30,7 @@ pub struct NewReferral<'a> {
 }
 
 /// One event of a referral's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefEvent {
-    pub kind: String,
-    pub at: DateTime<Utc>,
-    pub by_label: String,
-    pub note: Option<String>,
-    pub on_date: Option<NaiveDate>,
-}
+pub type RefEvent = crate::HistoryEvent;
 
 /// A stored referral, with its case's number and mine.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,24 +198,7 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Referral>> {
         .await?;
     let Some(row) = row else { return Ok(None) };
     let mut referral = from_row(&row)?;
-    referral.events = sqlx::query(
-        "SELECT kind, at, by_label, note, on_date FROM referral_event WHERE referral_id = $1 \
-         ORDER BY referral_event_id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(RefEvent {
-            kind: get(r, "kind")?,
-            at: get_time(r, "at")?,
-            by_label: get(r, "by_label")?,
-            note: get(r, "note")?,
-            on_date: get_opt_date(r, "on_date")?,
-        })
-    })
-    .collect::<Result<_>>()?;
+    referral.events = crate::history(conn, &REFERRAL_EVENTS, id).await?;
     Ok(Some(referral))
 }
 

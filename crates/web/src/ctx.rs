@@ -121,8 +121,7 @@ impl Ctx {
     /// The date of a moment as documents write it ("2026年12月2日"), in China Standard Time.
     pub fn date(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         let local = at.with_timezone(&orewatch_app::dashboard::china_offset());
-        use chrono::Datelike;
-        format!("{}年{}月{}日", local.year(), local.month(), local.day())
+        orewatch_domain::field::chinese_date(local.date_naive())
     }
 
     /// A date-time to the second, in China Standard Time (when a wait ends).

@@ -392,13 +392,7 @@ pub async fn mark_restricted(
     let basis = required_text(basis, 300).map_err(|p| AppError::invalid("restricted_basis", p))?;
     let mut tx = app.write(caller).await?;
     let (case, _) = prepare(&mut tx, caller, id, Action::WorkCase, None).await?;
-    let current = case
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.kind == RESTRICTED || e.kind == UNRESTRICTED)
-        .is_some_and(|e| e.kind == RESTRICTED);
-    if current == restricted {
+    if crate::enforcement::flags::restricted(&case) == restricted {
         return Err(AppError::invalid(
             "restricted",
             Problem::AlreadyDone {

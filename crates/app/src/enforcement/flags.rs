@@ -26,6 +26,16 @@ use orewatch_storage::{cases, Conn, Key, WriteTx};
 pub const RESTRICTED: &str = "restricted";
 pub const UNRESTRICTED: &str = "unrestricted";
 
+/// Whether a case is marked as mining in a planned mining area, of a protected mineral or in a
+/// no-mining area: its latest mark decides.
+pub fn restricted(case: &Case) -> bool {
+    case.events
+        .iter()
+        .rev()
+        .find(|e| e.kind == RESTRICTED || e.kind == UNRESTRICTED)
+        .is_some_and(|e| e.kind == RESTRICTED)
+}
+
 /// The facts the rules need about a case.
 pub async fn facts(conn: &mut Conn, rules: &FlagRules, case: &Case) -> Result<CaseFacts> {
     let categories = cases::finding_categories(conn, case.id).await?;
@@ -38,12 +48,7 @@ pub async fn facts(conn: &mut Conn, rules: &FlagRules, case: &Case) -> Result<Ca
         .iter()
         .find(|e| e.kind == "estimate" || e.kind == "appraisal")
         .map(|e| local_date(e.at));
-    let restricted = case
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.kind == RESTRICTED || e.kind == UNRESTRICTED)
-        .is_some_and(|e| e.kind == RESTRICTED);
+    let restricted = restricted(case);
     let referred = referrals::of_case(conn, case.id)
         .await?
         .iter()

@@ -174,7 +174,7 @@ pub struct StepInput<'a> {
 
 /// The action a step needs: the head's decision, the receiver's own answers (a member agency's, or
 /// the team recording an outside body's), the agency's other steps.
-fn action_of(step: RefStep, referral: &Referral) -> Action {
+pub fn action_of(step: RefStep, referral: &Referral) -> Action {
     match step {
         RefStep::Approve | RefStep::Refuse => Action::DecideReferral,
         s if s.receivers() && referral.receiver_agency.is_some() => Action::AnswerReferral,
@@ -237,19 +237,14 @@ pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &St
         RefStep::Transfer => {
             let attached = files::of_record(&mut tx, RecordType::PenaltyCase, &case.id.to_string()).await?;
             let items = items.unwrap_or_default();
-            let pack = Package {
-                report: !referral.report.trim().is_empty(),
-                items: !items.is_empty(),
-                appraisal_files: attached.len(),
-                no_appraisal_reason: no_appraisal.clone(),
-                other_files: 1,
-            };
-            pack.check().map_err(|p| AppError::invalid("items", p))?;
             let referral_with = Referral {
                 items: Some(items.clone()),
                 no_appraisal_reason: no_appraisal.clone(),
                 ..referral.clone()
             };
+            package_of(&referral_with, attached.len())
+                .check()
+                .map_err(|p| AppError::invalid("items", p))?;
             let zip = build_package(app, &mut tx, &referral_with, &case, &attached, today).await?;
             set.push(("items", items.as_str().into()));
             set.push(("no_appraisal_reason", no_appraisal.as_deref().into()));
@@ -354,6 +349,18 @@ pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &St
     // until their disposition.
     tx.commit().await?;
     Ok(())
+}
+
+/// What a referral has of the five documents, with the case's appraisal files (the letter and the case
+/// summary are always printed by the platform).
+fn package_of(referral: &Referral, appraisal_files: usize) -> Package {
+    Package {
+        report: !referral.report.trim().is_empty(),
+        items: referral.items.as_ref().is_some_and(|i| !i.trim().is_empty()),
+        appraisal_files,
+        no_appraisal_reason: referral.no_appraisal_reason.clone(),
+        other_files: 1,
+    }
 }
 
 /// The referral number of an agency: `{short}移〔{year}〕{n}号`.
@@ -484,7 +491,7 @@ async fn build_package(
         .map(|a| a.name_zh)
         .unwrap_or_default();
     let number = referral.referral_no.clone().unwrap_or_default();
-    let date = format!("{}年{}月{}日", today.year(), today.month(), today.day());
+    let date = orewatch_domain::field::chinese_date(today);
     let signed = format!("{issuer}（印章）\n{date}");
     let mut files = vec![
         letter_file(&issuer, referral, case, &signed),
@@ -608,6 +615,8 @@ pub struct ReferralView {
     pub open_tasks: Vec<TaskRow>,
     /// What the transfer will need, for the form.
     pub appraisal_files: usize,
+    /// The five documents as they stand.
+    pub package: Package,
 }
 
 /// One referral, for anyone who may read its case or who receives it.
@@ -628,6 +637,7 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<ReferralView> {
         .await?
         .len();
     Ok(ReferralView {
+        package: package_of(&referral, appraisal_files),
         referral,
         case,
         attachments,

@@ -491,15 +491,7 @@ async fn show_screen(
         })
         .collect();
     let refs = super::referrals::of_case(state, &ctx, &c, &agencies, &form).await?;
-    let restricted = c
-        .events
-        .iter()
-        .rev()
-        .find(|e| {
-            e.kind == orewatch_app::enforcement::flags::RESTRICTED
-                || e.kind == orewatch_app::enforcement::flags::UNRESTRICTED
-        })
-        .is_some_and(|e| e.kind == orewatch_app::enforcement::flags::RESTRICTED);
+    let restricted = orewatch_app::enforcement::flags::restricted(&c);
     let view = ShowPage {
         refs,
         restricted,
@@ -764,10 +756,7 @@ struct PrintPage {
     heavy: bool,
 }
 
-fn chinese_date(d: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
-}
+use orewatch_domain::field::chinese_date;
 
 /// The printed 行政处罚告知书 (once served) or 行政处罚决定书 (once decided).
 async fn print(

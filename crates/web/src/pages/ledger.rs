@@ -618,14 +618,7 @@ async fn print(
         }
         _ => Vec::new(),
     };
-    let date = |d: chrono::NaiveDate| {
-        format!(
-            "{}年{}月{}日",
-            chrono::Datelike::year(&d),
-            chrono::Datelike::month(&d),
-            chrono::Datelike::day(&d)
-        )
-    };
+    let date = orewatch_domain::field::chinese_date;
     let page = PrintPage {
         review,
         title: ctx

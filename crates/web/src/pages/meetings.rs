@@ -408,10 +408,7 @@ async fn print(
     render(&page)
 }
 
-/// A date as 公文 write it: 2026年4月13日.
-fn chinese_date(d: chrono::NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
-}
+use orewatch_domain::field::chinese_date;
 
 pub struct AttendanceRow {
     pub agency: String,

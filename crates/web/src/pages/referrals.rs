@@ -19,7 +19,7 @@ use orewatch_app::enforcement::{flags, opinions};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::referral::{Package, RefState, RefStep};
+use orewatch_domain::referral::{RefState, RefStep};
 use orewatch_domain::task::local_date;
 use orewatch_domain::{AgencyCode, FieldErrors};
 
@@ -354,14 +354,7 @@ fn step_forms(ctx: &Ctx, v: &ReferralView) -> Vec<StepForm> {
     candidates
         .iter()
         .filter(|s| r.state.after(**s, r.asked()).is_ok())
-        .filter(|s| {
-            let action = match s {
-                RefStep::Approve | RefStep::Refuse => Action::DecideReferral,
-                s if s.receivers() && !outside => Action::AnswerReferral,
-                _ => Action::ReferCase,
-            };
-            caller.may(action, &res)
-        })
+        .filter(|s| caller.may(referrals::action_of(**s, r), &res))
         .enumerate()
         .map(|(i, s)| StepForm {
             step: s.as_str(),
@@ -387,13 +380,6 @@ async fn show_screen(
     let v = referrals::show(&state.app, &caller, id).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let r = &v.referral;
-    let pack = Package {
-        report: !r.report.trim().is_empty(),
-        items: r.items.as_ref().is_some_and(|i| !i.is_empty()),
-        appraisal_files: v.appraisal_files,
-        no_appraisal_reason: r.no_appraisal_reason.clone(),
-        other_files: 1,
-    };
     let now = state.app.now();
     let view = ShowPage {
         number: r.referral_no.clone().unwrap_or_default(),
@@ -407,7 +393,8 @@ async fn show_screen(
             (Some(by), Some(at)) => format!("{by} · {}", ctx.time(at)),
             _ => String::new(),
         },
-        checklist: pack
+        checklist: v
+            .package
             .checklist()
             .into_iter()
             .map(|(d, present)| CheckLine {
@@ -538,7 +525,6 @@ async fn print(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    use chrono::Datelike;
     let caller = ctx.caller();
     let v = referrals::show(&state.app, &caller, super::number(&raw)?).await?;
     if v.referral.referral_no.is_none() {
@@ -553,7 +539,7 @@ async fn print(
     let page = PrintPage {
         agency: agency_label(&ctx, &agencies, Some(v.referral.agency.as_str())),
         rows: referrals::letter_rows(&v.referral, &v.case),
-        date: format!("{}年{}月{}日", day.year(), day.month(), day.day()),
+        date: orewatch_domain::field::chinese_date(day),
         v,
         ctx,
     };
