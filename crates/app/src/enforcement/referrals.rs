@@ -589,7 +589,10 @@ async fn build_package(
             .map(|ev| {
                 format!(
                     "{} {} {}",
-                    orewatch_domain::audit::format_timestamp(ev.at),
+                    // As the county reads a clock, not the audit's UTC stamp.
+                    ev.at
+                        .with_timezone(&orewatch_domain::task::china())
+                        .format("%Y-%m-%d %H:%M"),
                     ev.by_label,
                     ev.note.clone().unwrap_or_default()
                 )

@@ -236,6 +236,16 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
         letter.contains("非法采矿罪") && letter.contains("移〔2026〕1号"),
         "{letter}"
     );
+    // The case summary labels the estimate and writes its history in the county's time (filed at
+    // 08:00 UTC = 16:00 China time on 28 November).
+    let mut summary = String::new();
+    zip.by_name("5-其他有关涉嫌犯罪的材料/案件基本情况.html")
+        .unwrap()
+        .read_to_string(&mut summary)
+        .unwrap();
+    assert!(summary.contains("估算，非认定价值"), "{summary}");
+    assert!(summary.contains("2026-11-28 16:00"), "{summary}");
+    assert!(!summary.contains("T08:00"), "{summary}");
 
     // Public security acknowledges in the platform — not the referring agency for it.
     let err = referrals::step(&c.app, &c.nr_a, id, RefStep::Acknowledge, &note(""))
