@@ -1,18 +1,24 @@
 //! Reading single-band GeoTIFF DEMs block by block.
 //!
-//! Layouts: stripped or tiled; uncompressed, LZW or Deflate with horizontal or floating-point predictor;
-//! either byte order; classic TIFF or BigTIFF (all decoded by the `tiff` crate). Samples: float32,
-//! float64, int16, int32 (and uint8/uint16). Georeferencing from ModelPixelScale + ModelTiepoint
-//! (north-up only; PixelIsPoint is shifted half a cell), the CRS from the GeoKeys (an EPSG code or a
-//! user-defined transverse Mercator), nodata from GDAL_NODATA. Values come out as `f64` with nodata as
-//! NaN. The reader decodes one row of blocks at a time ([`DemReader::read_block_row`]); it never holds the
-//! whole image. What must not live here: resampling and analysis ([`crate::compare`]).
+//! Layouts: stripped or tiled; uncompressed, LZW, Deflate, ZSTD or PackBits with horizontal or
+//! floating-point predictor; either byte order; classic TIFF or BigTIFF (all decoded by the `tiff` crate);
+//! sparse files (GDAL `SPARSE_OK`: a block of byte count 0 is unwritten and reads as nodata, or 0 without
+//! nodata, as GDAL reads it). Samples: int8/uint8, int16/uint16, int32/uint32, float32, float64.
+//! Georeferencing from ModelPixelScale + ModelTiepoint (north-up only; PixelIsPoint is shifted half a
+//! cell), the CRS from the GeoKeys (an EPSG code or a user-defined transverse Mercator), nodata from
+//! GDAL_NODATA compared in the band's own type, as GDAL compares it. Values come out as `f64` with nodata
+//! as NaN. The reader decodes one row of blocks at a time ([`DemReader::read_block_row`]); it never holds
+//! the whole image, and the memory it may ask for is bounded by the file's size and its block size, so
+//! a damaged header is refused instead of exhausting memory. Everything else is refused with the file's
+//! name and the reason: lossy or proprietary compression (JPEG, LERC), MinIsWhite, other sample types.
+//! The layout matrix of `fixtures/dem/matrix` checks every case against GDAL. What must not live here:
+//! resampling and analysis ([`crate::compare`]).
 
 use crate::crs::{CrsError, Datum, ProjectedCrs};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use tiff::decoder::{Decoder, Limits};
+use tiff::decoder::{Decoder, DecodingResult, Limits};
 use tiff::tags::Tag;
 
 /// Where the cells of a north-up grid are.
@@ -99,7 +105,65 @@ pub enum SampleKind {
     U32,
 }
 
+/// The most memory one block may decode into (a 8192 × 8192 float32 tile is 256 MiB).
+const MAX_BLOCK_BYTES: usize = 1 << 30;
+
+/// The most memory tag values may take (a million-block file's offsets take a few MiB).
+const MAX_TAG_BYTES: usize = 256 << 20;
+
+/// What the reader reads, for the message that refuses anything else.
+const SUPPORTED_SAMPLES: &str = "int8、uint8、int16、uint16、int32、uint32、float32、float64";
+
 impl SampleKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SampleKind::F32 => "float32",
+            SampleKind::F64 => "float64",
+            SampleKind::I8 => "int8",
+            SampleKind::I16 => "int16",
+            SampleKind::I32 => "int32",
+            SampleKind::U8 => "uint8",
+            SampleKind::U16 => "uint16",
+            SampleKind::U32 => "uint32",
+        }
+    }
+
+    /// The declared nodata value as this type holds it, as GDAL compares it: `Ok(None)` when the type
+    /// cannot hold it (GDAL then treats every cell as valid); refused when it is not an integer but
+    /// the type is (GDAL would truncate it and mask cells the file never named).
+    fn nodata_value(self, declared: f64) -> Result<Option<f64>, String> {
+        let (min, max) = match self {
+            SampleKind::F64 => return Ok(Some(declared)),
+            SampleKind::F32 => {
+                if declared.is_nan() || declared.is_infinite() {
+                    return Ok(Some(declared));
+                }
+                if declared.abs() > f64::from(f32::MAX) {
+                    return Ok(None);
+                }
+                // The float32 nearest the declared double: what the writer stored in the cells.
+                #[allow(clippy::cast_possible_truncation)]
+                return Ok(Some(f64::from(declared as f32)));
+            }
+            SampleKind::I8 => (f64::from(i8::MIN), f64::from(i8::MAX)),
+            SampleKind::I16 => (f64::from(i16::MIN), f64::from(i16::MAX)),
+            SampleKind::I32 => (f64::from(i32::MIN), f64::from(i32::MAX)),
+            SampleKind::U8 => (0.0, f64::from(u8::MAX)),
+            SampleKind::U16 => (0.0, f64::from(u16::MAX)),
+            SampleKind::U32 => (0.0, f64::from(u32::MAX)),
+        };
+        if declared.is_nan() || declared < min || declared > max {
+            Ok(None)
+        } else if declared.fract() != 0.0 {
+            Err(format!(
+                "GDAL_NODATA 值 {declared} 不是整数，而波段类型是 {}：无法确定哪些像元无数据",
+                self.name()
+            ))
+        } else {
+            Ok(Some(declared))
+        }
+    }
+
     fn bytes(self) -> usize {
         match self {
             SampleKind::I8 | SampleKind::U8 => 1,
@@ -142,6 +206,9 @@ impl SampleKind {
 pub struct DemInfo {
     pub grid: GridGeometry,
     pub crs: ProjectedCrs,
+    /// The nodata value as the band's own type holds it (a float32 band's `-3.4e38` is the float32
+    /// nearest to it); `None` when the file declares none, or one its type cannot hold (GDAL then
+    /// treats every cell as valid).
     pub nodata: Option<f64>,
     /// Block size: tile width × height, or image width × rows per strip.
     pub block_width: usize,
@@ -166,6 +233,17 @@ pub enum RasterError {
 }
 
 impl RasterError {
+    /// The reason alone, without the file's name (for a page that already shows the file).
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Open { problem, .. } => format!("无法打开：{problem}"),
+            Self::Corrupt { detail, .. } => format!("不是有效的 TIFF 文件，或文件已损坏/截断：{detail}"),
+            Self::Unsupported { detail, .. } => format!("格式不支持：{detail}"),
+            Self::NoGeoreference { detail, .. } => format!("缺少地理参考（{detail}）"),
+            Self::Crs { problem, .. } => format!("坐标系：{problem}"),
+        }
+    }
+
     /// The same message in English.
     pub fn message_en(&self) -> String {
         match self {
@@ -190,8 +268,12 @@ pub struct DemReader {
     path: PathBuf,
     decoder: Decoder<BufReader<File>>,
     info: DemInfo,
-    /// Reused for every block: decoded bytes of one chunk.
-    chunk: Vec<u8>,
+    /// Compressed size of each block; 0 marks a sparse (unwritten) block.
+    byte_counts: Vec<u64>,
+    /// What a sparse block reads as: NaN with nodata, 0 without (as GDAL).
+    sparse_value: f64,
+    /// Reused for every block: one decoded chunk.
+    chunk: DecodingResult,
 }
 
 impl std::fmt::Debug for DemReader {
@@ -237,16 +319,49 @@ impl DemReader {
             path: path.to_path_buf(),
             problem,
         })?;
+        let file_bytes = file
+            .metadata()
+            .map_err(|problem| RasterError::Open {
+                path: path.to_path_buf(),
+                problem,
+            })?
+            .len();
         let corrupt = |e: tiff::TiffError| classify(path, e);
+        // Tag values are stored in the file, so none can be larger than the file: a damaged count is
+        // refused instead of being allocated.
+        let mut limits = Limits::default();
+        limits.ifd_value_size = usize::try_from(file_bytes).unwrap_or(usize::MAX).max(1 << 20);
+        limits.decoding_buffer_size = limits.ifd_value_size.saturating_mul(8).min(MAX_TAG_BYTES);
+        limits.intermediate_buffer_size = limits.ifd_value_size;
         let mut decoder = Decoder::new(BufReader::new(file))
             .map_err(corrupt)?
-            .with_limits(Limits::unlimited());
-        let info = read_info(path, &mut decoder)?;
+            .with_limits(limits.clone());
+        let (info, declared_nodata) = read_info(path, &mut decoder)?;
+        let byte_counts = read_byte_counts(&mut decoder, info.tiled).map_err(corrupt)?;
+        let sparse_value = match (info.nodata, declared_nodata) {
+            (Some(_), _) => f64::NAN,
+            (None, None) => 0.0,
+            (None, Some(declared)) if byte_counts.contains(&0) => {
+                return Err(RasterError::Unsupported {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "文件含未写入的稀疏块，而 GDAL_NODATA 值 {declared} 超出 {} 的取值范围，无法确定这些块的值",
+                        info.sample.name()
+                    ),
+                })
+            }
+            (None, Some(_)) => 0.0,
+        };
+        // A decoded block may be as large as the block itself (checked against MAX_BLOCK_BYTES).
+        let block_bytes = info.block_width * info.block_height * info.sample.bytes();
+        limits.decoding_buffer_size = limits.decoding_buffer_size.max(block_bytes);
         Ok(Self {
             path: path.to_path_buf(),
-            decoder,
+            decoder: decoder.with_limits(limits),
             info,
-            chunk: Vec::new(),
+            byte_counts,
+            sparse_value,
+            chunk: DecodingResult::U8(Vec::new()),
         })
     }
 
@@ -305,44 +420,57 @@ impl DemReader {
         for block_col in first_block..=last_block {
             let chunk = index * across + block_col;
             let chunk_index = u32::try_from(chunk).map_err(|_| self.unsupported("too many blocks".into()))?;
-            let layout = self
-                .decoder
-                .image_chunk_buffer_layout(chunk_index)
-                .map_err(|e| classify(&self.path, e))?;
-            if self.chunk.len() < layout.len {
-                self.chunk.resize(layout.len, 0);
-            }
-            let buffer = self.chunk.get_mut(..layout.len).unwrap_or_default();
-            self.decoder
-                .read_chunk_bytes(chunk_index, buffer)
-                .map_err(|e| classify(&self.path, e))?;
             let block_x0 = if self.info.tiled { block_col * bw } else { 0 };
             let data_w = if self.info.tiled {
                 bw.min(width - block_x0)
             } else {
                 width
             };
-            let stride = layout.row_stride.map_or(data_w * size, |s| s.get());
-            if stride < data_w * size || layout.len < stride * (rows - 1) + data_w * size {
-                return Err(RasterError::Corrupt {
-                    path: self.path.clone(),
-                    detail: format!(
-                        "block {chunk} holds {} bytes for {data_w} × {rows} samples",
-                        layout.len
-                    ),
-                });
-            }
             // The part of this block inside the window, in image columns.
             let (x0, x1) = (cols.start.max(block_x0), cols.end.min(block_x0 + data_w));
             if x0 >= x1 {
                 continue;
+            }
+            let Some(&compressed) = self.byte_counts.get(chunk) else {
+                return Err(RasterError::Corrupt {
+                    path: self.path.clone(),
+                    detail: format!("block {chunk} has no offset/byte count"),
+                });
+            };
+            if compressed == 0 {
+                // Sparse: never written.
+                let fill = T::from_f64(self.sparse_value);
+                for r in 0..rows {
+                    let dst_start = r * out_w + (x0 - cols.start);
+                    if let Some(dst) = out.get_mut(dst_start..dst_start + (x1 - x0)) {
+                        dst.fill(fill);
+                    }
+                }
+                continue;
+            }
+            // Decoded at the full block width (the row stride the block was encoded with): the `tiff`
+            // crate's path for narrower edge blocks refuses valid LZW data (fixtures/dem/matrix/README.md).
+            let stride = bw * size;
+            self.decoder
+                .read_chunk_to_buffer(&mut self.chunk, chunk_index, stride)
+                .map_err(|e| classify(&self.path, e))?;
+            let buffer = self.chunk.as_buffer(0);
+            let bytes = buffer.as_bytes();
+            if bytes.len() < stride * (rows - 1) + data_w * size {
+                return Err(RasterError::Corrupt {
+                    path: self.path.clone(),
+                    detail: format!(
+                        "block {chunk} holds {} bytes for {data_w} × {rows} samples",
+                        bytes.len()
+                    ),
+                });
             }
             for r in 0..rows {
                 let dst_start = r * out_w + (x0 - cols.start);
                 let src_start = r * stride + (x0 - block_x0) * size;
                 let (Some(dst), Some(src)) = (
                     out.get_mut(dst_start..dst_start + (x1 - x0)),
-                    self.chunk.get(src_start..src_start + (x1 - x0) * size),
+                    bytes.get(src_start..src_start + (x1 - x0) * size),
                 ) else {
                     continue;
                 };
@@ -354,6 +482,9 @@ impl DemReader {
 
     /// Reads the whole image (for tests and small files only).
     pub fn read_all(&mut self) -> Result<Vec<f64>, RasterError> {
+        if self.info.grid.width.saturating_mul(self.info.grid.height) > 1 << 26 {
+            return Err(self.unsupported("read_all is for small images".into()));
+        }
         let mut all = Vec::with_capacity(self.info.grid.width * self.info.grid.height);
         let mut block: Vec<f64> = Vec::new();
         for index in 0..self.block_rows() {
@@ -384,7 +515,37 @@ fn classify(path: &Path, error: tiff::TiffError) -> RasterError {
     }
 }
 
-fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemInfo, RasterError> {
+/// Each block's compressed size, in block order; 0 marks a sparse block.
+fn read_byte_counts(decoder: &mut Decoder<BufReader<File>>, tiled: bool) -> tiff::TiffResult<Vec<u64>> {
+    let tag = if tiled {
+        Tag::TileByteCounts
+    } else {
+        Tag::StripByteCounts
+    };
+    decoder.get_tag_u64_vec(tag)
+}
+
+/// Compression methods whose decoding is exact (TIFF 6.0 §3 and libtiff's ZSTD).
+fn compression_refusal(method: u16) -> Option<String> {
+    match method {
+        1 | 5 | 8 | 32946 | 32773 | 50000 => None,
+        6 | 7 => Some("JPEG 有损压缩（高程值已被改变，不能作为测量依据）".into()),
+        34887 => {
+            Some("LERC 压缩（GDAL 专有格式，未支持；请用 gdal_translate -co COMPRESS=DEFLATE 转换）".into())
+        }
+        34925 => Some("LZMA 压缩（未支持；请用 DEFLATE、LZW 或 ZSTD）".into()),
+        50001 => Some("WebP 有损压缩（高程值已被改变）".into()),
+        other => Some(format!(
+            "压缩方式 {other}（支持无压缩、LZW、DEFLATE、ZSTD、PackBits）"
+        )),
+    }
+}
+
+/// Reads the tags; returns the information and the declared (untyped) GDAL_NODATA value.
+fn read_info(
+    path: &Path,
+    decoder: &mut Decoder<BufReader<File>>,
+) -> Result<(DemInfo, Option<f64>), RasterError> {
     let corrupt = |e: tiff::TiffError| classify(path, e);
     let unsupported = |detail: String| RasterError::Unsupported {
         path: path.to_path_buf(),
@@ -422,11 +583,42 @@ fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemI
         (1, 16) => SampleKind::U16,
         (1, 32) => SampleKind::U32,
         _ => {
+            let kind = match format {
+                1 => "无符号整数",
+                2 => "有符号整数",
+                3 => "浮点",
+                5 | 6 => "复数",
+                _ => "未知类型",
+            };
             return Err(unsupported(format!(
-                "采样格式 {format}、{bits} 位（支持 float32/float64/int16/int32）"
-            )))
+                "采样类型为{kind}、{bits} 位（支持 {SUPPORTED_SAMPLES}）"
+            )));
         }
     };
+    let compression: u16 = decoder
+        .find_tag_unsigned(Tag::Compression)
+        .map_err(corrupt)?
+        .unwrap_or(1);
+    if let Some(reason) = compression_refusal(compression) {
+        return Err(unsupported(reason));
+    }
+    let photometric: u16 = decoder
+        .find_tag_unsigned(Tag::PhotometricInterpretation)
+        .map_err(corrupt)?
+        .unwrap_or(1);
+    match photometric {
+        1 => {}
+        0 => {
+            return Err(unsupported(
+                "光度解释为 MinIsWhite（反相灰度图像，不是高程）".into(),
+            ))
+        }
+        other => {
+            return Err(unsupported(format!(
+                "光度解释 {other}（高程应为单波段 MinIsBlack）"
+            )))
+        }
+    }
     let tiled = decoder.find_tag(Tag::TileWidth).map_err(corrupt)?.is_some();
     let (block_width, block_height) = if tiled {
         let w: u32 = decoder.get_tag_unsigned(Tag::TileWidth).map_err(corrupt)?;
@@ -441,6 +633,22 @@ fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemI
     };
     if block_width == 0 || block_height == 0 {
         return Err(unsupported("块大小为 0".into()));
+    }
+    // One row of blocks is decoded at a time, as f64 at most: refuse a size no real DEM has (a damaged
+    // header) instead of asking for terabytes.
+    let block_row_cells = (width as usize)
+        .div_ceil(block_width)
+        .saturating_mul(block_width)
+        .saturating_mul(block_height);
+    if block_width
+        .saturating_mul(block_height)
+        .saturating_mul(sample.bytes())
+        > MAX_BLOCK_BYTES
+        || block_row_cells.saturating_mul(8) > 4 * MAX_BLOCK_BYTES
+    {
+        return Err(unsupported(format!(
+            "块大小 {block_width} × {block_height}（图像宽 {width}）过大，文件头可能已损坏"
+        )));
     }
     if decoder
         .find_tag(Tag::ModelTransformationTag)
@@ -485,7 +693,7 @@ fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemI
         path: path.to_path_buf(),
         problem,
     })?;
-    let nodata = match decoder.find_tag(Tag::GdalNodata).map_err(corrupt)? {
+    let declared = match decoder.find_tag(Tag::GdalNodata).map_err(corrupt)? {
         Some(value) => {
             let text = value.into_string().map_err(corrupt)?;
             let text = text.trim_matches(|c: char| c == '\0' || c.is_whitespace());
@@ -496,7 +704,11 @@ fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemI
         }
         None => None,
     };
-    Ok(DemInfo {
+    let nodata = match declared {
+        Some(value) => sample.nodata_value(value).map_err(unsupported)?,
+        None => None,
+    };
+    let info = DemInfo {
         grid: GridGeometry {
             width: width as usize,
             height: height as usize,
@@ -511,7 +723,8 @@ fn read_info(path: &Path, decoder: &mut Decoder<BufReader<File>>) -> Result<DemI
         block_height,
         tiled,
         sample,
-    })
+    };
+    Ok((info, declared))
 }
 
 fn read_geo_keys(decoder: &mut Decoder<BufReader<File>>) -> tiff::TiffResult<Option<GeoKeys>> {
@@ -738,5 +951,95 @@ mod tests {
             RasterError::Corrupt { .. }
         ));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod gdal_matrix {
+    //! The layout matrix of `fixtures/dem/matrix` (written and read by GDAL, see its README): every file
+    //! decodes to GDAL's values exactly, or is refused with a message that names it.
+    use super::*;
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+
+    fn matrix_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/dem/matrix")
+    }
+
+    /// SHA-256 of the values as little-endian f64, every NaN as the one canonical NaN (as the script).
+    fn digest(values: &[f64]) -> (String, usize) {
+        let mut hasher = Sha256::new();
+        let mut valid = 0;
+        for v in values {
+            let v = if v.is_nan() { f64::NAN } else { *v };
+            valid += usize::from(!v.is_nan());
+            hasher.update(v.to_le_bytes());
+        }
+        (hex::encode(hasher.finalize()), valid)
+    }
+
+    #[test]
+    fn the_gdal_matrix_reads_as_gdal_does() {
+        let manifest = std::fs::read_to_string(matrix_dir().join("manifest.tsv")).unwrap();
+        let mut table = String::from("| file | GDAL: valid cells | Orewatch |\n|---|---|---|\n");
+        let mut failures = Vec::new();
+        for line in manifest.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [name, expect, sha, valid, _note] = fields.as_slice() else {
+                panic!("manifest line {line}");
+            };
+            let path = matrix_dir().join(name);
+            let outcome = DemReader::open(&path).and_then(|mut r| r.read_all());
+            let result = match (outcome, *expect) {
+                (Ok(values), "identical") => {
+                    let (got, got_valid) = digest(&values);
+                    if got == *sha {
+                        "identical".to_string()
+                    } else {
+                        failures.push(format!(
+                            "{name}: values differ from GDAL ({got_valid} valid, GDAL {valid})"
+                        ));
+                        "DIFFERENT".to_string()
+                    }
+                }
+                (Ok(_), _) => {
+                    failures.push(format!("{name}: read, but should be refused"));
+                    "read (should be refused)".to_string()
+                }
+                (Err(e), _) => {
+                    let message = e.to_string();
+                    if !message.contains(*name) {
+                        failures.push(format!("{name}: message does not name the file: {message}"));
+                    }
+                    if *expect != "refused" {
+                        failures.push(format!("{name}: refused: {message}"));
+                    }
+                    format!("refused: {}", e.reason())
+                }
+            };
+            let _ = writeln!(table, "| `{name}` | {valid} | {result} |");
+        }
+        let readme_path = matrix_dir().join("README.md");
+        let readme = std::fs::read_to_string(&readme_path).unwrap();
+        let (head, rest) = readme
+            .split_once("<!-- table -->\n")
+            .expect("README has <!-- table -->");
+        let (_, tail) = rest
+            .split_once("<!-- /table -->")
+            .expect("README has <!-- /table -->");
+        let updated = format!("{head}<!-- table -->\n{table}<!-- /table -->{tail}");
+        if std::env::var_os("OREWATCH_UPDATE_FIXTURE_README").is_some() {
+            std::fs::write(&readme_path, &updated).unwrap();
+        }
+        assert!(
+            failures.is_empty(),
+            "{} files:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        assert!(
+            readme == updated,
+            "fixtures/dem/matrix/README.md's table is out of date: run the test with OREWATCH_UPDATE_FIXTURE_README=1"
+        );
     }
 }
