@@ -71,6 +71,19 @@ def axis_samples(f, n):
     return np.clip(i0, 0, n - 1), t, ok
 
 
+ALIGN_TOLERANCE_CELLS = 1e-4
+
+
+def aligned_samples(before_cell, after_cell, shift, n_before, n_after):
+    """On an aligned axis (the same cell size, origins a whole number of cells apart to within 1e-4 of
+    a cell) cells are matched by index, with no interpolation; otherwise None."""
+    if abs(before_cell / after_cell - 1.0) >= 1e-9 or abs(shift - round(shift)) >= ALIGN_TOLERANCE_CELLS:
+        return None
+    i = np.arange(n_before) + int(round(shift))
+    ok = (i >= 0) & (i < n_after)
+    return np.clip(i, 0, n_after - 1), np.zeros(n_before), ok
+
+
 def resample(after, a_transform, b_shape, b_transform, easting_offset):
     """After values at before-grid cell centres; x_before = x_after + easting_offset."""
     h, w = b_shape
@@ -79,8 +92,10 @@ def resample(after, a_transform, b_shape, b_transform, easting_offset):
     fx = (xs - a_transform.c) / a_transform.a - 0.5
     fy = (ys - a_transform.f) / a_transform.e - 0.5
     ah, aw = after.shape
-    ix, tx, okx = axis_samples(fx, aw)
-    iy, ty, oky = axis_samples(fy, ah)
+    ix, tx, okx = aligned_samples(b_transform.a, a_transform.a, (b_transform.c - easting_offset - a_transform.c)
+                                  / a_transform.a, w, aw) or axis_samples(fx, aw)
+    iy, ty, oky = aligned_samples(b_transform.e, a_transform.e, (b_transform.f - a_transform.f) / a_transform.e,
+                                  h, ah) or axis_samples(fy, ah)
     ix1 = np.clip(ix + 1, 0, aw - 1)
     iy1 = np.clip(iy + 1, 0, ah - 1)
     tx2, ty2 = tx[np.newaxis, :], ty[:, np.newaxis]

@@ -978,6 +978,59 @@ mod gdal_matrix {
         (hex::encode(hasher.finalize()), valid)
     }
 
+    fn manifest() -> Vec<(String, String, String, usize)> {
+        let text = std::fs::read_to_string(matrix_dir().join("manifest.tsv")).unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|line| {
+                let f: Vec<&str> = line.split('\t').collect();
+                (
+                    f[0].to_string(),
+                    f[1].to_string(),
+                    f[2].to_string(),
+                    f[3].parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// Every layout and nodata form compared with itself: no change, and exactly GDAL's valid cells.
+    #[test]
+    fn every_matrix_file_compared_with_itself_keeps_every_valid_cell() {
+        use crate::compare::{compare_files, Analysis, Period, Thresholds};
+        // A licence over the middle of the matrix grid (E 37373000–37373011.1, N 2708493.1–2708500).
+        let licence = crate::licence::Licence::from_json(
+            r#"{"licence_no": "C0000000000000000000001", "mine_name": "测试矿", "crs": "EPSG:4525",
+               "boundary": "1, 2708499, 37373002\n2, 2708499, 37373009\n3, 2708494, 37373009\n4, 2708494, 37373002",
+               "elevation_top_m": 1000.0, "elevation_floor_m": -1000.0, "annual_output_10kt": 1.0,
+               "density_t_m3": 2.5}"#,
+        )
+        .unwrap();
+        let analysis = Analysis {
+            licence,
+            period: Period::parse("2025-01-01..2025-04-11").unwrap(),
+            thresholds: Thresholds::default(),
+        };
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        for (name, expect, _, valid) in manifest() {
+            if expect != "identical" {
+                continue;
+            }
+            let path = matrix_dir().join(&name);
+            let report = compare_files(&analysis, None, &path, &path, &mut |_| {}, &cancel)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let cell = report.grid.cell_area_m2;
+            let got = (report.inside.valid_area_m2 + report.outside.valid_area_m2) / cell;
+            assert!(
+                (got - valid as f64).abs() < 1e-6,
+                "{name}: {got} valid cells, GDAL {valid}"
+            );
+            for region in [report.inside, report.outside] {
+                assert_eq!((region.cut_m3, region.fill_m3), (0.0, 0.0), "{name}");
+            }
+        }
+    }
+
     #[test]
     fn the_gdal_matrix_reads_as_gdal_does() {
         let manifest = std::fs::read_to_string(matrix_dir().join("manifest.tsv")).unwrap();

@@ -1,7 +1,8 @@
 //! Bilinear resampling of one raster onto another's grid, row by row, decoding source block rows as
 //! they are first needed and dropping them once passed (the survey comparison; later the change
-//! detection of satellite images). A sample weight of exactly zero does not use its cell, so on aligned
-//! grids resampling is the identity.
+//! detection of satellite images). An axis on which the two grids are aligned ([`aligned_offset`]) maps
+//! cells by whole indices with no interpolation at all; elsewhere a sample weight of exactly zero does
+//! not use its cell.
 
 use crate::geotiff::{GridGeometry, RasterError};
 use crate::raster::BlockSource;
@@ -15,6 +16,36 @@ pub(crate) enum Sample {
     One(usize),
     /// Between `i` and `i + 1`, weight `t` on `i + 1`.
     Two(usize, f64),
+}
+
+/// How far, to within this fraction of a cell, two grid origins may be from a whole number of cells
+/// and still be aligned (2 µm on a 2 cm grid; the rounding of an easting of 37 million metres is a few
+/// nanometres, which at 0.02 m cells is 4 × 10⁻⁷ of a cell).
+pub(crate) const ALIGN_TOLERANCE_CELLS: f64 = 1e-4;
+
+/// On one axis: when a grid whose cells are `before_cell` wide and start at `before_origin` is aligned
+/// with one of `after_cell` starting at `after_origin` (the same cell size, origins a whole number of
+/// cells apart to within [`ALIGN_TOLERANCE_CELLS`]), the number of after cells before cell 0 lies from
+/// after cell 0. For the rows, pass the negated northings of the top edges.
+pub(crate) fn aligned_offset(
+    before_origin: f64,
+    before_cell: f64,
+    after_origin: f64,
+    after_cell: f64,
+) -> Option<i64> {
+    let shift = (before_origin - after_origin) / after_cell;
+    let same_size = (before_cell / after_cell - 1.0).abs() < 1e-9;
+    #[allow(clippy::cast_possible_truncation)]
+    let offset = shift.round() as i64;
+    (same_size && (shift - shift.round()).abs() < ALIGN_TOLERANCE_CELLS).then_some(offset)
+}
+
+/// Cell `i` of an aligned axis on the other grid's `n` cells.
+pub(crate) fn aligned_sample(i: usize, offset: i64, n: usize) -> Sample {
+    match usize::try_from(i64::try_from(i).unwrap_or(i64::MAX).saturating_add(offset)) {
+        Ok(j) if j < n => Sample::One(j),
+        _ => Sample::Outside,
+    }
 }
 
 /// Where target position `f` (in source cell units, 0 = centre of cell 0) samples an axis of `n` cells.
@@ -57,12 +88,18 @@ pub(crate) struct Resampler<'a> {
     top_m: f64,
     cell_y_m: f64,
     height: usize,
+    /// The before grid's rows.
+    before: GridGeometry,
+    /// Set when the rows are aligned: after row = before row + offset.
+    row_offset: Option<i64>,
 }
 
 impl<'a> Resampler<'a> {
-    /// Resamples `source`, whose grid is `grid`, onto another grid row by row.
-    pub(crate) fn new(source: &'a mut dyn BlockSource, grid: &GridGeometry) -> Self {
+    /// Resamples `source`, whose grid is `grid`, onto the grid `before` row by row.
+    pub(crate) fn new(source: &'a mut dyn BlockSource, grid: &GridGeometry, before: &GridGeometry) -> Self {
         Resampler {
+            row_offset: aligned_offset(-before.top_m, before.cell_y_m, -grid.top_m, grid.cell_y_m),
+            before: before.clone(),
             width: 0,
             source,
             blocks: VecDeque::new(),
@@ -130,9 +167,15 @@ impl<'a> Resampler<'a> {
             })
     }
 
-    /// Writes the after values at the before row whose centre is at northing `y` into `out`.
-    pub(crate) fn resample_row(&mut self, y: f64, out: &mut [f64]) -> Result<(), RasterError> {
-        let rows = sample_axis((self.top_m - y) / self.cell_y_m - 0.5, self.height);
+    /// Writes the after values at before row `row` into `out`.
+    pub(crate) fn resample_row(&mut self, row: usize, out: &mut [f64]) -> Result<(), RasterError> {
+        let rows = match self.row_offset {
+            Some(offset) => aligned_sample(row, offset, self.height),
+            None => sample_axis(
+                (self.top_m - self.before.center_y(row)) / self.cell_y_m - 0.5,
+                self.height,
+            ),
+        };
         let (r0, r1, ty) = match rows {
             _ if self.width == 0 => {
                 out.iter_mut().for_each(|v| *v = f64::NAN);
