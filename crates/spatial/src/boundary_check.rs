@@ -1,13 +1,15 @@
 //! Checking a corner-point list by hand (`orewatch boundary check`): per part the zone, every point
 //! with its longitude/latitude on CGCS2000, the ellipsoidal and the planar area, the elevation range,
 //! and the problems an official should see: a closing point that does not close the ring, repeated
-//! points, edges that cross, points beyond the zone's edge.
+//! points, edges that cross, points far beyond the zone's edge (once per part). Notes that do not stop
+//! the list: how it was read (swapped columns, reordered table rows, longitude/latitude or old-datum
+//! conversion), points in an extended zone, and each declared area compared with the computed ones.
 //!
 //! Areas: the ellipsoidal area is that of the geodesic polygon through the points on the CGCS2000
 //! ellipsoid (Karney's algorithm, via `geographiclib-rs`), the planar area the shoelace area of the
 //! Gauss-Krüger coordinates; holes are subtracted from both.
 
-use crate::corners::{CornerPoint, CornerPointError, CornerPoints};
+use crate::corners::{CornerPoint, CornerPointError, CornerPoints, ParseOptions};
 use crate::crs::zone_central_meridian;
 use crate::polygon::{self_intersections, shoelace};
 use crate::tmerc::{TransverseMercator, CGCS2000_A, CGCS2000_INV_F};
@@ -54,12 +56,28 @@ pub struct BoundaryProblem {
     pub message_en: String,
 }
 
+/// Something the official should read that does not make the list wrong.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundaryNote {
+    /// 1-based part number, when the note is about one part.
+    pub part: Option<usize>,
+    /// `parse`, `extended_zone`, `declared_area` or `declared_area_mismatch`.
+    pub kind: &'static str,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
 /// The whole check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BoundaryCheck {
     pub parts: Vec<CheckedPart>,
     pub problems: Vec<BoundaryProblem>,
+    pub notes: Vec<BoundaryNote>,
 }
+
+/// How far beyond a zone's edge points may lie in an extended zone (as Inner Mongolia uses) before
+/// they are taken for a wrong zone, degrees of longitude.
+const EXTENDED_ZONE_DEG: f64 = 1.5;
 
 /// Why the list could not be checked at all.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -76,7 +94,20 @@ pub enum BoundaryCheckError {
 
 /// Checks corner-point text. `zone` is needed when the eastings carry no zone prefix.
 pub fn check(text: &str, zone: Option<u32>) -> Result<BoundaryCheck, BoundaryCheckError> {
-    let points = CornerPoints::parse(text).map_err(BoundaryCheckError::Points)?;
+    check_with(text, zone, &ParseOptions::default())
+}
+
+/// [`check`] with parse options (packed angles, configured old-datum parameters).
+pub fn check_with(
+    text: &str,
+    zone: Option<u32>,
+    options: &ParseOptions,
+) -> Result<BoundaryCheck, BoundaryCheckError> {
+    let options = ParseOptions {
+        zone: options.zone.or(zone),
+        ..options.clone()
+    };
+    let points = CornerPoints::parse_with(text, &options).map_err(BoundaryCheckError::Points)?;
     let zone = match (points.zone, zone) {
         (Some(found), Some(given)) if found != given => {
             return Err(BoundaryCheckError::ZoneConflict { given, found })
@@ -118,12 +149,31 @@ pub fn check(text: &str, zone: Option<u32>) -> Result<BoundaryCheck, BoundaryChe
     };
     let mut parts = Vec::new();
     let mut problems = Vec::new();
+    let mut notes: Vec<BoundaryNote> = points
+        .notes
+        .iter()
+        .map(|n| BoundaryNote {
+            part: None,
+            kind: "parse",
+            message_zh: n.message_zh(),
+            message_en: format!("{n:?}"),
+        })
+        .collect();
     for (index, part) in points.parts.iter().enumerate() {
         let number = index + 1;
         let name = part.label.clone().unwrap_or_else(|| format!("第{number}部分"));
         for ring in std::iter::once(&part.outer).chain(part.holes.iter()) {
-            ring_problems(number, ring, cm, half_width, &projection, &mut problems);
+            ring_problems(number, ring, &mut problems);
         }
+        zone_edge(
+            number,
+            part,
+            cm,
+            half_width,
+            &projection,
+            &mut problems,
+            &mut notes,
+        );
         let holes_area: f64 = part.holes.iter().map(|h| ellipsoidal(h)).sum();
         let holes_planar: f64 = part.holes.iter().map(|h| planar(h)).sum();
         parts.push(CheckedPart {
@@ -142,17 +192,145 @@ pub fn check(text: &str, zone: Option<u32>) -> Result<BoundaryCheck, BoundaryChe
                 .collect(),
         });
     }
-    Ok(BoundaryCheck { parts, problems })
+    compare_declared(&points, &parts, &mut notes);
+    Ok(BoundaryCheck {
+        parts,
+        problems,
+        notes,
+    })
 }
 
-fn ring_problems(
-    part: usize,
-    ring: &[CornerPoint],
+/// Points beyond the zone's edge, once per part: within [`EXTENDED_ZONE_DEG`] a note (an extended
+/// zone), further a problem (most likely the wrong zone).
+fn zone_edge(
+    part_number: usize,
+    part: &crate::corners::Part,
     cm: f64,
     half_width: f64,
     projection: &TransverseMercator,
-    out: &mut Vec<BoundaryProblem>,
+    problems: &mut Vec<BoundaryProblem>,
+    notes: &mut Vec<BoundaryNote>,
 ) {
+    let outside: Vec<(&CornerPoint, f64)> = part
+        .outer
+        .iter()
+        .chain(part.holes.iter().flatten())
+        .map(|p| (p, projection.inverse(p.easting_m, p.northing_m).0))
+        .filter(|(_, lon)| (lon - cm).abs() > half_width + 1e-6)
+        .collect();
+    let Some(&(_, farthest)) = outside
+        .iter()
+        .max_by(|a, b| (a.1 - cm).abs().total_cmp(&(b.1 - cm).abs()))
+    else {
+        return;
+    };
+    let beyond = (farthest - cm).abs() - half_width;
+    let names: Vec<&str> = outside.iter().map(|(p, _)| p.name.as_str()).collect();
+    let listed = if names.len() > 6 {
+        format!(
+            "{} 等 {} 个",
+            names.iter().take(6).copied().collect::<Vec<_>>().join("、"),
+            names.len()
+        )
+    } else {
+        names.join("、")
+    };
+    if beyond <= EXTENDED_ZONE_DEG {
+        notes.push(BoundaryNote {
+            part: Some(part_number),
+            kind: "extended_zone",
+            message_zh: format!(
+                "第{part_number}部分的拐点 {listed} 位于本带（中央经线 {cm}° ± {half_width}°）之外，最远东经 {farthest:.4}°，超出 {beyond:.3}°：按扩展带（如内蒙古）处理，仍以中央经线 {cm}° 计算"
+            ),
+            message_en: format!(
+                "part {part_number}: points {} lie outside the zone (central meridian {cm}° ± {half_width}°), up to {farthest:.4}°E ({beyond:.3}° beyond): read as an extended zone",
+                names.join(", ")
+            ),
+        });
+    } else {
+        problems.push(BoundaryProblem {
+            part: part_number,
+            kind: "outside_zone",
+            message_zh: format!(
+                "第{part_number}部分的拐点 {listed} 超出本带范围（中央经线 {cm}° ± {half_width}°），最远东经 {farthest:.4}°：带号可能有误"
+            ),
+            message_en: format!(
+                "part {part_number}: points {} are outside the zone (central meridian {cm}° ± {half_width}°), up to {farthest:.4}°E: the zone may be wrong",
+                names.join(", ")
+            ),
+        });
+    }
+}
+
+/// Each area the text declares, compared with the computed plane and ellipsoidal areas: equal within
+/// the rounding of the figure written, close (within 1 %), or not (a warning: a mistyped coordinate
+/// or the wrong list).
+fn compare_declared(points: &CornerPoints, parts: &[CheckedPart], notes: &mut Vec<BoundaryNote>) {
+    for declared in &points.declared_areas {
+        let (planar, ellipsoidal, whom_zh, whom_en) =
+            match declared.part.and_then(|i| parts.get(i).map(|p| (i, p))) {
+                Some((i, p)) => (
+                    p.planar_area_m2,
+                    p.area_m2,
+                    format!("第{}部分", i + 1),
+                    format!("part {}", i + 1),
+                ),
+                None => (
+                    parts.iter().map(|p| p.planar_area_m2).sum(),
+                    parts.iter().map(|p| p.area_m2).sum(),
+                    "全部范围".to_string(),
+                    "the whole right".to_string(),
+                ),
+            };
+        let nearest = if (declared.m2 - planar).abs() <= (declared.m2 - ellipsoidal).abs() {
+            planar
+        } else {
+            ellipsoidal
+        };
+        let difference = (declared.m2 - nearest).abs();
+        let relative = if declared.m2 > 0.0 {
+            difference / declared.m2
+        } else {
+            f64::INFINITY
+        };
+        let (kind, verdict_zh, verdict_en) = if difference <= declared.half_unit_m2 + 1e-6 {
+            (
+                "declared_area",
+                "相符（在所写位数的舍入范围内）".to_string(),
+                "agrees within its rounding".to_string(),
+            )
+        } else if relative <= 0.01 {
+            (
+                "declared_area",
+                format!("基本相符（相差 {:.3}%）", relative * 100.0),
+                format!("close ({:.3} % apart)", relative * 100.0),
+            )
+        } else {
+            (
+                "declared_area_mismatch",
+                format!("不符（相差 {:.2}%），请核对坐标或面积", relative * 100.0),
+                format!(
+                    "does NOT agree ({:.2} % apart): check the coordinates or the area",
+                    relative * 100.0
+                ),
+            )
+        };
+        notes.push(BoundaryNote {
+            part: declared.part.map(|i| i + 1),
+            kind,
+            message_zh: format!(
+                "第{}行声明{whom_zh}面积 {}（{:.2} 平方米），按拐点计算：平面 {planar:.2} 平方米、椭球 {ellipsoidal:.2} 平方米，{verdict_zh}",
+                declared.line, declared.text, declared.m2
+            ),
+            message_en: format!(
+                "line {}: declared area of {whom_en} {} ({:.2} m²); from the points: plane {planar:.2} m², ellipsoid {ellipsoidal:.2} m²: {verdict_en}",
+                declared.line, declared.text, declared.m2
+            ),
+        });
+    }
+}
+
+fn ring_problems(part: usize, ring: &[CornerPoint], out: &mut Vec<BoundaryProblem>) {
     let mut push = |kind, message_zh: String, message_en: String| {
         out.push(BoundaryProblem {
             part,
@@ -217,22 +395,6 @@ fn ring_problems(
             ),
         );
     }
-    for p in ring {
-        let (lon, _) = projection.inverse(p.easting_m, p.northing_m);
-        if (lon - cm).abs() > half_width + 1e-6 {
-            push(
-                "outside_zone",
-                format!(
-                    "第{part}部分第{}行的拐点 {} 位于东经 {lon:.4}°，超出本带范围（中央经线 {cm}° ± {half_width}°）",
-                    p.line, p.name
-                ),
-                format!(
-                    "part {part}: point {} (line {}) at {lon:.4}°E is outside the zone (central meridian {cm}° ± {half_width}°)",
-                    p.name, p.line
-                ),
-            );
-        }
-    }
 }
 
 impl BoundaryCheck {
@@ -271,6 +433,9 @@ impl BoundaryCheck {
                     p.name, p.x, p.y, p.lon, p.lat
                 );
             }
+        }
+        for n in &self.notes {
+            let _ = writeln!(out, "说明：{}", n.message_zh);
         }
         if self.problems.is_empty() {
             let _ = writeln!(out, "未发现问题。");
@@ -330,12 +495,117 @@ mod tests {
     }
 
     #[test]
-    fn a_point_beyond_the_zone_edge_is_reported() {
-        // 180 km east of the central meridian at 24.5°N is beyond 1.5° of longitude.
+    fn points_beyond_the_zone_edge_are_reported_once_per_part() {
+        // 180 km east of the central meridian at 24.5°N: 0.28° beyond the edge, an extended zone.
         let text = "1, 2710000, 37680000\n2, 2710000, 37681000\n3, 2709000, 37681000\n";
-        let check = check(text, None).unwrap();
-        assert!(check.problems.iter().all(|p| p.kind == "outside_zone"));
-        assert_eq!(check.problems.len(), 3);
+        let extended = check(text, None).unwrap();
+        assert!(extended.problems.is_empty(), "{:?}", extended.problems);
+        let notes: Vec<_> = extended
+            .notes
+            .iter()
+            .filter(|n| n.kind == "extended_zone")
+            .collect();
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].message_zh.contains("1、2、3"), "{}", notes[0].message_zh);
+        // 400 km east: far beyond any extended zone, once for the part, not once per point.
+        let text = "1, 2710000, 37900000\n2, 2710000, 37901000\n3, 2709000, 37901000\n4, 2709000, 37900000\n";
+        let far = check(text, None).unwrap();
+        assert_eq!(far.problems.len(), 1, "{:?}", far.problems);
+        assert_eq!(far.problems[0].kind, "outside_zone");
+    }
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/../../fixtures/corners/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    /// What `fixtures/corners/proj_reference.py` recorded with PROJ.
+    fn expected(list: &str) -> Vec<Vec<String>> {
+        fixture("expected.tsv")
+            .lines()
+            .filter(|l| l.starts_with(list))
+            .map(|l| l.split('\t').skip(1).map(str::to_string).collect())
+            .collect()
+    }
+
+    /// A published table copied cell by cell from a web page: three parts, points in numbered order,
+    /// each part's elevation and declared area; areas within 0.01 % of PROJ's.
+    #[test]
+    fn a_published_flattened_table_parses_exactly_with_proj_areas() {
+        let checked = check(&fixture("ningbo_guanshantou_2019_flattened.txt"), None).unwrap();
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        assert_eq!(checked.parts.len(), 3);
+        let names: Vec<&str> = checked.parts[2].points.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["J11", "J12", "J13", "J14", "J15", "J16"]);
+        assert_eq!(checked.parts[1].elevation_top_m, Some(21.6));
+        assert_eq!(checked.parts[1].elevation_floor_m, Some(3.94));
+        for (row, part) in expected("ningbo_guanshantou_2019_flattened.txt")
+            .iter()
+            .zip(&checked.parts)
+        {
+            let planar: f64 = row[1].parse().unwrap();
+            let ellipsoidal: f64 = row[2].parse().unwrap();
+            assert!(
+                (part.planar_area_m2 - planar).abs() / planar < 1e-4,
+                "{} vs {planar}",
+                part.planar_area_m2
+            );
+            assert!(
+                (part.area_m2 - ellipsoidal).abs() / ellipsoidal < 1e-4,
+                "{} vs {ellipsoidal}",
+                part.area_m2
+            );
+        }
+        let declared: Vec<_> = checked
+            .notes
+            .iter()
+            .filter(|n| n.kind.starts_with("declared_area"))
+            .collect();
+        assert_eq!(declared.len(), 3, "{:?}", checked.notes);
+        assert!(declared.iter().all(|n| n.kind == "declared_area"), "{declared:?}");
+        assert!(
+            declared[0].message_zh.contains("17269㎡"),
+            "{}",
+            declared[0].message_zh
+        );
+    }
+
+    /// The same points as longitude/latitude (written by PROJ) convert back to the published
+    /// coordinates within a millimetre, in every angle format.
+    #[test]
+    fn longitude_latitude_lists_convert_to_the_published_coordinates() {
+        let published = check(&fixture("ningbo_guanshantou_2019_flattened.txt"), None).unwrap();
+        for name in [
+            "ningbo_lonlat_dms_by_proj.txt",
+            "ningbo_lonlat_decimal_by_proj.txt",
+            "ningbo_lonlat_packed_by_proj.txt",
+        ] {
+            let converted = check(&fixture(name), None).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(converted.parts.len(), 3, "{name}");
+            assert!(
+                converted.notes.iter().any(|n| n.message_zh.contains("第 41 带")),
+                "{name}: {:?}",
+                converted.notes
+            );
+            for (a, b) in published.parts.iter().zip(&converted.parts) {
+                for (p, q) in a.points.iter().zip(&b.points) {
+                    // Rounding of what was written: 0.001″ (≈ 3 cm), 0.0001″, 10⁻⁹ degree.
+                    let tolerance = match name {
+                        n if n.contains("dms") => 0.02,
+                        n if n.contains("packed") => 0.005,
+                        _ => 0.001,
+                    };
+                    assert!(
+                        (p.x - q.x).abs() < tolerance && (p.y - q.y).abs() < tolerance,
+                        "{name} {}: {p:?} vs {q:?}",
+                        p.name
+                    );
+                }
+            }
+        }
     }
 
     /// Geodesic areas from PROJ's `Geod` (fixtures/proj/make_reference.py): within 0.01 %.

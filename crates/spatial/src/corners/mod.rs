@@ -1,17 +1,38 @@
-//! Corner-point text (拐点坐标) of a mining right: parts (矿段/开采区), rings, elevation ranges.
+//! Corner-point text (拐点坐标) of a mining right, exactly as published: parts (矿段/采区/A区), rings,
+//! elevation ranges, the declared area and the coordinate system the text names.
 //!
-//! Accepted layouts (DOMAIN.md §6): one point per line as `name, X, Y` or `X, Y`, separated by commas,
-//! tabs, spaces, `|` or `;` (full-width forms too); point names like `1`, `J1`, `J01`; `X=`/`Y=` labels;
-//! X is the northing and Y the easting, with or without the zone prefix — a value ≥ 10⁷ is a prefixed
-//! easting, so swapped columns are recognised by magnitude (and noted). Parts start at a heading line
-//! (`矿段1`, `开采区二`, `区块`, `Part 2`) or after a `*` line, the national exchange format's end-of-part
-//! marker `*,top,bottom,,flag`; an elevation range (`+310m至+180m`, `+77.00~+9.50m`, `自+100.2至+3.9`,
-//! `336.33米至100米`) on a heading line or on its own belongs to the current part. A heading containing
-//! 扣除/孔/内环/hole starts a hole in the current part. A closing point equal to the first is dropped.
-//! Lines without digits (column headings) are skipped; a point count alone on a line is skipped.
+//! What a pasted announcement holds (DOMAIN.md §6; real examples in `fixtures/corners`):
+//! - points as `name, X, Y` or `X, Y`, separated by commas, tabs, spaces, `|` or `;` (full-width forms
+//!   too); names `1`, `J1`, `J01`, `J-1`, `拐点1`, `①`; `X=`/`Y=` labels; X the northing and Y the
+//!   easting, with or without the zone prefix — a value ≥ 10⁷ is a prefixed easting, so swapped columns
+//!   are recognised by magnitude (and noted);
+//! - tables with two or three points per row (`1 | X | Y | 7 | X | Y`), and tables flattened to one cell
+//!   per line as browsers copy them: cells are read as one stream, and points read out of their
+//!   numbered order are put back in it (noted);
+//! - longitude/latitude lists in degrees-minutes-seconds, decimal degrees or (when the text or the
+//!   caller says so) packed `DDD.MMSS`, converted to the 3-degree Gauss-Krüger zone they lie in;
+//! - caption lines, which are read, not taken for points: a declared area (`面积:0.1259平方千米`, kept
+//!   for comparison), an elevation range (`开采标高+77.00~+9.50m`), the coordinate system
+//!   (`2000国家大地坐标系`; 1980西安 and 1954北京 are refused unless parameters are configured,
+//!   [`datum`]), a part heading (`A区`, `一采区`, `一矿段`, `第1块`, `矿区1`, a lone `二` cell) or a hole
+//!   (扣除/内环). A caption naming the part already open (`一矿段面积…` after the points of `一`) adds to
+//!   it; an elevation range after a part's points closes that part;
+//! - the national exchange format's end-of-part line `*,top,bottom,,flag`.
 //!
-//! What must not live here: geometry checks (self-intersection, areas: [`crate::polygon`]) and CRSs
-//! ([`crate::crs`]).
+//! Nothing is dropped in silence: a line that holds coordinates but is not understood, a coordinate
+//! without its pair, or an elevation range that is not plausible is refused with its line number.
+//!
+//! What must not live here: geometry checks (self-intersection, areas: [`crate::polygon`],
+//! [`crate::boundary_check`]) and CRSs ([`crate::crs`]).
+
+mod angles;
+pub mod datum;
+mod text;
+
+pub use datum::DatumTransform;
+pub use text::DeclaredDatum;
+
+use crate::tmerc::TransverseMercator;
 
 /// One corner point as written, with the zone prefix removed from the easting.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,11 +55,32 @@ pub struct ElevationRange {
 /// One part of a mining right: an outer ring, optional holes and elevation range.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Part {
-    /// The heading that opened the part, if any (`矿段1`).
+    /// The heading that opened the part, if any (`矿段1`, `A区`).
     pub label: Option<String>,
     pub outer: Vec<CornerPoint>,
     pub holes: Vec<Vec<CornerPoint>>,
     pub elevation: Option<ElevationRange>,
+}
+
+/// An area the text declares, for comparison with the area of the points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclaredArea {
+    pub line: usize,
+    /// The part it describes (0-based), or `None` for the whole right.
+    pub part: Option<usize>,
+    pub m2: f64,
+    /// Half a unit of the last digit written, m².
+    pub half_unit_m2: f64,
+    /// As written (`0.0231平方公里`).
+    pub text: String,
+}
+
+/// How a longitude/latitude list was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AngleFormat {
+    DegreesMinutesSeconds,
+    DecimalDegrees,
+    PackedDdmmss,
 }
 
 /// Something worth telling the user that did not stop the parse.
@@ -46,26 +88,80 @@ pub struct Part {
 pub enum ParseNote {
     /// X and Y were the other way round on this line.
     ColumnsSwapped { line: usize },
+    /// The points of this part (0-based) were read out of their numbered order (a table with several
+    /// points per row) and were put back in it.
+    Reordered { part: usize },
+    /// The list was in longitude/latitude and was converted to this 3-degree zone.
+    Geographic { zone: u32, format: AngleFormat },
+    /// The list was in an old datum and was converted with configured parameters.
+    DatumConverted { description: String },
+    /// WGS84 coordinates were taken as CGCS2000 (the two agree within a few centimetres in China).
+    Wgs84AsCgcs2000 { line: usize },
+}
+
+impl ParseNote {
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::ColumnsSwapped { line } => format!("第{line}行：X、Y 两列顺序相反，已按数值大小识别"),
+            Self::Reordered { part } => {
+                format!("第{}部分：表格每行有多个拐点，已按拐点编号排列", part + 1)
+            }
+            Self::Geographic { zone, format } => format!(
+                "坐标为经纬度（{}），已换算为 2000 国家大地坐标系 3 度带第 {zone} 带高斯-克吕格坐标",
+                match format {
+                    AngleFormat::DegreesMinutesSeconds => "度分秒",
+                    AngleFormat::DecimalDegrees => "十进制度",
+                    AngleFormat::PackedDdmmss => "ddd.mmss",
+                }
+            ),
+            Self::DatumConverted { description } => description.clone(),
+            Self::Wgs84AsCgcs2000 { line } => {
+                format!("第{line}行注明 WGS84：按 2000 国家大地坐标系使用（两者在我国相差数厘米）")
+            }
+        }
+    }
 }
 
 /// A parsed corner-point list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CornerPoints {
-    /// The 3-degree (or 6-degree) zone from the easting prefix; `None` when no easting was prefixed.
+    /// The 3-degree (or 6-degree) zone from the easting prefix or the longitude; `None` when no easting
+    /// was prefixed.
     pub zone: Option<u32>,
     pub parts: Vec<Part>,
     pub notes: Vec<ParseNote>,
+    /// Areas the text declares.
+    pub declared_areas: Vec<DeclaredArea>,
+    /// The coordinate system the text names, if any.
+    pub datum: Option<DeclaredDatum>,
+}
+
+/// What the caller knows that the text may not say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParseOptions {
+    /// Longitude/latitude values are packed `DDD.MMSS`.
+    pub packed_dms: bool,
+    /// The zone of eastings written without the prefix (for seven-parameter conversions).
+    pub zone: Option<u32>,
+    /// Configured parameters for lists in an old datum.
+    pub transforms: Vec<DatumTransform>,
 }
 
 /// Why a corner-point list could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CornerPointError {
-    /// A line that is not a point, a heading, an elevation range or a `*` line.
+    /// A line that holds numbers but is not a point, a heading, an elevation range or a caption.
     #[error("第{line}行：无法识别的拐点坐标 “{text}”")]
     Malformed { line: usize, text: String },
     /// Neither value looks like a northing (10⁶…10⁷ m) with an easting beside it.
     #[error("第{line}行：无法判断哪一列是X（北坐标）、哪一列是Y（东坐标）：“{text}”")]
     Ambiguous { line: usize, text: String },
+    /// A coordinate with no second coordinate after it.
+    #[error("第{line}行：坐标 {value} 没有与之成对的另一坐标（X、Y 应成对出现）")]
+    Unpaired { line: usize, value: String },
+    /// A point name with no coordinates after it.
+    #[error("第{line}行：拐点 {name} 后面没有坐标")]
+    NameWithoutPoint { line: usize, name: String },
     /// A prefixed easting of another zone than the lines before.
     #[error("第{line}行：带号 {found} 与前面的带号 {expected} 不一致")]
     ZoneMismatch { line: usize, expected: u32, found: u32 },
@@ -78,6 +174,18 @@ pub enum CornerPointError {
     /// A ring with fewer than three distinct points.
     #[error("第{part}个矿段（第{line}行起）拐点少于3个，无法构成范围")]
     TooFewPoints { part: usize, line: usize },
+    /// The text names an old datum and no parameters are configured for it.
+    #[error("第{line}行：坐标为{}，不是 2000 国家大地坐标系。两者相差数十米，换算需要当地发布的转换参数（七参数或四参数），请由管理员在配置中填写后再导入，或改用 2000 国家大地坐标", .datum.name_zh())]
+    OldDatum { line: usize, datum: DeclaredDatum },
+    /// A local grid, or two coordinate systems for the same points.
+    #[error("第{line}行：{reason}")]
+    Datum { line: usize, reason: String },
+    /// A longitude/latitude that cannot be read, or cannot be told apart from ddd.mmss.
+    #[error("第{line}行：经纬度 {reason}")]
+    Angle { line: usize, reason: String },
+    /// Both projected and longitude/latitude points.
+    #[error("第{line}行：同一份坐标中既有平面坐标又有经纬度，请只粘贴一种")]
+    MixedKinds { line: usize },
     /// No point at all.
     #[error("没有拐点坐标")]
     Empty,
@@ -91,6 +199,10 @@ impl CornerPointError {
             Self::Ambiguous { line, text } => {
                 format!("line {line}: cannot tell the northing (X) from the easting (Y): \"{text}\"")
             }
+            Self::Unpaired { line, value } => {
+                format!("line {line}: coordinate {value} has no second coordinate beside it")
+            }
+            Self::NameWithoutPoint { line, name } => format!("line {line}: point {name} has no coordinates"),
             Self::ZoneMismatch {
                 line,
                 expected,
@@ -107,75 +219,340 @@ impl CornerPointError {
             Self::TooFewPoints { part, line } => {
                 format!("part {part} (from line {line}) has fewer than 3 distinct corner points")
             }
+            Self::OldDatum { line, datum } => format!(
+                "line {line}: the coordinates are in {datum:?}, not CGCS2000; converting them needs locally \
+                 published parameters, which are not configured"
+            ),
+            Self::Datum { line, reason } => format!("line {line}: coordinate system: {reason}"),
+            Self::Angle { line, reason } => format!("line {line}: longitude/latitude: {reason}"),
+            Self::MixedKinds { line } => {
+                format!("line {line}: projected coordinates and longitudes/latitudes are mixed")
+            }
             Self::Empty => "no corner points".to_string(),
         }
     }
 }
 
-const PART_WORDS: [&str; 9] = [
-    "矿段",
-    "开采区",
-    "区块",
-    "采区",
-    "块段",
-    "范围",
-    "part",
-    "Part",
-    "PART",
-];
-const HOLE_WORDS: [&str; 6] = ["扣除", "内环", "孔", "hole", "Hole", "HOLE"];
-
-enum Ring {
-    Outer,
-    Hole,
+/// One cell of a data line.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    /// A point name (`J1`, `①`, `拐点1`), or an integer that is a name or a point count.
+    Name { text: String, integer: bool },
+    /// A number with a decimal point, or of a coordinate's magnitude.
+    Number { value: f64, raw: String },
+    /// An angle written with ° or 度, in degrees.
+    Angle { degrees: f64 },
 }
 
-struct Builder {
-    parts: Vec<Part>,
-    current: Part,
-    ring: Ring,
-    hole: Vec<CornerPoint>,
+/// A cell, or `None` when the token is not one (the line is then a caption or malformed).
+fn cell_of(token: &str) -> Option<Result<Cell, String>> {
+    let mut chars = token.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if ('\u{2460}'..='\u{2473}').contains(&c) {
+            return Some(Ok(Cell::Name {
+                text: c.to_string(),
+                integer: false,
+            }));
+        }
+    }
+    if let Some(angle) = angles::dms(token) {
+        return Some(angle.map(|degrees| Cell::Angle { degrees }));
+    }
+    let numeric = token.trim_start_matches(['+', '-']);
+    if !numeric.is_empty() && numeric.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        let value: f64 = token.parse().ok()?;
+        if token.contains('.') || value.abs() >= 1e5 {
+            return Some(Ok(Cell::Number {
+                value,
+                raw: token.to_string(),
+            }));
+        }
+        return Some(Ok(Cell::Name {
+            text: token.to_string(),
+            integer: true,
+        }));
+    }
+    // `J1`, `J01`, `J-1`, `ZK3`, `拐点1`, `界址点12`, `1a`.
+    let body = ["拐点", "界址点", "点号", "点"]
+        .iter()
+        .find_map(|p| token.strip_prefix(p))
+        .unwrap_or(token);
+    let letters = body.chars().take_while(char::is_ascii_alphabetic).count();
+    let rest = body.get(letters..)?.trim_start_matches('-');
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let tail = rest.get(digits..)?;
+    (letters <= 3
+        && (1..=5).contains(&digits)
+        && tail.chars().count() <= 1
+        && tail.chars().all(|c| c.is_ascii_alphabetic()))
+    .then(|| {
+        Ok(Cell::Name {
+            text: token.to_string(),
+            integer: false,
+        })
+    })
+}
+
+/// The number in a point's name (`J12` → 12, `⑤` → 5), for putting points back in order.
+fn name_index(name: &str) -> Option<u32> {
+    let mut chars = name.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if ('\u{2460}'..='\u{2473}').contains(&c) {
+            return Some(u32::from(c) - 0x2460 + 1);
+        }
+    }
+    let digits: String = name
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// A point as read, before its coordinates are interpreted.
+#[derive(Debug, Clone, PartialEq)]
+struct RawPoint {
+    name: Option<String>,
+    line: usize,
+    /// Whether its cells spanned lines (a table flattened to one cell per line).
+    split: bool,
+    values: RawValues,
+    datum: Option<(DeclaredDatum, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum RawValues {
+    Numbers {
+        a: f64,
+        b: f64,
+        raw_a: String,
+        raw_b: String,
+    },
+    Angles {
+        a: f64,
+        b: f64,
+    },
+}
+
+#[derive(Debug, Default)]
+struct RawPart {
+    label: Option<String>,
+    key: Option<String>,
+    outer: Vec<RawPoint>,
+    holes: Vec<Vec<RawPoint>>,
+    elevation: Option<ElevationRange>,
     first_line: usize,
+    areas: Vec<(usize, text::WrittenArea)>,
+}
+
+impl RawPart {
+    fn has_points(&self) -> bool {
+        !self.outer.is_empty() || !self.holes.is_empty()
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    parts: Vec<RawPart>,
+    current: RawPart,
+    in_hole: bool,
+    hole: Vec<RawPoint>,
+    /// An elevation range came after the current part's points: the next point opens a new part.
+    sealed: bool,
+    /// From captions before any part or point: the range of parts that state none.
+    default_elevation: Option<ElevationRange>,
+    whole_areas: Vec<(usize, text::WrittenArea)>,
+    datum: Option<(DeclaredDatum, usize)>,
+    /// Cells of the data lines since the last caption (a flattened table spreads a point over lines).
+    cells: Vec<(Cell, usize)>,
 }
 
 impl Builder {
-    fn has_points(&self) -> bool {
-        !self.current.outer.is_empty() || !self.hole.is_empty() || !self.current.holes.is_empty()
-    }
-
     fn close_hole(&mut self) {
         if !self.hole.is_empty() {
             let hole = std::mem::take(&mut self.hole);
             self.current.holes.push(hole);
         }
-        self.ring = Ring::Outer;
+        self.in_hole = false;
     }
 
-    fn close_part(&mut self) -> Result<(), CornerPointError> {
+    fn close_part(&mut self) {
         self.close_hole();
-        if self.has_points() {
-            let mut part = std::mem::take(&mut self.current);
-            let number = self.parts.len() + 1;
-            let line = part.outer.first().map_or(self.first_line, |p| p.line);
-            finish_ring(&mut part.outer, number, line)?;
-            for hole in &mut part.holes {
-                let line = hole.first().map_or(line, |p| p.line);
-                finish_ring(hole, number, line)?;
-            }
+        self.sealed = false;
+        if self.current.has_points() {
+            let part = std::mem::take(&mut self.current);
             self.parts.push(part);
-        } else if self.current.label.is_some() || self.current.elevation.is_some() {
-            // A heading with no points under it yet stays open for the points that follow.
-            return Ok(());
         }
-        self.current = Part::default();
+    }
+
+    fn started(&self) -> bool {
+        !self.parts.is_empty() || self.current.has_points() || self.current.key.is_some()
+    }
+
+    fn heading(&mut self, key: String, label: &str, line: usize) {
+        if self.current.key.as_deref() == Some(key.as_str()) {
+            return;
+        }
+        self.close_part();
+        // A heading over a part that has only an elevation or an area so far keeps them.
+        self.current.key = Some(key);
+        self.current.label = Some(label.to_string());
+        self.current.first_line = line;
+    }
+
+    fn elevation(&mut self, range: ElevationRange) {
+        if !self.started() {
+            self.default_elevation = Some(range);
+        } else if self.current.has_points() && self.current.elevation.is_none() {
+            self.current.elevation = Some(range);
+            self.sealed = true;
+        } else if self.current.has_points() {
+            self.close_part();
+            self.current.elevation = Some(range);
+        } else {
+            self.current.elevation = Some(range);
+        }
+    }
+
+    fn area(&mut self, line: usize, area: text::WrittenArea) {
+        if self.started() {
+            self.current.areas.push((line, area));
+        } else {
+            self.whole_areas.push((line, area));
+        }
+    }
+
+    /// Turns the pending cells into points.
+    fn flush(&mut self) -> Result<(), CornerPointError> {
+        let cells = std::mem::take(&mut self.cells);
+        for point in points_of(&cells, self.datum)? {
+            self.push(point);
+        }
         Ok(())
     }
 
-    fn push(&mut self, point: CornerPoint) {
-        match self.ring {
-            Ring::Outer => self.current.outer.push(point),
-            Ring::Hole => self.hole.push(point),
+    fn push(&mut self, point: RawPoint) {
+        if self.sealed {
+            self.close_part();
         }
+        if self.current.first_line == 0 {
+            self.current.first_line = point.line;
+        }
+        if self.in_hole {
+            self.hole.push(point);
+        } else {
+            self.current.outer.push(point);
+        }
+    }
+}
+
+/// Groups a stream of cells into points: `[name] coordinate coordinate`.
+fn points_of(
+    cells: &[(Cell, usize)],
+    datum: Option<(DeclaredDatum, usize)>,
+) -> Result<Vec<RawPoint>, CornerPointError> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let coordinate = |k: usize| matches!(cells.get(k), Some((Cell::Number { .. } | Cell::Angle { .. }, _)));
+    while let Some((cell, line)) = cells.get(i) {
+        let (name, start) = match cell {
+            Cell::Name { text, integer } => {
+                if coordinate(i + 1) && coordinate(i + 2) {
+                    (Some(text.clone()), i + 1)
+                } else if *integer {
+                    // A point count (`3,` before the national exchange format's points).
+                    i += 1;
+                    continue;
+                } else {
+                    return Err(CornerPointError::NameWithoutPoint {
+                        line: *line,
+                        name: text.clone(),
+                    });
+                }
+            }
+            _ => (None, i),
+        };
+        let (Some((first, first_line)), second) = (cells.get(start), cells.get(start + 1)) else {
+            break;
+        };
+        let values = match (first, second) {
+            (Cell::Number { value: a, raw: raw_a }, Some((Cell::Number { value: b, raw: raw_b }, _))) => {
+                RawValues::Numbers {
+                    a: *a,
+                    b: *b,
+                    raw_a: raw_a.clone(),
+                    raw_b: raw_b.clone(),
+                }
+            }
+            (Cell::Angle { degrees: a }, Some((Cell::Angle { degrees: b }, _))) => {
+                RawValues::Angles { a: *a, b: *b }
+            }
+            (Cell::Number { raw, .. }, _) => {
+                return Err(CornerPointError::Unpaired {
+                    line: *first_line,
+                    value: raw.clone(),
+                })
+            }
+            (_, _) => {
+                return Err(CornerPointError::Angle {
+                    line: *first_line,
+                    reason: "经度、纬度应成对出现".into(),
+                })
+            }
+        };
+        let last_line = second.map_or(*first_line, |(_, l)| *l);
+        let name_line = if start > i {
+            cells.get(i).map_or(*first_line, |(_, l)| *l)
+        } else {
+            *first_line
+        };
+        out.push(RawPoint {
+            name,
+            line: name_line,
+            split: last_line != name_line || *first_line != name_line,
+            values,
+            datum,
+        });
+        i = start + 2;
+    }
+    Ok(out)
+}
+
+/// The words of a heading (`A区` of `A区拐点坐标`; the whole line when it is only a heading, with
+/// whatever elevation it states).
+fn heading_label<'a>(line: &'a str, heading: &text::Heading) -> &'a str {
+    let rest = line.get(heading.len..).unwrap_or("");
+    if rest.chars().any(text::is_cjk) && text::elevation_range(rest).is_none() {
+        line.get(..heading.len)
+            .unwrap_or(line)
+            .trim_matches(text::is_separator)
+    } else {
+        line
+    }
+}
+
+/// What a coordinate value is, by magnitude (China lies between 18°N and 54°N).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Axis {
+    Northing,
+    PlainEasting,
+    PrefixedEasting { zone: u32, easting_m: f64 },
+}
+
+fn axis_of(value: f64) -> Option<Axis> {
+    if value >= 1e7 {
+        let zone = (value / 1e6).floor();
+        let easting_m = value - zone * 1e6;
+        ((13.0..=45.0).contains(&zone)).then_some(Axis::PrefixedEasting {
+            zone: zone as u32,
+            easting_m,
+        })
+    } else if value >= 1e6 {
+        Some(Axis::Northing)
+    } else if value > 0.0 {
+        Some(Axis::PlainEasting)
+    } else {
+        None
     }
 }
 
@@ -204,151 +581,55 @@ fn same_place(a: &CornerPoint, b: &CornerPoint) -> bool {
     (a.northing_m - b.northing_m).abs() < 1e-6 && (a.easting_m - b.easting_m).abs() < 1e-6
 }
 
-/// Full-width punctuation and digits to ASCII; `X=`/`Y:` labels removed.
-fn normalise(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        let mapped = match c {
-            '，' | '、' => ',',
-            '｜' => '|',
-            '；' => ';',
-            '：' => ':',
-            '．' => '.',
-            '＋' => '+',
-            '－' | '—' => '-',
-            '～' | '〜' => '~',
-            '\u{3000}' => ' ',
-            '０'..='９' => char::from_u32(u32::from(c) - 0xFF10 + u32::from('0')).unwrap_or(c),
-            other => other,
+/// Puts a ring read out of its numbered order (several points per table row) back in it; `true` when
+/// it did. Only when every point has a distinct number (a closing repeat of the first point aside).
+fn reorder(ring: &mut Vec<CornerPoint>) -> bool {
+    let mut indexed: Vec<(u32, CornerPoint)> = Vec::new();
+    for p in ring.iter() {
+        let Some(index) = name_index(&p.name) else {
+            return false;
         };
-        out.push(mapped);
-    }
-    for label in ["X=", "Y=", "x=", "y=", "X:", "Y:", "x:", "y:"] {
-        out = out.replace(label, " ");
-    }
-    out
-}
-
-fn tokens(line: &str) -> Vec<&str> {
-    line.split(|c: char| c == ',' || c == '|' || c == ';' || c.is_whitespace())
-        .filter(|t| !t.is_empty())
-        .collect()
-}
-
-fn number(token: &str) -> Option<f64> {
-    token.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// What a coordinate value is, by magnitude (China lies between 18°N and 54°N).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Axis {
-    Northing,
-    PlainEasting,
-    PrefixedEasting { zone: u32, easting_m: f64 },
-}
-
-fn axis_of(value: f64) -> Option<Axis> {
-    if value >= 1e7 {
-        let zone = (value / 1e6).floor();
-        let easting_m = value - zone * 1e6;
-        ((13.0..=45.0).contains(&zone)).then_some(Axis::PrefixedEasting {
-            zone: zone as u32,
-            easting_m,
-        })
-    } else if value >= 1e6 {
-        Some(Axis::Northing)
-    } else if value > 0.0 {
-        Some(Axis::PlainEasting)
-    } else {
-        None
-    }
-}
-
-/// Parses an elevation range written top to bottom, or `None` when the line holds none.
-fn elevation(line: &str, line_no: usize) -> Result<Option<ElevationRange>, CornerPointError> {
-    let cleaned = line.replace("标高", " ").replace('米', "m");
-    let separator = ["至", "~", "到", "--"]
-        .into_iter()
-        .find_map(|sep| cleaned.find(sep).map(|at| (at, sep.len())));
-    let Some((at, len)) = separator else {
-        return Ok(None);
-    };
-    let (left, right) = (
-        cleaned.get(..at).unwrap_or(""),
-        cleaned.get(at + len..).unwrap_or(""),
-    );
-    let (Some(top_m), Some(bottom_m)) = (last_signed_number(left), first_signed_number(right)) else {
-        return Ok(None);
-    };
-    if top_m < bottom_m {
-        return Err(CornerPointError::InvertedElevation {
-            line: line_no,
-            top_m,
-            bottom_m,
-        });
-    }
-    Ok(Some(ElevationRange { top_m, bottom_m }))
-}
-
-fn signed_numbers(text: &str) -> Vec<f64> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let flush = |current: &mut String, out: &mut Vec<f64>| {
-        if current.chars().any(|c| c.is_ascii_digit()) {
-            if let Ok(v) = current.parse::<f64>() {
-                out.push(v);
-            }
-        }
-        current.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() || c == '.' || ((c == '+' || c == '-') && current.is_empty()) {
-            current.push(c);
-        } else {
-            flush(&mut current, &mut out);
-            if c == '+' || c == '-' {
-                current.push(c);
-            }
+        match indexed.iter().find(|(i, _)| *i == index) {
+            Some((_, q)) if same_place(p, q) => {}
+            Some(_) => return false,
+            None => indexed.push((index, p.clone())),
         }
     }
-    flush(&mut current, &mut out);
-    out
-}
-
-fn last_signed_number(text: &str) -> Option<f64> {
-    signed_numbers(text).last().copied()
-}
-
-fn first_signed_number(text: &str) -> Option<f64> {
-    signed_numbers(text).first().copied()
+    if indexed.windows(2).all(|w| matches!(w, [a, b] if a.0 < b.0)) {
+        return false;
+    }
+    indexed.sort_by_key(|(i, _)| *i);
+    *ring = indexed.into_iter().map(|(_, p)| p).collect();
+    true
 }
 
 impl CornerPoints {
     /// Parses corner-point text; see the module documentation for the layouts.
     pub fn parse(text: &str) -> Result<Self, CornerPointError> {
-        let mut b = Builder {
-            parts: Vec::new(),
-            current: Part::default(),
-            ring: Ring::Outer,
-            hole: Vec::new(),
-            first_line: 1,
-        };
-        let mut zone: Option<u32> = None;
-        let mut prefixed: Option<bool> = None;
+        Self::parse_with(text, &ParseOptions::default())
+    }
+
+    /// [`CornerPoints::parse`] with what the caller knows: packed angles, old-datum parameters.
+    pub fn parse_with(text: &str, options: &ParseOptions) -> Result<Self, CornerPointError> {
+        let mut b = Builder::default();
         let mut notes = Vec::new();
-        for (index, raw) in text.lines().enumerate() {
-            let line_no = index + 1;
-            let line = normalise(raw.trim());
-            let line = line.trim();
+        let mut declared_datum: Option<DeclaredDatum> = None;
+        let mut packed = options.packed_dms;
+        let mut decimal_declared = false;
+        for (line_no, raw) in text::lines(text) {
+            let normal = text::normalise(raw.trim());
+            let line = normal.trim_matches(text::is_separator);
             if line.is_empty() {
                 continue;
             }
-            let has_digit = line.chars().any(|c| c.is_ascii_digit());
-            let is_hole = HOLE_WORDS.iter().any(|w| line.contains(w));
-            let is_part = PART_WORDS.iter().any(|w| line.contains(w));
+            let malformed = || CornerPointError::Malformed {
+                line: line_no,
+                text: raw.trim().to_string(),
+            };
             if let Some(rest) = line.strip_prefix('*') {
                 // `*,top,bottom,,flag`: the end of a part, with its elevation range.
-                let values: Vec<f64> = tokens(rest).iter().filter_map(|t| number(t)).collect();
+                b.flush()?;
+                let values: Vec<f64> = text::tokens(rest).iter().filter_map(|t| t.parse().ok()).collect();
                 if let (Some(&top_m), Some(&bottom_m)) = (values.first(), values.get(1)) {
                     if top_m < bottom_m {
                         return Err(CornerPointError::InvertedElevation {
@@ -359,113 +640,123 @@ impl CornerPoints {
                     }
                     b.current.elevation = Some(ElevationRange { top_m, bottom_m });
                 }
-                if !b.has_points() {
-                    return Err(CornerPointError::Malformed {
+                if !b.current.has_points() && b.hole.is_empty() {
+                    return Err(malformed());
+                }
+                b.close_part();
+                continue;
+            }
+            // A part heading may lead a line of points (`一 | J1 | X | Y`).
+            let heading = text::part_heading(line);
+            let after_heading = heading.as_ref().map_or(line, |h| line.get(h.len..).unwrap_or(""));
+            let cells: Option<Vec<Result<Cell, String>>> =
+                text::tokens(after_heading).into_iter().map(cell_of).collect();
+            if let Some(cells) = cells {
+                let cells: Vec<Cell> = cells.into_iter().collect::<Result<_, _>>().map_err(|reason| {
+                    CornerPointError::Angle {
                         line: line_no,
-                        text: raw.trim().to_string(),
+                        reason,
+                    }
+                })?;
+                if let Some(h) = &heading {
+                    b.flush()?;
+                    b.heading(h.key.clone(), heading_label(line, h), line_no);
+                }
+                b.cells.extend(cells.into_iter().map(|c| (c, line_no)));
+                continue;
+            }
+            // Not a line of points: flush what is pending, then read the caption.
+            b.flush()?;
+            let has_cjk = line.chars().any(text::is_cjk);
+            let mut understood = false;
+            if let Some(h) = heading.filter(|h| !h.bare) {
+                b.heading(h.key.clone(), heading_label(line, &h), line_no);
+                understood = true;
+            }
+            let datums = text::datums(line);
+            if let Some(&datum) = datums.last() {
+                if datums.len() > 1
+                    && !(line.contains("转换") || line.contains("换算") || line.contains("转为"))
+                {
+                    return Err(CornerPointError::Datum {
+                        line: line_no,
+                        reason: format!(
+                            "同一行提到{}，无法确定坐标属于哪一个",
+                            datums.iter().map(|d| d.name_zh()).collect::<Vec<_>>().join("和")
+                        ),
                     });
                 }
-                b.close_part()?;
-                b.first_line = line_no + 1;
-                continue;
+                b.datum = Some((datum, line_no));
+                understood = true;
             }
-            if is_hole {
+            let lower = line.to_lowercase();
+            if lower.contains("ddd.mmss") || line.contains("度.分秒") {
+                packed = true;
+            }
+            if line.contains("十进制") || lower.contains("decimal") {
+                decimal_declared = true;
+            }
+            if text::is_hole_heading(line) {
                 b.close_hole();
-                b.ring = Ring::Hole;
+                b.in_hole = true;
+                understood = true;
+            }
+            if let Some(area) = text::area(line) {
+                b.area(line_no, area);
+                understood = true;
+            }
+            if let Some((top_m, bottom_m)) = text::elevation_range(line) {
+                if top_m < bottom_m {
+                    return Err(CornerPointError::InvertedElevation {
+                        line: line_no,
+                        top_m,
+                        bottom_m,
+                    });
+                }
+                b.elevation(ElevationRange { top_m, bottom_m });
+                understood = true;
+            }
+            if understood || !line.chars().any(|c| c.is_ascii_digit()) {
                 continue;
             }
-            if is_part || !has_digit {
-                if is_part {
-                    b.close_part()?;
-                    b.first_line = line_no;
-                    b.current.label = Some(raw.trim().to_string());
-                    if let Some(range) = elevation(line, line_no)? {
-                        b.current.elevation = Some(range);
-                    }
-                }
-                continue;
+            // Numbers that are neither points nor a caption's facts: refuse rather than lose a point.
+            let coordinates = text::signed_numbers(line)
+                .iter()
+                .filter(|v| v.abs() >= 1e5)
+                .count();
+            if !has_cjk || coordinates >= 2 {
+                return Err(malformed());
             }
-            if let Some(range) = elevation(line, line_no)? {
-                if b.current.elevation.is_some() && b.has_points() {
-                    b.close_part()?;
-                    b.first_line = line_no;
-                }
-                b.current.elevation = Some(range);
-                continue;
-            }
-            let parts = tokens(line);
-            let malformed = || CornerPointError::Malformed {
-                line: line_no,
-                text: raw.trim().to_string(),
-            };
-            let (name, a, b_value) = match parts.as_slice() {
-                [count] if count.parse::<u32>().is_ok() => continue,
-                [x, y] => (
-                    None,
-                    number(x).ok_or_else(malformed)?,
-                    number(y).ok_or_else(malformed)?,
-                ),
-                [name, x, y] => (
-                    Some(name.to_string()),
-                    number(x).ok_or_else(malformed)?,
-                    number(y).ok_or_else(malformed)?,
-                ),
-                _ => return Err(malformed()),
-            };
-            let ambiguous = || CornerPointError::Ambiguous {
-                line: line_no,
-                text: raw.trim().to_string(),
-            };
-            let (first, second) = (
-                axis_of(a).ok_or_else(ambiguous)?,
-                axis_of(b_value).ok_or_else(ambiguous)?,
-            );
-            let (northing_m, easting_axis, easting_raw) = match (first, second) {
-                (Axis::Northing, e @ (Axis::PlainEasting | Axis::PrefixedEasting { .. })) => (a, e, b_value),
-                (e @ (Axis::PlainEasting | Axis::PrefixedEasting { .. }), Axis::Northing) => {
-                    notes.push(ParseNote::ColumnsSwapped { line: line_no });
-                    (b_value, e, a)
-                }
-                _ => return Err(ambiguous()),
-            };
-            let (easting_m, this_prefixed) = match easting_axis {
-                Axis::PrefixedEasting { zone: z, easting_m } => {
-                    match zone {
-                        Some(expected) if expected != z => {
-                            return Err(CornerPointError::ZoneMismatch {
-                                line: line_no,
-                                expected,
-                                found: z,
-                            })
-                        }
-                        _ => zone = Some(z),
-                    }
-                    (easting_m, true)
-                }
-                _ => (easting_raw, false),
-            };
-            if *prefixed.get_or_insert(this_prefixed) != this_prefixed {
-                return Err(CornerPointError::MixedPrefix { line: line_no });
-            }
-            let name = name.unwrap_or_else(|| {
-                let count = b.current.outer.len() + b.hole.len() + 1;
-                count.to_string()
-            });
-            b.push(CornerPoint {
-                name,
-                line: line_no,
-                northing_m,
-                easting_m,
-            });
         }
-        b.close_part()?;
-        if b.parts.is_empty() {
+        b.flush()?;
+        b.close_part();
+        if let Some((datum, _)) = b.datum {
+            declared_datum = Some(datum);
+        }
+        let parts = std::mem::take(&mut b.parts);
+        if parts.is_empty() {
             return Err(CornerPointError::Empty);
+        }
+        let angles = Angles {
+            packed,
+            decimal_declared,
+        };
+        let Interpreted {
+            zone,
+            parts: mut parts_out,
+            declared: declared_areas,
+        } = interpret(parts, &b, &angles, options, &mut notes)?;
+        for part in &mut parts_out {
+            if part.elevation.is_none() {
+                part.elevation = b.default_elevation;
+            }
         }
         Ok(Self {
             zone,
-            parts: b.parts,
+            parts: parts_out,
             notes,
+            declared_areas,
+            datum: declared_datum,
         })
     }
 
@@ -475,6 +766,310 @@ impl CornerPoints {
             .iter()
             .flat_map(|p| p.outer.iter().chain(p.holes.iter().flatten()))
     }
+}
+
+/// How longitude/latitude numbers without ° are to be read.
+struct Angles {
+    packed: bool,
+    decimal_declared: bool,
+}
+
+fn is_geographic(p: &RawPoint) -> bool {
+    match &p.values {
+        RawValues::Angles { .. } => true,
+        RawValues::Numbers { a, b, .. } => {
+            a.abs() < 1e5
+                && b.abs() < 1e5
+                && ((angles::is_longitude(*a) && angles::is_latitude(*b))
+                    || (angles::is_latitude(*a) && angles::is_longitude(*b)))
+        }
+    }
+}
+
+/// The points in Gauss-Krüger coordinates, with the zone and the areas the text declares.
+struct Interpreted {
+    zone: Option<u32>,
+    parts: Vec<Part>,
+    declared: Vec<DeclaredArea>,
+}
+
+/// Turns the points as read into Gauss-Krüger coordinates: zone prefixes, swapped columns,
+/// longitude/latitude, old datums; restores numbered order where a table had several points per row.
+fn interpret(
+    parts: Vec<RawPart>,
+    b: &Builder,
+    angles: &Angles,
+    options: &ParseOptions,
+    notes: &mut Vec<ParseNote>,
+) -> Result<Interpreted, CornerPointError> {
+    let all: Vec<&RawPoint> = parts
+        .iter()
+        .flat_map(|p| p.outer.iter().chain(p.holes.iter().flatten()))
+        .collect();
+    let geographic = all.iter().filter(|p| is_geographic(p)).count();
+    if geographic > 0 && geographic < all.len() {
+        let odd = all
+            .iter()
+            .find(|p| is_geographic(p) != (geographic * 2 > all.len()))
+            .map_or(1, |p| p.line);
+        return Err(CornerPointError::MixedKinds { line: odd });
+    }
+    let geographic = geographic > 0;
+
+    // The coordinate system: one for all points.
+    let mut datum: Option<(DeclaredDatum, usize)> = None;
+    for p in &all {
+        if let Some((d, line)) = p.datum {
+            match datum {
+                Some((seen, _)) if seen != d => {
+                    return Err(CornerPointError::Datum {
+                        line,
+                        reason: format!(
+                            "拐点分属{}和{}两种坐标系，请只粘贴一种",
+                            seen.name_zh(),
+                            d.name_zh()
+                        ),
+                    })
+                }
+                _ => datum = Some((d, line)),
+            }
+        }
+    }
+    let transform = match datum {
+        Some((DeclaredDatum::Local, line)) => {
+            return Err(CornerPointError::Datum {
+                line,
+                reason: "独立（地方）坐标系无法换算为 2000 国家大地坐标系，请提供 2000 国家大地坐标".into(),
+            })
+        }
+        Some((d @ (DeclaredDatum::Xian80 | DeclaredDatum::Beijing54), line)) => {
+            match options.transforms.iter().find(|t| t.from() == d) {
+                Some(t) => Some(t),
+                None => return Err(CornerPointError::OldDatum { line, datum: d }),
+            }
+        }
+        Some((DeclaredDatum::Wgs84, line)) => {
+            notes.push(ParseNote::Wgs84AsCgcs2000 { line });
+            None
+        }
+        _ => None,
+    };
+
+    // Each point as (northing, easting without prefix).
+    let mut zone: Option<u32> = None;
+    let mut converted: Vec<Vec<Vec<(f64, f64)>>> = Vec::new();
+    if geographic {
+        let format = if all.iter().any(|p| matches!(p.values, RawValues::Angles { .. })) {
+            if all.iter().any(|p| matches!(p.values, RawValues::Numbers { .. })) {
+                return Err(CornerPointError::Angle {
+                    line: all.first().map_or(1, |p| p.line),
+                    reason: "有的写成度分秒、有的写成小数，请统一".into(),
+                });
+            }
+            AngleFormat::DegreesMinutesSeconds
+        } else if angles.packed {
+            AngleFormat::PackedDdmmss
+        } else if angles.decimal_declared {
+            AngleFormat::DecimalDegrees
+        } else {
+            let all_packable = all.iter().all(|p| match &p.values {
+                RawValues::Numbers { raw_a, raw_b, .. } => {
+                    angles::could_be_packed(raw_a) && angles::could_be_packed(raw_b)
+                }
+                RawValues::Angles { .. } => false,
+            });
+            if all_packable {
+                return Err(CornerPointError::Angle {
+                    line: all.first().map_or(1, |p| p.line),
+                    reason: "无法判断是十进制度还是 ddd.mmss（度.分秒）格式：请在坐标前注明“十进制度”或“ddd.mmss”，或写成度分秒（如 83°00'48.281\"）".into(),
+                });
+            }
+            AngleFormat::DecimalDegrees
+        };
+        let lon_lat = |p: &RawPoint| -> Result<(f64, f64), CornerPointError> {
+            let (a, b) = match (&p.values, format) {
+                (RawValues::Angles { a, b }, _) => (*a, *b),
+                (RawValues::Numbers { raw_a, raw_b, .. }, AngleFormat::PackedDdmmss) => {
+                    let read = |raw: &str| {
+                        angles::packed(raw).map_err(|reason| CornerPointError::Angle { line: p.line, reason })
+                    };
+                    (read(raw_a)?, read(raw_b)?)
+                }
+                (RawValues::Numbers { a, b, .. }, _) => (*a, *b),
+            };
+            let (lon, lat) = if a > b { (a, b) } else { (b, a) };
+            if !angles::is_longitude(lon) || !angles::is_latitude(lat) {
+                return Err(CornerPointError::Angle {
+                    line: p.line,
+                    reason: format!("{a}、{b} 不在我国的经纬度范围内"),
+                });
+            }
+            Ok((lon, lat))
+        };
+        let mut sum = 0.0;
+        for p in &all {
+            sum += lon_lat(p)?.0;
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let z = (sum / all.len() as f64 / 3.0).round() as u32;
+        let cm = f64::from(z) * 3.0;
+        zone = Some(z);
+        let projection = match transform.and_then(|t| datum::ellipsoid(t.from())) {
+            Some((a, inv_f)) => TransverseMercator::new(a, inv_f, cm, 1.0, 500_000.0, 0.0),
+            None => TransverseMercator::gauss_kruger(cm, 500_000.0),
+        };
+        for part in &parts {
+            let mut rings = Vec::new();
+            for ring in std::iter::once(&part.outer).chain(part.holes.iter()) {
+                let mut out = Vec::new();
+                for p in ring {
+                    let (lon, lat) = lon_lat(p)?;
+                    let (e, n) = projection.forward(lon, lat);
+                    out.push((n, e));
+                }
+                rings.push(out);
+            }
+            converted.push(rings);
+        }
+        notes.push(ParseNote::Geographic { zone: z, format });
+    } else {
+        let mut prefixed: Option<bool> = None;
+        for part in &parts {
+            let mut rings = Vec::new();
+            for ring in std::iter::once(&part.outer).chain(part.holes.iter()) {
+                let mut out = Vec::new();
+                for p in ring {
+                    let RawValues::Numbers { a, b, raw_a, raw_b } = &p.values else {
+                        return Err(CornerPointError::MixedKinds { line: p.line });
+                    };
+                    let ambiguous = || CornerPointError::Ambiguous {
+                        line: p.line,
+                        text: format!("{raw_a} {raw_b}"),
+                    };
+                    let (first, second) = (
+                        axis_of(*a).ok_or_else(ambiguous)?,
+                        axis_of(*b).ok_or_else(ambiguous)?,
+                    );
+                    let (northing_m, easting_axis, easting_raw) = match (first, second) {
+                        (Axis::Northing, e @ (Axis::PlainEasting | Axis::PrefixedEasting { .. })) => {
+                            (*a, e, *b)
+                        }
+                        (e @ (Axis::PlainEasting | Axis::PrefixedEasting { .. }), Axis::Northing) => {
+                            notes.push(ParseNote::ColumnsSwapped { line: p.line });
+                            (*b, e, *a)
+                        }
+                        _ => return Err(ambiguous()),
+                    };
+                    let (easting_m, this_prefixed) = match easting_axis {
+                        Axis::PrefixedEasting { zone: z, easting_m } => {
+                            match zone {
+                                Some(expected) if expected != z => {
+                                    return Err(CornerPointError::ZoneMismatch {
+                                        line: p.line,
+                                        expected,
+                                        found: z,
+                                    })
+                                }
+                                _ => zone = Some(z),
+                            }
+                            (easting_m, true)
+                        }
+                        _ => (easting_raw, false),
+                    };
+                    if *prefixed.get_or_insert(this_prefixed) != this_prefixed {
+                        return Err(CornerPointError::MixedPrefix { line: p.line });
+                    }
+                    out.push((northing_m, easting_m));
+                }
+                rings.push(out);
+            }
+            converted.push(rings);
+        }
+    }
+    if let Some(t) = transform {
+        let cm = match (zone.or(options.zone), t) {
+            (Some(z), _) => crate::crs::zone_central_meridian(z).unwrap_or(f64::from(z) * 3.0),
+            (None, DatumTransform::FourParameter { .. }) => 0.0,
+            (None, DatumTransform::SevenParameter { .. }) => {
+                return Err(CornerPointError::Datum {
+                    line: datum.map_or(1, |(_, l)| l),
+                    reason: "坐标未带带号，无法按七参数换算；请在 Y 坐标前加带号".into(),
+                })
+            }
+        };
+        for ring in converted.iter_mut().flatten() {
+            for point in ring.iter_mut() {
+                if let Some(p) = t.apply(cm, point.0, point.1) {
+                    *point = p;
+                }
+            }
+        }
+        notes.push(ParseNote::DatumConverted {
+            description: t.describe_zh(),
+        });
+    }
+
+    let mut out = Vec::new();
+    let mut declared: Vec<DeclaredArea> = b
+        .whole_areas
+        .iter()
+        .map(|(line, a)| DeclaredArea {
+            line: *line,
+            part: None,
+            m2: a.m2,
+            half_unit_m2: a.half_unit_m2,
+            text: a.text.clone(),
+        })
+        .collect();
+    for (index, (part, rings)) in parts.into_iter().zip(converted).enumerate() {
+        let number = index + 1;
+        let table = {
+            let mut lines: Vec<usize> = part.outer.iter().map(|p| p.line).collect();
+            let n = lines.len();
+            lines.dedup();
+            lines.len() < n || part.outer.iter().any(|p| p.split)
+        };
+        let mut finished = Vec::new();
+        for (raw_ring, ring) in std::iter::once(&part.outer).chain(part.holes.iter()).zip(rings) {
+            let mut points: Vec<CornerPoint> = raw_ring
+                .iter()
+                .zip(ring)
+                .enumerate()
+                .map(|(k, (p, (northing_m, easting_m)))| CornerPoint {
+                    name: p.name.clone().unwrap_or_else(|| (k + 1).to_string()),
+                    line: p.line,
+                    northing_m,
+                    easting_m,
+                })
+                .collect();
+            if table && reorder(&mut points) && !notes.contains(&ParseNote::Reordered { part: index }) {
+                notes.push(ParseNote::Reordered { part: index });
+            }
+            let line = points.first().map_or(part.first_line, |p| p.line);
+            finish_ring(&mut points, number, line)?;
+            finished.push(points);
+        }
+        let mut rings = finished.into_iter();
+        let outer = rings.next().unwrap_or_default();
+        declared.extend(part.areas.iter().map(|(line, a)| DeclaredArea {
+            line: *line,
+            part: Some(index),
+            m2: a.m2,
+            half_unit_m2: a.half_unit_m2,
+            text: a.text.clone(),
+        }));
+        out.push(Part {
+            label: part.label,
+            outer,
+            holes: rings.collect(),
+            elevation: part.elevation,
+        });
+    }
+    Ok(Interpreted {
+        zone,
+        parts: out,
+        declared,
+    })
 }
 
 #[cfg(test)]
@@ -553,19 +1148,24 @@ mod tests {
 
     #[test]
     fn elevation_ranges_in_every_written_form() {
-        for (text, top_m, bottom_m) in [
+        for (range, top_m, bottom_m) in [
             ("+310m至+180m", 310.0, 180.0),
             ("+77.00~+9.50m", 77.0, 9.5),
             ("自+100.2至+3.9", 100.2, 3.9),
             ("336.33米至100米", 336.33, 100.0),
             ("开采标高：+50m至-20m", 50.0, -20.0),
         ] {
-            let range = elevation(&normalise(text), 1).unwrap().unwrap();
-            assert_eq!((range.top_m, range.bottom_m), (top_m, bottom_m), "{text}");
+            let text = format!("{range}\n1, 2708250, 37373200\n2, 2708235, 37373620\n3, 2707900, 37373600\n");
+            let parsed = CornerPoints::parse(&text).unwrap();
+            assert_eq!(
+                parsed.parts[0].elevation,
+                Some(ElevationRange { top_m, bottom_m }),
+                "{range}"
+            );
         }
         assert!(matches!(
-            elevation("+100m至+200m", 4),
-            Err(CornerPointError::InvertedElevation { line: 4, .. })
+            CornerPoints::parse("+100m至+200m\n1, 2708250, 37373200\n"),
+            Err(CornerPointError::InvertedElevation { line: 1, .. })
         ));
     }
 
@@ -597,6 +1197,224 @@ mod tests {
             CornerPointError::Empty
         );
         assert!(err.message_en().contains("fewer than 3"));
+    }
+
+    fn fixture(name: &str) -> String {
+        std::fs::read_to_string(format!(
+            "{}/../../fixtures/corners/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    const A_B: &str = "拐点坐标如下(2000国家大地坐标系):\n\
+        A区\n\
+        1, 2708250.00, 37373200.00\n2, 2708235.00, 37373620.00\n3, 2707900.50, 37373600.00\n\
+        A区面积:0.1259平方千米,开采标高:+310m至+180m\n\
+        B区\n\
+        4, 2706000.00, 37373000.00\n5, 2706000.00, 37373100.00\n6, 2705900.00, 37373100.00\n\
+        开采标高:+150m至+100m\n";
+
+    #[test]
+    fn captions_are_read_and_each_part_keeps_its_elevation() {
+        let parsed = CornerPoints::parse(A_B).unwrap();
+        assert_eq!(parsed.parts.len(), 2, "{parsed:#?}");
+        assert_eq!(parsed.parts[0].label.as_deref(), Some("A区"));
+        assert_eq!(
+            parsed.parts[0].elevation,
+            Some(ElevationRange {
+                top_m: 310.0,
+                bottom_m: 180.0
+            })
+        );
+        assert_eq!(
+            parsed.parts[1].elevation,
+            Some(ElevationRange {
+                top_m: 150.0,
+                bottom_m: 100.0
+            })
+        );
+        assert_eq!(parsed.datum, Some(DeclaredDatum::Cgcs2000));
+        assert_eq!(parsed.declared_areas.len(), 1);
+        assert_eq!(parsed.declared_areas[0].part, Some(0));
+        assert_eq!(parsed.declared_areas[0].m2, 125_900.0);
+        // Parts in other published headings.
+        for heading in ["一采区", "第1块", "矿区1", "一矿段", "A区"] {
+            let text = format!("{heading}\n1 2708250 37373200\n2 2708235 37373620\n3 2707900 37373600\n");
+            let parsed = CornerPoints::parse(&text).unwrap();
+            assert_eq!(parsed.parts[0].label.as_deref(), Some(heading));
+        }
+    }
+
+    #[test]
+    fn tables_with_several_points_per_row_keep_the_numbered_order() {
+        let two = "拐点 X Y | 拐点 X Y\n\
+                   1 | 2708250.00 | 37373200.00 | 4 | 2707800.00 | 37373150.00\n\
+                   2 | 2708235.00 | 37373620.00 | 5 | 2708000.00 | 37373100.00\n\
+                   3 | 2707900.50 | 37373600.00\n";
+        let parsed = CornerPoints::parse(two).unwrap();
+        let names: Vec<&str> = parsed.parts[0].outer.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["1", "2", "3", "4", "5"]);
+        assert_eq!(parsed.notes, [ParseNote::Reordered { part: 0 }]);
+        let three = "① 2708250 37373200 ③ 2707900 37373600 ⑤ 2707700 37373300\n\
+                     ② 2708235 37373620 ④ 2707800 37373500\n";
+        let parsed = CornerPoints::parse(three).unwrap();
+        let names: Vec<&str> = parsed.parts[0].outer.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["①", "②", "③", "④", "⑤"]);
+        for name in ["拐点1", "J-1", "J01"] {
+            let text = format!("{name} 2708250 37373200\nJ2 2708235 37373620\nJ3 2707900 37373600\n");
+            assert_eq!(CornerPoints::parse(&text).unwrap().parts[0].outer[0].name, name);
+        }
+    }
+
+    #[test]
+    fn a_published_flattened_table_reads_as_published() {
+        let parsed = CornerPoints::parse(&fixture("ningbo_guanshantou_2019_flattened.txt")).unwrap();
+        assert_eq!(parsed.zone, Some(41));
+        let labels: Vec<_> = parsed
+            .parts
+            .iter()
+            .map(|p| p.label.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(labels, ["一", "二", "三"]);
+        assert_eq!(parsed.parts[0].outer[4].name, "J5");
+        assert_eq!(parsed.parts[0].outer[4].northing_m, 3_301_841.62);
+        assert_eq!(
+            parsed.parts[2].elevation,
+            Some(ElevationRange {
+                top_m: 28.9,
+                bottom_m: 5.47
+            })
+        );
+        let areas: Vec<(Option<usize>, f64)> = parsed.declared_areas.iter().map(|a| (a.part, a.m2)).collect();
+        assert_eq!(
+            areas,
+            [(Some(0), 17_269.0), (Some(1), 1_586.0), (Some(2), 2_653.0)]
+        );
+        // As a Mac or old Word file would have it: CR line endings only.
+        let cr = fixture("ningbo_guanshantou_2019_flattened.txt").replace('\n', "\r");
+        assert_eq!(CornerPoints::parse(&cr).unwrap().parts, parsed.parts);
+    }
+
+    #[test]
+    fn old_datums_are_refused_or_converted_with_configured_parameters() {
+        let text = fixture("beijing54_circled_two_per_row.txt");
+        let err = CornerPoints::parse(&text).unwrap_err();
+        assert_eq!(
+            err,
+            CornerPointError::OldDatum {
+                line: 1,
+                datum: DeclaredDatum::Beijing54
+            }
+        );
+        assert!(err.to_string().contains("1954北京坐标系"), "{err}");
+        let xian = "表1:矿区范围坐标表 (1980西安坐标系)\n1 2708250 37373200\n2 2708235 37373620\n3 2707900 37373600\n";
+        assert!(matches!(
+            CornerPoints::parse(xian),
+            Err(CornerPointError::OldDatum {
+                datum: DeclaredDatum::Xian80,
+                ..
+            })
+        ));
+        let seven = DatumTransform::SevenParameter {
+            from: DeclaredDatum::Beijing54,
+            name: "测试参数".into(),
+            dx_m: -15.4,
+            dy_m: 120.3,
+            dz_m: 80.1,
+            rx_arcsec: 0.5,
+            ry_arcsec: -1.2,
+            rz_arcsec: 2.0,
+            scale_ppm: 3.5,
+        };
+        let four = DatumTransform::FourParameter {
+            from: DeclaredDatum::Beijing54,
+            name: "测试参数".into(),
+            dx_m: 12.5,
+            dy_m: -30.25,
+            rotation_arcsec: 1.5,
+            scale_ppm: -2.0,
+        };
+        for (transform, label, tolerance) in [
+            (seven, "beijing54_seven_parameters", 1e-3),
+            (four, "beijing54_four_parameters", 1e-6),
+        ] {
+            let options = ParseOptions {
+                transforms: vec![transform],
+                ..ParseOptions::default()
+            };
+            let parsed = CornerPoints::parse_with(&text, &options).unwrap();
+            assert!(
+                matches!(parsed.notes.last(), Some(ParseNote::DatumConverted { .. })),
+                "{:?}",
+                parsed.notes
+            );
+            let want: Vec<(f64, f64)> = fixture("expected.tsv")
+                .lines()
+                .filter(|l| l.starts_with(label))
+                .map(|l| {
+                    let f: Vec<f64> = l.split('\t').skip(2).map(|v| v.parse().unwrap()).collect();
+                    (f[0], f[1] - 40e6)
+                })
+                .collect();
+            assert_eq!(want.len(), 4);
+            for (p, (n, e)) in parsed.parts[0].outer.iter().zip(want) {
+                assert!(
+                    (p.northing_m - n).abs() < tolerance && (p.easting_m - e).abs() < tolerance,
+                    "{label} {}: {p:?} vs {n} {e}",
+                    p.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_is_lost_without_a_word() {
+        // A coordinate line joined by ~ is not an elevation range: refused with its line.
+        let err =
+            CornerPoints::parse("1, 2708250.00 ~ 37373200.00\n2, 2708235, 37373620\n3, 2707900, 37373600\n")
+                .unwrap_err();
+        assert!(
+            matches!(err, CornerPointError::Malformed { line: 1, .. }),
+            "{err:?}"
+        );
+        // An unpaired coordinate.
+        let err =
+            CornerPoints::parse("1, 2708250.00\n2, 2708235, 37373620\n3, 2707900, 37373600\n").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CornerPointError::Ambiguous { .. } | CornerPointError::Unpaired { .. }
+            ),
+            "{err:?}"
+        );
+        // A caption with coordinates in it that is not understood.
+        let err =
+            CornerPoints::parse("起点位于2708250.00,37373200.00附近\n1 2708250 37373200\n").unwrap_err();
+        assert!(
+            matches!(err, CornerPointError::Malformed { line: 1, .. }),
+            "{err:?}"
+        );
+        // Two coordinate systems for the same points.
+        let both = "1980西安坐标系\n1 2708250 37373200\n2 2708235 37373620\n3 2707900 37373600\n\
+                    2000国家大地坐标系\n1 2708250 37373200\n2 2708235 37373620\n3 2707900 37373600\n";
+        assert!(matches!(
+            CornerPoints::parse(both),
+            Err(CornerPointError::OldDatum { .. } | CornerPointError::Datum { .. })
+        ));
+        // Decimal degrees that could as well be ddd.mmss.
+        let unsure = "1 110.3015 24.3012\n2 110.3020 24.3012\n3 110.3020 24.3005\n";
+        assert!(matches!(
+            CornerPoints::parse(unsure),
+            Err(CornerPointError::Angle { line: 1, .. })
+        ));
+        let decimal = format!("十进制度\n{unsure}");
+        assert_eq!(CornerPoints::parse(&decimal).unwrap().zone, Some(37));
+        let packed = ParseOptions {
+            packed_dms: true,
+            ..ParseOptions::default()
+        };
+        assert_eq!(CornerPoints::parse_with(unsure, &packed).unwrap().zone, Some(37));
     }
 
     fn ring_strategy() -> impl Strategy<Value = Vec<(f64, f64)>> {
