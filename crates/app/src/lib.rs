@@ -77,6 +77,19 @@ pub struct Settings {
     pub referrals: orewatch_domain::referral::ReferralRules,
     /// The 应移未移 rules: thresholds, days, the categories of illegal mining.
     pub flags: orewatch_domain::flag::FlagRules,
+    /// Configured parameters for corner points in 1980西安 or 1954北京 (none: such lists are refused).
+    pub datum_transforms: Vec<orewatch_spatial::corners::DatumTransform>,
+}
+
+impl Settings {
+    /// How corner-point text is read: the configured old-datum parameters.
+    pub fn corner_options(&self, zone: u32) -> orewatch_spatial::corners::ParseOptions {
+        orewatch_spatial::corners::ParseOptions {
+            zone: Some(zone),
+            transforms: self.datum_transforms.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for Settings {
@@ -100,6 +113,7 @@ impl Default for Settings {
             cases: orewatch_domain::penalty::CaseRules::default(),
             referrals: orewatch_domain::referral::ReferralRules::default(),
             flags: orewatch_domain::flag::FlagRules::default(),
+            datum_transforms: Vec::new(),
         }
     }
 }

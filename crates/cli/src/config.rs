@@ -63,6 +63,10 @@ pub struct Config {
     /// The price table of the estimated value in penalty cases: per mineral (as the registry writes
     /// it), the ore's density in t/m³ and its unit price in yuan per tonne.
     pub minerals: std::collections::BTreeMap<String, MineralConfig>,
+    /// Parameters that convert corner points published in 1980西安 or 1954北京 coordinates to CGCS2000,
+    /// as the county's surveying authority publishes them (`[[datum_transforms]]`, method
+    /// `four_parameter` or `seven_parameter`). Without them such lists are refused.
+    pub datum_transforms: Vec<orewatch_spatial::corners::DatumTransform>,
     /// Public holidays per year beyond the built-in 2026, from the State Council's yearly notice: the
     /// days off and the weekend days worked instead (`[holidays.2027] off = [...] work = [...]`).
     pub holidays: std::collections::BTreeMap<String, HolidayConfig>,
@@ -113,6 +117,7 @@ impl Default for Config {
             illegal_mining_categories: vec!["unlicensed".into(), "out_of_bounds".into()],
             minerals: std::collections::BTreeMap::new(),
             holidays: std::collections::BTreeMap::new(),
+            datum_transforms: Vec::new(),
         }
     }
 }
@@ -200,7 +205,62 @@ impl Config {
         self.ratios()?;
         self.case_rules()?;
         self.flag_rules()?;
+        self.transforms()?;
         Ok(())
+    }
+
+    /// The old-datum parameters, checked: one set per datum, from 1980西安 or 1954北京, with values a
+    /// real set has (shifts under 1 km, rotations under a minute of arc, scale under 100 ppm).
+    pub fn transforms(&self) -> Result<Vec<orewatch_spatial::corners::DatumTransform>> {
+        use orewatch_spatial::corners::{DatumTransform, DeclaredDatum};
+        let mut seen = Vec::new();
+        for (k, t) in self.datum_transforms.iter().enumerate() {
+            let which = format!("datum_transforms 第 {} 组", k + 1);
+            if !matches!(t.from(), DeclaredDatum::Xian80 | DeclaredDatum::Beijing54) {
+                anyhow::bail!("{which}：from 应为 xian80 或 beijing54");
+            }
+            if seen.contains(&t.from()) {
+                anyhow::bail!("{which}：同一坐标系只能配置一组参数");
+            }
+            seen.push(t.from());
+            let (shifts, rotations, scale, name): (Vec<f64>, Vec<f64>, f64, &str) = match t {
+                DatumTransform::FourParameter {
+                    dx_m,
+                    dy_m,
+                    rotation_arcsec,
+                    scale_ppm,
+                    name,
+                    ..
+                } => (vec![*dx_m, *dy_m], vec![*rotation_arcsec], *scale_ppm, name),
+                DatumTransform::SevenParameter {
+                    dx_m,
+                    dy_m,
+                    dz_m,
+                    rx_arcsec,
+                    ry_arcsec,
+                    rz_arcsec,
+                    scale_ppm,
+                    name,
+                    ..
+                } => (
+                    vec![*dx_m, *dy_m, *dz_m],
+                    vec![*rx_arcsec, *ry_arcsec, *rz_arcsec],
+                    *scale_ppm,
+                    name,
+                ),
+            };
+            if name.trim().is_empty() {
+                anyhow::bail!("{which}：name 应写明参数的来源（发布机关、适用范围）");
+            }
+            let ok = shifts.iter().all(|v| v.is_finite() && v.abs() < 1000.0)
+                && rotations.iter().all(|v| v.is_finite() && v.abs() < 60.0)
+                && scale.is_finite()
+                && scale.abs() < 100.0;
+            if !ok {
+                anyhow::bail!("{which}：平移应小于 1000 米，旋转小于 60 角秒，尺度小于 100 ppm");
+            }
+        }
+        Ok(self.datum_transforms.clone())
     }
 
     /// The rules of penalty cases: the heavy-penalty threshold, the price table and the calendar,
@@ -357,6 +417,29 @@ mod tests {
         assert_eq!(config.bind, "0.0.0.0:9000");
         assert_eq!(config.session_idle_minutes, 45);
         assert_eq!(config.database_url(), "postgres://db/orewatch");
+    }
+
+    #[test]
+    fn old_datum_parameters_are_read_and_checked() {
+        let config: Config = toml::from_str(
+            "[[datum_transforms]]\nmethod = \"seven_parameter\"\nfrom = \"xian80\"\nname = \"某县自然资源局 2019 年公布\"\n\
+             dx_m = -15.4\ndy_m = 120.3\ndz_m = 80.1\nrx_arcsec = 0.5\nry_arcsec = -1.2\nrz_arcsec = 2.0\nscale_ppm = 3.5\n\
+             [[datum_transforms]]\nmethod = \"four_parameter\"\nfrom = \"beijing54\"\nname = \"某市\"\n\
+             dx_m = 12.5\ndy_m = -30.25\nrotation_arcsec = 1.5\nscale_ppm = -2.0\n",
+        )
+        .unwrap();
+        assert_eq!(config.transforms().unwrap().len(), 2);
+        let twice: Config = toml::from_str(
+            "[[datum_transforms]]\nmethod = \"four_parameter\"\nfrom = \"xian80\"\nname = \"a\"\ndx_m = 1\ndy_m = 1\nrotation_arcsec = 0\nscale_ppm = 0\n\
+             [[datum_transforms]]\nmethod = \"four_parameter\"\nfrom = \"xian80\"\nname = \"b\"\ndx_m = 1\ndy_m = 1\nrotation_arcsec = 0\nscale_ppm = 0\n",
+        )
+        .unwrap();
+        assert!(twice.transforms().is_err());
+        let absurd: Config = toml::from_str(
+            "[[datum_transforms]]\nmethod = \"four_parameter\"\nfrom = \"xian80\"\nname = \"a\"\ndx_m = 5000\ndy_m = 1\nrotation_arcsec = 0\nscale_ppm = 0\n",
+        )
+        .unwrap();
+        assert!(absurd.transforms().is_err());
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn main() -> std::process::ExitCode {
         } => Some(survey::compare(args)),
         Command::Boundary {
             command: BoundaryCommand::Check(args),
-        } => Some(boundary::run(args)),
+        } => Some(boundary::run(args, cli.config.as_deref())),
         _ => None,
     };
     if let Some(outcome) = offline {
@@ -191,6 +191,7 @@ async fn connect(config: &Config) -> Result<App> {
         draw_ratios: config.ratios()?,
         cases: config.case_rules()?,
         flags: config.flag_rules()?,
+        datum_transforms: config.transforms()?,
         ..Settings::default()
     };
     Ok(App::new(db, Arc::new(SystemClock), settings)?)

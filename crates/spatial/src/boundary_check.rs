@@ -156,7 +156,7 @@ pub fn check_with(
             part: None,
             kind: "parse",
             message_zh: n.message_zh(),
-            message_en: format!("{n:?}"),
+            message_en: n.message_en(),
         })
         .collect();
     for (index, part) in points.parts.iter().enumerate() {

@@ -7,8 +7,8 @@
 //! [`Parcel::overlap_area_m2`] measures the planar area two parcels share (geo's boolean operations),
 //! moving one into the other's zone through longitude/latitude when their zones differ.
 
-use crate::boundary_check::{check, BoundaryCheckError};
-use crate::corners::{CornerPointError, CornerPoints};
+use crate::boundary_check::{check_with, BoundaryCheckError};
+use crate::corners::{CornerPointError, CornerPoints, ParseOptions};
 use crate::crs::zone_central_meridian;
 use crate::polygon::{shoelace, Ring};
 use crate::tmerc::{TransverseMercator, CGCS2000_A, CGCS2000_INV_F};
@@ -92,9 +92,18 @@ pub enum ParcelError {
 impl Parcel {
     /// Reads corner-point text; `default_zone` is used when the eastings carry no zone prefix.
     pub fn from_text(text: &str, default_zone: u32) -> Result<Self, ParcelError> {
-        let points = CornerPoints::parse(text)?;
+        Self::from_text_with(text, default_zone, &ParseOptions::default())
+    }
+
+    /// [`Parcel::from_text`] with parse options (configured old-datum parameters).
+    pub fn from_text_with(
+        text: &str,
+        default_zone: u32,
+        options: &ParseOptions,
+    ) -> Result<Self, ParcelError> {
+        let points = CornerPoints::parse_with(text, options)?;
         let zone = points.zone.unwrap_or(default_zone);
-        let checked = check(text, Some(zone)).map_err(|e| match e {
+        let checked = check_with(text, Some(zone), options).map_err(|e| match e {
             BoundaryCheckError::Points(p) => ParcelError::Points(p),
             BoundaryCheckError::BadZone(z) => ParcelError::BadZone(z),
             other => ParcelError::Geometry(vec![other.to_string()]),

@@ -179,7 +179,13 @@ fn period(e: &mut FieldErrors, from: &str, to: &str) -> Option<(NaiveDate, Naive
 }
 
 /// Checks a licence; corner points without a zone prefix are taken to be in `zone`.
-pub fn check_licence(i: &LicenceInput<'_>, zone: u32) -> Result<CheckedLicence, FieldErrors> {
+/// `zone` is the zone of eastings written without the prefix; `transforms` the configured old-datum
+/// parameters (without them a list in 1980西安 or 1954北京 is refused).
+pub fn check_licence(
+    i: &LicenceInput<'_>,
+    zone: u32,
+    transforms: &[orewatch_spatial::corners::DatumTransform],
+) -> Result<CheckedLicence, FieldErrors> {
     let mut e = FieldErrors::new();
     let kind = e.take("kind", LicenceKind::parse(i.kind));
     let licence_no = kind.and_then(|k| e.take("licence_no", LicenceNo::parse(i.licence_no, k)));
@@ -209,7 +215,16 @@ pub fn check_licence(i: &LicenceInput<'_>, zone: u32) -> Result<CheckedLicence, 
     } else {
         e.take(
             "boundary",
-            Parcel::from_text(&boundary_text, zone).map_err(|err| Problem::Boundary {
+            Parcel::from_text_with(
+                &boundary_text,
+                zone,
+                &orewatch_spatial::corners::ParseOptions {
+                    zone: Some(zone),
+                    transforms: transforms.to_vec(),
+                    ..Default::default()
+                },
+            )
+            .map_err(|err| Problem::Boundary {
                 message: err.to_string(),
             }),
         )
@@ -339,7 +354,7 @@ mod tests {
             boundary: "1,2712000,37500000\n2,2712000,37500100\n3,2712100,37500100\n4,2712100,37500000\n+310m至+180m",
             override_reason: "",
             confirm_outside: false,
-        }, DEFAULT_ZONE)
+        }, DEFAULT_ZONE, &[])
         .unwrap();
         assert!(checked.area_mismatch.is_some_and(|r| r < -0.09));
         assert_eq!(checked.parcel.zone, 37);
@@ -354,6 +369,7 @@ mod tests {
                 ..Default::default()
             },
             DEFAULT_ZONE,
+            &[],
         )
         .unwrap_err();
         let boundary = e.get("boundary").map(ToString::to_string).unwrap_or_default();

@@ -137,7 +137,8 @@ pub async fn create(
     input: &LicenceInput<'_>,
 ) -> Result<(LicenceId, Option<f64>)> {
     caller.require(Action::EditRegistry, &Resource::Installation)?;
-    let checked = check_licence(input, app.settings.map_zone).map_err(AppError::Invalid)?;
+    let checked = check_licence(input, app.settings.map_zone, &app.settings.datum_transforms)
+        .map_err(AppError::Invalid)?;
     if !input.confirm_outside {
         let county = super::county::county(app, caller).await?;
         if let Some(km) = county.outside_county_km(&checked.parcel, super::OUTSIDE_MARGIN_M) {

@@ -11,7 +11,7 @@ use orewatch_domain::mine::MineStatus;
 use orewatch_domain::permit::PermitStatus;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AuditAction, CompanyId, FieldErrors, MineId, Problem, RecordType};
-use orewatch_spatial::boundary_check::{check as check_boundary, BoundaryCheck};
+use orewatch_spatial::boundary_check::{check_with as check_boundary, BoundaryCheck};
 use orewatch_storage::audit::{self, AuditFilter};
 use orewatch_storage::licences::{self, Licence, LicenceEvent};
 use orewatch_storage::mines::{self, Mine, MineFields};
@@ -421,7 +421,9 @@ async fn load_view(app: &App, county: Arc<super::county::County>, id: MineId) ->
     let licences = stored
         .into_iter()
         .map(|licence| {
-            let boundary = check_boundary(&licence.boundary_text, u32::try_from(licence.zone).ok()).ok();
+            let zone = u32::try_from(licence.zone).ok();
+            let options = app.settings.corner_options(zone.unwrap_or(app.settings.map_zone));
+            let boundary = check_boundary(&licence.boundary_text, zone, &options).ok();
             let area_mismatch =
                 orewatch_domain::licence::area_mismatch(licence.declared_area_m2, licence.area_m2);
             let parcel = serde_json::from_str::<orewatch_spatial::parcel::Parcel>(&licence.parcel_json)

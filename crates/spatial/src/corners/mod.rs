@@ -120,6 +120,27 @@ impl ParseNote {
             }
         }
     }
+
+    pub fn message_en(&self) -> String {
+        match self {
+            Self::ColumnsSwapped { line } => {
+                format!("line {line}: X and Y were swapped; recognised by magnitude")
+            }
+            Self::Reordered { part } => {
+                format!(
+                    "part {}: several points per table row; put in the order of their numbers",
+                    part + 1
+                )
+            }
+            Self::Geographic { zone, format } => format!(
+                "longitude/latitude ({format:?}) converted to CGCS2000 3-degree Gauss-Krüger zone {zone}"
+            ),
+            Self::DatumConverted { description } => format!("old datum converted: {description}"),
+            Self::Wgs84AsCgcs2000 { line } => {
+                format!("line {line}: WGS84 taken as CGCS2000 (a few centimetres apart in China)")
+            }
+        }
+    }
 }
 
 /// A parsed corner-point list.

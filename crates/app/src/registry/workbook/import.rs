@@ -126,7 +126,12 @@ fn rows_of<T>(
 }
 
 /// Step 1: read and check every row on its own (pure; runs on a blocking thread).
-fn parse(bytes: &[u8], limits: &crate::registry::limits::UploadLimits, zone: u32) -> Parsed {
+fn parse(
+    bytes: &[u8],
+    limits: &crate::registry::limits::UploadLimits,
+    zone: u32,
+    transforms: &[orewatch_spatial::corners::DatumTransform],
+) -> Parsed {
     let mut errors = Vec::new();
     let sheets = read_sheets(bytes, limits, &mut errors);
     let companies = rows_of(&sheets, &COMPANIES, "credit_code", |v| {
@@ -168,6 +173,7 @@ fn parse(bytes: &[u8], limits: &crate::registry::limits::UploadLimits, zone: u32
                 confirm_outside: false,
             },
             zone,
+            transforms,
         )
     });
     let permits = rows_of(&sheets, &PERMITS, "permit_no", |v| {
@@ -317,7 +323,8 @@ pub async fn import(
     let limits = app.settings.upload_limits;
     let zone = app.settings.map_zone;
     let owned = bytes.to_vec();
-    let parsed = tokio::task::spawn_blocking(move || parse(&owned, &limits, zone))
+    let transforms = app.settings.datum_transforms.clone();
+    let parsed = tokio::task::spawn_blocking(move || parse(&owned, &limits, zone, &transforms))
         .await
         .map_err(|e| AppError::Internal(format!("import: {e}")))?;
     let county = crate::registry::county::county(app, caller).await?;

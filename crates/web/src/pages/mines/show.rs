@@ -59,6 +59,9 @@ pub struct LicenceView {
     /// What the drawing shows besides the licence (neighbouring licences, protected areas).
     pub around: Vec<String>,
     pub parts: Vec<PartView>,
+    /// How the corner points were read and what the check notes (conversions, declared areas, an
+    /// extended zone); `(text, warning)`.
+    pub boundary_notes: Vec<(String, bool)>,
     pub events: Vec<(String, String, String)>,
 }
 
@@ -239,6 +242,18 @@ fn licence_view(ctx: &Ctx, l: &mines::LicenceView, view: &MineView) -> LicenceVi
         drawing,
         around,
         parts,
+        boundary_notes: l
+            .boundary
+            .iter()
+            .flat_map(|b| b.notes.iter())
+            .map(|n| {
+                let text = match ctx.lang() {
+                    crate::i18n::Lang::En => n.message_en.clone(),
+                    crate::i18n::Lang::Zh => n.message_zh.clone(),
+                };
+                (text, n.kind == "declared_area_mismatch")
+            })
+            .collect(),
         events: view
             .events
             .iter()
