@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The fuzz targets (proptest) of the readers that take uploads — the workbook reader and the layer
-# readers (GeoJSON, zipped Shapefile) — run CASES (10,000) mangled inputs each, under a 4 GiB
+# The fuzz targets (proptest) of the readers that take uploads — the workbook reader, the layer
+# readers (GeoJSON, zipped Shapefile), the GeoTIFF DEM reader and the corner-point parser — run CASES (10,000) mangled inputs each, under a 4 GiB
 # address-space limit (`ulimit -v 4194304`): an allocation the size of a bomb fails the run instead of
 # passing unnoticed. A panic or an abort fails it too. The test profile keeps overflow checks on: a
 # release build wraps an overflowing cell position silently (that is how one was missed). Prints each
@@ -34,3 +34,5 @@ echo "fuzz: $CASES cases per target, ulimit -v 4194304 (4 GiB)"
 run "$app" registry::workbook::read::fuzz::a_mangled_workbook_is_read_or_refused_never_a_panic
 run "$spatial" layers::fuzz::a_mangled_geojson_layer_is_read_or_refused_never_a_panic
 run "$spatial" layers::fuzz::a_mangled_shapefile_is_read_or_refused_never_a_panic
+run "$spatial" geotiff::fuzz::a_mangled_dem_is_decoded_or_refused_by_name_never_a_panic
+run "$spatial" corners::tests::a_mangled_corner_text_is_read_or_refused_by_line_never_a_panic

@@ -1096,3 +1096,128 @@ mod gdal_matrix {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! A fuzz target (`scripts/fuzz.sh` runs 10,000 cases under a 4 GiB address-space limit): DEM
+    //! fixtures with bits flipped, interesting integers written over header fields (counts, offsets,
+    //! dimensions), runs copied elsewhere, or cut short. Each must decode or be refused with the file
+    //! named; a panic, or an allocation the limit aborts, fails it.
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+
+    fn seeds() -> &'static Vec<Vec<u8>> {
+        static SEEDS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+        SEEDS.get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/dem");
+            let mut paths: Vec<PathBuf> = ["", "matrix"]
+                .iter()
+                .filter_map(|d| std::fs::read_dir(root.join(d)).ok())
+                .flatten()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "tif"))
+                .collect();
+            paths.sort();
+            paths
+                .iter()
+                .filter_map(|p| std::fs::read(p).ok())
+                .filter(|b| b.len() < 64 * 1024)
+                .collect()
+        })
+    }
+
+    const INTERESTING: [u64; 12] = [
+        0,
+        1,
+        2,
+        0x7F,
+        0x80,
+        0xFF,
+        0x8000,
+        0xFFFF,
+        0x7FFF_FFFF,
+        0xFFFF_FFFF,
+        0x1_0000_0000,
+        u64::MAX,
+    ];
+
+    /// One mutation: (kind, position, value).
+    fn mutate(data: &mut Vec<u8>, (kind, at, value): (u8, usize, usize)) {
+        let len = data.len().max(1);
+        match kind {
+            // Flip a bit, most often in the header and IFDs at the front.
+            0 => {
+                let at = if value % 2 == 0 {
+                    at % len.min(512)
+                } else {
+                    at % len
+                };
+                if let Some(b) = data.get_mut(at) {
+                    *b ^= 1 << (value % 8);
+                }
+            }
+            // An interesting integer over a field, 1–8 bytes, either byte order.
+            1 | 2 => {
+                let number = INTERESTING.get(value % INTERESTING.len()).copied().unwrap_or(0);
+                let width = [1usize, 2, 4, 8].get((value / 16) % 4).copied().unwrap_or(4);
+                let mut bytes: Vec<u8> = number.to_le_bytes().iter().take(width).copied().collect();
+                if (value / 64) % 2 == 1 {
+                    bytes.reverse();
+                }
+                let at = at % len.min(1024);
+                for (k, byte) in bytes.into_iter().enumerate() {
+                    if let Some(b) = data.get_mut(at + k) {
+                        *b = byte;
+                    }
+                }
+            }
+            3 => data.truncate(at % (len + 1)),
+            // Copy a run over another place.
+            4 => {
+                let (from, to) = (at % len, value % len);
+                let n = (value / 7 % 64).min(len - from).min(len - to);
+                let run: Vec<u8> = data.get(from..from + n).unwrap_or_default().to_vec();
+                if let Some(target) = data.get_mut(to..to + n) {
+                    target.copy_from_slice(&run);
+                }
+            }
+            _ => {
+                if let Some(b) = data.get_mut(at % len) {
+                    *b = (value % 256) as u8;
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_mangled_dem_is_decoded_or_refused_by_name_never_a_panic(
+            seed in any::<usize>(),
+            mutations in prop::collection::vec((0u8..6, any::<usize>(), any::<usize>()), 1..5),
+        ) {
+            static CASE: AtomicUsize = AtomicUsize::new(0);
+            let seeds = seeds();
+            let mut data = seeds.get(seed % seeds.len()).cloned().unwrap_or_default();
+            for m in mutations {
+                mutate(&mut data, m);
+            }
+            let dir = std::env::temp_dir().join(format!("orewatch-dem-fuzz-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join(format!("mutant-{}.tif", CASE.fetch_add(1, Ordering::Relaxed) % 4));
+            std::fs::write(&path, &data).unwrap();
+            let outcome = DemReader::open(&path).and_then(|mut reader| {
+                let mut block: Vec<f32> = Vec::new();
+                for index in 0..reader.block_rows() {
+                    reader.read_block_row(index, &mut block)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = outcome {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                prop_assert!(e.to_string().contains(&name), "{e}");
+            }
+        }
+    }
+}

@@ -1452,6 +1452,56 @@ mod tests {
         })
     }
 
+    /// Characters the parser treats specially, for the fuzz target below.
+    const SPECIAL: [&str; 30] = [
+        "0",
+        "1",
+        "9",
+        ".",
+        "-",
+        "+",
+        ",",
+        "|",
+        "\t",
+        " ",
+        "\n",
+        "\r",
+        "~",
+        "至",
+        "到",
+        "--",
+        "°",
+        "'",
+        "\"",
+        "区",
+        "一",
+        "矿段",
+        "第",
+        "①",
+        "J",
+        "面积",
+        "平方千米",
+        "标高",
+        "西安80",
+        "*",
+    ];
+
+    fn corner_seeds() -> Vec<String> {
+        let mut out: Vec<String> = [
+            "ningbo_guanshantou_2019_flattened.txt",
+            "beijing54_circled_two_per_row.txt",
+            "ningbo_lonlat_dms_by_proj.txt",
+            "ningbo_lonlat_packed_by_proj.txt",
+        ]
+        .iter()
+        .map(|f| fixture(f))
+        .collect();
+        out.push(A_B.to_string());
+        out.push("3,\n1,2708250.00,37373200.00\n2,2708235.00,37373620.00\n3,2707900.00,37373600.00\n*,320,200,,1\n".into());
+        out.push("矿段1 标高+310m至+180m\n1|2708250.00|373200.00\n2|2708235.00|373620.00\n3|2707900.00|373600.00\n扣除范围\n4|2708100.00|373400.00\n5|2708100.00|373450.00\n6|2708050.00|373420.00\n".into());
+        out
+    }
+
     proptest! {
         #[test]
         fn any_layout_reads_back_the_written_points(
@@ -1485,6 +1535,55 @@ mod tests {
                 }
             }
             prop_assert_eq!(parsed.notes.is_empty(), !swapped);
+        }
+
+        /// A fuzz target (`scripts/fuzz.sh` runs 10,000 cases under a 4 GiB address-space limit):
+        /// published texts with characters deleted, special ones inserted or swapped in, runs
+        /// duplicated, or cut short. Each must parse or be refused with its line (or "no points").
+        #[test]
+        fn a_mangled_corner_text_is_read_or_refused_by_line_never_a_panic(
+            seed in any::<usize>(),
+            edits in prop::collection::vec((0u8..5, any::<usize>(), any::<usize>()), 1..5),
+        ) {
+            let seeds = corner_seeds();
+            let mut chars: Vec<char> = seeds.get(seed % seeds.len()).cloned().unwrap_or_default().chars().collect();
+            for (kind, at, value) in edits {
+                let len = chars.len();
+                let at = at % (len + 1);
+                let special = SPECIAL.get(value % SPECIAL.len()).copied().unwrap_or("0");
+                match kind {
+                    0 if len > 0 => {
+                        chars.remove(at.min(len - 1));
+                    }
+                    1 => {
+                        for (k, c) in special.chars().enumerate() {
+                            chars.insert(at + k, c);
+                        }
+                    }
+                    2 if len > 0 => {
+                        if let (Some(c), Some(slot)) = (special.chars().next(), chars.get_mut(at.min(len - 1))) {
+                            *slot = c;
+                        }
+                    }
+                    3 if len > 0 => {
+                        let from = value % len;
+                        let n = (value / 7 % 40).min(len - from);
+                        let run: Vec<char> = chars.get(from..from + n).unwrap_or_default().to_vec();
+                        for (k, c) in run.into_iter().enumerate() {
+                            chars.insert(at + k, c);
+                        }
+                    }
+                    _ => chars.truncate(at),
+                }
+            }
+            let text: String = chars.into_iter().collect();
+            if let Err(e) = crate::boundary_check::check(&text, Some(37)) {
+                let message = e.to_string();
+                prop_assert!(
+                    message.contains('行') || message.contains("没有拐点") || message.contains("矿段") || message.contains("带号"),
+                    "{message}"
+                );
+            }
         }
     }
 }
