@@ -315,6 +315,17 @@ impl GeoKeys {
 impl DemReader {
     /// Opens a DEM and reads its tags.
     pub fn open(path: &Path) -> Result<Self, RasterError> {
+        Self::open_as(path, Georeference::Required)
+    }
+
+    /// Opens a file for its pixels alone, whatever its georeferencing (tests that compare the decoding
+    /// with GDAL on other projects' files).
+    #[cfg(test)]
+    fn open_pixels(path: &Path) -> Result<Self, RasterError> {
+        Self::open_as(path, Georeference::Ignored)
+    }
+
+    fn open_as(path: &Path, georeference: Georeference) -> Result<Self, RasterError> {
         let file = File::open(path).map_err(|problem| RasterError::Open {
             path: path.to_path_buf(),
             problem,
@@ -336,7 +347,7 @@ impl DemReader {
         let mut decoder = Decoder::new(BufReader::new(file))
             .map_err(corrupt)?
             .with_limits(limits.clone());
-        let (info, declared_nodata) = read_info(path, &mut decoder)?;
+        let (info, declared_nodata) = read_info(path, &mut decoder, georeference)?;
         let byte_counts = read_byte_counts(&mut decoder, info.tiled).map_err(corrupt)?;
         let sparse_value = match (info.nodata, declared_nodata) {
             (Some(_), _) => f64::NAN,
@@ -541,11 +552,11 @@ fn compression_refusal(method: u16) -> Option<String> {
     }
 }
 
-/// Reads the tags; returns the information and the declared (untyped) GDAL_NODATA value.
-fn read_info(
+/// Where the grid is and in which CRS: left, top, cell width and height, CRS.
+fn georeference_of(
     path: &Path,
     decoder: &mut Decoder<BufReader<File>>,
-) -> Result<(DemInfo, Option<f64>), RasterError> {
+) -> Result<(f64, f64, f64, f64, ProjectedCrs), RasterError> {
     let corrupt = |e: tiff::TiffError| classify(path, e);
     let unsupported = |detail: String| RasterError::Unsupported {
         path: path.to_path_buf(),
@@ -554,6 +565,72 @@ fn read_info(
     let no_geo = |detail: &str| RasterError::NoGeoreference {
         path: path.to_path_buf(),
         detail: detail.to_string(),
+    };
+    if decoder
+        .find_tag(Tag::ModelTransformationTag)
+        .map_err(corrupt)?
+        .is_some()
+        && decoder
+            .find_tag(Tag::ModelPixelScaleTag)
+            .map_err(corrupt)?
+            .is_none()
+    {
+        return Err(unsupported("使用变换矩阵（旋转网格），仅支持正北方向网格".into()));
+    }
+    let scale = decoder
+        .find_tag(Tag::ModelPixelScaleTag)
+        .map_err(corrupt)?
+        .ok_or_else(|| no_geo("无 ModelPixelScale 标签"))?
+        .into_f64_vec()
+        .map_err(corrupt)?;
+    let tie = decoder
+        .find_tag(Tag::ModelTiepointTag)
+        .map_err(corrupt)?
+        .ok_or_else(|| no_geo("无 ModelTiepoint 标签"))?
+        .into_f64_vec()
+        .map_err(corrupt)?;
+    let (Some(&sx), Some(&sy), [i, j, _, x, y, ..]) = (scale.first(), scale.get(1), tie.as_slice()) else {
+        return Err(no_geo("ModelPixelScale 或 ModelTiepoint 不完整"));
+    };
+    if !(sx > 0.0 && sy > 0.0) {
+        return Err(no_geo("像元大小不是正数"));
+    }
+    let keys = read_geo_keys(decoder)
+        .map_err(corrupt)?
+        .ok_or_else(|| no_geo("无 GeoKey 目录"))?;
+    let mut left_m = x - i * sx;
+    let mut top_m = y + j * sy;
+    if keys.get(key::RASTER_TYPE) == Some(2.0) {
+        // PixelIsPoint: the tie point is a cell centre.
+        left_m -= sx / 2.0;
+        top_m += sy / 2.0;
+    }
+    let crs = crs_of(&keys).map_err(|problem| RasterError::Crs {
+        path: path.to_path_buf(),
+        problem,
+    })?;
+    Ok((left_m, top_m, sx, sy, crs))
+}
+
+/// Whether [`read_info`] needs the georeferencing (always, but for the tests that compare the pixel
+/// decoding of other projects' files with GDAL, whatever their CRS).
+#[derive(Clone, Copy, PartialEq)]
+enum Georeference {
+    Required,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Ignored,
+}
+
+/// Reads the tags; returns the information and the declared (untyped) GDAL_NODATA value.
+fn read_info(
+    path: &Path,
+    decoder: &mut Decoder<BufReader<File>>,
+    georeference: Georeference,
+) -> Result<(DemInfo, Option<f64>), RasterError> {
+    let corrupt = |e: tiff::TiffError| classify(path, e);
+    let unsupported = |detail: String| RasterError::Unsupported {
+        path: path.to_path_buf(),
+        detail,
     };
     let (width, height) = decoder.dimensions().map_err(corrupt)?;
     let samples_per_pixel: u16 = decoder
@@ -650,49 +727,19 @@ fn read_info(
             "块大小 {block_width} × {block_height}（图像宽 {width}）过大，文件头可能已损坏"
         )));
     }
-    if decoder
-        .find_tag(Tag::ModelTransformationTag)
-        .map_err(corrupt)?
-        .is_some()
-        && decoder
-            .find_tag(Tag::ModelPixelScaleTag)
-            .map_err(corrupt)?
-            .is_none()
-    {
-        return Err(unsupported("使用变换矩阵（旋转网格），仅支持正北方向网格".into()));
-    }
-    let scale = decoder
-        .find_tag(Tag::ModelPixelScaleTag)
-        .map_err(corrupt)?
-        .ok_or_else(|| no_geo("无 ModelPixelScale 标签"))?
-        .into_f64_vec()
-        .map_err(corrupt)?;
-    let tie = decoder
-        .find_tag(Tag::ModelTiepointTag)
-        .map_err(corrupt)?
-        .ok_or_else(|| no_geo("无 ModelTiepoint 标签"))?
-        .into_f64_vec()
-        .map_err(corrupt)?;
-    let (Some(&sx), Some(&sy), [i, j, _, x, y, ..]) = (scale.first(), scale.get(1), tie.as_slice()) else {
-        return Err(no_geo("ModelPixelScale 或 ModelTiepoint 不完整"));
+    let (left_m, top_m, sx, sy, crs) = match georeference {
+        Georeference::Required => georeference_of(path, decoder)?,
+        Georeference::Ignored => (
+            0.0,
+            0.0,
+            1.0,
+            1.0,
+            ProjectedCrs::from_epsg(4546).map_err(|problem| RasterError::Crs {
+                path: path.to_path_buf(),
+                problem,
+            })?,
+        ),
     };
-    if !(sx > 0.0 && sy > 0.0) {
-        return Err(no_geo("像元大小不是正数"));
-    }
-    let keys = read_geo_keys(decoder)
-        .map_err(corrupt)?
-        .ok_or_else(|| no_geo("无 GeoKey 目录"))?;
-    let mut left_m = x - i * sx;
-    let mut top_m = y + j * sy;
-    if keys.get(key::RASTER_TYPE) == Some(2.0) {
-        // PixelIsPoint: the tie point is a cell centre.
-        left_m -= sx / 2.0;
-        top_m += sy / 2.0;
-    }
-    let crs = crs_of(&keys).map_err(|problem| RasterError::Crs {
-        path: path.to_path_buf(),
-        problem,
-    })?;
     let declared = match decoder.find_tag(Tag::GdalNodata).map_err(corrupt)? {
         Some(value) => {
             let text = value.into_string().map_err(corrupt)?;
@@ -1029,6 +1076,67 @@ mod gdal_matrix {
                 assert_eq!((region.cut_m3, region.fill_m3), (0.0, 0.0), "{name}");
             }
         }
+    }
+
+    /// Other projects' GeoTIFFs (rasterio's and GeoTIFF/test-data's test files, the shared rasters),
+    /// recorded by `fixtures/dem/public/gdal_values.py` (the files are not committed; see that
+    /// folder's README): band 1 decodes as GDAL reads it, and each file is taken as a DEM or refused
+    /// with the file named. Prints the table for the README.
+    #[test]
+    #[ignore = "needs OREWATCH_PUBLIC_DEMS=DIR[:DIR…] prepared by fixtures/dem/public/gdal_values.py"]
+    fn public_files_decode_as_gdal_does() {
+        let dirs = std::env::var("OREWATCH_PUBLIC_DEMS").expect("OREWATCH_PUBLIC_DEMS");
+        let mut failures = Vec::new();
+        println!("| file | GDAL | pixels (band 1) | as a DEM |\n|---|---|---|---|");
+        for dir in dirs.split(':').map(PathBuf::from) {
+            let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+            let folder = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            for line in manifest.lines().filter(|l| !l.starts_with('#')) {
+                let f: Vec<&str> = line.split('\t').collect();
+                let [name, sha, valid, bands, dtype, compression, ..] = f.as_slice() else {
+                    continue;
+                };
+                let path = dir.join(name);
+                let pixels = match DemReader::open_pixels(&path).and_then(|mut r| r.read_all()) {
+                    Ok(values) if *sha == "gdal-error" => {
+                        failures.push(format!("{name}: GDAL cannot read it, Orewatch decoded it"));
+                        format!("decoded {} values", values.len())
+                    }
+                    Ok(values) => {
+                        let (got, _) = digest(&values);
+                        if got == *sha {
+                            "identical".to_string()
+                        } else {
+                            failures.push(format!("{name}: band 1 differs from GDAL"));
+                            "DIFFERENT".to_string()
+                        }
+                    }
+                    Err(e) => {
+                        if !e.to_string().contains(name) {
+                            failures.push(format!("{name}: refusal does not name the file"));
+                        }
+                        format!("refused: {}", e.reason())
+                    }
+                };
+                let as_dem = match DemReader::open(&path) {
+                    Ok(r) => format!(
+                        "accepted ({})",
+                        r.info()
+                            .crs
+                            .epsg
+                            .map_or("user TM".to_string(), |c| format!("EPSG:{c}"))
+                    ),
+                    Err(e) => format!("refused: {}", e.reason()),
+                };
+                let gdal = if *sha == "gdal-error" {
+                    "cannot read".to_string()
+                } else {
+                    format!("{bands} × {dtype}, {compression}, {valid} valid")
+                };
+                println!("| {folder}/`{name}` | {gdal} | {pixels} | {as_dem} |");
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
     }
 
     #[test]
