@@ -1390,6 +1390,15 @@ mod tests {
     }
 
     #[test]
+    fn a_republished_list_with_masked_digits_is_refused_at_its_line() {
+        let err = CornerPoints::parse(&fixture("wenzhou_2018_digits_masked_by_republisher.txt")).unwrap_err();
+        assert!(
+            matches!(err, CornerPointError::Malformed { line: 4, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
     fn nothing_is_lost_without_a_word() {
         // A coordinate line joined by ~ is not an elevation range: refused with its line.
         let err =
