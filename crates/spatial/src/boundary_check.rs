@@ -167,6 +167,7 @@ pub fn check_with(
         }
         zone_edge(
             number,
+            &name,
             part,
             cm,
             half_width,
@@ -204,6 +205,7 @@ pub fn check_with(
 /// zone), further a problem (most likely the wrong zone).
 fn zone_edge(
     part_number: usize,
+    part_name: &str,
     part: &crate::corners::Part,
     cm: f64,
     half_width: f64,
@@ -240,7 +242,7 @@ fn zone_edge(
             part: Some(part_number),
             kind: "extended_zone",
             message_zh: format!(
-                "第{part_number}部分的拐点 {listed} 位于本带（中央经线 {cm}° ± {half_width}°）之外，最远东经 {farthest:.4}°，超出 {beyond:.3}°：按扩展带（如内蒙古）处理，仍以中央经线 {cm}° 计算"
+                "{part_name}的拐点 {listed} 位于本带（中央经线 {cm}° ± {half_width}°）之外，最远东经 {farthest:.4}°，超出 {beyond:.3}°：按扩展带（如内蒙古）处理，仍以中央经线 {cm}° 计算"
             ),
             message_en: format!(
                 "part {part_number}: points {} lie outside the zone (central meridian {cm}° ± {half_width}°), up to {farthest:.4}°E ({beyond:.3}° beyond): read as an extended zone",
@@ -252,7 +254,7 @@ fn zone_edge(
             part: part_number,
             kind: "outside_zone",
             message_zh: format!(
-                "第{part_number}部分的拐点 {listed} 超出本带范围（中央经线 {cm}° ± {half_width}°），最远东经 {farthest:.4}°：带号可能有误"
+                "{part_name}的拐点 {listed} 超出本带范围（中央经线 {cm}° ± {half_width}°），最远东经 {farthest:.4}°：带号可能有误"
             ),
             message_en: format!(
                 "part {part_number}: points {} are outside the zone (central meridian {cm}° ± {half_width}°), up to {farthest:.4}°E: the zone may be wrong",
@@ -272,8 +274,8 @@ fn compare_declared(points: &CornerPoints, parts: &[CheckedPart], notes: &mut Ve
                 Some((i, p)) => (
                     p.planar_area_m2,
                     p.area_m2,
-                    format!("第{}部分", i + 1),
-                    format!("part {}", i + 1),
+                    p.name.clone(),
+                    format!("part {} ({})", i + 1, p.name),
                 ),
                 None => (
                     parts.iter().map(|p| p.planar_area_m2).sum(),
