@@ -105,7 +105,8 @@ pub enum SampleKind {
     U32,
 }
 
-/// The most memory one block may decode into (a 8192 × 8192 float32 tile is 256 MiB).
+/// The most memory one block, or one row of blocks as f64, may take (a 8192 × 8192 float32 tile is
+/// 256 MiB; a row of 256-row tiles 500,000 cells wide is 1 GiB — 25 km at 5 cm).
 const MAX_BLOCK_BYTES: usize = 1 << 30;
 
 /// The most memory tag values may take (a million-block file's offsets take a few MiB).
@@ -721,10 +722,10 @@ fn read_info(
         .saturating_mul(block_height)
         .saturating_mul(sample.bytes())
         > MAX_BLOCK_BYTES
-        || block_row_cells.saturating_mul(8) > 4 * MAX_BLOCK_BYTES
+        || block_row_cells.saturating_mul(8) > MAX_BLOCK_BYTES
     {
         return Err(unsupported(format!(
-            "块大小 {block_width} × {block_height}（图像宽 {width}）过大，文件头可能已损坏"
+            "块大小 {block_width} × {block_height}（图像宽 {width}）一次需解码超过 1 GiB：文件头可能已损坏；若文件无误，请用 gdal_translate -co TILED=YES 转为分块存储"
         )));
     }
     let (left_m, top_m, sx, sy, crs) = match georeference {
