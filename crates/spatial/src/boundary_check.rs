@@ -166,12 +166,9 @@ pub fn check_with(
             ring_problems(number, ring, &mut problems);
         }
         zone_edge(
-            number,
-            &name,
+            (number, &name),
             part,
-            cm,
-            half_width,
-            &projection,
+            (cm, half_width, &projection),
             &mut problems,
             &mut notes,
         );
@@ -204,12 +201,9 @@ pub fn check_with(
 /// Points beyond the zone's edge, once per part: within [`EXTENDED_ZONE_DEG`] a note (an extended
 /// zone), further a problem (most likely the wrong zone).
 fn zone_edge(
-    part_number: usize,
-    part_name: &str,
+    (part_number, part_name): (usize, &str),
     part: &crate::corners::Part,
-    cm: f64,
-    half_width: f64,
-    projection: &TransverseMercator,
+    (cm, half_width, projection): (f64, f64, &TransverseMercator),
     problems: &mut Vec<BoundaryProblem>,
     notes: &mut Vec<BoundaryNote>,
 ) {
