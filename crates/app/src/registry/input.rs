@@ -179,13 +179,13 @@ fn period(e: &mut FieldErrors, from: &str, to: &str) -> Option<(NaiveDate, Naive
 }
 
 /// Checks a licence; corner points without a zone prefix are taken to be in `zone`.
-/// `zone` is the zone of eastings written without the prefix; `transforms` the configured old-datum
-/// parameters (without them a list in 1980西安 or 1954北京 is refused).
+/// `corners` says how the corner points are read ([`crate::Settings::corner_options`]): the zone of
+/// eastings written without the prefix, the configured old-datum parameters.
 pub fn check_licence(
     i: &LicenceInput<'_>,
-    zone: u32,
-    transforms: &[orewatch_spatial::corners::DatumTransform],
+    corners: &orewatch_spatial::corners::ParseOptions,
 ) -> Result<CheckedLicence, FieldErrors> {
+    let zone = corners.zone.unwrap_or(DEFAULT_ZONE);
     let mut e = FieldErrors::new();
     let kind = e.take("kind", LicenceKind::parse(i.kind));
     let licence_no = kind.and_then(|k| e.take("licence_no", LicenceNo::parse(i.licence_no, k)));
@@ -215,16 +215,7 @@ pub fn check_licence(
     } else {
         e.take(
             "boundary",
-            Parcel::from_text_with(
-                &boundary_text,
-                zone,
-                &orewatch_spatial::corners::ParseOptions {
-                    zone: Some(zone),
-                    transforms: transforms.to_vec(),
-                    ..Default::default()
-                },
-            )
-            .map_err(|err| Problem::Boundary {
+            Parcel::from_text_with(&boundary_text, zone, corners).map_err(|err| Problem::Boundary {
                 message: err.to_string(),
             }),
         )
@@ -326,6 +317,13 @@ pub fn check_permit(i: &PermitInput<'_>) -> Result<CheckedPermit, FieldErrors> {
 mod tests {
     use super::*;
 
+    fn corners() -> orewatch_spatial::corners::ParseOptions {
+        orewatch_spatial::corners::ParseOptions {
+            zone: Some(DEFAULT_ZONE),
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn a_company_with_a_bad_check_character_and_no_name_reports_both() {
         let e = check_company(&CompanyInput {
@@ -354,7 +352,7 @@ mod tests {
             boundary: "1,2712000,37500000\n2,2712000,37500100\n3,2712100,37500100\n4,2712100,37500000\n+310m至+180m",
             override_reason: "",
             confirm_outside: false,
-        }, DEFAULT_ZONE, &[])
+        }, &corners())
         .unwrap();
         assert!(checked.area_mismatch.is_some_and(|r| r < -0.09));
         assert_eq!(checked.parcel.zone, 37);
@@ -368,8 +366,7 @@ mod tests {
                 boundary: "1,2712000,37500000\n2,2712000,3750o100\n3,2712100,37500100",
                 ..Default::default()
             },
-            DEFAULT_ZONE,
-            &[],
+            &corners(),
         )
         .unwrap_err();
         let boundary = e.get("boundary").map(ToString::to_string).unwrap_or_default();

@@ -37,7 +37,12 @@ pub async fn create_protected_area(
     let parcel = e.take(
         "boundary",
         orewatch_domain::field::no_control_characters(boundary).and_then(|()| {
-            Parcel::from_text(boundary, app.settings.map_zone).map_err(|err| Problem::Boundary {
+            Parcel::from_text_with(
+                boundary,
+                app.settings.map_zone,
+                &app.settings.corner_options(app.settings.map_zone),
+            )
+            .map_err(|err| Problem::Boundary {
                 message: err.to_string(),
             })
         }),

@@ -137,7 +137,7 @@ pub async fn create(
     input: &LicenceInput<'_>,
 ) -> Result<(LicenceId, Option<f64>)> {
     caller.require(Action::EditRegistry, &Resource::Installation)?;
-    let checked = check_licence(input, app.settings.map_zone, &app.settings.datum_transforms)
+    let checked = check_licence(input, &app.settings.corner_options(app.settings.map_zone))
         .map_err(AppError::Invalid)?;
     if !input.confirm_outside {
         let county = super::county::county(app, caller).await?;

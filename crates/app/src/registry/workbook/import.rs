@@ -129,8 +129,7 @@ fn rows_of<T>(
 fn parse(
     bytes: &[u8],
     limits: &crate::registry::limits::UploadLimits,
-    zone: u32,
-    transforms: &[orewatch_spatial::corners::DatumTransform],
+    corners: &orewatch_spatial::corners::ParseOptions,
 ) -> Parsed {
     let mut errors = Vec::new();
     let sheets = read_sheets(bytes, limits, &mut errors);
@@ -172,8 +171,7 @@ fn parse(
                 override_reason: "",
                 confirm_outside: false,
             },
-            zone,
-            transforms,
+            corners,
         )
     });
     let permits = rows_of(&sheets, &PERMITS, "permit_no", |v| {
@@ -323,8 +321,8 @@ pub async fn import(
     let limits = app.settings.upload_limits;
     let zone = app.settings.map_zone;
     let owned = bytes.to_vec();
-    let transforms = app.settings.datum_transforms.clone();
-    let parsed = tokio::task::spawn_blocking(move || parse(&owned, &limits, zone, &transforms))
+    let corners = app.settings.corner_options(zone);
+    let parsed = tokio::task::spawn_blocking(move || parse(&owned, &limits, &corners))
         .await
         .map_err(|e| AppError::Internal(format!("import: {e}")))?;
     let county = crate::registry::county::county(app, caller).await?;
