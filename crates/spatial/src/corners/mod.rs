@@ -17,7 +17,10 @@
 //!   [`datum`]), a part heading (`A区`, `一采区`, `一矿段`, `第1块`, `矿区1`, a lone `二` cell) or a hole
 //!   (扣除/内环). A caption naming the part already open (`一矿段面积…` after the points of `一`) adds to
 //!   it; an elevation range after a part's points closes that part;
-//! - the national exchange format's end-of-part line `*,top,bottom,,flag`.
+//! - the national exchange format's end-of-part line `*,top,bottom,,flag`;
+//! - the land-parcel exchange format (坐标交换格式, as protected areas come): `带号=37`, a parcel's
+//!   header ending in `@` with its area in hectares, points `J1,1,X,Y` with their ring number (1 the
+//!   outer ring, 2… holes).
 //!
 //! Nothing is dropped in silence: a line that holds coordinates but is not understood, a coordinate
 //! without its pair, or an elevation range that is not plausible is refused with its line number.
@@ -339,6 +342,8 @@ struct RawPoint {
     split: bool,
     values: RawValues,
     datum: Option<(DeclaredDatum, usize)>,
+    /// The ring number (圈号) of the land-parcel exchange format: 1 the outer ring, 2… holes.
+    ring: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -386,6 +391,10 @@ struct Builder {
     datum: Option<(DeclaredDatum, usize)>,
     /// Cells of the data lines since the last caption (a flattened table spreads a point over lines).
     cells: Vec<(Cell, usize)>,
+    /// The ring number (圈号) of the last point, in the land-parcel exchange format.
+    ring_number: Option<u32>,
+    /// The zone a `带号=37` line declares (the land-parcel exchange format's header), and its line.
+    declared_zone: Option<(u32, usize)>,
 }
 
 impl Builder {
@@ -400,6 +409,7 @@ impl Builder {
     fn close_part(&mut self) {
         self.close_hole();
         self.sealed = false;
+        self.ring_number = None;
         if self.current.has_points() {
             let part = std::mem::take(&mut self.current);
             self.parts.push(part);
@@ -456,6 +466,14 @@ impl Builder {
         if self.sealed {
             self.close_part();
         }
+        // The land-parcel format numbers its rings: a new number past 1 starts a hole.
+        if let Some(ring) = point.ring {
+            if ring > 1 && self.ring_number != Some(ring) {
+                self.close_hole();
+                self.in_hole = true;
+            }
+            self.ring_number = Some(ring);
+        }
         if self.current.first_line == 0 {
             self.current.first_line = point.line;
         }
@@ -476,7 +494,20 @@ fn points_of(
     let mut i = 0;
     let coordinate = |k: usize| matches!(cells.get(k), Some((Cell::Number { .. } | Cell::Angle { .. }, _)));
     while let Some((cell, line)) = cells.get(i) {
+        let mut ring = None;
         let (name, start) = match cell {
+            Cell::Name { text, .. }
+                if matches!(cells.get(i + 1), Some((Cell::Name { integer: true, .. }, l)) if l == line)
+                    && coordinate(i + 2)
+                    && coordinate(i + 3)
+                    && cells.get(i + 3).is_some_and(|(_, l)| l == line) =>
+            {
+                // `J1,1,X,Y` on one line: point name, ring number (圈号), coordinates.
+                if let Some((Cell::Name { text: r, .. }, _)) = cells.get(i + 1) {
+                    ring = r.parse().ok();
+                }
+                (Some(text.clone()), i + 2)
+            }
             Cell::Name { text, integer } => {
                 if coordinate(i + 1) && coordinate(i + 2) {
                     (Some(text.clone()), i + 1)
@@ -533,6 +564,7 @@ fn points_of(
             split: last_line != name_line || *first_line != name_line,
             values,
             datum,
+            ring,
         });
         i = start + 2;
     }
@@ -693,6 +725,18 @@ impl CornerPoints {
             if let Some(h) = heading.filter(|h| !h.bare) {
                 b.heading(h.key.clone(), heading_label(line, &h), line_no);
                 understood = true;
+            }
+            // The land-parcel exchange format: `带号=37`, and a parcel's header ending in `@`.
+            if let Some(zone) = text::declared_zone(line) {
+                b.declared_zone = Some((zone, line_no));
+                continue;
+            }
+            if let Some(parcel) = text::parcel_header(line) {
+                b.heading(parcel.key, &parcel.label, line_no);
+                if let Some(area) = parcel.area {
+                    b.area(line_no, area);
+                }
+                continue;
             }
             let datums = text::datums(line);
             if let Some(&datum) = datums.last() {
@@ -1005,6 +1049,18 @@ fn interpret(
                 rings.push(out);
             }
             converted.push(rings);
+        }
+    }
+    if let Some((declared, line)) = b.declared_zone {
+        match zone {
+            Some(found) if found != declared => {
+                return Err(CornerPointError::ZoneMismatch {
+                    line,
+                    expected: declared,
+                    found,
+                })
+            }
+            _ => zone = Some(declared),
         }
     }
     if let Some(t) = transform {
@@ -1389,6 +1445,51 @@ mod tests {
         }
     }
 
+    /// The land-parcel exchange format (protected areas and land use come in it): a header with the
+    /// datum and the zone, a parcel line ending in `@` with its area in hectares, points with their
+    /// ring number (1 outer, 2… holes), each ring closed by repeating its first point.
+    #[test]
+    fn the_land_parcel_exchange_format_with_a_hole() {
+        let text =
+            "[属性描述]\n格式版本号=1.01版本\n坐标系=2000国家大地坐标系\n几度分带=3\n投影类型=高斯克吕格\n\
+                    计量单位=米\n带号=37\n精度=0.01\n转换参数=,,,,,,\n[地块坐标]\n\
+                    10,5.9600,1,生态保护红线甲,面,,生态保护,,@\n\
+                    J1,1,2746500.00,378500.00\nJ2,1,2746500.00,378800.00\nJ3,1,2746300.00,378800.00\n\
+                    J4,1,2746300.00,378500.00\nJ1,1,2746500.00,378500.00\n\
+                    J5,2,2746450.00,378550.00\nJ6,2,2746450.00,378570.00\nJ7,2,2746430.00,378570.00\n\
+                    J8,2,2746430.00,378550.00\nJ5,2,2746450.00,378550.00\n";
+        let parsed = CornerPoints::parse(text).unwrap();
+        assert_eq!(parsed.zone, Some(37));
+        assert_eq!(parsed.parts.len(), 1);
+        let part = &parsed.parts[0];
+        assert_eq!(part.label.as_deref(), Some("生态保护红线甲"));
+        assert_eq!(part.outer.len(), 4);
+        assert_eq!(part.holes.len(), 1);
+        assert_eq!(part.holes[0].len(), 4);
+        assert_eq!(parsed.declared_areas[0].m2, 59_600.0);
+        let checked = crate::boundary_check::check(text, None).unwrap();
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        assert_eq!(checked.parts[0].planar_area_m2, 60_000.0 - 400.0);
+        assert!(
+            checked.notes.iter().any(|n| n.kind == "declared_area"),
+            "{:?}",
+            checked.notes
+        );
+        // A prefix that disagrees with 带号 is refused.
+        let other = text.replace(",378", ",38378");
+        assert!(matches!(
+            CornerPoints::parse(&other),
+            Err(CornerPointError::ZoneMismatch {
+                expected: 37,
+                found: 38,
+                ..
+            })
+        ));
+        // The national mining format's count line is still a count, not a ring number.
+        let mining = "3,\n1,2708250.00,37373200.00\n2,2708235.00,37373620.00\n3,2707900.00,37373600.00\n*,320,200,,1\n";
+        assert_eq!(CornerPoints::parse(mining).unwrap().parts[0].outer.len(), 3);
+    }
+
     #[test]
     fn a_republished_list_with_masked_digits_is_refused_at_its_line() {
         let err = CornerPoints::parse(&fixture("wenzhou_2018_digits_masked_by_republisher.txt")).unwrap_err();
@@ -1507,6 +1608,7 @@ mod tests {
         .collect();
         out.push(A_B.to_string());
         out.push("3,\n1,2708250.00,37373200.00\n2,2708235.00,37373620.00\n3,2707900.00,37373600.00\n*,320,200,,1\n".into());
+        out.push("[属性描述]\n坐标系=2000国家大地坐标系\n带号=37\n[地块坐标]\n5,0.0600,1,甲,面,,,,@\nJ1,1,2746500.00,378500.00\nJ2,1,2746500.00,378800.00\nJ3,1,2746300.00,378800.00\nJ1,1,2746500.00,378500.00\nJ5,2,2746450.00,378550.00\nJ6,2,2746450.00,378570.00\nJ7,2,2746430.00,378570.00\n".into());
         out.push("矿段1 标高+310m至+180m\n1|2708250.00|373200.00\n2|2708235.00|373620.00\n3|2707900.00|373600.00\n扣除范围\n4|2708100.00|373400.00\n5|2708100.00|373450.00\n6|2708050.00|373420.00\n".into());
         out
     }

@@ -377,6 +377,51 @@ pub(super) fn area(line: &str) -> Option<WrittenArea> {
     })
 }
 
+/// `带号=37` (the land-parcel exchange format's header): the zone of the coordinates.
+pub(super) fn declared_zone(line: &str) -> Option<u32> {
+    let rest = line.strip_prefix("带号")?.trim_start_matches([' ', '=', ':']);
+    let zone: u32 = rest.trim().parse().ok()?;
+    (13..=45).contains(&zone).then_some(zone)
+}
+
+/// A parcel's header in the land-parcel exchange format (自然资源部 坐标交换格式):
+/// `界址点数,地块面积(公顷),地块编号,地块名称,记录图形属性,图幅号,地块用途,地类编码,@`.
+pub(super) struct ParcelHeader {
+    pub key: String,
+    pub label: String,
+    pub area: Option<WrittenArea>,
+}
+
+pub(super) fn parcel_header(line: &str) -> Option<ParcelHeader> {
+    let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+    if fields.len() < 5 || fields.last() != Some(&"@") {
+        return None;
+    }
+    let number = fields.get(2).copied().unwrap_or("");
+    let name = fields.get(3).copied().unwrap_or("");
+    let label = if name.is_empty() {
+        format!("地块{number}")
+    } else {
+        name.to_string()
+    };
+    let area = fields.get(1).and_then(|a| {
+        let value: f64 = a.parse().ok()?;
+        let decimals = a.split_once('.').map_or(0, |(_, d)| d.len());
+        let mantissa: f64 = a.replace('.', "").parse().unwrap_or(value);
+        let scale = 10f64.powi(i32::try_from(decimals).unwrap_or(0));
+        Some(WrittenArea {
+            m2: mantissa * 1e4 / scale,
+            half_unit_m2: 0.5 * 1e4 / scale,
+            text: format!("{a}公顷"),
+        })
+    });
+    Some(ParcelHeader {
+        key: format!("parcel:{number}:{name}"),
+        label,
+        area,
+    })
+}
+
 /// An elevation range (`+310m至+180m`, `+77.00~+9.50m`, `自+100.2至+3.9`, `336.33米至100米`), or `None`
 /// when the line holds none. A range must look like one: in a caption it needs 标高/深度/高程 or a
 /// metre unit, and no value may be a coordinate (a line of coordinates joined by `~` or `至` is not an
