@@ -37,7 +37,7 @@ pub(crate) struct Stored {
 
 impl Stored {
     /// A file the platform made (a referral's package), put in the file store as it is.
-    pub(crate) fn of_bytes(
+    pub(crate) async fn of_bytes(
         app: &App,
         name: &str,
         content_type: &'static str,
@@ -46,7 +46,7 @@ impl Stored {
         Ok(Stored {
             name: name.to_string(),
             content_type,
-            sha256: app.files().put(bytes)?,
+            sha256: app.files().put(bytes).await?,
             size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         })
     }
@@ -55,7 +55,7 @@ impl Stored {
 /// Checks the files (the first refused one is the error, on the `files` field) and puts them in the
 /// file store. Files are stored before the row: a failed write leaves an unreferenced file, never a row
 /// without its file. Empty form entries (no file chosen) are skipped.
-pub(crate) fn store(app: &App, files_in: &[EvidenceFile<'_>]) -> Result<Vec<Stored>> {
+pub(crate) async fn store(app: &App, files_in: &[EvidenceFile<'_>]) -> Result<Vec<Stored>> {
     let mut checked = Vec::with_capacity(files_in.len());
     for file in files_in
         .iter()
@@ -87,7 +87,7 @@ pub(crate) fn store(app: &App, files_in: &[EvidenceFile<'_>]) -> Result<Vec<Stor
         stored.push(Stored {
             name,
             content_type,
-            sha256: app.files().put(bytes)?,
+            sha256: app.files().put(bytes).await?,
             size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         });
     }
@@ -136,8 +136,8 @@ pub(crate) async fn find_attached(
 }
 
 /// An attachment's bytes, checked against their SHA-256 by the file store.
-pub(crate) fn bytes_of(app: &App, attachment: &Attachment) -> Result<Vec<u8>> {
-    Ok(app.files().get(&attachment.sha256)?)
+pub(crate) async fn bytes_of(app: &App, attachment: &Attachment) -> Result<Vec<u8>> {
+    Ok(app.files().get(&attachment.sha256).await?)
 }
 
 #[cfg(test)]

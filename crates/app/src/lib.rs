@@ -37,7 +37,6 @@ use chrono::Duration;
 use orewatch_domain::policy::{decide, scope, Action, Decision, Listing, Resource, Scope};
 use orewatch_domain::{AccountId, Actor, AgencyCode, Role};
 use orewatch_storage::{AuditActor, WriteTx};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -51,8 +50,9 @@ pub struct Settings {
     pub password: password::HashCost,
     /// How long recipients have to acknowledge a sharing-feed item before it shows as overdue.
     pub share_ack_deadline: Duration,
-    /// Folder of the content-addressed file store (attachments).
-    pub file_dir: PathBuf,
+    /// Where the content-addressed file store keeps attachments and survey files: a local folder, or
+    /// an S3-compatible bucket.
+    pub files: orewatch_storage::files::FileBackend,
     /// The 3-degree Gauss-Krüger zone the county map is drawn in (a city or province spanning zones
     /// picks the zone of its centre; parcels of other zones are moved into it).
     pub map_zone: u32,
@@ -101,7 +101,7 @@ impl Default for Settings {
             share_ack_deadline: Duration::hours(72),
             // The CLI puts these in the data directory; tests and tools share a temporary folder, which
             // is harmless for a content-addressed store.
-            file_dir: temp.join("orewatch-files"),
+            files: orewatch_storage::files::FileBackend::Local(temp.join("orewatch-files")),
             map_zone: registry::input::DEFAULT_ZONE,
             county_extent: None,
             checkpoint: checkpoint::CheckpointSettings::default(),
@@ -176,7 +176,7 @@ impl Default for Caches {
 impl App {
     pub fn new(db: Db, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self> {
         let hasher = password::Hasher::new(&settings.password)?;
-        let files = orewatch_storage::files::FileStore::new(settings.file_dir.clone());
+        let files = orewatch_storage::files::FileStore::open(&settings.files)?;
         Ok(Self {
             db,
             clock,

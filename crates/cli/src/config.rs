@@ -63,6 +63,17 @@ pub struct Config {
     /// The price table of the estimated value in penalty cases: per mineral (as the registry writes
     /// it), the ore's density in t/m³ and its unit price in yuan per tonne.
     pub minerals: std::collections::BTreeMap<String, MineralConfig>,
+    /// The S3-compatible bucket for attachments and survey files (a city or province running several
+    /// servers and workers); empty: the folder `files` in `data_dir`.
+    pub s3_bucket: String,
+    /// The bucket's server (`https://s3.example.gov.cn`, `http://10.0.0.5:9000`); empty for AWS.
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    pub s3_access_key_id: String,
+    /// Better given as `OREWATCH_S3_SECRET_ACCESS_KEY` than written in the file.
+    pub s3_secret_access_key: String,
+    /// Plain HTTP to `s3_endpoint` (a server on the same private network).
+    pub s3_allow_http: bool,
     /// Parameters that convert corner points published in 1980西安 or 1954北京 coordinates to CGCS2000,
     /// as the county's surveying authority publishes them (`[[datum_transforms]]`, method
     /// `four_parameter` or `seven_parameter`). Without them such lists are refused.
@@ -118,6 +129,12 @@ impl Default for Config {
             minerals: std::collections::BTreeMap::new(),
             holidays: std::collections::BTreeMap::new(),
             datum_transforms: Vec::new(),
+            s3_bucket: String::new(),
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+            s3_allow_http: false,
         }
     }
 }
@@ -180,6 +197,22 @@ impl Config {
         if self.session_idle_minutes < 1 {
             anyhow::bail!("session_idle_minutes 至少为 1 分钟");
         }
+        for (name, field) in [
+            ("OREWATCH_S3_BUCKET", &mut self.s3_bucket),
+            ("OREWATCH_S3_ENDPOINT", &mut self.s3_endpoint),
+            ("OREWATCH_S3_REGION", &mut self.s3_region),
+            ("OREWATCH_S3_ACCESS_KEY_ID", &mut self.s3_access_key_id),
+            ("OREWATCH_S3_SECRET_ACCESS_KEY", &mut self.s3_secret_access_key),
+        ] {
+            if let Some(v) = var(name) {
+                *field = v;
+            }
+        }
+        if !self.s3_bucket.is_empty()
+            && (self.s3_access_key_id.is_empty() || self.s3_secret_access_key.is_empty())
+        {
+            anyhow::bail!("配置了 s3_bucket 时须同时配置 s3_access_key_id 和 s3_secret_access_key（或 OREWATCH_S3_SECRET_ACCESS_KEY）");
+        }
         if let Some(v) = var("OREWATCH_AUDIT_KEY_FILE") {
             self.audit_key_file = v;
         }
@@ -207,6 +240,23 @@ impl Config {
         self.flag_rules()?;
         self.transforms()?;
         Ok(())
+    }
+
+    /// Where the file store keeps its files: the S3 bucket when one is configured, else `data_dir/files`.
+    pub fn file_backend(&self) -> orewatch_storage::files::FileBackend {
+        use orewatch_storage::files::{FileBackend, S3Settings};
+        if self.s3_bucket.is_empty() {
+            FileBackend::Local(self.data_dir.join("files"))
+        } else {
+            FileBackend::S3(S3Settings {
+                endpoint: self.s3_endpoint.clone(),
+                bucket: self.s3_bucket.clone(),
+                region: self.s3_region.clone(),
+                access_key_id: self.s3_access_key_id.clone(),
+                secret_access_key: self.s3_secret_access_key.clone(),
+                allow_http: self.s3_allow_http,
+            })
+        }
     }
 
     /// The old-datum parameters, checked: one set per datum, from 1980西安 or 1954北京, with values a

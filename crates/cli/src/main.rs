@@ -184,7 +184,7 @@ async fn connect(config: &Config) -> Result<App> {
     let settings = Settings {
         session_idle: chrono::Duration::minutes(config.session_idle_minutes),
         share_ack_deadline: chrono::Duration::hours(config.share_ack_hours),
-        file_dir: config.data_dir.join("files"),
+        files: config.file_backend(),
         map_zone: config.map_zone,
         county_extent: config.extent()?,
         checkpoint: CheckpointSettings { key_file, dir },

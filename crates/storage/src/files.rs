@@ -1,62 +1,153 @@
-//! The file store: content-addressed files on the local disk (`<root>/ab/cd/<sha256>`), and the
-//! `attachment` rows that name them. A file is written once under its SHA-256 (to a temporary name,
-//! then renamed, so a crash never leaves half a file under a real name) and checked against it when read.
+//! The file store: content-addressed files (`ab/cd/<sha256>`) in a local folder or an S3-compatible
+//! bucket ([`FileBackend`]), and the `attachment` rows that name them. A file is written once under its
+//! SHA-256 — atomically in both backends (a local file is written under a temporary name and renamed;
+//! an S3 PUT is atomic), so a crash never leaves half a file under a real name — and checked against it
+//! when read. Both backends go through `object_store`, so the layout and the checks are one code path;
+//! the local layout is the one earlier releases wrote.
 
 use crate::bound::{table_of, Key, ATTACHMENTS};
 use crate::{get, get_code, get_time, Conn, Result, StorageError, WriteTx};
 use chrono::{DateTime, Utc};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::{PermitId, RecordType};
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
 
-/// A folder of content-addressed files.
+/// Where the files are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileBackend {
+    /// A local folder (the embedded default).
+    Local(PathBuf),
+    /// An S3-compatible bucket (a city or province, several servers and workers).
+    S3(S3Settings),
+}
+
+/// An S3-compatible bucket.
+#[derive(Clone, PartialEq)]
+pub struct S3Settings {
+    /// `https://s3.example.gov.cn` or `http://127.0.0.1:9000`; empty for AWS itself.
+    pub endpoint: String,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// Plain HTTP to the endpoint (a server on the same network).
+    pub allow_http: bool,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Content-addressed files.
 #[derive(Debug, Clone)]
 pub struct FileStore {
-    root: PathBuf,
+    store: Arc<dyn ObjectStore>,
+    /// For messages: the folder or `s3://bucket`.
+    label: String,
+}
+
+fn store_error(label: &str, e: &object_store::Error) -> StorageError {
+    StorageError::File(format!("{label}: {e}"))
 }
 
 impl FileStore {
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+    /// Opens the backend (a local folder is created when missing). Nothing is read or written yet.
+    pub fn open(backend: &FileBackend) -> Result<Self> {
+        match backend {
+            FileBackend::Local(root) => {
+                std::fs::create_dir_all(root)
+                    .map_err(|e| StorageError::File(format!("{}: {e}", root.display())))?;
+                let store = object_store::local::LocalFileSystem::new_with_prefix(root)
+                    .map_err(|e| store_error(&root.display().to_string(), &e))?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    label: root.display().to_string(),
+                })
+            }
+            FileBackend::S3(s3) => {
+                let label = format!("s3://{}", s3.bucket);
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_access_key_id(&s3.access_key_id)
+                    .with_secret_access_key(&s3.secret_access_key)
+                    .with_allow_http(s3.allow_http);
+                if !s3.endpoint.is_empty() {
+                    // A county's own server: path-style addresses (`endpoint/bucket/key`).
+                    builder = builder
+                        .with_endpoint(&s3.endpoint)
+                        .with_virtual_hosted_style_request(false);
+                }
+                let store = builder.build().map_err(|e| store_error(&label, &e))?;
+                Ok(Self {
+                    store: Arc::new(store),
+                    label,
+                })
+            }
+        }
     }
 
-    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+    fn key_of(sha256: &str) -> Option<ObjectPath> {
         let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
         let (a, b) = (sha256.get(..2)?, sha256.get(2..4)?);
-        valid.then(|| self.root.join(a).join(b).join(sha256))
+        valid.then(|| ObjectPath::from(format!("{a}/{b}/{sha256}")))
     }
 
     /// Stores the bytes (once) and returns their SHA-256 in hex.
-    pub fn put(&self, bytes: &[u8]) -> Result<String> {
+    pub async fn put(&self, bytes: &[u8]) -> Result<String> {
         let sha = hex::encode(Sha256::digest(bytes));
-        let path = self
-            .path_of(&sha)
-            .ok_or_else(|| StorageError::Corrupt(sha.clone()))?;
-        if path.exists() {
-            return Ok(sha);
+        let key = Self::key_of(&sha).ok_or_else(|| StorageError::Corrupt(sha.clone()))?;
+        match self.store.head(&key).await {
+            Ok(_) => return Ok(sha),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(store_error(&self.label, &e)),
         }
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| StorageError::File(format!("{}: {e}", dir.display())))?;
-        let tmp = dir.join(format!(".{sha}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, bytes).map_err(|e| StorageError::File(format!("{}: {e}", tmp.display())))?;
-        std::fs::rename(&tmp, &path).map_err(|e| StorageError::File(format!("{}: {e}", path.display())))?;
+        self.store
+            .put(&key, PutPayload::from(bytes.to_vec()))
+            .await
+            .map_err(|e| store_error(&self.label, &e))?;
         Ok(sha)
     }
 
     /// The bytes stored under `sha256`, checked against it.
-    pub fn get(&self, sha256: &str) -> Result<Vec<u8>> {
-        let path = self
-            .path_of(sha256)
-            .ok_or_else(|| StorageError::Corrupt(sha256.to_string()))?;
-        let bytes =
-            std::fs::read(&path).map_err(|e| StorageError::File(format!("{}: {e}", path.display())))?;
+    pub async fn get(&self, sha256: &str) -> Result<Vec<u8>> {
+        let key = Self::key_of(sha256).ok_or_else(|| StorageError::Corrupt(sha256.to_string()))?;
+        let bytes = self
+            .store
+            .get(&key)
+            .await
+            .map_err(|e| store_error(&self.label, &e))?
+            .bytes()
+            .await
+            .map_err(|e| store_error(&self.label, &e))?;
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
             return Err(StorageError::FileAltered {
                 sha256: sha256.to_string(),
             });
         }
-        Ok(bytes)
+        Ok(bytes.to_vec())
+    }
+
+    /// Replaces what is stored under `sha256` (tests that alter a file, as an intruder would).
+    #[doc(hidden)]
+    pub async fn overwrite_for_tests(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
+        let key = Self::key_of(sha256).ok_or_else(|| StorageError::Corrupt(sha256.to_string()))?;
+        self.store
+            .put(&key, PutPayload::from(bytes.to_vec()))
+            .await
+            .map_err(|e| store_error(&self.label, &e))?;
+        Ok(())
     }
 }
 
@@ -151,23 +242,4 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Attachment>> {
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_file_is_stored_once_under_its_hash_and_a_changed_file_is_caught() {
-        let dir = std::env::temp_dir().join(format!("orewatch-files-test-{}", std::process::id()));
-        let store = FileStore::new(&dir);
-        let sha = store.put(b"scan of a permit").unwrap();
-        assert_eq!(store.put(b"scan of a permit").unwrap(), sha);
-        assert_eq!(store.get(&sha).unwrap(), b"scan of a permit");
-        let path = store.path_of(&sha).unwrap();
-        std::fs::write(&path, b"tampered").unwrap();
-        assert!(matches!(store.get(&sha), Err(StorageError::FileAltered { .. })));
-        assert!(store.path_of("../../etc/passwd").is_none());
-        let _ = std::fs::remove_dir_all(dir);
-    }
 }

@@ -202,6 +202,8 @@ pub async fn fetch_text(db: &Db, sql: &str) -> Option<String> {
 
 /// Zip archives for tests that take uploads apart and put them back (a workbook with one sheet changed,
 /// a Shapefile with a mangled `.shp`).
+pub mod s3;
+
 pub mod zips {
     use std::io::{Cursor, Read, Write};
 

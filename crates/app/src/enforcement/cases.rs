@@ -435,7 +435,7 @@ pub async fn appraisal(
     let (Some(value), Some(note)) = (value, note) else {
         return Err(AppError::Invalid(e));
     };
-    let stored = crate::evidence::store(app, files_in)?;
+    let stored = crate::evidence::store(app, files_in).await?;
     if stored.is_empty() {
         return Err(AppError::invalid("files", Problem::Required));
     }
@@ -955,7 +955,7 @@ pub async fn appraisal_file(app: &App, caller: &Caller, attachment_id: i64) -> R
         crate::evidence::find_attached(&mut conn, attachment_id, RecordType::PenaltyCase).await?;
     let case = cases::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewCases, &resource(&case))?;
-    let bytes = crate::evidence::bytes_of(app, &found)?;
+    let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))
 }
 

@@ -199,7 +199,7 @@ pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &St
     );
     // Files are stored before the row (a failed write leaves an unreferenced file, never a row
     // without its file).
-    let scans = crate::evidence::store(app, &input.files)?;
+    let scans = crate::evidence::store(app, &input.files).await?;
     let mut tx = app.write(caller).await?;
     let referral = referrals::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let case = cases::find(&mut tx, referral.case_id)
@@ -292,7 +292,7 @@ pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &St
             "移送材料-{}.zip",
             referral.referral_no.clone().unwrap_or_else(|| id.to_string())
         );
-        let stored = crate::evidence::Stored::of_bytes(app, &name, "application/zip", zip)?;
+        let stored = crate::evidence::Stored::of_bytes(app, &name, "application/zip", zip).await?;
         crate::evidence::attach(&mut tx, caller, RecordType::Referral, &key, &[stored]).await?;
     }
     if !scans.is_empty() {
@@ -527,7 +527,7 @@ async fn build_package(
         files.push(PackageFile {
             document: Document::Appraisal,
             name: format!("{}-{}", a.id, a.file_name),
-            bytes: crate::evidence::bytes_of(app, a)?,
+            bytes: crate::evidence::bytes_of(app, a).await?,
         });
     }
     if let Some(reason) = &referral.no_appraisal_reason {
@@ -676,6 +676,6 @@ pub async fn file(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Att
     if !caller.may(Action::ViewCases, &res) {
         caller.require(Action::AnswerReferral, &res)?;
     }
-    let bytes = crate::evidence::bytes_of(app, &found)?;
+    let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))
 }

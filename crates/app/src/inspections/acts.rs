@@ -713,7 +713,7 @@ pub async fn add_photo(
         prepare(&mut tx, caller, id, Action::WorkAct, ActStep::Fill).await?;
         tx.rollback().await?;
     }
-    let sha = app.files().put(upload.bytes)?;
+    let sha = app.files().put(upload.bytes).await?;
     let mut tx = app.write(caller).await?;
     let (act, _) = prepare(&mut tx, caller, id, Action::WorkAct, ActStep::Fill).await?;
     if let Some(item) = upload.item {
@@ -777,7 +777,7 @@ pub async fn photo(app: &App, caller: &Caller, act_id: i64, photo_id: i64) -> Re
         .into_iter()
         .find(|p| p.id == photo_id)
         .ok_or(AppError::NotFound)?;
-    let bytes = app.files().get(&photo.sha256)?;
+    let bytes = app.files().get(&photo.sha256).await?;
     Ok((photo, bytes))
 }
 

@@ -349,7 +349,7 @@ pub async fn apply_for_closure(
     files_in: &[EvidenceFile<'_>],
 ) -> Result<()> {
     let note = required_text(note, 2000).map_err(|p| AppError::invalid("note", p))?;
-    let stored = crate::evidence::store(app, files_in)?;
+    let stored = crate::evidence::store(app, files_in).await?;
     let mut tx = app.write(caller).await?;
     let (finding, next) = prepare(
         &mut tx,
@@ -854,7 +854,7 @@ pub async fn evidence(app: &App, caller: &Caller, attachment_id: i64) -> Result<
     let (found, id) = crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Finding).await?;
     let finding = findings::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewLedger, &resource(&finding))?;
-    let bytes = crate::evidence::bytes_of(app, &found)?;
+    let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))
 }
 

@@ -368,7 +368,7 @@ pub async fn attach(
     let name = orewatch_domain::field::upload_name(file_name).map_err(|p| AppError::invalid("file", p))?;
     // The file is stored before the row: a failed transaction leaves an unreferenced file, never a row
     // without its file.
-    let sha = app.files().put(bytes)?;
+    let sha = app.files().put(bytes).await?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let mut tx = app.write(caller).await?;
     let key = Key::Int(permit_id.0);
@@ -411,6 +411,6 @@ pub async fn attachment(app: &App, caller: &Caller, id: i64) -> Result<(Attachme
     let found = orewatch_storage::files::find(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = app.files().get(&found.sha256)?;
+    let bytes = app.files().get(&found.sha256).await?;
     Ok((found, bytes))
 }

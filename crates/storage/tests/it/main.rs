@@ -9,6 +9,7 @@
 mod accounts;
 mod audit;
 mod binding;
+mod files;
 mod parity;
 mod registry;
 mod stats;

@@ -266,13 +266,10 @@ async fn a_tampered_attachment_is_refused_with_its_integrity_named(db: Db) {
     let id: String = page.body[at..].chars().take_while(char::is_ascii_digit).collect();
     use sha2::Digest;
     let sha = hex::encode(sha2::Sha256::digest(&scan));
-    let stored = site
-        .app
-        .settings
-        .file_dir
-        .join(&sha[..2])
-        .join(&sha[2..4])
-        .join(&sha);
+    let orewatch_storage::files::FileBackend::Local(dir) = &site.app.settings.files else {
+        panic!("the test site keeps its files in a folder");
+    };
+    let stored = dir.join(&sha[..2]).join(&sha[2..4]).join(&sha);
     std::fs::write(&stored, b"%PDF-1.4 altered").unwrap();
     let page = site.get(&format!("/attachments/{id}"), &office.cookies).await;
     assert_eq!(page.status, StatusCode::CONFLICT);
