@@ -493,6 +493,35 @@ mod tests {
     }
 
     #[test]
+    fn files_go_to_a_bucket_only_when_one_is_configured_with_its_keys() {
+        use orewatch_storage::files::FileBackend;
+        let local = Config::default();
+        assert_eq!(
+            local.file_backend(),
+            FileBackend::Local(PathBuf::from("orewatch-data/files"))
+        );
+        let mut s3: Config = toml::from_str(
+            "s3_bucket = \"orewatch\"\ns3_endpoint = \"http://10.0.0.5:9000\"\ns3_allow_http = true\ns3_access_key_id = \"county\"",
+        )
+        .unwrap();
+        // The secret is missing: refused.
+        assert!(s3.apply_env(|_| None).is_err());
+        s3.apply_env(|name| (name == "OREWATCH_S3_SECRET_ACCESS_KEY").then(|| "s3cr3t".to_string()))
+            .unwrap();
+        let FileBackend::S3(settings) = s3.file_backend() else {
+            panic!("a bucket is configured");
+        };
+        assert_eq!(
+            (settings.bucket.as_str(), settings.allow_http),
+            ("orewatch", true)
+        );
+        assert!(
+            !format!("{settings:?}").contains("s3cr3t"),
+            "the secret stays out of logs"
+        );
+    }
+
+    #[test]
     fn sqlite_in_the_data_folder_is_the_default() {
         assert_eq!(
             Config::default().database_url(),
