@@ -208,6 +208,14 @@ impl Config {
                 *field = v;
             }
         }
+        if let Some(v) = var("OREWATCH_S3_ALLOW_HTTP") {
+            self.s3_allow_http = v.parse().context("OREWATCH_S3_ALLOW_HTTP 应为 true 或 false")?;
+        }
+        if !self.s3_bucket.is_empty() && self.s3_endpoint.starts_with("http://") && !self.s3_allow_http {
+            anyhow::bail!(
+                "s3_endpoint 是明文 http:// 地址：仅在内网可用，须同时设置 s3_allow_http = true（或 OREWATCH_S3_ALLOW_HTTP=true）"
+            );
+        }
         if !self.s3_bucket.is_empty()
             && (self.s3_access_key_id.is_empty() || self.s3_secret_access_key.is_empty())
         {
@@ -500,6 +508,11 @@ mod tests {
             local.file_backend(),
             FileBackend::Local(PathBuf::from("orewatch-data/files"))
         );
+        let mut plain: Config =
+            toml::from_str("s3_bucket = \"b\"\ns3_endpoint = \"http://10.0.0.5:9000\"\ns3_access_key_id = \"k\"\ns3_secret_access_key = \"s\"")
+                .unwrap();
+        // Plain HTTP must be asked for.
+        assert!(plain.apply_env(|_| None).is_err());
         let mut s3: Config = toml::from_str(
             "s3_bucket = \"orewatch\"\ns3_endpoint = \"http://10.0.0.5:9000\"\ns3_allow_http = true\ns3_access_key_id = \"county\"",
         )
