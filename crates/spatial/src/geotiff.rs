@@ -294,6 +294,7 @@ mod key {
     pub const GEODETIC_DATUM: u16 = 2050;
     pub const ELLIPSOID: u16 = 2056;
     pub const PROJECTED_CS_TYPE: u16 = 3072;
+    pub const PROJECTION: u16 = 3074;
     pub const PROJ_COORD_TRANS: u16 = 3075;
     pub const NAT_ORIGIN_LONG: u16 = 3080;
     pub const NAT_ORIGIN_LAT: u16 = 3081;
@@ -802,6 +803,29 @@ fn read_geo_keys(decoder: &mut Decoder<BufReader<File>>) -> tiff::TiffResult<Opt
     Ok(Some(GeoKeys(keys)))
 }
 
+/// The projection methods of GeoTIFF's ProjCoordTransGeoKey (GeoTIFF 1.1, §7.5.3.4), for messages.
+fn projection_method_zh(code: f64) -> &'static str {
+    if code.fract() != 0.0 {
+        return "其他投影";
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    match code as i64 {
+        1 => "横轴墨卡托",
+        2 => "横轴墨卡托（南向）",
+        3..=5 => "斜轴墨卡托",
+        7 => "墨卡托",
+        8 | 9 => "兰勃特等角圆锥",
+        10 => "兰勃特方位等积",
+        11 => "阿尔伯斯等积圆锥",
+        12 => "方位等距",
+        15 | 16 => "极球面/斜球面",
+        17 => "等距圆柱",
+        18 => "卡西尼",
+        22 => "多圆锥",
+        _ => "其他投影",
+    }
+}
+
 fn crs_of(keys: &GeoKeys) -> Result<ProjectedCrs, CrsError> {
     if keys.get(key::MODEL_TYPE) != Some(1.0) {
         return Err(CrsError::Unsupported("非投影坐标系（地理坐标或未知）".into()));
@@ -811,8 +835,20 @@ fn crs_of(keys: &GeoKeys) -> Result<ProjectedCrs, CrsError> {
         _ => {}
     }
     // A user-defined projection: only transverse Mercator.
-    if keys.get(key::PROJ_COORD_TRANS) != Some(1.0) {
-        return Err(CrsError::Unsupported("自定义投影不是横轴墨卡托".into()));
+    match (keys.get(key::PROJ_COORD_TRANS), keys.get(key::PROJECTION)) {
+        (Some(1.0), _) => {}
+        (Some(method), _) => {
+            return Err(CrsError::Unsupported(format!(
+                "自定义投影的方法是{}（GeoTIFF 坐标变换代码 {method}），不是横轴墨卡托",
+                projection_method_zh(method)
+            )))
+        }
+        (None, Some(code)) => {
+            return Err(CrsError::Unsupported(format!(
+                "投影按代码 {code} 给出（EPSG 投影代码，如 UTM 带），不是 CGCS2000 高斯-克吕格"
+            )))
+        }
+        (None, None) => return Err(CrsError::Unsupported("自定义投影未给出投影方法".into())),
     }
     let datum = match (
         keys.get(key::GEOGRAPHIC_TYPE),
@@ -971,6 +1007,9 @@ mod tests {
         let err = DemReader::open(&fixture("f32_geographic.tif")).unwrap_err();
         assert!(matches!(err, RasterError::Crs { .. }), "{err}");
         assert!(err.to_string().contains("f32_geographic.tif"));
+        let err = DemReader::open(&fixture("f32_user_albers.tif")).unwrap_err();
+        assert!(matches!(err, RasterError::Crs { .. }), "{err}");
+        assert!(err.to_string().contains("阿尔伯斯等积圆锥"), "{err}");
         let err = DemReader::open(&fixture("f32_no_georeference.tif")).unwrap_err();
         assert!(matches!(err, RasterError::NoGeoreference { .. }), "{err}");
         let err = DemReader::open(&fixture("u8_two_bands.tif")).unwrap_err();
