@@ -270,53 +270,15 @@ impl Config {
     /// The old-datum parameters, checked: one set per datum, from 1980西安 or 1954北京, with values a
     /// real set has (shifts under 1 km, rotations under a minute of arc, scale under 100 ppm).
     pub fn transforms(&self) -> Result<Vec<orewatch_spatial::corners::DatumTransform>> {
-        use orewatch_spatial::corners::{DatumTransform, DeclaredDatum};
         let mut seen = Vec::new();
         for (k, t) in self.datum_transforms.iter().enumerate() {
             let which = format!("datum_transforms 第 {} 组", k + 1);
-            if !matches!(t.from(), DeclaredDatum::Xian80 | DeclaredDatum::Beijing54) {
-                anyhow::bail!("{which}：from 应为 xian80 或 beijing54");
-            }
+            t.check()
+                .map_err(|problem| anyhow::anyhow!("{which}：{problem}"))?;
             if seen.contains(&t.from()) {
                 anyhow::bail!("{which}：同一坐标系只能配置一组参数");
             }
             seen.push(t.from());
-            let (shifts, rotations, scale, name): (Vec<f64>, Vec<f64>, f64, &str) = match t {
-                DatumTransform::FourParameter {
-                    dx_m,
-                    dy_m,
-                    rotation_arcsec,
-                    scale_ppm,
-                    name,
-                    ..
-                } => (vec![*dx_m, *dy_m], vec![*rotation_arcsec], *scale_ppm, name),
-                DatumTransform::SevenParameter {
-                    dx_m,
-                    dy_m,
-                    dz_m,
-                    rx_arcsec,
-                    ry_arcsec,
-                    rz_arcsec,
-                    scale_ppm,
-                    name,
-                    ..
-                } => (
-                    vec![*dx_m, *dy_m, *dz_m],
-                    vec![*rx_arcsec, *ry_arcsec, *rz_arcsec],
-                    *scale_ppm,
-                    name,
-                ),
-            };
-            if name.trim().is_empty() {
-                anyhow::bail!("{which}：name 应写明参数的来源（发布机关、适用范围）");
-            }
-            let ok = shifts.iter().all(|v| v.is_finite() && v.abs() < 1000.0)
-                && rotations.iter().all(|v| v.is_finite() && v.abs() < 60.0)
-                && scale.is_finite()
-                && scale.abs() < 100.0;
-            if !ok {
-                anyhow::bail!("{which}：平移应小于 1000 米，旋转小于 60 角秒，尺度小于 100 ppm");
-            }
         }
         Ok(self.datum_transforms.clone())
     }

@@ -44,6 +44,52 @@ impl DatumTransform {
         }
     }
 
+    /// Refuses parameters no real set has (shifts of a kilometre, rotations of a minute of arc, scale
+    /// of 100 ppm), and a set whose source nobody can name.
+    pub fn check(&self) -> Result<(), String> {
+        let (name, shifts, rotations, scale): (&str, &[f64], &[f64], f64) = match self {
+            Self::FourParameter {
+                name,
+                dx_m,
+                dy_m,
+                rotation_arcsec,
+                scale_ppm,
+                ..
+            } => (name, &[*dx_m, *dy_m], &[*rotation_arcsec], *scale_ppm),
+            Self::SevenParameter {
+                name,
+                dx_m,
+                dy_m,
+                dz_m,
+                rx_arcsec,
+                ry_arcsec,
+                rz_arcsec,
+                scale_ppm,
+                ..
+            } => (
+                name,
+                &[*dx_m, *dy_m, *dz_m],
+                &[*rx_arcsec, *ry_arcsec, *rz_arcsec],
+                *scale_ppm,
+            ),
+        };
+        if !matches!(self.from(), DeclaredDatum::Xian80 | DeclaredDatum::Beijing54) {
+            return Err("from 应为 xian80 或 beijing54".into());
+        }
+        if name.trim().is_empty() {
+            return Err("name 应写明参数的来源（发布机关、适用范围）".into());
+        }
+        let plausible = shifts.iter().all(|v| v.is_finite() && v.abs() < 1000.0)
+            && rotations.iter().all(|v| v.is_finite() && v.abs() < 60.0)
+            && scale.is_finite()
+            && scale.abs() < 100.0;
+        if plausible {
+            Ok(())
+        } else {
+            Err("平移应小于 1000 米，旋转小于 60 角秒，尺度小于 100 ppm".into())
+        }
+    }
+
     /// How the conversion is described to the user.
     pub fn describe_zh(&self) -> String {
         match self {

@@ -346,7 +346,6 @@ pub(super) fn area(line: &str) -> Option<WrittenArea> {
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
-    let value: f64 = number.parse().ok()?;
     let unit_text = rest[start + number.len()..].trim_start();
     let units: [(&str, f64); 13] = [
         ("平方千米", 1e6),
@@ -364,13 +363,19 @@ pub(super) fn area(line: &str) -> Option<WrittenArea> {
         ("亩", 10_000.0 / 15.0),
     ];
     let (unit, factor) = units.into_iter().find(|(u, _)| unit_text.starts_with(u))?;
-    let decimals = number.split_once('.').map_or(0, |(_, d)| d.len());
-    let decimals = i32::try_from(decimals).unwrap_or(0);
+    written_area(&number, factor, unit)
+}
+
+/// An area written as `number` in a unit of `factor` m², with the half unit of its last digit.
+fn written_area(number: &str, factor: f64, unit: &str) -> Option<WrittenArea> {
+    let value: f64 = number.parse().ok()?;
+    let decimals = i32::try_from(number.split_once('.').map_or(0, |(_, d)| d.len())).ok()?;
     // Digits × unit ÷ 10^decimals: 0.1259 km² is exactly 125 900 m².
     let mantissa: f64 = number.replace('.', "").parse().unwrap_or(value);
+    let scale = 10f64.powi(decimals);
     Some(WrittenArea {
-        m2: mantissa * factor / 10f64.powi(decimals),
-        half_unit_m2: 0.5 * 10f64.powi(-decimals) * factor,
+        m2: mantissa * factor / scale,
+        half_unit_m2: 0.5 * factor / scale,
         text: format!("{number}{unit}"),
     })
 }
@@ -402,17 +407,7 @@ pub(super) fn parcel_header(line: &str) -> Option<ParcelHeader> {
     } else {
         name.to_string()
     };
-    let area = fields.get(1).and_then(|a| {
-        let value: f64 = a.parse().ok()?;
-        let decimals = a.split_once('.').map_or(0, |(_, d)| d.len());
-        let mantissa: f64 = a.replace('.', "").parse().unwrap_or(value);
-        let scale = 10f64.powi(i32::try_from(decimals).unwrap_or(0));
-        Some(WrittenArea {
-            m2: mantissa * 1e4 / scale,
-            half_unit_m2: 0.5 * 1e4 / scale,
-            text: format!("{a}公顷"),
-        })
-    });
+    let area = fields.get(1).and_then(|a| written_area(a, 1e4, "公顷"));
     Some(ParcelHeader {
         key: format!("parcel:{number}:{name}"),
         label,
