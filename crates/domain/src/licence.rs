@@ -198,7 +198,8 @@ impl LicenceEventKind {
 }
 
 /// The largest relative difference between the declared and the computed area that is taken as
-/// rounding (0.5 %); beyond it a coordinate was probably mistyped.
+/// rounding (0.5 %); beyond it a coordinate was probably mistyped. The corner-point check uses the
+/// same figure (`orewatch_spatial::boundary_check::DECLARED_AREA_TOLERANCE`); change both together.
 pub const AREA_TOLERANCE: f64 = 0.005;
 
 /// The relative difference `(computed − declared) / declared` when it exceeds [`AREA_TOLERANCE`].

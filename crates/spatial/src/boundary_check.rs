@@ -75,6 +75,11 @@ pub struct BoundaryCheck {
     pub notes: Vec<BoundaryNote>,
 }
 
+/// How far a declared area may be from the computed one and still be rounding: 0.5 %, the figure
+/// the registry's licence check uses (`orewatch_domain::licence::AREA_TOLERANCE`; the engine does not
+/// depend on the domain crate), so the two never give a list different verdicts.
+pub const DECLARED_AREA_TOLERANCE: f64 = 0.005;
+
 /// How far beyond a zone's edge points may lie in an extended zone (as Inner Mongolia uses) before
 /// they are taken for a wrong zone, degrees of longitude.
 const EXTENDED_ZONE_DEG: f64 = 1.5;
@@ -259,7 +264,7 @@ fn zone_edge(
 }
 
 /// Each area the text declares, compared with the computed plane and ellipsoidal areas: equal within
-/// the rounding of the figure written, close (within 1 %), or not (a warning: a mistyped coordinate
+/// the rounding of the figure written, close (within [`DECLARED_AREA_TOLERANCE`]), or not (a warning: a mistyped coordinate
 /// or the wrong list).
 fn compare_declared(points: &CornerPoints, parts: &[CheckedPart], notes: &mut Vec<BoundaryNote>) {
     for declared in &points.declared_areas {
@@ -295,7 +300,7 @@ fn compare_declared(points: &CornerPoints, parts: &[CheckedPart], notes: &mut Ve
                 "相符（在所写位数的舍入范围内）".to_string(),
                 "agrees within its rounding".to_string(),
             )
-        } else if relative <= 0.01 {
+        } else if relative <= DECLARED_AREA_TOLERANCE {
             (
                 "declared_area",
                 format!("基本相符（相差 {:.3}%）", relative * 100.0),

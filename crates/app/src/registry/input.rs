@@ -358,6 +358,15 @@ mod tests {
         assert_eq!(checked.parcel.zone, 37);
     }
 
+    /// The registry's area check and the corner-point check call the same difference rounding.
+    #[test]
+    fn the_two_area_tolerances_are_one_figure() {
+        assert_eq!(
+            orewatch_domain::licence::AREA_TOLERANCE,
+            orewatch_spatial::boundary_check::DECLARED_AREA_TOLERANCE
+        );
+    }
+
     #[test]
     fn a_licence_with_a_malformed_corner_point_names_the_line() {
         let e = check_licence(
