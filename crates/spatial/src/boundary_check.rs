@@ -320,7 +320,7 @@ fn compare_declared(points: &CornerPoints, parts: &[CheckedPart], notes: &mut Ve
             part: declared.part.map(|i| i + 1),
             kind,
             message_zh: format!(
-                "第{}行声明{whom_zh}面积 {}（{:.2} 平方米），按拐点计算：平面 {planar:.2} 平方米、椭球 {ellipsoidal:.2} 平方米，{verdict_zh}",
+                "第{}行声明“{whom_zh}”的面积 {}（{:.2} 平方米），按拐点计算：平面 {planar:.2} 平方米、椭球 {ellipsoidal:.2} 平方米，{verdict_zh}",
                 declared.line, declared.text, declared.m2
             ),
             message_en: format!(

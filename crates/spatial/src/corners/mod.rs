@@ -89,11 +89,11 @@ pub enum AngleFormat {
 /// Something worth telling the user that did not stop the parse.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParseNote {
-    /// X and Y were the other way round on this line.
-    ColumnsSwapped { line: usize },
-    /// The points of this part (0-based) were read out of their numbered order (a table with several
+    /// X and Y were the other way round on these lines (one note for the list, not one per point).
+    ColumnsSwapped { lines: Vec<usize> },
+    /// The points of these parts (0-based) were read out of their numbered order (a table with several
     /// points per row) and were put back in it.
-    Reordered { part: usize },
+    Reordered { parts: Vec<usize> },
     /// The list was in longitude/latitude and was converted to this 3-degree zone.
     Geographic { zone: u32, format: AngleFormat },
     /// The list was in an old datum and was converted with configured parameters.
@@ -102,13 +102,31 @@ pub enum ParseNote {
     Wgs84AsCgcs2000 { line: usize },
 }
 
+/// `1、2、3` (the first ten, then how many more).
+fn list_of(numbers: impl Iterator<Item = usize>) -> String {
+    let all: Vec<String> = numbers.map(|n| n.to_string()).collect();
+    if all.len() > 10 {
+        format!(
+            "{} 等 {} 处",
+            all.iter().take(10).cloned().collect::<Vec<_>>().join("、"),
+            all.len()
+        )
+    } else {
+        all.join("、")
+    }
+}
+
 impl ParseNote {
     pub fn message_zh(&self) -> String {
         match self {
-            Self::ColumnsSwapped { line } => format!("第{line}行：X、Y 两列顺序相反，已按数值大小识别"),
-            Self::Reordered { part } => {
-                format!("第{}部分：表格每行有多个拐点，已按拐点编号排列", part + 1)
-            }
+            Self::ColumnsSwapped { lines } => format!(
+                "第{}行：X、Y 两列顺序相反，已按数值大小识别",
+                list_of(lines.iter().copied())
+            ),
+            Self::Reordered { parts } => format!(
+                "第{}部分：表格每行有多个拐点，已按拐点编号排列",
+                list_of(parts.iter().map(|p| p + 1))
+            ),
             Self::Geographic { zone, format } => format!(
                 "坐标为经纬度（{}），已换算为 2000 国家大地坐标系 3 度带第 {zone} 带高斯-克吕格坐标",
                 match format {
@@ -126,15 +144,14 @@ impl ParseNote {
 
     pub fn message_en(&self) -> String {
         match self {
-            Self::ColumnsSwapped { line } => {
-                format!("line {line}: X and Y were swapped; recognised by magnitude")
-            }
-            Self::Reordered { part } => {
-                format!(
-                    "part {}: several points per table row; put in the order of their numbers",
-                    part + 1
-                )
-            }
+            Self::ColumnsSwapped { lines } => format!(
+                "lines {}: X and Y were swapped; recognised by magnitude",
+                list_of(lines.iter().copied())
+            ),
+            Self::Reordered { parts } => format!(
+                "parts {}: several points per table row; put in the order of their numbers",
+                list_of(parts.iter().map(|p| p + 1))
+            ),
             Self::Geographic { zone, format } => format!(
                 "longitude/latitude ({format:?}) converted to CGCS2000 3-degree Gauss-Krüger zone {zone}"
             ),
@@ -999,6 +1016,7 @@ fn interpret(
         notes.push(ParseNote::Geographic { zone: z, format });
     } else {
         let mut prefixed: Option<bool> = None;
+        let mut swapped: Vec<usize> = Vec::new();
         for part in &parts {
             let mut rings = Vec::new();
             for ring in std::iter::once(&part.outer).chain(part.holes.iter()) {
@@ -1020,7 +1038,7 @@ fn interpret(
                             (*a, e, *b)
                         }
                         (e @ (Axis::PlainEasting | Axis::PrefixedEasting { .. }), Axis::Northing) => {
-                            notes.push(ParseNote::ColumnsSwapped { line: p.line });
+                            swapped.push(p.line);
                             (*b, e, *a)
                         }
                         _ => return Err(ambiguous()),
@@ -1049,6 +1067,9 @@ fn interpret(
                 rings.push(out);
             }
             converted.push(rings);
+        }
+        if !swapped.is_empty() {
+            notes.push(ParseNote::ColumnsSwapped { lines: swapped });
         }
     }
     if let Some((declared, line)) = b.declared_zone {
@@ -1087,6 +1108,7 @@ fn interpret(
     }
 
     let mut out = Vec::new();
+    let mut reordered: Vec<usize> = Vec::new();
     let mut declared: Vec<DeclaredArea> = b
         .whole_areas
         .iter()
@@ -1119,8 +1141,8 @@ fn interpret(
                     easting_m,
                 })
                 .collect();
-            if table && reorder(&mut points) && !notes.contains(&ParseNote::Reordered { part: index }) {
-                notes.push(ParseNote::Reordered { part: index });
+            if table && reorder(&mut points) && !reordered.contains(&index) {
+                reordered.push(index);
             }
             let line = points.first().map_or(part.first_line, |p| p.line);
             finish_ring(&mut points, number, line)?;
@@ -1141,6 +1163,9 @@ fn interpret(
             holes: rings.collect(),
             elevation: part.elevation,
         });
+    }
+    if !reordered.is_empty() {
+        notes.push(ParseNote::Reordered { parts: reordered });
     }
     Ok(Interpreted {
         zone,
@@ -1177,8 +1202,13 @@ mod tests {
         assert_eq!(outer.len(), 3, "the closing point is dropped");
         assert_eq!(outer[0].name, "J1");
         assert_eq!(outer[0].northing_m, 2_708_250.0);
-        assert_eq!(parsed.notes.len(), 4);
-        assert_eq!(parsed.notes[0], ParseNote::ColumnsSwapped { line: 2 });
+        // One note for the list, naming every swapped line.
+        assert_eq!(
+            parsed.notes,
+            [ParseNote::ColumnsSwapped {
+                lines: vec![2, 3, 4, 5]
+            }]
+        );
     }
 
     #[test]
@@ -1332,7 +1362,7 @@ mod tests {
         let parsed = CornerPoints::parse(two).unwrap();
         let names: Vec<&str> = parsed.parts[0].outer.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["1", "2", "3", "4", "5"]);
-        assert_eq!(parsed.notes, [ParseNote::Reordered { part: 0 }]);
+        assert_eq!(parsed.notes, [ParseNote::Reordered { parts: vec![0] }]);
         let three = "① 2708250 37373200 ③ 2707900 37373600 ⑤ 2707700 37373300\n\
                      ② 2708235 37373620 ④ 2707800 37373500\n";
         let parsed = CornerPoints::parse(three).unwrap();
