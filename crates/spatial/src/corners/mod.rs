@@ -1398,6 +1398,7 @@ mod tests {
             areas,
             [(Some(0), 17_269.0), (Some(1), 1_586.0), (Some(2), 2_653.0)]
         );
+        assert_eq!(parsed.notes, [ParseNote::Reordered { parts: vec![0, 1, 2] }]);
         // As a Mac or old Word file would have it: CR line endings only.
         let cr = fixture("ningbo_guanshantou_2019_flattened.txt").replace('\n', "\r");
         assert_eq!(CornerPoints::parse(&cr).unwrap().parts, parsed.parts);
