@@ -218,6 +218,12 @@ pub enum Problem {
     PackageIncomplete { missing: String },
     #[error("该案已有移送在办理中（{existing}），不能重复报请")]
     ReferralOpen { existing: String },
+    #[error("测量日期须晚于该矿山上一次测量（{previous}）")]
+    SurveyNotAfter { previous: String },
+    #[error("{message}")]
+    SurveyFile { message: String },
+    #[error("该文件已登记为本矿山 {flown_on} 的测量成果")]
+    SurveyDuplicate { flown_on: String },
 }
 
 impl Problem {
@@ -322,6 +328,9 @@ impl Problem {
             Problem::AttendanceUnrecorded { .. } => "problem.attendance_unrecorded",
             Problem::PackageIncomplete { .. } => "problem.package_incomplete",
             Problem::ReferralOpen { .. } => "problem.referral_open",
+            Problem::SurveyNotAfter { .. } => "problem.survey_not_after",
+            Problem::SurveyFile { .. } => "problem.survey_file",
+            Problem::SurveyDuplicate { .. } => "problem.survey_duplicate",
         }
     }
 
@@ -360,6 +369,9 @@ impl Problem {
             Problem::AttendanceUnrecorded { agencies } => vec![("agencies", agencies.clone())],
             Problem::PackageIncomplete { missing } => vec![("missing", missing.clone())],
             Problem::ReferralOpen { existing } => vec![("existing", existing.clone())],
+            Problem::SurveyNotAfter { previous } => vec![("previous", previous.clone())],
+            Problem::SurveyFile { message } => vec![("message", message.clone())],
+            Problem::SurveyDuplicate { flown_on } => vec![("flown_on", flown_on.clone())],
             Problem::FileTooLarge { name, max_mib } => {
                 vec![("name", name.clone()), ("max_mib", max_mib.to_string())]
             }

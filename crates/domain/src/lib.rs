@@ -34,6 +34,7 @@ pub mod record;
 pub mod referral;
 pub mod role;
 pub mod sharing;
+pub mod survey;
 pub mod task;
 
 pub use account::{AccountId, DisplayName, Password, Username};

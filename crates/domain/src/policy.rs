@@ -142,6 +142,12 @@ pub enum Action {
     ConveneMeeting,
     /// Report a consultation's decision done, as its owner agency.
     CompleteDecision,
+    /// Read drone surveys of mines and their analyses (as the registry is read; the enterprise portal
+    /// will show a company its own unclassified results).
+    ViewSurveys,
+    /// Record a survey, mark it classified, cancel or rerun its analysis (the office, which commissions
+    /// the monitoring).
+    RecordSurvey,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -589,6 +595,8 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             _ => Decision::Allow,
         },
         ConveneMeeting => Decision::from_bool(role == Office, DenyReason::Role),
+        ViewSurveys => Decision::within(&scope(actor, Listing::Registry), resource),
+        RecordSurvey => Decision::from_bool(role == Office, DenyReason::Role),
         CompleteDecision => match (role, resource) {
             (AgencyOfficer | AgencyHead, Resource::Decision { agency: a }) => {
                 Decision::from_bool(agency == Some(a), DenyReason::Scope)
@@ -873,6 +881,11 @@ mod tests {
             ],
             Action::ViewMeetings => vec![(all, [Y, Y, Y, Y, Y, R, R, Y])],
             Action::ConveneMeeting => vec![(all, [R, Y, R, R, R, R, R, R])],
+            Action::ViewSurveys => vec![
+                (all, [Y, Y, Y, Y, Y, Y, R, Y]),
+                (mine("tr"), [Y, Y, Y, Y, Y, Y, R, Y]),
+            ],
+            Action::RecordSurvey => vec![(mine("tr"), [R, Y, R, R, R, R, R, R])],
             Action::CompleteDecision => vec![
                 (
                     Resource::Decision { agency: code("ps") },

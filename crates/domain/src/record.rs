@@ -29,6 +29,8 @@ pub enum DataArea {
     Inspections,
     /// Penalty cases (and, later, enforcement measures and referrals).
     Enforcement,
+    /// Drone surveys and their analyses.
+    Monitoring,
 }
 
 impl DataArea {
@@ -42,6 +44,7 @@ impl DataArea {
             DataArea::Ledger => "ledger",
             DataArea::Inspections => "inspections",
             DataArea::Enforcement => "enforcement",
+            DataArea::Monitoring => "monitoring",
         }
     }
 
@@ -54,7 +57,7 @@ impl DataArea {
         self as usize
     }
 
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 }
 
 /// The kind of record an audit entry is about.
@@ -112,6 +115,10 @@ pub enum RecordType {
     Meeting,
     /// A decision of a consultation, owned by one agency until it is done.
     MeetingDecision,
+    /// A drone survey of a mine: its DEM, how and when it was made, whether it is classified.
+    Survey,
+    /// An analysis of a survey against the one before it and the mine's licence, with its result.
+    SurveyAnalysis,
 }
 
 impl RecordType {
@@ -147,6 +154,8 @@ impl RecordType {
             RecordType::Opinion => "opinion",
             RecordType::Meeting => "meeting",
             RecordType::MeetingDecision => "meeting_decision",
+            RecordType::Survey => "survey",
+            RecordType::SurveyAnalysis => "survey_analysis",
         }
     }
 
@@ -185,6 +194,7 @@ impl RecordType {
             | RecordType::Opinion
             | RecordType::Meeting
             | RecordType::MeetingDecision => DataArea::Enforcement,
+            RecordType::Survey | RecordType::SurveyAnalysis => DataArea::Monitoring,
         }
     }
 }
@@ -299,6 +309,16 @@ pub enum AuditAction {
     MeetingIssue,
     /// The owner agency reports a decision done.
     DecisionDone,
+    /// The office records a survey (and, when the mine has an earlier one, queues its analysis).
+    SurveyRecord,
+    /// The office marks a survey classified (涉密) or not.
+    SurveyClassify,
+    /// A worker records an analysis's result: done, or failed with the reason.
+    AnalysisFinish,
+    /// The office cancels a pending analysis.
+    AnalysisCancel,
+    /// The office runs a failed or cancelled analysis again.
+    AnalysisRetry,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -398,6 +418,11 @@ impl AuditAction {
             MeetingRecord => "meeting.record",
             MeetingIssue => "meeting.issue",
             DecisionDone => "meeting.decision_done",
+            SurveyRecord => "survey.record",
+            SurveyClassify => "survey.classify",
+            AnalysisFinish => "analysis.finish",
+            AnalysisCancel => "analysis.cancel",
+            AnalysisRetry => "analysis.retry",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

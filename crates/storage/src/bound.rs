@@ -988,8 +988,59 @@ pub const MEETING_DECISION: Table = Table {
     children: &[],
 };
 
+pub const SURVEY: Table = Table {
+    name: "survey",
+    record: RecordType::Survey,
+    key: int("survey_id"),
+    natural_key: false,
+    cols: &[
+        int("mine_id"),
+        text("flown_on"),
+        text("contractor"),
+        text("method"),
+        text("crs"),
+        real("cell_x_m"),
+        real("cell_y_m"),
+        int("width"),
+        int("height"),
+        real("left_m"),
+        real("bottom_m"),
+        real("right_m"),
+        real("top_m"),
+        text("dem_name"),
+        text("dem_sha256"),
+        int("dem_size_bytes"),
+        text("classified"),
+        text("recorded_by_label"),
+        text("recorded_at"),
+    ],
+    children: &[],
+};
+
+pub const SURVEY_ANALYSIS: Table = Table {
+    name: "survey_analysis",
+    record: RecordType::SurveyAnalysis,
+    key: int("analysis_id"),
+    natural_key: false,
+    cols: &[
+        int("survey_id"),
+        int("before_survey_id"),
+        int("licence_id"),
+        text("inputs_json"),
+        text("state"),
+        digest("report_json"),
+        text("report_sha256"),
+        text("patches_sha256"),
+        text("change_png_sha256"),
+        text("failure"),
+        text("queued_at"),
+        text("finished_at"),
+    ],
+    children: &[],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 30] = [
+pub const TABLES: [&Table; 32] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -1020,6 +1071,8 @@ pub const TABLES: [&Table; 30] = [
     &OPINION,
     &MEETING,
     &MEETING_DECISION,
+    &SURVEY,
+    &SURVEY_ANALYSIS,
 ];
 
 /// The table of a record type.
@@ -1055,6 +1108,8 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::Opinion => &OPINION,
         RecordType::Meeting => &MEETING,
         RecordType::MeetingDecision => &MEETING_DECISION,
+        RecordType::Survey => &SURVEY,
+        RecordType::SurveyAnalysis => &SURVEY_ANALYSIS,
     }
 }
 

@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod binding;
 mod files;
+mod jobs;
 mod parity;
 mod registry;
 mod stats;

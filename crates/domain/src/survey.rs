@@ -1,0 +1,363 @@
+//! 无人机测量 — surveys of a mine and the analyses that compare each with the one before (DOMAIN.md §4,
+//! §7): how a survey was made, which dates may follow which, what an analysis needs from the licence
+//! (its floor, its licensed output in tonnes, the ore's density) and the states of an analysis and of
+//! the job that runs it.
+//!
+//! A survey is one DEM of a mine on one day. Each new survey of a mine that has an earlier one queues an
+//! analysis of the two against the mine's active licence; the analysis is a record (audited: its inputs
+//! and its result are evidence), the job that computes it is working state (its lease, heartbeat and
+//! progress). What must not live here: reading DEMs (spatial), the queue's SQL (storage).
+
+use crate::field::Problem;
+use crate::licence::ScaleUnit;
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use strum::IntoEnumIterator;
+
+/// How the surface was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
+pub enum SurveyMethod {
+    /// 无人机倾斜/正射摄影测量.
+    UavPhotogrammetry,
+    /// 激光雷达 (airborne LiDAR).
+    Lidar,
+    /// RTK 实测.
+    Rtk,
+}
+
+impl SurveyMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyMethod::UavPhotogrammetry => "uav_photogrammetry",
+            SurveyMethod::Lidar => "lidar",
+            SurveyMethod::Rtk => "rtk",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Problem> {
+        if raw.trim().is_empty() {
+            return Err(Problem::Required);
+        }
+        Self::iter()
+            .find(|m| m.as_str() == raw.trim())
+            .ok_or(Problem::Invalid)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SurveyMethod::UavPhotogrammetry => "无人机摄影测量",
+            SurveyMethod::Lidar => "激光雷达",
+            SurveyMethod::Rtk => "RTK 实测",
+        }
+    }
+}
+
+/// Checks a survey's date: not after `today`, and later than the mine's latest survey (an analysis
+/// compares each survey with the one before it, so the order of dates is the order of surveys).
+pub fn check_flown_on(
+    flown_on: NaiveDate,
+    today: NaiveDate,
+    latest: Option<NaiveDate>,
+) -> Result<(), Problem> {
+    if flown_on > today {
+        return Err(Problem::DateInFuture);
+    }
+    match latest {
+        Some(previous) if flown_on <= previous => Err(Problem::SurveyNotAfter {
+            previous: previous.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Ore density (体重) per mineral, t/m³, from the installation's configuration (`[minerals]`). There are
+/// no built-in values: a density is a property of the deposit that the geological report states, and a
+/// guessed one would put a wrong tonnage into a penalty case.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Densities(BTreeMap<String, f64>);
+
+/// Plausible ore densities, t/m³ (coal ≈ 1.3, iron ore ≈ 4–5).
+pub const DENSITY_RANGE: (f64, f64) = (0.5, 10.0);
+
+impl Densities {
+    /// The table, each density checked against [`DENSITY_RANGE`]; an error names the mineral.
+    pub fn new(entries: impl IntoIterator<Item = (String, f64)>) -> Result<Self, String> {
+        let mut table = BTreeMap::new();
+        for (mineral, density) in entries {
+            let mineral = mineral.trim().to_string();
+            if mineral.is_empty() {
+                return Err("矿种名称不能为空".to_string());
+            }
+            if !(density.is_finite() && density > DENSITY_RANGE.0 && density < DENSITY_RANGE.1) {
+                return Err(format!(
+                    "矿种“{mineral}”的矿石体重 {density} t/m³ 不在 {}–{} t/m³ 之间",
+                    DENSITY_RANGE.0, DENSITY_RANGE.1
+                ));
+            }
+            table.insert(mineral, density);
+        }
+        Ok(Self(table))
+    }
+
+    /// The density of a licence's mineral (matched exactly, as the registry spells it).
+    pub fn of(&self, mineral: &str) -> Option<f64> {
+        self.0.get(mineral.trim()).copied()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+}
+
+/// Why a licence cannot be the yardstick of an analysis. Each is shown to the office in Chinese.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum YardstickProblem {
+    #[error("该矿山没有有效的采矿许可证，无法对照分析")]
+    NoActiveLicence,
+    #[error("该矿山有多个有效的采矿许可证（{numbers}），请先在登记簿中注销失效的证")]
+    SeveralActiveLicences { numbers: String },
+    #[error("采矿许可证 {licence_no} 未登记开采标高下限（许可证或拐点表中的“开采标高”），无法判断越层开采")]
+    NoFloor { licence_no: String },
+    #[error(
+        "采矿许可证 {licence_no} 各区块的开采标高下限不同（{floors}），分区块判断越层开采尚不支持，不能给出结论"
+    )]
+    FloorsDiffer { licence_no: String, floors: String },
+    #[error("采矿许可证 {licence_no} 未登记生产规模，无法判断超量开采")]
+    NoScale { licence_no: String },
+    #[error("矿种“{mineral}”未在配置 [minerals] 中登记矿石体重（t/m³），无法把方量换算为吨")]
+    NoDensity { mineral: String },
+}
+
+/// The licence figures an analysis uses.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Yardstick {
+    /// 开采标高下限, m.
+    pub floor_m: f64,
+    /// 开采标高上限, m (the licence's, or the highest part's top; the floor when none is given).
+    pub top_m: f64,
+    /// Licensed output, 10⁴ t a year.
+    pub annual_output_10kt: f64,
+    pub density_t_m3: f64,
+}
+
+/// The licence's floor: each part's own where its corner list states one, else the licence's. One
+/// floor for the whole licence, or refused: the engine checks every cell against one floor.
+pub fn floor_of(
+    licence_no: &str,
+    licence_floor_m: Option<f64>,
+    part_floors_m: &[Option<f64>],
+) -> Result<f64, YardstickProblem> {
+    let floors: Vec<f64> = if part_floors_m.is_empty() {
+        licence_floor_m.into_iter().collect()
+    } else {
+        part_floors_m
+            .iter()
+            .map(|f| f.or(licence_floor_m))
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(|| YardstickProblem::NoFloor {
+                licence_no: licence_no.to_string(),
+            })?
+    };
+    let Some(&first) = floors.first() else {
+        return Err(YardstickProblem::NoFloor {
+            licence_no: licence_no.to_string(),
+        });
+    };
+    if floors.iter().any(|&f| f != first) {
+        return Err(YardstickProblem::FloorsDiffer {
+            licence_no: licence_no.to_string(),
+            floors: floors
+                .iter()
+                .map(|f| format!("{f} m"))
+                .collect::<Vec<_>>()
+                .join("、"),
+        });
+    }
+    Ok(first)
+}
+
+/// The licensed output in 10⁴ t a year: the scale as licensed, or, for a scale in 10⁴ m³ a year, that
+/// volume times the ore's density (the volume a survey measures is the same in-place volume).
+pub fn annual_output_10kt(scale: f64, unit: ScaleUnit, density_t_m3: f64) -> f64 {
+    match unit {
+        ScaleUnit::WanTonnesPerYear => scale,
+        ScaleUnit::WanCubicMetresPerYear => scale * density_t_m3,
+    }
+}
+
+/// Where an analysis stands (the record; its job's lease and progress are working state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
+pub enum AnalysisState {
+    /// Queued or running.
+    Pending,
+    Done,
+    /// The engine refused the inputs, or the job gave up; the reason is kept. It can be retried.
+    Failed,
+    /// Cancelled by the office. It can be retried.
+    Cancelled,
+}
+
+impl AnalysisState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnalysisState::Pending => "pending",
+            AnalysisState::Done => "done",
+            AnalysisState::Failed => "failed",
+            AnalysisState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AnalysisState::Pending => "分析中",
+            AnalysisState::Done => "已完成",
+            AnalysisState::Failed => "失败",
+            AnalysisState::Cancelled => "已取消",
+        }
+    }
+
+    /// Whether the office may cancel it.
+    pub fn can_cancel(self) -> bool {
+        self == AnalysisState::Pending
+    }
+
+    /// Whether the office may run it again.
+    pub fn can_retry(self) -> bool {
+        matches!(self, AnalysisState::Failed | AnalysisState::Cancelled)
+    }
+}
+
+/// Where a job stands in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            JobState::Queued => "排队中",
+            JobState::Running => "运行中",
+            JobState::Done => "已完成",
+            JobState::Failed => "失败",
+            JobState::Cancelled => "已取消",
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_survey_follows_the_latest_and_is_not_in_the_future() {
+        let today = day("2026-11-30");
+        assert_eq!(check_flown_on(day("2026-11-30"), today, None), Ok(()));
+        assert_eq!(
+            check_flown_on(day("2026-12-01"), today, None),
+            Err(Problem::DateInFuture)
+        );
+        assert_eq!(
+            check_flown_on(day("2026-10-02"), today, Some(day("2026-10-01"))),
+            Ok(())
+        );
+        for same_or_earlier in ["2026-10-01", "2026-09-30"] {
+            assert_eq!(
+                check_flown_on(day(same_or_earlier), today, Some(day("2026-10-01"))),
+                Err(Problem::SurveyNotAfter {
+                    previous: "2026-10-01".into()
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn densities_are_checked_and_looked_up_by_the_registry_spelling() {
+        let table = Densities::new([("建筑石料用灰岩".to_string(), 2.7)]).unwrap();
+        assert_eq!(table.of(" 建筑石料用灰岩 "), Some(2.7));
+        assert_eq!(table.of("水泥用灰岩"), None);
+        let err = Densities::new([("砂岩".to_string(), 27.0)]).unwrap_err();
+        assert!(err.contains("砂岩") && err.contains("27"), "{err}");
+        assert!(Densities::new([(" ".to_string(), 2.0)]).is_err());
+        assert!(Densities::new([("煤".to_string(), f64::NAN)]).is_err());
+    }
+
+    #[test]
+    fn the_floor_is_one_for_the_licence_or_refused() {
+        assert_eq!(floor_of("C1", Some(200.0), &[]), Ok(200.0));
+        assert_eq!(floor_of("C1", Some(200.0), &[None, None]), Ok(200.0));
+        assert_eq!(floor_of("C1", None, &[Some(150.0), Some(150.0)]), Ok(150.0));
+        assert_eq!(floor_of("C1", Some(200.0), &[Some(150.0)]), Ok(150.0));
+        assert_eq!(
+            floor_of("C1", None, &[Some(150.0), None]),
+            Err(YardstickProblem::NoFloor {
+                licence_no: "C1".into()
+            })
+        );
+        assert_eq!(
+            floor_of("C1", None, &[]),
+            Err(YardstickProblem::NoFloor {
+                licence_no: "C1".into()
+            })
+        );
+        let differ = floor_of("C1", Some(200.0), &[Some(150.0), None]).unwrap_err();
+        assert_eq!(
+            differ.to_string(),
+            "采矿许可证 C1 各区块的开采标高下限不同（150 m、200 m），分区块判断越层开采尚不支持，不能给出结论"
+        );
+    }
+
+    #[test]
+    fn a_scale_in_cubic_metres_is_turned_into_tonnes_by_the_density() {
+        assert_eq!(annual_output_10kt(80.0, ScaleUnit::WanTonnesPerYear, 2.7), 80.0);
+        assert!((annual_output_10kt(10.0, ScaleUnit::WanCubicMetresPerYear, 2.7) - 27.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn states_round_trip_and_say_what_may_follow() {
+        for s in AnalysisState::iter() {
+            assert_eq!(AnalysisState::parse(s.as_str()), Some(s));
+        }
+        for s in JobState::iter() {
+            assert_eq!(JobState::parse(s.as_str()), Some(s));
+        }
+        for m in SurveyMethod::iter() {
+            assert_eq!(SurveyMethod::parse(m.as_str()), Ok(m));
+        }
+        assert!(AnalysisState::Pending.can_cancel() && !AnalysisState::Done.can_cancel());
+        assert!(AnalysisState::Failed.can_retry() && AnalysisState::Cancelled.can_retry());
+        assert!(!AnalysisState::Done.can_retry() && !AnalysisState::Pending.can_retry());
+        assert!(JobState::Cancelled.is_finished() && !JobState::Running.is_finished());
+    }
+}

@@ -1,0 +1,332 @@
+//! 无人机测量 — surveys of mines and the analyses that compare each with the one before.
+//!
+//! No rule lives here: which dates may follow which, what an analysis needs and which states may
+//! follow which are `domain::survey`'s; running the analysis is the app's worker.
+
+use crate::bound::{Key, Value, SURVEY, SURVEY_ANALYSIS};
+use crate::{date_text, get, get_code, get_date, get_opt_time, get_time, some, Conn, Result, WriteTx};
+use chrono::{DateTime, NaiveDate, Utc};
+use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::survey::{AnalysisState, SurveyMethod};
+use orewatch_domain::MineId;
+
+/// What a DEM was found to be when it arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemLayout {
+    /// The CRS as the platform names it (`CGCS2000 / 3-degree Gauss-Kruger CM 117E`).
+    pub crs: String,
+    pub cell_x_m: f64,
+    pub cell_y_m: f64,
+    pub width: i64,
+    pub height: i64,
+    /// (left, bottom, right, top) in the CRS, m.
+    pub extent: [f64; 4],
+}
+
+/// A survey to record.
+#[derive(Debug, Clone)]
+pub struct NewSurvey<'a> {
+    pub mine_id: MineId,
+    pub flown_on: NaiveDate,
+    pub contractor: &'a str,
+    pub method: SurveyMethod,
+    pub layout: &'a DemLayout,
+    pub dem_name: &'a str,
+    pub dem_sha256: &'a str,
+    pub dem_size_bytes: i64,
+    pub classified: bool,
+    pub recorded_by_label: &'a str,
+}
+
+/// A stored survey.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Survey {
+    pub id: i64,
+    pub mine_id: MineId,
+    pub mine_name: String,
+    pub flown_on: NaiveDate,
+    pub contractor: String,
+    pub method: SurveyMethod,
+    pub layout: DemLayout,
+    pub dem_name: String,
+    pub dem_sha256: String,
+    pub dem_size_bytes: i64,
+    pub classified: bool,
+    pub recorded_by_label: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+fn yes_no(flag: bool) -> &'static str {
+    if flag {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+fn flag(raw: &str) -> Option<bool> {
+    match raw {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<i64> {
+    let now = format_timestamp(tx.now());
+    let [left, bottom, right, top] = s.layout.extent;
+    let key = tx
+        .insert(
+            &SURVEY,
+            &[
+                ("mine_id", s.mine_id.0.into()),
+                ("flown_on", date_text(s.flown_on).into()),
+                ("contractor", s.contractor.into()),
+                ("method", s.method.as_str().into()),
+                ("crs", s.layout.crs.as_str().into()),
+                ("cell_x_m", s.layout.cell_x_m.into()),
+                ("cell_y_m", s.layout.cell_y_m.into()),
+                ("width", s.layout.width.into()),
+                ("height", s.layout.height.into()),
+                ("left_m", left.into()),
+                ("bottom_m", bottom.into()),
+                ("right_m", right.into()),
+                ("top_m", top.into()),
+                ("dem_name", s.dem_name.into()),
+                ("dem_sha256", s.dem_sha256.into()),
+                ("dem_size_bytes", s.dem_size_bytes.into()),
+                ("classified", yes_no(s.classified).into()),
+                ("recorded_by_label", s.recorded_by_label.into()),
+                ("recorded_at", now.into()),
+            ],
+        )
+        .await?;
+    Ok(key.int().unwrap_or_default())
+}
+
+/// Marks a survey classified (涉密) or not; returns whether it changed.
+pub async fn set_classified(tx: &mut WriteTx, id: i64, classified: bool) -> Result<bool> {
+    let changed = tx
+        .update(
+            &SURVEY,
+            &Key::Int(id),
+            &[("classified", yes_no(classified).into())],
+        )
+        .await?;
+    Ok(changed > 0)
+}
+
+const SURVEY_SELECT: &str =
+    "SELECT s.*, m.name AS mine_name FROM survey s JOIN mine m ON m.mine_id = s.mine_id";
+
+fn survey_from_row(r: &sqlx::any::AnyRow) -> Result<Survey> {
+    Ok(Survey {
+        id: get(r, "survey_id")?,
+        mine_id: MineId(get(r, "mine_id")?),
+        mine_name: get(r, "mine_name")?,
+        flown_on: get_date(r, "flown_on")?,
+        contractor: get(r, "contractor")?,
+        method: get_code(r, "method", SurveyMethod::parse)?,
+        layout: DemLayout {
+            crs: get(r, "crs")?,
+            cell_x_m: get(r, "cell_x_m")?,
+            cell_y_m: get(r, "cell_y_m")?,
+            width: get(r, "width")?,
+            height: get(r, "height")?,
+            extent: [
+                get(r, "left_m")?,
+                get(r, "bottom_m")?,
+                get(r, "right_m")?,
+                get(r, "top_m")?,
+            ],
+        },
+        dem_name: get(r, "dem_name")?,
+        dem_sha256: get(r, "dem_sha256")?,
+        dem_size_bytes: get(r, "dem_size_bytes")?,
+        classified: get_code(r, "classified", some(flag))?,
+        recorded_by_label: get(r, "recorded_by_label")?,
+        recorded_at: get_time(r, "recorded_at")?,
+    })
+}
+
+pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Survey>> {
+    sqlx::query(&format!("{SURVEY_SELECT} WHERE s.survey_id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(survey_from_row)
+        .transpose()
+}
+
+/// A mine's surveys, newest first.
+pub async fn of_mine(conn: &mut Conn, mine_id: MineId) -> Result<Vec<Survey>> {
+    sqlx::query(&format!(
+        "{SURVEY_SELECT} WHERE s.mine_id = $1 ORDER BY s.flown_on DESC, s.survey_id DESC"
+    ))
+    .bind(mine_id.0)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(survey_from_row)
+    .collect()
+}
+
+/// The mine's survey of this file, if it was recorded already.
+pub async fn find_by_file(conn: &mut Conn, mine_id: MineId, sha256: &str) -> Result<Option<Survey>> {
+    sqlx::query(&format!(
+        "{SURVEY_SELECT} WHERE s.mine_id = $1 AND s.dem_sha256 = $2"
+    ))
+    .bind(mine_id.0)
+    .bind(sha256)
+    .fetch_optional(conn)
+    .await?
+    .as_ref()
+    .map(survey_from_row)
+    .transpose()
+}
+
+/// An analysis to queue.
+#[derive(Debug, Clone)]
+pub struct NewAnalysis<'a> {
+    pub survey_id: i64,
+    pub before_survey_id: i64,
+    pub licence_id: i64,
+    pub inputs_json: &'a str,
+}
+
+/// A stored analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub id: i64,
+    pub survey_id: i64,
+    pub before_survey_id: i64,
+    pub licence_id: i64,
+    pub inputs_json: String,
+    pub state: AnalysisState,
+    pub report_json: Option<String>,
+    pub report_sha256: Option<String>,
+    pub patches_sha256: Option<String>,
+    pub change_png_sha256: Option<String>,
+    pub failure: Option<String>,
+    pub queued_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+/// What a finished analysis produced.
+#[derive(Debug, Clone)]
+pub struct AnalysisResult<'a> {
+    pub report_json: &'a str,
+    pub report_sha256: &'a str,
+    pub patches_sha256: &'a str,
+    pub change_png_sha256: &'a str,
+}
+
+pub async fn insert_analysis(tx: &mut WriteTx, a: &NewAnalysis<'_>) -> Result<i64> {
+    let now = format_timestamp(tx.now());
+    let key = tx
+        .insert(
+            &SURVEY_ANALYSIS,
+            &[
+                ("survey_id", a.survey_id.into()),
+                ("before_survey_id", a.before_survey_id.into()),
+                ("licence_id", a.licence_id.into()),
+                ("inputs_json", a.inputs_json.into()),
+                ("state", AnalysisState::Pending.as_str().into()),
+                ("report_json", Value::Null),
+                ("report_sha256", Value::Null),
+                ("patches_sha256", Value::Null),
+                ("change_png_sha256", Value::Null),
+                ("failure", Value::Null),
+                ("queued_at", now.into()),
+                ("finished_at", Value::Null),
+            ],
+        )
+        .await?;
+    Ok(key.int().unwrap_or_default())
+}
+
+/// Records an analysis's result.
+pub async fn set_done(tx: &mut WriteTx, id: i64, result: &AnalysisResult<'_>) -> Result<u64> {
+    let now = format_timestamp(tx.now());
+    tx.update(
+        &SURVEY_ANALYSIS,
+        &Key::Int(id),
+        &[
+            ("state", AnalysisState::Done.as_str().into()),
+            ("report_json", result.report_json.into()),
+            ("report_sha256", result.report_sha256.into()),
+            ("patches_sha256", result.patches_sha256.into()),
+            ("change_png_sha256", result.change_png_sha256.into()),
+            ("failure", Value::Null),
+            ("finished_at", now.into()),
+        ],
+    )
+    .await
+}
+
+/// Sets an analysis's state: failed (with the reason) or cancelled are finished; pending (a retry)
+/// clears the reason and the end.
+pub async fn set_state(
+    tx: &mut WriteTx,
+    id: i64,
+    state: AnalysisState,
+    failure: Option<&str>,
+) -> Result<u64> {
+    let finished_at = match state {
+        AnalysisState::Pending => Value::Null,
+        _ => format_timestamp(tx.now()).into(),
+    };
+    tx.update(
+        &SURVEY_ANALYSIS,
+        &Key::Int(id),
+        &[
+            ("state", state.as_str().into()),
+            ("failure", failure.into()),
+            ("finished_at", finished_at),
+        ],
+    )
+    .await
+}
+
+fn analysis_from_row(r: &sqlx::any::AnyRow) -> Result<Analysis> {
+    Ok(Analysis {
+        id: get(r, "analysis_id")?,
+        survey_id: get(r, "survey_id")?,
+        before_survey_id: get(r, "before_survey_id")?,
+        licence_id: get(r, "licence_id")?,
+        inputs_json: get(r, "inputs_json")?,
+        state: get_code(r, "state", some(AnalysisState::parse))?,
+        report_json: get(r, "report_json")?,
+        report_sha256: get(r, "report_sha256")?,
+        patches_sha256: get(r, "patches_sha256")?,
+        change_png_sha256: get(r, "change_png_sha256")?,
+        failure: get(r, "failure")?,
+        queued_at: get_time(r, "queued_at")?,
+        finished_at: get_opt_time(r, "finished_at")?,
+    })
+}
+
+pub async fn find_analysis(conn: &mut Conn, id: i64) -> Result<Option<Analysis>> {
+    sqlx::query("SELECT * FROM survey_analysis WHERE analysis_id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .as_ref()
+        .map(analysis_from_row)
+        .transpose()
+}
+
+/// The analyses of a mine's surveys (each against the survey before it), newest survey first.
+pub async fn analyses_of_mine(conn: &mut Conn, mine_id: MineId) -> Result<Vec<Analysis>> {
+    sqlx::query(
+        "SELECT a.* FROM survey_analysis a JOIN survey s ON s.survey_id = a.survey_id \
+         WHERE s.mine_id = $1 ORDER BY s.flown_on DESC, a.analysis_id DESC",
+    )
+    .bind(mine_id.0)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(analysis_from_row)
+    .collect()
+}
