@@ -55,7 +55,12 @@ pub struct FileStore {
     store: Arc<dyn ObjectStore>,
     /// For messages: the folder or `s3://bucket`.
     label: String,
+    /// The folder, for a local store.
+    root: Option<PathBuf>,
 }
+
+/// The part size of a streamed upload (S3 needs at least 5 MiB per part but the last).
+const PART_BYTES: usize = 8 << 20;
 
 fn store_error(label: &str, e: &object_store::Error) -> StorageError {
     StorageError::File(format!("{label}: {e}"))
@@ -73,6 +78,7 @@ impl FileStore {
                 Ok(Self {
                     store: Arc::new(store),
                     label: root.display().to_string(),
+                    root: Some(root.clone()),
                 })
             }
             FileBackend::S3(s3) => {
@@ -93,6 +99,7 @@ impl FileStore {
                 Ok(Self {
                     store: Arc::new(store),
                     label,
+                    root: None,
                 })
             }
         }
@@ -137,6 +144,96 @@ impl FileStore {
             });
         }
         Ok(bytes.to_vec())
+    }
+
+    /// Stores a file from disk (a survey's DEM, several GB) under `sha256`, which the caller computed as
+    /// the file arrived: streamed in parts (a multipart upload to S3; a temporary file renamed into place
+    /// in a folder), hashed again on the way and aborted if the two hashes differ, so nothing is ever
+    /// stored under a wrong name. Memory stays at a few parts whatever the file's size.
+    pub async fn put_file(&self, path: &std::path::Path, sha256: &str) -> Result<()> {
+        use tokio::io::AsyncReadExt;
+        let key = Self::key_of(sha256).ok_or_else(|| StorageError::Corrupt(sha256.to_string()))?;
+        match self.store.head(&key).await {
+            Ok(_) => return Ok(()),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(store_error(&self.label, &e)),
+        }
+        let io = |e: std::io::Error| StorageError::File(format!("{}: {e}", path.display()));
+        let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+        let upload = self
+            .store
+            .put_multipart(&key)
+            .await
+            .map_err(|e| store_error(&self.label, &e))?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 1 << 20];
+        loop {
+            let n = match file.read(&mut buffer).await {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(io(e));
+                }
+            };
+            let Some(chunk) = buffer.get(..n).filter(|c| !c.is_empty()) else {
+                break;
+            };
+            hasher.update(chunk);
+            if let Err(e) = writer.wait_for_capacity(4).await {
+                return Err(store_error(&self.label, &e));
+            }
+            writer.write(chunk);
+        }
+        if hex::encode(hasher.finalize()) != sha256 {
+            let _ = writer.abort().await;
+            return Err(StorageError::FileAltered {
+                sha256: sha256.to_string(),
+            });
+        }
+        writer.finish().await.map_err(|e| store_error(&self.label, &e))?;
+        Ok(())
+    }
+
+    /// Where a stored file can be read in place: its path in a local folder (the caller checks its
+    /// SHA-256 as it reads it); `None` on object storage (use [`FileStore::fetch_to`]).
+    pub fn local_path(&self, sha256: &str) -> Option<PathBuf> {
+        let root = self.root.as_ref()?;
+        let key = Self::key_of(sha256)?;
+        Some(key.parts().fold(root.clone(), |p, part| p.join(part.as_ref())))
+    }
+
+    /// Copies a stored file to `dest` as a stream, checked against its SHA-256 (the file is removed and
+    /// [`StorageError::FileAltered`] returned when it does not match). Returns its size in bytes.
+    pub async fn fetch_to(&self, sha256: &str, dest: &std::path::Path) -> Result<u64> {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let key = Self::key_of(sha256).ok_or_else(|| StorageError::Corrupt(sha256.to_string()))?;
+        let io = |e: std::io::Error| StorageError::File(format!("{}: {e}", dest.display()));
+        let mut stream = self
+            .store
+            .get(&key)
+            .await
+            .map_err(|e| store_error(&self.label, &e))?
+            .into_stream();
+        let mut out = tokio::fs::File::create(dest).await.map_err(io)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| store_error(&self.label, &e))?;
+            hasher.update(&chunk);
+            size += chunk.len() as u64;
+            out.write_all(&chunk).await.map_err(io)?;
+        }
+        out.flush().await.map_err(io)?;
+        drop(out);
+        if hex::encode(hasher.finalize()) != sha256 {
+            let _ = tokio::fs::remove_file(dest).await;
+            return Err(StorageError::FileAltered {
+                sha256: sha256.to_string(),
+            });
+        }
+        Ok(size)
     }
 
     /// Replaces what is stored under `sha256` (tests that alter a file, as an intruder would).

@@ -17,6 +17,32 @@ async fn keeps_checks_and_refuses(store: &FileStore, again: &FileStore, label: &
     let big: Vec<u8> = (0..6_000_000u32).map(|i| (i % 251) as u8).collect();
     let big_sha = store.put(&big).await.unwrap();
     assert_eq!(again.get(&big_sha).await.unwrap(), big, "{label}");
+    // A file streamed from disk in parts (a survey's DEM), and fetched back to disk, checked.
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("dem.tif");
+    let streamed: Vec<u8> = (0..20_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&source, &streamed).unwrap();
+    let streamed_sha = hex::encode(Sha256::digest(&streamed));
+    store.put_file(&source, &streamed_sha).await.unwrap();
+    store.put_file(&source, &streamed_sha).await.unwrap();
+    let copy = dir.path().join("copy.tif");
+    assert_eq!(
+        again.fetch_to(&streamed_sha, &copy).await.unwrap(),
+        20_000_000,
+        "{label}"
+    );
+    assert!(std::fs::read(&copy).unwrap() == streamed, "{label}");
+    if let Some(path) = store.local_path(&streamed_sha) {
+        assert!(std::fs::read(path).unwrap() == streamed, "{label}");
+    }
+    // A file that changed since it was hashed is not stored under the old hash.
+    let wrong = hex::encode(Sha256::digest(b"something else"));
+    let err = store.put_file(&source, &wrong).await.unwrap_err();
+    assert!(
+        matches!(err, StorageError::FileAltered { .. }),
+        "{label}: {err:?}"
+    );
+    assert!(store.get(&wrong).await.is_err(), "{label}: nothing stored");
     // A file altered behind the platform's back is refused, naming it.
     store.overwrite_for_tests(&sha, b"tampered").await.unwrap();
     let err = store.get(&sha).await.unwrap_err();
@@ -29,6 +55,14 @@ async fn keeps_checks_and_refuses(store: &FileStore, again: &FileStore, label: &
     assert!(matches!(missing, StorageError::File(_)), "{label}: {missing:?}");
     let bad = store.get("../../etc/passwd").await.unwrap_err();
     assert!(matches!(bad, StorageError::Corrupt(_)), "{label}: {bad:?}");
+    // Fetching an altered file to disk leaves no copy behind.
+    let fetched = dir.path().join("altered");
+    let err = store.fetch_to(&sha, &fetched).await.unwrap_err();
+    assert!(
+        matches!(err, StorageError::FileAltered { .. }),
+        "{label}: {err:?}"
+    );
+    assert!(!fetched.exists(), "{label}");
 }
 
 #[tokio::test]
