@@ -32,7 +32,8 @@ CREATE TABLE survey (
 
 -- An analysis of a survey against the one before it and the mine's licence (`inputs_json`: the
 -- licence's figures, the thresholds and the period, as used), with its result once done: the report's
--- JSON and the files the result page offers (report.json, patches.geojson, change.png) by SHA-256.
+-- JSON and the files the result page offers (report.json, patches.geojson, change.png) and draws
+-- (the overlay of change.png) by SHA-256.
 CREATE TABLE survey_analysis (
     analysis_id       INTEGER NOT NULL CONSTRAINT survey_analysis_pkey PRIMARY KEY,
     survey_id         INTEGER NOT NULL CONSTRAINT survey_analysis_survey_fkey REFERENCES survey (survey_id),
@@ -44,6 +45,7 @@ CREATE TABLE survey_analysis (
     report_sha256     TEXT NULL,
     patches_sha256    TEXT NULL,
     change_png_sha256 TEXT NULL,
+    overlay_sha256    TEXT NULL,
     failure           TEXT NULL,
     queued_at         TEXT NOT NULL,
     finished_at       TEXT NULL,

@@ -25,6 +25,7 @@ pub mod meetings;
 pub mod organisation;
 pub mod password;
 pub mod registry;
+pub mod surveys;
 pub mod tasks;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -79,6 +80,8 @@ pub struct Settings {
     pub flags: orewatch_domain::flag::FlagRules,
     /// Configured parameters for corner points in 1980西安 or 1954北京 (none: such lists are refused).
     pub datum_transforms: Vec<orewatch_spatial::corners::DatumTransform>,
+    /// Drone surveys: ore densities, thresholds, the job queue's lease and the scratch folder.
+    pub surveys: surveys::SurveySettings,
 }
 
 impl Settings {
@@ -114,6 +117,7 @@ impl Default for Settings {
             referrals: orewatch_domain::referral::ReferralRules::default(),
             flags: orewatch_domain::flag::FlagRules::default(),
             datum_transforms: Vec::new(),
+            surveys: surveys::SurveySettings::default(),
         }
     }
 }

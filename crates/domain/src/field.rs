@@ -224,6 +224,8 @@ pub enum Problem {
     SurveyFile { message: String },
     #[error("该文件已登记为本矿山 {flown_on} 的测量成果")]
     SurveyDuplicate { flown_on: String },
+    #[error("上一次分析尚未停止，请稍后再试")]
+    JobStillRunning,
 }
 
 impl Problem {
@@ -331,6 +333,7 @@ impl Problem {
             Problem::SurveyNotAfter { .. } => "problem.survey_not_after",
             Problem::SurveyFile { .. } => "problem.survey_file",
             Problem::SurveyDuplicate { .. } => "problem.survey_duplicate",
+            Problem::JobStillRunning => "problem.job_still_running",
         }
     }
 

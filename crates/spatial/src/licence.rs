@@ -8,8 +8,9 @@
 //! ```
 //! Parsing checks every field once, so the engine can trust a [`Licence`].
 
-use crate::corners::{CornerPointError, CornerPoints};
+use crate::corners::{CornerPoint, CornerPointError, CornerPoints, Part};
 use crate::crs::{zone_central_meridian, CrsError, ProjectedCrs};
+use crate::parcel::Parcel;
 use serde::Deserialize;
 
 /// A mining licence, parsed.
@@ -27,6 +28,21 @@ pub struct Licence {
     /// Licensed production scale, 10⁴ t per year (万吨/年).
     pub annual_output_10kt: f64,
     /// Ore density (体重), t/m³.
+    pub density_t_m3: f64,
+    pub valid_from: String,
+    pub valid_to: String,
+}
+
+/// What the registry and the configuration give a licence besides its boundary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LicenceFigures {
+    pub licence_no: String,
+    pub mine_name: String,
+    pub mineral: String,
+    pub method: String,
+    pub elevation_top_m: f64,
+    pub elevation_floor_m: f64,
+    pub annual_output_10kt: f64,
     pub density_t_m3: f64,
     pub valid_from: String,
     pub valid_to: String,
@@ -133,6 +149,63 @@ impl Licence {
         })
     }
 
+    /// A licence from the registry: its stored parcel (eastings without the zone prefix, in the
+    /// parcel's zone) and the figures the registry and the configuration give. The caller has checked
+    /// the figures ([`orewatch_domain`]'s yardstick rules); this only assembles them.
+    pub fn from_parcel(parcel: &Parcel, figures: LicenceFigures) -> Result<Self, LicenceError> {
+        let crs = match parcel.zone {
+            25..=45 => ProjectedCrs::gauss_kruger_3deg(parcel.zone, true),
+            13..=23 => ProjectedCrs::from_epsg(4491 + parcel.zone - 13).map_err(LicenceError::Crs)?,
+            other => {
+                return Err(LicenceError::Field {
+                    field: "zone",
+                    problem: format!("带号 {other} 不是中国的 3 度带或 6 度带"),
+                })
+            }
+        };
+        let points = |ring: &[(f64, f64)]| -> Vec<CornerPoint> {
+            ring.iter()
+                .enumerate()
+                .map(|(i, &(easting_m, northing_m))| CornerPoint {
+                    name: (i + 1).to_string(),
+                    line: 0,
+                    northing_m,
+                    easting_m,
+                })
+                .collect()
+        };
+        let boundary = CornerPoints {
+            zone: Some(parcel.zone),
+            parts: parcel
+                .parts
+                .iter()
+                .map(|part| Part {
+                    label: Some(part.name.clone()),
+                    outer: points(&part.outer),
+                    holes: part.holes.iter().map(|h| points(h)).collect(),
+                    elevation: None,
+                })
+                .collect(),
+            notes: Vec::new(),
+            declared_areas: Vec::new(),
+            datum: None,
+        };
+        Ok(Self {
+            licence_no: figures.licence_no,
+            mine_name: figures.mine_name,
+            mineral: figures.mineral,
+            method: figures.method,
+            crs,
+            boundary,
+            elevation_top_m: figures.elevation_top_m,
+            elevation_floor_m: figures.elevation_floor_m,
+            annual_output_10kt: figures.annual_output_10kt,
+            density_t_m3: figures.density_t_m3,
+            valid_from: figures.valid_from,
+            valid_to: figures.valid_to,
+        })
+    }
+
     /// The CRS of the boundary's coordinates as parsed (eastings without the zone prefix).
     pub fn boundary_crs(&self) -> ProjectedCrs {
         ProjectedCrs {
@@ -163,6 +236,40 @@ mod tests {
             licence.boundary_crs().easting_offset_to(&licence.crs).unwrap(),
             37e6
         );
+    }
+
+    #[test]
+    fn a_registry_parcel_gives_the_same_licence_as_its_json() {
+        let json = Licence::from_json(SAMPLE).unwrap();
+        let text = "1, 2708250.00, 37373200.00\n2, 2708235.00, 37373620.00\n3, 2707900.00, 37373600.00\n4, 2707910.00, 37373210.00";
+        let parcel = Parcel::from_text(text, 37).unwrap();
+        let from_parcel = Licence::from_parcel(
+            &parcel,
+            LicenceFigures {
+                licence_no: json.licence_no.clone(),
+                mine_name: json.mine_name.clone(),
+                mineral: json.mineral.clone(),
+                method: json.method.clone(),
+                elevation_top_m: 320.0,
+                elevation_floor_m: 200.0,
+                annual_output_10kt: 80.0,
+                density_t_m3: 2.7,
+                valid_from: json.valid_from.clone(),
+                valid_to: json.valid_to.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(from_parcel.crs, json.crs);
+        assert_eq!(from_parcel.boundary_crs(), json.boundary_crs());
+        let rings = |l: &Licence| -> Vec<Vec<(f64, f64)>> {
+            l.boundary
+                .parts
+                .iter()
+                .map(|p| p.outer.iter().map(|c| (c.easting_m, c.northing_m)).collect())
+                .collect()
+        };
+        assert_eq!(rings(&from_parcel), rings(&json));
+        assert_eq!(from_parcel.elevation_floor_m, json.elevation_floor_m);
     }
 
     #[test]

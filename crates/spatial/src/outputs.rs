@@ -20,6 +20,47 @@ pub enum OutputError {
     Json(String),
 }
 
+/// The outputs of a comparison as bytes, for the file store (the platform) or a folder (the CLI).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub report_json: String,
+    pub patches_geojson: String,
+    pub change_png: Vec<u8>,
+    /// What the result page draws over change.png, in its pixels: the boundary, and each patch's and
+    /// each face's rings (in report order, so a drawn patch links to its figures).
+    pub overlay_json: String,
+}
+
+/// Renders report.json, patches.geojson, change.png and the page overlay.
+pub fn render(report: &Report) -> Result<Rendered, OutputError> {
+    let json_error = |e: serde_json::Error| OutputError::Json(e.to_string());
+    let drawn = overlay(report);
+    let png = change_png(&report.change_map, &drawn, report.thresholds.min_change_m)
+        .map_err(|e| OutputError::Png(e.to_string()))?;
+    let (png_width, png_height) = crate::render::png_size(&report.change_map);
+    let each = |outlines: Vec<&Vec<Vec<[f64; 2]>>>| -> Vec<Vec<Vec<(f64, f64)>>> {
+        outlines
+            .into_iter()
+            .map(|rings| to_pixels(report, rings))
+            .collect()
+    };
+    let overlay_json = json!({
+        "png_width": png_width,
+        "png_height": png_height,
+        "map_width": report.change_map.width,
+        "map_height": report.change_map.height,
+        "boundary": drawn.boundary,
+        "patches": each(report.outside_patches.iter().map(|p| &p.outline).collect()),
+        "faces": each(report.faces.iter().map(|f| &f.outline).collect()),
+    });
+    Ok(Rendered {
+        report_json: serde_json::to_string_pretty(report).map_err(json_error)?,
+        patches_geojson: serde_json::to_string(&geojson(report)).map_err(json_error)?,
+        change_png: png,
+        overlay_json: serde_json::to_string(&overlay_json).map_err(json_error)?,
+    })
+}
+
 /// Writes the four files into `dir` (created if missing) and returns their paths.
 pub fn write_all(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, OutputError> {
     let write = |name: &str, bytes: &[u8]| -> Result<PathBuf, OutputError> {
@@ -34,18 +75,11 @@ pub fn write_all(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, OutputErro
         path: dir.to_path_buf(),
         problem,
     })?;
-    let json = serde_json::to_string_pretty(report).map_err(|e| OutputError::Json(e.to_string()))?;
-    let geojson = serde_json::to_string(&geojson(report)).map_err(|e| OutputError::Json(e.to_string()))?;
-    let png = change_png(
-        &report.change_map,
-        &overlay(report),
-        report.thresholds.min_change_m,
-    )
-    .map_err(|e| OutputError::Png(e.to_string()))?;
+    let rendered = render(report)?;
     Ok(vec![
-        write("report.json", json.as_bytes())?,
-        write("patches.geojson", geojson.as_bytes())?,
-        write("change.png", &png)?,
+        write("report.json", rendered.report_json.as_bytes())?,
+        write("patches.geojson", rendered.patches_geojson.as_bytes())?,
+        write("change.png", &rendered.change_png)?,
         write("report.html", html(report).as_bytes())?,
     ])
 }
@@ -135,32 +169,38 @@ pub fn geojson(report: &Report) -> Value {
 }
 
 /// Projected rings to map pixel coordinates.
-fn overlay(report: &Report) -> Overlay {
+/// Rings in the grid's CRS as pixels of the change map.
+fn to_pixels(report: &Report, rings: &[Vec<[f64; 2]>]) -> Vec<Vec<(f64, f64)>> {
     let g = &report.grid;
     let factor = report.change_map.factor.max(1) as f64;
-    let to_px = |rings: &[Vec<[f64; 2]>]| -> Vec<Vec<(f64, f64)>> {
-        rings
-            .iter()
-            .map(|ring| {
-                ring.iter()
-                    .map(|p| {
-                        (
-                            (p[0] - g.left_m) / g.cell_x_m / factor,
-                            (g.top_m - p[1]) / g.cell_y_m / factor,
-                        )
-                    })
-                    .collect()
-            })
-            .collect()
-    };
+    rings
+        .iter()
+        .map(|ring| {
+            ring.iter()
+                .map(|p| {
+                    (
+                        (p[0] - g.left_m) / g.cell_x_m / factor,
+                        (g.top_m - p[1]) / g.cell_y_m / factor,
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn overlay(report: &Report) -> Overlay {
     Overlay {
-        boundary: to_px(&report.boundary),
+        boundary: to_pixels(report, &report.boundary),
         patches: report
             .outside_patches
             .iter()
-            .flat_map(|p| to_px(&p.outline))
+            .flat_map(|p| to_pixels(report, &p.outline))
             .collect(),
-        faces: report.faces.iter().flat_map(|f| to_px(&f.outline)).collect(),
+        faces: report
+            .faces
+            .iter()
+            .flat_map(|f| to_pixels(report, &f.outline))
+            .collect(),
     }
 }
 

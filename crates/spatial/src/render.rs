@@ -180,15 +180,23 @@ pub struct Overlay {
     pub faces: Vec<Vec<(f64, f64)>>,
 }
 
+/// Height of the legend under the map, px.
+const LEGEND_HEIGHT: usize = 40;
+/// Narrowest image, px (the legend's width).
+const MIN_WIDTH: usize = 260;
+
+/// The size of [`change_png`]'s image: the map, at least as wide as the legend, with the legend below.
+pub fn png_size(map: &ChangeMap) -> (usize, usize) {
+    (map.width.max(MIN_WIDTH), map.height + LEGEND_HEIGHT)
+}
+
 /// Renders the map as PNG bytes.
 pub fn change_png(
     map: &ChangeMap,
     overlay: &Overlay,
     min_change: f64,
 ) -> Result<Vec<u8>, png::EncodingError> {
-    let legend_h = 40usize;
-    let width = map.width.max(260);
-    let height = map.height + legend_h;
+    let (width, height) = png_size(map);
     let mut canvas = Canvas {
         width,
         height,

@@ -1032,6 +1032,7 @@ pub const SURVEY_ANALYSIS: Table = Table {
         text("report_sha256"),
         text("patches_sha256"),
         text("change_png_sha256"),
+        text("overlay_sha256"),
         text("failure"),
         text("queued_at"),
         text("finished_at"),

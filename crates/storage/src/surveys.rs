@@ -208,6 +208,7 @@ pub struct Analysis {
     pub report_sha256: Option<String>,
     pub patches_sha256: Option<String>,
     pub change_png_sha256: Option<String>,
+    pub overlay_sha256: Option<String>,
     pub failure: Option<String>,
     pub queued_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -220,6 +221,7 @@ pub struct AnalysisResult<'a> {
     pub report_sha256: &'a str,
     pub patches_sha256: &'a str,
     pub change_png_sha256: &'a str,
+    pub overlay_sha256: &'a str,
 }
 
 pub async fn insert_analysis(tx: &mut WriteTx, a: &NewAnalysis<'_>) -> Result<i64> {
@@ -237,6 +239,7 @@ pub async fn insert_analysis(tx: &mut WriteTx, a: &NewAnalysis<'_>) -> Result<i6
                 ("report_sha256", Value::Null),
                 ("patches_sha256", Value::Null),
                 ("change_png_sha256", Value::Null),
+                ("overlay_sha256", Value::Null),
                 ("failure", Value::Null),
                 ("queued_at", now.into()),
                 ("finished_at", Value::Null),
@@ -258,6 +261,7 @@ pub async fn set_done(tx: &mut WriteTx, id: i64, result: &AnalysisResult<'_>) ->
             ("report_sha256", result.report_sha256.into()),
             ("patches_sha256", result.patches_sha256.into()),
             ("change_png_sha256", result.change_png_sha256.into()),
+            ("overlay_sha256", result.overlay_sha256.into()),
             ("failure", Value::Null),
             ("finished_at", now.into()),
         ],
@@ -289,6 +293,24 @@ pub async fn set_state(
     .await
 }
 
+/// Queues a failed or cancelled analysis again, with the licence and inputs it will use now.
+pub async fn requeue_analysis(tx: &mut WriteTx, id: i64, licence_id: i64, inputs_json: &str) -> Result<u64> {
+    let now = format_timestamp(tx.now());
+    tx.update(
+        &SURVEY_ANALYSIS,
+        &Key::Int(id),
+        &[
+            ("licence_id", licence_id.into()),
+            ("inputs_json", inputs_json.into()),
+            ("state", AnalysisState::Pending.as_str().into()),
+            ("failure", Value::Null),
+            ("queued_at", now.into()),
+            ("finished_at", Value::Null),
+        ],
+    )
+    .await
+}
+
 fn analysis_from_row(r: &sqlx::any::AnyRow) -> Result<Analysis> {
     Ok(Analysis {
         id: get(r, "analysis_id")?,
@@ -301,6 +323,7 @@ fn analysis_from_row(r: &sqlx::any::AnyRow) -> Result<Analysis> {
         report_sha256: get(r, "report_sha256")?,
         patches_sha256: get(r, "patches_sha256")?,
         change_png_sha256: get(r, "change_png_sha256")?,
+        overlay_sha256: get(r, "overlay_sha256")?,
         failure: get(r, "failure")?,
         queued_at: get_time(r, "queued_at")?,
         finished_at: get_opt_time(r, "finished_at")?,

@@ -15,6 +15,7 @@ mod meetings;
 mod organisation;
 mod referrals;
 mod registry;
+mod surveys;
 
 use chrono::{TimeZone, Utc};
 use orewatch_app::password::HashCost;

@@ -1,0 +1,644 @@
+//! 无人机测量 — drone surveys of mines and their analyses (DOMAIN.md §4, §7; the issue's monitoring
+//! loop): the office records a survey with its DEM; when the mine has an earlier survey, an analysis of
+//! the two against the licence in force is queued and a worker runs it ([`worker`]).
+//!
+//! - [`record`]: check the fields, the licence and the file ([`arrival`]), store the file, then one
+//!   audited write holding the survey, its analysis and the analysis's job.
+//! - [`cancel`] / [`retry`]: the office stops a pending analysis, or runs a failed or cancelled one again
+//!   with the licence's figures as they are now.
+//! - [`of_mine`], [`analysis`], [`analysis_file`]: what the mine page and the result page show.
+//!
+//! Rules (dates, states, the licence's figures) are `domain::survey`'s; SQL is `storage`'s.
+
+pub mod arrival;
+pub mod worker;
+mod yardstick;
+
+pub use yardstick::Inputs;
+
+use crate::{App, AppError, Caller, Result};
+use orewatch_domain::field::{date, required_text};
+use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::survey::{check_flown_on, AnalysisState, Densities, SurveyMethod};
+use orewatch_domain::task::local_date;
+use orewatch_domain::{AuditAction, FieldErrors, MineId, Problem, RecordType};
+use orewatch_spatial::compare::Thresholds;
+use orewatch_storage::jobs::{self, Job, JobKind};
+use orewatch_storage::surveys::{self as store, NewAnalysis, NewSurvey};
+pub use orewatch_storage::surveys::{Analysis, DemLayout, Survey};
+use orewatch_storage::{licences, mines, Key};
+use std::path::PathBuf;
+
+/// Settings of surveys and their analyses.
+#[derive(Debug, Clone)]
+pub struct SurveySettings {
+    /// Ore density per mineral (`[minerals]` in the configuration).
+    pub densities: Densities,
+    pub thresholds: Thresholds,
+    /// How long a worker's claim on a job lasts without a heartbeat.
+    pub lease: chrono::Duration,
+    /// How often a running job's worker renews its lease and reports progress.
+    pub heartbeat: std::time::Duration,
+    /// How often an idle worker looks for work.
+    pub poll: std::time::Duration,
+    /// Claims of one job before it is given up (its workers keep dying).
+    pub max_attempts: i64,
+    /// Where uploads are staged and files from object storage are fetched to for the engine.
+    pub scratch_dir: PathBuf,
+    /// The largest survey file accepted.
+    pub max_dem_bytes: u64,
+}
+
+impl Default for SurveySettings {
+    fn default() -> Self {
+        Self {
+            densities: Densities::default(),
+            thresholds: Thresholds::default(),
+            lease: chrono::Duration::seconds(60),
+            heartbeat: std::time::Duration::from_secs(10),
+            poll: std::time::Duration::from_secs(2),
+            max_attempts: 3,
+            scratch_dir: std::env::temp_dir().join("orewatch-scratch"),
+            max_dem_bytes: 16 << 30,
+        }
+    }
+}
+
+/// A survey's fields as typed.
+#[derive(Debug, Clone, Default)]
+pub struct SurveyInput<'a> {
+    pub flown_on: &'a str,
+    pub contractor: &'a str,
+    pub method: &'a str,
+    pub classified: bool,
+}
+
+/// A file that arrived and was staged on local disk, hashed on the way (the web streams it there).
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    /// The last part of the name the browser sent.
+    pub name: String,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size_bytes: u64,
+}
+
+/// What recording a survey did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub survey_id: i64,
+    /// The analysis queued against the previous survey, if the mine had one.
+    pub analysis_id: Option<i64>,
+}
+
+fn mine_resource(mine: &orewatch_storage::mines::Mine) -> Resource {
+    Resource::Mine {
+        area_agency: mine.area_agency.clone(),
+        company: mine.company_id,
+    }
+}
+
+fn file_problem(message: String) -> AppError {
+    AppError::invalid("dem", Problem::SurveyFile { message })
+}
+
+/// Records a survey of `mine_id` with its staged DEM. Nothing is stored when anything is wrong.
+pub async fn record(
+    app: &App,
+    caller: &Caller,
+    mine_id: MineId,
+    input: &SurveyInput<'_>,
+    file: &StagedFile,
+) -> Result<Recorded> {
+    let mut conn = app.db.conn().await?;
+    let mine = mines::find(&mut conn, mine_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::RecordSurvey, &mine_resource(&mine))?;
+    let mut e = FieldErrors::new();
+    let flown_on = e.take("flown_on", date(input.flown_on));
+    let contractor = e.take("contractor", required_text(input.contractor, 100));
+    let method = e.take("method", SurveyMethod::parse(input.method));
+    if file.size_bytes == 0 {
+        e.push("dem", Problem::Required);
+    } else if file.size_bytes > app.settings.surveys.max_dem_bytes {
+        e.push(
+            "dem",
+            Problem::FileTooLarge {
+                name: file.name.clone(),
+                max_mib: usize::try_from(app.settings.surveys.max_dem_bytes >> 20).unwrap_or(usize::MAX),
+            },
+        );
+    }
+    let (Some(flown_on), Some(contractor), Some(method)) = (flown_on, contractor, method) else {
+        return Err(AppError::Invalid(e));
+    };
+    if !e.is_empty() {
+        return Err(AppError::Invalid(e));
+    }
+    let today = local_date(app.now());
+    check_flown_on(flown_on, today, None).map_err(|p| AppError::invalid("flown_on", p))?;
+    // The licence in force on the survey's day is the yardstick of the file and of the analysis.
+    let stored = licences::for_mine(&mut conn, mine_id).await?;
+    let licence = yardstick::licence_in_force(&stored, flown_on).map_err(|p| {
+        AppError::invalid(
+            "licence",
+            Problem::SurveyFile {
+                message: p.to_string(),
+            },
+        )
+    })?;
+    let inputs = yardstick::inputs(&app.settings.surveys, licence)
+        .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
+    let engine = yardstick::engine_licence(licence, &mine.name, &inputs)
+        .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
+    if let Some(existing) = store::find_by_file(&mut conn, mine_id, &file.sha256).await? {
+        return Err(AppError::invalid(
+            "dem",
+            Problem::SurveyDuplicate {
+                flown_on: existing.flown_on.to_string(),
+            },
+        ));
+    }
+    drop(conn);
+    let (path, name) = (file.path.clone(), file.name.clone());
+    let layout = tokio::task::spawn_blocking(move || arrival::check(&path, &name, &engine))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(file_problem)?;
+    // The file before the row: a failed write leaves an unreferenced file, never a row without it.
+    app.files().put_file(&file.path, &file.sha256).await?;
+
+    let mut tx = app.write(caller).await?;
+    // Read inside the write, which audited writes take one at a time: two uploads cannot both be "the
+    // latest".
+    let latest = store::of_mine(&mut tx, mine_id).await?.into_iter().next();
+    check_flown_on(flown_on, today, latest.as_ref().map(|s| s.flown_on))
+        .map_err(|p| AppError::invalid("flown_on", p))?;
+    let survey_id = store::insert(
+        &mut tx,
+        &NewSurvey {
+            mine_id,
+            flown_on,
+            contractor: &contractor,
+            method,
+            layout: &layout,
+            dem_name: &file.name,
+            dem_sha256: &file.sha256,
+            dem_size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
+            classified: input.classified,
+            recorded_by_label: &caller.display_name,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        e if e.is_conflict_on("survey_file_key", "survey.dem_sha256") => AppError::invalid(
+            "dem",
+            Problem::SurveyDuplicate {
+                flown_on: flown_on.to_string(),
+            },
+        ),
+        other => other.into(),
+    })?;
+    tx.audit(
+        AuditAction::SurveyRecord,
+        RecordType::Survey,
+        &Key::Int(survey_id),
+        None,
+        None,
+    )
+    .await?;
+    let mut analysis_id = None;
+    if let Some(before) = latest {
+        let inputs_json = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.to_string()))?;
+        let id = store::insert_analysis(
+            &mut tx,
+            &NewAnalysis {
+                survey_id,
+                before_survey_id: before.id,
+                licence_id: licence.id.0,
+                inputs_json: &inputs_json,
+            },
+        )
+        .await?;
+        jobs::enqueue(
+            &mut tx,
+            JobKind::SurveyAnalysis,
+            id,
+            app.settings.surveys.max_attempts,
+            app.now(),
+        )
+        .await?;
+        tx.audit(
+            AuditAction::SurveyRecord,
+            RecordType::SurveyAnalysis,
+            &Key::Int(id),
+            None,
+            Some(format!("对比 {} 与 {} 的测量成果", before.flown_on, flown_on)),
+        )
+        .await?;
+        analysis_id = Some(id);
+    }
+    tx.commit().await?;
+    Ok(Recorded {
+        survey_id,
+        analysis_id,
+    })
+}
+
+/// Marks a survey classified (涉密) or not.
+pub async fn set_classified(app: &App, caller: &Caller, survey_id: i64, classified: bool) -> Result<()> {
+    let mut tx = app.write(caller).await?;
+    let survey = store::find(&mut tx, survey_id).await?.ok_or(AppError::NotFound)?;
+    let mine = mines::find(&mut tx, survey.mine_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::RecordSurvey, &mine_resource(&mine))?;
+    let key = Key::Int(survey_id);
+    let before = tx.state(RecordType::Survey, &key).await?;
+    if !store::set_classified(&mut tx, survey_id, classified).await? || survey.classified == classified {
+        return Ok(());
+    }
+    tx.audit(
+        AuditAction::SurveyClassify,
+        RecordType::Survey,
+        &key,
+        before,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An analysis with its surveys and mine, inside a write, checked against `action`.
+async fn analysis_for(
+    tx: &mut orewatch_storage::WriteTx,
+    caller: &Caller,
+    id: i64,
+) -> Result<(Analysis, Survey, orewatch_storage::mines::Mine)> {
+    let analysis = store::find_analysis(tx, id).await?.ok_or(AppError::NotFound)?;
+    let survey = store::find(tx, analysis.survey_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mine = mines::find(tx, survey.mine_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::RecordSurvey, &mine_resource(&mine))?;
+    Ok((analysis, survey, mine))
+}
+
+/// Cancels a pending analysis: a queued job at once, a running one at its worker's next heartbeat.
+pub async fn cancel(app: &App, caller: &Caller, id: i64) -> Result<()> {
+    let mut tx = app.write(caller).await?;
+    let (analysis, _, _) = analysis_for(&mut tx, caller, id).await?;
+    if !analysis.state.can_cancel() {
+        return Err(AppError::invalid("state", Problem::Invalid));
+    }
+    let key = Key::Int(id);
+    let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
+    store::set_state(&mut tx, id, AnalysisState::Cancelled, None).await?;
+    jobs::cancel(&mut tx, JobKind::SurveyAnalysis, id, app.now()).await?;
+    tx.audit(
+        AuditAction::AnalysisCancel,
+        RecordType::SurveyAnalysis,
+        &key,
+        before,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Runs a failed or cancelled analysis again, with the licence in force and its figures as they are now.
+pub async fn retry(app: &App, caller: &Caller, id: i64) -> Result<()> {
+    let mut tx = app.write(caller).await?;
+    let (analysis, survey, _) = analysis_for(&mut tx, caller, id).await?;
+    if !analysis.state.can_retry() {
+        return Err(AppError::invalid("state", Problem::Invalid));
+    }
+    let stored = licences::for_mine(&mut tx, survey.mine_id).await?;
+    let licence = yardstick::licence_in_force(&stored, survey.flown_on).map_err(|p| {
+        AppError::invalid(
+            "licence",
+            Problem::SurveyFile {
+                message: p.to_string(),
+            },
+        )
+    })?;
+    let inputs = yardstick::inputs(&app.settings.surveys, licence)
+        .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
+    let inputs_json = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.to_string()))?;
+    let key = Key::Int(id);
+    let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
+    if !jobs::requeue(&mut tx, JobKind::SurveyAnalysis, id, app.now()).await? {
+        return Err(AppError::invalid("state", Problem::JobStillRunning));
+    }
+    store::requeue_analysis(&mut tx, id, licence.id.0, &inputs_json).await?;
+    tx.audit(
+        AuditAction::AnalysisRetry,
+        RecordType::SurveyAnalysis,
+        &key,
+        before,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A survey on the mine page, with the analysis against the survey before it.
+#[derive(Debug, Clone)]
+pub struct SurveyRow {
+    pub survey: Survey,
+    pub analysis: Option<AnalysisRow>,
+}
+
+/// An analysis in a list: its state, its job and its headline figures once done.
+#[derive(Debug, Clone)]
+pub struct AnalysisRow {
+    pub analysis: Analysis,
+    pub job: Option<Job>,
+    pub figures: Option<Headline>,
+}
+
+/// The figures a list shows of a done analysis.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct Headline {
+    pub extracted_t: f64,
+    pub permitted_t: f64,
+    pub ratio: f64,
+    pub outside_cut_m3: f64,
+    pub below_floor_m3: f64,
+    pub findings: usize,
+}
+
+/// A mine's surveys, newest first, and whether the caller may record one.
+#[derive(Debug, Clone)]
+pub struct MineSurveys {
+    pub rows: Vec<SurveyRow>,
+    pub may_record: bool,
+}
+
+/// What the report says, as the platform reads it back (the JSON `survey compare` writes).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Figures {
+    pub licence_no: String,
+    pub grid: GridFigures,
+    pub period: PeriodFigures,
+    pub inside: RegionFigures,
+    pub outside: RegionFigures,
+    pub nodata_area_m2: f64,
+    pub below_floor: BelowFloorFigures,
+    pub production: ProductionFigures,
+    pub outside_patches: Vec<PatchFigures>,
+    pub faces: Vec<FaceFigures>,
+    pub findings: Vec<FindingFigures>,
+    pub inputs: Vec<InputFigures>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct GridFigures {
+    pub crs: String,
+    pub width: usize,
+    pub height: usize,
+    pub cell_x_m: f64,
+    pub cell_y_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct PeriodFigures {
+    pub start: String,
+    pub end: String,
+    pub days: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct RegionFigures {
+    pub cut_m3: f64,
+    pub fill_m3: f64,
+    pub cut_area_m2: f64,
+    pub fill_area_m2: f64,
+    pub valid_area_m2: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct BelowFloorFigures {
+    pub floor_m: f64,
+    pub area_m2: f64,
+    pub volume_m3: f64,
+    pub lowest_elevation_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct ProductionFigures {
+    pub density_t_m3: f64,
+    pub extracted_t: f64,
+    pub permitted_t: f64,
+    pub ratio: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct PatchFigures {
+    pub area_m2: f64,
+    pub cut_m3: f64,
+    pub max_depth_m: f64,
+    pub centroid: [f64; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct FaceFigures {
+    pub height_m: f64,
+    pub area_m2: f64,
+    pub mean_slope_deg: f64,
+    pub cut_share: f64,
+    pub centroid: [f64; 2],
+    pub exceeds: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct FindingFigures {
+    pub kind: String,
+    pub severity: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct InputFigures {
+    pub name: String,
+    pub sha256: String,
+}
+
+impl Figures {
+    pub fn parse(report_json: &str) -> Result<Self> {
+        serde_json::from_str(report_json)
+            .map_err(|e| AppError::Internal(format!("stored analysis report unreadable: {e}")))
+    }
+
+    pub fn headline(&self) -> Headline {
+        Headline {
+            extracted_t: self.production.extracted_t,
+            permitted_t: self.production.permitted_t,
+            ratio: self.production.ratio,
+            outside_cut_m3: self.outside_patches.iter().map(|p| p.cut_m3).sum(),
+            below_floor_m3: self.below_floor.volume_m3,
+            findings: self.findings.len(),
+        }
+    }
+}
+
+/// The surveys of a mine for its page.
+pub async fn of_mine(app: &App, caller: &Caller, mine_id: MineId) -> Result<MineSurveys> {
+    let mut conn = app.db.conn().await?;
+    let mine = mines::find(&mut conn, mine_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::ViewSurveys, &mine_resource(&mine))?;
+    let surveys = store::of_mine(&mut conn, mine_id).await?;
+    let analyses = store::analyses_of_mine(&mut conn, mine_id).await?;
+    let mut rows = Vec::with_capacity(surveys.len());
+    for survey in surveys {
+        let analysis = match analyses.iter().find(|a| a.survey_id == survey.id) {
+            Some(a) => Some(AnalysisRow {
+                job: jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, a.id).await?,
+                figures: a
+                    .report_json
+                    .as_deref()
+                    .map(Figures::parse)
+                    .transpose()?
+                    .map(|f| f.headline()),
+                analysis: a.clone(),
+            }),
+            None => None,
+        };
+        rows.push(SurveyRow { survey, analysis });
+    }
+    Ok(MineSurveys {
+        rows,
+        may_record: caller.may(Action::RecordSurvey, &mine_resource(&mine)),
+    })
+}
+
+/// The result page of an analysis.
+#[derive(Debug, Clone)]
+pub struct AnalysisView {
+    pub analysis: Analysis,
+    pub inputs: Inputs,
+    pub survey: Survey,
+    pub before: Survey,
+    pub mine_name: String,
+    pub job: Option<Job>,
+    pub figures: Option<Figures>,
+    /// The overlay of change.png (see `orewatch_spatial::outputs::render`).
+    pub overlay: Option<Overlay>,
+    pub may_manage: bool,
+}
+
+/// What the page draws over change.png, in its pixels.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Overlay {
+    pub png_width: f64,
+    pub png_height: f64,
+    pub map_width: f64,
+    pub map_height: f64,
+    pub boundary: Vec<Vec<(f64, f64)>>,
+    pub patches: Vec<Vec<Vec<(f64, f64)>>>,
+    pub faces: Vec<Vec<Vec<(f64, f64)>>>,
+}
+
+pub async fn analysis(app: &App, caller: &Caller, id: i64) -> Result<AnalysisView> {
+    let mut conn = app.db.conn().await?;
+    let analysis = store::find_analysis(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let survey = store::find(&mut conn, analysis.survey_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = store::find(&mut conn, analysis.before_survey_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mine = mines::find(&mut conn, survey.mine_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::ViewSurveys, &mine_resource(&mine))?;
+    let job = jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, id).await?;
+    drop(conn);
+    let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
+        .map_err(|e| AppError::Internal(format!("stored analysis inputs unreadable: {e}")))?;
+    let figures = analysis.report_json.as_deref().map(Figures::parse).transpose()?;
+    let overlay = match &analysis.overlay_sha256 {
+        Some(sha) => {
+            let bytes = app.files().get(sha).await?;
+            Some(
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| AppError::Internal(format!("stored overlay unreadable: {e}")))?,
+            )
+        }
+        None => None,
+    };
+    Ok(AnalysisView {
+        may_manage: caller.may(Action::RecordSurvey, &mine_resource(&mine)),
+        mine_name: mine.name,
+        analysis,
+        inputs,
+        survey,
+        before,
+        job,
+        figures,
+        overlay,
+    })
+}
+
+/// A file of an analysis's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultFile {
+    ReportJson,
+    PatchesGeojson,
+    ChangePng,
+}
+
+impl ResultFile {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "report.json" => Some(ResultFile::ReportJson),
+            "patches.geojson" => Some(ResultFile::PatchesGeojson),
+            "change.png" => Some(ResultFile::ChangePng),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ResultFile::ReportJson => "report.json",
+            ResultFile::PatchesGeojson => "patches.geojson",
+            ResultFile::ChangePng => "change.png",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ResultFile::ReportJson => "application/json",
+            ResultFile::PatchesGeojson => "application/geo+json",
+            ResultFile::ChangePng => "image/png",
+        }
+    }
+}
+
+/// The bytes of a result file, checked against the SHA-256 the analysis recorded.
+pub async fn analysis_file(app: &App, caller: &Caller, id: i64, file: ResultFile) -> Result<Vec<u8>> {
+    let mut conn = app.db.conn().await?;
+    let analysis = store::find_analysis(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let survey = store::find(&mut conn, analysis.survey_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mine = mines::find(&mut conn, survey.mine_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::ViewSurveys, &mine_resource(&mine))?;
+    drop(conn);
+    let sha = match file {
+        ResultFile::ReportJson => analysis.report_sha256,
+        ResultFile::PatchesGeojson => analysis.patches_sha256,
+        ResultFile::ChangePng => analysis.change_png_sha256,
+    }
+    .ok_or(AppError::NotFound)?;
+    Ok(app.files().get(&sha).await?)
+}

@@ -1,0 +1,462 @@
+//! The worker: claims analysis jobs and runs them (DESIGN.md "Deadlines, tasks and jobs").
+//!
+//! [`run_once`] ends jobs whose workers died too often, claims the oldest job for a lease, fetches the
+//! two DEMs (read in place from a local file store; copied to scratch, checked, from object storage),
+//! runs the engine on a blocking thread while the async side renews the lease every `heartbeat` and
+//! passes on a cancel, then writes the result files to the file store and, in one audited write, the
+//! result with the job's `done` — only if this worker still holds the lease, so a job completes once
+//! even when a worker that lost its lease wakes up. A worker killed at any point leaves either nothing
+//! (the lease expires and another worker starts over) or the whole result.
+
+use super::yardstick;
+use super::Inputs;
+use crate::{App, AppError, Result};
+use orewatch_domain::survey::{AnalysisState, JobState};
+use orewatch_domain::{AuditAction, RecordType};
+use orewatch_spatial::compare::{compare_files, Analysis as EngineAnalysis, CompareError, Period};
+use orewatch_storage::jobs::{self, Heartbeat, Job};
+use orewatch_storage::surveys::{self as store, AnalysisResult};
+use orewatch_storage::{licences, mines, AuditActor, Key};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// What one call of [`run_once`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ran {
+    /// No job to claim.
+    Idle,
+    Done {
+        job: i64,
+        analysis: i64,
+    },
+    /// The analysis failed with this reason (shown in Chinese on its page).
+    Failed {
+        job: i64,
+        reason: String,
+    },
+    Cancelled {
+        job: i64,
+    },
+    /// The lease was lost to another worker: nothing was written.
+    Lost {
+        job: i64,
+    },
+}
+
+fn worker_actor(holder: &str) -> AuditActor {
+    AuditActor {
+        account_id: None,
+        label: format!("worker:{holder}"),
+        agency: None,
+    }
+}
+
+/// Records jobs that will not be claimed again — their workers died `max_attempts` times, or died
+/// after a cancel was asked — as failed or cancelled, with their analyses. Returns how many it ended.
+pub async fn end_abandoned(app: &App, holder: &str) -> Result<usize> {
+    let now = app.now();
+    let mut conn = app.db.conn().await?;
+    let abandoned = jobs::expired_out(&mut conn, now).await?;
+    drop(conn);
+    let mut ended = 0;
+    for job in abandoned {
+        let (job_state, analysis_state, reason) = if job.cancel_requested {
+            (JobState::Cancelled, AnalysisState::Cancelled, None)
+        } else {
+            let reason = format!(
+                "分析进程已中断 {} 次（可能是内存不足或服务器重启），已停止自动重试；请检查后重新运行",
+                job.attempts
+            );
+            (JobState::Failed, AnalysisState::Failed, Some(reason))
+        };
+        let mut tx = app.db.begin_write(worker_actor(holder), now).await?;
+        let pending = store::find_analysis(&mut tx, job.subject_id)
+            .await?
+            .is_some_and(|a| a.state == AnalysisState::Pending);
+        if !pending {
+            // The office ended the analysis already; the job only follows it (working state).
+            tx.rollback().await?;
+            let mut op = app.db.begin_operational().await?;
+            let done = jobs::end_expired(&mut op, job.id, job_state, reason.as_deref(), now).await?;
+            op.commit().await?;
+            ended += usize::from(done);
+            continue;
+        }
+        if !jobs::end_expired(&mut tx, job.id, job_state, reason.as_deref(), now).await? {
+            tx.rollback().await?;
+            continue;
+        }
+        let key = Key::Int(job.subject_id);
+        let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
+        store::set_state(&mut tx, job.subject_id, analysis_state, reason.as_deref()).await?;
+        tx.audit(
+            AuditAction::AnalysisFinish,
+            RecordType::SurveyAnalysis,
+            &key,
+            before,
+            reason.clone(),
+        )
+        .await?;
+        tx.commit().await?;
+        ended += 1;
+    }
+    Ok(ended)
+}
+
+/// Claims one job and runs it to its end. `holder` names this worker in leases and the audit.
+pub async fn run_once(app: &App, holder: &str) -> Result<Ran> {
+    end_abandoned(app, holder).await?;
+    let settings = &app.settings.surveys;
+    let token = crate::auth::random_token();
+    let now = app.now();
+    let mut op = app.db.begin_operational().await?;
+    let claimed = jobs::claim(
+        &mut op,
+        app.db.backend(),
+        holder,
+        &token,
+        now,
+        now + settings.lease,
+    )
+    .await?;
+    op.commit().await?;
+    let Some(job) = claimed else {
+        return Ok(Ran::Idle);
+    };
+    tracing::info!(
+        job = job.id,
+        analysis = job.subject_id,
+        attempt = job.attempts,
+        "analysis claimed"
+    );
+    let outcome = run_claimed(app, holder, &token, &job).await;
+    match outcome {
+        Ok(ran) => Ok(ran),
+        // A fault of the platform (storage, the file store): the job stays claimed and is taken over
+        // when its lease expires, up to its attempts.
+        Err(error) => {
+            tracing::warn!(job = job.id, error = %error.chain(), "analysis interrupted");
+            Err(error)
+        }
+    }
+}
+
+/// The inputs' files on local disk for the engine, and what to remove afterwards.
+struct LocalInputs {
+    before: PathBuf,
+    after: PathBuf,
+    scratch: Vec<PathBuf>,
+}
+
+impl Drop for LocalInputs {
+    fn drop(&mut self) {
+        for path in &self.scratch {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+async fn local_copy(app: &App, sha256: &str, name: &str, scratch: &mut Vec<PathBuf>) -> Result<PathBuf> {
+    if let Some(path) = app.files().local_path(sha256) {
+        return Ok(path);
+    }
+    let dir = &app.settings.surveys.scratch_dir;
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+    let path = dir.join(format!("{}-{name}", crate::auth::random_token()));
+    scratch.push(path.clone());
+    app.files().fetch_to(sha256, &path).await?;
+    Ok(path)
+}
+
+async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<Ran> {
+    let settings = app.settings.surveys.clone();
+    let mut conn = app.db.conn().await?;
+    let analysis = store::find_analysis(&mut conn, job.subject_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("job {} names no analysis", job.id)))?;
+    let after = store::find(&mut conn, analysis.survey_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before = store::find(&mut conn, analysis.before_survey_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let licence = licences::find(&mut conn, orewatch_domain::LicenceId(analysis.licence_id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mine = mines::find(&mut conn, after.mine_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
+        .map_err(|e| AppError::Internal(format!("analysis {} inputs: {e}", analysis.id)))?;
+    let engine_licence = match yardstick::engine_licence(&licence, &mine.name, &inputs) {
+        Ok(l) => l,
+        Err(reason) => return finish_failed(app, holder, token, job, reason).await,
+    };
+    let period = Period {
+        start: before.flown_on,
+        end: after.flown_on,
+    };
+    let mut scratch = Vec::new();
+    let before_path = local_copy(app, &before.dem_sha256, "before.tif", &mut scratch).await;
+    let after_path = local_copy(app, &after.dem_sha256, "after.tif", &mut scratch).await;
+    let files = LocalInputs {
+        before: before_path?,
+        after: after_path?,
+        scratch,
+    };
+
+    // The engine on a blocking thread; the lease renewed here.
+    let progress = Arc::new(AtomicU64::new(0f64.to_bits()));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let engine = {
+        let progress = progress.clone();
+        let cancel = cancel.clone();
+        let (before_file, after_file) = (files.before.clone(), files.after.clone());
+        let analysis_in = EngineAnalysis {
+            licence: engine_licence,
+            period,
+            thresholds: inputs.thresholds,
+        };
+        tokio::task::spawn_blocking(move || {
+            let result = compare_files(
+                &analysis_in,
+                None,
+                &before_file,
+                &after_file,
+                &mut |share| progress.store(share.to_bits(), Ordering::Relaxed),
+                &cancel,
+            );
+            result.and_then(|report| {
+                orewatch_spatial::outputs::render(&report)
+                    .map(|rendered| (report, rendered))
+                    .map_err(|e| CompareError::Io {
+                        path: PathBuf::from("change.png"),
+                        problem: std::io::Error::other(e.to_string()),
+                    })
+            })
+        })
+    };
+    tokio::pin!(engine);
+    let mut cancelled_by_office = false;
+    let mut lost = false;
+    let result = loop {
+        tokio::select! {
+            joined = &mut engine => break joined,
+            () = tokio::time::sleep(settings.heartbeat) => {
+                let now = app.now();
+                let share = f64::from_bits(progress.load(Ordering::Relaxed));
+                let mut op = app.db.begin_operational().await?;
+                let beat = jobs::heartbeat(&mut op, job.id, token, now, now + settings.lease, share).await;
+                op.commit().await?;
+                match beat? {
+                    Heartbeat::Held { cancel_requested: true } => {
+                        cancelled_by_office = true;
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                    Heartbeat::Held { cancel_requested: false } => {}
+                    Heartbeat::Lost => {
+                        lost = true;
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    };
+    let result = result.map_err(|e| AppError::Internal(format!("analysis thread: {e}")))?;
+    if lost {
+        return Ok(Ran::Lost { job: job.id });
+    }
+    let (report, rendered) = match result {
+        Ok(done) => done,
+        Err(CompareError::Cancelled) if cancelled_by_office => {
+            return finish_cancelled(app, holder, token, job).await;
+        }
+        Err(error) => return finish_failed(app, holder, token, job, error.to_string()).await,
+    };
+    drop(files);
+    // The files the engine read must be the files recorded: evidence names them by hash.
+    let read: Vec<&str> = report.inputs.iter().map(|i| i.sha256.as_str()).collect();
+    if read != [before.dem_sha256.as_str(), after.dem_sha256.as_str()] {
+        return finish_failed(
+            app,
+            holder,
+            token,
+            job,
+            "测量成果文件与登记时的 SHA-256 不一致（文件可能已被改动），分析结果不予采用".to_string(),
+        )
+        .await;
+    }
+    let store_file = |bytes: Vec<u8>| async move { app.files().put(&bytes).await };
+    let report_sha = store_file(rendered.report_json.clone().into_bytes()).await?;
+    let patches_sha = store_file(rendered.patches_geojson.into_bytes()).await?;
+    let png_sha = store_file(rendered.change_png).await?;
+    let overlay_sha = store_file(rendered.overlay_json.into_bytes()).await?;
+
+    let now = app.now();
+    let mut tx = app.db.begin_write(worker_actor(holder), now).await?;
+    let current = store::find_analysis(&mut tx, analysis.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.state != AnalysisState::Pending {
+        // Cancelled by the office while the engine finished: the job follows the record.
+        tx.rollback().await?;
+        return finish_job_only(app, token, job, JobState::Cancelled).await;
+    }
+    if !jobs::finish(&mut tx, job.id, token, JobState::Done, None, now).await? {
+        tx.rollback().await?;
+        return Ok(Ran::Lost { job: job.id });
+    }
+    let key = Key::Int(analysis.id);
+    let before_state = tx.state(RecordType::SurveyAnalysis, &key).await?;
+    store::set_done(
+        &mut tx,
+        analysis.id,
+        &AnalysisResult {
+            report_json: &rendered.report_json,
+            report_sha256: &report_sha,
+            patches_sha256: &patches_sha,
+            change_png_sha256: &png_sha,
+            overlay_sha256: &overlay_sha,
+        },
+    )
+    .await?;
+    tx.audit(
+        AuditAction::AnalysisFinish,
+        RecordType::SurveyAnalysis,
+        &key,
+        before_state,
+        Some(report.summary_zh()),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(job = job.id, analysis = analysis.id, "analysis done");
+    Ok(Ran::Done {
+        job: job.id,
+        analysis: analysis.id,
+    })
+}
+
+/// Ends the job and its analysis as failed with `reason`, if this worker still holds it.
+async fn finish_failed(app: &App, holder: &str, token: &str, job: &Job, reason: String) -> Result<Ran> {
+    let ended = end_with(
+        app,
+        holder,
+        token,
+        job,
+        JobState::Failed,
+        AnalysisState::Failed,
+        Some(&reason),
+    )
+    .await?;
+    Ok(if ended {
+        Ran::Failed { job: job.id, reason }
+    } else {
+        Ran::Lost { job: job.id }
+    })
+}
+
+async fn finish_cancelled(app: &App, holder: &str, token: &str, job: &Job) -> Result<Ran> {
+    let ended = end_with(
+        app,
+        holder,
+        token,
+        job,
+        JobState::Cancelled,
+        AnalysisState::Cancelled,
+        None,
+    )
+    .await?;
+    Ok(if ended {
+        Ran::Cancelled { job: job.id }
+    } else {
+        Ran::Lost { job: job.id }
+    })
+}
+
+async fn end_with(
+    app: &App,
+    holder: &str,
+    token: &str,
+    job: &Job,
+    job_state: JobState,
+    analysis_state: AnalysisState,
+    reason: Option<&str>,
+) -> Result<bool> {
+    let now = app.now();
+    let mut tx = app.db.begin_write(worker_actor(holder), now).await?;
+    let pending = store::find_analysis(&mut tx, job.subject_id)
+        .await?
+        .is_some_and(|a| a.state == AnalysisState::Pending);
+    if !pending {
+        tx.rollback().await?;
+        let mut op = app.db.begin_operational().await?;
+        let held = jobs::finish(&mut op, job.id, token, job_state, reason, now).await?;
+        op.commit().await?;
+        return Ok(held);
+    }
+    if !jobs::finish(&mut tx, job.id, token, job_state, reason, now).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    let key = Key::Int(job.subject_id);
+    let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
+    store::set_state(&mut tx, job.subject_id, analysis_state, reason).await?;
+    tx.audit(
+        AuditAction::AnalysisFinish,
+        RecordType::SurveyAnalysis,
+        &key,
+        before,
+        reason.map(str::to_string),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Ends a job whose analysis the office already ended (working state only).
+async fn finish_job_only(app: &App, token: &str, job: &Job, state: JobState) -> Result<Ran> {
+    let mut op = app.db.begin_operational().await?;
+    let held = jobs::finish(&mut op, job.id, token, state, None, app.now()).await?;
+    op.commit().await?;
+    Ok(if held {
+        Ran::Cancelled { job: job.id }
+    } else {
+        Ran::Lost { job: job.id }
+    })
+}
+
+/// Runs jobs until `stop` turns true: one at a time, polling every `poll` when idle. A failed run
+/// (storage down) is logged and retried after a pause.
+pub async fn run(app: App, holder: String, stop: tokio::sync::watch::Receiver<bool>) {
+    let poll = app.settings.surveys.poll;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let pause = match run_once(&app, &holder).await {
+            Ok(Ran::Idle) => poll,
+            Ok(ran) => {
+                tracing::info!(?ran, "job finished");
+                std::time::Duration::ZERO
+            }
+            Err(_) => poll * 5,
+        };
+        if !pause.is_zero() {
+            let mut stop = stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+/// Whether `path` exists (for tests of scratch cleanup).
+#[doc(hidden)]
+pub fn scratch_is_empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_none())
+}

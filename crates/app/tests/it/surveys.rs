@@ -1,0 +1,403 @@
+//! Drone surveys through the use cases, on both engines: recording with the file checked on arrival,
+//! the analysis queued and run once by a worker against the registry's licence (the committed quarry
+//! scenario, whose figures the independent numpy reference computed), cancel and retry, a dead
+//! worker's job taken over, and what is refused.
+
+use crate::registry::import_sample;
+use crate::{account, app_with};
+use orewatch_app::registry::input::{LicenceInput, MineInput};
+use orewatch_app::registry::{licences, mines};
+use orewatch_app::surveys::worker::{self, Ran};
+use orewatch_app::surveys::{self, ResultFile, StagedFile, SurveyInput};
+use orewatch_app::{App, AppError, Caller, Db, ManualClock};
+use orewatch_domain::policy::DenyReason;
+use orewatch_domain::survey::{AnalysisState, Densities, JobState};
+use orewatch_domain::{MineId, Problem};
+use orewatch_storage::jobs::{self, JobKind};
+use orewatch_testkit::on_both_backends;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const QUARRY: &str = "J1, 2708440.00, 37373105.60\nJ2, 2708416.00, 37373336.00\nJ3, 2708536.00, 37373393.60\nJ4, 2708694.40, 37373360.00\nJ5, 2708713.60, 37373192.00\nJ6, 2708584.00, 37373086.40\n开采标高：+330m至+250m";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
+}
+
+/// A file staged as the web stages an upload: copied to scratch, hashed.
+fn staged(dir: &Path, source: &Path) -> StagedFile {
+    let bytes = std::fs::read(source).unwrap();
+    let name = source.file_name().unwrap().to_string_lossy().into_owned();
+    let path = dir.join(format!(
+        "{}-{name}",
+        hex::encode(&Sha256::digest(source.to_string_lossy().as_bytes())[..4])
+    ));
+    std::fs::write(&path, &bytes).unwrap();
+    StagedFile {
+        name,
+        path,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        size_bytes: bytes.len() as u64,
+    }
+}
+
+async fn quarry_app(db: Db, scratch: &Path) -> (App, Caller, MineId, Arc<ManualClock>) {
+    let scratch = scratch.to_path_buf();
+    let (app, clock) = app_with(db, move |s| {
+        s.surveys.densities = Densities::new([("建筑石料用灰岩".to_string(), 2.68)]).unwrap();
+        s.surveys.scratch_dir = scratch.join("work");
+        s.surveys.heartbeat = std::time::Duration::from_millis(20);
+        s.files = orewatch_storage::files::FileBackend::Local(scratch.join("files"));
+    })
+    .await;
+    let office = account(&app, "wei", "office", "nr").await;
+    let s = import_sample(&app, &office, 1, 0).await;
+    let holder = s.companies[0][0].clone();
+    let mine = mines::create(
+        &app,
+        &office,
+        &MineInput {
+            name: "鹿寨县示例建筑石料用灰岩矿",
+            township: "鹿寨镇",
+            mineral: "建筑石料用灰岩",
+            method: "露天",
+            status: "生产",
+            company: &holder,
+            area_agency: "",
+            supervisor: "",
+        },
+    )
+    .await
+    .unwrap();
+    licences::create(
+        &app,
+        &office,
+        mine,
+        &LicenceInput {
+            kind: "采矿权",
+            licence_no: "C4502232009127130012001",
+            holder: &holder,
+            mineral: "建筑石料用灰岩",
+            method: "露天",
+            scale: "300",
+            scale_unit: "万吨/年",
+            declared_area_km2: "0.0712",
+            valid_from: "2021-03-01",
+            valid_to: "2027-02-28",
+            boundary: QUARRY,
+            override_reason: "",
+            confirm_outside: false,
+        },
+    )
+    .await
+    .unwrap();
+    (app, office, mine, clock)
+}
+
+fn input(flown_on: &str) -> SurveyInput<'_> {
+    SurveyInput {
+        flown_on,
+        contractor: "广西某测绘有限公司",
+        method: "uav_photogrammetry",
+        classified: false,
+    }
+}
+
+fn field_problem(result: Result<surveys::Recorded, AppError>, field: &str) -> Problem {
+    match result {
+        Err(AppError::Invalid(e)) => e
+            .get(field)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {field}: {e:?}")),
+        other => panic!("expected a refusal on {field}: {other:?}"),
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * b.abs().max(1.0)
+}
+
+async fn a_second_survey_is_analysed_once_against_the_registry_licence(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, office, mine, _) = quarry_app(db, dir.path()).await;
+    let quarry = fixture("survey/quarry");
+    let first = surveys::record(
+        &app,
+        &office,
+        mine,
+        &input("2025-01-01"),
+        &staged(dir.path(), &quarry.join("before.tif")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        first.analysis_id, None,
+        "nothing to compare the first survey with"
+    );
+    assert_eq!(worker::run_once(&app, "w1").await.unwrap(), Ran::Idle);
+    let second = surveys::record(
+        &app,
+        &office,
+        mine,
+        &input("2025-04-01"),
+        &staged(dir.path(), &quarry.join("after.tif")),
+    )
+    .await
+    .unwrap();
+    let analysis_id = second.analysis_id.unwrap();
+    let view = surveys::analysis(&app, &office, analysis_id).await.unwrap();
+    assert_eq!(view.analysis.state, AnalysisState::Pending);
+    assert_eq!(view.job.as_ref().unwrap().state, JobState::Queued);
+    assert_eq!(view.inputs.floor_m, 250.0);
+    assert_eq!(view.inputs.annual_output_10kt, 300.0);
+
+    let ran = worker::run_once(&app, "w1").await.unwrap();
+    assert_eq!(
+        ran,
+        Ran::Done {
+            job: view.job.unwrap().id,
+            analysis: analysis_id
+        }
+    );
+    assert_eq!(
+        worker::run_once(&app, "w2").await.unwrap(),
+        Ran::Idle,
+        "done once"
+    );
+
+    // The figures are the independent reference's (expected_aligned.json), from the registry's licence.
+    let expected: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(quarry.join("expected_aligned.json")).unwrap()).unwrap();
+    let view = surveys::analysis(&app, &office, analysis_id).await.unwrap();
+    assert_eq!(view.analysis.state, AnalysisState::Done);
+    assert_eq!(view.job.as_ref().unwrap().state, JobState::Done);
+    let f = view.figures.unwrap();
+    let number = |path: &[&str]| path.iter().fold(&expected, |v, k| &v[*k]).as_f64().unwrap();
+    for (ours, theirs) in [
+        (f.inside.cut_m3, number(&["inside", "cut_m3"])),
+        (f.outside.cut_m3, number(&["outside", "cut_m3"])),
+        (f.below_floor.volume_m3, number(&["below_floor", "volume_m3"])),
+        (f.production.extracted_t, number(&["production", "extracted_t"])),
+        (f.production.permitted_t, number(&["production", "permitted_t"])),
+    ] {
+        assert!(
+            (ours - theirs).abs() <= 1e-3 * theirs.abs().max(1.0),
+            "{ours} vs {theirs}"
+        );
+    }
+    assert_eq!(f.outside_patches.len(), 1);
+    assert!(close(f.outside_patches[0].area_m2, 1120.0));
+    let kinds: Vec<&str> = f.findings.iter().map(|k| k.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"out_of_bounds")
+            && kinds.contains(&"below_floor")
+            && kinds.contains(&"over_quantity"),
+        "{kinds:?}"
+    );
+    // The inputs are the recorded files, by hash.
+    let hashes: Vec<&str> = f.inputs.iter().map(|i| i.sha256.as_str()).collect();
+    assert_eq!(
+        hashes,
+        [view.before.dem_sha256.as_str(), view.survey.dem_sha256.as_str()]
+    );
+    let overlay = view.overlay.unwrap();
+    assert_eq!((overlay.map_width, overlay.map_height), (240.0, 240.0));
+    assert_eq!(overlay.patches.len(), 1);
+    // Downloads are the stored files.
+    let png = surveys::analysis_file(&app, &office, analysis_id, ResultFile::ChangePng)
+        .await
+        .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    let report = surveys::analysis_file(&app, &office, analysis_id, ResultFile::ReportJson)
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(report).unwrap(),
+        view.analysis.report_json.unwrap()
+    );
+    // The mine page lists both surveys, newest first, with the analysis's headline figures.
+    let listed = surveys::of_mine(&app, &office, mine).await.unwrap();
+    assert_eq!(listed.rows.len(), 2);
+    let headline = listed.rows[0].analysis.as_ref().unwrap().figures.unwrap();
+    assert!(close(headline.ratio, f.production.ratio));
+    assert!(listed.rows[1].analysis.is_none());
+    assert!(worker::scratch_is_empty(&dir.path().join("work")));
+}
+
+async fn wrong_files_dates_and_callers_are_refused_at_once(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, office, mine, _) = quarry_app(db, dir.path()).await;
+    let quarry = fixture("survey/quarry");
+    let before = staged(dir.path(), &quarry.join("before.tif"));
+    surveys::record(&app, &office, mine, &input("2025-01-01"), &before)
+        .await
+        .unwrap();
+    // The same file again.
+    let again = surveys::record(&app, &office, mine, &input("2025-02-01"), &before).await;
+    assert!(
+        matches!(field_problem(again, "dem"), Problem::SurveyDuplicate { flown_on } if flown_on == "2025-01-01")
+    );
+    let after = staged(dir.path(), &quarry.join("after.tif"));
+    // Dated before (or on) the previous survey, or in the future.
+    let earlier = surveys::record(&app, &office, mine, &input("2024-12-31"), &after).await;
+    assert_eq!(
+        field_problem(earlier, "flown_on"),
+        Problem::SurveyNotAfter {
+            previous: "2025-01-01".into()
+        }
+    );
+    let future = surveys::record(&app, &office, mine, &input("2026-12-01"), &after).await;
+    assert_eq!(field_problem(future, "flown_on"), Problem::DateInFuture);
+    // Not a DEM; a DEM in longitude/latitude; a DEM elsewhere.
+    for (file, says) in [
+        ("survey/quarry/licence.json", "不是有效的 TIFF"),
+        ("dem/f32_geographic.tif", "非投影坐标系"),
+        ("dem/f32_far_away.tif", "未覆盖"),
+    ] {
+        let refused = surveys::record(
+            &app,
+            &office,
+            mine,
+            &input("2025-04-01"),
+            &staged(dir.path(), &fixture(file)),
+        )
+        .await;
+        let problem = field_problem(refused, "dem").to_string();
+        assert!(problem.contains(says), "{file}: {problem}");
+    }
+    // A licence not in force on the survey's day.
+    let unlicensed = surveys::record(&app, &office, mine, &input("2020-06-01"), &after).await;
+    let problem = field_problem(unlicensed, "licence").to_string();
+    assert!(
+        problem.contains("没有有效的采矿许可证") || problem.contains("晚于"),
+        "{problem}"
+    );
+    // Only the office records.
+    let officer = account(&app, "ps1", "agency_officer", "ps").await;
+    let forbidden = surveys::record(&app, &officer, mine, &input("2025-04-01"), &after).await;
+    assert!(
+        matches!(forbidden, Err(AppError::Forbidden(DenyReason::Role))),
+        "{forbidden:?}"
+    );
+    // Nothing was queued by any of these.
+    let mut conn = app.db.conn().await.unwrap();
+    assert!(jobs::counts(&mut conn).await.unwrap().is_empty());
+}
+
+async fn a_mineral_without_a_configured_density_is_refused_with_the_fix(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, office, mine, _) = quarry_app(db, dir.path()).await;
+    app.settings.surveys.densities = Densities::default();
+    let refused = surveys::record(
+        &app,
+        &office,
+        mine,
+        &input("2025-01-01"),
+        &staged(dir.path(), &fixture("survey/quarry/before.tif")),
+    )
+    .await;
+    assert_eq!(
+        field_problem(refused, "licence").to_string(),
+        "矿种“建筑石料用灰岩”未在配置 [minerals] 中登记矿石体重（t/m³），无法把方量换算为吨"
+    );
+}
+
+async fn a_cancelled_analysis_runs_again_and_a_dead_workers_job_is_taken_over(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, office, mine, clock) = quarry_app(db, dir.path()).await;
+    let quarry = fixture("survey/quarry");
+    surveys::record(
+        &app,
+        &office,
+        mine,
+        &input("2025-01-01"),
+        &staged(dir.path(), &quarry.join("before.tif")),
+    )
+    .await
+    .unwrap();
+    let id = surveys::record(
+        &app,
+        &office,
+        mine,
+        &input("2025-04-01"),
+        &staged(dir.path(), &quarry.join("after.tif")),
+    )
+    .await
+    .unwrap()
+    .analysis_id
+    .unwrap();
+    surveys::cancel(&app, &office, id).await.unwrap();
+    assert_eq!(worker::run_once(&app, "w1").await.unwrap(), Ran::Idle);
+    let view = surveys::analysis(&app, &office, id).await.unwrap();
+    assert_eq!(view.analysis.state, AnalysisState::Cancelled);
+    assert!(
+        surveys::cancel(&app, &office, id).await.is_err(),
+        "already cancelled"
+    );
+    let officer = account(&app, "ps1", "agency_officer", "ps").await;
+    assert!(matches!(
+        surveys::retry(&app, &officer, id).await,
+        Err(AppError::Forbidden(_))
+    ));
+    surveys::retry(&app, &office, id).await.unwrap();
+
+    // A worker claims the job and dies (it never heartbeats); after its lease another takes it over.
+    let now = app.now();
+    let mut op = app.db.begin_operational().await.unwrap();
+    let dead = jobs::claim(
+        &mut op,
+        app.db.backend(),
+        "dead",
+        "dead-token",
+        now,
+        now + chrono::Duration::seconds(60),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    op.commit().await.unwrap();
+    assert_eq!(
+        worker::run_once(&app, "w2").await.unwrap(),
+        Ran::Idle,
+        "leased to the dead worker"
+    );
+    clock.advance(chrono::Duration::minutes(2));
+    let ran = worker::run_once(&app, "w2").await.unwrap();
+    assert_eq!(
+        ran,
+        Ran::Done {
+            job: dead.id,
+            analysis: id
+        }
+    );
+    let mut conn = app.db.conn().await.unwrap();
+    let job = jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((job.state, job.attempts), (JobState::Done, 2));
+    drop(conn);
+    // The dead worker wakes: it cannot finish the job again.
+    let mut op = app.db.begin_operational().await.unwrap();
+    assert!(
+        !jobs::finish(&mut op, dead.id, "dead-token", JobState::Done, None, app.now())
+            .await
+            .unwrap()
+    );
+    op.commit().await.unwrap();
+    // The audit chain holds every step and verifies.
+    let verification = orewatch_app::audit_log::verify(&app, &office, None)
+        .await
+        .unwrap();
+    assert!(verification.intact(), "{:?}", verification.report);
+}
+
+on_both_backends!(
+    a_second_survey_is_analysed_once_against_the_registry_licence,
+    wrong_files_dates_and_callers_are_refused_at_once,
+    a_mineral_without_a_configured_density_is_refused_with_the_fix,
+    a_cancelled_analysis_runs_again_and_a_dead_workers_job_is_taken_over,
+);
