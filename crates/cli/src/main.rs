@@ -41,6 +41,9 @@ enum Command {
     Serve,
     /// Serve with demo data: SQLite in ./orewatch-data, demo accounts loaded when the database is empty.
     Demo,
+    /// Run analysis jobs (drone surveys) from the queue until stopped. With PostgreSQL run as many as
+    /// the machines allow; with SQLite `serve` runs one itself.
+    Worker,
     /// Apply database migrations and seed the agencies and seats, then exit.
     Migrate,
     /// Manage accounts.
@@ -165,6 +168,29 @@ async fn open(config: &Config) -> Result<App> {
     Ok(app)
 }
 
+/// Runs analysis jobs until Ctrl-C (or SIGTERM).
+async fn worker(config: &Config) -> Result<()> {
+    let app = open(config).await?;
+    let holder = format!(
+        "{}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into()),
+        std::process::id()
+    );
+    println!("Orewatch 分析进程已启动：{holder}（{}）", app.db.backend().name());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(orewatch_app::surveys::worker::run(app, holder, stopped));
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("监听 SIGTERM")?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    let _ = stop.send(true);
+    // The current job finishes, or keeps its lease until another worker takes it over.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), running).await;
+    Ok(())
+}
+
 /// The app on the configured database, not yet migrated or seeded.
 async fn connect(config: &Config) -> Result<App> {
     let url = config.database_url();
@@ -192,6 +218,10 @@ async fn connect(config: &Config) -> Result<App> {
         cases: config.case_rules()?,
         flags: config.flag_rules()?,
         datum_transforms: config.transforms()?,
+        surveys: orewatch_app::surveys::SurveySettings {
+            scratch_dir: config.data_dir.join("scratch"),
+            ..Default::default()
+        },
         ..Settings::default()
     };
     Ok(App::new(db, Arc::new(SystemClock), settings)?)
@@ -216,6 +246,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     match cli.command {
         Command::Serve => serve(&config, false).await?,
         Command::Demo => serve(&config, true).await?,
+        Command::Worker => worker(&config).await?,
         Command::Migrate => {
             open(&config).await?;
             println!("数据库已迁移：{}", redact(&config.database_url()));
@@ -393,6 +424,15 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
             }
         }
     });
+    // SQLite has one writer: the process that serves also runs the analyses, one at a time.
+    let (stop_worker, stopped) = tokio::sync::watch::channel(false);
+    let embedded_worker = (app.db.backend() == orewatch_app::Backend::Sqlite).then(|| {
+        tokio::spawn(orewatch_app::surveys::worker::run(
+            app.clone(),
+            format!("{sweep_holder}-worker"),
+            stopped,
+        ))
+    });
     if config.checkpoints()?.is_some() {
         let signer = app.clone();
         let every = std::time::Duration::from_secs(config.checkpoint_minutes * 60);
@@ -415,6 +455,11 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
     })
     .await
     .context("服务运行")?;
+    let _ = stop_worker.send(true);
+    if let Some(worker) = embedded_worker {
+        // A job in progress keeps its lease and is taken over when it expires.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    }
     if let Err(error) = orewatch_app::tasks::release(&app, &sweep_holder).await {
         tracing::warn!(error = %error.chain(), "releasing the deadline sweep's lease");
     }

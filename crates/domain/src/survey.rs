@@ -1,6 +1,6 @@
 //! 无人机测量 — surveys of a mine and the analyses that compare each with the one before (DOMAIN.md §4,
 //! §7): how a survey was made, which dates may follow which, what an analysis needs from the licence
-//! (its floor, its licensed output in tonnes, the ore's density) and the states of an analysis and of
+//! (its floor, its licensed output in tonnes) and the states of an analysis and of
 //! the job that runs it.
 //!
 //! A survey is one DEM of a mine on one day. Each new survey of a mine that has an earlier one queues an
@@ -12,7 +12,6 @@ use crate::field::Problem;
 use crate::licence::ScaleUnit;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use strum::IntoEnumIterator;
 
 /// How the surface was measured.
@@ -71,45 +70,6 @@ pub fn check_flown_on(
     }
 }
 
-/// Ore density (体重) per mineral, t/m³, from the installation's configuration (`[minerals]`). There are
-/// no built-in values: a density is a property of the deposit that the geological report states, and a
-/// guessed one would put a wrong tonnage into a penalty case.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Densities(BTreeMap<String, f64>);
-
-/// Plausible ore densities, t/m³ (coal ≈ 1.3, iron ore ≈ 4–5).
-pub const DENSITY_RANGE: (f64, f64) = (0.5, 10.0);
-
-impl Densities {
-    /// The table, each density checked against [`DENSITY_RANGE`]; an error names the mineral.
-    pub fn new(entries: impl IntoIterator<Item = (String, f64)>) -> Result<Self, String> {
-        let mut table = BTreeMap::new();
-        for (mineral, density) in entries {
-            let mineral = mineral.trim().to_string();
-            if mineral.is_empty() {
-                return Err("矿种名称不能为空".to_string());
-            }
-            if !(density.is_finite() && density > DENSITY_RANGE.0 && density < DENSITY_RANGE.1) {
-                return Err(format!(
-                    "矿种“{mineral}”的矿石体重 {density} t/m³ 不在 {}–{} t/m³ 之间",
-                    DENSITY_RANGE.0, DENSITY_RANGE.1
-                ));
-            }
-            table.insert(mineral, density);
-        }
-        Ok(Self(table))
-    }
-
-    /// The density of a licence's mineral (matched exactly, as the registry spells it).
-    pub fn of(&self, mineral: &str) -> Option<f64> {
-        self.0.get(mineral.trim()).copied()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), *v))
-    }
-}
-
 /// Why a licence cannot be the yardstick of an analysis. Each is shown to the office in Chinese.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum YardstickProblem {
@@ -125,7 +85,7 @@ pub enum YardstickProblem {
     FloorsDiffer { licence_no: String, floors: String },
     #[error("采矿许可证 {licence_no} 未登记生产规模，无法判断超量开采")]
     NoScale { licence_no: String },
-    #[error("矿种“{mineral}”未在配置 [minerals] 中登记矿石体重（t/m³），无法把方量换算为吨")]
+    #[error("矿种“{mineral}”未在配置 [minerals] 中登记矿石体重（density_t_m3），无法把方量换算为吨")]
     NoDensity { mineral: String },
 }
 
@@ -300,17 +260,6 @@ mod tests {
                 })
             );
         }
-    }
-
-    #[test]
-    fn densities_are_checked_and_looked_up_by_the_registry_spelling() {
-        let table = Densities::new([("建筑石料用灰岩".to_string(), 2.7)]).unwrap();
-        assert_eq!(table.of(" 建筑石料用灰岩 "), Some(2.7));
-        assert_eq!(table.of("水泥用灰岩"), None);
-        let err = Densities::new([("砂岩".to_string(), 27.0)]).unwrap_err();
-        assert!(err.contains("砂岩") && err.contains("27"), "{err}");
-        assert!(Densities::new([(" ".to_string(), 2.0)]).is_err());
-        assert!(Densities::new([("煤".to_string(), f64::NAN)]).is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub use yardstick::Inputs;
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{date, required_text};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::survey::{check_flown_on, AnalysisState, Densities, SurveyMethod};
+use orewatch_domain::survey::{check_flown_on, AnalysisState, SurveyMethod};
 use orewatch_domain::task::local_date;
 use orewatch_domain::{AuditAction, FieldErrors, MineId, Problem, RecordType};
 use orewatch_spatial::compare::Thresholds;
@@ -29,11 +29,10 @@ pub use orewatch_storage::surveys::{Analysis, DemLayout, Survey};
 use orewatch_storage::{licences, mines, Key};
 use std::path::PathBuf;
 
-/// Settings of surveys and their analyses.
+/// Settings of surveys and their analyses. The ore's density is the price table's
+/// (`Settings::cases.prices`, `[minerals]` in the configuration): one figure per mineral for both.
 #[derive(Debug, Clone)]
 pub struct SurveySettings {
-    /// Ore density per mineral (`[minerals]` in the configuration).
-    pub densities: Densities,
     pub thresholds: Thresholds,
     /// How long a worker's claim on a job lasts without a heartbeat.
     pub lease: chrono::Duration,
@@ -52,7 +51,6 @@ pub struct SurveySettings {
 impl Default for SurveySettings {
     fn default() -> Self {
         Self {
-            densities: Densities::default(),
             thresholds: Thresholds::default(),
             lease: chrono::Duration::seconds(60),
             heartbeat: std::time::Duration::from_secs(10),
@@ -146,7 +144,7 @@ pub async fn record(
             },
         )
     })?;
-    let inputs = yardstick::inputs(&app.settings.surveys, licence)
+    let inputs = yardstick::inputs(&app.settings, licence)
         .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
     let engine = yardstick::engine_licence(licence, &mine.name, &inputs)
         .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
@@ -323,7 +321,7 @@ pub async fn retry(app: &App, caller: &Caller, id: i64) -> Result<()> {
             },
         )
     })?;
-    let inputs = yardstick::inputs(&app.settings.surveys, licence)
+    let inputs = yardstick::inputs(&app.settings, licence)
         .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
     let inputs_json = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.to_string()))?;
     let key = Key::Int(id);

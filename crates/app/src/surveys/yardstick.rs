@@ -1,9 +1,9 @@
 //! The licence a survey is measured against, from the registry: the mine's mining licence in force on
 //! the survey's day, its boundary (the stored parcel), floor, top and licensed output, and the ore's
-//! density from the configuration. The figures are recorded with the analysis when it is queued
+//! density from the configuration's price table (`[minerals]`, the same figure penalty estimates use). The figures are recorded with the analysis when it is queued
 //! ([`Inputs`]), so a result can always be traced to the numbers it used.
 
-use super::SurveySettings;
+use crate::Settings;
 use chrono::NaiveDate;
 use orewatch_domain::licence::{LicenceKind, LicenceState};
 use orewatch_domain::survey::{annual_output_10kt, floor_of, Yardstick, YardstickProblem};
@@ -55,7 +55,7 @@ fn parcel_of(licence: &Licence) -> Result<Parcel, String> {
 }
 
 /// The figures of a licence for an analysis, or why it cannot be the yardstick.
-pub(crate) fn inputs(settings: &SurveySettings, licence: &Licence) -> Result<Inputs, String> {
+pub(crate) fn inputs(settings: &Settings, licence: &Licence) -> Result<Inputs, String> {
     let parcel = parcel_of(licence)?;
     let part_floors: Vec<Option<f64>> = parcel.parts.iter().map(|p| p.elevation_floor_m).collect();
     let floor_m =
@@ -65,7 +65,7 @@ pub(crate) fn inputs(settings: &SurveySettings, licence: &Licence) -> Result<Inp
         .into_iter()
         .chain(parcel.parts.iter().filter_map(|p| p.elevation_top_m))
         .fold(floor_m, f64::max);
-    let density_t_m3 = settings.densities.of(&licence.mineral).ok_or_else(|| {
+    let density_t_m3 = settings.cases.prices.get(&licence.mineral).map(|line| line.density_t_m3).ok_or_else(|| {
         YardstickProblem::NoDensity {
             mineral: licence.mineral.clone(),
         }
@@ -90,7 +90,7 @@ pub(crate) fn inputs(settings: &SurveySettings, licence: &Licence) -> Result<Inp
         top_m: yardstick.top_m,
         annual_output_10kt: yardstick.annual_output_10kt,
         density_t_m3: yardstick.density_t_m3,
-        thresholds: settings.thresholds,
+        thresholds: settings.surveys.thresholds,
     })
 }
 

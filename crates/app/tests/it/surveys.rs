@@ -11,7 +11,8 @@ use orewatch_app::surveys::worker::{self, Ran};
 use orewatch_app::surveys::{self, ResultFile, StagedFile, SurveyInput};
 use orewatch_app::{App, AppError, Caller, Db, ManualClock};
 use orewatch_domain::policy::DenyReason;
-use orewatch_domain::survey::{AnalysisState, Densities, JobState};
+use orewatch_domain::penalty::{MineralPrice, PriceTable};
+use orewatch_domain::survey::{AnalysisState, JobState};
 use orewatch_domain::{MineId, Problem};
 use orewatch_storage::jobs::{self, JobKind};
 use orewatch_testkit::on_both_backends;
@@ -47,7 +48,13 @@ fn staged(dir: &Path, source: &Path) -> StagedFile {
 async fn quarry_app(db: Db, scratch: &Path) -> (App, Caller, MineId, Arc<ManualClock>) {
     let scratch = scratch.to_path_buf();
     let (app, clock) = app_with(db, move |s| {
-        s.surveys.densities = Densities::new([("建筑石料用灰岩".to_string(), 2.68)]).unwrap();
+        s.cases.prices.0.insert(
+            "建筑石料用灰岩".to_string(),
+            MineralPrice {
+                density_t_m3: 2.68,
+                price_fen_t: 4_500,
+            },
+        );
         s.surveys.scratch_dir = scratch.join("work");
         s.surveys.heartbeat = std::time::Duration::from_millis(20);
         s.files = orewatch_storage::files::FileBackend::Local(scratch.join("files"));
@@ -290,7 +297,7 @@ async fn wrong_files_dates_and_callers_are_refused_at_once(db: Db) {
 async fn a_mineral_without_a_configured_density_is_refused_with_the_fix(db: Db) {
     let dir = tempfile::tempdir().unwrap();
     let (mut app, office, mine, _) = quarry_app(db, dir.path()).await;
-    app.settings.surveys.densities = Densities::default();
+    app.settings.cases.prices = PriceTable::default();
     let refused = surveys::record(
         &app,
         &office,
@@ -301,7 +308,7 @@ async fn a_mineral_without_a_configured_density_is_refused_with_the_fix(db: Db) 
     .await;
     assert_eq!(
         field_problem(refused, "licence").to_string(),
-        "矿种“建筑石料用灰岩”未在配置 [minerals] 中登记矿石体重（t/m³），无法把方量换算为吨"
+        "矿种“建筑石料用灰岩”未在配置 [minerals] 中登记矿石体重（density_t_m3），无法把方量换算为吨"
     );
 }
 
