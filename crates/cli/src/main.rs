@@ -179,8 +179,8 @@ async fn worker(config: &Config) -> Result<()> {
     println!("Orewatch 分析进程已启动：{holder}（{}）", app.db.backend().name());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(orewatch_app::surveys::worker::run(app, holder, stopped));
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("监听 SIGTERM")?;
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).context("监听 SIGTERM")?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}

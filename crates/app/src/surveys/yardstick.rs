@@ -65,12 +65,17 @@ pub(crate) fn inputs(settings: &Settings, licence: &Licence) -> Result<Inputs, S
         .into_iter()
         .chain(parcel.parts.iter().filter_map(|p| p.elevation_top_m))
         .fold(floor_m, f64::max);
-    let density_t_m3 = settings.cases.prices.get(&licence.mineral).map(|line| line.density_t_m3).ok_or_else(|| {
-        YardstickProblem::NoDensity {
-            mineral: licence.mineral.clone(),
-        }
-        .to_string()
-    })?;
+    let density_t_m3 = settings
+        .cases
+        .prices
+        .get(&licence.mineral)
+        .map(|line| line.density_t_m3)
+        .ok_or_else(|| {
+            YardstickProblem::NoDensity {
+                mineral: licence.mineral.clone(),
+            }
+            .to_string()
+        })?;
     let (Some(scale), Some(unit)) = (licence.scale, licence.scale_unit) else {
         return Err(YardstickProblem::NoScale {
             licence_no: licence.licence_no.clone(),
