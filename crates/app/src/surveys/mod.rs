@@ -72,6 +72,7 @@ pub struct SurveyInput<'a> {
 }
 
 /// A file that arrived and was staged on local disk, hashed on the way (the web streams it there).
+/// [`record`] copies it into the file store; the caller removes the staged file afterwards.
 #[derive(Debug, Clone)]
 pub struct StagedFile {
     /// The last part of the name the browser sent.

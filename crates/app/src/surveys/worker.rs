@@ -200,14 +200,34 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
         start: before.flown_on,
         end: after.flown_on,
     };
-    let mut scratch = Vec::new();
-    let before_path = local_copy(app, &before.dem_sha256, "before.tif", &mut scratch).await;
-    let after_path = local_copy(app, &after.dem_sha256, "after.tif", &mut scratch).await;
-    let files = LocalInputs {
-        before: before_path?,
-        after: after_path?,
-        scratch,
+    // Copies in scratch are removed when `files` is dropped, whatever happens from here on.
+    let mut files = LocalInputs {
+        before: PathBuf::new(),
+        after: PathBuf::new(),
+        scratch: Vec::new(),
     };
+    for (sha, name) in [
+        (&before.dem_sha256, "before.tif"),
+        (&after.dem_sha256, "after.tif"),
+    ] {
+        let path = match local_copy(app, sha, name, &mut files.scratch).await {
+            Ok(path) => path,
+            // A stored survey that no longer matches its hash is evidence gone bad, not a passing
+            // fault: the analysis fails at once, naming it.
+            Err(AppError::FileAltered(sha)) => {
+                let reason = format!(
+                    "测量成果文件（SHA-256 {sha}）未通过完整性校验：文件存储中的内容与登记时不符，分析不予进行"
+                );
+                return finish_failed(app, holder, token, job, reason).await;
+            }
+            Err(other) => return Err(other),
+        };
+        if name == "before.tif" {
+            files.before = path;
+        } else {
+            files.after = path;
+        }
+    }
 
     // The engine on a blocking thread; the lease renewed here.
     let progress = Arc::new(AtomicU64::new(0f64.to_bits()));

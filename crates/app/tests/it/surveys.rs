@@ -402,7 +402,46 @@ async fn a_cancelled_analysis_runs_again_and_a_dead_workers_job_is_taken_over(db
     assert!(verification.intact(), "{:?}", verification.report);
 }
 
+async fn a_survey_file_altered_in_the_store_fails_its_analysis_by_name(db: Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, office, mine, _) = quarry_app(db, dir.path()).await;
+    let quarry = fixture("survey/quarry");
+    surveys::record(
+        &app,
+        &office,
+        mine,
+        &input("2025-01-01"),
+        &staged(dir.path(), &quarry.join("before.tif")),
+    )
+    .await
+    .unwrap();
+    let after = staged(dir.path(), &quarry.join("after.tif"));
+    let id = surveys::record(&app, &office, mine, &input("2025-04-01"), &after)
+        .await
+        .unwrap()
+        .analysis_id
+        .unwrap();
+    // Someone swaps the stored after survey for another DEM behind the platform's back.
+    let stored = dir
+        .path()
+        .join("files")
+        .join(&after.sha256[..2])
+        .join(&after.sha256[2..4])
+        .join(&after.sha256);
+    std::fs::copy(quarry.join("before.tif"), &stored).unwrap();
+    let ran = worker::run_once(&app, "w1").await.unwrap();
+    assert!(
+        matches!(&ran, Ran::Failed { reason, .. } if reason.contains("SHA-256")),
+        "{ran:?}"
+    );
+    let view = surveys::analysis(&app, &office, id).await.unwrap();
+    assert_eq!(view.analysis.state, AnalysisState::Failed);
+    assert!(view.analysis.failure.unwrap().contains("SHA-256"));
+    assert!(view.figures.is_none(), "no result from altered evidence");
+}
+
 on_both_backends!(
+    a_survey_file_altered_in_the_store_fails_its_analysis_by_name,
     a_second_survey_is_analysed_once_against_the_registry_licence,
     wrong_files_dates_and_callers_are_refused_at_once,
     a_mineral_without_a_configured_density_is_refused_with_the_fix,
