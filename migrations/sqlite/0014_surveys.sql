@@ -21,8 +21,8 @@ CREATE TABLE survey (
     dem_name          TEXT NOT NULL,
     dem_sha256        TEXT NOT NULL,
     dem_size_bytes    INTEGER NOT NULL,
-    -- 涉密: 'yes' or 'no' (the enterprise portal shows a company its own unclassified results).
-    classified        TEXT NOT NULL CONSTRAINT survey_classified_check CHECK (classified IN ('yes', 'no')),
+    -- 涉密: 1 or 0 (the enterprise portal shows a company its own unclassified results).
+    classified        INTEGER NOT NULL CONSTRAINT survey_classified_check CHECK (classified IN (0, 1)),
     recorded_by_label TEXT NOT NULL,
     recorded_at       TEXT NOT NULL,
     audit_seq         INTEGER NULL,
@@ -71,7 +71,7 @@ CREATE TABLE job (
     lease_until      TEXT NULL,
     heartbeat_at     TEXT NULL,
     progress         REAL NOT NULL,
-    cancel_requested TEXT NOT NULL CONSTRAINT job_cancel_check CHECK (cancel_requested IN ('yes', 'no')),
+    cancel_requested INTEGER NOT NULL CONSTRAINT job_cancel_check CHECK (cancel_requested IN (0, 1)),
     error            TEXT NULL,
     queued_at        TEXT NOT NULL,
     started_at       TEXT NULL,

@@ -1010,7 +1010,7 @@ pub const SURVEY: Table = Table {
         text("dem_name"),
         text("dem_sha256"),
         int("dem_size_bytes"),
-        text("classified"),
+        int("classified"),
         text("recorded_by_label"),
         text("recorded_at"),
     ],

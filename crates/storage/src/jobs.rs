@@ -64,14 +64,6 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-fn flag(raw: &str) -> Option<bool> {
-    match raw {
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => None,
-    }
-}
-
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
     Ok(Job {
         id: get(r, "job_id")?,
@@ -84,7 +76,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
         lease_until: get_opt_time(r, "lease_until")?,
         heartbeat_at: get_opt_time(r, "heartbeat_at")?,
         progress: get(r, "progress")?,
-        cancel_requested: get_code(r, "cancel_requested", some(flag))?,
+        cancel_requested: get::<i64>(r, "cancel_requested")? != 0,
         error: get(r, "error")?,
         queued_at: get_time(r, "queued_at")?,
         started_at: get_opt_time(r, "started_at")?,
@@ -102,7 +94,7 @@ pub async fn enqueue(
 ) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO job (kind, subject_id, state, attempts, max_attempts, progress, cancel_requested, \
-         queued_at) VALUES ($1, $2, 'queued', 0, $3, 0.0, 'no', $4) RETURNING job_id",
+         queued_at) VALUES ($1, $2, 'queued', 0, $3, 0.0, 0, $4) RETURNING job_id",
     )
     .bind(kind.as_str())
     .bind(subject_id)
@@ -123,7 +115,7 @@ pub async fn requeue(
 ) -> Result<bool> {
     let changed = sqlx::query(
         "UPDATE job SET state = 'queued', attempts = 0, lease_holder = NULL, lease_token = NULL, \
-         lease_until = NULL, heartbeat_at = NULL, progress = 0.0, cancel_requested = 'no', error = NULL, \
+         lease_until = NULL, heartbeat_at = NULL, progress = 0.0, cancel_requested = 0, error = NULL, \
          queued_at = $1, started_at = NULL, finished_at = NULL \
          WHERE kind = $2 AND subject_id = $3 AND state IN ('failed', 'cancelled')",
     )
@@ -156,7 +148,7 @@ pub async fn claim(
         "UPDATE job SET state = 'running', attempts = attempts + 1, lease_holder = $1, lease_token = $2, \
          lease_until = $3, heartbeat_at = $4, started_at = $4, progress = 0.0 \
          WHERE job_id = (SELECT job_id FROM job WHERE state = 'queued' OR (state = 'running' \
-         AND lease_until < $4 AND attempts < max_attempts AND cancel_requested = 'no') \
+         AND lease_until < $4 AND attempts < max_attempts AND cancel_requested = 0) \
          ORDER BY job_id LIMIT 1{lock}) RETURNING *"
     );
     let row = sqlx::query(&sql)
@@ -188,7 +180,7 @@ pub async fn heartbeat(
     lease_until: DateTime<Utc>,
     progress: f64,
 ) -> Result<Heartbeat> {
-    let cancel: Option<String> = sqlx::query_scalar(
+    let cancel: Option<i64> = sqlx::query_scalar(
         "UPDATE job SET heartbeat_at = $1, lease_until = $2, progress = $3 \
          WHERE job_id = $4 AND lease_token = $5 AND state = 'running' RETURNING cancel_requested",
     )
@@ -199,11 +191,10 @@ pub async fn heartbeat(
     .bind(token)
     .fetch_optional(&mut **conn)
     .await?;
-    Ok(match cancel.as_deref() {
+    Ok(match cancel {
         None => Heartbeat::Lost,
-        Some(raw) => Heartbeat::Held {
-            cancel_requested: flag(raw)
-                .ok_or_else(|| StorageError::Corrupt(format!("cancel_requested: “{raw}”")))?,
+        Some(flag) => Heartbeat::Held {
+            cancel_requested: flag != 0,
         },
     })
 }
@@ -241,7 +232,7 @@ pub async fn finish(
 pub async fn expired_out(conn: &mut Conn, now: DateTime<Utc>) -> Result<Vec<Job>> {
     sqlx::query(
         "SELECT * FROM job WHERE state = 'running' AND lease_until < $1 \
-         AND (attempts >= max_attempts OR cancel_requested = 'yes') ORDER BY job_id",
+         AND (attempts >= max_attempts OR cancel_requested = 1) ORDER BY job_id",
     )
     .bind(format_timestamp(now))
     .fetch_all(conn)
@@ -291,7 +282,7 @@ pub async fn cancel(
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "UPDATE job SET cancel_requested = 'yes' WHERE kind = $1 AND subject_id = $2 AND state = 'running'",
+        "UPDATE job SET cancel_requested = 1 WHERE kind = $1 AND subject_id = $2 AND state = 'running'",
     )
     .bind(kind.as_str())
     .bind(subject_id)

@@ -56,22 +56,6 @@ pub struct Survey {
     pub recorded_at: DateTime<Utc>,
 }
 
-fn yes_no(flag: bool) -> &'static str {
-    if flag {
-        "yes"
-    } else {
-        "no"
-    }
-}
-
-fn flag(raw: &str) -> Option<bool> {
-    match raw {
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => None,
-    }
-}
-
 pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<i64> {
     let now = format_timestamp(tx.now());
     let [left, bottom, right, top] = s.layout.extent;
@@ -95,7 +79,7 @@ pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<i64> {
                 ("dem_name", s.dem_name.into()),
                 ("dem_sha256", s.dem_sha256.into()),
                 ("dem_size_bytes", s.dem_size_bytes.into()),
-                ("classified", yes_no(s.classified).into()),
+                ("classified", i64::from(s.classified).into()),
                 ("recorded_by_label", s.recorded_by_label.into()),
                 ("recorded_at", now.into()),
             ],
@@ -110,7 +94,7 @@ pub async fn set_classified(tx: &mut WriteTx, id: i64, classified: bool) -> Resu
         .update(
             &SURVEY,
             &Key::Int(id),
-            &[("classified", yes_no(classified).into())],
+            &[("classified", i64::from(classified).into())],
         )
         .await?;
     Ok(changed > 0)
@@ -143,7 +127,7 @@ fn survey_from_row(r: &sqlx::any::AnyRow) -> Result<Survey> {
         dem_name: get(r, "dem_name")?,
         dem_sha256: get(r, "dem_sha256")?,
         dem_size_bytes: get(r, "dem_size_bytes")?,
-        classified: get_code(r, "classified", some(flag))?,
+        classified: get::<i64>(r, "classified")? != 0,
         recorded_by_label: get(r, "recorded_by_label")?,
         recorded_at: get_time(r, "recorded_at")?,
     })

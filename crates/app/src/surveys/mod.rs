@@ -97,6 +97,22 @@ fn mine_resource(mine: &orewatch_storage::mines::Mine) -> Resource {
     }
 }
 
+/// A refusal on the licence: the reason in Chinese, on the `licence` field.
+fn licence_problem(message: String) -> AppError {
+    AppError::invalid("licence", Problem::SurveyFile { message })
+}
+
+/// The mine's licence in force on `on` and the figures an analysis takes from it.
+fn yardstick_of<'a>(
+    settings: &crate::Settings,
+    stored: &'a [orewatch_storage::licences::Licence],
+    on: chrono::NaiveDate,
+) -> Result<(&'a orewatch_storage::licences::Licence, Inputs)> {
+    let licence = yardstick::licence_in_force(stored, on).map_err(|p| licence_problem(p.to_string()))?;
+    let inputs = yardstick::inputs(settings, licence).map_err(licence_problem)?;
+    Ok((licence, inputs))
+}
+
 fn file_problem(message: String) -> AppError {
     AppError::invalid("dem", Problem::SurveyFile { message })
 }
@@ -137,18 +153,8 @@ pub async fn record(
     check_flown_on(flown_on, today, None).map_err(|p| AppError::invalid("flown_on", p))?;
     // The licence in force on the survey's day is the yardstick of the file and of the analysis.
     let stored = licences::for_mine(&mut conn, mine_id).await?;
-    let licence = yardstick::licence_in_force(&stored, flown_on).map_err(|p| {
-        AppError::invalid(
-            "licence",
-            Problem::SurveyFile {
-                message: p.to_string(),
-            },
-        )
-    })?;
-    let inputs = yardstick::inputs(&app.settings, licence)
-        .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
-    let engine = yardstick::engine_licence(licence, &mine.name, &inputs)
-        .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
+    let (licence, inputs) = yardstick_of(&app.settings, &stored, flown_on)?;
+    let engine = yardstick::engine_licence(licence, &mine.name, &inputs).map_err(licence_problem)?;
     if let Some(existing) = store::find_by_file(&mut conn, mine_id, &file.sha256).await? {
         return Err(AppError::invalid(
             "dem",
@@ -268,25 +274,28 @@ pub async fn set_classified(app: &App, caller: &Caller, survey_id: i64, classifi
     Ok(())
 }
 
-/// An analysis with its surveys and mine, inside a write, checked against `action`.
+/// An analysis with its (later) survey and the mine, once the caller may do `action` on the mine.
 async fn analysis_for(
-    tx: &mut orewatch_storage::WriteTx,
+    conn: &mut orewatch_storage::Conn,
     caller: &Caller,
+    action: Action,
     id: i64,
 ) -> Result<(Analysis, Survey, orewatch_storage::mines::Mine)> {
-    let analysis = store::find_analysis(tx, id).await?.ok_or(AppError::NotFound)?;
-    let survey = store::find(tx, analysis.survey_id)
+    let analysis = store::find_analysis(conn, id).await?.ok_or(AppError::NotFound)?;
+    let survey = store::find(conn, analysis.survey_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mine = mines::find(tx, survey.mine_id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::RecordSurvey, &mine_resource(&mine))?;
+    let mine = mines::find(conn, survey.mine_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(action, &mine_resource(&mine))?;
     Ok((analysis, survey, mine))
 }
 
 /// Cancels a pending analysis: a queued job at once, a running one at its worker's next heartbeat.
 pub async fn cancel(app: &App, caller: &Caller, id: i64) -> Result<()> {
     let mut tx = app.write(caller).await?;
-    let (analysis, _, _) = analysis_for(&mut tx, caller, id).await?;
+    let (analysis, _, _) = analysis_for(&mut tx, caller, Action::RecordSurvey, id).await?;
     if !analysis.state.can_cancel() {
         return Err(AppError::invalid("state", Problem::Invalid));
     }
@@ -309,21 +318,12 @@ pub async fn cancel(app: &App, caller: &Caller, id: i64) -> Result<()> {
 /// Runs a failed or cancelled analysis again, with the licence in force and its figures as they are now.
 pub async fn retry(app: &App, caller: &Caller, id: i64) -> Result<()> {
     let mut tx = app.write(caller).await?;
-    let (analysis, survey, _) = analysis_for(&mut tx, caller, id).await?;
+    let (analysis, survey, _) = analysis_for(&mut tx, caller, Action::RecordSurvey, id).await?;
     if !analysis.state.can_retry() {
         return Err(AppError::invalid("state", Problem::Invalid));
     }
     let stored = licences::for_mine(&mut tx, survey.mine_id).await?;
-    let licence = yardstick::licence_in_force(&stored, survey.flown_on).map_err(|p| {
-        AppError::invalid(
-            "licence",
-            Problem::SurveyFile {
-                message: p.to_string(),
-            },
-        )
-    })?;
-    let inputs = yardstick::inputs(&app.settings, licence)
-        .map_err(|message| AppError::invalid("licence", Problem::SurveyFile { message }))?;
+    let (licence, inputs) = yardstick_of(&app.settings, &stored, survey.flown_on)?;
     let inputs_json = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.to_string()))?;
     let key = Key::Int(id);
     let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
@@ -543,19 +543,10 @@ pub struct Overlay {
 
 pub async fn analysis(app: &App, caller: &Caller, id: i64) -> Result<AnalysisView> {
     let mut conn = app.db.conn().await?;
-    let analysis = store::find_analysis(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let survey = store::find(&mut conn, analysis.survey_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (analysis, survey, mine) = analysis_for(&mut conn, caller, Action::ViewSurveys, id).await?;
     let before = store::find(&mut conn, analysis.before_survey_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mine = mines::find(&mut conn, survey.mine_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    caller.require(Action::ViewSurveys, &mine_resource(&mine))?;
     let job = jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, id).await?;
     drop(conn);
     let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
@@ -622,16 +613,7 @@ impl ResultFile {
 /// The bytes of a result file, checked against the SHA-256 the analysis recorded.
 pub async fn analysis_file(app: &App, caller: &Caller, id: i64, file: ResultFile) -> Result<Vec<u8>> {
     let mut conn = app.db.conn().await?;
-    let analysis = store::find_analysis(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let survey = store::find(&mut conn, analysis.survey_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mine = mines::find(&mut conn, survey.mine_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    caller.require(Action::ViewSurveys, &mine_resource(&mine))?;
+    let (analysis, _, _) = analysis_for(&mut conn, caller, Action::ViewSurveys, id).await?;
     drop(conn);
     let sha = match file {
         ResultFile::ReportJson => analysis.report_sha256,

@@ -17,7 +17,7 @@ use orewatch_spatial::compare::{compare_files, Analysis as EngineAnalysis, Compa
 use orewatch_storage::jobs::{self, Heartbeat, Job};
 use orewatch_storage::surveys::{self as store, AnalysisResult};
 use orewatch_storage::{licences, mines, AuditActor, Key};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -473,10 +473,4 @@ pub async fn run(app: App, holder: String, stop: tokio::sync::watch::Receiver<bo
             }
         }
     }
-}
-
-/// Whether `path` exists (for tests of scratch cleanup).
-#[doc(hidden)]
-pub fn scratch_is_empty(dir: &Path) -> bool {
-    std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_none())
 }
