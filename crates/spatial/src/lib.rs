@@ -22,6 +22,7 @@ pub mod boundary_check;
 pub mod compare;
 pub mod corners;
 pub mod crs;
+pub mod dem_writer;
 pub mod geotiff;
 pub mod layers;
 pub mod licence;
