@@ -337,3 +337,10 @@ pub async fn analyses_of_mine(conn: &mut Conn, mine_id: MineId) -> Result<Vec<An
     .map(analysis_from_row)
     .collect()
 }
+
+/// How many surveys are recorded (the demo loads its own only into an installation without any).
+pub async fn count(conn: &mut Conn) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM survey")
+        .fetch_one(conn)
+        .await?)
+}

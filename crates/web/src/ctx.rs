@@ -54,6 +54,9 @@ pub const FLASHES: &[&str] = &[
     "unlocked",
     "acknowledged",
     "already_acknowledged",
+    "survey_recorded",
+    "analysis_cancelled",
+    "analysis_retried",
 ];
 
 impl Ctx {

@@ -147,6 +147,20 @@ async fn resolve(state: &WebState, mut request: Request) -> Result<Request, WebE
             .map(str::to_string);
         // File uploads may be larger and slower than forms; they carry their token as a form field.
         let multipart = crate::upload::is_multipart(content_type.as_deref());
+        let expected = match &session.current {
+            Some(current) => Some(current.csrf_token.clone()),
+            None if session.expired => return Err(WebError::SessionExpired),
+            None => cookie(&parts.headers, LOGIN_CSRF_COOKIE).map(str::to_string),
+        };
+        if multipart && crate::upload::streams(parts.uri.path()) {
+            // A survey's DEM: the handler streams it to disk and checks the token first.
+            request = Request::from_parts(parts, body);
+            request
+                .extensions_mut()
+                .insert(crate::upload::StreamCsrf(expected));
+            request.extensions_mut().insert(session);
+            return Ok(request);
+        }
         let (max_bytes, timeout) = if multipart {
             (state.config.max_upload_bytes, state.config.upload_read_timeout)
         } else {
@@ -179,11 +193,6 @@ async fn resolve(state: &WebState, mut request: Request) -> Result<Request, WebE
             form_urlencoded::parse(&bytes)
                 .find(|(k, _)| k == "csrf")
                 .map(|(_, v)| v.into_owned())
-        };
-        let expected = match &session.current {
-            Some(current) => Some(current.csrf_token.clone()),
-            None if session.expired => return Err(WebError::SessionExpired),
-            None => cookie(&parts.headers, LOGIN_CSRF_COOKIE).map(str::to_string),
         };
         let valid = matches!((&sent, &expected), (Some(s), Some(e)) if tokens_match(s, e));
         if !valid {

@@ -249,19 +249,20 @@ pub async fn record(
     })
 }
 
-/// Marks a survey classified (涉密) or not.
-pub async fn set_classified(app: &App, caller: &Caller, survey_id: i64, classified: bool) -> Result<()> {
+/// Marks a survey classified (涉密) or not; returns its mine.
+pub async fn set_classified(app: &App, caller: &Caller, survey_id: i64, classified: bool) -> Result<MineId> {
     let mut tx = app.write(caller).await?;
     let survey = store::find(&mut tx, survey_id).await?.ok_or(AppError::NotFound)?;
     let mine = mines::find(&mut tx, survey.mine_id)
         .await?
         .ok_or(AppError::NotFound)?;
     caller.require(Action::RecordSurvey, &mine_resource(&mine))?;
+    if survey.classified == classified {
+        return Ok(survey.mine_id);
+    }
     let key = Key::Int(survey_id);
     let before = tx.state(RecordType::Survey, &key).await?;
-    if !store::set_classified(&mut tx, survey_id, classified).await? || survey.classified == classified {
-        return Ok(());
-    }
+    store::set_classified(&mut tx, survey_id, classified).await?;
     tx.audit(
         AuditAction::SurveyClassify,
         RecordType::Survey,
@@ -271,7 +272,7 @@ pub async fn set_classified(app: &App, caller: &Caller, survey_id: i64, classifi
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(survey.mine_id)
 }
 
 /// An analysis with its (later) survey and the mine, once the caller may do `action` on the mine.
@@ -372,6 +373,7 @@ pub struct Headline {
 /// A mine's surveys, newest first, and whether the caller may record one.
 #[derive(Debug, Clone)]
 pub struct MineSurveys {
+    pub mine_name: String,
     pub rows: Vec<SurveyRow>,
     pub may_record: bool,
 }
@@ -509,6 +511,7 @@ pub async fn of_mine(app: &App, caller: &Caller, mine_id: MineId) -> Result<Mine
         rows.push(SurveyRow { survey, analysis });
     }
     Ok(MineSurveys {
+        mine_name: mine.name.clone(),
         rows,
         may_record: caller.may(Action::RecordSurvey, &mine_resource(&mine)),
     })

@@ -22,6 +22,7 @@ pub mod mines;
 pub mod organisation;
 pub mod permits;
 pub mod referrals;
+pub mod surveys;
 pub mod townships;
 
 use crate::ctx::Ctx;

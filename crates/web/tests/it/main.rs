@@ -20,3 +20,4 @@ mod registry;
 mod review;
 mod server;
 mod site;
+mod surveys;

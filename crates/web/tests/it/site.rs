@@ -54,10 +54,12 @@ pub async fn site(db: Db) -> Site {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).single().unwrap(),
     ));
-    let settings = Settings {
+    let mut settings = Settings {
         password: HashCost::for_tests(),
         ..Settings::default()
     };
+    // As `orewatch demo` serves it: the demo's price table when none is configured.
+    orewatch_app::demo::apply_demo_prices(&mut settings);
     let app = App::new(db, clock.clone(), settings).unwrap();
     orewatch_app::bootstrap::prepare(&app).await.unwrap();
     orewatch_app::demo::load_if_empty(&app).await.unwrap();

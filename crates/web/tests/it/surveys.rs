@@ -1,0 +1,199 @@
+//! Drone surveys through the whole router, on the demo's surveys: the list and the result page for the
+//! office and an agency officer, the result files, and the streamed upload — its CSRF token checked
+//! before any file byte, wrong files refused in Chinese with nothing kept, a GDAL-shaped DEM recorded
+//! and analysed by the worker.
+
+use crate::site::{site, Site};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use orewatch_app::surveys::worker::{self, Ran};
+use orewatch_testkit::on_both_backends;
+
+/// A streamed upload to `/mines/{mine}/surveys`: the fields in order, then the DEM (or the DEM first
+/// when `file_first`).
+fn upload(mine: i64, cookies: &str, fields: &[(&str, &str)], file: &[u8], file_first: bool) -> Request<Body> {
+    let boundary = "orewatchsurveyboundary";
+    let mut text = Vec::new();
+    for (name, value) in fields {
+        text.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    let mut dem = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"dem\"; filename=\"航测DEM.tif\"\r\n\
+         Content-Type: image/tiff\r\n\r\n"
+    )
+    .into_bytes();
+    dem.extend_from_slice(file);
+    dem.extend_from_slice(b"\r\n");
+    let mut body = if file_first {
+        [dem, text].concat()
+    } else {
+        [text, dem].concat()
+    };
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Request::post(format!("/mines/{mine}/surveys"))
+        .header(header::COOKIE, cookies)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn survey_count(site: &Site) -> i64 {
+    let mut conn = site.app.db.conn().await.unwrap();
+    orewatch_storage::surveys::count(&mut conn).await.unwrap()
+}
+
+/// The demo's latest DEM of `mine`, lowered by 2 m in a 20 × 20 cell block at its centre.
+async fn next_flight(site: &Site, mine: i64) -> Vec<u8> {
+    let mut conn = site.app.db.conn().await.unwrap();
+    let latest = orewatch_storage::surveys::of_mine(&mut conn, orewatch_domain::MineId(mine))
+        .await
+        .unwrap()
+        .remove(0);
+    drop(conn);
+    let orewatch_storage::files::FileBackend::Local(root) = &site.app.settings.files else {
+        panic!("the test site keeps files in a folder");
+    };
+    let sha = &latest.dem_sha256;
+    let stored = root.join(&sha[..2]).join(&sha[2..4]).join(sha);
+    let mut dem = orewatch_spatial::geotiff::DemReader::open(&stored).unwrap();
+    let info = dem.info().clone();
+    let mut values: Vec<f32> = dem.read_all().unwrap().iter().map(|v| *v as f32).collect();
+    let (w, h) = (info.grid.width, info.grid.height);
+    for r in h / 2 - 10..h / 2 + 10 {
+        for c in w / 2 - 10..w / 2 + 10 {
+            values[r * w + c] -= 2.0;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("next.tif");
+    orewatch_spatial::dem_writer::write_dem(&path, &info.grid, &info.crs, &values).unwrap();
+    std::fs::read(path).unwrap()
+}
+
+async fn surveys_are_listed_shown_and_uploaded_through_the_router(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let list = site.get("/mines/2/surveys", &office.cookies).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("id=\"survey-form\"") && list.body.contains("id=\"survey-trend\""));
+    assert!(list.body.contains("demo-mine2-"), "{}", list.body);
+    let mine_page = site.get("/mines/2", &office.cookies).await;
+    assert!(mine_page.body.contains("href=\"/mines/2/surveys\""));
+    // The demo's analyses: mine 2's has a patch outside, a sump below the floor and a high face.
+    let mut conn = site.app.db.conn().await.unwrap();
+    let analyses = orewatch_storage::surveys::analyses_of_mine(&mut conn, orewatch_domain::MineId(2))
+        .await
+        .unwrap();
+    drop(conn);
+    let id = analyses[0].id;
+    let page = site.get(&format!("/analyses/{id}"), &office.cookies).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for text in [
+        "越界开采：",
+        "越层开采：",
+        "id=\"patch-1\"",
+        "href=\"#patch-1\"",
+        "/files/change.png",
+        "SHA-256",
+    ] {
+        assert!(page.body.contains(text), "{text} missing in {}", page.body);
+    }
+    let png = site
+        .get(&format!("/analyses/{id}/files/change.png"), &office.cookies)
+        .await;
+    assert_eq!(png.status, StatusCode::OK);
+    assert!(png.body.contains("PNG"));
+    let other = site
+        .get(&format!("/analyses/{id}/files/secret.txt"), &office.cookies)
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    // An agency officer reads but does not record.
+    let officer = site.login("ps_officer", orewatch_app::demo::DEMO_PASSWORD).await;
+    let read = site.get("/mines/2/surveys", &officer.cookies).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(!read.body.contains("id=\"survey-form\""));
+    let fields = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("flown_on", "2026-11-27".to_string()),
+            ("contractor", "某测绘院".to_string()),
+            ("method", "lidar".to_string()),
+        ]
+    };
+    let as_refs =
+        |f: &Vec<(&'static str, String)>| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let officer_fields = as_refs(&fields(&officer.csrf));
+    let officer_fields: Vec<(&str, &str)> = officer_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let before = survey_count(&site).await;
+    let dem = next_flight(&site, 2).await;
+    let forbidden = site
+        .send(upload(2, &officer.cookies, &officer_fields, &dem, false))
+        .await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+
+    let office_fields = as_refs(&fields(&office.csrf));
+    let office_fields: Vec<(&str, &str)> = office_fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // The token must come before the file; a wrong or missing one is refused before any byte is kept.
+    let file_first = site
+        .send(upload(2, &office.cookies, &office_fields, &dem, true))
+        .await;
+    assert_eq!(file_first.status, StatusCode::FORBIDDEN, "{}", file_first.body);
+    let wrong: Vec<(&str, &str)> = office_fields
+        .iter()
+        .map(|&(k, v)| if k == "csrf" { (k, "x") } else { (k, v) })
+        .collect();
+    let wrong_token = site.send(upload(2, &office.cookies, &wrong, &dem, false)).await;
+    assert_eq!(wrong_token.status, StatusCode::FORBIDDEN);
+    // Not a DEM: refused in Chinese on the form.
+    let text = site
+        .send(upload(2, &office.cookies, &office_fields, b"not a tiff", false))
+        .await;
+    assert_eq!(text.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text.body.contains("不是有效的 TIFF 文件"), "{}", text.body);
+    assert_eq!(survey_count(&site).await, before);
+    let scratch = &site.app.settings.surveys.scratch_dir;
+    let leftovers = std::fs::read_dir(scratch)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "no staged file is left behind");
+
+    // The next flight: recorded, its analysis queued and run.
+    let recorded = site
+        .send(upload(2, &office.cookies, &office_fields, &dem, false))
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let location = recorded.location.unwrap();
+    assert!(location.starts_with("/analyses/") && location.ends_with("flash=survey_recorded"));
+    assert_eq!(survey_count(&site).await, before + 1);
+    assert!(matches!(
+        worker::run_once(&site.app, "test").await.unwrap(),
+        Ran::Done { .. }
+    ));
+    let result = site.get(&location, &office.cookies).await;
+    assert!(result.body.contains("已完成"), "{}", result.body);
+    // 400 cells of 4 × 4 m lowered 2 m: 12,800 m³ inside.
+    assert!(result.body.contains("12,800.0 m³"), "{}", result.body);
+    // A double submit of the same file is refused, naming the survey it already is.
+    let again = site
+        .send(upload(2, &office.cookies, &office_fields, &dem, false))
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        again.body.contains("该文件已登记为本矿山 2026-11-27 的测量成果"),
+        "{}",
+        again.body
+    );
+}
+
+on_both_backends!(surveys_are_listed_shown_and_uploaded_through_the_router);
