@@ -13,6 +13,7 @@ use std::sync::Arc;
 mod cases;
 mod inspections;
 mod ledger;
+mod surveys;
 use orewatch_domain::account::NewAccountInput;
 use orewatch_domain::organisation::SeatTitle;
 use orewatch_domain::{AccountId, Role};
@@ -86,6 +87,13 @@ pub async fn load_if_empty(app: &App) -> Result<bool> {
     let loaded = load_people_if_empty(&past).await?;
     load_registry(&past, crate::dashboard::china_today(end)).await?;
     ledger::load_if_empty(&past, &clock, end).await?;
+    // Surveys last, on today's clock (their flights are dated in the past year).
+    if let Some(office) = accounts::find_by_username(app, &Caller::system(), "office").await? {
+        let mut today_app = app.clone();
+        cases::demo_prices(&mut today_app.settings.cases);
+        let office = accounts::caller_of(&office);
+        surveys::load_if_empty(&today_app, &office, crate::dashboard::china_today(end)).await?;
+    }
     Ok(loaded)
 }
 
