@@ -81,6 +81,7 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
             max_face_height_m: args.max_face_height,
             min_face_area_m2: args.min_face_area,
         },
+        watch: Vec::new(),
     };
     analysis.thresholds.validate()?;
     let mut last_shown = -1i64;

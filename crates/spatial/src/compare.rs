@@ -15,6 +15,7 @@
 //!   after)·cell area; the lowest after elevation over inside cells.
 //! - production: `extracted_t = inside.cut_m3 × density`, `permitted_t = annual_output × 10⁴ × days /
 //!   365`, `ratio = extracted / permitted`.
+//! - watched regions: an earlier comparison's outlines measured again ([`crate::watch`]).
 //! - faces: Horn slope of the resampled after surface (defined where the 3×3 window is valid); face
 //!   cells have slope ≥ `face_slope`; a face is an 8-connected component of face cells, at least half of
 //!   them cut, with area ≥ `min_face_area`; height = max − min after elevation; exceeds when height >
@@ -40,6 +41,7 @@ use crate::report::{
 };
 use crate::resample::{aligned_offset, aligned_sample, sample_axis, Resampler, Sample};
 use crate::slope::horn_gradient2_row;
+use crate::watch::{self, Watch};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -245,15 +247,30 @@ struct Totals {
     below_floor_cells: u64,
     below_floor_m3: f64,
     lowest_inside_m: Option<f64>,
+    watched: Vec<watch::Prepared>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
-struct RegionCount {
+pub(crate) struct RegionCount {
     valid_cells: u64,
     cut_cells: u64,
     fill_cells: u64,
     cut_depth_sum: f64,
     fill_height_sum: f64,
+}
+
+impl RegionCount {
+    /// Counts one valid cell whose change is `d = after − before`.
+    pub(crate) fn add(&mut self, d: f64, min_change: f64) {
+        self.valid_cells += 1;
+        if d <= -min_change {
+            self.cut_cells += 1;
+            self.cut_depth_sum += -d;
+        } else if d >= min_change {
+            self.fill_cells += 1;
+            self.fill_height_sum += d;
+        }
+    }
 }
 
 /// What to check the surveys against.
@@ -262,6 +279,8 @@ pub struct Analysis {
     pub licence: Licence,
     pub period: Period,
     pub thresholds: Thresholds,
+    /// Regions of earlier findings to measure again (none for a first look).
+    pub watch: Vec<Watch>,
 }
 
 /// Compares two DEM files against a licence. `progress` receives the share done (0–1); setting
@@ -349,6 +368,7 @@ pub fn compare_in_stripes(
         licence,
         period,
         thresholds,
+        watch,
     } = analysis;
     thresholds.validate()?;
     let grid = before.grid().clone();
@@ -372,6 +392,11 @@ pub fn compare_in_stripes(
             problem,
         })?;
     let boundary = Boundary::from_corner_points(&licence.boundary, boundary_offset);
+    let watched = watch::prepare(watch, &before_crs).map_err(|(key, problem)| CompareError::Crs {
+        what: format!("此前问题图斑（{key}）"),
+        other: format!("前期 DEM（{}）", before.name()),
+        problem,
+    })?;
 
     // The overlap of the two grids, in before coordinates.
     let overlap = (
@@ -427,7 +452,10 @@ pub fn compare_in_stripes(
     let floor = licence.elevation_floor_m;
     let min_change = thresholds.min_change_m;
     let tan2_face = thresholds.face_slope_deg.to_radians().tan().powi(2);
-    let mut totals = Totals::default();
+    let mut totals = Totals {
+        watched,
+        ..Totals::default()
+    };
     let mut change_map = ChangeMap::new(width, height);
     let min_patch_cells = thresholds.min_patch_area_m2 / cell_area;
     let min_face_cells = thresholds.min_face_area_m2 / cell_area;
@@ -502,14 +530,7 @@ pub fn compare_in_stripes(
                     } else {
                         &mut totals.outside
                     };
-                    region.valid_cells += 1;
-                    if cut {
-                        region.cut_cells += 1;
-                        region.cut_depth_sum += -d;
-                    } else if d >= min_change {
-                        region.fill_cells += 1;
-                        region.fill_height_sum += d;
-                    }
+                    region.add(d, min_change);
                     if inside {
                         totals.lowest_inside_m = Some(totals.lowest_inside_m.map_or(av, |low| low.min(av)));
                         if cut && av < floor - min_change {
@@ -531,6 +552,18 @@ pub fn compare_in_stripes(
                     blob.max_z_m = blob.max_z_m.max(av);
                     if cut {
                         blob.cut_cells += 1;
+                    }
+                }
+            }
+            for w in &mut totals.watched {
+                for c in w.columns_at(&grid, y, c0, c1) {
+                    let k = c - w0;
+                    let (Some(&bv), Some(&av)) = (b.get(k), a.get(k)) else {
+                        continue;
+                    };
+                    w.cells += 1;
+                    if bv.is_finite() && av.is_finite() {
+                        w.count.add(av - bv, min_change);
                     }
                 }
             }
@@ -690,6 +723,22 @@ fn build_report(
         })
         .collect();
     outside_patches.sort_by(|a, b| b.cut_m3.total_cmp(&a.cut_m3));
+    let face_cells: Vec<(&[crate::outline::CellRun], f64, bool)> = faces
+        .iter()
+        .map(|b| {
+            let height_m = b.max_z_m - b.min_z_m;
+            (
+                b.runs.as_slice(),
+                height_m,
+                height_m > thresholds.max_face_height_m,
+            )
+        })
+        .collect();
+    let watched = totals
+        .watched
+        .iter()
+        .map(|w| w.finish(grid, region, &face_cells))
+        .collect();
     let mut faces: Vec<Face> = faces
         .iter()
         .map(|b| {
@@ -751,6 +800,7 @@ fn build_report(
         outside_patches,
         faces,
         findings,
+        watched,
         inputs: Vec::new(),
         crs: Some(crs.clone()),
         boundary: Vec::new(),
@@ -808,6 +858,7 @@ mod tests {
             licence: licence.clone(),
             period: period_of_100_days(),
             thresholds: *thresholds,
+            watch: Vec::new(),
         }
     }
 
@@ -849,6 +900,75 @@ mod tests {
         }
         after[9][9] = 299.0;
         (before, after)
+    }
+
+    /// A re-flight of the pit scenario: the outside patch (rows 0–1, cols 0–5) is measured again in a
+    /// comparison of its after surface with a third one where columns 0–1 are refilled by 1 m, (1, 5)
+    /// is dug 2 m deeper and (0, 4) has no value.
+    #[test]
+    fn a_watched_patch_is_measured_again_in_a_later_comparison() {
+        let (before, after) = pit_scenario();
+        let t = Thresholds {
+            min_patch_area_m2: 10.0,
+            ..Thresholds::default()
+        };
+        let first = run(
+            &licence("EPSG:4546"),
+            &mut dem(LEFT, 4546, &before, 3),
+            &mut dem(LEFT, 4546, &after, 4),
+            &t,
+        );
+        let patch = &first.outside_patches[0];
+        let mut third = after.clone();
+        for row in third.iter_mut().take(2) {
+            row[0] += 1.0;
+            row[1] += 1.0;
+        }
+        third[1][5] -= 2.0;
+        third[0][4] = f64::NAN;
+        let mut analysis = analysis(&licence("EPSG:4546"), &t);
+        // The earlier outline in the zone-prefixed CRS of the same zone (EPSG:4525 is zone 37 with its
+        // prefix; 4546 is zone 37 without): the engine moves it by the prefix.
+        analysis.watch = vec![Watch {
+            key: "7".to_string(),
+            crs: ProjectedCrs::from_epsg(4525).unwrap(),
+            polygons: vec![patch
+                .outline
+                .iter()
+                .map(|ring| ring.iter().map(|p| [p[0] + 37_000_000.0, p[1]]).collect())
+                .collect()],
+        }];
+        let later = compare(
+            &analysis,
+            &mut dem(LEFT, 4546, &after, 3),
+            &mut dem(LEFT, 4546, &third, 2),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(later.watched.len(), 1);
+        let w = &later.watched[0];
+        assert_eq!(w.key, "7");
+        assert!(close(w.area_m2, 12.0), "{w:?}");
+        assert!(
+            close(w.change.valid_area_m2, 11.0),
+            "one cell has no value: {w:?}"
+        );
+        assert!(
+            close(w.change.fill_m3, 4.0) && close(w.change.fill_area_m2, 4.0),
+            "{w:?}"
+        );
+        assert!(
+            close(w.change.cut_m3, 2.0) && close(w.change.cut_area_m2, 1.0),
+            "{w:?}"
+        );
+        assert_eq!((w.faces_meeting, w.highest_face_m), (0, None));
+        let json = serde_json::to_value(&later).unwrap();
+        assert_eq!(json["watched"][0]["change"]["fill_m3"], 4.0);
+        assert!(
+            serde_json::to_value(&first).unwrap().get("watched").is_none(),
+            "a comparison that watched nothing has no such field"
+        );
     }
 
     #[test]

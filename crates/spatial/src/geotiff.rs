@@ -1097,6 +1097,7 @@ mod gdal_matrix {
             licence,
             period: Period::parse("2025-01-01..2025-04-11").unwrap(),
             thresholds: Thresholds::default(),
+            watch: Vec::new(),
         };
         let cancel = std::sync::atomic::AtomicBool::new(false);
         for (name, expect, _, valid) in manifest() {

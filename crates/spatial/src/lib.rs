@@ -15,6 +15,8 @@
 //!   [`prefetch`] decodes each survey on its own thread; [`render`] and [`outputs`] write the change
 //!   map, GeoJSON and HTML report.
 //!
+//! [`watch`] measures an earlier comparison's findings again in a later one (a re-flight).
+//!
 //! It depends on no other Orewatch crate and knows nothing of the database or the web; errors are
 //! typed with Chinese messages (and an English form) that name the line or file at fault.
 
@@ -40,3 +42,4 @@ pub mod simplify;
 pub mod slope;
 pub mod tiled;
 pub mod tmerc;
+pub mod watch;

@@ -23,6 +23,9 @@ pub struct Report {
     pub outside_patches: Vec<Patch>,
     pub faces: Vec<Face>,
     pub findings: Vec<Finding>,
+    /// What this comparison measured in earlier findings' regions (absent when none was watched).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watched: Vec<crate::watch::WatchedRegion>,
     /// The files analysed with their SHA-256, so that a finding can serve as evidence.
     pub inputs: Vec<InputFile>,
     /// For the drawn outputs (not in the JSON): the before grid's CRS, the licence boundary's rings in

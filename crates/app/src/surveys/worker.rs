@@ -240,6 +240,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
             licence: engine_licence,
             period,
             thresholds: inputs.thresholds,
+            watch: Vec::new(),
         };
         tokio::task::spawn_blocking(move || {
             let result = compare_files(
