@@ -15,7 +15,8 @@
 //!   after)·cell area; the lowest after elevation over inside cells.
 //! - production: `extracted_t = inside.cut_m3 × density`, `permitted_t = annual_output × 10⁴ × days /
 //!   365`, `ratio = extracted / permitted`.
-//! - watched regions: an earlier comparison's outlines measured again ([`crate::watch`]).
+//! - watched regions: an earlier comparison's outlines measured again ([`crate::watch`]); there the
+//!   steep components count whether or not they were worked this period.
 //! - faces: Horn slope of the resampled after surface (defined where the 3×3 window is valid); face
 //!   cells have slope ≥ `face_slope`; a face is an 8-connected component of face cells, at least half of
 //!   them cut, with area ≥ `min_face_area`; height = max − min after elevation; exceeds when height >
@@ -460,8 +461,11 @@ pub fn compare_in_stripes(
     let min_patch_cells = thresholds.min_patch_area_m2 / cell_area;
     let min_face_cells = thresholds.min_face_area_m2 / cell_area;
     let mut patches = Blobs::new(move |b| b.cells as f64 >= min_patch_cells - 1e-9);
+    // Watched regions also need the steep faces nobody worked this period (a wall left standing), so
+    // those are kept too when there is anything to watch; `build_report` tells the two apart.
+    let keep_unworked = !watch.is_empty();
     let mut faces =
-        Blobs::new(move |b| b.cells as f64 >= min_face_cells - 1e-9 && 2 * b.cut_cells >= b.cells);
+        Blobs::new(move |b| b.cells as f64 >= min_face_cells - 1e-9 && (keep_unworked || is_worked(b)));
     let block_rows = height.div_ceil(before.block_height());
     let mut block = Vec::new();
 
@@ -644,6 +648,11 @@ pub fn compare_in_stripes(
     Ok(report)
 }
 
+/// A steep component is a working face when at least half its cells were cut this period.
+fn is_worked(b: &Blob) -> bool {
+    2 * b.cut_cells >= b.cells
+}
+
 fn extent_label(grid: &GridGeometry, offset: f64) -> String {
     format!(
         "E {:.1}–{:.1}, N {:.1}–{:.1}",
@@ -741,6 +750,7 @@ fn build_report(
         .collect();
     let mut faces: Vec<Face> = faces
         .iter()
+        .filter(|b| is_worked(b))
         .map(|b| {
             let height_m = b.max_z_m - b.min_z_m;
             Face {
@@ -969,6 +979,57 @@ mod tests {
             serde_json::to_value(&first).unwrap().get("watched").is_none(),
             "a comparison that watched nothing has no such field"
         );
+    }
+
+    /// A 30 m wall that nobody worked this period is not a working face, but a watched region over it
+    /// still sees it: that is what tells a re-flight the wall is still standing.
+    #[test]
+    fn a_wall_left_standing_is_seen_in_a_watched_region() {
+        let mut wall = flat(300.0);
+        for row in wall.iter_mut() {
+            for v in row.iter_mut().skip(5) {
+                *v = 330.0;
+            }
+        }
+        let t = Thresholds {
+            min_face_area_m2: 5.0,
+            ..Thresholds::default()
+        };
+        let unwatched = run(
+            &licence("EPSG:4546"),
+            &mut dem(LEFT, 4546, &wall, 3),
+            &mut dem(LEFT, 4546, &wall, 3),
+            &t,
+        );
+        assert!(unwatched.faces.is_empty(), "not worked this period");
+        let mut analysis = analysis(&licence("EPSG:4546"), &t);
+        let (x0, x1) = (LEFT + 3.0, LEFT + 7.0);
+        analysis.watch = vec![Watch {
+            key: "wall".to_string(),
+            crs: ProjectedCrs::from_epsg(4546).unwrap(),
+            polygons: vec![vec![vec![
+                [x0, TOP - 10.0],
+                [x1, TOP - 10.0],
+                [x1, TOP],
+                [x0, TOP],
+            ]]],
+        }];
+        let watched = compare(
+            &analysis,
+            &mut dem(LEFT, 4546, &wall, 3),
+            &mut dem(LEFT, 4546, &wall, 3),
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert!(
+            watched.faces.is_empty(),
+            "watching does not change the working faces"
+        );
+        let w = &watched.watched[0];
+        assert_eq!((w.faces_meeting, w.faces_exceeding), (1, 1), "{w:?}");
+        assert_eq!(w.highest_face_m, Some(30.0));
+        assert!(close(w.change.cut_m3, 0.0) && close(w.area_m2, 40.0), "{w:?}");
     }
 
     #[test]

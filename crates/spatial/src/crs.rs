@@ -12,7 +12,7 @@
 use crate::tmerc::{TransverseMercator, CGCS2000_A, CGCS2000_INV_F};
 
 /// A geodetic datum, as far as reconciliation needs to know.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Datum {
     Cgcs2000,
     Wgs84,
@@ -32,8 +32,9 @@ impl Datum {
     }
 }
 
-/// A transverse Mercator CRS.
-#[derive(Debug, Clone, PartialEq)]
+/// A transverse Mercator CRS (serialised with its parameters, so an outline kept as evidence can be
+/// moved into a later grid's CRS exactly).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProjectedCrs {
     pub datum: Datum,
     pub central_meridian_deg: f64,

@@ -7,7 +7,9 @@
 //! - cut, fill and valid cells as in [`crate::compare`], summed over the region's cells;
 //! - `area_m2`: all the region's cells, with values or not, so a later survey that does not cover the
 //!   region shows as `valid_area_m2 < area_m2`;
-//! - a later face meets the region when the centre of one of its cells is in the region.
+//! - a later face meets the region when the centre of one of its cells is in the region. Here a face is
+//!   any steep component of the later surface as [`crate::compare`] defines faces, but worked or not:
+//!   a wall left standing after an earlier finding is still a wall.
 
 use crate::crs::{CrsError, ProjectedCrs};
 use crate::geotiff::GridGeometry;
@@ -34,7 +36,8 @@ pub struct WatchedRegion {
     /// The region's cells on this grid, with values or not.
     pub area_m2: f64,
     pub change: Region,
-    /// The later faces that meet the region: how many, how many exceed the allowed height, the highest.
+    /// The later steep faces (worked this period or not) that meet the region: how many, how many
+    /// exceed the allowed height, the highest.
     pub faces_meeting: usize,
     pub faces_exceeding: usize,
     pub highest_face_m: Option<f64>,
