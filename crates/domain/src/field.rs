@@ -226,6 +226,10 @@ pub enum Problem {
     SurveyDuplicate { flown_on: String },
     #[error("上一次分析尚未停止，请稍后再试")]
     JobStillRunning,
+    #[error("该问题没有后续测量的比对结果（需有后一期测量成果并完成对比分析）")]
+    NoReflight,
+    #[error("该问题不是由无人机测量发现的")]
+    NotFromSurvey,
 }
 
 impl Problem {
@@ -334,6 +338,8 @@ impl Problem {
             Problem::SurveyFile { .. } => "problem.survey_file",
             Problem::SurveyDuplicate { .. } => "problem.survey_duplicate",
             Problem::JobStillRunning => "problem.job_still_running",
+            Problem::NoReflight => "problem.no_reflight",
+            Problem::NotFromSurvey => "problem.not_from_survey",
         }
     }
 

@@ -29,6 +29,7 @@ pub mod organisation;
 pub mod penalty;
 pub mod permit;
 pub mod policy;
+pub mod proposal;
 pub mod protected;
 pub mod record;
 pub mod referral;

@@ -119,6 +119,8 @@ pub enum RecordType {
     Survey,
     /// An analysis of a survey against the one before it and the mine's licence, with its result.
     SurveyAnalysis,
+    /// A finding an analysis proposes, with its evidence, until the office confirms or dismisses it.
+    SurveyProposal,
 }
 
 impl RecordType {
@@ -156,6 +158,7 @@ impl RecordType {
             RecordType::MeetingDecision => "meeting_decision",
             RecordType::Survey => "survey",
             RecordType::SurveyAnalysis => "survey_analysis",
+            RecordType::SurveyProposal => "survey_proposal",
         }
     }
 
@@ -194,7 +197,9 @@ impl RecordType {
             | RecordType::Opinion
             | RecordType::Meeting
             | RecordType::MeetingDecision => DataArea::Enforcement,
-            RecordType::Survey | RecordType::SurveyAnalysis => DataArea::Monitoring,
+            RecordType::Survey | RecordType::SurveyAnalysis | RecordType::SurveyProposal => {
+                DataArea::Monitoring
+            }
         }
     }
 }
@@ -239,6 +244,8 @@ pub enum AuditAction {
     FindingNotice,
     FindingEvidence,
     FindingReviewStart,
+    /// The verifier attaches evidence to a finding under review (a re-flight's comparison).
+    FindingReviewEvidence,
     FindingPass,
     FindingReturn,
     FindingExtensionRequest,
@@ -319,6 +326,12 @@ pub enum AuditAction {
     AnalysisCancel,
     /// The office runs a failed or cancelled analysis again.
     AnalysisRetry,
+    /// A finished analysis proposes a finding.
+    ProposalCreate,
+    /// The office confirms a proposed finding onto the ledger.
+    ProposalConfirm,
+    /// The office dismisses a proposed finding, with the reason.
+    ProposalDismiss,
     /// The state of a record that existed before records were bound to the audit (written once, by the
     /// upgrade that introduced the binding).
     RecordBaseline,
@@ -367,6 +380,7 @@ impl AuditAction {
             FindingNotice => "finding.notice",
             FindingEvidence => "finding.evidence",
             FindingReviewStart => "finding.review_start",
+            FindingReviewEvidence => "finding.review_evidence",
             FindingPass => "finding.pass",
             FindingReturn => "finding.return",
             FindingExtensionRequest => "finding.extension_request",
@@ -423,6 +437,9 @@ impl AuditAction {
             AnalysisFinish => "analysis.finish",
             AnalysisCancel => "analysis.cancel",
             AnalysisRetry => "analysis.retry",
+            ProposalCreate => "proposal.create",
+            ProposalConfirm => "proposal.confirm",
+            ProposalDismiss => "proposal.dismiss",
             RecordBaseline => "record.baseline",
             LegacyLogin => "login",
             LegacyLoginFailed => "login.failed",

@@ -1040,8 +1040,30 @@ pub const SURVEY_ANALYSIS: Table = Table {
     children: &[],
 };
 
+pub const SURVEY_PROPOSAL: Table = Table {
+    name: "survey_proposal",
+    record: RecordType::SurveyProposal,
+    key: int("proposal_id"),
+    natural_key: false,
+    cols: &[
+        int("analysis_id"),
+        int("mine_id"),
+        text("kind"),
+        text("severity"),
+        text("message_zh"),
+        digest("evidence_json"),
+        real("volume_m3"),
+        text("state"),
+        int("finding_id"),
+        text("dismiss_reason"),
+        text("decided_by_label"),
+        text("decided_at"),
+    ],
+    children: &[],
+};
+
 /// Every bound table.
-pub const TABLES: [&Table; 32] = [
+pub const TABLES: [&Table; 33] = [
     &AGENCY,
     &ACCOUNT,
     &SEAT,
@@ -1074,6 +1096,7 @@ pub const TABLES: [&Table; 32] = [
     &MEETING_DECISION,
     &SURVEY,
     &SURVEY_ANALYSIS,
+    &SURVEY_PROPOSAL,
 ];
 
 /// The table of a record type.
@@ -1111,6 +1134,7 @@ pub fn table_of(record: RecordType) -> &'static Table {
         RecordType::MeetingDecision => &MEETING_DECISION,
         RecordType::Survey => &SURVEY,
         RecordType::SurveyAnalysis => &SURVEY_ANALYSIS,
+        RecordType::SurveyProposal => &SURVEY_PROPOSAL,
     }
 }
 

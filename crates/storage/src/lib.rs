@@ -37,6 +37,7 @@ pub mod meetings;
 pub mod mines;
 pub mod people;
 pub mod permits;
+pub mod proposals;
 pub mod protected_areas;
 pub mod referrals;
 pub mod seats;

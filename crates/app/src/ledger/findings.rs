@@ -494,6 +494,58 @@ pub async fn start_review(app: &App, caller: &Caller, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// 复查证据: the verifier, while the finding is under review and the verification is theirs, attaches
+/// stored evidence (a re-flight's comparison) with a note in the history.
+pub(crate) async fn attach_review_evidence(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    stored: &[crate::evidence::Stored],
+    note: &str,
+) -> Result<()> {
+    let mut tx = app.write(caller).await?;
+    let (finding, _) = prepare(&mut tx, caller, id, Action::VerifyRectification, None).await?;
+    if finding.state != FindingState::Reviewing {
+        return Err(AppError::invalid(
+            "state",
+            Problem::WrongState {
+                state: finding.state.label_zh().to_string(),
+                step: "附加复查证据".to_string(),
+            },
+        ));
+    }
+    let record = record_of(id);
+    task_cases::require_assigned(
+        &mut tx,
+        caller,
+        (RecordType::Finding, &record.1),
+        TaskKind::Verify,
+    )
+    .await?;
+    let key = Key::Int(id);
+    let before = tx.state(RecordType::Finding, &key).await?;
+    crate::evidence::attach(&mut tx, caller, RecordType::Finding, &key, stored).await?;
+    findings::add_event(
+        &mut tx,
+        id,
+        "review_evidence",
+        &caller.display_name,
+        Some(note),
+        None,
+    )
+    .await?;
+    tx.audit(
+        AuditAction::FindingReviewEvidence,
+        RecordType::Finding,
+        &key,
+        before,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// 复查结论: passes (已销号) or returns (退回整改中, with the reasons) a finding under review. Only its
 /// verifier, while still assigned, may.
 pub async fn conclude_review(app: &App, caller: &Caller, id: i64, pass: bool, opinion: &str) -> Result<()> {

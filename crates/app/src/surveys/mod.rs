@@ -7,10 +7,13 @@
 //! - [`cancel`] / [`retry`]: the office stops a pending analysis, or runs a failed or cancelled one again
 //!   with the licence's figures as they are now.
 //! - [`of_mine`], [`analysis`], [`analysis_file`]: what the mine page and the result page show.
+//! - [`proposals`]: the findings an analysis proposes, confirmed onto the ledger or dismissed, and what
+//!   a later flight shows about each.
 //!
 //! Rules (dates, states, the licence's figures) are `domain::survey`'s; SQL is `storage`'s.
 
 pub mod arrival;
+pub mod proposals;
 pub mod worker;
 mod yardstick;
 
@@ -393,6 +396,19 @@ pub struct Figures {
     pub faces: Vec<FaceFigures>,
     pub findings: Vec<FindingFigures>,
     pub inputs: Vec<InputFigures>,
+    /// Earlier proposals' outlines measured again (see [`proposals`]).
+    #[serde(default)]
+    pub watched: Vec<WatchedFigures>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct WatchedFigures {
+    pub key: String,
+    pub area_m2: f64,
+    pub change: RegionFigures,
+    pub faces_meeting: usize,
+    pub faces_exceeding: usize,
+    pub highest_face_m: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

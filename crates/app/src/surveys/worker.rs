@@ -189,6 +189,8 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
     let mine = mines::find(&mut conn, after.mine_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // The earlier findings' outlines, measured again by this comparison (a re-flight).
+    let watch = super::proposals::watches(&mut conn, before.id).await?;
     drop(conn);
     let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
         .map_err(|e| AppError::Internal(format!("analysis {} inputs: {e}", analysis.id)))?;
@@ -240,7 +242,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
             licence: engine_licence,
             period,
             thresholds: inputs.thresholds,
-            watch: Vec::new(),
+            watch,
         };
         tokio::task::spawn_blocking(move || {
             let result = compare_files(
@@ -311,6 +313,10 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
         )
         .await;
     }
+    let proposed = match super::proposals::build(&report, analysis.id, &before, &after) {
+        Ok(proposed) => proposed,
+        Err(error) => return finish_failed(app, holder, token, job, error.to_string()).await,
+    };
     let store_file = |bytes: Vec<u8>| async move { app.files().put(&bytes).await };
     let report_sha = store_file(rendered.report_json.clone().into_bytes()).await?;
     let patches_sha = store_file(rendered.patches_geojson.into_bytes()).await?;
@@ -353,6 +359,31 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
         Some(report.summary_zh()),
     )
     .await?;
+    for p in proposed {
+        let evidence_json = serde_json::to_string(&p.evidence)
+            .map_err(|e| AppError::Internal(format!("proposal evidence: {e}")))?;
+        let id = orewatch_storage::proposals::insert(
+            &mut tx,
+            &orewatch_storage::proposals::NewProposal {
+                analysis_id: analysis.id,
+                mine_id: mine.id,
+                kind: p.kind,
+                severity: p.severity,
+                message_zh: &p.message_zh,
+                evidence_json: &evidence_json,
+                volume_m3: p.volume_m3,
+            },
+        )
+        .await?;
+        tx.audit(
+            AuditAction::ProposalCreate,
+            RecordType::SurveyProposal,
+            &Key::Int(id),
+            None,
+            None,
+        )
+        .await?;
+    }
     tx.commit().await?;
     tracing::info!(job = job.id, analysis = analysis.id, "analysis done");
     Ok(Ran::Done {

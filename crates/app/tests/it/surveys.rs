@@ -424,7 +424,230 @@ async fn a_survey_file_altered_in_the_store_fails_its_analysis_by_name(db: Db) {
     assert!(view.figures.is_none(), "no result from altered evidence");
 }
 
+/// A third survey of the quarry: the later surface as it was, but for one cell inside the licence
+/// lowered by 0.2 m (under the change threshold), written by the platform's own DEM writer.
+fn third_survey(dir: &Path) -> StagedFile {
+    use orewatch_spatial::geotiff::DemReader;
+    let mut reader = DemReader::open(&fixture("survey/quarry").join("after.tif")).unwrap();
+    let info = reader.info().clone();
+    let mut values: Vec<f32> = reader.read_all().unwrap().iter().map(|&v| v as f32).collect();
+    let centre = info.grid.width * (info.grid.height / 2) + info.grid.width / 2;
+    values[centre] -= 0.2;
+    let path = dir.join("third.tif");
+    orewatch_spatial::dem_writer::write_dem(&path, &info.grid, &info.crs, &values).unwrap();
+    staged(dir, &path)
+}
+
+async fn proposals_go_to_the_ledger_and_a_re_flight_reads_each(db: Db) {
+    use orewatch_app::ledger::findings;
+    use orewatch_app::surveys::proposals::{self, ConfirmInput};
+    use orewatch_domain::finding::{FindingSource, FindingState};
+    use orewatch_domain::proposal::{ProposalKind, ProposalState, Reflight};
+    let dir = tempfile::tempdir().unwrap();
+    let (app, office, mine, _) = quarry_app(db, dir.path()).await;
+    let (id, _) = record_pair(&app, &office, mine, dir.path()).await;
+    assert!(matches!(
+        worker::run_once(&app, "w1").await.unwrap(),
+        Ran::Done { .. }
+    ));
+    let view = surveys::analysis(&app, &office, id).await.unwrap();
+    let figures = view.figures.unwrap();
+    let listed = proposals::of_analysis(&app, &office, id).await.unwrap();
+    let kinds: Vec<ProposalKind> = listed.iter().map(|p| p.proposal.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ProposalKind::OutOfBounds,
+            ProposalKind::BelowFloor,
+            ProposalKind::OverQuantity,
+            ProposalKind::HighFace
+        ],
+        "one proposal per engine finding, in its order"
+    );
+    let (oob, floor, over, face) = (&listed[0], &listed[1], &listed[2], &listed[3]);
+    assert!(!face.evidence.outlines.is_empty() && face.proposal.volume_m3.is_none());
+    // The evidence: both surveys by hash, the figures, the patch outline; the volumes as the engine's.
+    let hashes: Vec<&str> = oob.evidence.surveys.iter().map(|s| s.sha256.as_str()).collect();
+    assert_eq!(
+        hashes,
+        [view.before.dem_sha256.as_str(), view.survey.dem_sha256.as_str()]
+    );
+    assert_eq!(oob.evidence.outlines.len(), 1);
+    assert_eq!(oob.proposal.volume_m3, Some(figures.outside_patches[0].cut_m3));
+    assert_eq!(floor.proposal.volume_m3, Some(figures.below_floor.volume_m3));
+    assert_eq!(over.proposal.volume_m3, None);
+    assert!(oob.reflight.is_none(), "no later survey yet");
+    assert!(oob.suggested.description.contains("越界开采"));
+
+    // Only the office decides.
+    let officer = account(&app, "nr1", "agency_officer", "nr").await;
+    let deadline = "2026-12-28";
+    let confirm = |severity| ConfirmInput {
+        agency: "nr",
+        severity,
+        description: "越界开采：矿区范围外挖损",
+        legal_basis: "《矿产资源法》",
+        measures: "",
+        deadline_on: deadline,
+    };
+    assert!(matches!(
+        proposals::confirm(&app, &officer, oob.proposal.id, &confirm("serious")).await,
+        Err(AppError::Forbidden(_))
+    ));
+    // A bad field is refused and decides nothing.
+    let bad = proposals::confirm(
+        &app,
+        &office,
+        oob.proposal.id,
+        &ConfirmInput {
+            deadline_on: "2020-01-01",
+            ..confirm("serious")
+        },
+    )
+    .await;
+    assert!(matches!(bad, Err(AppError::Invalid(_))), "{bad:?}");
+    let finding_id = proposals::confirm(&app, &office, oob.proposal.id, &confirm("serious"))
+        .await
+        .unwrap();
+    let again = proposals::confirm(&app, &office, oob.proposal.id, &confirm("serious")).await;
+    assert!(
+        matches!(&again, Err(AppError::Invalid(e)) if e.0.iter().any(|f| matches!(f.problem, Problem::AlreadyDone { .. }))),
+        "a double submit: {again:?}"
+    );
+    let shown = findings::show(&app, &office, finding_id).await.unwrap().finding;
+    assert_eq!(shown.source, FindingSource::Monitoring);
+    assert_eq!(shown.category, "out_of_bounds");
+    assert_eq!(shown.found_on.to_string(), "2025-04-01");
+    assert_eq!(
+        shown.source_ref.as_deref(),
+        Some(format!("无人机测量对比分析#{id}").as_str())
+    );
+    let floor_finding = proposals::confirm(&app, &office, floor.proposal.id, &confirm("major"))
+        .await
+        .unwrap();
+    assert_eq!(
+        findings::show(&app, &office, floor_finding)
+            .await
+            .unwrap()
+            .finding
+            .category,
+        "below_floor"
+    );
+    assert!(matches!(
+        proposals::dismiss(&app, &office, over.proposal.id, "  ").await,
+        Err(AppError::Invalid(_))
+    ));
+    proposals::dismiss(
+        &app,
+        &office,
+        over.proposal.id,
+        "测量期内含上年度结转量，经核实未超量",
+    )
+    .await
+    .unwrap();
+    assert!(proposals::dismiss(&app, &office, oob.proposal.id, "重复")
+        .await
+        .is_err());
+    let listed = proposals::of_analysis(&app, &office, id).await.unwrap();
+    let states: Vec<ProposalState> = listed.iter().map(|p| p.proposal.state).collect();
+    assert_eq!(
+        states,
+        [
+            ProposalState::Confirmed,
+            ProposalState::Confirmed,
+            ProposalState::Dismissed,
+            ProposalState::Proposed
+        ]
+    );
+    assert_eq!(listed[0].proposal.finding_id, Some(finding_id));
+    assert_eq!(
+        listed[2].proposal.dismiss_reason.as_deref(),
+        Some("测量期内含上年度结转量，经核实未超量")
+    );
+
+    // Attaching a re-flight before there is one is refused.
+    let third = third_survey(dir.path());
+    let recorded = surveys::record(&app, &office, mine, &input("2025-07-01"), &third)
+        .await
+        .unwrap();
+    let later = recorded.analysis_id.unwrap();
+    assert!(matches!(
+        worker::run_once(&app, "w1").await.unwrap(),
+        Ran::Done { .. }
+    ));
+    let later_view = surveys::analysis(&app, &office, later).await.unwrap();
+    let watched = &later_view.figures.unwrap().watched;
+    let keys: Vec<String> = watched.iter().map(|w| w.key.clone()).collect();
+    assert_eq!(
+        keys,
+        [oob.proposal.id.to_string(), face.proposal.id.to_string()],
+        "the patch and the face, still undecided; not the dismissed proposal"
+    );
+    let listed = proposals::of_analysis(&app, &office, id).await.unwrap();
+    let reading = |i: usize| listed[i].reflight.as_ref().unwrap().reading;
+    assert_eq!(
+        reading(0),
+        Reflight::NoFurtherCut,
+        "the patch shows no further cut"
+    );
+    assert!(
+        matches!(reading(1), Reflight::BelowFloorStopped { .. }),
+        "{:?}",
+        reading(1)
+    );
+    assert!(matches!(reading(2), Reflight::Output { ratio } if ratio == 0.0));
+    assert!(
+        matches!(reading(3), Reflight::FaceStillHigh { .. }),
+        "the wall left as it was: {:?}",
+        reading(3)
+    );
+    assert_eq!(listed[0].reflight.as_ref().unwrap().analysis_id, later);
+    let later_proposals = proposals::of_analysis(&app, &office, later).await.unwrap();
+    assert!(
+        later_proposals
+            .iter()
+            .all(|p| p.proposal.kind != ProposalKind::OutOfBounds),
+        "the third survey cuts nothing outside: {:?}",
+        later_proposals
+            .iter()
+            .map(|p| p.proposal.kind)
+            .collect::<Vec<_>>()
+    );
+
+    // The verifier attaches the comparison as 复查 evidence, only while verifying.
+    let verifier = account(&app, "nr2", "agency_officer", "nr").await;
+    assert!(
+        proposals::attach_reflight(&app, &verifier, finding_id)
+            .await
+            .is_err(),
+        "not under review"
+    );
+    findings::issue_notice(&app, &officer, finding_id).await.unwrap();
+    findings::apply_for_closure(&app, &officer, finding_id, "已停止越界开采", &[])
+        .await
+        .unwrap();
+    findings::start_review(&app, &verifier, finding_id).await.unwrap();
+    proposals::attach_reflight(&app, &verifier, finding_id)
+        .await
+        .unwrap();
+    let shown = findings::show(&app, &verifier, finding_id).await.unwrap();
+    assert_eq!(shown.finding.state, FindingState::Reviewing);
+    let attached = shown.attachments.last().unwrap();
+    assert!(attached.file_name.contains("复查比对"), "{attached:?}");
+    let (_, bytes) = findings::evidence(&app, &verifier, attached.id).await.unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains("原图斑内未继续开采") && text.contains(&view.survey.dem_sha256),
+        "{text}"
+    );
+    let verification = orewatch_app::audit_log::verify(&app, &office, None)
+        .await
+        .unwrap();
+    assert!(verification.intact(), "{:?}", verification.report);
+}
+
 on_both_backends!(
+    proposals_go_to_the_ledger_and_a_re_flight_reads_each,
     a_survey_file_altered_in_the_store_fails_its_analysis_by_name,
     a_second_survey_is_analysed_once_against_the_registry_licence,
     wrong_files_dates_and_callers_are_refused_at_once,
