@@ -57,6 +57,8 @@ pub const FLASHES: &[&str] = &[
     "survey_recorded",
     "analysis_cancelled",
     "analysis_retried",
+    "proposal_confirmed",
+    "proposal_dismissed",
 ];
 
 impl Ctx {

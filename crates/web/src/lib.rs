@@ -117,6 +117,7 @@ pub fn router(state: WebState) -> Router {
         .merge(pages::draws::router())
         .merge(pages::townships::router())
         .merge(pages::surveys::router())
+        .merge(pages::proposals::router())
         .fallback(pages::not_found)
         // A GET of an address that only takes a form's POST (a reload after a refused form, the
         // language switch on such a page) goes back to the form's page instead of a bare 405.

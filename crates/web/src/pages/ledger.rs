@@ -388,6 +388,9 @@ struct ShowPage {
     cases: Vec<(i64, String, String)>,
     may_file_case: bool,
     today: String,
+    /// Where a finding from a drone survey came from, and what a later flight shows.
+    monitoring: Option<super::proposals::MonitoringLine>,
+    may_attach_reflight: bool,
 }
 
 async fn show_screen(
@@ -432,6 +435,11 @@ async fn show_screen(
         )
     })
     .collect();
+    let monitoring = orewatch_app::surveys::proposals::of_finding(&state.app, finding_id)
+        .await?
+        .map(|m| super::proposals::monitoring_line(&ctx, &m));
+    let may_conclude =
+        f.state == FindingState::Reviewing && f.verifier_id.is_some() && f.verifier_id == caller.account_id();
     let may_file_case = caller
         .agency()
         .is_some_and(|a| caller.may(Action::FileCase, &Resource::Agency(a.clone())));
@@ -480,9 +488,9 @@ async fn show_screen(
         may_extend: works && open && f.extension_on.is_none(),
         may_start_review: f.state == FindingState::Applied
             && caller.may(Action::VerifyRectification, &resource),
-        may_conclude: f.state == FindingState::Reviewing
-            && f.verifier_id.is_some()
-            && f.verifier_id == caller.account_id(),
+        may_conclude,
+        may_attach_reflight: may_conclude && monitoring.as_ref().is_some_and(|m| m.reflight.is_some()),
+        monitoring,
         may_decide: f.extension_on.is_some() && caller.may(Action::DecideExtension, &resource),
         may_list: open && f.listed_at.is_none() && caller.may(Action::SuperviseFinding, &resource),
         may_delist: f.listed_at.is_some() && caller.may(Action::SuperviseFinding, &resource),
@@ -529,6 +537,7 @@ async fn step(
             findings::list_for_supervision(app, &caller, id, form.get("until"), form.get("reason")).await
         }
         "delist" => findings::delist(app, &caller, id, form.get("reason")).await,
+        "reflight" => orewatch_app::surveys::proposals::attach_reflight(app, &caller, id).await,
         _ => return Err(super::not_found().await),
     };
     match result {

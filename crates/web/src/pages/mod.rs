@@ -21,6 +21,7 @@ pub mod meetings;
 pub mod mines;
 pub mod organisation;
 pub mod permits;
+pub mod proposals;
 pub mod referrals;
 pub mod surveys;
 pub mod townships;

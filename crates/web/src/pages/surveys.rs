@@ -4,7 +4,7 @@
 //! it, the findings, and the downloads with their SHA-256).
 
 use super::labels::label;
-use super::{number, render, render_form, see_other, FormData, FormErrors, SelectOption};
+use super::{number, render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::upload::{stream_to_disk, StreamCsrf};
@@ -37,7 +37,7 @@ pub fn router() -> Router<WebState> {
 }
 
 /// `1,234.5` style with `decimals` places.
-fn num(value: f64, decimals: usize) -> String {
+pub(super) fn num(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
     let (whole, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
     let mut grouped = String::new();
@@ -376,6 +376,9 @@ struct ShowPage {
     patch_shapes: Vec<Shape>,
     face_shapes: Vec<Shape>,
     downloads: Vec<(String, String)>,
+    proposals: Vec<super::proposals::ProposalLine>,
+    /// A confirm or dismiss was refused (the page answers 422).
+    refused: bool,
 }
 
 fn show_page(ctx: Ctx, v: AnalysisView) -> ShowPage {
@@ -609,8 +612,43 @@ fn show_page(ctx: Ctx, v: AnalysisView) -> ShowPage {
         patch_shapes,
         face_shapes,
         downloads,
+        proposals: Vec::new(),
+        refused: false,
         ctx,
     }
+}
+
+/// The result page, with its problem list; `refused` is a confirm or dismiss to show again.
+pub(super) async fn analysis_screen(
+    state: &WebState,
+    ctx: Ctx,
+    id: i64,
+    refused: Option<super::proposals::Refused>,
+) -> Result<Response, WebError> {
+    let caller = ctx.caller();
+    let view = surveys::analysis(&state.app, &caller, id).await?;
+    let listed = surveys::proposals::of_analysis(&state.app, &caller, id).await?;
+    let agencies = if view.may_manage {
+        orewatch_app::organisation::agencies(&state.app, &caller).await?
+    } else {
+        Vec::new()
+    };
+    let messages_en: Vec<(String, String)> = view
+        .figures
+        .iter()
+        .flat_map(|f| f.findings.iter().map(|k| (k.kind.clone(), k.message_en.clone())))
+        .collect();
+    let was_refused = refused.is_some();
+    let may_manage = view.may_manage;
+    let proposals = super::proposals::lines(&ctx, &listed, &messages_en, &agencies, may_manage, refused);
+    let mut page = show_page(ctx, view);
+    if !proposals.is_empty() {
+        // The problem list says what the engine's findings say, with their state and evidence.
+        page.findings.clear();
+    }
+    page.proposals = proposals;
+    page.refused = was_refused;
+    render_form(&page, was_refused)
 }
 
 async fn show(
@@ -619,8 +657,7 @@ async fn show(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     let id = number(&raw)?;
-    let view = surveys::analysis(&state.app, &ctx.caller(), id).await?;
-    render(&show_page(ctx, view))
+    analysis_screen(&state, ctx, id, None).await
 }
 
 async fn cancel(

@@ -196,4 +196,141 @@ async fn surveys_are_listed_shown_and_uploaded_through_the_router(db: orewatch_a
     );
 }
 
-on_both_backends!(surveys_are_listed_shown_and_uploaded_through_the_router);
+/// The demo's proposals on mine 2's analysis: the officer reads them, the office confirms one onto the
+/// ledger (a refused deadline shown again with its values), dismisses one (a reason required), and the
+/// finding's page names the survey; mine 1's first analysis shows its re-flight.
+async fn proposals_are_confirmed_or_dismissed_on_the_result_page(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let officer = site.login("ps_officer", orewatch_app::demo::DEMO_PASSWORD).await;
+    let mut conn = site.app.db.conn().await.unwrap();
+    let analysis = orewatch_storage::surveys::analyses_of_mine(&mut conn, orewatch_domain::MineId(2))
+        .await
+        .unwrap()[0]
+        .id;
+    let listed = orewatch_storage::proposals::of_analysis(&mut conn, analysis)
+        .await
+        .unwrap();
+    drop(conn);
+    let kinds: Vec<&str> = listed.iter().map(|p| p.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"out_of_bounds") && kinds.contains(&"below_floor"),
+        "{kinds:?}"
+    );
+    let (oob, floor) = (&listed[0], &listed[1]);
+    let path = format!("/analyses/{analysis}");
+    let read = site.get(&path, &officer.cookies).await;
+    assert!(read.body.contains("id=\"proposals\"") && read.body.contains("待确认"));
+    assert!(
+        !read.body.contains("action=\"/proposals/"),
+        "no forms for an officer"
+    );
+    let denied = site
+        .post(
+            &format!("/proposals/{}/dismiss", oob.id),
+            &officer.cookies,
+            &[("csrf", &officer.csrf), ("reason", "不是")],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+    let page = site.get(&path, &office.cookies).await;
+    assert!(
+        page.body.contains(&format!("id=\"confirm-{}\"", oob.id)),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("无人机测量对比分析 #"),
+        "the suggested description"
+    );
+    let confirm = |deadline: &'static str| {
+        vec![
+            ("csrf", office.csrf.clone()),
+            ("agency", "nr".to_string()),
+            ("severity", "major".to_string()),
+            ("deadline_on", deadline.to_string()),
+            ("description", "矿区范围外西侧挖损，越界开采".to_string()),
+            ("legal_basis", "《矿产资源法》".to_string()),
+        ]
+    };
+    let refs = |f: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { f.clone() };
+    let past = refs(&confirm("2020-01-01"));
+    let past: Vec<(&str, &str)> = past.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = site
+        .post(&format!("/proposals/{}/confirm", oob.id), &office.cookies, &past)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused
+        .body
+        .contains(&format!("id=\"proposal-{}-errors\"", oob.id)));
+    assert!(
+        refused.body.contains("矿区范围外西侧挖损，越界开采"),
+        "the values sent are kept"
+    );
+    let good = refs(&confirm("2027-01-31"));
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = site
+        .post(&format!("/proposals/{}/confirm", oob.id), &office.cookies, &good)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let twice = site
+        .post(&format!("/proposals/{}/confirm", oob.id), &office.cookies, &good)
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY, "a double submit");
+    assert!(
+        twice.body.contains(&format!("id=\"proposal-{}-errors\"", oob.id)),
+        "the double submit is told why: {}",
+        twice.body
+    );
+
+    let empty = site
+        .post(
+            &format!("/proposals/{}/dismiss", floor.id),
+            &office.cookies,
+            &[("csrf", &office.csrf), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let dismissed = site
+        .post(
+            &format!("/proposals/{}/dismiss", floor.id),
+            &office.cookies,
+            &[("csrf", &office.csrf), ("reason", "集水坑，经现场核实为排水设施")],
+        )
+        .await;
+    assert_eq!(dismissed.status, StatusCode::SEE_OTHER);
+    let page = site.get(&path, &office.cookies).await;
+    assert!(page.body.contains("集水坑，经现场核实为排水设施"));
+    let finding = page
+        .body
+        .split(&format!("id=\"proposal-{}-finding\"", oob.id))
+        .next()
+        .and_then(|head| head.rsplit("href=\"/findings/").next())
+        .and_then(|tail| tail.split('"').next())
+        .unwrap()
+        .to_string();
+    let shown = site.get(&format!("/findings/{finding}"), &office.cookies).await;
+    assert!(shown.body.contains("id=\"monitoring\""), "{}", shown.body);
+    assert!(shown.body.contains("id=\"monitoring-volume\""));
+    assert!(shown.body.contains("越界开采") && shown.body.contains("SHA-256"));
+
+    // Mine 1 was flown three times: its first analysis's patch is read by the second.
+    let mut conn = site.app.db.conn().await.unwrap();
+    let first = *orewatch_storage::surveys::analyses_of_mine(&mut conn, orewatch_domain::MineId(1))
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect::<Vec<_>>()
+        .last()
+        .unwrap();
+    drop(conn);
+    let earlier = site.get(&format!("/analyses/{first}"), &office.cookies).await;
+    assert!(earlier.body.contains("原图斑内未继续开采"), "{}", earlier.body);
+}
+
+on_both_backends!(
+    surveys_are_listed_shown_and_uploaded_through_the_router,
+    proposals_are_confirmed_or_dismissed_on_the_result_page,
+);

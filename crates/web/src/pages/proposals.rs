@@ -1,0 +1,236 @@
+//! 监测问题清单 on the analysis page (each proposed finding with its evidence, the office's confirm and
+//! dismiss forms, what a later flight shows) and on a finding's page (where it came from, the volume,
+//! the re-flight and the verifier's "attach as 复查 evidence").
+
+use super::labels::label;
+use super::{agency_options, see_other, FormData, FormErrors, SelectOption};
+use crate::ctx::{Auth, Ctx};
+use crate::error::WebError;
+use crate::WebState;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use orewatch_app::organisation::AgencyRecord;
+use orewatch_app::surveys::proposals::{self, ConfirmInput, FindingMonitoring, ProposalView, ReflightView};
+use orewatch_app::AppError;
+use orewatch_domain::finding::Severity;
+use orewatch_domain::proposal::ProposalState;
+use strum::IntoEnumIterator;
+
+pub fn router() -> Router<WebState> {
+    Router::new()
+        .route("/proposals/{id}/confirm", post(confirm))
+        .route("/proposals/{id}/dismiss", post(dismiss))
+}
+
+/// A later flight's reading as shown.
+pub struct ReflightLine {
+    pub analysis_id: i64,
+    pub flown_on: String,
+    pub summary: String,
+    pub rectified: bool,
+}
+
+fn reflight_line(r: &ReflightView) -> ReflightLine {
+    ReflightLine {
+        analysis_id: r.analysis_id,
+        flown_on: r.flown_on.to_string(),
+        summary: r.reading.summary_zh(),
+        rectified: r.reading.shows_rectified(),
+    }
+}
+
+/// One proposed finding on the analysis page.
+pub struct ProposalLine {
+    pub id: i64,
+    pub kind: String,
+    pub state: String,
+    pub state_class: &'static str,
+    pub severity: String,
+    pub message: String,
+    pub volume: String,
+    pub finding_id: Option<i64>,
+    pub dismiss_reason: String,
+    pub decided: String,
+    pub reflight: Option<ReflightLine>,
+    pub may_decide: bool,
+    pub agencies: Vec<SelectOption>,
+    pub severities: Vec<SelectOption>,
+    pub form: FormData,
+    pub errors: FormErrors,
+    /// Which form the errors belong to (`confirm` or `dismiss`), so it opens.
+    pub failed_form: &'static str,
+}
+
+/// A confirm or dismiss that was refused, to show again with its values and errors.
+pub struct Refused {
+    pub id: i64,
+    pub which: &'static str,
+    pub form: FormData,
+    pub errors: FormErrors,
+}
+
+/// The agency that answers for monitoring findings unless the office picks another: the natural
+/// resources bureau, which runs the office (DOMAIN.md §1).
+const DEFAULT_AGENCY: &str = "nr";
+
+pub fn lines(
+    ctx: &Ctx,
+    views: &[ProposalView],
+    messages_en: &[(String, String)],
+    agencies: &[AgencyRecord],
+    may_manage: bool,
+    mut refused: Option<Refused>,
+) -> Vec<ProposalLine> {
+    let english = ctx.html_lang() == "en";
+    let members: Vec<AgencyRecord> = agencies.iter().filter(|a| a.is_member()).cloned().collect();
+    views
+        .iter()
+        .map(|v| {
+            let p = &v.proposal;
+            let mut form = FormData::default();
+            form.0.insert("agency".into(), DEFAULT_AGENCY.into());
+            form.0.insert("severity".into(), v.suggested.severity.into());
+            form.0
+                .insert("deadline_on".into(), v.suggested.deadline_on.to_string());
+            form.0
+                .insert("description".into(), v.suggested.description.clone());
+            let (errors, failed_form) = match refused.take_if(|r| r.id == p.id) {
+                Some(r) => {
+                    // What was sent wins over the suggestions.
+                    form.0.extend(r.form.0.into_iter().filter(|(k, _)| k != "csrf"));
+                    (r.errors, r.which)
+                }
+                None => (FormErrors::default(), ""),
+            };
+            let message = match messages_en.iter().find(|(k, _)| k == p.kind.as_str()) {
+                Some((_, en)) if english => en.clone(),
+                _ => p.message_zh.clone(),
+            };
+            ProposalLine {
+                id: p.id,
+                kind: label(ctx, "proposal_kind", p.kind.as_str()),
+                state: label(ctx, "proposal_state", p.state.as_str()),
+                state_class: match p.state {
+                    ProposalState::Proposed => "warn",
+                    ProposalState::Confirmed => "bad",
+                    ProposalState::Dismissed => "",
+                },
+                severity: label(ctx, "proposal_severity", &p.severity),
+                message,
+                volume: p
+                    .volume_m3
+                    .map(|v| format!("{} m³", super::surveys::num(v, 1)))
+                    .unwrap_or_default(),
+                finding_id: p.finding_id,
+                dismiss_reason: p.dismiss_reason.clone().unwrap_or_default(),
+                decided: match (&p.decided_by_label, &p.decided_at) {
+                    (Some(by), Some(at)) => format!("{by} · {}", ctx.time(at)),
+                    _ => String::new(),
+                },
+                reflight: v.reflight.as_ref().map(reflight_line),
+                may_decide: may_manage && p.state == ProposalState::Proposed,
+                agencies: agency_options(ctx, &members, form.get("agency")),
+                severities: Severity::iter()
+                    .map(|s| {
+                        SelectOption::new(
+                            s.as_str(),
+                            label(ctx, "severity", s.as_str()),
+                            form.get("severity"),
+                        )
+                    })
+                    .collect(),
+                form,
+                errors,
+                failed_form,
+            }
+        })
+        .collect()
+}
+
+/// What a finding's page shows of the survey it came from.
+pub struct MonitoringLine {
+    pub analysis_id: i64,
+    pub kind: String,
+    pub volume: String,
+    pub surveys: Vec<(String, String, String)>,
+    pub reflight: Option<ReflightLine>,
+}
+
+pub fn monitoring_line(ctx: &Ctx, m: &FindingMonitoring) -> MonitoringLine {
+    MonitoringLine {
+        analysis_id: m.proposal.analysis_id,
+        kind: label(ctx, "proposal_kind", m.proposal.kind.as_str()),
+        volume: m
+            .proposal
+            .volume_m3
+            .map(|v| format!("{} m³", super::surveys::num(v, 1)))
+            .unwrap_or_default(),
+        surveys: m
+            .evidence
+            .surveys
+            .iter()
+            .map(|s| (s.flown_on.clone(), s.dem_name.clone(), s.sha256.clone()))
+            .collect(),
+        reflight: m.reflight.as_ref().map(reflight_line),
+    }
+}
+
+async fn confirm(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = super::number(&raw)?;
+    let analysis = proposals::analysis_of(&state.app, &ctx.caller(), id).await?;
+    let input = ConfirmInput {
+        agency: form.get("agency"),
+        severity: form.get("severity"),
+        description: form.get("description"),
+        legal_basis: form.get("legal_basis"),
+        measures: form.get("measures"),
+        deadline_on: form.get("deadline_on"),
+    };
+    match proposals::confirm(&state.app, &ctx.caller(), id, &input).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/analyses/{analysis}?flash=proposal_confirmed#proposal-{id}"
+        ))),
+        Err(AppError::Invalid(errors)) => {
+            let refused = Refused {
+                id,
+                which: "confirm",
+                errors: FormErrors::from(&ctx, &errors),
+                form,
+            };
+            super::surveys::analysis_screen(&state, ctx, analysis, Some(refused)).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn dismiss(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let id = super::number(&raw)?;
+    let analysis = proposals::analysis_of(&state.app, &ctx.caller(), id).await?;
+    match proposals::dismiss(&state.app, &ctx.caller(), id, form.get("reason")).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/analyses/{analysis}?flash=proposal_dismissed#proposal-{id}"
+        ))),
+        Err(AppError::Invalid(errors)) => {
+            let refused = Refused {
+                id,
+                which: "dismiss",
+                errors: FormErrors::from(&ctx, &errors),
+                form,
+            };
+            super::surveys::analysis_screen(&state, ctx, analysis, Some(refused)).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
