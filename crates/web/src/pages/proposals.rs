@@ -104,9 +104,10 @@ pub fn lines(
                 }
                 None => (FormErrors::default(), ""),
             };
+            // The heading names the kind; the engine's message starts with it too ("越界开采：…").
             let message = match messages_en.iter().find(|(k, _)| k == p.kind.as_str()) {
-                Some((_, en)) if english => en.clone(),
-                _ => p.message_zh.clone(),
+                Some((_, en)) if english => after_label(en, ": "),
+                _ => after_label(&p.message_zh, "："),
             };
             ProposalLine {
                 id: p.id,
@@ -147,6 +148,14 @@ pub fn lines(
             }
         })
         .collect()
+}
+
+/// The message without its leading "kind：" label.
+fn after_label(message: &str, separator: &str) -> String {
+    message
+        .split_once(separator)
+        .map_or(message, |(_, rest)| rest)
+        .to_string()
 }
 
 /// What a finding's page shows of the survey it came from.

@@ -20,4 +20,5 @@ mod registry;
 mod review;
 mod server;
 mod site;
+mod survey_loop;
 mod surveys;
