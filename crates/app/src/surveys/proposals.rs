@@ -415,6 +415,31 @@ pub async fn of_finding(app: &App, finding_id: i64) -> Result<Option<FindingMoni
     }))
 }
 
+/// The volume mined out of bounds and below the floor that a penalty case's findings carry (as
+/// confirmed from surveys), with its basis, for the case's estimate form to start from; `None` when no
+/// finding of the case came from a survey with a volume. The caller has checked its right to the case.
+pub async fn volume_of_case(app: &App, case_id: i64) -> Result<Option<(f64, String)>> {
+    let mut conn = app.db.conn().await?;
+    let rows = store::with_volume_of_case(&mut conn, case_id).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let total: f64 = rows.iter().filter_map(|p| p.volume_m3).sum();
+    let basis = rows
+        .iter()
+        .map(|p| {
+            format!(
+                "无人机测量对比分析#{} {} {:.1} 立方米",
+                p.analysis_id,
+                p.kind.label_zh(),
+                p.volume_m3.unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("；");
+    Ok(Some((total, basis)))
+}
+
 /// The re-flight comparison as a document: what was found, where, what the later flight shows, and
 /// the files both rest on with their SHA-256.
 pub fn reflight_document(

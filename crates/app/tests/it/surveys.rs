@@ -533,6 +533,47 @@ async fn proposals_go_to_the_ledger_and_a_re_flight_reads_each(db: Db) {
             .category,
         "below_floor"
     );
+    // A penalty case about the two findings starts its estimate from their surveyed volumes.
+    let nr_head = account(&app, "nrh", "agency_head", "nr").await;
+    let verifier = account(&app, "nr2", "agency_officer", "nr").await;
+    let mut team = Vec::new();
+    for (who, card) in [(&officer, "45000011"), (&verifier, "45000012")] {
+        let id = who.account_id().unwrap().0.to_string();
+        orewatch_app::inspections::register::register_card(
+            &app,
+            &office,
+            &orewatch_app::inspections::register::CardInput {
+                account: &id,
+                card_no: card,
+                valid_until: "2030-12-31",
+                recusals: "",
+            },
+        )
+        .await
+        .unwrap();
+        team.push(id);
+    }
+    let (f1, f2) = (finding_id.to_string(), floor_finding.to_string());
+    let case = orewatch_app::enforcement::cases::file(
+        &app,
+        &nr_head,
+        &orewatch_app::enforcement::cases::FileInput {
+            mine: &shown.mine_name,
+            findings: vec![&f1, &f2],
+            cause: "越界、越层开采",
+            major: "",
+            officers: team.iter().map(String::as_str).collect(),
+        },
+    )
+    .await
+    .unwrap();
+    let (volume, basis) = proposals::volume_of_case(&app, case).await.unwrap().unwrap();
+    let expected = figures.outside_patches[0].cut_m3 + figures.below_floor.volume_m3;
+    assert!((volume - expected).abs() < 1e-9, "{volume} vs {expected}");
+    assert!(
+        basis.contains(&format!("无人机测量对比分析#{id} 越界开采")) && basis.contains("越层开采"),
+        "{basis}"
+    );
     assert!(matches!(
         proposals::dismiss(&app, &office, over.proposal.id, "  ").await,
         Err(AppError::Invalid(_))
@@ -615,7 +656,6 @@ async fn proposals_go_to_the_ledger_and_a_re_flight_reads_each(db: Db) {
     );
 
     // The verifier attaches the comparison as 复查 evidence, only while verifying.
-    let verifier = account(&app, "nr2", "agency_officer", "nr").await;
     assert!(
         proposals::attach_reflight(&app, &verifier, finding_id)
             .await

@@ -421,6 +421,15 @@ async fn show_screen(
     } else {
         Vec::new()
     };
+    // The estimate starts from the volume the case's findings carry from surveys, if any.
+    if errors.is_none() && c.estimate.is_none() {
+        if let Some((volume, basis)) =
+            orewatch_app::surveys::proposals::volume_of_case(&state.app, case_id).await?
+        {
+            form.0.insert("volume".into(), format!("{volume:.1}"));
+            form.0.insert("basis".into(), basis);
+        }
+    }
     // A refused form comes back with what was typed; a fresh decision starts from the notice's penalty.
     if errors.is_none() && c.state == CaseState::Deciding {
         if let Some(p) = &c.proposed {
