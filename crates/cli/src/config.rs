@@ -28,6 +28,9 @@ pub struct Config {
     pub max_connections: u32,
     /// Hours recipients have to acknowledge a sharing-feed item before it shows as overdue.
     pub share_ack_hours: i64,
+    /// Seconds a worker's claim on an analysis job lasts without a heartbeat (its heartbeat comes every
+    /// sixth of it): how soon another worker takes over a job whose worker died.
+    pub job_lease_seconds: i64,
     /// The 3-degree Gauss-Krüger zone of the county map (CGCS2000).
     pub map_zone: u32,
     /// The county's extent in the map zone: [min easting, min northing, max easting, max northing] in
@@ -109,6 +112,7 @@ impl Default for Config {
             county_name_en: "Luzhai County".into(),
             session_idle_minutes: 30,
             share_ack_hours: 72,
+            job_lease_seconds: 60,
             secure_cookies: false,
             login_attempts_per_minute: 30,
             max_connections: 16,
@@ -184,6 +188,12 @@ impl Config {
         if let Some(v) = var("OREWATCH_LOGIN_ATTEMPTS_PER_MINUTE") {
             self.login_attempts_per_minute =
                 v.parse().context("OREWATCH_LOGIN_ATTEMPTS_PER_MINUTE 应为整数")?;
+        }
+        if let Some(v) = var("OREWATCH_JOB_LEASE_SECONDS") {
+            self.job_lease_seconds = v.parse().context("OREWATCH_JOB_LEASE_SECONDS 应为整数（秒）")?;
+        }
+        if self.job_lease_seconds < 3 {
+            anyhow::bail!("job_lease_seconds 至少为 3 秒");
         }
         if let Some(v) = var("OREWATCH_SHARE_ACK_HOURS") {
             self.share_ack_hours = v.parse().context("OREWATCH_SHARE_ACK_HOURS 应为整数（小时）")?;

@@ -220,6 +220,10 @@ async fn connect(config: &Config) -> Result<App> {
         datum_transforms: config.transforms()?,
         surveys: orewatch_app::surveys::SurveySettings {
             scratch_dir: config.data_dir.join("scratch"),
+            lease: chrono::Duration::seconds(config.job_lease_seconds),
+            heartbeat: std::time::Duration::from_millis(
+                u64::try_from(config.job_lease_seconds).unwrap_or(60) * 1000 / 6,
+            ),
             ..Default::default()
         },
         ..Settings::default()

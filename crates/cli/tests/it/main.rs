@@ -8,6 +8,7 @@
 
 mod boundary;
 mod survey;
+mod worker_crash;
 
 use orewatch_app::password::HashCost;
 use orewatch_app::{App, Db, Settings, SystemClock};
