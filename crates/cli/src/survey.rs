@@ -106,7 +106,8 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         &cancel,
     )?;
     if let Some(dir) = &args.out {
-        let written = orewatch_spatial::outputs::write_all(dir, &report)?;
+        let mut written = orewatch_spatial::outputs::write_all(dir, &report)?;
+        written.push(write_report_html(dir, &report)?);
         for path in written {
             eprintln!("已写入 {}", path.display());
         }
@@ -119,4 +120,29 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         Format::Text => print!("{}", report.summary_zh()),
     }
     Ok(())
+}
+
+/// The printable report beside the other outputs: the platform's template, read from the report's
+/// JSON as the platform reads it, with the change map beside it.
+fn write_report_html(
+    dir: &std::path::Path,
+    report: &orewatch_spatial::report::Report,
+) -> Result<std::path::PathBuf> {
+    let json = serde_json::to_string(report).context("生成报告 JSON")?;
+    let figures = orewatch_app::surveys::Figures::parse(&json).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let i18n = std::sync::Arc::new(orewatch_web::i18n::I18n::load()?);
+    let page = orewatch_web::survey_report::render(
+        i18n.tr(orewatch_web::i18n::Lang::Zh),
+        &figures,
+        orewatch_web::survey_report::Context {
+            mine_name: report.mine_name.clone(),
+            png_src: "change.png".to_string(),
+            standalone: true,
+            ..Default::default()
+        },
+    )
+    .context("生成 report.html")?;
+    let path = dir.join("report.html");
+    std::fs::write(&path, page).with_context(|| format!("无法写入 {}", path.display()))?;
+    Ok(path)
 }

@@ -8,12 +8,18 @@ use axum::Router;
 
 const CSS: &str = include_str!("../static/app.css");
 const JS: &str = include_str!("../static/app.js");
+/// The printable survey report's styles (also written inline into the CLI's report.html).
+pub const REPORT_CSS: &str = include_str!("../static/report.css");
 
 pub fn router() -> Router<WebState> {
     Router::new()
         .route(
             "/static/app.css",
             get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
+        .route(
+            "/static/report.css",
+            get(|| async { asset("text/css; charset=utf-8", REPORT_CSS) }),
         )
         .route(
             "/static/app.js",

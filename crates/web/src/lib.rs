@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod pages;
 pub mod serve;
 pub mod session;
+pub mod survey_report;
 pub mod svg;
 pub mod upload;
 

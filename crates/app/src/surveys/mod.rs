@@ -387,6 +387,7 @@ pub struct Figures {
     pub licence_no: String,
     pub grid: GridFigures,
     pub period: PeriodFigures,
+    pub thresholds: Thresholds,
     pub inside: RegionFigures,
     pub outside: RegionFigures,
     pub nodata_area_m2: f64,

@@ -156,6 +156,19 @@ fn the_text_summary_is_chinese_and_out_writes_the_report() {
     let saved: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(saved["licence_no"], "C4502232009127130012001");
+    // The printable report: the platform's template, its change map beside it, the inputs' hashes.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for needle in [
+        "<html lang=\"zh-CN\">",
+        "无人机监测比对报告",
+        "越界开采：",
+        "<img src=\"change.png\"",
+        "id=\"report-patches\"",
+        saved["inputs"][1]["sha256"].as_str().unwrap(),
+    ] {
+        assert!(html.contains(needle), "{needle} missing in {html}");
+    }
+    assert!(out.join("change.png").exists() && out.join("patches.geojson").exists());
 }
 
 fn fails_with(output: &Output, needles: &[&str]) {

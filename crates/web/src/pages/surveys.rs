@@ -34,10 +34,11 @@ pub fn router() -> Router<WebState> {
         .route("/analyses/{id}/cancel", post(cancel))
         .route("/analyses/{id}/retry", post(retry))
         .route("/analyses/{id}/files/{name}", get(file))
+        .route("/analyses/{id}/print", get(print))
 }
 
 /// `1,234.5` style with `decimals` places.
-pub(super) fn num(value: f64, decimals: usize) -> String {
+pub(crate) fn num(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
     let (whole, frac) = text.split_once('.').unwrap_or((text.as_str(), ""));
     let mut grouped = String::new();
@@ -658,6 +659,73 @@ async fn show(
 ) -> Result<Response, WebError> {
     let id = number(&raw)?;
     analysis_screen(&state, ctx, id, None).await
+}
+
+/// The printable report (the same template as the CLI's report.html), with the proposals' decisions.
+async fn print(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+) -> Result<Response, WebError> {
+    let id = number(&raw)?;
+    let caller = ctx.caller();
+    let view = surveys::analysis(&state.app, &caller, id).await?;
+    let Some(figures) = &view.figures else {
+        return Err(WebError::NotFound);
+    };
+    let listed = surveys::proposals::of_analysis(&state.app, &caller, id).await?;
+    let t = |key: &str| ctx.t(key).to_string();
+    let survey = |label: &str, s: &surveys::Survey| {
+        (
+            t(label),
+            s.flown_on.to_string(),
+            format!("{} · {}", s.dem_name, label_of_method(&ctx, s.method)),
+        )
+    };
+    let proposals = listed
+        .iter()
+        .map(|v| {
+            let p = &v.proposal;
+            let note = match (p.finding_id, &p.dismiss_reason) {
+                (Some(f), _) => format!("{}#{f}", t("survey.confirmed_as")),
+                (None, Some(reason)) => format!("{}{reason}", t("survey.dismissed_because")),
+                _ => String::new(),
+            };
+            (
+                label(&ctx, "proposal_kind", p.kind.as_str()),
+                label(&ctx, "proposal_state", p.state.as_str()),
+                note,
+            )
+        })
+        .collect();
+    let c = crate::survey_report::Context {
+        mine_name: view.mine_name.clone(),
+        png_src: format!("/analyses/{id}/files/change.png"),
+        surveys: vec![
+            survey("survey.before", &view.before),
+            survey("survey.after", &view.survey),
+        ],
+        proposals,
+        back: Some((format!("/analyses/{id}"), t("survey.analysis_title"))),
+        standalone: false,
+        names: [&view.before, &view.survey]
+            .iter()
+            .map(|s| (s.dem_sha256.clone(), s.dem_name.clone()))
+            .collect(),
+        printed: ctx.tf(
+            "report.printed",
+            &[
+                ("at", ctx.time(&state.app.now())),
+                ("by", caller.display_name.clone()),
+            ],
+        ),
+    };
+    let page = crate::survey_report::build(ctx.tr.clone(), figures, c);
+    super::render(&page)
+}
+
+fn label_of_method(ctx: &Ctx, method: SurveyMethod) -> String {
+    label(ctx, "survey_method", method.as_str())
 }
 
 async fn cancel(

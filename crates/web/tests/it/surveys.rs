@@ -328,6 +328,23 @@ async fn proposals_are_confirmed_or_dismissed_on_the_result_page(db: orewatch_ap
     drop(conn);
     let earlier = site.get(&format!("/analyses/{first}"), &office.cookies).await;
     assert!(earlier.body.contains("原图斑内未继续开采"), "{}", earlier.body);
+
+    // The printable report names the decisions and the files by hash.
+    let printed = site.get(&format!("{path}/print"), &officer.cookies).await;
+    assert_eq!(printed.status, StatusCode::OK);
+    for needle in [
+        "无人机监测比对报告",
+        "id=\"report-proposals\"",
+        "集水坑，经现场核实为排水设施",
+        "/files/change.png",
+        "打印时间",
+    ] {
+        assert!(
+            printed.body.contains(needle),
+            "{needle} missing in {}",
+            printed.body
+        );
+    }
 }
 
 on_both_backends!(
