@@ -217,6 +217,7 @@ const FREE_TEXT: &[&str] = &[
     "person",
     "contractor",
     "failure",
+    "message_zh",
     "name",
 ];
 
