@@ -13,7 +13,7 @@ use std::sync::Arc;
 mod cases;
 mod inspections;
 mod ledger;
-mod surveys;
+pub mod surveys;
 use orewatch_domain::account::NewAccountInput;
 use orewatch_domain::organisation::SeatTitle;
 use orewatch_domain::{AccountId, Role};

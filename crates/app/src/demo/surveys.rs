@@ -23,8 +23,9 @@ const CELL_M: f64 = 4.0;
 /// Margin around the licence, m.
 const MARGIN_M: f64 = 120.0;
 
-/// One mine's scene: the licence's ring and floor, and how much the pit deepens between flights.
-struct Scene {
+/// One mine's scene: the licence's ring and floor, and how much the pit deepens between flights
+/// (public for the survey benchmark, which generates many).
+pub struct Scene {
     ring: Vec<(f64, f64)>,
     zone: u32,
     floor_m: f64,
@@ -34,7 +35,12 @@ struct Scene {
 }
 
 impl Scene {
-    fn grid(&self) -> GridGeometry {
+    /// The CRS of the generated DEMs: the licence's zone, without the zone prefix.
+    pub fn crs(&self) -> ProjectedCrs {
+        ProjectedCrs::gauss_kruger_3deg(self.zone, false)
+    }
+
+    pub fn grid(&self) -> GridGeometry {
         let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
         for &(x, y) in &self.ring {
             (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
@@ -56,7 +62,7 @@ impl Scene {
     /// The surface at `stage` (0: first flight): terrain 20 m above the floor; a pit inside the
     /// licence deepening by `period_m3` each period (volume on whole cells, so close to it); from stage 1 a 3 m dig 40 m square west of the
     /// licence, never deepened again; for one mine a sump 3 m below the floor.
-    fn surface(&self, stage: usize) -> Vec<f32> {
+    pub fn surface(&self, stage: usize) -> Vec<f32> {
         let grid = self.grid();
         let n = self.ring.len() as f64;
         let cx = self.ring.iter().map(|p| p.0).sum::<f64>() / n;
@@ -96,18 +102,22 @@ impl Scene {
     }
 }
 
-/// Loads the demo surveys into an installation that has none, and runs their analyses.
-pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) -> Result<()> {
+/// Up to `limit` mines whose licence can carry generated surveys flown from `first_flight` to
+/// `today`: a mining licence in force all that time, open pit, one part with a floor, a licensed output
+/// and a configured density. The n-th takes 0.8, 1.4 or 0.6 of its licensed output a period (in turn),
+/// and every third from the second has a sump below the floor.
+pub async fn scenes(
+    app: &App,
+    first_flight: NaiveDate,
+    today: NaiveDate,
+    limit: usize,
+) -> Result<Vec<(orewatch_domain::MineId, Scene)>> {
     let mut conn = app.db.conn().await?;
-    if orewatch_storage::surveys::count(&mut conn).await? > 0 {
-        return Ok(());
-    }
     let mut all = mines::all_names(&mut conn).await?;
     all.sort();
-    let first_flight = today - Duration::days(190);
     let mut chosen = Vec::new();
     for (mine, _) in all {
-        if chosen.len() == 3 {
+        if chosen.len() == limit {
             break;
         }
         let stored = licences::for_mine(&mut conn, mine).await?;
@@ -137,7 +147,7 @@ pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) 
         };
         // A quarter of the licensed yearly volume, times: within the licence, over it, well within.
         let yearly_m3 = annual_output_10kt(scale, unit, price.density_t_m3) * 1e4 / price.density_t_m3;
-        let share = [0.8, 1.4, 0.6].get(chosen.len()).copied().unwrap_or(1.0);
+        let share = [0.8, 1.4, 0.6].get(chosen.len() % 3).copied().unwrap_or(1.0);
         chosen.push((
             mine,
             Scene {
@@ -145,16 +155,32 @@ pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) 
                 zone: parcel.zone,
                 floor_m,
                 period_m3: yearly_m3 * 90.0 / 365.0 * share,
-                with_sump: chosen.len() == 1,
+                with_sump: chosen.len() % 3 == 1,
             },
         ));
     }
+    Ok(chosen)
+}
+
+/// Loads the demo surveys into an installation that has none, and runs their analyses.
+pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) -> Result<()> {
+    let mut conn = app.db.conn().await?;
+    if orewatch_storage::surveys::count(&mut conn).await? > 0 {
+        return Ok(());
+    }
     drop(conn);
-    let dir = app.settings.surveys.scratch_dir.join("demo");
+    let chosen = scenes(app, today - Duration::days(190), today, 3).await?;
+    // A folder of this load's own: installations (and tests) sharing a scratch folder never see each
+    // other's half-written files.
+    let dir = app
+        .settings
+        .surveys
+        .scratch_dir
+        .join(format!("demo-{}", crate::auth::random_token()));
     std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
     for (k, (mine, scene)) in chosen.iter().enumerate() {
         let flights: &[i64] = if k == 0 { &[190, 100, 10] } else { &[190, 100] };
-        let crs = ProjectedCrs::gauss_kruger_3deg(scene.zone, false);
+        let crs = scene.crs();
         for (stage, days_ago) in flights.iter().enumerate() {
             let flown_on = today - Duration::days(*days_ago);
             let name = format!("demo-mine{}-{flown_on}.tif", mine.0);
@@ -180,6 +206,7 @@ pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) 
             recorded?;
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
     while !matches!(worker::run_once(app, "demo").await?, worker::Ran::Idle) {}
     Ok(())
 }
