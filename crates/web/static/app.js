@@ -19,6 +19,90 @@
     }
     form.dataset.submitted = "1";
   });
+  // A large survey file goes up in chunks that survive a broken connection: each chunk is appended at
+  // the offset the server holds; after a failure the script asks how much arrived and goes on from
+  // there (also after the page is reloaded: the upload's id is remembered for the same file). The
+  // finished upload is then named in the form instead of the file. Small files, and everything
+  // without the script, go with the plain form.
+  document.querySelectorAll("form[data-resumable]").forEach(function (form) {
+    var input = form.querySelector("input[type=file]");
+    var hidden = form.querySelector("input[name=upload]");
+    var box = document.getElementById(form.getAttribute("data-progress"));
+    if (!input || !hidden || !box || !window.fetch || !window.Blob || !Blob.prototype.slice) { return; }
+    var bar = box.querySelector("progress");
+    var text = box.querySelector("span");
+    var csrf = form.querySelector("input[name=csrf]").value;
+    var msg = function (key, vars) {
+      var s = form.getAttribute("data-msg-" + key) || "";
+      Object.keys(vars || {}).forEach(function (k) { s = s.split("{" + k + "}").join(vars[k]); });
+      return s;
+    };
+    var mb = function (n) { return (n / 1048576).toFixed(1); };
+    var show = function (done, total) {
+      bar.value = total > 0 ? Math.floor(done * 100 / total) : 0;
+      text.textContent = msg("progress", { done: mb(done), total: mb(total) });
+    };
+    var refused = function (status) { var e = new Error(String(status)); e.refused = true; return e; };
+    form.addEventListener("submit", function (event) {
+      var file = input.files && input.files[0];
+      if (!file || file.size < Number(form.getAttribute("data-threshold")) || event.defaultPrevented) { return; }
+      event.preventDefault();
+      var key = "orewatch-upload:" + form.getAttribute("data-resumable") + ":" + file.name + ":" + file.size + ":" + file.lastModified;
+      box.hidden = false;
+      var start = function () {
+        var body = new URLSearchParams();
+        body.set("csrf", csrf);
+        body.set("name", file.name);
+        body.set("size", String(file.size));
+        return fetch(form.getAttribute("data-resumable"), { method: "POST", body: body, credentials: "same-origin" })
+          .then(function (r) { if (!r.ok) { throw refused(r.status); } return r.json(); })
+          .then(function (s) { localStorage.setItem(key, s.id); return s; });
+      };
+      var begin = function () {
+        var known = localStorage.getItem(key);
+        if (!known) { return start(); }
+        return fetch("/uploads/" + known, { credentials: "same-origin" }).then(function (r) {
+          if (r.ok) { return r.json(); }
+          localStorage.removeItem(key);
+          return start();
+        });
+      };
+      var send = function (s, delay) {
+        show(s.received, s.size);
+        if (s.received >= s.size) { return Promise.resolve(s); }
+        var end = Math.min(s.size, s.received + s.chunk_bytes);
+        return fetch("/uploads/" + s.id + "?offset=" + s.received, {
+          method: "PUT", body: file.slice(s.received, end), credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf, "Content-Type": "application/octet-stream" }
+        }).then(function (r) {
+          if (r.ok || r.status === 409) {
+            return r.json().then(function (j) { s.received = j.received; return send(s, 1000); });
+          }
+          if (r.status === 403 || r.status === 404 || r.status === 413) { throw refused(r.status); }
+          throw new Error("retry");
+        }, function () { throw new Error("retry"); }).catch(function (e) {
+          if (e.refused) { throw e; }
+          // The connection broke: wait, ask how much arrived, and go on from there.
+          text.textContent = msg("retry", { done: mb(s.received), seconds: String(delay / 1000) });
+          return new Promise(function (resolve) { setTimeout(resolve, delay); })
+            .then(function () { return fetch("/uploads/" + s.id, { credentials: "same-origin" }); })
+            .then(function (r) { if (!r.ok) { throw new Error("retry"); } return r.json(); })
+            .then(function (j) { s.received = j.received; return send(s, 1000); },
+                  function () { return send(s, Math.min(delay * 2, 30000)); });
+        });
+      };
+      begin().then(function (s) { return send(s, 1000); }).then(function (s) {
+        text.textContent = msg("checking");
+        localStorage.removeItem(key);
+        hidden.value = s.id;
+        input.disabled = true;
+        form.submit();
+      }).catch(function (e) {
+        text.textContent = msg("failed", { reason: e.message });
+        form.dataset.submitted = "0";
+      });
+    });
+  });
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });

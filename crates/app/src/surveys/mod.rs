@@ -503,6 +503,13 @@ impl Figures {
     }
 }
 
+/// Checks that the caller may record surveys of the mine (before a large file is sent).
+pub async fn require_record(app: &App, caller: &Caller, mine_id: MineId) -> Result<()> {
+    let mut conn = app.db.conn().await?;
+    let mine = mines::find(&mut conn, mine_id).await?.ok_or(AppError::NotFound)?;
+    caller.require(Action::RecordSurvey, &mine_resource(&mine))
+}
+
 /// The surveys of a mine for its page.
 pub async fn of_mine(app: &App, caller: &Caller, mine_id: MineId) -> Result<MineSurveys> {
     let mut conn = app.db.conn().await?;

@@ -29,6 +29,13 @@ pub fn router() -> Router<WebState> {
                 .post(upload)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/mines/{id}/surveys/uploads", post(start_upload))
+        .route(
+            "/uploads/{id}",
+            get(upload_status)
+                .put(upload_chunk)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/surveys/{id}/classified", post(classify))
         .route("/analyses/{id}", get(show))
         .route("/analyses/{id}/cancel", post(cancel))
@@ -202,6 +209,8 @@ struct ListPage {
     bars: Vec<TrendBar>,
     chart_width: f64,
     may_record: bool,
+    /// Files from this size go up in resumable chunks (with the script).
+    resumable_from: u64,
     methods: Vec<SelectOption>,
     errors: FormErrors,
     form: FormData,
@@ -224,6 +233,7 @@ async fn list_screen(
         chart_width: 60.0 + bars.len() as f64 * 70.0,
         bars,
         may_record: view.may_record,
+        resumable_from: crate::resumable::RESUMABLE_FROM_BYTES,
         methods: SurveyMethod::iter()
             .map(|m| SelectOption {
                 value: m.as_str().into(),
@@ -270,22 +280,47 @@ async fn upload(
     )
     .await?;
     let form = FormData(streamed.fields);
-    let staged = streamed
-        .file
-        .unwrap_or_else(|| orewatch_app::surveys::StagedFile {
+    let caller = ctx.caller();
+    let account = caller.account_id().map_or(0, |a| a.0);
+    // A file sent in chunks beforehand (the script's resumable upload) is named, not sent again.
+    let resumed = form.get("upload").to_string();
+    let from_upload = streamed.file.is_none() && !resumed.is_empty();
+    let staged = match streamed.file {
+        Some(file) => file,
+        None if from_upload => {
+            match crate::resumable::staged(&settings.scratch_dir, &resumed, account, mine.0).await? {
+                Some(file) => file,
+                None => {
+                    let errors = FieldErrors::single(
+                        "dem",
+                        orewatch_domain::Problem::SurveyFile {
+                            message: ctx.t("survey.upload_unfinished").to_string(),
+                        },
+                    );
+                    return list_screen(&state, ctx, mine, form, Some(&errors)).await;
+                }
+            }
+        }
+        None => orewatch_app::surveys::StagedFile {
             name: String::new(),
             path: settings.scratch_dir.join("none"),
             sha256: String::new(),
             size_bytes: 0,
-        });
+        },
+    };
     let input = SurveyInput {
         flown_on: form.get("flown_on"),
         contractor: form.get("contractor"),
         method: form.get("method"),
         classified: form.get("classified") == "1",
     };
-    let outcome = surveys::record(&state.app, &ctx.caller(), mine, &input, &staged).await;
-    if staged.size_bytes > 0 {
+    let outcome = surveys::record(&state.app, &caller, mine, &input, &staged).await;
+    if from_upload {
+        // Kept while the form is refused, so a corrected form need not send the file again.
+        if outcome.is_ok() {
+            crate::resumable::remove(&settings.scratch_dir, &resumed).await;
+        }
+    } else if staged.size_bytes > 0 {
         let _ = tokio::fs::remove_file(&staged.path).await;
     }
     match outcome {
@@ -659,6 +694,88 @@ async fn show(
 ) -> Result<Response, WebError> {
     let id = number(&raw)?;
     analysis_screen(&state, ctx, id, None).await
+}
+
+/// Starts a resumable upload of a survey file (the script's; answered in JSON).
+async fn start_upload(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(raw): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let mine = super::mines::mine_id(&raw)?;
+    let caller = ctx.caller();
+    surveys::require_record(&state.app, &caller, mine).await?;
+    let settings = &state.app.settings.surveys;
+    let size: u64 = form.get("size").trim().parse().unwrap_or(0);
+    let name =
+        orewatch_domain::field::upload_name(form.get("name")).map_err(|p| AppError::invalid("dem", p))?;
+    if size == 0 {
+        return Err(AppError::invalid("dem", orewatch_domain::Problem::Required).into());
+    }
+    if size > settings.max_dem_bytes {
+        return Err(WebError::TooLarge {
+            max_bytes: usize::try_from(settings.max_dem_bytes).unwrap_or(usize::MAX),
+        });
+    }
+    let meta = crate::resumable::Meta {
+        account_id: caller.account_id().map_or(0, |a| a.0),
+        mine_id: mine.0,
+        name,
+        size,
+        started_at: state.app.now().timestamp(),
+    };
+    let status = crate::resumable::start(&settings.scratch_dir, &meta, meta.started_at).await?;
+    Ok(axum::Json(status).into_response())
+}
+
+async fn upload_status(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let account = ctx.caller().account_id().map_or(0, |a| a.0);
+    let (meta, received) =
+        crate::resumable::find(&state.app.settings.surveys.scratch_dir, &id, account).await?;
+    Ok(axum::Json(crate::resumable::status(&id, &meta, received)).into_response())
+}
+
+/// One chunk of a resumable upload, at `?offset=`, with the session's token in `X-CSRF-Token`.
+async fn upload_chunk(
+    State(state): State<WebState>,
+    Auth(ctx): Auth,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, WebError> {
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if ctx.csrf().is_empty() || !crate::session::tokens_match(sent, ctx.csrf()) {
+        return Err(WebError::Csrf);
+    }
+    let offset: u64 = query
+        .get("offset")
+        .and_then(|v| v.parse().ok())
+        .ok_or(WebError::BadUpload)?;
+    let account = ctx.caller().account_id().map_or(0, |a| a.0);
+    let scratch = &state.app.settings.surveys.scratch_dir;
+    let appended = crate::resumable::append(
+        scratch,
+        &id,
+        account,
+        offset,
+        body,
+        state.config.upload_read_timeout,
+    )
+    .await?;
+    let (status, received) = match appended {
+        crate::resumable::Appended::Now(received) => (axum::http::StatusCode::OK, received),
+        crate::resumable::Appended::Elsewhere { received } => (axum::http::StatusCode::CONFLICT, received),
+    };
+    Ok((status, axum::Json(serde_json::json!({ "received": received }))).into_response())
 }
 
 /// The printable report (the same template as the CLI's report.html), with the proposals' decisions.

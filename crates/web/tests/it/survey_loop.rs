@@ -102,12 +102,22 @@ async fn county_with_quarry(db: Db) -> (App, i64) {
     (app, mine.0)
 }
 
-/// Uploads a survey through the mine's form and waits for the next page.
-async fn upload(client: &Client, base: &str, mine: i64, flown_on: &str, file: &Path) {
+/// Uploads a survey through the mine's form and waits for the next page; `chunked` sends it through
+/// the script's resumable upload (as a file above the form's threshold would go).
+async fn upload(client: &Client, base: &str, mine: i64, flown_on: &str, file: &Path, chunked: bool) {
     client
         .goto(&format!("{base}/mines/{mine}/surveys"))
         .await
         .unwrap();
+    if chunked {
+        client
+            .execute(
+                "document.getElementById('survey-form').setAttribute('data-threshold', '0');",
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
     client
         .execute(
             "document.getElementById('flown_on').value = arguments[0];",
@@ -151,9 +161,9 @@ async fn the_office_confirms_a_surveys_findings_and_a_re_flight_shows_no_further
 
     // 1. Two surveys; the second queues an analysis, which a worker runs.
     log_in(&client, &base, "office").await;
-    upload(&client, &base, mine, "2025-01-01", &quarry("before.tif")).await;
+    upload(&client, &base, mine, "2025-01-01", &quarry("before.tif"), false).await;
     flash(&client).await;
-    upload(&client, &base, mine, "2025-04-01", &quarry("after.tif")).await;
+    upload(&client, &base, mine, "2025-04-01", &quarry("after.tif"), false).await;
     flash(&client).await;
     let url = client.current_url().await.unwrap();
     assert!(url.path().starts_with("/analyses/"), "{url}");
@@ -243,8 +253,16 @@ async fn the_office_confirms_a_surveys_findings_and_a_re_flight_shows_no_further
     assert!(wait_for_text(&client, "#monitoring-reflight", "尚无后一期").await);
     let finding_url = client.current_url().await.unwrap();
 
-    // 4. A third survey: the out-of-bounds patch shows no further cut.
-    upload(&client, &base, mine, "2025-07-01", &third_flight(dir.path())).await;
+    // 4. A third survey, sent in resumable chunks: the out-of-bounds patch shows no further cut.
+    upload(
+        &client,
+        &base,
+        mine,
+        "2025-07-01",
+        &third_flight(dir.path()),
+        true,
+    )
+    .await;
     flash(&client).await;
     assert!(matches!(
         worker::run_once(&app, "browser").await.unwrap(),

@@ -10,7 +10,7 @@ use orewatch_app::surveys::worker::{self, Ran};
 use orewatch_testkit::on_both_backends;
 
 /// A streamed upload to `/mines/{mine}/surveys`: the fields in order, then the DEM (or the DEM first
-/// when `file_first`).
+/// when `file_first`; no file part when `file` is empty).
 fn upload(mine: i64, cookies: &str, fields: &[(&str, &str)], file: &[u8], file_first: bool) -> Request<Body> {
     let boundary = "orewatchsurveyboundary";
     let mut text = Vec::new();
@@ -27,6 +27,10 @@ fn upload(mine: i64, cookies: &str, fields: &[(&str, &str)], file: &[u8], file_f
     .into_bytes();
     dem.extend_from_slice(file);
     dem.extend_from_slice(b"\r\n");
+    // No file at all (a form naming a chunked upload, its file input disabled).
+    if file.is_empty() {
+        dem.clear();
+    }
     let mut body = if file_first {
         [dem, text].concat()
     } else {
@@ -347,7 +351,116 @@ async fn proposals_are_confirmed_or_dismissed_on_the_result_page(db: orewatch_ap
     }
 }
 
+/// A large survey file sent in resumable chunks: started by the office for a mine, chunks appended at
+/// the offset the server holds (a repeated chunk answered with where to go on), then named in the form;
+/// a form refused for its date keeps the upload, the corrected one records it and removes it.
+async fn a_chunked_upload_resumes_and_is_recorded_by_the_form(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let officer = site.login("ps_officer", orewatch_app::demo::DEMO_PASSWORD).await;
+    let dem = next_flight(&site, 2).await;
+    let size = dem.len().to_string();
+    // Only who may record surveys starts one.
+    let denied = site
+        .post(
+            "/mines/2/surveys/uploads",
+            &officer.cookies,
+            &[("csrf", &officer.csrf), ("name", "航测.tif"), ("size", &size)],
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let started = site
+        .post(
+            "/mines/2/surveys/uploads",
+            &office.cookies,
+            &[("csrf", &office.csrf), ("name", "航测.tif"), ("size", &size)],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let status: serde_json::Value = serde_json::from_str(&started.body).unwrap();
+    let id = status["id"].as_str().unwrap().to_string();
+    let put = |offset: usize, bytes: Vec<u8>, token: &str| {
+        Request::put(format!("/uploads/{id}?offset={offset}"))
+            .header(header::COOKIE, office.cookies.clone())
+            .header("x-csrf-token", token.to_string())
+            .body(Body::from(bytes))
+            .unwrap()
+    };
+    let half = dem.len() / 2;
+    let no_token = site.send(put(0, dem[..half].to_vec(), "")).await;
+    assert_eq!(no_token.status, StatusCode::FORBIDDEN);
+    let first = site.send(put(0, dem[..half].to_vec(), &office.csrf)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    // The answer was lost and the chunk sent again: nothing appended, go on from what arrived.
+    let again = site.send(put(0, dem[..half].to_vec(), &office.csrf)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again.body.contains(&format!("\"received\":{half}")),
+        "{}",
+        again.body
+    );
+    let other = site.get(&format!("/uploads/{id}"), &officer.cookies).await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "another account's upload is not found"
+    );
+    // The form sent before the last chunk: refused, nothing recorded.
+    let before = survey_count(&site).await;
+    let form = |flown_on: &str, token: &str| -> Vec<(String, String)> {
+        vec![
+            ("csrf".into(), token.into()),
+            ("upload".into(), id.clone()),
+            ("flown_on".into(), flown_on.into()),
+            ("contractor".into(), "某测绘院".into()),
+            ("method".into(), "lidar".into()),
+        ]
+    };
+    let send_form = |fields: Vec<(String, String)>| {
+        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        upload(2, &office.cookies, &refs, b"", false)
+    };
+    let early = site.send(send_form(form("2026-11-27", &office.csrf))).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.body.contains("尚未上传完成"), "{}", early.body);
+    let last = site.send(put(half, dem[half..].to_vec(), &office.csrf)).await;
+    assert_eq!(last.status, StatusCode::OK);
+    // A date in the future: refused, and the page keeps the upload for the corrected form.
+    let future = site.send(send_form(form("2099-01-01", &office.csrf))).await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        future.body.contains(&format!("name=\"upload\" value=\"{id}\"")),
+        "{}",
+        future.body
+    );
+    assert!(future.body.contains("id=\"upload-kept\""));
+    assert_eq!(survey_count(&site).await, before);
+    let recorded = site.send(send_form(form("2026-11-27", &office.csrf))).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    assert_eq!(survey_count(&site).await, before + 1);
+    let gone = site.get(&format!("/uploads/{id}"), &office.cookies).await;
+    assert_eq!(
+        gone.status,
+        StatusCode::NOT_FOUND,
+        "the upload is removed once recorded"
+    );
+    // The recorded file is the one sent in chunks.
+    let mut conn = site.app.db.conn().await.unwrap();
+    let latest = orewatch_storage::surveys::of_mine(&mut conn, orewatch_domain::MineId(2))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(latest.dem_sha256, hex_sha(&dem));
+    assert_eq!(latest.dem_name, "航测.tif");
+}
+
+fn hex_sha(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 on_both_backends!(
+    a_chunked_upload_resumes_and_is_recorded_by_the_form,
     surveys_are_listed_shown_and_uploaded_through_the_router,
     proposals_are_confirmed_or_dismissed_on_the_result_page,
 );
