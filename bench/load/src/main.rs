@@ -8,6 +8,7 @@
 
 mod import;
 mod ledger;
+mod surveys;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -61,6 +62,36 @@ enum Command {
         ledger_findings: usize,
         #[arg(long, default_value_t = 100_000)]
         ledger_tasks: usize,
+    },
+    /// Write three flights of generated DEMs for N mines of a seeded registry, and their manifest.
+    SurveysPrepare {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 100)]
+        mines: usize,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Upload the prepared flights through the survey form of several servers (comma-separated).
+    SurveysUpload {
+        #[arg(long)]
+        servers: String,
+        #[arg(long)]
+        manifest: std::path::PathBuf,
+        /// An office account of the seed.
+        #[arg(long, default_value = "bench002")]
+        username: String,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// Write one large DEM (about `bytes`) over the demo's first survey mine; prints the mine's id.
+    SurveysBig {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 2_000_000_000)]
+        bytes: u64,
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Time the deadline sweep over a seeded database.
     Sweep {
@@ -145,6 +176,25 @@ async fn main() -> Result<()> {
             };
             seed(&database_url, &plan).await
         }
+        Command::SurveysPrepare {
+            database_url,
+            mines,
+            out,
+        } => surveys::prepare(&database_url, mines, &out).await,
+        Command::SurveysUpload {
+            servers,
+            manifest,
+            username,
+            concurrency,
+        } => {
+            let servers: Vec<String> = servers.split(',').map(str::to_string).collect();
+            surveys::upload(&servers, &manifest, &username, concurrency).await
+        }
+        Command::SurveysBig {
+            database_url,
+            bytes,
+            out,
+        } => surveys::big(&database_url, bytes, &out).await,
         Command::Sweep { database_url } => {
             let db = Db::connect(&database_url, &DbOptions { max_connections: 4 }).await?;
             ledger::sweep(db).await
