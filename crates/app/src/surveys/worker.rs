@@ -238,6 +238,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
         let progress = progress.clone();
         let cancel = cancel.clone();
         let (before_file, after_file) = (files.before.clone(), files.after.clone());
+        let names = [before.dem_name.clone(), after.dem_name.clone()];
         let analysis_in = EngineAnalysis {
             licence: engine_licence,
             period,
@@ -253,7 +254,13 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
                 &mut |share| progress.store(share.to_bits(), Ordering::Relaxed),
                 &cancel,
             );
-            result.and_then(|report| {
+            result.and_then(|mut report| {
+                // The report names the files as they were recorded, not where this worker read them
+                // (a scratch copy, or the store's hash-named file): the same analysis gives the same
+                // report wherever it runs. The hashes are checked against the records below.
+                for (input, name) in report.inputs.iter_mut().zip(names) {
+                    input.name = name;
+                }
                 orewatch_spatial::outputs::render(&report)
                     .map(|rendered| (report, rendered))
                     .map_err(|e| CompareError::Io {

@@ -220,6 +220,9 @@ async fn a_second_survey_is_analysed_once_against_the_registry_licence(db: Db) {
     );
     // The inputs are the recorded files, by hash.
     let hashes: Vec<&str> = f.inputs.iter().map(|i| i.sha256.as_str()).collect();
+    // Named as recorded, not as the worker happened to read them: the same report wherever it runs.
+    let names: Vec<&str> = f.inputs.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["before.tif", "after.tif"]);
     assert_eq!(
         hashes,
         [view.before.dem_sha256.as_str(), view.survey.dem_sha256.as_str()]
