@@ -31,3 +31,8 @@ CREATE TABLE survey_proposal (
     CONSTRAINT survey_proposal_finding_key UNIQUE (finding_id)
 );
 CREATE INDEX survey_proposal_mine_idx ON survey_proposal (mine_id, state);
+
+-- A job may wait for another: a survey's analysis waits for the analysis of the survey before it, whose
+-- proposed findings it measures again (a re-flight), so the result does not depend on which worker
+-- was quicker.
+ALTER TABLE job ADD COLUMN after_job_id BIGINT NULL CONSTRAINT job_after_fkey REFERENCES job (job_id);

@@ -21,7 +21,7 @@ use serde::Serialize;
 /// A region to measure again, as an earlier comparison outlined it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Watch {
-    /// The caller's name for it (the platform uses the proposed finding's id).
+    /// The caller's name for it (the platform uses the proposed finding's kind).
     pub key: String,
     /// The CRS of the polygons (the earlier comparison's grid).
     pub crs: ProjectedCrs,

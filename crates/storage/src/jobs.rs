@@ -90,16 +90,18 @@ pub async fn enqueue(
     kind: JobKind,
     subject_id: i64,
     max_attempts: i64,
+    after: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO job (kind, subject_id, state, attempts, max_attempts, progress, cancel_requested, \
-         queued_at) VALUES ($1, $2, 'queued', 0, $3, 0.0, 0, $4) RETURNING job_id",
+         queued_at, after_job_id) VALUES ($1, $2, 'queued', 0, $3, 0.0, 0, $4, $5) RETURNING job_id",
     )
     .bind(kind.as_str())
     .bind(subject_id)
     .bind(max_attempts)
     .bind(format_timestamp(now))
+    .bind(after)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)
@@ -147,9 +149,10 @@ pub async fn claim(
     let sql = format!(
         "UPDATE job SET state = 'running', attempts = attempts + 1, lease_holder = $1, lease_token = $2, \
          lease_until = $3, heartbeat_at = $4, started_at = $4, progress = 0.0 \
-         WHERE job_id = (SELECT job_id FROM job WHERE state = 'queued' OR (state = 'running' \
-         AND lease_until < $4 AND attempts < max_attempts AND cancel_requested = 0) \
-         ORDER BY job_id LIMIT 1{lock}) RETURNING *"
+         WHERE job_id = (SELECT j.job_id FROM job j WHERE (j.state = 'queued' AND NOT EXISTS \
+         (SELECT 1 FROM job p WHERE p.job_id = j.after_job_id AND p.state IN ('queued', 'running'))) \
+         OR (j.state = 'running' AND j.lease_until < $4 AND j.attempts < j.max_attempts \
+         AND j.cancel_requested = 0) ORDER BY j.job_id LIMIT 1{lock}) RETURNING *"
     );
     let row = sqlx::query(&sql)
         .bind(holder)

@@ -227,11 +227,23 @@ pub async fn record(
             },
         )
         .await?;
+        // It waits for the analysis ending at the earlier survey, whose findings it measures again.
+        let earlier = store::analyses_of_mine(&mut tx, mine_id)
+            .await?
+            .into_iter()
+            .find(|a| a.survey_id == before.id);
+        let after = match earlier {
+            Some(a) => jobs::of_subject(&mut tx, JobKind::SurveyAnalysis, a.id)
+                .await?
+                .map(|j| j.id),
+            None => None,
+        };
         jobs::enqueue(
             &mut tx,
             JobKind::SurveyAnalysis,
             id,
             app.settings.surveys.max_attempts,
+            after,
             app.now(),
         )
         .await?;

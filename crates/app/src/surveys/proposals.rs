@@ -133,7 +133,8 @@ fn evidence_of(p: &Proposal) -> Result<Evidence> {
 }
 
 /// The outlines a comparison starting from `survey_id` measures again: those of the proposals (not
-/// dismissed) of the comparison that ended at it, keyed by proposal id.
+/// dismissed) of the comparison that ended at it, keyed by kind (one proposal per kind there, and a
+/// key that does not depend on the order results were recorded in).
 pub(crate) async fn watches(conn: &mut Conn, survey_id: i64) -> Result<Vec<Watch>> {
     let mut out = Vec::new();
     for p in store::ending_at_survey(conn, survey_id).await? {
@@ -142,7 +143,7 @@ pub(crate) async fn watches(conn: &mut Conn, survey_id: i64) -> Result<Vec<Watch
         }
         let evidence = evidence_of(&p)?;
         out.push(Watch {
-            key: p.id.to_string(),
+            key: p.kind.as_str().to_string(),
             crs: evidence.crs,
             polygons: evidence.outlines,
         });
@@ -164,8 +165,7 @@ pub struct ReflightView {
 pub fn read(p: &Proposal, evidence: &Evidence, later: &Figures) -> Option<Reflight> {
     match p.kind {
         ProposalKind::OutOfBounds | ProposalKind::HighFace => {
-            let key = p.id.to_string();
-            let w = later.watched.iter().find(|w| w.key == key)?;
+            let w = later.watched.iter().find(|w| w.key == p.kind.as_str())?;
             let m = Remeasured {
                 area_m2: w.area_m2,
                 valid_area_m2: w.change.valid_area_m2,

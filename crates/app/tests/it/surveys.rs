@@ -624,7 +624,7 @@ async fn proposals_go_to_the_ledger_and_a_re_flight_reads_each(db: Db) {
     let keys: Vec<String> = watched.iter().map(|w| w.key.clone()).collect();
     assert_eq!(
         keys,
-        [oob.proposal.id.to_string(), face.proposal.id.to_string()],
+        ["out_of_bounds", "high_face"],
         "the patch and the face, still undecided; not the dismissed proposal"
     );
     let listed = proposals::of_analysis(&app, &office, id).await.unwrap();

@@ -1,5 +1,6 @@
 //! The job queue on both engines: concurrent claims never share a job, a lease that expires is taken
-//! over and the old holder can neither renew nor finish, claims run out, cancels and retries.
+//! over and the old holder can neither renew nor finish, claims run out, cancels and retries, a job
+//! waits for the one it comes after.
 
 use super::now;
 use chrono::Duration;
@@ -13,7 +14,7 @@ const KIND: JobKind = JobKind::SurveyAnalysis;
 
 async fn enqueue(db: &Db, subject: i64, max_attempts: i64) -> i64 {
     let mut op = db.begin_operational().await.unwrap();
-    let id = jobs::enqueue(&mut op, KIND, subject, max_attempts, now())
+    let id = jobs::enqueue(&mut op, KIND, subject, max_attempts, None, now())
         .await
         .unwrap();
     op.commit().await.unwrap();
@@ -42,7 +43,7 @@ async fn concurrent_claims_never_share_a_job(db: Db) {
     }
     // A second job for the same subject is refused: a subject is queued once.
     let mut op = db.begin_operational().await.unwrap();
-    let again = jobs::enqueue(&mut op, KIND, 1, 3, now()).await.unwrap_err();
+    let again = jobs::enqueue(&mut op, KIND, 1, 3, None, now()).await.unwrap_err();
     assert!(matches!(again, StorageError::Conflict { .. }), "{again:?}");
     drop(op);
 
@@ -211,7 +212,32 @@ async fn claims_run_out_and_cancels_and_retries_follow_the_job(db: Db) {
     );
 }
 
+async fn a_job_waits_for_the_job_it_comes_after(db: Db) {
+    let first = enqueue(&db, 1, 3).await;
+    let mut op = db.begin_operational().await.unwrap();
+    let second = jobs::enqueue(&mut op, KIND, 2, 3, Some(first), now())
+        .await
+        .unwrap();
+    op.commit().await.unwrap();
+    let claimed = claim(&db, "a", now()).await.unwrap();
+    assert_eq!(claimed.id, first);
+    assert!(
+        claim(&db, "b", now()).await.is_none(),
+        "the second waits while the first runs"
+    );
+    let mut op = db.begin_operational().await.unwrap();
+    assert!(
+        jobs::finish(&mut op, first, "a", JobState::Failed, Some("x"), now())
+            .await
+            .unwrap()
+    );
+    op.commit().await.unwrap();
+    // Finished either way (done, failed or cancelled): the second may run.
+    assert_eq!(claim(&db, "b", now()).await.unwrap().id, second);
+}
+
 on_both_backends!(
+    a_job_waits_for_the_job_it_comes_after,
     concurrent_claims_never_share_a_job,
     an_expired_lease_is_taken_over_and_the_old_holder_is_locked_out,
     claims_run_out_and_cancels_and_retries_follow_the_job,
