@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BYTES=${BYTES:-2000000000}
 PORT=${PORT:-18095}
-OUT=bench/out
+OUT=$PWD/bench/out
 mkdir -p "$OUT"
 work=$(mktemp -d)
 server=""
@@ -77,12 +77,20 @@ EOF
 sample "$work/peak2" & sampler=$!
 t0=$(date +%s.%N)
 python3 - "$base" "$jar" "$mine" "$work/big.tif" "$csrf" "$(date +%F)" >"$work/answer2" <<'EOF'
-import http.cookiejar, json, os, sys, urllib.request, urllib.parse
+import json, os, sys, urllib.error, urllib.request, urllib.parse
 base, jar_path, mine, path, csrf, day = sys.argv[1:]
-jar = http.cookiejar.MozillaCookieJar(jar_path); jar.load(ignore_discard=True, ignore_expires=True)
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+# curl's cookie jar (its HttpOnly session cookie is written as "#HttpOnly_…", which Python skips).
+cookies = []
+for line in open(jar_path):
+    line = line.removeprefix("#HttpOnly_")
+    if line.startswith("#") or not line.strip():
+        continue
+    f = line.rstrip("\n").split("\t")
+    cookies.append(f"{f[5]}={f[6]}")
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *a, **k): return None
+opener = urllib.request.build_opener(NoRedirect)
+opener.addheaders = [("Cookie", "; ".join(cookies))]
 size = os.path.getsize(path)
 form = urllib.parse.urlencode({"csrf": csrf, "name": "big.tif", "size": size}).encode()
 s = json.load(opener.open(f"{base}/mines/{mine}/surveys/uploads", form))
@@ -99,7 +107,6 @@ body = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\
 body += f"--{boundary}--\r\n"
 req = urllib.request.Request(f"{base}/mines/{mine}/surveys", data=body.encode(), method="POST",
                              headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
 try:
     print(opener.open(req).status)
 except urllib.error.HTTPError as e:
