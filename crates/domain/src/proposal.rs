@@ -299,6 +299,52 @@ impl Reflight {
     }
 }
 
+impl Reflight {
+    /// The same in English, for the English interface.
+    pub fn summary_en(&self) -> String {
+        match *self {
+            Reflight::NotCovered { covered_share } => format!(
+                "The later survey covers only {:.0}% of the earlier finding's area and shows no cut there: no conclusion",
+                covered_share * 100.0
+            ),
+            Reflight::CutAgain { cut_m3, cut_area_m2 } => {
+                format!("Cut again in the patch: {cut_m3:.1} m³ over {cut_area_m2:.1} m²")
+            }
+            Reflight::Refilled { fill_m3, share_of_cut } => format!(
+                "No further cut in the patch; refilled by {fill_m3:.1} m³ ({:.0}% of the earlier cut)",
+                share_of_cut * 100.0
+            ),
+            Reflight::NoFurtherCut => "No further cut in the patch (no cut, no fill)".to_string(),
+            Reflight::FaceStillHigh { highest_m, limit_m } => {
+                format!("A face in the wall's area is still {highest_m:.1} m high, over the {limit_m:.0} m limit")
+            }
+            Reflight::FaceWithinLimit {
+                highest_m: Some(h),
+                limit_m,
+            } => format!("The highest face in the wall's area is {h:.1} m, within the {limit_m:.0} m limit"),
+            Reflight::FaceWithinLimit {
+                highest_m: None,
+                limit_m,
+            } => format!("No steep face left in the wall's area (limit {limit_m:.0} m)"),
+            Reflight::BelowFloorAgain { area_m2, volume_m3 } => {
+                format!("Cut below the floor again this period: {area_m2:.1} m², {volume_m3:.1} m³")
+            }
+            Reflight::FloorRestored { lowest_m, floor_m } => format!(
+                "No cut below the floor; the lowest point inside is {lowest_m:.1} m, not below the {floor_m:.1} m floor"
+            ),
+            Reflight::BelowFloorStopped { lowest_m, floor_m } => format!(
+                "No further cut below the floor; the lowest point inside is still {lowest_m:.1} m, below the {floor_m:.1} m floor (not refilled)"
+            ),
+            Reflight::Output { ratio } if ratio <= 1.0 => {
+                format!("The next period extracted {:.0}% of the licensed share: within it", ratio * 100.0)
+            }
+            Reflight::Output { ratio } => {
+                format!("The next period extracted {:.0}% of the licensed share: still over", ratio * 100.0)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,6 +422,56 @@ mod tests {
             Reflight::of_floor(0.0, 0.0, None, 299.0),
             Reflight::NotCovered { .. }
         ));
+    }
+
+    #[test]
+    fn every_reading_reads_in_both_languages() {
+        let readings = [
+            Reflight::NotCovered { covered_share: 0.5 },
+            Reflight::CutAgain {
+                cut_m3: 1.0,
+                cut_area_m2: 1.0,
+            },
+            Reflight::Refilled {
+                fill_m3: 1.0,
+                share_of_cut: 0.5,
+            },
+            Reflight::NoFurtherCut,
+            Reflight::FaceStillHigh {
+                highest_m: 20.0,
+                limit_m: 15.0,
+            },
+            Reflight::FaceWithinLimit {
+                highest_m: Some(9.0),
+                limit_m: 15.0,
+            },
+            Reflight::FaceWithinLimit {
+                highest_m: None,
+                limit_m: 15.0,
+            },
+            Reflight::BelowFloorAgain {
+                area_m2: 1.0,
+                volume_m3: 1.0,
+            },
+            Reflight::FloorRestored {
+                lowest_m: 300.0,
+                floor_m: 299.0,
+            },
+            Reflight::BelowFloorStopped {
+                lowest_m: 296.0,
+                floor_m: 299.0,
+            },
+            Reflight::Output { ratio: 0.5 },
+            Reflight::Output { ratio: 1.5 },
+        ];
+        for r in readings {
+            let (zh, en) = (r.summary_zh(), r.summary_en());
+            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+            assert!(
+                !en.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{en}"
+            );
+        }
     }
 
     #[test]

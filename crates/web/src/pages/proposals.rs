@@ -32,11 +32,15 @@ pub struct ReflightLine {
     pub rectified: bool,
 }
 
-fn reflight_line(r: &ReflightView) -> ReflightLine {
+fn reflight_line(ctx: &Ctx, r: &ReflightView) -> ReflightLine {
     ReflightLine {
         analysis_id: r.analysis_id,
         flown_on: r.flown_on.to_string(),
-        summary: r.reading.summary_zh(),
+        summary: if ctx.html_lang() == "en" {
+            r.reading.summary_en()
+        } else {
+            r.reading.summary_zh()
+        },
         rectified: r.reading.shows_rectified(),
     }
 }
@@ -130,7 +134,7 @@ pub fn lines(
                     (Some(by), Some(at)) => format!("{by} · {}", ctx.time(at)),
                     _ => String::new(),
                 },
-                reflight: v.reflight.as_ref().map(reflight_line),
+                reflight: v.reflight.as_ref().map(|r| reflight_line(ctx, r)),
                 may_decide: may_manage && p.state == ProposalState::Proposed,
                 agencies: agency_options(ctx, &members, form.get("agency")),
                 severities: Severity::iter()
@@ -182,7 +186,7 @@ pub fn monitoring_line(ctx: &Ctx, m: &FindingMonitoring) -> MonitoringLine {
             .iter()
             .map(|s| (s.flown_on.clone(), s.dem_name.clone(), s.sha256.clone()))
             .collect(),
-        reflight: m.reflight.as_ref().map(reflight_line),
+        reflight: m.reflight.as_ref().map(|r| reflight_line(ctx, r)),
     }
 }
 
