@@ -372,6 +372,8 @@ pub struct AnalysisRow {
     pub analysis: Analysis,
     pub job: Option<Job>,
     pub figures: Option<Headline>,
+    /// Its proposed findings the office has not yet confirmed or dismissed.
+    pub undecided: usize,
 }
 
 /// The figures a list shows of a done analysis.
@@ -534,6 +536,11 @@ pub async fn of_mine(app: &App, caller: &Caller, mine_id: MineId) -> Result<Mine
         let analysis = match analyses.iter().find(|a| a.survey_id == survey.id) {
             Some(a) => Some(AnalysisRow {
                 job: jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, a.id).await?,
+                undecided: orewatch_storage::proposals::of_analysis(&mut conn, a.id)
+                    .await?
+                    .iter()
+                    .filter(|p| p.state == orewatch_domain::proposal::ProposalState::Proposed)
+                    .count(),
                 figures: a
                     .report_json
                     .as_deref()

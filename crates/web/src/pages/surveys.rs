@@ -91,6 +91,8 @@ pub struct AnalysisLine {
     pub outside_m3: String,
     pub below_floor_m3: String,
     pub findings: usize,
+    /// Proposed findings awaiting the office's decision.
+    pub undecided: usize,
 }
 
 pub struct SurveyLine {
@@ -160,6 +162,7 @@ fn survey_line(ctx: &Ctx, row: &SurveyRow) -> SurveyLine {
                 outside_m3: f.map(|f| num(f.outside_cut_m3, 0)).unwrap_or_default(),
                 below_floor_m3: f.map(|f| num(f.below_floor_m3, 0)).unwrap_or_default(),
                 findings: f.map_or(0, |f| f.findings),
+                undecided: a.undecided,
             }
         }),
     }

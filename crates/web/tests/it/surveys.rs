@@ -244,6 +244,13 @@ async fn proposals_are_confirmed_or_dismissed_on_the_result_page(db: orewatch_ap
         "{}",
         page.body
     );
+    // The mine's survey list says how many wait for the office.
+    let list = site.get("/mines/2/surveys", &office.cookies).await;
+    assert!(
+        list.body.contains(&format!("id=\"undecided-{analysis}\"")),
+        "{}",
+        list.body
+    );
     assert!(
         page.body.contains("无人机测量对比分析 #"),
         "the suggested description"
