@@ -5,7 +5,8 @@
 //!
 //! An upload is a staged file `{id}.part` in `scratch_dir/uploads` with its description `{id}.json`
 //! (who started it, for which mine, the file's name and size). Only the account that started it may
-//! add to it or use it. Uploads left unfinished for [`KEEP_HOURS`] are removed when another starts.
+//! add to it or use it, one chunk at a time (several servers behind one address need the client sent
+//! to the same server for an upload, or a shared scratch folder with file locking — not built). Uploads left unfinished for [`KEEP_HOURS`] are removed when another starts.
 //! What must not live here: what a survey file must be (the app checks it when the form is sent).
 
 use crate::error::WebError;
@@ -146,6 +147,30 @@ pub enum Appended {
     Elsewhere { received: u64 },
 }
 
+/// The uploads a chunk is being appended to in this process.
+static BUSY: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// This process's turn to append to one upload, released when dropped.
+struct Busy(String);
+
+impl Busy {
+    fn take(id: &str) -> Option<Busy> {
+        let mut busy = BUSY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if busy.iter().any(|b| b == id) {
+            return None;
+        }
+        busy.push(id.to_string());
+        Some(Busy(id.to_string()))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let mut busy = BUSY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        busy.retain(|b| *b != self.0);
+    }
+}
+
 /// Appends a chunk sent for `offset`, streamed to the file (never more than [`MAX_CHUNK_BYTES`], nor
 /// past the declared size; each piece within `idle`). A chunk broken off midway leaves what arrived,
 /// which the script's next status question reports.
@@ -159,6 +184,12 @@ pub async fn append(
 ) -> Result<Appended, WebError> {
     use futures_util::StreamExt;
     use tokio::io::AsyncWriteExt;
+    // One chunk at a time per upload (two tabs, or a retry racing the answer it did not wait for):
+    // a second is told where the upload stands and asks again.
+    let Some(_turn) = Busy::take(id) else {
+        let (_, received) = find(scratch, id, account).await?;
+        return Ok(Appended::Elsewhere { received });
+    };
     let (meta, received) = find(scratch, id, account).await?;
     if offset != received {
         return Ok(Appended::Elsewhere { received });
@@ -318,6 +349,37 @@ mod tests {
         assert_eq!((file.name.as_str(), file.size_bytes), ("航测.tif", 10));
         remove(scratch.path(), &s.id).await;
         assert!(!file.path.exists());
+    }
+
+    #[tokio::test]
+    async fn a_chunk_racing_another_for_the_same_upload_is_told_to_ask_again() {
+        let scratch = tempfile::tempdir().unwrap();
+        let s = start(scratch.path(), &meta(10), 1_000).await.unwrap();
+        let turn = Busy::take(&s.id).unwrap();
+        let idle = std::time::Duration::from_secs(5);
+        let raced = append(
+            scratch.path(),
+            &s.id,
+            7,
+            0,
+            axum::body::Body::from(&b"0123"[..]),
+            idle,
+        )
+        .await
+        .unwrap();
+        assert_eq!(raced, Appended::Elsewhere { received: 0 });
+        drop(turn);
+        let after = append(
+            scratch.path(),
+            &s.id,
+            7,
+            0,
+            axum::body::Body::from(&b"0123"[..]),
+            idle,
+        )
+        .await
+        .unwrap();
+        assert_eq!(after, Appended::Now(4));
     }
 
     #[tokio::test]
