@@ -23,6 +23,8 @@ pub(crate) async fn log_in(client: &Client, base: &str, username: &str) {
         click(client, Locator::Id("logout")).await;
         client.goto(&format!("{base}/login")).await.unwrap();
     }
+    // On a busy machine the logout's redirect may still be arriving: wait for the login form.
+    client.wait().for_element(Locator::Id("username")).await.unwrap();
     fill(client, "username", username).await;
     fill(client, "password", orewatch_app::demo::DEMO_PASSWORD).await;
     click(client, Locator::Id("login-submit")).await;
