@@ -46,6 +46,8 @@
     form.addEventListener("submit", function (event) {
       var file = input.files && input.files[0];
       if (!file || file.size < Number(form.getAttribute("data-threshold")) || event.defaultPrevented) { return; }
+      // Already uploading (a second click): the running upload submits the form when it is done.
+      if (form.dataset.submitted === "1") { event.preventDefault(); return; }
       event.preventDefault();
       var key = "orewatch-upload:" + form.getAttribute("data-resumable") + ":" + file.name + ":" + file.size + ":" + file.lastModified;
       box.hidden = false;
