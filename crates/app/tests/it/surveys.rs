@@ -20,7 +20,19 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-const QUARRY: &str = "J1, 2708440.00, 37373105.60\nJ2, 2708416.00, 37373336.00\nJ3, 2708536.00, 37373393.60\nJ4, 2708694.40, 37373360.00\nJ5, 2708713.60, 37373192.00\nJ6, 2708584.00, 37373086.40\n开采标高：+330m至+250m";
+/// The quarry's boundary as the registry holds it: the fixture's `licence.json` corner points with its
+/// elevation range.
+fn quarry_boundary() -> String {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/survey/quarry/licence.json");
+    let licence: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    format!(
+        "{}\n开采标高：+{:.0}m至+{:.0}m",
+        licence["boundary"].as_str().unwrap(),
+        licence["elevation_top_m"].as_f64().unwrap(),
+        licence["elevation_floor_m"].as_f64().unwrap()
+    )
+}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -94,7 +106,7 @@ async fn quarry_app(db: Db, scratch: &Path) -> (App, Caller, MineId, Arc<ManualC
             declared_area_km2: "0.0712",
             valid_from: "2021-03-01",
             valid_to: "2027-02-28",
-            boundary: QUARRY,
+            boundary: &quarry_boundary(),
             override_reason: "",
             confirm_outside: false,
         },

@@ -18,8 +18,19 @@ use orewatch_testkit::on_both_backends;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The quarry's licence (the fixture's `licence.json`), as the registry holds it.
-const QUARRY: &str = "J1, 2708440.00, 37373105.60\nJ2, 2708416.00, 37373336.00\nJ3, 2708536.00, 37373393.60\nJ4, 2708694.40, 37373360.00\nJ5, 2708713.60, 37373192.00\nJ6, 2708584.00, 37373086.40\n开采标高：+330m至+250m";
+/// The quarry's boundary as the registry holds it: the fixture's `licence.json` corner points with its
+/// elevation range.
+fn quarry_boundary() -> String {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/survey/quarry/licence.json");
+    let licence: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    format!(
+        "{}\n开采标高：+{:.0}m至+{:.0}m",
+        licence["boundary"].as_str().unwrap(),
+        licence["elevation_top_m"].as_f64().unwrap(),
+        licence["elevation_floor_m"].as_f64().unwrap()
+    )
+}
 
 fn quarry(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -92,7 +103,7 @@ async fn county_with_quarry(db: Db) -> (App, i64) {
             declared_area_km2: "0.0712",
             valid_from: "2021-03-01",
             valid_to: "2027-02-28",
-            boundary: QUARRY,
+            boundary: &quarry_boundary(),
             override_reason: "航测示例矿山，范围以许可证为准",
             confirm_outside: true,
         },
