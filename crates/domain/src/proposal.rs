@@ -69,6 +69,10 @@ impl ProposalKind {
         matches!(self, ProposalKind::OutOfBounds | ProposalKind::HighFace)
     }
 
+    /// The agency a confirmed finding is given to unless the office picks another: the natural
+    /// resources bureau, which answers for mining rights (DOMAIN.md §1).
+    pub const DEFAULT_AGENCY: &'static str = "nr";
+
     /// The ledger severity the confirm form starts from (the office may change it): the engine's
     /// `high` is 较重, `medium` 一般.
     pub fn default_severity(engine_severity: &str) -> Severity {

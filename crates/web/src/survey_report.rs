@@ -5,13 +5,9 @@
 //! (its own styles; the change map by the address given).
 
 use crate::i18n::Tr;
+use crate::pages::surveys::num;
 use askama::Template;
 use orewatch_app::surveys::Figures;
-
-/// `1,234.5` style with `decimals` places (the result page's own formatting).
-fn num(value: f64, decimals: usize) -> String {
-    crate::pages::surveys::num(value, decimals)
-}
 
 /// What the platform knows beyond the report: the surveys by date, the proposals' states.
 #[derive(Debug, Clone, Default)]

@@ -232,6 +232,7 @@ pub struct ProposalView {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggested {
+    pub agency: &'static str,
     pub description: String,
     pub severity: &'static str,
     pub deadline_on: chrono::NaiveDate,
@@ -255,6 +256,7 @@ pub async fn of_analysis(app: &App, caller: &Caller, analysis_id: i64) -> Result
         };
         out.push(ProposalView {
             suggested: Suggested {
+                agency: ProposalKind::DEFAULT_AGENCY,
                 description: format!(
                     "{}（无人机测量对比分析 #{analysis_id}，{period}）",
                     proposal.message_zh

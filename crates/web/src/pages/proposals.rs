@@ -75,10 +75,6 @@ pub struct Refused {
     pub errors: FormErrors,
 }
 
-/// The agency that answers for monitoring findings unless the office picks another: the natural
-/// resources bureau, which runs the office (DOMAIN.md §1).
-const DEFAULT_AGENCY: &str = "nr";
-
 pub fn lines(
     ctx: &Ctx,
     views: &[ProposalView],
@@ -94,7 +90,7 @@ pub fn lines(
         .map(|v| {
             let p = &v.proposal;
             let mut form = FormData::default();
-            form.0.insert("agency".into(), DEFAULT_AGENCY.into());
+            form.0.insert("agency".into(), v.suggested.agency.into());
             form.0.insert("severity".into(), v.suggested.severity.into());
             form.0
                 .insert("deadline_on".into(), v.suggested.deadline_on.to_string());
@@ -190,6 +186,24 @@ pub fn monitoring_line(ctx: &Ctx, m: &FindingMonitoring) -> MonitoringLine {
     }
 }
 
+/// The result page again, with the refused form's values and reasons at its proposal.
+async fn refused(
+    state: &WebState,
+    ctx: Ctx,
+    analysis: i64,
+    (id, which): (i64, &'static str),
+    form: FormData,
+    errors: &orewatch_domain::FieldErrors,
+) -> Result<Response, WebError> {
+    let refused = Refused {
+        id,
+        which,
+        errors: FormErrors::from(&ctx, errors),
+        form,
+    };
+    super::surveys::analysis_screen(state, ctx, analysis, Some(refused)).await
+}
+
 async fn confirm(
     State(state): State<WebState>,
     Auth(ctx): Auth,
@@ -211,13 +225,7 @@ async fn confirm(
             "/analyses/{analysis}?flash=proposal_confirmed#proposal-{id}"
         ))),
         Err(AppError::Invalid(errors)) => {
-            let refused = Refused {
-                id,
-                which: "confirm",
-                errors: FormErrors::from(&ctx, &errors),
-                form,
-            };
-            super::surveys::analysis_screen(&state, ctx, analysis, Some(refused)).await
+            refused(&state, ctx, analysis, (id, "confirm"), form, &errors).await
         }
         Err(other) => Err(other.into()),
     }
@@ -236,13 +244,7 @@ async fn dismiss(
             "/analyses/{analysis}?flash=proposal_dismissed#proposal-{id}"
         ))),
         Err(AppError::Invalid(errors)) => {
-            let refused = Refused {
-                id,
-                which: "dismiss",
-                errors: FormErrors::from(&ctx, &errors),
-                form,
-            };
-            super::surveys::analysis_screen(&state, ctx, analysis, Some(refused)).await
+            refused(&state, ctx, analysis, (id, "dismiss"), form, &errors).await
         }
         Err(other) => Err(other.into()),
     }
