@@ -80,6 +80,10 @@ enum SurveyCommand {
     /// Compare two DEM surveys of a mine against its licence: volumes, out-of-bounds, below-floor,
     /// over-quantity, high faces. Exit 0 when the analysis ran, 2 on bad input.
     Compare(survey::CompareArgs),
+    /// Grid a LAS/LAZ point cloud into a DEM: the mean elevation of the points within cell × √2 of
+    /// each cell's centre (PDAL writers.gdal's rule), ground points when classified. Exit 2 on bad
+    /// input.
+    Grid(survey::GridArgs),
 }
 
 #[derive(Subcommand)]
@@ -132,6 +136,9 @@ fn main() -> std::process::ExitCode {
         Command::Survey {
             command: SurveyCommand::Compare(args),
         } => Some(survey::compare(args)),
+        Command::Survey {
+            command: SurveyCommand::Grid(args),
+        } => Some(survey::grid(args)),
         Command::Boundary {
             command: BoundaryCommand::Check(args),
         } => Some(boundary::run(args, cli.config.as_deref())),

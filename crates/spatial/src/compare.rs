@@ -319,29 +319,34 @@ pub fn compare_files(
     Ok(report)
 }
 
-fn hash_file(path: &Path) -> Result<InputFile, CompareError> {
+/// The SHA-256 of a file, hex, read 1 MiB at a time.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    let io = |problem| CompareError::Io {
-        path: path.to_path_buf(),
-        problem,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buffer).map_err(io)?;
+        let n = file.read(&mut buffer)?;
         if n == 0 {
             break;
         }
         hasher.update(buffer.get(..n).unwrap_or(&[]));
     }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+fn hash_file(path: &Path) -> Result<InputFile, CompareError> {
+    let sha256 = sha256_file(path).map_err(|problem| CompareError::Io {
+        path: path.to_path_buf(),
+        problem,
+    })?;
     Ok(InputFile {
         name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        sha256: hex::encode(hasher.finalize()),
+        sha256,
     })
 }
 

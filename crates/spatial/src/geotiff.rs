@@ -302,6 +302,9 @@ mod key {
     pub const FALSE_NORTHING: u16 = 3083;
     pub const CENTER_LONG: u16 = 3088;
     pub const SCALE_AT_NAT_ORIGIN: u16 = 3092;
+    pub const PROJ_LINEAR_UNITS: u16 = 3076;
+    pub const VERTICAL_UNITS: u16 = 4099;
+    pub const METRE: f64 = 9001.0;
     pub const USER_DEFINED: f64 = 32767.0;
 }
 
@@ -785,22 +788,36 @@ fn read_geo_keys(decoder: &mut Decoder<BufReader<File>>) -> tiff::TiffResult<Opt
         Some(v) => v.into_f64_vec()?,
         None => Vec::new(),
     };
-    let count = usize::from(*directory.get(3).unwrap_or(&0));
-    let mut keys = Vec::with_capacity(count);
-    for k in 0..count {
-        let Some(&[id, location, _count, value]) = directory.get(4 + 4 * k..8 + 4 * k) else {
-            break;
-        };
-        let number = match location {
-            0 => Some(f64::from(value)),
-            34736 => doubles.get(usize::from(value)).copied(),
-            _ => None,
-        };
-        if let Some(number) = number {
-            keys.push((id, number));
+    Ok(Some(GeoKeys::of_directory(&directory, &doubles)))
+}
+
+impl GeoKeys {
+    /// The numeric keys of a GeoKey directory (GeoTIFF's tag 34735, or a LAS file's GeoKeyDirectory
+    /// record) with its double parameters (34736).
+    fn of_directory(directory: &[u16], doubles: &[f64]) -> Self {
+        let count = usize::from(*directory.get(3).unwrap_or(&0));
+        let mut keys = Vec::with_capacity(count);
+        for k in 0..count {
+            let Some(&[id, location, _count, value]) = directory.get(4 + 4 * k..8 + 4 * k) else {
+                break;
+            };
+            let number = match location {
+                0 => Some(f64::from(value)),
+                34736 => doubles.get(usize::from(value)).copied(),
+                _ => None,
+            };
+            if let Some(number) = number {
+                keys.push((id, number));
+            }
         }
+        GeoKeys(keys)
     }
-    Ok(Some(GeoKeys(keys)))
+}
+
+/// The projected CRS a GeoKey directory describes (used for LAS point clouds too), refused unless it
+/// is one the engine reconciles exactly and its horizontal and vertical units are metres.
+pub(crate) fn crs_of_geo_keys(directory: &[u16], doubles: &[f64]) -> Result<ProjectedCrs, CrsError> {
+    crs_of(&GeoKeys::of_directory(directory, doubles))
 }
 
 /// The projection methods of GeoTIFF's ProjCoordTransGeoKey (GeoTIFF 1.1, §7.5.3.4), for messages.
@@ -829,6 +846,22 @@ fn projection_method_zh(code: f64) -> &'static str {
 fn crs_of(keys: &GeoKeys) -> Result<ProjectedCrs, CrsError> {
     if keys.get(key::MODEL_TYPE) != Some(1.0) {
         return Err(CrsError::Unsupported("非投影坐标系（地理坐标或未知）".into()));
+    }
+    // EPSG 9001 is the metre; a grid or cloud in feet would be misread by a factor of 0.3048.
+    for (id, what) in [(key::PROJ_LINEAR_UNITS, "平面"), (key::VERTICAL_UNITS, "高程")] {
+        match keys.get(id) {
+            Some(unit) if unit != key::METRE => {
+                let name = match unit {
+                    9002.0 => "英尺，",
+                    9003.0 => "美国测量英尺，",
+                    _ => "",
+                };
+                return Err(CrsError::Unsupported(format!(
+                    "{what}单位不是米（{name}GeoTIFF 单位代码 {unit}，米为 9001）"
+                )));
+            }
+            _ => {}
+        }
     }
     match keys.get(key::PROJECTED_CS_TYPE) {
         Some(code) if code != key::USER_DEFINED && code > 0.0 => return ProjectedCrs::from_epsg(code as u32),

@@ -15,6 +15,9 @@
 //!   [`prefetch`] decodes each survey on its own thread; [`render`] and [`outputs`] write the change
 //!   map, GeoJSON and HTML report.
 //!
+//! [`pointcloud`] grids a LAS/LAZ point cloud into a DEM by PDAL's `writers.gdal` mean rule, streaming;
+//! [`wkt`] reads the CRS of its WKT record.
+//!
 //! [`watch`] measures an earlier comparison's findings again in a later one (a re-flight).
 //!
 //! It depends on no other Orewatch crate and knows nothing of the database or the web; errors are
@@ -32,6 +35,7 @@ pub mod outline;
 pub mod outputs;
 pub mod parcel;
 pub mod patches;
+pub mod pointcloud;
 pub mod polygon;
 pub mod prefetch;
 pub mod raster;
@@ -43,3 +47,4 @@ pub mod slope;
 pub mod tiled;
 pub mod tmerc;
 pub mod watch;
+pub mod wkt;
