@@ -457,6 +457,7 @@ async fn all_children(conn: &mut Conn, table: &Table) -> Result<Vec<HashMap<Key,
                     &bound::Col {
                         name: "parent_key",
                         kind: table.key.kind,
+                        added: false,
                     },
                 )?,
                 bound::Link::Tagged { .. } => {

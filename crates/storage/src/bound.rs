@@ -33,31 +33,43 @@ pub enum Kind {
 pub struct Col {
     pub name: &'static str,
     pub kind: Kind,
+    /// Added to the table after rows were recorded: left out of the state while NULL, so that rows
+    /// recorded before the column existed keep the state their audit entries carry.
+    pub added: bool,
 }
 
 const fn int(name: &'static str) -> Col {
     Col {
         name,
         kind: Kind::Int,
+        added: false,
     }
 }
 const fn real(name: &'static str) -> Col {
     Col {
         name,
         kind: Kind::Real,
+        added: false,
     }
 }
 const fn text(name: &'static str) -> Col {
     Col {
         name,
         kind: Kind::Text,
+        added: false,
     }
 }
 const fn digest(name: &'static str) -> Col {
     Col {
         name,
         kind: Kind::Digest,
+        added: false,
     }
+}
+
+/// A column added later (see [`Col::added`]).
+const fn added(col: Col) -> Col {
+    Col { added: true, ..col }
 }
 
 /// How a child table's rows belong to their parent.
@@ -1013,6 +1025,10 @@ pub const SURVEY: Table = Table {
         int("classified"),
         text("recorded_by_label"),
         text("recorded_at"),
+        added(text("cloud_name")),
+        added(text("cloud_sha256")),
+        added(int("cloud_size_bytes")),
+        added(text("cloud_gridding")),
     ],
     children: &[],
 };
@@ -1337,6 +1353,9 @@ impl State {
         out.push('{');
         let mut first = true;
         for (col, value) in table.cols.iter().zip(values) {
+            if col.added && *value == Value::Null {
+                continue;
+            }
             if !first {
                 out.push(',');
             }
@@ -1525,6 +1544,35 @@ fn diff(a: &serde_json::Value, b: &serde_json::Value, path: String, out: &mut Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_column_added_later_is_left_out_of_the_state_while_null() {
+        const TABLE: Table = Table {
+            name: "t",
+            record: RecordType::Survey,
+            key: int("id"),
+            natural_key: false,
+            cols: &[text("a"), added(text("b")), added(int("c"))],
+            children: &[],
+        };
+        let before = State::of(&TABLE, &[Value::Text("x".into()), Value::Null, Value::Null], &[]);
+        assert_eq!(
+            before.0, r#"{"a":"x"}"#,
+            "a row from before the columns keeps its state"
+        );
+        let after = State::of(
+            &TABLE,
+            &[Value::Text("x".into()), Value::Text("y".into()), Value::Int(3)],
+            &[],
+        );
+        assert_eq!(after.0, r#"{"a":"x","b":"y","c":3}"#);
+        let partly = State::of(
+            &TABLE,
+            &[Value::Text("x".into()), Value::Null, Value::Int(3)],
+            &[],
+        );
+        assert_eq!(partly.0, r#"{"a":"x","c":3}"#);
+    }
 
     #[test]
     fn a_state_lists_columns_in_order_digests_large_text_and_nests_children() {

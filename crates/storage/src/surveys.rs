@@ -23,6 +23,16 @@ pub struct DemLayout {
     pub extent: [f64; 4],
 }
 
+/// The point cloud a survey's DEM was gridded from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudSource {
+    pub name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    /// How it was gridded (JSON, written and read by the app).
+    pub gridding_json: String,
+}
+
 /// A survey to record.
 #[derive(Debug, Clone)]
 pub struct NewSurvey<'a> {
@@ -36,6 +46,8 @@ pub struct NewSurvey<'a> {
     pub dem_size_bytes: i64,
     pub classified: bool,
     pub recorded_by_label: &'a str,
+    /// Set when the survey arrived as a point cloud.
+    pub cloud: Option<&'a CloudSource>,
 }
 
 /// A stored survey.
@@ -54,6 +66,7 @@ pub struct Survey {
     pub classified: bool,
     pub recorded_by_label: String,
     pub recorded_at: DateTime<Utc>,
+    pub cloud: Option<CloudSource>,
 }
 
 pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<i64> {
@@ -82,6 +95,10 @@ pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<i64> {
                 ("classified", i64::from(s.classified).into()),
                 ("recorded_by_label", s.recorded_by_label.into()),
                 ("recorded_at", now.into()),
+                ("cloud_name", s.cloud.map(|c| c.name.as_str()).into()),
+                ("cloud_sha256", s.cloud.map(|c| c.sha256.as_str()).into()),
+                ("cloud_size_bytes", s.cloud.map(|c| c.size_bytes).into()),
+                ("cloud_gridding", s.cloud.map(|c| c.gridding_json.as_str()).into()),
             ],
         )
         .await?;
@@ -130,6 +147,15 @@ fn survey_from_row(r: &sqlx::any::AnyRow) -> Result<Survey> {
         classified: get::<i64>(r, "classified")? != 0,
         recorded_by_label: get(r, "recorded_by_label")?,
         recorded_at: get_time(r, "recorded_at")?,
+        cloud: match get::<Option<String>>(r, "cloud_sha256")? {
+            Some(sha256) => Some(CloudSource {
+                name: get(r, "cloud_name")?,
+                sha256,
+                size_bytes: get(r, "cloud_size_bytes")?,
+                gridding_json: get(r, "cloud_gridding")?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -156,10 +182,11 @@ pub async fn of_mine(conn: &mut Conn, mine_id: MineId) -> Result<Vec<Survey>> {
     .collect()
 }
 
-/// The mine's survey of this file, if it was recorded already.
+/// The mine's survey of this file (its DEM, or the point cloud its DEM was gridded from), if it was
+/// recorded already.
 pub async fn find_by_file(conn: &mut Conn, mine_id: MineId, sha256: &str) -> Result<Option<Survey>> {
     sqlx::query(&format!(
-        "{SURVEY_SELECT} WHERE s.mine_id = $1 AND s.dem_sha256 = $2"
+        "{SURVEY_SELECT} WHERE s.mine_id = $1 AND (s.dem_sha256 = $2 OR s.cloud_sha256 = $2)"
     ))
     .bind(mine_id.0)
     .bind(sha256)

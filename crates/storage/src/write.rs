@@ -641,6 +641,7 @@ impl WriteTx {
                     &bound::Col {
                         name: fk,
                         kind: table.key.kind,
+                        added: false,
                     },
                 )? {
                     Value::Int(n) => Key::Int(n),

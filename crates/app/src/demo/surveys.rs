@@ -200,6 +200,7 @@ pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) 
                 contractor: "广西某测绘有限公司（演示）",
                 method: "uav_photogrammetry",
                 classified: false,
+                cell_m: "",
             };
             let recorded = surveys::record(app, office, *mine, &input, &staged).await;
             let _ = std::fs::remove_file(&path);

@@ -26,9 +26,10 @@ use orewatch_domain::survey::{check_flown_on, AnalysisState, SurveyMethod};
 use orewatch_domain::task::local_date;
 use orewatch_domain::{AuditAction, FieldErrors, MineId, Problem, RecordType};
 use orewatch_spatial::compare::Thresholds;
+use orewatch_spatial::pointcloud::{self, CloudError, GridRule};
 use orewatch_storage::jobs::{self, Job, JobKind};
 use orewatch_storage::surveys::{self as store, NewAnalysis, NewSurvey};
-pub use orewatch_storage::surveys::{Analysis, DemLayout, Survey};
+pub use orewatch_storage::surveys::{Analysis, CloudSource, DemLayout, Survey};
 use orewatch_storage::{licences, mines, Key};
 use std::path::PathBuf;
 
@@ -72,6 +73,8 @@ pub struct SurveyInput<'a> {
     pub contractor: &'a str,
     pub method: &'a str,
     pub classified: bool,
+    /// The cell size a point cloud is gridded at, m (ignored for a DEM).
+    pub cell_m: &'a str,
 }
 
 /// A file that arrived and was staged on local disk, hashed on the way (the web streams it there).
@@ -120,7 +123,46 @@ fn file_problem(message: String) -> AppError {
     AppError::invalid("dem", Problem::SurveyFile { message })
 }
 
-/// Records a survey of `mine_id` with its staged DEM. Nothing is stored when anything is wrong.
+/// A survey file as it arrived: a DEM as it is, or a point cloud gridded into one.
+enum Arrived {
+    Dem(DemLayout),
+    Cloud(arrival::GriddedCloud),
+}
+
+/// The typed cell size of a point cloud's DEM.
+fn cell_size(text: &str) -> std::result::Result<f64, Problem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Problem::Required);
+    }
+    let cell: f64 = text.parse().map_err(|_| Problem::BadNumber)?;
+    let (min, max) = GridRule::CELL_RANGE_M;
+    if cell >= min && cell <= max {
+        Ok(cell)
+    } else {
+        Err(Problem::SurveyFile {
+            message: CloudError::BadCell {
+                cell_m: cell,
+                min,
+                max,
+            }
+            .to_string(),
+        })
+    }
+}
+
+/// The files before the row: a failed write leaves an unreferenced file, never a row without it. A
+/// point cloud is kept beside the DEM gridded from it.
+async fn store_arrived(app: &App, file: &StagedFile, arrived: &Arrived) -> Result<()> {
+    if let Arrived::Cloud(cloud) = arrived {
+        app.files().put_file(&cloud.dem_path, &cloud.dem_sha256).await?;
+    }
+    app.files().put_file(&file.path, &file.sha256).await?;
+    Ok(())
+}
+
+/// Records a survey of `mine_id` with its staged DEM, or its point cloud gridded into a DEM. Nothing is
+/// stored when anything is wrong.
 pub async fn record(
     app: &App,
     caller: &Caller,
@@ -146,6 +188,12 @@ pub async fn record(
             },
         );
     }
+    // A point cloud is told by its signature, not its name, and needs the cell size it is gridded at.
+    let cell_m = if file.size_bytes > 0 && pointcloud::looks_like_cloud(&file.path) {
+        e.take("cell_m", cell_size(input.cell_m))
+    } else {
+        None
+    };
     let (Some(flown_on), Some(contractor), Some(method)) = (flown_on, contractor, method) else {
         return Err(AppError::Invalid(e));
     };
@@ -168,12 +216,44 @@ pub async fn record(
     }
     drop(conn);
     let (path, name) = (file.path.clone(), file.name.clone());
-    let layout = tokio::task::spawn_blocking(move || arrival::check(&path, &name, &engine))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(file_problem)?;
-    // The file before the row: a failed write leaves an unreferenced file, never a row without it.
-    app.files().put_file(&file.path, &file.sha256).await?;
+    let scratch = app.settings.surveys.scratch_dir.clone();
+    let arrived = tokio::task::spawn_blocking(move || match cell_m {
+        Some(cell_m) => arrival::grid_cloud(&path, &name, cell_m, &engine, &scratch).map(Arrived::Cloud),
+        None => arrival::check(&path, &name, &engine).map(Arrived::Dem),
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(file_problem)?;
+    let stored = store_arrived(app, file, &arrived).await;
+    if let Arrived::Cloud(cloud) = &arrived {
+        let _ = tokio::fs::remove_file(&cloud.dem_path).await;
+    }
+    stored?;
+    let (layout, dem_name, dem_sha256, dem_size_bytes, cloud) = match arrived {
+        Arrived::Dem(layout) => (
+            layout,
+            file.name.clone(),
+            file.sha256.clone(),
+            file.size_bytes,
+            None,
+        ),
+        Arrived::Cloud(cloud) => {
+            let gridding_json =
+                serde_json::to_string(&cloud.gridding).map_err(|e| AppError::Internal(e.to_string()))?;
+            (
+                cloud.layout,
+                cloud.dem_name,
+                cloud.dem_sha256,
+                cloud.dem_size_bytes,
+                Some(CloudSource {
+                    name: file.name.clone(),
+                    sha256: file.sha256.clone(),
+                    size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
+                    gridding_json,
+                }),
+            )
+        }
+    };
 
     let mut tx = app.write(caller).await?;
     // Read inside the write, which audited writes take one at a time: two uploads cannot both be "the
@@ -189,11 +269,12 @@ pub async fn record(
             contractor: &contractor,
             method,
             layout: &layout,
-            dem_name: &file.name,
-            dem_sha256: &file.sha256,
-            dem_size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
+            dem_name: &dem_name,
+            dem_sha256: &dem_sha256,
+            dem_size_bytes: i64::try_from(dem_size_bytes).unwrap_or(i64::MAX),
             classified: input.classified,
             recorded_by_label: &caller.display_name,
+            cloud: cloud.as_ref(),
         },
     )
     .await

@@ -122,7 +122,90 @@ fn input(flown_on: &str) -> SurveyInput<'_> {
         contractor: "广西某测绘有限公司",
         method: "uav_photogrammetry",
         classified: false,
+        cell_m: "",
     }
+}
+
+/// A LAS 1.2 cloud (point format 0, EPSG:4525 in GeoKeys) of a DEM's surface: a ground point (class 2) at the centre of
+/// every valid cell, north row first, and — when `vegetation` — a class-5 point 8 m above every third
+/// one; with `only_vegetation` the ground points are class 5 as well.
+fn cloud_of(dem: &Path, out: &Path, vegetation: bool, only_vegetation: bool) -> (StagedFile, u64) {
+    use orewatch_spatial::geotiff::DemReader;
+    let mut reader = DemReader::open(dem).unwrap();
+    let grid = reader.info().grid.clone();
+    let values = reader.read_all().unwrap();
+    let mut builder = las::Builder::from((1, 2));
+    builder.point_format = las::point::Format::new(0).unwrap();
+    builder.transforms = las::Vector {
+        x: las::Transform {
+            scale: 0.001,
+            offset: 37_000_000.0,
+        },
+        y: las::Transform {
+            scale: 0.001,
+            offset: 2_700_000.0,
+        },
+        z: las::Transform {
+            scale: 0.001,
+            offset: 0.0,
+        },
+    };
+    let keys: [u16; 16] = [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 4525];
+    builder.vlrs.push(las::Vlr {
+        user_id: "LASF_Projection".into(),
+        record_id: 34735,
+        description: "GeoKeyDirectoryTag".into(),
+        data: keys.iter().flat_map(|k| k.to_le_bytes()).collect(),
+    });
+    let mut writer = las::Writer::from_path(out, builder.into_header().unwrap()).unwrap();
+    let mut ground = 0;
+    for row in 0..grid.height {
+        for col in 0..grid.width {
+            let z = values[row * grid.width + col];
+            if z.is_nan() {
+                continue;
+            }
+            let (x, y) = (grid.center_x(col), grid.center_y(row));
+            let class = if only_vegetation {
+                las::point::Classification::HighVegetation
+            } else {
+                ground += 1;
+                las::point::Classification::Ground
+            };
+            writer
+                .write_point(las::Point {
+                    x,
+                    y,
+                    z,
+                    classification: class,
+                    ..Default::default()
+                })
+                .unwrap();
+            if vegetation && (row * grid.width + col).is_multiple_of(3) {
+                writer
+                    .write_point(las::Point {
+                        x,
+                        y,
+                        z: z + 8.0,
+                        classification: las::point::Classification::HighVegetation,
+                        ..Default::default()
+                    })
+                    .unwrap();
+            }
+        }
+    }
+    writer.close().unwrap();
+    drop(writer);
+    let bytes = std::fs::read(out).unwrap();
+    (
+        StagedFile {
+            name: out.file_name().unwrap().to_string_lossy().into_owned(),
+            path: out.to_path_buf(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+            size_bytes: bytes.len() as u64,
+        },
+        ground,
+    )
 }
 
 /// The quarry's two surveys, recorded; returns the queued analysis and the later survey's file.
@@ -415,6 +498,144 @@ async fn a_cancelled_analysis_runs_again_and_a_dead_workers_job_is_taken_over(db
     assert!(verification.intact(), "{:?}", verification.report);
 }
 
+async fn a_point_cloud_is_gridded_on_arrival_from_its_ground_points(db: Db) {
+    use orewatch_spatial::geotiff::DemReader;
+    use orewatch_spatial::pointcloud::{Gridding, PointsUsed};
+    let dir = tempfile::tempdir().unwrap();
+    let (app, office, mine, _) = quarry_app(db, dir.path()).await;
+    let quarry = fixture("survey/quarry");
+    surveys::record(
+        &app,
+        &office,
+        mine,
+        &input("2025-01-01"),
+        &staged(dir.path(), &quarry.join("before.tif")),
+    )
+    .await
+    .unwrap();
+    let (cloud, ground) = cloud_of(
+        &quarry.join("after.tif"),
+        &dir.path().join("after.las"),
+        true,
+        false,
+    );
+    let gridded = |cell_m| SurveyInput {
+        cell_m,
+        ..input("2025-04-01")
+    };
+    // A cloud needs the cell size it is gridded at.
+    let no_cell = surveys::record(&app, &office, mine, &gridded(" "), &cloud).await;
+    assert_eq!(field_problem(no_cell, "cell_m"), Problem::Required);
+    let tiny = surveys::record(&app, &office, mine, &gridded("0.001"), &cloud).await;
+    assert!(
+        matches!(field_problem(tiny, "cell_m"), Problem::SurveyFile { message } if message.contains("0.05"))
+    );
+    // Classified without ground; cut short.
+    let (trees, _) = cloud_of(
+        &quarry.join("after.tif"),
+        &dir.path().join("trees.las"),
+        false,
+        true,
+    );
+    let refused = surveys::record(&app, &office, mine, &gridded("2"), &trees).await;
+    assert!(
+        matches!(field_problem(refused, "dem"), Problem::SurveyFile { message } if message.contains("没有地面点") && message.contains("trees.las")),
+    );
+    let bytes = std::fs::read(&cloud.path).unwrap();
+    let cut = dir.path().join("cut.las");
+    std::fs::write(&cut, &bytes[..bytes.len() - 1000]).unwrap();
+    let cut = StagedFile {
+        name: "cut.las".into(),
+        path: cut,
+        sha256: hex::encode(Sha256::digest(&bytes[..bytes.len() - 1000])),
+        size_bytes: bytes.len() as u64 - 1000,
+    };
+    let refused = surveys::record(&app, &office, mine, &gridded("2"), &cut).await;
+    assert!(
+        matches!(field_problem(refused, "dem"), Problem::SurveyFile { message } if message.contains("截断") && message.contains("cut.las")),
+    );
+
+    let recorded = surveys::record(&app, &office, mine, &gridded("2"), &cloud)
+        .await
+        .unwrap();
+    let survey = surveys::of_mine(&app, &office, mine).await.unwrap().rows[0]
+        .survey
+        .clone();
+    let source = survey.cloud.clone().expect("the cloud is kept with the survey");
+    assert_eq!(
+        (source.name.as_str(), source.sha256.as_str()),
+        ("after.las", cloud.sha256.as_str())
+    );
+    assert_eq!(survey.dem_name, "after.dem.tif");
+    let gridding: Gridding = serde_json::from_str(&source.gridding_json).unwrap();
+    assert_eq!(gridding.used, PointsUsed::Ground);
+    assert_eq!(gridding.points_used, ground);
+    assert!(
+        gridding.points > ground,
+        "the vegetation points were read and left out"
+    );
+    assert_eq!(gridding.radius_m, 2.0 * 2f64.sqrt());
+    // The same cloud again is the same survey.
+    let again = surveys::record(&app, &office, mine, &gridded("2"), &cloud).await;
+    assert!(matches!(
+        field_problem(again, "dem"),
+        Problem::SurveyDuplicate { .. }
+    ));
+
+    // Each cell is the running mean, in file order, of the points closer than 2√2 m to its centre:
+    // here the cell's own point and its four edge neighbours (the diagonal ones are exactly 2√2 away).
+    let sha = &survey.dem_sha256;
+    let dem_path = dir
+        .path()
+        .join("files")
+        .join(&sha[..2])
+        .join(&sha[2..4])
+        .join(sha);
+    let mut dem = DemReader::open(&dem_path).unwrap();
+    let grid = dem.info().grid.clone();
+    let got = dem.read_all().unwrap();
+    let mut source_dem = DemReader::open(&quarry.join("after.tif")).unwrap();
+    assert_eq!(
+        grid,
+        source_dem.info().grid,
+        "the quarry's 2 m grid is aligned to whole cells"
+    );
+    let after = source_dem.read_all().unwrap();
+    let w = grid.width;
+    let mut checked = 0;
+    for row in 1..grid.height - 1 {
+        for col in 1..w - 1 {
+            let near = [
+                (row - 1, col),
+                (row, col - 1),
+                (row, col),
+                (row, col + 1),
+                (row + 1, col),
+            ]
+            .map(|(r, c)| 0.001 * (after[r * w + c] / 0.001).round());
+            if near.iter().any(|z| z.is_nan()) {
+                continue;
+            }
+            let mut mean = 0.0;
+            for (n, z) in near.iter().enumerate() {
+                mean += (z - mean) / (n as f64 + 1.0);
+            }
+            assert_eq!(got[row * w + col], f64::from(mean as f32), "cell {row},{col}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50_000, "{checked}");
+
+    // The analysis runs on the gridded DEM like on an uploaded one.
+    let analysis = recorded.analysis_id.unwrap();
+    assert!(matches!(
+        worker::run_once(&app, "w1").await.unwrap(),
+        Ran::Done { .. }
+    ));
+    let view = surveys::analysis(&app, &office, analysis).await.unwrap();
+    assert_eq!(view.analysis.state, AnalysisState::Done);
+}
+
 async fn a_survey_file_altered_in_the_store_fails_its_analysis_by_name(db: Db) {
     let dir = tempfile::tempdir().unwrap();
     let (app, office, mine, _) = quarry_app(db, dir.path()).await;
@@ -702,6 +923,7 @@ async fn proposals_go_to_the_ledger_and_a_re_flight_reads_each(db: Db) {
 }
 
 on_both_backends!(
+    a_point_cloud_is_gridded_on_arrival_from_its_ground_points,
     proposals_go_to_the_ledger_and_a_re_flight_reads_each,
     a_survey_file_altered_in_the_store_fails_its_analysis_by_name,
     a_second_survey_is_analysed_once_against_the_registry_licence,

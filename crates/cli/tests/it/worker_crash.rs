@@ -200,6 +200,7 @@ async fn a_worker_killed_mid_job_is_replaced_and_the_job_completes_once() {
         contractor: "测绘院",
         method: "lidar",
         classified: false,
+        cell_m: "",
     };
     let before = write_survey(dir.path(), "before.tif", false);
     surveys::record(&app, &office, mine, &input("2025-01-01"), &before)

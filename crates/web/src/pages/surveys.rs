@@ -104,6 +104,8 @@ pub struct SurveyLine {
     pub size: String,
     pub crs: String,
     pub cell: String,
+    /// The point cloud the DEM was gridded from, and how; empty for a DEM upload.
+    pub source: String,
     pub classified: bool,
     pub analysis: Option<AnalysisLine>,
 }
@@ -136,6 +138,30 @@ fn job_progress(ctx: &Ctx, row: &AnalysisRow) -> String {
     }
 }
 
+/// "Gridded from the point cloud …", read from the gridding the survey recorded.
+fn cloud_source(ctx: &Ctx, cloud: &orewatch_app::surveys::CloudSource) -> String {
+    use orewatch_spatial::pointcloud::Gridding;
+    let Ok(g) = serde_json::from_str::<Gridding>(&cloud.gridding_json) else {
+        return cloud.name.clone();
+    };
+    let used = match ctx.lang() {
+        crate::i18n::Lang::En => g.used.label_en(),
+        _ => g.used.label_zh(),
+    };
+    ctx.tf(
+        "survey.cloud_source",
+        &[
+            ("name", cloud.name.clone()),
+            ("size", num(cloud.size_bytes as f64 / 1e6, 1)),
+            ("points", g.points.to_string()),
+            ("used", used.to_string()),
+            ("points_used", g.points_used.to_string()),
+            ("radius", num(g.radius_m, 3)),
+            ("empty", g.empty_cells.to_string()),
+        ],
+    )
+}
+
 fn survey_line(ctx: &Ctx, row: &SurveyRow) -> SurveyLine {
     let s = &row.survey;
     SurveyLine {
@@ -147,6 +173,7 @@ fn survey_line(ctx: &Ctx, row: &SurveyRow) -> SurveyLine {
         size: format!("{} MB", num(s.dem_size_bytes as f64 / 1e6, 1)),
         crs: s.layout.crs.clone(),
         cell: format!("{} × {} m", num(s.layout.cell_x_m, 2), num(s.layout.cell_y_m, 2)),
+        source: s.cloud.as_ref().map(|c| cloud_source(ctx, c)).unwrap_or_default(),
         classified: s.classified,
         analysis: row.analysis.as_ref().map(|a| {
             let f = a.figures;
@@ -316,6 +343,7 @@ async fn upload(
         contractor: form.get("contractor"),
         method: form.get("method"),
         classified: form.get("classified") == "1",
+        cell_m: form.get("cell_m"),
     };
     let outcome = surveys::record(&state.app, &caller, mine, &input, &staged).await;
     if from_upload {
