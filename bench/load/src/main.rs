@@ -6,6 +6,7 @@
 //! * `run` logs in C clients as C different accounts and has each load the dashboard, organisation and
 //!   audit pages in turn for a fixed time, then prints latency percentiles and throughput per page.
 
+mod clouds;
 mod import;
 mod ledger;
 mod surveys;
@@ -93,6 +94,17 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// Write a synthetic LAS cloud of `points` points over a square of `side` metres (EPSG:4525).
+    CloudWrite {
+        #[arg(long)]
+        points: u64,
+        #[arg(long, default_value_t = 1000.0)]
+        side: f64,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Compare two DEMs on the same grid cell by cell.
+    DemDiff { a: std::path::PathBuf, b: std::path::PathBuf },
     /// Time the deadline sweep over a seeded database.
     Sweep {
         #[arg(long)]
@@ -195,6 +207,8 @@ async fn main() -> Result<()> {
             bytes,
             out,
         } => surveys::big(&database_url, bytes, &out).await,
+        Command::CloudWrite { points, side, out } => clouds::write_cloud(&out, points, side),
+        Command::DemDiff { a, b } => clouds::dem_diff(&a, &b),
         Command::Sweep { database_url } => {
             let db = Db::connect(&database_url, &DbOptions { max_connections: 4 }).await?;
             ledger::sweep(db).await

@@ -326,7 +326,7 @@ impl DemReader {
     /// Opens a file for its pixels alone, whatever its georeferencing (tests that compare the decoding
     /// with GDAL on other projects' files).
     #[cfg(test)]
-    fn open_pixels(path: &Path) -> Result<Self, RasterError> {
+    pub(crate) fn open_pixels(path: &Path) -> Result<Self, RasterError> {
         Self::open_as(path, Georeference::Ignored)
     }
 

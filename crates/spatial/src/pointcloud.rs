@@ -730,6 +730,47 @@ mod tests {
         assert!(values[0].is_nan());
     }
 
+    /// PDAL's Autzen sample (a real airborne LiDAR cloud, classified, LAZ, Oregon Lambert in feet) gridded
+    /// by PDAL 2.8.4 itself (fixtures/pointcloud/README.md) reads back the same, double for double.
+    #[test]
+    fn a_public_cloud_grids_exactly_as_pdal_grids_it() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/pointcloud");
+        let cloud = dir.join("autzen_trim.laz");
+        // Its CRS is in feet: refused for the platform, but the gridding itself is unit-free.
+        assert!(matches!(open(&cloud), Err(CloudError::Crs { .. })));
+        let reader = las::Reader::from_path(&cloud).unwrap();
+        let header = reader.header();
+        let b = header.bounds();
+        let gridded = grid_points(
+            &cloud,
+            header.number_of_points(),
+            [b.min.x, b.min.y, b.min.z],
+            [b.max.x, b.max.y, b.max.z],
+            &GridRule::with_cell(5.0),
+            1 << 24,
+            &mut |_| true,
+        )
+        .unwrap();
+        assert_eq!(gridded.used, PointsUsed::Ground);
+        assert_eq!((gridded.points_read, gridded.points_used), (110_000, 26_107));
+        let mut pdal = crate::geotiff::DemReader::open_pixels(&dir.join("autzen_trim_pdal_mean_5.tif")).unwrap();
+        let expected = pdal.read_all().unwrap();
+        assert_eq!(
+            (pdal.info().grid.width, pdal.info().grid.height),
+            (gridded.grid.width, gridded.grid.height)
+        );
+        assert_eq!(expected.len(), gridded.values.len());
+        let mut valued = 0;
+        for (k, (ours, theirs)) in gridded.values.iter().zip(&expected).enumerate() {
+            assert!(
+                ours.to_bits() == theirs.to_bits() || (ours.is_nan() && theirs.is_nan()),
+                "cell {k}: {ours} and PDAL's {theirs}"
+            );
+            valued += usize::from(!ours.is_nan());
+        }
+        assert_eq!((valued, gridded.empty_cells), (18_484, 8_184));
+    }
+
     #[test]
     fn the_grid_is_aligned_to_whole_cells_and_bounded() {
         let info = CloudInfo {
