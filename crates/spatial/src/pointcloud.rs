@@ -221,6 +221,15 @@ pub fn looks_like_cloud(path: &Path) -> bool {
         && &signature == b"LASF"
 }
 
+/// A reader's error in words: a file that ends early is said to be cut short (the crate's own words,
+/// in English, follow for anything else).
+fn describe(error: &las::Error) -> String {
+    match error {
+        las::Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => "文件不完整（被截断）".into(),
+        other => other.to_string(),
+    }
+}
+
 fn name_of(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
@@ -234,7 +243,7 @@ pub fn open(path: &Path) -> Result<CloudInfo, CloudError> {
     let file = name_of(path);
     let reader = las::Reader::from_path(path).map_err(|e| CloudError::NotACloud {
         file: file.clone(),
-        problem: e.to_string(),
+        problem: describe(&e),
     })?;
     info_of(&file, reader.header())
 }
@@ -590,7 +599,7 @@ fn pass(
     const BATCH: u64 = 65_536;
     let mut reader = las::Reader::from_path(path).map_err(|e| CloudError::NotACloud {
         file: file.into(),
-        problem: e.to_string(),
+        problem: describe(&e),
     })?;
     let header = reader.header().clone();
     let transforms = *header.transforms();
@@ -604,7 +613,7 @@ fn pass(
             .map_err(|e| CloudError::Corrupt {
                 file: file.into(),
                 index: read + 1,
-                problem: e.to_string(),
+                problem: describe(&e),
             })?;
         if n == 0 {
             return Err(CloudError::Short {
@@ -753,7 +762,8 @@ mod tests {
         .unwrap();
         assert_eq!(gridded.used, PointsUsed::Ground);
         assert_eq!((gridded.points_read, gridded.points_used), (110_000, 26_107));
-        let mut pdal = crate::geotiff::DemReader::open_pixels(&dir.join("autzen_trim_pdal_mean_5.tif")).unwrap();
+        let mut pdal =
+            crate::geotiff::DemReader::open_pixels(&dir.join("autzen_trim_pdal_mean_5.tif")).unwrap();
         let expected = pdal.read_all().unwrap();
         assert_eq!(
             (pdal.info().grid.width, pdal.info().grid.height),
@@ -769,6 +779,25 @@ mod tests {
             valued += usize::from(!ours.is_nan());
         }
         assert_eq!((valued, gridded.empty_cells), (18_484, 8_184));
+    }
+
+    #[test]
+    fn a_cut_or_foreign_file_is_refused_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/pointcloud/autzen_trim.laz");
+        let bytes = std::fs::read(&source).unwrap();
+        let header_only = dir.path().join("header.laz");
+        std::fs::write(&header_only, &bytes[..200]).unwrap();
+        let message = open(&header_only).unwrap_err().to_string();
+        assert!(
+            message.contains("header.laz") && message.contains("被截断"),
+            "{message}"
+        );
+        let not_a_cloud = dir.path().join("notes.las");
+        std::fs::write(&not_a_cloud, "LASF but nothing else").unwrap();
+        assert!(matches!(open(&not_a_cloud), Err(CloudError::NotACloud { .. })));
+        assert!(looks_like_cloud(&not_a_cloud) && !looks_like_cloud(&source.with_extension("md")));
     }
 
     #[test]
