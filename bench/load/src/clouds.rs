@@ -13,9 +13,18 @@ pub fn write_cloud(out: &Path, points: u64, side_m: f64) -> Result<()> {
     let mut builder = las::Builder::from((1, 2));
     builder.point_format = las::point::Format::new(0)?;
     builder.transforms = las::Vector {
-        x: las::Transform { scale: 0.001, offset: 37_373_000.0 },
-        y: las::Transform { scale: 0.001, offset: 2_708_000.0 },
-        z: las::Transform { scale: 0.001, offset: 0.0 },
+        x: las::Transform {
+            scale: 0.001,
+            offset: 37_373_000.0,
+        },
+        y: las::Transform {
+            scale: 0.001,
+            offset: 2_708_000.0,
+        },
+        z: las::Transform {
+            scale: 0.001,
+            offset: 0.0,
+        },
     };
     let keys: [u16; 16] = [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 4525];
     builder.vlrs.push(las::Vlr {
@@ -28,7 +37,9 @@ pub fn write_cloud(out: &Path, points: u64, side_m: f64) -> Result<()> {
     let mut writer = las::Writer::new(file, builder.into_header()?)?;
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     for _ in 0..points {
@@ -37,12 +48,19 @@ pub fn write_cloud(out: &Path, points: u64, side_m: f64) -> Result<()> {
         let ground = 300.0 + 12.0 * (x / 90.0).sin() * (y / 130.0).cos() + 0.01 * x;
         let (cx, cy) = (x - side_m / 2.0, y - side_m / 2.0);
         let r = (cx * cx + cy * cy).sqrt();
-        let pit = if r < side_m / 4.0 { -((side_m / 4.0 - r) / 10.0).floor() * 10.0 } else { 0.0 };
+        let pit = if r < side_m / 4.0 {
+            -((side_m / 4.0 - r) / 10.0).floor() * 10.0
+        } else {
+            0.0
+        };
         let z = ground + pit + (w - 0.5) * 0.1;
         let (z, class) = if w < 0.7 {
             (z, las::point::Classification::Ground)
         } else {
-            (z + 2.0 + (w - 0.7) * 33.0, las::point::Classification::HighVegetation)
+            (
+                z + 2.0 + (w - 0.7) * 33.0,
+                las::point::Classification::HighVegetation,
+            )
         };
         writer.write_point(las::Point {
             x: 37_373_000.0 + x,

@@ -104,7 +104,10 @@ enum Command {
         out: std::path::PathBuf,
     },
     /// Compare two DEMs on the same grid cell by cell.
-    DemDiff { a: std::path::PathBuf, b: std::path::PathBuf },
+    DemDiff {
+        a: std::path::PathBuf,
+        b: std::path::PathBuf,
+    },
     /// Time the deadline sweep over a seeded database.
     Sweep {
         #[arg(long)]
