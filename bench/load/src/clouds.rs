@@ -10,31 +10,7 @@ use std::path::Path;
 /// 2–12 m above it), in a scattered but repeatable order (a linear congruential sequence), so that
 /// both programs read exactly the same file.
 pub fn write_cloud(out: &Path, points: u64, side_m: f64) -> Result<()> {
-    let mut builder = las::Builder::from((1, 2));
-    builder.point_format = las::point::Format::new(0)?;
-    builder.transforms = las::Vector {
-        x: las::Transform {
-            scale: 0.001,
-            offset: 37_373_000.0,
-        },
-        y: las::Transform {
-            scale: 0.001,
-            offset: 2_708_000.0,
-        },
-        z: las::Transform {
-            scale: 0.001,
-            offset: 0.0,
-        },
-    };
-    let keys: [u16; 16] = [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 4525];
-    builder.vlrs.push(las::Vlr {
-        user_id: "LASF_Projection".into(),
-        record_id: 34735,
-        description: "GeoKeyDirectoryTag".into(),
-        data: keys.iter().flat_map(|k| k.to_le_bytes()).collect(),
-    });
-    let file = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(out)?);
-    let mut writer = las::Writer::new(file, builder.into_header()?)?;
+    let mut writer = orewatch_testkit::survey::las_writer_4525(out, (37_373_000.0, 2_708_000.0));
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = || {
         state = state

@@ -5,6 +5,8 @@
 //! unreachable it returns `None` and says so once on the terminal, unless `OREWATCH_REQUIRE_PG=1`
 //! (CI), where it fails the test. [`on_both_backends!`] turns one `async fn(Db)` into two tests.
 //!
+//! [`survey`] holds the quarry fixture's licence and LAS clouds in its CRS.
+//!
 //! Dev-dependency only: nothing here is linked into the product.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -203,6 +205,7 @@ pub async fn fetch_text(db: &Db, sql: &str) -> Option<String> {
 /// Zip archives for tests that take uploads apart and put them back (a workbook with one sheet changed,
 /// a Shapefile with a mangled `.shp`).
 pub mod s3;
+pub mod survey;
 
 pub mod zips {
     use std::io::{Cursor, Read, Write};

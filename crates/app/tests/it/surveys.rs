@@ -16,23 +16,10 @@ use orewatch_domain::survey::{AnalysisState, JobState};
 use orewatch_domain::{MineId, Problem};
 use orewatch_storage::jobs::{self, JobKind};
 use orewatch_testkit::on_both_backends;
+use orewatch_testkit::survey::quarry_boundary;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The quarry's boundary as the registry holds it: the fixture's `licence.json` corner points with its
-/// elevation range.
-fn quarry_boundary() -> String {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/survey/quarry/licence.json");
-    let licence: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    format!(
-        "{}\n开采标高：+{:.0}m至+{:.0}m",
-        licence["boundary"].as_str().unwrap(),
-        licence["elevation_top_m"].as_f64().unwrap(),
-        licence["elevation_floor_m"].as_f64().unwrap()
-    )
-}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -134,30 +121,7 @@ fn cloud_of(dem: &Path, out: &Path, vegetation: bool, only_vegetation: bool) -> 
     let mut reader = DemReader::open(dem).unwrap();
     let grid = reader.info().grid.clone();
     let values = reader.read_all().unwrap();
-    let mut builder = las::Builder::from((1, 2));
-    builder.point_format = las::point::Format::new(0).unwrap();
-    builder.transforms = las::Vector {
-        x: las::Transform {
-            scale: 0.001,
-            offset: 37_000_000.0,
-        },
-        y: las::Transform {
-            scale: 0.001,
-            offset: 2_700_000.0,
-        },
-        z: las::Transform {
-            scale: 0.001,
-            offset: 0.0,
-        },
-    };
-    let keys: [u16; 16] = [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 4525];
-    builder.vlrs.push(las::Vlr {
-        user_id: "LASF_Projection".into(),
-        record_id: 34735,
-        description: "GeoKeyDirectoryTag".into(),
-        data: keys.iter().flat_map(|k| k.to_le_bytes()).collect(),
-    });
-    let mut writer = las::Writer::from_path(out, builder.into_header().unwrap()).unwrap();
+    let mut writer = orewatch_testkit::survey::las_writer_4525(out, (37_000_000.0, 2_700_000.0));
     let mut ground = 0;
     for row in 0..grid.height {
         for col in 0..grid.width {

@@ -12,25 +12,12 @@ use orewatch_domain::{AuditAction, RecordType};
 use orewatch_spatial::crs::ProjectedCrs;
 use orewatch_spatial::geotiff::GridGeometry;
 use orewatch_storage::jobs::{self, JobKind};
+use orewatch_testkit::survey::quarry_boundary;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The quarry's boundary as the registry holds it: the fixture's `licence.json` corner points with its
-/// elevation range.
-fn quarry_boundary() -> String {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/survey/quarry/licence.json");
-    let licence: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    format!(
-        "{}\n开采标高：+{:.0}m至+{:.0}m",
-        licence["boundary"].as_str().unwrap(),
-        licence["elevation_top_m"].as_f64().unwrap(),
-        licence["elevation_floor_m"].as_f64().unwrap()
-    )
-}
 
 /// Cells a side of the generated DEMs: 0.2 m cells over 500 m, so one analysis takes the debug-built
 /// worker several seconds (long enough to be killed in the middle).

@@ -15,22 +15,9 @@ use orewatch_app::surveys::worker::{self, Ran};
 use orewatch_app::{App, Db, Settings, SystemClock};
 use orewatch_domain::proposal::ProposalKind;
 use orewatch_testkit::on_both_backends;
+use orewatch_testkit::survey::quarry_boundary;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The quarry's boundary as the registry holds it: the fixture's `licence.json` corner points with its
-/// elevation range.
-fn quarry_boundary() -> String {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/survey/quarry/licence.json");
-    let licence: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    format!(
-        "{}\n开采标高：+{:.0}m至+{:.0}m",
-        licence["boundary"].as_str().unwrap(),
-        licence["elevation_top_m"].as_f64().unwrap(),
-        licence["elevation_floor_m"].as_f64().unwrap()
-    )
-}
 
 fn quarry(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
