@@ -10,7 +10,7 @@ use std::path::Path;
 /// 2–12 m above it), in a scattered but repeatable order (a linear congruential sequence), so that
 /// both programs read exactly the same file.
 pub fn write_cloud(out: &Path, points: u64, side_m: f64) -> Result<()> {
-    let mut writer = orewatch_testkit::survey::las_writer_4525(out, (37_373_000.0, 2_708_000.0));
+    let mut writer = orewatch_testkit::survey::las_writer(out, (37_373_000.0, 2_708_000.0), 4525);
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = || {
         state = state

@@ -1,5 +1,5 @@
 //! Survey test data shared by the test crates and the point-cloud benchmark: the committed quarry
-//! fixture's licence as the registry holds it, and LAS clouds written in the quarry's CRS.
+//! fixture's licence as the registry holds it, and LAS clouds written in a given CRS.
 
 use std::path::{Path, PathBuf};
 
@@ -22,9 +22,14 @@ pub fn quarry_boundary() -> String {
     )
 }
 
-/// A LAS 1.2 writer (point format 0, millimetre scale, offsets at `origin`) whose header names
-/// EPSG:4525 — CGCS2000 3-degree Gauss-Krüger zone 37, the quarry's — in a GeoKey directory record.
-pub fn las_writer_4525(path: &Path, origin: (f64, f64)) -> las::Writer<std::io::BufWriter<std::fs::File>> {
+/// A LAS 1.2 writer (point format 0, millimetre scale, offsets at `origin`) whose header names the
+/// projected CRS `epsg` (the quarry's is 4525, CGCS2000 3-degree Gauss-Krüger zone 37; the demo's 4546)
+/// in a GeoKey directory record.
+pub fn las_writer(
+    path: &Path,
+    origin: (f64, f64),
+    epsg: u16,
+) -> las::Writer<std::io::BufWriter<std::fs::File>> {
     let mut builder = las::Builder::from((1, 2));
     builder.point_format = las::point::Format::new(0).expect("format 0");
     let mm = |offset| las::Transform { scale: 0.001, offset };
@@ -33,8 +38,8 @@ pub fn las_writer_4525(path: &Path, origin: (f64, f64)) -> las::Writer<std::io::
         y: mm(origin.1),
         z: mm(0.0),
     };
-    // Version 1.1.0, 3 keys: projected model (1024 = 1), pixel-is-area (1025 = 1), EPSG:4525 (3072).
-    let keys: [u16; 16] = [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 4525];
+    // Version 1.1.0, 3 keys: projected model (1024 = 1), pixel-is-area (1025 = 1), the EPSG code (3072).
+    let keys: [u16; 16] = [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, epsg];
     builder.vlrs.push(las::Vlr {
         user_id: "LASF_Projection".into(),
         record_id: 34735,

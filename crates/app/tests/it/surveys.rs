@@ -121,7 +121,7 @@ fn cloud_of(dem: &Path, out: &Path, vegetation: bool, only_vegetation: bool) -> 
     let mut reader = DemReader::open(dem).unwrap();
     let grid = reader.info().grid.clone();
     let values = reader.read_all().unwrap();
-    let mut writer = orewatch_testkit::survey::las_writer_4525(out, (37_000_000.0, 2_700_000.0));
+    let mut writer = orewatch_testkit::survey::las_writer(out, (37_000_000.0, 2_700_000.0), 4525);
     let mut ground = 0;
     for row in 0..grid.height {
         for col in 0..grid.width {

@@ -415,6 +415,28 @@ fn path_of(rings: &[Vec<(f64, f64)>]) -> String {
     d.trim_end().to_string()
 }
 
+/// A survey as an analysis names it: date, DEM and its SHA-256, and the point cloud it was gridded from
+/// (how, and the cloud's SHA-256), if it was.
+struct SurveyFiles {
+    date: String,
+    dem: String,
+    sha256: String,
+    cloud: String,
+    cloud_sha256: String,
+}
+
+impl SurveyFiles {
+    fn of(ctx: &Ctx, s: &surveys::Survey) -> Self {
+        Self {
+            date: s.flown_on.to_string(),
+            dem: s.dem_name.clone(),
+            sha256: s.dem_sha256.clone(),
+            cloud: s.cloud.as_ref().map(|c| cloud_source(ctx, c)).unwrap_or_default(),
+            cloud_sha256: s.cloud.as_ref().map(|c| c.sha256.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "analysis.html")]
 struct ShowPage {
@@ -422,8 +444,8 @@ struct ShowPage {
     id: i64,
     mine_id: i64,
     mine_name: String,
-    before: (String, String, String),
-    after: (String, String, String),
+    before: SurveyFiles,
+    after: SurveyFiles,
     state: String,
     state_class: &'static str,
     pending: bool,
@@ -638,16 +660,8 @@ fn show_page(ctx: Ctx, v: AnalysisView) -> ShowPage {
         id: a.id,
         mine_id: v.survey.mine_id.0,
         mine_name: v.mine_name.clone(),
-        before: (
-            v.before.flown_on.to_string(),
-            v.before.dem_name.clone(),
-            v.before.dem_sha256.clone(),
-        ),
-        after: (
-            v.survey.flown_on.to_string(),
-            v.survey.dem_name.clone(),
-            v.survey.dem_sha256.clone(),
-        ),
+        before: SurveyFiles::of(&ctx, &v.before),
+        after: SurveyFiles::of(&ctx, &v.survey),
         state: label(&ctx, "analysis_state", a.state.as_str()),
         state_class: state_class(a.state),
         pending: a.state == AnalysisState::Pending,
@@ -824,10 +838,15 @@ async fn print(
     let listed = surveys::proposals::of_analysis(&state.app, &caller, id).await?;
     let t = |key: &str| ctx.t(key).to_string();
     let survey = |label: &str, s: &surveys::Survey| {
+        let cloud = s
+            .cloud
+            .as_ref()
+            .map(|c| format!(" · {} · SHA-256 {}", cloud_source(&ctx, c), c.sha256))
+            .unwrap_or_default();
         (
             t(label),
             s.flown_on.to_string(),
-            format!("{} · {}", s.dem_name, label_of_method(&ctx, s.method)),
+            format!("{} · {}{cloud}", s.dem_name, label_of_method(&ctx, s.method)),
         )
     };
     let proposals = listed

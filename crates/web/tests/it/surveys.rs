@@ -200,6 +200,96 @@ async fn surveys_are_listed_shown_and_uploaded_through_the_router(db: orewatch_a
     );
 }
 
+/// The demo's latest DEM of `mine` as a LAS cloud in its CRS (EPSG:4546): four ground points in every
+/// valid cell, a metre below the DEM, and a tree 6 m above every cell.
+async fn next_cloud(site: &Site, mine: i64) -> Vec<u8> {
+    let mut conn = site.app.db.conn().await.unwrap();
+    let latest = orewatch_storage::surveys::of_mine(&mut conn, orewatch_domain::MineId(mine))
+        .await
+        .unwrap()
+        .remove(0);
+    drop(conn);
+    let orewatch_storage::files::FileBackend::Local(root) = &site.app.settings.files else {
+        panic!("the test site keeps files in a folder");
+    };
+    let sha = &latest.dem_sha256;
+    let mut dem =
+        orewatch_spatial::geotiff::DemReader::open(&root.join(&sha[..2]).join(&sha[2..4]).join(sha)).unwrap();
+    let grid = dem.info().grid.clone();
+    let values = dem.read_all().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cloud.las");
+    let mut writer = orewatch_testkit::survey::las_writer(&path, (grid.left_m, grid.bottom_m()), 4546);
+    let point = |x, y, z, classification| las::Point {
+        x,
+        y,
+        z,
+        classification,
+        ..Default::default()
+    };
+    for row in 0..grid.height {
+        for col in 0..grid.width {
+            let z = values[row * grid.width + col];
+            if z.is_nan() {
+                continue;
+            }
+            let (x, y) = (grid.center_x(col), grid.center_y(row));
+            for (dx, dy) in [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)] {
+                writer
+                    .write_point(point(x + dx, y + dy, z - 1.0, las::point::Classification::Ground))
+                    .unwrap();
+            }
+            writer
+                .write_point(point(x, y, z + 6.0, las::point::Classification::HighVegetation))
+                .unwrap();
+        }
+    }
+    writer.close().unwrap();
+    drop(writer);
+    std::fs::read(path).unwrap()
+}
+
+async fn a_point_cloud_upload_is_gridded_and_named_on_the_result_page(db: orewatch_app::Db) {
+    let site = site(db).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let cloud = next_cloud(&site, 3).await;
+    let fields = |cell: &'static str| {
+        vec![
+            ("csrf", office.csrf.as_str()),
+            ("flown_on", "2026-11-27"),
+            ("contractor", "某测绘院"),
+            ("method", "lidar"),
+            ("cell_m", cell),
+        ]
+    };
+    let before = survey_count(&site).await;
+    // Told by its content (the name says .tif): a cloud needs its cell size.
+    let no_cell = site
+        .send(upload(3, &office.cookies, &fields(""), &cloud, false))
+        .await;
+    assert_eq!(no_cell.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_cell.body.contains("此项为必填项"), "{}", no_cell.body);
+    assert_eq!(survey_count(&site).await, before);
+    let recorded = site
+        .send(upload(3, &office.cookies, &fields("4"), &cloud, false))
+        .await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    let location = recorded.location.unwrap();
+    assert!(matches!(
+        worker::run_once(&site.app, "test").await.unwrap(),
+        Ran::Done { .. }
+    ));
+    let result = site.get(&location, &office.cookies).await;
+    assert!(result.body.contains("已完成"), "{}", result.body);
+    // The later survey is the DEM gridded from the cloud, and the page says so with the cloud's hash.
+    assert!(result.body.contains("航测DEM.dem.tif"), "{}", result.body);
+    assert!(result.body.contains("id=\"after-cloud\""), "{}", result.body);
+    assert!(result.body.contains("使用地面点（类别 2）"), "{}", result.body);
+    assert!(result.body.contains(&hex_sha(&cloud)), "{}", result.body);
+    let list = site.get("/mines/3/surveys", &office.cookies).await;
+    assert!(list.body.contains("由点云 航测DEM.tif"), "{}", list.body);
+}
+
 /// The demo's proposals on mine 2's analysis: the officer reads them, the office confirms one onto the
 /// ledger (a refused deadline shown again with its values), dismisses one (a reason required), and the
 /// finding's page names the survey; mine 1's first analysis shows its re-flight.
@@ -467,6 +557,7 @@ fn hex_sha(bytes: &[u8]) -> String {
 }
 
 on_both_backends!(
+    a_point_cloud_upload_is_gridded_and_named_on_the_result_page,
     a_chunked_upload_resumes_and_is_recorded_by_the_form,
     surveys_are_listed_shown_and_uploaded_through_the_router,
     proposals_are_confirmed_or_dismissed_on_the_result_page,
