@@ -86,14 +86,6 @@ impl PointsUsed {
             PointsUsed::All => "all",
         }
     }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "ground" => Some(PointsUsed::Ground),
-            "all" => Some(PointsUsed::All),
-            _ => None,
-        }
-    }
 }
 
 /// A gridded cloud.
