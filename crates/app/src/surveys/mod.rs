@@ -135,7 +135,14 @@ fn cell_size(text: &str) -> std::result::Result<f64, Problem> {
     if text.is_empty() {
         return Err(Problem::Required);
     }
-    let cell: f64 = text.parse().map_err(|_| Problem::BadNumber)?;
+    let cell: f64 = text
+        .parse()
+        .map_err(|_| match text.replace(['，', ','], ".").parse::<f64>() {
+            Ok(_) => Problem::SurveyFile {
+                message: format!("格网间距“{text}”请用小数点书写，如 0.5"),
+            },
+            Err(_) => Problem::BadNumber,
+        })?;
     let (min, max) = GridRule::CELL_RANGE_M;
     if cell >= min && cell <= max {
         Ok(cell)

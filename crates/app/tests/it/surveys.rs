@@ -490,6 +490,10 @@ async fn a_point_cloud_is_gridded_on_arrival_from_its_ground_points(db: Db) {
     // A cloud needs the cell size it is gridded at.
     let no_cell = surveys::record(&app, &office, mine, &gridded(" "), &cloud).await;
     assert_eq!(field_problem(no_cell, "cell_m"), Problem::Required);
+    let comma = surveys::record(&app, &office, mine, &gridded("0,5"), &cloud).await;
+    assert!(
+        matches!(field_problem(comma, "cell_m"), Problem::SurveyFile { message } if message.contains("小数点"))
+    );
     let tiny = surveys::record(&app, &office, mine, &gridded("0.001"), &cloud).await;
     assert!(
         matches!(field_problem(tiny, "cell_m"), Problem::SurveyFile { message } if message.contains("0.05"))
