@@ -9,14 +9,15 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use orewatch_app::{tasks as task_cases, App, ManualClock, Settings};
 use orewatch_domain::agency::{AgencyCode, AgencyKind, STANDARD_AGENCIES};
-use orewatch_domain::finding::{FindingSource, FindingState, Severity};
+use orewatch_domain::finding::{Finding, FindingFlow, FindingSource, FindingState, Severity};
 use orewatch_domain::inspection::{ActKind, ActState};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Task, TaskKind};
+use orewatch_domain::workflow::Event;
 use orewatch_domain::{AuditAction, MineId, RecordType, Role};
-use orewatch_storage::bound::Value;
 use orewatch_storage::findings::{self, NewFinding};
 use orewatch_storage::inspections::{self, NewInspection};
 use orewatch_storage::tasks::{self, NewTask};
+use orewatch_storage::workflow::Repository;
 use orewatch_storage::{AuditActor, Db, Key, WriteTx};
 use std::sync::Arc;
 use std::time::Instant;
@@ -201,7 +202,8 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
             },
         )
         .await?;
-        findings::add_event(&mut tx, id, "record", "bench-seed", None, Some(deadline)).await?;
+        let record = Event::new("record").on(deadline);
+        FindingFlow::add_event(&mut tx, id, &record, "bench-seed").await?;
         // Older than 120 days: closed (a tenth of them late); newer: spread over the open states.
         let age = now - found_at;
         let state = if age > Duration::days(120) {
@@ -217,47 +219,31 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
                 i,
             )
         };
-        if state != FindingState::Pending {
-            let mut set: Vec<(&str, Value)> = vec![("state", state.as_str().into())];
+        let listed = i % 97 == 0 && state != FindingState::Closed;
+        if state != FindingState::Pending || listed {
+            // The finding as its steps would have left it (only the columns a step saves matter).
+            let mut f = seeded_finding(id, &agency, deadline, state);
             if matches!(
                 state,
                 FindingState::Applied | FindingState::Reviewing | FindingState::Closed
             ) {
-                let verify_due = deadline + Duration::days(10);
-                set.push(("verify_due_on", orewatch_storage::date_text(verify_due).into()));
-                set.push((
-                    "evidence_at",
-                    orewatch_domain::audit::format_timestamp(found_at + Duration::days(20)).into(),
-                ));
+                f.verify_due_on = Some(deadline + Duration::days(10));
+                f.evidence_at = Some(found_at + Duration::days(20));
             }
             if state == FindingState::Closed {
                 let late = if i % 10 == 0 { 15 } else { -3 };
-                set.push((
-                    "closed_at",
-                    orewatch_domain::audit::format_timestamp(end_of_day(deadline) + Duration::days(late))
-                        .into(),
-                ));
+                f.closed_at = Some(end_of_day(deadline) + Duration::days(late));
             }
-            findings::update(&mut tx, id, &set).await?;
-        }
-        if i % 97 == 0 && state != FindingState::Closed {
-            findings::update(
-                &mut tx,
-                id,
-                &[
-                    (
-                        "listed_at",
-                        orewatch_domain::audit::format_timestamp(found_at).into(),
-                    ),
-                    ("listed_reason", "压测挂牌".into()),
-                ],
-            )
-            .await?;
+            if listed {
+                f.listed_at = Some(found_at);
+                f.listed_reason = Some("压测挂牌".into());
+            }
+            FindingFlow::save(&mut tx, &f).await?;
         }
         tx.audit(
             AuditAction::FindingCreate,
             RecordType::Finding,
-            &Key::Int(id),
+            &Key::Int(id.0),
             None,
             None,
         )
@@ -386,4 +372,55 @@ pub async fn sweep(db: Db) -> Result<()> {
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     Ok(())
+}
+
+/// A seeded finding in `state`: what a step saves, the rest left at its recording.
+fn seeded_finding(
+    id: orewatch_domain::FindingId,
+    agency: &AgencyCode,
+    deadline: chrono::NaiveDate,
+    state: FindingState,
+) -> Finding {
+    Finding {
+        id,
+        mine_id: MineId(0),
+        mine_name: String::new(),
+        township: String::new(),
+        company_name: String::new(),
+        source: FindingSource::JointInspection,
+        source_ref: None,
+        category: String::new(),
+        category_zh: String::new(),
+        category_en: String::new(),
+        description: String::new(),
+        legal_basis: None,
+        severity: Severity::General,
+        agency: agency.clone(),
+        measures: None,
+        found_on: deadline,
+        original_deadline_on: deadline,
+        deadline_on: deadline,
+        state,
+        notice_no: None,
+        notice_issued_at: None,
+        recorded_by: None,
+        recorded_by_label: String::new(),
+        recorded_at: DateTime::<Utc>::MIN_UTC,
+        evidence_by: None,
+        evidence_by_label: None,
+        evidence_at: None,
+        evidence_note: None,
+        verifier_id: None,
+        verifier_label: None,
+        verify_due_on: None,
+        verified_at: None,
+        verify_opinion: None,
+        closed_at: None,
+        extension_on: None,
+        extension_reason: None,
+        listed_at: None,
+        listed_reason: None,
+        listed_deadline_on: None,
+        events: Vec::new(),
+    }
 }

@@ -27,6 +27,7 @@ pub mod password;
 pub mod registry;
 pub mod surveys;
 pub mod tasks;
+pub mod workflow;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::AppError;
@@ -305,6 +306,14 @@ impl Caller {
     /// Which records of a list this caller may see.
     pub fn scope(&self, listing: Listing) -> Scope {
         scope(&self.actor, listing)
+    }
+
+    /// Who a step's record names as having taken it.
+    pub(crate) fn signer(&self) -> orewatch_domain::workflow::Signer {
+        orewatch_domain::workflow::Signer {
+            account: self.account_id(),
+            label: self.display_name.clone(),
+        }
     }
 
     /// Who audit entries written by this caller name.

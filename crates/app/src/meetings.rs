@@ -200,7 +200,7 @@ pub async fn add_item(app: &App, caller: &Caller, id: i64, input: &ItemInput<'_>
         }
     }
     if let Some(f) = finding_id {
-        match findings::find(&mut tx, f).await? {
+        match findings::find(&mut tx, orewatch_domain::FindingId(f)).await? {
             Some(found) => mine_id = mine_id.or(Some(found.mine_id)),
             None => e.push("finding", Problem::NotFound),
         }

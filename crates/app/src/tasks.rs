@@ -14,6 +14,7 @@ use crate::{App, AppError, Caller, Result};
 use chrono::{DateTime, Duration, Utc};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::{reach, Level, Task, TaskKind};
+use orewatch_domain::workflow::TaskMove;
 use orewatch_domain::{AuditAction, MineId, Problem, RecordType};
 use orewatch_storage::tasks::{self, NewTask, Outcome};
 pub use orewatch_storage::tasks::{InboxCounts, InboxPart, TaskRow};
@@ -139,6 +140,45 @@ pub(crate) async fn reschedule_open(
             )),
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Carries out a step's task moves on the record inside its write: closes, opens, hands on (keeping
+/// the due moment) and reschedules, auditing each task.
+pub(crate) async fn apply_moves(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    record: (RecordType, String),
+    mine_id: Option<MineId>,
+    title: &str,
+    moves: &[TaskMove],
+) -> Result<()> {
+    for m in moves {
+        match m {
+            TaskMove::Close { kind, outcome } => {
+                close_open(tx, caller, (record.0, &record.1), *kind, *outcome).await?;
+            }
+            TaskMove::Open(task) => {
+                open(tx, app, task.clone(), record.clone(), mine_id, title).await?;
+            }
+            TaskMove::Hand { kind, to } => {
+                let handed =
+                    close_open(tx, caller, (record.0, &record.1), *kind, Outcome::Reassigned).await?;
+                for row in handed {
+                    let task = Task {
+                        assignee: to.clone(),
+                        level: Level::Open,
+                        ..row.task
+                    };
+                    open(tx, app, task, record.clone(), mine_id, title).await?;
+                }
+            }
+            TaskMove::Reschedule { kind, due_at } => {
+                reschedule_open(tx, app, (record.0, &record.1), *kind, *due_at).await?;
+            }
+        }
     }
     Ok(())
 }

@@ -1,8 +1,14 @@
-//! Newtype ids of the registry's records, so that a mine's id cannot be passed where a company's is
+//! Newtype ids of the records, so that a mine's id cannot be passed where a company's is
 //! expected. Each wraps the database's 64-bit key; `Display` prints the bare number (URLs, audit rows).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// What every record id is: the database's 64-bit key of one record type.
+pub trait RecordId: Copy + Eq + fmt::Debug + fmt::Display + Send + Sync + 'static {
+    /// The key as stored.
+    fn raw(self) -> i64;
+}
 
 /// Defines one id type: a `Copy` wrapper around the database key.
 macro_rules! record_id {
@@ -14,6 +20,12 @@ macro_rules! record_id {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.0.fmt(f)
+            }
+        }
+
+        impl RecordId for $name {
+            fn raw(self) -> i64 {
+                self.0
             }
         }
 
@@ -45,6 +57,75 @@ record_id!(
 record_id!(
     /// A person behind a company (or on the credit list).
     PersonId
+);
+
+record_id!(
+    /// 整改问题 — a finding of the rectification ledger.
+    FindingId
+);
+record_id!(
+    /// 待办 — a task.
+    TaskId
+);
+record_id!(
+    /// 年度联合检查计划 — one version of the annual plan.
+    PlanId
+);
+record_id!(
+    /// 联合检查 — a joint inspection.
+    InspectionId
+);
+record_id!(
+    /// 检查 — one agency's inspection act at one mine.
+    ActId
+);
+record_id!(
+    /// 行政处罚案件 — a penalty case.
+    CaseId
+);
+record_id!(
+    /// 强制措施 — an enforcement measure on a case.
+    MeasureId
+);
+record_id!(
+    /// 移送 — a referral of a suspected crime.
+    ReferralId
+);
+record_id!(
+    /// 检察意见 — a procuratorate's opinion received.
+    OpinionId
+);
+record_id!(
+    /// 应移未移 — a flag raised on a case.
+    FlagId
+);
+record_id!(
+    /// 会商 — a consultation.
+    MeetingId
+);
+record_id!(
+    /// 会商决定 — a consultation's decision.
+    DecisionId
+);
+record_id!(
+    /// 测量 — a drone survey of a mine.
+    SurveyId
+);
+record_id!(
+    /// 比对分析 — the analysis of a survey against the one before.
+    AnalysisId
+);
+record_id!(
+    /// 作业 — machine work in the queue.
+    JobId
+);
+record_id!(
+    /// 监测问题 — a finding an analysis proposes to the office.
+    ProposalId
+);
+record_id!(
+    /// 附件 — a file attached to a record.
+    AttachmentId
 );
 
 #[cfg(test)]

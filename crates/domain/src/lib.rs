@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod company;
 pub mod consistency;
 pub mod credit;
+pub mod document;
 pub mod draw;
 pub mod field;
 pub mod finding;
@@ -37,12 +38,17 @@ pub mod role;
 pub mod sharing;
 pub mod survey;
 pub mod task;
+pub mod workflow;
 
 pub use account::{AccountId, DisplayName, Password, Username};
 pub use agency::AgencyCode;
 pub use company::CreditCode;
 pub use field::{FieldError, FieldErrors, Problem};
-pub use ids::{CompanyId, LicenceId, MineId, PermitId, PersonId};
+pub use ids::{
+    ActId, AnalysisId, AttachmentId, CaseId, CompanyId, DecisionId, FindingId, FlagId, InspectionId, JobId,
+    LicenceId, MeasureId, MeetingId, MineId, OpinionId, PermitId, PersonId, PlanId, ProposalId, ReferralId,
+    SurveyId, TaskId,
+};
 pub use policy::{Action, Actor, Decision, Listing, Resource, Scope};
 pub use record::{AuditAction, DataArea, RecordType};
 pub use role::Role;

@@ -6,8 +6,13 @@
 //! estimate, which may be decided, and how a re-flight's figures read ([`Reflight`]). What must not
 //! live here: computing the figures (spatial), the rows (storage).
 
-use crate::field::Problem;
+use crate::agency::AgencyCode;
 use crate::finding::Severity;
+use crate::ids::{CompanyId, FindingId, MineId, ProposalId};
+use crate::policy::{Action, Resource};
+use crate::record::{AuditAction, RecordType};
+use crate::workflow::{Context, Created, Issuer, Moved, Refused, Rule, Standing, Target, Workflow};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
 
@@ -115,15 +120,156 @@ impl ProposalState {
             ProposalState::Dismissed => "已排除",
         }
     }
+}
 
-    /// Whether it may be confirmed or dismissed now: once only (a second submit, or a colleague who
-    /// was quicker, is told it is already decided).
-    pub fn check_decidable(self) -> Result<(), Problem> {
-        match self {
-            ProposalState::Proposed => Ok(()),
-            decided => Err(Problem::AlreadyDone {
-                state: decided.label_zh().to_string(),
-            }),
+/// A proposed finding as it is recorded, with what the policy needs of its mine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proposal {
+    pub id: ProposalId,
+    pub analysis_id: i64,
+    pub mine_id: MineId,
+    /// The mine's area agency and company (the policy's view of the mine).
+    pub mine_area_agency: Option<AgencyCode>,
+    pub company_id: CompanyId,
+    pub kind: ProposalKind,
+    /// The engine's `high` or `medium`.
+    pub severity: String,
+    pub message_zh: String,
+    pub evidence_json: String,
+    pub volume_m3: Option<f64>,
+    pub state: ProposalState,
+    pub finding_id: Option<FindingId>,
+    pub dismiss_reason: Option<String>,
+    pub decided_by_label: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// A step of a proposal: the office decides it once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum ProposalStep {
+    /// 确认 — onto the ledger as a finding.
+    Confirm,
+    /// 排除 — with the reason.
+    Dismiss,
+}
+
+/// A decision with what it carries: the finding the proposal became (recorded in the same write), or
+/// the reason it is dismissed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProposalCommand {
+    Confirm { finding: FindingId },
+    Dismiss { reason: String },
+}
+
+/// The proposal's workflow: 待确认 → 已确认 | 已排除, each once, by the office that commissions the
+/// monitoring. Confirming records the finding in the same write (the finding's own workflow then opens
+/// its tasks); the proposal itself opens none.
+#[derive(Debug, Clone, Copy)]
+pub struct ProposalFlow;
+
+impl Workflow for ProposalFlow {
+    const RECORD: RecordType = RecordType::SurveyProposal;
+    type State = ProposalState;
+    type Step = ProposalStep;
+    type Id = ProposalId;
+    type Record = Proposal;
+    type Command = ProposalCommand;
+
+    fn id(p: &Proposal) -> ProposalId {
+        p.id
+    }
+
+    fn state(p: &Proposal) -> ProposalState {
+        p.state
+    }
+
+    fn standing(state: ProposalState) -> Standing {
+        match state {
+            ProposalState::Proposed => Standing::Waiting,
+            ProposalState::Confirmed => Standing::Adverse,
+            ProposalState::Dismissed => Standing::Neutral,
+        }
+    }
+
+    fn resource(p: &Proposal) -> Resource {
+        Resource::Mine {
+            area_agency: p.mine_area_agency.clone(),
+            company: p.company_id,
+        }
+    }
+
+    fn mine(p: &Proposal) -> Option<MineId> {
+        Some(p.mine_id)
+    }
+
+    fn task_title(p: &Proposal) -> String {
+        format!("{} {}", p.kind.label_zh(), p.message_zh)
+    }
+
+    fn issuer(_: &Proposal) -> Issuer {
+        Issuer::Office
+    }
+
+    /// Found by an analysis (the worker records it with the analysis's result).
+    fn created(_: &Proposal) -> Created {
+        Created {
+            events: Vec::new(),
+            audit: AuditAction::ProposalCreate,
+            tasks: Vec::new(),
+        }
+    }
+
+    fn rule(step: ProposalStep) -> Rule<Self> {
+        let decide = |to| Rule {
+            from: &[ProposalState::Proposed],
+            to: Target::To(to),
+            action: Action::RecordSurvey,
+            assigned: None,
+            closes: &[],
+            opens: &[],
+            serves: &[],
+            document: None,
+        };
+        match step {
+            ProposalStep::Confirm => decide(ProposalState::Confirmed),
+            ProposalStep::Dismiss => decide(ProposalState::Dismissed),
+        }
+    }
+
+    fn step_of(command: &ProposalCommand) -> ProposalStep {
+        match command {
+            ProposalCommand::Confirm { .. } => ProposalStep::Confirm,
+            ProposalCommand::Dismiss { .. } => ProposalStep::Dismiss,
+        }
+    }
+
+    fn apply(p: &Proposal, command: ProposalCommand, ctx: &Context<'_>) -> Result<Moved<Proposal>, Refused> {
+        let mut next = p.clone();
+        next.decided_by_label = Some(ctx.by.label.clone());
+        next.decided_at = Some(ctx.now);
+        let audit = match command {
+            ProposalCommand::Confirm { finding } => {
+                next.state = ProposalState::Confirmed;
+                next.finding_id = Some(finding);
+                AuditAction::ProposalConfirm
+            }
+            ProposalCommand::Dismiss { reason } => {
+                next.state = ProposalState::Dismissed;
+                next.dismiss_reason = Some(reason);
+                AuditAction::ProposalDismiss
+            }
+        };
+        Ok(Moved::to(next, audit))
+    }
+
+    fn state_label(state: ProposalState) -> &'static str {
+        state.label_zh()
+    }
+
+    fn step_label(step: ProposalStep) -> &'static str {
+        match step {
+            ProposalStep::Confirm => "确认",
+            ProposalStep::Dismiss => "排除",
         }
     }
 }
@@ -352,6 +498,71 @@ impl Reflight {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::field::Problem;
+
+    fn proposal(state: ProposalState) -> Proposal {
+        Proposal {
+            id: ProposalId(4),
+            analysis_id: 2,
+            mine_id: MineId(3),
+            mine_area_agency: None,
+            company_id: CompanyId(1),
+            kind: ProposalKind::OutOfBounds,
+            severity: "high".into(),
+            message_zh: "矿区范围外挖损".into(),
+            evidence_json: "{}".into(),
+            volume_m3: Some(1200.0),
+            state,
+            finding_id: None,
+            dismiss_reason: None,
+            decided_by_label: None,
+            decided_at: None,
+        }
+    }
+
+    #[test]
+    fn a_proposal_is_decided_once_either_way_and_never_opens_a_task() {
+        use crate::workflow::testing::{explore, Exploration};
+        use crate::workflow::Signer;
+        let by = Signer {
+            account: Some(crate::AccountId(1)),
+            label: "office".into(),
+        };
+        let actor = crate::Actor::System;
+        let clocks = crate::task::Clocks::default();
+        let commands = |step: ProposalStep, _: &Proposal| match step {
+            ProposalStep::Confirm => vec![ProposalCommand::Confirm {
+                finding: FindingId(9),
+            }],
+            ProposalStep::Dismiss => vec![ProposalCommand::Dismiss {
+                reason: "堆料移动".into(),
+            }],
+        };
+        let visited = explore(&Exploration::<ProposalFlow> {
+            starts: vec![proposal(ProposalState::Proposed)],
+            commands: &commands,
+            ctx: Context {
+                now: chrono::DateTime::UNIX_EPOCH,
+                today: chrono::NaiveDate::MIN,
+                by: &by,
+                actor: &actor,
+                clocks: &clocks,
+                document: None,
+            },
+            depth: 3,
+        });
+        assert_eq!(visited, 3);
+        // A double submit, either way, says it is already decided or names the decision.
+        let confirmed = proposal(ProposalState::Confirmed);
+        assert_eq!(
+            crate::workflow::check::<ProposalFlow>(&confirmed, ProposalStep::Confirm),
+            Err(Problem::AlreadyDone {
+                state: "已确认".into()
+            }
+            .into())
+        );
+        assert!(crate::workflow::check::<ProposalFlow>(&confirmed, ProposalStep::Dismiss).is_err());
+    }
 
     fn patch(area: f64, valid: f64, cut: f64, fill: f64) -> Remeasured {
         Remeasured {
@@ -479,7 +690,7 @@ mod tests {
     }
 
     #[test]
-    fn kinds_map_onto_ledger_categories_and_decide_once() {
+    fn kinds_map_onto_ledger_categories() {
         assert_eq!(ProposalKind::HighFace.category(), "one_wall");
         assert_eq!(ProposalKind::BelowFloor.category(), "below_floor");
         assert!(ProposalKind::OutOfBounds.carries_volume());
@@ -487,10 +698,5 @@ mod tests {
         for kind in ProposalKind::iter() {
             assert_eq!(ProposalKind::parse(kind.as_str()), Some(kind));
         }
-        assert!(ProposalState::Proposed.check_decidable().is_ok());
-        assert!(matches!(
-            ProposalState::Confirmed.check_decidable(),
-            Err(Problem::AlreadyDone { .. })
-        ));
     }
 }

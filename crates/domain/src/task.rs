@@ -181,6 +181,27 @@ impl TaskKind {
     }
 }
 
+/// How a task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The act it asked for was done.
+    Done,
+    /// It is no longer needed (the record moved on another way).
+    Cancelled,
+    /// It was handed to someone else (a new task carries on).
+    Reassigned,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Reassigned => "reassigned",
+        }
+    }
+}
+
 /// Who must act.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assignee {

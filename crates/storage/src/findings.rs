@@ -6,14 +6,16 @@
 //! parameter.
 
 use crate::bound::{Key, Value, FINDING, FINDING_EVENTS};
+use crate::workflow::Repository;
 use crate::{
     date_text, get, get_code, get_date, get_opt_date, get_opt_time, get_time, Conn, Page, Result, WriteTx,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::finding::{FindingSource, FindingState, Severity};
+use orewatch_domain::finding::{FindingFlow, FindingSource, FindingState, Severity};
 use orewatch_domain::policy::Scope;
-use orewatch_domain::{AccountId, AgencyCode, MineId};
+use orewatch_domain::workflow::Event;
+use orewatch_domain::{AccountId, AgencyCode, FindingId, MineId};
 
 /// One category of the managed list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,58 +63,10 @@ pub struct NewFinding<'a> {
     pub recorded_by_label: &'a str,
 }
 
-/// One event of a finding's history.
-pub type FindingEvent = crate::HistoryEvent;
-
-/// A stored finding.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    pub id: i64,
-    pub mine_id: MineId,
-    pub mine_name: String,
-    pub township: String,
-    pub company_name: String,
-    pub source: FindingSource,
-    pub source_ref: Option<String>,
-    pub category: String,
-    pub category_zh: String,
-    pub category_en: String,
-    pub description: String,
-    pub legal_basis: Option<String>,
-    pub severity: Severity,
-    pub agency: AgencyCode,
-    pub measures: Option<String>,
-    pub found_on: NaiveDate,
-    pub original_deadline_on: NaiveDate,
-    pub deadline_on: NaiveDate,
-    pub state: FindingState,
-    pub notice_no: Option<String>,
-    pub notice_issued_at: Option<DateTime<Utc>>,
-    pub recorded_by: Option<AccountId>,
-    pub recorded_by_label: String,
-    pub recorded_at: DateTime<Utc>,
-    pub evidence_by: Option<AccountId>,
-    pub evidence_by_label: Option<String>,
-    pub evidence_at: Option<DateTime<Utc>>,
-    pub evidence_note: Option<String>,
-    pub verifier_id: Option<AccountId>,
-    pub verifier_label: Option<String>,
-    pub verify_due_on: Option<NaiveDate>,
-    pub verified_at: Option<DateTime<Utc>>,
-    pub verify_opinion: Option<String>,
-    pub closed_at: Option<DateTime<Utc>>,
-    /// A pending request for a longer deadline: the date asked for and why.
-    pub extension_on: Option<NaiveDate>,
-    pub extension_reason: Option<String>,
-    /// Listed for supervision (挂牌督办) since, and why.
-    pub listed_at: Option<DateTime<Utc>>,
-    pub listed_reason: Option<String>,
-    pub listed_deadline_on: Option<NaiveDate>,
-    pub events: Vec<FindingEvent>,
-}
+pub use orewatch_domain::finding::Finding;
 
 /// Records a finding in state 待整改 (the caller audits it); returns its id.
-pub async fn insert(tx: &mut WriteTx, f: &NewFinding<'_>) -> Result<i64> {
+pub async fn insert(tx: &mut WriteTx, f: &NewFinding<'_>) -> Result<FindingId> {
     let now = format_timestamp(tx.now());
     let key = tx
         .insert(
@@ -154,24 +108,61 @@ pub async fn insert(tx: &mut WriteTx, f: &NewFinding<'_>) -> Result<i64> {
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(FindingId)
+        .ok_or_else(|| crate::StorageError::Internal("finding key".into()))
 }
 
-/// Changes columns of a finding (the caller has checked the step and audits it).
-pub async fn update(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
-    tx.update(&FINDING, &Key::Int(id), set).await
+/// The columns a step may change, as the finding holds them.
+fn step_columns(f: &Finding) -> Vec<(&'static str, Value)> {
+    let time = |t: Option<DateTime<Utc>>| Value::from(t.map(format_timestamp));
+    let date = |d: Option<NaiveDate>| Value::from(d.map(date_text));
+    vec![
+        ("deadline_on", date_text(f.deadline_on).into()),
+        ("state", f.state.as_str().into()),
+        ("notice_no", f.notice_no.as_deref().into()),
+        ("notice_issued_at", time(f.notice_issued_at)),
+        ("evidence_by", f.evidence_by.map(|a| a.0).into()),
+        ("evidence_by_label", f.evidence_by_label.as_deref().into()),
+        ("evidence_at", time(f.evidence_at)),
+        ("evidence_note", f.evidence_note.as_deref().into()),
+        ("verifier_id", f.verifier_id.map(|a| a.0).into()),
+        ("verifier_label", f.verifier_label.as_deref().into()),
+        ("verify_due_on", date(f.verify_due_on)),
+        ("verified_at", time(f.verified_at)),
+        ("verify_opinion", f.verify_opinion.as_deref().into()),
+        ("closed_at", time(f.closed_at)),
+        ("extension_on", date(f.extension_on)),
+        ("extension_reason", f.extension_reason.as_deref().into()),
+        ("listed_at", time(f.listed_at)),
+        ("listed_reason", f.listed_reason.as_deref().into()),
+        ("listed_deadline_on", date(f.listed_deadline_on)),
+    ]
 }
 
-/// Appends an event to a finding's history.
-pub async fn add_event(
-    tx: &mut WriteTx,
-    id: i64,
-    kind: &str,
-    by_label: &str,
-    note: Option<&str>,
-    on_date: Option<NaiveDate>,
-) -> Result<()> {
-    crate::add_history(tx, &FINDING, &FINDING_EVENTS, id, kind, by_label, note, on_date).await
+impl Repository for FindingFlow {
+    async fn find(conn: &mut Conn, id: FindingId) -> Result<Option<Finding>> {
+        find(conn, id).await
+    }
+
+    async fn save(tx: &mut WriteTx, f: &Finding) -> Result<()> {
+        tx.update(&FINDING, &Key::Int(f.id.0), &step_columns(f)).await?;
+        Ok(())
+    }
+
+    async fn add_event(tx: &mut WriteTx, id: FindingId, event: &Event, by_label: &str) -> Result<()> {
+        crate::add_history(
+            tx,
+            &FINDING,
+            &FINDING_EVENTS,
+            id.0,
+            event.kind,
+            by_label,
+            event.note.as_deref(),
+            event.on_date,
+        )
+        .await
+    }
 }
 
 const SELECT: &str = "SELECT f.finding_id, f.mine_id, m.name AS mine_name, m.township, \
@@ -197,7 +188,7 @@ fn account(r: &sqlx::any::AnyRow, column: &str) -> Result<Option<AccountId>> {
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Finding> {
     Ok(Finding {
-        id: get(r, "finding_id")?,
+        id: FindingId(get(r, "finding_id")?),
         mine_id: MineId(get(r, "mine_id")?),
         mine_name: get(r, "mine_name")?,
         township: get(r, "township")?,
@@ -241,14 +232,14 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Finding> {
 }
 
 /// One finding with its history.
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Finding>> {
+pub async fn find(conn: &mut Conn, id: FindingId) -> Result<Option<Finding>> {
     let row = sqlx::query(&format!("{SELECT} WHERE f.finding_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let mut finding = from_row(&row)?;
-    finding.events = crate::history(conn, &FINDING_EVENTS, id).await?;
+    finding.events = crate::history(conn, &FINDING_EVENTS, id.0).await?;
     Ok(Some(finding))
 }
 
@@ -391,16 +382,6 @@ pub async fn list(
         rows: rows.iter().map(from_row).collect::<Result<_>>()?,
         total,
     })
-}
-
-/// How many rectification orders carry a number starting with `prefix` (an agency's orders of a year).
-pub async fn notices_with_prefix(conn: &mut Conn, prefix: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM finding WHERE notice_no LIKE $1 ESCAPE '\\'")
-            .bind(format!("{}%", crate::like_pattern(prefix).trim_matches('%')))
-            .fetch_one(conn)
-            .await?,
-    )
 }
 
 /// The figures' facts of the findings recorded (found) between two days, inclusive.

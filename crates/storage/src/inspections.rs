@@ -624,7 +624,7 @@ pub struct ActItem {
     pub category: String,
     pub result: Option<ItemResult>,
     pub note: Option<String>,
-    pub finding_id: Option<i64>,
+    pub finding_id: Option<orewatch_domain::FindingId>,
 }
 
 /// A photo of an act.
@@ -780,14 +780,19 @@ pub async fn answer_item(
 }
 
 /// Links a problem item to the finding it became.
-pub async fn link_item_finding(tx: &mut WriteTx, act: i64, item: i64, finding: i64) -> Result<u64> {
+pub async fn link_item_finding(
+    tx: &mut WriteTx,
+    act: i64,
+    item: i64,
+    finding: orewatch_domain::FindingId,
+) -> Result<u64> {
     tx.update_child(
         &ACT,
         &ACT_ITEMS,
         &Key::Int(act),
         "act_item_id = ?1 AND finding_id IS NULL",
         &[item.into()],
-        &[("finding_id", finding.into())],
+        &[("finding_id", finding.0.into())],
     )
     .await
 }
@@ -917,7 +922,7 @@ pub async fn find_act(conn: &mut Conn, id: i64) -> Result<Option<Act>> {
                 .map_err(|_| crate::StorageError::Corrupt("act_item.result".into()))?
                 .flatten(),
             note: get(&r, "note")?,
-            finding_id: get(&r, "finding_id")?,
+            finding_id: get::<Option<i64>>(&r, "finding_id")?.map(orewatch_domain::FindingId),
         });
     }
     for r in sqlx::query(

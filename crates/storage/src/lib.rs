@@ -49,6 +49,7 @@ pub mod surveys;
 pub mod tasks;
 pub mod townships;
 pub mod versions;
+pub mod workflow;
 pub mod write;
 
 pub use bound::Key;
@@ -456,16 +457,7 @@ pub(crate) async fn add_history(
     .await
 }
 
-/// One event of a record's history (a finding's, a case's, a referral's): what was done, when, by
-/// whom, with its note and the day it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEvent {
-    pub kind: String,
-    pub at: chrono::DateTime<chrono::Utc>,
-    pub by_label: String,
-    pub note: Option<String>,
-    pub on_date: Option<chrono::NaiveDate>,
-}
+pub use orewatch_domain::workflow::HistoryEvent;
 
 /// A record's history, oldest first, as [`add_history`] wrote it into `child`.
 pub(crate) async fn history(

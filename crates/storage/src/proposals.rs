@@ -4,11 +4,12 @@
 //! `domain::proposal`'s.
 
 use crate::bound::{Key, Value, SURVEY_PROPOSAL};
-use crate::{get, get_code, get_opt_time, some, Conn, Result, WriteTx};
-use chrono::{DateTime, Utc};
+use crate::workflow::Repository;
+use crate::{get, get_code, get_opt_code, get_opt_time, some, Conn, Result, WriteTx};
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::proposal::{ProposalKind, ProposalState};
-use orewatch_domain::MineId;
+use orewatch_domain::proposal::{ProposalFlow, ProposalKind, ProposalState};
+use orewatch_domain::workflow::Event;
+use orewatch_domain::{AgencyCode, CompanyId, FindingId, MineId, ProposalId};
 
 /// A proposal to record when an analysis finishes.
 #[derive(Debug, Clone)]
@@ -23,25 +24,10 @@ pub struct NewProposal<'a> {
     pub volume_m3: Option<f64>,
 }
 
-/// A stored proposal.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Proposal {
-    pub id: i64,
-    pub analysis_id: i64,
-    pub mine_id: MineId,
-    pub kind: ProposalKind,
-    pub severity: String,
-    pub message_zh: String,
-    pub evidence_json: String,
-    pub volume_m3: Option<f64>,
-    pub state: ProposalState,
-    pub finding_id: Option<i64>,
-    pub dismiss_reason: Option<String>,
-    pub decided_by_label: Option<String>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
+pub use orewatch_domain::proposal::Proposal;
 
-pub async fn insert(tx: &mut WriteTx, p: &NewProposal<'_>) -> Result<i64> {
+/// Records a proposal as an analysis finds it (the caller audits it); returns its id.
+pub async fn insert(tx: &mut WriteTx, p: &NewProposal<'_>) -> Result<ProposalId> {
     let key = tx
         .insert(
             &SURVEY_PROPOSAL,
@@ -61,66 +47,65 @@ pub async fn insert(tx: &mut WriteTx, p: &NewProposal<'_>) -> Result<i64> {
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(ProposalId)
+        .ok_or_else(|| crate::StorageError::Internal("proposal key".into()))
 }
 
-/// What the office decided.
-#[derive(Debug, Clone, Copy)]
-pub enum Decision<'a> {
-    /// Confirmed onto the ledger as this finding.
-    Confirmed {
-        finding_id: i64,
-    },
-    Dismissed {
-        reason: &'a str,
-    },
-}
+impl Repository for ProposalFlow {
+    async fn find(conn: &mut Conn, id: ProposalId) -> Result<Option<Proposal>> {
+        find(conn, id).await
+    }
 
-/// Records the office's decision (the caller has checked, inside the same write, that the proposal is
-/// still proposed); returns whether a row changed.
-pub async fn decide(tx: &mut WriteTx, id: i64, decision: Decision<'_>, by_label: &str) -> Result<bool> {
-    let now = format_timestamp(tx.now());
-    let (state, finding, reason): (ProposalState, Value, Value) = match decision {
-        Decision::Confirmed { finding_id } => (ProposalState::Confirmed, finding_id.into(), Value::Null),
-        Decision::Dismissed { reason } => (ProposalState::Dismissed, Value::Null, reason.into()),
-    };
-    let changed = tx
-        .update(
+    async fn save(tx: &mut WriteTx, p: &Proposal) -> Result<()> {
+        tx.update(
             &SURVEY_PROPOSAL,
-            &Key::Int(id),
+            &Key::Int(p.id.0),
             &[
-                ("state", state.as_str().into()),
-                ("finding_id", finding),
-                ("dismiss_reason", reason),
-                ("decided_by_label", by_label.into()),
-                ("decided_at", now.into()),
+                ("state", p.state.as_str().into()),
+                ("finding_id", p.finding_id.map(|f| f.0).into()),
+                ("dismiss_reason", p.dismiss_reason.as_deref().into()),
+                ("decided_by_label", p.decided_by_label.as_deref().into()),
+                ("decided_at", p.decided_at.map(format_timestamp).into()),
             ],
         )
         .await?;
-    Ok(changed > 0)
+        Ok(())
+    }
+
+    /// A proposal keeps no history of its own: its one decision is its audit entry.
+    async fn add_event(_: &mut WriteTx, _: ProposalId, _: &Event, _: &str) -> Result<()> {
+        Ok(())
+    }
 }
+
+/// A proposal with its mine's area agency and company.
+const SELECT: &str = "SELECT p.*, m.area_agency_code, m.company_id FROM survey_proposal p \
+    JOIN mine m ON m.mine_id = p.mine_id";
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Proposal> {
     Ok(Proposal {
-        id: get(r, "proposal_id")?,
+        id: ProposalId(get(r, "proposal_id")?),
         analysis_id: get(r, "analysis_id")?,
         mine_id: MineId(get(r, "mine_id")?),
+        mine_area_agency: get_opt_code(r, "area_agency_code", AgencyCode::parse)?,
+        company_id: CompanyId(get(r, "company_id")?),
         kind: get_code(r, "kind", some(ProposalKind::parse))?,
         severity: get(r, "severity")?,
         message_zh: get(r, "message_zh")?,
         evidence_json: get(r, "evidence_json")?,
         volume_m3: get(r, "volume_m3")?,
         state: get_code(r, "state", some(ProposalState::parse))?,
-        finding_id: get(r, "finding_id")?,
+        finding_id: get::<Option<i64>>(r, "finding_id")?.map(FindingId),
         dismiss_reason: get(r, "dismiss_reason")?,
         decided_by_label: get(r, "decided_by_label")?,
         decided_at: get_opt_time(r, "decided_at")?,
     })
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Proposal>> {
-    sqlx::query("SELECT * FROM survey_proposal WHERE proposal_id = $1")
-        .bind(id)
+pub async fn find(conn: &mut Conn, id: ProposalId) -> Result<Option<Proposal>> {
+    sqlx::query(&format!("{SELECT} WHERE p.proposal_id = $1"))
+        .bind(id.0)
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -130,22 +115,24 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Proposal>> {
 
 /// An analysis's proposals, in the engine's order of kinds.
 pub async fn of_analysis(conn: &mut Conn, analysis_id: i64) -> Result<Vec<Proposal>> {
-    sqlx::query("SELECT * FROM survey_proposal WHERE analysis_id = $1 ORDER BY proposal_id")
-        .bind(analysis_id)
-        .fetch_all(conn)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    sqlx::query(&format!(
+        "{SELECT} WHERE p.analysis_id = $1 ORDER BY p.proposal_id"
+    ))
+    .bind(analysis_id)
+    .fetch_all(conn)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// The proposals of the analysis whose later survey is `survey_id`: those a comparison starting from
 /// that survey measures again.
 pub async fn ending_at_survey(conn: &mut Conn, survey_id: i64) -> Result<Vec<Proposal>> {
-    sqlx::query(
-        "SELECT p.* FROM survey_proposal p JOIN survey_analysis a ON a.analysis_id = p.analysis_id \
-         WHERE a.survey_id = $1 ORDER BY p.proposal_id",
-    )
+    sqlx::query(&format!(
+        "{SELECT} JOIN survey_analysis a ON a.analysis_id = p.analysis_id \
+         WHERE a.survey_id = $1 ORDER BY p.proposal_id"
+    ))
     .bind(survey_id)
     .fetch_all(conn)
     .await?
@@ -155,9 +142,9 @@ pub async fn ending_at_survey(conn: &mut Conn, survey_id: i64) -> Result<Vec<Pro
 }
 
 /// The proposal a finding was confirmed from, if it came from monitoring.
-pub async fn of_finding(conn: &mut Conn, finding_id: i64) -> Result<Option<Proposal>> {
-    sqlx::query("SELECT * FROM survey_proposal WHERE finding_id = $1")
-        .bind(finding_id)
+pub async fn of_finding(conn: &mut Conn, finding_id: FindingId) -> Result<Option<Proposal>> {
+    sqlx::query(&format!("{SELECT} WHERE p.finding_id = $1"))
+        .bind(finding_id.0)
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -167,10 +154,10 @@ pub async fn of_finding(conn: &mut Conn, finding_id: i64) -> Result<Option<Propo
 
 /// Proposals of findings linked to a penalty case that carry a volume.
 pub async fn with_volume_of_case(conn: &mut Conn, case_id: i64) -> Result<Vec<Proposal>> {
-    sqlx::query(
-        "SELECT p.* FROM survey_proposal p JOIN case_finding cf ON cf.finding_id = p.finding_id \
-         WHERE cf.case_id = $1 AND p.volume_m3 IS NOT NULL ORDER BY p.proposal_id",
-    )
+    sqlx::query(&format!(
+        "{SELECT} JOIN case_finding cf ON cf.finding_id = p.finding_id \
+         WHERE cf.case_id = $1 AND p.volume_m3 IS NOT NULL ORDER BY p.proposal_id"
+    ))
     .bind(case_id)
     .fetch_all(conn)
     .await?

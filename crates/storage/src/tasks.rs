@@ -10,6 +10,7 @@ use crate::write::Operational;
 use crate::{get, get_code, get_opt_code, get_opt_time, get_time, Conn, Result, WriteTx};
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
+pub use orewatch_domain::task::Outcome;
 use orewatch_domain::task::{Assignee, Level, Reach, Task, TaskKind};
 use orewatch_domain::{AccountId, AgencyCode, MineId, RecordType, Role};
 
@@ -98,27 +99,6 @@ pub async fn insert(tx: &mut WriteTx, new: &NewTask<'_>) -> Result<i64> {
         )
         .await?;
     Ok(key.int().unwrap_or_default())
-}
-
-/// How a task ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The act it asked for was done.
-    Done,
-    /// It is no longer needed (the record moved on another way).
-    Cancelled,
-    /// It was handed to someone else (a new task carries on).
-    Reassigned,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Done => "done",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Reassigned => "reassigned",
-        }
-    }
 }
 
 /// Closes an open task (the caller audits it); 0 if it was closed already.

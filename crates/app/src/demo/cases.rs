@@ -390,7 +390,7 @@ async fn caller(app: &App, username: &str) -> Result<Caller> {
 /// What the steps keep between them.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    findings: Vec<Option<i64>>,
+    findings: Vec<Option<orewatch_domain::FindingId>>,
     cases: Vec<Option<i64>>,
     measures: std::collections::HashMap<(usize, &'static str), i64>,
     referrals: std::collections::HashMap<usize, i64>,

@@ -11,6 +11,7 @@ use crate::ledger::findings::{self, EvidenceFile, FindingInput};
 use crate::{accounts, tasks, App, AppError, Caller, ManualClock, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use orewatch_domain::task::local_date;
+use orewatch_domain::FindingId;
 use orewatch_storage::findings::LedgerFilter;
 
 /// What happens to a demo finding.
@@ -365,7 +366,7 @@ pub(crate) async fn load_if_empty(past: &App, clock: &ManualClock, end: DateTime
     plan.retain(|(at, _, _)| *at < end);
     plan.sort_by_key(|(at, i, _)| (*at, *i));
 
-    let mut ids: Vec<Option<i64>> = vec![None; deadlines.len()];
+    let mut ids: Vec<Option<FindingId>> = vec![None; deadlines.len()];
     for (at, i, act) in plan {
         clock.set(at);
         tasks::sweep(past, "demo", Duration::minutes(5)).await?;

@@ -18,7 +18,9 @@ use orewatch_domain::inspection::{check_officers, Officer};
 use orewatch_domain::penalty::{CaseState, CaseStep, Estimate, Penalty};
 use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType, Role};
+use orewatch_domain::{
+    AccountId, AgencyCode, AuditAction, FieldErrors, FindingId, MineId, Problem, RecordType, Role,
+};
 use orewatch_storage::bound::Value;
 use orewatch_storage::cases::{self, NewCase, NumberColumn};
 pub use orewatch_storage::cases::{Case, CaseEvent, CaseFilter, CaseFinding, CaseOfficer};
@@ -135,7 +137,7 @@ pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<i
     };
     if let Some(mine) = &mine {
         for id in &finding_ids {
-            match findings::find(&mut tx, *id).await? {
+            match findings::find(&mut tx, FindingId(*id)).await? {
                 Some(f) if f.mine_id == mine.id => {}
                 _ => e.push("findings", Problem::NotFound),
             }
@@ -985,7 +987,7 @@ pub async fn filing_context(
     caller.require(Action::ViewCases, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let mine_id = match finding {
-        Some(id) => findings::find(&mut conn, id).await?.map(|f| f.mine_id),
+        Some(id) => findings::find(&mut conn, FindingId(id)).await?.map(|f| f.mine_id),
         None => mine,
     };
     let Some(mine_id) = mine_id else {

@@ -873,7 +873,7 @@ pub async fn to_finding(
     act_id: i64,
     item_id: i64,
     input: &ProblemInput<'_>,
-) -> Result<i64> {
+) -> Result<orewatch_domain::FindingId> {
     let act = {
         let mut conn = app.db.conn().await?;
         inspections::find_act(&mut conn, act_id)

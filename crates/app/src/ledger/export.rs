@@ -20,7 +20,7 @@ pub async fn export(app: &App, caller: &Caller, filter: &LedgerFilter) -> Result
         .map(|f| {
             let overdue = is_overdue(f.state, f.deadline_on, f.verify_due_on, today);
             vec![
-                Cell::Number(f.id as f64),
+                Cell::Number(f.id.0 as f64),
                 f.mine_name.as_str().into(),
                 f.township.as_str().into(),
                 f.company_name.as_str().into(),

@@ -8,21 +8,24 @@
 //! - [`reflight`]: the later comparison's reading of a proposal (`domain::proposal::Reflight`).
 //! - [`attach_reflight`]: the verifier attaches that reading to the finding as 复查 evidence.
 
-use super::{analysis_for, mine_resource, Figures};
+use super::{analysis_for, Figures};
 use crate::ledger::findings::{self as ledger, FindingInput};
+use crate::workflow::{step, step_in};
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::policy::Action;
+use orewatch_domain::proposal::{ProposalCommand, ProposalFlow, ProposalStep};
 use orewatch_domain::proposal::{ProposalKind, ProposalState, Reflight, Remeasured};
 use orewatch_domain::survey::AnalysisState;
 use orewatch_domain::task::local_date;
-use orewatch_domain::{AuditAction, Problem, RecordType};
+use orewatch_domain::workflow::{check, Workflow};
+use orewatch_domain::{FindingId, Problem, ProposalId};
 use orewatch_spatial::crs::ProjectedCrs;
 use orewatch_spatial::report::Report;
 use orewatch_spatial::watch::Watch;
+use orewatch_storage::proposals as store;
 pub use orewatch_storage::proposals::Proposal;
-use orewatch_storage::proposals::{self as store, Decision};
 use orewatch_storage::surveys::{self as surveys_store, Survey};
-use orewatch_storage::{mines, Conn, Key};
+use orewatch_storage::{mines, Conn};
 use serde::{Deserialize, Serialize};
 
 /// What a proposal carries as evidence (its `evidence_json`).
@@ -228,6 +231,8 @@ pub struct ProposalView {
     pub reflight: Option<ReflightView>,
     /// The confirm form's starting values.
     pub suggested: Suggested,
+    /// The decisions open to the reader.
+    pub open: Vec<ProposalStep>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -255,6 +260,7 @@ pub async fn of_analysis(app: &App, caller: &Caller, analysis_id: i64) -> Result
             _ => String::new(),
         };
         out.push(ProposalView {
+            open: orewatch_domain::workflow::open_steps::<ProposalFlow>(&proposal, &caller.actor, &[]),
             suggested: Suggested {
                 agency: ProposalKind::DEFAULT_AGENCY,
                 description: format!(
@@ -273,7 +279,7 @@ pub async fn of_analysis(app: &App, caller: &Caller, analysis_id: i64) -> Result
 }
 
 /// The analysis a proposal belongs to, for a caller who may see it.
-pub async fn analysis_of(app: &App, caller: &Caller, id: i64) -> Result<i64> {
+pub async fn analysis_of(app: &App, caller: &Caller, id: ProposalId) -> Result<i64> {
     let mut conn = app.db.conn().await?;
     let p = store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     analysis_for(&mut conn, caller, Action::ViewSurveys, p.analysis_id).await?;
@@ -291,28 +297,38 @@ pub struct ConfirmInput<'a> {
     pub deadline_on: &'a str,
 }
 
-/// Reads a proposal with its mine and checks the caller may decide on it.
-async fn proposal_for(conn: &mut Conn, caller: &Caller, id: i64) -> Result<(Proposal, mines::Mine)> {
-    let p = store::find(conn, id).await?.ok_or(AppError::NotFound)?;
-    let mine = mines::find(conn, p.mine_id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::RecordSurvey, &mine_resource(&mine))?;
+/// Reads a proposal and asks its workflow whether the caller may take `step` on it now, before any
+/// input is checked (a double submit is told so before a form's fields).
+async fn decidable(
+    app: &App,
+    caller: &Caller,
+    id: ProposalId,
+    step: ProposalStep,
+) -> Result<(Proposal, mines::Mine)> {
+    let mut conn = app.db.conn().await?;
+    let p = store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    caller.require(ProposalFlow::rule(step).action, &ProposalFlow::resource(&p))?;
+    check::<ProposalFlow>(&p, step)?;
+    let mine = mines::find(&mut conn, p.mine_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok((p, mine))
 }
 
 /// Confirms a proposal onto the ledger: a finding from 监测, its category by kind, found on the later
 /// survey's date, with the responsible agency's rectification task; the proposal keeps the finding.
-pub async fn confirm(app: &App, caller: &Caller, id: i64, input: &ConfirmInput<'_>) -> Result<i64> {
-    let mut conn = app.db.conn().await?;
-    let (p, mine) = proposal_for(&mut conn, caller, id).await?;
-    p.state
-        .check_decidable()
-        .map_err(|e| AppError::invalid("state", e))?;
+pub async fn confirm(
+    app: &App,
+    caller: &Caller,
+    id: ProposalId,
+    input: &ConfirmInput<'_>,
+) -> Result<FindingId> {
+    let (p, mine) = decidable(app, caller, id, ProposalStep::Confirm).await?;
     let found_on = evidence_of(&p)?
         .surveys
         .last()
         .map(|s| s.flown_on.clone())
         .unwrap_or_default();
-    drop(conn);
     let source_ref = format!("无人机测量对比分析#{}", p.analysis_id);
     let valid = ledger::validate(
         app,
@@ -332,64 +348,29 @@ pub async fn confirm(app: &App, caller: &Caller, id: i64, input: &ConfirmInput<'
         },
     )
     .await?;
+    // One write: the finding, then the decision naming it. A proposal decided meanwhile (a double
+    // submit, a colleague) is refused by its workflow and the finding goes with the write.
     let mut tx = app.write(caller).await?;
-    // Decided once: re-read inside the write, so a double submit or a colleague's decision wins.
-    let (current, _) = proposal_for(&mut tx, caller, id).await?;
-    current
-        .state
-        .check_decidable()
-        .map_err(|e| AppError::invalid("state", e))?;
-    let finding_id = ledger::insert_valid(&mut tx, app, caller, &valid).await?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::SurveyProposal, &key).await?;
-    store::decide(
+    let finding = ledger::insert_valid(&mut tx, app, caller, &valid).await?;
+    step_in::<ProposalFlow>(
         &mut tx,
+        app,
+        caller,
         id,
-        Decision::Confirmed { finding_id },
-        &caller.display_name,
-    )
-    .await?;
-    tx.audit(
-        AuditAction::ProposalConfirm,
-        RecordType::SurveyProposal,
-        &key,
-        before,
-        None,
+        ProposalCommand::Confirm { finding },
+        &[],
     )
     .await?;
     tx.commit().await?;
-    Ok(finding_id)
+    Ok(finding)
 }
 
 /// Dismisses a proposal with the reason (a false alarm: a stockpile moved, a shadow, a permitted
 /// road cut …).
-pub async fn dismiss(app: &App, caller: &Caller, id: i64, reason: &str) -> Result<()> {
+pub async fn dismiss(app: &App, caller: &Caller, id: ProposalId, reason: &str) -> Result<()> {
     let reason =
         orewatch_domain::field::required_text(reason, 1000).map_err(|p| AppError::invalid("reason", p))?;
-    let mut tx = app.write(caller).await?;
-    let (current, _) = proposal_for(&mut tx, caller, id).await?;
-    current
-        .state
-        .check_decidable()
-        .map_err(|e| AppError::invalid("state", e))?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::SurveyProposal, &key).await?;
-    store::decide(
-        &mut tx,
-        id,
-        Decision::Dismissed { reason: &reason },
-        &caller.display_name,
-    )
-    .await?;
-    tx.audit(
-        AuditAction::ProposalDismiss,
-        RecordType::SurveyProposal,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
+    step::<ProposalFlow>(app, caller, id, ProposalCommand::Dismiss { reason }, &[]).await?;
     Ok(())
 }
 
@@ -401,10 +382,17 @@ pub struct FindingMonitoring {
     pub reflight: Option<ReflightView>,
 }
 
-/// The monitoring evidence of a finding, if it was confirmed from a proposal. The caller has checked
-/// its right to the finding.
-pub async fn of_finding(app: &App, finding_id: i64) -> Result<Option<FindingMonitoring>> {
+/// The monitoring evidence of a finding, if it was confirmed from a proposal.
+pub async fn of_finding(
+    app: &App,
+    caller: &Caller,
+    finding_id: FindingId,
+) -> Result<Option<FindingMonitoring>> {
     let mut conn = app.db.conn().await?;
+    let finding = orewatch_storage::findings::find(&mut conn, finding_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::ViewLedger, &ledger::resource(&finding))?;
     let Some(proposal) = store::of_finding(&mut conn, finding_id).await? else {
         return Ok(None);
     };
@@ -446,7 +434,7 @@ pub async fn volume_of_case(app: &App, case_id: i64) -> Result<Option<(f64, Stri
 /// the files both rest on with their SHA-256.
 pub fn reflight_document(
     m: &FindingMonitoring,
-    finding_id: i64,
+    finding_id: FindingId,
     later_sha256: &[(String, String)],
 ) -> Option<String> {
     let r = m.reflight.as_ref()?;
@@ -489,10 +477,9 @@ pub fn reflight_document(
 }
 
 /// The verifier attaches the re-flight comparison to a finding under review as 复查 evidence.
-pub async fn attach_reflight(app: &App, caller: &Caller, finding_id: i64) -> Result<()> {
+pub async fn attach_reflight(app: &App, caller: &Caller, finding_id: FindingId) -> Result<()> {
     // The right to the finding first: someone who may not see it learns nothing about its evidence.
-    ledger::show(app, caller, finding_id).await?;
-    let m = of_finding(app, finding_id)
+    let m = of_finding(app, caller, finding_id)
         .await?
         .ok_or_else(|| AppError::invalid("reflight", Problem::NotFromSurvey))?;
     let Some(r) = &m.reflight else {

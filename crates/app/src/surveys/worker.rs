@@ -385,7 +385,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
         tx.audit(
             AuditAction::ProposalCreate,
             RecordType::SurveyProposal,
-            &Key::Int(id),
+            &Key::Int(id.0),
             None,
             None,
         )

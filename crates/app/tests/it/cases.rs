@@ -96,7 +96,7 @@ pub(crate) async fn county(db: Db, with_2027: bool) -> County {
     c
 }
 
-pub(crate) async fn finding_at(c: &County, mine: &str) -> i64 {
+pub(crate) async fn finding_at(c: &County, mine: &str) -> orewatch_domain::FindingId {
     findings::record(
         &c.app,
         &c.office,

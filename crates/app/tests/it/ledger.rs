@@ -10,7 +10,7 @@ use orewatch_app::{App, AppError, Caller, Db, ManualClock};
 use orewatch_domain::finding::FindingState;
 use orewatch_domain::policy::DenyReason;
 use orewatch_domain::task::{Level, TaskKind};
-use orewatch_domain::Problem;
+use orewatch_domain::{FindingId, Problem};
 use orewatch_storage::findings::LedgerFilter;
 use orewatch_storage::tasks::InboxPart;
 use orewatch_testkit::{fetch_i64, on_both_backends};
@@ -50,7 +50,7 @@ async fn county(db: Db) -> County {
 
 /// Records a finding for public security on the first mine, due `days` from the test's today
 /// (2026-11-28).
-async fn record(c: &County, days: i64) -> i64 {
+async fn record(c: &County, days: i64) -> FindingId {
     let deadline = (crate::registry::today() + Duration::days(days)).to_string();
     findings::record(
         &c.app,
@@ -71,7 +71,7 @@ async fn record(c: &County, days: i64) -> i64 {
     .unwrap()
 }
 
-async fn state(c: &County, id: i64) -> FindingState {
+async fn state(c: &County, id: FindingId) -> FindingState {
     findings::show(&c.app, &c.office, id).await.unwrap().finding.state
 }
 

@@ -220,7 +220,7 @@ async fn new_screen(
             .map(|f| {
                 let value = f.id.to_string();
                 Check {
-                    checked: chosen_findings.contains(&value.as_str()) || Some(f.id) == finding,
+                    checked: chosen_findings.contains(&value.as_str()) || Some(f.id.0) == finding,
                     label: format!("#{} {} · {}", f.id, f.category_zh, f.description),
                     value,
                 }

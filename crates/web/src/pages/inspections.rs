@@ -724,7 +724,7 @@ pub struct ItemLine {
     pub result: String,
     pub result_label: String,
     pub note: String,
-    pub finding: Option<i64>,
+    pub finding: Option<orewatch_domain::FindingId>,
     pub is_problem: bool,
     pub options: Vec<SelectOption>,
 }

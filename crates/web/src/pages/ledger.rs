@@ -17,13 +17,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use orewatch_app::ledger::findings::{self, FindingInput, FindingView};
 use orewatch_app::ledger::findings::{Finding, LedgerFilter};
+use orewatch_app::ledger::findings::{FindingFlow, FindingStep};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::registry::townships;
 use orewatch_app::AppError;
-use orewatch_domain::finding::{is_overdue, FindingSource, FindingState, Severity};
+use orewatch_domain::finding::{FindingSource, FindingState, Severity};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
-use orewatch_domain::{AgencyCode, FieldErrors, MineId};
+use orewatch_domain::{AgencyCode, FieldErrors, FindingId, MineId};
 use std::collections::HashMap;
 use strum::IntoEnumIterator;
 
@@ -44,19 +45,18 @@ pub fn router() -> Router<WebState> {
         .route("/findings/files/{id}", get(download))
 }
 
-/// The CSS class of a finding's state badge.
+/// The CSS class of a finding's state badge: red when late, else as its state stands.
 pub fn state_class(state: FindingState, overdue: bool) -> &'static str {
-    match (state, overdue) {
-        (_, true) => "bad",
-        (FindingState::Closed, _) => "ok",
-        (FindingState::Applied | FindingState::Reviewing, _) => "warn",
-        (FindingState::Pending | FindingState::Rectifying, _) => "",
+    if overdue {
+        "bad"
+    } else {
+        super::state_class::<FindingFlow>(state)
     }
 }
 
 /// One row of the ledger.
 pub struct Row {
-    pub id: i64,
+    pub id: FindingId,
     pub mine_id: i64,
     pub mine: String,
     pub township: String,
@@ -78,7 +78,7 @@ fn category_label(ctx: &Ctx, f: &Finding) -> String {
 }
 
 pub fn row(ctx: &Ctx, agencies: &[AgencyRecord], f: &Finding, today: chrono::NaiveDate) -> Row {
-    let overdue = is_overdue(f.state, f.deadline_on, f.verify_due_on, today);
+    let overdue = f.overdue(today);
     Row {
         id: f.id,
         mine_id: f.mine_id.0,
@@ -396,7 +396,7 @@ struct ShowPage {
 async fn show_screen(
     state: &WebState,
     ctx: Ctx,
-    finding_id: i64,
+    finding_id: FindingId,
     form: FormData,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
@@ -407,17 +407,16 @@ async fn show_screen(
         open_tasks,
         overdue: _,
         today,
+        open,
     } = findings::show(&state.app, &caller, finding_id).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
-    let resource = findings::resource(&f);
-    let works = caller.may(Action::WorkFinding, &resource);
-    let open = f.state.is_open();
+    let may = |step: FindingStep| open.contains(&step);
     let now = state.app.now();
     let cases = orewatch_app::enforcement::cases::list(
         &state.app,
         &caller,
         &orewatch_app::enforcement::cases::CaseFilter {
-            finding: Some(f.id),
+            finding: Some(f.id.0),
             include_closed: true,
             ..Default::default()
         },
@@ -435,11 +434,9 @@ async fn show_screen(
         )
     })
     .collect();
-    let monitoring = orewatch_app::surveys::proposals::of_finding(&state.app, finding_id)
+    let monitoring = orewatch_app::surveys::proposals::of_finding(&state.app, &caller, finding_id)
         .await?
         .map(|m| super::proposals::monitoring_line(&ctx, &m));
-    let may_conclude =
-        f.state == FindingState::Reviewing && f.verifier_id.is_some() && f.verifier_id == caller.account_id();
     let may_file_case = caller
         .agency()
         .is_some_and(|a| caller.may(Action::FileCase, &Resource::Agency(a.clone())));
@@ -483,17 +480,17 @@ async fn show_screen(
                 late: t.task.due_at <= now,
             })
             .collect(),
-        may_notice: works && f.state == FindingState::Pending,
-        may_evidence: works && f.state == FindingState::Rectifying,
-        may_extend: works && open && f.extension_on.is_none(),
-        may_start_review: f.state == FindingState::Applied
-            && caller.may(Action::VerifyRectification, &resource),
-        may_conclude,
-        may_attach_reflight: may_conclude && monitoring.as_ref().is_some_and(|m| m.reflight.is_some()),
+        may_notice: may(FindingStep::IssueNotice),
+        may_evidence: may(FindingStep::ApplyForClosure),
+        may_extend: may(FindingStep::RequestExtension),
+        may_start_review: may(FindingStep::StartReview),
+        may_conclude: may(FindingStep::Pass),
+        may_attach_reflight: may(FindingStep::AddReviewEvidence)
+            && monitoring.as_ref().is_some_and(|m| m.reflight.is_some()),
         monitoring,
-        may_decide: f.extension_on.is_some() && caller.may(Action::DecideExtension, &resource),
-        may_list: open && f.listed_at.is_none() && caller.may(Action::SuperviseFinding, &resource),
-        may_delist: f.listed_at.is_some() && caller.may(Action::SuperviseFinding, &resource),
+        may_decide: may(FindingStep::GrantExtension),
+        may_list: may(FindingStep::List),
+        may_delist: may(FindingStep::Delist),
         cases,
         may_file_case,
         today: today.to_string(),
@@ -510,7 +507,7 @@ async fn show(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, FindingId::parse)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
@@ -520,7 +517,7 @@ async fn step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, FindingId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -554,7 +551,7 @@ async fn evidence(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, FindingId::parse)?;
     let parts = crate::upload::read(&headers, body).await;
     let note = crate::upload::text(&parts, "note");
     let files = crate::upload::evidence(&parts, "files");
@@ -605,7 +602,7 @@ async fn print(
     Auth(ctx): Auth,
     Path((raw, doc)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, FindingId::parse)?;
     let caller = ctx.caller();
     let view = findings::show(&state.app, &caller, id).await?;
     let f = view.finding;
@@ -638,7 +635,7 @@ async fn print(
             })
             .to_string(),
         number: if review {
-            notice_no.replacen("责改", "复查", 1)
+            orewatch_domain::document::review_number(&notice_no)
         } else {
             notice_no
         },

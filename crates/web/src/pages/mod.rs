@@ -100,6 +100,19 @@ pub fn id<T>(raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, WebError
     parse(raw).ok_or(WebError::NotFound)
 }
 
+/// The CSS class of a state's badge, by how the state stands (`domain::workflow::Standing`): the one
+/// place a page turns a workflow's state into a colour.
+pub fn state_class<W: orewatch_domain::workflow::Workflow>(state: W::State) -> &'static str {
+    use orewatch_domain::workflow::Standing;
+    match W::standing(state) {
+        Standing::Neutral => "",
+        Standing::Waiting => "warn",
+        Standing::Settled => "ok",
+        Standing::Adverse => "bad",
+        Standing::Ended => "off",
+    }
+}
+
 /// A numeric record id from the path (a positive integer), or the Chinese 404 page.
 pub fn number(raw: &str) -> Result<i64, WebError> {
     id(raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))

@@ -15,7 +15,8 @@ use orewatch_app::organisation::AgencyRecord;
 use orewatch_app::surveys::proposals::{self, ConfirmInput, FindingMonitoring, ProposalView, ReflightView};
 use orewatch_app::AppError;
 use orewatch_domain::finding::Severity;
-use orewatch_domain::proposal::ProposalState;
+use orewatch_domain::proposal::{ProposalFlow, ProposalStep};
+use orewatch_domain::ProposalId;
 use strum::IntoEnumIterator;
 
 pub fn router() -> Router<WebState> {
@@ -47,14 +48,14 @@ fn reflight_line(ctx: &Ctx, r: &ReflightView) -> ReflightLine {
 
 /// One proposed finding on the analysis page.
 pub struct ProposalLine {
-    pub id: i64,
+    pub id: ProposalId,
     pub kind: String,
     pub state: String,
     pub state_class: &'static str,
     pub severity: String,
     pub message: String,
     pub volume: String,
-    pub finding_id: Option<i64>,
+    pub finding_id: Option<orewatch_domain::FindingId>,
     pub dismiss_reason: String,
     pub decided: String,
     pub reflight: Option<ReflightLine>,
@@ -69,7 +70,7 @@ pub struct ProposalLine {
 
 /// A confirm or dismiss that was refused, to show again with its values and errors.
 pub struct Refused {
-    pub id: i64,
+    pub id: ProposalId,
     pub which: &'static str,
     pub form: FormData,
     pub errors: FormErrors,
@@ -80,7 +81,6 @@ pub fn lines(
     views: &[ProposalView],
     messages_en: &[(String, String)],
     agencies: &[AgencyRecord],
-    may_manage: bool,
     mut refused: Option<Refused>,
 ) -> Vec<ProposalLine> {
     let english = ctx.html_lang() == "en";
@@ -113,11 +113,7 @@ pub fn lines(
                 id: p.id,
                 kind: label(ctx, "proposal_kind", p.kind.as_str()),
                 state: label(ctx, "proposal_state", p.state.as_str()),
-                state_class: match p.state {
-                    ProposalState::Proposed => "warn",
-                    ProposalState::Confirmed => "bad",
-                    ProposalState::Dismissed => "",
-                },
+                state_class: super::state_class::<ProposalFlow>(p.state),
                 severity: label(ctx, "proposal_severity", &p.severity),
                 message,
                 volume: p
@@ -131,7 +127,7 @@ pub fn lines(
                     _ => String::new(),
                 },
                 reflight: v.reflight.as_ref().map(|r| reflight_line(ctx, r)),
-                may_decide: may_manage && p.state == ProposalState::Proposed,
+                may_decide: v.open.contains(&ProposalStep::Confirm),
                 agencies: agency_options(ctx, &members, form.get("agency")),
                 severities: Severity::iter()
                     .map(|s| {
@@ -191,7 +187,7 @@ async fn refused(
     state: &WebState,
     ctx: Ctx,
     analysis: i64,
-    (id, which): (i64, &'static str),
+    (id, which): (ProposalId, &'static str),
     form: FormData,
     errors: &orewatch_domain::FieldErrors,
 ) -> Result<Response, WebError> {
@@ -210,7 +206,7 @@ async fn confirm(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, ProposalId::parse)?;
     let analysis = proposals::analysis_of(&state.app, &ctx.caller(), id).await?;
     let input = ConfirmInput {
         agency: form.get("agency"),
@@ -237,7 +233,7 @@ async fn dismiss(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, ProposalId::parse)?;
     let analysis = proposals::analysis_of(&state.app, &ctx.caller(), id).await?;
     match proposals::dismiss(&state.app, &ctx.caller(), id, form.get("reason")).await {
         Ok(()) => Ok(see_other(&format!(

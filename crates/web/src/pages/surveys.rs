@@ -720,8 +720,7 @@ pub(super) async fn analysis_screen(
         .flat_map(|f| f.findings.iter().map(|k| (k.kind.clone(), k.message_en.clone())))
         .collect();
     let was_refused = refused.is_some();
-    let may_manage = view.may_manage;
-    let proposals = super::proposals::lines(&ctx, &listed, &messages_en, &agencies, may_manage, refused);
+    let proposals = super::proposals::lines(&ctx, &listed, &messages_en, &agencies, refused);
     let mut page = show_page(ctx, view);
     if !proposals.is_empty() {
         // The problem list says what the engine's findings say, with their state and evidence.

@@ -80,7 +80,7 @@ pub struct PermitView {
 
 /// One finding of the mine, as its page lists it.
 pub struct FindingLine {
-    pub id: i64,
+    pub id: orewatch_domain::FindingId,
     pub category: String,
     pub agency: String,
     pub deadline: String,

@@ -3,12 +3,21 @@
 //!
 //! A finding is one problem found at one mine, with the agency that answers for its rectification and a
 //! deadline. It moves 待整改 → 整改中 → 申请销号 → 复查 → 已销号, or from 复查 back to 整改中 (退回). The
-//! state machine ([`FindingState::after`]), the deadline rules ([`check_deadline`],
-//! [`check_extension`]) and what counts as overdue or on time are here; who may take a step is decided
-//! by the policy (`Action::VerifyRectification` refuses the person who recorded the evidence).
+//! record ([`Finding`]), the deadline rules ([`check_deadline`], [`check_extension`]) and what counts as
+//! overdue or on time are here; its workflow (every step with its rule, tasks and document) is
+//! [`flow`]; who may take a step is decided by the policy (`Action::VerifyRectification` refuses the
+//! person who recorded the evidence).
 
+pub mod flow;
+
+pub use flow::{FindingCommand, FindingFlow, FindingStep};
+
+use crate::account::AccountId;
+use crate::agency::AgencyCode;
 use crate::field::Problem;
-use chrono::NaiveDate;
+use crate::ids::{FindingId, MineId};
+use crate::workflow::HistoryEvent;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
 
@@ -65,68 +74,6 @@ impl FindingState {
 
     pub fn is_open(self) -> bool {
         self != FindingState::Closed
-    }
-
-    /// The state after `step`, or why the step cannot be taken now.
-    pub fn after(self, step: Step) -> Result<FindingState, Problem> {
-        use FindingState::*;
-        let next = match (self, step) {
-            (Pending, Step::IssueNotice) => Rectifying,
-            (Rectifying, Step::ApplyForClosure) => Applied,
-            (Applied, Step::StartReview) => Reviewing,
-            (Reviewing, Step::Pass) => Closed,
-            (Reviewing, Step::Return) => Rectifying,
-            (state, step) if step.target() == state => {
-                // The same form sent twice, or a colleague was quicker: nothing to do.
-                return Err(Problem::AlreadyDone {
-                    state: state.label_zh().to_string(),
-                });
-            }
-            (state, step) => {
-                return Err(Problem::WrongState {
-                    state: state.label_zh().to_string(),
-                    step: step.label_zh().to_string(),
-                })
-            }
-        };
-        Ok(next)
-    }
-}
-
-/// A step of a finding's rectification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
-pub enum Step {
-    /// 下达责令限期整改通知书.
-    IssueNotice,
-    /// 申请销号, with evidence.
-    ApplyForClosure,
-    /// 开始复查 (the verifier takes it on).
-    StartReview,
-    /// 复查通过，销号.
-    Pass,
-    /// 复查不通过，退回整改.
-    Return,
-}
-
-impl Step {
-    /// The state the step leads to.
-    pub fn target(self) -> FindingState {
-        match self {
-            Step::IssueNotice | Step::Return => FindingState::Rectifying,
-            Step::ApplyForClosure => FindingState::Applied,
-            Step::StartReview => FindingState::Reviewing,
-            Step::Pass => FindingState::Closed,
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Step::IssueNotice => "下达整改通知",
-            Step::ApplyForClosure => "申请销号",
-            Step::StartReview => "开始复查",
-            Step::Pass => "复查通过并销号",
-            Step::Return => "退回整改",
-        }
     }
 }
 
@@ -213,6 +160,66 @@ impl Severity {
         Self::iter()
             .find(|s| s.as_str() == raw.trim())
             .ok_or(Problem::Invalid)
+    }
+}
+
+/// A finding as it is recorded, with what the ledger shows beside it (its mine, company and category
+/// names) and its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub id: FindingId,
+    pub mine_id: MineId,
+    pub mine_name: String,
+    pub township: String,
+    pub company_name: String,
+    pub source: FindingSource,
+    pub source_ref: Option<String>,
+    pub category: String,
+    pub category_zh: String,
+    pub category_en: String,
+    pub description: String,
+    pub legal_basis: Option<String>,
+    pub severity: Severity,
+    pub agency: AgencyCode,
+    pub measures: Option<String>,
+    pub found_on: NaiveDate,
+    pub original_deadline_on: NaiveDate,
+    pub deadline_on: NaiveDate,
+    pub state: FindingState,
+    pub notice_no: Option<String>,
+    pub notice_issued_at: Option<DateTime<Utc>>,
+    pub recorded_by: Option<AccountId>,
+    pub recorded_by_label: String,
+    pub recorded_at: DateTime<Utc>,
+    pub evidence_by: Option<AccountId>,
+    pub evidence_by_label: Option<String>,
+    pub evidence_at: Option<DateTime<Utc>>,
+    pub evidence_note: Option<String>,
+    pub verifier_id: Option<AccountId>,
+    pub verifier_label: Option<String>,
+    pub verify_due_on: Option<NaiveDate>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub verify_opinion: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// A pending request for a longer deadline: the date asked for and why.
+    pub extension_on: Option<NaiveDate>,
+    pub extension_reason: Option<String>,
+    /// Listed for supervision (挂牌督办) since, and why.
+    pub listed_at: Option<DateTime<Utc>>,
+    pub listed_reason: Option<String>,
+    pub listed_deadline_on: Option<NaiveDate>,
+    pub events: Vec<HistoryEvent>,
+}
+
+impl Finding {
+    /// Whether it is late on `today` ([`is_overdue`]).
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        is_overdue(self.state, self.deadline_on, self.verify_due_on, today)
+    }
+
+    /// The deadline the rectification is held to now: the supervision deadline while listed.
+    pub fn deadline_in_force(&self) -> NaiveDate {
+        self.listed_deadline_on.unwrap_or(self.deadline_on)
     }
 }
 
@@ -334,72 +341,11 @@ pub fn quarter_figures(facts: &[FindingFacts], as_of: NaiveDate) -> QuarterFigur
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::IntoEnumIterator;
     use FindingState::*;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn a_finding_goes_from_pending_to_closed_through_each_step_in_order() {
-        let mut state = Pending;
-        for step in [
-            Step::IssueNotice,
-            Step::ApplyForClosure,
-            Step::StartReview,
-            Step::Pass,
-        ] {
-            state = state.after(step).unwrap();
-        }
-        assert_eq!(state, Closed);
-    }
-
-    #[test]
-    fn a_returned_review_goes_back_to_rectifying_and_may_apply_again() {
-        let state = Reviewing.after(Step::Return).unwrap();
-        assert_eq!(state, Rectifying);
-        assert_eq!(state.after(Step::ApplyForClosure), Ok(Applied));
-    }
-
-    #[test]
-    fn closing_without_verification_is_refused_with_the_state_and_the_step() {
-        assert_eq!(
-            Rectifying.after(Step::Pass),
-            Err(Problem::WrongState {
-                state: "整改中".into(),
-                step: "复查通过并销号".into()
-            })
-        );
-        assert!(Applied.after(Step::Pass).is_err());
-        assert!(Pending.after(Step::ApplyForClosure).is_err());
-        for step in Step::iter() {
-            assert!(Closed.after(step).is_err(), "{step:?} on a closed finding");
-        }
-    }
-
-    #[test]
-    fn the_same_step_sent_twice_says_it_is_already_done() {
-        assert_eq!(
-            Applied.after(Step::ApplyForClosure),
-            Err(Problem::AlreadyDone {
-                state: "申请销号".into()
-            })
-        );
-        assert!(matches!(
-            Closed.after(Step::Pass),
-            Err(Problem::AlreadyDone { .. })
-        ));
-    }
-
-    #[test]
-    fn every_pair_of_state_and_step_is_either_a_move_or_a_refusal_and_moves_reach_the_steps_target() {
-        for state in FindingState::iter() {
-            for step in Step::iter() {
-                if let Ok(next) = state.after(step) {
-                    assert_eq!(next, step.target(), "{state:?} {step:?}");
-                }
-            }
-        }
     }
 
     #[test]

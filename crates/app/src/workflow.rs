@@ -1,0 +1,173 @@
+//! The workflow kernel's one step function (DESIGN.md "Workflows").
+//!
+//! [`step`] takes any step of any workflow the same way: load the record inside an audited write → ask
+//! the policy (the step's action on the record) → ask the workflow ([`check`]: open in this state, not
+//! closed by its facts, and for an assigned step the caller among those its task waits for) → reserve
+//! the number of the document the step issues → compute the record after the step
+//! ([`Workflow::apply`], pure) → attach the step's files, save the record, append its history, audit it
+//! → move its tasks → commit, and return the record with the steps now open to the caller. A step the
+//! rules refuse (the wrong state, sent twice, not the caller's) is refused before anything is written.
+//!
+//! [`offered`] gives a page the steps open to its reader; the web draws its buttons from that list.
+
+use crate::evidence::Stored;
+use crate::{tasks, App, AppError, Caller, Result};
+use chrono::Datelike;
+use orewatch_domain::document::next_number;
+use orewatch_domain::ids::RecordId;
+use orewatch_domain::task::{local_date, Task};
+use orewatch_domain::workflow::{check, open_steps, Context, DocumentKind, Issuer, Refused, Workflow};
+use orewatch_domain::FieldErrors;
+use orewatch_storage::workflow::{documents_issued, Repository};
+use orewatch_storage::{agencies, Conn, Key, WriteTx};
+
+/// A step taken: the record after it, the steps now open to the caller, and the number of the document
+/// it issued.
+#[derive(Debug, Clone)]
+pub struct Stepped<W: Workflow> {
+    pub record: W::Record,
+    pub open: Vec<W::Step>,
+    pub document: Option<String>,
+}
+
+impl From<Refused> for AppError {
+    fn from(refused: Refused) -> Self {
+        AppError::Invalid(FieldErrors::single(refused.field, refused.problem))
+    }
+}
+
+/// Takes one step on the record `id` as `caller`, attaching `files` (already in the file store), in a
+/// write of its own.
+pub(crate) async fn step<W: Repository>(
+    app: &App,
+    caller: &Caller,
+    id: W::Id,
+    command: W::Command,
+    files: &[Stored],
+) -> Result<Stepped<W>> {
+    let mut tx = app.write(caller).await?;
+    let stepped = step_in::<W>(&mut tx, app, caller, id, command, files).await?;
+    tx.commit().await?;
+    Ok(stepped)
+}
+
+/// Takes one step inside a write that does more (confirming a proposal records its finding first): a
+/// refusal returns before this step writes anything, and the caller's write is then dropped whole.
+pub(crate) async fn step_in<W: Repository>(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    id: W::Id,
+    command: W::Command,
+    files: &[Stored],
+) -> Result<Stepped<W>> {
+    let step = W::step_of(&command);
+    let rule = W::rule(step);
+    let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
+    caller.require(rule.action, &W::resource(&record))?;
+    check::<W>(&record, step)?;
+    let record_id = id.to_string();
+    if let Some(kind) = rule.assigned {
+        tasks::require_assigned(tx, caller, (W::RECORD, &record_id), kind).await?;
+    }
+    let document = match rule.document {
+        Some(kind) => Some(reserve_number(tx, kind, &W::issuer(&record)).await?),
+        None => None,
+    };
+    let signer = caller.signer();
+    let now = tx.now();
+    let ctx = Context {
+        now,
+        today: local_date(now),
+        by: &signer,
+        actor: &caller.actor,
+        clocks: &app.settings.clocks,
+        document: document.as_deref(),
+    };
+    let moved = W::apply(&record, command, &ctx)?;
+    let key = Key::Int(id.raw());
+    let before = tx.state(W::RECORD, &key).await?;
+    crate::evidence::attach(tx, caller, W::RECORD, &key, files).await?;
+    W::save(tx, &moved.record).await?;
+    for event in &moved.events {
+        W::add_event(tx, id, event, &caller.display_name).await?;
+    }
+    tx.audit(moved.audit, W::RECORD, &key, before, moved.audit_note.clone())
+        .await?;
+    tasks::apply_moves(
+        tx,
+        app,
+        caller,
+        (W::RECORD, record_id),
+        W::mine(&moved.record),
+        &W::task_title(&moved.record),
+        &moved.tasks,
+    )
+    .await?;
+    let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
+    let open = offered::<W>(tx, caller, &record).await?;
+    Ok(Stepped {
+        record,
+        open,
+        document,
+    })
+}
+
+/// Completes the recording of a new record inside the write that inserted it: its first history
+/// events, its audit entry and the tasks it opens ([`Workflow::created`]). Returns the record.
+pub(crate) async fn created<W: Repository>(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    id: W::Id,
+) -> Result<W::Record> {
+    let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
+    let created = W::created(&record);
+    for event in &created.events {
+        W::add_event(tx, id, event, &caller.display_name).await?;
+    }
+    tx.audit(created.audit, W::RECORD, &Key::Int(id.raw()), None, None)
+        .await?;
+    let title = W::task_title(&record);
+    for task in created.tasks {
+        tasks::open(
+            tx,
+            app,
+            task,
+            (W::RECORD, id.to_string()),
+            W::mine(&record),
+            &title,
+        )
+        .await?;
+    }
+    Ok(record)
+}
+
+/// The steps `caller` may take on `record` now (a page's buttons).
+pub(crate) async fn offered<W: Workflow>(
+    conn: &mut Conn,
+    caller: &Caller,
+    record: &W::Record,
+) -> Result<Vec<W::Step>> {
+    let open: Vec<Task> =
+        orewatch_storage::tasks::open_for(conn, W::RECORD, &W::id(record).to_string(), None)
+            .await?
+            .into_iter()
+            .map(|row| row.task)
+            .collect();
+    Ok(open_steps::<W>(record, &caller.actor, &open))
+}
+
+/// The number of the document a step issues: the issuer's next of its kind this year.
+async fn reserve_number(tx: &mut WriteTx, kind: DocumentKind, issuer: &Issuer) -> Result<String> {
+    let short = match issuer {
+        Issuer::Agency(code) => {
+            let agency = agencies::find(tx, code).await?.ok_or(AppError::NotFound)?;
+            orewatch_domain::agency::short_name(&agency.name_zh)
+        }
+        Issuer::Office => String::new(),
+    };
+    let prefix = kind.prefix(&short, local_date(tx.now()).year());
+    let issued = documents_issued(tx, kind, &prefix).await?;
+    Ok(next_number(&prefix, issued))
+}
