@@ -158,8 +158,8 @@ pub(crate) async fn offered<W: Workflow>(
     Ok(open_steps::<W>(record, &caller.actor, &open))
 }
 
-/// The number of the document a step issues: the issuer's next of its kind this year.
-async fn reserve_number(tx: &mut WriteTx, kind: DocumentKind, issuer: &Issuer) -> Result<String> {
+/// The number of the document a step (or a new record) issues: the issuer's next of its kind this year.
+pub(crate) async fn reserve_number(tx: &mut WriteTx, kind: DocumentKind, issuer: &Issuer) -> Result<String> {
     let short = match issuer {
         Issuer::Agency(code) => {
             let agency = agencies::find(tx, code).await?.ok_or(AppError::NotFound)?;

@@ -8,11 +8,18 @@
 //! (安全生产法), and the company gets 24 hours' notice of a power cut unless it is an emergency. A
 //! measure is lifted when the company complies; a revocation is not lifted.
 //!
+//! The measure's workflow ([`MeasureFlow`]) says who confirms and lifts it and which tasks follow.
 //! What must not live here: the mine's status change and the licence's cancellation (the app does
 //! them in the same write), who may act (the policy).
 
+use crate::agency::AgencyCode;
 use crate::field::Problem;
+use crate::ids::{CaseId, MeasureId, MineId};
 use crate::mine::MineStatus;
+use crate::policy::{Action, Resource};
+use crate::record::{AuditAction, RecordType};
+use crate::task::{Assignee, Level, Outcome, Task, TaskKind};
+use crate::workflow::{Context, Created, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
@@ -147,7 +154,7 @@ impl MeasureState {
 }
 
 /// A measure already on a mine, as the rules see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Existing {
     pub kind: MeasureKind,
     pub state: MeasureState,
@@ -197,6 +204,244 @@ pub fn check_lift(kind: MeasureKind, state: MeasureState, existing: &[Existing])
     Ok(())
 }
 
+/// A measure as it is recorded, with its case's number, its mine and company names, and the other
+/// measures on its mine (a suspension is lifted only after what rests on it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    pub id: MeasureId,
+    pub case_id: CaseId,
+    pub case_no: String,
+    pub mine_id: MineId,
+    pub mine_name: String,
+    pub company_name: String,
+    pub kind: MeasureKind,
+    pub agency: AgencyCode,
+    pub supplier: Option<AgencyCode>,
+    pub doc_no: String,
+    pub basis: String,
+    pub items: Option<String>,
+    pub emergency: bool,
+    pub state: MeasureState,
+    pub taken_by_label: String,
+    pub taken_at: DateTime<Utc>,
+    pub effective_at: DateTime<Utc>,
+    pub confirmed_by_label: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub mine_status_before: Option<MineStatus>,
+    pub lifted_by_label: Option<String>,
+    pub lifted_at: Option<DateTime<Utc>>,
+    pub lift_reason: Option<String>,
+    /// The supplier's confirmation that supply is restored, after a lifting.
+    pub restored_by_label: Option<String>,
+    pub restored_at: Option<DateTime<Utc>>,
+    /// Every measure on the mine, this one included, as the rules see them.
+    pub on_mine: Vec<Existing>,
+}
+
+/// A step of a measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum MeasureStep {
+    /// 确认已执行 — the supplier confirms it stopped supply, or, after a lifting, restored it.
+    Confirm,
+    /// 解除 — the case's head lifts it once the company complied.
+    Lift,
+}
+
+/// A step with its input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeasureCommand {
+    Confirm,
+    Lift { reason: String },
+}
+
+/// The measure's workflow (WORKFLOW.md §3): a supplier's measure waits for the supplier (待协助执行)
+/// and is in force once it confirms; any measure is lifted (解除) by the case's head, a suspension only
+/// after what rests on it, and a supplier's lifting waits for the supplier to confirm the restoration.
+#[derive(Debug, Clone, Copy)]
+pub struct MeasureFlow;
+
+impl MeasureFlow {
+    /// The supplier's confirmation, due at `due_at`.
+    fn confirmation(m: &Measure, due_at: DateTime<Utc>) -> Option<Task> {
+        m.supplier.clone().map(|supplier| Task {
+            kind: TaskKind::ConfirmMeasure,
+            assignee: Assignee::Agency {
+                agency: supplier.clone(),
+                role: None,
+            },
+            agency: Some(supplier),
+            due_at,
+            level: Level::Open,
+        })
+    }
+}
+
+impl Workflow for MeasureFlow {
+    const RECORD: RecordType = RecordType::Measure;
+    type State = MeasureState;
+    type Step = MeasureStep;
+    type Id = MeasureId;
+    type Record = Measure;
+    type Command = MeasureCommand;
+
+    fn id(m: &Measure) -> MeasureId {
+        m.id
+    }
+
+    fn state(m: &Measure) -> MeasureState {
+        m.state
+    }
+
+    fn standing(state: MeasureState) -> Standing {
+        match state {
+            MeasureState::Pending => Standing::Waiting,
+            MeasureState::InForce => Standing::Adverse,
+            MeasureState::Lifted => Standing::Settled,
+        }
+    }
+
+    fn resource(m: &Measure) -> Resource {
+        Resource::Measure {
+            agency: m.agency.clone(),
+            supplier: m.supplier.clone(),
+        }
+    }
+
+    fn mine(m: &Measure) -> Option<MineId> {
+        Some(m.mine_id)
+    }
+
+    /// A lifted measure's task is the restoration's.
+    fn task_title(m: &Measure) -> String {
+        let lifted = if m.state == MeasureState::Lifted {
+            "解除 "
+        } else {
+            ""
+        };
+        format!("{lifted}{} {}：{}", m.doc_no, m.kind.label_zh(), m.mine_name)
+    }
+
+    fn issuer(m: &Measure) -> Issuer {
+        Issuer::Agency(m.agency.clone())
+    }
+
+    /// Taken in writing (its number is given when it is taken, with the checks of [`check_take`]); a
+    /// supplier's measure waits for the supplier's confirmation, due when it takes effect.
+    fn created(m: &Measure) -> Created {
+        Created {
+            events: Vec::new(),
+            audit: AuditAction::MeasureTake,
+            tasks: Self::confirmation(m, m.effective_at).into_iter().collect(),
+        }
+    }
+
+    fn rule(step: MeasureStep) -> Rule<Self> {
+        match step {
+            MeasureStep::Confirm => Rule {
+                from: &[MeasureState::Pending, MeasureState::Lifted],
+                to: Target::OneOf(&[MeasureState::InForce, MeasureState::Lifted]),
+                action: Action::ConfirmMeasure,
+                assigned: Some(TaskKind::ConfirmMeasure),
+                closes: &[TaskKind::ConfirmMeasure],
+                opens: &[],
+                serves: &[],
+                document: None,
+            },
+            MeasureStep::Lift => Rule {
+                from: &[MeasureState::Pending, MeasureState::InForce],
+                to: Target::To(MeasureState::Lifted),
+                action: Action::TakeMeasure,
+                assigned: None,
+                closes: &[TaskKind::ConfirmMeasure],
+                opens: &[TaskKind::ConfirmMeasure],
+                serves: &[],
+                document: None,
+            },
+        }
+    }
+
+    fn guard(m: &Measure, step: MeasureStep) -> Result<(), Refused> {
+        match step {
+            // A lifted measure is confirmed once more only by its supplier, for the restoration.
+            MeasureStep::Confirm
+                if m.state == MeasureState::Lifted && (m.supplier.is_none() || m.restored_at.is_some()) =>
+            {
+                Err(Problem::AlreadyDone {
+                    state: MeasureFlow::state_label(m.state).into(),
+                }
+                .into())
+            }
+            // Whether it can be lifted at all; what rests on it is said when lifting (the button stays).
+            MeasureStep::Lift => Ok(check_lift(m.kind, m.state, &[])?),
+            MeasureStep::Confirm => Ok(()),
+        }
+    }
+
+    fn step_of(command: &MeasureCommand) -> MeasureStep {
+        match command {
+            MeasureCommand::Confirm => MeasureStep::Confirm,
+            MeasureCommand::Lift { .. } => MeasureStep::Lift,
+        }
+    }
+
+    fn apply(m: &Measure, command: MeasureCommand, ctx: &Context<'_>) -> Result<Moved<Measure>, Refused> {
+        let mut next = m.clone();
+        let done = TaskMove::Close {
+            kind: TaskKind::ConfirmMeasure,
+            outcome: Outcome::Done,
+        };
+        match command {
+            MeasureCommand::Confirm if m.state == MeasureState::Pending => {
+                next.state = MeasureState::InForce;
+                next.confirmed_by_label = Some(ctx.by.label.clone());
+                next.confirmed_at = Some(ctx.now);
+                Ok(Moved::to(next, AuditAction::MeasureConfirm)
+                    .note("已按通知执行")
+                    .task(done))
+            }
+            MeasureCommand::Confirm => {
+                next.restored_by_label = Some(ctx.by.label.clone());
+                next.restored_at = Some(ctx.now);
+                Ok(Moved::to(next, AuditAction::MeasureConfirm)
+                    .note("已恢复")
+                    .task(done))
+            }
+            MeasureCommand::Lift { reason } => {
+                check_lift(m.kind, m.state, &m.on_mine)?;
+                next.state = MeasureState::Lifted;
+                next.lifted_by_label = Some(ctx.by.label.clone());
+                next.lifted_at = Some(ctx.now);
+                next.lift_reason = Some(reason);
+                // A confirmation still open (the supplier never confirmed the stop) is no longer needed
+                // as such; the supplier confirms the restoration within a day.
+                let mut moved = Moved::to(next, AuditAction::MeasureLift).task(TaskMove::Close {
+                    kind: TaskKind::ConfirmMeasure,
+                    outcome: Outcome::Cancelled,
+                });
+                if let Some(task) = Self::confirmation(m, ctx.now + Duration::hours(24)) {
+                    moved = moved.task(TaskMove::Open(task));
+                }
+                Ok(moved)
+            }
+        }
+    }
+
+    fn state_label(state: MeasureState) -> &'static str {
+        match state {
+            MeasureState::Pending => "待协助执行",
+            MeasureState::InForce => "执行中",
+            MeasureState::Lifted => "已解除",
+        }
+    }
+
+    fn step_label(step: MeasureStep) -> &'static str {
+        match step {
+            MeasureStep::Confirm => "确认已执行",
+            MeasureStep::Lift => "解除",
+        }
+    }
+}
+
 /// The status a mine leaves when `kind` is taken (to restore when it is lifted): a suspension stops a
 /// mine that is working; one already suspended or closed, and every other measure, change nothing.
 pub fn status_left(kind: MeasureKind, status: MineStatus) -> Option<MineStatus> {
@@ -220,6 +465,122 @@ mod tests {
 
     fn has(kind: MeasureKind, state: MeasureState) -> Existing {
         Existing { kind, state }
+    }
+
+    fn measure(kind: MeasureKind, supplier: Option<&str>) -> Measure {
+        let at = DateTime::parse_from_rfc3339("2026-12-01T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        Measure {
+            id: MeasureId(3),
+            case_id: CaseId(2),
+            case_no: "自然资源和规划罚立〔2026〕1号".into(),
+            mine_id: MineId(1),
+            mine_name: "示例采石场".into(),
+            company_name: "示例公司".into(),
+            kind,
+            agency: AgencyCode::parse("nr").unwrap(),
+            supplier: supplier.map(|s| AgencyCode::parse(s).unwrap()),
+            doc_no: "自然资源和规划停电〔2026〕1号".into(),
+            basis: "拒不停止".into(),
+            items: None,
+            emergency: false,
+            state: if supplier.is_some() {
+                MeasureState::Pending
+            } else {
+                MeasureState::InForce
+            },
+            taken_by_label: "nr_head".into(),
+            taken_at: at,
+            effective_at: at + Duration::hours(24),
+            confirmed_by_label: None,
+            confirmed_at: None,
+            mine_status_before: None,
+            lifted_by_label: None,
+            lifted_at: None,
+            lift_reason: None,
+            restored_by_label: None,
+            restored_at: None,
+            on_mine: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_measure_is_confirmed_by_its_supplier_and_lifted_once_with_the_restoration_confirmed_once() {
+        use crate::workflow::testing::{explore, Exploration};
+        use crate::workflow::Signer;
+        let by = Signer {
+            account: Some(crate::AccountId(1)),
+            label: "pw_officer".into(),
+        };
+        let actor = crate::Actor::System;
+        let clocks = crate::task::Clocks::default();
+        let commands = |step: MeasureStep, _: &Measure| match step {
+            MeasureStep::Confirm => vec![MeasureCommand::Confirm],
+            MeasureStep::Lift => vec![MeasureCommand::Lift {
+                reason: "已整改".into(),
+            }],
+        };
+        let visited = explore(&Exploration::<MeasureFlow> {
+            starts: MeasureKind::iter().map(|k| measure(k, k.supplier())).collect(),
+            commands: &commands,
+            ctx: Context {
+                now: DateTime::parse_from_rfc3339("2026-12-02T02:00:00Z")
+                    .unwrap()
+                    .with_timezone(&Utc),
+                today: chrono::NaiveDate::MIN,
+                by: &by,
+                actor: &actor,
+                clocks: &clocks,
+                document: None,
+            },
+            depth: 4,
+        });
+        assert!(visited > 12, "{visited}");
+    }
+
+    #[test]
+    fn a_suspension_is_lifted_only_after_what_rests_on_it_and_a_revocation_never() {
+        use crate::workflow::check;
+        let mut s = measure(MeasureKind::Suspension, None);
+        s.on_mine = vec![
+            has(MeasureKind::Suspension, MeasureState::InForce),
+            has(MeasureKind::PowerCut, MeasureState::InForce),
+        ];
+        // Offered (the page says why when it is pressed) …
+        assert!(check::<MeasureFlow>(&s, MeasureStep::Lift).is_ok());
+        // … and refused with the reason.
+        let by = crate::workflow::Signer {
+            account: None,
+            label: "h".into(),
+        };
+        let ctx = Context {
+            now: s.taken_at,
+            today: chrono::NaiveDate::MIN,
+            by: &by,
+            actor: &crate::Actor::System,
+            clocks: &crate::task::Clocks::default(),
+            document: None,
+        };
+        let refused = MeasureFlow::apply(&s, MeasureCommand::Lift { reason: "r".into() }, &ctx).unwrap_err();
+        assert_eq!(
+            refused.problem,
+            Problem::LiftDependentsFirst {
+                kinds: "停止供电".into()
+            }
+        );
+        let revocation = measure(MeasureKind::Revocation, None);
+        assert_eq!(
+            check::<MeasureFlow>(&revocation, MeasureStep::Lift),
+            Err(Problem::NotLiftable.into())
+        );
+        let mut lifted = measure(MeasureKind::Seal, None);
+        lifted.state = MeasureState::Lifted;
+        assert_eq!(
+            check::<MeasureFlow>(&lifted, MeasureStep::Lift),
+            Err(Problem::MeasureNotInForce.into())
+        );
+        assert!(check::<MeasureFlow>(&lifted, MeasureStep::Confirm).is_err());
     }
 
     #[test]

@@ -835,6 +835,8 @@ pub const MEASURE: Table = Table {
         text("lifted_by_label"),
         text("lifted_at"),
         text("lift_reason"),
+        added(text("restored_by_label")),
+        added(text("restored_at")),
     ],
     children: &[],
 };

@@ -392,7 +392,7 @@ async fn caller(app: &App, username: &str) -> Result<Caller> {
 pub(crate) struct State {
     findings: Vec<Option<orewatch_domain::FindingId>>,
     cases: Vec<Option<i64>>,
-    measures: std::collections::HashMap<(usize, &'static str), i64>,
+    measures: std::collections::HashMap<(usize, &'static str), orewatch_domain::MeasureId>,
     referrals: std::collections::HashMap<usize, i64>,
     opinions: Vec<Option<i64>>,
     decisions: std::collections::HashMap<(usize, usize), i64>,

@@ -8,34 +8,26 @@
 //! due when it takes effect, and its lifting one for the restoration.
 
 use crate::enforcement::cases::{self as case_cases, Case};
-use crate::tasks as task_cases;
 use crate::{App, AppError, Caller, Result};
-use chrono::Datelike;
 use orewatch_domain::field::{optional_text, required_text};
 use orewatch_domain::licence::{LicenceEventKind, LicenceState};
+pub use orewatch_domain::measure::MeasureStep;
 use orewatch_domain::measure::{
-    check_lift, check_take, effective_at, status_left, Existing, MeasureKind, MeasureState,
+    check_take, effective_at, status_left, Existing, MeasureCommand, MeasureFlow, MeasureKind, MeasureState,
 };
 use orewatch_domain::mine::MineStatus;
 use orewatch_domain::penalty::{CaseState, PenaltyKind};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::task::{local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, Problem, RecordType};
+use orewatch_domain::task::local_date;
+use orewatch_domain::workflow::{DocumentKind, Issuer, Workflow};
+use orewatch_domain::{AgencyCode, AuditAction, CaseId, FieldErrors, MeasureId, Problem, RecordType};
 pub use orewatch_storage::measures::Measure;
 use orewatch_storage::measures::{self, NewMeasure};
-use orewatch_storage::tasks::Outcome;
 use orewatch_storage::{agencies, cases, licences, mines, Key, WriteTx};
 
 /// The policy's view of a measure.
 pub fn resource(m: &Measure) -> Resource {
-    Resource::Measure {
-        agency: m.agency.clone(),
-        supplier: m.supplier.clone(),
-    }
-}
-
-fn record_of(id: i64) -> (RecordType, String) {
-    (RecordType::Measure, id.to_string())
+    MeasureFlow::resource(m)
 }
 
 /// Raw input of a measure.
@@ -74,39 +66,10 @@ async fn existing_at(tx: &mut WriteTx, mine: orewatch_domain::MineId) -> Result<
         .collect())
 }
 
-async fn open_confirm_task(
-    tx: &mut WriteTx,
-    app: &App,
-    m_id: i64,
-    case: &Case,
-    supplier: &AgencyCode,
-    due_at: chrono::DateTime<chrono::Utc>,
-    title: &str,
-) -> Result<i64> {
-    task_cases::open(
-        tx,
-        app,
-        Task {
-            kind: TaskKind::ConfirmMeasure,
-            assignee: Assignee::Agency {
-                agency: supplier.clone(),
-                role: None,
-            },
-            agency: Some(supplier.clone()),
-            due_at,
-            level: Level::Open,
-        },
-        record_of(m_id),
-        Some(case.mine_id),
-        title,
-    )
-    .await
-}
-
 /// Takes a measure on a case: the case's head, in writing, with its numbered document. Refused when the
 /// same measure already binds the mine, when power or explosives are to be stopped without a
 /// suspension in force, or a licence revoked without a decision to revoke it.
-pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_>) -> Result<i64> {
+pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_>) -> Result<MeasureId> {
     let mut e = FieldErrors::new();
     let kind = e.take("kind", MeasureKind::parse(input.kind));
     let basis = e.take("basis", required_text(input.basis, 2000));
@@ -139,15 +102,12 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
     let supplier = supplier_of(&mut tx, kind).await?;
     let now = tx.now();
     let today = local_date(now);
-    let agency = agencies::find(&mut tx, &case.agency)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let short = orewatch_domain::agency::short_name(&agency.name_zh);
-    let prefix = format!("{short}{}〔{}〕", kind.number_word(), today.year());
-    let doc_no = format!(
-        "{prefix}{}号",
-        measures::numbers_with_prefix(&mut tx, &prefix).await? + 1
-    );
+    let doc_no = crate::workflow::reserve_number(
+        &mut tx,
+        DocumentKind::Measure(kind),
+        &Issuer::Agency(case.agency.clone()),
+    )
+    .await?;
     let mine = mines::find(&mut tx, case.mine_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -156,7 +116,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
     let id = measures::insert(
         &mut tx,
         &NewMeasure {
-            case_id,
+            case_id: CaseId(case_id),
             mine_id: case.mine_id,
             kind,
             agency: &case.agency,
@@ -176,14 +136,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
         },
     )
     .await?;
-    tx.audit(
-        AuditAction::MeasureTake,
-        RecordType::Measure,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
+    crate::workflow::created::<MeasureFlow>(&mut tx, app, caller, id).await?;
     if status_before.is_some() {
         set_mine_status(&mut tx, &mine.id, MineStatus::Suspended, &doc_no).await?;
     }
@@ -207,10 +160,6 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
                 .await?;
             }
         }
-    }
-    if let Some(supplier) = &supplier {
-        let title = format!("{doc_no} {}：{}", kind.label_zh(), case.mine_name);
-        open_confirm_task(&mut tx, app, id, &case, supplier, effective, &title).await?;
     }
     let key = Key::Int(case_id);
     let case_before = tx.state(RecordType::PenaltyCase, &key).await?;
@@ -257,124 +206,42 @@ async fn set_mine_status(
 
 /// The supplier confirms it has stopped supply (a pending measure comes into force), or, after a
 /// lifting, that it has restored it.
-pub async fn confirm(app: &App, caller: &Caller, id: i64) -> Result<()> {
-    let mut tx = app.write(caller).await?;
-    let m = measures::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ConfirmMeasure, &resource(&m))?;
-    let record = record_of(id);
-    let open =
-        orewatch_storage::tasks::open_for(&mut tx, record.0, &record.1, Some(TaskKind::ConfirmMeasure))
-            .await?;
-    if open.is_empty() {
-        return Err(AppError::invalid(
-            "state",
-            Problem::AlreadyDone {
-                state: state_label(m.state).to_string(),
-            },
-        ));
-    }
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::Measure, &key).await?;
-    let now = orewatch_domain::audit::format_timestamp(tx.now());
-    let note = if m.state == MeasureState::Pending {
-        measures::update(
-            &mut tx,
-            id,
-            &[
-                ("state", MeasureState::InForce.as_str().into()),
-                ("confirmed_by_label", caller.display_name.as_str().into()),
-                ("confirmed_at", now.into()),
-            ],
-        )
-        .await?;
-        "已按通知执行"
-    } else {
-        "已恢复"
-    };
-    tx.audit(
-        AuditAction::MeasureConfirm,
-        RecordType::Measure,
-        &key,
-        before,
-        Some(note.to_string()),
-    )
-    .await?;
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (record.0, &record.1),
-        TaskKind::ConfirmMeasure,
-        Outcome::Done,
-    )
-    .await?;
-    tx.commit().await?;
+pub async fn confirm(app: &App, caller: &Caller, id: MeasureId) -> Result<()> {
+    crate::workflow::step::<MeasureFlow>(app, caller, id, MeasureCommand::Confirm, &[]).await?;
     Ok(())
-}
-
-fn state_label(state: MeasureState) -> &'static str {
-    match state {
-        MeasureState::Pending => "待协助执行",
-        MeasureState::InForce => "执行中",
-        MeasureState::Lifted => "已解除",
-    }
 }
 
 /// Lifts a measure once the company complied, with the reason: a suspension restores the mine's
 /// status (after any power cut or explosives stop resting on it has been lifted); a supplier's
-/// measure asks the supplier to confirm the restoration.
-pub async fn lift(app: &App, caller: &Caller, id: i64, reason: &str) -> Result<()> {
+/// measure asks the supplier to confirm the restoration. The case's history says so.
+pub async fn lift(app: &App, caller: &Caller, id: MeasureId, reason: &str) -> Result<()> {
     let reason = required_text(reason, 1000).map_err(|p| AppError::invalid("reason", p))?;
     let mut tx = app.write(caller).await?;
-    let m = measures::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::TakeMeasure, &resource(&m))?;
-    let existing = existing_at(&mut tx, m.mine_id).await?;
-    check_lift(m.kind, m.state, &existing).map_err(|p| AppError::invalid("state", p))?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::Measure, &key).await?;
-    let now = orewatch_domain::audit::format_timestamp(tx.now());
-    measures::update(
+    let note = reason.clone();
+    let m = crate::workflow::step_in::<MeasureFlow>(
         &mut tx,
-        id,
-        &[
-            ("state", MeasureState::Lifted.as_str().into()),
-            ("lifted_by_label", caller.display_name.as_str().into()),
-            ("lifted_at", now.into()),
-            ("lift_reason", reason.as_str().into()),
-        ],
-    )
-    .await?;
-    tx.audit(AuditAction::MeasureLift, RecordType::Measure, &key, before, None)
-        .await?;
-    let record = record_of(id);
-    // A confirmation still open (the supplier never confirmed the stop) is no longer needed as such.
-    task_cases::close_open(
-        &mut tx,
+        app,
         caller,
-        (record.0, &record.1),
-        TaskKind::ConfirmMeasure,
-        Outcome::Cancelled,
+        id,
+        MeasureCommand::Lift { reason },
+        &[],
     )
-    .await?;
+    .await?
+    .record;
     if let Some(before) = m.mine_status_before {
         let mine = mines::find(&mut tx, m.mine_id).await?.ok_or(AppError::NotFound)?;
         if mine.status == MineStatus::Suspended {
             set_mine_status(&mut tx, &m.mine_id, before, &format!("解除 {}", m.doc_no)).await?;
         }
     }
-    if let Some(supplier) = &m.supplier {
-        let case = cases::find(&mut tx, m.case_id).await?.ok_or(AppError::NotFound)?;
-        let title = format!("解除 {} {}：{}", m.doc_no, m.kind.label_zh(), m.mine_name);
-        let due = tx.now() + chrono::Duration::hours(24);
-        open_confirm_task(&mut tx, app, id, &case, supplier, due, &title).await?;
-    }
-    let case_key = Key::Int(m.case_id);
+    let case_key = Key::Int(m.case_id.0);
     let case_before = tx.state(RecordType::PenaltyCase, &case_key).await?;
     cases::add_event(
         &mut tx,
-        m.case_id,
+        m.case_id.0,
         "measure_lift",
         &caller.display_name,
-        Some(&format!("{} {}：{reason}", m.doc_no, m.kind.label_zh())),
+        Some(&format!("{} {}：{note}", m.doc_no, m.kind.label_zh())),
         None,
     )
     .await?;
@@ -391,7 +258,7 @@ pub async fn lift(app: &App, caller: &Caller, id: i64, reason: &str) -> Result<(
 }
 
 /// One measure, if the caller may read its case.
-pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<Measure> {
+pub async fn show(app: &App, caller: &Caller, id: MeasureId) -> Result<Measure> {
     let mut conn = app.db.conn().await?;
     let m = measures::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewCases, &resource(&m))?;
@@ -402,7 +269,7 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<Measure> {
 pub async fn of_case(app: &App, caller: &Caller, case: &Case) -> Result<Vec<Measure>> {
     caller.require(Action::ViewCases, &case_cases::resource(case))?;
     let mut conn = app.db.conn().await?;
-    Ok(measures::of_case(&mut conn, case.id).await?)
+    Ok(measures::of_case(&mut conn, CaseId(case.id)).await?)
 }
 
 /// A mine's measures that bind (pending or in force).
@@ -434,18 +301,19 @@ pub async fn binding_mines(
         .collect())
 }
 
-/// Whether each measure of a case has an open confirmation task (for the supplier's button).
-pub async fn awaiting_confirmation(app: &App, measures_of_case: &[Measure]) -> Result<Vec<i64>> {
+/// The steps open to the caller on each of a case's measures (a page's buttons), after the caller's
+/// right to the case.
+pub async fn open_on(
+    app: &App,
+    caller: &Caller,
+    case: &Case,
+    taken: &[Measure],
+) -> Result<Vec<Vec<MeasureStep>>> {
+    caller.require(Action::ViewCases, &case_cases::resource(case))?;
     let mut conn = app.db.conn().await?;
-    let mut out = Vec::new();
-    for m in measures_of_case {
-        let record = record_of(m.id);
-        if !orewatch_storage::tasks::open_for(&mut conn, record.0, &record.1, Some(TaskKind::ConfirmMeasure))
-            .await?
-            .is_empty()
-        {
-            out.push(m.id);
-        }
+    let mut out = Vec::with_capacity(taken.len());
+    for m in taken {
+        out.push(crate::workflow::offered::<MeasureFlow>(&mut conn, caller, m).await?);
     }
     Ok(out)
 }

@@ -17,12 +17,14 @@ use axum::Router;
 use orewatch_app::enforcement::cases::{
     self, Case, CaseFilter, CaseView, FileInput, NoticeInput, PenaltyInput,
 };
+use orewatch_app::enforcement::measures::MeasureStep;
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
 use orewatch_domain::field::yuan_text;
+use orewatch_domain::measure::MeasureFlow;
 use orewatch_domain::penalty::{CaseState, Penalty, PenaltyKind, NO_PENALTY};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AgencyCode, FieldErrors, MineId};
+use orewatch_domain::{AgencyCode, FieldErrors, MeasureId, MineId};
 use strum::IntoEnumIterator;
 
 const PAGE_SIZE: i64 = 25;
@@ -380,7 +382,7 @@ struct ShowPage {
 
 /// One measure of a case as shown.
 pub struct MeasureRow {
-    pub id: i64,
+    pub id: MeasureId,
     pub kind: String,
     pub doc_no: String,
     pub state: String,
@@ -454,12 +456,12 @@ async fn show_screen(
     };
     let now = state.app.now();
     let taken = orewatch_app::enforcement::measures::of_case(&state.app, &caller, &c).await?;
-    let awaiting = orewatch_app::enforcement::measures::awaiting_confirmation(&state.app, &taken).await?;
+    let open = orewatch_app::enforcement::measures::open_on(&state.app, &caller, &c, &taken).await?;
     let agencies_of = |code: Option<&AgencyCode>| agency_label(&ctx, &agencies, code.map(AgencyCode::as_str));
     let measure_rows: Vec<MeasureRow> = taken
         .iter()
-        .map(|m| {
-            let r = orewatch_app::enforcement::measures::resource(m);
+        .zip(&open)
+        .map(|(m, open)| {
             let mut detail = vec![format!("{} · {}", m.taken_by_label, ctx.time(&m.taken_at))];
             if let Some(s) = &m.supplier {
                 detail.push(format!("{}：{}", ctx.t("measure.supplier"), agencies_of(Some(s))));
@@ -473,16 +475,15 @@ async fn show_screen(
             if let Some(reason) = &m.lift_reason {
                 detail.push(format!("{}：{reason}", ctx.t("measure.lifted")));
             }
+            if let Some(by) = &m.restored_by_label {
+                detail.push(format!("{} {by}", ctx.t("measure.restored_by")));
+            }
             MeasureRow {
                 id: m.id,
                 kind: label(&ctx, "measure_kind", m.kind.as_str()),
                 doc_no: m.doc_no.clone(),
                 state: label(&ctx, "measure_state", m.state.as_str()),
-                state_class: match m.state {
-                    orewatch_domain::measure::MeasureState::Pending => "warn",
-                    orewatch_domain::measure::MeasureState::InForce => "bad",
-                    orewatch_domain::measure::MeasureState::Lifted => "ok",
-                },
+                state_class: super::state_class::<MeasureFlow>(m.state),
                 effective: format!(
                     "{}{}",
                     ctx.time(&m.effective_at),
@@ -494,8 +495,8 @@ async fn show_screen(
                 ),
                 detail: detail.join("；"),
                 has_supplier_notice: m.kind.supplier_notice_title().is_some(),
-                may_lift: m.kind.liftable() && m.state.binding() && caller.may(Action::TakeMeasure, &r),
-                may_confirm: awaiting.contains(&m.id) && caller.may(Action::ConfirmMeasure, &r),
+                may_lift: open.contains(&MeasureStep::Lift),
+                may_confirm: open.contains(&MeasureStep::Confirm),
             }
         })
         .collect();
@@ -817,8 +818,8 @@ async fn measure_page(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let m =
-        orewatch_app::enforcement::measures::show(&state.app, &ctx.caller(), super::number(&raw)?).await?;
+    let id = super::id(&raw, MeasureId::parse)?;
+    let m = orewatch_app::enforcement::measures::show(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/cases/{}#measures", m.case_id)))
 }
 
@@ -828,7 +829,7 @@ async fn measure_step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, MeasureId::parse)?;
     let caller = ctx.caller();
     let m = orewatch_app::enforcement::measures::show(&state.app, &caller, id).await?;
     let result = match step.as_str() {
@@ -840,7 +841,7 @@ async fn measure_step(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/cases/{}?flash=saved#measures", m.case_id))),
-        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, m.case_id, form, Some(&errors)).await,
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, m.case_id.0, form, Some(&errors)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -868,13 +869,14 @@ async fn measure_print(
     Path((raw, doc)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let m = orewatch_app::enforcement::measures::show(&state.app, &caller, super::number(&raw)?).await?;
+    let id = super::id(&raw, MeasureId::parse)?;
+    let m = orewatch_app::enforcement::measures::show(&state.app, &caller, id).await?;
     let (title, to_supplier) = match (doc.as_str(), m.kind.supplier_notice_title()) {
         ("decision", _) => (m.kind.decision_title().to_string(), false),
         ("notice", Some(title)) => (title.to_string(), true),
         _ => return Err(super::not_found().await),
     };
-    let c = cases::show(&state.app, &caller, m.case_id).await?.case;
+    let c = cases::show(&state.app, &caller, m.case_id.0).await?.case;
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let page = MeasurePrint {
         title,

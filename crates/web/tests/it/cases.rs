@@ -295,7 +295,7 @@ async fn measures_are_taken_confirmed_by_the_supplier_and_lifted_in_order_throug
     assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.body);
     let (cut, mine) = {
         let mut conn = site.app.db.conn().await.unwrap();
-        let all = orewatch_storage::measures::of_case(&mut conn, case)
+        let all = orewatch_storage::measures::of_case(&mut conn, orewatch_domain::CaseId(case))
             .await
             .unwrap();
         let cut = all
@@ -346,7 +346,7 @@ async fn measures_are_taken_confirmed_by_the_supplier_and_lifted_in_order_throug
     // The suspension cannot be lifted while the power cut rests on it.
     let suspension = {
         let mut conn = site.app.db.conn().await.unwrap();
-        orewatch_storage::measures::of_case(&mut conn, case)
+        orewatch_storage::measures::of_case(&mut conn, orewatch_domain::CaseId(case))
             .await
             .unwrap()
             .iter()

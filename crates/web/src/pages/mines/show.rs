@@ -126,7 +126,7 @@ struct ShowPage {
     /// The mine's penalty cases (when the caller may read cases).
     cases: Vec<crate::pages::cases::Row>,
     /// The enforcement measures binding the mine: kind, document, state, its case.
-    measures: Vec<(String, String, String, i64)>,
+    measures: Vec<(String, String, String, orewatch_domain::CaseId)>,
     rectification_overdue: bool,
     may_edit: bool,
     permit_kinds: Vec<SelectOption>,
