@@ -3,18 +3,25 @@
 //! task of its owner agency, followed until the agency reports it done (WORKFLOW.md §6). Attendance is
 //! counted by agency and year for the yearly assessment.
 
-use crate::tasks as task_cases;
+use crate::workflow;
 use crate::{App, AppError, Caller, Result};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use orewatch_domain::field::{date, optional_text, required_text};
-use orewatch_domain::meeting::{check_decision, Attendance, MeetingKind, MeetingState, Presence};
+use orewatch_domain::meeting::{
+    check_decision, Attendance, DecisionCommand, DecisionFlow, Item, MeetingCommand, MeetingFlow,
+    MeetingKind, Presence,
+};
+pub use orewatch_domain::meeting::{DecisionStep, MeetingStep};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
+use orewatch_domain::task::TaskKind;
+use orewatch_domain::workflow::{DocumentKind, Issuer};
+use orewatch_domain::{
+    AgencyCode, CaseId, DecisionId, FieldErrors, FindingId, MeetingId, MineId, Problem, RecordType,
+};
 use orewatch_storage::meetings::{self, NewMeeting};
 pub use orewatch_storage::meetings::{Decision, Meeting};
-use orewatch_storage::tasks::{Outcome, TaskRow};
-use orewatch_storage::{agencies, cases, findings, Key, WriteTx};
+use orewatch_storage::tasks::TaskRow;
+use orewatch_storage::{agencies, cases, findings, WriteTx};
 use std::collections::BTreeMap;
 
 /// Raw input of a consultation to convene.
@@ -40,7 +47,7 @@ async fn agency_of(tx: &mut WriteTx, raw: &str, field: &'static str) -> Result<A
 }
 
 /// 召集: the office convenes a consultation with the agencies it invites.
-pub async fn convene(app: &App, caller: &Caller, input: &ConveneInput<'_>) -> Result<i64> {
+pub async fn convene(app: &App, caller: &Caller, input: &ConveneInput<'_>) -> Result<MeetingId> {
     caller.require(Action::ConveneMeeting, &Resource::Installation)?;
     let mut e = FieldErrors::new();
     let kind = e.take("kind", MeetingKind::parse(input.kind));
@@ -82,51 +89,16 @@ pub async fn convene(app: &App, caller: &Caller, input: &ConveneInput<'_>) -> Re
         &invited,
     )
     .await?;
-    tx.audit(
-        AuditAction::MeetingConvene,
-        RecordType::Meeting,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
+    workflow::created::<MeetingFlow>(&mut tx, app, caller, id).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-/// Reads an open meeting inside a write for the office.
-async fn open_meeting(tx: &mut WriteTx, caller: &Caller, id: i64) -> Result<Meeting> {
-    caller.require(Action::ConveneMeeting, &Resource::Installation)?;
-    let meeting = meetings::find(tx, id).await?.ok_or(AppError::NotFound)?;
-    meeting
-        .state
-        .check_open()
-        .map_err(|p| AppError::invalid("state", p))?;
-    Ok(meeting)
-}
-
-async fn recorded(
-    tx: &mut WriteTx,
-    id: i64,
-    before: Option<orewatch_storage::bound::State>,
-    note: String,
-) -> Result<()> {
-    tx.audit(
-        AuditAction::MeetingRecord,
-        RecordType::Meeting,
-        &Key::Int(id),
-        before,
-        Some(note),
-    )
-    .await?;
-    Ok(())
 }
 
 /// Records how an invited agency attended (and who sat for it).
 pub async fn record_attendance(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: MeetingId,
     agency: &str,
     presence: &str,
     person: &str,
@@ -134,24 +106,20 @@ pub async fn record_attendance(
     let mut e = FieldErrors::new();
     let presence = e.take("presence", Presence::parse(presence));
     let person = e.take("person", optional_text(person, 60));
-    let mut tx = app.write(caller).await?;
-    open_meeting(&mut tx, caller, id).await?;
-    let code = agency_of(&mut tx, agency, "agency").await?;
+    {
+        let mut conn = app.db.conn().await?;
+        workflow::allowed::<MeetingFlow>(&mut conn, caller, id, MeetingStep::Attend).await?;
+    }
+    let code = AgencyCode::parse(agency.trim()).map_err(|p| AppError::invalid("agency", p))?;
     let (Some(presence), Some(person)) = (presence, person) else {
         return Err(AppError::Invalid(e));
     };
-    let before = tx.state(RecordType::Meeting, &Key::Int(id)).await?;
-    if !meetings::set_presence(&mut tx, id, &code, presence, person.as_deref()).await? {
-        return Err(AppError::invalid("agency", Problem::NotFound));
-    }
-    recorded(
-        &mut tx,
-        id,
-        before,
-        format!("{} {}", code.as_str(), presence.as_str()),
-    )
-    .await?;
-    tx.commit().await?;
+    let command = MeetingCommand::Attend {
+        agency: code,
+        presence,
+        person,
+    };
+    workflow::step::<MeetingFlow>(app, caller, id, command, &[]).await?;
     Ok(())
 }
 
@@ -168,80 +136,82 @@ pub struct ItemInput<'a> {
     pub case: &'a str,
 }
 
-fn optional_id(raw: &str, field: &'static str, e: &mut FieldErrors) -> Option<i64> {
+fn optional_id<T>(
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    field: &'static str,
+    e: &mut FieldErrors,
+) -> Option<T> {
     match raw.trim() {
         "" => None,
-        s => match s.parse::<i64>() {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                e.push(field, Problem::Invalid);
-                None
-            }
-        },
+        s => parse(s).or_else(|| {
+            e.push(field, Problem::Invalid);
+            None
+        }),
     }
 }
 
 /// Adds an agenda item, linked to a mine, a finding or a case when it is about one.
-pub async fn add_item(app: &App, caller: &Caller, id: i64, input: &ItemInput<'_>) -> Result<()> {
+pub async fn add_item(app: &App, caller: &Caller, id: MeetingId, input: &ItemInput<'_>) -> Result<()> {
     let mut e = FieldErrors::new();
     let title = e.take("item_title", required_text(input.title, 200));
     let discussion = e.take("discussion", optional_text(input.discussion, 4000));
     let mine_name = e.take("mine", optional_text(input.mine, 100));
-    let finding_id = optional_id(input.finding, "finding", &mut e);
-    let case_id = optional_id(input.case, "case", &mut e);
-    let mut tx = app.write(caller).await?;
-    open_meeting(&mut tx, caller, id).await?;
+    let finding_id = optional_id(input.finding, FindingId::parse, "finding", &mut e);
+    let case_id = optional_id(input.case, CaseId::parse, "case", &mut e);
+    let mut conn = app.db.conn().await?;
+    workflow::allowed::<MeetingFlow>(&mut conn, caller, id, MeetingStep::AddItem).await?;
     let mut mine_id: Option<MineId> = None;
     if let Some(Some(name)) = &mine_name {
-        match crate::registry::sharing::mine_named(&mut tx, name).await {
+        match crate::registry::sharing::mine_named(&mut conn, name).await {
             Ok(m) => mine_id = Some(m),
             Err(AppError::Invalid(errors)) => e.0.extend(errors.0),
             Err(other) => return Err(other),
         }
     }
     if let Some(f) = finding_id {
-        match findings::find(&mut tx, orewatch_domain::FindingId(f)).await? {
+        match findings::find(&mut conn, f).await? {
             Some(found) => mine_id = mine_id.or(Some(found.mine_id)),
             None => e.push("finding", Problem::NotFound),
         }
     }
     if let Some(c) = case_id {
-        match cases::find(&mut tx, c).await? {
+        match cases::find(&mut conn, c.0).await? {
             Some(found) => mine_id = mine_id.or(Some(found.mine_id)),
             None => e.push("case", Problem::NotFound),
         }
     }
+    drop(conn);
     let (Some(title), Some(discussion)) = (title, discussion) else {
         return Err(AppError::Invalid(e));
     };
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let before = tx.state(RecordType::Meeting, &Key::Int(id)).await?;
-    meetings::add_item(
-        &mut tx,
-        id,
-        &title,
-        discussion.as_deref(),
+    let item = Item {
+        id: None,
+        title,
+        discussion,
         mine_id,
+        mine_name: None,
         finding_id,
         case_id,
-    )
-    .await?;
-    recorded(&mut tx, id, before, format!("议题：{title}")).await?;
-    tx.commit().await?;
+        case_no: None,
+    };
+    workflow::step::<MeetingFlow>(app, caller, id, MeetingCommand::AddItem(item), &[]).await?;
     Ok(())
 }
 
-/// Adds a decision: its text, its owner agency and its deadline (domain::meeting::check_decision).
+/// Adds a decision: its text, its owner agency and its deadline (domain::meeting::check_decision),
+/// while the consultation is open.
 pub async fn add_decision(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: MeetingId,
     text: &str,
     agency: &str,
     due_on: &str,
-) -> Result<i64> {
+) -> Result<DecisionId> {
     let mut e = FieldErrors::new();
     let text_ok = e.take("text", optional_text(text, 1000)).flatten();
     let due = e.take(
@@ -253,7 +223,7 @@ pub async fn add_decision(
         },
     );
     let mut tx = app.write(caller).await?;
-    let meeting = open_meeting(&mut tx, caller, id).await?;
+    let meeting = workflow::allowed::<MeetingFlow>(&mut tx, caller, id, MeetingStep::AddDecision).await?;
     let Some(due) = due else {
         return Err(AppError::Invalid(e));
     };
@@ -273,192 +243,88 @@ pub async fn add_decision(
     };
     let code = agency_of(&mut tx, agency, "agency").await?;
     let decision = meetings::add_decision(&mut tx, id, &text, &code, due).await?;
-    tx.audit(
-        AuditAction::MeetingRecord,
-        RecordType::MeetingDecision,
-        &Key::Int(decision),
-        None,
-        None,
-    )
-    .await?;
+    workflow::created::<DecisionFlow>(&mut tx, app, caller, decision).await?;
     tx.commit().await?;
     Ok(decision)
 }
 
 /// 印发纪要: issues the minutes — every invited agency's attendance recorded, at least one agenda item —
-/// numbered `{office}纪〔year〕n号`; every decision becomes a task of its owner agency.
-pub async fn issue(app: &App, caller: &Caller, id: i64, minutes: &str) -> Result<()> {
+/// numbered 矿监纪〔year〕n号; every decision is published with them and becomes its owner's task.
+pub async fn issue(app: &App, caller: &Caller, id: MeetingId, minutes: &str) -> Result<()> {
     let minutes = required_text(minutes, 20_000).map_err(|p| AppError::invalid("minutes", p))?;
     let mut tx = app.write(caller).await?;
-    let meeting = open_meeting(&mut tx, caller, id).await?;
-    let unrecorded: Vec<&str> = meeting
-        .attendees
-        .iter()
-        .filter(|a| a.presence == Presence::Invited)
-        .map(|a| a.agency.as_str())
-        .collect();
-    if !unrecorded.is_empty() {
-        let mut names = Vec::new();
-        for code in unrecorded {
-            let code = AgencyCode::parse(code).map_err(|p| AppError::invalid("attendance", p))?;
-            names.push(
-                agencies::find(&mut tx, &code)
-                    .await?
-                    .map(|a| a.name_zh)
-                    .unwrap_or_else(|| code.as_str().to_string()),
-            );
-        }
-        return Err(AppError::invalid(
-            "attendance",
-            Problem::AttendanceUnrecorded {
-                agencies: names.join("、"),
-            },
-        ));
-    }
-    if meeting.items.is_empty() {
-        return Err(AppError::invalid("item_title", Problem::NoAgenda));
-    }
-    let year = local_date(tx.now()).year();
-    let prefix = format!("矿监纪〔{year}〕");
-    let n = meetings::numbers_with_prefix(&mut tx, &prefix).await? + 1;
-    let number = format!("{prefix}{n}号");
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::Meeting, &key).await?;
-    let stamp = orewatch_domain::audit::format_timestamp(tx.now());
-    meetings::update(
-        &mut tx,
-        id,
-        &[
-            ("state", MeetingState::Issued.as_str().into()),
-            ("minutes_no", number.as_str().into()),
-            ("minutes", minutes.as_str().into()),
-            ("issued_by_label", caller.display_name.as_str().into()),
-            ("issued_at", stamp.into()),
-        ],
-    )
-    .await?;
-    tx.audit(AuditAction::MeetingIssue, RecordType::Meeting, &key, before, None)
-        .await?;
+    workflow::allowed::<MeetingFlow>(&mut tx, caller, id, MeetingStep::Issue).await?;
+    // The number the minutes will carry: the decisions are published under it first, in this write.
+    let number = workflow::reserve_number(&mut tx, DocumentKind::Minutes, &Issuer::Office).await?;
     for d in meetings::decisions_of(&mut tx, id).await? {
-        let title: String = format!("{number} 第{}项：{}", d.seq, d.text)
-            .chars()
-            .take(60)
-            .collect();
-        task_cases::open(
-            &mut tx,
-            app,
-            Task {
-                kind: TaskKind::MeetingDecision,
-                assignee: Assignee::Agency {
-                    agency: d.agency.clone(),
-                    role: None,
-                },
-                agency: Some(d.agency.clone()),
-                due_at: end_of_day(d.due_on),
-                level: Level::Open,
-            },
-            (RecordType::MeetingDecision, d.id.to_string()),
-            None,
-            &title,
-        )
-        .await?;
+        let publish = DecisionCommand::Publish {
+            minutes_no: number.clone(),
+        };
+        workflow::step_in::<DecisionFlow>(&mut tx, app, caller, d.id, publish, &[]).await?;
     }
+    let command = MeetingCommand::Issue { minutes };
+    workflow::step_in::<MeetingFlow>(&mut tx, app, caller, id, command, &[]).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The owner agency reports a decision done, with what was done.
-pub async fn complete_decision(app: &App, caller: &Caller, decision_id: i64, note: &str) -> Result<()> {
+pub async fn complete_decision(
+    app: &App,
+    caller: &Caller,
+    decision_id: DecisionId,
+    note: &str,
+) -> Result<()> {
     let note = required_text(note, 2000).map_err(|p| AppError::invalid("done_note", p))?;
-    let mut tx = app.write(caller).await?;
-    let d = meetings::find_decision(&mut tx, decision_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    caller.require(
-        Action::CompleteDecision,
-        &Resource::Decision {
-            agency: d.agency.clone(),
-        },
-    )?;
-    if d.minutes_no.is_none() {
-        return Err(AppError::invalid(
-            "done_note",
-            Problem::WrongState {
-                state: "纪要未印发".to_string(),
-                step: "报告落实情况".to_string(),
-            },
-        ));
-    }
-    if d.done_at.is_some() {
-        return Err(AppError::invalid(
-            "done_note",
-            Problem::AlreadyDone {
-                state: "已落实".to_string(),
-            },
-        ));
-    }
-    let key = Key::Int(decision_id);
-    let before = tx.state(RecordType::MeetingDecision, &key).await?;
-    let stamp = orewatch_domain::audit::format_timestamp(tx.now());
-    meetings::update_decision(
-        &mut tx,
-        decision_id,
-        &[
-            ("done_at", stamp.into()),
-            ("done_by_label", caller.display_name.as_str().into()),
-            ("done_note", note.as_str().into()),
-        ],
-    )
-    .await?;
-    tx.audit(
-        AuditAction::DecisionDone,
-        RecordType::MeetingDecision,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (RecordType::MeetingDecision, &decision_id.to_string()),
-        TaskKind::MeetingDecision,
-        Outcome::Done,
-    )
-    .await?;
-    tx.commit().await?;
+    let command = DecisionCommand::Complete { note };
+    workflow::step::<DecisionFlow>(app, caller, decision_id, command, &[]).await?;
     Ok(())
 }
 
-/// A consultation with its decisions and their open tasks.
+/// A consultation with the steps open to the reader, and its decisions with their open tasks and
+/// steps.
 #[derive(Debug, Clone)]
 pub struct MeetingView {
     pub meeting: Meeting,
-    pub decisions: Vec<(Decision, Option<TaskRow>)>,
+    pub open: Vec<MeetingStep>,
+    pub decisions: Vec<DecisionView>,
 }
 
-pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<MeetingView> {
+#[derive(Debug, Clone)]
+pub struct DecisionView {
+    pub decision: Decision,
+    pub task: Option<TaskRow>,
+    pub open: Vec<DecisionStep>,
+}
+
+pub async fn show(app: &App, caller: &Caller, id: MeetingId) -> Result<MeetingView> {
     caller.require(Action::ViewMeetings, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let meeting = meetings::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let open = workflow::offered::<MeetingFlow>(&mut conn, caller, &meeting).await?;
     let mut decisions = Vec::new();
-    for d in meetings::decisions_of(&mut conn, id).await? {
+    for decision in meetings::decisions_of(&mut conn, id).await? {
         let task = orewatch_storage::tasks::open_for(
             &mut conn,
             RecordType::MeetingDecision,
-            &d.id.to_string(),
+            &decision.id.to_string(),
             Some(TaskKind::MeetingDecision),
         )
         .await?
         .into_iter()
         .next();
-        decisions.push((d, task));
+        let open = workflow::offered::<DecisionFlow>(&mut conn, caller, &decision).await?;
+        decisions.push(DecisionView { decision, task, open });
     }
-    Ok(MeetingView { meeting, decisions })
+    Ok(MeetingView {
+        meeting,
+        open,
+        decisions,
+    })
 }
 
 /// The meeting a decision belongs to (for links from the inbox).
-pub async fn meeting_of_decision(app: &App, caller: &Caller, decision_id: i64) -> Result<i64> {
+pub async fn meeting_of_decision(app: &App, caller: &Caller, decision_id: DecisionId) -> Result<MeetingId> {
     caller.require(Action::ViewMeetings, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     Ok(meetings::find_decision(&mut conn, decision_id)

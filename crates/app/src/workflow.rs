@@ -143,6 +143,22 @@ pub(crate) async fn created<W: Repository>(
     Ok(record)
 }
 
+/// Reads a record and asks the policy and its workflow whether `caller` may take `step` on it now,
+/// without taking it: for a use case that says so before it checks the rest of its input, or that
+/// records a record of its own under this one (a consultation's decision). A step taken later checks
+/// again inside its write.
+pub(crate) async fn allowed<W: Repository>(
+    conn: &mut Conn,
+    caller: &Caller,
+    id: W::Id,
+    step: W::Step,
+) -> Result<W::Record> {
+    let record = W::find(conn, id).await?.ok_or(AppError::NotFound)?;
+    caller.require(W::rule(step).action, &W::resource(&record))?;
+    check::<W>(&record, step)?;
+    Ok(record)
+}
+
 /// The steps `caller` may take on `record` now (a page's buttons).
 pub(crate) async fn offered<W: Workflow>(
     conn: &mut Conn,

@@ -4,11 +4,13 @@
 //! No rule lives here: what may change when, and what a decision needs, are `domain::meeting`'s.
 
 use crate::bound::{Key, Value, MEETING, MEETING_ATTENDEES, MEETING_DECISION, MEETING_ITEMS};
+use crate::workflow::Repository;
 use crate::{date_text, get, get_code, get_date, get_opt_time, get_time, Conn, Result, WriteTx};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::meeting::{MeetingKind, MeetingState, Presence};
-use orewatch_domain::{AgencyCode, MineId};
+use orewatch_domain::meeting::{DecisionFlow, MeetingFlow, MeetingKind, MeetingState, Presence};
+use orewatch_domain::workflow::Event;
+use orewatch_domain::{AgencyCode, CaseId, DecisionId, FindingId, MeetingId, MineId};
 
 /// A consultation to convene.
 #[derive(Debug, Clone)]
@@ -21,64 +23,10 @@ pub struct NewMeeting<'a> {
     pub convened_by_label: &'a str,
 }
 
-/// An invited agency and how it attended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attendee {
-    pub agency: AgencyCode,
-    pub presence: Presence,
-    pub person: Option<String>,
-}
+pub use orewatch_domain::meeting::{Attendee, Decision, Item, Meeting};
 
-/// An agenda item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    pub id: i64,
-    pub title: String,
-    pub discussion: Option<String>,
-    pub mine_id: Option<MineId>,
-    pub mine_name: Option<String>,
-    pub finding_id: Option<i64>,
-    pub case_id: Option<i64>,
-    pub case_no: Option<String>,
-}
-
-/// A stored consultation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Meeting {
-    pub id: i64,
-    pub kind: MeetingKind,
-    pub title: String,
-    pub held_on: NaiveDate,
-    pub place: String,
-    pub chair: String,
-    pub state: MeetingState,
-    pub convened_by_label: String,
-    pub convened_at: DateTime<Utc>,
-    pub minutes_no: Option<String>,
-    pub minutes: Option<String>,
-    pub issued_by_label: Option<String>,
-    pub issued_at: Option<DateTime<Utc>>,
-    pub attendees: Vec<Attendee>,
-    pub items: Vec<Item>,
-}
-
-/// A stored decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    pub id: i64,
-    pub meeting_id: i64,
-    pub meeting_title: String,
-    pub minutes_no: Option<String>,
-    pub seq: i64,
-    pub text: String,
-    pub agency: AgencyCode,
-    pub due_on: NaiveDate,
-    pub done_at: Option<DateTime<Utc>>,
-    pub done_by_label: Option<String>,
-    pub done_note: Option<String>,
-}
-
-pub async fn insert(tx: &mut WriteTx, m: &NewMeeting<'_>, invited: &[AgencyCode]) -> Result<i64> {
+/// Convenes a consultation with the agencies invited (the caller audits it); returns its id.
+pub async fn insert(tx: &mut WriteTx, m: &NewMeeting<'_>, invited: &[AgencyCode]) -> Result<MeetingId> {
     let now = format_timestamp(tx.now());
     let key = tx
         .insert(
@@ -112,76 +60,110 @@ pub async fn insert(tx: &mut WriteTx, m: &NewMeeting<'_>, invited: &[AgencyCode]
         )
         .await?;
     }
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(MeetingId)
+        .ok_or_else(|| crate::StorageError::Internal("meeting key".into()))
 }
 
-pub async fn update(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
-    tx.update(&MEETING, &Key::Int(id), set).await
-}
+impl Repository for MeetingFlow {
+    async fn find(conn: &mut Conn, id: MeetingId) -> Result<Option<Meeting>> {
+        find(conn, id).await
+    }
 
-/// Records how an invited agency attended; returns whether it was invited.
-pub async fn set_presence(
-    tx: &mut WriteTx,
-    id: i64,
-    agency: &AgencyCode,
-    presence: Presence,
-    person: Option<&str>,
-) -> Result<bool> {
-    let changed = tx
-        .update_child(
+    /// The meeting's columns, every attendance as recorded, and the agenda items not stored yet.
+    async fn save(tx: &mut WriteTx, m: &Meeting) -> Result<()> {
+        let key = Key::Int(m.id.0);
+        tx.update(
             &MEETING,
-            &MEETING_ATTENDEES,
-            &Key::Int(id),
-            "agency_code = ?1",
-            &[agency.as_str().into()],
-            &[("presence", presence.as_str().into()), ("person", person.into())],
+            &key,
+            &[
+                ("state", m.state.as_str().into()),
+                ("minutes_no", m.minutes_no.as_deref().into()),
+                ("minutes", m.minutes.as_deref().into()),
+                ("issued_by_label", m.issued_by_label.as_deref().into()),
+                ("issued_at", m.issued_at.map(format_timestamp).into()),
+            ],
         )
         .await?;
-    Ok(changed > 0)
+        for a in &m.attendees {
+            tx.update_child(
+                &MEETING,
+                &MEETING_ATTENDEES,
+                &key,
+                "agency_code = ?1",
+                &[a.agency.as_str().into()],
+                &[
+                    ("presence", a.presence.as_str().into()),
+                    ("person", a.person.as_deref().into()),
+                ],
+            )
+            .await?;
+        }
+        for item in m.items.iter().filter(|i| i.id.is_none()) {
+            tx.insert_child(
+                &MEETING,
+                &MEETING_ITEMS,
+                &key,
+                &[
+                    ("title", item.title.as_str().into()),
+                    ("discussion", item.discussion.as_deref().into()),
+                    ("mine_id", item.mine_id.map(|m| m.0).into()),
+                    ("finding_id", item.finding_id.map(|f| f.0).into()),
+                    ("case_id", item.case_id.map(|c| c.0).into()),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A consultation's record is its attendance, agenda and minutes; it keeps no history of its own.
+    async fn add_event(_: &mut WriteTx, _: MeetingId, _: &Event, _: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
-/// Adds an agenda item.
-pub async fn add_item(
-    tx: &mut WriteTx,
-    id: i64,
-    title: &str,
-    discussion: Option<&str>,
-    mine_id: Option<MineId>,
-    finding_id: Option<i64>,
-    case_id: Option<i64>,
-) -> Result<()> {
-    tx.insert_child(
-        &MEETING,
-        &MEETING_ITEMS,
-        &Key::Int(id),
-        &[
-            ("title", title.into()),
-            ("discussion", discussion.into()),
-            ("mine_id", mine_id.map(|m| m.0).into()),
-            ("finding_id", finding_id.into()),
-            ("case_id", case_id.into()),
-        ],
-    )
-    .await
+impl Repository for DecisionFlow {
+    async fn find(conn: &mut Conn, id: DecisionId) -> Result<Option<Decision>> {
+        find_decision(conn, id).await
+    }
+
+    async fn save(tx: &mut WriteTx, d: &Decision) -> Result<()> {
+        tx.update(
+            &MEETING_DECISION,
+            &Key::Int(d.id.0),
+            &[
+                ("done_at", d.done_at.map(format_timestamp).into()),
+                ("done_by_label", d.done_by_label.as_deref().into()),
+                ("done_note", d.done_note.as_deref().into()),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn add_event(_: &mut WriteTx, _: DecisionId, _: &Event, _: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Adds a decision (the caller audits it); returns its id.
 pub async fn add_decision(
     tx: &mut WriteTx,
-    meeting_id: i64,
+    meeting_id: MeetingId,
     text: &str,
     agency: &AgencyCode,
     due_on: NaiveDate,
-) -> Result<i64> {
+) -> Result<DecisionId> {
     let seq: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meeting_decision WHERE meeting_id = $1")
-        .bind(meeting_id)
+        .bind(meeting_id.0)
         .fetch_one(&mut **tx)
         .await?;
     let key = tx
         .insert(
             &MEETING_DECISION,
             &[
-                ("meeting_id", meeting_id.into()),
+                ("meeting_id", meeting_id.0.into()),
                 ("seq", (seq + 1).into()),
                 ("text", text.into()),
                 ("agency_code", agency.as_str().into()),
@@ -192,16 +174,14 @@ pub async fn add_decision(
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
-}
-
-pub async fn update_decision(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
-    tx.update(&MEETING_DECISION, &Key::Int(id), set).await
+    key.int()
+        .map(DecisionId)
+        .ok_or_else(|| crate::StorageError::Internal("decision key".into()))
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Meeting> {
     Ok(Meeting {
-        id: get(r, "meeting_id")?,
+        id: MeetingId(get(r, "meeting_id")?),
         kind: get_code(r, "kind", MeetingKind::parse)?,
         title: get(r, "title")?,
         held_on: get_date(r, "held_on")?,
@@ -219,24 +199,27 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Meeting> {
     })
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Meeting>> {
+pub async fn find(conn: &mut Conn, id: MeetingId) -> Result<Option<Meeting>> {
     let row = sqlx::query("SELECT * FROM meeting WHERE meeting_id = $1")
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let mut m = from_row(&row)?;
     m.attendees = sqlx::query(
-        "SELECT agency_code, presence, person FROM meeting_attendee WHERE meeting_id = $1 \
-         ORDER BY meeting_attendee_id",
+        "SELECT a.agency_code, g.name_zh, a.presence, a.person FROM meeting_attendee a \
+         LEFT JOIN agency g ON g.agency_code = a.agency_code WHERE a.meeting_id = $1 \
+         ORDER BY a.meeting_attendee_id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|r| {
+        let agency = get_code(r, "agency_code", AgencyCode::parse)?;
         Ok(Attendee {
-            agency: get_code(r, "agency_code", AgencyCode::parse)?,
+            name_zh: get::<Option<String>>(r, "name_zh")?.unwrap_or_else(|| agency.as_str().to_string()),
+            agency,
             presence: get_code(r, "presence", Presence::parse)?,
             person: get(r, "person")?,
         })
@@ -247,19 +230,19 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Meeting>> {
          i.case_id, k.case_no FROM meeting_item i LEFT JOIN mine m ON m.mine_id = i.mine_id \
          LEFT JOIN penalty_case k ON k.case_id = i.case_id WHERE i.meeting_id = $1 ORDER BY i.meeting_item_id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|r| {
         Ok(Item {
-            id: get(r, "meeting_item_id")?,
+            id: Some(get(r, "meeting_item_id")?),
             title: get(r, "title")?,
             discussion: get(r, "discussion")?,
             mine_id: get::<Option<i64>>(r, "mine_id")?.map(MineId),
             mine_name: get(r, "mine_name")?,
-            finding_id: get(r, "finding_id")?,
-            case_id: get(r, "case_id")?,
+            finding_id: get::<Option<i64>>(r, "finding_id")?.map(FindingId),
+            case_id: get::<Option<i64>>(r, "case_id")?.map(CaseId),
             case_no: get(r, "case_no")?,
         })
     })
@@ -276,23 +259,13 @@ pub async fn list(conn: &mut Conn, limit: i64) -> Result<Vec<Meeting>> {
     rows.iter().map(from_row).collect()
 }
 
-/// How many minutes carry a number starting with `prefix`.
-pub async fn numbers_with_prefix(conn: &mut Conn, prefix: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM meeting WHERE minutes_no LIKE $1 ESCAPE '\\'")
-            .bind(format!("{}%", crate::like_pattern(prefix).trim_matches('%')))
-            .fetch_one(conn)
-            .await?,
-    )
-}
-
 const DECISION_SELECT: &str = "SELECT d.*, m.title AS meeting_title, m.minutes_no \
     FROM meeting_decision d JOIN meeting m ON m.meeting_id = d.meeting_id";
 
 fn decision_from_row(r: &sqlx::any::AnyRow) -> Result<Decision> {
     Ok(Decision {
-        id: get(r, "decision_id")?,
-        meeting_id: get(r, "meeting_id")?,
+        id: DecisionId(get(r, "decision_id")?),
+        meeting_id: MeetingId(get(r, "meeting_id")?),
         meeting_title: get(r, "meeting_title")?,
         minutes_no: get(r, "minutes_no")?,
         seq: get(r, "seq")?,
@@ -305,19 +278,19 @@ fn decision_from_row(r: &sqlx::any::AnyRow) -> Result<Decision> {
     })
 }
 
-pub async fn find_decision(conn: &mut Conn, id: i64) -> Result<Option<Decision>> {
+pub async fn find_decision(conn: &mut Conn, id: DecisionId) -> Result<Option<Decision>> {
     let row = sqlx::query(&format!("{DECISION_SELECT} WHERE d.decision_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(decision_from_row).transpose()
 }
 
-pub async fn decisions_of(conn: &mut Conn, meeting_id: i64) -> Result<Vec<Decision>> {
+pub async fn decisions_of(conn: &mut Conn, meeting_id: MeetingId) -> Result<Vec<Decision>> {
     let rows = sqlx::query(&format!(
         "{DECISION_SELECT} WHERE d.meeting_id = $1 ORDER BY d.seq"
     ))
-    .bind(meeting_id)
+    .bind(meeting_id.0)
     .fetch_all(conn)
     .await?;
     rows.iter().map(decision_from_row).collect()

@@ -395,7 +395,7 @@ pub(crate) struct State {
     measures: std::collections::HashMap<(usize, &'static str), orewatch_domain::MeasureId>,
     referrals: std::collections::HashMap<usize, i64>,
     opinions: Vec<Option<i64>>,
-    decisions: std::collections::HashMap<(usize, usize), i64>,
+    decisions: std::collections::HashMap<(usize, usize), orewatch_domain::DecisionId>,
 }
 
 impl State {

@@ -147,7 +147,7 @@ async fn a_consultation_decides_two_tasks_one_done_the_other_overdue_and_escalat
         .unwrap()
         .starts_with("矿监纪〔2026〕"));
     assert_eq!(view.meeting.items[0].mine_name.as_deref(), Some(mine.as_str()));
-    assert!(view.decisions.iter().all(|(_, task)| task.is_some()));
+    assert!(view.decisions.iter().all(|d| d.task.is_some()));
 
     // One is done by its owner (not by another agency), once.
     let err = meetings::complete_decision(&c.app, &tr_officer, done, "已完成")
@@ -168,11 +168,11 @@ async fn a_consultation_decides_two_tasks_one_done_the_other_overdue_and_escalat
     // The other goes overdue: the power company's head at +3 days, the office and leaders at +7.
     c.clock.advance(Duration::days(11));
     tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
-    let level = |view: &meetings::MeetingView, id: i64| {
+    let level = |view: &meetings::MeetingView, id: orewatch_domain::DecisionId| {
         view.decisions
             .iter()
-            .find(|(d, _)| d.id == id)
-            .and_then(|(_, t)| t.as_ref().map(|t| t.task.level))
+            .find(|d| d.decision.id == id)
+            .and_then(|d| d.task.as_ref().map(|t| t.task.level))
     };
     let view = meetings::show(&c.app, &c.office, id).await.unwrap();
     assert_eq!(level(&view, done), None);

@@ -14,13 +14,15 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Datelike;
-use orewatch_app::meetings::{self, ConveneInput, ItemInput, MeetingView};
+use orewatch_app::meetings::{
+    self, ConveneInput, DecisionStep, DecisionView, ItemInput, MeetingStep, MeetingView,
+};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
-use orewatch_domain::meeting::{MeetingKind, MeetingState, Presence};
+use orewatch_domain::meeting::{MeetingFlow, MeetingKind, Presence};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
-use orewatch_domain::FieldErrors;
+use orewatch_domain::{DecisionId, FieldErrors, MeetingId};
 use strum::IntoEnumIterator;
 
 pub fn router() -> Router<WebState> {
@@ -35,7 +37,7 @@ pub fn router() -> Router<WebState> {
 }
 
 pub struct MeetingRow {
-    pub id: i64,
+    pub id: MeetingId,
     pub kind: String,
     pub title: String,
     pub held_on: String,
@@ -82,7 +84,7 @@ async fn list_screen(
                 title: m.title.clone(),
                 held_on: m.held_on.to_string(),
                 place: m.place.clone(),
-                issued: m.state == MeetingState::Issued,
+                issued: m.minutes_no.is_some(),
                 minutes_no: m.minutes_no.clone().unwrap_or_default(),
             })
             .collect(),
@@ -146,7 +148,7 @@ pub struct AttendeeRow {
 }
 
 pub struct DecisionRow {
-    pub id: i64,
+    pub id: DecisionId,
     pub seq: i64,
     pub text: String,
     pub agency: String,
@@ -163,8 +165,13 @@ struct ShowPage {
     ctx: Ctx,
     v: MeetingView,
     kind: String,
-    open: bool,
-    may_edit: bool,
+    state: String,
+    state_class: &'static str,
+    issued: bool,
+    may_attend: bool,
+    may_add_item: bool,
+    may_add_decision: bool,
+    may_issue: bool,
     attendees: Vec<AttendeeRow>,
     presences: Vec<SelectOption>,
     decisions: Vec<DecisionRow>,
@@ -179,40 +186,38 @@ fn decision_rows(
     v: &MeetingView,
     today: chrono::NaiveDate,
 ) -> Vec<DecisionRow> {
-    let caller = ctx.caller();
     v.decisions
         .iter()
-        .map(|(d, task)| DecisionRow {
-            id: d.id,
-            seq: d.seq,
-            text: d.text.clone(),
-            agency: agency_label(ctx, agencies, Some(d.agency.as_str())),
-            due_on: d.due_on.to_string(),
-            done: match (&d.done_note, &d.done_by_label, &d.done_at) {
-                (Some(n), Some(by), Some(at)) => format!("{n}（{by} · {}）", ctx.time(at)),
-                _ => String::new(),
+        .map(
+            |DecisionView {
+                 decision: d,
+                 task,
+                 open,
+             }| DecisionRow {
+                id: d.id,
+                seq: d.seq,
+                text: d.text.clone(),
+                agency: agency_label(ctx, agencies, Some(d.agency.as_str())),
+                due_on: d.due_on.to_string(),
+                done: match (&d.done_note, &d.done_by_label, &d.done_at) {
+                    (Some(n), Some(by), Some(at)) => format!("{n}（{by} · {}）", ctx.time(at)),
+                    _ => String::new(),
+                },
+                late: d.done_at.is_none() && today > d.due_on,
+                level: task
+                    .as_ref()
+                    .map(|t| label(ctx, "task_level", t.task.level.code()))
+                    .unwrap_or_default(),
+                may_done: open.contains(&DecisionStep::Complete),
             },
-            late: d.done_at.is_none() && today > d.due_on,
-            level: task
-                .as_ref()
-                .map(|t| label(ctx, "task_level", t.task.level.code()))
-                .unwrap_or_default(),
-            may_done: d.done_at.is_none()
-                && task.is_some()
-                && caller.may(
-                    Action::CompleteDecision,
-                    &Resource::Decision {
-                        agency: d.agency.clone(),
-                    },
-                ),
-        })
+        )
         .collect()
 }
 
 async fn show_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: MeetingId,
     form: FormData,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
@@ -221,11 +226,16 @@ async fn show_screen(
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let members: Vec<AgencyRecord> = agencies.iter().filter(|a| a.is_member()).cloned().collect();
     let today = local_date(state.app.now());
-    let open = v.meeting.state == MeetingState::Convened;
+    let may = |step: MeetingStep| v.open.contains(&step);
     let view = ShowPage {
         kind: label(&ctx, "meeting_kind", v.meeting.kind.as_str()),
-        open,
-        may_edit: open && caller.may(Action::ConveneMeeting, &Resource::Installation),
+        state: label(&ctx, "meeting_state", v.meeting.state.as_str()),
+        state_class: super::state_class::<MeetingFlow>(v.meeting.state),
+        issued: v.meeting.minutes_no.is_some(),
+        may_attend: may(MeetingStep::Attend),
+        may_add_item: may(MeetingStep::AddItem),
+        may_add_decision: may(MeetingStep::AddDecision),
+        may_issue: may(MeetingStep::Issue),
         attendees: v
             .meeting
             .attendees
@@ -257,7 +267,14 @@ async fn show(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, super::number(&raw)?, FormData::default(), None).await
+    show_screen(
+        &state,
+        ctx,
+        super::id(&raw, MeetingId::parse)?,
+        FormData::default(),
+        None,
+    )
+    .await
 }
 
 async fn step(
@@ -266,7 +283,7 @@ async fn step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, MeetingId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -317,7 +334,7 @@ async fn decision_page(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, DecisionId::parse)?;
     let meeting = meetings::meeting_of_decision(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/meetings/{meeting}#decision-{id}")))
 }
@@ -328,7 +345,7 @@ async fn done(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, DecisionId::parse)?;
     let caller = ctx.caller();
     let meeting = meetings::meeting_of_decision(&state.app, &caller, id).await?;
     match meetings::complete_decision(&state.app, &caller, id, form.get("done_note")).await {
@@ -358,8 +375,9 @@ async fn print(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let v = meetings::show(&state.app, &caller, super::number(&raw)?).await?;
-    if v.meeting.state != MeetingState::Issued {
+    let v = meetings::show(&state.app, &caller, super::id(&raw, MeetingId::parse)?).await?;
+    // Only issued minutes are printed: they carry their number.
+    if v.meeting.minutes_no.is_none() {
         return Err(super::not_found().await);
     }
     let agencies = organisation::agencies(&state.app, &caller).await?;
@@ -383,8 +401,8 @@ async fn print(
     let issued = v.meeting.issued_at.map(local_date).unwrap_or(v.meeting.held_on);
     // Dates in a 公文 are written 2026年4月13日.
     let mut decisions = decision_rows(&ctx, &agencies, &v, issued);
-    for (row, (d, _)) in decisions.iter_mut().zip(&v.decisions) {
-        row.due_on = chinese_date(d.due_on);
+    for (row, d) in decisions.iter_mut().zip(&v.decisions) {
+        row.due_on = chinese_date(d.decision.due_on);
     }
     let page = PrintPage {
         decisions,

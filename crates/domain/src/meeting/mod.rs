@@ -9,8 +9,14 @@
 //!
 //! What must not live here: the minutes' layout (the web's print), who may act (the policy).
 
+pub mod flow;
+
+pub use flow::{DecisionCommand, DecisionFlow, DecisionStep, MeetingCommand, MeetingFlow, MeetingStep};
+
+use crate::agency::AgencyCode;
 use crate::field::Problem;
-use chrono::NaiveDate;
+use crate::ids::{CaseId, DecisionId, FindingId, MeetingId, MineId};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
 
@@ -137,6 +143,65 @@ impl Presence {
     pub fn attended(self) -> bool {
         matches!(self, Presence::Present | Presence::Delegated)
     }
+}
+
+/// An invited agency and how it attended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attendee {
+    pub agency: AgencyCode,
+    /// Its name, for the refusal that lists who is still unrecorded.
+    pub name_zh: String,
+    pub presence: Presence,
+    pub person: Option<String>,
+}
+
+/// An agenda item; `id` is `None` until it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub id: Option<i64>,
+    pub title: String,
+    pub discussion: Option<String>,
+    pub mine_id: Option<MineId>,
+    pub mine_name: Option<String>,
+    pub finding_id: Option<FindingId>,
+    pub case_id: Option<CaseId>,
+    pub case_no: Option<String>,
+}
+
+/// A consultation with its attendance and agenda.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meeting {
+    pub id: MeetingId,
+    pub kind: MeetingKind,
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub place: String,
+    pub chair: String,
+    pub state: MeetingState,
+    pub convened_by_label: String,
+    pub convened_at: DateTime<Utc>,
+    pub minutes_no: Option<String>,
+    pub minutes: Option<String>,
+    pub issued_by_label: Option<String>,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub attendees: Vec<Attendee>,
+    pub items: Vec<Item>,
+}
+
+/// A decision of a consultation, with its consultation's title and minutes' number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub id: DecisionId,
+    pub meeting_id: MeetingId,
+    pub meeting_title: String,
+    pub minutes_no: Option<String>,
+    pub seq: i64,
+    pub text: String,
+    pub agency: AgencyCode,
+    pub due_on: NaiveDate,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by_label: Option<String>,
+    pub done_note: Option<String>,
 }
 
 /// Checks a decision: its text, its owner and its deadline (not before the meeting).
