@@ -14,6 +14,7 @@ use orewatch_domain::inspection::{ActKind, ActState};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Task, TaskKind};
 use orewatch_domain::workflow::Event;
 use orewatch_domain::{AuditAction, MineId, RecordType, Role};
+use orewatch_storage::acts;
 use orewatch_storage::findings::{self, NewFinding};
 use orewatch_storage::inspections::{self, NewInspection};
 use orewatch_storage::tasks::{self, NewTask};
@@ -123,7 +124,7 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
         )
         .await?;
         for (k, agency) in pair.iter().enumerate() {
-            let act = inspections::insert_act(
+            let act = acts::insert_act(
                 &mut tx,
                 id,
                 agency,
@@ -132,7 +133,7 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
                 &[("是否按设计开采", "plan_deviation")],
             )
             .await?;
-            inspections::update_act(
+            acts::update_act(
                 &mut tx,
                 act,
                 &[

@@ -8,7 +8,8 @@ use orewatch_domain::inspection::STANDARD_CHECKLIST;
 use orewatch_domain::organisation::{SeatTitle, STANDARD_DEPUTY_SEATS};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AuditAction, RecordType};
-use orewatch_storage::{agencies, audit, inspections, mines, seats, townships, Key};
+use orewatch_storage::register;
+use orewatch_storage::{agencies, audit, mines, seats, townships, Key};
 
 /// The migration that bound records to the audit chain (`0004_write_types`).
 const BINDING_MIGRATION: i64 = 4;
@@ -76,10 +77,9 @@ pub async fn prepare(app: &App) -> Result<()> {
             .await?;
         }
     }
-    if inspections::checklist(&mut tx).await?.is_empty() {
+    if register::checklist(&mut tx).await?.is_empty() {
         for (order, (template, text, category)) in (1_i64..).zip(STANDARD_CHECKLIST) {
-            let id =
-                inspections::insert_checklist_item(&mut tx, *template, order * 10, text, category).await?;
+            let id = register::insert_checklist_item(&mut tx, *template, order * 10, text, category).await?;
             tx.audit(
                 AuditAction::ChecklistItemCreate,
                 RecordType::ChecklistItem,

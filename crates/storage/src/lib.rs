@@ -19,6 +19,7 @@
 //! decisions are in `orewatch-domain`, orchestration in `orewatch-app`.
 
 pub mod accounts;
+pub mod acts;
 pub mod agencies;
 pub mod audit;
 pub mod bound;
@@ -37,9 +38,11 @@ pub mod meetings;
 pub mod mines;
 pub mod people;
 pub mod permits;
+pub mod plans;
 pub mod proposals;
 pub mod protected_areas;
 pub mod referrals;
+pub mod register;
 pub mod seats;
 pub mod security;
 pub mod sessions;

@@ -25,9 +25,10 @@ use orewatch_storage::bound::Value;
 use orewatch_storage::cases::{self, NewCase, NumberColumn};
 pub use orewatch_storage::cases::{Case, CaseEvent, CaseFilter, CaseFinding, CaseOfficer};
 use orewatch_storage::files::{self, Attachment};
-use orewatch_storage::inspections::Card;
+use orewatch_storage::register;
+use orewatch_storage::register::Card;
 use orewatch_storage::tasks::{Outcome, TaskRow};
-use orewatch_storage::{agencies, date_text, findings, inspections, mines, Key, Page, WriteTx};
+use orewatch_storage::{agencies, date_text, findings, mines, Key, Page, WriteTx};
 
 /// The policy's view of a case.
 pub fn resource(case: &Case) -> Resource {
@@ -84,7 +85,7 @@ pub async fn team_candidates(app: &App, caller: &Caller, agency: &AgencyCode) ->
     caller.require(Action::FileCase, &Resource::Agency(agency.clone()))?;
     let today = local_date(app.now());
     let mut conn = app.db.conn().await?;
-    Ok(inspections::cards(&mut conn, Some(agency))
+    Ok(register::cards(&mut conn, Some(agency))
         .await?
         .into_iter()
         .filter(|c| c.valid_on(today))
@@ -165,7 +166,7 @@ pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<i
         }
     }
     // The team: officers of the agency with a card valid today, none linked to the company.
-    let cards = inspections::cards(&mut tx, Some(&agency)).await?;
+    let cards = register::cards(&mut tx, Some(&agency)).await?;
     let mut officers = Vec::new();
     for account in &officer_ids {
         let valid = cards

@@ -18,9 +18,13 @@ use orewatch_domain::mine::MineStatus;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
 use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
-use orewatch_storage::inspections::{self, NewInspection, NewPhoto};
-pub use orewatch_storage::inspections::{Act, ActItem, ActOfficer, ActPhoto, Card, Inspection};
+use orewatch_storage::acts::{self, NewPhoto};
+pub use orewatch_storage::acts::{Act, ActItem, ActOfficer, ActPhoto};
+use orewatch_storage::inspections::Inspection;
+use orewatch_storage::inspections::{self, NewInspection};
 use orewatch_storage::mines::Mine;
+use orewatch_storage::plans;
+use orewatch_storage::register::{self, Card};
 use orewatch_storage::tasks::Outcome;
 use orewatch_storage::{agencies, mines, Key, WriteTx};
 use std::collections::{BTreeMap, BTreeSet};
@@ -160,7 +164,7 @@ pub(super) async fn cap_warnings(
     let mut warnings = Vec::new();
     for agency in &checked.agencies {
         for mine in mines {
-            let held = inspections::acts_in_year(conn, agency, mine.id, checked.inspect_on.year()).await?;
+            let held = acts::acts_in_year(conn, agency, mine.id, checked.inspect_on.year()).await?;
             let held = u32::try_from(held).unwrap_or(u32::MAX);
             if app.settings.inspection_cap.exceeded_by_one_more(agency, held) {
                 warnings.push(format!(
@@ -206,7 +210,7 @@ pub(super) async fn create(
     mine_list: &[Mine],
     drawn: bool,
 ) -> Result<i64> {
-    let checklist = inspections::checklist(tx).await?;
+    let checklist = register::checklist(tx).await?;
     let mine_ids: Vec<MineId> = mine_list.iter().map(|m| m.id).collect();
     let id = inspections::insert_inspection(
         tx,
@@ -245,7 +249,7 @@ pub(super) async fn create(
                         .map(|i| (i.text.as_str(), i.category.as_str()))
                 })
                 .collect();
-            let act = inspections::insert_act(tx, id, agency, mine.id, checked.kind, &items).await?;
+            let act = acts::insert_act(tx, id, agency, mine.id, checked.kind, &items).await?;
             tx.audit(
                 AuditAction::ActCreate,
                 RecordType::InspectionAct,
@@ -317,13 +321,12 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<InspectionView>
         inspection.mines.clear();
         Vec::new()
     } else {
-        inspections::acts_of(&mut conn, id).await?
+        acts::acts_of(&mut conn, id).await?
     };
     let agency_names = names::agencies(&mut conn).await?;
     let mut over_cap = Vec::new();
     for act in &acts {
-        let held =
-            inspections::acts_in_year(&mut conn, &act.agency, act.mine_id, act.inspect_on.year()).await?;
+        let held = acts::acts_in_year(&mut conn, &act.agency, act.mine_id, act.inspect_on.year()).await?;
         let held = u32::try_from(held).unwrap_or(u32::MAX);
         if app
             .settings
@@ -362,13 +365,11 @@ pub struct ActView {
 
 pub async fn show_act(app: &App, caller: &Caller, id: i64) -> Result<ActView> {
     let mut conn = app.db.conn().await?;
-    let act = inspections::find_act(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let act = acts::find_act(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewInspections, &resource(&act))?;
     require_visible(app, caller, &act)?;
     let register = if act.state == ActState::Requested && caller.may(Action::ApproveAct, &resource(&act)) {
-        let valid = inspections::cards(&mut conn, Some(&act.agency))
+        let valid = register::cards(&mut conn, Some(&act.agency))
             .await?
             .into_iter()
             .filter(|c| c.valid_on(act.inspect_on));
@@ -407,7 +408,7 @@ async fn prepare(
     action: Action,
     step: ActStep,
 ) -> Result<(Act, ActState)> {
-    let act = inspections::find_act(tx, id).await?.ok_or(AppError::NotFound)?;
+    let act = acts::find_act(tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(action, &resource(&act))?;
     let next = act.state.after(step).map_err(|p| AppError::invalid("state", p))?;
     if matches!(step, ActStep::Fill | ActStep::Sign)
@@ -480,7 +481,7 @@ pub async fn approve(
     }
     let record = record_of(id);
     task_cases::require_assigned(&mut tx, caller, (record.0, &record.1), TaskKind::ApproveAct).await?;
-    let cards = inspections::cards(&mut tx, Some(&act.agency)).await?;
+    let cards = register::cards(&mut tx, Some(&act.agency)).await?;
     let mut officers = Vec::new();
     for account in &chosen {
         let valid = cards
@@ -508,12 +509,12 @@ pub async fn approve(
     let short = orewatch_domain::agency::short_name(&agency.name_zh);
     let year = act.inspect_on.year();
     let prefix = format!("{short}检〔{year}〕");
-    let n = inspections::records_with_prefix(&mut tx, &prefix).await? + 1;
+    let n = acts::records_with_prefix(&mut tx, &prefix).await? + 1;
     let doc_no = record_number(&short, year, n);
     let key = Key::Int(id);
     let before = tx.state(RecordType::InspectionAct, &key).await?;
     let now = orewatch_domain::audit::format_timestamp(tx.now());
-    inspections::update_act(
+    acts::update_act(
         &mut tx,
         id,
         &[
@@ -527,7 +528,7 @@ pub async fn approve(
     )
     .await?;
     for o in &officers {
-        inspections::add_officer(
+        acts::add_officer(
             &mut tx,
             id,
             &ActOfficer {
@@ -622,7 +623,7 @@ pub async fn fill(app: &App, caller: &Caller, id: i64, input: &FillInput<'_>) ->
     let (act, _) = prepare(&mut tx, caller, id, Action::WorkAct, ActStep::Fill).await?;
     let key = Key::Int(id);
     let before = tx.state(RecordType::InspectionAct, &key).await?;
-    inspections::update_act(
+    acts::update_act(
         &mut tx,
         id,
         &[
@@ -639,7 +640,7 @@ pub async fn fill(app: &App, caller: &Caller, id: i64, input: &FillInput<'_>) ->
         if !act.items.iter().any(|i| i.id == *item) {
             return Err(AppError::invalid("answers", Problem::NotFound));
         }
-        inspections::answer_item(&mut tx, id, *item, *result, note.as_deref()).await?;
+        acts::answer_item(&mut tx, id, *item, *result, note.as_deref()).await?;
     }
     let after = tx.state(RecordType::InspectionAct, &key).await?;
     if after == before {
@@ -735,7 +736,7 @@ pub async fn add_photo(
     }
     let key = Key::Int(id);
     let before = tx.state(RecordType::InspectionAct, &key).await?;
-    inspections::add_photo(
+    acts::add_photo(
         &mut tx,
         id,
         &NewPhoto {
@@ -767,7 +768,7 @@ pub async fn add_photo(
 /// A photo's bytes, for anyone who may read the act.
 pub async fn photo(app: &App, caller: &Caller, act_id: i64, photo_id: i64) -> Result<(ActPhoto, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
-    let act = inspections::find_act(&mut conn, act_id)
+    let act = acts::find_act(&mut conn, act_id)
         .await?
         .ok_or(AppError::NotFound)?;
     caller.require(Action::ViewInspections, &resource(&act))?;
@@ -809,7 +810,7 @@ pub async fn sign(app: &App, caller: &Caller, id: i64) -> Result<()> {
     let key = Key::Int(id);
     let before = tx.state(RecordType::InspectionAct, &key).await?;
     let now = orewatch_domain::audit::format_timestamp(tx.now());
-    inspections::update_act(
+    acts::update_act(
         &mut tx,
         id,
         &[
@@ -876,7 +877,7 @@ pub async fn to_finding(
 ) -> Result<orewatch_domain::FindingId> {
     let act = {
         let mut conn = app.db.conn().await?;
-        inspections::find_act(&mut conn, act_id)
+        acts::find_act(&mut conn, act_id)
             .await?
             .ok_or(AppError::NotFound)?
     };
@@ -909,9 +910,7 @@ pub async fn to_finding(
     .await?;
     let mut tx = app.write(caller).await?;
     // Read again inside the write: a second submit finds the item already on the ledger.
-    let act = inspections::find_act(&mut tx, act_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let act = acts::find_act(&mut tx, act_id).await?.ok_or(AppError::NotFound)?;
     let item = act
         .items
         .iter()
@@ -921,7 +920,7 @@ pub async fn to_finding(
     let finding = finding_cases::insert_valid(&mut tx, app, caller, &valid).await?;
     let key = Key::Int(act_id);
     let before = tx.state(RecordType::InspectionAct, &key).await?;
-    inspections::link_item_finding(&mut tx, act_id, item_id, finding).await?;
+    acts::link_item_finding(&mut tx, act_id, item_id, finding).await?;
     tx.audit(
         AuditAction::ActFinding,
         RecordType::InspectionAct,
@@ -973,8 +972,8 @@ pub struct Coverage {
 pub async fn coverage(app: &App, caller: &Caller, year: i32) -> Result<Coverage> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    let planned: Vec<u8> = match inspections::approved_plan_id(&mut conn, year).await? {
-        Some(id) => inspections::find_plan(&mut conn, id)
+    let planned: Vec<u8> = match plans::approved_plan_id(&mut conn, year).await? {
+        Some(id) => plans::find_plan(&mut conn, id)
             .await?
             .map(|p| p.items.iter().map(|i| i.quarter).collect())
             .unwrap_or_default(),
@@ -992,7 +991,7 @@ pub async fn coverage(app: &App, caller: &Caller, year: i32) -> Result<Coverage>
             )
         })
         .collect();
-    let acts = inspections::act_coverage(&mut conn, year).await?;
+    let acts = acts::act_coverage(&mut conn, year).await?;
     let signed: BTreeSet<MineId> = acts.iter().filter(|a| a.3).map(|a| a.1).collect();
     let not_inspected = mines::all(&mut conn)
         .await?
@@ -1030,7 +1029,7 @@ pub async fn coverage(app: &App, caller: &Caller, year: i32) -> Result<Coverage>
 pub async fn acts_at_mine(app: &App, caller: &Caller, mine: MineId) -> Result<Vec<Act>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    let mut acts = inspections::acts_at_mine(&mut conn, mine).await?;
+    let mut acts = acts::acts_at_mine(&mut conn, mine).await?;
     acts.retain(|a| !list_hidden(app, caller, a.drawn, a.inspect_on));
     Ok(acts)
 }
@@ -1052,10 +1051,10 @@ pub async fn mine_choices(app: &App, caller: &Caller) -> Result<Vec<(MineId, Str
 pub async fn officers_of_record(app: &App, caller: &Caller, doc_no: &str) -> Result<Vec<ActOfficer>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    let Some(id) = inspections::act_numbered(&mut conn, doc_no).await? else {
+    let Some(id) = acts::act_numbered(&mut conn, doc_no).await? else {
         return Ok(Vec::new());
     };
-    Ok(inspections::find_act(&mut conn, id)
+    Ok(acts::find_act(&mut conn, id)
         .await?
         .map(|a| a.officers)
         .unwrap_or_default())

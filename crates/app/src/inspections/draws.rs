@@ -14,6 +14,7 @@ use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
 use orewatch_storage::draws::{self, Draw, Grade};
 use orewatch_storage::mines::Mine;
+use orewatch_storage::register;
 use orewatch_storage::{inspections, mines, Key};
 use rand::RngCore;
 use std::collections::BTreeMap;
@@ -187,7 +188,7 @@ pub(crate) async fn draw_seeded(
     let day = checked.inspect_on;
     let mut register = Vec::new();
     for agency in &checked.agencies {
-        let people = inspections::cards(&mut conn, Some(agency))
+        let people = register::cards(&mut conn, Some(agency))
             .await?
             .into_iter()
             .filter(|c| c.valid_on(day))
@@ -314,7 +315,7 @@ pub async fn of_inspection(app: &App, caller: &Caller, inspection: i64) -> Resul
         .into_iter()
         .map(|m| (m.id, m.name))
         .collect();
-    let people: BTreeMap<AccountId, String> = inspections::cards(&mut conn, None)
+    let people: BTreeMap<AccountId, String> = register::cards(&mut conn, None)
         .await?
         .into_iter()
         .map(|c| (c.account_id, c.holder))

@@ -10,8 +10,8 @@ use orewatch_domain::mine::MineStatus;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
 use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType, Role};
-use orewatch_storage::inspections::{self, NewPlanItem};
-pub use orewatch_storage::inspections::{Plan, PlanEvent, PlanItem};
+use orewatch_storage::plans::{self, NewPlanItem};
+pub use orewatch_storage::plans::{Plan, PlanEvent, PlanItem};
 use orewatch_storage::tasks::Outcome;
 use orewatch_storage::{mines, Key, WriteTx};
 use std::collections::BTreeMap;
@@ -34,7 +34,7 @@ pub const FOCUS_GROUPS: [&str; 5] = ["key_links", "open_pit", "underground", "op
 pub async fn plans(app: &App, caller: &Caller) -> Result<Vec<Plan>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(inspections::plans(&mut conn).await?)
+    Ok(plans::plans(&mut conn).await?)
 }
 
 /// A plan version as its page shows it.
@@ -53,9 +53,7 @@ pub struct PlanView {
 pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<PlanView> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    let plan = inspections::find_plan(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let plan = plans::find_plan(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let all = mines::all(&mut conn).await?;
     let mine_names: BTreeMap<MineId, String> = all.iter().map(|m| (m.id, m.name.clone())).collect();
     let producing: Vec<MineId> = all
@@ -131,7 +129,7 @@ pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -
         .ok_or_else(|| AppError::invalid("year", Problem::Invalid))?;
     let reason = optional_text(reason, 500).map_err(|p| AppError::invalid("reason", p))?;
     let mut tx = app.write(caller).await?;
-    if let Some(open) = inspections::open_plan_id(&mut tx, year).await? {
+    if let Some(open) = plans::open_plan_id(&mut tx, year).await? {
         return Err(AppError::invalid(
             "year",
             Problem::DuplicateOf {
@@ -139,12 +137,12 @@ pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -
             },
         ));
     }
-    let approved = inspections::approved_plan_id(&mut tx, year).await?;
+    let approved = plans::approved_plan_id(&mut tx, year).await?;
     if approved.is_some() && reason.is_none() {
         return Err(AppError::invalid("reason", Problem::Required));
     }
-    let version = inspections::last_version(&mut tx, year).await? + 1;
-    let id = inspections::insert_plan(
+    let version = plans::last_version(&mut tx, year).await? + 1;
+    let id = plans::insert_plan(
         &mut tx,
         year,
         version,
@@ -155,14 +153,14 @@ pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -
     )
     .await?;
     if let Some(previous) = approved {
-        let old = inspections::find_plan(&mut tx, previous)
+        let old = plans::find_plan(&mut tx, previous)
             .await?
             .ok_or(AppError::NotFound)?;
         old.state
             .after(PlanStep::Revise)
             .map_err(|p| AppError::invalid("state", p))?;
         for item in &old.items {
-            inspections::add_plan_item(
+            plans::add_plan_item(
                 &mut tx,
                 id,
                 &NewPlanItem {
@@ -176,7 +174,7 @@ pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -
             )
             .await?;
         }
-        inspections::add_plan_event(&mut tx, id, "revise", &caller.display_name, reason.as_deref()).await?;
+        plans::add_plan_event(&mut tx, id, "revise", &caller.display_name, reason.as_deref()).await?;
     }
     tx.audit(
         AuditAction::PlanCreate,
@@ -191,7 +189,7 @@ pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -
 }
 
 async fn version_of(tx: &mut WriteTx, id: i64) -> Result<i64> {
-    Ok(inspections::find_plan(tx, id).await?.map_or(0, |p| p.version))
+    Ok(plans::find_plan(tx, id).await?.map_or(0, |p| p.version))
 }
 
 /// A planned joint inspection as typed.
@@ -215,7 +213,7 @@ async fn prepare(
     action: Action,
     step: PlanStep,
 ) -> Result<(Plan, PlanState)> {
-    let plan = inspections::find_plan(tx, id).await?.ok_or(AppError::NotFound)?;
+    let plan = plans::find_plan(tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(action, &resource(&plan))?;
     let next = plan
         .state
@@ -230,7 +228,7 @@ pub async fn add_item(app: &App, caller: &Caller, plan_id: i64, input: &ItemInpu
     {
         // A frozen or submitted plan says so before anything typed is checked.
         let mut conn = app.db.conn().await?;
-        let plan = inspections::find_plan(&mut conn, plan_id)
+        let plan = plans::find_plan(&mut conn, plan_id)
             .await?
             .ok_or(AppError::NotFound)?;
         plan.state
@@ -268,7 +266,7 @@ pub async fn add_item(app: &App, caller: &Caller, plan_id: i64, input: &ItemInpu
     let (_, _) = prepare(&mut tx, caller, plan_id, Action::DraftPlan, PlanStep::Edit).await?;
     let key = Key::Int(plan_id);
     let before = tx.state(RecordType::Plan, &key).await?;
-    inspections::add_plan_item(
+    plans::add_plan_item(
         &mut tx,
         plan_id,
         &NewPlanItem {
@@ -307,7 +305,7 @@ pub async fn remove_item(app: &App, caller: &Caller, plan_id: i64, item_id: i64)
     };
     let key = Key::Int(plan_id);
     let before = tx.state(RecordType::Plan, &key).await?;
-    inspections::remove_plan_item(&mut tx, plan_id, item_id).await?;
+    plans::remove_plan_item(&mut tx, plan_id, item_id).await?;
     tx.audit(
         AuditAction::PlanEdit,
         RecordType::Plan,
@@ -353,13 +351,13 @@ pub async fn submit(app: &App, caller: &Caller, plan_id: i64) -> Result<()> {
     let now = orewatch_domain::audit::format_timestamp(tx.now());
     let key = Key::Int(plan_id);
     let before = tx.state(RecordType::Plan, &key).await?;
-    inspections::update_plan(
+    plans::update_plan(
         &mut tx,
         plan_id,
         &[("state", next.as_str().into()), ("submitted_at", now.into())],
     )
     .await?;
-    inspections::add_plan_event(&mut tx, plan_id, "submit", &caller.display_name, None).await?;
+    plans::add_plan_event(&mut tx, plan_id, "submit", &caller.display_name, None).await?;
     tx.audit(AuditAction::PlanSubmit, RecordType::Plan, &key, before, None)
         .await?;
     let record = record_of(plan_id);
@@ -412,7 +410,7 @@ pub async fn decide(app: &App, caller: &Caller, plan_id: i64, approve: bool, com
     let now = orewatch_domain::audit::format_timestamp(tx.now());
     let key = Key::Int(plan_id);
     let before = tx.state(RecordType::Plan, &key).await?;
-    inspections::update_plan(
+    plans::update_plan(
         &mut tx,
         plan_id,
         &[
@@ -424,7 +422,7 @@ pub async fn decide(app: &App, caller: &Caller, plan_id: i64, approve: bool, com
         ],
     )
     .await?;
-    inspections::add_plan_event(
+    plans::add_plan_event(
         &mut tx,
         plan_id,
         if approve { "approve" } else { "return" },
@@ -456,11 +454,10 @@ pub async fn decide(app: &App, caller: &Caller, plan_id: i64, approve: bool, com
         if let Some(old) = plan.supersedes {
             let old_key = Key::Int(old);
             let before = tx.state(RecordType::Plan, &old_key).await?;
-            if inspections::update_plan(&mut tx, old, &[("state", PlanState::Superseded.as_str().into())])
-                .await?
+            if plans::update_plan(&mut tx, old, &[("state", PlanState::Superseded.as_str().into())]).await?
                 > 0
             {
-                inspections::add_plan_event(
+                plans::add_plan_event(
                     &mut tx,
                     old,
                     "supersede",

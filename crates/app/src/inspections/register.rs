@@ -7,15 +7,15 @@ use orewatch_domain::inspection::Template;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::{AccountId, AuditAction, CompanyId, FieldErrors, Problem, RecordType, Role};
-use orewatch_storage::inspections::{self};
-pub use orewatch_storage::inspections::{Card, ChecklistItem};
+use orewatch_storage::register;
+pub use orewatch_storage::register::{Card, ChecklistItem};
 use orewatch_storage::{accounts, companies, findings, Key};
 
 /// The register: every card (the office, leaders) or one agency's.
 pub async fn cards(app: &App, caller: &Caller) -> Result<Vec<Card>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(inspections::cards(&mut conn, None).await?)
+    Ok(register::cards(&mut conn, None).await?)
 }
 
 /// A card as typed.
@@ -90,7 +90,7 @@ pub async fn register_card(app: &App, caller: &Caller, input: &CardInput<'_>) ->
         return Err(AppError::invalid("account", Problem::AgencyRequired));
     }
     let mut tx = app.write(caller).await?;
-    let id = match inspections::insert_card(
+    let id = match register::insert_card(
         &mut tx,
         account_id,
         &card_no,
@@ -126,7 +126,7 @@ pub async fn register_card(app: &App, caller: &Caller, input: &CardInput<'_>) ->
 /// Revokes a card (lost, expired early, the holder left enforcement work).
 pub async fn revoke_card(app: &App, caller: &Caller, id: i64) -> Result<()> {
     let mut tx = app.write(caller).await?;
-    let card = inspections::find_card(&mut tx, id)
+    let card = register::find_card(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     caller.require(
@@ -146,7 +146,7 @@ pub async fn revoke_card(app: &App, caller: &Caller, id: i64) -> Result<()> {
     }
     let key = Key::Int(id);
     let before = tx.state(RecordType::EnforcementCard, &key).await?;
-    inspections::revoke_card(&mut tx, id).await?;
+    register::revoke_card(&mut tx, id).await?;
     tx.audit(
         AuditAction::CardRevoke,
         RecordType::EnforcementCard,
@@ -163,7 +163,7 @@ pub async fn revoke_card(app: &App, caller: &Caller, id: i64) -> Result<()> {
 pub async fn checklist(app: &App, caller: &Caller) -> Result<Vec<ChecklistItem>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(inspections::checklist(&mut conn).await?)
+    Ok(register::checklist(&mut conn).await?)
 }
 
 /// Adds an item to a template, at its end.
@@ -190,14 +190,14 @@ pub async fn add_checklist_item(
     {
         return Err(AppError::invalid("category", Problem::CategoryNotListed));
     }
-    let last = inspections::checklist(&mut tx)
+    let last = register::checklist(&mut tx)
         .await?
         .iter()
         .filter(|i| i.template == template)
         .map(|i| i.sort_order)
         .max()
         .unwrap_or(0);
-    let id = inspections::insert_checklist_item(&mut tx, template, last + 10, &text, &category).await?;
+    let id = register::insert_checklist_item(&mut tx, template, last + 10, &text, &category).await?;
     tx.audit(
         AuditAction::ChecklistItemCreate,
         RecordType::ChecklistItem,
@@ -226,7 +226,7 @@ pub async fn change_checklist_item(
     if before.is_none() {
         return Err(AppError::NotFound);
     }
-    inspections::update_checklist_item(
+    register::update_checklist_item(
         &mut tx,
         id,
         &[

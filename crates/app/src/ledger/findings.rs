@@ -432,7 +432,7 @@ pub async fn ledger(
 #[derive(Debug, Clone)]
 pub struct MineLedger {
     pub findings: Vec<Finding>,
-    pub acts: Vec<orewatch_storage::inspections::Act>,
+    pub acts: Vec<orewatch_storage::acts::Act>,
     pub timeline: Vec<orewatch_domain::audit::StoredAuditRow>,
     pub today: chrono::NaiveDate,
 }
@@ -454,7 +454,7 @@ pub async fn of_mine(app: &App, caller: &Caller, mine: MineId) -> Result<MineLed
         0,
     )
     .await?;
-    let mut acts = orewatch_storage::inspections::acts_at_mine(&mut conn, mine).await?;
+    let mut acts = orewatch_storage::acts::acts_at_mine(&mut conn, mine).await?;
     acts.retain(|a| !crate::inspections::acts::list_hidden(app, caller, a.drawn, a.inspect_on));
     let records: Vec<(RecordType, String)> = found
         .rows
