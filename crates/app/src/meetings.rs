@@ -108,7 +108,7 @@ pub async fn record_attendance(
     let person = e.take("person", optional_text(person, 60));
     {
         let mut conn = app.db.conn().await?;
-        workflow::allowed::<MeetingFlow>(&mut conn, caller, id, MeetingStep::Attend).await?;
+        workflow::allowed::<MeetingFlow>(&mut conn, app, caller, id, MeetingStep::Attend).await?;
     }
     let code = AgencyCode::parse(agency.trim()).map_err(|p| AppError::invalid("agency", p))?;
     let (Some(presence), Some(person)) = (presence, person) else {
@@ -160,7 +160,7 @@ pub async fn add_item(app: &App, caller: &Caller, id: MeetingId, input: &ItemInp
     let finding_id = optional_id(input.finding, FindingId::parse, "finding", &mut e);
     let case_id = optional_id(input.case, CaseId::parse, "case", &mut e);
     let mut conn = app.db.conn().await?;
-    workflow::allowed::<MeetingFlow>(&mut conn, caller, id, MeetingStep::AddItem).await?;
+    workflow::allowed::<MeetingFlow>(&mut conn, app, caller, id, MeetingStep::AddItem).await?;
     let mut mine_id: Option<MineId> = None;
     if let Some(Some(name)) = &mine_name {
         match crate::registry::sharing::mine_named(&mut conn, name).await {
@@ -223,7 +223,8 @@ pub async fn add_decision(
         },
     );
     let mut tx = app.write(caller).await?;
-    let meeting = workflow::allowed::<MeetingFlow>(&mut tx, caller, id, MeetingStep::AddDecision).await?;
+    let meeting =
+        workflow::allowed::<MeetingFlow>(&mut tx, app, caller, id, MeetingStep::AddDecision).await?;
     let Some(due) = due else {
         return Err(AppError::Invalid(e));
     };
@@ -253,7 +254,7 @@ pub async fn add_decision(
 pub async fn issue(app: &App, caller: &Caller, id: MeetingId, minutes: &str) -> Result<()> {
     let minutes = required_text(minutes, 20_000).map_err(|p| AppError::invalid("minutes", p))?;
     let mut tx = app.write(caller).await?;
-    workflow::allowed::<MeetingFlow>(&mut tx, caller, id, MeetingStep::Issue).await?;
+    workflow::allowed::<MeetingFlow>(&mut tx, app, caller, id, MeetingStep::Issue).await?;
     // The number the minutes will carry: the decisions are published under it first, in this write.
     let number = workflow::reserve_number(&mut tx, DocumentKind::Minutes, &Issuer::Office).await?;
     for d in meetings::decisions_of(&mut tx, id).await? {
@@ -301,7 +302,7 @@ pub async fn show(app: &App, caller: &Caller, id: MeetingId) -> Result<MeetingVi
     caller.require(Action::ViewMeetings, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let meeting = meetings::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    let open = workflow::offered::<MeetingFlow>(&mut conn, caller, &meeting).await?;
+    let open = workflow::offered::<MeetingFlow>(&mut conn, app, caller, &meeting).await?;
     let mut decisions = Vec::new();
     for decision in meetings::decisions_of(&mut conn, id).await? {
         let task = orewatch_storage::tasks::open_for(
@@ -313,7 +314,7 @@ pub async fn show(app: &App, caller: &Caller, id: MeetingId) -> Result<MeetingVi
         .await?
         .into_iter()
         .next();
-        let open = workflow::offered::<DecisionFlow>(&mut conn, caller, &decision).await?;
+        let open = workflow::offered::<DecisionFlow>(&mut conn, app, caller, &decision).await?;
         decisions.push(DecisionView { decision, task, open });
     }
     Ok(MeetingView {

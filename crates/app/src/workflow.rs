@@ -64,8 +64,10 @@ pub(crate) async fn step_in<W: Repository>(
     let step = W::step_of(&command);
     let rule = W::rule(step);
     let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
+    let now = tx.now();
     caller.require(rule.action, &W::resource(&record))?;
-    check::<W>(&record, step)?;
+    W::taken_by(&record, step, &caller.actor)?;
+    check::<W>(&record, step, local_date(now))?;
     let record_id = id.to_string();
     if let Some(kind) = rule.assigned {
         tasks::require_assigned(tx, caller, (W::RECORD, &record_id), kind).await?;
@@ -75,7 +77,6 @@ pub(crate) async fn step_in<W: Repository>(
         None => None,
     };
     let signer = caller.signer();
-    let now = tx.now();
     let ctx = Context {
         now,
         today: local_date(now),
@@ -105,7 +106,7 @@ pub(crate) async fn step_in<W: Repository>(
     )
     .await?;
     let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
-    let open = offered::<W>(tx, caller, &record).await?;
+    let open = offered::<W>(tx, app, caller, &record).await?;
     Ok(Stepped {
         record,
         open,
@@ -149,19 +150,22 @@ pub(crate) async fn created<W: Repository>(
 /// again inside its write.
 pub(crate) async fn allowed<W: Repository>(
     conn: &mut Conn,
+    app: &App,
     caller: &Caller,
     id: W::Id,
     step: W::Step,
 ) -> Result<W::Record> {
     let record = W::find(conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(W::rule(step).action, &W::resource(&record))?;
-    check::<W>(&record, step)?;
+    W::taken_by(&record, step, &caller.actor)?;
+    check::<W>(&record, step, local_date(app.now()))?;
     Ok(record)
 }
 
 /// The steps `caller` may take on `record` now (a page's buttons).
 pub(crate) async fn offered<W: Workflow>(
     conn: &mut Conn,
+    app: &App,
     caller: &Caller,
     record: &W::Record,
 ) -> Result<Vec<W::Step>> {
@@ -171,7 +175,12 @@ pub(crate) async fn offered<W: Workflow>(
             .into_iter()
             .map(|row| row.task)
             .collect();
-    Ok(open_steps::<W>(record, &caller.actor, &open))
+    Ok(open_steps::<W>(
+        record,
+        &caller.actor,
+        &open,
+        local_date(app.now()),
+    ))
 }
 
 /// The number of the document a step (or a new record) issues: the issuer's next of its kind this year.

@@ -20,7 +20,7 @@ use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::task::{Assignee, Level, Outcome, Task, TaskKind};
 use crate::workflow::{Context, Created, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
 
@@ -360,7 +360,7 @@ impl Workflow for MeasureFlow {
         }
     }
 
-    fn guard(m: &Measure, step: MeasureStep) -> Result<(), Refused> {
+    fn guard(m: &Measure, step: MeasureStep, _today: NaiveDate) -> Result<(), Refused> {
         match step {
             // A lifted measure is confirmed once more only by its supplier, for the restoration.
             MeasureStep::Confirm
@@ -548,7 +548,7 @@ mod tests {
             has(MeasureKind::PowerCut, MeasureState::InForce),
         ];
         // Offered (the page says why when it is pressed) …
-        assert!(check::<MeasureFlow>(&s, MeasureStep::Lift).is_ok());
+        assert!(check::<MeasureFlow>(&s, MeasureStep::Lift, chrono::NaiveDate::MIN).is_ok());
         // … and refused with the reason.
         let by = crate::workflow::Signer {
             account: None,
@@ -571,16 +571,16 @@ mod tests {
         );
         let revocation = measure(MeasureKind::Revocation, None);
         assert_eq!(
-            check::<MeasureFlow>(&revocation, MeasureStep::Lift),
+            check::<MeasureFlow>(&revocation, MeasureStep::Lift, chrono::NaiveDate::MIN),
             Err(Problem::NotLiftable.into())
         );
         let mut lifted = measure(MeasureKind::Seal, None);
         lifted.state = MeasureState::Lifted;
         assert_eq!(
-            check::<MeasureFlow>(&lifted, MeasureStep::Lift),
+            check::<MeasureFlow>(&lifted, MeasureStep::Lift, chrono::NaiveDate::MIN),
             Err(Problem::MeasureNotInForce.into())
         );
-        assert!(check::<MeasureFlow>(&lifted, MeasureStep::Confirm).is_err());
+        assert!(check::<MeasureFlow>(&lifted, MeasureStep::Confirm, chrono::NaiveDate::MIN).is_err());
     }
 
     #[test]

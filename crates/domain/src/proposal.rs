@@ -555,13 +555,18 @@ mod tests {
         // A double submit, either way, says it is already decided or names the decision.
         let confirmed = proposal(ProposalState::Confirmed);
         assert_eq!(
-            crate::workflow::check::<ProposalFlow>(&confirmed, ProposalStep::Confirm),
+            crate::workflow::check::<ProposalFlow>(&confirmed, ProposalStep::Confirm, chrono::NaiveDate::MIN),
             Err(Problem::AlreadyDone {
                 state: "已确认".into()
             }
             .into())
         );
-        assert!(crate::workflow::check::<ProposalFlow>(&confirmed, ProposalStep::Dismiss).is_err());
+        assert!(crate::workflow::check::<ProposalFlow>(
+            &confirmed,
+            ProposalStep::Dismiss,
+            chrono::NaiveDate::MIN
+        )
+        .is_err());
     }
 
     fn patch(area: f64, valid: f64, cut: f64, fill: f64) -> Remeasured {

@@ -296,8 +296,15 @@ pub trait Workflow: Sized + 'static {
 
     /// Every step's rule: the match is exhaustive, so a new step does not compile without one.
     fn rule(step: Self::Step) -> Rule<Self>;
-    /// Facts beyond the state that close a step its rule opens.
-    fn guard(_record: &Self::Record, _step: Self::Step) -> Result<(), Refused> {
+    /// Facts beyond the state that close a step its rule opens (`today` is the county's date: some steps
+    /// wait for a day).
+    fn guard(_record: &Self::Record, _step: Self::Step, _today: NaiveDate) -> Result<(), Refused> {
+        Ok(())
+    }
+
+    /// Who, among those the policy allows, may take the step on this record (an act is filled in by
+    /// its own officers only). Asked after the policy.
+    fn taken_by(_record: &Self::Record, _step: Self::Step, _actor: &Actor) -> Result<(), Refused> {
         Ok(())
     }
 
@@ -319,8 +326,8 @@ pub trait Workflow: Sized + 'static {
 /// are asked first, as their refusal is the more precise ("not in force", "an extension is already
 /// pending"). A step refused because the record is already where the step leads (the same form sent
 /// twice, or a colleague was quicker) says so; any other mismatch names the state and the step.
-pub fn check<W: Workflow>(record: &W::Record, step: W::Step) -> Result<(), Refused> {
-    W::guard(record, step)?;
+pub fn check<W: Workflow>(record: &W::Record, step: W::Step, today: NaiveDate) -> Result<(), Refused> {
+    W::guard(record, step, today)?;
     let rule = W::rule(step);
     let state = W::state(record);
     if !rule.from.contains(&state) {
@@ -345,15 +352,22 @@ pub fn assigned(kind: TaskKind, open_tasks: &[Task], actor: &Actor) -> bool {
         .any(|t| t.kind == kind && t.assignee.includes(actor))
 }
 
-/// The steps `actor` may take on `record` now, in the order of the step enum: open by the rules, allowed
-/// by the policy, and (for an assigned step) waited for by one of `open_tasks`.
-pub fn open_steps<W: Workflow>(record: &W::Record, actor: &Actor, open_tasks: &[Task]) -> Vec<W::Step> {
+/// The steps `actor` may take on `record` on `today`, in the order of the step enum: open by the rules,
+/// allowed by the policy and the record's own rule of who, and (for an assigned step) waited for by one
+/// of `open_tasks`.
+pub fn open_steps<W: Workflow>(
+    record: &W::Record,
+    actor: &Actor,
+    open_tasks: &[Task],
+    today: NaiveDate,
+) -> Vec<W::Step> {
     let resource = W::resource(record);
     W::Step::iter()
         .filter(|step| {
             let rule = W::rule(*step);
-            check::<W>(record, *step).is_ok()
+            check::<W>(record, *step, today).is_ok()
                 && decide(actor, rule.action, &resource).is_allowed()
+                && W::taken_by(record, *step, actor).is_ok()
                 && rule.assigned.is_none_or(|kind| assigned(kind, open_tasks, actor))
         })
         .collect()
@@ -404,13 +418,13 @@ pub mod testing {
                 continue;
             }
             visited += 1;
-            check_tasks_wait_for_steps::<W>(&record, &tasks);
+            check_tasks_wait_for_steps::<W>(&record, &tasks, e.ctx.today);
             if depth == e.depth {
                 continue;
             }
             for step in W::Step::iter() {
                 let rule = W::rule(step);
-                let allowed = check::<W>(&record, step);
+                let allowed = check::<W>(&record, step, e.ctx.today);
                 // A step without commands is only checked, never taken (recording a consultation's
                 // decision asks that the consultation is open; the decision is a record of its own).
                 let commands = (e.commands)(step, &record);
@@ -461,12 +475,12 @@ pub mod testing {
     }
 
     /// Every open task is waiting for a step that is open on the record and closes it (or serves it).
-    fn check_tasks_wait_for_steps<W: Workflow>(record: &W::Record, tasks: &[Task]) {
+    fn check_tasks_wait_for_steps<W: Workflow>(record: &W::Record, tasks: &[Task], today: NaiveDate) {
         for task in tasks {
             let waiting = W::Step::iter().any(|step| {
                 let rule = W::rule(step);
                 (rule.closes.contains(&task.kind) || rule.serves.contains(&task.kind))
-                    && check::<W>(record, step).is_ok()
+                    && check::<W>(record, step, today).is_ok()
             });
             assert!(
                 waiting,

@@ -313,7 +313,7 @@ pub async fn open_on(
     let mut conn = app.db.conn().await?;
     let mut out = Vec::with_capacity(taken.len());
     for m in taken {
-        out.push(crate::workflow::offered::<MeasureFlow>(&mut conn, caller, m).await?);
+        out.push(crate::workflow::offered::<MeasureFlow>(&mut conn, app, caller, m).await?);
     }
     Ok(out)
 }

@@ -382,8 +382,8 @@ pub async fn show(app: &App, caller: &Caller, id: FindingId) -> Result<FindingVi
     let open_tasks =
         orewatch_storage::tasks::open_for(&mut conn, RecordType::Finding, &id.to_string(), None).await?;
     let tasks: Vec<_> = open_tasks.iter().map(|t| t.task.clone()).collect();
-    let open = open_steps::<FindingFlow>(&finding, &caller.actor, &tasks);
     let today = local_date(app.now());
+    let open = open_steps::<FindingFlow>(&finding, &caller.actor, &tasks, today);
     Ok(FindingView {
         overdue: finding.overdue(today),
         finding,

@@ -17,7 +17,6 @@ use orewatch_domain::proposal::{ProposalCommand, ProposalFlow, ProposalStep};
 use orewatch_domain::proposal::{ProposalKind, ProposalState, Reflight, Remeasured};
 use orewatch_domain::survey::AnalysisState;
 use orewatch_domain::task::local_date;
-use orewatch_domain::workflow::{check, Workflow};
 use orewatch_domain::{FindingId, Problem, ProposalId};
 use orewatch_spatial::crs::ProjectedCrs;
 use orewatch_spatial::report::Report;
@@ -260,7 +259,7 @@ pub async fn of_analysis(app: &App, caller: &Caller, analysis_id: i64) -> Result
             _ => String::new(),
         };
         out.push(ProposalView {
-            open: orewatch_domain::workflow::open_steps::<ProposalFlow>(&proposal, &caller.actor, &[]),
+            open: orewatch_domain::workflow::open_steps::<ProposalFlow>(&proposal, &caller.actor, &[], today),
             suggested: Suggested {
                 agency: ProposalKind::DEFAULT_AGENCY,
                 description: format!(
@@ -306,9 +305,7 @@ async fn decidable(
     step: ProposalStep,
 ) -> Result<(Proposal, mines::Mine)> {
     let mut conn = app.db.conn().await?;
-    let p = store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(ProposalFlow::rule(step).action, &ProposalFlow::resource(&p))?;
-    check::<ProposalFlow>(&p, step)?;
+    let p = crate::workflow::allowed::<ProposalFlow>(&mut conn, app, caller, id, step).await?;
     let mine = mines::find(&mut conn, p.mine_id)
         .await?
         .ok_or(AppError::NotFound)?;

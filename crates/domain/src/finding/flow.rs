@@ -229,7 +229,7 @@ impl Workflow for FindingFlow {
         }
     }
 
-    fn guard(f: &Finding, step: FindingStep) -> Result<(), Refused> {
+    fn guard(f: &Finding, step: FindingStep, _today: NaiveDate) -> Result<(), Refused> {
         let already = |state: &str| Err(Problem::AlreadyDone { state: state.into() }.into());
         match step {
             FindingStep::RequestExtension if f.extension_on.is_some() => {
@@ -593,21 +593,25 @@ mod tests {
     #[test]
     fn a_step_sent_twice_says_it_is_already_done_and_a_step_out_of_order_names_state_and_step() {
         assert_eq!(
-            check::<FindingFlow>(&finding(Applied), FindingStep::ApplyForClosure),
+            check::<FindingFlow>(
+                &finding(Applied),
+                FindingStep::ApplyForClosure,
+                chrono::NaiveDate::MIN
+            ),
             Err(Problem::AlreadyDone {
                 state: "申请销号".into()
             }
             .into())
         );
         assert_eq!(
-            check::<FindingFlow>(&finding(Closed), FindingStep::Pass),
+            check::<FindingFlow>(&finding(Closed), FindingStep::Pass, chrono::NaiveDate::MIN),
             Err(Problem::AlreadyDone {
                 state: "已销号".into()
             }
             .into())
         );
         assert_eq!(
-            check::<FindingFlow>(&finding(Rectifying), FindingStep::Pass),
+            check::<FindingFlow>(&finding(Rectifying), FindingStep::Pass, chrono::NaiveDate::MIN),
             Err(Problem::WrongState {
                 state: "整改中".into(),
                 step: "复查通过并销号".into()
@@ -616,7 +620,7 @@ mod tests {
         );
         for step in FindingStep::iter().filter(|s| *s != FindingStep::Delist) {
             assert!(
-                check::<FindingFlow>(&finding(Closed), step).is_err(),
+                check::<FindingFlow>(&finding(Closed), step, chrono::NaiveDate::MIN).is_err(),
                 "{step:?} on a closed finding"
             );
         }
@@ -627,20 +631,20 @@ mod tests {
         let mut f = finding(Rectifying);
         f.extension_on = Some(d("2026-04-30"));
         assert_eq!(
-            check::<FindingFlow>(&f, FindingStep::RequestExtension),
+            check::<FindingFlow>(&f, FindingStep::RequestExtension, chrono::NaiveDate::MIN),
             Err(Refused::at("until", Problem::ExtensionPending))
         );
-        assert!(check::<FindingFlow>(&f, FindingStep::GrantExtension).is_ok());
+        assert!(check::<FindingFlow>(&f, FindingStep::GrantExtension, chrono::NaiveDate::MIN).is_ok());
         let plain = finding(Rectifying);
         assert_eq!(
-            check::<FindingFlow>(&plain, FindingStep::GrantExtension),
+            check::<FindingFlow>(&plain, FindingStep::GrantExtension, chrono::NaiveDate::MIN),
             Err(Problem::AlreadyDone {
                 state: "无待审批的延期申请".into()
             }
             .into())
         );
-        assert!(check::<FindingFlow>(&plain, FindingStep::Delist).is_err());
-        assert!(check::<FindingFlow>(&plain, FindingStep::List).is_ok());
+        assert!(check::<FindingFlow>(&plain, FindingStep::Delist, chrono::NaiveDate::MIN).is_err());
+        assert!(check::<FindingFlow>(&plain, FindingStep::List, chrono::NaiveDate::MIN).is_ok());
     }
 
     #[test]
@@ -655,13 +659,13 @@ mod tests {
             level: Level::Open,
         };
         let tasks = [verifier_task];
-        let verifier = open_steps::<FindingFlow>(&f, &officer(6), &tasks);
+        let verifier = open_steps::<FindingFlow>(&f, &officer(6), &tasks, d("2026-03-10"));
         assert!(verifier.contains(&FindingStep::Pass) && verifier.contains(&FindingStep::Return));
-        let colleague = open_steps::<FindingFlow>(&f, &officer(7), &tasks);
+        let colleague = open_steps::<FindingFlow>(&f, &officer(7), &tasks, d("2026-03-10"));
         assert!(!colleague.contains(&FindingStep::Pass));
         assert!(colleague.contains(&FindingStep::RequestExtension));
         // The policy refuses the evidence's author even with the task.
-        let author = open_steps::<FindingFlow>(&f, &officer(5), &tasks);
+        let author = open_steps::<FindingFlow>(&f, &officer(5), &tasks, d("2026-03-10"));
         assert!(!author.contains(&FindingStep::Pass) && !author.contains(&FindingStep::AddReviewEvidence));
     }
 

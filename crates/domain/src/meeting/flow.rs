@@ -21,6 +21,7 @@ use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
 use crate::workflow::{
     Context, Created, DocumentKind, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow,
 };
+use chrono::NaiveDate;
 
 /// A step of a consultation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
@@ -122,7 +123,7 @@ impl Workflow for MeetingFlow {
     }
 
     /// Issued minutes close the consultation: every change after says so.
-    fn guard(m: &Meeting, _: MeetingStep) -> Result<(), Refused> {
+    fn guard(m: &Meeting, _: MeetingStep, _today: NaiveDate) -> Result<(), Refused> {
         Ok(m.state.check_open()?)
     }
 
@@ -340,7 +341,7 @@ impl Workflow for DecisionFlow {
     }
 
     /// Said on the report's own field: not yet a task, or already reported.
-    fn guard(d: &Decision, step: DecisionStep) -> Result<(), Refused> {
+    fn guard(d: &Decision, step: DecisionStep, _today: NaiveDate) -> Result<(), Refused> {
         match (Self::state(d), step) {
             (DecisionState::Drafted, DecisionStep::Complete) => Err(Refused::at(
                 "done_note",
@@ -548,7 +549,7 @@ mod tests {
         issued.state = MeetingState::Issued;
         for step in [MeetingStep::Attend, MeetingStep::AddDecision, MeetingStep::Issue] {
             assert_eq!(
-                check::<MeetingFlow>(&issued, step),
+                check::<MeetingFlow>(&issued, step, chrono::NaiveDate::MIN),
                 Err(Problem::MinutesIssued.into())
             );
         }
@@ -576,7 +577,7 @@ mod tests {
         });
         assert_eq!(visited, 3);
         assert!(matches!(
-            check::<DecisionFlow>(&decision(None), DecisionStep::Complete),
+            check::<DecisionFlow>(&decision(None), DecisionStep::Complete, chrono::NaiveDate::MIN),
             Err(Refused {
                 field: "done_note",
                 problem: Problem::WrongState { .. }
