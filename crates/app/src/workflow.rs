@@ -127,8 +127,14 @@ pub(crate) async fn created<W: Repository>(
     for event in &created.events {
         W::add_event(tx, id, event, &caller.display_name).await?;
     }
-    tx.audit(created.audit, W::RECORD, &Key::Int(id.raw()), None, None)
-        .await?;
+    tx.audit(
+        created.audit,
+        W::RECORD,
+        &Key::Int(id.raw()),
+        None,
+        created.audit_note,
+    )
+    .await?;
     let title = W::task_title(&record);
     for task in created.tasks {
         tasks::open(

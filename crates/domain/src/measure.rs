@@ -331,6 +331,7 @@ impl Workflow for MeasureFlow {
         Created {
             events: Vec::new(),
             audit: AuditAction::MeasureTake,
+            audit_note: None,
             tasks: Self::confirmation(m, m.effective_at).into_iter().collect(),
         }
     }

@@ -215,6 +215,7 @@ impl Workflow for ProposalFlow {
         Created {
             events: Vec::new(),
             audit: AuditAction::ProposalCreate,
+            audit_note: None,
             tasks: Vec::new(),
         }
     }

@@ -254,6 +254,7 @@ impl<R> Moved<R> {
 pub struct Created {
     pub events: Vec<Event>,
     pub audit: AuditAction,
+    pub audit_note: Option<String>,
     pub tasks: Vec<Task>,
 }
 

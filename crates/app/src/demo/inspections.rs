@@ -122,7 +122,7 @@ pub(crate) enum Step {
 /// What the steps keep between them.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    plan: Option<i64>,
+    plan: Option<orewatch_domain::PlanId>,
     /// Producing mines in four groups, one per quarter.
     groups: Vec<Vec<MineId>>,
     inspections: Vec<Option<i64>>,
@@ -174,7 +174,7 @@ impl State {
         &self,
         app: &App,
         office: &Caller,
-        plan: i64,
+        plan: orewatch_domain::PlanId,
         quarter: usize,
         with_forestry: bool,
     ) -> Result<()> {
@@ -263,8 +263,8 @@ impl State {
             Step::RevisePlan => {
                 if let Some(plan) = self.plan {
                     let view = plans::show(app, &office, plan).await?;
-                    if let Some(item) = view.plan.items.iter().find(|i| i.quarter == 3) {
-                        plans::remove_item(app, &office, plan, item.id).await?;
+                    if let Some(item) = view.plan.items.iter().find(|i| i.quarter == 3).and_then(|i| i.id) {
+                        plans::remove_item(app, &office, plan, item).await?;
                     }
                     self.add_quarter(app, &office, plan, 2, true).await?;
                     plans::submit(app, &office, plan).await?;
@@ -291,7 +291,7 @@ impl State {
                 };
                 let (plan_item, mines, agencies): (String, Vec<String>, Vec<String>) = match &item {
                     Some(i) => (
-                        i.id.to_string(),
+                        i.id.map(|id| id.to_string()).unwrap_or_default(),
                         i.mines.iter().map(|m| m.0.to_string()).collect(),
                         i.agencies
                             .iter()

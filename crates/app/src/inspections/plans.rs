@@ -2,29 +2,23 @@
 //! an approved version is frozen and a change is a new version with a reason (WORKFLOW.md §1.1).
 
 use super::names;
-use crate::tasks as task_cases;
+use crate::workflow;
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{optional_text, required_text};
-use orewatch_domain::inspection::{parse_quarter, plan_gaps, PlanState, PlanStep, PlannedInspection};
+pub use orewatch_domain::inspection::PlanStep;
+use orewatch_domain::inspection::{parse_quarter, plan_gaps, PlanCommand, PlanFlow, PlanState};
 use orewatch_domain::mine::MineStatus;
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType, Role};
-use orewatch_storage::plans::{self, NewPlanItem};
-pub use orewatch_storage::plans::{Plan, PlanEvent, PlanItem};
-use orewatch_storage::tasks::Outcome;
-use orewatch_storage::{mines, Key, WriteTx};
+use orewatch_domain::workflow::Workflow;
+use orewatch_domain::{AgencyCode, FieldErrors, MineId, PlanId, Problem};
+use orewatch_storage::mines;
+use orewatch_storage::plans::{self, NewPlan};
+pub use orewatch_storage::plans::{Plan, PlanItem};
 use std::collections::BTreeMap;
 
 /// The policy's view of a plan version.
 pub fn resource(plan: &Plan) -> Resource {
-    Resource::Plan {
-        drafted_by: plan.drafted_by,
-    }
-}
-
-fn record_of(id: i64) -> (RecordType, String) {
-    (RecordType::Plan, id.to_string())
+    PlanFlow::resource(plan)
 }
 
 /// The finding-category groups a planned inspection may focus on (DOMAIN.md §3).
@@ -48,12 +42,15 @@ pub struct PlanView {
     pub missing_mines: Vec<String>,
     /// Warnings: agency and mine pairs planned more often than the yearly cap allows.
     pub over_cap: Vec<String>,
+    /// The steps open to the reader.
+    pub open: Vec<PlanStep>,
 }
 
-pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<PlanView> {
+pub async fn show(app: &App, caller: &Caller, id: PlanId) -> Result<PlanView> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let plan = plans::find_plan(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let open = workflow::offered::<PlanFlow>(&mut conn, app, caller, &plan).await?;
     let all = mines::all(&mut conn).await?;
     let mine_names: BTreeMap<MineId, String> = all.iter().map(|m| (m.id, m.name.clone())).collect();
     let producing: Vec<MineId> = all
@@ -61,25 +58,16 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<PlanView> {
         .filter(|m| m.status == MineStatus::Producing)
         .map(|m| m.id)
         .collect();
-    let gaps = plan_gaps(&planned(&plan), &producing);
+    let gaps = plan_gaps(&plan.planned(), &producing);
     let over_cap = over_cap(app, &mut conn, &plan, &mine_names).await?;
     Ok(PlanView {
+        open,
         missing_quarters: gaps.quarters,
         missing_mines: gaps.mines.iter().map(|m| names::mine(&mine_names, *m)).collect(),
         plan,
         mine_names,
         over_cap,
     })
-}
-
-fn planned(plan: &Plan) -> Vec<PlannedInspection> {
-    plan.items
-        .iter()
-        .map(|i| PlannedInspection {
-            quarter: i.quarter,
-            mines: i.mines.clone(),
-        })
-        .collect()
 }
 
 /// Agency and mine pairs the plan would inspect more often than the yearly cap.
@@ -119,7 +107,7 @@ async fn over_cap(
 
 /// Starts the year's plan: version 1, or — after an approval — a new version carrying the approved
 /// items, with the reason for the change. A year has at most one version open at a time.
-pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -> Result<i64> {
+pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -> Result<PlanId> {
     caller.require(Action::DraftPlan, &Resource::Installation)?;
     let year: i32 = year
         .trim()
@@ -130,10 +118,11 @@ pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -
     let reason = optional_text(reason, 500).map_err(|p| AppError::invalid("reason", p))?;
     let mut tx = app.write(caller).await?;
     if let Some(open) = plans::open_plan_id(&mut tx, year).await? {
+        let version = plans::find_plan(&mut tx, open).await?.map_or(0, |p| p.version);
         return Err(AppError::invalid(
             "year",
             Problem::DuplicateOf {
-                existing: format!("{year}年度计划第{}版（起草中）", version_of(&mut tx, open).await?),
+                existing: format!("{year}年度计划第{version}版（起草中）"),
             },
         ));
     }
@@ -141,55 +130,31 @@ pub async fn new_version(app: &App, caller: &Caller, year: &str, reason: &str) -
     if approved.is_some() && reason.is_none() {
         return Err(AppError::invalid("reason", Problem::Required));
     }
+    let items = match approved {
+        Some(previous) => {
+            workflow::allowed::<PlanFlow>(&mut tx, app, caller, previous, PlanStep::Revise)
+                .await?
+                .items
+        }
+        None => Vec::new(),
+    };
     let version = plans::last_version(&mut tx, year).await? + 1;
     let id = plans::insert_plan(
         &mut tx,
-        year,
-        version,
-        approved,
-        reason.as_deref(),
-        caller.account_id(),
-        &caller.display_name,
+        &NewPlan {
+            year,
+            version,
+            supersedes: approved,
+            reason: reason.as_deref(),
+            drafted_by: caller.account_id(),
+            drafted_by_label: &caller.display_name,
+            items: &items,
+        },
     )
     .await?;
-    if let Some(previous) = approved {
-        let old = plans::find_plan(&mut tx, previous)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        old.state
-            .after(PlanStep::Revise)
-            .map_err(|p| AppError::invalid("state", p))?;
-        for item in &old.items {
-            plans::add_plan_item(
-                &mut tx,
-                id,
-                &NewPlanItem {
-                    quarter: item.quarter,
-                    title: &item.title,
-                    lead: &item.lead,
-                    agencies: &item.agencies,
-                    focus: &item.focus,
-                    mines: &item.mines,
-                },
-            )
-            .await?;
-        }
-        plans::add_plan_event(&mut tx, id, "revise", &caller.display_name, reason.as_deref()).await?;
-    }
-    tx.audit(
-        AuditAction::PlanCreate,
-        RecordType::Plan,
-        &Key::Int(id),
-        None,
-        reason.clone(),
-    )
-    .await?;
+    workflow::created::<PlanFlow>(&mut tx, app, caller, id).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-async fn version_of(tx: &mut WriteTx, id: i64) -> Result<i64> {
-    Ok(plans::find_plan(tx, id).await?.map_or(0, |p| p.version))
 }
 
 /// A planned joint inspection as typed.
@@ -205,41 +170,15 @@ pub struct ItemInput<'a> {
     pub mines: Vec<&'a str>,
 }
 
-/// Loads a plan version for a step, checks the policy and the step.
-async fn prepare(
-    tx: &mut WriteTx,
-    caller: &Caller,
-    id: i64,
-    action: Action,
-    step: PlanStep,
-) -> Result<(Plan, PlanState)> {
-    let plan = plans::find_plan(tx, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(action, &resource(&plan))?;
-    let next = plan
-        .state
-        .after(step)
-        .map_err(|p| AppError::invalid("state", p))?;
-    Ok((plan, next))
-}
-
 /// Adds a planned joint inspection to a version being drafted.
-pub async fn add_item(app: &App, caller: &Caller, plan_id: i64, input: &ItemInput<'_>) -> Result<()> {
-    caller.require(Action::DraftPlan, &Resource::Installation)?;
-    {
-        // A frozen or submitted plan says so before anything typed is checked.
-        let mut conn = app.db.conn().await?;
-        let plan = plans::find_plan(&mut conn, plan_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        plan.state
-            .after(PlanStep::Edit)
-            .map_err(|p| AppError::invalid("state", p))?;
-    }
+pub async fn add_item(app: &App, caller: &Caller, plan_id: PlanId, input: &ItemInput<'_>) -> Result<()> {
+    let mut conn = app.db.conn().await?;
+    // A frozen or submitted plan says so before anything typed is checked.
+    workflow::allowed::<PlanFlow>(&mut conn, app, caller, plan_id, PlanStep::AddItem).await?;
     let mut e = FieldErrors::new();
     let quarter = e.take("quarter", parse_quarter(input.quarter));
     let title = e.take("title", required_text(input.title, 200));
     let lead = e.take("lead", AgencyCode::parse(input.lead));
-    let mut conn = app.db.conn().await?;
     let agencies_in =
         super::input::agencies_taking_part(&mut conn, lead.as_ref(), &input.agencies, &mut e).await?;
     let mut focus = Vec::new();
@@ -262,240 +201,74 @@ pub async fn add_item(app: &App, caller: &Caller, plan_id: i64, input: &ItemInpu
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let mut tx = app.write(caller).await?;
-    let (_, _) = prepare(&mut tx, caller, plan_id, Action::DraftPlan, PlanStep::Edit).await?;
-    let key = Key::Int(plan_id);
-    let before = tx.state(RecordType::Plan, &key).await?;
-    plans::add_plan_item(
-        &mut tx,
-        plan_id,
-        &NewPlanItem {
-            quarter,
-            title: &title,
-            lead: &lead,
-            agencies: &agencies_in,
-            focus: &focus,
-            mines: &mine_ids,
-        },
-    )
-    .await?;
-    tx.audit(
-        AuditAction::PlanEdit,
-        RecordType::Plan,
-        &key,
-        before,
-        Some(format!("新增：{title}")),
-    )
-    .await?;
-    tx.commit().await?;
+    let item = PlanItem {
+        id: None,
+        quarter,
+        title,
+        lead,
+        agencies: agencies_in,
+        focus,
+        mines: mine_ids,
+    };
+    workflow::step::<PlanFlow>(app, caller, plan_id, PlanCommand::AddItem(item), &[]).await?;
     Ok(())
 }
 
 /// Removes a planned joint inspection from a version being drafted.
-pub async fn remove_item(app: &App, caller: &Caller, plan_id: i64, item_id: i64) -> Result<()> {
-    let mut tx = app.write(caller).await?;
-    let (plan, _) = prepare(&mut tx, caller, plan_id, Action::DraftPlan, PlanStep::Edit).await?;
-    let Some(item) = plan.items.iter().find(|i| i.id == item_id) else {
-        return Err(AppError::invalid(
-            "item",
-            Problem::AlreadyDone {
-                state: "已删除".into(),
-            },
-        ));
-    };
-    let key = Key::Int(plan_id);
-    let before = tx.state(RecordType::Plan, &key).await?;
-    plans::remove_plan_item(&mut tx, plan_id, item_id).await?;
-    tx.audit(
-        AuditAction::PlanEdit,
-        RecordType::Plan,
-        &key,
-        before,
-        Some(format!("删除：{}", item.title)),
-    )
-    .await?;
-    tx.commit().await?;
+pub async fn remove_item(app: &App, caller: &Caller, plan_id: PlanId, item_id: i64) -> Result<()> {
+    workflow::step::<PlanFlow>(app, caller, plan_id, PlanCommand::RemoveItem { item_id }, &[]).await?;
     Ok(())
 }
 
 /// 报送: submits the version to the county government, once it has a joint inspection in every quarter
 /// and every producing mine in at least one.
-pub async fn submit(app: &App, caller: &Caller, plan_id: i64) -> Result<()> {
-    let mut tx = app.write(caller).await?;
-    let (plan, next) = prepare(&mut tx, caller, plan_id, Action::DraftPlan, PlanStep::Submit).await?;
-    let all = mines::all(&mut tx).await?;
-    let producing: Vec<MineId> = all
-        .iter()
-        .filter(|m| m.status == MineStatus::Producing)
-        .map(|m| m.id)
-        .collect();
-    let gaps = plan_gaps(&planned(&plan), &producing);
-    if !gaps.is_empty() {
-        let mine_names: BTreeMap<MineId, String> = all.iter().map(|m| (m.id, m.name.clone())).collect();
-        let mut parts = Vec::new();
-        if !gaps.quarters.is_empty() {
-            let qs: Vec<String> = gaps.quarters.iter().map(|q| format!("第{q}季度")).collect();
-            parts.push(format!("{}没有安排联合检查", qs.join("、")));
-        }
-        if !gaps.mines.is_empty() {
-            let ms: Vec<String> = gaps.mines.iter().map(|m| names::mine(&mine_names, *m)).collect();
-            parts.push(format!("生产矿山未列入任何一次检查：{}", ms.join("、")));
-        }
-        return Err(AppError::invalid(
-            "items",
-            Problem::PlanGaps {
-                gaps: parts.join("；"),
-            },
-        ));
-    }
-    let now = orewatch_domain::audit::format_timestamp(tx.now());
-    let key = Key::Int(plan_id);
-    let before = tx.state(RecordType::Plan, &key).await?;
-    plans::update_plan(
-        &mut tx,
-        plan_id,
-        &[("state", next.as_str().into()), ("submitted_at", now.into())],
-    )
-    .await?;
-    plans::add_plan_event(&mut tx, plan_id, "submit", &caller.display_name, None).await?;
-    tx.audit(AuditAction::PlanSubmit, RecordType::Plan, &key, before, None)
-        .await?;
-    let record = record_of(plan_id);
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (record.0, &record.1),
-        TaskKind::RevisePlan,
-        Outcome::Done,
-    )
-    .await?;
-    let due = end_of_day(local_date(tx.now()) + chrono::Duration::days(app.settings.clocks.plan_decide_days));
-    task_cases::open(
-        &mut tx,
-        app,
-        Task {
-            kind: TaskKind::ApprovePlan,
-            assignee: Assignee::Role(Role::CountyGovernment),
-            agency: None,
-            due_at: due,
-            level: Level::Open,
-        },
-        record,
-        None,
-        &format!("审批{}年度联合检查计划（第{}版）", plan.year, plan.version),
-    )
-    .await?;
-    tx.commit().await?;
+pub async fn submit(app: &App, caller: &Caller, plan_id: PlanId) -> Result<()> {
+    let all = {
+        let mut conn = app.db.conn().await?;
+        mines::all(&mut conn).await?
+    };
+    let command = PlanCommand::Submit {
+        producing: all
+            .iter()
+            .filter(|m| m.status == MineStatus::Producing)
+            .map(|m| m.id)
+            .collect(),
+        mine_names: all.iter().map(|m| (m.id, m.name.clone())).collect(),
+    };
+    workflow::step::<PlanFlow>(app, caller, plan_id, command, &[]).await?;
     Ok(())
 }
 
 /// The county government's decision: approve (the version is frozen and replaces the version it
 /// revises), or return it with comments, which the office must address.
-pub async fn decide(app: &App, caller: &Caller, plan_id: i64, approve: bool, comments: &str) -> Result<()> {
+pub async fn decide(
+    app: &App,
+    caller: &Caller,
+    plan_id: PlanId,
+    approve: bool,
+    comments: &str,
+) -> Result<()> {
     let comments = if approve {
         optional_text(comments, 2000)
     } else {
         required_text(comments, 2000).map(Some)
     }
     .map_err(|p| AppError::invalid("comments", p))?;
-    let step = if approve {
-        PlanStep::Approve
-    } else {
-        PlanStep::Return
+    let command = match (approve, comments) {
+        (true, comments) => PlanCommand::Approve { comments },
+        (false, comments) => PlanCommand::Return {
+            comments: comments.unwrap_or_default(),
+        },
     };
     let mut tx = app.write(caller).await?;
-    let (plan, next) = prepare(&mut tx, caller, plan_id, Action::DecidePlan, step).await?;
-    let record = record_of(plan_id);
-    task_cases::require_assigned(&mut tx, caller, (record.0, &record.1), TaskKind::ApprovePlan).await?;
-    let now = orewatch_domain::audit::format_timestamp(tx.now());
-    let key = Key::Int(plan_id);
-    let before = tx.state(RecordType::Plan, &key).await?;
-    plans::update_plan(
-        &mut tx,
-        plan_id,
-        &[
-            ("state", next.as_str().into()),
-            ("comments", comments.clone().into()),
-            ("decided_by", caller.account_id().map(|a| a.0).into()),
-            ("decided_by_label", caller.display_name.as_str().into()),
-            ("decided_at", now.into()),
-        ],
-    )
-    .await?;
-    plans::add_plan_event(
-        &mut tx,
-        plan_id,
-        if approve { "approve" } else { "return" },
-        &caller.display_name,
-        comments.as_deref(),
-    )
-    .await?;
-    tx.audit(
-        if approve {
-            AuditAction::PlanApprove
-        } else {
-            AuditAction::PlanReturn
-        },
-        RecordType::Plan,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (record.0, &record.1),
-        TaskKind::ApprovePlan,
-        Outcome::Done,
-    )
-    .await?;
-    if approve {
-        if let Some(old) = plan.supersedes {
-            let old_key = Key::Int(old);
-            let before = tx.state(RecordType::Plan, &old_key).await?;
-            if plans::update_plan(&mut tx, old, &[("state", PlanState::Superseded.as_str().into())]).await?
-                > 0
-            {
-                plans::add_plan_event(
-                    &mut tx,
-                    old,
-                    "supersede",
-                    &caller.display_name,
-                    Some(&format!("由第{}版替代", plan.version)),
-                )
-                .await?;
-                tx.audit(
-                    AuditAction::PlanSupersede,
-                    RecordType::Plan,
-                    &old_key,
-                    before,
-                    None,
-                )
-                .await?;
-            }
-        }
-    } else {
-        let due =
-            end_of_day(local_date(tx.now()) + chrono::Duration::days(app.settings.clocks.plan_revise_days));
-        task_cases::open(
-            &mut tx,
-            app,
-            Task {
-                kind: TaskKind::RevisePlan,
-                assignee: Assignee::Office,
-                agency: None,
-                due_at: due,
-                level: Level::Open,
-            },
-            record,
-            None,
-            &format!(
-                "按审批意见修改{}年度联合检查计划（第{}版）",
-                plan.year, plan.version
-            ),
-        )
-        .await?;
+    let plan = workflow::step_in::<PlanFlow>(&mut tx, app, caller, plan_id, command, &[])
+        .await?
+        .record;
+    if let (PlanState::Approved, Some(old)) = (plan.state, plan.supersedes) {
+        let supersede = PlanCommand::Supersede {
+            by_version: plan.version,
+        };
+        workflow::step_in::<PlanFlow>(&mut tx, app, caller, old, supersede, &[]).await?;
     }
     tx.commit().await?;
     Ok(())

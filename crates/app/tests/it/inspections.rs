@@ -91,7 +91,7 @@ async fn card(c: &County, who: &Caller, no: &str, recusals: &str) {
     .unwrap();
 }
 
-async fn add_quarter(c: &County, plan: i64, quarter: &str) {
+async fn add_quarter(c: &County, plan: orewatch_domain::PlanId, quarter: &str) {
     let mines: Vec<String> = c.mines.iter().map(ToString::to_string).collect();
     plans::add_item(
         &c.app,
@@ -160,7 +160,14 @@ async fn a_plan_is_drafted_returned_resubmitted_approved_and_then_changed_only_b
     assert_eq!(view.plan.comments.as_deref(), Some("第三季度应增加林业部门"));
     let office_inbox = tasks::inbox(&c.app, &c.office, InboxPart::All).await.unwrap();
     assert_eq!(office_inbox.rows[0].task.kind, TaskKind::RevisePlan);
-    let item = view.plan.items.iter().find(|i| i.quarter == 3).unwrap().id;
+    let item = view
+        .plan
+        .items
+        .iter()
+        .find(|i| i.quarter == 3)
+        .unwrap()
+        .id
+        .unwrap();
     plans::remove_item(&c.app, &c.office, plan, item).await.unwrap();
     let mines: Vec<String> = c.mines.iter().map(ToString::to_string).collect();
     plans::add_item(

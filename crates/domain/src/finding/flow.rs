@@ -174,6 +174,7 @@ impl Workflow for FindingFlow {
         Created {
             events: vec![Event::new("record").on(f.deadline_on)],
             audit: AuditAction::FindingCreate,
+            audit_note: None,
             tasks: vec![rectification(f, f.deadline_on)],
         }
     }

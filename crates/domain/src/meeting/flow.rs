@@ -97,6 +97,7 @@ impl Workflow for MeetingFlow {
         Created {
             events: Vec::new(),
             audit: AuditAction::MeetingConvene,
+            audit_note: None,
             tasks: Vec::new(),
         }
     }
@@ -311,6 +312,7 @@ impl Workflow for DecisionFlow {
         Created {
             events: Vec::new(),
             audit: AuditAction::MeetingRecord,
+            audit_note: None,
             tasks: Vec::new(),
         }
     }

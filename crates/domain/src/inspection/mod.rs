@@ -9,6 +9,10 @@
 //! Pure rules only: states, the completeness of a plan, the officers of an act, the answers a signed
 //! checklist needs, the yearly cap, the numbers of the printed records, and the seed checklists.
 
+pub mod plan;
+
+pub use plan::{Plan, PlanCommand, PlanFlow, PlanItem, PlanStep};
+
 use crate::account::AccountId;
 use crate::agency::AgencyCode;
 use crate::field::Problem;
@@ -30,18 +34,6 @@ pub enum PlanState {
     Approved,
     /// 已被替代 — an approved version replaced by a later approved version.
     Superseded,
-}
-
-/// What is done to a plan version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
-pub enum PlanStep {
-    /// Change its items (add, remove).
-    Edit,
-    Submit,
-    Return,
-    Approve,
-    /// Start a new version from an approved one.
-    Revise,
 }
 
 impl PlanState {
@@ -68,40 +60,6 @@ impl PlanState {
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         use strum::IntoEnumIterator;
         Self::iter().find(|s| s.as_str() == raw).ok_or(Problem::Invalid)
-    }
-
-    /// The state after `step`, or why the step is refused. An approved version is frozen: editing it is
-    /// refused with the way forward (a new version with a reason).
-    pub fn after(self, step: PlanStep) -> Result<PlanState, Problem> {
-        use PlanState::*;
-        use PlanStep::*;
-        match (self, step) {
-            (Draft | Returned, Edit) => Ok(self),
-            (Draft | Returned, Submit) => Ok(Submitted),
-            (Submitted, Return) => Ok(Returned),
-            (Submitted, Approve) => Ok(Approved),
-            (Approved, Revise) => Ok(Approved),
-            (Approved | Superseded, Edit) => Err(Problem::PlanFrozen),
-            (Submitted, Submit) | (Returned, Return) | (Approved, Approve) => Err(Problem::AlreadyDone {
-                state: self.label_zh().into(),
-            }),
-            _ => Err(Problem::WrongState {
-                state: self.label_zh().into(),
-                step: step.label_zh().into(),
-            }),
-        }
-    }
-}
-
-impl PlanStep {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PlanStep::Edit => "修改",
-            PlanStep::Submit => "报送审批",
-            PlanStep::Return => "退回",
-            PlanStep::Approve => "批准",
-            PlanStep::Revise => "新建版本",
-        }
     }
 }
 
@@ -571,37 +529,6 @@ mod tests {
             card_no: card.map(str::to_string),
             recused: false,
         }
-    }
-
-    #[test]
-    fn a_plan_goes_draft_submitted_returned_submitted_approved_and_is_then_frozen() {
-        let s = PlanState::Draft.after(PlanStep::Submit).unwrap();
-        assert_eq!(s, PlanState::Submitted);
-        assert!(matches!(s.after(PlanStep::Edit), Err(Problem::WrongState { .. })));
-        let s = s.after(PlanStep::Return).unwrap();
-        assert_eq!(s.after(PlanStep::Edit), Ok(PlanState::Returned));
-        let s = s
-            .after(PlanStep::Submit)
-            .unwrap()
-            .after(PlanStep::Approve)
-            .unwrap();
-        assert_eq!(s, PlanState::Approved);
-        assert_eq!(s.after(PlanStep::Edit), Err(Problem::PlanFrozen));
-        assert!(matches!(
-            s.after(PlanStep::Approve),
-            Err(Problem::AlreadyDone { .. })
-        ));
-        assert!(matches!(
-            s.after(PlanStep::Return),
-            Err(Problem::WrongState { .. })
-        ));
-        assert_eq!(s.after(PlanStep::Revise), Ok(PlanState::Approved));
-        assert!(PlanState::Draft.after(PlanStep::Approve).is_err());
-        assert!(PlanState::Draft.after(PlanStep::Revise).is_err());
-        assert_eq!(
-            PlanState::Superseded.after(PlanStep::Edit),
-            Err(Problem::PlanFrozen)
-        );
     }
 
     #[test]
