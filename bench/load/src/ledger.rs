@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use orewatch_app::{tasks as task_cases, App, ManualClock, Settings};
 use orewatch_domain::agency::{AgencyCode, AgencyKind, STANDARD_AGENCIES};
 use orewatch_domain::finding::{Finding, FindingFlow, FindingSource, FindingState, Severity};
-use orewatch_domain::inspection::{ActKind, ActState};
+use orewatch_domain::inspection::{ActFlow, ActKind, ActState};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Task, TaskKind};
 use orewatch_domain::workflow::Event;
 use orewatch_domain::{AuditAction, MineId, RecordType, Role};
@@ -118,7 +118,7 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
         tx.audit(
             AuditAction::InspectionCreate,
             RecordType::Inspection,
-            &Key::Int(id),
+            &Key::Int(id.0),
             None,
             None,
         )
@@ -133,24 +133,19 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
                 &[("是否按设计开采", "plan_deviation")],
             )
             .await?;
-            acts::update_act(
-                &mut tx,
-                act,
-                &[
-                    ("state", ActState::Signed.as_str().into()),
-                    (
-                        "doc_no",
-                        format!("{}检〔压测〕{}-{k}号", agency.as_str(), i).into(),
-                    ),
-                    ("signed_by_label", "压测".into()),
-                    ("signed_at", orewatch_domain::audit::format_timestamp(at).into()),
-                ],
-            )
-            .await?;
+            // Signed, as its steps would have left it.
+            let mut signed = ActFlow::find(&mut tx, act)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("act {act} vanished"))?;
+            signed.state = ActState::Signed;
+            signed.doc_no = Some(format!("{}检〔压测〕{}-{k}号", agency.as_str(), i));
+            signed.signed_by_label = Some("压测".into());
+            signed.signed_at = Some(at);
+            ActFlow::save(&mut tx, &signed).await?;
             tx.audit(
                 AuditAction::ActCreate,
                 RecordType::InspectionAct,
-                &Key::Int(act),
+                &Key::Int(act.0),
                 None,
                 None,
             )

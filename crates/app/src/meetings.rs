@@ -256,7 +256,8 @@ pub async fn issue(app: &App, caller: &Caller, id: MeetingId, minutes: &str) -> 
     let mut tx = app.write(caller).await?;
     workflow::allowed::<MeetingFlow>(&mut tx, app, caller, id, MeetingStep::Issue).await?;
     // The number the minutes will carry: the decisions are published under it first, in this write.
-    let number = workflow::reserve_number(&mut tx, DocumentKind::Minutes, &Issuer::Office).await?;
+    let today = orewatch_domain::task::local_date(app.now());
+    let number = workflow::reserve_number(&mut tx, DocumentKind::Minutes, &Issuer::Office, today).await?;
     for d in meetings::decisions_of(&mut tx, id).await? {
         let publish = DecisionCommand::Publish {
             minutes_no: number.clone(),

@@ -47,7 +47,12 @@ pub(crate) async fn step<W: Repository>(
 ) -> Result<Stepped<W>> {
     let mut tx = app.write(caller).await?;
     let stepped = step_in::<W>(&mut tx, app, caller, id, command, files).await?;
-    tx.commit().await?;
+    if tx.appended() == 0 {
+        // The step changed nothing (the same form sent twice): nothing to write.
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
     Ok(stepped)
 }
 
@@ -73,7 +78,10 @@ pub(crate) async fn step_in<W: Repository>(
         tasks::require_assigned(tx, caller, (W::RECORD, &record_id), kind).await?;
     }
     let document = match rule.document {
-        Some(kind) => Some(reserve_number(tx, kind, &W::issuer(&record)).await?),
+        Some(kind) => {
+            let on = W::document_date(&record, local_date(now));
+            Some(reserve_number(tx, kind, &W::issuer(&record), on).await?)
+        }
         None => None,
     };
     let signer = caller.signer();
@@ -86,6 +94,14 @@ pub(crate) async fn step_in<W: Repository>(
         document: document.as_deref(),
     };
     let moved = W::apply(&record, command, &ctx)?;
+    if moved.record == record && moved.events.is_empty() && moved.tasks.is_empty() && files.is_empty() {
+        let open = offered::<W>(tx, app, caller, &record).await?;
+        return Ok(Stepped {
+            record,
+            open,
+            document,
+        });
+    }
     let key = Key::Int(id.raw());
     let before = tx.state(W::RECORD, &key).await?;
     crate::evidence::attach(tx, caller, W::RECORD, &key, files).await?;
@@ -189,8 +205,14 @@ pub(crate) async fn offered<W: Workflow>(
     ))
 }
 
-/// The number of the document a step (or a new record) issues: the issuer's next of its kind this year.
-pub(crate) async fn reserve_number(tx: &mut WriteTx, kind: DocumentKind, issuer: &Issuer) -> Result<String> {
+/// The number of the document a step (or a new record) issues: the issuer's next of its kind in the
+/// year of `on`.
+pub(crate) async fn reserve_number(
+    tx: &mut WriteTx,
+    kind: DocumentKind,
+    issuer: &Issuer,
+    on: chrono::NaiveDate,
+) -> Result<String> {
     let short = match issuer {
         Issuer::Agency(code) => {
             let agency = agencies::find(tx, code).await?.ok_or(AppError::NotFound)?;
@@ -198,7 +220,7 @@ pub(crate) async fn reserve_number(tx: &mut WriteTx, kind: DocumentKind, issuer:
         }
         Issuer::Office => String::new(),
     };
-    let prefix = kind.prefix(&short, local_date(tx.now()).year());
+    let prefix = kind.prefix(&short, on.year());
     let issued = documents_issued(tx, kind, &prefix).await?;
     Ok(next_number(&prefix, issued))
 }

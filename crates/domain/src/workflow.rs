@@ -276,7 +276,7 @@ pub trait Workflow: Sized + 'static {
     type Step: Copy + Eq + Debug + IntoEnumIterator + 'static;
     type Id: RecordId;
     /// The record, as storage reads it.
-    type Record: Clone + Debug;
+    type Record: Clone + Debug + PartialEq;
     /// A step with what the user gave for it (checked input).
     type Command: Debug;
 
@@ -291,6 +291,11 @@ pub trait Workflow: Sized + 'static {
     fn task_title(record: &Self::Record) -> String;
     /// Who issues the record's numbered documents.
     fn issuer(record: &Self::Record) -> Issuer;
+    /// The day whose year a document of the record is numbered in (the day it is issued, unless the
+    /// record says otherwise: an inspection record is numbered in the year of the inspection).
+    fn document_date(_record: &Self::Record, today: NaiveDate) -> NaiveDate {
+        today
+    }
 
     /// What recording the record did (it is inserted by its own use case, with its own input).
     fn created(record: &Self::Record) -> Created;

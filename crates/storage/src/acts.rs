@@ -5,104 +5,31 @@
 //! `domain::inspection`'s, who may act the policy's.
 
 use crate::bound::{Key, Value, ACT, ACT_ITEMS, ACT_OFFICERS, ACT_PHOTOS};
+use crate::workflow::Repository;
 use crate::{get, get_code, get_date, get_opt_time, get_time, Conn, Result, WriteTx};
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::inspection::{ActKind, ActState, ItemResult};
-use orewatch_domain::{AccountId, AgencyCode, CompanyId, MineId};
+use orewatch_domain::inspection::{ActFlow, ActKind, ActState, ItemResult};
+use orewatch_domain::workflow::Event;
+use orewatch_domain::{AccountId, ActId, AgencyCode, CompanyId, InspectionId, MineId};
 use sqlx::any::AnyRow;
 
-/// An officer named on an act.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActOfficer {
-    pub account_id: AccountId,
-    pub name: String,
-    pub card_no: String,
-}
-
-/// A checklist answer of an act.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActItem {
-    pub id: i64,
-    pub seq: i64,
-    pub text: String,
-    pub category: String,
-    pub result: Option<ItemResult>,
-    pub note: Option<String>,
-    pub finding_id: Option<orewatch_domain::FindingId>,
-}
-
-/// A photo of an act.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActPhoto {
-    pub id: i64,
-    pub item_id: Option<i64>,
-    pub sha256: String,
-    pub file_name: String,
-    pub size_bytes: i64,
-    pub content_type: String,
-    /// `read`, `none` or `broken`.
-    pub exif: String,
-    pub taken_at: Option<String>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub added_by_label: String,
-    pub added_at: DateTime<Utc>,
-}
-
-/// An act with what its record prints.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Act {
-    pub id: i64,
-    pub inspection_id: i64,
-    pub inspection_title: String,
-    pub inspect_on: NaiveDate,
-    pub agency: AgencyCode,
-    pub mine_id: MineId,
-    pub mine_name: String,
-    pub township: String,
-    pub company_id: CompanyId,
-    pub company_name: String,
-    pub legal_rep: Option<String>,
-    pub company_address: Option<String>,
-    pub company_phone: Option<String>,
-    pub kind: ActKind,
-    pub state: ActState,
-    pub doc_no: Option<String>,
-    pub approved_by: Option<AccountId>,
-    pub approved_by_label: Option<String>,
-    pub approved_at: Option<DateTime<Utc>>,
-    pub place: Option<String>,
-    pub person_on_site: Option<String>,
-    pub started_at: Option<String>,
-    pub ended_at: Option<String>,
-    pub summary: Option<String>,
-    pub recorded_by_label: Option<String>,
-    pub signed_by_label: Option<String>,
-    pub signed_at: Option<DateTime<Utc>>,
-    /// Whether its joint inspection was drawn by 双随机.
-    pub drawn: bool,
-    /// How many checklist items were found a problem.
-    pub problems: i64,
-    pub officers: Vec<ActOfficer>,
-    pub items: Vec<ActItem>,
-    pub photos: Vec<ActPhoto>,
-}
+pub use orewatch_domain::inspection::{Act, ActItem, ActOfficer, ActPhoto};
 
 /// A new act waiting for its head's approval, with its checklist copied in (the caller audits it).
 pub async fn insert_act(
     tx: &mut WriteTx,
-    inspection_id: i64,
+    inspection_id: InspectionId,
     agency: &AgencyCode,
     mine: MineId,
     kind: ActKind,
     items: &[(&str, &str)],
-) -> Result<i64> {
+) -> Result<ActId> {
     let key = tx
         .insert(
             &ACT,
             &[
-                ("inspection_id", inspection_id.into()),
+                ("inspection_id", inspection_id.0.into()),
                 ("agency_code", agency.as_str().into()),
                 ("mine_id", mine.0.into()),
                 ("kind", kind.as_str().into()),
@@ -138,106 +65,103 @@ pub async fn insert_act(
         )
         .await?;
     }
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(ActId)
+        .ok_or_else(|| crate::StorageError::Internal("act key".into()))
 }
 
-/// Changes columns of an act.
-pub async fn update_act(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
-    tx.update(&ACT, &Key::Int(id), set).await
-}
+impl Repository for ActFlow {
+    async fn find(conn: &mut Conn, id: ActId) -> Result<Option<Act>> {
+        find_act(conn, id).await
+    }
 
-pub async fn add_officer(tx: &mut WriteTx, act: i64, officer: &ActOfficer) -> Result<()> {
-    tx.insert_child(
-        &ACT,
-        &ACT_OFFICERS,
-        &Key::Int(act),
-        &[
-            ("account_id", officer.account_id.0.into()),
-            ("name", officer.name.as_str().into()),
-            ("card_no", officer.card_no.as_str().into()),
-        ],
-    )
-    .await
-}
-
-/// Records the answer to one checklist item; returns whether the item is the act's.
-pub async fn answer_item(
-    tx: &mut WriteTx,
-    act: i64,
-    item: i64,
-    result: Option<ItemResult>,
-    note: Option<&str>,
-) -> Result<bool> {
-    Ok(tx
-        .update_child(
+    /// The act's columns, its new officers and photos, and the answers that changed.
+    async fn save(tx: &mut WriteTx, a: &Act) -> Result<()> {
+        let key = Key::Int(a.id.0);
+        let stored = find_act(tx, a.id)
+            .await?
+            .ok_or_else(|| crate::StorageError::Internal(format!("act {} vanished", a.id)))?;
+        let time = |t: Option<DateTime<Utc>>| Value::from(t.map(format_timestamp));
+        tx.update(
             &ACT,
-            &ACT_ITEMS,
-            &Key::Int(act),
-            "act_item_id = ?1",
-            &[item.into()],
+            &key,
             &[
-                ("result", result.map(ItemResult::as_str).into()),
-                ("note", note.into()),
+                ("kind", a.kind.as_str().into()),
+                ("state", a.state.as_str().into()),
+                ("doc_no", a.doc_no.as_deref().into()),
+                ("approved_by", a.approved_by.map(|x| x.0).into()),
+                ("approved_by_label", a.approved_by_label.as_deref().into()),
+                ("approved_at", time(a.approved_at)),
+                ("place", a.place.as_deref().into()),
+                ("person_on_site", a.person_on_site.as_deref().into()),
+                ("started_at", a.started_at.as_deref().into()),
+                ("ended_at", a.ended_at.as_deref().into()),
+                ("summary", a.summary.as_deref().into()),
+                ("recorded_by_label", a.recorded_by_label.as_deref().into()),
+                ("signed_by_label", a.signed_by_label.as_deref().into()),
+                ("signed_at", time(a.signed_at)),
             ],
         )
-        .await?
-        > 0)
-}
+        .await?;
+        for o in a.officers.iter().filter(|o| o.id.is_none()) {
+            tx.insert_child(
+                &ACT,
+                &ACT_OFFICERS,
+                &key,
+                &[
+                    ("account_id", o.account_id.0.into()),
+                    ("name", o.name.as_str().into()),
+                    ("card_no", o.card_no.as_str().into()),
+                ],
+            )
+            .await?;
+        }
+        for item in &a.items {
+            if stored.items.iter().any(|s| s == item) {
+                continue;
+            }
+            tx.update_child(
+                &ACT,
+                &ACT_ITEMS,
+                &key,
+                "act_item_id = ?1",
+                &[item.id.into()],
+                &[
+                    ("result", item.result.map(ItemResult::as_str).into()),
+                    ("note", item.note.as_deref().into()),
+                    ("finding_id", item.finding_id.map(|f| f.0).into()),
+                ],
+            )
+            .await?;
+        }
+        for p in a.photos.iter().filter(|p| p.id.is_none()) {
+            tx.insert_child(
+                &ACT,
+                &ACT_PHOTOS,
+                &key,
+                &[
+                    ("act_item_id", p.item_id.into()),
+                    ("sha256", p.sha256.as_str().into()),
+                    ("file_name", p.file_name.as_str().into()),
+                    ("size_bytes", p.size_bytes.into()),
+                    ("content_type", p.content_type.as_str().into()),
+                    ("exif", p.exif.as_str().into()),
+                    ("taken_at", p.taken_at.as_deref().into()),
+                    ("lat", p.lat.into()),
+                    ("lon", p.lon.into()),
+                    ("added_by_label", p.added_by_label.as_str().into()),
+                    ("added_at", format_timestamp(p.added_at).into()),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
 
-/// Links a problem item to the finding it became.
-pub async fn link_item_finding(
-    tx: &mut WriteTx,
-    act: i64,
-    item: i64,
-    finding: orewatch_domain::FindingId,
-) -> Result<u64> {
-    tx.update_child(
-        &ACT,
-        &ACT_ITEMS,
-        &Key::Int(act),
-        "act_item_id = ?1 AND finding_id IS NULL",
-        &[item.into()],
-        &[("finding_id", finding.0.into())],
-    )
-    .await
-}
-
-/// A photo to add to an act.
-#[derive(Debug, Clone)]
-pub struct NewPhoto<'a> {
-    pub item_id: Option<i64>,
-    pub sha256: &'a str,
-    pub file_name: &'a str,
-    pub size_bytes: i64,
-    pub content_type: &'a str,
-    pub exif: &'a str,
-    pub taken_at: Option<&'a str>,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub by_label: &'a str,
-}
-
-pub async fn add_photo(tx: &mut WriteTx, act: i64, p: &NewPhoto<'_>) -> Result<()> {
-    let now = format_timestamp(tx.now());
-    tx.insert_child(
-        &ACT,
-        &ACT_PHOTOS,
-        &Key::Int(act),
-        &[
-            ("act_item_id", p.item_id.into()),
-            ("sha256", p.sha256.into()),
-            ("file_name", p.file_name.into()),
-            ("size_bytes", p.size_bytes.into()),
-            ("content_type", p.content_type.into()),
-            ("exif", p.exif.into()),
-            ("taken_at", p.taken_at.into()),
-            ("lat", p.lat.into()),
-            ("lon", p.lon.into()),
-            ("added_by_label", p.by_label.into()),
-            ("added_at", now.into()),
-        ],
-    )
-    .await
+    /// An act keeps no history of its own: its audit entries are its history.
+    async fn add_event(_: &mut WriteTx, _: ActId, _: &Event, _: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
 const ACT_SELECT: &str = "SELECT a.act_id, a.inspection_id, j.title AS inspection_title, j.inspect_on, \
@@ -253,8 +177,8 @@ const ACT_SELECT: &str = "SELECT a.act_id, a.inspection_id, j.title AS inspectio
 
 fn act_from_row(r: &AnyRow) -> Result<Act> {
     Ok(Act {
-        id: get(r, "act_id")?,
-        inspection_id: get(r, "inspection_id")?,
+        id: ActId(get(r, "act_id")?),
+        inspection_id: InspectionId(get(r, "inspection_id")?),
         inspection_title: get(r, "inspection_title")?,
         inspect_on: get_date(r, "inspect_on")?,
         agency: get_code(r, "agency_code", AgencyCode::parse)?,
@@ -289,21 +213,23 @@ fn act_from_row(r: &AnyRow) -> Result<Act> {
 }
 
 /// One act with its officers, checklist and photos.
-pub async fn find_act(conn: &mut Conn, id: i64) -> Result<Option<Act>> {
+pub async fn find_act(conn: &mut Conn, id: ActId) -> Result<Option<Act>> {
     let row = sqlx::query(&format!("{ACT_SELECT} WHERE a.act_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(None) };
     let mut act = act_from_row(&row)?;
     for r in sqlx::query(
-        "SELECT account_id, name, card_no FROM act_officer WHERE act_id = $1 ORDER BY act_officer_id",
+        "SELECT act_officer_id, account_id, name, card_no FROM act_officer WHERE act_id = $1 \
+         ORDER BY act_officer_id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?
     {
         act.officers.push(ActOfficer {
+            id: Some(get(&r, "act_officer_id")?),
             account_id: AccountId(get(&r, "account_id")?),
             name: get(&r, "name")?,
             card_no: get(&r, "card_no")?,
@@ -312,7 +238,7 @@ pub async fn find_act(conn: &mut Conn, id: i64) -> Result<Option<Act>> {
     for r in sqlx::query(
         "SELECT act_item_id, seq, text, category, result, note, finding_id FROM act_item WHERE act_id = $1 ORDER BY seq",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?
     {
@@ -334,12 +260,12 @@ pub async fn find_act(conn: &mut Conn, id: i64) -> Result<Option<Act>> {
         "SELECT act_photo_id, act_item_id, sha256, file_name, size_bytes, content_type, exif, taken_at, lat, lon, \
          added_by_label, added_at FROM act_photo WHERE act_id = $1 ORDER BY act_photo_id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?
     {
         act.photos.push(ActPhoto {
-            id: get(&r, "act_photo_id")?,
+            id: Some(get(&r, "act_photo_id")?),
             item_id: get(&r, "act_item_id")?,
             sha256: get(&r, "sha256")?,
             file_name: get(&r, "file_name")?,
@@ -357,11 +283,11 @@ pub async fn find_act(conn: &mut Conn, id: i64) -> Result<Option<Act>> {
 }
 
 /// The acts of a joint inspection (without their children), by agency and mine.
-pub async fn acts_of(conn: &mut Conn, inspection_id: i64) -> Result<Vec<Act>> {
+pub async fn acts_of(conn: &mut Conn, inspection_id: InspectionId) -> Result<Vec<Act>> {
     let rows = sqlx::query(&format!(
         "{ACT_SELECT} WHERE a.inspection_id = $1 ORDER BY a.agency_code, m.name, a.act_id"
     ))
-    .bind(inspection_id)
+    .bind(inspection_id.0)
     .fetch_all(conn)
     .await?;
     rows.iter().map(act_from_row).collect()
@@ -415,22 +341,13 @@ pub async fn act_coverage(conn: &mut Conn, year: i32) -> Result<Vec<(AgencyCode,
         .collect()
 }
 
-/// How many record numbers with this prefix exist (the next is one more).
-pub async fn records_with_prefix(conn: &mut Conn, prefix: &str) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM inspection_act WHERE doc_no LIKE $1 ESCAPE '\\'")
-            .bind(format!("{}%", crate::like_pattern(prefix).trim_matches('%')))
-            .fetch_one(conn)
-            .await?,
-    )
-}
-
 /// The act with this record number, if any.
-pub async fn act_numbered(conn: &mut Conn, doc_no: &str) -> Result<Option<i64>> {
+pub async fn act_numbered(conn: &mut Conn, doc_no: &str) -> Result<Option<ActId>> {
     Ok(
-        sqlx::query_scalar("SELECT act_id FROM inspection_act WHERE doc_no = $1")
+        sqlx::query_scalar::<_, i64>("SELECT act_id FROM inspection_act WHERE doc_no = $1")
             .bind(doc_no)
             .fetch_optional(conn)
-            .await?,
+            .await?
+            .map(ActId),
     )
 }

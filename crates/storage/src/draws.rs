@@ -70,7 +70,7 @@ pub async fn set_grade(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draw {
     pub id: i64,
-    pub inspection_id: i64,
+    pub inspection_id: orewatch_domain::InspectionId,
     pub algorithm: String,
     pub seed: u64,
     pub input: DrawInput,
@@ -82,7 +82,7 @@ pub struct Draw {
 /// Stores a draw with the joint inspection it created; returns its id.
 pub async fn insert_draw(
     tx: &mut WriteTx,
-    inspection_id: i64,
+    inspection_id: orewatch_domain::InspectionId,
     algorithm: &str,
     input: &DrawInput,
     result: &DrawResult,
@@ -97,7 +97,7 @@ pub async fn insert_draw(
         .insert(
             &DRAW,
             &[
-                ("inspection_id", inspection_id.into()),
+                ("inspection_id", inspection_id.0.into()),
                 ("algorithm", algorithm.into()),
                 ("seed", input.seed.to_string().into()),
                 ("input_json", input_json.into()),
@@ -111,12 +111,12 @@ pub async fn insert_draw(
 }
 
 /// The draw that created a joint inspection, if it was drawn.
-pub async fn draw_of(conn: &mut Conn, inspection_id: i64) -> Result<Option<Draw>> {
+pub async fn draw_of(conn: &mut Conn, inspection_id: orewatch_domain::InspectionId) -> Result<Option<Draw>> {
     let row = sqlx::query(
         "SELECT draw_id, inspection_id, algorithm, seed, input_json, result_json, drawn_by_label, drawn_at \
          FROM inspection_draw WHERE inspection_id = $1",
     )
-    .bind(inspection_id)
+    .bind(inspection_id.0)
     .fetch_optional(conn)
     .await?;
     let Some(r) = row else { return Ok(None) };
@@ -126,7 +126,7 @@ pub async fn draw_of(conn: &mut Conn, inspection_id: i64) -> Result<Option<Draw>
     let result: String = get(&r, "result_json")?;
     Ok(Some(Draw {
         id: get(&r, "draw_id")?,
-        inspection_id: get(&r, "inspection_id")?,
+        inspection_id: orewatch_domain::InspectionId(get(&r, "inspection_id")?),
         algorithm: get(&r, "algorithm")?,
         seed: seed.parse().map_err(|_| corrupt("seed"))?,
         input: serde_json::from_str(&input).map_err(|_| corrupt("input_json"))?,

@@ -9,7 +9,7 @@ use crate::bound::{Key, Value, INSPECTION};
 use crate::{date_text, get, get_code, get_date, get_opt_time, get_time, Conn, Result, WriteTx};
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::{AgencyCode, MineId};
+use orewatch_domain::{AgencyCode, InspectionId, MineId};
 use sqlx::any::AnyRow;
 
 /// A space-separated list of codes or ids, as the list columns hold them.
@@ -39,7 +39,7 @@ pub(crate) fn ids(raw: &str) -> Result<Vec<i64>> {
 /// A joint inspection with how far its acts are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {
-    pub id: i64,
+    pub id: InspectionId,
     pub plan_item_id: Option<i64>,
     pub title: String,
     pub inspect_on: NaiveDate,
@@ -68,7 +68,7 @@ pub struct NewInspection<'a> {
     pub by_label: &'a str,
 }
 
-pub async fn insert_inspection(tx: &mut WriteTx, i: &NewInspection<'_>) -> Result<i64> {
+pub async fn insert_inspection(tx: &mut WriteTx, i: &NewInspection<'_>) -> Result<InspectionId> {
     let now = format_timestamp(tx.now());
     let mines: Vec<i64> = i.mines.iter().map(|m| m.0).collect();
     let key = tx
@@ -88,16 +88,18 @@ pub async fn insert_inspection(tx: &mut WriteTx, i: &NewInspection<'_>) -> Resul
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(InspectionId)
+        .ok_or_else(|| crate::StorageError::Internal("inspection key".into()))
 }
 
 /// Closes a joint inspection whose acts are all signed; returns whether it changed.
-pub async fn close_inspection(tx: &mut WriteTx, id: i64) -> Result<bool> {
+pub async fn close_inspection(tx: &mut WriteTx, id: InspectionId) -> Result<bool> {
     let now = format_timestamp(tx.now());
     Ok(tx
         .update(
             &INSPECTION,
-            &Key::Int(id),
+            &Key::Int(id.0),
             &[("state", "closed".into()), ("closed_at", now.into())],
         )
         .await?
@@ -113,7 +115,7 @@ const INSPECTION_SELECT: &str = "SELECT j.inspection_id, j.plan_item_id, j.title
 
 fn inspection_from_row(r: &AnyRow) -> Result<Inspection> {
     Ok(Inspection {
-        id: get(r, "inspection_id")?,
+        id: InspectionId(get(r, "inspection_id")?),
         plan_item_id: get(r, "plan_item_id")?,
         title: get(r, "title")?,
         inspect_on: get_date(r, "inspect_on")?,
@@ -133,9 +135,9 @@ fn inspection_from_row(r: &AnyRow) -> Result<Inspection> {
     })
 }
 
-pub async fn find_inspection(conn: &mut Conn, id: i64) -> Result<Option<Inspection>> {
+pub async fn find_inspection(conn: &mut Conn, id: InspectionId) -> Result<Option<Inspection>> {
     let row = sqlx::query(&format!("{INSPECTION_SELECT} WHERE j.inspection_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(inspection_from_row).transpose()

@@ -125,11 +125,11 @@ pub(crate) struct State {
     plan: Option<orewatch_domain::PlanId>,
     /// Producing mines in four groups, one per quarter.
     groups: Vec<Vec<MineId>>,
-    inspections: Vec<Option<i64>>,
+    inspections: Vec<Option<orewatch_domain::InspectionId>>,
     /// The title of each quarter's joint inspection (the findings' reference).
     pub titles: Vec<String>,
     /// The drawn inspections with their days, in order.
-    drawn: Vec<(i64, NaiveDate)>,
+    drawn: Vec<(orewatch_domain::InspectionId, NaiveDate)>,
 }
 
 async fn caller(app: &App, username: &str) -> Result<Caller> {
@@ -423,7 +423,13 @@ impl State {
 
 /// The officers of each approved act of a joint inspection fill in its checklist on `date`, add a photo
 /// to some, and sign; with `with_problem`, the first act finds a problem that goes on the ledger.
-async fn inspect(app: &App, office: &Caller, id: i64, date: NaiveDate, with_problem: bool) -> Result<()> {
+async fn inspect(
+    app: &App,
+    office: &Caller,
+    id: orewatch_domain::InspectionId,
+    date: NaiveDate,
+    with_problem: bool,
+) -> Result<()> {
     let acts_of = acts::show(app, office, id).await?.acts;
     for (k, act) in acts_of.iter().enumerate() {
         if act.state != ActState::Approved {

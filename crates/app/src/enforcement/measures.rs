@@ -106,6 +106,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
         &mut tx,
         DocumentKind::Measure(kind),
         &Issuer::Agency(case.agency.clone()),
+        today,
     )
     .await?;
     let mine = mines::find(&mut tx, case.mine_id)

@@ -6,38 +6,35 @@
 use super::names;
 use super::photos;
 use crate::ledger::findings::{self as finding_cases, FindingInput};
-use crate::tasks as task_cases;
 use crate::{App, AppError, Caller, Result};
 use chrono::{Datelike, NaiveDate};
 use orewatch_domain::field::{date, optional_text, required_text};
+use orewatch_domain::inspection::act::check_problem_item;
+pub use orewatch_domain::inspection::ActStep;
 use orewatch_domain::inspection::{
-    check_officers, check_signable, quarter_of, record_number, ActKind, ActState, ActStep, Answer,
-    ItemResult, Officer, Template,
+    quarter_of, ActCommand, ActFlow, ActKind, ItemResult, Officer, SiteRecord, Template,
 };
 use orewatch_domain::mine::MineStatus;
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
-use orewatch_storage::acts::{self, NewPhoto};
+use orewatch_domain::task::local_date;
+use orewatch_domain::workflow::Workflow;
+use orewatch_domain::{
+    AccountId, ActId, AgencyCode, AuditAction, FieldErrors, FindingId, InspectionId, MineId, Problem,
+    RecordType,
+};
+use orewatch_storage::acts;
 pub use orewatch_storage::acts::{Act, ActItem, ActOfficer, ActPhoto};
 use orewatch_storage::inspections::Inspection;
 use orewatch_storage::inspections::{self, NewInspection};
 use orewatch_storage::mines::Mine;
 use orewatch_storage::plans;
 use orewatch_storage::register::{self, Card};
-use orewatch_storage::tasks::Outcome;
 use orewatch_storage::{agencies, mines, Key, WriteTx};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The policy's view of an act.
 pub fn resource(act: &Act) -> Resource {
-    Resource::Act {
-        agency: act.agency.clone(),
-    }
-}
-
-fn record_of(id: i64) -> (RecordType, String) {
-    (RecordType::InspectionAct, id.to_string())
+    ActFlow::resource(act)
 }
 
 /// Whether the caller may not see yet which mines and inspectors a drawn inspection on this day has
@@ -182,7 +179,11 @@ pub(super) async fn cap_warnings(
 
 /// Schedules a joint inspection: one act per agency and mine, each waiting for its agency head's
 /// approval by the inspection day. Returns the inspection and the yearly-cap warnings.
-pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> Result<(i64, Vec<String>)> {
+pub async fn schedule(
+    app: &App,
+    caller: &Caller,
+    input: &ScheduleInput<'_>,
+) -> Result<(InspectionId, Vec<String>)> {
     caller.require(Action::ScheduleInspection, &Resource::Installation)?;
     let mut e = FieldErrors::new();
     let mut conn = app.db.conn().await?;
@@ -194,23 +195,20 @@ pub async fn schedule(app: &App, caller: &Caller, input: &ScheduleInput<'_>) -> 
     let warnings = cap_warnings(app, &mut conn, &checked, &mine_list).await?;
     drop(conn);
     let mut tx = app.write(caller).await?;
-    let id = create(&mut tx, app, caller, &checked, &mine_list, false).await?;
+    let id = open_inspection(&mut tx, caller, &checked, &mine_list).await?;
+    open_acts(&mut tx, app, caller, id, &checked, &mine_list).await?;
     tx.commit().await?;
     Ok((id, warnings))
 }
 
-/// Writes a joint inspection and its acts, each with its approval task for the agency head by the
-/// inspection day. A drawn inspection's tasks name neither the mine nor the company: the list is
-/// secret until the day.
-pub(super) async fn create(
+/// Writes a joint inspection (without its acts: [`open_acts`] follows, after a drawn inspection's draw
+/// is written, so that each act knows it was drawn when its task is opened).
+pub(super) async fn open_inspection(
     tx: &mut WriteTx,
-    app: &App,
     caller: &Caller,
     checked: &Checked,
     mine_list: &[Mine],
-    drawn: bool,
-) -> Result<i64> {
-    let checklist = register::checklist(tx).await?;
+) -> Result<InspectionId> {
     let mine_ids: Vec<MineId> = mine_list.iter().map(|m| m.id).collect();
     let id = inspections::insert_inspection(
         tx,
@@ -228,11 +226,26 @@ pub(super) async fn create(
     tx.audit(
         AuditAction::InspectionCreate,
         RecordType::Inspection,
-        &Key::Int(id),
+        &Key::Int(id.0),
         None,
         None,
     )
     .await?;
+    Ok(id)
+}
+
+/// Writes the acts of a joint inspection, one per agency and mine with its checklist, each with its
+/// approval task for the agency head by the inspection day (a drawn act's task names neither the mine
+/// nor the company: the list is secret until the day; ActFlow).
+pub(super) async fn open_acts(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    id: InspectionId,
+    checked: &Checked,
+    mine_list: &[Mine],
+) -> Result<()> {
+    let checklist = register::checklist(tx).await?;
     for agency in &checked.agencies {
         for mine in mine_list {
             let templates = if mine.status == MineStatus::Closed {
@@ -250,52 +263,10 @@ pub(super) async fn create(
                 })
                 .collect();
             let act = acts::insert_act(tx, id, agency, mine.id, checked.kind, &items).await?;
-            tx.audit(
-                AuditAction::ActCreate,
-                RecordType::InspectionAct,
-                &Key::Int(act),
-                None,
-                None,
-            )
-            .await?;
-            let (title, task_mine) = if drawn {
-                (
-                    format!(
-                        "审批双随机抽查：{}（{}，抽查名单当日公开）",
-                        checked.title, checked.inspect_on
-                    ),
-                    None,
-                )
-            } else {
-                (
-                    format!(
-                        "审批检查：{} {}（{}）",
-                        mine.name, checked.title, checked.inspect_on
-                    ),
-                    Some(mine.id),
-                )
-            };
-            task_cases::open(
-                tx,
-                app,
-                Task {
-                    kind: TaskKind::ApproveAct,
-                    assignee: Assignee::Agency {
-                        agency: agency.clone(),
-                        role: Some(orewatch_domain::Role::AgencyHead),
-                    },
-                    agency: Some(agency.clone()),
-                    due_at: end_of_day(checked.inspect_on),
-                    level: Level::Open,
-                },
-                record_of(act),
-                task_mine,
-                &title,
-            )
-            .await?;
+            crate::workflow::created::<ActFlow>(tx, app, caller, act).await?;
         }
     }
-    Ok(id)
+    Ok(())
 }
 
 /// A joint inspection with its acts.
@@ -310,7 +281,7 @@ pub struct InspectionView {
     pub hidden: bool,
 }
 
-pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<InspectionView> {
+pub async fn show(app: &App, caller: &Caller, id: InspectionId) -> Result<InspectionView> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let mut inspection = inspections::find_inspection(&mut conn, id)
@@ -361,14 +332,18 @@ pub struct ActView {
     pub register: Vec<Card>,
     /// Whether the caller is one of the act's officers.
     pub is_officer: bool,
+    /// The steps open to the caller.
+    pub open: Vec<ActStep>,
 }
 
-pub async fn show_act(app: &App, caller: &Caller, id: i64) -> Result<ActView> {
+pub async fn show_act(app: &App, caller: &Caller, id: ActId) -> Result<ActView> {
     let mut conn = app.db.conn().await?;
     let act = acts::find_act(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewInspections, &resource(&act))?;
     require_visible(app, caller, &act)?;
-    let register = if act.state == ActState::Requested && caller.may(Action::ApproveAct, &resource(&act)) {
+    let open = crate::workflow::offered::<ActFlow>(&mut conn, app, caller, &act).await?;
+    // The register is offered to the one who approves, once the act may be approved (ActFlow).
+    let register = if open.contains(&ActStep::Approve) {
         let valid = register::cards(&mut conn, Some(&act.agency))
             .await?
             .into_iter()
@@ -389,68 +364,30 @@ pub async fn show_act(app: &App, caller: &Caller, id: i64) -> Result<ActView> {
     let agency_name = agencies::find(&mut conn, &act.agency)
         .await?
         .map_or_else(|| act.agency.as_str().to_string(), |a| a.name_zh);
-    let is_officer = caller
-        .account_id()
-        .is_some_and(|me| act.officers.iter().any(|o| o.account_id == me));
+    let is_officer = act.is_officer(&caller.actor);
     Ok(ActView {
         act,
         agency_name,
         register,
         is_officer,
+        open,
     })
-}
-
-/// Loads an act for a step, checks the policy and the step.
-async fn prepare(
-    tx: &mut WriteTx,
-    caller: &Caller,
-    id: i64,
-    action: Action,
-    step: ActStep,
-) -> Result<(Act, ActState)> {
-    let act = acts::find_act(tx, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(action, &resource(&act))?;
-    let next = act.state.after(step).map_err(|p| AppError::invalid("state", p))?;
-    if matches!(step, ActStep::Fill | ActStep::Sign)
-        && !caller
-            .account_id()
-            .is_some_and(|me| act.officers.iter().any(|o| o.account_id == me))
-    {
-        return Err(AppError::invalid("officers", Problem::NotOnAct));
-    }
-    if matches!(step, ActStep::Fill | ActStep::Sign) && local_date(tx.now()) < act.inspect_on {
-        return Err(AppError::invalid(
-            "state",
-            Problem::BeforeInspectionDay {
-                date: act.inspect_on.to_string(),
-            },
-        ));
-    }
-    Ok((act, next))
 }
 
 /// 审批: the agency head approves the act and names its officers (account ids) from the register.
 pub async fn approve(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: ActId,
     kind: &str,
     officer_ids: &[&str],
 ) -> Result<String> {
-    let mut tx = app.write(caller).await?;
-    // Who may approve, and whether the act is still waiting, come before what was typed.
-    let (act, next) = prepare(&mut tx, caller, id, Action::ApproveAct, ActStep::Approve).await?;
-    // A drawn act's officers were drawn: it opens on the day its list is published, and keeps them.
+    let mut conn = app.db.conn().await?;
+    // Who may approve, and whether the act may be approved now, come before what was typed.
+    let act = crate::workflow::allowed::<ActFlow>(&mut conn, app, caller, id, ActStep::Approve).await?;
+    // A drawn act's officers were drawn: it keeps them.
     let drawn_officers = if act.drawn {
-        if local_date(tx.now()) < act.inspect_on {
-            return Err(AppError::invalid(
-                "state",
-                Problem::DrawListSecret {
-                    date: act.inspect_on.to_string(),
-                },
-            ));
-        }
-        let draw = orewatch_storage::draws::draw_of(&mut tx, act.inspection_id)
+        let draw = orewatch_storage::draws::draw_of(&mut conn, act.inspection_id)
             .await?
             .ok_or(AppError::NotFound)?;
         Some(super::draws::drawn_for(&draw.result, act.mine_id, &act.agency).ok_or(AppError::NotFound)?)
@@ -479,9 +416,8 @@ pub async fn approve(
         }
         chosen = drawn;
     }
-    let record = record_of(id);
-    task_cases::require_assigned(&mut tx, caller, (record.0, &record.1), TaskKind::ApproveAct).await?;
-    let cards = register::cards(&mut tx, Some(&act.agency)).await?;
+    // The officers as the register has them on the inspection day.
+    let cards = register::cards(&mut conn, Some(&act.agency)).await?;
     let mut officers = Vec::new();
     for account in &chosen {
         let valid = cards
@@ -489,7 +425,7 @@ pub async fn approve(
             .find(|c| c.account_id == *account && c.valid_on(act.inspect_on));
         let name = match valid {
             Some(c) => c.holder.clone(),
-            None => orewatch_storage::accounts::find(&mut tx, *account)
+            None => orewatch_storage::accounts::find(&mut conn, *account)
                 .await?
                 .filter(|a| a.agency.as_ref() == Some(&act.agency))
                 .map(|a| a.display_name)
@@ -502,80 +438,11 @@ pub async fn approve(
             recused: valid.is_some_and(|c| c.recusals.contains(&act.company_id)),
         });
     }
-    check_officers(&officers).map_err(|p| AppError::invalid("officers", p))?;
-    let agency = agencies::find(&mut tx, &act.agency)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let short = orewatch_domain::agency::short_name(&agency.name_zh);
-    let year = act.inspect_on.year();
-    let prefix = format!("{short}检〔{year}〕");
-    let n = acts::records_with_prefix(&mut tx, &prefix).await? + 1;
-    let doc_no = record_number(&short, year, n);
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::InspectionAct, &key).await?;
-    let now = orewatch_domain::audit::format_timestamp(tx.now());
-    acts::update_act(
-        &mut tx,
-        id,
-        &[
-            ("state", next.as_str().into()),
-            ("kind", kind.as_str().into()),
-            ("doc_no", doc_no.as_str().into()),
-            ("approved_by", caller.account_id().map(|a| a.0).into()),
-            ("approved_by_label", caller.display_name.as_str().into()),
-            ("approved_at", now.into()),
-        ],
-    )
-    .await?;
-    for o in &officers {
-        acts::add_officer(
-            &mut tx,
-            id,
-            &ActOfficer {
-                account_id: o.account,
-                name: o.name.clone(),
-                card_no: o.card_no.clone().unwrap_or_default(),
-            },
-        )
-        .await?;
-    }
-    tx.audit(
-        AuditAction::ActApprove,
-        RecordType::InspectionAct,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (record.0, &record.1),
-        TaskKind::ApproveAct,
-        Outcome::Done,
-    )
-    .await?;
-    let due = end_of_day(act.inspect_on + chrono::Duration::days(app.settings.clocks.act_sign_days));
-    task_cases::open(
-        &mut tx,
-        app,
-        Task {
-            kind: TaskKind::SignAct,
-            assignee: Assignee::Agency {
-                agency: act.agency.clone(),
-                role: None,
-            },
-            agency: Some(act.agency.clone()),
-            due_at: due,
-            level: Level::Open,
-        },
-        record,
-        Some(act.mine_id),
-        &format!("现场检查并签署：{} {}", act.mine_name, doc_no),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(doc_no)
+    drop(conn);
+    let stepped =
+        crate::workflow::step::<ActFlow>(app, caller, id, ActCommand::Approve { kind, officers }, &[])
+            .await?;
+    Ok(stepped.document.unwrap_or_default())
 }
 
 /// The on-site part of a record as typed: the site details and the checklist answers.
@@ -591,7 +458,7 @@ pub struct FillInput<'a> {
 }
 
 /// Saves what the officers found so far (the record can be saved many times until it is signed).
-pub async fn fill(app: &App, caller: &Caller, id: i64, input: &FillInput<'_>) -> Result<()> {
+pub async fn fill(app: &App, caller: &Caller, id: ActId, input: &FillInput<'_>) -> Result<()> {
     let mut e = FieldErrors::new();
     let place = e.take("place", optional_text(input.place, 200));
     let person = e.take("person_on_site", optional_text(input.person_on_site, 100));
@@ -619,44 +486,16 @@ pub async fn fill(app: &App, caller: &Caller, id: i64, input: &FillInput<'_>) ->
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let mut tx = app.write(caller).await?;
-    let (act, _) = prepare(&mut tx, caller, id, Action::WorkAct, ActStep::Fill).await?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::InspectionAct, &key).await?;
-    acts::update_act(
-        &mut tx,
-        id,
-        &[
-            ("place", place.into()),
-            ("person_on_site", person.into()),
-            ("started_at", started.into()),
-            ("ended_at", ended.into()),
-            ("summary", summary.into()),
-            ("recorded_by_label", caller.display_name.as_str().into()),
-        ],
-    )
-    .await?;
-    for (item, result, note) in &answers {
-        if !act.items.iter().any(|i| i.id == *item) {
-            return Err(AppError::invalid("answers", Problem::NotFound));
-        }
-        acts::answer_item(&mut tx, id, *item, *result, note.as_deref()).await?;
-    }
-    let after = tx.state(RecordType::InspectionAct, &key).await?;
-    if after == before {
-        // Nothing changed (a double submit): no audit entry, nothing to commit.
-        tx.rollback().await?;
-        return Ok(());
-    }
-    tx.audit(
-        AuditAction::ActFill,
-        RecordType::InspectionAct,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
+    let site = SiteRecord {
+        place,
+        person_on_site: person,
+        started_at: started,
+        ended_at: ended,
+        summary,
+        answers,
+    };
+    // Saved as often as needed until signed; the same form sent twice changes (and writes) nothing.
+    crate::workflow::step::<ActFlow>(app, caller, id, ActCommand::Fill(site), &[]).await?;
     Ok(())
 }
 
@@ -690,7 +529,7 @@ pub struct PhotoUpload<'a> {
 pub async fn add_photo(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: ActId,
     upload: &PhotoUpload<'_>,
 ) -> Result<photos::PhotoFacts> {
     if upload.bytes.is_empty() {
@@ -710,63 +549,30 @@ pub async fn add_photo(
     let name = orewatch_domain::field::upload_name(upload.name).map_err(|p| AppError::invalid("photo", p))?;
     {
         // Refuse before storing anything when the caller may not add to this act.
-        let mut tx = app.write(caller).await?;
-        prepare(&mut tx, caller, id, Action::WorkAct, ActStep::Fill).await?;
-        tx.rollback().await?;
+        let mut conn = app.db.conn().await?;
+        crate::workflow::allowed::<ActFlow>(&mut conn, app, caller, id, ActStep::AddPhoto).await?;
     }
     let sha = app.files().put(upload.bytes).await?;
-    let mut tx = app.write(caller).await?;
-    let (act, _) = prepare(&mut tx, caller, id, Action::WorkAct, ActStep::Fill).await?;
-    if let Some(item) = upload.item {
-        if !act.items.iter().any(|i| i.id == item) {
-            return Err(AppError::invalid("item", Problem::NotFound));
-        }
-    }
-    if act
-        .photos
-        .iter()
-        .any(|p| p.sha256 == sha && p.item_id == upload.item)
-    {
-        return Err(AppError::invalid(
-            "photo",
-            Problem::DuplicateOf {
-                existing: name.clone(),
-            },
-        ));
-    }
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::InspectionAct, &key).await?;
-    acts::add_photo(
-        &mut tx,
-        id,
-        &NewPhoto {
-            item_id: upload.item,
-            sha256: &sha,
-            file_name: &name,
-            size_bytes: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
-            content_type,
-            exif: facts.exif.as_str(),
-            taken_at: facts.taken_at.as_deref(),
-            lat: facts.position.map(|p| p.0),
-            lon: facts.position.map(|p| p.1),
-            by_label: &caller.display_name,
-        },
-    )
-    .await?;
-    tx.audit(
-        AuditAction::ActPhoto,
-        RecordType::InspectionAct,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
+    let photo = ActPhoto {
+        id: None,
+        item_id: upload.item,
+        sha256: sha,
+        file_name: name,
+        size_bytes: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+        content_type: content_type.to_string(),
+        exif: facts.exif.as_str().to_string(),
+        taken_at: facts.taken_at.clone(),
+        lat: facts.position.map(|p| p.0),
+        lon: facts.position.map(|p| p.1),
+        added_by_label: caller.display_name.clone(),
+        added_at: app.now(),
+    };
+    crate::workflow::step::<ActFlow>(app, caller, id, ActCommand::AddPhoto(photo), &[]).await?;
     Ok(facts)
 }
 
 /// A photo's bytes, for anyone who may read the act.
-pub async fn photo(app: &App, caller: &Caller, act_id: i64, photo_id: i64) -> Result<(ActPhoto, Vec<u8>)> {
+pub async fn photo(app: &App, caller: &Caller, act_id: ActId, photo_id: i64) -> Result<(ActPhoto, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
     let act = acts::find_act(&mut conn, act_id)
         .await?
@@ -776,7 +582,7 @@ pub async fn photo(app: &App, caller: &Caller, act_id: i64, photo_id: i64) -> Re
     let photo = act
         .photos
         .into_iter()
-        .find(|p| p.id == photo_id)
+        .find(|p| p.id == Some(photo_id))
         .ok_or(AppError::NotFound)?;
     let bytes = app.files().get(&photo.sha256).await?;
     Ok((photo, bytes))
@@ -784,64 +590,16 @@ pub async fn photo(app: &App, caller: &Caller, act_id: i64, photo_id: i64) -> Re
 
 /// 签署: the officers sign the record off once it is complete; the joint inspection closes when its
 /// last act is signed.
-pub async fn sign(app: &App, caller: &Caller, id: i64) -> Result<()> {
+pub async fn sign(app: &App, caller: &Caller, id: ActId) -> Result<()> {
     let mut tx = app.write(caller).await?;
-    let (act, next) = prepare(&mut tx, caller, id, Action::WorkAct, ActStep::Sign).await?;
-    let answers: Vec<Answer> = act
-        .items
-        .iter()
-        .map(|i| Answer {
-            seq: i.seq,
-            result: i.result,
-            has_note: i.note.as_deref().is_some_and(|n| !n.trim().is_empty()),
-        })
-        .collect();
-    let site_complete = [
-        &act.place,
-        &act.person_on_site,
-        &act.started_at,
-        &act.ended_at,
-        &act.summary,
-    ]
-    .iter()
-    .all(|f| f.as_deref().is_some_and(|v| !v.trim().is_empty()));
-    check_signable(&answers, site_complete).map_err(|p| AppError::invalid("items", p))?;
-    let names: Vec<&str> = act.officers.iter().map(|o| o.name.as_str()).collect();
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::InspectionAct, &key).await?;
-    let now = orewatch_domain::audit::format_timestamp(tx.now());
-    acts::update_act(
-        &mut tx,
-        id,
-        &[
-            ("state", next.as_str().into()),
-            ("signed_by_label", names.join("、").into()),
-            ("signed_at", now.into()),
-        ],
-    )
-    .await?;
-    tx.audit(
-        AuditAction::ActSign,
-        RecordType::InspectionAct,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    let record = record_of(id);
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (record.0, &record.1),
-        TaskKind::SignAct,
-        Outcome::Done,
-    )
-    .await?;
+    let act = crate::workflow::step_in::<ActFlow>(&mut tx, app, caller, id, ActCommand::Sign, &[])
+        .await?
+        .record;
     let inspection = inspections::find_inspection(&mut tx, act.inspection_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !inspection.closed && inspection.acts_signed == inspection.acts {
-        let ikey = Key::Int(inspection.id);
+        let ikey = Key::Int(inspection.id.0);
         let before = tx.state(RecordType::Inspection, &ikey).await?;
         inspections::close_inspection(&mut tx, inspection.id).await?;
         tx.audit(
@@ -871,23 +629,20 @@ pub struct ProblemInput<'a> {
 pub async fn to_finding(
     app: &App,
     caller: &Caller,
-    act_id: i64,
+    act_id: ActId,
     item_id: i64,
     input: &ProblemInput<'_>,
-) -> Result<orewatch_domain::FindingId> {
+) -> Result<FindingId> {
     let act = {
         let mut conn = app.db.conn().await?;
-        acts::find_act(&mut conn, act_id)
-            .await?
-            .ok_or(AppError::NotFound)?
+        crate::workflow::allowed::<ActFlow>(&mut conn, app, caller, act_id, ActStep::ToFinding).await?
     };
-    caller.require(Action::WorkAct, &resource(&act))?;
     let item = act
         .items
         .iter()
         .find(|i| i.id == item_id)
         .ok_or(AppError::NotFound)?;
-    check_problem_item(&act, item)?;
+    check_problem_item(item)?;
     let description = format!("{}：{}", item.text, item.note.as_deref().unwrap_or_default());
     let found_on = act.inspect_on.to_string();
     let valid = finding_cases::validate(
@@ -908,53 +663,14 @@ pub async fn to_finding(
         },
     )
     .await?;
+    // One write: the finding, then the item naming it. A second submit finds the item already on the
+    // ledger (the act's rules refuse it) and the finding goes with the write.
     let mut tx = app.write(caller).await?;
-    // Read again inside the write: a second submit finds the item already on the ledger.
-    let act = acts::find_act(&mut tx, act_id).await?.ok_or(AppError::NotFound)?;
-    let item = act
-        .items
-        .iter()
-        .find(|i| i.id == item_id)
-        .ok_or(AppError::NotFound)?;
-    check_problem_item(&act, item)?;
     let finding = finding_cases::insert_valid(&mut tx, app, caller, &valid).await?;
-    let key = Key::Int(act_id);
-    let before = tx.state(RecordType::InspectionAct, &key).await?;
-    acts::link_item_finding(&mut tx, act_id, item_id, finding).await?;
-    tx.audit(
-        AuditAction::ActFinding,
-        RecordType::InspectionAct,
-        &key,
-        before,
-        Some(format!("第{}项 → 整改问题 #{finding}", item.seq)),
-    )
-    .await?;
+    let command = ActCommand::ToFinding { item_id, finding };
+    crate::workflow::step_in::<ActFlow>(&mut tx, app, caller, act_id, command, &[]).await?;
     tx.commit().await?;
     Ok(finding)
-}
-
-fn check_problem_item(act: &Act, item: &ActItem) -> Result<()> {
-    if act.state != ActState::Signed {
-        return Err(AppError::invalid(
-            "state",
-            Problem::WrongState {
-                state: act.state.label_zh().into(),
-                step: "转入整改台账".into(),
-            },
-        ));
-    }
-    if item.result != Some(ItemResult::Problem) {
-        return Err(AppError::invalid("item", Problem::Invalid));
-    }
-    if let Some(f) = item.finding_id {
-        return Err(AppError::invalid(
-            "item",
-            Problem::AlreadyDone {
-                state: format!("已转入整改台账（#{f}）"),
-            },
-        ));
-    }
-    Ok(())
 }
 
 /// How a year's joint inspections stand against the approved plan.

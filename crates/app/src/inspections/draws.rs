@@ -123,7 +123,11 @@ pub struct DrawRequest<'a> {
 
 /// Draws a joint inspection with a seed from the operating system. Returns the inspection and the
 /// yearly-cap warnings.
-pub async fn draw(app: &App, caller: &Caller, request: &DrawRequest<'_>) -> Result<(i64, Vec<String>)> {
+pub async fn draw(
+    app: &App,
+    caller: &Caller,
+    request: &DrawRequest<'_>,
+) -> Result<(orewatch_domain::InspectionId, Vec<String>)> {
     draw_seeded(app, caller, request, rand::rngs::OsRng.next_u64()).await
 }
 
@@ -133,7 +137,7 @@ pub(crate) async fn draw_seeded(
     caller: &Caller,
     request: &DrawRequest<'_>,
     seed: u64,
-) -> Result<(i64, Vec<String>)> {
+) -> Result<(orewatch_domain::InspectionId, Vec<String>)> {
     caller.require(Action::ScheduleInspection, &Resource::Installation)?;
     let mut e = FieldErrors::new();
     let mut conn = app.db.conn().await?;
@@ -249,9 +253,10 @@ async fn write(
     drawn: &[Mine],
     input: &DrawInput,
     result: &DrawResult,
-) -> Result<i64> {
+) -> Result<orewatch_domain::InspectionId> {
     let mut tx = app.write(caller).await?;
-    let id = acts::create(&mut tx, app, caller, checked, drawn, true).await?;
+    let id = acts::open_inspection(&mut tx, caller, checked, drawn).await?;
+    // The draw before the acts: each act is drawn from its first task on.
     let draw_id =
         draws::insert_draw(&mut tx, id, rule::ALGORITHM, input, result, &caller.display_name).await?;
     tx.audit(
@@ -262,6 +267,7 @@ async fn write(
         Some(format!("双随机抽取，种子 {}", input.seed)),
     )
     .await?;
+    acts::open_acts(&mut tx, app, caller, id, checked, drawn).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -297,7 +303,11 @@ pub struct DrawView {
 }
 
 /// The draw of a joint inspection, when it was drawn and the caller may see it.
-pub async fn of_inspection(app: &App, caller: &Caller, inspection: i64) -> Result<Option<DrawView>> {
+pub async fn of_inspection(
+    app: &App,
+    caller: &Caller,
+    inspection: orewatch_domain::InspectionId,
+) -> Result<Option<DrawView>> {
     caller.require(Action::ViewInspections, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let Some(found) = inspections::find_inspection(&mut conn, inspection).await? else {

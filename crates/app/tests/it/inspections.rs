@@ -475,7 +475,9 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
         .act
         .photos;
     assert_eq!(photos.len(), 2);
-    let (photo, bytes) = acts::photo(&c.app, &c.tr_a, ps_act, photos[0].id).await.unwrap();
+    let (photo, bytes) = acts::photo(&c.app, &c.tr_a, ps_act, photos[0].id.unwrap())
+        .await
+        .unwrap();
     assert_eq!(bytes, GPS_PHOTO);
     assert_eq!(photo.exif, "read");
 

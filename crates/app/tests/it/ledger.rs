@@ -753,7 +753,10 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
         let mut conn = app.db.conn().await.unwrap();
         let mut out = Vec::new();
         for id in 1..=6 {
-            if let Some(act) = orewatch_storage::acts::find_act(&mut conn, id).await.unwrap() {
+            if let Some(act) = orewatch_storage::acts::find_act(&mut conn, orewatch_domain::ActId(id))
+                .await
+                .unwrap()
+            {
                 out.extend(act.photos.iter().map(|p| (p.lat, p.lon)));
             }
         }

@@ -9,8 +9,10 @@
 //! Pure rules only: states, the completeness of a plan, the officers of an act, the answers a signed
 //! checklist needs, the yearly cap, the numbers of the printed records, and the seed checklists.
 
+pub mod act;
 pub mod plan;
 
+pub use act::{Act, ActCommand, ActFlow, ActItem, ActOfficer, ActPhoto, ActStep, SiteRecord};
 pub use plan::{Plan, PlanCommand, PlanFlow, PlanItem, PlanStep};
 
 use crate::account::AccountId;
@@ -172,15 +174,6 @@ pub enum ActState {
     Signed,
 }
 
-/// What is done to an act.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum ActStep {
-    Approve,
-    /// Fill in the checklist, the site details or add a photo.
-    Fill,
-    Sign,
-}
-
 impl ActState {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -201,32 +194,6 @@ impl ActState {
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         use strum::IntoEnumIterator;
         Self::iter().find(|s| s.as_str() == raw).ok_or(Problem::Invalid)
-    }
-
-    pub fn after(self, step: ActStep) -> Result<ActState, Problem> {
-        use ActState::*;
-        match (self, step) {
-            (Requested, ActStep::Approve) => Ok(Approved),
-            (Approved, ActStep::Fill) => Ok(Approved),
-            (Approved, ActStep::Sign) => Ok(Signed),
-            (Approved | Signed, ActStep::Approve) | (Signed, ActStep::Sign) => Err(Problem::AlreadyDone {
-                state: self.label_zh().into(),
-            }),
-            _ => Err(Problem::WrongState {
-                state: self.label_zh().into(),
-                step: step.label_zh().into(),
-            }),
-        }
-    }
-}
-
-impl ActStep {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ActStep::Approve => "审批",
-            ActStep::Fill => "填写检查记录",
-            ActStep::Sign => "签署",
-        }
     }
 }
 
@@ -595,28 +562,6 @@ mod tests {
             check_officers(&[officer(1, Some("45001")), officer(2, Some("45002"))]),
             Ok(())
         );
-    }
-
-    #[test]
-    fn an_act_is_approved_filled_and_signed_once() {
-        let s = ActState::Requested.after(ActStep::Approve).unwrap();
-        assert_eq!(s.after(ActStep::Fill), Ok(ActState::Approved));
-        assert!(matches!(
-            ActState::Requested.after(ActStep::Fill),
-            Err(Problem::WrongState { .. })
-        ));
-        assert!(matches!(
-            ActState::Requested.after(ActStep::Sign),
-            Err(Problem::WrongState { .. })
-        ));
-        let s = s.after(ActStep::Sign).unwrap();
-        assert_eq!(s, ActState::Signed);
-        assert!(matches!(s.after(ActStep::Sign), Err(Problem::AlreadyDone { .. })));
-        assert!(matches!(
-            s.after(ActStep::Approve),
-            Err(Problem::AlreadyDone { .. })
-        ));
-        assert!(matches!(s.after(ActStep::Fill), Err(Problem::WrongState { .. })));
     }
 
     #[test]

@@ -92,10 +92,14 @@ async fn a_drawn_list_is_the_offices_until_the_day_and_bad_draws_change_nothing(
     assert!(page.body.contains("已抽取并安排检查"));
     assert!(page.body.contains("id=\"draw-replays\""));
     assert!(page.body.contains("复核一致"));
-    let acts = orewatch_app::inspections::acts::show(&site.app, &office_caller(&site).await, id)
-        .await
-        .unwrap()
-        .acts;
+    let acts = orewatch_app::inspections::acts::show(
+        &site.app,
+        &office_caller(&site).await,
+        orewatch_domain::InspectionId(id),
+    )
+    .await
+    .unwrap()
+    .acts;
     let first = acts.iter().find(|a| a.agency.as_str() == "ps").unwrap();
     assert!(page.body.contains(&first.mine_name));
 

@@ -129,7 +129,7 @@ async fn add_quarter(client: &Client, base: &str, plan: i64, quarter: &str) {
 
 /// Fills an act's checklist: everything compliant but the first item, a problem with `note`; the site
 /// details; one photo; then signs it.
-async fn fill_and_sign(client: &Client, base: &str, act: i64, note: &str) {
+async fn fill_and_sign(client: &Client, base: &str, act: orewatch_domain::ActId, note: &str) {
     client.goto(&format!("{base}/acts/{act}")).await.unwrap();
     client
         .execute(
@@ -169,7 +169,7 @@ async fn fill_and_sign(client: &Client, base: &str, act: i64, note: &str) {
     assert!(wait_for_text(client, "#act-state", "已签署").await);
 }
 
-async fn to_ledger(client: &Client, base: &str, act: i64, deadline: &str) -> i64 {
+async fn to_ledger(client: &Client, base: &str, act: orewatch_domain::ActId, deadline: &str) -> i64 {
     client.goto(&format!("{base}/acts/{act}")).await.unwrap();
     click(client, Locator::Css("#finding-item option:nth-child(2)")).await;
     set_value(client, "deadline_on", deadline).await;
@@ -292,7 +292,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     tick(&client, &format!("mine_{mine}")).await;
     submit(&client, "schedule").await;
     flash(&client).await;
-    let inspection = current_id(&client).await;
+    let inspection = orewatch_domain::InspectionId(current_id(&client).await);
     let acts = orewatch_app::inspections::acts::show(&app, &office, inspection)
         .await
         .unwrap()

@@ -2,7 +2,6 @@
 //! drawn on the mine, signing, problems onto the ledger, and the printable 现场检查笔录.
 
 use super::checked;
-use super::joint::act_class;
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::pages::labels::label;
@@ -15,12 +14,13 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use orewatch_app::inspections::acts::ActStep;
 use orewatch_app::inspections::acts::{self, Act, FillInput, PhotoUpload, ProblemInput};
 use orewatch_app::registry::mines as mine_cases;
 use orewatch_app::AppError;
-use orewatch_domain::inspection::{ActKind, ActState, ItemResult};
-use orewatch_domain::policy::Action;
-use orewatch_domain::FieldErrors;
+use orewatch_domain::inspection::ActFlow;
+use orewatch_domain::inspection::{ActKind, ItemResult};
+use orewatch_domain::{ActId, FieldErrors};
 use strum::IntoEnumIterator;
 
 pub(super) fn router() -> Router<WebState> {
@@ -47,7 +47,8 @@ pub struct ItemLine {
 }
 
 pub struct PhotoLine {
-    pub id: i64,
+    /// The stored photo's id, for its link.
+    pub id: String,
     pub n: usize,
     pub name: String,
     pub item: String,
@@ -80,6 +81,8 @@ struct ActPage {
     severities: Vec<SelectOption>,
     may_approve: bool,
     may_fill: bool,
+    filling: bool,
+    printable: bool,
     may_finding: bool,
     item_options: Vec<SelectOption>,
     form: FormData,
@@ -106,7 +109,11 @@ async fn drawing_with_photos(
                     easting: e,
                     northing: n,
                     label: (i + 1).to_string(),
-                    href: format!("/acts/{}/photos/{}", act.id, p.id),
+                    href: format!(
+                        "/acts/{}/photos/{}",
+                        act.id,
+                        p.id.map(|id| id.to_string()).unwrap_or_default()
+                    ),
                 });
                 i + 1
             }),
@@ -121,15 +128,15 @@ async fn drawing_with_photos(
 async fn act_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: ActId,
     form: FormData,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
     let view = acts::show_act(&state.app, &caller, id).await?;
     let a = view.act;
-    let resource = acts::resource(&a);
-    let may_fill = a.state == ActState::Approved && view.is_officer && caller.may(Action::WorkAct, &resource);
+    let may = |step: ActStep| view.open.contains(&step);
+    let may_fill = may(ActStep::Fill);
     let (drawing, numbers) = drawing_with_photos(state, &ctx, &a).await?;
     let items = a
         .items
@@ -168,7 +175,7 @@ async fn act_screen(
         .zip(numbers)
         .enumerate()
         .map(|(i, (p, mark))| PhotoLine {
-            id: p.id,
+            id: p.id.map(|id| id.to_string()).unwrap_or_default(),
             n: i + 1,
             name: p.file_name.clone(),
             item: p
@@ -206,7 +213,7 @@ async fn act_screen(
     let page = ActPage {
         agency: view.agency_name,
         state: label(&ctx, "act_state", a.state.as_str()),
-        state_class: act_class(a.state),
+        state_class: crate::pages::state_class::<ActFlow>(a.state),
         kind: label(&ctx, "act_kind", a.kind.as_str()),
         officers: a
             .officers
@@ -238,13 +245,15 @@ async fn act_screen(
                 )
             })
             .collect(),
-        may_approve: a.state == ActState::Requested && caller.may(Action::ApproveAct, &resource),
-        may_finding: a.state == ActState::Signed
+        may_approve: may(ActStep::Approve),
+        may_finding: may(ActStep::ToFinding)
             && a.items
                 .iter()
-                .any(|i| i.result == Some(ItemResult::Problem) && i.finding_id.is_none())
-            && caller.may(Action::WorkAct, &resource),
+                .any(|i| i.result == Some(ItemResult::Problem) && i.finding_id.is_none()),
         may_fill,
+        // Being filled in by its officers: the others are told so.
+        filling: a.approved_at.is_some() && a.signed_at.is_none(),
+        printable: a.signed_at.is_some(),
         item_options,
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
@@ -259,7 +268,7 @@ async fn act_show(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = crate::pages::id(&raw, ActId::parse)?;
     act_screen(&state, ctx, id, FormData::default(), None).await
 }
 
@@ -269,7 +278,7 @@ async fn act_step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = crate::pages::id(&raw, ActId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -330,7 +339,7 @@ async fn act_photo(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = crate::pages::id(&raw, ActId::parse)?;
     let parts = crate::upload::read(&headers, body).await;
     let item = parts
         .iter()
@@ -354,7 +363,7 @@ async fn photo_download(
     Auth(ctx): Auth,
     Path((raw, photo)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = crate::pages::id(&raw, ActId::parse)?;
     let photo_id = number(&photo)?;
     let (photo, bytes) = acts::photo(&state.app, &ctx.caller(), id, photo_id).await?;
     Ok(crate::pages::file_download(
@@ -379,7 +388,7 @@ async fn act_print(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = crate::pages::id(&raw, ActId::parse)?;
     let view = acts::show_act(&state.app, &ctx.caller(), id).await?;
     let a = view.act;
     let page = ActPrintPage {

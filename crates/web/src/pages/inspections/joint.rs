@@ -5,7 +5,6 @@ use super::{agency_choices, checked, members, mine_choices, Choice};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::pages::labels::label;
-use crate::pages::number;
 use crate::pages::{
     agency_label, agency_options, query_value, render, render_form, see_other, FormData, FormErrors, Params,
     SelectOption,
@@ -20,10 +19,11 @@ use chrono::Datelike;
 use orewatch_app::inspections::acts::{self, ScheduleInput};
 use orewatch_app::organisation::{self};
 use orewatch_app::AppError;
+use orewatch_domain::inspection::ActFlow;
 use orewatch_domain::inspection::{ActKind, ActState};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
-use orewatch_domain::FieldErrors;
+use orewatch_domain::{ActId, FieldErrors, InspectionId};
 use strum::IntoEnumIterator;
 
 pub(super) fn router() -> Router<WebState> {
@@ -34,7 +34,7 @@ pub(super) fn router() -> Router<WebState> {
 }
 
 pub struct InspectionRow {
-    pub id: i64,
+    pub id: InspectionId,
     pub title: String,
     pub date: String,
     pub lead: String,
@@ -285,7 +285,7 @@ async fn inspection_create(
 }
 
 pub struct ActRow {
-    pub id: i64,
+    pub id: ActId,
     pub agency: String,
     pub mine: String,
     pub doc_no: String,
@@ -293,14 +293,6 @@ pub struct ActRow {
     pub state_class: &'static str,
     pub problems: i64,
     pub signed: bool,
-}
-
-pub(super) fn act_class(state: ActState) -> &'static str {
-    match state {
-        ActState::Signed => "ok",
-        ActState::Approved => "warn",
-        ActState::Requested => "",
-    }
 }
 
 #[derive(Template)]
@@ -326,7 +318,7 @@ async fn inspection_show(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = crate::pages::id(&raw, InspectionId::parse)?;
     let view = acts::show(&state.app, &ctx.caller(), id).await?;
     let draw = if view.inspection.drawn {
         orewatch_app::inspections::draws::of_inspection(&state.app, &ctx.caller(), id)
@@ -357,7 +349,7 @@ async fn inspection_show(
                 mine: a.mine_name.clone(),
                 doc_no: a.doc_no.clone().unwrap_or_default(),
                 state: label(&ctx, "act_state", a.state.as_str()),
-                state_class: act_class(a.state),
+                state_class: crate::pages::state_class::<ActFlow>(a.state),
                 problems: a.problems,
                 signed: a.state == ActState::Signed,
             })

@@ -92,7 +92,7 @@ pub struct FindingLine {
 
 /// One inspection record at the mine.
 pub struct ActLine {
-    pub id: i64,
+    pub id: orewatch_domain::ActId,
     pub date: String,
     pub agency: String,
     pub doc_no: String,
