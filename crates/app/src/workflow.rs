@@ -16,7 +16,7 @@ use chrono::Datelike;
 use orewatch_domain::document::next_number;
 use orewatch_domain::ids::RecordId;
 use orewatch_domain::task::{local_date, Task};
-use orewatch_domain::workflow::{check, open_steps, Context, DocumentKind, Issuer, Refused, Workflow};
+use orewatch_domain::workflow::{check, open_steps, Context, DocumentKind, Issuer, Refused, Rules, Workflow};
 use orewatch_domain::FieldErrors;
 use orewatch_storage::workflow::{documents_issued, Repository};
 use orewatch_storage::{agencies, Conn, Key, WriteTx};
@@ -90,7 +90,11 @@ pub(crate) async fn step_in<W: Repository>(
         today: local_date(now),
         by: &signer,
         actor: &caller.actor,
-        clocks: &app.settings.clocks,
+        rules: Rules {
+            clocks: &app.settings.clocks,
+            cases: &app.settings.cases,
+            referrals: &app.settings.referrals,
+        },
         document: document.as_deref(),
     };
     let moved = W::apply(&record, command, &ctx)?;

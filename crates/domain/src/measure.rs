@@ -515,7 +515,6 @@ mod tests {
             label: "pw_officer".into(),
         };
         let actor = crate::Actor::System;
-        let clocks = crate::task::Clocks::default();
         let commands = |step: MeasureStep, _: &Measure| match step {
             MeasureStep::Confirm => vec![MeasureCommand::Confirm],
             MeasureStep::Lift => vec![MeasureCommand::Lift {
@@ -532,7 +531,7 @@ mod tests {
                 today: chrono::NaiveDate::MIN,
                 by: &by,
                 actor: &actor,
-                clocks: &clocks,
+                rules: crate::workflow::testing::rules(),
                 document: None,
             },
             depth: 4,
@@ -560,7 +559,7 @@ mod tests {
             today: chrono::NaiveDate::MIN,
             by: &by,
             actor: &crate::Actor::System,
-            clocks: &crate::task::Clocks::default(),
+            rules: crate::workflow::testing::rules(),
             document: None,
         };
         let refused = MeasureFlow::apply(&s, MeasureCommand::Lift { reason: "r".into() }, &ctx).unwrap_err();

@@ -530,7 +530,6 @@ mod tests {
             label: "office".into(),
         };
         let actor = crate::Actor::System;
-        let clocks = crate::task::Clocks::default();
         let commands = |step: ProposalStep, _: &Proposal| match step {
             ProposalStep::Confirm => vec![ProposalCommand::Confirm {
                 finding: FindingId(9),
@@ -547,7 +546,7 @@ mod tests {
                 today: chrono::NaiveDate::MIN,
                 by: &by,
                 actor: &actor,
-                clocks: &clocks,
+                rules: crate::workflow::testing::rules(),
                 document: None,
             },
             depth: 3,

@@ -28,6 +28,8 @@ use crate::field::Problem;
 use crate::ids::{MineId, RecordId};
 use crate::policy::{decide, Action, Actor, Resource};
 use crate::record::{AuditAction, RecordType};
+use crate::penalty::CaseRules;
+use crate::referral::ReferralRules;
 use crate::task::{Assignee, Clocks, Outcome, Task, TaskKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Debug;
@@ -132,6 +134,15 @@ pub struct Signer {
     pub label: String,
 }
 
+/// The configured rules a step may read: the ledger's clocks, the penalty cases' periods, thresholds
+/// and calendar, the referrals' clocks.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    pub clocks: &'a Clocks,
+    pub cases: &'a CaseRules,
+    pub referrals: &'a ReferralRules,
+}
+
 /// What a step's computation may read besides the record and the command: given, never fetched.
 #[derive(Debug, Clone)]
 pub struct Context<'a> {
@@ -140,7 +151,7 @@ pub struct Context<'a> {
     pub today: NaiveDate,
     pub by: &'a Signer,
     pub actor: &'a Actor,
-    pub clocks: &'a Clocks,
+    pub rules: Rules<'a>,
     /// The number reserved for the document the step's rule issues.
     pub document: Option<&'a str>,
 }
@@ -385,6 +396,20 @@ pub fn open_steps<W: Workflow>(
 pub mod testing {
     use super::*;
     use std::collections::{BTreeSet, HashSet, VecDeque};
+    use std::sync::LazyLock;
+
+    static CLOCKS: LazyLock<Clocks> = LazyLock::new(Clocks::default);
+    static CASES: LazyLock<CaseRules> = LazyLock::new(CaseRules::default);
+    static REFERRALS: LazyLock<ReferralRules> = LazyLock::new(ReferralRules::default);
+
+    /// The default rules, for tests.
+    pub fn rules() -> Rules<'static> {
+        Rules {
+            clocks: &CLOCKS,
+            cases: &CASES,
+            referrals: &REFERRALS,
+        }
+    }
 
     /// Valid commands for a step on a record.
     pub type Commands<W> =

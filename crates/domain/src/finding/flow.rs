@@ -276,7 +276,7 @@ impl Workflow for FindingFlow {
                 )
             }
             FindingCommand::ApplyForClosure { note } => {
-                let verify_due = ctx.today + chrono::Duration::days(ctx.clocks.verify_within_days);
+                let verify_due = ctx.today + chrono::Duration::days(ctx.rules.clocks.verify_within_days);
                 next.state = Applied;
                 next.evidence_by = ctx.by.account;
                 next.evidence_by_label = Some(ctx.by.label.clone());
@@ -460,7 +460,6 @@ mod tests {
     use crate::finding::{FindingSource, Severity};
     use crate::policy::Actor;
     use crate::role::Role;
-    use crate::task::Clocks;
     use crate::workflow::testing::{explore, Exploration};
     use crate::workflow::{check, open_steps, Signer};
     use chrono::{DateTime, Utc};
@@ -573,7 +572,6 @@ mod tests {
             label: "ee_officer".into(),
         };
         let actor = officer(5);
-        let clocks = Clocks::default();
         let visited = explore(&Exploration::<FindingFlow> {
             starts: vec![finding(Pending)],
             commands: &commands,
@@ -582,7 +580,7 @@ mod tests {
                 today: d("2026-03-10"),
                 by: &by,
                 actor: &actor,
-                clocks: &clocks,
+                rules: crate::workflow::testing::rules(),
                 document: None,
             },
             depth: 9,
@@ -680,13 +678,12 @@ mod tests {
             label: "v".into(),
         };
         let actor = officer(6);
-        let clocks = Clocks::default();
         let ctx = Context {
             now: now(),
             today: d("2026-03-10"),
             by: &by,
             actor: &actor,
-            clocks: &clocks,
+            rules: crate::workflow::testing::rules(),
             document: None,
         };
         let moved = FindingFlow::apply(
@@ -731,13 +728,12 @@ mod tests {
             label: "o".into(),
         };
         let actor = officer(5);
-        let clocks = Clocks::default();
         let ctx = Context {
             now: now(),
             today: d("2026-04-02"),
             by: &by,
             actor: &actor,
-            clocks: &clocks,
+            rules: crate::workflow::testing::rules(),
             document: None,
         };
         let refused = FindingFlow::apply(

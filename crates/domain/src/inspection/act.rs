@@ -377,7 +377,7 @@ impl Workflow for ActFlow {
                         role: None,
                     },
                     agency: Some(a.agency.clone()),
-                    due_at: end_of_day(a.inspect_on + Duration::days(ctx.clocks.act_sign_days)),
+                    due_at: end_of_day(a.inspect_on + Duration::days(ctx.rules.clocks.act_sign_days)),
                     level: Level::Open,
                 };
                 Ok(Moved::to(next, AuditAction::ActApprove)
@@ -578,7 +578,6 @@ mod tests {
             account: Some(AccountId(5)),
             label: "em_head".into(),
         };
-        let clocks = crate::task::Clocks::default();
         let commands = |step: ActStep, a: &Act| match step {
             ActStep::Approve => vec![ActCommand::Approve {
                 kind: ActKind::Routine,
@@ -610,7 +609,7 @@ mod tests {
                 today: day(12),
                 by: &by,
                 actor: &Actor::System,
-                clocks: &clocks,
+                rules: crate::workflow::testing::rules(),
                 document: None,
             },
             depth: 5,
@@ -668,7 +667,7 @@ mod tests {
                 today: day(12),
                 by: &by,
                 actor: &em(5),
-                clocks: &crate::task::Clocks::default(),
+                rules: crate::workflow::testing::rules(),
                 document: None,
             },
         )

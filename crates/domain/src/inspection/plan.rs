@@ -303,7 +303,7 @@ impl Workflow for PlanFlow {
                 }
                 next.state = Submitted;
                 next.submitted_at = Some(ctx.now);
-                let due = end_of_day(ctx.today + Duration::days(ctx.clocks.plan_decide_days));
+                let due = end_of_day(ctx.today + Duration::days(ctx.rules.clocks.plan_decide_days));
                 Ok(Moved::to(next, AuditAction::PlanSubmit)
                     .event(Event::new("submit"))
                     .task(TaskMove::Close {
@@ -333,7 +333,7 @@ impl Workflow for PlanFlow {
             PlanCommand::Return { comments } => {
                 next.state = Returned;
                 decided(&mut next, Some(comments.clone()), ctx);
-                let due = end_of_day(ctx.today + Duration::days(ctx.clocks.plan_revise_days));
+                let due = end_of_day(ctx.today + Duration::days(ctx.rules.clocks.plan_revise_days));
                 Ok(Moved::to(next, AuditAction::PlanReturn)
                     .event(Event::new("return").note(comments))
                     .task(TaskMove::Close {
@@ -429,7 +429,6 @@ mod tests {
             account: Some(AccountId(7)),
             label: "county".into(),
         };
-        let clocks = crate::task::Clocks::default();
         let commands = |step: PlanStep, p: &Plan| match step {
             PlanStep::AddItem => vec![PlanCommand::AddItem(item(None, 2))],
             // Removing an item may leave a quarter empty; submission then is refused (tested below).
@@ -460,7 +459,7 @@ mod tests {
                 today: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
                 by: &by,
                 actor: &crate::policy::Actor::System,
-                clocks: &clocks,
+                rules: crate::workflow::testing::rules(),
                 document: None,
             },
             depth: 6,
@@ -508,7 +507,7 @@ mod tests {
                 today,
                 by: &by,
                 actor: &crate::policy::Actor::System,
-                clocks: &crate::task::Clocks::default(),
+                rules: crate::workflow::testing::rules(),
                 document: None,
             },
         )

@@ -468,13 +468,13 @@ mod tests {
         }
     }
 
-    fn ctx<'a>(by: &'a Signer, clocks: &'a crate::task::Clocks) -> Context<'a> {
+    fn ctx(by: &Signer) -> Context<'_> {
         Context {
             now: now(),
             today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
             by,
             actor: &crate::policy::Actor::System,
-            clocks,
+            rules: crate::workflow::testing::rules(),
             document: None,
         }
     }
@@ -485,7 +485,6 @@ mod tests {
             account: Some(AccountId(1)),
             label: "office".into(),
         };
-        let clocks = crate::task::Clocks::default();
         let commands = |step: MeetingStep, m: &Meeting| match step {
             MeetingStep::Attend => m
                 .attendees
@@ -528,7 +527,7 @@ mod tests {
         let visited = explore(&Exploration::<MeetingFlow> {
             starts: vec![ready],
             commands: &commands,
-            ctx: ctx(&by, &clocks),
+            ctx: ctx(&by),
             depth: 3,
         });
         assert!(visited > 5, "{visited}");
@@ -538,7 +537,7 @@ mod tests {
             MeetingCommand::Issue {
                 minutes: "纪要".into(),
             },
-            &ctx(&by, &clocks),
+            &ctx(&by),
         )
         .unwrap_err();
         assert_eq!(
@@ -563,7 +562,6 @@ mod tests {
             account: Some(AccountId(2)),
             label: "ps_o".into(),
         };
-        let clocks = crate::task::Clocks::default();
         let visited = explore(&Exploration::<DecisionFlow> {
             starts: vec![decision(None)],
             commands: &|step, _| match step {
@@ -574,7 +572,7 @@ mod tests {
                     note: "已完成".into(),
                 }],
             },
-            ctx: ctx(&by, &clocks),
+            ctx: ctx(&by),
             depth: 3,
         });
         assert_eq!(visited, 3);
