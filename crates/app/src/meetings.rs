@@ -176,7 +176,7 @@ pub async fn add_item(app: &App, caller: &Caller, id: MeetingId, input: &ItemInp
         }
     }
     if let Some(c) = case_id {
-        match cases::find(&mut conn, c.0).await? {
+        match cases::find(&mut conn, c).await? {
             Some(found) => mine_id = mine_id.or(Some(found.mine_id)),
             None => e.push("case", Problem::NotFound),
         }

@@ -5,14 +5,16 @@
 //! `domain::penalty`'s; who may act is the policy's.
 
 use crate::bound::{Key, Value, CASE_EVENTS, CASE_FINDINGS, CASE_OFFICERS, PENALTY_CASE};
+use crate::workflow::Repository;
 use crate::{
     date_text, get, get_code, get_date, get_opt_date, get_opt_time, get_time, Conn, Page, Result, WriteTx,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::penalty::{CaseState, Estimate, MineralPrice, Penalty};
+use orewatch_domain::penalty::{CaseFlow, CaseState, Estimate, MineralPrice, Penalty};
 use orewatch_domain::policy::Scope;
-use orewatch_domain::{AccountId, AgencyCode, CompanyId, MineId};
+use orewatch_domain::workflow::Event;
+use orewatch_domain::{AccountId, AgencyCode, CaseId, CompanyId, FindingId, MineId};
 
 /// A case to file.
 #[derive(Debug, Clone)]
@@ -28,97 +30,15 @@ pub struct NewCase<'a> {
     pub filed_by_label: &'a str,
 }
 
-/// An officer of a case team, with the card held when the case was filed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseOfficer {
-    pub account_id: AccountId,
-    pub name: String,
-    pub card_no: String,
-}
-
-/// One event of a case's history.
-pub type CaseEvent = crate::HistoryEvent;
-
-/// A finding a case is about, as the case page lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseFinding {
-    pub finding_id: i64,
-    pub category_zh: String,
-    pub description: String,
-}
-
-/// A stored case.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Case {
-    pub id: i64,
-    pub case_no: String,
-    pub agency: AgencyCode,
-    pub mine_id: MineId,
-    pub mine_name: String,
-    pub mineral_of_mine: String,
-    pub township: String,
-    pub company_id: CompanyId,
-    pub company_name: String,
-    pub company_code: String,
-    pub legal_rep: String,
-    pub company_address: Option<String>,
-    pub cause: String,
-    pub major: bool,
-    pub state: CaseState,
-    pub filed_on: NaiveDate,
-    pub decide_by_on: NaiveDate,
-    pub filed_by_label: String,
-    pub filed_at: DateTime<Utc>,
-    /// The estimated value with the figures it was computed with.
-    pub estimate: Option<Estimate>,
-    pub estimate_mineral: Option<String>,
-    pub estimate_basis: Option<String>,
-    pub appraised_fen: Option<i64>,
-    pub appraisal_note: Option<String>,
-    pub facts: Option<String>,
-    pub evidence: Option<String>,
-    pub legal_basis: Option<String>,
-    pub notice_no: Option<String>,
-    pub served_on: Option<NaiveDate>,
-    pub defence_ends_on: Option<NaiveDate>,
-    pub proposed: Option<Penalty>,
-    pub statement: Option<String>,
-    pub waived: Option<bool>,
-    pub hearing_requested: Option<bool>,
-    pub hearing_on: Option<NaiveDate>,
-    pub hearing_host_label: Option<String>,
-    pub hearing_record: Option<String>,
-    pub reviewer_id: Option<AccountId>,
-    pub reviewer_label: Option<String>,
-    pub review_opinion: Option<String>,
-    pub reviewed_at: Option<DateTime<Utc>>,
-    pub decision_no: Option<String>,
-    pub decided_on: Option<NaiveDate>,
-    pub decided_by_label: Option<String>,
-    pub decided: Option<Penalty>,
-    pub payment_due_on: Option<NaiveDate>,
-    pub execution: Option<String>,
-    pub paid_fen: Option<i64>,
-    pub closed_on: Option<NaiveDate>,
-    pub closed_by_label: Option<String>,
-    pub team: Vec<CaseOfficer>,
-    pub findings: Vec<CaseFinding>,
-    pub events: Vec<CaseEvent>,
-}
-
-impl Case {
-    pub fn team_ids(&self) -> Vec<AccountId> {
-        self.team.iter().map(|o| o.account_id).collect()
-    }
-}
+pub use orewatch_domain::penalty::{Case, CaseFinding, CaseOfficer};
 
 /// Files a case in state 调查取证 with its team and findings (the caller audits it); returns its id.
 pub async fn insert(
     tx: &mut WriteTx,
     c: &NewCase<'_>,
     team: &[CaseOfficer],
-    findings: &[i64],
-) -> Result<i64> {
+    findings: &[FindingId],
+) -> Result<CaseId> {
     let now = format_timestamp(tx.now());
     let null = || Value::Null;
     let key = tx
@@ -196,40 +116,110 @@ pub async fn insert(
             &PENALTY_CASE,
             &CASE_FINDINGS,
             &key,
-            &[("finding_id", (*finding).into())],
+            &[("finding_id", finding.0.into())],
         )
         .await?;
     }
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(CaseId)
+        .ok_or_else(|| crate::StorageError::Internal("case key".into()))
 }
 
-/// Changes columns of a case (the caller has checked the step and audits it).
-pub async fn update(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
-    tx.update(&PENALTY_CASE, &Key::Int(id), set).await
-}
-
-/// Appends an event to a case's history.
+/// Appends an event to a case's history (a measure taken or lifted on it).
 pub async fn add_event(
     tx: &mut WriteTx,
-    id: i64,
+    id: CaseId,
     kind: &str,
     by_label: &str,
     note: Option<&str>,
     on_date: Option<NaiveDate>,
 ) -> Result<()> {
-    crate::add_history(tx, &PENALTY_CASE, &CASE_EVENTS, id, kind, by_label, note, on_date).await
+    crate::add_history(
+        tx,
+        &PENALTY_CASE,
+        &CASE_EVENTS,
+        id.0,
+        kind,
+        by_label,
+        note,
+        on_date,
+    )
+    .await
 }
 
-/// The columns of an estimate, to set on a case.
-pub fn estimate_values(e: &Estimate, mineral: &str, basis: &str) -> Vec<(&'static str, Value)> {
-    vec![
-        ("volume_m3", e.volume_m3.into()),
-        ("mineral", mineral.into()),
-        ("density_t_m3", e.density_t_m3.into()),
-        ("price_fen_t", e.price_fen_t.into()),
-        ("estimated_fen", e.value_fen.into()),
-        ("estimate_basis", basis.into()),
-    ]
+/// A penalty's three columns.
+fn penalty_values(p: Option<&Penalty>) -> [Value; 3] {
+    match p {
+        Some(p) => [p.codes().into(), p.fine_fen.into(), p.gains_fen.into()],
+        None => [Value::Null, Value::Null, Value::Null],
+    }
+}
+
+impl Repository for CaseFlow {
+    async fn find(conn: &mut Conn, id: CaseId) -> Result<Option<Case>> {
+        find(conn, id).await
+    }
+
+    /// The case's columns (its team and findings are filed with it and do not change).
+    async fn save(tx: &mut WriteTx, c: &Case) -> Result<()> {
+        let date = |d: Option<NaiveDate>| Value::from(d.map(date_text));
+        let flag = |b: Option<bool>| Value::from(b.map(i64::from));
+        let e = c.estimate.as_ref();
+        let [proposed_kinds, proposed_fine, proposed_gains] = penalty_values(c.proposed.as_ref());
+        let [kinds, fine, gains] = penalty_values(c.decided.as_ref());
+        tx.update(
+            &PENALTY_CASE,
+            &Key::Int(c.id.0),
+            &[
+                ("state", c.state.as_str().into()),
+                ("volume_m3", e.map(|e| e.volume_m3).into()),
+                ("mineral", c.estimate_mineral.as_deref().into()),
+                ("density_t_m3", e.map(|e| e.density_t_m3).into()),
+                ("price_fen_t", e.map(|e| e.price_fen_t).into()),
+                ("estimated_fen", e.map(|e| e.value_fen).into()),
+                ("estimate_basis", c.estimate_basis.as_deref().into()),
+                ("appraised_fen", c.appraised_fen.into()),
+                ("appraisal_note", c.appraisal_note.as_deref().into()),
+                ("facts", c.facts.as_deref().into()),
+                ("evidence", c.evidence.as_deref().into()),
+                ("legal_basis", c.legal_basis.as_deref().into()),
+                ("notice_no", c.notice_no.as_deref().into()),
+                ("served_on", date(c.served_on)),
+                ("defence_ends_on", date(c.defence_ends_on)),
+                ("proposed_kinds", proposed_kinds),
+                ("proposed_fine_fen", proposed_fine),
+                ("proposed_gains_fen", proposed_gains),
+                ("statement", c.statement.as_deref().into()),
+                ("waived", flag(c.waived)),
+                ("hearing_requested", flag(c.hearing_requested)),
+                ("hearing_on", date(c.hearing_on)),
+                ("hearing_host_id", c.hearing_host_id.map(|a| a.0).into()),
+                ("hearing_host_label", c.hearing_host_label.as_deref().into()),
+                ("hearing_record", c.hearing_record.as_deref().into()),
+                ("reviewer_id", c.reviewer_id.map(|a| a.0).into()),
+                ("reviewer_label", c.reviewer_label.as_deref().into()),
+                ("review_opinion", c.review_opinion.as_deref().into()),
+                ("reviewed_at", c.reviewed_at.map(format_timestamp).into()),
+                ("decision_no", c.decision_no.as_deref().into()),
+                ("decided_on", date(c.decided_on)),
+                ("decided_by_label", c.decided_by_label.as_deref().into()),
+                ("penalty_kinds", kinds),
+                ("fine_fen", fine),
+                ("gains_fen", gains),
+                ("payment_due_on", date(c.payment_due_on)),
+                ("execution", c.execution.as_deref().into()),
+                ("paid_fen", c.paid_fen.into()),
+                ("closed_on", date(c.closed_on)),
+                ("closed_by_label", c.closed_by_label.as_deref().into()),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn add_event(tx: &mut WriteTx, id: CaseId, event: &Event, by_label: &str) -> Result<()> {
+        add_event(tx, id, event.kind, by_label, event.note.as_deref(), event.on_date).await
+    }
 }
 
 const SELECT: &str = "SELECT k.case_id, k.case_no, k.agency_code, k.mine_id, m.name AS mine_name, \
@@ -238,7 +228,7 @@ const SELECT: &str = "SELECT k.case_id, k.case_no, k.agency_code, k.mine_id, m.n
     k.volume_m3, k.mineral, k.density_t_m3, k.price_fen_t, k.estimated_fen, k.estimate_basis, \
     k.appraised_fen, k.appraisal_note, k.facts, k.evidence, k.legal_basis, k.notice_no, k.served_on, \
     k.defence_ends_on, k.proposed_kinds, k.proposed_fine_fen, k.proposed_gains_fen, k.statement, k.waived, \
-    k.hearing_requested, k.hearing_on, k.hearing_host_label, k.hearing_record, k.reviewer_id, \
+    k.hearing_requested, k.hearing_on, k.hearing_host_id, k.hearing_host_label, k.hearing_record, k.reviewer_id, \
     k.reviewer_label, k.review_opinion, k.reviewed_at, k.decision_no, k.decided_on, k.decided_by_label, \
     k.penalty_kinds, k.fine_fen, k.gains_fen, k.payment_due_on, k.execution, k.paid_fen, k.closed_on, \
     k.closed_by_label \
@@ -273,7 +263,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Case> {
         _ => None,
     };
     Ok(Case {
-        id: get(r, "case_id")?,
+        id: CaseId(get(r, "case_id")?),
         case_no: get(r, "case_no")?,
         agency: get_code(r, "agency_code", AgencyCode::parse)?,
         mine_id: MineId(get(r, "mine_id")?),
@@ -308,6 +298,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Case> {
         waived: flag(r, "waived")?,
         hearing_requested: flag(r, "hearing_requested")?,
         hearing_on: get_opt_date(r, "hearing_on")?,
+        hearing_host_id: get::<Option<i64>>(r, "hearing_host_id")?.map(AccountId),
         hearing_host_label: get(r, "hearing_host_label")?,
         hearing_record: get(r, "hearing_record")?,
         reviewer_id: get::<Option<i64>>(r, "reviewer_id")?.map(AccountId),
@@ -330,9 +321,9 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Case> {
 }
 
 /// One case with its team, findings and history.
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Case>> {
+pub async fn find(conn: &mut Conn, id: CaseId) -> Result<Option<Case>> {
     let row = sqlx::query(&format!("{SELECT} WHERE k.case_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(None) };
@@ -340,7 +331,7 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Case>> {
     case.team = sqlx::query(
         "SELECT account_id, name, card_no FROM case_officer WHERE case_id = $1 ORDER BY case_officer_id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?
     .iter()
@@ -357,19 +348,19 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Case>> {
          JOIN finding f ON f.finding_id = cf.finding_id JOIN finding_category fc ON fc.code = f.category \
          WHERE cf.case_id = $1 ORDER BY cf.case_finding_id",
     )
-    .bind(id)
+    .bind(id.0)
     .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|r| {
         Ok(CaseFinding {
-            finding_id: get(r, "finding_id")?,
+            finding_id: FindingId(get(r, "finding_id")?),
             category_zh: get(r, "label_zh")?,
             description: get(r, "description")?,
         })
     })
     .collect::<Result<_>>()?;
-    case.events = crate::history(conn, &CASE_EVENTS, id).await?;
+    case.events = crate::history(conn, &CASE_EVENTS, id.0).await?;
     Ok(Some(case))
 }
 
@@ -379,7 +370,7 @@ pub struct CaseFilter {
     pub agency: Option<AgencyCode>,
     pub state: Option<CaseState>,
     pub mine: Option<MineId>,
-    pub finding: Option<i64>,
+    pub finding: Option<FindingId>,
     /// Also closed cases (by default only open ones).
     pub include_closed: bool,
 }
@@ -418,7 +409,7 @@ pub async fn list(
         bind(
             &mut conditions,
             "k.case_id IN (SELECT case_id FROM case_finding WHERE finding_id = $?)",
-            finding.into(),
+            finding.0.into(),
         );
     }
     match filter.state {
@@ -458,46 +449,13 @@ pub async fn list(
     })
 }
 
-/// How many of `column`'s numbers start with `prefix` (an agency's documents of one kind and year).
-pub async fn numbers_with_prefix(conn: &mut Conn, column: NumberColumn, prefix: &str) -> Result<i64> {
-    let sql = format!(
-        "SELECT COUNT(*) FROM penalty_case WHERE {} LIKE $1 ESCAPE '\\'",
-        column.name()
-    );
-    Ok(sqlx::query_scalar(&sql)
-        .bind(format!("{}%", crate::like_pattern(prefix).trim_matches('%')))
-        .fetch_one(conn)
-        .await?)
-}
-
-/// The numbered documents of a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NumberColumn {
-    /// 案号 (立案).
-    Case,
-    /// 行政处罚告知书.
-    Notice,
-    /// 行政处罚决定书.
-    Decision,
-}
-
-impl NumberColumn {
-    fn name(self) -> &'static str {
-        match self {
-            NumberColumn::Case => "case_no",
-            NumberColumn::Notice => "notice_no",
-            NumberColumn::Decision => "decision_no",
-        }
-    }
-}
-
 /// The category codes of a case's findings.
-pub async fn finding_categories(conn: &mut Conn, case_id: i64) -> Result<Vec<String>> {
+pub async fn finding_categories(conn: &mut Conn, case_id: CaseId) -> Result<Vec<String>> {
     let rows = sqlx::query(
         "SELECT DISTINCT f.category FROM case_finding cf JOIN finding f ON f.finding_id = cf.finding_id \
          WHERE cf.case_id = $1 ORDER BY f.category",
     )
-    .bind(case_id)
+    .bind(case_id.0)
     .fetch_all(conn)
     .await?;
     rows.iter().map(|r| get(r, "category")).collect()
@@ -517,7 +475,7 @@ pub async fn decisions_about(
     conn: &mut Conn,
     company_id: CompanyId,
     categories: &[String],
-    except_case: i64,
+    except_case: CaseId,
 ) -> Result<Vec<NaiveDate>> {
     if categories.is_empty() {
         return Ok(Vec::new());
@@ -530,7 +488,7 @@ pub async fn decisions_about(
          AND f.category IN ({})) ORDER BY k.decided_on",
         placeholders(3, categories.len())
     );
-    let mut query = sqlx::query(&sql).bind(company_id.0).bind(except_case);
+    let mut query = sqlx::query(&sql).bind(company_id.0).bind(except_case.0);
     for c in categories {
         query = query.bind(c.clone());
     }
@@ -548,7 +506,7 @@ pub async fn unreferred_about(
     not_referred: &[&str],
     min_value_fen: i64,
     repeat_count: i64,
-) -> Result<Vec<i64>> {
+) -> Result<Vec<CaseId>> {
     if categories.is_empty() {
         return Ok(Vec::new());
     }
@@ -576,5 +534,5 @@ pub async fn unreferred_about(
     }
     query = query.bind(min_value_fen).bind(repeat_count);
     let rows = query.fetch_all(conn).await?;
-    rows.iter().map(|r| get(r, "case_id")).collect()
+    rows.iter().map(|r| Ok(CaseId(get(r, "case_id")?))).collect()
 }

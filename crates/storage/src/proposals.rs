@@ -153,12 +153,12 @@ pub async fn of_finding(conn: &mut Conn, finding_id: FindingId) -> Result<Option
 }
 
 /// Proposals of findings linked to a penalty case that carry a volume.
-pub async fn with_volume_of_case(conn: &mut Conn, case_id: i64) -> Result<Vec<Proposal>> {
+pub async fn with_volume_of_case(conn: &mut Conn, case_id: orewatch_domain::CaseId) -> Result<Vec<Proposal>> {
     sqlx::query(&format!(
         "{SELECT} JOIN case_finding cf ON cf.finding_id = p.finding_id \
          WHERE cf.case_id = $1 AND p.volume_m3 IS NOT NULL ORDER BY p.proposal_id"
     ))
-    .bind(case_id)
+    .bind(case_id.0)
     .fetch_all(conn)
     .await?
     .iter()

@@ -13,12 +13,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::flag::FlagRule;
 use orewatch_domain::referral::{Asked, Receiver, RefState};
-use orewatch_domain::{AgencyCode, MineId};
+use orewatch_domain::{AgencyCode, CaseId, MineId};
 
 /// A referral to record (its report).
 #[derive(Debug, Clone)]
 pub struct NewReferral<'a> {
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub agency: &'a AgencyCode,
     pub receiver: Receiver,
     pub receiver_agency: Option<&'a AgencyCode>,
@@ -36,7 +36,7 @@ pub type RefEvent = crate::HistoryEvent;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Referral {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub case_no: String,
     pub mine_id: MineId,
     pub mine_name: String,
@@ -88,7 +88,7 @@ impl Referral {
 pub async fn insert(tx: &mut WriteTx, r: &NewReferral<'_>) -> Result<i64> {
     let now = format_timestamp(tx.now());
     let mut values: Vec<(&str, Value)> = vec![
-        ("case_id", r.case_id.into()),
+        ("case_id", r.case_id.0.into()),
         ("agency_code", r.agency.as_str().into()),
         ("referral_no", Value::Null),
         ("receiver_kind", r.receiver.as_str().into()),
@@ -154,7 +154,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Referral> {
     let code = |raw: &str| AgencyCode::parse(raw);
     Ok(Referral {
         id: get(r, "referral_id")?,
-        case_id: get(r, "case_id")?,
+        case_id: CaseId(get(r, "case_id")?),
         case_no: get(r, "case_no")?,
         mine_id: MineId(get(r, "mine_id")?),
         mine_name: get(r, "mine_name")?,
@@ -203,9 +203,9 @@ pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Referral>> {
 }
 
 /// A case's referrals, oldest first (without their history).
-pub async fn of_case(conn: &mut Conn, case_id: i64) -> Result<Vec<Referral>> {
+pub async fn of_case(conn: &mut Conn, case_id: CaseId) -> Result<Vec<Referral>> {
     let rows = sqlx::query(&format!("{SELECT} WHERE r.case_id = $1 ORDER BY r.referral_id"))
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_all(conn)
         .await?;
     rows.iter().map(from_row).collect()
@@ -247,7 +247,7 @@ pub async fn numbers_with_prefix(conn: &mut Conn, prefix: &str) -> Result<i64> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Flag {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: CaseId,
     pub case_no: String,
     pub mine_name: String,
     pub company_name: String,
@@ -264,7 +264,7 @@ pub struct Flag {
 /// Raises a flag (the caller audits it); returns its id.
 pub async fn insert_flag(
     tx: &mut WriteTx,
-    case_id: i64,
+    case_id: CaseId,
     agency: &AgencyCode,
     rule: FlagRule,
     details: &str,
@@ -275,7 +275,7 @@ pub async fn insert_flag(
         .insert(
             &CASE_FLAG,
             &[
-                ("case_id", case_id.into()),
+                ("case_id", case_id.0.into()),
                 ("agency_code", agency.as_str().into()),
                 ("rule", rule.as_str().into()),
                 ("details", details.into()),
@@ -301,7 +301,7 @@ const FLAG_SELECT: &str = "SELECT g.*, k.case_no, m.name AS mine_name, c.name AS
 fn flag_from_row(r: &sqlx::any::AnyRow) -> Result<Flag> {
     Ok(Flag {
         id: get(r, "flag_id")?,
-        case_id: get(r, "case_id")?,
+        case_id: CaseId(get(r, "case_id")?),
         case_no: get(r, "case_no")?,
         mine_name: get(r, "mine_name")?,
         company_name: get(r, "company_name")?,
@@ -326,13 +326,13 @@ pub async fn find_flag(conn: &mut Conn, id: i64) -> Result<Option<Flag>> {
 
 /// Flags: the open ones first (oldest first), then the disposed ones (newest first); of one case when
 /// `case_id` is given.
-pub async fn flags(conn: &mut Conn, case_id: Option<i64>, limit: i64) -> Result<Vec<Flag>> {
+pub async fn flags(conn: &mut Conn, case_id: Option<CaseId>, limit: i64) -> Result<Vec<Flag>> {
     let order = "ORDER BY CASE WHEN g.disposed_at IS NULL THEN 0 ELSE 1 END, \
                  CASE WHEN g.disposed_at IS NULL THEN g.raised_at END, g.disposed_at DESC, g.flag_id";
     let rows = match case_id {
         Some(id) => {
             sqlx::query(&format!("{FLAG_SELECT} WHERE g.case_id = $1 {order} LIMIT $2"))
-                .bind(id)
+                .bind(id.0)
                 .bind(limit)
                 .fetch_all(conn)
                 .await?
@@ -348,9 +348,9 @@ pub async fn flags(conn: &mut Conn, case_id: Option<i64>, limit: i64) -> Result<
 }
 
 /// The rules already raised on a case (a flag is raised once per case and rule).
-pub async fn raised_rules(conn: &mut Conn, case_id: i64) -> Result<Vec<FlagRule>> {
+pub async fn raised_rules(conn: &mut Conn, case_id: CaseId) -> Result<Vec<FlagRule>> {
     let rows = sqlx::query("SELECT rule FROM case_flag WHERE case_id = $1")
-        .bind(case_id)
+        .bind(case_id.0)
         .fetch_all(conn)
         .await?;
     rows.iter()
@@ -365,7 +365,7 @@ pub struct NewOpinion<'a> {
     pub doc_no: &'a str,
     pub from_body: &'a str,
     pub mine_id: Option<MineId>,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub summary: &'a str,
     pub received_on: NaiveDate,
     pub answer_by_on: NaiveDate,
@@ -381,7 +381,7 @@ pub struct Opinion {
     pub from_body: String,
     pub mine_id: Option<MineId>,
     pub mine_name: Option<String>,
-    pub case_id: Option<i64>,
+    pub case_id: Option<CaseId>,
     pub summary: String,
     pub received_on: NaiveDate,
     pub answer_by_on: NaiveDate,
@@ -400,7 +400,7 @@ pub async fn insert_opinion(tx: &mut WriteTx, o: &NewOpinion<'_>) -> Result<i64>
                 ("doc_no", o.doc_no.into()),
                 ("from_body", o.from_body.into()),
                 ("mine_id", o.mine_id.map(|m| m.0).into()),
-                ("case_id", o.case_id.into()),
+                ("case_id", o.case_id.map(|c| c.0).into()),
                 ("summary", o.summary.into()),
                 ("received_on", date_text(o.received_on).into()),
                 ("answer_by_on", date_text(o.answer_by_on).into()),
@@ -429,7 +429,7 @@ fn opinion_from_row(r: &sqlx::any::AnyRow) -> Result<Opinion> {
         from_body: get(r, "from_body")?,
         mine_id: get::<Option<i64>>(r, "mine_id")?.map(MineId),
         mine_name: get(r, "mine_name")?,
-        case_id: get(r, "case_id")?,
+        case_id: get::<Option<i64>>(r, "case_id")?.map(CaseId),
         summary: get(r, "summary")?,
         received_on: get_date(r, "received_on")?,
         answer_by_on: get_date(r, "answer_by_on")?,

@@ -391,7 +391,7 @@ async fn caller(app: &App, username: &str) -> Result<Caller> {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     findings: Vec<Option<orewatch_domain::FindingId>>,
-    cases: Vec<Option<i64>>,
+    cases: Vec<Option<orewatch_domain::CaseId>>,
     measures: std::collections::HashMap<(usize, &'static str), orewatch_domain::MeasureId>,
     referrals: std::collections::HashMap<usize, i64>,
     opinions: Vec<Option<i64>>,
@@ -417,8 +417,9 @@ impl State {
         let legal = caller(app, "nr_legal").await?;
         let id_of = |c: &Caller| c.account_id().map(|a| a.0.to_string()).unwrap_or_default();
         let spec = |i: usize| SPECS.get(i).ok_or(AppError::NotFound);
-        let case =
-            |cases: &[Option<i64>], i: usize| cases.get(i).copied().flatten().ok_or(AppError::NotFound);
+        let case = |cases: &[Option<orewatch_domain::CaseId>], i: usize| {
+            cases.get(i).copied().flatten().ok_or(AppError::NotFound)
+        };
         match step {
             Step::Card => {
                 let second = caller(app, "nr_officer2").await?;

@@ -1,45 +1,39 @@
 //! The use cases of a penalty case, from 立案 to 结案 (WORKFLOW.md §4).
 //!
-//! Each step: check the policy on the case → check the step against its state
-//! (`CaseState::after`) and its dates and penalties (`domain::penalty`) → one audited write that
-//! changes the case, appends to its history, and closes and opens the tasks of its clocks. A step sent
-//! twice is refused with "already done" and changes nothing.
+//! Each step is parsed from the form into a [`CaseCommand`] and taken by the kernel
+//! (`crate::workflow::step`): the policy, the case's workflow (`domain::penalty::case`: its state, its
+//! dates and penalties), one audited write that saves the case, appends to its history, and closes and
+//! opens the tasks of its clocks. A step sent twice is refused with "already done" and changes nothing.
 //!
 //! The clocks, each a task with its escalation: the decision within 90 days of filing (the head); the
 //! party's statement and defence, 5 working days from service; a requested hearing; the legal review;
 //! and the execution of the decision (payment within 15 days).
 
 use crate::evidence::EvidenceFile;
-use crate::tasks as task_cases;
+use crate::workflow::Stepped;
 use crate::{App, AppError, Caller, Result};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::NaiveDate;
 use orewatch_domain::field::{date, optional_money_fen, optional_text, required_text};
 use orewatch_domain::inspection::{check_officers, Officer};
-use orewatch_domain::penalty::{CaseState, CaseStep, Estimate, Penalty};
+pub use orewatch_domain::penalty::CaseStep;
+use orewatch_domain::penalty::{CaseCommand, CaseFlow, Estimate, Penalty};
 use orewatch_domain::policy::{Action, Listing, Resource};
-use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
+use orewatch_domain::task::local_date;
+use orewatch_domain::workflow::{DocumentKind, Issuer, Workflow};
 use orewatch_domain::{
-    AccountId, AgencyCode, AuditAction, FieldErrors, FindingId, MineId, Problem, RecordType, Role,
+    AccountId, AgencyCode, CaseId, FieldErrors, FindingId, MineId, Problem, RecordType, Role,
 };
-use orewatch_storage::bound::Value;
-use orewatch_storage::cases::{self, NewCase, NumberColumn};
-pub use orewatch_storage::cases::{Case, CaseEvent, CaseFilter, CaseFinding, CaseOfficer};
+use orewatch_storage::cases::{self, NewCase};
+pub use orewatch_storage::cases::{Case, CaseFilter, CaseFinding, CaseOfficer};
 use orewatch_storage::files::{self, Attachment};
 use orewatch_storage::register;
 use orewatch_storage::register::Card;
-use orewatch_storage::tasks::{Outcome, TaskRow};
-use orewatch_storage::{agencies, date_text, findings, mines, Key, Page, WriteTx};
+use orewatch_storage::tasks::TaskRow;
+use orewatch_storage::{findings, mines, Page};
 
 /// The policy's view of a case.
 pub fn resource(case: &Case) -> Resource {
-    Resource::Case {
-        agency: case.agency.clone(),
-        team: case.team_ids(),
-    }
-}
-
-fn record_of(id: i64) -> (RecordType, String) {
-    (RecordType::PenaltyCase, id.to_string())
+    CaseFlow::resource(case)
 }
 
 fn yes(raw: &str) -> bool {
@@ -61,25 +55,6 @@ pub struct FileInput<'a> {
     pub officers: Vec<&'a str>,
 }
 
-/// The case number, notice and decision numbers of an agency: `{short}{kind}〔{year}〕{n}号`.
-async fn next_number(
-    tx: &mut WriteTx,
-    agency: &AgencyCode,
-    column: NumberColumn,
-    year: i32,
-) -> Result<String> {
-    let record = agencies::find(tx, agency).await?.ok_or(AppError::NotFound)?;
-    let short = orewatch_domain::agency::short_name(&record.name_zh);
-    let kind = match column {
-        NumberColumn::Case => "罚立",
-        NumberColumn::Notice => "罚告",
-        NumberColumn::Decision => "罚决",
-    };
-    let prefix = format!("{short}{kind}〔{year}〕");
-    let n = cases::numbers_with_prefix(tx, column, &prefix).await? + 1;
-    Ok(format!("{prefix}{n}号"))
-}
-
 /// The officers of the agency who may be on a case team today: holders of a card valid today.
 pub async fn team_candidates(app: &App, caller: &Caller, agency: &AgencyCode) -> Result<Vec<Card>> {
     caller.require(Action::FileCase, &Resource::Agency(agency.clone()))?;
@@ -94,7 +69,7 @@ pub async fn team_candidates(app: &App, caller: &Caller, agency: &AgencyCode) ->
 
 /// 立案: files a case in the caller's agency (its head approves the filing) with a team of at least two
 /// officers holding valid cards, about findings at one mine; opens the 90-day decision clock.
-pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<i64> {
+pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<CaseId> {
     let agency = caller
         .agency()
         .cloned()
@@ -103,12 +78,12 @@ pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<i
     let mut e = FieldErrors::new();
     let cause = e.take("cause", required_text(input.cause, 200));
     let mine_name = e.take("mine", required_text(input.mine, 100));
-    let mut finding_ids = Vec::new();
+    let mut finding_ids: Vec<FindingId> = Vec::new();
     for raw in &input.findings {
-        match raw.trim().parse::<i64>() {
-            Ok(id) if !finding_ids.contains(&id) => finding_ids.push(id),
-            Ok(_) => {}
-            Err(_) => e.push("findings", Problem::Invalid),
+        match FindingId::parse(raw) {
+            Some(id) if !finding_ids.contains(&id) => finding_ids.push(id),
+            Some(_) => {}
+            None => e.push("findings", Problem::Invalid),
         }
     }
     let mut officer_ids: Vec<AccountId> = Vec::new();
@@ -138,7 +113,7 @@ pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<i
     };
     if let Some(mine) = &mine {
         for id in &finding_ids {
-            match findings::find(&mut tx, FindingId(*id)).await? {
+            match findings::find(&mut tx, *id).await? {
                 Some(f) if f.mine_id == mine.id => {}
                 _ => e.push("findings", Problem::NotFound),
             }
@@ -206,7 +181,13 @@ pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<i
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let case_no = next_number(&mut tx, &agency, NumberColumn::Case, today.year()).await?;
+    let case_no = crate::workflow::reserve_number(
+        &mut tx,
+        DocumentKind::CaseFiling,
+        &Issuer::Agency(agency.clone()),
+        today,
+    )
+    .await?;
     let decide_by = app.settings.cases.decide_by(today);
     let team: Vec<CaseOfficer> = officers
         .iter()
@@ -233,152 +214,37 @@ pub async fn file(app: &App, caller: &Caller, input: &FileInput<'_>) -> Result<i
         &finding_ids,
     )
     .await?;
-    let note = format!("{case_no}，决定期限至 {decide_by}");
-    cases::add_event(&mut tx, id, "file", &caller.display_name, Some(&note), None).await?;
-    tx.audit(
-        AuditAction::CaseFile,
-        RecordType::PenaltyCase,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
-    open_task(
-        &mut tx,
-        app,
-        id,
-        mine.id,
-        &agency,
-        TaskKind::CaseDecide,
-        Some(Role::AgencyHead),
-        decide_by,
-        &format!("{case_no} {cause}"),
-    )
-    .await?;
+    crate::workflow::created::<CaseFlow>(&mut tx, app, caller, id).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn open_task(
-    tx: &mut WriteTx,
-    app: &App,
-    id: i64,
-    mine_id: MineId,
-    agency: &AgencyCode,
-    kind: TaskKind,
-    role: Option<Role>,
-    due_on: NaiveDate,
-    title: &str,
-) -> Result<i64> {
-    let title: String = title.chars().take(60).collect();
-    task_cases::open(
-        tx,
-        app,
-        Task {
-            kind,
-            assignee: Assignee::Agency {
-                agency: agency.clone(),
-                role,
-            },
-            agency: Some(agency.clone()),
-            due_at: end_of_day(due_on),
-            level: Level::Open,
-        },
-        record_of(id),
-        Some(mine_id),
-        &title,
-    )
-    .await
-}
-
-async fn close_task(tx: &mut WriteTx, caller: &Caller, id: i64, kind: TaskKind) -> Result<Vec<TaskRow>> {
-    let record = record_of(id);
-    task_cases::close_open(tx, caller, (record.0, &record.1), kind, Outcome::Done).await
-}
-
-/// Reads a case inside the write and checks the policy and, for a step, the state; returns the case
-/// and the state the step leads to.
-async fn prepare(
-    tx: &mut WriteTx,
-    caller: &Caller,
-    id: i64,
-    action: Action,
-    step: Option<CaseStep>,
-) -> Result<(Case, CaseState)> {
-    let case = cases::find(tx, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(action, &resource(&case))?;
-    let next = match step {
-        Some(step) => case
-            .state
-            .after(step)
-            .map_err(|p| AppError::invalid("state", p))?,
-        None if case.state == CaseState::Closed => {
-            return Err(AppError::invalid(
-                "state",
-                Problem::WrongState {
-                    state: CaseState::Closed.label_zh().to_string(),
-                    step: "修改".to_string(),
-                },
-            ))
-        }
-        None => case.state,
-    };
-    Ok((case, next))
-}
-
-/// Commits a case's change: its columns, an event, the audit entry.
-async fn change(
-    tx: &mut WriteTx,
-    caller: &Caller,
-    case: &Case,
-    action: AuditAction,
-    event: (&str, Option<&str>, Option<NaiveDate>),
-    set: &[(&str, Value)],
-) -> Result<()> {
-    let key = Key::Int(case.id);
-    let before = tx.state(RecordType::PenaltyCase, &key).await?;
-    if !set.is_empty() {
-        cases::update(tx, case.id, set).await?;
-    }
-    cases::add_event(tx, case.id, event.0, &caller.display_name, event.1, event.2).await?;
-    tx.audit(action, RecordType::PenaltyCase, &key, before, None)
-        .await?;
-    Ok(())
+/// Takes one step of a case through the kernel.
+async fn take(app: &App, caller: &Caller, id: CaseId, command: CaseCommand) -> Result<Stepped<CaseFlow>> {
+    crate::workflow::step::<CaseFlow>(app, caller, id, command, &[]).await
 }
 
 /// Sets the estimated value from a volume (m³), the mine's mineral and the configured price table,
 /// keeping the figures used. The source of the volume (a survey, a measurement) is required.
-pub async fn estimate(app: &App, caller: &Caller, id: i64, volume: &str, basis: &str) -> Result<()> {
+pub async fn estimate(app: &App, caller: &Caller, id: CaseId, volume: &str, basis: &str) -> Result<()> {
     let mut e = FieldErrors::new();
     let volume = e.take("volume", orewatch_domain::penalty::volume_m3(volume));
     let basis = e.take("basis", required_text(basis, 300));
-    let mut tx = app.write(caller).await?;
-    let (case, _) = prepare(&mut tx, caller, id, Action::WorkCase, None).await?;
+    let case = {
+        let mut conn = app.db.conn().await?;
+        crate::workflow::allowed::<CaseFlow>(&mut conn, app, caller, id, CaseStep::Estimate).await?
+    };
     let (Some(volume), Some(basis)) = (volume, basis) else {
         return Err(AppError::Invalid(e));
     };
     let estimate = Estimate::compute(volume, &case.mineral_of_mine, &app.settings.cases.prices)
         .map_err(|p| AppError::invalid("volume", p))?;
-    let note = format!(
-        "{} m³ × {} t/m³ × {} 元/t = {} 元（{}）",
-        estimate.volume_m3,
-        estimate.density_t_m3,
-        orewatch_domain::field::yuan_text(estimate.price_fen_t),
-        orewatch_domain::field::yuan_text(estimate.value_fen),
-        orewatch_domain::penalty::ESTIMATE_LABEL
-    );
-    let set = cases::estimate_values(&estimate, case.mineral_of_mine.trim(), &basis);
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseEstimate,
-        ("estimate", Some(&note), None),
-        &set,
-    )
-    .await?;
-    tx.commit().await?;
+    let command = CaseCommand::Estimate {
+        estimate,
+        mineral: case.mineral_of_mine.trim().to_string(),
+        basis,
+    };
+    take(app, caller, id, command).await?;
     Ok(())
 }
 
@@ -387,38 +253,12 @@ pub async fn estimate(app: &App, caller: &Caller, id: i64, volume: &str, basis: 
 pub async fn mark_restricted(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: CaseId,
     restricted: bool,
     basis: &str,
 ) -> Result<()> {
-    use crate::enforcement::flags::{RESTRICTED, UNRESTRICTED};
     let basis = required_text(basis, 300).map_err(|p| AppError::invalid("restricted_basis", p))?;
-    let mut tx = app.write(caller).await?;
-    let (case, _) = prepare(&mut tx, caller, id, Action::WorkCase, None).await?;
-    if crate::enforcement::flags::restricted(&case) == restricted {
-        return Err(AppError::invalid(
-            "restricted",
-            Problem::AlreadyDone {
-                state: if restricted {
-                    "适用较低标准"
-                } else {
-                    "适用一般标准"
-                }
-                .to_string(),
-            },
-        ));
-    }
-    let kind = if restricted { RESTRICTED } else { UNRESTRICTED };
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseEstimate,
-        (kind, Some(&basis), None),
-        &[],
-    )
-    .await?;
-    tx.commit().await?;
+    take(app, caller, id, CaseCommand::MarkRestricted { restricted, basis }).await?;
     Ok(())
 }
 
@@ -427,7 +267,7 @@ pub async fn mark_restricted(
 pub async fn appraisal(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: CaseId,
     value: &str,
     note: &str,
     files_in: &[EvidenceFile<'_>],
@@ -435,38 +275,15 @@ pub async fn appraisal(
     let mut e = FieldErrors::new();
     let value = e.take("value", orewatch_domain::field::money_fen(value));
     let note = e.take("note", required_text(note, 500));
-    let (Some(value), Some(note)) = (value, note) else {
+    let (Some(value_fen), Some(note)) = (value, note) else {
         return Err(AppError::Invalid(e));
     };
     let stored = crate::evidence::store(app, files_in).await?;
     if stored.is_empty() {
         return Err(AppError::invalid("files", Problem::Required));
     }
-    let mut tx = app.write(caller).await?;
-    let (case, _) = prepare(&mut tx, caller, id, Action::WorkCase, None).await?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::PenaltyCase, &key).await?;
-    crate::evidence::attach(&mut tx, caller, RecordType::PenaltyCase, &key, &stored).await?;
-    cases::update(
-        &mut tx,
-        case.id,
-        &[
-            ("appraised_fen", value.into()),
-            ("appraisal_note", note.as_str().into()),
-        ],
-    )
-    .await?;
-    let text = format!("{} 元 · {note}", orewatch_domain::field::yuan_text(value));
-    cases::add_event(&mut tx, id, "appraisal", &caller.display_name, Some(&text), None).await?;
-    tx.audit(
-        AuditAction::CaseAppraisal,
-        RecordType::PenaltyCase,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
+    let command = CaseCommand::Appraisal { value_fen, note };
+    crate::workflow::step::<CaseFlow>(app, caller, id, command, &stored).await?;
     Ok(())
 }
 
@@ -506,87 +323,41 @@ pub struct NoticeInput<'a> {
 
 /// 告知: records the facts, evidence, basis and proposed penalty, numbers the notice, and starts the
 /// party's period to state and defend (and to ask for a hearing when the penalty is heavy).
-pub async fn notify(app: &App, caller: &Caller, id: i64, input: &NoticeInput<'_>) -> Result<()> {
+pub async fn notify(app: &App, caller: &Caller, id: CaseId, input: &NoticeInput<'_>) -> Result<()> {
     let mut e = FieldErrors::new();
     let facts = e.take("facts", required_text(input.facts, 4000));
     let evidence = e.take("evidence", required_text(input.evidence, 4000));
     let legal_basis = e.take("legal_basis", required_text(input.legal_basis, 1000));
     let proposed = penalty_of(&input.penalty, &mut e);
-    let mut tx = app.write(caller).await?;
-    let (case, next) = prepare(&mut tx, caller, id, Action::WorkCase, Some(CaseStep::Notify)).await?;
-    let today = local_date(tx.now());
+    {
+        // Whether the case may be notified now, before what was typed.
+        let mut conn = app.db.conn().await?;
+        crate::workflow::allowed::<CaseFlow>(&mut conn, app, caller, id, CaseStep::Notify).await?;
+    }
     let served_on = if input.served_on.trim().is_empty() {
-        Some(today)
+        Some(local_date(app.now()))
     } else {
-        e.take(
-            "served_on",
-            date(input.served_on).and_then(|d| {
-                if d > today || d < case.filed_on {
-                    Err(Problem::Invalid)
-                } else {
-                    Ok(d)
-                }
-            }),
-        )
+        e.take("served_on", date(input.served_on))
     };
-    let ends_on = served_on.and_then(|d| e.take("served_on", app.settings.cases.defence_ends_on(d)));
     if proposed.as_ref().is_some_and(Penalty::is_none) {
         e.push("kinds", Problem::NoPenalty);
     }
-    let (Some(facts), Some(evidence), Some(legal_basis), Some(proposed), Some(served_on), Some(ends_on)) =
-        (facts, evidence, legal_basis, proposed, served_on, ends_on)
+    let (Some(facts), Some(evidence), Some(legal_basis), Some(proposed), Some(served_on)) =
+        (facts, evidence, legal_basis, proposed, served_on)
     else {
         return Err(AppError::Invalid(e));
     };
     if !e.is_empty() {
         return Err(AppError::Invalid(e));
     }
-    let number = next_number(&mut tx, &case.agency, NumberColumn::Notice, today.year()).await?;
-    let heavy = proposed.is_heavy(app.settings.cases.heavy_fen);
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseNotify,
-        (
-            "notify",
-            Some(&format!(
-                "{number} · {}{}",
-                proposed.describe_zh(),
-                if heavy { "（告知听证权利）" } else { "" }
-            )),
-            Some(ends_on),
-        ),
-        &[
-            ("state", next.as_str().into()),
-            ("facts", facts.into()),
-            ("evidence", evidence.into()),
-            ("legal_basis", legal_basis.into()),
-            ("notice_no", number.as_str().into()),
-            ("served_on", date_text(served_on).into()),
-            ("defence_ends_on", date_text(ends_on).into()),
-            ("proposed_kinds", proposed.codes().into()),
-            ("proposed_fine_fen", proposed.fine_fen.into()),
-            ("proposed_gains_fen", proposed.gains_fen.into()),
-            ("statement", Value::Null),
-            ("waived", Value::Null),
-            ("hearing_requested", Value::Null),
-        ],
-    )
-    .await?;
-    open_task(
-        &mut tx,
-        app,
-        id,
-        case.mine_id,
-        &case.agency,
-        TaskKind::CaseDefence,
-        None,
-        ends_on,
-        &format!("{} 陈述申辩期届满", case.case_no),
-    )
-    .await?;
-    tx.commit().await?;
+    let command = CaseCommand::Notify {
+        facts,
+        evidence,
+        legal_basis,
+        proposed,
+        served_on,
+    };
+    take(app, caller, id, command).await?;
     Ok(())
 }
 
@@ -596,83 +367,18 @@ pub async fn notify(app: &App, caller: &Caller, id: i64, input: &NoticeInput<'_>
 pub async fn record_defence(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: CaseId,
     statement: &str,
     waived: &str,
     hearing: &str,
 ) -> Result<()> {
     let statement = optional_text(statement, 4000).map_err(|p| AppError::invalid("statement", p))?;
-    let (waived, hearing) = (yes(waived), yes(hearing));
-    let mut tx = app.write(caller).await?;
-    let case = cases::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::WorkCase, &resource(&case))?;
-    let rules = &app.settings.cases;
-    let proposed = case.proposed.clone().unwrap_or_default();
-    let review = rules.needs_review(&proposed, case.major);
-    let next = case
-        .state
-        .after(CaseStep::Defence { hearing, review })
-        .map_err(|p| AppError::invalid("state", p))?;
-    if hearing && !proposed.is_heavy(rules.heavy_fen) {
-        return Err(AppError::invalid("hearing", Problem::HearingNotAvailable));
-    }
-    let today = local_date(tx.now());
-    let ends_on = case.defence_ends_on.unwrap_or(today);
-    rules
-        .check_defence_time(ends_on, today, waived, hearing)
-        .map_err(|p| AppError::invalid("statement", p))?;
-    let note = format!(
-        "{}{}{}",
-        statement.as_deref().unwrap_or("当事人未提出陈述申辩"),
-        if waived { "（当事人书面放弃）" } else { "" },
-        if hearing { "；要求听证" } else { "" }
-    );
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseDefence,
-        ("defence", Some(&note), None),
-        &[
-            ("state", next.as_str().into()),
-            ("statement", statement.into()),
-            ("waived", i64::from(waived).into()),
-            ("hearing_requested", i64::from(hearing).into()),
-        ],
-    )
-    .await?;
-    close_task(&mut tx, caller, id, TaskKind::CaseDefence).await?;
-    open_next_station(&mut tx, app, &case, next, today).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Opens the task of the station a case has just reached (a hearing or a legal review).
-async fn open_next_station(
-    tx: &mut WriteTx,
-    app: &App,
-    case: &Case,
-    next: CaseState,
-    today: NaiveDate,
-) -> Result<()> {
-    let rules = &app.settings.cases;
-    let (kind, days, what) = match next {
-        CaseState::Hearing => (TaskKind::CaseHearing, rules.hearing_within_days, "听证"),
-        CaseState::Reviewing => (TaskKind::CaseReview, rules.review_within_days, "法制审核"),
-        _ => return Ok(()),
+    let command = CaseCommand::Defence {
+        statement,
+        waived: yes(waived),
+        hearing: yes(hearing),
     };
-    open_task(
-        tx,
-        app,
-        case.id,
-        case.mine_id,
-        &case.agency,
-        kind,
-        None,
-        today + Duration::days(days),
-        &format!("{} {what}", case.case_no),
-    )
-    .await?;
+    take(app, caller, id, command).await?;
     Ok(())
 }
 
@@ -696,13 +402,14 @@ pub async fn outside_team(app: &App, caller: &Caller, case: &Case) -> Result<Vec
 pub async fn record_hearing(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: CaseId,
     held_on: &str,
     host: &str,
     record: &str,
 ) -> Result<()> {
     let mut e = FieldErrors::new();
     let record = e.take("record", required_text(record, 4000));
+    let held_on = e.take("held_on", date(held_on));
     let host_id = e.take(
         "host",
         host.trim().parse::<i64>().map(AccountId).map_err(|_| {
@@ -713,36 +420,16 @@ pub async fn record_hearing(
             }
         }),
     );
-    let mut tx = app.write(caller).await?;
-    let (case, next) = prepare(
-        &mut tx,
-        caller,
-        id,
-        Action::WorkCase,
-        Some(CaseStep::Hear { review: true }),
-    )
-    .await?;
-    let today = local_date(tx.now());
-    let held_on = e.take(
-        "held_on",
-        date(held_on).and_then(|d| {
-            if d > today || case.served_on.is_some_and(|s| d < s) {
-                Err(Problem::Invalid)
-            } else {
-                Ok(d)
-            }
-        }),
-    );
+    let mut conn = app.db.conn().await?;
+    let case = crate::workflow::allowed::<CaseFlow>(&mut conn, app, caller, id, CaseStep::Hear).await?;
+    // The host is one of the agency's people (the workflow refuses one on the case team).
     let host_name = match host_id {
-        Some(h) if case.team_ids().contains(&h) => {
-            e.push("host", Problem::HostOnCase);
-            None
-        }
-        Some(h) => match orewatch_storage::accounts::find(&mut tx, h)
+        Some(h) => match orewatch_storage::accounts::find(&mut conn, h)
             .await?
             .filter(|a| a.agency.as_ref() == Some(&case.agency))
         {
             Some(a) => Some(a.display_name),
+            None if case.team_ids().contains(&h) => Some(String::new()),
             None => {
                 e.push("host", Problem::NotFound);
                 None
@@ -750,138 +437,52 @@ pub async fn record_hearing(
         },
         None => None,
     };
-    let (Some(record), Some(held_on), Some(host_id), Some(host_name)) = (record, held_on, host_id, host_name)
+    drop(conn);
+    let (Some(record), Some(held_on), Some(host), Some(host_name)) = (record, held_on, host_id, host_name)
     else {
         return Err(AppError::Invalid(e));
     };
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseHearing,
-        ("hearing", Some(&format!("主持人 {host_name}")), Some(held_on)),
-        &[
-            ("state", next.as_str().into()),
-            ("hearing_on", date_text(held_on).into()),
-            ("hearing_host_id", host_id.0.into()),
-            ("hearing_host_label", host_name.as_str().into()),
-            ("hearing_record", record.into()),
-        ],
-    )
-    .await?;
-    close_task(&mut tx, caller, id, TaskKind::CaseHearing).await?;
-    open_next_station(&mut tx, app, &case, next, today).await?;
-    tx.commit().await?;
+    let command = CaseCommand::Hear {
+        held_on,
+        host,
+        host_name,
+        record,
+    };
+    take(app, caller, id, command).await?;
     Ok(())
 }
 
 /// 法制审核: someone of the agency outside the case team passes the case to the decision, or returns it
 /// for further investigation (a new notice follows).
-pub async fn review(app: &App, caller: &Caller, id: i64, pass: bool, opinion: &str) -> Result<()> {
+pub async fn review(app: &App, caller: &Caller, id: CaseId, pass: bool, opinion: &str) -> Result<()> {
     let opinion = required_text(opinion, 2000).map_err(|p| AppError::invalid("opinion", p))?;
-    let mut tx = app.write(caller).await?;
-    let (case, next) = prepare(
-        &mut tx,
-        caller,
-        id,
-        Action::ReviewCase,
-        Some(CaseStep::Review { pass }),
-    )
-    .await?;
-    let now = orewatch_domain::audit::format_timestamp(tx.now());
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseReview,
-        (
-            if pass { "review_pass" } else { "review_return" },
-            Some(&opinion),
-            None,
-        ),
-        &[
-            ("state", next.as_str().into()),
-            ("reviewer_id", caller.account_id().map(|a| a.0).into()),
-            ("reviewer_label", caller.display_name.as_str().into()),
-            ("review_opinion", opinion.as_str().into()),
-            ("reviewed_at", now.into()),
-        ],
-    )
-    .await?;
-    close_task(&mut tx, caller, id, TaskKind::CaseReview).await?;
-    tx.commit().await?;
+    let command = if pass {
+        CaseCommand::ReviewPass { opinion }
+    } else {
+        CaseCommand::ReviewReturn { opinion }
+    };
+    take(app, caller, id, command).await?;
     Ok(())
 }
 
 /// 决定: the head decides the penalty — never heavier than the notice proposed — or no penalty. The
 /// decision is numbered and dated today; a penalty starts the execution clock, no penalty closes the
 /// case. A decision after the 90 days is still recorded, and its lateness stays in the history.
-pub async fn decide(app: &App, caller: &Caller, id: i64, input: &PenaltyInput<'_>) -> Result<()> {
+pub async fn decide(app: &App, caller: &Caller, id: CaseId, input: &PenaltyInput<'_>) -> Result<()> {
     let mut e = FieldErrors::new();
     let penalty = penalty_of(input, &mut e);
-    let mut tx = app.write(caller).await?;
-    let case = cases::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::DecideCase, &resource(&case))?;
+    {
+        // Who may decide comes before what was typed.
+        let mut conn = app.db.conn().await?;
+        let case = cases::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+        caller.require(Action::DecideCase, &resource(&case))?;
+    }
     let Some(penalty) = penalty else {
         return Err(AppError::Invalid(e));
     };
-    let next = case
-        .state
-        .after(CaseStep::Decide {
-            penalty: !penalty.is_none(),
-        })
-        .map_err(|p| AppError::invalid("state", p))?;
-    if let Some(what) = case.proposed.as_ref().and_then(|p| penalty.heavier_than(p)) {
-        return Err(AppError::invalid("kinds", Problem::HeavierThanNotice { what }));
-    }
-    let today = local_date(tx.now());
-    let number = next_number(&mut tx, &case.agency, NumberColumn::Decision, today.year()).await?;
-    let rules = &app.settings.cases;
-    let late = today > case.decide_by_on;
-    let payment_due = today + Duration::days(rules.payment_days);
-    let mut note = format!("{number} · {}", penalty.describe_zh());
-    if late {
-        note.push_str(&format!("（超过 {} 的决定期限）", case.decide_by_on));
-    }
-    let mut set: Vec<(&str, Value)> = vec![
-        ("state", next.as_str().into()),
-        ("decision_no", number.as_str().into()),
-        ("decided_on", date_text(today).into()),
-        ("decided_by_label", caller.display_name.as_str().into()),
-        ("penalty_kinds", penalty.codes().into()),
-        ("fine_fen", penalty.fine_fen.into()),
-        ("gains_fen", penalty.gains_fen.into()),
-    ];
-    if penalty.is_none() {
-        set.push(("closed_on", date_text(today).into()));
-        set.push(("closed_by_label", caller.display_name.as_str().into()));
-    } else {
-        set.push(("payment_due_on", date_text(payment_due).into()));
-    }
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseDecide,
-        ("decide", Some(&note), Some(today)),
-        &set,
-    )
-    .await?;
-    close_task(&mut tx, caller, id, TaskKind::CaseDecide).await?;
-    if !penalty.is_none() {
-        open_task(
-            &mut tx,
-            app,
-            id,
-            case.mine_id,
-            &case.agency,
-            TaskKind::CaseExecute,
-            None,
-            payment_due,
-            &format!("{number} 执行"),
-        )
+    let mut tx = app.write(caller).await?;
+    crate::workflow::step_in::<CaseFlow>(&mut tx, app, caller, id, CaseCommand::Decide { penalty }, &[])
         .await?;
-    }
     // A fine on a case that should have been referred is 以罚代刑: flagged in the same write.
     crate::enforcement::flags::raise(&mut tx, app, id).await?;
     tx.commit().await?;
@@ -889,33 +490,18 @@ pub async fn decide(app: &App, caller: &Caller, id: i64, input: &PenaltyInput<'_
 }
 
 /// 结案: the head closes an executed case with how it was carried out (and the amount paid).
-pub async fn close(app: &App, caller: &Caller, id: i64, execution: &str, paid: &str) -> Result<()> {
+pub async fn close(app: &App, caller: &Caller, id: CaseId, execution: &str, paid: &str) -> Result<()> {
     let mut e = FieldErrors::new();
     let execution = e.take("execution", required_text(execution, 2000));
     let paid = e.take("paid", optional_money_fen(paid));
-    let mut tx = app.write(caller).await?;
-    let (case, next) = prepare(&mut tx, caller, id, Action::DecideCase, Some(CaseStep::Close)).await?;
-    let (Some(execution), Some(paid)) = (execution, paid) else {
+    {
+        let mut conn = app.db.conn().await?;
+        crate::workflow::allowed::<CaseFlow>(&mut conn, app, caller, id, CaseStep::Close).await?;
+    }
+    let (Some(execution), Some(paid_fen)) = (execution, paid) else {
         return Err(AppError::Invalid(e));
     };
-    let today = local_date(tx.now());
-    change(
-        &mut tx,
-        caller,
-        &case,
-        AuditAction::CaseClose,
-        ("close", Some(&execution), Some(today)),
-        &[
-            ("state", next.as_str().into()),
-            ("execution", execution.as_str().into()),
-            ("paid_fen", paid.into()),
-            ("closed_on", date_text(today).into()),
-            ("closed_by_label", caller.display_name.as_str().into()),
-        ],
-    )
-    .await?;
-    close_task(&mut tx, caller, id, TaskKind::CaseExecute).await?;
-    tx.commit().await?;
+    take(app, caller, id, CaseCommand::Close { execution, paid_fen }).await?;
     Ok(())
 }
 
@@ -928,13 +514,16 @@ pub struct CaseView {
     pub today: NaiveDate,
     /// Whether the proposed penalty is heavy (a hearing right, a legal review).
     pub heavy: bool,
+    /// The steps open to the reader.
+    pub open: Vec<CaseStep>,
 }
 
 /// One case with its appraisal documents and open tasks.
-pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<CaseView> {
+pub async fn show(app: &App, caller: &Caller, id: CaseId) -> Result<CaseView> {
     let mut conn = app.db.conn().await?;
     let case = cases::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewCases, &resource(&case))?;
+    let open = crate::workflow::offered::<CaseFlow>(&mut conn, app, caller, &case).await?;
     let attachments = files::of_record(&mut conn, RecordType::PenaltyCase, &id.to_string()).await?;
     let open_tasks =
         orewatch_storage::tasks::open_for(&mut conn, RecordType::PenaltyCase, &id.to_string(), None).await?;
@@ -948,6 +537,7 @@ pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<CaseView> {
         open_tasks,
         today: local_date(app.now()),
         heavy,
+        open,
     })
 }
 
@@ -956,7 +546,9 @@ pub async fn appraisal_file(app: &App, caller: &Caller, attachment_id: i64) -> R
     let mut conn = app.db.conn().await?;
     let (found, id) =
         crate::evidence::find_attached(&mut conn, attachment_id, RecordType::PenaltyCase).await?;
-    let case = cases::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let case = cases::find(&mut conn, CaseId(id))
+        .await?
+        .ok_or(AppError::NotFound)?;
     caller.require(Action::ViewCases, &resource(&case))?;
     let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))
@@ -979,7 +571,7 @@ pub async fn list(
 pub async fn filing_context(
     app: &App,
     caller: &Caller,
-    finding: Option<i64>,
+    finding: Option<FindingId>,
     mine: Option<MineId>,
 ) -> Result<(
     Option<orewatch_storage::mines::Mine>,
@@ -988,7 +580,7 @@ pub async fn filing_context(
     caller.require(Action::ViewCases, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     let mine_id = match finding {
-        Some(id) => findings::find(&mut conn, FindingId(id)).await?.map(|f| f.mine_id),
+        Some(id) => findings::find(&mut conn, id).await?.map(|f| f.mine_id),
         None => mine,
     };
     let Some(mine_id) = mine_id else {

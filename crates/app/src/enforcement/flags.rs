@@ -15,7 +15,7 @@ use orewatch_domain::flag::{CaseFacts, FlagRule, FlagRules};
 use orewatch_domain::penalty::PenaltyKind;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AuditAction, FieldErrors, Problem, RecordType, Role};
+use orewatch_domain::{AuditAction, CaseId, FieldErrors, Problem, RecordType, Role};
 use orewatch_storage::referrals;
 pub use orewatch_storage::referrals::Flag;
 use orewatch_storage::tasks::Outcome;
@@ -127,7 +127,7 @@ fn details(rules: &FlagRules, rule: FlagRule, facts: &CaseFacts, case: &Case) ->
 }
 
 /// Raises, inside a write, the flags a case carries today and has not had yet; returns how many.
-pub(crate) async fn raise(tx: &mut WriteTx, app: &App, case_id: i64) -> Result<usize> {
+pub(crate) async fn raise(tx: &mut WriteTx, app: &App, case_id: CaseId) -> Result<usize> {
     let rules = &app.settings.flags;
     let Some(case) = cases::find(tx, case_id).await? else {
         return Ok(0);
@@ -271,7 +271,7 @@ pub async fn dispose(app: &App, caller: &Caller, flag_id: i64, disposition: &str
 }
 
 /// The flags, open first; of one case when given.
-pub async fn list(app: &App, caller: &Caller, case_id: Option<i64>) -> Result<Vec<Flag>> {
+pub async fn list(app: &App, caller: &Caller, case_id: Option<CaseId>) -> Result<Vec<Flag>> {
     caller.require(Action::ViewCases, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
     Ok(referrals::flags(&mut conn, case_id, 500).await?)

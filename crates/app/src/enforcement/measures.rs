@@ -16,7 +16,7 @@ use orewatch_domain::measure::{
     check_take, effective_at, status_left, Existing, MeasureCommand, MeasureFlow, MeasureKind, MeasureState,
 };
 use orewatch_domain::mine::MineStatus;
-use orewatch_domain::penalty::{CaseState, PenaltyKind};
+use orewatch_domain::penalty::{CaseFlow, CaseStep, PenaltyKind};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::{DocumentKind, Issuer, Workflow};
@@ -69,24 +69,15 @@ async fn existing_at(tx: &mut WriteTx, mine: orewatch_domain::MineId) -> Result<
 /// Takes a measure on a case: the case's head, in writing, with its numbered document. Refused when the
 /// same measure already binds the mine, when power or explosives are to be stopped without a
 /// suspension in force, or a licence revoked without a decision to revoke it.
-pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_>) -> Result<MeasureId> {
+pub async fn take(app: &App, caller: &Caller, case_id: CaseId, input: &TakeInput<'_>) -> Result<MeasureId> {
     let mut e = FieldErrors::new();
     let kind = e.take("kind", MeasureKind::parse(input.kind));
     let basis = e.take("basis", required_text(input.basis, 2000));
     let items = e.take("items", optional_text(input.items, 4000));
     let emergency = matches!(input.emergency.trim(), "1" | "on" | "true");
     let mut tx = app.write(caller).await?;
-    let case = cases::find(&mut tx, case_id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::TakeMeasure, &case_cases::resource(&case))?;
-    if case.state == CaseState::Closed {
-        return Err(AppError::invalid(
-            "state",
-            Problem::WrongState {
-                state: CaseState::Closed.label_zh().to_string(),
-                step: "采取强制措施".to_string(),
-            },
-        ));
-    }
+    let case =
+        crate::workflow::allowed::<CaseFlow>(&mut tx, app, caller, case_id, CaseStep::TakeMeasure).await?;
     let (Some(kind), Some(basis), Some(items)) = (kind, basis, items) else {
         return Err(AppError::Invalid(e));
     };
@@ -117,7 +108,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
     let id = measures::insert(
         &mut tx,
         &NewMeasure {
-            case_id: CaseId(case_id),
+            case_id,
             mine_id: case.mine_id,
             kind,
             agency: &case.agency,
@@ -162,7 +153,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: i64, input: &TakeInput<'_
             }
         }
     }
-    let key = Key::Int(case_id);
+    let key = Key::Int(case_id.0);
     let case_before = tx.state(RecordType::PenaltyCase, &key).await?;
     cases::add_event(
         &mut tx,
@@ -239,7 +230,7 @@ pub async fn lift(app: &App, caller: &Caller, id: MeasureId, reason: &str) -> Re
     let case_before = tx.state(RecordType::PenaltyCase, &case_key).await?;
     cases::add_event(
         &mut tx,
-        m.case_id.0,
+        m.case_id,
         "measure_lift",
         &caller.display_name,
         Some(&format!("{} {}：{note}", m.doc_no, m.kind.label_zh())),
@@ -270,7 +261,7 @@ pub async fn show(app: &App, caller: &Caller, id: MeasureId) -> Result<Measure> 
 pub async fn of_case(app: &App, caller: &Caller, case: &Case) -> Result<Vec<Measure>> {
     caller.require(Action::ViewCases, &case_cases::resource(case))?;
     let mut conn = app.db.conn().await?;
-    Ok(measures::of_case(&mut conn, CaseId(case.id)).await?)
+    Ok(measures::of_case(&mut conn, case.id).await?)
 }
 
 /// A mine's measures that bind (pending or in force).

@@ -7,7 +7,7 @@ use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{date, optional_text, required_text};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AuditAction, FieldErrors, MineId, Problem, RecordType, Role};
+use orewatch_domain::{AuditAction, CaseId, FieldErrors, MineId, Problem, RecordType, Role};
 pub use orewatch_storage::referrals::Opinion;
 use orewatch_storage::referrals::{self, NewOpinion};
 use orewatch_storage::tasks::Outcome;
@@ -45,9 +45,9 @@ pub async fn record(app: &App, caller: &Caller, input: &OpinionInput<'_>) -> Res
     let mine_name = e.take("mine", optional_text(input.mine, 100));
     let case_id = match input.case.trim() {
         "" => None,
-        raw => match raw.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
+        raw => match CaseId::parse(raw) {
+            Some(id) => Some(id),
+            None => {
                 e.push("case", Problem::Invalid);
                 None
             }

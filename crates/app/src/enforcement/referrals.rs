@@ -23,7 +23,7 @@ use orewatch_domain::inspection::{check_officers, Officer};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::referral::{clock_in, Document, Due, Holder, Package, Receiver, RefState, RefStep};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, Problem, RecordType, Role};
+use orewatch_domain::{AgencyCode, AuditAction, CaseId, FieldErrors, Problem, RecordType, Role};
 use orewatch_storage::bound::Value;
 use orewatch_storage::files::{self, Attachment};
 use orewatch_storage::referrals::{self, NewReferral};
@@ -61,7 +61,7 @@ pub struct ReportInput<'a> {
 
 /// 报请移送: the case team writes the referral report (the case's team of at least two officers signs
 /// it); the head's 3-day decision clock starts. One referral of a case is in progress at a time.
-pub async fn report(app: &App, caller: &Caller, case_id: i64, input: &ReportInput<'_>) -> Result<i64> {
+pub async fn report(app: &App, caller: &Caller, case_id: CaseId, input: &ReportInput<'_>) -> Result<i64> {
     let mut e = FieldErrors::new();
     let receiver = e.take("receiver", Receiver::parse(input.receiver));
     let suspected = e.take("suspected", required_text(input.suspected, 100));

@@ -17,7 +17,7 @@ use orewatch_domain::proposal::{ProposalCommand, ProposalFlow, ProposalStep};
 use orewatch_domain::proposal::{ProposalKind, ProposalState, Reflight, Remeasured};
 use orewatch_domain::survey::AnalysisState;
 use orewatch_domain::task::local_date;
-use orewatch_domain::{FindingId, Problem, ProposalId};
+use orewatch_domain::{CaseId, FindingId, Problem, ProposalId};
 use orewatch_spatial::crs::ProjectedCrs;
 use orewatch_spatial::report::Report;
 use orewatch_spatial::watch::Watch;
@@ -404,9 +404,13 @@ pub async fn of_finding(
 
 /// The volume mined out of bounds and below the floor that a penalty case's findings carry (as
 /// confirmed from surveys), with its basis, for the case's estimate form to start from; `None` when no
-/// finding of the case came from a survey with a volume. The caller has checked its right to the case.
-pub async fn volume_of_case(app: &App, case_id: i64) -> Result<Option<(f64, String)>> {
+/// finding of the case came from a survey with a volume.
+pub async fn volume_of_case(app: &App, caller: &Caller, case_id: CaseId) -> Result<Option<(f64, String)>> {
     let mut conn = app.db.conn().await?;
+    let case = orewatch_storage::cases::find(&mut conn, case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    caller.require(Action::ViewCases, &crate::enforcement::cases::resource(&case))?;
     let rows = store::with_volume_of_case(&mut conn, case_id).await?;
     if rows.is_empty() {
         return Ok(None);

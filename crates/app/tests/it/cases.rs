@@ -125,7 +125,7 @@ pub(crate) fn filing<'a>(mine: &'a str, finding: &'a str, officers: Vec<&'a str>
     }
 }
 
-async fn open_task_level(c: &County, id: i64, kind: TaskKind) -> Option<Level> {
+async fn open_task_level(c: &County, id: orewatch_domain::CaseId, kind: TaskKind) -> Option<Level> {
     let view = cases::show(&c.app, &c.office, id).await.unwrap();
     view.open_tasks
         .iter()

@@ -24,7 +24,7 @@ use std::io::{Cursor, Read};
 
 /// A case at the mine of 建筑用灰岩 (priced), filed by the head with nr_a and nr_b, its ore estimated
 /// at 1,000 m³ × 2.7 t/m³ × ¥50/t = ¥135,000 — over the ¥100,000 standard.
-async fn case_over_threshold(c: &County, nth: usize) -> i64 {
+async fn case_over_threshold(c: &County, nth: usize) -> orewatch_domain::CaseId {
     let mine = c
         .mines
         .iter()

@@ -771,7 +771,10 @@ async fn proposals_go_to_the_ledger_and_a_re_flight_reads_each(db: Db) {
     )
     .await
     .unwrap();
-    let (volume, basis) = proposals::volume_of_case(&app, case).await.unwrap().unwrap();
+    let (volume, basis) = proposals::volume_of_case(&app, &office, case)
+        .await
+        .unwrap()
+        .unwrap();
     let expected = figures.outside_patches[0].cut_m3 + figures.below_floor.volume_m3;
     assert!((volume - expected).abs() < 1e-9, "{volume} vs {expected}");
     assert!(

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use orewatch_app::enforcement::cases::CaseStep;
 use orewatch_app::enforcement::cases::{
     self, Case, CaseFilter, CaseView, FileInput, NoticeInput, PenaltyInput,
 };
@@ -22,9 +23,10 @@ use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
 use orewatch_domain::field::yuan_text;
 use orewatch_domain::measure::MeasureFlow;
+use orewatch_domain::penalty::CaseFlow;
 use orewatch_domain::penalty::{CaseState, Penalty, PenaltyKind, NO_PENALTY};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AgencyCode, FieldErrors, MeasureId, MineId};
+use orewatch_domain::{AgencyCode, CaseId, FieldErrors, FindingId, MeasureId, MineId};
 use strum::IntoEnumIterator;
 
 const PAGE_SIZE: i64 = 25;
@@ -46,24 +48,23 @@ pub fn router() -> Router<WebState> {
         .route("/measures/{id}/{step}", post(measure_step))
 }
 
-/// The CSS class of a case's state badge.
+/// The CSS class of a case's state badge: red when its decision is late, else as its state stands.
 fn state_class(state: CaseState, late: bool) -> &'static str {
-    match (state, late) {
-        (_, true) => "bad",
-        (CaseState::Closed, _) => "ok",
-        (CaseState::Executing, _) => "warn",
-        _ => "",
+    if late {
+        "bad"
+    } else {
+        super::state_class::<CaseFlow>(state)
     }
 }
 
 /// Whether an undecided case has passed its 90-day deadline.
 fn decision_late(case: &Case, today: chrono::NaiveDate) -> bool {
-    case.state.before_decision() && today > case.decide_by_on
+    case.decided_on.is_none() && today > case.decide_by_on
 }
 
 /// One row of the list.
 pub struct Row {
-    pub id: i64,
+    pub id: CaseId,
     pub case_no: String,
     pub mine_id: i64,
     pub mine: String,
@@ -99,7 +100,7 @@ pub fn row(ctx: &Ctx, agencies: &[AgencyRecord], c: &Case, today: chrono::NaiveD
         agency: agency_label(ctx, agencies, Some(c.agency.as_str())),
         state: label(ctx, "case_state", c.state.as_str()),
         state_class: state_class(c.state, late),
-        deadline: if c.state.before_decision() {
+        deadline: if c.decided_on.is_none() {
             c.decide_by_on.to_string()
         } else {
             String::new()
@@ -116,7 +117,7 @@ fn filter_of(query: &Params) -> CaseFilter {
         mine: query_value(query, "mine")
             .and_then(|m| m.parse::<i64>().ok())
             .map(MineId),
-        finding: query_value(query, "finding").and_then(|f| f.parse::<i64>().ok()),
+        finding: query_value(query, "finding").and_then(|f| FindingId::parse(&f)),
         include_closed: query.get("closed").is_some_and(|v| v == "1"),
     }
 }
@@ -206,7 +207,7 @@ async fn new_screen(
         .cloned()
         .ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
     let officers = cases::team_candidates(&state.app, &caller, &agency).await?;
-    let finding = form.get("from_finding").parse::<i64>().ok();
+    let finding = FindingId::parse(form.get("from_finding"));
     let mine = form.get("from_mine").parse::<i64>().ok().map(MineId);
     let (mine, open) = cases::filing_context(&state.app, &caller, finding, mine).await?;
     if let Some(m) = &mine {
@@ -222,7 +223,7 @@ async fn new_screen(
             .map(|f| {
                 let value = f.id.to_string();
                 Check {
-                    checked: chosen_findings.contains(&value.as_str()) || Some(f.id.0) == finding,
+                    checked: chosen_findings.contains(&value.as_str()) || Some(f.id) == finding,
                     label: format!("#{} {} · {}", f.id, f.category_zh, f.description),
                     value,
                 }
@@ -374,6 +375,8 @@ struct ShowPage {
     may_review: bool,
     may_decide: bool,
     may_close: bool,
+    /// The 90-day decision clock still runs.
+    undecided: bool,
     measures: Vec<MeasureRow>,
     measure_kinds: Vec<SelectOption>,
     may_take: bool,
@@ -397,7 +400,7 @@ pub struct MeasureRow {
 async fn show_screen(
     state: &WebState,
     ctx: Ctx,
-    case_id: i64,
+    case_id: CaseId,
     form: FormData,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
@@ -409,11 +412,11 @@ async fn show_screen(
         open_tasks,
         today,
         heavy,
+        open: steps,
     } = cases::show(&state.app, &caller, case_id).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
-    let resource = cases::resource(&c);
-    let works = caller.may(Action::WorkCase, &resource) && c.state != CaseState::Closed;
-    let may_hear = works && c.state == CaseState::Hearing;
+    let may = |step: CaseStep| steps.contains(&step);
+    let may_hear = may(CaseStep::Hear);
     let hosts = if may_hear {
         cases::outside_team(&state.app, &caller, &c)
             .await?
@@ -426,14 +429,14 @@ async fn show_screen(
     // The estimate starts from the volume the case's findings carry from surveys, if any.
     if errors.is_none() && c.estimate.is_none() {
         if let Some((volume, basis)) =
-            orewatch_app::surveys::proposals::volume_of_case(&state.app, case_id).await?
+            orewatch_app::surveys::proposals::volume_of_case(&state.app, &caller, case_id).await?
         {
             form.0.insert("volume".into(), format!("{volume:.1}"));
             form.0.insert("basis".into(), basis);
         }
     }
     // A refused form comes back with what was typed; a fresh decision starts from the notice's penalty.
-    if errors.is_none() && c.state == CaseState::Deciding {
+    if errors.is_none() && may(CaseStep::Decide) {
         if let Some(p) = &c.proposed {
             for (field, amount) in [("fine", p.fine_fen), ("gains", p.gains_fen)] {
                 if let Some(fen) = amount {
@@ -515,7 +518,7 @@ async fn show_screen(
                 )
             })
             .collect(),
-        may_take: c.state != CaseState::Closed && caller.may(Action::TakeMeasure, &resource),
+        may_take: may(CaseStep::TakeMeasure),
         r: row(&ctx, &agencies, &c, today),
         estimate: c
             .estimate
@@ -582,13 +585,14 @@ async fn show_screen(
         notice_kinds: kind_checks(&ctx, &typed, false),
         decide_kinds: kind_checks(&ctx, &decide_current, true),
         hosts,
-        may_work: works,
-        may_notify: works && c.state == CaseState::Investigating,
-        may_defend: works && c.state == CaseState::Notified,
+        may_work: may(CaseStep::Estimate),
+        may_notify: may(CaseStep::Notify),
+        may_defend: may(CaseStep::Defence),
         may_hear,
-        may_review: c.state == CaseState::Reviewing && caller.may(Action::ReviewCase, &resource),
-        may_decide: c.state == CaseState::Deciding && caller.may(Action::DecideCase, &resource),
-        may_close: c.state == CaseState::Executing && caller.may(Action::DecideCase, &resource),
+        may_review: may(CaseStep::ReviewPass),
+        may_decide: may(CaseStep::Decide),
+        may_close: may(CaseStep::Close),
+        undecided: c.decided_on.is_none(),
         today: today.to_string(),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
@@ -603,7 +607,7 @@ async fn show(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, CaseId::parse)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
@@ -621,7 +625,7 @@ async fn step(
     Path((raw, step)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, CaseId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let mut referral_id: Option<i64> = None;
@@ -717,7 +721,7 @@ async fn appraisal(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, CaseId::parse)?;
     let parts = crate::upload::read(&headers, body).await;
     let (value, note) = (
         crate::upload::text(&parts, "value"),
@@ -774,7 +778,7 @@ async fn print(
     Auth(ctx): Auth,
     Path((raw, doc)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, CaseId::parse)?;
     let caller = ctx.caller();
     let view = cases::show(&state.app, &caller, id).await?;
     let c = view.case;
@@ -841,7 +845,7 @@ async fn measure_step(
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/cases/{}?flash=saved#measures", m.case_id))),
-        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, m.case_id.0, form, Some(&errors)).await,
+        Err(AppError::Invalid(errors)) => show_screen(&state, ctx, m.case_id, form, Some(&errors)).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -876,7 +880,7 @@ async fn measure_print(
         ("notice", Some(title)) => (title.to_string(), true),
         _ => return Err(super::not_found().await),
     };
-    let c = cases::show(&state.app, &caller, m.case_id.0).await?.case;
+    let c = cases::show(&state.app, &caller, m.case_id).await?.case;
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let page = MeasurePrint {
         title,

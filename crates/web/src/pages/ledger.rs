@@ -385,7 +385,7 @@ struct ShowPage {
     may_list: bool,
     may_delist: bool,
     /// The penalty cases about this finding: link, number, state.
-    cases: Vec<(i64, String, String)>,
+    cases: Vec<(orewatch_domain::CaseId, String, String)>,
     may_file_case: bool,
     today: String,
     /// Where a finding from a drone survey came from, and what a later flight shows.
@@ -416,7 +416,7 @@ async fn show_screen(
         &state.app,
         &caller,
         &orewatch_app::enforcement::cases::CaseFilter {
-            finding: Some(f.id.0),
+            finding: Some(f.id),
             include_closed: true,
             ..Default::default()
         },

@@ -52,7 +52,7 @@ fn state_class(state: RefState) -> &'static str {
 pub struct RefRow {
     pub id: i64,
     pub number: String,
-    pub case_id: i64,
+    pub case_id: orewatch_domain::CaseId,
     pub case_no: String,
     pub mine: String,
     pub receiver: String,
@@ -80,7 +80,7 @@ pub fn ref_row(ctx: &Ctx, r: &Referral) -> RefRow {
 /// One flag in a list.
 pub struct FlagRow {
     pub id: i64,
-    pub case_id: i64,
+    pub case_id: orewatch_domain::CaseId,
     pub case_no: String,
     pub mine: String,
     pub agency: String,
@@ -188,7 +188,7 @@ pub struct OpinionRow {
     pub from_body: String,
     pub agency: String,
     pub mine: String,
-    pub case_id: Option<i64>,
+    pub case_id: Option<orewatch_domain::CaseId>,
     pub summary: String,
     pub received: String,
     pub answer_by: String,

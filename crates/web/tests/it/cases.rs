@@ -37,7 +37,7 @@ async fn demo_case(site: &Site, state: CaseState) -> i64 {
     )
     .await
     .unwrap();
-    page.rows.first().unwrap().id
+    page.rows.first().unwrap().id.0
 }
 
 async fn a_case_is_filed_from_a_finding_worked_printed_and_bad_input_changes_nothing(db: Db) {

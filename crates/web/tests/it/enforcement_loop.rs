@@ -118,7 +118,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     assert!(wait_for_text(&client, "#case-estimate", "估算，非认定价值").await);
     let value: i64 = {
         let mut conn = app.db.conn().await.unwrap();
-        orewatch_storage::cases::find(&mut conn, case)
+        orewatch_storage::cases::find(&mut conn, orewatch_domain::CaseId(case))
             .await
             .unwrap()
             .unwrap()

@@ -11,6 +11,10 @@
 //!
 //! What must not live here: who may take a step (the policy), the tasks' storage, the documents' layout.
 
+pub mod case;
+
+pub use case::{Case, CaseCommand, CaseFinding, CaseFlow, CaseOfficer, CaseStep};
+
 use crate::calendar::WorkCalendar;
 use crate::field::Problem;
 use chrono::{Duration, NaiveDate};
@@ -82,91 +86,6 @@ impl CaseState {
     /// Whether the 90-day decision clock still runs (no decision yet).
     pub fn before_decision(self) -> bool {
         self < CaseState::Executing
-    }
-
-    /// The state after `step`, or why the step cannot be taken now. A step whose result is already
-    /// the state (the same form sent twice) is "already done"; any other mismatch is the wrong state.
-    pub fn after(self, step: CaseStep) -> Result<CaseState, Problem> {
-        use CaseState::*;
-        let next = match (self, step) {
-            (Investigating, CaseStep::Notify) => Some(Notified),
-            (Notified, CaseStep::Defence { hearing: true, .. }) => Some(Hearing),
-            (Notified, CaseStep::Defence { review: true, .. }) => Some(Reviewing),
-            (Notified, CaseStep::Defence { .. }) => Some(Deciding),
-            (Hearing, CaseStep::Hear { review: true }) => Some(Reviewing),
-            (Hearing, CaseStep::Hear { review: false }) => Some(Deciding),
-            (Reviewing, CaseStep::Review { pass: true }) => Some(Deciding),
-            (Reviewing, CaseStep::Review { pass: false }) => Some(Investigating),
-            (Deciding, CaseStep::Decide { penalty: true }) => Some(Executing),
-            (Deciding, CaseStep::Decide { penalty: false }) => Some(Closed),
-            (Executing, CaseStep::Close) => Some(Closed),
-            _ => None,
-        };
-        match next {
-            Some(next) => Ok(next),
-            None if self != step.source() && step.targets().contains(&self) && self != Closed => {
-                Err(Problem::AlreadyDone {
-                    state: self.label_zh().to_string(),
-                })
-            }
-            None => Err(Problem::WrongState {
-                state: self.label_zh().to_string(),
-                step: step.label_zh().to_string(),
-            }),
-        }
-    }
-}
-
-/// A step of a case, with the facts that choose its next state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseStep {
-    /// 送达行政处罚告知书.
-    Notify,
-    /// 记录陈述申辩: whether the party asked for a hearing, and whether the case needs a legal review.
-    Defence { hearing: bool, review: bool },
-    /// 记录听证.
-    Hear { review: bool },
-    /// 法制审核: passed, or returned for further investigation.
-    Review { pass: bool },
-    /// 作出决定: a penalty, or none (不予行政处罚).
-    Decide { penalty: bool },
-    /// 结案, with the result of execution.
-    Close,
-}
-
-impl CaseStep {
-    fn source(self) -> CaseState {
-        match self {
-            CaseStep::Notify => CaseState::Investigating,
-            CaseStep::Defence { .. } => CaseState::Notified,
-            CaseStep::Hear { .. } => CaseState::Hearing,
-            CaseStep::Review { .. } => CaseState::Reviewing,
-            CaseStep::Decide { .. } => CaseState::Deciding,
-            CaseStep::Close => CaseState::Executing,
-        }
-    }
-
-    /// Every state the step can lead to (whatever its facts).
-    fn targets(self) -> &'static [CaseState] {
-        match self {
-            CaseStep::Notify => &[CaseState::Notified],
-            CaseStep::Defence { .. } => &[CaseState::Hearing, CaseState::Reviewing, CaseState::Deciding],
-            CaseStep::Hear { .. } => &[CaseState::Reviewing, CaseState::Deciding],
-            CaseStep::Review { .. } => &[CaseState::Deciding],
-            CaseStep::Decide { .. } => &[CaseState::Executing],
-            CaseStep::Close => &[CaseState::Closed],
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            CaseStep::Notify => "送达处罚告知书",
-            CaseStep::Defence { .. } => "记录陈述申辩",
-            CaseStep::Hear { .. } => "记录听证",
-            CaseStep::Review { .. } => "法制审核",
-            CaseStep::Decide { .. } => "作出处罚决定",
-            CaseStep::Close => "结案",
-        }
     }
 }
 
@@ -522,50 +441,6 @@ mod tests {
 
     fn penalty(codes: &[&str], fine: Option<i64>, gains: Option<i64>) -> Penalty {
         Penalty::parse(codes, fine, gains).unwrap()
-    }
-
-    #[test]
-    fn a_case_passes_the_hearing_and_review_only_when_its_facts_call_for_them() {
-        use CaseState::*;
-        let defence = |hearing, review| CaseStep::Defence { hearing, review };
-        assert_eq!(Investigating.after(CaseStep::Notify), Ok(Notified));
-        assert_eq!(Notified.after(defence(false, false)), Ok(Deciding));
-        assert_eq!(Notified.after(defence(false, true)), Ok(Reviewing));
-        assert_eq!(Notified.after(defence(true, true)), Ok(Hearing));
-        assert_eq!(Hearing.after(CaseStep::Hear { review: true }), Ok(Reviewing));
-        assert_eq!(
-            Reviewing.after(CaseStep::Review { pass: false }),
-            Ok(Investigating)
-        );
-        assert_eq!(Reviewing.after(CaseStep::Review { pass: true }), Ok(Deciding));
-        assert_eq!(Deciding.after(CaseStep::Decide { penalty: true }), Ok(Executing));
-        assert_eq!(Deciding.after(CaseStep::Decide { penalty: false }), Ok(Closed));
-        assert_eq!(Executing.after(CaseStep::Close), Ok(Closed));
-    }
-
-    #[test]
-    fn a_step_sent_twice_is_already_done_and_a_decision_on_a_closed_case_is_the_wrong_state() {
-        use CaseState::*;
-        assert!(matches!(
-            Notified.after(CaseStep::Notify),
-            Err(Problem::AlreadyDone { .. })
-        ));
-        assert!(matches!(
-            Executing.after(CaseStep::Decide { penalty: true }),
-            Err(Problem::AlreadyDone { .. })
-        ));
-        assert_eq!(
-            Closed.after(CaseStep::Decide { penalty: true }),
-            Err(Problem::WrongState {
-                state: "已结案".into(),
-                step: "作出处罚决定".into()
-            })
-        );
-        assert!(matches!(
-            Investigating.after(CaseStep::Decide { penalty: true }),
-            Err(Problem::WrongState { .. })
-        ));
-        assert!(CaseState::Deciding.before_decision() && !CaseState::Executing.before_decision());
     }
 
     #[test]
