@@ -36,6 +36,15 @@ impl From<Refused> for AppError {
     }
 }
 
+/// The configured rules a workflow reads.
+fn rules(app: &App) -> Rules<'_> {
+    Rules {
+        clocks: &app.settings.clocks,
+        cases: &app.settings.cases,
+        referrals: &app.settings.referrals,
+    }
+}
+
 /// Takes one step on the record `id` as `caller`, attaching `files` (already in the file store), in a
 /// write of its own.
 pub(crate) async fn step<W: Repository>(
@@ -90,11 +99,7 @@ pub(crate) async fn step_in<W: Repository>(
         today: local_date(now),
         by: &signer,
         actor: &caller.actor,
-        rules: Rules {
-            clocks: &app.settings.clocks,
-            cases: &app.settings.cases,
-            referrals: &app.settings.referrals,
-        },
+        rules: rules(app),
         document: document.as_deref(),
     };
     let moved = W::apply(&record, command, &ctx)?;
@@ -143,7 +148,7 @@ pub(crate) async fn created<W: Repository>(
     id: W::Id,
 ) -> Result<W::Record> {
     let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
-    let created = W::created(&record);
+    let created = W::created(&record, &rules(app));
     for event in &created.events {
         W::add_event(tx, id, event, &caller.display_name).await?;
     }
@@ -186,6 +191,13 @@ pub(crate) async fn allowed<W: Repository>(
     W::taken_by(&record, step, &caller.actor)?;
     check::<W>(&record, step, local_date(app.now()))?;
     Ok(record)
+}
+
+/// Whether `caller` may take `step` on `record` now, by the policy and the rules (a list's buttons,
+/// without reading each record's tasks: a step only a task's assignees take is never offered here).
+pub(crate) fn may_take<W: Workflow>(app: &App, caller: &Caller, record: &W::Record, step: W::Step) -> bool {
+    W::rule(step).assigned.is_none()
+        && open_steps::<W>(record, &caller.actor, &[], local_date(app.now())).contains(&step)
 }
 
 /// The steps `caller` may take on `record` now (a page's buttons).

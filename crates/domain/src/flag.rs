@@ -9,10 +9,21 @@
 //! one, so both categories are illegal mining. Such a case is flagged when it has not been referred
 //! some days after it met the standard, and at once when a fine is decided on it instead (以罚代刑).
 //!
+//! A raised flag waits for the written disposition of the head of the case's agency ([`FlagFlow`]).
+
 //! What must not live here: where the facts come from (the app gathers them), who disposes (policy).
 
+use crate::agency::AgencyCode;
 use crate::field::Problem;
-use chrono::{Duration, NaiveDate};
+use crate::ids::{CaseId, FlagId, MineId};
+use crate::policy::{Action, Resource};
+use crate::record::{AuditAction, RecordType};
+use crate::role::Role;
+use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
+use crate::workflow::{
+    Context, Created, Issuer, Moved, Refused, Rule, Rules, Standing, Target, TaskMove, Workflow,
+};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
 
@@ -184,6 +195,181 @@ impl FlagRules {
     }
 }
 
+/// A raised flag, with its case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flag {
+    pub id: FlagId,
+    pub case_id: CaseId,
+    pub case_no: String,
+    pub mine_id: MineId,
+    pub mine_name: String,
+    pub company_name: String,
+    pub agency: AgencyCode,
+    pub rule: FlagRule,
+    pub details: String,
+    pub raised_at: DateTime<Utc>,
+    pub dispose_by_on: NaiveDate,
+    pub disposed_by_label: Option<String>,
+    pub disposed_at: Option<DateTime<Utc>>,
+    pub disposition: Option<String>,
+}
+
+impl Flag {
+    /// Whether it still waits for its disposition.
+    pub fn open(&self) -> bool {
+        self.disposed_at.is_none()
+    }
+
+    /// Whether it waits past its day.
+    pub fn late(&self, today: NaiveDate) -> bool {
+        self.open() && today > self.dispose_by_on
+    }
+}
+
+/// Where a flag stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum FlagState {
+    /// 待处置.
+    Open,
+    /// 已处置.
+    Disposed,
+}
+
+impl FlagState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagState::Open => "open",
+            FlagState::Disposed => "disposed",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FlagState::Open => "待处置",
+            FlagState::Disposed => "已处置",
+        }
+    }
+}
+
+/// The one step of a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum FlagStep {
+    /// 处置 — why the case was not referred, or that it now is.
+    Dispose,
+}
+
+/// A flag's workflow: raised with the head's task, disposed of once in writing.
+#[derive(Debug, Clone, Copy)]
+pub struct FlagFlow;
+
+impl Workflow for FlagFlow {
+    const RECORD: RecordType = RecordType::CaseFlag;
+    type State = FlagState;
+    type Step = FlagStep;
+    type Id = FlagId;
+    type Record = Flag;
+    /// The disposition.
+    type Command = String;
+
+    fn id(f: &Flag) -> FlagId {
+        f.id
+    }
+
+    fn state(f: &Flag) -> FlagState {
+        if f.open() {
+            FlagState::Open
+        } else {
+            FlagState::Disposed
+        }
+    }
+
+    fn standing(state: FlagState) -> Standing {
+        match state {
+            FlagState::Open => Standing::Adverse,
+            FlagState::Disposed => Standing::Settled,
+        }
+    }
+
+    /// The flag is its case's agency's.
+    fn resource(f: &Flag) -> Resource {
+        Resource::Agency(f.agency.clone())
+    }
+
+    fn mine(f: &Flag) -> Option<MineId> {
+        Some(f.mine_id)
+    }
+
+    fn task_title(f: &Flag) -> String {
+        format!("应移未移 {} {}", f.case_no, f.rule.label_zh())
+            .chars()
+            .take(60)
+            .collect()
+    }
+
+    fn issuer(f: &Flag) -> Issuer {
+        Issuer::Agency(f.agency.clone())
+    }
+
+    /// Raised: a task the office and the leaders see from the start, as every task.
+    fn created(f: &Flag, _: &Rules<'_>) -> Created {
+        Created {
+            events: Vec::new(),
+            audit: AuditAction::FlagRaise,
+            audit_note: None,
+            tasks: vec![Task {
+                kind: TaskKind::DisposeFlag,
+                assignee: Assignee::Agency {
+                    agency: f.agency.clone(),
+                    role: Some(Role::AgencyHead),
+                },
+                agency: Some(f.agency.clone()),
+                due_at: end_of_day(f.dispose_by_on),
+                level: Level::Open,
+            }],
+        }
+    }
+
+    fn rule(step: FlagStep) -> Rule<Self> {
+        match step {
+            FlagStep::Dispose => Rule {
+                from: &[FlagState::Open],
+                to: Target::To(FlagState::Disposed),
+                action: Action::DisposeFlag,
+                assigned: None,
+                closes: &[TaskKind::DisposeFlag],
+                opens: &[],
+                serves: &[],
+                document: None,
+            },
+        }
+    }
+
+    fn step_of(_: &String) -> FlagStep {
+        FlagStep::Dispose
+    }
+
+    fn apply(f: &Flag, disposition: String, ctx: &Context<'_>) -> Result<Moved<Flag>, Refused> {
+        let next = Flag {
+            disposed_by_label: Some(ctx.by.label.clone()),
+            disposed_at: Some(ctx.now),
+            disposition: Some(disposition),
+            ..f.clone()
+        };
+        Ok(Moved::to(next, AuditAction::FlagDispose).task(TaskMove::Close {
+            kind: TaskKind::DisposeFlag,
+            outcome: Outcome::Done,
+        }))
+    }
+
+    fn state_label(state: FlagState) -> &'static str {
+        state.label_zh()
+    }
+
+    fn step_label(_: FlagStep) -> &'static str {
+        "处置"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +461,59 @@ mod tests {
         for rule in FlagRule::iter() {
             assert_eq!(FlagRule::parse(rule.as_str()), Ok(rule));
         }
+    }
+
+    #[test]
+    fn a_flag_is_disposed_of_once_and_its_task_closes() {
+        use crate::workflow::testing::{explore, rules, Exploration};
+        use crate::workflow::{check, Signer};
+        let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 8, 2, 0, 0).unwrap();
+        let flag = Flag {
+            id: FlagId(1),
+            case_id: CaseId(1),
+            case_no: "罚立〔2026〕1号".into(),
+            mine_id: MineId(1),
+            mine_name: "示例采石场".into(),
+            company_name: "示例公司".into(),
+            agency: AgencyCode::parse("nr").unwrap(),
+            rule: FlagRule::Value,
+            details: "……".into(),
+            raised_at: at,
+            dispose_by_on: d("2026-05-13"),
+            disposed_by_label: None,
+            disposed_at: None,
+            disposition: None,
+        };
+        let by = Signer {
+            account: None,
+            label: "局长".into(),
+        };
+        let actor = crate::Actor::System;
+        let commands = |_: FlagStep, _: &Flag| vec!["已补充移送".to_string()];
+        let visited = explore(&Exploration::<FlagFlow> {
+            starts: vec![flag.clone()],
+            commands: &commands,
+            ctx: Context {
+                now: at,
+                today: d("2026-05-08"),
+                by: &by,
+                actor: &actor,
+                rules: rules(),
+                document: None,
+            },
+            depth: 2,
+        });
+        assert_eq!(visited, 2);
+        let disposed = Flag {
+            disposed_at: Some(at),
+            ..flag
+        };
+        assert_eq!(
+            check::<FlagFlow>(&disposed, FlagStep::Dispose, d("2026-05-08")),
+            Err(Problem::AlreadyDone {
+                state: "已处置".into()
+            }
+            .into())
+        );
     }
 }

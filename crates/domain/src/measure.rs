@@ -327,7 +327,7 @@ impl Workflow for MeasureFlow {
 
     /// Taken in writing (its number is given when it is taken, with the checks of [`check_take`]); a
     /// supplier's measure waits for the supplier's confirmation, due when it takes effect.
-    fn created(m: &Measure) -> Created {
+    fn created(m: &Measure, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
             events: Vec::new(),
             audit: AuditAction::MeasureTake,

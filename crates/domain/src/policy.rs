@@ -129,7 +129,9 @@ pub enum Action {
     ReferCase,
     /// Approve or refuse a referral report (the head of the case's agency, never on the case team).
     DecideReferral,
-    /// Answer a referral as the receiving member agency: receipt, filing or not, the result.
+    /// Answer a referral for the receiving body: receipt, filing or not, the explanation, the result —
+    /// the receiving member agency in the platform; for a body outside it (the procuratorate, the
+    /// discipline commission …) the referring agency's staff, who record its answers with its papers.
     AnswerReferral,
     /// Dispose of a 应移未移 flag on a case, in writing (the head of the case's agency).
     DisposeFlag,
@@ -581,10 +583,12 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             _ => Decision::Deny(DenyReason::Role),
         },
         AnswerReferral => match (role, resource) {
-            (AgencyOfficer | AgencyHead, Resource::Referral { receiver, .. }) => Decision::from_bool(
-                receiver.is_some() && agency == receiver.as_ref(),
-                DenyReason::Scope,
-            ),
+            (
+                AgencyOfficer | AgencyHead,
+                Resource::Referral {
+                    receiver, agency: a, ..
+                },
+            ) => Decision::from_bool(agency == receiver.as_ref().or(Some(a)), DenyReason::Scope),
             (AgencyOfficer | AgencyHead, _) => Decision::Deny(DenyReason::Scope),
             _ => Decision::Deny(DenyReason::Role),
         },
@@ -868,7 +872,8 @@ mod tests {
             Action::AnswerReferral => vec![
                 (referral("tr", &[2], Some("ps")), [R, R, Y, Y, R, R, R, R]),
                 (referral("ps", &[1], Some("tr")), [R, R, S, S, R, R, R, R]),
-                (referral("ps", &[1], None), [R, R, S, S, R, R, R, R]),
+                (referral("ps", &[1], None), [R, R, Y, Y, R, R, R, R]),
+                (referral("tr", &[2], None), [R, R, S, S, R, R, R, R]),
                 (case("ps", &[1]), [R, R, S, S, R, R, R, R]),
             ],
             Action::DisposeFlag => vec![

@@ -211,7 +211,7 @@ impl Workflow for ProposalFlow {
     }
 
     /// Found by an analysis (the worker records it with the analysis's result).
-    fn created(_: &Proposal) -> Created {
+    fn created(_: &Proposal, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
             events: Vec::new(),
             audit: AuditAction::ProposalCreate,

@@ -308,8 +308,9 @@ pub trait Workflow: Sized + 'static {
         today
     }
 
-    /// What recording the record did (it is inserted by its own use case, with its own input).
-    fn created(record: &Self::Record) -> Created;
+    /// What recording the record did (it is inserted by its own use case, with its own input); `rules`
+    /// are the configured clocks its first tasks run by.
+    fn created(record: &Self::Record, rules: &Rules<'_>) -> Created;
 
     /// Every step's rule: the match is exhaustive, so a new step does not compile without one.
     fn rule(step: Self::Step) -> Rule<Self>;
@@ -440,7 +441,7 @@ pub mod testing {
         let mut queue: VecDeque<(W::Record, Vec<Task>, usize)> = e
             .starts
             .iter()
-            .map(|r| (r.clone(), W::created(r).tasks, 0))
+            .map(|r| (r.clone(), W::created(r, &e.ctx.rules).tasks, 0))
             .collect();
         let mut seen: HashSet<String> = HashSet::new();
         let mut visited = 0;

@@ -393,8 +393,8 @@ pub(crate) struct State {
     findings: Vec<Option<orewatch_domain::FindingId>>,
     cases: Vec<Option<orewatch_domain::CaseId>>,
     measures: std::collections::HashMap<(usize, &'static str), orewatch_domain::MeasureId>,
-    referrals: std::collections::HashMap<usize, i64>,
-    opinions: Vec<Option<i64>>,
+    referrals: std::collections::HashMap<usize, orewatch_domain::ReferralId>,
+    opinions: Vec<Option<orewatch_domain::OpinionId>>,
     decisions: std::collections::HashMap<(usize, usize), orewatch_domain::DecisionId>,
 }
 

@@ -484,7 +484,7 @@ pub async fn decide(app: &App, caller: &Caller, id: CaseId, input: &PenaltyInput
     crate::workflow::step_in::<CaseFlow>(&mut tx, app, caller, id, CaseCommand::Decide { penalty }, &[])
         .await?;
     // A fine on a case that should have been referred is 以罚代刑: flagged in the same write.
-    crate::enforcement::flags::raise(&mut tx, app, id).await?;
+    crate::enforcement::flags::raise(&mut tx, app, caller, id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,48 +7,23 @@
 //! opens the head's disposition task — a task the office and the leaders see from the start. The sweep
 //! runs [`scan`] with the task clocks; a decision raises 以罚代刑 at once, in its own write.
 
-use crate::enforcement::cases::{self as case_cases, Case};
-use crate::tasks as task_cases;
+use crate::enforcement::cases::Case;
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{required_text, yuan_text};
-use orewatch_domain::flag::{CaseFacts, FlagRule, FlagRules};
-use orewatch_domain::penalty::PenaltyKind;
+use orewatch_domain::flag::{CaseFacts, FlagFlow, FlagRule, FlagRules, FlagStep};
+use orewatch_domain::penalty::{CaseFlow, PenaltyKind};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AuditAction, CaseId, FieldErrors, Problem, RecordType, Role};
-use orewatch_storage::referrals;
-pub use orewatch_storage::referrals::Flag;
-use orewatch_storage::tasks::Outcome;
-use orewatch_storage::{cases, Conn, Key, WriteTx};
-
-/// The event kinds that mark a case's mining as in a planned mining area, of a protected mineral or
-/// in a no-mining area (the lower threshold), and that clear the mark; the estimate step writes them.
-pub const RESTRICTED: &str = "restricted";
-pub const UNRESTRICTED: &str = "unrestricted";
-
-/// Whether a case is marked as mining in a planned mining area, of a protected mineral or in a
-/// no-mining area: its latest mark decides.
-pub fn restricted(case: &Case) -> bool {
-    case.events
-        .iter()
-        .rev()
-        .find(|e| e.kind == RESTRICTED || e.kind == UNRESTRICTED)
-        .is_some_and(|e| e.kind == RESTRICTED)
-}
+use orewatch_domain::task::local_date;
+use orewatch_domain::workflow::Workflow;
+use orewatch_domain::{CaseId, FieldErrors, FlagId};
+pub use orewatch_storage::flags::Flag;
+use orewatch_storage::{cases, flags, referrals, Conn, WriteTx};
 
 /// The facts the rules need about a case.
 pub async fn facts(conn: &mut Conn, rules: &FlagRules, case: &Case) -> Result<CaseFacts> {
     let categories = cases::finding_categories(conn, case.id).await?;
     let illegal: Vec<String> = rules.illegal_categories.clone();
     let prior_penalties = cases::decisions_about(conn, case.company_id, &illegal, case.id).await?;
-    // The clock starts at the case's first valuation: a later estimate does not restart it (else a
-    // re-estimate every few days would keep a case from ever being flagged).
-    let valued_on = case
-        .events
-        .iter()
-        .find(|e| e.kind == "estimate" || e.kind == "appraisal")
-        .map(|e| local_date(e.at));
-    let restricted = restricted(case);
     let referred = referrals::of_case(conn, case.id)
         .await?
         .iter()
@@ -57,8 +32,8 @@ pub async fn facts(conn: &mut Conn, rules: &FlagRules, case: &Case) -> Result<Ca
         categories,
         appraised_fen: case.appraised_fen,
         estimated_fen: case.estimate.as_ref().map(|e| e.value_fen),
-        valued_on,
-        restricted,
+        valued_on: case.valued_on(),
+        restricted: case.restricted(),
         filed_on: case.filed_on,
         prior_penalties: prior_penalties
             .into_iter()
@@ -127,52 +102,22 @@ fn details(rules: &FlagRules, rule: FlagRule, facts: &CaseFacts, case: &Case) ->
 }
 
 /// Raises, inside a write, the flags a case carries today and has not had yet; returns how many.
-pub(crate) async fn raise(tx: &mut WriteTx, app: &App, case_id: CaseId) -> Result<usize> {
+pub(crate) async fn raise(tx: &mut WriteTx, app: &App, caller: &Caller, case_id: CaseId) -> Result<usize> {
     let rules = &app.settings.flags;
     let Some(case) = cases::find(tx, case_id).await? else {
         return Ok(0);
     };
     let facts = facts(tx, rules, &case).await?;
     let today = local_date(tx.now());
-    let already = referrals::raised_rules(tx, case_id).await?;
+    let already = flags::raised_rules(tx, case_id).await?;
     let mut raised = 0;
     for rule in rules.flags(&facts, today) {
         if already.contains(&rule) {
             continue;
         }
         let text = details(rules, rule, &facts, &case);
-        let dispose_by = rules.dispose_by(today);
-        let id = referrals::insert_flag(tx, case_id, &case.agency, rule, &text, dispose_by).await?;
-        tx.audit(
-            AuditAction::FlagRaise,
-            RecordType::CaseFlag,
-            &Key::Int(id),
-            None,
-            None,
-        )
-        .await?;
-        let title: String = format!("应移未移 {} {}", case.case_no, rule.label_zh())
-            .chars()
-            .take(60)
-            .collect();
-        task_cases::open(
-            tx,
-            app,
-            Task {
-                kind: TaskKind::DisposeFlag,
-                assignee: Assignee::Agency {
-                    agency: case.agency.clone(),
-                    role: Some(Role::AgencyHead),
-                },
-                agency: Some(case.agency.clone()),
-                due_at: end_of_day(dispose_by),
-                level: Level::Open,
-            },
-            (RecordType::CaseFlag, id.to_string()),
-            Some(case.mine_id),
-            &title,
-        )
-        .await?;
+        let id = flags::insert(tx, case_id, &case.agency, rule, &text, rules.dispose_by(today)).await?;
+        crate::workflow::created::<FlagFlow>(tx, app, caller, id).await?;
         raised += 1;
     }
     Ok(raised)
@@ -208,7 +153,7 @@ pub async fn scan(app: &App) -> Result<usize> {
     for chunk in ids.chunks(50) {
         let mut tx = app.write(&caller).await?;
         for id in chunk {
-            raised += raise(&mut tx, app, *id).await?;
+            raised += raise(&mut tx, app, &caller, *id).await?;
         }
         if tx.appended() == 0 {
             tx.rollback().await?;
@@ -221,52 +166,16 @@ pub async fn scan(app: &App) -> Result<usize> {
 
 /// 处置: the head of the case's agency disposes of a flag in writing (why the case was not referred,
 /// or that it now is); the flag leaves the open list and its task closes.
-pub async fn dispose(app: &App, caller: &Caller, flag_id: i64, disposition: &str) -> Result<()> {
+pub async fn dispose(app: &App, caller: &Caller, id: FlagId, disposition: &str) -> Result<()> {
     let mut e = FieldErrors::new();
     let disposition = e.take("disposition", required_text(disposition, 2000));
-    let mut tx = app.write(caller).await?;
-    let flag = referrals::find_flag(&mut tx, flag_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let case = cases::find(&mut tx, flag.case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    caller.require(Action::DisposeFlag, &case_cases::resource(&case))?;
-    if flag.disposed_at.is_some() {
-        return Err(AppError::invalid(
-            "disposition",
-            Problem::AlreadyDone {
-                state: "已处置".to_string(),
-            },
-        ));
-    }
+    let mut conn = app.db.conn().await?;
+    crate::workflow::allowed::<FlagFlow>(&mut conn, app, caller, id, FlagStep::Dispose).await?;
+    drop(conn);
     let Some(disposition) = disposition else {
         return Err(AppError::Invalid(e));
     };
-    let key = Key::Int(flag_id);
-    let before = tx.state(RecordType::CaseFlag, &key).await?;
-    let stamp = orewatch_domain::audit::format_timestamp(tx.now());
-    referrals::update_flag(
-        &mut tx,
-        flag_id,
-        &[
-            ("disposed_by_label", caller.display_name.as_str().into()),
-            ("disposed_at", stamp.into()),
-            ("disposition", disposition.as_str().into()),
-        ],
-    )
-    .await?;
-    tx.audit(AuditAction::FlagDispose, RecordType::CaseFlag, &key, before, None)
-        .await?;
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (RecordType::CaseFlag, &flag_id.to_string()),
-        TaskKind::DisposeFlag,
-        Outcome::Done,
-    )
-    .await?;
-    tx.commit().await?;
+    crate::workflow::step::<FlagFlow>(app, caller, id, disposition, &[]).await?;
     Ok(())
 }
 
@@ -274,19 +183,17 @@ pub async fn dispose(app: &App, caller: &Caller, flag_id: i64, disposition: &str
 pub async fn list(app: &App, caller: &Caller, case_id: Option<CaseId>) -> Result<Vec<Flag>> {
     caller.require(Action::ViewCases, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(referrals::flags(&mut conn, case_id, 500).await?)
+    Ok(flags::list(&mut conn, case_id, 500).await?)
 }
 
-/// One flag, with whether the caller may dispose of it.
-pub async fn show(app: &App, caller: &Caller, flag_id: i64) -> Result<(Flag, bool)> {
+/// One flag, with the steps the caller may take on it now.
+pub async fn show(app: &App, caller: &Caller, id: FlagId) -> Result<(Flag, Vec<FlagStep>)> {
     let mut conn = app.db.conn().await?;
-    let flag = referrals::find_flag(&mut conn, flag_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let flag = flags::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let case = cases::find(&mut conn, flag.case_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    caller.require(Action::ViewCases, &case_cases::resource(&case))?;
-    let may = flag.disposed_at.is_none() && caller.may(Action::DisposeFlag, &case_cases::resource(&case));
-    Ok((flag, may))
+    caller.require(Action::ViewCases, &CaseFlow::resource(&case))?;
+    let open = crate::workflow::offered::<FlagFlow>(&mut conn, app, caller, &flag).await?;
+    Ok((flag, open))
 }

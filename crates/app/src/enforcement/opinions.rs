@@ -2,16 +2,16 @@
 //! criminal case but a penalty is due, it sends the agency an opinion, which the agency answers within
 //! 2 months. Recorded by the agency's staff, answered by its head, each a task with escalation.
 
-use crate::tasks as task_cases;
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{date, optional_text, required_text};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AuditAction, CaseId, FieldErrors, MineId, Problem, RecordType, Role};
-pub use orewatch_storage::referrals::Opinion;
-use orewatch_storage::referrals::{self, NewOpinion};
-use orewatch_storage::tasks::Outcome;
-use orewatch_storage::{cases, date_text, Key};
+use orewatch_domain::referral::opinion::OpinionStep;
+use orewatch_domain::referral::OpinionFlow;
+use orewatch_domain::task::local_date;
+use orewatch_domain::{CaseId, FieldErrors, MineId, OpinionId, Problem};
+use orewatch_storage::cases;
+pub use orewatch_storage::opinions::Opinion;
+use orewatch_storage::opinions::{self, NewOpinion};
 
 /// Raw input of an opinion received.
 #[derive(Debug, Clone, Default)]
@@ -30,8 +30,15 @@ pub struct OpinionInput<'a> {
     pub case: &'a str,
 }
 
+/// Whether the caller may record an opinion received by their agency.
+pub fn may_record(caller: &Caller) -> bool {
+    caller
+        .agency()
+        .is_some_and(|a| caller.may(Action::RecordOpinion, &Resource::Agency(a.clone())))
+}
+
 /// Records an opinion received by the caller's agency; its head's 2-month answer clock starts.
-pub async fn record(app: &App, caller: &Caller, input: &OpinionInput<'_>) -> Result<i64> {
+pub async fn record(app: &App, caller: &Caller, input: &OpinionInput<'_>) -> Result<OpinionId> {
     let agency = caller
         .agency()
         .cloned()
@@ -77,7 +84,7 @@ pub async fn record(app: &App, caller: &Caller, input: &OpinionInput<'_>) -> Res
         }
     }
     if let Some(no) = &doc_no {
-        if let Some(existing) = referrals::find_opinion_by_no(&mut tx, no).await? {
+        if let Some(existing) = opinions::find_by_no(&mut tx, no).await? {
             e.push(
                 "doc_no",
                 Problem::DuplicateOf {
@@ -95,7 +102,7 @@ pub async fn record(app: &App, caller: &Caller, input: &OpinionInput<'_>) -> Res
         return Err(AppError::Invalid(e));
     }
     let answer_by = app.settings.referrals.opinion_due(received_on);
-    let id = referrals::insert_opinion(
+    let id = opinions::insert(
         &mut tx,
         &NewOpinion {
             agency: &agency,
@@ -110,93 +117,37 @@ pub async fn record(app: &App, caller: &Caller, input: &OpinionInput<'_>) -> Res
         },
     )
     .await?;
-    tx.audit(
-        AuditAction::OpinionReceive,
-        RecordType::Opinion,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
-    let title: String = format!("答复检察意见 {doc_no}").chars().take(60).collect();
-    task_cases::open(
-        &mut tx,
-        app,
-        Task {
-            kind: TaskKind::AnswerOpinion,
-            assignee: Assignee::Agency {
-                agency: agency.clone(),
-                role: Some(Role::AgencyHead),
-            },
-            agency: Some(agency),
-            due_at: end_of_day(answer_by),
-            level: Level::Open,
-        },
-        (RecordType::Opinion, id.to_string()),
-        mine_id,
-        &title,
-    )
-    .await?;
+    crate::workflow::created::<OpinionFlow>(&mut tx, app, caller, id).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// The head answers an opinion (what the agency did: a case filed, a penalty decided, or why not).
-pub async fn answer(app: &App, caller: &Caller, id: i64, text: &str) -> Result<()> {
-    let answer = required_text(text, 2000).map_err(|p| AppError::invalid("answer", p))?;
-    let mut tx = app.write(caller).await?;
-    let opinion = referrals::find_opinion(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    caller.require(Action::DecideCase, &Resource::Agency(opinion.agency.clone()))?;
-    if opinion.answered_on.is_some() {
-        return Err(AppError::invalid(
-            "answer",
-            Problem::AlreadyDone {
-                state: "已答复".to_string(),
-            },
-        ));
-    }
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::Opinion, &key).await?;
-    let today = local_date(tx.now());
-    referrals::update_opinion(
-        &mut tx,
-        id,
-        &[
-            ("answered_on", date_text(today).into()),
-            ("answered_by_label", caller.display_name.as_str().into()),
-            ("answer", answer.as_str().into()),
-        ],
-    )
-    .await?;
-    tx.audit(
-        AuditAction::OpinionAnswer,
-        RecordType::Opinion,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    task_cases::close_open(
-        &mut tx,
-        caller,
-        (RecordType::Opinion, &id.to_string()),
-        TaskKind::AnswerOpinion,
-        Outcome::Done,
-    )
-    .await?;
-    tx.commit().await?;
+pub async fn answer(app: &App, caller: &Caller, id: OpinionId, text: &str) -> Result<()> {
+    let answer = required_text(text, 2000);
+    let mut conn = app.db.conn().await?;
+    crate::workflow::allowed::<OpinionFlow>(&mut conn, app, caller, id, OpinionStep::Answer).await?;
+    drop(conn);
+    let answer = answer.map_err(|p| AppError::invalid("answer", p))?;
+    crate::workflow::step::<OpinionFlow>(app, caller, id, answer, &[]).await?;
     Ok(())
 }
 
-/// Opinions: every one for those who read cases; of one agency when given.
+/// Opinions (every one for those who read cases; of one agency when given), each with whether the
+/// caller may answer it now.
 pub async fn list(
     app: &App,
     caller: &Caller,
     agency: Option<&orewatch_domain::AgencyCode>,
-) -> Result<Vec<Opinion>> {
+) -> Result<Vec<(Opinion, bool)>> {
     caller.require(Action::ViewCases, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    Ok(referrals::opinions(&mut conn, agency, 500).await?)
+    Ok(opinions::list(&mut conn, agency, 500)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let may = crate::workflow::may_take::<OpinionFlow>(app, caller, &o, OpinionStep::Answer);
+            (o, may)
+        })
+        .collect())
 }

@@ -7,41 +7,35 @@
 //! within 3 days; after a refusal the agency asks for reconsideration or supervision within 3 days (or
 //! accepts); items are handed over within 3 days of filing; the result comes back.
 //!
-//! Each step: check the policy (the receiving member agency answers its own steps; for an outside body
-//! the case team records them, the receipt with a scan) → the state machine (`RefState::after`) → one
-//! audited write that changes the referral, appends to its history, closes the task of the old state
-//! and opens the one of the new (`domain::referral::clock_in`). A step sent twice is "already done".
+//! The steps, their clocks, who takes them and the referral number are `domain::referral::ReferralFlow`'s
+//! and go through the kernel (`crate::workflow::step`); this module reads the input, builds the
+//! transfer's package and prints the letter.
 
-use crate::enforcement::cases::{self as case_cases, Case};
+use crate::enforcement::cases::Case;
 use crate::enforcement::package::{self, PackageFile};
-use crate::evidence::EvidenceFile;
-use crate::tasks as task_cases;
+use crate::evidence::{EvidenceFile, Stored};
 use crate::{App, AppError, Caller, Result};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use orewatch_domain::field::{optional_text, required_text, yuan_text};
 use orewatch_domain::inspection::{check_officers, Officer};
+use orewatch_domain::penalty::{CaseFlow, CaseStep};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::referral::{clock_in, Document, Due, Holder, Package, Receiver, RefState, RefStep};
-use orewatch_domain::task::{end_of_day, local_date, Assignee, Level, Task, TaskKind};
-use orewatch_domain::{AgencyCode, AuditAction, CaseId, FieldErrors, Problem, RecordType, Role};
-use orewatch_storage::bound::Value;
+use orewatch_domain::referral::flow::in_progress;
+use orewatch_domain::referral::{
+    Document, Package, Receiver, RefStep, ReferralCommand, ReferralFlow, Transfer,
+};
+use orewatch_domain::task::local_date;
+use orewatch_domain::workflow::Workflow;
+use orewatch_domain::{AgencyCode, CaseId, FieldErrors, Problem, RecordType, ReferralId};
 use orewatch_storage::files::{self, Attachment};
 use orewatch_storage::referrals::{self, NewReferral};
 pub use orewatch_storage::referrals::{RefEvent, Referral};
-use orewatch_storage::tasks::{Outcome, TaskRow};
-use orewatch_storage::{agencies, cases, date_text, Key, WriteTx};
+use orewatch_storage::tasks::TaskRow;
+use orewatch_storage::{agencies, cases, Conn};
 
 /// The policy's view of a referral.
-pub fn resource(referral: &Referral, case: &Case) -> Resource {
-    Resource::Referral {
-        agency: referral.agency.clone(),
-        team: case.team_ids(),
-        receiver: referral.receiver_agency.clone(),
-    }
-}
-
-fn record_of(id: i64) -> (RecordType, String) {
-    (RecordType::Referral, id.to_string())
+pub fn resource(referral: &Referral) -> Resource {
+    ReferralFlow::resource(referral)
 }
 
 /// Raw input of a referral report.
@@ -61,15 +55,19 @@ pub struct ReportInput<'a> {
 
 /// 报请移送: the case team writes the referral report (the case's team of at least two officers signs
 /// it); the head's 3-day decision clock starts. One referral of a case is in progress at a time.
-pub async fn report(app: &App, caller: &Caller, case_id: CaseId, input: &ReportInput<'_>) -> Result<i64> {
+pub async fn report(
+    app: &App,
+    caller: &Caller,
+    case_id: CaseId,
+    input: &ReportInput<'_>,
+) -> Result<ReferralId> {
     let mut e = FieldErrors::new();
     let receiver = e.take("receiver", Receiver::parse(input.receiver));
     let suspected = e.take("suspected", required_text(input.suspected, 100));
     let report = e.take("report", required_text(input.report, 5000));
     let outside_name = e.take("receiver_name", optional_text(input.receiver_name, 100));
     let mut tx = app.write(caller).await?;
-    let case = cases::find(&mut tx, case_id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ReferCase, &case_cases::resource(&case))?;
+    let case = crate::workflow::allowed::<CaseFlow>(&mut tx, app, caller, case_id, CaseStep::Refer).await?;
     let (Some(receiver), Some(suspected), Some(report), Some(outside_name)) =
         (receiver, suspected, report, outside_name)
     else {
@@ -108,11 +106,7 @@ pub async fn report(app: &App, caller: &Caller, case_id: CaseId, input: &ReportI
         })
         .collect();
     check_officers(&team).map_err(|p| AppError::invalid("team", p))?;
-    if let Some(open) = referrals::of_case(&mut tx, case_id)
-        .await?
-        .into_iter()
-        .find(|r| !r.state.ended())
-    {
+    if let Some(open) = in_progress(&referrals::of_case(&mut tx, case_id).await?) {
         return Err(AppError::invalid(
             "receiver",
             Problem::ReferralOpen {
@@ -141,20 +135,19 @@ pub async fn report(app: &App, caller: &Caller, case_id: CaseId, input: &ReportI
         },
     )
     .await?;
-    let note = format!("拟移送{receiver_name}，涉嫌{suspected}（承办：{team_names}）");
-    referrals::add_event(&mut tx, id, "report", &caller.display_name, Some(&note), None).await?;
-    tx.audit(
-        AuditAction::ReferralReport,
-        RecordType::Referral,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
-    let referral = referrals::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    open_clock(&mut tx, app, &referral, RefState::Reported).await?;
+    crate::workflow::created::<ReferralFlow>(&mut tx, app, caller, id).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Whether the caller may report a referral of the case now: the case's rules allow it and no other
+/// referral of it is in progress.
+pub async fn may_report(app: &App, caller: &Caller, case: &Case) -> Result<bool> {
+    if !crate::workflow::may_take::<CaseFlow>(app, caller, case, CaseStep::Refer) {
+        return Ok(false);
+    }
+    let mut conn = app.db.conn().await?;
+    Ok(in_progress(&referrals::of_case(&mut conn, case.id).await?).is_none())
 }
 
 /// Raw input of a step.
@@ -172,18 +165,15 @@ pub struct StepInput<'a> {
     pub files: Vec<EvidenceFile<'a>>,
 }
 
-/// The action a step needs: the head's decision, the receiver's own answers (a member agency's, or
-/// the team recording an outside body's), the agency's other steps.
-pub fn action_of(step: RefStep, referral: &Referral) -> Action {
-    match step {
-        RefStep::Approve | RefStep::Refuse => Action::DecideReferral,
-        s if s.receivers() && referral.receiver_agency.is_some() => Action::AnswerReferral,
-        _ => Action::ReferCase,
-    }
-}
-
-/// Takes one step of a referral.
-pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &StepInput<'_>) -> Result<()> {
+/// Takes one step of a referral: the policy and the referral's rules first, then the input; a
+/// transfer builds and stores its package, which the step attaches.
+pub async fn step(
+    app: &App,
+    caller: &Caller,
+    id: ReferralId,
+    step: RefStep,
+    input: &StepInput<'_>,
+) -> Result<()> {
     let mut e = FieldErrors::new();
     let note = if step.needs_text() {
         e.take("note", required_text(input.note, 2000))
@@ -199,246 +189,47 @@ pub async fn step(app: &App, caller: &Caller, id: i64, step: RefStep, input: &St
     );
     // Files are stored before the row (a failed write leaves an unreferenced file, never a row
     // without its file).
-    let scans = crate::evidence::store(app, &input.files).await?;
-    let mut tx = app.write(caller).await?;
-    let referral = referrals::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let case = cases::find(&mut tx, referral.case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    caller.require(action_of(step, &referral), &resource(&referral, &case))?;
-    let next = referral
-        .state
-        .after(step, referral.asked())
-        .map_err(|p| AppError::invalid("state", p))?;
+    let mut files = crate::evidence::store(app, &input.files).await?;
+    let mut conn = app.db.conn().await?;
+    let referral = crate::workflow::allowed::<ReferralFlow>(&mut conn, app, caller, id, step).await?;
     let (Some(note), Some(police_case_no), Some(items), Some(no_appraisal)) =
         (note, police_case_no, items, no_appraisal)
     else {
         return Err(AppError::Invalid(e));
     };
-    let now = tx.now();
-    let stamp = orewatch_domain::audit::format_timestamp(now);
-    let today = local_date(now);
-    let outside = referral.receiver_agency.is_none();
-    let mut set: Vec<(&str, Value)> = vec![("state", next.as_str().into())];
-    let mut text = note.clone();
-    let mut package_zip: Option<Vec<u8>> = None;
-    match step {
-        RefStep::Approve | RefStep::Refuse => {
-            set.push(("decided_by_label", caller.display_name.as_str().into()));
-            set.push(("decided_at", stamp.as_str().into()));
-            if step == RefStep::Refuse {
-                set.push(("refusal_reason", note.as_str().into()));
-            } else {
-                let number = next_number(&mut tx, &case.agency, today.year()).await?;
-                text = format!("{number} {note}").trim().to_string();
-                set.push(("referral_no", number.into()));
-            }
-        }
-        RefStep::Transfer => {
-            let attached = files::of_record(&mut tx, RecordType::PenaltyCase, &case.id.to_string()).await?;
-            let items = items.unwrap_or_default();
-            let referral_with = Referral {
-                items: Some(items.clone()),
-                no_appraisal_reason: no_appraisal.clone(),
-                ..referral.clone()
-            };
-            package_of(&referral_with, attached.len())
-                .check()
-                .map_err(|p| AppError::invalid("items", p))?;
-            let zip = build_package(app, &mut tx, &referral_with, &case, &attached, today).await?;
-            set.push(("items", items.as_str().into()));
-            set.push(("no_appraisal_reason", no_appraisal.as_deref().into()));
-            set.push(("transferred_at", stamp.as_str().into()));
-            set.push((
-                "package_sha256",
-                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&zip)).into(),
-            ));
-            text = format!("五项材料齐全，移送{}", referral.receiver_name);
-            if !note.is_empty() {
-                text.push_str(&format!("；{note}"));
-            }
-            package_zip = Some(zip);
-        }
-        RefStep::Acknowledge => {
-            if outside && scans.is_empty() {
-                return Err(AppError::invalid("files", Problem::Required));
-            }
-            set.push(("received_at", stamp.as_str().into()));
-        }
-        RefStep::File => {
-            let Some(no) = police_case_no else {
-                return Err(AppError::invalid("police_case_no", Problem::Required));
-            };
-            set.push(("police_case_no", no.as_str().into()));
-            set.push(("filed_on", date_text(today).into()));
-            text = format!("{no} {note}").trim().to_string();
-        }
-        RefStep::Reconsider => set.push(("reconsider_at", stamp.as_str().into())),
-        RefStep::Supervise => set.push(("supervise_at", stamp.as_str().into())),
-        RefStep::Explain => set.push(("explained_at", stamp.as_str().into())),
-        RefStep::Order => set.push(("ordered_on", date_text(today).into())),
-        RefStep::HandOver => set.push(("handed_over_at", stamp.as_str().into())),
-        RefStep::Feedback => {
-            set.push(("result", note.as_str().into()));
-            set.push(("concluded_at", stamp.as_str().into()));
-        }
-        RefStep::Decline | RefStep::Accept | RefStep::Uphold => {}
-    }
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::Referral, &key).await?;
-    referrals::update(&mut tx, id, &set).await?;
-    if let Some(zip) = &package_zip {
+    let mut command = ReferralCommand {
+        scans: files.len(),
+        police_case_no,
+        ..ReferralCommand::new(step, note)
+    };
+    if step == RefStep::Transfer {
+        let case = cases::find(&mut conn, referral.case_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let attached = files::of_record(&mut conn, RecordType::PenaltyCase, &case.id.to_string()).await?;
+        let items = items.unwrap_or_default();
+        let with = referral.with_transfer(&items, no_appraisal.as_deref());
+        with.package(attached.len())
+            .check()
+            .map_err(|p| AppError::invalid("items", p))?;
+        let today = local_date(app.now());
+        let zip = build_package(app, &mut conn, &with, &case, &attached, today).await?;
         let name = format!(
             "移送材料-{}.zip",
             referral.referral_no.clone().unwrap_or_else(|| id.to_string())
         );
-        let stored = crate::evidence::Stored::of_bytes(app, &name, "application/zip", zip).await?;
-        crate::evidence::attach(&mut tx, caller, RecordType::Referral, &key, &[stored]).await?;
+        files.insert(0, Stored::of_bytes(app, &name, "application/zip", &zip).await?);
+        command.transfer = Some(Transfer {
+            items,
+            no_appraisal_reason: no_appraisal,
+            appraisal_files: attached.len(),
+            package_sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&zip)),
+        });
+        command.scans = 0;
     }
-    if !scans.is_empty() {
-        crate::evidence::attach(&mut tx, caller, RecordType::Referral, &key, &scans).await?;
-    }
-    let event_note = if text.is_empty() {
-        None
-    } else {
-        Some(text.as_str())
-    };
-    referrals::add_event(
-        &mut tx,
-        id,
-        step.as_str(),
-        &caller.display_name,
-        event_note,
-        Some(today),
-    )
-    .await?;
-    tx.audit(
-        AuditAction::ReferralStep,
-        RecordType::Referral,
-        &key,
-        before,
-        None,
-    )
-    .await?;
-    // The clocks: the step fulfils the old state's task and starts the new state's. Under supervision
-    // the explanation only stops its own clock, and the procuratorate's notice starts the 15 days.
-    let changed = referrals::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    match step {
-        RefStep::Explain => {
-            close_clock(&mut tx, caller, id, Some(TaskKind::ExplainReferral)).await?;
-        }
-        RefStep::Order => {
-            close_clock(&mut tx, caller, id, Some(TaskKind::ExplainReferral)).await?;
-            let due = app.settings.referrals.ordered_file_by(today);
-            open_task(
-                &mut tx,
-                app,
-                &changed,
-                TaskKind::FileReferral,
-                Holder::Receiver,
-                Due::Day(due),
-            )
-            .await?;
-        }
-        _ => {
-            close_clock(&mut tx, caller, id, None).await?;
-            open_clock(&mut tx, app, &changed, next).await?;
-        }
-    }
-    // A referral approved or further clears the 应移未移 rules from now on; flags already raised stay
-    // until their disposition.
-    tx.commit().await?;
+    drop(conn);
+    crate::workflow::step::<ReferralFlow>(app, caller, id, command, &files).await?;
     Ok(())
-}
-
-/// What a referral has of the five documents, with the case's appraisal files (the letter and the case
-/// summary are always printed by the platform).
-fn package_of(referral: &Referral, appraisal_files: usize) -> Package {
-    Package {
-        report: !referral.report.trim().is_empty(),
-        items: referral.items.as_ref().is_some_and(|i| !i.trim().is_empty()),
-        appraisal_files,
-        no_appraisal_reason: referral.no_appraisal_reason.clone(),
-        other_files: 1,
-    }
-}
-
-/// The referral number of an agency: `{short}移〔{year}〕{n}号`.
-async fn next_number(tx: &mut WriteTx, agency: &AgencyCode, year: i32) -> Result<String> {
-    let record = agencies::find(tx, agency).await?.ok_or(AppError::NotFound)?;
-    let short = orewatch_domain::agency::short_name(&record.name_zh);
-    let prefix = format!("{short}移〔{year}〕");
-    let n = referrals::numbers_with_prefix(tx, &prefix).await? + 1;
-    Ok(format!("{prefix}{n}号"))
-}
-
-/// Closes the open tasks of a referral (of one kind, or all).
-async fn close_clock(tx: &mut WriteTx, caller: &Caller, id: i64, kind: Option<TaskKind>) -> Result<()> {
-    let record = record_of(id);
-    for k in orewatch_domain::referral::TASK_KINDS
-        .into_iter()
-        .filter(|k| kind.is_none_or(|only| only == *k))
-    {
-        task_cases::close_open(tx, caller, (record.0, &record.1), k, Outcome::Done).await?;
-    }
-    Ok(())
-}
-
-/// Opens the task of the clock that runs in `state`, if one does.
-async fn open_clock(tx: &mut WriteTx, app: &App, referral: &Referral, state: RefState) -> Result<()> {
-    let Some((kind, holder)) = clock_in(state) else {
-        return Ok(());
-    };
-    let now = tx.now();
-    let Some(due) = app.settings.referrals.due_in(state, now, local_date(now)) else {
-        return Ok(());
-    };
-    open_task(tx, app, referral, kind, holder, due).await?;
-    Ok(())
-}
-
-async fn open_task(
-    tx: &mut WriteTx,
-    app: &App,
-    referral: &Referral,
-    kind: TaskKind,
-    holder: Holder,
-    due: Due,
-) -> Result<i64> {
-    let (agency, role) = match (holder, &referral.receiver_agency) {
-        (Holder::Head, _) => (referral.agency.clone(), Some(Role::AgencyHead)),
-        (Holder::Receiver, Some(receiver)) => (receiver.clone(), None),
-        (Holder::Agency | Holder::Receiver, _) => (referral.agency.clone(), None),
-    };
-    let due_at = match due {
-        Due::Day(day) => end_of_day(day),
-        Due::At(at) => at,
-    };
-    let title: String = format!(
-        "{} 移送{}（{}）",
-        referral.case_no, referral.receiver_name, referral.suspected
-    )
-    .chars()
-    .take(60)
-    .collect();
-    task_cases::open(
-        tx,
-        app,
-        Task {
-            kind,
-            assignee: Assignee::Agency {
-                agency: agency.clone(),
-                role,
-            },
-            agency: Some(agency),
-            due_at,
-            level: Level::Open,
-        },
-        record_of(referral.id),
-        Some(referral.mine_id),
-        &title,
-    )
-    .await
 }
 
 /// The fields of the 移送书 (Order 310 Art. 6, item 1), as the package and the print show them.
@@ -480,13 +271,13 @@ fn letter_file(issuer: &str, referral: &Referral, case: &Case, signed: &str) -> 
 /// appraisal files as they are, and a summary of the case as other material.
 async fn build_package(
     app: &App,
-    tx: &mut WriteTx,
+    conn: &mut Conn,
     referral: &Referral,
     case: &Case,
     attached: &[Attachment],
     today: NaiveDate,
 ) -> Result<Vec<u8>> {
-    let issuer = agencies::find(tx, &referral.agency)
+    let issuer = agencies::find(conn, &referral.agency)
         .await?
         .map(|a| a.name_zh)
         .unwrap_or_default();
@@ -616,42 +407,52 @@ pub struct ReferralView {
     pub case: Case,
     pub attachments: Vec<Attachment>,
     pub open_tasks: Vec<TaskRow>,
+    /// The steps the reader may take now.
+    pub open: Vec<RefStep>,
     /// What the transfer will need, for the form.
     pub appraisal_files: usize,
     /// The five documents as they stand.
     pub package: Package,
 }
 
-/// One referral, for anyone who may read its case or who receives it.
-pub async fn show(app: &App, caller: &Caller, id: i64) -> Result<ReferralView> {
-    let mut conn = app.db.conn().await?;
-    let referral = referrals::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    let case = cases::find(&mut conn, referral.case_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let res = resource(&referral, &case);
+/// Whether the caller may read a referral: whoever reads its case, and the receiving body.
+fn may_read(caller: &Caller, referral: &Referral) -> Result<()> {
+    let res = resource(referral);
     if !caller.may(Action::ViewCases, &res) {
         caller.require(Action::AnswerReferral, &res)?;
     }
+    Ok(())
+}
+
+/// One referral, for anyone who may read its case or who receives it.
+pub async fn show(app: &App, caller: &Caller, id: ReferralId) -> Result<ReferralView> {
+    let mut conn = app.db.conn().await?;
+    let referral = referrals::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    may_read(caller, &referral)?;
+    let case = cases::find(&mut conn, referral.case_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let attachments = files::of_record(&mut conn, RecordType::Referral, &id.to_string()).await?;
     let open_tasks =
         orewatch_storage::tasks::open_for(&mut conn, RecordType::Referral, &id.to_string(), None).await?;
     let appraisal_files = files::of_record(&mut conn, RecordType::PenaltyCase, &case.id.to_string())
         .await?
         .len();
+    let open = crate::workflow::offered::<ReferralFlow>(&mut conn, app, caller, &referral).await?;
     Ok(ReferralView {
-        package: package_of(&referral, appraisal_files),
+        package: referral.package(appraisal_files),
         referral,
         case,
         attachments,
         open_tasks,
+        open,
         appraisal_files,
     })
 }
 
 /// A case's referrals.
 pub async fn of_case(app: &App, caller: &Caller, case: &Case) -> Result<Vec<Referral>> {
-    caller.require(Action::ViewCases, &case_cases::resource(case))?;
+    caller.require(Action::ViewCases, &CaseFlow::resource(case))?;
     let mut conn = app.db.conn().await?;
     Ok(referrals::of_case(&mut conn, case.id).await?)
 }
@@ -668,14 +469,10 @@ pub async fn list(app: &App, caller: &Caller, agency: Option<&AgencyCode>) -> Re
 pub async fn file(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Attachment, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
     let (found, id) = crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Referral).await?;
-    let referral = referrals::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    let case = cases::find(&mut conn, referral.case_id)
+    let referral = referrals::find(&mut conn, ReferralId(id))
         .await?
         .ok_or(AppError::NotFound)?;
-    let res = resource(&referral, &case);
-    if !caller.may(Action::ViewCases, &res) {
-        caller.require(Action::AnswerReferral, &res)?;
-    }
+    may_read(caller, &referral)?;
     let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))
 }

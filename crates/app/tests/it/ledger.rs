@@ -683,7 +683,8 @@ async fn the_demo_year_holds_findings_in_every_state_some_overdue_escalated_and_
         .await
         .unwrap();
     assert!(
-        opinions.iter().any(|o| o.answered_on.is_some()) && opinions.iter().any(|o| o.answered_on.is_none())
+        opinions.iter().any(|(o, _)| o.answered_on.is_some())
+            && opinions.iter().any(|(o, _)| o.answered_on.is_none())
     );
     // Two consultations, their minutes issued; of their decisions some done, one long overdue with the
     // leaders; the absent agency shows in the year's attendance.

@@ -170,7 +170,7 @@ impl Workflow for FindingFlow {
     }
 
     /// A new finding opens its agency's rectification, due on its deadline.
-    fn created(f: &Finding) -> Created {
+    fn created(f: &Finding, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
             events: vec![Event::new("record").on(f.deadline_on)],
             audit: AuditAction::FindingCreate,

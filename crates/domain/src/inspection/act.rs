@@ -253,7 +253,7 @@ impl Workflow for ActFlow {
     }
 
     /// Scheduled: its agency's head approves it by the inspection day.
-    fn created(a: &Act) -> Created {
+    fn created(a: &Act, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
             events: Vec::new(),
             audit: AuditAction::ActCreate,

@@ -179,7 +179,7 @@ impl Workflow for PlanFlow {
     }
 
     /// A new version; one revising an approved version says why in its history and its audit entry.
-    fn created(p: &Plan) -> Created {
+    fn created(p: &Plan, _: &crate::workflow::Rules<'_>) -> Created {
         let mut events = Vec::new();
         if p.supersedes.is_some() {
             let mut revise = Event::new("revise");

@@ -93,7 +93,7 @@ impl Workflow for MeetingFlow {
         Issuer::Office
     }
 
-    fn created(_: &Meeting) -> Created {
+    fn created(_: &Meeting, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
             events: Vec::new(),
             audit: AuditAction::MeetingConvene,
@@ -308,7 +308,7 @@ impl Workflow for DecisionFlow {
     }
 
     /// Recorded while its consultation is open; it becomes a task when published.
-    fn created(_: &Decision) -> Created {
+    fn created(_: &Decision, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
             events: Vec::new(),
             audit: AuditAction::MeetingRecord,

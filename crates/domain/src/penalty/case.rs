@@ -327,7 +327,7 @@ impl Workflow for CaseFlow {
     }
 
     /// Filed by its head: the 90-day decision is the head's from the start.
-    fn created(c: &Case) -> Created {
+    fn created(c: &Case, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
             events: vec![Event::new("file").note(format!("{}，决定期限至 {}", c.case_no, c.decide_by_on))],
             audit: AuditAction::CaseFile,

@@ -504,7 +504,7 @@ async fn show_screen(
         })
         .collect();
     let refs = super::referrals::of_case(state, &ctx, &c, &agencies, &form).await?;
-    let restricted = orewatch_app::enforcement::flags::restricted(&c);
+    let restricted = c.restricted();
     let view = ShowPage {
         refs,
         restricted,
@@ -628,7 +628,7 @@ async fn step(
     let id = super::id(&raw, CaseId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
-    let mut referral_id: Option<i64> = None;
+    let mut referral_id: Option<orewatch_domain::ReferralId> = None;
     let result = match step.as_str() {
         "estimate" => cases::estimate(app, &caller, id, form.get("volume"), form.get("basis")).await,
         "notify" => {

@@ -18,10 +18,11 @@ use orewatch_app::enforcement::referrals::{self, Referral, ReferralView, StepInp
 use orewatch_app::enforcement::{flags, opinions};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
-use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::referral::{RefState, RefStep};
+use orewatch_domain::flag::{FlagFlow, FlagStep};
+use orewatch_domain::referral::{RefStep, ReferralFlow};
 use orewatch_domain::task::local_date;
-use orewatch_domain::{AgencyCode, FieldErrors};
+use orewatch_domain::workflow::Workflow;
+use orewatch_domain::{AgencyCode, FieldErrors, FlagId, OpinionId, ReferralId};
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -39,18 +40,9 @@ pub fn router() -> Router<WebState> {
         .route("/opinions/{id}/answer", post(answer_opinion))
 }
 
-/// The CSS class of a referral's state badge.
-fn state_class(state: RefState) -> &'static str {
-    match state {
-        RefState::Concluded | RefState::Filed | RefState::HandedOver => "ok",
-        RefState::Refused | RefState::Declined | RefState::Dropped => "bad",
-        _ => "warn",
-    }
-}
-
 /// One referral in a list.
 pub struct RefRow {
-    pub id: i64,
+    pub id: ReferralId,
     pub number: String,
     pub case_id: orewatch_domain::CaseId,
     pub case_no: String,
@@ -72,14 +64,14 @@ pub fn ref_row(ctx: &Ctx, r: &Referral) -> RefRow {
         receiver: r.receiver_name.clone(),
         suspected: r.suspected.clone(),
         state: label(ctx, "referral_state", r.state.as_str()),
-        state_class: state_class(r.state),
+        state_class: super::state_class::<ReferralFlow>(r.state),
         reported: ctx.time(&r.reported_at),
     }
 }
 
 /// One flag in a list.
 pub struct FlagRow {
-    pub id: i64,
+    pub id: FlagId,
     pub case_id: orewatch_domain::CaseId,
     pub case_no: String,
     pub mine: String,
@@ -88,7 +80,8 @@ pub struct FlagRow {
     pub details: String,
     pub raised: String,
     pub dispose_by: String,
-    pub open: bool,
+    pub state: String,
+    pub state_class: &'static str,
     pub late: bool,
     pub disposition: String,
 }
@@ -104,8 +97,9 @@ pub fn flag_row(ctx: &Ctx, agencies: &[AgencyRecord], f: &flags::Flag, today: ch
         details: f.details.clone(),
         raised: ctx.time(&f.raised_at),
         dispose_by: f.dispose_by_on.to_string(),
-        open: f.disposed_at.is_none(),
-        late: f.disposed_at.is_none() && today > f.dispose_by_on,
+        state: label(ctx, "flag_state", FlagFlow::state(f).as_str()),
+        state_class: super::state_class::<FlagFlow>(FlagFlow::state(f)),
+        late: f.late(today),
         disposition: match (&f.disposition, &f.disposed_by_label, &f.disposed_at) {
             (Some(d), Some(by), Some(at)) => format!("{d}（{by} · {}）", ctx.time(at)),
             _ => String::new(),
@@ -138,7 +132,7 @@ async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> 
     let open_flags = flags::list(&state.app, &caller, None)
         .await?
         .iter()
-        .filter(|f| f.disposed_at.is_none())
+        .filter(|f| f.open())
         .count();
     let view = ListPage {
         tab: "referrals",
@@ -168,7 +162,7 @@ async fn flag_list(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Res
     let view = ListPage {
         tab: "flags",
         referrals: Vec::new(),
-        open_flags: all.iter().filter(|f| f.disposed_at.is_none()).count(),
+        open_flags: all.iter().filter(|f| f.open()).count(),
         flags: all.iter().map(|f| flag_row(&ctx, &agencies, f, today)).collect(),
         opinions: Vec::new(),
         agencies: Vec::new(),
@@ -183,7 +177,7 @@ async fn flag_list(State(state): State<WebState>, Auth(ctx): Auth) -> Result<Res
 
 /// One opinion in the list.
 pub struct OpinionRow {
-    pub id: i64,
+    pub id: OpinionId,
     pub doc_no: String,
     pub from_body: String,
     pub agency: String,
@@ -210,11 +204,11 @@ async fn opinion_screen(
     let open_flags = flags::list(&state.app, &caller, None)
         .await?
         .iter()
-        .filter(|f| f.disposed_at.is_none())
+        .filter(|f| f.open())
         .count();
     let rows = all
         .iter()
-        .map(|o| OpinionRow {
+        .map(|(o, may_answer)| OpinionRow {
             id: o.id,
             doc_no: o.doc_no.clone(),
             from_body: o.from_body.clone(),
@@ -224,18 +218,15 @@ async fn opinion_screen(
             summary: o.summary.clone(),
             received: o.received_on.to_string(),
             answer_by: o.answer_by_on.to_string(),
-            late: o.answered_on.is_none() && today > o.answer_by_on,
+            late: o.late(today),
             answer: match (&o.answer, &o.answered_on, &o.answered_by_label) {
                 (Some(a), Some(on), Some(by)) => format!("{a}（{by} · {on}）"),
                 _ => String::new(),
             },
-            may_answer: o.answered_on.is_none()
-                && caller.may(Action::DecideCase, &Resource::Agency(o.agency.clone())),
+            may_answer: *may_answer,
         })
         .collect();
-    let may_record = caller
-        .agency()
-        .is_some_and(|a| caller.may(Action::RecordOpinion, &Resource::Agency(a.clone())));
+    let may_record = opinions::may_record(&caller);
     let view = ListPage {
         tab: "opinions",
         referrals: Vec::new(),
@@ -282,7 +273,7 @@ async fn answer_opinion(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, OpinionId::parse)?;
     match opinions::answer(&state.app, &ctx.caller(), id, form.get("answer")).await {
         Ok(()) => Ok(see_other("/opinions?flash=saved")),
         Err(AppError::Invalid(errors)) => opinion_screen(&state, ctx, form, Some(&errors)).await,
@@ -334,27 +325,10 @@ struct ShowPage {
     form: FormData,
 }
 
-/// The forms of the steps the caller may take in the referral's state.
+/// The forms of the steps the caller may take now (the kernel's open steps).
 fn step_forms(ctx: &Ctx, v: &ReferralView) -> Vec<StepForm> {
-    let caller = ctx.caller();
-    let r = &v.referral;
-    let res = referrals::resource(r, &v.case);
-    let outside = r.receiver_agency.is_none();
-    let candidates: &[RefStep] = match r.state {
-        RefState::Reported => &[RefStep::Approve, RefStep::Refuse],
-        RefState::Approved => &[RefStep::Transfer],
-        RefState::Transferred => &[RefStep::Acknowledge],
-        RefState::Received | RefState::Reconsidering => &[RefStep::File, RefStep::Decline],
-        RefState::Declined => &[RefStep::Reconsider, RefStep::Supervise, RefStep::Accept],
-        RefState::Supervised => &[RefStep::Explain, RefStep::Order, RefStep::File, RefStep::Uphold],
-        RefState::Filed => &[RefStep::HandOver],
-        RefState::HandedOver => &[RefStep::Feedback],
-        RefState::Refused | RefState::Concluded | RefState::Dropped => &[],
-    };
-    candidates
+    v.open
         .iter()
-        .filter(|s| r.state.after(**s, r.asked()).is_ok())
-        .filter(|s| caller.may(referrals::action_of(**s, r), &res))
         .enumerate()
         .map(|(i, s)| StepForm {
             step: s.as_str(),
@@ -363,7 +337,7 @@ fn step_forms(ctx: &Ctx, v: &ReferralView) -> Vec<StepForm> {
             text_label: label(ctx, "referral_text", s.as_str()),
             case_no: *s == RefStep::File,
             transfer: *s == RefStep::Transfer,
-            scan: *s == RefStep::Acknowledge && outside,
+            scan: *s == RefStep::Acknowledge && v.referral.outside(),
             primary: i == 0,
         })
         .collect()
@@ -372,7 +346,7 @@ fn step_forms(ctx: &Ctx, v: &ReferralView) -> Vec<StepForm> {
 async fn show_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: ReferralId,
     form: FormData,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
@@ -384,10 +358,10 @@ async fn show_screen(
     let view = ShowPage {
         number: r.referral_no.clone().unwrap_or_default(),
         state: label(&ctx, "referral_state", r.state.as_str()),
-        state_class: state_class(r.state),
+        state_class: super::state_class::<ReferralFlow>(r.state),
         agency: agency_label(&ctx, &agencies, Some(r.agency.as_str())),
         receiver_kind: label(&ctx, "receiver", r.receiver.as_str()),
-        outside: r.receiver_agency.is_none(),
+        outside: r.outside(),
         reported: format!("{} · {}", ctx.time(&r.reported_at), r.reported_by_label),
         decided: match (&r.decided_by_label, &r.decided_at) {
             (Some(by), Some(at)) => format!("{by} · {}", ctx.time(at)),
@@ -447,7 +421,7 @@ async fn show(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, ReferralId::parse)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
@@ -458,7 +432,7 @@ async fn step(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, ReferralId::parse)?;
     let Ok(step) = RefStep::parse(&step) else {
         return Err(super::not_found().await);
     };
@@ -526,7 +500,7 @@ async fn print(
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let v = referrals::show(&state.app, &caller, super::number(&raw)?).await?;
+    let v = referrals::show(&state.app, &caller, super::id(&raw, ReferralId::parse)?).await?;
     if v.referral.referral_no.is_none() {
         return Err(super::not_found().await);
     }
@@ -559,16 +533,16 @@ struct FlagPage {
 async fn flag_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: FlagId,
     form: FormData,
     errors: Option<&FieldErrors>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let (flag, may_dispose) = flags::show(&state.app, &caller, id).await?;
+    let (flag, open) = flags::show(&state.app, &caller, id).await?;
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let view = FlagPage {
         f: flag_row(&ctx, &agencies, &flag, local_date(state.app.now())),
-        may_dispose,
+        may_dispose: open.contains(&FlagStep::Dispose),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
         ctx,
@@ -581,7 +555,14 @@ async fn flag_page(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    flag_screen(&state, ctx, super::number(&raw)?, FormData::default(), None).await
+    flag_screen(
+        &state,
+        ctx,
+        super::id(&raw, FlagId::parse)?,
+        FormData::default(),
+        None,
+    )
+    .await
 }
 
 async fn dispose(
@@ -590,7 +571,7 @@ async fn dispose(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, FlagId::parse)?;
     match flags::dispose(&state.app, &ctx.caller(), id, form.get("disposition")).await {
         Ok(()) => Ok(see_other(&format!("/flags/{id}?flash=saved"))),
         Err(AppError::Invalid(errors)) => flag_screen(&state, ctx, id, form, Some(&errors)).await,
@@ -618,7 +599,7 @@ pub async fn of_case(
     let list = referrals::of_case(&state.app, &caller, case).await?;
     let case_flags = flags::list(&state.app, &caller, Some(case.id)).await?;
     let today = local_date(state.app.now());
-    let open = list.iter().any(|r| !r.state.ended());
+    let may_report = referrals::may_report(&state.app, &caller, case).await?;
     let members: Vec<AgencyRecord> = agencies
         .iter()
         .filter(|a| a.is_member() && a.code != case.agency)
@@ -630,7 +611,7 @@ pub async fn of_case(
             .iter()
             .map(|f| flag_row(ctx, agencies, f, today))
             .collect(),
-        may_report: !open && caller.may(Action::ReferCase, &cases::resource(case)),
+        may_report,
         receivers: <orewatch_domain::referral::Receiver as strum::IntoEnumIterator>::iter()
             .map(|r| {
                 SelectOption::new(

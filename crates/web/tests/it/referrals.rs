@@ -15,7 +15,7 @@ async fn head(site: &Site) -> i64 {
     orewatch_storage::audit::head(&mut conn).await.unwrap().0
 }
 
-async fn demo_referral(site: &Site, state: RefState) -> i64 {
+async fn demo_referral(site: &Site, state: RefState) -> orewatch_domain::ReferralId {
     let mut conn = site.app.db.conn().await.unwrap();
     orewatch_storage::referrals::list(&mut conn, None, 100)
         .await
@@ -168,7 +168,7 @@ async fn a_reported_referral_is_approved_transferred_and_filed_and_flags_and_opi
     // The open flag: the leader reads it, only the owning head disposes, in writing.
     let flag = {
         let mut conn = site.app.db.conn().await.unwrap();
-        orewatch_storage::referrals::flags(&mut conn, None, 100)
+        orewatch_storage::flags::list(&mut conn, None, 100)
             .await
             .unwrap()
             .into_iter()
@@ -229,7 +229,7 @@ async fn a_reported_referral_is_approved_transferred_and_filed_and_flags_and_opi
     assert!(bad.body.contains("不能晚于今天"), "{}", bad.body);
     let open = {
         let mut conn = site.app.db.conn().await.unwrap();
-        orewatch_storage::referrals::opinions(&mut conn, None, 10)
+        orewatch_storage::opinions::list(&mut conn, None, 10)
             .await
             .unwrap()
             .into_iter()

@@ -4,9 +4,10 @@
 //! A referral runs 报请审批 → (不予移送 | 批准移送) → 已移送 → 已接收 → (已立案 | 不予立案) … → 已移交 →
 //! 已反馈. After the receiving body refuses to file, the agency may once ask it to reconsider and once
 //! ask the procuratorate to supervise, or accept the refusal; under supervision the police explain
-//! within 7 days and, when told to, file within 15. [`RefState::after`] is the state machine,
-//! [`Receiver`] says who receives and whether it answers in the platform, [`Package`] is the checklist
-//! of the five documents, and [`ReferralRules`] holds the clocks.
+//! within 7 days and, when told to, file within 15. [`flow::ReferralFlow`] is the workflow (its states,
+//! steps, clocks and the referral number), [`Receiver`] says who receives and whether it answers in the
+//! platform, [`Package`] is the checklist of the five documents, and [`ReferralRules`] holds the clocks.
+//! [`opinion`] is the other direction: the procuratorate's opinions coming in.
 //!
 //! The periods of Order 310 are written in days (日), counted here as calendar days.
 //!
@@ -17,6 +18,12 @@ use crate::task::TaskKind;
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
+
+pub mod flow;
+pub mod opinion;
+
+pub use flow::{Referral, ReferralCommand, ReferralFlow, Transfer};
+pub use opinion::{Opinion, OpinionFlow};
 
 /// Who receives a referral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
@@ -162,59 +169,6 @@ impl RefState {
     pub fn ended(self) -> bool {
         matches!(self, RefState::Refused | RefState::Concluded | RefState::Dropped)
     }
-
-    /// The state after `step`, or why the step cannot be taken now. `asked` says what the agency
-    /// already asked after a refusal (reconsideration, supervision): each may be asked once.
-    pub fn after(self, step: RefStep, asked: Asked) -> Result<RefState, Problem> {
-        use RefState::*;
-        let next = match (self, step) {
-            (Reported, RefStep::Approve) => Some(Approved),
-            (Reported, RefStep::Refuse) => Some(Refused),
-            (Approved, RefStep::Transfer) => Some(Transferred),
-            (Transferred, RefStep::Acknowledge) => Some(Received),
-            (Received | Reconsidering | Supervised, RefStep::File) => Some(Filed),
-            (Received | Reconsidering, RefStep::Decline) => Some(Declined),
-            (Declined, RefStep::Reconsider) if !asked.reconsideration => Some(Reconsidering),
-            (Declined, RefStep::Supervise) if !asked.supervision => Some(Supervised),
-            (Declined, RefStep::Accept) => Some(Dropped),
-            (Supervised, RefStep::Explain) if !asked.explanation => Some(Supervised),
-            (Supervised, RefStep::Order) if !asked.order => Some(Supervised),
-            (Supervised, RefStep::Uphold) => Some(Dropped),
-            (Filed, RefStep::HandOver) => Some(HandedOver),
-            (HandedOver, RefStep::Feedback) => Some(Concluded),
-            _ => None,
-        };
-        match next {
-            Some(next) => Ok(next),
-            None if matches!(
-                (self, step),
-                (Declined, RefStep::Reconsider | RefStep::Supervise)
-                    | (Supervised, RefStep::Explain | RefStep::Order)
-            ) =>
-            {
-                Err(Problem::AlreadyAsked {
-                    what: step.label_zh().to_string(),
-                })
-            }
-            None if step.targets().contains(&self) => Err(Problem::AlreadyDone {
-                state: self.label_zh().to_string(),
-            }),
-            None => Err(Problem::WrongState {
-                state: self.label_zh().to_string(),
-                step: step.label_zh().to_string(),
-            }),
-        }
-    }
-}
-
-/// What was already asked after a refusal to file: the agency's requests for reconsideration and
-/// supervision, the police's explanation and the procuratorate's notice to file — each happens once.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Asked {
-    pub reconsideration: bool,
-    pub supervision: bool,
-    pub explanation: bool,
-    pub order: bool,
 }
 
 /// A step of a referral.
@@ -311,24 +265,6 @@ impl RefStep {
             self,
             RefStep::Acknowledge | RefStep::File | RefStep::Decline | RefStep::Explain | RefStep::Feedback
         )
-    }
-
-    fn targets(self) -> &'static [RefState] {
-        use RefState::*;
-        match self {
-            RefStep::Approve => &[Approved],
-            RefStep::Refuse => &[Refused],
-            RefStep::Transfer => &[Transferred],
-            RefStep::Acknowledge => &[Received],
-            RefStep::File => &[Filed],
-            RefStep::Decline => &[Declined],
-            RefStep::Reconsider => &[Reconsidering],
-            RefStep::Supervise => &[Supervised],
-            RefStep::Accept | RefStep::Uphold => &[Dropped],
-            RefStep::Explain | RefStep::Order => &[],
-            RefStep::HandOver => &[HandedOver],
-            RefStep::Feedback => &[Concluded],
-        }
     }
 }
 
@@ -529,17 +465,6 @@ pub fn not_referred() -> Vec<&'static str> {
         .collect()
 }
 
-/// The tasks of a referral's clocks.
-pub const TASK_KINDS: [TaskKind; 7] = [
-    TaskKind::DecideReferral,
-    TaskKind::TransferReferral,
-    TaskKind::AcknowledgeReferral,
-    TaskKind::FileReferral,
-    TaskKind::AskReferral,
-    TaskKind::ExplainReferral,
-    TaskKind::HandOverReferral,
-];
-
 /// The clock that runs in a state: the task that waits for its next step, and who holds it. Under
 /// supervision the police's explanation runs first; the procuratorate's notice to file starts
 /// [`TaskKind::FileReferral`] again (opened by that step).
@@ -563,93 +488,6 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn the_happy_path_runs_from_report_to_result() {
-        let none = Asked::default();
-        let mut s = RefState::Reported;
-        for step in [
-            RefStep::Approve,
-            RefStep::Transfer,
-            RefStep::Acknowledge,
-            RefStep::File,
-            RefStep::HandOver,
-            RefStep::Feedback,
-        ] {
-            s = s.after(step, none).unwrap();
-        }
-        assert_eq!(s, RefState::Concluded);
-        assert!(s.ended() && s.referred());
-    }
-
-    #[test]
-    fn a_refusal_may_be_challenged_once_each_way() {
-        let s = RefState::Declined;
-        assert_eq!(
-            s.after(RefStep::Reconsider, Asked::default()),
-            Ok(RefState::Reconsidering)
-        );
-        let asked = Asked {
-            reconsideration: true,
-            ..Asked::default()
-        };
-        assert_eq!(
-            s.after(RefStep::Reconsider, asked),
-            Err(Problem::AlreadyAsked {
-                what: "提请复议".into()
-            })
-        );
-        assert_eq!(s.after(RefStep::Supervise, asked), Ok(RefState::Supervised));
-        assert_eq!(
-            RefState::Reconsidering.after(RefStep::Decline, asked),
-            Ok(RefState::Declined)
-        );
-        assert_eq!(s.after(RefStep::Accept, asked), Ok(RefState::Dropped));
-        // Under supervision the police explain, may be told to file, file or have the refusal upheld.
-        let sup = RefState::Supervised;
-        assert_eq!(sup.after(RefStep::Explain, asked), Ok(sup));
-        assert_eq!(sup.after(RefStep::Order, asked), Ok(sup));
-        let explained = Asked {
-            explanation: true,
-            ..asked
-        };
-        assert!(matches!(
-            sup.after(RefStep::Explain, explained),
-            Err(Problem::AlreadyAsked { .. })
-        ));
-        assert_eq!(sup.after(RefStep::File, asked), Ok(RefState::Filed));
-        assert_eq!(sup.after(RefStep::Uphold, asked), Ok(RefState::Dropped));
-        assert!(matches!(
-            sup.after(RefStep::Decline, asked),
-            Err(Problem::WrongState { .. })
-        ));
-    }
-
-    #[test]
-    fn a_step_sent_twice_is_already_done_and_a_step_out_of_turn_is_refused() {
-        let none = Asked::default();
-        assert_eq!(
-            RefState::Approved.after(RefStep::Approve, none),
-            Err(Problem::AlreadyDone {
-                state: "批准移送".into()
-            })
-        );
-        assert_eq!(
-            RefState::Refused.after(RefStep::Approve, none),
-            Err(Problem::WrongState {
-                state: "不予移送".into(),
-                step: "批准移送".into()
-            })
-        );
-        assert!(matches!(
-            RefState::Reported.after(RefStep::Transfer, none),
-            Err(Problem::WrongState { .. })
-        ));
-        assert!(matches!(
-            RefState::Concluded.after(RefStep::Feedback, none),
-            Err(Problem::AlreadyDone { .. })
-        ));
     }
 
     #[test]
