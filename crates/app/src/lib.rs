@@ -134,6 +134,8 @@ pub struct App {
     files: orewatch_storage::files::FileStore,
     /// Channels beyond the inbox for the sweep's reminders.
     pub notifier: Arc<dyn tasks::Notifier>,
+    /// The rules the features run on the sweep's clock.
+    pub(crate) clock_rules: Vec<tasks::ClockRule>,
 }
 
 /// What the read use cases keep between requests (see [`cache`]).
@@ -190,6 +192,7 @@ impl App {
             caches: Arc::default(),
             files,
             notifier: Arc::new(tasks::InboxOnly),
+            clock_rules: vec![enforcement::flags::CLOCK_RULE],
         })
     }
 
@@ -253,6 +256,18 @@ impl Caller {
             actor: Actor::System,
             username: "system".into(),
             display_name: "系统运维".into(),
+            must_change_password: false,
+            versions: None,
+        }
+    }
+
+    /// One of the platform's own workers, named `name` in the audit log (a worker by its lease
+    /// holder); it may do its own work only (the policy's service rows).
+    pub fn service(service: orewatch_domain::policy::Service, name: impl Into<String>) -> Self {
+        Self {
+            actor: Actor::Service(service),
+            username: name.into(),
+            display_name: service.label_zh().into(),
             must_change_password: false,
             versions: None,
         }

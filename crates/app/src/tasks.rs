@@ -12,7 +12,7 @@
 
 use crate::{App, AppError, Caller, Result};
 use chrono::{DateTime, Duration, Utc};
-use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::policy::{Action, Resource, Service};
 use orewatch_domain::task::{reach, Level, Task, TaskKind};
 use orewatch_domain::workflow::TaskMove;
 use orewatch_domain::{AuditAction, MineId, Problem, RecordType};
@@ -276,8 +276,37 @@ pub struct SweepReport {
     /// Whether this process held the lease (otherwise it did nothing).
     pub held: bool,
     pub raised: Vec<Notice>,
-    /// 应移未移 flags raised by this sweep (their tasks are in the office's and leaders' inboxes).
-    pub flags: usize,
+    /// What each clock rule raised (by its name), in the order they ran.
+    pub rules: Vec<(&'static str, usize)>,
+}
+
+impl SweepReport {
+    /// How many records the clock rule `name` raised in this sweep.
+    pub fn raised_by(&self, name: &str) -> usize {
+        self.rules
+            .iter()
+            .filter(|(rule, _)| *rule == name)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// A clock rule's run: how many records it raised.
+pub type Running<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize>> + Send + 'a>>;
+
+/// A rule a feature runs on the sweep's clock and under its lease, registered with the app (the
+/// 应移未移 scan is one): it raises what has come due since the last sweep, in writes of its own, and
+/// says how many records it raised. The sweep knows no feature; the composition root lists the rules.
+#[derive(Clone, Copy)]
+pub struct ClockRule {
+    pub name: &'static str,
+    pub run: for<'a> fn(&'a App) -> Running<'a>,
+}
+
+impl std::fmt::Debug for ClockRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
 }
 
 /// Tasks the sweep handles per transaction.
@@ -288,11 +317,7 @@ const LEASE: &str = "tasks";
 
 /// The caller the sweep writes as.
 fn sweeper() -> Caller {
-    Caller {
-        username: "sweep".into(),
-        display_name: "到期检查".into(),
-        ..Caller::system()
-    }
+    Caller::service(Service::Sweep, Service::Sweep.as_str())
 }
 
 /// One sweep: if this process (`holder`) holds or can take the lease for `lease_for`, raise every open
@@ -306,6 +331,7 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
         return Ok(SweepReport::default());
     }
     let caller = sweeper();
+    caller.require(Action::SweepDeadlines, &Resource::Installation)?;
     let mut raised = Vec::new();
     loop {
         let mut tx = app.write(&caller).await?;
@@ -354,9 +380,12 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
         }
     }
     app.notifier.deliver(&raised);
-    // The 应移未移 rules run on the same clock, under the same lease.
-    let flags = crate::enforcement::flags::scan(app).await?;
-    Ok(SweepReport { held, raised, flags })
+    // The features' clock rules run on the same clock, under the same lease.
+    let mut rules = Vec::with_capacity(app.clock_rules.len());
+    for rule in &app.clock_rules {
+        rules.push((rule.name, (rule.run)(app).await?));
+    }
+    Ok(SweepReport { held, raised, rules })
 }
 
 /// Gives the lease up (a process shutting down).

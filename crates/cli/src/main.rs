@@ -17,6 +17,7 @@ use config::Config;
 use orewatch_app::checkpoint::{self, CheckpointSettings};
 use orewatch_app::{accounts, audit_log, bootstrap, demo, App, Caller, Db, DbOptions, Settings, SystemClock};
 use orewatch_domain::account::NewAccountInput;
+use orewatch_domain::policy::Service;
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -451,7 +452,9 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
             let mut interval = tokio::time::interval(every);
             loop {
                 interval.tick().await;
-                if let Err(error) = checkpoint::sign(&signer, &Caller::system()).await {
+                if let Err(error) =
+                    checkpoint::sign(&signer, &Caller::service(Service::Signer, "signer")).await
+                {
                     tracing::error!(%error, "signing an audit checkpoint");
                 }
             }
@@ -476,7 +479,7 @@ async fn serve(config: &Config, demo_mode: bool) -> Result<()> {
     }
     // A last checkpoint at shutdown.
     if config.checkpoints()?.is_some() {
-        if let Err(error) = checkpoint::sign(&app, &Caller::system()).await {
+        if let Err(error) = checkpoint::sign(&app, &Caller::service(Service::Signer, "signer")).await {
             tracing::error!(%error, "signing the shutdown checkpoint");
         }
     }

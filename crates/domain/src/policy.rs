@@ -8,6 +8,10 @@
 //! ([`Scope::admits`]), so a page and its list can never disagree.
 //!
 //! Nothing else in the code base decides access. Hiding a button is a courtesy; this is the rule.
+//!
+//! People act as [`Actor::Account`]; the platform's own background work (the analysis worker, the
+//! deadline sweep and the clock rules it runs, the checkpoint signer) as [`Actor::Service`], each with
+//! its own row; [`Actor::System`] is the operator on the command line only.
 
 use crate::account::AccountId;
 use crate::agency::AgencyCode;
@@ -30,6 +34,40 @@ pub enum Actor {
     /// The operator of the installation on the server's command line (bootstrap, migrations,
     /// verification). Only an explicit command-line path yields it; it never acts through the web.
     System,
+    /// Work the platform does on its own, each under its own name and its own row of the policy.
+    Service(Service),
+}
+
+/// The platform's own workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter)]
+pub enum Service {
+    /// The analysis worker: claims survey analysis jobs and records their results.
+    Worker,
+    /// The deadline sweep: raises overdue tasks up their ladders and runs the clock rules features
+    /// register with it (the 应移未移 scan).
+    Sweep,
+    /// The serving process's periodic signer of audit checkpoints.
+    Signer,
+}
+
+impl Service {
+    /// The name its audit entries carry.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Worker => "worker",
+            Service::Sweep => "sweep",
+            Service::Signer => "signer",
+        }
+    }
+
+    /// The name a record or a history shows.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Service::Worker => "分析作业",
+            Service::Sweep => "到期检查",
+            Service::Signer => "审计签名",
+        }
+    }
 }
 
 /// What the actor wants to do. The list is derived from the enum (`Action::iter()`), so the matrix test
@@ -150,6 +188,12 @@ pub enum Action {
     /// Record a survey, mark it classified, cancel or rerun its analysis (the office, which commissions
     /// the monitoring).
     RecordSurvey,
+    /// Claim a survey analysis job, run it and record its result or its failure (the worker).
+    RunAnalysis,
+    /// Raise overdue tasks up their ladders and end expired leases of the sweep (the sweep).
+    SweepDeadlines,
+    /// Raise the 应移未移 flags now due on the cases (the sweep's clock rule).
+    RaiseFlags,
 }
 
 /// What the action is done to, with what the rule needs to know about it.
@@ -366,7 +410,8 @@ pub fn party_of(actor: &Actor) -> Option<Party> {
 /// Which records of `listing` the actor may see.
 pub fn scope(actor: &Actor, listing: Listing) -> Scope {
     let Actor::Account { role, agency, .. } = actor else {
-        // The operator works on the command line, not through lists; the public sees none.
+        // The operator works on the command line and the services on their own work, not through lists;
+        // the public sees none.
         return Scope::None;
     };
     use Role::*;
@@ -430,6 +475,15 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
             );
             return Decision::from_bool(allowed, DenyReason::Role);
         }
+        Actor::Service(service) => {
+            // Each worker does its own work and nothing else; people's work is never a service's.
+            let allowed = match service {
+                Service::Worker => action == Action::RunAnalysis,
+                Service::Sweep => matches!(action, Action::SweepDeadlines | Action::RaiseFlags),
+                Service::Signer => action == Action::SignAuditCheckpoint,
+            };
+            return Decision::from_bool(allowed, DenyReason::Role);
+        }
         Actor::Account { id, role, agency } => (*id, *role, agency.as_ref()),
     };
     let own_account = matches!(resource, Resource::Account { id: target, .. } if *target == id);
@@ -457,7 +511,10 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
         ViewAccount => Decision::within(&scope(actor, Listing::Accounts), resource),
         ViewAudit => Decision::within(&scope(actor, Listing::Audit), resource),
         VerifyAudit => Decision::from_bool(matches!(role, Office | CommandLeader), DenyReason::Role),
-        SignAuditCheckpoint | Migrate => Decision::Deny(DenyReason::Role),
+        // The operator's and the services' work: never a person's.
+        SignAuditCheckpoint | Migrate | RunAnalysis | SweepDeadlines | RaiseFlags => {
+            Decision::Deny(DenyReason::Role)
+        }
         ViewRegistry => Decision::within(&scope(actor, Listing::Registry), resource),
         EditRegistry => Decision::from_bool(role == Office, DenyReason::Role),
         RecordPermit => match resource {
@@ -753,7 +810,11 @@ mod tests {
                 (colleague(), [S, S, S, S, S, S, S, S]),
             ],
             Action::ViewAudit | Action::VerifyAudit => vec![(all, [Y, Y, R, R, R, R, R, R])],
-            Action::SignAuditCheckpoint | Action::Migrate => vec![(all, [R, R, R, R, R, R, R, R])],
+            Action::SignAuditCheckpoint
+            | Action::Migrate
+            | Action::RunAnalysis
+            | Action::SweepDeadlines
+            | Action::RaiseFlags => vec![(all, [R, R, R, R, R, R, R, R])],
             Action::ViewRegistry => vec![
                 (all, [Y, Y, Y, Y, Y, Y, R, Y]),
                 (mine("tr"), [Y, Y, Y, Y, Y, Y, R, Y]),
@@ -963,6 +1024,42 @@ mod tests {
                 want,
                 "{action:?}"
             );
+        }
+    }
+
+    /// The services' rows of the matrix: what each may do (anywhere); every other action is refused.
+    /// The match has no wildcard: a new service does not compile until its row is written here.
+    fn service_row(service: Service) -> Vec<Action> {
+        match service {
+            Service::Worker => vec![Action::RunAnalysis],
+            Service::Sweep => vec![Action::SweepDeadlines, Action::RaiseFlags],
+            Service::Signer => vec![Action::SignAuditCheckpoint],
+        }
+    }
+
+    #[test]
+    fn each_service_does_its_own_work_and_nothing_else() {
+        let resources = [
+            Resource::Installation,
+            Resource::Agency(code("ps")),
+            case("ps", &[1]),
+            finding("ps", Some(1)),
+        ];
+        for service in Service::iter() {
+            let actor = Actor::Service(service);
+            for action in Action::iter() {
+                let want = service_row(service).contains(&action);
+                for resource in &resources {
+                    assert_eq!(
+                        decide(&actor, action, resource).is_allowed(),
+                        want,
+                        "{service:?} {action:?} {resource:?}"
+                    );
+                }
+            }
+            for listing in Listing::iter() {
+                assert_eq!(scope(&actor, listing), Scope::None);
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{required_text, yuan_text};
 use orewatch_domain::flag::{CaseFacts, FlagFlow, FlagRule, FlagRules, FlagStep};
 use orewatch_domain::penalty::{CaseFlow, PenaltyKind};
-use orewatch_domain::policy::{Action, Resource};
+use orewatch_domain::policy::{Action, Resource, Service};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::Workflow;
 use orewatch_domain::{CaseId, FieldErrors, FlagId};
@@ -123,12 +123,17 @@ pub(crate) async fn raise(tx: &mut WriteTx, app: &App, caller: &Caller, case_id:
     Ok(raised)
 }
 
-/// The system's caller for the scan.
+/// The scan as a rule on the sweep's clock.
+pub const CLOCK_RULE: crate::tasks::ClockRule = crate::tasks::ClockRule {
+    name: "flags",
+    run: |app| Box::pin(scan(app)),
+};
+
+/// Who the scan writes as: the sweep, under the scan's own name.
 fn scanner() -> Caller {
     Caller {
-        username: "flags".into(),
         display_name: "应移未移检查".into(),
-        ..Caller::system()
+        ..Caller::service(Service::Sweep, "flags")
     }
 }
 
@@ -149,6 +154,7 @@ pub async fn scan(app: &App) -> Result<usize> {
         .await?
     };
     let caller = scanner();
+    caller.require(Action::RaiseFlags, &Resource::Installation)?;
     let mut raised = 0;
     for chunk in ids.chunks(50) {
         let mut tx = app.write(&caller).await?;

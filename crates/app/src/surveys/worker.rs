@@ -10,7 +10,8 @@
 
 use super::yardstick;
 use super::Inputs;
-use crate::{App, AppError, Result};
+use crate::{App, AppError, Caller, Result};
+use orewatch_domain::policy::{Action, Resource, Service};
 use orewatch_domain::survey::{AnalysisState, JobState};
 use orewatch_domain::{AuditAction, RecordType};
 use orewatch_spatial::compare::{compare_files, Analysis as EngineAnalysis, CompareError, Period};
@@ -44,17 +45,18 @@ pub enum Ran {
     },
 }
 
-fn worker_actor(holder: &str) -> AuditActor {
-    AuditActor {
-        account_id: None,
-        label: format!("worker:{holder}"),
-        agency: None,
-    }
+/// Who the worker's audited writes name: the worker service, by its lease holder (`worker:{holder}`).
+/// Every run asks the policy first.
+fn worker(holder: &str) -> Result<AuditActor> {
+    let caller = Caller::service(Service::Worker, format!("worker:{holder}"));
+    caller.require(Action::RunAnalysis, &Resource::Installation)?;
+    Ok(caller.audit_actor())
 }
 
 /// Records jobs that will not be claimed again — their workers died `max_attempts` times, or died
 /// after a cancel was asked — as failed or cancelled, with their analyses. Returns how many it ended.
 pub async fn end_abandoned(app: &App, holder: &str) -> Result<usize> {
+    worker(holder)?;
     let now = app.now();
     let mut conn = app.db.conn().await?;
     let abandoned = jobs::expired_out(&mut conn, now).await?;
@@ -70,7 +72,7 @@ pub async fn end_abandoned(app: &App, holder: &str) -> Result<usize> {
             );
             (JobState::Failed, AnalysisState::Failed, Some(reason))
         };
-        let mut tx = app.db.begin_write(worker_actor(holder), now).await?;
+        let mut tx = app.db.begin_write(worker(holder)?, now).await?;
         let pending = store::find_analysis(&mut tx, job.subject_id)
             .await?
             .is_some_and(|a| a.state == AnalysisState::Pending);
@@ -106,6 +108,7 @@ pub async fn end_abandoned(app: &App, holder: &str) -> Result<usize> {
 
 /// Claims one job and runs it to its end. `holder` names this worker in leases and the audit.
 pub async fn run_once(app: &App, holder: &str) -> Result<Ran> {
+    worker(holder)?;
     end_abandoned(app, holder).await?;
     let settings = &app.settings.surveys;
     let token = crate::auth::random_token();
@@ -331,7 +334,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
     let overlay_sha = store_file(rendered.overlay_json.into_bytes()).await?;
 
     let now = app.now();
-    let mut tx = app.db.begin_write(worker_actor(holder), now).await?;
+    let mut tx = app.db.begin_write(worker(holder)?, now).await?;
     let current = store::find_analysis(&mut tx, analysis.id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -446,7 +449,7 @@ async fn end_with(
     reason: Option<&str>,
 ) -> Result<bool> {
     let now = app.now();
-    let mut tx = app.db.begin_write(worker_actor(holder), now).await?;
+    let mut tx = app.db.begin_write(worker(holder)?, now).await?;
     let pending = store::find_analysis(&mut tx, job.subject_id)
         .await?
         .is_some_and(|a| a.state == AnalysisState::Pending);

@@ -63,7 +63,7 @@ async fn sweep(c: &County) -> usize {
     tasks::sweep(&c.app, "t", Duration::minutes(5))
         .await
         .unwrap()
-        .flags
+        .raised_by("flags")
 }
 
 async fn state(c: &County, id: ReferralId) -> RefState {
