@@ -126,7 +126,7 @@ impl ProposalState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposal {
     pub id: ProposalId,
-    pub analysis_id: i64,
+    pub analysis_id: crate::ids::AnalysisId,
     pub mine_id: MineId,
     /// The mine's area agency and company (the policy's view of the mine).
     pub mine_area_agency: Option<AgencyCode>,
@@ -504,7 +504,7 @@ mod tests {
     fn proposal(state: ProposalState) -> Proposal {
         Proposal {
             id: ProposalId(4),
-            analysis_id: 2,
+            analysis_id: crate::ids::AnalysisId(2),
             mine_id: MineId(3),
             mine_area_agency: None,
             company_id: CompanyId(1),

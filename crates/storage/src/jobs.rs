@@ -19,24 +19,33 @@ use crate::{get, get_code, get_opt_time, get_time, some, Backend, Conn, Result, 
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::survey::JobState;
+use orewatch_domain::{AnalysisId, JobId};
 
-/// What a job does.
+/// What a job does, and to which record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JobKind {
-    /// Compare a survey with the one before it (`subject_id`: the analysis).
-    SurveyAnalysis,
+pub enum Subject {
+    /// Compare a survey with the one before it.
+    SurveyAnalysis(AnalysisId),
 }
 
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
+impl Subject {
+    /// The job's kind, as stored.
+    pub fn kind(self) -> &'static str {
         match self {
-            JobKind::SurveyAnalysis => "survey_analysis",
+            Subject::SurveyAnalysis(_) => "survey_analysis",
         }
     }
 
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "survey_analysis" => Some(JobKind::SurveyAnalysis),
+    /// The subject's key, as stored.
+    fn key(self) -> i64 {
+        match self {
+            Subject::SurveyAnalysis(id) => id.0,
+        }
+    }
+
+    fn parse(kind: &str, key: i64) -> Option<Self> {
+        match kind {
+            "survey_analysis" => Some(Subject::SurveyAnalysis(AnalysisId(key))),
             _ => None,
         }
     }
@@ -45,9 +54,8 @@ impl JobKind {
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
-    pub id: i64,
-    pub kind: JobKind,
-    pub subject_id: i64,
+    pub id: JobId,
+    pub subject: Subject,
     pub state: JobState,
     /// How many times it was claimed.
     pub attempts: i64,
@@ -66,9 +74,11 @@ pub struct Job {
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
     Ok(Job {
-        id: get(r, "job_id")?,
-        kind: get_code(r, "kind", some(JobKind::parse))?,
-        subject_id: get(r, "subject_id")?,
+        id: JobId(get(r, "job_id")?),
+        subject: {
+            let (kind, key): (String, i64) = (get(r, "kind")?, get(r, "subject_id")?);
+            Subject::parse(&kind, key).ok_or_else(|| StorageError::Corrupt(format!("job kind: “{kind}”")))?
+        },
         state: get_code(r, "state", some(JobState::parse))?,
         attempts: get(r, "attempts")?,
         max_attempts: get(r, "max_attempts")?,
@@ -87,34 +97,28 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Job> {
 /// Queues the job of a subject (in the write that creates the subject); returns its id.
 pub async fn enqueue(
     tx: &mut impl Operational,
-    kind: JobKind,
-    subject_id: i64,
+    subject: Subject,
     max_attempts: i64,
-    after: Option<i64>,
+    after: Option<JobId>,
     now: DateTime<Utc>,
-) -> Result<i64> {
+) -> Result<JobId> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO job (kind, subject_id, state, attempts, max_attempts, progress, cancel_requested, \
          queued_at, after_job_id) VALUES ($1, $2, 'queued', 0, $3, 0.0, 0, $4, $5) RETURNING job_id",
     )
-    .bind(kind.as_str())
-    .bind(subject_id)
+    .bind(subject.kind())
+    .bind(subject.key())
     .bind(max_attempts)
     .bind(format_timestamp(now))
-    .bind(after)
+    .bind(after.map(|j| j.0))
     .fetch_one(&mut **tx)
     .await?;
-    Ok(id)
+    Ok(JobId(id))
 }
 
 /// Queues a finished (failed or cancelled) job again, with its attempts counted afresh; returns
 /// whether it was finished and is queued now.
-pub async fn requeue(
-    tx: &mut impl Operational,
-    kind: JobKind,
-    subject_id: i64,
-    now: DateTime<Utc>,
-) -> Result<bool> {
+pub async fn requeue(tx: &mut impl Operational, subject: Subject, now: DateTime<Utc>) -> Result<bool> {
     let changed = sqlx::query(
         "UPDATE job SET state = 'queued', attempts = 0, lease_holder = NULL, lease_token = NULL, \
          lease_until = NULL, heartbeat_at = NULL, progress = 0.0, cancel_requested = 0, error = NULL, \
@@ -122,8 +126,8 @@ pub async fn requeue(
          WHERE kind = $2 AND subject_id = $3 AND state IN ('failed', 'cancelled')",
     )
     .bind(format_timestamp(now))
-    .bind(kind.as_str())
-    .bind(subject_id)
+    .bind(subject.kind())
+    .bind(subject.key())
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -177,7 +181,7 @@ pub enum Heartbeat {
 /// Renews the lease of a job this worker holds and records its progress.
 pub async fn heartbeat(
     conn: &mut impl Operational,
-    job_id: i64,
+    job_id: JobId,
     token: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
@@ -190,7 +194,7 @@ pub async fn heartbeat(
     .bind(format_timestamp(now))
     .bind(format_timestamp(lease_until))
     .bind(progress.clamp(0.0, 1.0))
-    .bind(job_id)
+    .bind(job_id.0)
     .bind(token)
     .fetch_optional(&mut **conn)
     .await?;
@@ -206,7 +210,7 @@ pub async fn heartbeat(
 /// whether it held it (if not, the caller must write nothing: its transaction is rolled back).
 pub async fn finish(
     tx: &mut impl Operational,
-    job_id: i64,
+    job_id: JobId,
     token: &str,
     state: JobState,
     error: Option<&str>,
@@ -222,7 +226,7 @@ pub async fn finish(
     .bind(state.as_str())
     .bind(error)
     .bind(format_timestamp(now))
-    .bind(job_id)
+    .bind(job_id.0)
     .bind(token)
     .execute(&mut **tx)
     .await?
@@ -248,7 +252,7 @@ pub async fn expired_out(conn: &mut Conn, now: DateTime<Utc>) -> Result<Vec<Job>
 /// Ends a job that [`expired_out`] found, if it still is as found; returns whether it ended it.
 pub async fn end_expired(
     tx: &mut impl Operational,
-    job_id: i64,
+    job_id: JobId,
     state: JobState,
     error: Option<&str>,
     now: DateTime<Utc>,
@@ -260,7 +264,7 @@ pub async fn end_expired(
     .bind(state.as_str())
     .bind(error)
     .bind(format_timestamp(now))
-    .bind(job_id)
+    .bind(job_id.0)
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -271,8 +275,7 @@ pub async fn end_expired(
 /// its next heartbeat). Returns the job's state after the call.
 pub async fn cancel(
     tx: &mut impl Operational,
-    kind: JobKind,
-    subject_id: i64,
+    subject: Subject,
     now: DateTime<Utc>,
 ) -> Result<Option<JobState>> {
     sqlx::query(
@@ -280,25 +283,25 @@ pub async fn cancel(
          AND state = 'queued'",
     )
     .bind(format_timestamp(now))
-    .bind(kind.as_str())
-    .bind(subject_id)
+    .bind(subject.kind())
+    .bind(subject.key())
     .execute(&mut **tx)
     .await?;
     sqlx::query(
         "UPDATE job SET cancel_requested = 1 WHERE kind = $1 AND subject_id = $2 AND state = 'running'",
     )
-    .bind(kind.as_str())
-    .bind(subject_id)
+    .bind(subject.kind())
+    .bind(subject.key())
     .execute(&mut **tx)
     .await?;
-    Ok(of_subject(tx, kind, subject_id).await?.map(|j| j.state))
+    Ok(of_subject(tx, subject).await?.map(|j| j.state))
 }
 
 /// The job of a subject.
-pub async fn of_subject(conn: &mut Conn, kind: JobKind, subject_id: i64) -> Result<Option<Job>> {
+pub async fn of_subject(conn: &mut Conn, subject: Subject) -> Result<Option<Job>> {
     sqlx::query("SELECT * FROM job WHERE kind = $1 AND subject_id = $2")
-        .bind(kind.as_str())
-        .bind(subject_id)
+        .bind(subject.kind())
+        .bind(subject.key())
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -306,9 +309,9 @@ pub async fn of_subject(conn: &mut Conn, kind: JobKind, subject_id: i64) -> Resu
         .transpose()
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Job>> {
+pub async fn find(conn: &mut Conn, id: JobId) -> Result<Option<Job>> {
     sqlx::query("SELECT * FROM job WHERE job_id = $1")
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?
         .as_ref()

@@ -14,7 +14,7 @@ use orewatch_domain::{AgencyCode, CompanyId, FindingId, MineId, ProposalId};
 /// A proposal to record when an analysis finishes.
 #[derive(Debug, Clone)]
 pub struct NewProposal<'a> {
-    pub analysis_id: i64,
+    pub analysis_id: orewatch_domain::AnalysisId,
     pub mine_id: MineId,
     pub kind: ProposalKind,
     /// The engine's `high` or `medium`.
@@ -32,7 +32,7 @@ pub async fn insert(tx: &mut WriteTx, p: &NewProposal<'_>) -> Result<ProposalId>
         .insert(
             &SURVEY_PROPOSAL,
             &[
-                ("analysis_id", p.analysis_id.into()),
+                ("analysis_id", p.analysis_id.0.into()),
                 ("mine_id", p.mine_id.0.into()),
                 ("kind", p.kind.as_str().into()),
                 ("severity", p.severity.into()),
@@ -86,7 +86,7 @@ const SELECT: &str = "SELECT p.*, m.area_agency_code, m.company_id FROM survey_p
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Proposal> {
     Ok(Proposal {
         id: ProposalId(get(r, "proposal_id")?),
-        analysis_id: get(r, "analysis_id")?,
+        analysis_id: orewatch_domain::AnalysisId(get(r, "analysis_id")?),
         mine_id: MineId(get(r, "mine_id")?),
         mine_area_agency: get_opt_code(r, "area_agency_code", AgencyCode::parse)?,
         company_id: CompanyId(get(r, "company_id")?),
@@ -114,11 +114,11 @@ pub async fn find(conn: &mut Conn, id: ProposalId) -> Result<Option<Proposal>> {
 }
 
 /// An analysis's proposals, in the engine's order of kinds.
-pub async fn of_analysis(conn: &mut Conn, analysis_id: i64) -> Result<Vec<Proposal>> {
+pub async fn of_analysis(conn: &mut Conn, analysis_id: orewatch_domain::AnalysisId) -> Result<Vec<Proposal>> {
     sqlx::query(&format!(
         "{SELECT} WHERE p.analysis_id = $1 ORDER BY p.proposal_id"
     ))
-    .bind(analysis_id)
+    .bind(analysis_id.0)
     .fetch_all(conn)
     .await?
     .iter()
@@ -128,12 +128,15 @@ pub async fn of_analysis(conn: &mut Conn, analysis_id: i64) -> Result<Vec<Propos
 
 /// The proposals of the analysis whose later survey is `survey_id`: those a comparison starting from
 /// that survey measures again.
-pub async fn ending_at_survey(conn: &mut Conn, survey_id: i64) -> Result<Vec<Proposal>> {
+pub async fn ending_at_survey(
+    conn: &mut Conn,
+    survey_id: orewatch_domain::SurveyId,
+) -> Result<Vec<Proposal>> {
     sqlx::query(&format!(
         "{SELECT} JOIN survey_analysis a ON a.analysis_id = p.analysis_id \
          WHERE a.survey_id = $1 ORDER BY p.proposal_id"
     ))
-    .bind(survey_id)
+    .bind(survey_id.0)
     .fetch_all(conn)
     .await?
     .iter()

@@ -4,11 +4,17 @@
 //! follow which are `domain::survey`'s; running the analysis is the app's worker.
 
 use crate::bound::{Key, Value, SURVEY, SURVEY_ANALYSIS};
-use crate::{date_text, get, get_code, get_date, get_opt_time, get_time, some, Conn, Result, WriteTx};
+use crate::workflow::Repository;
+use crate::{
+    date_text, get, get_code, get_date, get_opt_code, get_opt_time, get_time, some, Conn, Result, WriteTx,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::survey::{AnalysisState, SurveyMethod};
-use orewatch_domain::MineId;
+use orewatch_domain::survey::{AnalysisFlow, AnalysisState, SurveyMethod};
+use orewatch_domain::workflow::Event;
+use orewatch_domain::{AgencyCode, AnalysisId, CompanyId, LicenceId, MineId, SurveyId};
+
+pub use orewatch_domain::survey::Analysis;
 
 /// What a DEM was found to be when it arrived.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +59,7 @@ pub struct NewSurvey<'a> {
 /// A stored survey.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Survey {
-    pub id: i64,
+    pub id: SurveyId,
     pub mine_id: MineId,
     pub mine_name: String,
     pub flown_on: NaiveDate,
@@ -69,7 +75,7 @@ pub struct Survey {
     pub cloud: Option<CloudSource>,
 }
 
-pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<i64> {
+pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<SurveyId> {
     let now = format_timestamp(tx.now());
     let [left, bottom, right, top] = s.layout.extent;
     let key = tx
@@ -102,15 +108,17 @@ pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<i64> {
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(SurveyId)
+        .ok_or_else(|| crate::StorageError::Internal("survey key".into()))
 }
 
 /// Marks a survey classified (涉密) or not; returns whether it changed.
-pub async fn set_classified(tx: &mut WriteTx, id: i64, classified: bool) -> Result<bool> {
+pub async fn set_classified(tx: &mut WriteTx, id: SurveyId, classified: bool) -> Result<bool> {
     let changed = tx
         .update(
             &SURVEY,
-            &Key::Int(id),
+            &Key::Int(id.0),
             &[("classified", i64::from(classified).into())],
         )
         .await?;
@@ -122,7 +130,7 @@ const SURVEY_SELECT: &str =
 
 fn survey_from_row(r: &sqlx::any::AnyRow) -> Result<Survey> {
     Ok(Survey {
-        id: get(r, "survey_id")?,
+        id: SurveyId(get(r, "survey_id")?),
         mine_id: MineId(get(r, "mine_id")?),
         mine_name: get(r, "mine_name")?,
         flown_on: get_date(r, "flown_on")?,
@@ -159,9 +167,9 @@ fn survey_from_row(r: &sqlx::any::AnyRow) -> Result<Survey> {
     })
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Survey>> {
+pub async fn find(conn: &mut Conn, id: SurveyId) -> Result<Option<Survey>> {
     sqlx::query(&format!("{SURVEY_SELECT} WHERE s.survey_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -200,50 +208,21 @@ pub async fn find_by_file(conn: &mut Conn, mine_id: MineId, sha256: &str) -> Res
 /// An analysis to queue.
 #[derive(Debug, Clone)]
 pub struct NewAnalysis<'a> {
-    pub survey_id: i64,
-    pub before_survey_id: i64,
-    pub licence_id: i64,
+    pub survey_id: SurveyId,
+    pub before_survey_id: SurveyId,
+    pub licence_id: LicenceId,
     pub inputs_json: &'a str,
 }
 
-/// A stored analysis.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Analysis {
-    pub id: i64,
-    pub survey_id: i64,
-    pub before_survey_id: i64,
-    pub licence_id: i64,
-    pub inputs_json: String,
-    pub state: AnalysisState,
-    pub report_json: Option<String>,
-    pub report_sha256: Option<String>,
-    pub patches_sha256: Option<String>,
-    pub change_png_sha256: Option<String>,
-    pub overlay_sha256: Option<String>,
-    pub failure: Option<String>,
-    pub queued_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
-}
-
-/// What a finished analysis produced.
-#[derive(Debug, Clone)]
-pub struct AnalysisResult<'a> {
-    pub report_json: &'a str,
-    pub report_sha256: &'a str,
-    pub patches_sha256: &'a str,
-    pub change_png_sha256: &'a str,
-    pub overlay_sha256: &'a str,
-}
-
-pub async fn insert_analysis(tx: &mut WriteTx, a: &NewAnalysis<'_>) -> Result<i64> {
+pub async fn insert_analysis(tx: &mut WriteTx, a: &NewAnalysis<'_>) -> Result<AnalysisId> {
     let now = format_timestamp(tx.now());
     let key = tx
         .insert(
             &SURVEY_ANALYSIS,
             &[
-                ("survey_id", a.survey_id.into()),
-                ("before_survey_id", a.before_survey_id.into()),
-                ("licence_id", a.licence_id.into()),
+                ("survey_id", a.survey_id.0.into()),
+                ("before_survey_id", a.before_survey_id.0.into()),
+                ("licence_id", a.licence_id.0.into()),
                 ("inputs_json", a.inputs_json.into()),
                 ("state", AnalysisState::Pending.as_str().into()),
                 ("report_json", Value::Null),
@@ -257,77 +236,61 @@ pub async fn insert_analysis(tx: &mut WriteTx, a: &NewAnalysis<'_>) -> Result<i6
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(AnalysisId)
+        .ok_or_else(|| crate::StorageError::Internal("analysis key".into()))
 }
 
-/// Records an analysis's result.
-pub async fn set_done(tx: &mut WriteTx, id: i64, result: &AnalysisResult<'_>) -> Result<u64> {
-    let now = format_timestamp(tx.now());
-    tx.update(
-        &SURVEY_ANALYSIS,
-        &Key::Int(id),
-        &[
-            ("state", AnalysisState::Done.as_str().into()),
-            ("report_json", result.report_json.into()),
-            ("report_sha256", result.report_sha256.into()),
-            ("patches_sha256", result.patches_sha256.into()),
-            ("change_png_sha256", result.change_png_sha256.into()),
-            ("overlay_sha256", result.overlay_sha256.into()),
-            ("failure", Value::Null),
-            ("finished_at", now.into()),
-        ],
-    )
-    .await
+impl Repository for AnalysisFlow {
+    async fn find(conn: &mut Conn, id: AnalysisId) -> Result<Option<Analysis>> {
+        find_analysis(conn, id).await
+    }
+
+    async fn save(tx: &mut WriteTx, a: &Analysis) -> Result<()> {
+        let time = |t: Option<DateTime<Utc>>| Value::from(t.map(format_timestamp));
+        tx.update(
+            &SURVEY_ANALYSIS,
+            &Key::Int(a.id.0),
+            &[
+                ("licence_id", a.licence_id.0.into()),
+                ("inputs_json", a.inputs_json.as_str().into()),
+                ("state", a.state.as_str().into()),
+                ("report_json", a.report_json.as_deref().into()),
+                ("report_sha256", a.report_sha256.as_deref().into()),
+                ("patches_sha256", a.patches_sha256.as_deref().into()),
+                ("change_png_sha256", a.change_png_sha256.as_deref().into()),
+                ("overlay_sha256", a.overlay_sha256.as_deref().into()),
+                ("failure", a.failure.as_deref().into()),
+                ("queued_at", format_timestamp(a.queued_at).into()),
+                ("finished_at", time(a.finished_at)),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// An analysis's history is its audit entries.
+    async fn add_event(_: &mut WriteTx, _: AnalysisId, _: &Event, _: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
-/// Sets an analysis's state: failed (with the reason) or cancelled are finished; pending (a retry)
-/// clears the reason and the end.
-pub async fn set_state(
-    tx: &mut WriteTx,
-    id: i64,
-    state: AnalysisState,
-    failure: Option<&str>,
-) -> Result<u64> {
-    let finished_at = match state {
-        AnalysisState::Pending => Value::Null,
-        _ => format_timestamp(tx.now()).into(),
-    };
-    tx.update(
-        &SURVEY_ANALYSIS,
-        &Key::Int(id),
-        &[
-            ("state", state.as_str().into()),
-            ("failure", failure.into()),
-            ("finished_at", finished_at),
-        ],
-    )
-    .await
-}
-
-/// Queues a failed or cancelled analysis again, with the licence and inputs it will use now.
-pub async fn requeue_analysis(tx: &mut WriteTx, id: i64, licence_id: i64, inputs_json: &str) -> Result<u64> {
-    let now = format_timestamp(tx.now());
-    tx.update(
-        &SURVEY_ANALYSIS,
-        &Key::Int(id),
-        &[
-            ("licence_id", licence_id.into()),
-            ("inputs_json", inputs_json.into()),
-            ("state", AnalysisState::Pending.as_str().into()),
-            ("failure", Value::Null),
-            ("queued_at", now.into()),
-            ("finished_at", Value::Null),
-        ],
-    )
-    .await
-}
+const ANALYSIS_SELECT: &str = "SELECT a.*, s.flown_on, b.flown_on AS before_flown_on, s.mine_id, \
+    m.area_agency_code, m.company_id FROM survey_analysis a \
+    JOIN survey s ON s.survey_id = a.survey_id JOIN survey b ON b.survey_id = a.before_survey_id \
+    JOIN mine m ON m.mine_id = s.mine_id";
 
 fn analysis_from_row(r: &sqlx::any::AnyRow) -> Result<Analysis> {
     Ok(Analysis {
-        id: get(r, "analysis_id")?,
-        survey_id: get(r, "survey_id")?,
-        before_survey_id: get(r, "before_survey_id")?,
-        licence_id: get(r, "licence_id")?,
+        id: AnalysisId(get(r, "analysis_id")?),
+        survey_id: SurveyId(get(r, "survey_id")?),
+        before_survey_id: SurveyId(get(r, "before_survey_id")?),
+        flown_on: get_date(r, "flown_on")?,
+        before_flown_on: get_date(r, "before_flown_on")?,
+        licence_id: LicenceId(get(r, "licence_id")?),
+        mine_id: MineId(get(r, "mine_id")?),
+        area_agency: get_opt_code(r, "area_agency_code", AgencyCode::parse)?,
+        company_id: CompanyId(get(r, "company_id")?),
         inputs_json: get(r, "inputs_json")?,
         state: get_code(r, "state", some(AnalysisState::parse))?,
         report_json: get(r, "report_json")?,
@@ -341,9 +304,9 @@ fn analysis_from_row(r: &sqlx::any::AnyRow) -> Result<Analysis> {
     })
 }
 
-pub async fn find_analysis(conn: &mut Conn, id: i64) -> Result<Option<Analysis>> {
-    sqlx::query("SELECT * FROM survey_analysis WHERE analysis_id = $1")
-        .bind(id)
+pub async fn find_analysis(conn: &mut Conn, id: AnalysisId) -> Result<Option<Analysis>> {
+    sqlx::query(&format!("{ANALYSIS_SELECT} WHERE a.analysis_id = $1"))
+        .bind(id.0)
         .fetch_optional(conn)
         .await?
         .as_ref()
@@ -353,10 +316,9 @@ pub async fn find_analysis(conn: &mut Conn, id: i64) -> Result<Option<Analysis>>
 
 /// The analyses of a mine's surveys (each against the survey before it), newest survey first.
 pub async fn analyses_of_mine(conn: &mut Conn, mine_id: MineId) -> Result<Vec<Analysis>> {
-    sqlx::query(
-        "SELECT a.* FROM survey_analysis a JOIN survey s ON s.survey_id = a.survey_id \
-         WHERE s.mine_id = $1 ORDER BY s.flown_on DESC, a.analysis_id DESC",
-    )
+    sqlx::query(&format!(
+        "{ANALYSIS_SELECT} WHERE s.mine_id = $1 ORDER BY s.flown_on DESC, a.analysis_id DESC"
+    ))
     .bind(mine_id.0)
     .fetch_all(conn)
     .await?

@@ -22,12 +22,13 @@ pub use yardstick::Inputs;
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{date, required_text};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::survey::{check_flown_on, AnalysisState, SurveyMethod};
+use orewatch_domain::survey::{check_flown_on, AnalysisCommand, AnalysisFlow, AnalysisStep, SurveyMethod};
 use orewatch_domain::task::local_date;
-use orewatch_domain::{AuditAction, FieldErrors, MineId, Problem, RecordType};
+use orewatch_domain::workflow::Workflow;
+use orewatch_domain::{AnalysisId, AuditAction, FieldErrors, MineId, Problem, RecordType, SurveyId};
 use orewatch_spatial::compare::Thresholds;
 use orewatch_spatial::pointcloud::{self, CloudError, GridRule};
-use orewatch_storage::jobs::{self, Job, JobKind};
+use orewatch_storage::jobs::{self, Job, Subject};
 use orewatch_storage::surveys::{self as store, NewAnalysis, NewSurvey};
 pub use orewatch_storage::surveys::{Analysis, CloudSource, DemLayout, Survey};
 use orewatch_storage::{licences, mines, Key};
@@ -91,9 +92,9 @@ pub struct StagedFile {
 /// What recording a survey did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Recorded {
-    pub survey_id: i64,
+    pub survey_id: SurveyId,
     /// The analysis queued against the previous survey, if the mine had one.
-    pub analysis_id: Option<i64>,
+    pub analysis_id: Option<AnalysisId>,
 }
 
 fn mine_resource(mine: &orewatch_storage::mines::Mine) -> Resource {
@@ -297,7 +298,7 @@ pub async fn record(
     tx.audit(
         AuditAction::SurveyRecord,
         RecordType::Survey,
-        &Key::Int(survey_id),
+        &Key::Int(survey_id.0),
         None,
         None,
     )
@@ -310,7 +311,7 @@ pub async fn record(
             &NewAnalysis {
                 survey_id,
                 before_survey_id: before.id,
-                licence_id: licence.id.0,
+                licence_id: licence.id,
                 inputs_json: &inputs_json,
             },
         )
@@ -321,28 +322,20 @@ pub async fn record(
             .into_iter()
             .find(|a| a.survey_id == before.id);
         let after = match earlier {
-            Some(a) => jobs::of_subject(&mut tx, JobKind::SurveyAnalysis, a.id)
+            Some(a) => jobs::of_subject(&mut tx, Subject::SurveyAnalysis(a.id))
                 .await?
                 .map(|j| j.id),
             None => None,
         };
         jobs::enqueue(
             &mut tx,
-            JobKind::SurveyAnalysis,
-            id,
+            Subject::SurveyAnalysis(id),
             app.settings.surveys.max_attempts,
             after,
             app.now(),
         )
         .await?;
-        tx.audit(
-            AuditAction::SurveyRecord,
-            RecordType::SurveyAnalysis,
-            &Key::Int(id),
-            None,
-            Some(format!("对比 {} 与 {} 的测量成果", before.flown_on, flown_on)),
-        )
-        .await?;
+        crate::workflow::created::<AnalysisFlow>(&mut tx, app, caller, id).await?;
         analysis_id = Some(id);
     }
     tx.commit().await?;
@@ -353,7 +346,12 @@ pub async fn record(
 }
 
 /// Marks a survey classified (涉密) or not; returns its mine.
-pub async fn set_classified(app: &App, caller: &Caller, survey_id: i64, classified: bool) -> Result<MineId> {
+pub async fn set_classified(
+    app: &App,
+    caller: &Caller,
+    survey_id: SurveyId,
+    classified: bool,
+) -> Result<MineId> {
     let mut tx = app.write(caller).await?;
     let survey = store::find(&mut tx, survey_id).await?.ok_or(AppError::NotFound)?;
     let mine = mines::find(&mut tx, survey.mine_id)
@@ -363,7 +361,7 @@ pub async fn set_classified(app: &App, caller: &Caller, survey_id: i64, classifi
     if survey.classified == classified {
         return Ok(survey.mine_id);
     }
-    let key = Key::Int(survey_id);
+    let key = Key::Int(survey_id.0);
     let before = tx.state(RecordType::Survey, &key).await?;
     store::set_classified(&mut tx, survey_id, classified).await?;
     tx.audit(
@@ -383,66 +381,44 @@ async fn analysis_for(
     conn: &mut orewatch_storage::Conn,
     caller: &Caller,
     action: Action,
-    id: i64,
+    id: AnalysisId,
 ) -> Result<(Analysis, Survey, orewatch_storage::mines::Mine)> {
     let analysis = store::find_analysis(conn, id).await?.ok_or(AppError::NotFound)?;
+    caller.require(action, &AnalysisFlow::resource(&analysis))?;
     let survey = store::find(conn, analysis.survey_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mine = mines::find(conn, survey.mine_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    caller.require(action, &mine_resource(&mine))?;
     Ok((analysis, survey, mine))
 }
 
 /// Cancels a pending analysis: a queued job at once, a running one at its worker's next heartbeat.
-pub async fn cancel(app: &App, caller: &Caller, id: i64) -> Result<()> {
+pub async fn cancel(app: &App, caller: &Caller, id: AnalysisId) -> Result<()> {
     let mut tx = app.write(caller).await?;
-    let (analysis, _, _) = analysis_for(&mut tx, caller, Action::RecordSurvey, id).await?;
-    if !analysis.state.can_cancel() {
-        return Err(AppError::invalid("state", Problem::Invalid));
-    }
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
-    store::set_state(&mut tx, id, AnalysisState::Cancelled, None).await?;
-    jobs::cancel(&mut tx, JobKind::SurveyAnalysis, id, app.now()).await?;
-    tx.audit(
-        AuditAction::AnalysisCancel,
-        RecordType::SurveyAnalysis,
-        &key,
-        before,
-        None,
-    )
-    .await?;
+    crate::workflow::step_in::<AnalysisFlow>(&mut tx, app, caller, id, AnalysisCommand::Cancel, &[]).await?;
+    jobs::cancel(&mut tx, Subject::SurveyAnalysis(id), app.now()).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Runs a failed or cancelled analysis again, with the licence in force and its figures as they are now.
-pub async fn retry(app: &App, caller: &Caller, id: i64) -> Result<()> {
+pub async fn retry(app: &App, caller: &Caller, id: AnalysisId) -> Result<()> {
     let mut tx = app.write(caller).await?;
-    let (analysis, survey, _) = analysis_for(&mut tx, caller, Action::RecordSurvey, id).await?;
-    if !analysis.state.can_retry() {
-        return Err(AppError::invalid("state", Problem::Invalid));
-    }
-    let stored = licences::for_mine(&mut tx, survey.mine_id).await?;
-    let (licence, inputs) = yardstick_of(&app.settings, &stored, survey.flown_on)?;
+    let analysis =
+        crate::workflow::allowed::<AnalysisFlow>(&mut tx, app, caller, id, AnalysisStep::Retry).await?;
+    let stored = licences::for_mine(&mut tx, analysis.mine_id).await?;
+    let (licence, inputs) = yardstick_of(&app.settings, &stored, analysis.flown_on)?;
     let inputs_json = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.to_string()))?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
-    if !jobs::requeue(&mut tx, JobKind::SurveyAnalysis, id, app.now()).await? {
+    if !jobs::requeue(&mut tx, Subject::SurveyAnalysis(id), app.now()).await? {
         return Err(AppError::invalid("state", Problem::JobStillRunning));
     }
-    store::requeue_analysis(&mut tx, id, licence.id.0, &inputs_json).await?;
-    tx.audit(
-        AuditAction::AnalysisRetry,
-        RecordType::SurveyAnalysis,
-        &key,
-        before,
-        None,
-    )
-    .await?;
+    let command = AnalysisCommand::Retry {
+        licence_id: licence.id,
+        inputs_json,
+    };
+    crate::workflow::step_in::<AnalysisFlow>(&mut tx, app, caller, id, command, &[]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -623,7 +599,7 @@ pub async fn of_mine(app: &App, caller: &Caller, mine_id: MineId) -> Result<Mine
     for survey in surveys {
         let analysis = match analyses.iter().find(|a| a.survey_id == survey.id) {
             Some(a) => Some(AnalysisRow {
-                job: jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, a.id).await?,
+                job: jobs::of_subject(&mut conn, Subject::SurveyAnalysis(a.id)).await?,
                 undecided: orewatch_storage::proposals::of_analysis(&mut conn, a.id)
                     .await?
                     .iter()
@@ -660,7 +636,8 @@ pub struct AnalysisView {
     pub figures: Option<Figures>,
     /// The overlay of change.png (see `orewatch_spatial::outputs::render`).
     pub overlay: Option<Overlay>,
-    pub may_manage: bool,
+    /// The steps the reader may take on it now (cancel, run again).
+    pub open: Vec<AnalysisStep>,
 }
 
 /// What the page draws over change.png, in its pixels.
@@ -675,13 +652,14 @@ pub struct Overlay {
     pub faces: Vec<Vec<Vec<(f64, f64)>>>,
 }
 
-pub async fn analysis(app: &App, caller: &Caller, id: i64) -> Result<AnalysisView> {
+pub async fn analysis(app: &App, caller: &Caller, id: AnalysisId) -> Result<AnalysisView> {
     let mut conn = app.db.conn().await?;
     let (analysis, survey, mine) = analysis_for(&mut conn, caller, Action::ViewSurveys, id).await?;
     let before = store::find(&mut conn, analysis.before_survey_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let job = jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, id).await?;
+    let job = jobs::of_subject(&mut conn, Subject::SurveyAnalysis(id)).await?;
+    let open = crate::workflow::offered::<AnalysisFlow>(&mut conn, app, caller, &analysis).await?;
     drop(conn);
     let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
         .map_err(|e| AppError::Internal(format!("stored analysis inputs unreadable: {e}")))?;
@@ -697,7 +675,7 @@ pub async fn analysis(app: &App, caller: &Caller, id: i64) -> Result<AnalysisVie
         None => None,
     };
     Ok(AnalysisView {
-        may_manage: caller.may(Action::RecordSurvey, &mine_resource(&mine)),
+        open,
         mine_name: mine.name,
         analysis,
         inputs,
@@ -745,7 +723,7 @@ impl ResultFile {
 }
 
 /// The bytes of a result file, checked against the SHA-256 the analysis recorded.
-pub async fn analysis_file(app: &App, caller: &Caller, id: i64, file: ResultFile) -> Result<Vec<u8>> {
+pub async fn analysis_file(app: &App, caller: &Caller, id: AnalysisId, file: ResultFile) -> Result<Vec<u8>> {
     let mut conn = app.db.conn().await?;
     let (analysis, _, _) = analysis_for(&mut conn, caller, Action::ViewSurveys, id).await?;
     drop(conn);

@@ -17,6 +17,7 @@ use orewatch_domain::proposal::{ProposalCommand, ProposalFlow, ProposalStep};
 use orewatch_domain::proposal::{ProposalKind, ProposalState, Reflight, Remeasured};
 use orewatch_domain::survey::AnalysisState;
 use orewatch_domain::task::local_date;
+use orewatch_domain::{AnalysisId, SurveyId};
 use orewatch_domain::{CaseId, FindingId, Problem, ProposalId};
 use orewatch_spatial::crs::ProjectedCrs;
 use orewatch_spatial::report::Report;
@@ -30,7 +31,7 @@ use serde::{Deserialize, Serialize};
 /// What a proposal carries as evidence (its `evidence_json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
-    pub analysis_id: i64,
+    pub analysis_id: AnalysisId,
     pub licence_no: String,
     /// The earlier and the later survey.
     pub surveys: Vec<SurveyEvidence>,
@@ -49,7 +50,7 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SurveyEvidence {
-    pub survey_id: i64,
+    pub survey_id: SurveyId,
     pub flown_on: String,
     pub dem_name: String,
     pub sha256: String,
@@ -67,7 +68,12 @@ pub struct Built {
 
 /// The proposals of a finished comparison, one per engine finding, in the engine's order. An engine
 /// finding of a kind the platform does not know is an error, not a silent omission.
-pub fn build(report: &Report, analysis_id: i64, before: &Survey, after: &Survey) -> Result<Vec<Built>> {
+pub fn build(
+    report: &Report,
+    analysis_id: AnalysisId,
+    before: &Survey,
+    after: &Survey,
+) -> Result<Vec<Built>> {
     let crs = report
         .crs
         .clone()
@@ -137,7 +143,7 @@ fn evidence_of(p: &Proposal) -> Result<Evidence> {
 /// The outlines a comparison starting from `survey_id` measures again: those of the proposals (not
 /// dismissed) of the comparison that ended at it, keyed by kind (one proposal per kind there, and a
 /// key that does not depend on the order results were recorded in).
-pub(crate) async fn watches(conn: &mut Conn, survey_id: i64) -> Result<Vec<Watch>> {
+pub(crate) async fn watches(conn: &mut Conn, survey_id: SurveyId) -> Result<Vec<Watch>> {
     let mut out = Vec::new();
     for p in store::ending_at_survey(conn, survey_id).await? {
         if !p.kind.is_watched() || p.state == ProposalState::Dismissed {
@@ -156,7 +162,7 @@ pub(crate) async fn watches(conn: &mut Conn, survey_id: i64) -> Result<Vec<Watch
 /// A later comparison's reading of a proposal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReflightView {
-    pub analysis_id: i64,
+    pub analysis_id: AnalysisId,
     pub flown_on: chrono::NaiveDate,
     pub reading: Reflight,
 }
@@ -246,7 +252,7 @@ pub struct Suggested {
 const SUGGESTED_DAYS: i64 = 30;
 
 /// An analysis's proposals for its page.
-pub async fn of_analysis(app: &App, caller: &Caller, analysis_id: i64) -> Result<Vec<ProposalView>> {
+pub async fn of_analysis(app: &App, caller: &Caller, analysis_id: AnalysisId) -> Result<Vec<ProposalView>> {
     let mut conn = app.db.conn().await?;
     analysis_for(&mut conn, caller, Action::ViewSurveys, analysis_id).await?;
     let today = local_date(app.now());
@@ -278,7 +284,7 @@ pub async fn of_analysis(app: &App, caller: &Caller, analysis_id: i64) -> Result
 }
 
 /// The analysis a proposal belongs to, for a caller who may see it.
-pub async fn analysis_of(app: &App, caller: &Caller, id: ProposalId) -> Result<i64> {
+pub async fn analysis_of(app: &App, caller: &Caller, id: ProposalId) -> Result<AnalysisId> {
     let mut conn = app.db.conn().await?;
     let p = store::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     analysis_for(&mut conn, caller, Action::ViewSurveys, p.analysis_id).await?;

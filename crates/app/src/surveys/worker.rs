@@ -12,12 +12,13 @@ use super::yardstick;
 use super::Inputs;
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::policy::{Action, Resource, Service};
-use orewatch_domain::survey::{AnalysisState, JobState};
-use orewatch_domain::{AuditAction, RecordType};
+use orewatch_domain::survey::analysis::Produced;
+use orewatch_domain::survey::{AnalysisCommand, AnalysisFlow, AnalysisState, JobState, Outcome};
+use orewatch_domain::{AnalysisId, JobId};
 use orewatch_spatial::compare::{compare_files, Analysis as EngineAnalysis, CompareError, Period};
-use orewatch_storage::jobs::{self, Heartbeat, Job};
-use orewatch_storage::surveys::{self as store, AnalysisResult};
-use orewatch_storage::{licences, mines, AuditActor, Key};
+use orewatch_storage::jobs::{self, Heartbeat, Job, Subject};
+use orewatch_storage::surveys as store;
+use orewatch_storage::{licences, mines, WriteTx};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,55 +29,80 @@ pub enum Ran {
     /// No job to claim.
     Idle,
     Done {
-        job: i64,
-        analysis: i64,
+        job: JobId,
+        analysis: AnalysisId,
     },
     /// The analysis failed with this reason (shown in Chinese on its page).
     Failed {
-        job: i64,
+        job: JobId,
         reason: String,
     },
     Cancelled {
-        job: i64,
+        job: JobId,
     },
     /// The lease was lost to another worker: nothing was written.
     Lost {
-        job: i64,
+        job: JobId,
     },
 }
 
-/// Who the worker's audited writes name: the worker service, by its lease holder (`worker:{holder}`).
-/// Every run asks the policy first.
-fn worker(holder: &str) -> Result<AuditActor> {
+/// Who the worker acts as: the worker service, named by its lease holder (`worker:{holder}`) in the
+/// audit log. Every run asks the policy first.
+fn worker(holder: &str) -> Result<Caller> {
     let caller = Caller::service(Service::Worker, format!("worker:{holder}"));
     caller.require(Action::RunAnalysis, &Resource::Installation)?;
-    Ok(caller.audit_actor())
+    Ok(caller)
+}
+
+/// The analysis a job computes.
+fn analysis_of(job: &Job) -> AnalysisId {
+    match job.subject {
+        Subject::SurveyAnalysis(id) => id,
+    }
+}
+
+/// Whether the analysis still waits for its run (the office may have ended it meanwhile).
+async fn pending(tx: &mut WriteTx, id: AnalysisId) -> Result<bool> {
+    Ok(store::find_analysis(tx, id)
+        .await?
+        .is_some_and(|a| a.state == AnalysisState::Pending))
+}
+
+/// The worker's end of an analysis, through the kernel, inside the write that ends its job.
+async fn finish(
+    tx: &mut WriteTx,
+    app: &App,
+    caller: &Caller,
+    id: AnalysisId,
+    outcome: Outcome,
+) -> Result<()> {
+    crate::workflow::step_in::<AnalysisFlow>(tx, app, caller, id, AnalysisCommand::Finish(outcome), &[])
+        .await?;
+    Ok(())
 }
 
 /// Records jobs that will not be claimed again — their workers died `max_attempts` times, or died
 /// after a cancel was asked — as failed or cancelled, with their analyses. Returns how many it ended.
 pub async fn end_abandoned(app: &App, holder: &str) -> Result<usize> {
-    worker(holder)?;
+    let caller = worker(holder)?;
     let now = app.now();
     let mut conn = app.db.conn().await?;
     let abandoned = jobs::expired_out(&mut conn, now).await?;
     drop(conn);
     let mut ended = 0;
     for job in abandoned {
-        let (job_state, analysis_state, reason) = if job.cancel_requested {
-            (JobState::Cancelled, AnalysisState::Cancelled, None)
+        let analysis = analysis_of(&job);
+        let (job_state, outcome, reason) = if job.cancel_requested {
+            (JobState::Cancelled, Outcome::Cancelled, None)
         } else {
             let reason = format!(
                 "分析进程已中断 {} 次（可能是内存不足或服务器重启），已停止自动重试；请检查后重新运行",
                 job.attempts
             );
-            (JobState::Failed, AnalysisState::Failed, Some(reason))
+            (JobState::Failed, Outcome::Failed(reason.clone()), Some(reason))
         };
-        let mut tx = app.db.begin_write(worker(holder)?, now).await?;
-        let pending = store::find_analysis(&mut tx, job.subject_id)
-            .await?
-            .is_some_and(|a| a.state == AnalysisState::Pending);
-        if !pending {
+        let mut tx = app.db.begin_write(caller.audit_actor(), now).await?;
+        if !pending(&mut tx, analysis).await? {
             // The office ended the analysis already; the job only follows it (working state).
             tx.rollback().await?;
             let mut op = app.db.begin_operational().await?;
@@ -89,17 +115,7 @@ pub async fn end_abandoned(app: &App, holder: &str) -> Result<usize> {
             tx.rollback().await?;
             continue;
         }
-        let key = Key::Int(job.subject_id);
-        let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
-        store::set_state(&mut tx, job.subject_id, analysis_state, reason.as_deref()).await?;
-        tx.audit(
-            AuditAction::AnalysisFinish,
-            RecordType::SurveyAnalysis,
-            &key,
-            before,
-            reason.clone(),
-        )
-        .await?;
+        finish(&mut tx, app, &caller, analysis, outcome).await?;
         tx.commit().await?;
         ended += 1;
     }
@@ -128,8 +144,8 @@ pub async fn run_once(app: &App, holder: &str) -> Result<Ran> {
         return Ok(Ran::Idle);
     };
     tracing::info!(
-        job = job.id,
-        analysis = job.subject_id,
+        job = job.id.0,
+        analysis = analysis_of(&job).0,
         attempt = job.attempts,
         "analysis claimed"
     );
@@ -139,7 +155,7 @@ pub async fn run_once(app: &App, holder: &str) -> Result<Ran> {
         // A fault of the platform (storage, the file store): the job stays claimed and is taken over
         // when its lease expires, up to its attempts.
         Err(error) => {
-            tracing::warn!(job = job.id, error = %error.chain(), "analysis interrupted");
+            tracing::warn!(job = job.id.0, error = %error.chain(), "analysis interrupted");
             Err(error)
         }
     }
@@ -177,7 +193,7 @@ async fn local_copy(app: &App, sha256: &str, name: &str, scratch: &mut Vec<PathB
 async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<Ran> {
     let settings = app.settings.surveys.clone();
     let mut conn = app.db.conn().await?;
-    let analysis = store::find_analysis(&mut conn, job.subject_id)
+    let analysis = store::find_analysis(&mut conn, analysis_of(job))
         .await?
         .ok_or_else(|| AppError::Internal(format!("job {} names no analysis", job.id)))?;
     let after = store::find(&mut conn, analysis.survey_id)
@@ -186,7 +202,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
     let before = store::find(&mut conn, analysis.before_survey_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let licence = licences::find(&mut conn, orewatch_domain::LicenceId(analysis.licence_id))
+    let licence = licences::find(&mut conn, analysis.licence_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mine = mines::find(&mut conn, after.mine_id)
@@ -333,12 +349,10 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
     let png_sha = store_file(rendered.change_png).await?;
     let overlay_sha = store_file(rendered.overlay_json.into_bytes()).await?;
 
+    let caller = worker(holder)?;
     let now = app.now();
-    let mut tx = app.db.begin_write(worker(holder)?, now).await?;
-    let current = store::find_analysis(&mut tx, analysis.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if current.state != AnalysisState::Pending {
+    let mut tx = app.db.begin_write(caller.audit_actor(), now).await?;
+    if !pending(&mut tx, analysis.id).await? {
         // Cancelled by the office while the engine finished: the job follows the record.
         tx.rollback().await?;
         return finish_job_only(app, token, job, JobState::Cancelled).await;
@@ -347,26 +361,20 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
         tx.rollback().await?;
         return Ok(Ran::Lost { job: job.id });
     }
-    let key = Key::Int(analysis.id);
-    let before_state = tx.state(RecordType::SurveyAnalysis, &key).await?;
-    store::set_done(
+    let produced = Produced {
+        report_json: rendered.report_json,
+        report_sha256: report_sha,
+        patches_sha256: patches_sha,
+        change_png_sha256: png_sha,
+        overlay_sha256: overlay_sha,
+        summary: report.summary_zh(),
+    };
+    finish(
         &mut tx,
+        app,
+        &caller,
         analysis.id,
-        &AnalysisResult {
-            report_json: &rendered.report_json,
-            report_sha256: &report_sha,
-            patches_sha256: &patches_sha,
-            change_png_sha256: &png_sha,
-            overlay_sha256: &overlay_sha,
-        },
-    )
-    .await?;
-    tx.audit(
-        AuditAction::AnalysisFinish,
-        RecordType::SurveyAnalysis,
-        &key,
-        before_state,
-        Some(report.summary_zh()),
+        Outcome::Done(Box::new(produced)),
     )
     .await?;
     for p in proposed {
@@ -385,17 +393,11 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
             },
         )
         .await?;
-        tx.audit(
-            AuditAction::ProposalCreate,
-            RecordType::SurveyProposal,
-            &Key::Int(id.0),
-            None,
-            None,
-        )
-        .await?;
+        crate::workflow::created::<orewatch_domain::proposal::ProposalFlow>(&mut tx, app, &caller, id)
+            .await?;
     }
     tx.commit().await?;
-    tracing::info!(job = job.id, analysis = analysis.id, "analysis done");
+    tracing::info!(job = job.id.0, analysis = analysis.id.0, "analysis done");
     Ok(Ran::Done {
         job: job.id,
         analysis: analysis.id,
@@ -410,8 +412,7 @@ async fn finish_failed(app: &App, holder: &str, token: &str, job: &Job, reason: 
         token,
         job,
         JobState::Failed,
-        AnalysisState::Failed,
-        Some(&reason),
+        Outcome::Failed(reason.clone()),
     )
     .await?;
     Ok(if ended {
@@ -422,16 +423,7 @@ async fn finish_failed(app: &App, holder: &str, token: &str, job: &Job, reason: 
 }
 
 async fn finish_cancelled(app: &App, holder: &str, token: &str, job: &Job) -> Result<Ran> {
-    let ended = end_with(
-        app,
-        holder,
-        token,
-        job,
-        JobState::Cancelled,
-        AnalysisState::Cancelled,
-        None,
-    )
-    .await?;
+    let ended = end_with(app, holder, token, job, JobState::Cancelled, Outcome::Cancelled).await?;
     Ok(if ended {
         Ran::Cancelled { job: job.id }
     } else {
@@ -445,36 +437,27 @@ async fn end_with(
     token: &str,
     job: &Job,
     job_state: JobState,
-    analysis_state: AnalysisState,
-    reason: Option<&str>,
+    outcome: Outcome,
 ) -> Result<bool> {
+    let caller = worker(holder)?;
     let now = app.now();
-    let mut tx = app.db.begin_write(worker(holder)?, now).await?;
-    let pending = store::find_analysis(&mut tx, job.subject_id)
-        .await?
-        .is_some_and(|a| a.state == AnalysisState::Pending);
-    if !pending {
+    let reason = match &outcome {
+        Outcome::Failed(reason) => Some(reason.clone()),
+        Outcome::Done(_) | Outcome::Cancelled => None,
+    };
+    let mut tx = app.db.begin_write(caller.audit_actor(), now).await?;
+    if !pending(&mut tx, analysis_of(job)).await? {
         tx.rollback().await?;
         let mut op = app.db.begin_operational().await?;
-        let held = jobs::finish(&mut op, job.id, token, job_state, reason, now).await?;
+        let held = jobs::finish(&mut op, job.id, token, job_state, reason.as_deref(), now).await?;
         op.commit().await?;
         return Ok(held);
     }
-    if !jobs::finish(&mut tx, job.id, token, job_state, reason, now).await? {
+    if !jobs::finish(&mut tx, job.id, token, job_state, reason.as_deref(), now).await? {
         tx.rollback().await?;
         return Ok(false);
     }
-    let key = Key::Int(job.subject_id);
-    let before = tx.state(RecordType::SurveyAnalysis, &key).await?;
-    store::set_state(&mut tx, job.subject_id, analysis_state, reason).await?;
-    tx.audit(
-        AuditAction::AnalysisFinish,
-        RecordType::SurveyAnalysis,
-        &key,
-        before,
-        reason.map(str::to_string),
-    )
-    .await?;
+    finish(&mut tx, app, &caller, analysis_of(job), outcome).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -14,7 +14,7 @@ use orewatch_domain::penalty::{MineralPrice, PriceTable};
 use orewatch_domain::policy::DenyReason;
 use orewatch_domain::survey::{AnalysisState, JobState};
 use orewatch_domain::{MineId, Problem};
-use orewatch_storage::jobs::{self, JobKind};
+use orewatch_storage::jobs::{self, Subject};
 use orewatch_testkit::on_both_backends;
 use orewatch_testkit::survey::quarry_boundary;
 use sha2::{Digest, Sha256};
@@ -173,7 +173,12 @@ fn cloud_of(dem: &Path, out: &Path, vegetation: bool, only_vegetation: bool) -> 
 }
 
 /// The quarry's two surveys, recorded; returns the queued analysis and the later survey's file.
-async fn record_pair(app: &App, office: &Caller, mine: MineId, dir: &Path) -> (i64, StagedFile) {
+async fn record_pair(
+    app: &App,
+    office: &Caller,
+    mine: MineId,
+    dir: &Path,
+) -> (orewatch_domain::AnalysisId, StagedFile) {
     let quarry = fixture("survey/quarry");
     let before = staged(dir, &quarry.join("before.tif"));
     surveys::record(app, office, mine, &input("2025-01-01"), &before)
@@ -441,7 +446,7 @@ async fn a_cancelled_analysis_runs_again_and_a_dead_workers_job_is_taken_over(db
         }
     );
     let mut conn = app.db.conn().await.unwrap();
-    let job = jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, id)
+    let job = jobs::of_subject(&mut conn, Subject::SurveyAnalysis(id))
         .await
         .unwrap()
         .unwrap();

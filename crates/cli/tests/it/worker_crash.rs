@@ -8,10 +8,11 @@ use orewatch_app::surveys::{self, StagedFile, SurveyInput};
 use orewatch_app::{App, Caller, Settings, SystemClock};
 use orewatch_domain::penalty::MineralPrice;
 use orewatch_domain::survey::{AnalysisState, JobState};
+use orewatch_domain::AnalysisId;
 use orewatch_domain::{AuditAction, RecordType};
 use orewatch_spatial::crs::ProjectedCrs;
 use orewatch_spatial::geotiff::GridGeometry;
-use orewatch_storage::jobs::{self, JobKind};
+use orewatch_storage::jobs::{self, Subject};
 use orewatch_testkit::survey::quarry_boundary;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -83,16 +84,21 @@ fn worker(url: &str, data_dir: &Path) -> Child {
         .unwrap()
 }
 
-async fn job_of(app: &App, analysis: i64) -> jobs::Job {
+async fn job_of(app: &App, analysis: AnalysisId) -> jobs::Job {
     let mut conn = app.db.conn().await.unwrap();
-    jobs::of_subject(&mut conn, JobKind::SurveyAnalysis, analysis)
+    jobs::of_subject(&mut conn, Subject::SurveyAnalysis(analysis))
         .await
         .unwrap()
         .unwrap()
 }
 
 /// Waits up to `limit` for the job to satisfy `done`.
-async fn wait_for(app: &App, analysis: i64, limit: Duration, done: impl Fn(&jobs::Job) -> bool) -> jobs::Job {
+async fn wait_for(
+    app: &App,
+    analysis: AnalysisId,
+    limit: Duration,
+    done: impl Fn(&jobs::Job) -> bool,
+) -> jobs::Job {
     let start = Instant::now();
     loop {
         let job = job_of(app, analysis).await;

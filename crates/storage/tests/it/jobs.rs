@@ -5,16 +5,20 @@
 use super::now;
 use chrono::Duration;
 use orewatch_domain::survey::JobState;
-use orewatch_storage::jobs::{self, Heartbeat, JobKind};
+use orewatch_domain::{AnalysisId, JobId};
+use orewatch_storage::jobs::{self, Heartbeat, Subject};
 use orewatch_storage::{Db, StorageError};
 use orewatch_testkit::on_both_backends;
 use std::collections::BTreeSet;
 
-const KIND: JobKind = JobKind::SurveyAnalysis;
+/// The job of the analysis numbered `n`.
+fn of(n: i64) -> Subject {
+    Subject::SurveyAnalysis(AnalysisId(n))
+}
 
-async fn enqueue(db: &Db, subject: i64, max_attempts: i64) -> i64 {
+async fn enqueue(db: &Db, subject: i64, max_attempts: i64) -> JobId {
     let mut op = db.begin_operational().await.unwrap();
-    let id = jobs::enqueue(&mut op, KIND, subject, max_attempts, None, now())
+    let id = jobs::enqueue(&mut op, of(subject), max_attempts, None, now())
         .await
         .unwrap();
     op.commit().await.unwrap();
@@ -43,7 +47,7 @@ async fn concurrent_claims_never_share_a_job(db: Db) {
     }
     // A second job for the same subject is refused: a subject is queued once.
     let mut op = db.begin_operational().await.unwrap();
-    let again = jobs::enqueue(&mut op, KIND, 1, 3, None, now()).await.unwrap_err();
+    let again = jobs::enqueue(&mut op, of(1), 3, None, now()).await.unwrap_err();
     assert!(matches!(again, StorageError::Conflict { .. }), "{again:?}");
     drop(op);
 
@@ -57,7 +61,7 @@ async fn concurrent_claims_never_share_a_job(db: Db) {
                 assert_eq!(job.state, JobState::Running);
                 assert_eq!(job.attempts, 1);
                 assert_eq!(job.lease_holder.as_deref(), Some(holder.as_str()));
-                mine.push(job.subject_id);
+                mine.push(job.subject);
                 tokio::task::yield_now().await;
             }
             mine
@@ -67,7 +71,12 @@ async fn concurrent_claims_never_share_a_job(db: Db) {
     for w in workers {
         all.extend(w.await.unwrap());
     }
-    let distinct: BTreeSet<i64> = all.iter().copied().collect();
+    let distinct: BTreeSet<i64> = all
+        .iter()
+        .map(|s| match s {
+            Subject::SurveyAnalysis(id) => id.0,
+        })
+        .collect();
     assert_eq!(all.len(), 40, "every job claimed once: {all:?}");
     assert_eq!(distinct.len(), 40);
     assert!(claim(&db, "late", now()).await.is_none());
@@ -163,9 +172,9 @@ async fn claims_run_out_and_cancels_and_retries_follow_the_job(db: Db) {
             .unwrap()
     );
     // A failed job is queued again by a retry, its claims counted afresh.
-    assert!(jobs::requeue(&mut op, KIND, 8, late).await.unwrap());
+    assert!(jobs::requeue(&mut op, of(8), late).await.unwrap());
     assert!(
-        !jobs::requeue(&mut op, KIND, 8, late).await.unwrap(),
+        !jobs::requeue(&mut op, of(8), late).await.unwrap(),
         "already queued"
     );
     op.commit().await.unwrap();
@@ -175,7 +184,7 @@ async fn claims_run_out_and_cancels_and_retries_follow_the_job(db: Db) {
     // Cancelling a running job asks its worker, whose heartbeat hears it.
     let mut op = db.begin_operational().await.unwrap();
     assert_eq!(
-        jobs::cancel(&mut op, KIND, 8, late).await.unwrap(),
+        jobs::cancel(&mut op, of(8), late).await.unwrap(),
         Some(JobState::Running)
     );
     assert_eq!(
@@ -197,10 +206,10 @@ async fn claims_run_out_and_cancels_and_retries_follow_the_job(db: Db) {
     let queued = enqueue(&db, 9, 3).await;
     let mut op = db.begin_operational().await.unwrap();
     assert_eq!(
-        jobs::cancel(&mut op, KIND, 9, late).await.unwrap(),
+        jobs::cancel(&mut op, of(9), late).await.unwrap(),
         Some(JobState::Cancelled)
     );
-    assert_eq!(jobs::cancel(&mut op, KIND, 10, late).await.unwrap(), None);
+    assert_eq!(jobs::cancel(&mut op, of(10), late).await.unwrap(), None);
     op.commit().await.unwrap();
     let mut conn = db.conn().await.unwrap();
     let cancelled = jobs::find(&mut conn, queued).await.unwrap().unwrap();
@@ -215,7 +224,7 @@ async fn claims_run_out_and_cancels_and_retries_follow_the_job(db: Db) {
 async fn a_job_waits_for_the_job_it_comes_after(db: Db) {
     let first = enqueue(&db, 1, 3).await;
     let mut op = db.begin_operational().await.unwrap();
-    let second = jobs::enqueue(&mut op, KIND, 2, 3, Some(first), now())
+    let second = jobs::enqueue(&mut op, of(2), 3, Some(first), now())
         .await
         .unwrap();
     op.commit().await.unwrap();

@@ -27,7 +27,7 @@ pub fn router() -> Router<WebState> {
 
 /// A later flight's reading as shown.
 pub struct ReflightLine {
-    pub analysis_id: i64,
+    pub analysis_id: orewatch_domain::AnalysisId,
     pub flown_on: String,
     pub summary: String,
     pub rectified: bool,
@@ -156,7 +156,7 @@ fn after_label(message: &str, separator: &str) -> String {
 
 /// What a finding's page shows of the survey it came from.
 pub struct MonitoringLine {
-    pub analysis_id: i64,
+    pub analysis_id: orewatch_domain::AnalysisId,
     pub kind: String,
     pub volume: String,
     pub surveys: Vec<(String, String, String)>,
@@ -186,7 +186,7 @@ pub fn monitoring_line(ctx: &Ctx, m: &FindingMonitoring) -> MonitoringLine {
 async fn refused(
     state: &WebState,
     ctx: Ctx,
-    analysis: i64,
+    analysis: orewatch_domain::AnalysisId,
     (id, which): (ProposalId, &'static str),
     form: FormData,
     errors: &orewatch_domain::FieldErrors,

@@ -4,7 +4,7 @@
 //! it, the findings, and the downloads with their SHA-256).
 
 use super::labels::label;
-use super::{number, render_form, see_other, FormData, FormErrors, SelectOption};
+use super::{render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::upload::{stream_to_disk, StreamCsrf};
@@ -17,8 +17,9 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use orewatch_app::surveys::{self, AnalysisRow, AnalysisView, ResultFile, SurveyInput, SurveyRow};
 use orewatch_app::AppError;
-use orewatch_domain::survey::{AnalysisState, JobState, SurveyMethod};
-use orewatch_domain::{FieldErrors, MineId};
+use orewatch_domain::survey::{AnalysisFlow, AnalysisState, AnalysisStep, SurveyMethod};
+use orewatch_domain::workflow::{Standing, Workflow};
+use orewatch_domain::{AnalysisId, FieldErrors, MineId, SurveyId};
 use strum::IntoEnumIterator;
 
 pub fn router() -> Router<WebState> {
@@ -69,17 +70,17 @@ pub(crate) fn num(value: f64, decimals: usize) -> String {
 }
 
 fn state_class(state: AnalysisState) -> &'static str {
-    match state {
-        AnalysisState::Pending => "warn",
-        AnalysisState::Done => "ok",
-        AnalysisState::Failed => "bad",
-        AnalysisState::Cancelled => "",
-    }
+    super::state_class::<AnalysisFlow>(state)
+}
+
+/// Whether an analysis still waits for its run (its page refreshes, its job's progress shows).
+fn waiting(state: AnalysisState) -> bool {
+    AnalysisFlow::standing(state) == Standing::Waiting
 }
 
 /// An analysis in the list.
 pub struct AnalysisLine {
-    pub id: i64,
+    pub id: AnalysisId,
     pub state: String,
     pub state_class: &'static str,
     /// `运行中 42%` while a worker has it.
@@ -96,7 +97,7 @@ pub struct AnalysisLine {
 }
 
 pub struct SurveyLine {
-    pub id: i64,
+    pub id: SurveyId,
     pub flown_on: String,
     pub contractor: String,
     pub method: String,
@@ -124,16 +125,14 @@ pub struct TrendBar {
 
 fn job_progress(ctx: &Ctx, row: &AnalysisRow) -> String {
     match &row.job {
-        Some(job) if job.state == JobState::Running => {
+        Some(job) if job.state.is_running() => {
             format!(
                 "{} {:.0}%",
                 label(ctx, "job_state", job.state.as_str()),
                 job.progress * 100.0
             )
         }
-        Some(job) if row.analysis.state == AnalysisState::Pending => {
-            label(ctx, "job_state", job.state.as_str())
-        }
+        Some(job) if waiting(row.analysis.state) => label(ctx, "job_state", job.state.as_str()),
         _ => String::new(),
     }
 }
@@ -370,7 +369,7 @@ async fn classify(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = super::id(&raw, SurveyId::parse)?;
     let mine = surveys::set_classified(&state.app, &ctx.caller(), id, form.get("classified") == "1").await?;
     Ok(see_other(&format!("/mines/{mine}/surveys?flash=saved")))
 }
@@ -441,7 +440,7 @@ impl SurveyFiles {
 #[template(path = "analysis.html")]
 struct ShowPage {
     ctx: Ctx,
-    id: i64,
+    id: AnalysisId,
     mine_id: i64,
     mine_name: String,
     before: SurveyFiles,
@@ -653,7 +652,7 @@ fn show_page(ctx: Ctx, v: AnalysisView) -> ShowPage {
         None => (None, String::new(), Vec::new(), Vec::new()),
     };
     let progress = match &v.job {
-        Some(job) if job.state == JobState::Running => format!("{:.0}%", job.progress * 100.0),
+        Some(job) if job.state.is_running() => format!("{:.0}%", job.progress * 100.0),
         _ => String::new(),
     };
     ShowPage {
@@ -664,12 +663,12 @@ fn show_page(ctx: Ctx, v: AnalysisView) -> ShowPage {
         after: SurveyFiles::of(&ctx, &v.survey),
         state: label(&ctx, "analysis_state", a.state.as_str()),
         state_class: state_class(a.state),
-        pending: a.state == AnalysisState::Pending,
+        pending: waiting(a.state),
         progress,
         attempts: v
             .job
             .as_ref()
-            .filter(|j| j.attempts > 1 || a.state == AnalysisState::Pending)
+            .filter(|j| j.attempts > 1 || waiting(a.state))
             .map(|j| {
                 format!(
                     "{} · {} {}/{}",
@@ -681,8 +680,8 @@ fn show_page(ctx: Ctx, v: AnalysisView) -> ShowPage {
             })
             .unwrap_or_default(),
         failure: a.failure.clone().unwrap_or_default(),
-        may_cancel: v.may_manage && a.state.can_cancel(),
-        may_retry: v.may_manage && a.state.can_retry(),
+        may_cancel: v.open.contains(&AnalysisStep::Cancel),
+        may_retry: v.open.contains(&AnalysisStep::Retry),
         inputs,
         figures,
         findings,
@@ -703,13 +702,14 @@ fn show_page(ctx: Ctx, v: AnalysisView) -> ShowPage {
 pub(super) async fn analysis_screen(
     state: &WebState,
     ctx: Ctx,
-    id: i64,
+    id: AnalysisId,
     refused: Option<super::proposals::Refused>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
     let view = surveys::analysis(&state.app, &caller, id).await?;
     let listed = surveys::proposals::of_analysis(&state.app, &caller, id).await?;
-    let agencies = if view.may_manage {
+    // The confirm forms name the agency a finding goes to.
+    let agencies = if listed.iter().any(|p| !p.open.is_empty()) {
         orewatch_app::organisation::agencies(&state.app, &caller).await?
     } else {
         Vec::new()
@@ -736,7 +736,7 @@ async fn show(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = super::id(&raw, AnalysisId::parse)?;
     analysis_screen(&state, ctx, id, None).await
 }
 
@@ -828,7 +828,7 @@ async fn print(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = super::id(&raw, AnalysisId::parse)?;
     let caller = ctx.caller();
     let view = surveys::analysis(&state.app, &caller, id).await?;
     let Some(figures) = &view.figures else {
@@ -899,7 +899,7 @@ async fn cancel(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = super::id(&raw, AnalysisId::parse)?;
     surveys::cancel(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/analyses/{id}?flash=analysis_cancelled")))
 }
@@ -909,7 +909,7 @@ async fn retry(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = super::id(&raw, AnalysisId::parse)?;
     surveys::retry(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/analyses/{id}?flash=analysis_retried")))
 }
@@ -919,7 +919,7 @@ async fn file(
     Auth(ctx): Auth,
     Path((raw, name)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let id = number(&raw)?;
+    let id = super::id(&raw, AnalysisId::parse)?;
     let which = ResultFile::parse(&name).ok_or(WebError::NotFound)?;
     let bytes = surveys::analysis_file(&state.app, &ctx.caller(), id, which).await?;
     let disposition = if which == ResultFile::ChangePng {

@@ -165,7 +165,7 @@ async fn the_office_confirms_a_surveys_findings_and_a_re_flight_shows_no_further
     flash(&client).await;
     let url = client.current_url().await.unwrap();
     assert!(url.path().starts_with("/analyses/"), "{url}");
-    let analysis: i64 = url.path().rsplit('/').next().unwrap().parse().unwrap();
+    let analysis = orewatch_domain::AnalysisId::parse(url.path().rsplit('/').next().unwrap()).unwrap();
     assert!(wait_for_text(&client, "#state", "分析中").await);
     assert!(matches!(
         worker::run_once(&app, "browser").await.unwrap(),

@@ -14,6 +14,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use strum::IntoEnumIterator;
 
+pub mod analysis;
+
+pub use analysis::{Analysis, AnalysisCommand, AnalysisFlow, AnalysisStep, Outcome};
+
 /// How the surface was measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::EnumIter)]
 pub enum SurveyMethod {
@@ -180,16 +184,6 @@ impl AnalysisState {
             AnalysisState::Cancelled => "已取消",
         }
     }
-
-    /// Whether the office may cancel it.
-    pub fn can_cancel(self) -> bool {
-        self == AnalysisState::Pending
-    }
-
-    /// Whether the office may run it again.
-    pub fn can_retry(self) -> bool {
-        matches!(self, AnalysisState::Failed | AnalysisState::Cancelled)
-    }
 }
 
 /// Where a job stands in the queue.
@@ -229,6 +223,11 @@ impl JobState {
 
     pub fn is_finished(self) -> bool {
         matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
+    }
+
+    /// Whether a worker holds it now (its progress means something).
+    pub fn is_running(self) -> bool {
+        self == JobState::Running
     }
 }
 
@@ -304,9 +303,6 @@ mod tests {
         for m in SurveyMethod::iter() {
             assert_eq!(SurveyMethod::parse(m.as_str()), Ok(m));
         }
-        assert!(AnalysisState::Pending.can_cancel() && !AnalysisState::Done.can_cancel());
-        assert!(AnalysisState::Failed.can_retry() && AnalysisState::Cancelled.can_retry());
-        assert!(!AnalysisState::Done.can_retry() && !AnalysisState::Pending.can_retry());
         assert!(JobState::Cancelled.is_finished() && !JobState::Running.is_finished());
     }
 }
