@@ -331,16 +331,12 @@ impl Workflow for FlagFlow {
 
     fn rule(step: FlagStep) -> Rule<Self> {
         match step {
-            FlagStep::Dispose => Rule {
-                from: &[FlagState::Open],
-                to: Target::To(FlagState::Disposed),
-                action: Action::DisposeFlag,
-                assigned: None,
-                closes: &[TaskKind::DisposeFlag],
-                opens: &[],
-                serves: &[],
-                document: None,
-            },
+            FlagStep::Dispose => Rule::new(
+                &[FlagState::Open],
+                Target::To(FlagState::Disposed),
+                Action::DisposeFlag,
+            )
+            .closes(&[TaskKind::DisposeFlag]),
         }
     }
 
@@ -465,7 +461,7 @@ mod tests {
 
     #[test]
     fn a_flag_is_disposed_of_once_and_its_task_closes() {
-        use crate::workflow::testing::{explore, rules, Exploration};
+        use crate::workflow::testing::{explore, Exploration};
         use crate::workflow::{check, Signer};
         let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 5, 8, 2, 0, 0).unwrap();
         let flag = Flag {
@@ -493,14 +489,7 @@ mod tests {
         let visited = explore(&Exploration::<FlagFlow> {
             starts: vec![flag.clone()],
             commands: &commands,
-            ctx: Context {
-                now: at,
-                today: d("2026-05-08"),
-                by: &by,
-                actor: &actor,
-                rules: rules(),
-                document: None,
-            },
+            ctx: crate::workflow::testing::context(at, d("2026-05-08"), &by, &actor),
             depth: 2,
         });
         assert_eq!(visited, 2);

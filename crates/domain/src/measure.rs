@@ -337,27 +337,18 @@ impl Workflow for MeasureFlow {
     }
 
     fn rule(step: MeasureStep) -> Rule<Self> {
+        use MeasureState::*;
         match step {
-            MeasureStep::Confirm => Rule {
-                from: &[MeasureState::Pending, MeasureState::Lifted],
-                to: Target::OneOf(&[MeasureState::InForce, MeasureState::Lifted]),
-                action: Action::ConfirmMeasure,
-                assigned: Some(TaskKind::ConfirmMeasure),
-                closes: &[TaskKind::ConfirmMeasure],
-                opens: &[],
-                serves: &[],
-                document: None,
-            },
-            MeasureStep::Lift => Rule {
-                from: &[MeasureState::Pending, MeasureState::InForce],
-                to: Target::To(MeasureState::Lifted),
-                action: Action::TakeMeasure,
-                assigned: None,
-                closes: &[TaskKind::ConfirmMeasure],
-                opens: &[TaskKind::ConfirmMeasure],
-                serves: &[],
-                document: None,
-            },
+            MeasureStep::Confirm => Rule::new(
+                &[Pending, Lifted],
+                Target::OneOf(&[InForce, Lifted]),
+                Action::ConfirmMeasure,
+            )
+            .assigned(TaskKind::ConfirmMeasure)
+            .closes(&[TaskKind::ConfirmMeasure]),
+            MeasureStep::Lift => Rule::new(&[Pending, InForce], Target::To(Lifted), Action::TakeMeasure)
+                .closes(&[TaskKind::ConfirmMeasure])
+                .opens(&[TaskKind::ConfirmMeasure]),
         }
     }
 
@@ -524,16 +515,14 @@ mod tests {
         let visited = explore(&Exploration::<MeasureFlow> {
             starts: MeasureKind::iter().map(|k| measure(k, k.supplier())).collect(),
             commands: &commands,
-            ctx: Context {
-                now: DateTime::parse_from_rfc3339("2026-12-02T02:00:00Z")
+            ctx: crate::workflow::testing::context(
+                DateTime::parse_from_rfc3339("2026-12-02T02:00:00Z")
                     .unwrap()
                     .with_timezone(&Utc),
-                today: chrono::NaiveDate::MIN,
-                by: &by,
-                actor: &actor,
-                rules: crate::workflow::testing::rules(),
-                document: None,
-            },
+                chrono::NaiveDate::MIN,
+                &by,
+                &actor,
+            ),
             depth: 4,
         });
         assert!(visited > 12, "{visited}");
@@ -554,14 +543,8 @@ mod tests {
             account: None,
             label: "h".into(),
         };
-        let ctx = Context {
-            now: s.taken_at,
-            today: chrono::NaiveDate::MIN,
-            by: &by,
-            actor: &crate::Actor::System,
-            rules: crate::workflow::testing::rules(),
-            document: None,
-        };
+        let ctx =
+            crate::workflow::testing::context(s.taken_at, chrono::NaiveDate::MIN, &by, &crate::Actor::System);
         let refused = MeasureFlow::apply(&s, MeasureCommand::Lift { reason: "r".into() }, &ctx).unwrap_err();
         assert_eq!(
             refused.problem,

@@ -221,16 +221,7 @@ impl Workflow for ProposalFlow {
     }
 
     fn rule(step: ProposalStep) -> Rule<Self> {
-        let decide = |to| Rule {
-            from: &[ProposalState::Proposed],
-            to: Target::To(to),
-            action: Action::RecordSurvey,
-            assigned: None,
-            closes: &[],
-            opens: &[],
-            serves: &[],
-            document: None,
-        };
+        let decide = |to| Rule::new(&[ProposalState::Proposed], Target::To(to), Action::RecordSurvey);
         match step {
             ProposalStep::Confirm => decide(ProposalState::Confirmed),
             ProposalStep::Dismiss => decide(ProposalState::Dismissed),
@@ -541,14 +532,12 @@ mod tests {
         let visited = explore(&Exploration::<ProposalFlow> {
             starts: vec![proposal(ProposalState::Proposed)],
             commands: &commands,
-            ctx: Context {
-                now: chrono::DateTime::UNIX_EPOCH,
-                today: chrono::NaiveDate::MIN,
-                by: &by,
-                actor: &actor,
-                rules: crate::workflow::testing::rules(),
-                document: None,
-            },
+            ctx: crate::workflow::testing::context(
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::NaiveDate::MIN,
+                &by,
+                &actor,
+            ),
             depth: 3,
         });
         assert_eq!(visited, 3);

@@ -103,6 +103,56 @@ pub struct Rule<W: Workflow> {
     pub document: Option<DocumentKind>,
 }
 
+impl<W: Workflow> Rule<W> {
+    /// A step open in `from`, leading `to`, that needs `action`; it moves no task and issues nothing
+    /// until the builders below say so.
+    pub fn new(from: &'static [W::State], to: Target<W::State>, action: Action) -> Self {
+        Self {
+            from,
+            to,
+            action,
+            assigned: None,
+            closes: &[],
+            opens: &[],
+            serves: &[],
+            document: None,
+        }
+    }
+
+    /// Only those an open task of `kind` waits for take it.
+    pub fn assigned(self, kind: TaskKind) -> Self {
+        Self {
+            assigned: Some(kind),
+            ..self
+        }
+    }
+
+    pub fn closes(self, kinds: &'static [TaskKind]) -> Self {
+        Self {
+            closes: kinds,
+            ..self
+        }
+    }
+
+    pub fn opens(self, kinds: &'static [TaskKind]) -> Self {
+        Self { opens: kinds, ..self }
+    }
+
+    pub fn serves(self, kinds: &'static [TaskKind]) -> Self {
+        Self {
+            serves: kinds,
+            ..self
+        }
+    }
+
+    pub fn document(self, kind: DocumentKind) -> Self {
+        Self {
+            document: Some(kind),
+            ..self
+        }
+    }
+}
+
 /// Why a step was refused, and which form field the refusal belongs to (`state` for the record's state).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refused {
@@ -409,6 +459,23 @@ pub mod testing {
             clocks: &CLOCKS,
             cases: &CASES,
             referrals: &REFERRALS,
+        }
+    }
+
+    /// A step's context in a test: the default rules, no document reserved.
+    pub fn context<'a>(
+        now: DateTime<Utc>,
+        today: NaiveDate,
+        by: &'a Signer,
+        actor: &'a Actor,
+    ) -> Context<'a> {
+        Context {
+            now,
+            today,
+            by,
+            actor,
+            rules: rules(),
+            document: None,
         }
     }
 

@@ -95,20 +95,6 @@ pub struct FindingFlow;
 const OPEN: &[FindingState] = &[Pending, Rectifying, Applied, Reviewing];
 const ANY: &[FindingState] = &[Pending, Rectifying, Applied, Reviewing, Closed];
 
-/// A rule with no tasks, no document and no assignment: the fields a step adds are written out.
-const fn rule(from: &'static [FindingState], to: Target<FindingState>, action: Action) -> Rule<FindingFlow> {
-    Rule {
-        from,
-        to,
-        action,
-        assigned: None,
-        closes: &[],
-        opens: &[],
-        serves: &[],
-        document: None,
-    }
-}
-
 /// The note a listing ends with when the finding is closed.
 const DELISTED_ON_CLOSING: &str = "整改销号，督办随之解除";
 
@@ -182,47 +168,32 @@ impl Workflow for FindingFlow {
     fn rule(step: FindingStep) -> Rule<Self> {
         use Action::*;
         use TaskKind::{DecideExtension as Decide, Rectify, Verify};
+        let rule = Rule::new;
         match step {
-            FindingStep::IssueNotice => Rule {
-                serves: &[Rectify],
-                document: Some(DocumentKind::RectificationOrder),
-                ..rule(&[Pending], Target::To(Rectifying), WorkFinding)
-            },
-            FindingStep::ApplyForClosure => Rule {
-                closes: &[Rectify],
-                opens: &[Verify],
-                ..rule(&[Rectifying], Target::To(Applied), WorkFinding)
-            },
-            FindingStep::StartReview => Rule {
-                assigned: Some(Verify),
-                closes: &[Verify],
-                opens: &[Verify],
-                ..rule(&[Applied], Target::To(Reviewing), VerifyRectification)
-            },
-            FindingStep::AddReviewEvidence => Rule {
-                assigned: Some(Verify),
-                serves: &[Verify],
-                ..rule(&[Reviewing], Target::Stay, VerifyRectification)
-            },
-            FindingStep::Pass => Rule {
-                assigned: Some(Verify),
-                closes: &[Verify, Decide],
-                ..rule(&[Reviewing], Target::To(Closed), VerifyRectification)
-            },
-            FindingStep::Return => Rule {
-                assigned: Some(Verify),
-                closes: &[Verify],
-                opens: &[Rectify],
-                ..rule(&[Reviewing], Target::To(Rectifying), VerifyRectification)
-            },
-            FindingStep::RequestExtension => Rule {
-                opens: &[Decide],
-                ..rule(OPEN, Target::Stay, WorkFinding)
-            },
-            FindingStep::GrantExtension | FindingStep::RefuseExtension => Rule {
-                closes: &[Decide],
-                ..rule(OPEN, Target::Stay, DecideExtension)
-            },
+            FindingStep::IssueNotice => rule(&[Pending], Target::To(Rectifying), WorkFinding)
+                .serves(&[Rectify])
+                .document(DocumentKind::RectificationOrder),
+            FindingStep::ApplyForClosure => rule(&[Rectifying], Target::To(Applied), WorkFinding)
+                .closes(&[Rectify])
+                .opens(&[Verify]),
+            FindingStep::StartReview => rule(&[Applied], Target::To(Reviewing), VerifyRectification)
+                .assigned(Verify)
+                .closes(&[Verify])
+                .opens(&[Verify]),
+            FindingStep::AddReviewEvidence => rule(&[Reviewing], Target::Stay, VerifyRectification)
+                .assigned(Verify)
+                .serves(&[Verify]),
+            FindingStep::Pass => rule(&[Reviewing], Target::To(Closed), VerifyRectification)
+                .assigned(Verify)
+                .closes(&[Verify, Decide]),
+            FindingStep::Return => rule(&[Reviewing], Target::To(Rectifying), VerifyRectification)
+                .assigned(Verify)
+                .closes(&[Verify])
+                .opens(&[Rectify]),
+            FindingStep::RequestExtension => rule(OPEN, Target::Stay, WorkFinding).opens(&[Decide]),
+            FindingStep::GrantExtension | FindingStep::RefuseExtension => {
+                rule(OPEN, Target::Stay, DecideExtension).closes(&[Decide])
+            }
             FindingStep::List => rule(OPEN, Target::Stay, SuperviseFinding),
             // A listing ends with the finding, but an old one left on a closed finding may still be taken
             // down.
@@ -575,14 +546,7 @@ mod tests {
         let visited = explore(&Exploration::<FindingFlow> {
             starts: vec![finding(Pending)],
             commands: &commands,
-            ctx: Context {
-                now: now(),
-                today: d("2026-03-10"),
-                by: &by,
-                actor: &actor,
-                rules: crate::workflow::testing::rules(),
-                document: None,
-            },
+            ctx: crate::workflow::testing::context(now(), d("2026-03-10"), &by, &actor),
             depth: 9,
         });
         // Every state, listed and not, with and without a pending extension.
@@ -678,14 +642,7 @@ mod tests {
             label: "v".into(),
         };
         let actor = officer(6);
-        let ctx = Context {
-            now: now(),
-            today: d("2026-03-10"),
-            by: &by,
-            actor: &actor,
-            rules: crate::workflow::testing::rules(),
-            document: None,
-        };
+        let ctx = crate::workflow::testing::context(now(), d("2026-03-10"), &by, &actor);
         let moved = FindingFlow::apply(
             &f,
             FindingCommand::Return {
@@ -728,14 +685,7 @@ mod tests {
             label: "o".into(),
         };
         let actor = officer(5);
-        let ctx = Context {
-            now: now(),
-            today: d("2026-04-02"),
-            by: &by,
-            actor: &actor,
-            rules: crate::workflow::testing::rules(),
-            document: None,
-        };
+        let ctx = crate::workflow::testing::context(now(), d("2026-04-02"), &by, &actor);
         let refused = FindingFlow::apply(
             &f,
             FindingCommand::RequestExtension {

@@ -272,39 +272,19 @@ impl Workflow for ActFlow {
     }
 
     fn rule(step: ActStep) -> Rule<Self> {
-        let officers = |to| Rule {
-            from: &[Approved],
-            to,
-            action: Action::WorkAct,
-            assigned: None,
-            closes: &[],
-            opens: &[],
-            serves: &[TaskKind::SignAct],
-            document: None,
-        };
+        let officers = |from, to| Rule::new(from, to, Action::WorkAct);
         match step {
-            ActStep::Approve => Rule {
-                from: &[Requested],
-                to: Target::To(Approved),
-                action: Action::ApproveAct,
-                assigned: Some(TaskKind::ApproveAct),
-                closes: &[TaskKind::ApproveAct],
-                opens: &[TaskKind::SignAct],
-                serves: &[],
-                document: Some(DocumentKind::InspectionRecord),
-            },
-            ActStep::Fill | ActStep::AddPhoto => officers(Target::Stay),
-            ActStep::Sign => Rule {
-                closes: &[TaskKind::SignAct],
-                serves: &[],
-                ..officers(Target::To(Signed))
-            },
+            ActStep::Approve => Rule::new(&[Requested], Target::To(Approved), Action::ApproveAct)
+                .assigned(TaskKind::ApproveAct)
+                .closes(&[TaskKind::ApproveAct])
+                .opens(&[TaskKind::SignAct])
+                .document(DocumentKind::InspectionRecord),
+            ActStep::Fill | ActStep::AddPhoto => {
+                officers(&[Approved], Target::Stay).serves(&[TaskKind::SignAct])
+            }
+            ActStep::Sign => officers(&[Approved], Target::To(Signed)).closes(&[TaskKind::SignAct]),
             // Any of the agency's staff puts a signed act's problem on the ledger (in the agency's name).
-            ActStep::ToFinding => Rule {
-                from: &[Signed],
-                serves: &[],
-                ..officers(Target::Stay)
-            },
+            ActStep::ToFinding => officers(&[Signed], Target::Stay),
         }
     }
 
@@ -604,14 +584,7 @@ mod tests {
         let visited = explore(&Exploration::<ActFlow> {
             starts: vec![act(false), act(true)],
             commands: &commands,
-            ctx: Context {
-                now: DateTime::UNIX_EPOCH,
-                today: day(12),
-                by: &by,
-                actor: &Actor::System,
-                rules: crate::workflow::testing::rules(),
-                document: None,
-            },
+            ctx: crate::workflow::testing::context(DateTime::UNIX_EPOCH, day(12), &by, &Actor::System),
             depth: 5,
         });
         assert!(visited > 8, "{visited}");
@@ -662,14 +635,7 @@ mod tests {
         let refused = ActFlow::apply(
             &approved,
             ActCommand::Sign,
-            &Context {
-                now: DateTime::UNIX_EPOCH,
-                today: day(12),
-                by: &by,
-                actor: &em(5),
-                rules: crate::workflow::testing::rules(),
-                document: None,
-            },
+            &crate::workflow::testing::context(DateTime::UNIX_EPOCH, day(12), &by, &em(5)),
         )
         .unwrap_err();
         assert_eq!(refused, Refused::at("items", Problem::ItemUnanswered { seq: 1 }));

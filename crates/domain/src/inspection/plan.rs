@@ -195,42 +195,23 @@ impl Workflow for PlanFlow {
     }
 
     fn rule(step: PlanStep) -> Rule<Self> {
-        let office = |from, to| Rule {
-            from,
-            to,
-            action: Action::DraftPlan,
-            assigned: None,
-            closes: &[],
-            opens: &[],
-            serves: &[],
-            document: None,
-        };
-        let county = |to| Rule {
-            action: Action::DecidePlan,
-            assigned: Some(TaskKind::ApprovePlan),
-            closes: &[TaskKind::ApprovePlan],
-            ..office(&[Submitted], Target::To(to))
+        let office = |from, to| Rule::new(from, to, Action::DraftPlan);
+        let county = |to| {
+            Rule::new(&[Submitted], Target::To(to), Action::DecidePlan)
+                .assigned(TaskKind::ApprovePlan)
+                .closes(&[TaskKind::ApprovePlan])
         };
         match step {
-            PlanStep::AddItem | PlanStep::RemoveItem => Rule {
-                serves: &[TaskKind::RevisePlan],
-                ..office(DRAFTING, Target::Stay)
-            },
-            PlanStep::Submit => Rule {
-                closes: &[TaskKind::RevisePlan],
-                opens: &[TaskKind::ApprovePlan],
-                ..office(DRAFTING, Target::To(Submitted))
-            },
+            PlanStep::AddItem | PlanStep::RemoveItem => {
+                office(DRAFTING, Target::Stay).serves(&[TaskKind::RevisePlan])
+            }
+            PlanStep::Submit => office(DRAFTING, Target::To(Submitted))
+                .closes(&[TaskKind::RevisePlan])
+                .opens(&[TaskKind::ApprovePlan]),
             PlanStep::Approve => county(Approved),
-            PlanStep::Return => Rule {
-                opens: &[TaskKind::RevisePlan],
-                ..county(Returned)
-            },
+            PlanStep::Return => county(Returned).opens(&[TaskKind::RevisePlan]),
             PlanStep::Revise => office(&[Approved], Target::Stay),
-            PlanStep::Supersede => Rule {
-                action: Action::DecidePlan,
-                ..office(&[Approved], Target::To(Superseded))
-            },
+            PlanStep::Supersede => Rule::new(&[Approved], Target::To(Superseded), Action::DecidePlan),
         }
     }
 
@@ -454,14 +435,12 @@ mod tests {
         let visited = explore(&Exploration::<PlanFlow> {
             starts: vec![plan(Draft)],
             commands: &commands,
-            ctx: Context {
-                now: DateTime::UNIX_EPOCH,
-                today: NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
-                by: &by,
-                actor: &crate::policy::Actor::System,
-                rules: crate::workflow::testing::rules(),
-                document: None,
-            },
+            ctx: crate::workflow::testing::context(
+                DateTime::UNIX_EPOCH,
+                NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+                &by,
+                &crate::policy::Actor::System,
+            ),
             depth: 6,
         });
         assert!(visited > 10, "{visited}");

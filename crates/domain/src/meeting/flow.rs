@@ -103,23 +103,10 @@ impl Workflow for MeetingFlow {
     }
 
     fn rule(step: MeetingStep) -> Rule<Self> {
-        let record = Rule {
-            from: &[MeetingState::Convened],
-            to: Target::Stay,
-            action: Action::ConveneMeeting,
-            assigned: None,
-            closes: &[],
-            opens: &[],
-            serves: &[],
-            document: None,
-        };
+        let record = |to| Rule::new(&[MeetingState::Convened], to, Action::ConveneMeeting);
         match step {
-            MeetingStep::Attend | MeetingStep::AddItem | MeetingStep::AddDecision => record,
-            MeetingStep::Issue => Rule {
-                to: Target::To(MeetingState::Issued),
-                document: Some(DocumentKind::Minutes),
-                ..record
-            },
+            MeetingStep::Attend | MeetingStep::AddItem | MeetingStep::AddDecision => record(Target::Stay),
+            MeetingStep::Issue => record(Target::To(MeetingState::Issued)).document(DocumentKind::Minutes),
         }
     }
 
@@ -318,27 +305,12 @@ impl Workflow for DecisionFlow {
     }
 
     fn rule(step: DecisionStep) -> Rule<Self> {
+        use DecisionState::*;
         match step {
-            DecisionStep::Publish => Rule {
-                from: &[DecisionState::Drafted],
-                to: Target::To(DecisionState::Open),
-                action: Action::ConveneMeeting,
-                assigned: None,
-                closes: &[],
-                opens: &[TaskKind::MeetingDecision],
-                serves: &[],
-                document: None,
-            },
-            DecisionStep::Complete => Rule {
-                from: &[DecisionState::Open],
-                to: Target::To(DecisionState::Done),
-                action: Action::CompleteDecision,
-                assigned: None,
-                closes: &[TaskKind::MeetingDecision],
-                opens: &[],
-                serves: &[],
-                document: None,
-            },
+            DecisionStep::Publish => Rule::new(&[Drafted], Target::To(Open), Action::ConveneMeeting)
+                .opens(&[TaskKind::MeetingDecision]),
+            DecisionStep::Complete => Rule::new(&[Open], Target::To(Done), Action::CompleteDecision)
+                .closes(&[TaskKind::MeetingDecision]),
         }
     }
 

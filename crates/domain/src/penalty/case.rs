@@ -342,68 +342,40 @@ impl Workflow for CaseFlow {
     }
 
     fn rule(step: CaseStep) -> Rule<Self> {
+        use Action::{DecideCase, ReviewCase, WorkCase};
         use TaskKind::*;
-        let rule = |from, to, action| Rule {
-            from,
-            to,
-            action,
-            assigned: None,
-            closes: &[],
-            opens: &[],
-            serves: &[],
-            document: None,
-        };
+        let rule = Rule::new;
         match step {
-            CaseStep::Estimate | CaseStep::MarkRestricted | CaseStep::Appraisal => Rule {
-                serves: &[CaseDecide],
-                ..rule(OPEN, Target::Stay, Action::WorkCase)
-            },
-            CaseStep::Notify => Rule {
-                opens: &[CaseDefence],
-                serves: &[CaseDecide],
-                document: Some(DocumentKind::PenaltyNotice),
-                ..rule(&[Investigating], Target::To(Notified), Action::WorkCase)
-            },
-            CaseStep::Defence => Rule {
-                closes: &[CaseDefence],
-                opens: &[CaseHearing, CaseReview],
-                serves: &[CaseDecide],
-                ..rule(
-                    &[Notified],
-                    Target::OneOf(&[Hearing, Reviewing, Deciding]),
-                    Action::WorkCase,
-                )
-            },
-            CaseStep::Hear => Rule {
-                closes: &[CaseHearing],
-                opens: &[CaseReview],
-                serves: &[CaseDecide],
-                ..rule(&[Hearing], Target::To(Reviewing), Action::WorkCase)
-            },
-            CaseStep::ReviewPass => Rule {
-                closes: &[CaseReview],
-                serves: &[CaseDecide],
-                ..rule(&[Reviewing], Target::To(Deciding), Action::ReviewCase)
-            },
-            CaseStep::ReviewReturn => Rule {
-                closes: &[CaseReview],
-                serves: &[CaseDecide],
-                ..rule(&[Reviewing], Target::To(Investigating), Action::ReviewCase)
-            },
-            CaseStep::Decide => Rule {
-                closes: &[CaseDecide],
-                opens: &[CaseExecute],
-                document: Some(DocumentKind::PenaltyDecision),
-                ..rule(
-                    &[Deciding],
-                    Target::OneOf(&[Executing, Closed]),
-                    Action::DecideCase,
-                )
-            },
-            CaseStep::Close => Rule {
-                closes: &[CaseExecute],
-                ..rule(&[Executing], Target::To(Closed), Action::DecideCase)
-            },
+            CaseStep::Estimate | CaseStep::MarkRestricted | CaseStep::Appraisal => {
+                rule(OPEN, Target::Stay, WorkCase).serves(&[CaseDecide])
+            }
+            CaseStep::Notify => rule(&[Investigating], Target::To(Notified), WorkCase)
+                .opens(&[CaseDefence])
+                .serves(&[CaseDecide])
+                .document(DocumentKind::PenaltyNotice),
+            CaseStep::Defence => rule(
+                &[Notified],
+                Target::OneOf(&[Hearing, Reviewing, Deciding]),
+                WorkCase,
+            )
+            .closes(&[CaseDefence])
+            .opens(&[CaseHearing, CaseReview])
+            .serves(&[CaseDecide]),
+            CaseStep::Hear => rule(&[Hearing], Target::To(Reviewing), WorkCase)
+                .closes(&[CaseHearing])
+                .opens(&[CaseReview])
+                .serves(&[CaseDecide]),
+            CaseStep::ReviewPass => rule(&[Reviewing], Target::To(Deciding), ReviewCase)
+                .closes(&[CaseReview])
+                .serves(&[CaseDecide]),
+            CaseStep::ReviewReturn => rule(&[Reviewing], Target::To(Investigating), ReviewCase)
+                .closes(&[CaseReview])
+                .serves(&[CaseDecide]),
+            CaseStep::Decide => rule(&[Deciding], Target::OneOf(&[Executing, Closed]), DecideCase)
+                .closes(&[CaseDecide])
+                .opens(&[CaseExecute])
+                .document(DocumentKind::PenaltyDecision),
+            CaseStep::Close => rule(&[Executing], Target::To(Closed), DecideCase).closes(&[CaseExecute]),
             CaseStep::TakeMeasure => rule(OPEN, Target::Stay, Action::TakeMeasure),
             // A closed case may still have to be referred (a fine instead of a referral is 以罚代刑).
             CaseStep::Refer => rule(&CaseState::ALL, Target::Stay, Action::ReferCase),

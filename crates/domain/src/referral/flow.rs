@@ -263,26 +263,15 @@ impl Workflow for ReferralFlow {
             s if s.receivers() => Action::AnswerReferral,
             _ => Action::ReferCase,
         };
-        let rule = |from, to, closes, opens| Rule {
-            from,
-            to,
-            action,
-            assigned: None,
-            closes,
-            opens,
-            serves: &[],
-            document: None,
-        };
+        let rule = |from, to, closes, opens| Rule::new(from, to, action).closes(closes).opens(opens);
         match step {
-            RefStep::Approve => Rule {
-                document: Some(DocumentKind::Referral),
-                ..rule(
-                    &[Reported],
-                    Target::To(Approved),
-                    &[DecideReferral],
-                    &[TransferReferral],
-                )
-            },
+            RefStep::Approve => rule(
+                &[Reported],
+                Target::To(Approved),
+                &[DecideReferral],
+                &[TransferReferral],
+            )
+            .document(DocumentKind::Referral),
             RefStep::Refuse => rule(&[Reported], Target::To(Refused), &[DecideReferral], &[]),
             RefStep::Transfer => rule(
                 &[Approved],

@@ -134,16 +134,12 @@ impl Workflow for OpinionFlow {
 
     fn rule(step: OpinionStep) -> Rule<Self> {
         match step {
-            OpinionStep::Answer => Rule {
-                from: &[OpinionState::Awaiting],
-                to: Target::To(OpinionState::Answered),
-                action: Action::DecideCase,
-                assigned: None,
-                closes: &[TaskKind::AnswerOpinion],
-                opens: &[],
-                serves: &[],
-                document: None,
-            },
+            OpinionStep::Answer => Rule::new(
+                &[OpinionState::Awaiting],
+                Target::To(OpinionState::Answered),
+                Action::DecideCase,
+            )
+            .closes(&[TaskKind::AnswerOpinion]),
         }
     }
 
@@ -177,7 +173,7 @@ impl Workflow for OpinionFlow {
 mod tests {
     use super::*;
     use crate::field::Problem;
-    use crate::workflow::testing::{explore, rules, Exploration};
+    use crate::workflow::testing::{explore, Exploration};
     use crate::workflow::{check, Signer};
     use chrono::{TimeZone, Utc};
 
@@ -209,14 +205,12 @@ mod tests {
         let visited = explore(&Exploration::<OpinionFlow> {
             starts: vec![opinion.clone()],
             commands: &commands,
-            ctx: Context {
-                now: Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
-                today: day("2026-12-01"),
-                by: &by,
-                actor: &actor,
-                rules: rules(),
-                document: None,
-            },
+            ctx: crate::workflow::testing::context(
+                Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
+                day("2026-12-01"),
+                &by,
+                &actor,
+            ),
             depth: 2,
         });
         assert_eq!(visited, 2);

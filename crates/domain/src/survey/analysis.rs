@@ -147,20 +147,10 @@ impl Workflow for AnalysisFlow {
     }
 
     fn rule(step: AnalysisStep) -> Rule<Self> {
-        let rule = |from, to, action| Rule {
-            from,
-            to,
-            action,
-            assigned: None,
-            closes: &[],
-            opens: &[],
-            serves: &[],
-            document: None,
-        };
         match step {
-            AnalysisStep::Cancel => rule(&[Pending], Target::To(Cancelled), Action::RecordSurvey),
-            AnalysisStep::Retry => rule(&[Failed, Cancelled], Target::To(Pending), Action::RecordSurvey),
-            AnalysisStep::Finish => rule(
+            AnalysisStep::Cancel => Rule::new(&[Pending], Target::To(Cancelled), Action::RecordSurvey),
+            AnalysisStep::Retry => Rule::new(&[Failed, Cancelled], Target::To(Pending), Action::RecordSurvey),
+            AnalysisStep::Finish => Rule::new(
                 &[Pending],
                 Target::OneOf(&[Done, Failed, Cancelled]),
                 Action::RunAnalysis,
@@ -252,7 +242,7 @@ mod tests {
     use super::*;
     use crate::field::Problem;
     use crate::policy::Service;
-    use crate::workflow::testing::{explore, rules, Exploration};
+    use crate::workflow::testing::{explore, Exploration};
     use crate::workflow::{check, open_steps, Signer};
     use chrono::TimeZone;
 
@@ -313,14 +303,12 @@ mod tests {
         let visited = explore(&Exploration::<AnalysisFlow> {
             starts: vec![analysis(Pending)],
             commands: &commands,
-            ctx: Context {
-                now: Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap(),
-                today: today(),
-                by: &by,
-                actor: &actor,
-                rules: rules(),
-                document: None,
-            },
+            ctx: crate::workflow::testing::context(
+                Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap(),
+                today(),
+                &by,
+                &actor,
+            ),
             depth: 4,
         });
         assert!(visited >= 6, "{visited}");

@@ -20,7 +20,7 @@ use orewatch_app::inspections::acts::{self, ScheduleInput};
 use orewatch_app::organisation::{self};
 use orewatch_app::AppError;
 use orewatch_domain::inspection::ActFlow;
-use orewatch_domain::inspection::{ActKind, ActState};
+use orewatch_domain::inspection::ActKind;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::{ActId, FieldErrors, InspectionId};
@@ -351,7 +351,7 @@ async fn inspection_show(
                 state: label(&ctx, "act_state", a.state.as_str()),
                 state_class: crate::pages::state_class::<ActFlow>(a.state),
                 problems: a.problems,
-                signed: a.state == ActState::Signed,
+                signed: a.signed_at.is_some(),
             })
             .collect(),
         over_cap: view.over_cap.clone(),
