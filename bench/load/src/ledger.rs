@@ -319,14 +319,8 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
             },
         )
         .await?;
-        tx.audit(
-            AuditAction::TaskCreate,
-            RecordType::Task,
-            &Key::Int(id),
-            None,
-            None,
-        )
-        .await?;
+        tx.audit(AuditAction::TaskCreate, RecordType::Task, id, None, None)
+            .await?;
     }
     tx.commit().await?;
     // A closed task per closed finding would only grow the table; the open ones are what the sweep

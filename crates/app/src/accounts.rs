@@ -6,7 +6,7 @@ use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, Password, Problem, RecordType};
 use orewatch_storage::accounts::{self, Account, NewAccountRow};
 use orewatch_storage::seats::{self, Seat};
-use orewatch_storage::{agencies, security, sessions, Key};
+use orewatch_storage::{agencies, security, sessions};
 
 pub use orewatch_storage::accounts::{Account as AccountRecord, AccountFilter};
 pub use orewatch_storage::seats::Seat as SeatRecord;
@@ -62,14 +62,8 @@ pub async fn create(app: &App, caller: &Caller, input: &NewAccountInput<'_>) -> 
         }
         Err(e) => return Err(e.into()),
     };
-    tx.audit(
-        AuditAction::AccountCreate,
-        RecordType::Account,
-        &Key::Int(id.0),
-        None,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::AccountCreate, RecordType::Account, id, None, None)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -154,8 +148,8 @@ pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUp
     if unchanged {
         return Ok(());
     }
-    let key = Key::Int(id.0);
-    let state_before = tx.state(RecordType::Account, &key).await?;
+    let key = id;
+    let state_before = tx.state(RecordType::Account, key).await?;
     accounts::update_admin_fields(&mut tx, id, display_name.as_str(), role, agency.as_ref(), status).await?;
     if status == AccountStatus::Disabled {
         sessions::delete_for_account(&mut tx, id, None).await?;
@@ -163,7 +157,7 @@ pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUp
     tx.audit(
         AuditAction::AccountUpdate,
         RecordType::Account,
-        &key,
+        key,
         state_before,
         None,
     )
@@ -179,14 +173,14 @@ pub async fn reset_password(app: &App, caller: &Caller, id: AccountId, new: &str
     let mut tx = app.write(caller).await?;
     let account = accounts::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ManageAccount, &resource(&account))?;
-    let key = Key::Int(id.0);
-    let before = tx.state(RecordType::Account, &key).await?;
+    let key = id;
+    let before = tx.state(RecordType::Account, key).await?;
     accounts::set_password(&mut tx, id, &hash, true).await?;
     sessions::delete_for_account(&mut tx, id, None).await?;
     tx.audit(
         AuditAction::AccountResetPassword,
         RecordType::Account,
-        &key,
+        key,
         before,
         None,
     )
@@ -226,14 +220,14 @@ pub async fn change_own_password(
     };
     let hash = app.hasher().hash(password.expose())?;
     let mut tx = app.write(caller).await?;
-    let key = Key::Int(id.0);
-    let before = tx.state(RecordType::Account, &key).await?;
+    let key = id;
+    let before = tx.state(RecordType::Account, key).await?;
     accounts::set_password(&mut tx, id, &hash, false).await?;
     sessions::delete_for_account(&mut tx, id, Some(keep_session)).await?;
     tx.audit(
         AuditAction::AccountChangePassword,
         RecordType::Account,
-        &key,
+        key,
         before,
         None,
     )

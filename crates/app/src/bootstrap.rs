@@ -9,7 +9,7 @@ use orewatch_domain::organisation::{SeatTitle, STANDARD_DEPUTY_SEATS};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AuditAction, RecordType};
 use orewatch_storage::register;
-use orewatch_storage::{agencies, audit, mines, seats, townships, Key};
+use orewatch_storage::{agencies, audit, mines, seats, townships};
 
 /// The migration that bound records to the audit chain (`0004_write_types`).
 const BINDING_MIGRATION: i64 = 4;
@@ -27,7 +27,7 @@ pub async fn prepare(app: &App) -> Result<()> {
     }
     for (order, agency) in (1_i64..).zip(STANDARD_AGENCIES) {
         if let Some(key) = agencies::insert_if_missing(&mut tx, agency, order * 10).await? {
-            tx.audit(AuditAction::AgencyCreate, RecordType::Agency, &key, None, None)
+            tx.audit(AuditAction::AgencyCreate, RecordType::Agency, key, None, None)
                 .await?;
         }
     }
@@ -47,14 +47,8 @@ pub async fn prepare(app: &App) -> Result<()> {
         plan.extend(members.iter().map(|code| (SeatTitle::OfficeMember, Some(code))));
         for (order, (title, agency)) in (1_i64..).zip(plan) {
             let id = seats::insert(&mut tx, title, agency, order * 10).await?;
-            tx.audit(
-                AuditAction::SeatCreate,
-                RecordType::Seat,
-                &Key::Int(id),
-                None,
-                None,
-            )
-            .await?;
+            tx.audit(AuditAction::SeatCreate, RecordType::Seat, id, None, None)
+                .await?;
         }
     }
     if townships::all(&mut tx).await?.is_empty() {
@@ -70,7 +64,7 @@ pub async fn prepare(app: &App) -> Result<()> {
             tx.audit(
                 AuditAction::TownshipCreate,
                 RecordType::Township,
-                &Key::Int(id),
+                id,
                 None,
                 Some("由已登记矿山的乡镇生成".into()),
             )
@@ -83,7 +77,7 @@ pub async fn prepare(app: &App) -> Result<()> {
             tx.audit(
                 AuditAction::ChecklistItemCreate,
                 RecordType::ChecklistItem,
-                &Key::Int(id),
+                id,
                 None,
                 Some("标准检查表（DOMAIN §3）".into()),
             )

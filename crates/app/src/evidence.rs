@@ -6,9 +6,9 @@
 //! (not its name), kept under the last part of the name the browser sent.
 
 use crate::{App, AppError, Caller, Result};
-use orewatch_domain::{Problem, RecordType};
+use orewatch_domain::{AttachmentId, Problem, RecordType};
 use orewatch_storage::files::{self, Attachment, NewAttachment};
-use orewatch_storage::{Conn, Key, WriteTx};
+use orewatch_storage::{Conn, WriteTx};
 
 /// A file of evidence as uploaded.
 #[derive(Debug, Clone)]
@@ -99,14 +99,15 @@ pub(crate) async fn attach(
     tx: &mut WriteTx,
     caller: &Caller,
     record: RecordType,
-    key: &Key,
+    key: impl Into<orewatch_storage::Key>,
     stored: &[Stored],
 ) -> Result<()> {
+    let key: orewatch_storage::Key = key.into();
     for file in stored {
         files::attach(
             tx,
             record,
-            key,
+            &key,
             &NewAttachment {
                 file_name: &file.name,
                 content_type: file.content_type,
@@ -122,16 +123,17 @@ pub(crate) async fn attach(
 
 /// An attachment of a record of `record_type`, with the record's id (the caller checks its right to
 /// the record before reading the bytes with [`bytes_of`]). Another type's attachment is not found.
-pub(crate) async fn find_attached(
+pub(crate) async fn find_attached<T>(
     conn: &mut Conn,
-    attachment_id: i64,
+    attachment_id: AttachmentId,
     record_type: RecordType,
-) -> Result<(Attachment, i64)> {
+    parse: fn(&str) -> Option<T>,
+) -> Result<(Attachment, T)> {
     let found = files::find(conn, attachment_id)
         .await?
         .filter(|a| a.record_type == record_type)
         .ok_or(AppError::NotFound)?;
-    let id: i64 = found.record_id.parse().map_err(|_| AppError::NotFound)?;
+    let id = parse(&found.record_id).ok_or(AppError::NotFound)?;
     Ok((found, id))
 }
 

@@ -5,11 +5,10 @@ use crate::{App, AppError, Caller, Result, Versions};
 use orewatch_domain::field::{date, required_text};
 use orewatch_domain::organisation::{check_filing, CurrentTerm};
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, Problem, RecordType};
+use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, Problem, RecordType, SeatId};
 use orewatch_storage::accounts;
 use orewatch_storage::agencies::{self, Agency};
 use orewatch_storage::seats::{self, NewTerm, Seat, Term};
-use orewatch_storage::Key;
 use std::sync::Arc;
 
 pub use orewatch_storage::agencies::Agency as AgencyRecord;
@@ -98,7 +97,7 @@ pub async fn agencies(app: &App, caller: &Caller) -> Result<Vec<Agency>> {
 }
 
 /// One seat with its history.
-pub async fn seat(app: &App, caller: &Caller, seat_id: i64) -> Result<SeatView> {
+pub async fn seat(app: &App, caller: &Caller, seat_id: SeatId) -> Result<SeatView> {
     let org = view(app, caller).await?;
     org.seats
         .iter()
@@ -117,7 +116,12 @@ pub struct FilingInput<'a> {
 }
 
 /// Files a new holder for a seat (备案): closes the current term, opens a new one, audits both.
-pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &FilingInput<'_>) -> Result<i64> {
+pub async fn file_holder(
+    app: &App,
+    caller: &Caller,
+    seat_id: SeatId,
+    input: &FilingInput<'_>,
+) -> Result<SeatId> {
     caller.require(Action::FilePosition, &Resource::Installation)?;
     let holder = match input.holder.trim() {
         "" => None,
@@ -141,8 +145,8 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
     });
     let filing =
         check_filing(current_rule, holder, date(input.from_on), input.note).map_err(AppError::Invalid)?;
-    let key = Key::Int(seat_id);
-    let before = tx.state(RecordType::Seat, &key).await?;
+    let key = seat_id;
+    let before = tx.state(RecordType::Seat, key).await?;
     if let Some(term) = &current {
         seats::close_term(&mut tx, seat_id, term.id, filing.from_on).await?;
     }
@@ -161,7 +165,7 @@ pub async fn file_holder(app: &App, caller: &Caller, seat_id: i64, input: &Filin
     tx.audit(
         AuditAction::SeatFile,
         RecordType::Seat,
-        &key,
+        key,
         before,
         filing.note.clone(),
     )
@@ -191,13 +195,12 @@ pub async fn update_duties(
     if current.duty_zh == duty_zh && current.duty_en == duty_en {
         return Ok(());
     }
-    let key = Key::Text(code.as_str().to_string());
-    let before = tx.state(RecordType::Agency, &key).await?;
+    let before = tx.state(RecordType::Agency, &code).await?;
     agencies::update_duties(&mut tx, &code, &duty_zh, &duty_en).await?;
     tx.audit(
         AuditAction::AgencyUpdateDuties,
         RecordType::Agency,
-        &key,
+        &code,
         before,
         None,
     )

@@ -15,15 +15,15 @@ use chrono::{DateTime, Duration, Utc};
 use orewatch_domain::policy::{Action, Resource, Service};
 use orewatch_domain::task::{reach, Level, Task, TaskKind};
 use orewatch_domain::workflow::TaskMove;
-use orewatch_domain::{AuditAction, MineId, Problem, RecordType};
+use orewatch_domain::{AuditAction, MineId, Problem, RecordType, TaskId};
 use orewatch_storage::tasks::{self, NewTask, Outcome};
 pub use orewatch_storage::tasks::{InboxCounts, InboxPart, TaskRow};
-use orewatch_storage::{Key, WriteTx};
+use orewatch_storage::WriteTx;
 
 /// A step the sweep raised: which task reached which level.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
-    pub task_id: i64,
+    pub task_id: TaskId,
     pub level: Level,
     pub title: String,
     pub record_type: RecordType,
@@ -52,7 +52,7 @@ pub(crate) async fn open(
     record: (RecordType, String),
     mine_id: Option<MineId>,
     title: &str,
-) -> Result<i64> {
+) -> Result<TaskId> {
     let ladder = task.kind.ladder(&app.settings.clocks);
     let level = ladder.level_at(task.due_at, tx.now());
     let task = Task { level, ..task };
@@ -67,14 +67,8 @@ pub(crate) async fn open(
         },
     )
     .await?;
-    tx.audit(
-        AuditAction::TaskCreate,
-        RecordType::Task,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::TaskCreate, RecordType::Task, id, None, None)
+        .await?;
     Ok(id)
 }
 
@@ -88,10 +82,10 @@ pub(crate) async fn close_open(
 ) -> Result<Vec<TaskRow>> {
     let open = tasks::open_for(tx, record.0, record.1, Some(kind)).await?;
     for row in &open {
-        let key = Key::Int(row.id);
-        let before = tx.state(RecordType::Task, &key).await?;
+        let key = row.id;
+        let before = tx.state(RecordType::Task, key).await?;
         if tasks::close(tx, row.id, &caller.display_name, outcome).await? > 0 {
-            tx.audit(AuditAction::TaskClose, RecordType::Task, &key, before, None)
+            tx.audit(AuditAction::TaskClose, RecordType::Task, key, before, None)
                 .await?;
         }
     }
@@ -126,13 +120,13 @@ pub(crate) async fn reschedule_open(
     let ladder = kind.ladder(&app.settings.clocks);
     let level = ladder.level_at(due_at, tx.now());
     for row in tasks::open_for(tx, record.0, record.1, Some(kind)).await? {
-        let key = Key::Int(row.id);
-        let before = tx.state(RecordType::Task, &key).await?;
+        let key = row.id;
+        let before = tx.state(RecordType::Task, key).await?;
         tasks::reschedule(tx, row.id, due_at, level, ladder.next_step_at(due_at, level)).await?;
         tx.audit(
             AuditAction::TaskEscalate,
             RecordType::Task,
-            &key,
+            key,
             before,
             Some(format!(
                 "期限调整为 {}",
@@ -341,8 +335,8 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
         for row in due {
             let ladder = row.task.kind.ladder(&app.settings.clocks);
             let level = ladder.level_at(row.task.due_at, now);
-            let key = Key::Int(row.id);
-            let before = tx.state(RecordType::Task, &key).await?;
+            let key = row.id;
+            let before = tx.state(RecordType::Task, key).await?;
             let next = ladder.next_step_at(row.task.due_at, level.max(row.task.level));
             if level > row.task.level {
                 if tasks::escalate(&mut tx, row.id, level, next).await? == 0 {
@@ -351,7 +345,7 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
                 tx.audit(
                     AuditAction::TaskEscalate,
                     RecordType::Task,
-                    &key,
+                    key,
                     before,
                     Some(level.code().to_string()),
                 )
@@ -366,7 +360,7 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
             } else {
                 // Its step was moved (a rescheduled deadline) after it was read: just look again later.
                 tasks::reschedule(&mut tx, row.id, row.task.due_at, row.task.level, next).await?;
-                tx.audit(AuditAction::TaskEscalate, RecordType::Task, &key, before, None)
+                tx.audit(AuditAction::TaskEscalate, RecordType::Task, key, before, None)
                     .await?;
             }
         }

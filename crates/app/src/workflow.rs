@@ -14,12 +14,11 @@ use crate::evidence::Stored;
 use crate::{tasks, App, AppError, Caller, Result};
 use chrono::Datelike;
 use orewatch_domain::document::next_number;
-use orewatch_domain::ids::RecordId;
 use orewatch_domain::task::{local_date, Task};
 use orewatch_domain::workflow::{check, open_steps, Context, DocumentKind, Issuer, Refused, Rules, Workflow};
 use orewatch_domain::FieldErrors;
 use orewatch_storage::workflow::{documents_issued, Repository};
-use orewatch_storage::{agencies, Conn, Key, WriteTx};
+use orewatch_storage::{agencies, Conn, WriteTx};
 
 /// A step taken: the record after it, the steps now open to the caller, and the number of the document
 /// it issued.
@@ -111,14 +110,13 @@ pub(crate) async fn step_in<W: Repository>(
             document,
         });
     }
-    let key = Key::Int(id.raw());
-    let before = tx.state(W::RECORD, &key).await?;
-    crate::evidence::attach(tx, caller, W::RECORD, &key, files).await?;
+    let before = tx.state(W::RECORD, id).await?;
+    crate::evidence::attach(tx, caller, W::RECORD, id, files).await?;
     W::save(tx, &moved.record).await?;
     for event in &moved.events {
         W::add_event(tx, id, event, &caller.display_name).await?;
     }
-    tx.audit(moved.audit, W::RECORD, &key, before, moved.audit_note.clone())
+    tx.audit(moved.audit, W::RECORD, id, before, moved.audit_note.clone())
         .await?;
     tasks::apply_moves(
         tx,
@@ -152,14 +150,8 @@ pub(crate) async fn created<W: Repository>(
     for event in &created.events {
         W::add_event(tx, id, event, &caller.display_name).await?;
     }
-    tx.audit(
-        created.audit,
-        W::RECORD,
-        &Key::Int(id.raw()),
-        None,
-        created.audit_note,
-    )
-    .await?;
+    tx.audit(created.audit, W::RECORD, id, None, created.audit_note)
+        .await?;
     let title = W::task_title(&record);
     for task in created.tasks {
         tasks::open(

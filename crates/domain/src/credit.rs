@@ -40,7 +40,7 @@ impl CreditStatus {
 /// An entry as the check needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreditFacts {
-    pub id: i64,
+    pub id: crate::ids::CreditEntryId,
     pub subject: CreditSubject,
     /// Who it is (company or person name), for the warning.
     pub subject_name: String,
@@ -85,7 +85,7 @@ mod tests {
 
     fn entry(subject: CreditSubject, to_on: Option<&str>, active: bool) -> CreditFacts {
         CreditFacts {
-            id: 1,
+            id: crate::ids::CreditEntryId(1),
             subject,
             subject_name: "x".into(),
             reason: "越界开采".into(),

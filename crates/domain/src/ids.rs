@@ -128,6 +128,59 @@ record_id!(
     AttachmentId
 );
 
+record_id!(
+    /// 乡镇 — a township of the county.
+    TownshipId
+);
+record_id!(
+    /// 保护区 — a protected area (a layer of the county map).
+    ProtectedAreaId
+);
+record_id!(
+    /// 边界 — a boundary of a mine or the county (a layer of the county map).
+    BoundaryId
+);
+record_id!(
+    /// 岗位 — a seat of the organisation.
+    SeatId
+);
+record_id!(
+    /// 任职 — one holder's term in a seat.
+    TermId
+);
+record_id!(
+    /// 执法证 — an enforcement card in the inspector register.
+    CardId
+);
+record_id!(
+    /// 检查项 — an item of a checklist template.
+    ChecklistItemId
+);
+record_id!(
+    /// 计划事项 — an item of an annual plan version.
+    PlanItemId
+);
+record_id!(
+    /// 现场照片 — a photo of an inspection act.
+    PhotoId
+);
+record_id!(
+    /// 双随机抽取 — a draw.
+    DrawId
+);
+record_id!(
+    /// 控制关系 — a person's link to a company (shareholder, legal representative …).
+    ControlLinkId
+);
+record_id!(
+    /// 信用名单 — an entry of the credit list.
+    CreditEntryId
+);
+record_id!(
+    /// 信息共享 — an item shared with agencies.
+    ShareItemId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1202,6 +1202,81 @@ pub enum Key {
     Text(String),
 }
 
+/// A typed id is its record's key.
+macro_rules! id_keys {
+    ($($id:ident),* $(,)?) => {
+        $(
+            impl From<orewatch_domain::ids::$id> for Key {
+                fn from(id: orewatch_domain::ids::$id) -> Self {
+                    Key::Int(id.0)
+                }
+            }
+
+            impl From<&orewatch_domain::ids::$id> for Key {
+                fn from(id: &orewatch_domain::ids::$id) -> Self {
+                    Key::Int(id.0)
+                }
+            }
+        )*
+    };
+}
+
+id_keys!(
+    ControlLinkId,
+    MineId,
+    CompanyId,
+    LicenceId,
+    PermitId,
+    PersonId,
+    FindingId,
+    TaskId,
+    PlanId,
+    InspectionId,
+    ActId,
+    CaseId,
+    MeasureId,
+    ReferralId,
+    OpinionId,
+    FlagId,
+    MeetingId,
+    DecisionId,
+    SurveyId,
+    AnalysisId,
+    JobId,
+    ProposalId,
+    AttachmentId,
+    TownshipId,
+    ProtectedAreaId,
+    BoundaryId,
+    SeatId,
+    TermId,
+    CardId,
+    ChecklistItemId,
+    PlanItemId,
+    PhotoId,
+    DrawId,
+    CreditEntryId,
+    ShareItemId
+);
+
+impl From<orewatch_domain::AccountId> for Key {
+    fn from(id: orewatch_domain::AccountId) -> Self {
+        Key::Int(id.0)
+    }
+}
+
+impl From<&orewatch_domain::AgencyCode> for Key {
+    fn from(code: &orewatch_domain::AgencyCode) -> Self {
+        Key::Text(code.as_str().to_string())
+    }
+}
+
+impl From<&Key> for Key {
+    fn from(key: &Key) -> Self {
+        key.clone()
+    }
+}
+
 impl Key {
     /// As written in the audit row's `record_id`.
     pub fn as_record_id(&self) -> String {

@@ -6,11 +6,12 @@ use crate::write::NewRecord;
 use crate::{get, get_code, Conn, Result, WriteTx};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::protected::BoundaryKind;
+use orewatch_domain::BoundaryId;
 
 /// A stored boundary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Boundary {
-    pub id: i64,
+    pub id: BoundaryId,
     pub kind: BoundaryKind,
     pub name: String,
     pub source: Option<String>,
@@ -69,7 +70,7 @@ pub async fn all(conn: &mut Conn) -> Result<Vec<Boundary>> {
     rows.iter()
         .map(|r| {
             Ok(Boundary {
-                id: get(r, "boundary_id")?,
+                id: BoundaryId(get(r, "boundary_id")?),
                 kind: get_code(r, "kind", BoundaryKind::parse)?,
                 name: get(r, "name")?,
                 source: get(r, "source")?,

@@ -5,12 +5,12 @@ use crate::{date_text, get, get_code, get_date, get_opt_date, some, Conn, Result
 use chrono::NaiveDate;
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::credit::CreditStatus;
-use orewatch_domain::{AgencyCode, CompanyId, PersonId};
+use orewatch_domain::{AgencyCode, CompanyId, CreditEntryId, PersonId};
 
 /// A stored entry with its subject's name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreditEntry {
-    pub id: i64,
+    pub id: CreditEntryId,
     pub company_id: Option<CompanyId>,
     pub person_id: Option<PersonId>,
     pub subject_name: String,
@@ -30,7 +30,7 @@ pub struct NewCreditEntry<'a> {
     pub to_on: Option<NaiveDate>,
 }
 
-pub async fn insert(tx: &mut WriteTx, e: &NewCreditEntry<'_>) -> Result<i64> {
+pub async fn insert(tx: &mut WriteTx, e: &NewCreditEntry<'_>) -> Result<CreditEntryId> {
     let now = format_timestamp(tx.now());
     let key = tx
         .insert(
@@ -47,18 +47,20 @@ pub async fn insert(tx: &mut WriteTx, e: &NewCreditEntry<'_>) -> Result<i64> {
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(CreditEntryId)
+        .ok_or_else(|| crate::StorageError::Internal("credit entry key".into()))
 }
 
 /// Lifts an active entry; 0 when it was lifted already.
-pub async fn lift(tx: &mut WriteTx, id: i64) -> Result<u64> {
+pub async fn lift(tx: &mut WriteTx, id: CreditEntryId) -> Result<u64> {
     let current = find(&mut *tx, id).await?;
     if current.is_none_or(|e| e.status != CreditStatus::Active) {
         return Ok(0);
     }
     tx.update(
         &CREDIT_ENTRY,
-        &Key::Int(id),
+        &Key::from(id),
         &[("status", CreditStatus::Lifted.as_str().into())],
     )
     .await
@@ -71,7 +73,7 @@ const SELECT: &str =
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<CreditEntry> {
     Ok(CreditEntry {
-        id: get(r, "credit_entry_id")?,
+        id: CreditEntryId(get(r, "credit_entry_id")?),
         company_id: get::<Option<i64>>(r, "company_id")?.map(CompanyId),
         person_id: get::<Option<i64>>(r, "person_id")?.map(PersonId),
         subject_name: get(r, "subject_name")?,
@@ -91,9 +93,9 @@ pub async fn all(conn: &mut Conn) -> Result<Vec<CreditEntry>> {
     rows.iter().map(from_row).collect()
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<CreditEntry>> {
+pub async fn find(conn: &mut Conn, id: CreditEntryId) -> Result<Option<CreditEntry>> {
     let row = sqlx::query(&format!("{SELECT} WHERE e.credit_entry_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()

@@ -7,7 +7,7 @@ use crate::{get, get_time, Conn, Result, StorageError, WriteTx};
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::draw::{DrawInput, DrawResult, RiskGrade};
-use orewatch_domain::MineId;
+use orewatch_domain::{DrawId, MineId};
 
 /// A mine's risk grade as set by the office.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub async fn set_grade(
 /// A stored draw.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draw {
-    pub id: i64,
+    pub id: DrawId,
     pub inspection_id: orewatch_domain::InspectionId,
     pub algorithm: String,
     pub seed: u64,
@@ -87,7 +87,7 @@ pub async fn insert_draw(
     input: &DrawInput,
     result: &DrawResult,
     by_label: &str,
-) -> Result<i64> {
+) -> Result<DrawId> {
     let now = format_timestamp(tx.now());
     let corrupt = |e: serde_json::Error| StorageError::Corrupt(format!("draw json: {e}"));
     // Canonical JSON: serde_json writes struct fields in their declared order.
@@ -107,7 +107,9 @@ pub async fn insert_draw(
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(DrawId)
+        .ok_or_else(|| crate::StorageError::Internal("draw key".into()))
 }
 
 /// The draw that created a joint inspection, if it was drawn.
@@ -125,7 +127,7 @@ pub async fn draw_of(conn: &mut Conn, inspection_id: orewatch_domain::Inspection
     let input: String = get(&r, "input_json")?;
     let result: String = get(&r, "result_json")?;
     Ok(Some(Draw {
-        id: get(&r, "draw_id")?,
+        id: DrawId(get(&r, "draw_id")?),
         inspection_id: orewatch_domain::InspectionId(get(&r, "inspection_id")?),
         algorithm: get(&r, "algorithm")?,
         seed: seed.parse().map_err(|_| corrupt("seed"))?,

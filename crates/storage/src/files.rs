@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::{PermitId, RecordType};
+use orewatch_domain::{AttachmentId, PermitId, RecordType};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -251,7 +251,7 @@ impl FileStore {
 /// An attachment row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
-    pub id: i64,
+    pub id: AttachmentId,
     pub record_type: RecordType,
     pub record_id: String,
     pub file_name: String,
@@ -279,7 +279,13 @@ pub async fn attach_to_permit(tx: &mut WriteTx, permit: PermitId, file: &NewAtta
 
 /// Attaches a stored file to a record whose table has attachments (a permit, a finding); the caller
 /// audits the record.
-pub async fn attach(tx: &mut WriteTx, record: RecordType, key: &Key, file: &NewAttachment<'_>) -> Result<()> {
+pub async fn attach(
+    tx: &mut WriteTx,
+    record: RecordType,
+    key: impl Into<Key>,
+    file: &NewAttachment<'_>,
+) -> Result<()> {
+    let key = &key.into();
     let table = table_of(record);
     if !table.children.iter().any(|c| c.name == ATTACHMENTS.name) {
         return Err(StorageError::Internal(format!(
@@ -310,7 +316,7 @@ const SELECT: &str =
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Attachment> {
     Ok(Attachment {
-        id: get(r, "attachment_id")?,
+        id: AttachmentId(get(r, "attachment_id")?),
         record_type: get_code(r, "record_type", RecordType::parse)?,
         record_id: get(r, "record_id")?,
         file_name: get(r, "file_name")?,
@@ -333,9 +339,9 @@ pub async fn of_record(conn: &mut Conn, record_type: RecordType, record_id: &str
     rows.iter().map(from_row).collect()
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<Attachment>> {
+pub async fn find(conn: &mut Conn, id: AttachmentId) -> Result<Option<Attachment>> {
     let row = sqlx::query(&format!("{SELECT} WHERE attachment_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()

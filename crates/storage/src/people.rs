@@ -4,12 +4,12 @@ use crate::bound::{CONTROL_LINK, PERSON};
 use crate::{get, get_code, Conn, Result, WriteTx};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::company::ControlRole;
-use orewatch_domain::{CompanyId, PersonId};
+use orewatch_domain::{CompanyId, ControlLinkId, PersonId};
 
 /// A control link with the person's and company's names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ControlLink {
-    pub id: i64,
+    pub id: ControlLinkId,
     pub company_id: CompanyId,
     pub company_name: String,
     pub person_id: PersonId,
@@ -60,7 +60,7 @@ pub async fn insert_link(
     person_id: PersonId,
     role: ControlRole,
     share_percent: Option<f64>,
-) -> Result<i64> {
+) -> Result<ControlLinkId> {
     let now = format_timestamp(tx.now());
     let key = tx
         .insert(
@@ -74,7 +74,9 @@ pub async fn insert_link(
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(ControlLinkId)
+        .ok_or_else(|| crate::StorageError::Internal("control link key".into()))
 }
 
 const SELECT: &str = "SELECT k.control_link_id, k.company_id, c.name AS company_name, k.person_id, \
@@ -83,7 +85,7 @@ const SELECT: &str = "SELECT k.control_link_id, k.company_id, c.name AS company_
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<ControlLink> {
     Ok(ControlLink {
-        id: get(r, "control_link_id")?,
+        id: ControlLinkId(get(r, "control_link_id")?),
         company_id: CompanyId(get(r, "company_id")?),
         company_name: get(r, "company_name")?,
         person_id: PersonId(get(r, "person_id")?),

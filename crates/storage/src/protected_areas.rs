@@ -6,11 +6,12 @@ use crate::{get, get_code, Conn, Result, WriteTx};
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::protected::ProtectedKind;
+use orewatch_domain::ProtectedAreaId;
 
 /// A stored protected area.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProtectedArea {
-    pub id: i64,
+    pub id: ProtectedAreaId,
     pub kind: ProtectedKind,
     pub name: String,
     pub source: Option<String>,
@@ -64,10 +65,12 @@ pub async fn insert_many(
 }
 
 /// Adds one area (the caller audits it).
-pub async fn insert(tx: &mut WriteTx, area: &NewProtectedArea<'_>) -> Result<i64> {
+pub async fn insert(tx: &mut WriteTx, area: &NewProtectedArea<'_>) -> Result<ProtectedAreaId> {
     let record = area.record(tx.now());
     let key = tx.insert(&PROTECTED_AREA, &record.values).await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(ProtectedAreaId)
+        .ok_or_else(|| crate::StorageError::Internal("protected area key".into()))
 }
 
 pub async fn all(conn: &mut Conn) -> Result<Vec<ProtectedArea>> {
@@ -79,7 +82,7 @@ pub async fn all(conn: &mut Conn) -> Result<Vec<ProtectedArea>> {
     rows.iter()
         .map(|r| {
             Ok(ProtectedArea {
-                id: get(r, "protected_area_id")?,
+                id: ProtectedAreaId(get(r, "protected_area_id")?),
                 kind: get_code(r, "kind", ProtectedKind::parse)?,
                 name: get(r, "name")?,
                 source: get(r, "source")?,

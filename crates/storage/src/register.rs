@@ -9,13 +9,13 @@ use crate::{date_text, get, get_code, get_date, get_opt_time, Conn, Result, Writ
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::inspection::Template;
-use orewatch_domain::{AccountId, AgencyCode, CompanyId};
+use orewatch_domain::{AccountId, AgencyCode, CardId, ChecklistItemId, CompanyId};
 use sqlx::any::AnyRow;
 
 /// An enforcement card in the register, with its holder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Card {
-    pub id: i64,
+    pub id: CardId,
     pub account_id: AccountId,
     pub holder: String,
     pub agency: Option<AgencyCode>,
@@ -36,7 +36,7 @@ pub async fn insert_card(
     valid_until: NaiveDate,
     recusals: &[CompanyId],
     by_label: &str,
-) -> Result<i64> {
+) -> Result<CardId> {
     let now = format_timestamp(tx.now());
     let recusals: Vec<i64> = recusals.iter().map(|c| c.0).collect();
     let key = tx
@@ -53,12 +53,14 @@ pub async fn insert_card(
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(CardId)
+        .ok_or_else(|| crate::StorageError::Internal("card key".into()))
 }
 
-pub async fn revoke_card(tx: &mut WriteTx, id: i64) -> Result<u64> {
+pub async fn revoke_card(tx: &mut WriteTx, id: CardId) -> Result<u64> {
     let now = format_timestamp(tx.now());
-    tx.update(&ENFORCEMENT_CARD, &Key::Int(id), &[("revoked_at", now.into())])
+    tx.update(&ENFORCEMENT_CARD, &Key::from(id), &[("revoked_at", now.into())])
         .await
 }
 
@@ -67,7 +69,7 @@ const CARD_SELECT: &str = "SELECT k.card_id, k.account_id, a.display_name, a.age
 
 fn card_from_row(r: &AnyRow) -> Result<Card> {
     Ok(Card {
-        id: get(r, "card_id")?,
+        id: CardId(get(r, "card_id")?),
         account_id: AccountId(get(r, "account_id")?),
         holder: get(r, "display_name")?,
         agency: get::<Option<String>>(r, "agency_code")?
@@ -120,9 +122,9 @@ pub async fn cards(conn: &mut Conn, agency: Option<&AgencyCode>) -> Result<Vec<C
     rows.iter().map(card_from_row).collect()
 }
 
-pub async fn find_card(conn: &mut Conn, id: i64) -> Result<Option<Card>> {
+pub async fn find_card(conn: &mut Conn, id: CardId) -> Result<Option<Card>> {
     let row = sqlx::query(&format!("{CARD_SELECT} WHERE k.card_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(card_from_row).transpose()
@@ -134,7 +136,7 @@ pub async fn find_card(conn: &mut Conn, id: i64) -> Result<Option<Card>> {
 /// An item of a checklist template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChecklistItem {
-    pub id: i64,
+    pub id: ChecklistItemId,
     pub template: Template,
     pub sort_order: i64,
     pub text: String,
@@ -148,7 +150,7 @@ pub async fn insert_checklist_item(
     sort_order: i64,
     text: &str,
     category: &str,
-) -> Result<i64> {
+) -> Result<ChecklistItemId> {
     let key = tx
         .insert(
             &CHECKLIST_ITEM,
@@ -161,11 +163,23 @@ pub async fn insert_checklist_item(
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(ChecklistItemId)
+        .ok_or_else(|| crate::StorageError::Internal("checklist item key".into()))
 }
 
-pub async fn update_checklist_item(tx: &mut WriteTx, id: i64, set: &[(&str, Value)]) -> Result<u64> {
-    tx.update(&CHECKLIST_ITEM, &Key::Int(id), set).await
+pub async fn change_checklist_item(
+    tx: &mut WriteTx,
+    id: ChecklistItemId,
+    text: &str,
+    retired: bool,
+) -> Result<u64> {
+    tx.update(
+        &CHECKLIST_ITEM,
+        &Key::from(id),
+        &[("text", text.into()), ("retired", i64::from(retired).into())],
+    )
+    .await
 }
 
 /// The items of every template, in order (retired ones too).
@@ -179,7 +193,7 @@ pub async fn checklist(conn: &mut Conn) -> Result<Vec<ChecklistItem>> {
     rows.iter()
         .map(|r| {
             Ok(ChecklistItem {
-                id: get(r, "checklist_item_id")?,
+                id: ChecklistItemId(get(r, "checklist_item_id")?),
                 template: get_code(r, "template", Template::parse)?,
                 sort_order: get(r, "sort_order")?,
                 text: get(r, "text")?,

@@ -6,12 +6,12 @@ use crate::{get, get_code, get_date, get_opt_code, get_opt_date, get_time, some,
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::organisation::SeatTitle;
-use orewatch_domain::{AccountId, AgencyCode};
+use orewatch_domain::{AccountId, AgencyCode, SeatId, TermId};
 
 /// A seat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seat {
-    pub id: i64,
+    pub id: SeatId,
     pub title: SeatTitle,
     pub agency: Option<AgencyCode>,
     pub sort_order: i64,
@@ -20,8 +20,8 @@ pub struct Seat {
 /// One term of one seat, with the holder's names joined in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
-    pub id: i64,
-    pub seat_id: i64,
+    pub id: TermId,
+    pub seat_id: SeatId,
     /// `None`: the seat was vacant during this term.
     pub account_id: Option<AccountId>,
     pub holder_display_name: Option<String>,
@@ -36,7 +36,7 @@ pub struct Term {
 
 fn seat_from_row(row: &sqlx::any::AnyRow) -> Result<Seat> {
     Ok(Seat {
-        id: get(row, "seat_id")?,
+        id: SeatId(get(row, "seat_id")?),
         title: get_code(row, "title", some(SeatTitle::parse))?,
         agency: get_opt_code(row, "agency_code", AgencyCode::parse)?,
         sort_order: get(row, "sort_order")?,
@@ -45,8 +45,8 @@ fn seat_from_row(row: &sqlx::any::AnyRow) -> Result<Seat> {
 
 fn term_from_row(row: &sqlx::any::AnyRow) -> Result<Term> {
     Ok(Term {
-        id: get(row, "seat_term_id")?,
-        seat_id: get(row, "seat_id")?,
+        id: TermId(get(row, "seat_term_id")?),
+        seat_id: SeatId(get(row, "seat_id")?),
         account_id: get::<Option<i64>>(row, "account_id")?.map(AccountId),
         holder_display_name: get(row, "display_name")?,
         holder_username: get(row, "username")?,
@@ -74,7 +74,7 @@ pub async fn insert(
     title: SeatTitle,
     agency: Option<&AgencyCode>,
     sort_order: i64,
-) -> Result<i64> {
+) -> Result<SeatId> {
     let key = tx
         .insert(
             &SEAT,
@@ -86,7 +86,9 @@ pub async fn insert(
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(SeatId)
+        .ok_or_else(|| crate::StorageError::Internal("seat key".into()))
 }
 
 /// All seats in display order.
@@ -99,9 +101,9 @@ pub async fn list(conn: &mut Conn) -> Result<Vec<Seat>> {
     rows.iter().map(seat_from_row).collect()
 }
 
-pub async fn find(conn: &mut Conn, seat_id: i64) -> Result<Option<Seat>> {
+pub async fn find(conn: &mut Conn, seat_id: SeatId) -> Result<Option<Seat>> {
     let row = sqlx::query(&format!("SELECT {SEAT_COLUMNS} FROM seat WHERE seat_id = $1"))
-        .bind(seat_id)
+        .bind(seat_id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(seat_from_row).transpose()
@@ -118,24 +120,24 @@ pub async fn all_terms(conn: &mut Conn) -> Result<Vec<Term>> {
 }
 
 /// The open term of a seat, if any.
-pub async fn current_term(conn: &mut Conn, seat_id: i64) -> Result<Option<Term>> {
+pub async fn current_term(conn: &mut Conn, seat_id: SeatId) -> Result<Option<Term>> {
     let row = sqlx::query(&format!(
         "{TERM_SELECT} WHERE t.seat_id = $1 AND t.to_on IS NULL ORDER BY t.seat_term_id DESC LIMIT 1"
     ))
-    .bind(seat_id)
+    .bind(seat_id.0)
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(term_from_row).transpose()
 }
 
 /// Closes a term on the day the next one begins.
-pub async fn close_term(tx: &mut WriteTx, seat_id: i64, term_id: i64, to_on: NaiveDate) -> Result<()> {
+pub async fn close_term(tx: &mut WriteTx, seat_id: SeatId, term_id: TermId, to_on: NaiveDate) -> Result<()> {
     tx.update_child(
         &SEAT,
         &crate::bound::SEAT_TERMS,
-        &Key::Int(seat_id),
+        &Key::from(seat_id),
         "seat_term_id = ?1",
-        &[Value::Int(term_id)],
+        &[Value::Int(term_id.0)],
         &[("to_on", to_on.to_string().into())],
     )
     .await?;
@@ -145,7 +147,7 @@ pub async fn close_term(tx: &mut WriteTx, seat_id: i64, term_id: i64, to_on: Nai
 /// What a new term row holds.
 #[derive(Debug, Clone)]
 pub struct NewTerm<'a> {
-    pub seat_id: i64,
+    pub seat_id: SeatId,
     pub account_id: Option<AccountId>,
     pub from_on: NaiveDate,
     pub filed_by: Option<AccountId>,
@@ -158,7 +160,7 @@ pub async fn insert_term(tx: &mut WriteTx, term: &NewTerm<'_>) -> Result<()> {
     tx.insert_child(
         &SEAT,
         &crate::bound::SEAT_TERMS,
-        &Key::Int(term.seat_id),
+        &Key::from(term.seat_id),
         &[
             ("account_id", term.account_id.map(|a| a.0).into()),
             ("from_on", term.from_on.to_string().into()),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::policy::Scope;
 use orewatch_domain::sharing::{Party, ShareKind};
-use orewatch_domain::{MineId, RecordType};
+use orewatch_domain::{MineId, RecordType, ShareItemId};
 
 /// An item to post.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct Recipient {
 /// A stored item with its recipients.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ShareItem {
-    pub id: i64,
+    pub id: ShareItemId,
     pub kind: ShareKind,
     pub title: String,
     pub body: Option<String>,
@@ -48,7 +48,7 @@ pub struct ShareItem {
 }
 
 /// Posts an item to `recipients` (the caller audits it); returns its id.
-pub async fn insert(tx: &mut WriteTx, item: &NewShareItem<'_>, recipients: &[Party]) -> Result<i64> {
+pub async fn insert(tx: &mut WriteTx, item: &NewShareItem<'_>, recipients: &[Party]) -> Result<ShareItemId> {
     let now = format_timestamp(tx.now());
     let key = tx
         .insert(
@@ -86,16 +86,18 @@ pub async fn insert(tx: &mut WriteTx, item: &NewShareItem<'_>, recipients: &[Par
         )
         .await?;
     }
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(ShareItemId)
+        .ok_or_else(|| crate::StorageError::Internal("share item key".into()))
 }
 
 /// Records an acknowledgement; 0 when the party is not addressed or has already acknowledged.
-pub async fn acknowledge(tx: &mut WriteTx, item_id: i64, party: &Party, by: &str) -> Result<u64> {
+pub async fn acknowledge(tx: &mut WriteTx, item_id: ShareItemId, party: &Party, by: &str) -> Result<u64> {
     let at = format_timestamp(tx.now());
     tx.update_child(
         &SHARE_ITEM,
         &SHARE_RECIPIENTS,
-        &Key::Int(item_id),
+        &Key::from(item_id),
         "recipient = ?1 AND acknowledged_at IS NULL",
         &[Value::Text(party.code().to_string())],
         &[("acknowledged_at", at.into()), ("acknowledged_by", by.into())],
@@ -110,7 +112,7 @@ const SELECT: &str =
 
 fn item_from_row(r: &sqlx::any::AnyRow) -> Result<ShareItem> {
     Ok(ShareItem {
-        id: get(r, "share_item_id")?,
+        id: ShareItemId(get(r, "share_item_id")?),
         kind: get_code(r, "kind", ShareKind::parse)?,
         title: get(r, "title")?,
         body: get(r, "body")?,
@@ -137,10 +139,10 @@ async fn with_recipients(conn: &mut Conn, items: &mut [ShareItem]) -> Result<()>
     );
     let mut query = sqlx::query(&sql);
     for item in items.iter() {
-        query = query.bind(item.id);
+        query = query.bind(item.id.0);
     }
     for r in query.fetch_all(&mut *conn).await? {
-        let id: i64 = get(&r, "share_item_id")?;
+        let id = ShareItemId(get(&r, "share_item_id")?);
         let recipient = Recipient {
             party: get_code(&r, "recipient", Party::parse)?,
             acknowledged_at: get_opt_time(&r, "acknowledged_at")?,
@@ -153,9 +155,9 @@ async fn with_recipients(conn: &mut Conn, items: &mut [ShareItem]) -> Result<()>
     Ok(())
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<ShareItem>> {
+pub async fn find(conn: &mut Conn, id: ShareItemId) -> Result<Option<ShareItem>> {
     let row = sqlx::query(&format!("{SELECT} WHERE i.share_item_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else { return Ok(None) };

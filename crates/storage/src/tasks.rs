@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
 pub use orewatch_domain::task::Outcome;
 use orewatch_domain::task::{Assignee, Level, Reach, Task, TaskKind};
-use orewatch_domain::{AccountId, AgencyCode, MineId, RecordType, Role};
+use orewatch_domain::{AccountId, AgencyCode, MineId, RecordType, Role, TaskId};
 
 /// A task to create.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub struct NewTask<'a> {
 /// A stored task.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRow {
-    pub id: i64,
+    pub id: TaskId,
     pub task: Task,
     pub record_type: RecordType,
     pub record_id: String,
@@ -66,7 +66,7 @@ fn assignee_columns(assignee: &Assignee) -> [(&'static str, Value); 3] {
 }
 
 /// Creates a task (the caller audits it); returns its id.
-pub async fn insert(tx: &mut WriteTx, new: &NewTask<'_>) -> Result<i64> {
+pub async fn insert(tx: &mut WriteTx, new: &NewTask<'_>) -> Result<TaskId> {
     let now = format_timestamp(tx.now());
     let task = new.task;
     let [kind, account, role] = assignee_columns(&task.assignee);
@@ -98,14 +98,16 @@ pub async fn insert(tx: &mut WriteTx, new: &NewTask<'_>) -> Result<i64> {
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(TaskId)
+        .ok_or_else(|| crate::StorageError::Internal("task key".into()))
 }
 
 /// Closes an open task (the caller audits it); 0 if it was closed already.
-pub async fn close(tx: &mut WriteTx, id: i64, by_label: &str, outcome: Outcome) -> Result<u64> {
+pub async fn close(tx: &mut WriteTx, id: TaskId, by_label: &str, outcome: Outcome) -> Result<u64> {
     let open: Option<i64> =
         sqlx::query_scalar("SELECT task_id FROM task WHERE task_id = $1 AND closed_at IS NULL")
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(&mut **tx)
             .await?;
     if open.is_none() {
@@ -114,7 +116,7 @@ pub async fn close(tx: &mut WriteTx, id: i64, by_label: &str, outcome: Outcome) 
     let now = format_timestamp(tx.now());
     tx.update(
         &TASK,
-        &Key::Int(id),
+        &Key::from(id),
         &[
             ("closed_at", now.into()),
             ("closed_by_label", by_label.into()),
@@ -129,14 +131,14 @@ pub async fn close(tx: &mut WriteTx, id: i64, by_label: &str, outcome: Outcome) 
 /// the new time, with its next step.
 pub async fn reschedule(
     tx: &mut WriteTx,
-    id: i64,
+    id: TaskId,
     due_at: DateTime<Utc>,
     level: Level,
     next_step_at: Option<DateTime<Utc>>,
 ) -> Result<u64> {
     tx.update(
         &TASK,
-        &Key::Int(id),
+        &Key::from(id),
         &[
             ("due_at", format_timestamp(due_at).into()),
             ("level", level.as_i64().into()),
@@ -150,14 +152,14 @@ pub async fn reschedule(
 /// twice; returns 1 when this call raised it.
 pub async fn escalate(
     tx: &mut WriteTx,
-    id: i64,
+    id: TaskId,
     level: Level,
     next_step_at: Option<DateTime<Utc>>,
 ) -> Result<u64> {
     let below: Option<i64> = sqlx::query_scalar(
         "SELECT task_id FROM task WHERE task_id = $1 AND closed_at IS NULL AND level < $2",
     )
-    .bind(id)
+    .bind(id.0)
     .bind(level.as_i64())
     .fetch_optional(&mut **tx)
     .await?;
@@ -167,7 +169,7 @@ pub async fn escalate(
     let now = format_timestamp(tx.now());
     tx.update(
         &TASK,
-        &Key::Int(id),
+        &Key::from(id),
         &[
             ("level", level.as_i64().into()),
             ("next_step_at", next_step_at.map(format_timestamp).into()),
@@ -200,7 +202,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<TaskRow> {
     };
     let level: i64 = get(r, "level")?;
     Ok(TaskRow {
-        id: get(r, "task_id")?,
+        id: TaskId(get(r, "task_id")?),
         task: Task {
             kind: get_code(r, "kind", TaskKind::parse)?,
             assignee,
@@ -221,9 +223,9 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<TaskRow> {
     })
 }
 
-pub async fn find(conn: &mut Conn, id: i64) -> Result<Option<TaskRow>> {
+pub async fn find(conn: &mut Conn, id: TaskId) -> Result<Option<TaskRow>> {
     let row = sqlx::query(&format!("{SELECT} WHERE t.task_id = $1"))
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()

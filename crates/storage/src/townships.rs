@@ -3,17 +3,18 @@
 use crate::bound::TOWNSHIP;
 use crate::{get, Conn, Result, WriteTx};
 use orewatch_domain::audit::format_timestamp;
+use orewatch_domain::TownshipId;
 
 /// A township of the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Township {
-    pub id: i64,
+    pub id: TownshipId,
     pub name: String,
     pub sort_order: i64,
 }
 
 /// Adds a township (the caller audits it). A taken name is a conflict on `township_name_key`.
-pub async fn insert(tx: &mut WriteTx, name: &str, sort_order: i64) -> Result<i64> {
+pub async fn insert(tx: &mut WriteTx, name: &str, sort_order: i64) -> Result<TownshipId> {
     let now = format_timestamp(tx.now());
     let key = tx
         .insert(
@@ -25,7 +26,9 @@ pub async fn insert(tx: &mut WriteTx, name: &str, sort_order: i64) -> Result<i64
             ],
         )
         .await?;
-    Ok(key.int().unwrap_or_default())
+    key.int()
+        .map(TownshipId)
+        .ok_or_else(|| crate::StorageError::Internal("township key".into()))
 }
 
 /// Every township, in list order.
@@ -36,7 +39,7 @@ pub async fn all(conn: &mut Conn) -> Result<Vec<Township>> {
     rows.iter()
         .map(|r| {
             Ok(Township {
-                id: get(r, "township_id")?,
+                id: TownshipId(get(r, "township_id")?),
                 name: get(r, "name")?,
                 sort_order: get(r, "sort_order")?,
             })

@@ -12,7 +12,7 @@ use orewatch_domain::workflow::{Event, Workflow};
 use std::future::Future;
 
 /// A workflow's records in storage.
-pub trait Repository: Workflow {
+pub trait Repository: Workflow<Id: Into<crate::Key>> {
     /// The record with its history, or `None`.
     fn find(conn: &mut Conn, id: Self::Id) -> impl Future<Output = Result<Option<Self::Record>>> + Send;
     /// Writes the record as a step left it (the caller audits it).

@@ -331,8 +331,8 @@ impl WriteTx {
     }
 
     /// The current state of a record (before a change), or `None` when it does not exist.
-    pub async fn state(&mut self, record: RecordType, key: &Key) -> Result<Option<State>> {
-        crate::bound::read_state(&mut self.tx, bound::table_of(record), key).await
+    pub async fn state(&mut self, record: RecordType, key: impl Into<Key>) -> Result<Option<State>> {
+        crate::bound::read_state(&mut self.tx, bound::table_of(record), &key.into()).await
     }
 
     // ---- the audit chain ----
@@ -343,10 +343,11 @@ impl WriteTx {
         &mut self,
         action: AuditAction,
         record: RecordType,
-        key: &Key,
+        key: impl Into<Key>,
         before: Option<State>,
         note: Option<String>,
     ) -> Result<i64> {
+        let key = &key.into();
         let table = bound::table_of(record);
         let seq = self.seq + 1;
         let after = bound::bind_state(&mut self.tx, table, key, seq).await?;

@@ -21,7 +21,7 @@ use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::{DocumentKind, Issuer, Workflow};
 use orewatch_domain::{
-    AccountId, AgencyCode, CaseId, FieldErrors, FindingId, MineId, Problem, RecordType, Role,
+    AccountId, AgencyCode, AttachmentId, CaseId, FieldErrors, FindingId, MineId, Problem, RecordType, Role,
 };
 use orewatch_storage::cases::{self, NewCase};
 pub use orewatch_storage::cases::{Case, CaseFilter, CaseFinding, CaseOfficer};
@@ -542,13 +542,16 @@ pub async fn show(app: &App, caller: &Caller, id: CaseId) -> Result<CaseView> {
 }
 
 /// An appraisal document and its bytes.
-pub async fn appraisal_file(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Attachment, Vec<u8>)> {
+pub async fn appraisal_file(
+    app: &App,
+    caller: &Caller,
+    attachment_id: AttachmentId,
+) -> Result<(Attachment, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
     let (found, id) =
-        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::PenaltyCase).await?;
-    let case = cases::find(&mut conn, CaseId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::PenaltyCase, CaseId::parse)
+            .await?;
+    let case = cases::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewCases, &resource(&case))?;
     let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))

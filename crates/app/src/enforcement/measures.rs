@@ -23,7 +23,7 @@ use orewatch_domain::workflow::{DocumentKind, Issuer, Workflow};
 use orewatch_domain::{AgencyCode, AuditAction, CaseId, FieldErrors, MeasureId, Problem, RecordType};
 pub use orewatch_storage::measures::Measure;
 use orewatch_storage::measures::{self, NewMeasure};
-use orewatch_storage::{agencies, cases, licences, mines, Key, WriteTx};
+use orewatch_storage::{agencies, cases, licences, mines, WriteTx};
 
 /// The policy's view of a measure.
 pub fn resource(m: &Measure) -> Resource {
@@ -153,8 +153,8 @@ pub async fn take(app: &App, caller: &Caller, case_id: CaseId, input: &TakeInput
             }
         }
     }
-    let key = Key::Int(case_id.0);
-    let case_before = tx.state(RecordType::PenaltyCase, &key).await?;
+    let key = case_id;
+    let case_before = tx.state(RecordType::PenaltyCase, key).await?;
     cases::add_event(
         &mut tx,
         case_id,
@@ -167,7 +167,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: CaseId, input: &TakeInput
     tx.audit(
         AuditAction::MeasureTake,
         RecordType::PenaltyCase,
-        &key,
+        key,
         case_before,
         None,
     )
@@ -182,13 +182,13 @@ async fn set_mine_status(
     status: MineStatus,
     note: &str,
 ) -> Result<()> {
-    let key = Key::Int(mine.0);
-    let before = tx.state(RecordType::Mine, &key).await?;
+    let key = mine;
+    let before = tx.state(RecordType::Mine, key).await?;
     mines::set_status(tx, *mine, status).await?;
     tx.audit(
         AuditAction::MineStatus,
         RecordType::Mine,
-        &key,
+        key,
         before,
         Some(note.to_string()),
     )
@@ -226,8 +226,8 @@ pub async fn lift(app: &App, caller: &Caller, id: MeasureId, reason: &str) -> Re
             set_mine_status(&mut tx, &m.mine_id, before, &format!("解除 {}", m.doc_no)).await?;
         }
     }
-    let case_key = Key::Int(m.case_id.0);
-    let case_before = tx.state(RecordType::PenaltyCase, &case_key).await?;
+    let case_key = m.case_id;
+    let case_before = tx.state(RecordType::PenaltyCase, case_key).await?;
     cases::add_event(
         &mut tx,
         m.case_id,
@@ -240,7 +240,7 @@ pub async fn lift(app: &App, caller: &Caller, id: MeasureId, reason: &str) -> Re
     tx.audit(
         AuditAction::MeasureLift,
         RecordType::PenaltyCase,
-        &case_key,
+        case_key,
         case_before,
         None,
     )

@@ -26,7 +26,7 @@ use orewatch_domain::referral::{
 };
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::Workflow;
-use orewatch_domain::{AgencyCode, CaseId, FieldErrors, Problem, RecordType, ReferralId};
+use orewatch_domain::{AgencyCode, AttachmentId, CaseId, FieldErrors, Problem, RecordType, ReferralId};
 use orewatch_storage::files::{self, Attachment};
 use orewatch_storage::referrals::{self, NewReferral};
 pub use orewatch_storage::referrals::{RefEvent, Referral};
@@ -466,12 +466,12 @@ pub async fn list(app: &App, caller: &Caller, agency: Option<&AgencyCode>) -> Re
 }
 
 /// A file of a referral (its package, a receipt scan) and its bytes.
-pub async fn file(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Attachment, Vec<u8>)> {
+pub async fn file(app: &App, caller: &Caller, attachment_id: AttachmentId) -> Result<(Attachment, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
-    let (found, id) = crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Referral).await?;
-    let referral = referrals::find(&mut conn, ReferralId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (found, id) =
+        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Referral, ReferralId::parse)
+            .await?;
+    let referral = referrals::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     may_read(caller, &referral)?;
     let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))

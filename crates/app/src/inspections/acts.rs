@@ -29,7 +29,7 @@ use orewatch_storage::inspections::{self, NewInspection};
 use orewatch_storage::mines::Mine;
 use orewatch_storage::plans;
 use orewatch_storage::register::{self, Card};
-use orewatch_storage::{agencies, mines, Key, WriteTx};
+use orewatch_storage::{agencies, mines, WriteTx};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The policy's view of an act.
@@ -226,7 +226,7 @@ pub(super) async fn open_inspection(
     tx.audit(
         AuditAction::InspectionCreate,
         RecordType::Inspection,
-        &Key::Int(id.0),
+        id,
         None,
         None,
     )
@@ -599,13 +599,13 @@ pub async fn sign(app: &App, caller: &Caller, id: ActId) -> Result<()> {
         .await?
         .ok_or(AppError::NotFound)?;
     if !inspection.closed && inspection.acts_signed == inspection.acts {
-        let ikey = Key::Int(inspection.id.0);
-        let before = tx.state(RecordType::Inspection, &ikey).await?;
+        let ikey = inspection.id;
+        let before = tx.state(RecordType::Inspection, ikey).await?;
         inspections::close_inspection(&mut tx, inspection.id).await?;
         tx.audit(
             AuditAction::InspectionClose,
             RecordType::Inspection,
-            &ikey,
+            ikey,
             before,
             None,
         )

@@ -15,7 +15,7 @@ use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, MineId, P
 use orewatch_storage::draws::{self, Draw, Grade};
 use orewatch_storage::mines::Mine;
 use orewatch_storage::register;
-use orewatch_storage::{inspections, mines, Key};
+use orewatch_storage::{inspections, mines};
 use rand::RngCore;
 use std::collections::BTreeMap;
 
@@ -83,8 +83,8 @@ pub async fn set_grades(app: &App, caller: &Caller, typed: &[(&str, &str, &str)]
         if mines::find(&mut tx, *mine).await?.is_none() {
             return Err(AppError::invalid("grades", Problem::MineNotRegistered));
         }
-        let key = Key::Int(mine.0);
-        let before = tx.state(RecordType::RiskGrade, &key).await?;
+        let key = mine;
+        let before = tx.state(RecordType::RiskGrade, key).await?;
         draws::set_grade(
             &mut tx,
             *mine,
@@ -97,7 +97,7 @@ pub async fn set_grades(app: &App, caller: &Caller, typed: &[(&str, &str, &str)]
         tx.audit(
             AuditAction::RiskGradeSet,
             RecordType::RiskGrade,
-            &key,
+            key,
             before,
             None,
         )
@@ -262,7 +262,7 @@ async fn write(
     tx.audit(
         AuditAction::DrawCreate,
         RecordType::Draw,
-        &Key::Int(draw_id),
+        draw_id,
         None,
         Some(format!("双随机抽取，种子 {}", input.seed)),
     )

@@ -6,10 +6,12 @@ use orewatch_domain::field::{date, required_text};
 use orewatch_domain::inspection::Template;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
-use orewatch_domain::{AccountId, AuditAction, CompanyId, FieldErrors, Problem, RecordType, Role};
+use orewatch_domain::{
+    AccountId, AuditAction, CardId, ChecklistItemId, CompanyId, FieldErrors, Problem, RecordType, Role,
+};
 use orewatch_storage::register;
 pub use orewatch_storage::register::{Card, ChecklistItem};
-use orewatch_storage::{accounts, companies, findings, Key};
+use orewatch_storage::{accounts, companies, findings};
 
 /// The register: every card (the office, leaders) or one agency's.
 pub async fn cards(app: &App, caller: &Caller) -> Result<Vec<Card>> {
@@ -30,7 +32,7 @@ pub struct CardInput<'a> {
 }
 
 /// Registers an officer's enforcement card.
-pub async fn register_card(app: &App, caller: &Caller, input: &CardInput<'_>) -> Result<i64> {
+pub async fn register_card(app: &App, caller: &Caller, input: &CardInput<'_>) -> Result<CardId> {
     let mut e = FieldErrors::new();
     let account_id = e.take(
         "account",
@@ -114,7 +116,7 @@ pub async fn register_card(app: &App, caller: &Caller, input: &CardInput<'_>) ->
     tx.audit(
         AuditAction::CardRegister,
         RecordType::EnforcementCard,
-        &Key::Int(id),
+        id,
         None,
         None,
     )
@@ -124,7 +126,7 @@ pub async fn register_card(app: &App, caller: &Caller, input: &CardInput<'_>) ->
 }
 
 /// Revokes a card (lost, expired early, the holder left enforcement work).
-pub async fn revoke_card(app: &App, caller: &Caller, id: i64) -> Result<()> {
+pub async fn revoke_card(app: &App, caller: &Caller, id: CardId) -> Result<()> {
     let mut tx = app.write(caller).await?;
     let card = register::find_card(&mut tx, id)
         .await?
@@ -144,13 +146,13 @@ pub async fn revoke_card(app: &App, caller: &Caller, id: i64) -> Result<()> {
             },
         ));
     }
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::EnforcementCard, &key).await?;
+    let key = id;
+    let before = tx.state(RecordType::EnforcementCard, key).await?;
     register::revoke_card(&mut tx, id).await?;
     tx.audit(
         AuditAction::CardRevoke,
         RecordType::EnforcementCard,
-        &key,
+        key,
         before,
         None,
     )
@@ -173,7 +175,7 @@ pub async fn add_checklist_item(
     template: &str,
     text: &str,
     category: &str,
-) -> Result<i64> {
+) -> Result<ChecklistItemId> {
     caller.require(Action::ScheduleInspection, &Resource::Installation)?;
     let mut e = FieldErrors::new();
     let template = e.take("template", Template::parse(template));
@@ -201,7 +203,7 @@ pub async fn add_checklist_item(
     tx.audit(
         AuditAction::ChecklistItemCreate,
         RecordType::ChecklistItem,
-        &Key::Int(id),
+        id,
         None,
         None,
     )
@@ -214,31 +216,23 @@ pub async fn add_checklist_item(
 pub async fn change_checklist_item(
     app: &App,
     caller: &Caller,
-    id: i64,
+    id: ChecklistItemId,
     text: &str,
     retired: bool,
 ) -> Result<()> {
     caller.require(Action::ScheduleInspection, &Resource::Installation)?;
     let text = required_text(text, 200).map_err(|p| AppError::invalid("text", p))?;
     let mut tx = app.write(caller).await?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::ChecklistItem, &key).await?;
+    let key = id;
+    let before = tx.state(RecordType::ChecklistItem, key).await?;
     if before.is_none() {
         return Err(AppError::NotFound);
     }
-    register::update_checklist_item(
-        &mut tx,
-        id,
-        &[
-            ("text", text.as_str().into()),
-            ("retired", i64::from(retired).into()),
-        ],
-    )
-    .await?;
+    register::change_checklist_item(&mut tx, id, &text, retired).await?;
     tx.audit(
         AuditAction::ChecklistItemUpdate,
         RecordType::ChecklistItem,
-        &key,
+        key,
         before,
         None,
     )

@@ -14,7 +14,7 @@ pub use orewatch_domain::finding::{FindingCommand, FindingFlow, FindingStep};
 use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::{open_steps, Workflow};
-use orewatch_domain::{AgencyCode, FieldErrors, FindingId, MineId, Problem, RecordType};
+use orewatch_domain::{AgencyCode, AttachmentId, FieldErrors, FindingId, MineId, Problem, RecordType};
 use orewatch_storage::files::Attachment;
 use orewatch_storage::findings::{self, NewFinding};
 pub use orewatch_storage::findings::{Category, Finding, LedgerFilter};
@@ -395,12 +395,16 @@ pub async fn show(app: &App, caller: &Caller, id: FindingId) -> Result<FindingVi
 }
 
 /// An evidence file and its bytes (checked against their SHA-256).
-pub async fn evidence(app: &App, caller: &Caller, attachment_id: i64) -> Result<(Attachment, Vec<u8>)> {
+pub async fn evidence(
+    app: &App,
+    caller: &Caller,
+    attachment_id: AttachmentId,
+) -> Result<(Attachment, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
-    let (found, id) = crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Finding).await?;
-    let finding = findings::find(&mut conn, FindingId(id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (found, id) =
+        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Finding, FindingId::parse)
+            .await?;
+    let finding = findings::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ViewLedger, &resource(&finding))?;
     let bytes = crate::evidence::bytes_of(app, &found).await?;
     Ok((found, bytes))

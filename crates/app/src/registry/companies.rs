@@ -6,7 +6,7 @@ use crate::{App, AppError, Caller, Result};
 use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::{AuditAction, CompanyId, CreditCode, Problem, RecordType};
 use orewatch_storage::companies::{self, Company, CompanyFields, CompanyOrder};
-use orewatch_storage::{Conn, Key, Page, WriteTx};
+use orewatch_storage::{Conn, Page, WriteTx};
 use std::collections::HashSet;
 
 pub use orewatch_storage::companies::{Company as CompanyRecord, CompanyOrder as Order};
@@ -52,13 +52,13 @@ pub(crate) async fn update(
     if same {
         return Ok(false);
     }
-    let key = Key::Int(current.id.0);
-    let before = tx.state(RecordType::Company, &key).await?;
+    let key = current.id;
+    let before = tx.state(RecordType::Company, key).await?;
     companies::update(tx, current.id, &fields(c)).await?;
     tx.audit(
         AuditAction::CompanyUpdate,
         RecordType::Company,
-        &key,
+        key,
         before,
         note.map(str::to_string),
     )

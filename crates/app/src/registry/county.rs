@@ -38,7 +38,7 @@ pub struct MapLicence {
 /// A protected area on the map.
 #[derive(Debug, Clone)]
 pub struct MapProtected {
-    pub id: i64,
+    pub id: orewatch_domain::ProtectedAreaId,
     pub kind: ProtectedKind,
     pub name: String,
     pub parcel: Parcel,
@@ -50,7 +50,7 @@ pub struct MapProtected {
 /// An administrative boundary on the map.
 #[derive(Debug, Clone)]
 pub struct MapBoundary {
-    pub id: i64,
+    pub id: orewatch_domain::BoundaryId,
     pub kind: BoundaryKind,
     pub name: String,
     pub parcel: Parcel,

@@ -16,7 +16,7 @@ use orewatch_domain::{
 };
 use orewatch_storage::credit::{self, CreditEntry, NewCreditEntry};
 use orewatch_storage::people::{self, ControlLink};
-use orewatch_storage::{companies, Conn, Key, WriteTx};
+use orewatch_storage::{companies, Conn, WriteTx};
 use std::collections::HashMap;
 
 pub use orewatch_storage::credit::CreditEntry as CreditEntryRecord;
@@ -154,14 +154,8 @@ async fn person(tx: &mut WriteTx, name: &str, id_number: Option<&str>) -> Result
         return Ok(id);
     }
     let id = people::insert(tx, name, id_number).await?;
-    tx.audit(
-        AuditAction::PersonCreate,
-        RecordType::Person,
-        &Key::Int(id.0),
-        None,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::PersonCreate, RecordType::Person, id, None, None)
+        .await?;
     Ok(id)
 }
 
@@ -174,7 +168,7 @@ pub async fn add_control_link(
     id_number: &str,
     role: &str,
     share_percent: &str,
-) -> Result<i64> {
+) -> Result<orewatch_domain::ControlLinkId> {
     caller.require(Action::EditRegistry, &Resource::Installation)?;
     let mut e = FieldErrors::new();
     let name = e.take("person_name", required_text(name, 50));
@@ -209,7 +203,7 @@ pub async fn add_control_link(
     tx.audit(
         AuditAction::ControlLinkCreate,
         RecordType::ControlLink,
-        &Key::Int(id),
+        id,
         None,
         None,
     )
@@ -255,7 +249,11 @@ pub struct CreditInput<'a> {
     pub to_on: &'a str,
 }
 
-pub async fn add(app: &App, caller: &Caller, input: &CreditInput<'_>) -> Result<i64> {
+pub async fn add(
+    app: &App,
+    caller: &Caller,
+    input: &CreditInput<'_>,
+) -> Result<orewatch_domain::CreditEntryId> {
     let mut e = FieldErrors::new();
     let agency = e.take("source_agency", AgencyCode::parse(input.source_agency));
     if let Some(agency) = &agency {
@@ -313,14 +311,8 @@ pub async fn add(app: &App, caller: &Caller, input: &CreditInput<'_>) -> Result<
         to_on,
     };
     let id = credit::insert(&mut tx, &row).await?;
-    tx.audit(
-        AuditAction::CreditList,
-        RecordType::CreditEntry,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::CreditList, RecordType::CreditEntry, id, None, None)
+        .await?;
     let title = format!("列入联合惩戒名单：{name}（{reason}）");
     auto_post(
         &mut tx,
@@ -341,7 +333,7 @@ pub async fn add(app: &App, caller: &Caller, input: &CreditInput<'_>) -> Result<
 }
 
 /// Lifts an entry (移出名单); the source agency (or the office) gives the reason.
-pub async fn lift(app: &App, caller: &Caller, id: i64, note: &str) -> Result<()> {
+pub async fn lift(app: &App, caller: &Caller, id: orewatch_domain::CreditEntryId, note: &str) -> Result<()> {
     let note = required_text(note, 500).map_err(|p| AppError::invalid("note", p))?;
     let mut tx = app.write(caller).await?;
     let entry = credit::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -351,15 +343,15 @@ pub async fn lift(app: &App, caller: &Caller, id: i64, note: &str) -> Result<()>
             source: entry.source.clone(),
         },
     )?;
-    let key = Key::Int(id);
-    let before = tx.state(RecordType::CreditEntry, &key).await?;
+    let key = id;
+    let before = tx.state(RecordType::CreditEntry, key).await?;
     if credit::lift(&mut tx, id).await? == 0 {
         return Err(AppError::invalid("note", Problem::Unchanged));
     }
     tx.audit(
         AuditAction::CreditLift,
         RecordType::CreditEntry,
-        &key,
+        key,
         before,
         Some(note.clone()),
     )

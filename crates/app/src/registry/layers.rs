@@ -11,7 +11,6 @@ use orewatch_spatial::layers::{self, LayerError, LayerFeature};
 use orewatch_spatial::parcel::Parcel;
 use orewatch_storage::boundaries::{self, NewBoundary};
 use orewatch_storage::protected_areas::{self, NewProtectedArea};
-use orewatch_storage::Key;
 
 /// What a layer file becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +27,7 @@ pub async fn create_protected_area(
     name: &str,
     source: &str,
     boundary: &str,
-) -> Result<i64> {
+) -> Result<orewatch_domain::ProtectedAreaId> {
     caller.require(Action::EditRegistry, &Resource::Installation)?;
     let mut e = FieldErrors::new();
     let kind = e.take("kind", ProtectedKind::parse(kind));
@@ -66,7 +65,7 @@ pub async fn create_protected_area(
     tx.audit(
         AuditAction::ProtectedAreaCreate,
         RecordType::ProtectedArea,
-        &Key::Int(id),
+        id,
         None,
         None,
     )

@@ -14,7 +14,7 @@ use orewatch_domain::{
     AgencyCode, AuditAction, CompanyId, FieldErrors, LicenceId, MineId, Problem, RecordType,
 };
 use orewatch_storage::licences::{self, Licence, LicenceFields};
-use orewatch_storage::{mines, Key, WriteTx};
+use orewatch_storage::{mines, WriteTx};
 
 /// A licence to register, with what the form or row adds to it.
 pub(crate) struct NewLicence<'a> {
@@ -115,13 +115,13 @@ pub(crate) async fn update(
     }
     let what = format!("licence {} (update)", current.licence_no);
     check_grant(tx, credit, item.holder, item.override_reason, &what).await?;
-    let key = Key::Int(current.id.0);
-    let before = tx.state(RecordType::Licence, &key).await?;
+    let key = current.id;
+    let before = tx.state(RecordType::Licence, key).await?;
     licences::update(tx, current.id, &new).await?;
     tx.audit(
         AuditAction::LicenceUpdate,
         RecordType::Licence,
-        &key,
+        key,
         before,
         note.map(str::to_string),
     )
@@ -291,8 +291,8 @@ pub(crate) async fn apply_event(
     } else {
         LicenceState::Active
     };
-    let key = Key::Int(licence_id.0);
-    let before = tx.state(RecordType::Licence, &key).await?;
+    let key = licence_id;
+    let before = tx.state(RecordType::Licence, key).await?;
     licences::set_validity(tx, licence_id, valid_to, state).await?;
     licences::add_event(tx, licence_id, kind, on_date, note.as_deref()).await?;
     let action = match kind {
@@ -300,7 +300,7 @@ pub(crate) async fn apply_event(
         LicenceEventKind::Changed => AuditAction::LicenceChanged,
         _ => AuditAction::LicenceCancelled,
     };
-    tx.audit(action, RecordType::Licence, &key, before, note.clone())
+    tx.audit(action, RecordType::Licence, key, before, note.clone())
         .await?;
     let title = format!(
         "{}{}：{}",

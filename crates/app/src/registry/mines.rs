@@ -16,7 +16,7 @@ use orewatch_storage::audit::{self, AuditFilter};
 use orewatch_storage::licences::{self, Licence, LicenceEvent};
 use orewatch_storage::mines::{self, Mine, MineFields};
 use orewatch_storage::permits::{self, Permit};
-use orewatch_storage::{townships, Conn, Key, Page, WriteTx};
+use orewatch_storage::{townships, Conn, Page, WriteTx};
 use std::sync::Arc;
 
 pub(crate) fn fields(m: &CheckedMine, company_id: CompanyId) -> MineFields<'_> {
@@ -81,13 +81,13 @@ pub(crate) async fn update(
     if same {
         return Ok(false);
     }
-    let key = Key::Int(current.id.0);
-    let before = tx.state(RecordType::Mine, &key).await?;
+    let key = current.id;
+    let before = tx.state(RecordType::Mine, key).await?;
     mines::update(tx, current.id, &fields(m, company_id)).await?;
     tx.audit(
         AuditAction::MineUpdate,
         RecordType::Mine,
-        &key,
+        key,
         before,
         note.map(str::to_string),
     )
@@ -132,17 +132,11 @@ pub async fn set_status(app: &App, caller: &Caller, mine_id: MineId, status: &st
     if mine.status == status {
         return Err(AppError::invalid("status", Problem::Unchanged));
     }
-    let key = Key::Int(mine_id.0);
-    let before = tx.state(RecordType::Mine, &key).await?;
+    let key = mine_id;
+    let before = tx.state(RecordType::Mine, key).await?;
     mines::set_status(&mut tx, mine_id, status).await?;
-    tx.audit(
-        AuditAction::MineStatus,
-        RecordType::Mine,
-        &key,
-        before,
-        Some(note),
-    )
-    .await?;
+    tx.audit(AuditAction::MineStatus, RecordType::Mine, key, before, Some(note))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

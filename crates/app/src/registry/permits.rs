@@ -12,11 +12,11 @@ use orewatch_domain::permit::{PermitKind, PermitListFilter, PermitState, PermitS
 use orewatch_domain::policy::{Action, Listing, Resource};
 use orewatch_domain::sharing::ShareKind;
 use orewatch_domain::{
-    AgencyCode, AuditAction, CompanyId, FieldErrors, MineId, PermitId, Problem, RecordType,
+    AgencyCode, AttachmentId, AuditAction, CompanyId, FieldErrors, MineId, PermitId, Problem, RecordType,
 };
 use orewatch_storage::files::NewAttachment;
 use orewatch_storage::permits::{self, Permit, PermitFields, PermitFilter, PermitOrder};
-use orewatch_storage::{mines, Key, Page, WriteTx};
+use orewatch_storage::{mines, Page, WriteTx};
 
 pub use orewatch_storage::files::Attachment;
 pub use orewatch_storage::permits::{Permit as PermitRecord, PermitOrder as Order};
@@ -99,13 +99,13 @@ pub(crate) async fn update(
     }
     let what = format!("permit {} {} (update)", current.kind.as_str(), current.permit_no);
     check_grant(tx, credit, item.holder, item.override_reason, &what).await?;
-    let key = Key::Int(current.id.0);
-    let before = tx.state(RecordType::Permit, &key).await?;
+    let key = current.id;
+    let before = tx.state(RecordType::Permit, key).await?;
     permits::update_fields(tx, current.id, &new).await?;
     tx.audit(
         AuditAction::PermitUpdate,
         RecordType::Permit,
-        &key,
+        key,
         before,
         note.map(str::to_string),
     )
@@ -223,13 +223,13 @@ pub async fn change(
         )
         .await?;
     }
-    let key = Key::Int(permit_id.0);
-    let before = tx.state(RecordType::Permit, &key).await?;
+    let key = permit_id;
+    let before = tx.state(RecordType::Permit, key).await?;
     permits::update(&mut tx, permit_id, state, valid_to).await?;
     tx.audit(
         AuditAction::PermitUpdate,
         RecordType::Permit,
-        &key,
+        key,
         before,
         note.clone(),
     )
@@ -371,8 +371,8 @@ pub async fn attach(
     let sha = app.files().put(bytes).await?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let mut tx = app.write(caller).await?;
-    let key = Key::Int(permit_id.0);
-    let before = tx.state(RecordType::Permit, &key).await?;
+    let key = permit_id;
+    let before = tx.state(RecordType::Permit, key).await?;
     orewatch_storage::files::attach_to_permit(
         &mut tx,
         permit_id,
@@ -388,7 +388,7 @@ pub async fn attach(
     tx.audit(
         AuditAction::PermitAttach,
         RecordType::Permit,
-        &key,
+        key,
         before,
         Some(name),
     )
@@ -403,14 +403,14 @@ pub async fn attachments(app: &App, caller: &Caller, permit_id: PermitId) -> Res
     Ok(orewatch_storage::files::of_record(&mut conn, RecordType::Permit, &permit_id.to_string()).await?)
 }
 
-/// An attachment and its bytes (checked against their SHA-256: a changed file is
-/// [`AppError::FileAltered`]).
-pub async fn attachment(app: &App, caller: &Caller, id: i64) -> Result<(Attachment, Vec<u8>)> {
+/// A permit's attachment and its bytes (checked against their SHA-256: a changed file is
+/// [`AppError::FileAltered`]). Another record's attachment is not found here: it is read through its
+/// own record's rights.
+pub async fn attachment(app: &App, caller: &Caller, id: AttachmentId) -> Result<(Attachment, Vec<u8>)> {
     caller.require(Action::ViewRegistry, &Resource::Installation)?;
     let mut conn = app.db.conn().await?;
-    let found = orewatch_storage::files::find(&mut conn, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (found, _) =
+        crate::evidence::find_attached(&mut conn, id, RecordType::Permit, PermitId::parse).await?;
     let bytes = app.files().get(&found.sha256).await?;
     Ok((found, bytes))
 }

@@ -13,7 +13,7 @@ use orewatch_domain::sharing::{Party, ShareKind};
 use orewatch_domain::{AgencyCode, AuditAction, FieldErrors, MineId, Problem, RecordType};
 use orewatch_storage::mines::Mine;
 use orewatch_storage::sharing::{self, NewShareItem, ShareItem};
-use orewatch_storage::{mines, Key, Page, WriteTx};
+use orewatch_storage::{mines, Page, WriteTx};
 
 /// What the platform posts about a record it changed.
 pub(crate) struct AutoPost<'a> {
@@ -72,14 +72,8 @@ pub(crate) async fn auto_post(
         record: Some(post.record),
     };
     let id = sharing::insert(tx, &item, &recipients).await?;
-    tx.audit(
-        AuditAction::SharePost,
-        RecordType::ShareItem,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::SharePost, RecordType::ShareItem, id, None, None)
+        .await?;
     Ok(())
 }
 
@@ -96,7 +90,7 @@ pub struct PostInput<'a> {
 }
 
 /// Posts an item by hand.
-pub async fn post(app: &App, caller: &Caller, input: &PostInput<'_>) -> Result<i64> {
+pub async fn post(app: &App, caller: &Caller, input: &PostInput<'_>) -> Result<orewatch_domain::ShareItemId> {
     caller.require(Action::ShareInformation, &Resource::Installation)?;
     let sender = party_of(&caller.actor);
     let mut e = FieldErrors::new();
@@ -154,14 +148,8 @@ pub async fn post(app: &App, caller: &Caller, input: &PostInput<'_>) -> Result<i
         record: None,
     };
     let id = sharing::insert(&mut tx, &item, &recipients).await?;
-    tx.audit(
-        AuditAction::SharePost,
-        RecordType::ShareItem,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::SharePost, RecordType::ShareItem, id, None, None)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -209,14 +197,18 @@ pub enum Acknowledged {
 }
 
 /// Acknowledges receipt of an item for the caller's agency (or the office).
-pub async fn acknowledge(app: &App, caller: &Caller, item_id: i64) -> Result<Acknowledged> {
+pub async fn acknowledge(
+    app: &App,
+    caller: &Caller,
+    item_id: orewatch_domain::ShareItemId,
+) -> Result<Acknowledged> {
     let mut tx = app.write(caller).await?;
     let item = sharing::find(&mut tx, item_id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::AcknowledgeShared, &resource(&item))?;
     let party =
         party_of(&caller.actor).ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
-    let key = Key::Int(item_id);
-    let before = tx.state(RecordType::ShareItem, &key).await?;
+    let key = item_id;
+    let before = tx.state(RecordType::ShareItem, key).await?;
     if sharing::acknowledge(&mut tx, item_id, &party, &caller.display_name).await? == 0 {
         tx.rollback().await?;
         return Ok(Acknowledged::Already);
@@ -224,7 +216,7 @@ pub async fn acknowledge(app: &App, caller: &Caller, item_id: i64) -> Result<Ack
     tx.audit(
         AuditAction::ShareAcknowledge,
         RecordType::ShareItem,
-        &key,
+        key,
         before,
         None,
     )

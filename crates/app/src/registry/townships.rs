@@ -6,7 +6,6 @@ use orewatch_domain::field::required_text;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AuditAction, Problem, RecordType};
 use orewatch_storage::townships::{self, Township};
-use orewatch_storage::Key;
 
 pub use orewatch_storage::townships::Township as TownshipRecord;
 
@@ -17,7 +16,7 @@ pub async fn list(app: &App, caller: &Caller) -> Result<Vec<Township>> {
 }
 
 /// Adds a township at the end of the list.
-pub async fn add(app: &App, caller: &Caller, name: &str) -> Result<i64> {
+pub async fn add(app: &App, caller: &Caller, name: &str) -> Result<orewatch_domain::TownshipId> {
     caller.require(Action::EditRegistry, &Resource::Installation)?;
     let name = required_text(name, 50).map_err(|p| AppError::invalid("township", p))?;
     let mut tx = app.write(caller).await?;
@@ -32,14 +31,8 @@ pub async fn add(app: &App, caller: &Caller, name: &str) -> Result<i64> {
     }
     let order = all.iter().map(|t| t.sort_order).max().unwrap_or(0) + 10;
     let id = townships::insert(&mut tx, &name, order).await?;
-    tx.audit(
-        AuditAction::TownshipCreate,
-        RecordType::Township,
-        &Key::Int(id),
-        None,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::TownshipCreate, RecordType::Township, id, None, None)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -31,7 +31,7 @@ use orewatch_spatial::pointcloud::{self, CloudError, GridRule};
 use orewatch_storage::jobs::{self, Job, Subject};
 use orewatch_storage::surveys::{self as store, NewAnalysis, NewSurvey};
 pub use orewatch_storage::surveys::{Analysis, CloudSource, DemLayout, Survey};
-use orewatch_storage::{licences, mines, Key};
+use orewatch_storage::{licences, mines};
 use std::path::PathBuf;
 
 /// Settings of surveys and their analyses. The ore's density is the price table's
@@ -298,7 +298,7 @@ pub async fn record(
     tx.audit(
         AuditAction::SurveyRecord,
         RecordType::Survey,
-        &Key::Int(survey_id.0),
+        survey_id,
         None,
         None,
     )
@@ -361,17 +361,11 @@ pub async fn set_classified(
     if survey.classified == classified {
         return Ok(survey.mine_id);
     }
-    let key = Key::Int(survey_id.0);
-    let before = tx.state(RecordType::Survey, &key).await?;
+    let key = survey_id;
+    let before = tx.state(RecordType::Survey, key).await?;
     store::set_classified(&mut tx, survey_id, classified).await?;
-    tx.audit(
-        AuditAction::SurveyClassify,
-        RecordType::Survey,
-        &key,
-        before,
-        None,
-    )
-    .await?;
+    tx.audit(AuditAction::SurveyClassify, RecordType::Survey, key, before, None)
+        .await?;
     tx.commit().await?;
     Ok(survey.mine_id)
 }

@@ -98,7 +98,7 @@ async fn only_the_office_files_changes(db: Db) {
     let err = organisation::file_holder(
         &app,
         &leader,
-        1,
+        orewatch_domain::SeatId(1),
         &FilingInput {
             holder: "",
             from_on: "2026-01-01",

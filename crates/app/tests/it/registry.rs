@@ -819,7 +819,7 @@ async fn a_new_permit_is_shared_and_its_recipients_acknowledge(db: Db) {
         Err(AppError::Forbidden(_))
     ));
     assert!(matches!(
-        sharing::acknowledge(&app, &em, 999_999).await,
+        sharing::acknowledge(&app, &em, orewatch_domain::ShareItemId(999_999)).await,
         Err(AppError::NotFound)
     ));
     // Posting by hand needs a recipient.

@@ -887,6 +887,12 @@ async fn proposals_go_to_the_ledger_and_a_re_flight_reads_each(db: Db) {
     let attached = shown.attachments.last().unwrap();
     assert!(attached.file_name.contains("复查比对"), "{attached:?}");
     let (_, bytes) = findings::evidence(&app, &verifier, attached.id).await.unwrap();
+    // A finding's evidence is read through the finding's rights only: the registry's route for a
+    // permit's attachments does not find it.
+    assert!(matches!(
+        orewatch_app::registry::permits::attachment(&app, &office, attached.id).await,
+        Err(AppError::NotFound)
+    ));
     let text = String::from_utf8(bytes).unwrap();
     assert!(
         text.contains("原图斑内未继续开采") && text.contains(&view.survey.dem_sha256),

@@ -24,8 +24,8 @@ pub struct Seeded {
     pub mine: MineId,
     pub licence: LicenceId,
     pub permit: PermitId,
-    pub credit: i64,
-    pub share: i64,
+    pub credit: orewatch_domain::CreditEntryId,
+    pub share: orewatch_domain::ShareItemId,
 }
 
 /// A company, a mine, a licence, a safety permit, a credit entry and a shared item, each audited.
@@ -155,7 +155,7 @@ pub async fn seed(db: &Db) -> Seeded {
     tx.audit(
         AuditAction::CreditList,
         RecordType::CreditEntry,
-        &Key::Int(credit),
+        &Key::from(credit),
         None,
         None,
     )
@@ -180,7 +180,7 @@ pub async fn seed(db: &Db) -> Seeded {
     tx.audit(
         AuditAction::SharePost,
         RecordType::ShareItem,
-        &Key::Int(share),
+        &Key::from(share),
         None,
         None,
     )
@@ -320,7 +320,7 @@ async fn acknowledging_twice_changes_nothing_the_second_time(db: Db) {
     tx.audit(
         AuditAction::ShareAcknowledge,
         RecordType::ShareItem,
-        &Key::Int(s.share),
+        &Key::from(s.share),
         None,
         None,
     )

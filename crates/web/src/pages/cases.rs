@@ -302,7 +302,7 @@ pub struct TaskLine {
 }
 
 pub struct FileRow {
-    pub id: i64,
+    pub id: orewatch_domain::AttachmentId,
     pub name: String,
     pub by: String,
 }
@@ -745,7 +745,7 @@ async fn download(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let attachment_id = super::number(&raw)?;
+    let attachment_id = super::id(&raw, orewatch_domain::AttachmentId::parse)?;
     let (attachment, bytes) = cases::appraisal_file(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,

@@ -25,7 +25,7 @@ pub fn router() -> Router<WebState> {
 }
 
 pub struct EntryRow {
-    pub id: i64,
+    pub id: orewatch_domain::CreditEntryId,
     pub subject: String,
     pub kind: String,
     pub reason: String,
@@ -142,7 +142,7 @@ async fn lift(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))?;
+    let id = super::id(&raw, orewatch_domain::CreditEntryId::parse)?;
     match credit::lift(&state.app, &ctx.caller(), id, form.get("note")).await {
         Ok(()) => Ok(see_other("/credit?flash=saved")),
         Err(AppError::Invalid(errors)) => screen(&state, ctx, FormData::default(), Some(&errors)).await,

@@ -35,7 +35,7 @@ pub struct RecipientView {
 }
 
 pub struct ItemView {
-    pub id: i64,
+    pub id: orewatch_domain::ShareItemId,
     pub kind: String,
     pub title: String,
     pub body: String,
@@ -228,7 +228,7 @@ async fn acknowledge(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))?;
+    let id = super::id(&raw, orewatch_domain::ShareItemId::parse)?;
     // Not addressed to the caller's party, or no such item: the policy's 403, or 404 — never "saved".
     match sharing::acknowledge(&state.app, &ctx.caller(), id).await? {
         Acknowledged::Now => Ok(see_other("/feed?flash=acknowledged")),

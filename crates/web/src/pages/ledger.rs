@@ -350,7 +350,7 @@ pub struct EventRow {
 }
 
 pub struct FileRow {
-    pub id: i64,
+    pub id: orewatch_domain::AttachmentId,
     pub name: String,
     pub size: String,
     pub by: String,
@@ -571,7 +571,7 @@ async fn download(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let attachment_id = super::number(&raw)?;
+    let attachment_id = super::id(&raw, orewatch_domain::AttachmentId::parse)?;
     let (attachment, bytes) = findings::evidence(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,

@@ -93,14 +93,14 @@ async fn map(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> R
 /// What the map is centred on.
 enum Focus {
     Mine(MineId),
-    Boundary(i64),
+    Boundary(orewatch_domain::BoundaryId),
 }
 
 impl Focus {
     fn href(&self, find: &str) -> String {
         let (key, id) = match self {
             Focus::Mine(id) => ("mine", id.0),
-            Focus::Boundary(id) => ("boundary", *id),
+            Focus::Boundary(id) => ("boundary", id.0),
         };
         let find: String = form_urlencoded::byte_serialize(find.as_bytes()).collect();
         format!("/map?find={find}&{key}={id}")
@@ -199,7 +199,7 @@ async fn screen(
         .or_else(|| {
             query
                 .get("boundary")
-                .and_then(|v| v.parse::<i64>().ok())
+                .and_then(|v| orewatch_domain::BoundaryId::parse(v))
                 .map(Focus::Boundary)
         });
     let results = if find.is_empty() {

@@ -30,7 +30,7 @@ pub fn router() -> Router<WebState> {
 }
 
 pub struct SeatRow {
-    pub id: i64,
+    pub id: orewatch_domain::SeatId,
     pub title: String,
     pub agency: String,
     pub holder: String,
@@ -150,7 +150,7 @@ pub struct TermRow {
 #[template(path = "seat.html")]
 struct SeatPage {
     ctx: Ctx,
-    seat_id: i64,
+    seat_id: orewatch_domain::SeatId,
     seat_title: String,
     body_title: String,
     current: String,
@@ -179,7 +179,7 @@ fn term_row(ctx: &Ctx, term: &TermRecord) -> TermRow {
 async fn seat_screen(
     state: &WebState,
     ctx: Ctx,
-    seat_id: i64,
+    seat_id: orewatch_domain::SeatId,
     form: Option<(&FormData, &FieldErrors)>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
@@ -235,7 +235,13 @@ async fn seat_page(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    seat_screen(&state, ctx, super::number(&raw)?, None).await
+    seat_screen(
+        &state,
+        ctx,
+        super::id(&raw, orewatch_domain::SeatId::parse)?,
+        None,
+    )
+    .await
 }
 
 async fn file(
@@ -244,7 +250,7 @@ async fn file(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::number(&raw)?;
+    let id = super::id(&raw, orewatch_domain::SeatId::parse)?;
     let input = FilingInput {
         holder: form.get("holder"),
         from_on: form.get("from_on"),

@@ -174,7 +174,7 @@ struct ShowPage {
     states: Vec<SelectOption>,
     valid_to: String,
     errors: FormErrors,
-    attachments: Vec<(i64, String, String, String)>,
+    attachments: Vec<(orewatch_domain::AttachmentId, String, String, String)>,
 }
 
 async fn show_screen(
@@ -260,7 +260,7 @@ async fn download(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let attachment_id = id(&raw, |r| r.trim().parse::<i64>().ok().filter(|n| *n > 0))?;
+    let attachment_id = id(&raw, orewatch_domain::AttachmentId::parse)?;
     let (attachment, bytes) = permits::attachment(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,

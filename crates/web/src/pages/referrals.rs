@@ -475,7 +475,12 @@ async fn download(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let (attachment, bytes) = referrals::file(&state.app, &ctx.caller(), super::number(&raw)?).await?;
+    let (attachment, bytes) = referrals::file(
+        &state.app,
+        &ctx.caller(),
+        super::id(&raw, orewatch_domain::AttachmentId::parse)?,
+    )
+    .await?;
     Ok(super::file_download(
         &attachment.file_name,
         &attachment.content_type,

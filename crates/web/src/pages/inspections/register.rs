@@ -26,7 +26,7 @@ pub(super) fn router() -> Router<WebState> {
 }
 
 pub struct CardRow {
-    pub id: i64,
+    pub id: orewatch_domain::CardId,
     pub holder: String,
     pub agency: String,
     pub card_no: String,
@@ -38,7 +38,7 @@ pub struct CardRow {
 
 pub struct TemplateBlock {
     pub name: String,
-    pub items: Vec<(i64, String, bool)>,
+    pub items: Vec<(orewatch_domain::ChecklistItemId, String, bool)>,
 }
 
 #[derive(Template)]
@@ -176,9 +176,9 @@ async fn register_step(
         )
         .await
         .map(|_| ()),
-        "revoke" => match form.get("card").parse::<i64>() {
-            Ok(card) => register::revoke_card(app, &caller, card).await,
-            Err(_) => Err(AppError::invalid("card", orewatch_domain::Problem::Invalid)),
+        "revoke" => match orewatch_domain::CardId::parse(form.get("card")) {
+            Some(card) => register::revoke_card(app, &caller, card).await,
+            None => Err(AppError::invalid("card", orewatch_domain::Problem::Invalid)),
         },
         "item" => register::add_checklist_item(
             app,
@@ -189,11 +189,11 @@ async fn register_step(
         )
         .await
         .map(|_| ()),
-        "retire" | "restore" => match form.get("item").parse::<i64>() {
-            Ok(item) => {
+        "retire" | "restore" => match orewatch_domain::ChecklistItemId::parse(form.get("item")) {
+            Some(item) => {
                 register::change_checklist_item(app, &caller, item, form.get("text"), step == "retire").await
             }
-            Err(_) => Err(AppError::invalid("item", orewatch_domain::Problem::Invalid)),
+            None => Err(AppError::invalid("item", orewatch_domain::Problem::Invalid)),
         },
         _ => return Err(crate::pages::not_found().await),
     };
