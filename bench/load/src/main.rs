@@ -318,7 +318,7 @@ async fn seed(url: &str, plan: &SeedPlan) -> Result<()> {
         let actor = written / 5_000 % 200 + 1;
         let at = now - span + step * i32::try_from(written).unwrap_or(0);
         let who = AuditActor {
-            account_id: Some(actor),
+            account_id: Some(orewatch_domain::AccountId(actor)),
             label: format!("bench{actor:03}"),
             agency: Some(["nr", "ps", "em", "fo"][usize::try_from(actor % 4).unwrap_or(0)].into()),
         };

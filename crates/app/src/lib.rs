@@ -334,7 +334,7 @@ impl Caller {
     /// Who audit entries written by this caller name.
     pub(crate) fn audit_actor(&self) -> AuditActor {
         AuditActor {
-            account_id: self.account_id().map(|id| id.0),
+            account_id: self.account_id(),
             label: self.username.clone(),
             agency: self.agency().map(|a| a.as_str().to_string()),
         }

@@ -165,6 +165,18 @@ record_id!(
     PhotoId
 );
 record_id!(
+    /// 检查记录项 — a checklist item of an inspection act with its answer.
+    ActItemId
+);
+record_id!(
+    /// 执法人员 — an officer named on an inspection act.
+    ActOfficerId
+);
+record_id!(
+    /// 议题 — an agenda item of a meeting.
+    MeetingItemId
+);
+record_id!(
     /// 双随机抽取 — a draw.
     DrawId
 );

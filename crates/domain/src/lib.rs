@@ -45,10 +45,11 @@ pub use agency::AgencyCode;
 pub use company::CreditCode;
 pub use field::{FieldError, FieldErrors, Problem};
 pub use ids::{
-    ActId, AnalysisId, AttachmentId, BoundaryId, CardId, CaseId, ChecklistItemId, CompanyId, ControlLinkId,
-    CreditEntryId, DecisionId, DrawId, FindingId, FlagId, InspectionId, JobId, LicenceId, MeasureId,
-    MeetingId, MineId, OpinionId, PermitId, PersonId, PhotoId, PlanId, PlanItemId, ProposalId,
-    ProtectedAreaId, ReferralId, SeatId, ShareItemId, SurveyId, TaskId, TermId, TownshipId,
+    ActId, ActItemId, ActOfficerId, AnalysisId, AttachmentId, BoundaryId, CardId, CaseId, ChecklistItemId,
+    CompanyId, ControlLinkId, CreditEntryId, DecisionId, DrawId, FindingId, FlagId, InspectionId, JobId,
+    LicenceId, MeasureId, MeetingId, MeetingItemId, MineId, OpinionId, PermitId, PersonId, PhotoId, PlanId,
+    PlanItemId, ProposalId, ProtectedAreaId, ReferralId, SeatId, ShareItemId, SurveyId, TaskId, TermId,
+    TownshipId,
 };
 pub use policy::{Action, Actor, Decision, Listing, Resource, Scope};
 pub use record::{AuditAction, DataArea, RecordType};

@@ -11,7 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::inspection::{ActFlow, ActKind, ActState, ItemResult};
 use orewatch_domain::workflow::Event;
-use orewatch_domain::{AccountId, ActId, AgencyCode, CompanyId, InspectionId, MineId};
+use orewatch_domain::{
+    AccountId, ActId, ActItemId, ActOfficerId, AgencyCode, CompanyId, InspectionId, MineId, PhotoId,
+};
 use sqlx::any::AnyRow;
 
 pub use orewatch_domain::inspection::{Act, ActItem, ActOfficer, ActPhoto};
@@ -125,7 +127,7 @@ impl Repository for ActFlow {
                 &ACT_ITEMS,
                 &key,
                 "act_item_id = ?1",
-                &[item.id.into()],
+                &[item.id.0.into()],
                 &[
                     ("result", item.result.map(ItemResult::as_str).into()),
                     ("note", item.note.as_deref().into()),
@@ -140,7 +142,7 @@ impl Repository for ActFlow {
                 &ACT_PHOTOS,
                 &key,
                 &[
-                    ("act_item_id", p.item_id.into()),
+                    ("act_item_id", p.item_id.map(|i| i.0).into()),
                     ("sha256", p.sha256.as_str().into()),
                     ("file_name", p.file_name.as_str().into()),
                     ("size_bytes", p.size_bytes.into()),
@@ -229,7 +231,7 @@ pub async fn find_act(conn: &mut Conn, id: ActId) -> Result<Option<Act>> {
     .await?
     {
         act.officers.push(ActOfficer {
-            id: Some(get(&r, "act_officer_id")?),
+            id: Some(ActOfficerId(get(&r, "act_officer_id")?)),
             account_id: AccountId(get(&r, "account_id")?),
             name: get(&r, "name")?,
             card_no: get(&r, "card_no")?,
@@ -243,7 +245,7 @@ pub async fn find_act(conn: &mut Conn, id: ActId) -> Result<Option<Act>> {
     .await?
     {
         act.items.push(ActItem {
-            id: get(&r, "act_item_id")?,
+            id: ActItemId(get(&r, "act_item_id")?),
             seq: get(&r, "seq")?,
             text: get(&r, "text")?,
             category: get(&r, "category")?,
@@ -265,8 +267,8 @@ pub async fn find_act(conn: &mut Conn, id: ActId) -> Result<Option<Act>> {
     .await?
     {
         act.photos.push(ActPhoto {
-            id: Some(get(&r, "act_photo_id")?),
-            item_id: get(&r, "act_item_id")?,
+            id: Some(PhotoId(get(&r, "act_photo_id")?)),
+            item_id: get::<Option<i64>>(&r, "act_item_id")?.map(ActItemId),
             sha256: get(&r, "sha256")?,
             file_name: get(&r, "file_name")?,
             size_bytes: get(&r, "size_bytes")?,

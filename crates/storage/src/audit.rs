@@ -64,7 +64,7 @@ fn read_row(row: &sqlx::any::AnyRow) -> Result<std::result::Result<StoredAuditRo
 /// Filters of the audit page; `None` does not filter. Times are inclusive-exclusive UTC bounds.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub actor_account_id: Option<i64>,
+    pub actor_account_id: Option<orewatch_domain::AccountId>,
     pub actor_agency: Option<String>,
     pub record_type: Option<RecordType>,
     pub record_id: Option<String>,
@@ -86,7 +86,7 @@ pub async fn list(conn: &mut Conn, filter: &AuditFilter) -> Result<Vec<StoredAud
         conditions.push(sql.replace('?', &format!("${}", binds.len())));
     };
     if let Some(id) = filter.actor_account_id {
-        add("actor_account_id = ?", id.into(), &mut binds);
+        add("actor_account_id = ?", id.0.into(), &mut binds);
     }
     if let Some(agency) = &filter.actor_agency {
         add("actor_agency = ?", agency.as_str().into(), &mut binds);

@@ -1222,6 +1222,9 @@ macro_rules! id_keys {
 }
 
 id_keys!(
+    ActItemId,
+    ActOfficerId,
+    MeetingItemId,
     ControlLinkId,
     MineId,
     CompanyId,

@@ -9,7 +9,7 @@ use crate::bound::{Key, Value, INSPECTION};
 use crate::{date_text, get, get_code, get_date, get_opt_time, get_time, Conn, Result, WriteTx};
 use chrono::{DateTime, NaiveDate, Utc};
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::{AgencyCode, InspectionId, MineId};
+use orewatch_domain::{AgencyCode, InspectionId, MineId, PlanItemId};
 use sqlx::any::AnyRow;
 
 /// A space-separated list of codes or ids, as the list columns hold them.
@@ -40,7 +40,7 @@ pub(crate) fn ids(raw: &str) -> Result<Vec<i64>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {
     pub id: InspectionId,
-    pub plan_item_id: Option<i64>,
+    pub plan_item_id: Option<PlanItemId>,
     pub title: String,
     pub inspect_on: NaiveDate,
     pub lead: AgencyCode,
@@ -59,7 +59,7 @@ pub struct Inspection {
 /// A joint inspection to schedule.
 #[derive(Debug, Clone)]
 pub struct NewInspection<'a> {
-    pub plan_item_id: Option<i64>,
+    pub plan_item_id: Option<PlanItemId>,
     pub title: &'a str,
     pub inspect_on: NaiveDate,
     pub lead: &'a AgencyCode,
@@ -75,7 +75,7 @@ pub async fn insert_inspection(tx: &mut WriteTx, i: &NewInspection<'_>) -> Resul
         .insert(
             &INSPECTION,
             &[
-                ("plan_item_id", i.plan_item_id.into()),
+                ("plan_item_id", i.plan_item_id.map(|p| p.0).into()),
                 ("title", i.title.into()),
                 ("inspect_on", date_text(i.inspect_on).into()),
                 ("lead_agency", i.lead.as_str().into()),
@@ -116,7 +116,7 @@ const INSPECTION_SELECT: &str = "SELECT j.inspection_id, j.plan_item_id, j.title
 fn inspection_from_row(r: &AnyRow) -> Result<Inspection> {
     Ok(Inspection {
         id: InspectionId(get(r, "inspection_id")?),
-        plan_item_id: get(r, "plan_item_id")?,
+        plan_item_id: get::<Option<i64>>(r, "plan_item_id")?.map(PlanItemId),
         title: get(r, "title")?,
         inspect_on: get_date(r, "inspect_on")?,
         lead: get_code(r, "lead_agency", AgencyCode::parse)?,

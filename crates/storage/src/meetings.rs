@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::meeting::{DecisionFlow, MeetingFlow, MeetingKind, MeetingState, Presence};
 use orewatch_domain::workflow::Event;
-use orewatch_domain::{AgencyCode, CaseId, DecisionId, FindingId, MeetingId, MineId};
+use orewatch_domain::{AgencyCode, CaseId, DecisionId, FindingId, MeetingId, MeetingItemId, MineId};
 
 /// A consultation to convene.
 #[derive(Debug, Clone)]
@@ -236,7 +236,7 @@ pub async fn find(conn: &mut Conn, id: MeetingId) -> Result<Option<Meeting>> {
     .iter()
     .map(|r| {
         Ok(Item {
-            id: Some(get(r, "meeting_item_id")?),
+            id: Some(MeetingItemId(get(r, "meeting_item_id")?)),
             title: get(r, "title")?,
             discussion: get(r, "discussion")?,
             mine_id: get::<Option<i64>>(r, "mine_id")?.map(MineId),

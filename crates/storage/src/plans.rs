@@ -11,7 +11,7 @@ use crate::{get, get_code, get_opt_time, get_time, Conn, Result, StorageError, W
 use orewatch_domain::audit::format_timestamp;
 use orewatch_domain::inspection::{PlanFlow, PlanState};
 use orewatch_domain::workflow::{Event, HistoryEvent};
-use orewatch_domain::{AccountId, AgencyCode, MineId, PlanId};
+use orewatch_domain::{AccountId, AgencyCode, MineId, PlanId, PlanItemId};
 use sqlx::any::AnyRow;
 
 pub use orewatch_domain::inspection::{Plan, PlanItem};
@@ -104,7 +104,7 @@ impl Repository for PlanFlow {
             .await?;
         for gone in stored
             .iter()
-            .filter(|s| !p.items.iter().any(|i| i.id == Some(**s)))
+            .filter(|s| !p.items.iter().any(|i| i.id == Some(PlanItemId(**s))))
         {
             tx.delete_child(&PLAN, &PLAN_ITEMS, &key, "plan_item_id = ?1", &[(*gone).into()])
                 .await?;
@@ -180,7 +180,7 @@ pub async fn find_plan(conn: &mut Conn, id: PlanId) -> Result<Option<Plan>> {
     .await?;
     for r in &items {
         plan.items.push(PlanItem {
-            id: Some(get(r, "plan_item_id")?),
+            id: Some(PlanItemId(get(r, "plan_item_id")?)),
             quarter: narrow(r, "quarter")?,
             title: get(r, "title")?,
             lead: get_code(r, "lead_agency", AgencyCode::parse)?,

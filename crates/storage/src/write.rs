@@ -26,7 +26,7 @@ use std::ops::{Deref, DerefMut};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditActor {
     /// `None` for the operator on the command line.
-    pub account_id: Option<i64>,
+    pub account_id: Option<orewatch_domain::AccountId>,
     /// The username, or `system`.
     pub label: String,
     pub agency: Option<String>,
@@ -394,7 +394,7 @@ impl WriteTx {
         let row = AuditRow {
             seq: self.seq + 1,
             at: chained_timestamp(self.last_at.as_deref(), self.now),
-            actor_account_id: self.actor.account_id,
+            actor_account_id: self.actor.account_id.map(|a| a.0),
             actor_label: self.actor.label.clone(),
             actor_agency: self.actor.agency.clone(),
             action,

@@ -451,7 +451,7 @@ async fn inspect(
         let full = acts::show_act(app, &officer, act.id).await?.act;
         // The first act of a quarterly inspection finds a problem with its first item.
         let problem = with_problem && k == 0;
-        let answers: Vec<(i64, &str, &str)> = full
+        let answers: Vec<(orewatch_domain::ActItemId, &str, &str)> = full
             .items
             .iter()
             .enumerate()

@@ -19,8 +19,8 @@ use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::Workflow;
 use orewatch_domain::{
-    AccountId, ActId, AgencyCode, AuditAction, FieldErrors, FindingId, InspectionId, MineId, Problem,
-    RecordType,
+    AccountId, ActId, ActItemId, AgencyCode, AuditAction, FieldErrors, FindingId, InspectionId, MineId,
+    PhotoId, PlanItemId, Problem, RecordType,
 };
 use orewatch_storage::acts;
 pub use orewatch_storage::acts::{Act, ActItem, ActOfficer, ActPhoto};
@@ -92,7 +92,7 @@ pub(super) struct Checked {
     pub inspect_on: NaiveDate,
     pub kind: ActKind,
     pub lead: AgencyCode,
-    pub plan_item: Option<i64>,
+    pub plan_item: Option<PlanItemId>,
     /// The lead first, then the other agencies taking part.
     pub agencies: Vec<AgencyCode>,
 }
@@ -129,7 +129,7 @@ pub(super) async fn check_typed(
                 .plan_item
                 .trim()
                 .parse::<i64>()
-                .map(Some)
+                .map(|n| Some(PlanItemId(n)))
                 .map_err(|_| Problem::Invalid),
         )
     };
@@ -454,7 +454,7 @@ pub struct FillInput<'a> {
     pub ended_at: &'a str,
     pub summary: &'a str,
     /// (item id, result code, note) for each item shown.
-    pub answers: Vec<(i64, &'a str, &'a str)>,
+    pub answers: Vec<(ActItemId, &'a str, &'a str)>,
 }
 
 /// Saves what the officers found so far (the record can be saved many times until it is signed).
@@ -521,7 +521,7 @@ pub struct PhotoUpload<'a> {
     pub name: &'a str,
     pub bytes: &'a [u8],
     /// The checklist item it shows, if any.
-    pub item: Option<i64>,
+    pub item: Option<ActItemId>,
 }
 
 /// Adds a site photo: stored under its SHA-256, with the time and position its EXIF gives (or
@@ -572,7 +572,12 @@ pub async fn add_photo(
 }
 
 /// A photo's bytes, for anyone who may read the act.
-pub async fn photo(app: &App, caller: &Caller, act_id: ActId, photo_id: i64) -> Result<(ActPhoto, Vec<u8>)> {
+pub async fn photo(
+    app: &App,
+    caller: &Caller,
+    act_id: ActId,
+    photo_id: PhotoId,
+) -> Result<(ActPhoto, Vec<u8>)> {
     let mut conn = app.db.conn().await?;
     let act = acts::find_act(&mut conn, act_id)
         .await?
@@ -630,7 +635,7 @@ pub async fn to_finding(
     app: &App,
     caller: &Caller,
     act_id: ActId,
-    item_id: i64,
+    item_id: ActItemId,
     input: &ProblemInput<'_>,
 ) -> Result<FindingId> {
     let act = {

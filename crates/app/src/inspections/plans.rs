@@ -10,7 +10,7 @@ use orewatch_domain::inspection::{parse_quarter, plan_gaps, PlanCommand, PlanFlo
 use orewatch_domain::mine::MineStatus;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::workflow::Workflow;
-use orewatch_domain::{AgencyCode, FieldErrors, MineId, PlanId, Problem};
+use orewatch_domain::{AgencyCode, FieldErrors, MineId, PlanId, PlanItemId, Problem};
 use orewatch_storage::mines;
 use orewatch_storage::plans::{self, NewPlan};
 pub use orewatch_storage::plans::{Plan, PlanItem};
@@ -215,7 +215,7 @@ pub async fn add_item(app: &App, caller: &Caller, plan_id: PlanId, input: &ItemI
 }
 
 /// Removes a planned joint inspection from a version being drafted.
-pub async fn remove_item(app: &App, caller: &Caller, plan_id: PlanId, item_id: i64) -> Result<()> {
+pub async fn remove_item(app: &App, caller: &Caller, plan_id: PlanId, item_id: PlanItemId) -> Result<()> {
     workflow::step::<PlanFlow>(app, caller, plan_id, PlanCommand::RemoveItem { item_id }, &[]).await?;
     Ok(())
 }

@@ -379,7 +379,7 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
     );
     c.clock.advance(chrono::Duration::days(4));
     let first = act.items[0].id;
-    let answers: Vec<(i64, &str, &str)> = act
+    let answers: Vec<(orewatch_domain::ActItemId, &str, &str)> = act
         .items
         .iter()
         .map(|i| {
@@ -390,7 +390,7 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
             }
         })
         .collect();
-    let site = |answers: Vec<(i64, &'static str, &'static str)>| FillInput {
+    let site = |answers: Vec<(orewatch_domain::ActItemId, &'static str, &'static str)>| FillInput {
         place: "矿区采场及炸药库",
         person_on_site: "矿长 张三",
         started_at: "2026-12-02 09:00",
@@ -504,7 +504,8 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
 
     // The transport act: everything compliant; its signature closes the joint inspection.
     let tr = acts::show_act(&c.app, &c.tr_a, tr_act).await.unwrap().act;
-    let all_ok: Vec<(i64, &str, &str)> = tr.items.iter().map(|i| (i.id, "compliant", "")).collect();
+    let all_ok: Vec<(orewatch_domain::ActItemId, &str, &str)> =
+        tr.items.iter().map(|i| (i.id, "compliant", "")).collect();
     let err = acts::sign(&c.app, &c.tr_a, tr_act).await.unwrap_err();
     assert_eq!(problem(&err), Some(&Problem::ItemUnanswered { seq: 1 }));
     acts::fill(&c.app, &c.tr_a, tr_act, &site(all_ok)).await.unwrap();

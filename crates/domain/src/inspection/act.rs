@@ -16,7 +16,7 @@ use super::{check_officers, check_signable, ActKind, ActState, Answer, ItemResul
 use crate::account::AccountId;
 use crate::agency::AgencyCode;
 use crate::field::Problem;
-use crate::ids::{ActId, CompanyId, FindingId, InspectionId, MineId};
+use crate::ids::{ActId, ActItemId, ActOfficerId, CompanyId, FindingId, InspectionId, MineId, PhotoId};
 use crate::policy::{Action, Actor, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
@@ -30,7 +30,7 @@ use ActState::*;
 /// An officer named on an act; `id` is `None` until stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActOfficer {
-    pub id: Option<i64>,
+    pub id: Option<ActOfficerId>,
     pub account_id: AccountId,
     pub name: String,
     pub card_no: String,
@@ -39,7 +39,7 @@ pub struct ActOfficer {
 /// A checklist item of an act with its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActItem {
-    pub id: i64,
+    pub id: ActItemId,
     pub seq: i64,
     pub text: String,
     pub category: String,
@@ -51,8 +51,8 @@ pub struct ActItem {
 /// A site photo (its file is in the file store under its SHA-256); `id` is `None` until stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActPhoto {
-    pub id: Option<i64>,
-    pub item_id: Option<i64>,
+    pub id: Option<PhotoId>,
+    pub item_id: Option<ActItemId>,
     pub sha256: String,
     pub file_name: String,
     pub size_bytes: i64,
@@ -161,7 +161,7 @@ pub struct SiteRecord {
     pub ended_at: Option<String>,
     pub summary: Option<String>,
     /// (item id, result — none while unanswered, note).
-    pub answers: Vec<(i64, Option<ItemResult>, Option<String>)>,
+    pub answers: Vec<(ActItemId, Option<ItemResult>, Option<String>)>,
 }
 
 /// An act's step with its input.
@@ -176,7 +176,7 @@ pub enum ActCommand {
     AddPhoto(ActPhoto),
     Sign,
     ToFinding {
-        item_id: i64,
+        item_id: ActItemId,
         finding: FindingId,
     },
 }
@@ -516,7 +516,7 @@ mod tests {
             officers: Vec::new(),
             items: (1..=2)
                 .map(|n| ActItem {
-                    id: n,
+                    id: ActItemId(n),
                     seq: n,
                     text: format!("检查项{n}"),
                     category: "safety".into(),
@@ -546,8 +546,8 @@ mod tests {
             ended_at: Some("11:00".into()),
             summary: Some("检查情况".into()),
             answers: vec![
-                (1, Some(ItemResult::Compliant), None),
-                (2, Some(result), Some("现场发现".into())),
+                (ActItemId(1), Some(ItemResult::Compliant), None),
+                (ActItemId(2), Some(result), Some("现场发现".into())),
             ],
         }
     }
@@ -604,7 +604,7 @@ mod tests {
         let mut approved = act(false);
         approved.state = Approved;
         approved.officers = vec![ActOfficer {
-            id: Some(1),
+            id: Some(ActOfficerId(1)),
             account_id: AccountId(5),
             name: "干部5".into(),
             card_no: "455".into(),

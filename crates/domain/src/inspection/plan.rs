@@ -17,7 +17,7 @@ use super::{plan_gaps, PlanState, PlannedInspection};
 use crate::account::AccountId;
 use crate::agency::AgencyCode;
 use crate::field::Problem;
-use crate::ids::{MineId, PlanId};
+use crate::ids::{MineId, PlanId, PlanItemId};
 use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
@@ -32,7 +32,7 @@ use PlanState::*;
 /// A planned joint inspection; `id` is `None` until it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanItem {
-    pub id: Option<i64>,
+    pub id: Option<PlanItemId>,
     pub quarter: u8,
     pub title: String,
     pub lead: AgencyCode,
@@ -103,7 +103,7 @@ pub enum PlanStep {
 pub enum PlanCommand {
     AddItem(PlanItem),
     RemoveItem {
-        item_id: i64,
+        item_id: PlanItemId,
     },
     Submit {
         /// The mines producing today, and the names of every mine (for the refusal).
@@ -373,7 +373,7 @@ mod tests {
 
     fn item(id: Option<i64>, quarter: u8) -> PlanItem {
         PlanItem {
-            id,
+            id: id.map(PlanItemId),
             quarter,
             title: format!("第{quarter}季度联合检查"),
             lead: ps(),

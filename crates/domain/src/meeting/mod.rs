@@ -15,7 +15,7 @@ pub use flow::{DecisionCommand, DecisionFlow, DecisionStep, MeetingCommand, Meet
 
 use crate::agency::AgencyCode;
 use crate::field::Problem;
-use crate::ids::{CaseId, DecisionId, FindingId, MeetingId, MineId};
+use crate::ids::{CaseId, DecisionId, FindingId, MeetingId, MeetingItemId, MineId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use strum::IntoEnumIterator;
@@ -158,7 +158,7 @@ pub struct Attendee {
 /// An agenda item; `id` is `None` until it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
-    pub id: Option<i64>,
+    pub id: Option<MeetingItemId>,
     pub title: String,
     pub discussion: Option<String>,
     pub mine_id: Option<MineId>,

@@ -11,7 +11,7 @@ async fn write_chain(db: &Db, n: i64) {
     let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().unwrap();
     for i in 1..=n {
         let who = AuditActor {
-            account_id: Some(i % 4),
+            account_id: Some(orewatch_domain::AccountId(i % 4)),
             label: format!("user{}", i % 4),
             agency: Some(if i % 2 == 0 { "nr" } else { "ps" }.into()),
         };
@@ -81,7 +81,7 @@ async fn audit_list_filters_by_actor_agency_record_and_time(db: Db) {
     write_chain(&db, 20).await;
     let mut conn = db.conn().await.unwrap();
     let by_actor = AuditFilter {
-        actor_account_id: Some(1),
+        actor_account_id: Some(orewatch_domain::AccountId(1)),
         limit: 100,
         ..Default::default()
     };

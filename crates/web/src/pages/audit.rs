@@ -105,7 +105,7 @@ async fn audit_page(
     let actor = q("actor");
     if !actor.is_empty() {
         match accounts::find_by_username(&state.app, &caller, &actor).await? {
-            Some(account) => filter.actor_account_id = Some(account.id.0),
+            Some(account) => filter.actor_account_id = Some(account.id),
             None => {
                 problems.push(ctx.tf("audit.unknown_person", &[("name", actor.clone())]));
                 no_match = true;

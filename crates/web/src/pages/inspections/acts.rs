@@ -5,7 +5,6 @@ use super::checked;
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::pages::labels::label;
-use crate::pages::number;
 use crate::pages::{render, render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::svg;
 use crate::WebState;
@@ -20,7 +19,7 @@ use orewatch_app::registry::mines as mine_cases;
 use orewatch_app::AppError;
 use orewatch_domain::inspection::ActFlow;
 use orewatch_domain::inspection::{ActKind, ItemResult};
-use orewatch_domain::{ActId, FieldErrors};
+use orewatch_domain::{ActId, ActItemId, FieldErrors, PhotoId};
 use strum::IntoEnumIterator;
 
 pub(super) fn router() -> Router<WebState> {
@@ -36,7 +35,7 @@ pub(super) fn router() -> Router<WebState> {
 }
 
 pub struct ItemLine {
-    pub id: i64,
+    pub id: ActItemId,
     pub seq: i64,
     pub text: String,
     pub result_label: String,
@@ -288,7 +287,11 @@ async fn act_step(
         "fill" | "sign" => {
             let mut answers = Vec::new();
             for (key, value) in &form.0 {
-                if let Some(item) = key.strip_prefix("result_").and_then(|i| i.parse::<i64>().ok()) {
+                if let Some(item) = key
+                    .strip_prefix("result_")
+                    .and_then(|i| i.parse::<i64>().ok())
+                    .map(ActItemId)
+                {
                     answers.push((item, value.as_str(), form.get(&format!("note_{item}"))));
                 }
             }
@@ -306,7 +309,7 @@ async fn act_step(
                 other => other,
             }
         }
-        "finding" => match form.get("item").parse::<i64>() {
+        "finding" => match form.get("item").parse::<i64>().map(ActItemId) {
             Ok(item) => acts::to_finding(
                 app,
                 &caller,
@@ -344,7 +347,8 @@ async fn act_photo(
     let item = parts
         .iter()
         .find(|p| p.name == "item")
-        .and_then(|p| String::from_utf8_lossy(&p.data).trim().parse::<i64>().ok());
+        .and_then(|p| String::from_utf8_lossy(&p.data).trim().parse::<i64>().ok())
+        .map(ActItemId);
     let file = parts.iter().find(|p| p.name == "photo");
     let upload = PhotoUpload {
         name: file.and_then(|p| p.file_name.as_deref()).unwrap_or(""),
@@ -364,7 +368,7 @@ async fn photo_download(
     Path((raw, photo)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let id = crate::pages::id(&raw, ActId::parse)?;
-    let photo_id = number(&photo)?;
+    let photo_id = crate::pages::id(&photo, PhotoId::parse)?;
     let (photo, bytes) = acts::photo(&state.app, &ctx.caller(), id, photo_id).await?;
     Ok(crate::pages::file_download(
         &photo.file_name,

@@ -273,7 +273,7 @@ async fn plan_step(
             };
             plans::add_item(app, &caller, id, &input).await
         }
-        "remove" => match form.get("item").parse::<i64>() {
+        "remove" => match form.get("item").parse::<i64>().map(orewatch_domain::PlanItemId) {
             Ok(item) => plans::remove_item(app, &caller, id, item).await,
             Err(_) => Err(AppError::invalid("item", orewatch_domain::Problem::Invalid)),
         },
