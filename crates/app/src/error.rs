@@ -31,6 +31,9 @@ pub enum AppError {
     /// 409: a stored file failed its integrity check (its content no longer matches its SHA-256).
     #[error("文件未通过完整性校验：{0}")]
     FileAltered(String),
+    /// 413: a file or chunk larger than the route accepts; nothing was kept.
+    #[error("文件过大（上限 {max_bytes} 字节）")]
+    TooLarge { max_bytes: u64 },
     /// 500: a programming or configuration fault. Logged, never shown.
     #[error("内部错误：{0}")]
     Internal(String),

@@ -188,6 +188,9 @@ pub enum Action {
     /// Record a survey, mark it classified, cancel or rerun its analysis (the office, which commissions
     /// the monitoring).
     RecordSurvey,
+    /// Send the next chunk of a resumable upload of a survey file, ask how far it is, or name it in the
+    /// survey form: only the account that started it, while it may record surveys.
+    ContinueUpload,
     /// Claim a survey analysis job, run it and record its result or its failure (the worker).
     RunAnalysis,
     /// Raise overdue tasks up their ladders and end expired leases of the sweep (the sweep).
@@ -250,6 +253,8 @@ pub enum Resource {
         team: Vec<AccountId>,
         receiver: Option<AgencyCode>,
     },
+    /// One resumable upload, with the account that started it.
+    Upload { started_by: AccountId },
 }
 
 /// The kinds of list the policy scopes.
@@ -309,7 +314,7 @@ impl Scope {
                     let party = Party::Agency(code.clone());
                     from.as_ref() == Some(&party) || recipients.contains(&party)
                 }
-                Resource::Installation => false,
+                Resource::Installation | Resource::Upload { .. } => false,
             },
             Scope::Company(id) => match resource {
                 Resource::Mine { company, .. } => company == id,
@@ -658,6 +663,13 @@ pub fn decide(actor: &Actor, action: Action, resource: &Resource) -> Decision {
         ConveneMeeting => Decision::from_bool(role == Office, DenyReason::Role),
         ViewSurveys => Decision::within(&scope(actor, Listing::Registry), resource),
         RecordSurvey => Decision::from_bool(role == Office, DenyReason::Role),
+        ContinueUpload => match (role, resource) {
+            (Office, Resource::Upload { started_by }) => {
+                Decision::from_bool(*started_by == id, DenyReason::Scope)
+            }
+            (Office, _) => Decision::Deny(DenyReason::Scope),
+            _ => Decision::Deny(DenyReason::Role),
+        },
         CompleteDecision => match (role, resource) {
             (AgencyOfficer | AgencyHead, Resource::Decision { agency: a }) => {
                 Decision::from_bool(agency == Some(a), DenyReason::Scope)
@@ -952,6 +964,21 @@ mod tests {
                 (mine("tr"), [Y, Y, Y, Y, Y, Y, R, Y]),
             ],
             Action::RecordSurvey => vec![(mine("tr"), [R, Y, R, R, R, R, R, R])],
+            Action::ContinueUpload => vec![
+                (
+                    Resource::Upload {
+                        started_by: AccountId(1),
+                    },
+                    [R, Y, R, R, R, R, R, R],
+                ),
+                (
+                    Resource::Upload {
+                        started_by: AccountId(2),
+                    },
+                    [R, S, R, R, R, R, R, R],
+                ),
+                (mine("tr"), [R, S, R, R, R, R, R, R]),
+            ],
             Action::CompleteDecision => vec![
                 (
                     Resource::Decision { agency: code("ps") },

@@ -236,6 +236,57 @@ impl FileStore {
         Ok(size)
     }
 
+    /// Begins a staged part under `key` (see [`staging_key`]): bytes written to it are streamed to the
+    /// staging area (a multipart upload to S3; a temporary file renamed into place in a folder) and
+    /// appear under the key only when [`Staging::finish`] succeeds.
+    pub async fn stage(&self, key: &StagingKey) -> Result<Staging> {
+        let upload = self
+            .store
+            .put_multipart(&key.0)
+            .await
+            .map_err(|e| store_error(&self.label, &e))?;
+        Ok(Staging {
+            writer: object_store::WriteMultipart::new_with_chunk_size(upload, PART_BYTES),
+            label: self.label.clone(),
+            written: 0,
+        })
+    }
+
+    /// Copies staged parts, in the order given, into one file at `dest`, as a stream; returns the
+    /// file's SHA-256 in hex and its size.
+    pub async fn join_staged(&self, keys: &[StagingKey], dest: &std::path::Path) -> Result<(String, u64)> {
+        use futures_util::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let io = |e: std::io::Error| StorageError::File(format!("{}: {e}", dest.display()));
+        let mut out = tokio::fs::File::create(dest).await.map_err(io)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        for key in keys {
+            let mut stream = self
+                .store
+                .get(&key.0)
+                .await
+                .map_err(|e| store_error(&self.label, &e))?
+                .into_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| store_error(&self.label, &e))?;
+                hasher.update(&chunk);
+                size += chunk.len() as u64;
+                out.write_all(&chunk).await.map_err(io)?;
+            }
+        }
+        out.flush().await.map_err(io)?;
+        Ok((hex::encode(hasher.finalize()), size))
+    }
+
+    /// Removes a staged part (one already gone is not an error).
+    pub async fn remove_staged(&self, key: &StagingKey) -> Result<()> {
+        match self.store.delete(&key.0).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(store_error(&self.label, &e)),
+        }
+    }
+
     /// Replaces what is stored under `sha256` (tests that alter a file, as an intruder would).
     #[doc(hidden)]
     pub async fn overwrite_for_tests(&self, sha256: &str, bytes: &[u8]) -> Result<()> {
@@ -245,6 +296,77 @@ impl FileStore {
             .await
             .map_err(|e| store_error(&self.label, &e))?;
         Ok(())
+    }
+}
+
+/// Where a staged part lives: `staging/<upload>/<offset>-<nonce>`, apart from the content-addressed
+/// files (whose first folder is two hex digits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagingKey(ObjectPath);
+
+impl StagingKey {
+    /// The key of a part of `upload` from `offset`; `nonce` tells apart two parts sent for one offset.
+    /// `None` unless the upload id and nonce are URL-safe tokens.
+    pub fn new(upload: &str, offset: u64, nonce: &str) -> Option<Self> {
+        let token = |t: &str| {
+            (1..=64).contains(&t.len())
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        (token(upload) && token(nonce))
+            .then(|| Self(ObjectPath::from(format!("staging/{upload}/{offset:020}-{nonce}"))))
+    }
+
+    /// A key as stored in an `upload_part` row; `None` for anything [`StagingKey::new`] does not make.
+    pub fn parse(stored: &str) -> Option<Self> {
+        let rest = stored.strip_prefix("staging/")?;
+        let (upload, part) = rest.split_once('/')?;
+        let (offset, nonce) = part.split_once('-')?;
+        let offset: u64 = offset.parse().ok()?;
+        Self::new(upload, offset, nonce).filter(|k| k.as_str() == stored)
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_ref()
+    }
+}
+
+/// A staged part being written.
+pub struct Staging {
+    writer: object_store::WriteMultipart,
+    label: String,
+    written: u64,
+}
+
+impl Staging {
+    /// Appends bytes (held in memory up to a few parts while they are sent on).
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.writer
+            .wait_for_capacity(4)
+            .await
+            .map_err(|e| store_error(&self.label, &e))?;
+        self.writer.write(bytes);
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// The bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Completes the part: its bytes are now under its key.
+    pub async fn finish(self) -> Result<u64> {
+        self.writer
+            .finish()
+            .await
+            .map_err(|e| store_error(&self.label, &e))?;
+        Ok(self.written)
+    }
+
+    /// Abandons the part: nothing appears under its key.
+    pub async fn abort(self) {
+        let _ = self.writer.abort().await;
     }
 }
 

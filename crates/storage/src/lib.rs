@@ -53,6 +53,7 @@ pub mod stats;
 pub mod surveys;
 pub mod tasks;
 pub mod townships;
+pub mod uploads;
 pub mod versions;
 pub mod workflow;
 pub mod write;

@@ -70,6 +70,9 @@ impl From<AppError> for WebError {
             AppError::Invalid(errors) => WebError::Invalid(errors),
             AppError::Busy => WebError::Busy,
             AppError::FileAltered(sha) => WebError::FileAltered(sha),
+            AppError::TooLarge { max_bytes } => WebError::TooLarge {
+                max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+            },
             // The cause chain goes to the log; the page says only that something went wrong.
             other => WebError::Internal(other.chain()),
         }

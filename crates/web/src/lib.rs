@@ -14,7 +14,6 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod pages;
-pub mod resumable;
 pub mod serve;
 pub mod session;
 pub mod survey_report;

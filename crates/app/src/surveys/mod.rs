@@ -14,6 +14,7 @@
 
 pub mod arrival;
 pub mod proposals;
+pub mod uploads;
 pub mod worker;
 mod yardstick;
 

@@ -16,6 +16,7 @@ mod organisation;
 mod referrals;
 mod registry;
 mod surveys;
+mod uploads;
 
 use chrono::{TimeZone, Utc};
 use orewatch_app::password::HashCost;

@@ -15,6 +15,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use orewatch_app::surveys::uploads::Appended;
 use orewatch_app::surveys::{self, AnalysisRow, AnalysisView, ResultFile, SurveyInput, SurveyRow};
 use orewatch_app::AppError;
 use orewatch_domain::survey::{AnalysisFlow, AnalysisState, AnalysisStep, SurveyMethod};
@@ -262,7 +263,7 @@ async fn list_screen(
         chart_width: 60.0 + bars.len() as f64 * 70.0,
         bars,
         may_record: view.may_record,
-        resumable_from: crate::resumable::RESUMABLE_FROM_BYTES,
+        resumable_from: surveys::uploads::RESUMABLE_FROM_BYTES,
         methods: SurveyMethod::iter()
             .map(|m| SelectOption {
                 value: m.as_str().into(),
@@ -310,26 +311,23 @@ async fn upload(
     .await?;
     let form = FormData(streamed.fields);
     let caller = ctx.caller();
-    let account = caller.account_id().map_or(0, |a| a.0);
     // A file sent in chunks beforehand (the script's resumable upload) is named, not sent again.
     let resumed = form.get("upload").to_string();
     let from_upload = streamed.file.is_none() && !resumed.is_empty();
     let staged = match streamed.file {
         Some(file) => file,
-        None if from_upload => {
-            match crate::resumable::staged(&settings.scratch_dir, &resumed, account, mine.0).await? {
-                Some(file) => file,
-                None => {
-                    let errors = FieldErrors::single(
-                        "dem",
-                        orewatch_domain::Problem::SurveyFile {
-                            message: ctx.t("survey.upload_unfinished").to_string(),
-                        },
-                    );
-                    return list_screen(&state, ctx, mine, form, Some(&errors)).await;
-                }
+        None if from_upload => match surveys::uploads::staged(&state.app, &caller, &resumed, mine).await? {
+            Some(file) => file,
+            None => {
+                let errors = FieldErrors::single(
+                    "dem",
+                    orewatch_domain::Problem::SurveyFile {
+                        message: ctx.t("survey.upload_unfinished").to_string(),
+                    },
+                );
+                return list_screen(&state, ctx, mine, form, Some(&errors)).await;
             }
-        }
+        },
         None => orewatch_app::surveys::StagedFile {
             name: String::new(),
             path: settings.scratch_dir.join("none"),
@@ -345,13 +343,12 @@ async fn upload(
         cell_m: form.get("cell_m"),
     };
     let outcome = surveys::record(&state.app, &caller, mine, &input, &staged).await;
-    if from_upload {
-        // Kept while the form is refused, so a corrected form need not send the file again.
-        if outcome.is_ok() {
-            crate::resumable::remove(&settings.scratch_dir, &resumed).await;
-        }
-    } else if staged.size_bytes > 0 {
+    if staged.size_bytes > 0 {
         let _ = tokio::fs::remove_file(&staged.path).await;
+    }
+    // An upload is kept while the form is refused, so a corrected form need not send the file again.
+    if from_upload && outcome.is_ok() {
+        surveys::uploads::remove(&state.app, &caller, &resumed).await?;
     }
     match outcome {
         Ok(recorded) => Ok(match recorded.analysis_id {
@@ -750,26 +747,8 @@ async fn start_upload(
     let mine = super::mines::mine_id(&raw)?;
     let caller = ctx.caller();
     surveys::require_record(&state.app, &caller, mine).await?;
-    let settings = &state.app.settings.surveys;
     let size: u64 = form.get("size").trim().parse().unwrap_or(0);
-    let name =
-        orewatch_domain::field::upload_name(form.get("name")).map_err(|p| AppError::invalid("dem", p))?;
-    if size == 0 {
-        return Err(AppError::invalid("dem", orewatch_domain::Problem::Required).into());
-    }
-    if size > settings.max_dem_bytes {
-        return Err(WebError::TooLarge {
-            max_bytes: usize::try_from(settings.max_dem_bytes).unwrap_or(usize::MAX),
-        });
-    }
-    let meta = crate::resumable::Meta {
-        account_id: caller.account_id().map_or(0, |a| a.0),
-        mine_id: mine.0,
-        name,
-        size,
-        started_at: state.app.now().timestamp(),
-    };
-    let status = crate::resumable::start(&settings.scratch_dir, &meta, meta.started_at).await?;
+    let status = surveys::uploads::start(&state.app, &caller, mine, form.get("name"), size).await?;
     Ok(axum::Json(status).into_response())
 }
 
@@ -778,10 +757,8 @@ async fn upload_status(
     Auth(ctx): Auth,
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
-    let account = ctx.caller().account_id().map_or(0, |a| a.0);
-    let (meta, received) =
-        crate::resumable::find(&state.app.settings.surveys.scratch_dir, &id, account).await?;
-    Ok(axum::Json(crate::resumable::status(&id, &meta, received)).into_response())
+    let status = surveys::uploads::status(&state.app, &ctx.caller(), &id).await?;
+    Ok(axum::Json(status).into_response())
 }
 
 /// One chunk of a resumable upload, at `?offset=`, with the session's token in `X-CSRF-Token`.
@@ -804,22 +781,37 @@ async fn upload_chunk(
         .get("offset")
         .and_then(|v| v.parse().ok())
         .ok_or(WebError::BadUpload)?;
-    let account = ctx.caller().account_id().map_or(0, |a| a.0);
-    let scratch = &state.app.settings.surveys.scratch_dir;
-    let appended = crate::resumable::append(
-        scratch,
-        &id,
-        account,
-        offset,
-        body,
-        state.config.upload_read_timeout,
-    )
-    .await?;
+    let chunk = paced(body, state.config.upload_read_timeout);
+    let appended = surveys::uploads::append(&state.app, &ctx.caller(), &id, offset, chunk).await?;
     let (status, received) = match appended {
-        crate::resumable::Appended::Now(received) => (axum::http::StatusCode::OK, received),
-        crate::resumable::Appended::Elsewhere { received } => (axum::http::StatusCode::CONFLICT, received),
+        Appended::Now(received) => (axum::http::StatusCode::OK, received),
+        Appended::Elsewhere { received } => (axum::http::StatusCode::CONFLICT, received),
+        // What arrived is kept; the script asks where the upload stands and goes on from there.
+        Appended::Broken { cause, .. } => return Err(cause),
     };
     Ok((status, axum::Json(serde_json::json!({ "received": received }))).into_response())
+}
+
+/// A request body as pieces, each of which must arrive within `idle` (a stalled sender is cut off, not
+/// waited for).
+fn paced(
+    body: axum::body::Body,
+    idle: std::time::Duration,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, WebError>> + Unpin {
+    use futures_util::StreamExt;
+    let stream = body.into_data_stream();
+    Box::pin(futures_util::stream::unfold(
+        Some(stream),
+        move |state| async move {
+            let mut stream = state?;
+            match tokio::time::timeout(idle, stream.next()).await {
+                Err(_) => Some((Err(WebError::SlowBody), None)),
+                Ok(None) => None,
+                Ok(Some(Err(_))) => Some((Err(WebError::BadUpload), None)),
+                Ok(Some(Ok(bytes))) => Some((Ok(bytes), Some(stream))),
+            }
+        },
+    ))
 }
 
 /// The printable report (the same template as the CLI's report.html), with the proposals' decisions.

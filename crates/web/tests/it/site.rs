@@ -51,6 +51,12 @@ pub struct Visitor {
 }
 
 pub async fn site(db: Db) -> Site {
+    site_with(db, |_| {}).await
+}
+
+/// Like [`site`], with the app's settings changed by `change` (a second server beside a first one:
+/// its own app, caches and scratch folder over the same database and file store).
+pub async fn site_with(db: Db, change: impl FnOnce(&mut Settings)) -> Site {
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).single().unwrap(),
     ));
@@ -60,6 +66,7 @@ pub async fn site(db: Db) -> Site {
     };
     // As `orewatch demo` serves it: the demo's price table when none is configured.
     orewatch_app::demo::apply_demo_prices(&mut settings);
+    change(&mut settings);
     let app = App::new(db, clock.clone(), settings).unwrap();
     orewatch_app::bootstrap::prepare(&app).await.unwrap();
     orewatch_app::demo::load_if_empty(&app).await.unwrap();

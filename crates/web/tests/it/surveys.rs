@@ -551,6 +551,84 @@ async fn a_chunked_upload_resumes_and_is_recorded_by_the_form(db: orewatch_app::
     assert_eq!(latest.dem_name, "航测.tif");
 }
 
+/// Two servers behind one address, as a city runs them: each its own app, caches and scratch folder,
+/// over one database and one file store. An upload started and half sent through the first is
+/// continued, finished and named in the form through the second; the first then knows it is gone.
+async fn an_upload_begun_on_one_server_is_finished_through_another(db: orewatch_app::Db) {
+    let shared = tempfile::tempdir().unwrap();
+    let server = |name: &'static str| {
+        let root = shared.path().to_path_buf();
+        move |s: &mut orewatch_app::Settings| {
+            s.files = orewatch_storage::files::FileBackend::Local(root.join("files"));
+            s.surveys.scratch_dir = root.join(name);
+        }
+    };
+    let a = crate::site::site_with(db.clone(), server("scratch-a")).await;
+    let b = crate::site::site_with(db, server("scratch-b")).await;
+    let office = a.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    let dem = next_flight(&a, 2).await;
+    let size = dem.len().to_string();
+    let started = a
+        .post(
+            "/mines/2/surveys/uploads",
+            &office.cookies,
+            &[("csrf", &office.csrf), ("name", "航测.tif"), ("size", &size)],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let status: serde_json::Value = serde_json::from_str(&started.body).unwrap();
+    let id = status["id"].as_str().unwrap().to_string();
+    let put = |offset: usize, bytes: &[u8]| {
+        Request::put(format!("/uploads/{id}?offset={offset}"))
+            .header(header::COOKIE, office.cookies.clone())
+            .header("x-csrf-token", office.csrf.clone())
+            .body(Body::from(bytes.to_vec()))
+            .unwrap()
+    };
+    let half = dem.len() / 2;
+    assert_eq!(a.send(put(0, &dem[..half])).await.status, StatusCode::OK);
+    // The second server knows how far the upload is, takes the rest, and refuses a repeat of the first half.
+    let asked = b.get(&format!("/uploads/{id}"), &office.cookies).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked.body.contains(&format!("\"received\":{half}")),
+        "{}",
+        asked.body
+    );
+    assert_eq!(b.send(put(0, &dem[..half])).await.status, StatusCode::CONFLICT);
+    assert_eq!(b.send(put(half, &dem[half..])).await.status, StatusCode::OK);
+    let before = survey_count(&b).await;
+    let fields = [
+        ("csrf", office.csrf.as_str()),
+        ("upload", id.as_str()),
+        ("flown_on", "2026-11-27"),
+        ("contractor", "某测绘院"),
+        ("method", "lidar"),
+    ];
+    let recorded = b.send(upload(2, &office.cookies, &fields, b"", false)).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.body);
+    assert_eq!(survey_count(&a).await, before + 1);
+    let gone = a.get(&format!("/uploads/{id}"), &office.cookies).await;
+    assert_eq!(
+        gone.status,
+        StatusCode::NOT_FOUND,
+        "the upload is removed for every server"
+    );
+    let mut conn = a.app.db.conn().await.unwrap();
+    let latest = orewatch_storage::surveys::of_mine(&mut conn, orewatch_domain::MineId(2))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(latest.dem_sha256, hex_sha(&dem));
+    // Neither server kept a copy in its scratch folder.
+    for name in ["scratch-a", "scratch-b"] {
+        let left: Vec<_> = std::fs::read_dir(shared.path().join(name).join("uploads"))
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{name}: {left:?}");
+    }
+}
+
 fn hex_sha(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
@@ -559,6 +637,7 @@ fn hex_sha(bytes: &[u8]) -> String {
 on_both_backends!(
     a_point_cloud_upload_is_gridded_and_named_on_the_result_page,
     a_chunked_upload_resumes_and_is_recorded_by_the_form,
+    an_upload_begun_on_one_server_is_finished_through_another,
     surveys_are_listed_shown_and_uploaded_through_the_router,
     proposals_are_confirmed_or_dismissed_on_the_result_page,
 );
