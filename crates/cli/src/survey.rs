@@ -129,7 +129,7 @@ fn write_report_html(
     report: &orewatch_spatial::report::Report,
 ) -> Result<std::path::PathBuf> {
     let json = serde_json::to_string(report).context("生成报告 JSON")?;
-    let figures = orewatch_app::surveys::Figures::parse(&json).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let figures = orewatch_app::surveys::read_report(&json).map_err(|e| anyhow::anyhow!("{e}"))?;
     let i18n = std::sync::Arc::new(orewatch_web::i18n::I18n::load()?);
     let page = orewatch_web::survey_report::render(
         i18n.tr(orewatch_web::i18n::Lang::Zh),

@@ -788,7 +788,7 @@ fn build_report(
     };
     let findings = Finding::all(&outside_patches, &below_floor, &production, &faces, thresholds);
     Report {
-        schema: SCHEMA,
+        schema: SCHEMA.into(),
         licence_no: licence.licence_no.clone(),
         mine_name: licence.mine_name.clone(),
         grid: GridReport {
@@ -1097,9 +1097,29 @@ mod tests {
             report.faces.is_empty(),
             "a 2 m pit in 1 m cells is steep but not 60°"
         );
-        let kinds: Vec<&str> = report.findings.iter().map(|f| f.kind).collect();
+        let kinds: Vec<&str> = report.findings.iter().map(|f| f.kind.as_ref()).collect();
         assert_eq!(kinds, ["out_of_bounds", "below_floor", "over_quantity"]);
         assert!(report.findings[0].message_zh.contains("1 处挖损图斑"));
+        // Read back as stored: every figure the JSON holds, exactly; the drawn parts are left empty.
+        let json = serde_json::to_string(&report).unwrap();
+        let read = crate::report::read(&json).unwrap();
+        let drawn_only = |r: &crate::report::Report| {
+            let mut r = r.clone();
+            r.crs = None;
+            r.boundary.clear();
+            r.change_map = Default::default();
+            r.outside_patches.iter_mut().for_each(|p| p.outline.clear());
+            r.faces.iter_mut().for_each(|f| f.outline.clear());
+            r
+        };
+        assert_eq!(read, drawn_only(&report));
+        // Another schema is refused before its figures are read.
+        let older = json.replace(crate::report::SCHEMA, "orewatch.survey-compare/0");
+        assert!(matches!(
+            crate::report::read(&older),
+            Err(crate::report::ReadError::Schema { found }) if found == "orewatch.survey-compare/0"
+        ));
+        assert!(crate::report::read("{\"schema\": \"orewatch.survey-compare/1\"}").is_err());
     }
 
     #[test]

@@ -2,14 +2,39 @@
 //! Chinese and English messages, and a readable Chinese summary.
 
 use crate::compare::Thresholds;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt::Write;
 
 pub const SCHEMA: &str = "orewatch.survey-compare/1";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Why a stored report cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Another schema (an older or newer release wrote it): its figures are not guessed at.
+    #[error("report schema {found:?}, this release reads {SCHEMA}")]
+    Schema { found: String },
+    #[error("report is not valid JSON of its schema: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Reads a report as [`Report`]'s JSON wrote it, refusing any other schema before reading its figures.
+/// What the JSON does not hold (the CRS, the boundary, the change map, the outlines) is left empty.
+pub fn read(json: &str) -> Result<Report, ReadError> {
+    #[derive(Deserialize)]
+    struct Head {
+        schema: String,
+    }
+    let head: Head = serde_json::from_str(json)?;
+    if head.schema != SCHEMA {
+        return Err(ReadError::Schema { found: head.schema });
+    }
+    Ok(serde_json::from_str(json)?)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    pub schema: &'static str,
+    pub schema: Cow<'static, str>,
     pub licence_no: String,
     pub mine_name: String,
     pub grid: GridReport,
@@ -24,7 +49,7 @@ pub struct Report {
     pub faces: Vec<Face>,
     pub findings: Vec<Finding>,
     /// What this comparison measured in earlier findings' regions (absent when none was watched).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub watched: Vec<crate::watch::WatchedRegion>,
     /// The files analysed with their SHA-256, so that a finding can serve as evidence.
     pub inputs: Vec<InputFile>,
@@ -39,7 +64,7 @@ pub struct Report {
 }
 
 /// The before grid, on which everything is computed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridReport {
     pub crs: String,
     pub width: usize,
@@ -51,7 +76,7 @@ pub struct GridReport {
     pub cell_area_m2: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeriodReport {
     pub start: String,
     pub end: String,
@@ -59,7 +84,7 @@ pub struct PeriodReport {
 }
 
 /// Cut and fill inside or outside the licence boundary.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Region {
     pub cut_m3: f64,
     pub fill_m3: f64,
@@ -69,7 +94,7 @@ pub struct Region {
     pub valid_area_m2: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BelowFloor {
     pub floor_m: f64,
     pub area_m2: f64,
@@ -78,7 +103,7 @@ pub struct BelowFloor {
     pub lowest_elevation_m: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Production {
     pub density_t_m3: f64,
     pub extracted_t: f64,
@@ -87,7 +112,7 @@ pub struct Production {
 }
 
 /// An outside cut patch (越界开采图斑).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Patch {
     pub area_m2: f64,
     pub cut_m3: f64,
@@ -102,7 +127,7 @@ pub struct Patch {
 }
 
 /// A working face (台阶坡面/高陡边坡).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Face {
     pub height_m: f64,
     pub area_m2: f64,
@@ -116,19 +141,19 @@ pub struct Face {
     pub outline: Vec<Vec<[f64; 2]>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
     pub name: String,
     pub sha256: String,
 }
 
 /// A problem found, as it goes into the problem list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// `out_of_bounds`, `below_floor`, `over_quantity` or `high_face`.
-    pub kind: &'static str,
+    pub kind: Cow<'static, str>,
     /// `high` or `medium`.
-    pub severity: &'static str,
+    pub severity: Cow<'static, str>,
     pub message_zh: String,
     pub message_en: String,
 }
@@ -147,8 +172,8 @@ impl Finding {
             let area: f64 = patches.iter().map(|p| p.area_m2).sum();
             let volume: f64 = patches.iter().map(|p| p.cut_m3).sum();
             found.push(Finding {
-                kind: "out_of_bounds",
-                severity: "high",
+                kind: Cow::Borrowed("out_of_bounds"),
+                severity: Cow::Borrowed("high"),
                 message_zh: format!(
                     "越界开采：矿区范围外有 {} 处挖损图斑，面积 {area:.0} 平方米，挖方 {volume:.0} 立方米",
                     patches.len()
@@ -162,8 +187,8 @@ impl Finding {
         if below_floor.area_m2 > 0.0 {
             let lowest = below_floor.lowest_elevation_m.unwrap_or(below_floor.floor_m);
             found.push(Finding {
-                kind: "below_floor",
-                severity: "high",
+                kind: Cow::Borrowed("below_floor"),
+                severity: Cow::Borrowed("high"),
                 message_zh: format!(
                     "越层开采：低于开采标高下限 {:.1} 米开采 {:.0} 平方米、{:.0} 立方米，最低标高 {lowest:.1} 米",
                     below_floor.floor_m, below_floor.area_m2, below_floor.volume_m3
@@ -176,8 +201,8 @@ impl Finding {
         }
         if production.ratio > 1.0 {
             found.push(Finding {
-                kind: "over_quantity",
-                severity: if production.ratio > 1.3 { "high" } else { "medium" },
+                kind: Cow::Borrowed("over_quantity"),
+                severity: Cow::Borrowed(if production.ratio > 1.3 { "high" } else { "medium" }),
                 message_zh: format!(
                     "超量开采：本期采出约 {:.0} 吨，为许可规模折算量 {:.0} 吨的 {:.0}%",
                     production.extracted_t,
@@ -195,8 +220,8 @@ impl Finding {
         let high: Vec<&Face> = faces.iter().filter(|f| f.exceeds).collect();
         if let Some(highest) = high.first() {
             found.push(Finding {
-                kind: "high_face",
-                severity: "medium",
+                kind: Cow::Borrowed("high_face"),
+                severity: Cow::Borrowed("medium"),
                 message_zh: format!(
                     "未按台阶自上而下开采（一面墙）：{} 处作业面高度超过 {:.0} 米，最高 {:.1} 米",
                     high.len(),

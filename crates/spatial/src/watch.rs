@@ -30,7 +30,7 @@ pub struct Watch {
 }
 
 /// What a comparison measured in a watched region.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct WatchedRegion {
     pub key: String,
     /// The region's cells on this grid, with values or not.

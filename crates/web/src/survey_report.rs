@@ -56,7 +56,7 @@ pub struct SurveyReport {
 /// The report of `f` in the language of `tr`.
 pub fn build(tr: Tr, f: &Figures, c: Context) -> SurveyReport {
     let t = |key: &str| tr.t(key).to_string();
-    let region = |key: &str, r: &orewatch_app::surveys::RegionFigures| Row {
+    let region = |key: &str, r: &orewatch_spatial::report::Region| Row {
         label: t(key),
         cells: vec![
             num(r.cut_m3, 1),

@@ -101,6 +101,9 @@ pub struct County {
     pub mines: HashMap<MineId, MineStanding>,
     /// Licences whose stored parcel could not be read (a hand-edited row): shown in the problem list.
     pub unreadable: Vec<String>,
+    /// Protected areas and boundaries whose stored parcel could not be read: not drawn, named on the map
+    /// and in the log, never left out without a word.
+    pub unreadable_layers: Vec<String>,
     /// The layers simplified for the county map, computed on first use and kept with this picture
     /// (so once per data version).
     simplified: OnceLock<Simplified>,
@@ -308,21 +311,25 @@ fn build(rows: Rows, today: NaiveDate, zone: u32, configured_extent: Option<[f64
             valid_to: s.valid_to,
             holder_company_id: s.holder_company_id,
         });
-        match serde_json::from_str::<Parcel>(&s.parcel_json) {
-            Ok(parcel) => map_licences.push(MapLicence {
+        match stored_parcel("licence", &s.licence_no, &s.parcel_json) {
+            Some(parcel) => map_licences.push(MapLicence {
                 licence_id: s.id,
                 licence_no: s.licence_no.clone(),
                 mine_id: s.mine_id,
                 cancelled: state == LicenceState::Cancelled,
                 parcel: parcel.in_zone(zone),
             }),
-            Err(_) => unreadable.push(s.licence_no.clone()),
+            None => unreadable.push(s.licence_no.clone()),
         }
     }
+    let mut unreadable_layers = Vec::new();
     let protected: Vec<MapProtected> = areas
         .iter()
         .filter_map(|a| {
-            let parcel = serde_json::from_str::<Parcel>(&a.parcel_json).ok()?;
+            let Some(parcel) = stored_parcel("protected area", &a.name, &a.parcel_json) else {
+                unreadable_layers.push(a.name.clone());
+                return None;
+            };
             let parcel = parcel.in_zone(zone);
             let vertices: usize = parcel
                 .parts
@@ -342,7 +349,10 @@ fn build(rows: Rows, today: NaiveDate, zone: u32, configured_extent: Option<[f64
     let map_boundaries: Vec<MapBoundary> = boundary_rows
         .iter()
         .filter_map(|b| {
-            let parcel = serde_json::from_str::<Parcel>(&b.parcel_json).ok()?;
+            let Some(parcel) = stored_parcel("boundary", &b.name, &b.parcel_json) else {
+                unreadable_layers.push(b.name.clone());
+                return None;
+            };
             Some(MapBoundary {
                 id: b.id,
                 kind: b.kind,
@@ -440,7 +450,20 @@ fn build(rows: Rows, today: NaiveDate, zone: u32, configured_extent: Option<[f64
         county_extent,
         mines: standings,
         unreadable,
+        unreadable_layers,
         simplified: OnceLock::new(),
+    }
+}
+
+/// A stored parcel, or `None` (logged with what it belongs to) when the stored JSON is not one: a row
+/// edited by hand or damaged. The registry's writes always store a valid parcel.
+pub(crate) fn stored_parcel(what: &str, name: &str, json: &str) -> Option<Parcel> {
+    match serde_json::from_str::<Parcel>(json) {
+        Ok(parcel) => Some(parcel),
+        Err(e) => {
+            tracing::warn!("stored parcel of {what} {name} is unreadable and not drawn: {e}");
+            None
+        }
     }
 }
 

@@ -420,8 +420,7 @@ async fn load_view(app: &App, county: Arc<super::county::County>, id: MineId) ->
             let boundary = check_boundary(&licence.boundary_text, zone, &options).ok();
             let area_mismatch =
                 orewatch_domain::licence::area_mismatch(licence.declared_area_m2, licence.area_m2);
-            let parcel = serde_json::from_str::<orewatch_spatial::parcel::Parcel>(&licence.parcel_json)
-                .ok()
+            let parcel = super::county::stored_parcel("licence", &licence.licence_no, &licence.parcel_json)
                 .map(|p| p.in_zone(county.zone));
             LicenceView {
                 licence,

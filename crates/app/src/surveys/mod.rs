@@ -454,125 +454,26 @@ pub struct MineSurveys {
     pub may_record: bool,
 }
 
-/// What the report says, as the platform reads it back (the JSON `survey compare` writes).
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct Figures {
-    pub licence_no: String,
-    pub grid: GridFigures,
-    pub period: PeriodFigures,
-    pub thresholds: Thresholds,
-    pub inside: RegionFigures,
-    pub outside: RegionFigures,
-    pub nodata_area_m2: f64,
-    pub below_floor: BelowFloorFigures,
-    pub production: ProductionFigures,
-    pub outside_patches: Vec<PatchFigures>,
-    pub faces: Vec<FaceFigures>,
-    pub findings: Vec<FindingFigures>,
-    pub inputs: Vec<InputFigures>,
-    /// Earlier proposals' outlines measured again (see [`proposals`]).
-    #[serde(default)]
-    pub watched: Vec<WatchedFigures>,
+/// What the report says, as the platform reads it back: the engine's own report type
+/// (`orewatch_spatial::report`), read with its schema checked, so the figures shown are the figures
+/// computed, field for field.
+pub type Figures = orewatch_spatial::report::Report;
+
+/// Reads a stored analysis report; one of another schema, or damaged, is refused by name.
+pub fn read_report(report_json: &str) -> Result<Figures> {
+    orewatch_spatial::report::read(report_json)
+        .map_err(|e| AppError::Internal(format!("stored analysis report unreadable: {e}")))
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct WatchedFigures {
-    pub key: String,
-    pub area_m2: f64,
-    pub change: RegionFigures,
-    pub faces_meeting: usize,
-    pub faces_exceeding: usize,
-    pub highest_face_m: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct GridFigures {
-    pub crs: String,
-    pub width: usize,
-    pub height: usize,
-    pub cell_x_m: f64,
-    pub cell_y_m: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PeriodFigures {
-    pub start: String,
-    pub end: String,
-    pub days: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-pub struct RegionFigures {
-    pub cut_m3: f64,
-    pub fill_m3: f64,
-    pub cut_area_m2: f64,
-    pub fill_area_m2: f64,
-    pub valid_area_m2: f64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-pub struct BelowFloorFigures {
-    pub floor_m: f64,
-    pub area_m2: f64,
-    pub volume_m3: f64,
-    pub lowest_elevation_m: Option<f64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-pub struct ProductionFigures {
-    pub density_t_m3: f64,
-    pub extracted_t: f64,
-    pub permitted_t: f64,
-    pub ratio: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct PatchFigures {
-    pub area_m2: f64,
-    pub cut_m3: f64,
-    pub max_depth_m: f64,
-    pub centroid: [f64; 2],
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct FaceFigures {
-    pub height_m: f64,
-    pub area_m2: f64,
-    pub mean_slope_deg: f64,
-    pub cut_share: f64,
-    pub centroid: [f64; 2],
-    pub exceeds: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct FindingFigures {
-    pub kind: String,
-    pub severity: String,
-    pub message_zh: String,
-    pub message_en: String,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-pub struct InputFigures {
-    pub name: String,
-    pub sha256: String,
-}
-
-impl Figures {
-    pub fn parse(report_json: &str) -> Result<Self> {
-        serde_json::from_str(report_json)
-            .map_err(|e| AppError::Internal(format!("stored analysis report unreadable: {e}")))
-    }
-
-    pub fn headline(&self) -> Headline {
-        Headline {
-            extracted_t: self.production.extracted_t,
-            permitted_t: self.production.permitted_t,
-            ratio: self.production.ratio,
-            outside_cut_m3: self.outside_patches.iter().map(|p| p.cut_m3).sum(),
-            below_floor_m3: self.below_floor.volume_m3,
-            findings: self.findings.len(),
-        }
+/// The figures the mine's survey list shows for an analysis.
+pub fn headline(f: &Figures) -> Headline {
+    Headline {
+        extracted_t: f.production.extracted_t,
+        permitted_t: f.production.permitted_t,
+        ratio: f.production.ratio,
+        outside_cut_m3: f.outside_patches.iter().map(|p| p.cut_m3).sum(),
+        below_floor_m3: f.below_floor.volume_m3,
+        findings: f.findings.len(),
     }
 }
 
@@ -603,9 +504,9 @@ pub async fn of_mine(app: &App, caller: &Caller, mine_id: MineId) -> Result<Mine
                 figures: a
                     .report_json
                     .as_deref()
-                    .map(Figures::parse)
+                    .map(read_report)
                     .transpose()?
-                    .map(|f| f.headline()),
+                    .map(|f| headline(&f)),
                 analysis: a.clone(),
             }),
             None => None,
@@ -658,7 +559,7 @@ pub async fn analysis(app: &App, caller: &Caller, id: AnalysisId) -> Result<Anal
     drop(conn);
     let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
         .map_err(|e| AppError::Internal(format!("stored analysis inputs unreadable: {e}")))?;
-    let figures = analysis.report_json.as_deref().map(Figures::parse).transpose()?;
+    let figures = analysis.report_json.as_deref().map(read_report).transpose()?;
     let overlay = match &analysis.overlay_sha256 {
         Some(sha) => {
             let bytes = app.files().get(sha).await?;

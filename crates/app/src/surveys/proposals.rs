@@ -60,7 +60,7 @@ pub struct SurveyEvidence {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Built {
     pub kind: ProposalKind,
-    pub severity: &'static str,
+    pub severity: String,
     pub message_zh: String,
     pub evidence: Evidence,
     pub volume_m3: Option<f64>,
@@ -88,7 +88,7 @@ pub fn build(
         |v: serde_json::Result<serde_json::Value>| v.map_err(|e| AppError::Internal(format!("figures: {e}")));
     let mut built = Vec::with_capacity(report.findings.len());
     for finding in &report.findings {
-        let kind = ProposalKind::parse(finding.kind)
+        let kind = ProposalKind::parse(&finding.kind)
             .ok_or_else(|| AppError::Internal(format!("unknown engine finding {}", finding.kind)))?;
         let cut_m3: f64 = report.outside_patches.iter().map(|p| p.cut_m3).sum();
         let high_faces: Vec<_> = report.faces.iter().filter(|f| f.exceeds).collect();
@@ -116,7 +116,7 @@ pub fn build(
         };
         built.push(Built {
             kind,
-            severity: finding.severity,
+            severity: finding.severity.to_string(),
             message_zh: finding.message_zh.clone(),
             evidence: Evidence {
                 analysis_id,
@@ -220,7 +220,7 @@ async fn reflight_in(conn: &mut Conn, p: &Proposal) -> Result<Option<ReflightVie
     ) else {
         return Ok(None);
     };
-    let figures = Figures::parse(report)?;
+    let figures = super::read_report(report)?;
     Ok(read(p, &evidence_of(p)?, &figures).map(|reading| ReflightView {
         analysis_id: later.id,
         flown_on: survey.flown_on,

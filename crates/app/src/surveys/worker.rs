@@ -386,7 +386,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
                 analysis_id: analysis.id,
                 mine_id: mine.id,
                 kind: p.kind,
-                severity: p.severity,
+                severity: &p.severity,
                 message_zh: &p.message_zh,
                 evidence_json: &evidence_json,
                 volume_m3: p.volume_m3,

@@ -998,7 +998,29 @@ async fn an_upload_that_unpacks_past_the_limit_is_refused_in_chinese(db: Db) {
     assert_eq!(head(&app).await, before);
 }
 
+/// A protected area whose stored parcel was damaged (edited by hand) is not drawn, and says so: it is
+/// named in the county picture's unreadable layers, not left out without a word.
+async fn a_layer_with_a_damaged_parcel_is_named_not_dropped(db: Db) {
+    let (app, _) = app(db.clone()).await;
+    let office = account(&app, "wei", "office", "nr").await;
+    import_sample(&app, &office, 3, 0).await;
+    orewatch_testkit::execute_sql(
+        &db,
+        "UPDATE protected_area SET parcel_json = '{\"parts\": [' WHERE name = '测试保护区'",
+    )
+    .await;
+    let c = county(&app, &office).await.unwrap();
+    assert_eq!(c.unreadable_layers, vec!["测试保护区".to_string()]);
+    assert!(c.protected.iter().all(|p| p.name != "测试保护区"));
+    assert!(
+        c.unreadable.is_empty(),
+        "the licences are fine: {:?}",
+        c.unreadable
+    );
+}
+
 on_both_backends!(
+    a_layer_with_a_damaged_parcel_is_named_not_dropped,
     a_sheet_that_declares_every_cell_is_read_cell_by_cell,
     an_upload_that_unpacks_past_the_limit_is_refused_in_chinese,
     an_older_demo_database_gets_the_demo_registry_once,

@@ -275,7 +275,7 @@ async fn a_second_survey_is_analysed_once_against_the_registry_licence(db: Db) {
     }
     assert_eq!(f.outside_patches.len(), 1);
     assert!(close(f.outside_patches[0].area_m2, 1120.0));
-    let kinds: Vec<&str> = f.findings.iter().map(|k| k.kind.as_str()).collect();
+    let kinds: Vec<&str> = f.findings.iter().map(|k| k.kind.as_ref()).collect();
     assert!(
         kinds.contains(&"out_of_bounds")
             && kinds.contains(&"below_floor")

@@ -271,7 +271,7 @@ async fn a_worker_killed_mid_job_is_replaced_and_the_job_completes_once() {
         .unwrap();
     drop(conn);
     let kinds: Vec<&str> = proposals.iter().map(|p| p.kind.as_str()).collect();
-    let engine: Vec<&str> = figures.findings.iter().map(|f| f.kind.as_str()).collect();
+    let engine: Vec<&str> = figures.findings.iter().map(|f| f.kind.as_ref()).collect();
     assert_eq!(kinds, engine);
     assert!(kinds.contains(&"out_of_bounds"), "{kinds:?}");
 

@@ -66,6 +66,7 @@ struct MapPage {
     /// Mines with problems in all; the page lists the first [`PROBLEMS_LISTED`].
     problem_total: usize,
     unreadable: Vec<String>,
+    unreadable_layers: Vec<String>,
     licences: usize,
     may_import: bool,
     /// Layer import targets: value, label.
@@ -313,6 +314,7 @@ async fn screen(
         problems,
         problem_total,
         unreadable: county.unreadable.clone(),
+        unreadable_layers: county.unreadable_layers.clone(),
         licences: county.licences.len(),
         may_import: ctx.caller().may(Action::EditRegistry, &Resource::Installation),
         kinds,

@@ -281,6 +281,28 @@ async fn a_tampered_attachment_is_refused_with_its_integrity_named(db: Db) {
 }
 
 /// 10.15: a self-crossing protected-area polygon was accepted.
+/// A protected area or a licence whose stored boundary was damaged (a row edited by hand) is not drawn,
+/// and the map and the mine page say which, instead of leaving it out without a word.
+async fn a_damaged_boundary_is_named_on_the_map_and_the_mine_page(db: Db) {
+    let site = site(db.clone()).await;
+    let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
+    for sql in [
+        "UPDATE protected_area SET parcel_json = 'not json' WHERE name = '拉沟自然保护区（演示）'",
+        "UPDATE licence SET parcel_json = '{}' WHERE mine_id = 2",
+        "UPDATE data_version SET version = version + 1 WHERE area = 'registry'",
+    ] {
+        assert!(orewatch_testkit::execute_sql(&db, sql).await >= 1, "{sql}");
+    }
+    let map = site.get("/map", &office.cookies).await;
+    assert_eq!(map.status, StatusCode::OK);
+    assert!(map.body.contains("id=\"unreadable-layers\""), "{}", map.body);
+    assert!(map.body.contains("拉沟自然保护区（演示）"));
+    assert!(map.body.contains("id=\"unreadable\""));
+    let mine = site.get("/mines/2", &office.cookies).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.body.contains("矿区范围数据无法读取"), "{}", mine.body);
+}
+
 async fn a_self_crossing_layer_polygon_is_refused(db: Db) {
     let site = site(db).await;
     let office = site.login("office", DEMO_PASSWORD).await;
@@ -470,6 +492,7 @@ async fn a_request_without_a_session_may_do_nothing(db: Db) {
 }
 
 on_both_backends!(
+    a_damaged_boundary_is_named_on_the_map_and_the_mine_page,
     a_request_without_a_session_may_do_nothing,
     a_huge_layer_is_drawn_simplified_and_the_map_says_so,
     only_a_plain_path_of_this_site_is_returned_to,

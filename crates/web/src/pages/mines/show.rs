@@ -41,6 +41,8 @@ pub struct PartView {
 
 pub struct LicenceView {
     pub id: i64,
+    /// The stored boundary could not be read (a damaged row): nothing is drawn, and the page says so.
+    pub parcel_unreadable: bool,
     pub number: String,
     pub kind: String,
     pub holder: String,
@@ -220,6 +222,7 @@ fn licence_view(ctx: &Ctx, l: &mines::LicenceView, view: &MineView) -> LicenceVi
     };
     LicenceView {
         id: r.id.0,
+        parcel_unreadable: l.parcel.is_none(),
         number: r.licence_no.clone(),
         kind: label(ctx, "licence_kind", r.kind.as_str()),
         holder: r.holder_name.clone(),
