@@ -80,7 +80,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewAccountRow<'_>) -> Result<Account
             ],
         )
         .await?;
-    Ok(AccountId(key.int().unwrap_or_default()))
+    key.id(AccountId)
 }
 
 pub async fn find(conn: &mut Conn, id: AccountId) -> Result<Option<Account>> {

@@ -67,9 +67,7 @@ pub async fn insert_act(
         )
         .await?;
     }
-    key.int()
-        .map(ActId)
-        .ok_or_else(|| crate::StorageError::Internal("act key".into()))
+    key.id(ActId)
 }
 
 impl Repository for ActFlow {

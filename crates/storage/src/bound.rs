@@ -1289,6 +1289,14 @@ impl Key {
         }
     }
 
+    /// The record id this generated key stands for; a key that is not a number (a programming fault:
+    /// the table's key is text) is an error, never id 0.
+    pub fn id<T>(&self, make: impl FnOnce(i64) -> T) -> crate::Result<T> {
+        self.int()
+            .map(make)
+            .ok_or_else(|| crate::StorageError::Internal(format!("generated key {self:?} is not a number")))
+    }
+
     pub fn int(&self) -> Option<i64> {
         match self {
             Key::Int(n) => Some(*n),

@@ -120,9 +120,7 @@ pub async fn insert(
         )
         .await?;
     }
-    key.int()
-        .map(CaseId)
-        .ok_or_else(|| crate::StorageError::Internal("case key".into()))
+    key.id(CaseId)
 }
 
 /// Appends an event to a case's history (a measure taken or lifted on it).

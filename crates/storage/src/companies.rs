@@ -70,7 +70,7 @@ impl CompanyFields<'_> {
 pub async fn insert(tx: &mut WriteTx, c: &CompanyFields<'_>) -> Result<CompanyId> {
     let record = c.new_record(tx.now());
     let key = tx.insert(&COMPANY, &record.values).await?;
-    Ok(CompanyId(key.int().unwrap_or_default()))
+    key.id(CompanyId)
 }
 
 /// Changes a company's fields (an import that updates by credit code).
@@ -97,10 +97,7 @@ pub async fn insert_many(
             note,
         )
         .await?;
-    Ok(keys
-        .iter()
-        .map(|k| CompanyId(k.int().unwrap_or_default()))
-        .collect())
+    keys.iter().map(|k| k.id(CompanyId)).collect()
 }
 
 pub async fn find(conn: &mut Conn, id: CompanyId) -> Result<Option<Company>> {

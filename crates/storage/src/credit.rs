@@ -47,9 +47,7 @@ pub async fn insert(tx: &mut WriteTx, e: &NewCreditEntry<'_>) -> Result<CreditEn
             ],
         )
         .await?;
-    key.int()
-        .map(CreditEntryId)
-        .ok_or_else(|| crate::StorageError::Internal("credit entry key".into()))
+    key.id(CreditEntryId)
 }
 
 /// Lifts an active entry; 0 when it was lifted already.

@@ -107,9 +107,7 @@ pub async fn insert_draw(
             ],
         )
         .await?;
-    key.int()
-        .map(DrawId)
-        .ok_or_else(|| crate::StorageError::Internal("draw key".into()))
+    key.id(DrawId)
 }
 
 /// The draw that created a joint inspection, if it was drawn.

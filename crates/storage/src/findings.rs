@@ -108,9 +108,7 @@ pub async fn insert(tx: &mut WriteTx, f: &NewFinding<'_>) -> Result<FindingId> {
             ],
         )
         .await?;
-    key.int()
-        .map(FindingId)
-        .ok_or_else(|| crate::StorageError::Internal("finding key".into()))
+    key.id(FindingId)
 }
 
 /// The columns a step may change, as the finding holds them.

@@ -39,9 +39,7 @@ pub async fn insert(
             ],
         )
         .await?;
-    key.int()
-        .map(FlagId)
-        .ok_or_else(|| crate::StorageError::Internal("flag key".into()))
+    key.id(FlagId)
 }
 
 impl Repository for FlagFlow {

@@ -88,9 +88,7 @@ pub async fn insert_inspection(tx: &mut WriteTx, i: &NewInspection<'_>) -> Resul
             ],
         )
         .await?;
-    key.int()
-        .map(InspectionId)
-        .ok_or_else(|| crate::StorageError::Internal("inspection key".into()))
+    key.id(InspectionId)
 }
 
 /// Closes a joint inspection whose acts are all signed; returns whether it changed.

@@ -176,7 +176,7 @@ pub async fn insert(tx: &mut WriteTx, l: &LicenceFields<'_>) -> Result<LicenceId
     for event in record.children.iter().flatten() {
         tx.insert_child(&LICENCE, &LICENCE_EVENTS, &key, event).await?;
     }
-    Ok(LicenceId(key.int().unwrap_or_default()))
+    key.id(LicenceId)
 }
 
 /// Inserts many licences at once, each with its history entry and audit entry; ids in order.
@@ -195,10 +195,7 @@ pub async fn insert_many(
             note,
         )
         .await?;
-    Ok(keys
-        .iter()
-        .map(|k| LicenceId(k.int().unwrap_or_default()))
-        .collect())
+    keys.iter().map(|k| k.id(LicenceId)).collect()
 }
 
 /// Changes a licence's fields (an import that updates by number); its state and history stay.

@@ -67,9 +67,7 @@ pub async fn insert(tx: &mut WriteTx, m: &NewMeasure<'_>) -> Result<MeasureId> {
             ],
         )
         .await?;
-    key.int()
-        .map(MeasureId)
-        .ok_or_else(|| crate::StorageError::Internal("measure key".into()))
+    key.id(MeasureId)
 }
 
 impl Repository for MeasureFlow {

@@ -60,9 +60,7 @@ pub async fn insert(tx: &mut WriteTx, m: &NewMeeting<'_>, invited: &[AgencyCode]
         )
         .await?;
     }
-    key.int()
-        .map(MeetingId)
-        .ok_or_else(|| crate::StorageError::Internal("meeting key".into()))
+    key.id(MeetingId)
 }
 
 impl Repository for MeetingFlow {
@@ -174,9 +172,7 @@ pub async fn add_decision(
             ],
         )
         .await?;
-    key.int()
-        .map(DecisionId)
-        .ok_or_else(|| crate::StorageError::Internal("decision key".into()))
+    key.id(DecisionId)
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Meeting> {

@@ -89,7 +89,7 @@ fn mine_from_row(row: &sqlx::any::AnyRow) -> Result<Mine> {
 pub async fn insert(tx: &mut WriteTx, m: &MineFields<'_>) -> Result<MineId> {
     let record = m.new_record(tx.now());
     let key = tx.insert(&MINE, &record.values).await?;
-    Ok(MineId(key.int().unwrap_or_default()))
+    key.id(MineId)
 }
 
 /// Inserts many mines at once, each with its audit entry; returns their ids in order.
@@ -103,7 +103,7 @@ pub async fn insert_many(
     let keys = tx
         .insert_records(&MINE, records, orewatch_domain::AuditAction::MineCreate, note)
         .await?;
-    Ok(keys.iter().map(|k| MineId(k.int().unwrap_or_default())).collect())
+    keys.iter().map(|k| k.id(MineId)).collect()
 }
 
 /// Changes a mine's fields (an import that updates by name).

@@ -47,9 +47,7 @@ pub async fn insert(tx: &mut WriteTx, o: &NewOpinion<'_>) -> Result<OpinionId> {
             ],
         )
         .await?;
-    key.int()
-        .map(OpinionId)
-        .ok_or_else(|| crate::StorageError::Internal("opinion key".into()))
+    key.id(OpinionId)
 }
 
 impl Repository for OpinionFlow {

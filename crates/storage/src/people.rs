@@ -51,7 +51,7 @@ pub async fn insert(tx: &mut WriteTx, name: &str, id_number: Option<&str>) -> Re
             ],
         )
         .await?;
-    Ok(PersonId(key.int().unwrap_or_default()))
+    key.id(PersonId)
 }
 
 pub async fn insert_link(
@@ -74,9 +74,7 @@ pub async fn insert_link(
             ],
         )
         .await?;
-    key.int()
-        .map(ControlLinkId)
-        .ok_or_else(|| crate::StorageError::Internal("control link key".into()))
+    key.id(ControlLinkId)
 }
 
 const SELECT: &str = "SELECT k.control_link_id, k.company_id, c.name AS company_name, k.person_id, \

@@ -122,7 +122,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Permit> {
 pub async fn insert(tx: &mut WriteTx, p: &PermitFields<'_>) -> Result<PermitId> {
     let record = p.new_record(tx.now());
     let key = tx.insert(&PERMIT, &record.values).await?;
-    Ok(PermitId(key.int().unwrap_or_default()))
+    key.id(PermitId)
 }
 
 /// Inserts many permits at once, each with its audit entry; ids in order.
@@ -136,10 +136,7 @@ pub async fn insert_many(
     let keys = tx
         .insert_records(&PERMIT, records, orewatch_domain::AuditAction::PermitCreate, note)
         .await?;
-    Ok(keys
-        .iter()
-        .map(|k| PermitId(k.int().unwrap_or_default()))
-        .collect())
+    keys.iter().map(|k| k.id(PermitId)).collect()
 }
 
 /// Changes every field of a permit (an import that updates by kind and number).

@@ -55,9 +55,7 @@ pub async fn insert_plan(tx: &mut WriteTx, p: &NewPlan<'_>) -> Result<PlanId> {
     for item in p.items {
         add_item(tx, &key, item).await?;
     }
-    key.int()
-        .map(PlanId)
-        .ok_or_else(|| StorageError::Internal("plan key".into()))
+    key.id(PlanId)
 }
 
 async fn add_item(tx: &mut WriteTx, plan: &Key, item: &PlanItem) -> Result<()> {

@@ -47,9 +47,7 @@ pub async fn insert(tx: &mut WriteTx, p: &NewProposal<'_>) -> Result<ProposalId>
             ],
         )
         .await?;
-    key.int()
-        .map(ProposalId)
-        .ok_or_else(|| crate::StorageError::Internal("proposal key".into()))
+    key.id(ProposalId)
 }
 
 impl Repository for ProposalFlow {

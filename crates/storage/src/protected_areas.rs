@@ -68,9 +68,7 @@ pub async fn insert_many(
 pub async fn insert(tx: &mut WriteTx, area: &NewProtectedArea<'_>) -> Result<ProtectedAreaId> {
     let record = area.record(tx.now());
     let key = tx.insert(&PROTECTED_AREA, &record.values).await?;
-    key.int()
-        .map(ProtectedAreaId)
-        .ok_or_else(|| crate::StorageError::Internal("protected area key".into()))
+    key.id(ProtectedAreaId)
 }
 
 pub async fn all(conn: &mut Conn) -> Result<Vec<ProtectedArea>> {

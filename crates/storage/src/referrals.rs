@@ -55,9 +55,7 @@ pub async fn insert(tx: &mut WriteTx, r: &NewReferral<'_>) -> Result<ReferralId>
         values.push((col, Value::Null));
     }
     let key = tx.insert(&REFERRAL, &values).await?;
-    key.int()
-        .map(ReferralId)
-        .ok_or_else(|| crate::StorageError::Internal("referral key".into()))
+    key.id(ReferralId)
 }
 
 /// The columns the steps fill in, in the order [`ReferralFlow`]'s `save` writes them.

@@ -53,9 +53,7 @@ pub async fn insert_card(
             ],
         )
         .await?;
-    key.int()
-        .map(CardId)
-        .ok_or_else(|| crate::StorageError::Internal("card key".into()))
+    key.id(CardId)
 }
 
 pub async fn revoke_card(tx: &mut WriteTx, id: CardId) -> Result<u64> {
@@ -163,9 +161,7 @@ pub async fn insert_checklist_item(
             ],
         )
         .await?;
-    key.int()
-        .map(ChecklistItemId)
-        .ok_or_else(|| crate::StorageError::Internal("checklist item key".into()))
+    key.id(ChecklistItemId)
 }
 
 pub async fn change_checklist_item(

@@ -86,9 +86,7 @@ pub async fn insert(
             ],
         )
         .await?;
-    key.int()
-        .map(SeatId)
-        .ok_or_else(|| crate::StorageError::Internal("seat key".into()))
+    key.id(SeatId)
 }
 
 /// All seats in display order.

@@ -86,9 +86,7 @@ pub async fn insert(tx: &mut WriteTx, item: &NewShareItem<'_>, recipients: &[Par
         )
         .await?;
     }
-    key.int()
-        .map(ShareItemId)
-        .ok_or_else(|| crate::StorageError::Internal("share item key".into()))
+    key.id(ShareItemId)
 }
 
 /// Records an acknowledgement; 0 when the party is not addressed or has already acknowledged.

@@ -108,9 +108,7 @@ pub async fn insert(tx: &mut WriteTx, s: &NewSurvey<'_>) -> Result<SurveyId> {
             ],
         )
         .await?;
-    key.int()
-        .map(SurveyId)
-        .ok_or_else(|| crate::StorageError::Internal("survey key".into()))
+    key.id(SurveyId)
 }
 
 /// Marks a survey classified (涉密) or not; returns whether it changed.
@@ -236,9 +234,7 @@ pub async fn insert_analysis(tx: &mut WriteTx, a: &NewAnalysis<'_>) -> Result<An
             ],
         )
         .await?;
-    key.int()
-        .map(AnalysisId)
-        .ok_or_else(|| crate::StorageError::Internal("analysis key".into()))
+    key.id(AnalysisId)
 }
 
 impl Repository for AnalysisFlow {

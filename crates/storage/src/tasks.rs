@@ -98,9 +98,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewTask<'_>) -> Result<TaskId> {
             ],
         )
         .await?;
-    key.int()
-        .map(TaskId)
-        .ok_or_else(|| crate::StorageError::Internal("task key".into()))
+    key.id(TaskId)
 }
 
 /// Closes an open task (the caller audits it); 0 if it was closed already.

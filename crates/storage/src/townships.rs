@@ -26,9 +26,7 @@ pub async fn insert(tx: &mut WriteTx, name: &str, sort_order: i64) -> Result<Tow
             ],
         )
         .await?;
-    key.int()
-        .map(TownshipId)
-        .ok_or_else(|| crate::StorageError::Internal("township key".into()))
+    key.id(TownshipId)
 }
 
 /// Every township, in list order.

@@ -714,7 +714,11 @@ pub(super) async fn analysis_screen(
     let messages_en: Vec<(String, String)> = view
         .figures
         .iter()
-        .flat_map(|f| f.findings.iter().map(|k| (k.kind.to_string(), k.message_en.clone())))
+        .flat_map(|f| {
+            f.findings
+                .iter()
+                .map(|k| (k.kind.to_string(), k.message_en.clone()))
+        })
         .collect();
     let was_refused = refused.is_some();
     let proposals = super::proposals::lines(&ctx, &listed, &messages_en, &agencies, refused);
