@@ -153,13 +153,13 @@ pub async fn verify(
     let mut files = Vec::new();
     let mut trusted = None;
     if let Some((dir, key)) = checkpoints {
-        files = checkpoint::read_dir(dir).map_err(AppError::Internal)?;
+        files = checkpoint::read_dir(dir).map_err(AppError::Config)?;
         trusted = match key {
             Some(key) => Some(key),
             None => checkpoint::public_key(app)?,
         };
         if trusted.is_none() {
-            return Err(AppError::Internal(
+            return Err(AppError::Config(
                 "没有可信的公钥：请用 --public-key 给出，或配置签名密钥文件".into(),
             ));
         }

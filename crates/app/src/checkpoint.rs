@@ -83,7 +83,7 @@ impl Checkpoint {
 pub fn load_or_create_key(path: &Path) -> Result<SigningKey> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse_key(text.trim()).ok_or_else(|| {
-            AppError::Internal(format!(
+            AppError::Config(format!(
                 "{}：不是有效的 Ed25519 密钥（64位十六进制）",
                 path.display()
             ))
@@ -92,13 +92,12 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey> {
             let mut seed = [0_u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
             if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(AppError::io(dir))?;
             }
             write_private(path, &hex::encode(seed))?;
             Ok(SigningKey::from_bytes(&seed))
         }
-        Err(e) => Err(AppError::Internal(format!("{}: {e}", path.display()))),
+        Err(e) => Err(AppError::io(path)(e)),
     }
 }
 
@@ -127,14 +126,13 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))
+        .map_err(AppError::io(path))?;
+    file.write_all(text.as_bytes()).map_err(AppError::io(path))
 }
 
 #[cfg(not(unix))]
 fn write_private(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))
+    std::fs::write(path, text).map_err(AppError::io(path))
 }
 
 /// Signs the chain's head now and writes the checkpoint (unless one for that seq exists). Returns it,
@@ -167,16 +165,16 @@ pub async fn sign(app: &App, caller: &Caller) -> Result<Option<Checkpoint>> {
         signature: String::new(),
     };
     checkpoint.signature = hex::encode(key.sign(checkpoint.message().as_bytes()).to_bytes());
-    std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
-    let text = serde_json::to_string_pretty(&checkpoint).map_err(|e| AppError::Internal(e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(AppError::io(dir))?;
+    let text = serde_json::to_string_pretty(&checkpoint).map_err(AppError::json("checkpoint"))?;
     // Written under a temporary name and renamed, so a crash never leaves half a checkpoint.
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         Checkpoint::file_name(seq),
         std::process::id()
     ));
-    std::fs::write(&tmp, text).map_err(|e| AppError::Internal(format!("{}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, &path).map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
+    std::fs::write(&tmp, text).map_err(AppError::io(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(AppError::io(&path))?;
     Ok(Some(checkpoint))
 }
 

@@ -34,9 +34,51 @@ pub enum AppError {
     /// 413: a file or chunk larger than the route accepts; nothing was kept.
     #[error("文件过大（上限 {max_bytes} 字节）")]
     TooLarge { max_bytes: u64 },
-    /// 500: a programming or configuration fault. Logged, never shown.
+    /// 500: a file or folder of the server could not be read or written.
+    #[error("读写 {} 失败", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// 500: a value could not be written as JSON (`what` names it).
+    #[error("无法写出{what}的 JSON")]
+    Json {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// 500: a value the platform stored cannot be read back (damaged, or written by another version).
+    #[error("存储的{what}无法读取")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// 500: a document (a workbook, a package) could not be produced.
+    #[error("无法生成{what}")]
+    Document {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// 500: work handed to a blocking thread panicked or was cancelled.
+    #[error("后台计算（{what}）未完成")]
+    Thread {
+        what: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// 500: the password hasher failed (its parameters, or the system's randomness).
+    #[error("密码哈希失败")]
+    Hashing(#[source] argon2::password_hash::Error),
+    /// The installation's configuration or its operator's files are wrong (a key file, a checkpoint
+    /// folder): the message says what to fix.
+    #[error("{0}")]
+    Config(String),
+    /// 500: a rule of the code itself was broken (a bug): what was expected, for the log. Never shown.
     #[error("内部错误：{0}")]
-    Internal(String),
+    Invariant(String),
     /// 500 (or 409 for a conflict the use case did not foresee).
     #[error("存储错误")]
     Storage(#[source] StorageError),
@@ -53,6 +95,30 @@ impl From<StorageError> for AppError {
 }
 
 impl AppError {
+    /// An I/O error on `path`.
+    pub fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> AppError + '_ {
+        move |source| AppError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A JSON encoding error of `what`.
+    pub fn json(what: &'static str) -> impl FnOnce(serde_json::Error) -> AppError {
+        move |source| AppError::Json { what, source }
+    }
+
+    /// A stored value named `what` that cannot be read back.
+    pub fn corrupt<E: std::error::Error + Send + Sync + 'static>(
+        what: impl Into<String>,
+    ) -> impl FnOnce(E) -> AppError {
+        let what = what.into();
+        move |source| AppError::Corrupt {
+            what,
+            source: Box::new(source),
+        }
+    }
+
     pub fn invalid(field: &'static str, problem: orewatch_domain::Problem) -> Self {
         AppError::Invalid(FieldErrors::single(field, problem))
     }
@@ -74,5 +140,21 @@ impl From<orewatch_storage::DriverError> for AppError {
     /// Committing or rolling back a transaction.
     fn from(error: orewatch_storage::DriverError) -> Self {
         StorageError::from(error).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_keeps_its_cause_for_the_log() {
+        let path = std::path::Path::new("/srv/orewatch/checkpoints");
+        let e = AppError::io(path)(std::io::Error::new(std::io::ErrorKind::PermissionDenied, "权限不足"));
+        assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(e.chain(), "读写 /srv/orewatch/checkpoints 失败: 权限不足");
+        let bad = serde_json::from_str::<u32>("x").unwrap_err();
+        let e = AppError::corrupt("analysis report")(bad);
+        assert!(e.chain().starts_with("存储的analysis report无法读取: expected value"), "{}", e.chain());
     }
 }

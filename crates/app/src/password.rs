@@ -46,7 +46,7 @@ pub(crate) struct Hasher {
 impl Hasher {
     pub(crate) fn new(cost: &HashCost) -> Result<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .map_err(|e| AppError::Internal(format!("Argon2 parameters: {e}")))?;
+            .map_err(|e| AppError::Hashing(e.into()))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let mut hasher = Self {
             argon,
@@ -61,7 +61,7 @@ impl Hasher {
         self.argon
             .hash_password(password.as_bytes(), &salt)
             .map(|hash| hash.to_string())
-            .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
+            .map_err(AppError::Hashing)
     }
 
     /// Whether `password` matches the PHC string `stored` (any Argon2 variant and cost).

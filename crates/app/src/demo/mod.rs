@@ -237,7 +237,7 @@ async fn load_registry(app: &App, today: chrono::NaiveDate) -> Result<bool> {
     match registry::workbook::import(app, &office, &bytes, "演示数据.xlsx", options).await? {
         registry::workbook::ImportOutcome::Imported(_) => {}
         registry::workbook::ImportOutcome::Refused { errors, .. } => {
-            return Err(AppError::Internal(format!("demo registry refused: {errors:?}")))
+            return Err(AppError::Invariant(format!("demo registry refused: {errors:?}")))
         }
     }
     registry::layers::create_protected_area(

@@ -177,7 +177,7 @@ pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) 
         .surveys
         .scratch_dir
         .join(format!("demo-{}", crate::auth::random_token()));
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(AppError::io(&dir))?;
     for (k, (mine, scene)) in chosen.iter().enumerate() {
         let flights: &[i64] = if k == 0 { &[190, 100, 10] } else { &[190, 100] };
         let crs = scene.crs();
@@ -185,9 +185,11 @@ pub(super) async fn load_if_empty(app: &App, office: &Caller, today: NaiveDate) 
             let flown_on = today - Duration::days(*days_ago);
             let name = format!("demo-mine{}-{flown_on}.tif", mine.0);
             let path = dir.join(&name);
-            write_dem(&path, &scene.grid(), &crs, &scene.surface(stage))
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let bytes = std::fs::read(&path).map_err(|e| AppError::Internal(e.to_string()))?;
+            write_dem(&path, &scene.grid(), &crs, &scene.surface(stage)).map_err(|e| AppError::Document {
+                what: "演示 DEM",
+                source: Box::new(e),
+            })?;
+            let bytes = std::fs::read(&path).map_err(AppError::io(&path))?;
             let staged = StagedFile {
                 name,
                 path: path.clone(),

@@ -46,7 +46,7 @@ async fn supplier_of(tx: &mut WriteTx, kind: MeasureKind) -> Result<Option<Agenc
     let Some(code) = kind.supplier() else {
         return Ok(None);
     };
-    let code = AgencyCode::parse(code).map_err(|_| AppError::Internal(format!("agency {code}")))?;
+    let code = AgencyCode::parse(code).map_err(|_| AppError::Invariant(format!("agency {code}")))?;
     // The supplier must be a member agency of this installation to confirm in the platform.
     match agencies::find(tx, &code).await? {
         Some(a) if a.is_member() => Ok(Some(code)),

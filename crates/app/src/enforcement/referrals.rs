@@ -397,7 +397,10 @@ async fn build_package(
         bytes: package::document(&issuer, "案件基本情况", &case.case_no, &summary, &signed),
     });
     let title = format!("{number} 移送材料（{}）", referral.receiver_name);
-    package::zip(&title, &files).map_err(|e| AppError::Internal(e.to_string()))
+    package::zip(&title, &files).map_err(|e| AppError::Document {
+        what: "移送材料包",
+        source: Box::new(e),
+    })
 }
 
 /// A referral with what its page shows.

@@ -82,7 +82,7 @@ pub async fn create(app: &App, caller: &Caller, input: &CompanyInput<'_>) -> Res
     tx.commit().await?;
     id.first()
         .copied()
-        .ok_or_else(|| AppError::Internal("no id".into()))
+        .ok_or_else(|| AppError::Invariant("no id".into()))
 }
 
 /// The company with this credit code, or a field error on `field`.

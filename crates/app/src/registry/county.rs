@@ -252,7 +252,10 @@ pub(crate) async fn county_at(app: &App, versions: &Versions) -> Result<Arc<Coun
         county
     })
     .await
-    .map_err(|e| crate::AppError::Internal(format!("computing the county picture: {e}")))?;
+    .map_err(|source| crate::AppError::Thread {
+        what: "the county picture",
+        source,
+    })?;
     let county = Arc::new(county);
     app.caches().county.put(&versions, county.clone());
     Ok(county)

@@ -49,7 +49,7 @@ pub async fn create_protected_area(
     let (Some(kind), Some(name), Some(source), Some(parcel)) = (kind, name, source, parcel) else {
         return Err(AppError::Invalid(e));
     };
-    let parcel_json = serde_json::to_string(&parcel).map_err(|e| AppError::Internal(e.to_string()))?;
+    let parcel_json = serde_json::to_string(&parcel).map_err(AppError::json("parcel"))?;
     let mut tx = app.write(caller).await?;
     let id = protected_areas::insert(
         &mut tx,
@@ -131,7 +131,7 @@ pub async fn import(
         .iter()
         .map(|f| {
             let name: String = f.name.chars().filter(|c| !c.is_control()).take(100).collect();
-            let json = serde_json::to_string(&f.parcel).map_err(|e| AppError::Internal(e.to_string()))?;
+            let json = serde_json::to_string(&f.parcel).map_err(AppError::json("parcel"))?;
             Ok((name, json, f.parcel.area_m2))
         })
         .collect::<Result<Vec<_>>>()?;

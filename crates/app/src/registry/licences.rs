@@ -55,7 +55,7 @@ pub(crate) fn fields<'a>(
 }
 
 fn parcel_json(l: &CheckedLicence) -> Result<String> {
-    serde_json::to_string(&l.parcel).map_err(|e| AppError::Internal(e.to_string()))
+    serde_json::to_string(&l.parcel).map_err(AppError::json("parcel"))
 }
 
 /// Registers licences inside the caller's transaction: each holder checked against the credit list
@@ -179,14 +179,14 @@ pub async fn create(
     let id = ids
         .first()
         .copied()
-        .ok_or_else(|| AppError::Internal("no id".into()))?;
+        .ok_or_else(|| AppError::Invariant("no id".into()))?;
     let title = format!(
         "{}：{}（{}）",
         checked.kind.label_zh(),
         checked.licence_no.as_str(),
         holder.name
     );
-    let nr = AgencyCode::parse("nr").map_err(|_| AppError::Internal("agency nr".into()))?;
+    let nr = AgencyCode::parse("nr").map_err(|_| AppError::Invariant("agency nr".into()))?;
     auto_post(
         &mut tx,
         app,
@@ -309,7 +309,7 @@ pub(crate) async fn apply_event(
         note.as_deref().unwrap_or("")
     );
     let mine = mines::find(tx, licence.mine_id).await?;
-    let nr = AgencyCode::parse("nr").map_err(|_| AppError::Internal("agency nr".into()))?;
+    let nr = AgencyCode::parse("nr").map_err(|_| AppError::Invariant("agency nr".into()))?;
     auto_post(
         tx,
         app,

@@ -115,7 +115,7 @@ pub async fn create(app: &App, caller: &Caller, input: &MineInput<'_>) -> Result
     tx.commit().await?;
     ids.first()
         .copied()
-        .ok_or_else(|| AppError::Internal("no id".into()))
+        .ok_or_else(|| AppError::Invariant("no id".into()))
 }
 
 /// Changes a mine's status (筹建/生产/停产整顿/关闭), with the reason.

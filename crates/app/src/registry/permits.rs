@@ -30,7 +30,7 @@ fn resource(p: &Permit) -> Resource {
 
 /// The agency that issues a kind of permit.
 pub(crate) fn issuing_agency(kind: PermitKind) -> Result<AgencyCode> {
-    AgencyCode::parse(kind.issuing_agency()).map_err(|_| AppError::Internal("agency code".into()))
+    AgencyCode::parse(kind.issuing_agency()).map_err(|_| AppError::Invariant("agency code".into()))
 }
 
 /// A permit to register, with what the form or row adds to it.
@@ -151,7 +151,7 @@ pub async fn create(
     let id = ids
         .first()
         .copied()
-        .ok_or_else(|| AppError::Internal("no id".into()))?;
+        .ok_or_else(|| AppError::Invariant("no id".into()))?;
     let title = format!(
         "{} {}（{}）",
         checked.kind.label_zh(),

@@ -231,7 +231,10 @@ pub async fn record(
         None => arrival::check(&path, &name, &engine).map(Arrived::Dem),
     })
     .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|source| AppError::Thread {
+        what: "the survey file's check",
+        source,
+    })?
     .map_err(file_problem)?;
     let stored = store_arrived(app, file, &arrived).await;
     if let Arrived::Cloud(cloud) = &arrived {
@@ -247,8 +250,7 @@ pub async fn record(
             None,
         ),
         Arrived::Cloud(cloud) => {
-            let gridding_json =
-                serde_json::to_string(&cloud.gridding).map_err(|e| AppError::Internal(e.to_string()))?;
+            let gridding_json = serde_json::to_string(&cloud.gridding).map_err(AppError::json("gridding"))?;
             (
                 cloud.layout,
                 cloud.dem_name,
@@ -306,7 +308,7 @@ pub async fn record(
     .await?;
     let mut analysis_id = None;
     if let Some(before) = latest {
-        let inputs_json = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.to_string()))?;
+        let inputs_json = serde_json::to_string(&inputs).map_err(AppError::json("analysis inputs"))?;
         let id = store::insert_analysis(
             &mut tx,
             &NewAnalysis {
@@ -405,7 +407,7 @@ pub async fn retry(app: &App, caller: &Caller, id: AnalysisId) -> Result<()> {
         crate::workflow::allowed::<AnalysisFlow>(&mut tx, app, caller, id, AnalysisStep::Retry).await?;
     let stored = licences::for_mine(&mut tx, analysis.mine_id).await?;
     let (licence, inputs) = yardstick_of(&app.settings, &stored, analysis.flown_on)?;
-    let inputs_json = serde_json::to_string(&inputs).map_err(|e| AppError::Internal(e.to_string()))?;
+    let inputs_json = serde_json::to_string(&inputs).map_err(AppError::json("analysis inputs"))?;
     if !jobs::requeue(&mut tx, Subject::SurveyAnalysis(id), app.now()).await? {
         return Err(AppError::invalid("state", Problem::JobStillRunning));
     }
@@ -461,8 +463,7 @@ pub type Figures = orewatch_spatial::report::Report;
 
 /// Reads a stored analysis report; one of another schema, or damaged, is refused by name.
 pub fn read_report(report_json: &str) -> Result<Figures> {
-    orewatch_spatial::report::read(report_json)
-        .map_err(|e| AppError::Internal(format!("stored analysis report unreadable: {e}")))
+    orewatch_spatial::report::read(report_json).map_err(AppError::corrupt("analysis report"))
 }
 
 /// The figures the mine's survey list shows for an analysis.
@@ -558,14 +559,14 @@ pub async fn analysis(app: &App, caller: &Caller, id: AnalysisId) -> Result<Anal
     let open = crate::workflow::offered::<AnalysisFlow>(&mut conn, app, caller, &analysis).await?;
     drop(conn);
     let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
-        .map_err(|e| AppError::Internal(format!("stored analysis inputs unreadable: {e}")))?;
+        .map_err(AppError::corrupt(format!("inputs of analysis {}", analysis.id)))?;
     let figures = analysis.report_json.as_deref().map(read_report).transpose()?;
     let overlay = match &analysis.overlay_sha256 {
         Some(sha) => {
             let bytes = app.files().get(sha).await?;
             Some(
                 serde_json::from_slice(&bytes)
-                    .map_err(|e| AppError::Internal(format!("stored overlay unreadable: {e}")))?,
+                    .map_err(AppError::corrupt(format!("overlay of analysis {}", analysis.id)))?,
             )
         }
         None => None,

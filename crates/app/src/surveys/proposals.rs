@@ -77,19 +77,18 @@ pub fn build(
     let crs = report
         .crs
         .clone()
-        .ok_or_else(|| AppError::Internal("comparison without a CRS".to_string()))?;
+        .ok_or_else(|| AppError::Invariant("comparison without a CRS".to_string()))?;
     let survey = |s: &Survey| SurveyEvidence {
         survey_id: s.id,
         flown_on: s.flown_on.to_string(),
         dem_name: s.dem_name.clone(),
         sha256: s.dem_sha256.clone(),
     };
-    let json =
-        |v: serde_json::Result<serde_json::Value>| v.map_err(|e| AppError::Internal(format!("figures: {e}")));
+    let json = |v: serde_json::Result<serde_json::Value>| v.map_err(AppError::json("proposal figures"));
     let mut built = Vec::with_capacity(report.findings.len());
     for finding in &report.findings {
         let kind = ProposalKind::parse(&finding.kind)
-            .ok_or_else(|| AppError::Internal(format!("unknown engine finding {}", finding.kind)))?;
+            .ok_or_else(|| AppError::Invariant(format!("unknown engine finding {}", finding.kind)))?;
         let cut_m3: f64 = report.outside_patches.iter().map(|p| p.cut_m3).sum();
         let high_faces: Vec<_> = report.faces.iter().filter(|f| f.exceeds).collect();
         let (figures, outlines, volume_m3) = match kind {
@@ -137,7 +136,7 @@ pub fn build(
 
 fn evidence_of(p: &Proposal) -> Result<Evidence> {
     serde_json::from_str(&p.evidence_json)
-        .map_err(|e| AppError::Internal(format!("proposal {} evidence unreadable: {e}", p.id)))
+        .map_err(AppError::corrupt(format!("evidence of proposal {}", p.id)))
 }
 
 /// The outlines a comparison starting from `survey_id` measures again: those of the proposals (not

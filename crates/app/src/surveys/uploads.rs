@@ -213,7 +213,7 @@ pub async fn staged(app: &App, caller: &Caller, id: &str, mine_id: MineId) -> Re
     let dir = app.settings.surveys.scratch_dir.join("uploads");
     tokio::fs::create_dir_all(&dir)
         .await
-        .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+        .map_err(AppError::io(&dir))?;
     let path = dir.join(format!(
         "{}-{}.part",
         upload.id,
@@ -222,7 +222,7 @@ pub async fn staged(app: &App, caller: &Caller, id: &str, mine_id: MineId) -> Re
     let (sha256, size) = app.files().join_staged(&keys, &path).await?;
     if size != upload.size_bytes {
         let _ = tokio::fs::remove_file(&path).await;
-        return Err(AppError::Internal(format!(
+        return Err(AppError::Invariant(format!(
             "upload {}: {size} bytes staged, {} recorded",
             upload.id, upload.size_bytes
         )));
@@ -242,14 +242,14 @@ fn keys_of(parts: &[Part]) -> Result<Vec<StagingKey>> {
         .iter()
         .map(|p| {
             if p.offset_bytes != next {
-                return Err(AppError::Internal(format!(
+                return Err(AppError::Invariant(format!(
                     "upload part at {} after {next} bytes",
                     p.offset_bytes
                 )));
             }
             next += p.size_bytes;
             StagingKey::parse(&p.object_key)
-                .ok_or_else(|| AppError::Internal(format!("upload part key {}", p.object_key)))
+                .ok_or_else(|| AppError::Invariant(format!("upload part key {}", p.object_key)))
         })
         .collect()
 }

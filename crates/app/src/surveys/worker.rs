@@ -181,9 +181,7 @@ async fn local_copy(app: &App, sha256: &str, name: &str, scratch: &mut Vec<PathB
         return Ok(path);
     }
     let dir = &app.settings.surveys.scratch_dir;
-    tokio::fs::create_dir_all(dir)
-        .await
-        .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+    tokio::fs::create_dir_all(dir).await.map_err(AppError::io(dir))?;
     let path = dir.join(format!("{}-{name}", crate::auth::random_token()));
     scratch.push(path.clone());
     app.files().fetch_to(sha256, &path).await?;
@@ -195,7 +193,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
     let mut conn = app.db.conn().await?;
     let analysis = store::find_analysis(&mut conn, analysis_of(job))
         .await?
-        .ok_or_else(|| AppError::Internal(format!("job {} names no analysis", job.id)))?;
+        .ok_or_else(|| AppError::Invariant(format!("job {} names no analysis", job.id)))?;
     let after = store::find(&mut conn, analysis.survey_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -212,7 +210,7 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
     let watch = super::proposals::watches(&mut conn, before.id).await?;
     drop(conn);
     let inputs: Inputs = serde_json::from_str(&analysis.inputs_json)
-        .map_err(|e| AppError::Internal(format!("analysis {} inputs: {e}", analysis.id)))?;
+        .map_err(AppError::corrupt(format!("inputs of analysis {}", analysis.id)))?;
     let engine_licence = match yardstick::engine_licence(&licence, &mine.name, &inputs) {
         Ok(l) => l,
         Err(reason) => return finish_failed(app, holder, token, job, reason).await,
@@ -315,7 +313,10 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
             }
         }
     };
-    let result = result.map_err(|e| AppError::Internal(format!("analysis thread: {e}")))?;
+    let result = result.map_err(|source| AppError::Thread {
+        what: "analysis",
+        source,
+    })?;
     if lost {
         return Ok(Ran::Lost { job: job.id });
     }
@@ -378,8 +379,8 @@ async fn run_claimed(app: &App, holder: &str, token: &str, job: &Job) -> Result<
     )
     .await?;
     for p in proposed {
-        let evidence_json = serde_json::to_string(&p.evidence)
-            .map_err(|e| AppError::Internal(format!("proposal evidence: {e}")))?;
+        let evidence_json =
+            serde_json::to_string(&p.evidence).map_err(AppError::json("proposal evidence"))?;
         let id = orewatch_storage::proposals::insert(
             &mut tx,
             &orewatch_storage::proposals::NewProposal {

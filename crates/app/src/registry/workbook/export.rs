@@ -44,7 +44,10 @@ impl From<Option<NaiveDate>> for Cell {
 }
 
 fn xlsx_error(e: XlsxError) -> AppError {
-    AppError::Internal(format!("xlsx: {e}"))
+    AppError::Document {
+        what: "工作簿",
+        source: Box::new(e),
+    }
 }
 
 /// A sheet to write: name, headings, rows.
@@ -58,14 +61,14 @@ pub(crate) fn write_workbook(sheets: &[SheetData<'_>]) -> Result<Vec<u8>> {
         let ws = workbook.add_worksheet();
         ws.set_name(*name).map_err(xlsx_error)?;
         for (c, h) in headings.iter().enumerate() {
-            let c = u16::try_from(c).map_err(|_| AppError::Internal("too many columns".into()))?;
+            let c = u16::try_from(c).map_err(|_| AppError::Invariant("too many columns".into()))?;
             ws.write_string_with_format(0, c, h, &bold).map_err(xlsx_error)?;
             ws.set_column_width(c, 18).map_err(xlsx_error)?;
         }
         for (r, row) in rows.iter().enumerate() {
-            let r = u32::try_from(r + 1).map_err(|_| AppError::Internal("too many rows".into()))?;
+            let r = u32::try_from(r + 1).map_err(|_| AppError::Invariant("too many rows".into()))?;
             for (c, value) in row.iter().enumerate() {
-                let c = u16::try_from(c).map_err(|_| AppError::Internal("too many columns".into()))?;
+                let c = u16::try_from(c).map_err(|_| AppError::Invariant("too many columns".into()))?;
                 match value {
                     Cell::Text(t) => {
                         ws.write_string(r, c, t).map_err(xlsx_error)?;

@@ -324,7 +324,10 @@ pub async fn import(
     let corners = app.settings.corner_options(zone);
     let parsed = tokio::task::spawn_blocking(move || parse(&owned, &limits, &corners))
         .await
-        .map_err(|e| AppError::Internal(format!("import: {e}")))?;
+        .map_err(|source| AppError::Thread {
+            what: "import",
+            source,
+        })?;
     let county = crate::registry::county::county(app, caller).await?;
     let today = county.today;
     let digest = hex::encode(Sha256::digest(bytes));
