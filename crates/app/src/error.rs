@@ -150,11 +150,19 @@ mod tests {
     #[test]
     fn an_error_keeps_its_cause_for_the_log() {
         let path = std::path::Path::new("/srv/orewatch/checkpoints");
-        let e = AppError::io(path)(std::io::Error::new(std::io::ErrorKind::PermissionDenied, "权限不足"));
+        let e = AppError::io(path)(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "权限不足",
+        ));
         assert!(std::error::Error::source(&e).is_some());
         assert_eq!(e.chain(), "读写 /srv/orewatch/checkpoints 失败: 权限不足");
         let bad = serde_json::from_str::<u32>("x").unwrap_err();
         let e = AppError::corrupt("analysis report")(bad);
-        assert!(e.chain().starts_with("存储的analysis report无法读取: expected value"), "{}", e.chain());
+        assert!(
+            e.chain()
+                .starts_with("存储的analysis report无法读取: expected value"),
+            "{}",
+            e.chain()
+        );
     }
 }

@@ -5,6 +5,11 @@
 //! The SVG's user units are metres east and north of the drawing's south-west corner, with north up
 //! (`y = max_north − north`). Strokes do not scale with zoom (`vector-effect`), so the first-party
 //! script can pan and zoom by changing the `viewBox` alone.
+//!
+//! Web draws with spatial's geometry types (a parcel, a ring, a bounding box) that app's view models
+//! carry, and computes nothing about them: areas, overlaps, simplification and tiling are spatial's,
+//! called by app. (The survey result's change map is drawn by spatial's renderer, as a PNG with its
+//! overlay, because the CLI draws it too.)
 
 use orewatch_app::registry::county::{County, MapState};
 use orewatch_app::registry::Parcel;

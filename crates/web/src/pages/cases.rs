@@ -2,7 +2,7 @@
 //! filing a case from a finding, one case with its clocks, estimate, appraisal, history and the form
 //! of the step the caller may take now, and its printed notice and decision.
 
-use super::inspections::checked;
+use super::checked;
 use super::labels::label;
 use super::{agency_label, agency_options, filter_query, query_value, render, render_form, see_other};
 use super::{FormData, FormErrors, Pager, Params, SelectOption};
@@ -23,7 +23,6 @@ use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
 use orewatch_domain::field::yuan_text;
 use orewatch_domain::measure::MeasureFlow;
-use orewatch_domain::penalty::CaseFlow;
 use orewatch_domain::penalty::{CaseState, Penalty, PenaltyKind, NO_PENALTY};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::{AgencyCode, CaseId, FieldErrors, FindingId, MeasureId, MineId};
@@ -48,68 +47,6 @@ pub fn router() -> Router<WebState> {
         .route("/measures/{id}/{step}", post(measure_step))
 }
 
-/// The CSS class of a case's state badge: red when its decision is late, else as its state stands.
-fn state_class(state: CaseState, late: bool) -> &'static str {
-    if late {
-        "bad"
-    } else {
-        super::state_class::<CaseFlow>(state)
-    }
-}
-
-/// Whether an undecided case has passed its 90-day deadline.
-fn decision_late(case: &Case, today: chrono::NaiveDate) -> bool {
-    case.decided_on.is_none() && today > case.decide_by_on
-}
-
-/// One row of the list.
-pub struct Row {
-    pub id: CaseId,
-    pub case_no: String,
-    pub mine_id: i64,
-    pub mine: String,
-    pub party: String,
-    pub cause: String,
-    pub agency: String,
-    pub state: String,
-    pub state_class: &'static str,
-    pub deadline: String,
-    pub late: bool,
-    pub value: String,
-}
-
-/// The value a case is judged by, as shown: the appraised (legal) value, or the estimate labelled as
-/// one, or nothing.
-fn value_text(ctx: &Ctx, case: &Case) -> String {
-    match (case.appraised_fen, &case.estimate) {
-        (Some(v), _) => format!("¥{} · {}", yuan_text(v), ctx.t("case.appraised")),
-        (None, Some(e)) => format!("¥{} · {}", yuan_text(e.value_fen), ctx.t("case.estimate_label")),
-        (None, None) => String::new(),
-    }
-}
-
-pub fn row(ctx: &Ctx, agencies: &[AgencyRecord], c: &Case, today: chrono::NaiveDate) -> Row {
-    let late = decision_late(c, today);
-    Row {
-        id: c.id,
-        case_no: c.case_no.clone(),
-        mine_id: c.mine_id.0,
-        mine: c.mine_name.clone(),
-        party: c.company_name.clone(),
-        cause: c.cause.clone(),
-        agency: agency_label(ctx, agencies, Some(c.agency.as_str())),
-        state: label(ctx, "case_state", c.state.as_str()),
-        state_class: state_class(c.state, late),
-        deadline: if c.decided_on.is_none() {
-            c.decide_by_on.to_string()
-        } else {
-            String::new()
-        },
-        late,
-        value: value_text(ctx, c),
-    }
-}
-
 fn filter_of(query: &Params) -> CaseFilter {
     CaseFilter {
         agency: query_value(query, "agency").and_then(|a| AgencyCode::parse(&a).ok()),
@@ -129,7 +66,7 @@ struct ListPage {
     agencies: Vec<SelectOption>,
     states: Vec<SelectOption>,
     closed: bool,
-    rows: Vec<Row>,
+    rows: Vec<super::present::CaseRow>,
     empty: String,
     pager: Pager,
     may_file: bool,
@@ -168,7 +105,7 @@ async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> 
         rows: found
             .rows
             .iter()
-            .map(|c| row(&ctx, &agencies, c, today))
+            .map(|c| super::present::case_row(&ctx, &agencies, c, today))
             .collect(),
         empty: ctx.empty_text(!filter_query(&query).is_empty()).to_string(),
         pager: Pager::new(&ctx, "/cases", &query, page, PAGE_SIZE, found.total),
@@ -284,29 +221,6 @@ async fn create(
     }
 }
 
-/// One event of a case's history as shown.
-pub struct EventRow {
-    pub at: String,
-    pub what: String,
-    pub by: String,
-    pub note: String,
-    pub date: String,
-}
-
-pub struct TaskLine {
-    pub kind: String,
-    pub who: String,
-    pub due: String,
-    pub level: String,
-    pub late: bool,
-}
-
-pub struct FileRow {
-    pub id: orewatch_domain::AttachmentId,
-    pub name: String,
-    pub by: String,
-}
-
 /// The kinds of penalty as checkboxes, checked as `current` says.
 fn kind_checks(ctx: &Ctx, current: &[&str], with_none: bool) -> Vec<Check> {
     let mut out: Vec<Check> = PenaltyKind::iter()
@@ -352,7 +266,7 @@ struct ShowPage {
     c: Case,
     refs: super::referrals::CaseReferrals,
     restricted: bool,
-    r: Row,
+    r: super::present::CaseRow,
     estimate: String,
     appraised: String,
     proposed: String,
@@ -360,9 +274,9 @@ struct ShowPage {
     paid: String,
     heavy: bool,
     days_left: i64,
-    events: Vec<EventRow>,
-    tasks: Vec<TaskLine>,
-    files: Vec<FileRow>,
+    events: Vec<super::present::EventRow>,
+    tasks: Vec<super::present::TaskLine>,
+    files: Vec<super::present::FileRow>,
     form: FormData,
     errors: FormErrors,
     notice_kinds: Vec<Check>,
@@ -519,7 +433,7 @@ async fn show_screen(
             })
             .collect(),
         may_take: may(CaseStep::TakeMeasure),
-        r: row(&ctx, &agencies, &c, today),
+        r: super::present::case_row(&ctx, &agencies, &c, today),
         estimate: c
             .estimate
             .map(|e| {
@@ -556,7 +470,7 @@ async fn show_screen(
         events: c
             .events
             .iter()
-            .map(|e| EventRow {
+            .map(|e| super::present::EventRow {
                 at: ctx.time(&e.at),
                 what: label(&ctx, "case_event", &e.kind),
                 by: e.by_label.clone(),
@@ -564,24 +478,8 @@ async fn show_screen(
                 date: e.on_date.map(|d| d.to_string()).unwrap_or_default(),
             })
             .collect(),
-        tasks: open_tasks
-            .iter()
-            .map(|t| TaskLine {
-                kind: label(&ctx, "task_kind", t.task.kind.as_str()),
-                who: super::home::assignee_text(&ctx, &agencies, &t.task.assignee),
-                due: ctx.time(&t.task.due_at),
-                level: label(&ctx, "task_level", t.task.level.code()),
-                late: t.task.due_at <= now,
-            })
-            .collect(),
-        files: attachments
-            .iter()
-            .map(|a| FileRow {
-                id: a.id,
-                name: a.file_name.clone(),
-                by: format!("{} · {}", ctx.time(&a.uploaded_at), a.uploaded_by_label),
-            })
-            .collect(),
+        tasks: super::present::task_lines(&ctx, &agencies, &open_tasks, now),
+        files: super::present::file_rows(&ctx, &attachments),
         notice_kinds: kind_checks(&ctx, &typed, false),
         decide_kinds: kind_checks(&ctx, &decide_current, true),
         hosts,

@@ -1,8 +1,9 @@
 //! 双随机 — the mines' risk grades, the draw form, and a drawn inspection's draw as its page shows it
 //! (seed, inputs by grade, the drawn mines and inspectors, and whether it replays).
 
-use super::inspections::{agency_choices, kind_options, members, typed_inspection, Choice};
+use super::inspections::{agency_choices, members, typed_inspection, Choice};
 use super::labels::label;
+use super::present::kind_options;
 use super::{agency_options, render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;

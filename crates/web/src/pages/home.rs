@@ -10,27 +10,10 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use orewatch_app::dashboard::{self, Dashboard};
-use orewatch_app::organisation::{self, AgencyRecord};
+use orewatch_app::organisation;
 use orewatch_app::tasks;
 use orewatch_app::tasks::{InboxCounts, InboxPart};
-use orewatch_domain::task::Assignee;
 use orewatch_domain::{RecordType, Role};
-
-/// Who a task waits for, in words.
-pub fn assignee_text(ctx: &crate::ctx::Ctx, agencies: &[AgencyRecord], assignee: &Assignee) -> String {
-    match assignee {
-        Assignee::Account(_) => ctx.t("inbox.assignee_person").to_string(),
-        Assignee::Agency { agency, role } => {
-            let name = super::agency_label(ctx, agencies, Some(agency.as_str()));
-            match role {
-                Some(role) => format!("{name} · {}", ctx.t(role.label_key())),
-                None => name,
-            }
-        }
-        Assignee::Office => ctx.t("role.office").to_string(),
-        Assignee::Role(role) => ctx.t(role.label_key()).to_string(),
-    }
-}
 
 /// One task of the inbox.
 pub struct InboxRow {
@@ -144,7 +127,7 @@ async fn home(
             kind: super::labels::label(&ctx, "task_kind", r.task.kind.as_str()),
             title: r.title.clone(),
             mine: r.mine_name.clone().unwrap_or_default(),
-            who: assignee_text(&ctx, &agencies, &r.task.assignee),
+            who: super::present::assignee_text(&ctx, &agencies, &r.task.assignee),
             due: ctx.time(&r.task.due_at),
             level: super::labels::label(&ctx, "task_level", r.task.level.code()),
             level_class: match r.task.level {

@@ -15,9 +15,9 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use orewatch_app::ledger::findings::FindingStep;
 use orewatch_app::ledger::findings::{self, FindingInput, FindingView};
 use orewatch_app::ledger::findings::{Finding, LedgerFilter};
-use orewatch_app::ledger::findings::{FindingFlow, FindingStep};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::registry::townships;
 use orewatch_app::AppError;
@@ -43,64 +43,6 @@ pub fn router() -> Router<WebState> {
             post(evidence).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/findings/files/{id}", get(download))
-}
-
-/// The CSS class of a finding's state badge: red when late, else as its state stands.
-pub fn state_class(state: FindingState, overdue: bool) -> &'static str {
-    if overdue {
-        "bad"
-    } else {
-        super::state_class::<FindingFlow>(state)
-    }
-}
-
-/// One row of the ledger.
-pub struct Row {
-    pub id: FindingId,
-    pub mine_id: i64,
-    pub mine: String,
-    pub township: String,
-    pub category: String,
-    pub agency: String,
-    pub severity: String,
-    pub state: String,
-    pub state_class: &'static str,
-    pub deadline: String,
-    pub overdue: bool,
-    pub listed: bool,
-}
-
-fn category_label(ctx: &Ctx, f: &Finding) -> String {
-    match ctx.lang() {
-        crate::i18n::Lang::En => f.category_en.clone(),
-        _ => f.category_zh.clone(),
-    }
-}
-
-pub fn row(ctx: &Ctx, agencies: &[AgencyRecord], f: &Finding, today: chrono::NaiveDate) -> Row {
-    let overdue = f.overdue(today);
-    Row {
-        id: f.id,
-        mine_id: f.mine_id.0,
-        mine: f.mine_name.clone(),
-        township: f.township.clone(),
-        category: category_label(ctx, f),
-        agency: agency_label(ctx, agencies, Some(f.agency.as_str())),
-        severity: label(ctx, "severity", f.severity.as_str()),
-        state: if overdue {
-            format!(
-                "{} · {}",
-                label(ctx, "finding_state", f.state.as_str()),
-                ctx.t("ledger.overdue")
-            )
-        } else {
-            label(ctx, "finding_state", f.state.as_str())
-        },
-        state_class: state_class(f.state, overdue),
-        deadline: f.deadline_on.to_string(),
-        overdue,
-        listed: f.listed_at.is_some(),
-    }
 }
 
 fn filter_of(query: &HashMap<String, String>) -> LedgerFilter {
@@ -131,7 +73,7 @@ struct ListPage {
     overdue: bool,
     listed: bool,
     closed: bool,
-    rows: Vec<Row>,
+    rows: Vec<super::present::FindingRow>,
     empty: String,
     pager: Pager,
     may_record: bool,
@@ -197,7 +139,7 @@ async fn list(State(state): State<WebState>, Auth(ctx): Auth, query: Params) -> 
         rows: found
             .rows
             .iter()
-            .map(|f| row(&ctx, &agencies, f, today))
+            .map(|f| super::present::finding_row(&ctx, &agencies, f, today))
             .collect(),
         empty: ctx.empty_text(filtered).to_string(),
         pager: Pager::new(&ctx, "/ledger", &query, page, PAGE_SIZE, found.total),
@@ -349,31 +291,16 @@ pub struct EventRow {
     pub date: String,
 }
 
-pub struct FileRow {
-    pub id: orewatch_domain::AttachmentId,
-    pub name: String,
-    pub size: String,
-    pub by: String,
-}
-
-pub struct TaskLine {
-    pub kind: String,
-    pub who: String,
-    pub due: String,
-    pub level: String,
-    pub late: bool,
-}
-
 #[derive(Template)]
 #[template(path = "finding.html")]
 struct ShowPage {
     ctx: Ctx,
     f: Finding,
-    r: Row,
+    r: super::present::FindingRow,
     source: String,
     events: Vec<EventRow>,
-    files: Vec<FileRow>,
-    tasks: Vec<TaskLine>,
+    files: Vec<super::present::FileRow>,
+    tasks: Vec<super::present::TaskLine>,
     form: FormData,
     errors: FormErrors,
     may_notice: bool,
@@ -441,7 +368,7 @@ async fn show_screen(
         .agency()
         .is_some_and(|a| caller.may(Action::FileCase, &Resource::Agency(a.clone())));
     let view = ShowPage {
-        r: row(&ctx, &agencies, &f, today),
+        r: super::present::finding_row(&ctx, &agencies, &f, today),
         source: format!(
             "{}{}",
             label(&ctx, "finding_source", f.source.as_str()),
@@ -461,25 +388,8 @@ async fn show_screen(
                 date: e.on_date.map(|d| d.to_string()).unwrap_or_default(),
             })
             .collect(),
-        files: attachments
-            .iter()
-            .map(|a| FileRow {
-                id: a.id,
-                name: a.file_name.clone(),
-                size: format!("{:.1} KB", a.size_bytes as f64 / 1024.0),
-                by: format!("{} · {}", ctx.time(&a.uploaded_at), a.uploaded_by_label),
-            })
-            .collect(),
-        tasks: open_tasks
-            .iter()
-            .map(|t| TaskLine {
-                kind: label(&ctx, "task_kind", t.task.kind.as_str()),
-                who: super::home::assignee_text(&ctx, &agencies, &t.task.assignee),
-                due: ctx.time(&t.task.due_at),
-                level: label(&ctx, "task_level", t.task.level.code()),
-                late: t.task.due_at <= now,
-            })
-            .collect(),
+        files: super::present::file_rows(&ctx, &attachments),
+        tasks: super::present::task_lines(&ctx, &agencies, &open_tasks, now),
         may_notice: may(FindingStep::IssueNotice),
         may_evidence: may(FindingStep::ApplyForClosure),
         may_extend: may(FindingStep::RequestExtension),

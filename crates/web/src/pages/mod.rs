@@ -21,6 +21,7 @@ pub mod meetings;
 pub mod mines;
 pub mod organisation;
 pub mod permits;
+pub mod present;
 pub mod proposals;
 pub mod referrals;
 pub mod surveys;
@@ -458,6 +459,18 @@ pub fn file_download(file_name: &str, content_type: &str, bytes: Vec<u8>) -> Res
         bytes,
     )
         .into_response()
+}
+
+/// The values of the checked boxes named `{prefix}{value}`.
+pub fn checked<'a>(form: &'a FormData, prefix: &str) -> Vec<&'a str> {
+    let mut out: Vec<&str> = form
+        .0
+        .iter()
+        .filter(|(k, v)| k.starts_with(prefix) && !v.is_empty())
+        .filter_map(|(k, _)| k.strip_prefix(prefix))
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 #[cfg(test)]

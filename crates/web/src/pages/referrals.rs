@@ -318,9 +318,9 @@ struct ShowPage {
     decided: String,
     checklist: Vec<CheckLine>,
     steps: Vec<StepForm>,
-    events: Vec<super::cases::EventRow>,
-    tasks: Vec<super::cases::TaskLine>,
-    files: Vec<super::cases::FileRow>,
+    events: Vec<super::present::EventRow>,
+    tasks: Vec<super::present::TaskLine>,
+    files: Vec<super::present::FileRow>,
     errors: FormErrors,
     form: FormData,
 }
@@ -380,7 +380,7 @@ async fn show_screen(
         events: r
             .events
             .iter()
-            .map(|e| super::cases::EventRow {
+            .map(|e| super::present::EventRow {
                 at: ctx.time(&e.at),
                 what: label(&ctx, "referral_step", &e.kind),
                 by: e.by_label.clone(),
@@ -388,26 +388,8 @@ async fn show_screen(
                 date: String::new(),
             })
             .collect(),
-        tasks: v
-            .open_tasks
-            .iter()
-            .map(|t| super::cases::TaskLine {
-                kind: label(&ctx, "task_kind", t.task.kind.as_str()),
-                who: super::home::assignee_text(&ctx, &agencies, &t.task.assignee),
-                due: ctx.time(&t.task.due_at),
-                level: label(&ctx, "task_level", t.task.level.code()),
-                late: t.task.due_at <= now,
-            })
-            .collect(),
-        files: v
-            .attachments
-            .iter()
-            .map(|a| super::cases::FileRow {
-                id: a.id,
-                name: a.file_name.clone(),
-                by: format!("{} · {}", ctx.time(&a.uploaded_at), a.uploaded_by_label),
-            })
-            .collect(),
+        tasks: super::present::task_lines(&ctx, &agencies, &v.open_tasks, now),
+        files: super::present::file_rows(&ctx, &v.attachments),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),
         form,
         v,

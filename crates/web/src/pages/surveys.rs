@@ -283,7 +283,7 @@ async fn list(
     Auth(ctx): Auth,
     Path(raw): Path<String>,
 ) -> Result<Response, WebError> {
-    let mine = super::mines::mine_id(&raw)?;
+    let mine = super::id(&raw, orewatch_domain::MineId::parse)?;
     list_screen(&state, ctx, mine, FormData::default(), None).await
 }
 
@@ -297,7 +297,7 @@ async fn upload(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<Response, WebError> {
-    let mine = super::mines::mine_id(&raw)?;
+    let mine = super::id(&raw, orewatch_domain::MineId::parse)?;
     let settings = &state.app.settings.surveys;
     let streamed = stream_to_disk(
         &headers,
@@ -748,7 +748,7 @@ async fn start_upload(
     Path(raw): Path<String>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let mine = super::mines::mine_id(&raw)?;
+    let mine = super::id(&raw, orewatch_domain::MineId::parse)?;
     let caller = ctx.caller();
     surveys::require_record(&state.app, &caller, mine).await?;
     let size: u64 = form.get("size").trim().parse().unwrap_or(0);

@@ -1,9 +1,9 @@
 //! 检查 — one agency's act: the head's approval with its officers, the on-site checklist with photos
 //! drawn on the mine, signing, problems onto the ledger, and the printable 现场检查笔录.
 
-use super::checked;
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::checked;
 use crate::pages::labels::label;
 use crate::pages::{render, render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::svg;

@@ -1,9 +1,10 @@
 //! 联合检查 — the joint inspections of a year with their coverage and figures, scheduling one (from a
 //! plan item or by hand), and one inspection with its per-agency acts.
 
-use super::{agency_choices, checked, members, mine_choices, Choice};
+use super::{agency_choices, members, mine_choices, Choice};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::checked;
 use crate::pages::labels::label;
 use crate::pages::{
     agency_label, agency_options, query_value, render, render_form, see_other, FormData, FormErrors, Params,
@@ -20,11 +21,9 @@ use orewatch_app::inspections::acts::{self, ScheduleInput};
 use orewatch_app::organisation::{self};
 use orewatch_app::AppError;
 use orewatch_domain::inspection::ActFlow;
-use orewatch_domain::inspection::ActKind;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::{ActId, FieldErrors, InspectionId};
-use strum::IntoEnumIterator;
 
 pub(super) fn router() -> Router<WebState> {
     Router::new()
@@ -229,7 +228,7 @@ async fn inspection_new_screen(
     let agencies = organisation::agencies(&state.app, &caller).await?;
     let view = InspectionNewPage {
         agencies: agency_options(&ctx, &members(&agencies), form.get("lead")),
-        kinds: kind_options(&ctx, &form),
+        kinds: crate::pages::present::kind_options(&ctx, &form),
         agency_boxes: agency_choices(&ctx, &agencies, &form),
         mine_boxes: mine_choices(state, &ctx, &form).await?,
         today: local_date(state.app.now()).to_string(),
@@ -238,17 +237,6 @@ async fn inspection_new_screen(
         ctx,
     };
     render_form(&view, errors.is_some())
-}
-
-/// The kinds of inspection to choose from (routine unless another was typed).
-pub(in crate::pages) fn kind_options(ctx: &Ctx, form: &FormData) -> Vec<SelectOption> {
-    let kind = match form.get("kind") {
-        "" => "routine",
-        k => k,
-    };
-    ActKind::iter()
-        .map(|k| SelectOption::new(k.as_str(), label(ctx, "act_kind", k.as_str()), kind))
-        .collect()
 }
 
 /// A joint inspection's fields as `inspection_fields.html` sends them (no mines, no plan item).

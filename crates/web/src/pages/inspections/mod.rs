@@ -8,7 +8,7 @@ mod joint;
 mod plans;
 mod register;
 
-pub(in crate::pages) use joint::{kind_options, typed_inspection};
+pub(in crate::pages) use joint::typed_inspection;
 
 use super::labels::label;
 use super::FormData;
@@ -24,18 +24,6 @@ pub fn router() -> Router<WebState> {
         .merge(joint::router())
         .merge(acts::router())
         .merge(register::router())
-}
-
-/// The values of the checked boxes named `{prefix}{value}`.
-pub(super) fn checked<'a>(form: &'a FormData, prefix: &str) -> Vec<&'a str> {
-    let mut out: Vec<&str> = form
-        .0
-        .iter()
-        .filter(|(k, v)| k.starts_with(prefix) && !v.is_empty())
-        .filter_map(|(k, _)| k.strip_prefix(prefix))
-        .collect();
-    out.sort_unstable();
-    out
 }
 
 /// The member agencies (those that inspect), for choosing.

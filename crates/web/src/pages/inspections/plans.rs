@@ -1,9 +1,10 @@
 //! 年度联合检查计划 — the plan versions, one version with its items, gaps and history, and its steps
 //! (the office edits and submits, the county government approves or returns).
 
-use super::{agency_choices, checked, members, mine_choices, Choice};
+use super::{agency_choices, members, mine_choices, Choice};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::checked;
 use crate::pages::labels::label;
 use crate::pages::{
     agency_label, agency_options, render_form, see_other, FormData, FormErrors, SelectOption,

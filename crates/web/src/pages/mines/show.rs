@@ -126,7 +126,7 @@ struct ShowPage {
     findings: Option<Vec<FindingLine>>,
     acts: Vec<ActLine>,
     /// The mine's penalty cases (when the caller may read cases).
-    cases: Vec<crate::pages::cases::Row>,
+    cases: Vec<crate::pages::present::CaseRow>,
     /// The enforcement measures binding the mine: kind, document, state, its case.
     measures: Vec<(String, String, String, orewatch_domain::CaseId)>,
     rectification_overdue: bool,
@@ -341,7 +341,7 @@ async fn show_screen(
         l.findings
             .iter()
             .map(|f| {
-                let r = crate::pages::ledger::row(&ctx, &agencies, f, l.today);
+                let r = crate::pages::present::finding_row(&ctx, &agencies, f, l.today);
                 FindingLine {
                     id: f.id,
                     category: r.category,
@@ -367,7 +367,7 @@ async fn show_screen(
             .await?
             .rows
             .iter()
-            .map(|c| crate::pages::cases::row(&ctx, &agencies, c, today))
+            .map(|c| crate::pages::present::case_row(&ctx, &agencies, c, today))
             .collect()
     } else {
         Vec::new()
