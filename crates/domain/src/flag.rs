@@ -49,9 +49,7 @@ impl FlagRule {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        Self::iter()
-            .find(|r| r.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {

@@ -54,12 +54,7 @@ impl MeasureKind {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -142,9 +137,7 @@ impl MeasureState {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        Self::iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     /// Whether the measure binds the company (a pending power cut is already decided and served).

@@ -84,6 +84,30 @@ impl MiningMethod {
     }
 }
 
+/// Finds the value whose code (`code`, an enum's `as_str`) is `raw` (trimmed); empty is
+/// [`Problem::Required`], anything else unknown [`Problem::Invalid`].
+pub(crate) fn parse_code<T: Copy>(
+    raw: &str,
+    all: impl IntoIterator<Item = T>,
+    code: impl Fn(T) -> &'static str,
+) -> Result<T, Problem> {
+    if raw.trim().is_empty() {
+        return Err(Problem::Required);
+    }
+    find_code(raw, all, code)
+}
+
+/// Like [`parse_code`], but empty is [`Problem::Invalid`] too (a stored code, or a choice that has a
+/// default).
+pub(crate) fn find_code<T: Copy>(
+    raw: &str,
+    all: impl IntoIterator<Item = T>,
+    code: impl Fn(T) -> &'static str,
+) -> Result<T, Problem> {
+    let raw = raw.trim();
+    all.into_iter().find(|c| code(*c) == raw).ok_or(Problem::Invalid)
+}
+
 /// Finds the choice whose code or label is `raw` (trimmed); empty is [`Problem::Required`].
 pub(crate) fn parse_choice<T: Copy>(
     raw: &str,

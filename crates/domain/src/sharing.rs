@@ -75,9 +75,7 @@ impl ShareKind {
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         use strum::IntoEnumIterator;
-        Self::iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     /// Whether a person may post this kind by hand (the platform posts credit-list items itself).

@@ -57,9 +57,7 @@ impl FindingState {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        Self::iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -115,12 +113,7 @@ impl FindingSource {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 }
 
@@ -154,12 +147,7 @@ impl Severity {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 }
 

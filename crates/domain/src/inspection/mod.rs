@@ -154,12 +154,7 @@ impl ActKind {
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         use strum::IntoEnumIterator;
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 }
 
@@ -332,9 +327,7 @@ impl Template {
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
         use strum::IntoEnumIterator;
-        Self::iter()
-            .find(|t| t.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     /// The templates an act on a licensed mine is filled with: its method's, then operations.

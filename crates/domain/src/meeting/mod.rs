@@ -44,12 +44,7 @@ impl MeetingKind {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -80,9 +75,7 @@ impl MeetingState {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        Self::iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     /// Whether attendance, items and decisions may still change.
@@ -121,12 +114,7 @@ impl Presence {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|p| p.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {

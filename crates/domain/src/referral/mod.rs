@@ -52,12 +52,7 @@ impl Receiver {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|r| r.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -137,9 +132,7 @@ impl RefState {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        Self::iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {
@@ -225,9 +218,7 @@ impl RefStep {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        Self::iter()
-            .find(|s| s.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::find_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {

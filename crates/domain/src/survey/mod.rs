@@ -39,12 +39,7 @@ impl SurveyMethod {
     }
 
     pub fn parse(raw: &str) -> Result<Self, Problem> {
-        if raw.trim().is_empty() {
-            return Err(Problem::Required);
-        }
-        Self::iter()
-            .find(|m| m.as_str() == raw.trim())
-            .ok_or(Problem::Invalid)
+        crate::mine::parse_code(raw, Self::iter(), Self::as_str)
     }
 
     pub fn label_zh(self) -> &'static str {
