@@ -2,6 +2,7 @@
 //! reviewed from outside the team, decided no heavier than notified, executed and closed — each clock
 //! a task that climbs, each wrong step refused with nothing changed.
 
+use crate::problem;
 use crate::registry::import_sample;
 use crate::{account, app_with};
 use chrono::Duration;
@@ -15,13 +16,6 @@ use orewatch_domain::task::{Level, TaskKind};
 use orewatch_domain::Problem;
 use orewatch_storage::tasks::InboxPart;
 use orewatch_testkit::on_both_backends;
-
-pub(crate) fn problem(err: &AppError) -> Option<&Problem> {
-    match err {
-        AppError::Invalid(e) => e.0.first().map(|f| &f.problem),
-        _ => None,
-    }
-}
 
 pub(crate) fn id_of(c: &Caller) -> String {
     c.account_id().unwrap().0.to_string()
@@ -151,10 +145,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
     let err = cases::file(&c.app, &c.nr_head, &filing(&mine, &finding, vec![&a, &cc]))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::NoEnforcementCard { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::NoEnforcementCard { .. });
     let id = cases::file(&c.app, &c.nr_head, &filing(&mine, &finding, vec![&a, &b]))
         .await
         .unwrap();
@@ -162,10 +153,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
     let err = cases::file(&c.app, &c.nr_head, &filing(&mine, &finding, vec![&a, &b]))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DuplicateOf { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DuplicateOf { .. });
     let case = cases::show(&c.app, &c.nr_a, id).await.unwrap().case;
     assert_eq!(case.state, CaseState::Investigating);
     assert_eq!(case.decide_by_on.to_string(), "2027-02-26");
@@ -194,10 +182,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
         let err = cases::estimate(&c.app, &c.nr_a, id, "1000", "测量")
             .await
             .unwrap_err();
-        assert!(
-            matches!(problem(&err), Some(Problem::MineralNotPriced { .. })),
-            "{err:?}"
-        );
+        crate::refused!(err, Problem::MineralNotPriced { .. });
     }
 
     // 告知 on Saturday 28 November: five working days end on Friday 4 December.
@@ -214,10 +199,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
     };
     cases::notify(&c.app, &c.nr_a, id, &notice).await.unwrap();
     let err = cases::notify(&c.app, &c.nr_a, id, &notice).await.unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let view = cases::show(&c.app, &c.nr_a, id).await.unwrap();
     assert!(view.heavy);
     assert_eq!(view.case.defence_ends_on.unwrap().to_string(), "2026-12-04");
@@ -276,10 +258,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
     let err = cases::decide(&c.app, &c.nr_head, id, &decision("200000", vec!["fine"]))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::HeavierThanNotice { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::HeavierThanNotice { .. });
     let err = cases::decide(
         &c.app,
         &c.nr_head,
@@ -288,10 +267,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::HeavierThanNotice { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::HeavierThanNotice { .. });
     cases::decide(
         &c.app,
         &c.nr_head,
@@ -303,10 +279,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
     let err = cases::decide(&c.app, &c.nr_head, id, &decision("100000", vec!["fine"]))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let case = cases::show(&c.app, &c.nr_a, id).await.unwrap().case;
     assert_eq!(case.state, CaseState::Executing);
     assert!(case.decision_no.as_deref().unwrap().ends_with("罚决〔2026〕1号"));
@@ -337,10 +310,7 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
     let err = cases::decide(&c.app, &c.nr_head, id, &decision("100000", vec!["fine"]))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::WrongState { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::WrongState { .. });
     let case = cases::show(&c.app, &c.office, id).await.unwrap().case;
     assert_eq!(case.state, CaseState::Closed);
     assert_eq!(case.paid_fen, Some(10_000_000));
@@ -536,10 +506,7 @@ async fn the_ladder_suspends_the_mine_stops_power_through_the_power_company_and_
     let err = measures::take(&c.app, &c.nr_head, id, &take("power_cut", "", ""))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::NeedsSuspension { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::NeedsSuspension { .. });
     // Only the head takes a measure.
     let err = measures::take(&c.app, &c.nr_a, id, &take("suspension", "", ""))
         .await
@@ -562,10 +529,7 @@ async fn the_ladder_suspends_the_mine_stops_power_through_the_power_company_and_
     let err = measures::take(&c.app, &c.nr_head, id, &take("suspension", "", ""))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::MeasureInForce { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::MeasureInForce { .. });
 
     // The power cut: a written notice to the power company, in force 24 hours later once it confirms.
     let cut = measures::take(&c.app, &c.nr_head, id, &take("power_cut", "", ""))
@@ -604,19 +568,13 @@ async fn the_ladder_suspends_the_mine_stops_power_through_the_power_company_and_
         MeasureState::InForce
     );
     let err = measures::confirm(&c.app, &pw, cut).await.unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
 
     // Lifting goes in order: the power cut before the suspension it rests on.
     let err = measures::lift(&c.app, &c.nr_head, suspension, "已整改")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::LiftDependentsFirst { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::LiftDependentsFirst { .. });
     let err = measures::lift(&c.app, &c.nr_head, cut, "").await.unwrap_err();
     assert_eq!(problem(&err), Some(&Problem::Required));
     measures::lift(&c.app, &c.nr_head, cut, "已停止越界开采并回填")

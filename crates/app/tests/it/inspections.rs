@@ -1,6 +1,7 @@
 //! The annual plan and the joint inspections: drafting, returning, approving and versions; acts
 //! approved with carded officers, filled with photos, signed, and their problems put on the ledger.
 
+use crate::problem;
 use crate::registry::import_sample;
 use crate::{account, app};
 use orewatch_app::inspections::acts::{self, FillInput, PhotoUpload, ProblemInput, ScheduleInput};
@@ -35,13 +36,6 @@ struct County {
     tr_head: Caller,
     /// Mine ids of the sample registry.
     mines: Vec<i64>,
-}
-
-fn problem(err: &AppError) -> Option<&Problem> {
-    match err {
-        AppError::Invalid(e) => e.0.first().map(|f| &f.problem),
-        _ => None,
-    }
 }
 
 async fn county(db: Db) -> County {
@@ -117,10 +111,7 @@ async fn a_plan_is_drafted_returned_resubmitted_approved_and_then_changed_only_b
     let err = plans::new_version(&c.app, &c.office, "2027", "")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DuplicateOf { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DuplicateOf { .. });
     for q in ["1", "2", "3"] {
         add_quarter(&c, plan, q).await;
     }
@@ -139,10 +130,7 @@ async fn a_plan_is_drafted_returned_resubmitted_approved_and_then_changed_only_b
     assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
     // A submitted plan cannot be edited, and a double submit is "already done".
     let err = plans::submit(&c.app, &c.office, plan).await.unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let inbox = tasks::inbox(&c.app, &c.county, InboxPart::All).await.unwrap();
     assert_eq!(inbox.rows.len(), 1);
     assert_eq!(inbox.rows[0].task.kind, TaskKind::ApprovePlan);
@@ -197,10 +185,7 @@ async fn a_plan_is_drafted_returned_resubmitted_approved_and_then_changed_only_b
     let err = plans::decide(&c.app, &c.county, plan, true, "")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
 
     // Frozen: editing is refused with the way forward; a new version needs a reason.
     let err = plans::remove_item(&c.app, &c.office, plan, item)
@@ -252,10 +237,7 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DuplicateOf { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DuplicateOf { .. });
 
     let mine_s = mine.to_string();
     let (inspection, warnings) = acts::schedule(
@@ -287,96 +269,43 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
-    let err = acts::approve(
-        &c.app,
-        &c.ps_a,
-        ps_act,
-        "special",
-        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
-    )
-    .await
-    .unwrap_err();
+    // `who` approves `act` as special, naming `officers`.
+    let approve = |who: &Caller, act, officers: &[&Caller]| {
+        let ids: Vec<String> = officers.iter().map(|o| id_of(o)).collect();
+        let (app, who) = (c.app.clone(), who.clone());
+        async move {
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            acts::approve(&app, &who, act, "special", &refs).await
+        }
+    };
+    let err = approve(&c.ps_a, ps_act, &[&c.ps_a, &c.ps_b]).await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
-    let err = acts::approve(
-        &c.app,
-        &c.tr_head,
-        ps_act,
-        "special",
-        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
-    )
-    .await
-    .unwrap_err();
-    assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
-    let err = acts::approve(&c.app, &c.ps_head, ps_act, "special", &[&id_of(&c.ps_a)])
+    let err = approve(&c.tr_head, ps_act, &[&c.ps_a, &c.ps_b])
         .await
         .unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
+    let err = approve(&c.ps_head, ps_act, &[&c.ps_a]).await.unwrap_err();
     assert_eq!(problem(&err), Some(&Problem::TooFewOfficers));
-    let err = acts::approve(
-        &c.app,
-        &c.ps_head,
-        ps_act,
-        "special",
-        &[&id_of(&c.ps_a), &id_of(&c.ps_head)],
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::NoEnforcementCard { .. })),
-        "{err:?}"
-    );
-    let err = acts::approve(
-        &c.app,
-        &c.ps_head,
-        ps_act,
-        "special",
-        &[&id_of(&c.ps_a), &id_of(&c.ps_c)],
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::OfficerRecused { .. })),
-        "{err:?}"
-    );
-    let no = acts::approve(
-        &c.app,
-        &c.ps_head,
-        ps_act,
-        "special",
-        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
-    )
-    .await
-    .unwrap();
+    let err = approve(&c.ps_head, ps_act, &[&c.ps_a, &c.ps_head])
+        .await
+        .unwrap_err();
+    crate::refused!(err, Problem::NoEnforcementCard { .. });
+    let err = approve(&c.ps_head, ps_act, &[&c.ps_a, &c.ps_c])
+        .await
+        .unwrap_err();
+    crate::refused!(err, Problem::OfficerRecused { .. });
+    let no = approve(&c.ps_head, ps_act, &[&c.ps_a, &c.ps_b]).await.unwrap();
     assert_eq!(no, "公安检〔2026〕1号");
-    let err = acts::approve(
-        &c.app,
-        &c.ps_head,
-        ps_act,
-        "special",
-        &[&id_of(&c.ps_a), &id_of(&c.ps_b)],
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
-    acts::approve(
-        &c.app,
-        &c.tr_head,
-        tr_act,
-        "special",
-        &[&id_of(&c.tr_a), &id_of(&c.tr_b)],
-    )
-    .await
-    .unwrap();
+    let err = approve(&c.ps_head, ps_act, &[&c.ps_a, &c.ps_b])
+        .await
+        .unwrap_err();
+    crate::refused!(err, Problem::AlreadyDone { .. });
+    approve(&c.tr_head, tr_act, &[&c.tr_a, &c.tr_b]).await.unwrap();
 
     // Filling: only on the day, by the named officers of the act's agency.
     let act = acts::show_act(&c.app, &c.ps_a, ps_act).await.unwrap().act;
     let early = acts::sign(&c.app, &c.ps_a, ps_act).await.unwrap_err();
-    assert!(
-        matches!(problem(&early), Some(Problem::BeforeInspectionDay { .. })),
-        "{early:?}"
-    );
+    crate::refused!(early, Problem::BeforeInspectionDay { .. });
     c.clock.advance(chrono::Duration::days(4));
     let first = act.items[0].id;
     let answers: Vec<(orewatch_domain::ActItemId, &str, &str)> = act
@@ -450,10 +379,7 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::NotAPhoto { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::NotAPhoto { .. });
     let cut = &GPS_PHOTO[..3000];
     let facts = acts::add_photo(
         &c.app,
@@ -483,17 +409,11 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
 
     acts::sign(&c.app, &c.ps_b, ps_act).await.unwrap();
     let err = acts::sign(&c.app, &c.ps_a, ps_act).await.unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let err = acts::fill(&c.app, &c.ps_a, ps_act, &site(noted.clone()))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::WrongState { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::WrongState { .. });
     assert!(
         !acts::show(&c.app, &c.office, inspection)
             .await
@@ -534,10 +454,7 @@ async fn a_joint_inspection_runs_as_two_agencies_acts_and_its_problems_go_on_the
     let err = acts::to_finding(&c.app, &c.ps_a, ps_act, first, &input)
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let f = findings::show(&c.app, &c.office, finding).await.unwrap().finding;
     assert_eq!(f.source, FindingSource::JointInspection);
     assert_eq!(f.source_ref.as_deref(), Some("公安检〔2026〕1号"));
@@ -590,10 +507,7 @@ async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_i
     let err = draws::draw(&c.app, &c.office, &draw_request("2", all))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::MinesUngraded { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::MinesUngraded { .. });
     let (s0, s1, s2) = (m0.to_string(), m1.to_string(), m2.to_string());
     let grades = [
         (s0.as_str(), "a", "去年越界开采"),
@@ -608,13 +522,13 @@ async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_i
     let err = draws::set_grades(&c.app, &c.office, &[(s0.as_str(), "e", "")])
         .await
         .unwrap_err();
-    assert!(matches!(problem(&err), Some(Problem::Invalid)), "{err:?}");
+    crate::refused!(err, Problem::Invalid);
 
     // Bad ratios, too few inspectors (transport has two, three are asked for), nothing drawn.
     let err = draws::draw(&c.app, &c.office, &draw_request("2", ["100", "101", "0", "0"]))
         .await
         .unwrap_err();
-    assert!(matches!(problem(&err), Some(Problem::RatioOutOfRange)), "{err:?}");
+    crate::refused!(err, Problem::RatioOutOfRange);
     let err = draws::draw(&c.app, &c.office, &draw_request("3", all))
         .await
         .unwrap_err();
@@ -631,7 +545,7 @@ async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_i
     let err = draws::draw(&c.app, &c.office, &draw_request("2", ["0", "0", "0", "0"]))
         .await
         .unwrap_err();
-    assert!(matches!(problem(&err), Some(Problem::NothingDrawn)), "{err:?}");
+    crate::refused!(err, Problem::NothingDrawn);
 
     // Grades A and B at 100 %, D at 0 %: the first two mines, and at the first mine public security's
     // inspectors are never ps_c, who is linked to its company.
@@ -730,10 +644,7 @@ async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_i
     let err = acts::approve(&c.app, &c.ps_head, act_at_m0.id, "routine", &[])
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DrawListSecret { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DrawListSecret { .. });
 
     // On the day the list is open: the head approves with the drawn inspectors, and no others.
     c.clock.advance(chrono::Duration::days(4));
@@ -751,10 +662,7 @@ async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_i
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DrawnOfficersFixed)),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DrawnOfficersFixed);
     acts::approve(&c.app, &c.ps_head, act_at_m0.id, "routine", &[])
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! The rectification ledger and its clocks: every step, every refusal, and the sweep moved by the
 //! test clock.
 
+use crate::problem;
 use crate::registry::import_sample;
 use crate::{account, app};
 use chrono::{Datelike, Duration};
@@ -78,13 +79,6 @@ async fn state(c: &County, id: FindingId) -> FindingState {
 async fn head_seq(app: &App) -> i64 {
     let mut conn = app.db.conn().await.unwrap();
     orewatch_storage::audit::head(&mut conn).await.unwrap().0
-}
-
-fn problem(err: &AppError) -> Option<&Problem> {
-    match err {
-        AppError::Invalid(e) => e.0.first().map(|f| &f.problem),
-        _ => None,
-    }
 }
 
 async fn inbox_ids(c: &County, who: &Caller) -> Vec<(TaskKind, Level)> {
@@ -281,18 +275,12 @@ async fn wrong_steps_bad_dates_and_double_submits_change_nothing(db: Db) {
     let err = findings::apply_for_closure(&c.app, &c.officer, id, "已整改", &[])
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::WrongState { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::WrongState { .. });
     findings::issue_notice(&c.app, &c.officer, id).await.unwrap();
     let err = findings::conclude_review(&c.app, &c.officer2, id, true, "合格")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::WrongState { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::WrongState { .. });
     // The office coordinates; it does not rectify in an agency's name.
     let err = findings::apply_for_closure(&c.app, &c.office, id, "已整改", &[])
         .await
@@ -311,10 +299,7 @@ async fn wrong_steps_bad_dates_and_double_submits_change_nothing(db: Db) {
     )
     .await
     .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::NotEvidence { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::NotEvidence { .. });
     // Sent twice: the second says it is done and changes nothing.
     findings::apply_for_closure(&c.app, &c.officer, id, "已整改", &[])
         .await
@@ -323,10 +308,7 @@ async fn wrong_steps_bad_dates_and_double_submits_change_nothing(db: Db) {
     let err = findings::apply_for_closure(&c.app, &c.officer, id, "已整改", &[])
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     assert_eq!(head_seq(&c.app).await, seq);
     assert!(seq > before);
 }
@@ -393,10 +375,7 @@ async fn an_overdue_finding_climbs_to_the_head_at_three_days_and_the_office_at_s
     let err = findings::list_for_supervision(&c.app, &c.office, id, "2026-12-01", "逾期未整改")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DeadlineInPast { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DeadlineInPast { .. });
     findings::list_for_supervision(&c.app, &c.office, id, "2026-12-31", "逾期未整改，挂牌督办")
         .await
         .unwrap();
@@ -447,10 +426,7 @@ async fn an_extension_is_asked_before_the_deadline_and_decided_by_the_office(db:
     let err = findings::request_extension(&c.app, &c.officer, id, "2026-11-29", "设备未到")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::ExtensionNotLater { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::ExtensionNotLater { .. });
     findings::request_extension(&c.app, &c.officer, id, "2026-12-20", "设备未到")
         .await
         .unwrap();
@@ -485,10 +461,7 @@ async fn an_extension_is_asked_before_the_deadline_and_decided_by_the_office(db:
     let err = findings::request_extension(&c.app, &c.officer, id, "2027-02-01", "再延")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::ExtensionTooLate { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::ExtensionTooLate { .. });
 }
 
 async fn a_verifier_who_left_the_agency_can_no_longer_conclude(db: Db) {

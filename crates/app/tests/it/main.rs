@@ -19,6 +19,24 @@ mod surveys;
 mod uploads;
 
 use chrono::{TimeZone, Utc};
+use orewatch_app::AppError;
+use orewatch_domain::Problem;
+
+/// The first field problem of a refused input, if it was one.
+pub fn problem(err: &AppError) -> Option<&Problem> {
+    match err {
+        AppError::Invalid(e) => e.0.first().map(|f| &f.problem),
+        _ => None,
+    }
+}
+
+/// Asserts that `$err` is a refused input whose first problem matches the pattern.
+#[macro_export]
+macro_rules! refused {
+    ($err:expr, $pattern:pat) => {
+        assert!(matches!($crate::problem(&$err), Some($pattern)), "{:?}", $err)
+    };
+}
 use orewatch_app::password::HashCost;
 use orewatch_app::{App, Caller, Db, ManualClock, Settings};
 use std::sync::Arc;

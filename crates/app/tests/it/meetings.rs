@@ -3,7 +3,8 @@
 //! other overdue and climbing to the head and the leaders; attendance is counted for the assessment.
 
 use crate::account;
-use crate::cases::{county, problem};
+use crate::cases::county;
+use crate::problem;
 use chrono::Duration;
 use orewatch_app::meetings::{self, ConveneInput, ItemInput};
 use orewatch_app::{tasks, AppError, Db};
@@ -50,10 +51,7 @@ async fn a_consultation_decides_two_tasks_one_done_the_other_overdue_and_escalat
     let err = meetings::add_decision(&c.app, &c.office, id, "开展联合执法", "ps", "2026-11-01")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DeadlineBeforeMeeting { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DeadlineBeforeMeeting { .. });
     let done = meetings::add_decision(
         &c.app,
         &c.office,
@@ -79,10 +77,7 @@ async fn a_consultation_decides_two_tasks_one_done_the_other_overdue_and_escalat
     let err = meetings::issue(&c.app, &c.office, id, "会议纪要正文")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AttendanceUnrecorded { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AttendanceUnrecorded { .. });
     meetings::record_attendance(&c.app, &c.office, id, "nr", "present", "黎振宇")
         .await
         .unwrap();
@@ -118,10 +113,7 @@ async fn a_consultation_decides_two_tasks_one_done_the_other_overdue_and_escalat
     let err = meetings::complete_decision(&c.app, &ps_officer, done, "已完成")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::WrongState { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::WrongState { .. });
     meetings::issue(
         &c.app,
         &c.office,
@@ -160,10 +152,7 @@ async fn a_consultation_decides_two_tasks_one_done_the_other_overdue_and_escalat
     let err = meetings::complete_decision(&c.app, &ps_officer, done, "重复")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
 
     // The other goes overdue: the power company's head at +3 days, the office and leaders at +7.
     c.clock.advance(Duration::days(11));

@@ -4,7 +4,8 @@
 //! and by a fine, disposed of by the head in writing; the procuratorate's opinions answered in time.
 
 use crate::account;
-use crate::cases::{county, filing, finding_at, id_of, problem, County};
+use crate::cases::{county, filing, finding_at, id_of, County};
+use crate::problem;
 use chrono::Duration;
 use orewatch_app::enforcement::cases::{self, NoticeInput, PenaltyInput};
 use orewatch_app::enforcement::referrals::{self, ReportInput, StepInput};
@@ -108,10 +109,7 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
     let err = referrals::report(&c.app, &c.nr_a, case_id, &report)
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::ReferralOpen { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::ReferralOpen { .. });
 
     // The head decides within 3 days (filed 28 November: by the end of 1 December, China time); the
     // office and leaders are told when the day passes.
@@ -136,17 +134,11 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
     let err = referrals::step(&c.app, &c.nr_head, id, RefStep::Refuse, &note("理由"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::WrongState { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::WrongState { .. });
     let err = referrals::step(&c.app, &c.nr_head, id, RefStep::Approve, &note(""))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let view = referrals::show(&c.app, &c.office, id).await.unwrap();
     assert!(
         view.referral
@@ -291,10 +283,7 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
     let err = referrals::step(&c.app, &c.nr_a, id, RefStep::Reconsider, &note("再次复议"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyAsked { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyAsked { .. });
     // Then the procuratorate: the police explain within 7 days; told to file, they file within 15.
     referrals::step(
         &c.app,
@@ -365,10 +354,7 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
     let err = referrals::step(&c.app, &ps_officer, id, RefStep::Feedback, &note("重复"))
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let view = referrals::show(&c.app, &c.office, id).await.unwrap();
     assert_eq!(view.referral.state, RefState::Concluded);
     assert!(view.open_tasks.is_empty());
@@ -604,10 +590,7 @@ async fn an_unreferred_case_over_the_threshold_is_flagged_and_a_fine_on_it_is_fl
     let err = flags::dispose(&c.app, &c.nr_head, flag, "再次")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let (shown, may) = flags::show(&c.app, &c.nr_head, flag).await.unwrap();
     assert!(may.is_empty());
     assert_eq!(
@@ -651,10 +634,7 @@ async fn an_opinion_of_the_procuratorate_is_answered_by_the_head_within_two_mont
     assert_eq!(problem(&err), Some(&Problem::DateInFuture));
     let id = opinions::record(&c.app, &c.nr_a, &input).await.unwrap();
     let err = opinions::record(&c.app, &c.nr_a, &input).await.unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::DuplicateOf { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::DuplicateOf { .. });
     let list = opinions::list(&c.app, &c.leader, None).await.unwrap();
     assert_eq!(list[0].0.answer_by_on.to_string(), "2027-01-27");
     // Unanswered past its day: the office and the leaders are told.
@@ -675,10 +655,7 @@ async fn an_opinion_of_the_procuratorate_is_answered_by_the_head_within_two_mont
     let err = opinions::answer(&c.app, &c.nr_head, id, "重复")
         .await
         .unwrap_err();
-    assert!(
-        matches!(problem(&err), Some(Problem::AlreadyDone { .. })),
-        "{err:?}"
-    );
+    crate::refused!(err, Problem::AlreadyDone { .. });
     let inbox = tasks::inbox(&c.app, &c.leader, InboxPart::All).await.unwrap();
     assert!(!inbox.rows.iter().any(|t| t.task.kind == TaskKind::AnswerOpinion));
 }
