@@ -12,7 +12,7 @@ use orewatch_app::enforcement::referrals::{self, ReportInput, StepInput};
 use orewatch_app::enforcement::{flags, opinions};
 use orewatch_app::evidence::EvidenceFile;
 use orewatch_app::inspections::register::{self, CardInput};
-use orewatch_app::{tasks, AppError, Db};
+use orewatch_app::{tasks, AppError, Caller, Db};
 use orewatch_domain::flag::FlagRule;
 use orewatch_domain::policy::DenyReason;
 use orewatch_domain::referral::{RefState, RefStep};
@@ -58,6 +58,11 @@ fn note(text: &str) -> StepInput<'_> {
         note: text,
         ..StepInput::default()
     }
+}
+
+/// `who` takes `step` on referral `id` with a note.
+async fn take(c: &County, who: &Caller, id: ReferralId, step: RefStep, text: &str) -> Result<(), AppError> {
+    referrals::step(&c.app, who, id, step, &note(text)).await
 }
 
 async fn sweep(c: &County) -> usize {
@@ -124,20 +129,16 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
         Some(Level::Office)
     );
     // An officer does not decide; the head does, once.
-    let err = referrals::step(&c.app, &c.nr_b, id, RefStep::Approve, &note(""))
-        .await
-        .unwrap_err();
+    let err = take(&c, &c.nr_b, id, RefStep::Approve, "").await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(DenyReason::Role)), "{err:?}");
-    referrals::step(&c.app, &c.nr_head, id, RefStep::Approve, &note("同意移送"))
+    take(&c, &c.nr_head, id, RefStep::Approve, "同意移送")
         .await
         .unwrap();
-    let err = referrals::step(&c.app, &c.nr_head, id, RefStep::Refuse, &note("理由"))
+    let err = take(&c, &c.nr_head, id, RefStep::Refuse, "理由")
         .await
         .unwrap_err();
     crate::refused!(err, Problem::WrongState { .. });
-    let err = referrals::step(&c.app, &c.nr_head, id, RefStep::Approve, &note(""))
-        .await
-        .unwrap_err();
+    let err = take(&c, &c.nr_head, id, RefStep::Approve, "").await.unwrap_err();
     crate::refused!(err, Problem::AlreadyDone { .. });
     let view = referrals::show(&c.app, &c.office, id).await.unwrap();
     assert!(
@@ -164,9 +165,7 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
         Some(Level::Head)
     );
     // The five documents: the items list, and an appraisal or the reason there is none.
-    let err = referrals::step(&c.app, &c.nr_a, id, RefStep::Transfer, &note(""))
-        .await
-        .unwrap_err();
+    let err = take(&c, &c.nr_a, id, RefStep::Transfer, "").await.unwrap_err();
     assert_eq!(
         problem(&err),
         Some(&Problem::PackageIncomplete {
@@ -240,11 +239,9 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
     assert!(!summary.contains("T08:00"), "{summary}");
 
     // Public security acknowledges in the platform — not the referring agency for it.
-    let err = referrals::step(&c.app, &c.nr_a, id, RefStep::Acknowledge, &note(""))
-        .await
-        .unwrap_err();
+    let err = take(&c, &c.nr_a, id, RefStep::Acknowledge, "").await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(DenyReason::Scope)), "{err:?}");
-    referrals::step(&c.app, &ps_officer, id, RefStep::Acknowledge, &note("已签收"))
+    take(&c, &ps_officer, id, RefStep::Acknowledge, "已签收")
         .await
         .unwrap();
     // It decides within 3 days; it declines, with reasons.
@@ -252,48 +249,28 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
         task_level(&c, id, TaskKind::FileReferral).await.map(|t| t.1),
         Some("2026-12-06 16:00".into())
     );
-    let err = referrals::step(&c.app, &ps_officer, id, RefStep::Decline, &note(""))
-        .await
-        .unwrap_err();
+    let err = take(&c, &ps_officer, id, RefStep::Decline, "").await.unwrap_err();
     assert_eq!(problem(&err), Some(&Problem::Required));
-    referrals::step(
-        &c.app,
-        &ps_officer,
-        id,
-        RefStep::Decline,
-        &note("价值未经鉴定，证据不足"),
-    )
-    .await
-    .unwrap();
+    take(&c, &ps_officer, id, RefStep::Decline, "价值未经鉴定，证据不足")
+        .await
+        .unwrap();
     // The agency has 3 days to ask for reconsideration; it asks once.
     assert!(task_level(&c, id, TaskKind::AskReferral).await.is_some());
-    referrals::step(&c.app, &c.nr_a, id, RefStep::Reconsider, &note("已补充测量报告"))
+    take(&c, &c.nr_a, id, RefStep::Reconsider, "已补充测量报告")
         .await
         .unwrap();
     assert_eq!(state(&c, id).await, RefState::Reconsidering);
-    referrals::step(
-        &c.app,
-        &ps_officer,
-        id,
-        RefStep::Decline,
-        &note("复议维持不予立案"),
-    )
-    .await
-    .unwrap();
-    let err = referrals::step(&c.app, &c.nr_a, id, RefStep::Reconsider, &note("再次复议"))
+    take(&c, &ps_officer, id, RefStep::Decline, "复议维持不予立案")
+        .await
+        .unwrap();
+    let err = take(&c, &c.nr_a, id, RefStep::Reconsider, "再次复议")
         .await
         .unwrap_err();
     crate::refused!(err, Problem::AlreadyAsked { .. });
     // Then the procuratorate: the police explain within 7 days; told to file, they file within 15.
-    referrals::step(
-        &c.app,
-        &c.nr_a,
-        id,
-        RefStep::Supervise,
-        &note("建议检察院立案监督"),
-    )
-    .await
-    .unwrap();
+    take(&c, &c.nr_a, id, RefStep::Supervise, "建议检察院立案监督")
+        .await
+        .unwrap();
     assert_eq!(
         task_level(&c, id, TaskKind::ExplainReferral).await.map(|t| t.1),
         Some("2026-12-10 16:00".into())
@@ -304,10 +281,10 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
         task_level(&c, id, TaskKind::ExplainReferral).await.map(|t| t.0),
         Some(Level::Head)
     );
-    referrals::step(&c.app, &ps_officer, id, RefStep::Explain, &note("不立案理由说明"))
+    take(&c, &ps_officer, id, RefStep::Explain, "不立案理由说明")
         .await
         .unwrap();
-    referrals::step(&c.app, &c.nr_a, id, RefStep::Order, &note("检察院通知立案"))
+    take(&c, &c.nr_a, id, RefStep::Order, "检察院通知立案")
         .await
         .unwrap();
     assert_eq!(
@@ -315,9 +292,7 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
         Some("2026-12-27 16:00".into())
     );
     // Filing needs the police's case number; the items follow within 3 days.
-    let err = referrals::step(&c.app, &ps_officer, id, RefStep::File, &note(""))
-        .await
-        .unwrap_err();
+    let err = take(&c, &ps_officer, id, RefStep::File, "").await.unwrap_err();
     assert_eq!(problem(&err), Some(&Problem::Required));
     referrals::step(
         &c.app,
@@ -333,25 +308,13 @@ async fn a_referral_to_public_security_runs_from_report_to_result_with_every_clo
     .unwrap();
     assert_eq!(task_level(&c, id, TaskKind::FileReferral).await, None);
     assert!(task_level(&c, id, TaskKind::HandOverReferral).await.is_some());
-    referrals::step(
-        &c.app,
-        &c.nr_a,
-        id,
-        RefStep::HandOver,
-        &note("挖掘机及矿石已移交"),
-    )
-    .await
-    .unwrap();
-    referrals::step(
-        &c.app,
-        &ps_officer,
-        id,
-        RefStep::Feedback,
-        &note("已移送审查起诉"),
-    )
-    .await
-    .unwrap();
-    let err = referrals::step(&c.app, &ps_officer, id, RefStep::Feedback, &note("重复"))
+    take(&c, &c.nr_a, id, RefStep::HandOver, "挖掘机及矿石已移交")
+        .await
+        .unwrap();
+    take(&c, &ps_officer, id, RefStep::Feedback, "已移送审查起诉")
+        .await
+        .unwrap();
+    let err = take(&c, &ps_officer, id, RefStep::Feedback, "重复")
         .await
         .unwrap_err();
     crate::refused!(err, Problem::AlreadyDone { .. });
@@ -411,13 +374,9 @@ async fn a_head_on_the_team_cannot_approve_and_an_outside_body_needs_a_receipt_s
     .await
     .unwrap();
     // The head who worked the case does not approve its referral.
-    let err = referrals::step(&c.app, &c.nr_head, id, RefStep::Approve, &note(""))
-        .await
-        .unwrap_err();
+    let err = take(&c, &c.nr_head, id, RefStep::Approve, "").await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(DenyReason::OwnCase)), "{err:?}");
-    referrals::step(&c.app, &head2, id, RefStep::Approve, &note(""))
-        .await
-        .unwrap();
+    take(&c, &head2, id, RefStep::Approve, "").await.unwrap();
     referrals::step(
         &c.app,
         &c.nr_a,
@@ -432,7 +391,7 @@ async fn a_head_on_the_team_cannot_approve_and_an_outside_body_needs_a_receipt_s
     .await
     .unwrap();
     // The procuratorate is outside the platform: the team records its receipt, with the scan.
-    let err = referrals::step(&c.app, &c.nr_a, id, RefStep::Acknowledge, &note("已送达"))
+    let err = take(&c, &c.nr_a, id, RefStep::Acknowledge, "已送达")
         .await
         .unwrap_err();
     assert_eq!(problem(&err), Some(&Problem::Required));
@@ -484,11 +443,9 @@ async fn a_head_on_the_team_cannot_approve_and_an_outside_body_needs_a_receipt_s
     )
     .await
     .unwrap();
-    let err = referrals::step(&c.app, &head2, r2, RefStep::Refuse, &note(" "))
-        .await
-        .unwrap_err();
+    let err = take(&c, &head2, r2, RefStep::Refuse, " ").await.unwrap_err();
     assert_eq!(problem(&err), Some(&Problem::Required));
-    referrals::step(&c.app, &head2, r2, RefStep::Refuse, &note("证据不足，继续调查"))
+    take(&c, &head2, r2, RefStep::Refuse, "证据不足，继续调查")
         .await
         .unwrap();
     assert_eq!(state(&c, r2).await, RefState::Refused);

@@ -448,6 +448,42 @@ async fn proposals_are_confirmed_or_dismissed_on_the_result_page(db: orewatch_ap
     }
 }
 
+/// Starts a resumable upload of `size` bytes for mine 2 as `who`; the response as it came.
+async fn start_upload(site: &Site, who: &crate::site::Visitor, size: usize) -> crate::site::Page {
+    let size = size.to_string();
+    site.post(
+        "/mines/2/surveys/uploads",
+        &who.cookies,
+        &[("csrf", &who.csrf), ("name", "航测.tif"), ("size", &size)],
+    )
+    .await
+}
+
+/// The id of an upload as the start answered it.
+fn upload_id(started: &crate::site::Page) -> String {
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let status: serde_json::Value = serde_json::from_str(&started.body).unwrap();
+    status["id"].as_str().unwrap().to_string()
+}
+
+/// A chunk of upload `id` from `offset`, with the CSRF token sent (`token`, as the script sends it).
+fn chunk(id: &str, who: &crate::site::Visitor, offset: usize, bytes: &[u8], token: &str) -> Request<Body> {
+    Request::put(format!("/uploads/{id}?offset={offset}"))
+        .header(header::COOKIE, who.cookies.clone())
+        .header("x-csrf-token", token.to_string())
+        .body(Body::from(bytes.to_vec()))
+        .unwrap()
+}
+
+/// The latest survey of mine 2.
+async fn latest_survey(site: &Site) -> orewatch_storage::surveys::Survey {
+    let mut conn = site.app.db.conn().await.unwrap();
+    orewatch_storage::surveys::of_mine(&mut conn, orewatch_domain::MineId(2))
+        .await
+        .unwrap()
+        .remove(0)
+}
+
 /// A large survey file sent in resumable chunks: started by the office for a mine, chunks appended at
 /// the offset the server holds (a repeated chunk answered with where to go on), then named in the form;
 /// a form refused for its date keeps the upload, the corrected one records it and removes it.
@@ -456,33 +492,11 @@ async fn a_chunked_upload_resumes_and_is_recorded_by_the_form(db: orewatch_app::
     let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
     let officer = site.login("ps_officer", orewatch_app::demo::DEMO_PASSWORD).await;
     let dem = next_flight(&site, 2).await;
-    let size = dem.len().to_string();
     // Only who may record surveys starts one.
-    let denied = site
-        .post(
-            "/mines/2/surveys/uploads",
-            &officer.cookies,
-            &[("csrf", &officer.csrf), ("name", "航测.tif"), ("size", &size)],
-        )
-        .await;
+    let denied = start_upload(&site, &officer, dem.len()).await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
-    let started = site
-        .post(
-            "/mines/2/surveys/uploads",
-            &office.cookies,
-            &[("csrf", &office.csrf), ("name", "航测.tif"), ("size", &size)],
-        )
-        .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    let status: serde_json::Value = serde_json::from_str(&started.body).unwrap();
-    let id = status["id"].as_str().unwrap().to_string();
-    let put = |offset: usize, bytes: Vec<u8>, token: &str| {
-        Request::put(format!("/uploads/{id}?offset={offset}"))
-            .header(header::COOKIE, office.cookies.clone())
-            .header("x-csrf-token", token.to_string())
-            .body(Body::from(bytes))
-            .unwrap()
-    };
+    let id = upload_id(&start_upload(&site, &office, dem.len()).await);
+    let put = |offset: usize, bytes: Vec<u8>, token: &str| chunk(&id, &office, offset, &bytes, token);
     let half = dem.len() / 2;
     let no_token = site.send(put(0, dem[..half].to_vec(), "")).await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
@@ -542,11 +556,7 @@ async fn a_chunked_upload_resumes_and_is_recorded_by_the_form(db: orewatch_app::
         "the upload is removed once recorded"
     );
     // The recorded file is the one sent in chunks.
-    let mut conn = site.app.db.conn().await.unwrap();
-    let latest = orewatch_storage::surveys::of_mine(&mut conn, orewatch_domain::MineId(2))
-        .await
-        .unwrap()
-        .remove(0);
+    let latest = latest_survey(&site).await;
     assert_eq!(latest.dem_sha256, hex_sha(&dem));
     assert_eq!(latest.dem_name, "航测.tif");
 }
@@ -567,24 +577,8 @@ async fn an_upload_begun_on_one_server_is_finished_through_another(db: orewatch_
     let b = crate::site::site_with(db, server("scratch-b")).await;
     let office = a.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
     let dem = next_flight(&a, 2).await;
-    let size = dem.len().to_string();
-    let started = a
-        .post(
-            "/mines/2/surveys/uploads",
-            &office.cookies,
-            &[("csrf", &office.csrf), ("name", "航测.tif"), ("size", &size)],
-        )
-        .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    let status: serde_json::Value = serde_json::from_str(&started.body).unwrap();
-    let id = status["id"].as_str().unwrap().to_string();
-    let put = |offset: usize, bytes: &[u8]| {
-        Request::put(format!("/uploads/{id}?offset={offset}"))
-            .header(header::COOKIE, office.cookies.clone())
-            .header("x-csrf-token", office.csrf.clone())
-            .body(Body::from(bytes.to_vec()))
-            .unwrap()
-    };
+    let id = upload_id(&start_upload(&a, &office, dem.len()).await);
+    let put = |offset: usize, bytes: &[u8]| chunk(&id, &office, offset, bytes, &office.csrf);
     let half = dem.len() / 2;
     assert_eq!(a.send(put(0, &dem[..half])).await.status, StatusCode::OK);
     // The second server knows how far the upload is, takes the rest, and refuses a repeat of the first half.
@@ -614,12 +608,7 @@ async fn an_upload_begun_on_one_server_is_finished_through_another(db: orewatch_
         StatusCode::NOT_FOUND,
         "the upload is removed for every server"
     );
-    let mut conn = a.app.db.conn().await.unwrap();
-    let latest = orewatch_storage::surveys::of_mine(&mut conn, orewatch_domain::MineId(2))
-        .await
-        .unwrap()
-        .remove(0);
-    assert_eq!(latest.dem_sha256, hex_sha(&dem));
+    assert_eq!(latest_survey(&a).await.dem_sha256, hex_sha(&dem));
     // Neither server kept a copy in its scratch folder.
     for name in ["scratch-a", "scratch-b"] {
         let left: Vec<_> = std::fs::read_dir(shared.path().join(name).join("uploads"))
