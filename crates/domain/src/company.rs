@@ -27,25 +27,14 @@ impl CreditCode {
                 found: code.chars().count(),
             });
         }
-        let mut values = Vec::with_capacity(18);
-        for (i, c) in code.bytes().enumerate() {
-            match ALPHABET.iter().position(|&a| a == c) {
-                Some(v) => values.push(v as u32),
-                None => {
-                    return Err(Problem::CreditCodeCharacter {
-                        position: i + 1,
-                        found: char::from(c).to_string(),
-                    })
-                }
-            }
+        if let Some((i, c)) = code.bytes().enumerate().find(|(_, c)| !ALPHABET.contains(c)) {
+            return Err(Problem::CreditCodeCharacter {
+                position: i + 1,
+                found: char::from(c).to_string(),
+            });
         }
-        let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
-        let expected_value = (31 - sum % 31) % 31;
-        let expected = ALPHABET
-            .get(expected_value as usize)
-            .map(|&b| char::from(b))
-            .unwrap_or('?');
-        if values.get(17).copied() != Some(expected_value) {
+        let expected = Self::check_character(code.get(..17).unwrap_or_default()).unwrap_or('?');
+        if code.chars().nth(17) != Some(expected) {
             return Err(Problem::CreditCodeCheck {
                 expected: expected.to_string(),
             });
@@ -55,6 +44,22 @@ impl CreditCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The check character (the 18th) of a code's first 17 characters, by GB 32100-2015; `None` when
+    /// they are not 17 characters of its alphabet.
+    pub fn check_character(first17: &str) -> Option<char> {
+        let values: Vec<u32> = first17
+            .bytes()
+            .map(|c| ALPHABET.iter().position(|&a| a == c).map(|v| v as u32))
+            .collect::<Option<_>>()?;
+        if values.len() != 17 {
+            return None;
+        }
+        let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
+        ALPHABET
+            .get(((31 - sum % 31) % 31) as usize)
+            .map(|&b| char::from(b))
     }
 }
 

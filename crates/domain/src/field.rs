@@ -514,6 +514,22 @@ pub fn required_text(raw: &str, max: usize) -> Result<String, Problem> {
     Ok(value.to_string())
 }
 
+/// A time on the inspection day or a date and time ("2026-03-12 09:30" or "09:30"), kept as typed
+/// after checking it.
+pub fn optional_time(raw: &str) -> Result<Option<String>, Problem> {
+    let raw = raw.trim().replace('T', " ");
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    if chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%d %H:%M").is_ok()
+        || chrono::NaiveTime::parse_from_str(&raw, "%H:%M").is_ok()
+    {
+        Ok(Some(raw))
+    } else {
+        Err(Problem::BadDate)
+    }
+}
+
 /// Like [`required_text`] but an empty value is `None`.
 pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, Problem> {
     no_control_characters(raw)?;
@@ -605,6 +621,18 @@ pub fn date(raw: &str) -> Result<chrono::NaiveDate, Problem> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_time_is_a_time_of_the_day_or_a_date_and_time() {
+        assert_eq!(optional_time(" 09:30 "), Ok(Some("09:30".into())));
+        assert_eq!(
+            optional_time("2026-03-12T09:30"),
+            Ok(Some("2026-03-12 09:30".into()))
+        );
+        assert_eq!(optional_time(""), Ok(None));
+        assert_eq!(optional_time("9点半"), Err(Problem::BadDate));
+        assert_eq!(optional_time("25:00"), Err(Problem::BadDate));
+    }
+
     use super::*;
 
     #[test]

@@ -34,6 +34,7 @@ pub mod proposal;
 pub mod protected;
 pub mod record;
 pub mod referral;
+pub mod registry;
 pub mod role;
 pub mod sharing;
 pub mod survey;

@@ -462,8 +462,11 @@ pub async fn fill(app: &App, caller: &Caller, id: ActId, input: &FillInput<'_>) 
     let mut e = FieldErrors::new();
     let place = e.take("place", optional_text(input.place, 200));
     let person = e.take("person_on_site", optional_text(input.person_on_site, 100));
-    let started = e.take("started_at", optional_time(input.started_at));
-    let ended = e.take("ended_at", optional_time(input.ended_at));
+    let started = e.take(
+        "started_at",
+        orewatch_domain::field::optional_time(input.started_at),
+    );
+    let ended = e.take("ended_at", orewatch_domain::field::optional_time(input.ended_at));
     let summary = e.take("summary", optional_text(input.summary, 4000));
     let mut answers = Vec::with_capacity(input.answers.len());
     for (item, result, note) in &input.answers {
@@ -497,22 +500,6 @@ pub async fn fill(app: &App, caller: &Caller, id: ActId, input: &FillInput<'_>) 
     // Saved as often as needed until signed; the same form sent twice changes (and writes) nothing.
     crate::workflow::step::<ActFlow>(app, caller, id, ActCommand::Fill(site), &[]).await?;
     Ok(())
-}
-
-/// A time on the inspection day or a date and time ("2026-03-12 09:30" or "09:30"), kept as typed
-/// after checking it.
-fn optional_time(raw: &str) -> std::result::Result<Option<String>, Problem> {
-    let raw = raw.trim().replace('T', " ");
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    if chrono::NaiveDateTime::parse_from_str(&raw, "%Y-%m-%d %H:%M").is_ok()
-        || chrono::NaiveTime::parse_from_str(&raw, "%H:%M").is_ok()
-    {
-        Ok(Some(raw))
-    } else {
-        Err(Problem::BadDate)
-    }
 }
 
 /// A site photo as uploaded.

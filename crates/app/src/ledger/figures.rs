@@ -24,22 +24,11 @@ pub struct Quarter {
     pub as_of: NaiveDate,
 }
 
-/// The first and last day of a quarter.
-pub fn bounds(year: i32, quarter: u8) -> Option<(NaiveDate, NaiveDate)> {
-    let first_month = u32::from(quarter.checked_sub(1)?) * 3 + 1;
-    let from = NaiveDate::from_ymd_opt(year, first_month, 1)?;
-    let to = if quarter == 4 {
-        NaiveDate::from_ymd_opt(year, 12, 31)?
-    } else {
-        NaiveDate::from_ymd_opt(year, first_month + 3, 1)?.pred_opt()?
-    };
-    Some((from, to))
-}
-
 pub async fn quarter(app: &App, caller: &Caller, year: i32, quarter: u8) -> Result<Quarter> {
     caller.require(Action::ViewLedger, &Resource::Installation)?;
     caller.require(Action::ViewInspections, &Resource::Installation)?;
-    let (from, to) = bounds(year, quarter).ok_or_else(|| AppError::invalid("quarter", Problem::Invalid))?;
+    let (from, to) = orewatch_domain::inspection::quarter_bounds(year, quarter)
+        .ok_or_else(|| AppError::invalid("quarter", Problem::Invalid))?;
     let today = local_date(app.now());
     let as_of = to.min(today);
     let mut conn = app.db.conn().await?;
@@ -57,20 +46,4 @@ pub async fn quarter(app: &App, caller: &Caller, year: i32, quarter: u8) -> Resu
         figures: quarter_figures(&facts, as_of),
         as_of,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quarters_run_from_their_first_to_their_last_day() {
-        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-        assert_eq!(bounds(2026, 1), d("2026-01-01").zip(d("2026-03-31")));
-        assert_eq!(bounds(2024, 1).map(|b| b.1), d("2024-03-31"));
-        assert_eq!(bounds(2026, 2), d("2026-04-01").zip(d("2026-06-30")));
-        assert_eq!(bounds(2026, 4), d("2026-10-01").zip(d("2026-12-31")));
-        assert_eq!(bounds(2026, 0), None);
-        assert_eq!(bounds(2026, 5), None);
-    }
 }

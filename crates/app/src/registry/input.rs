@@ -5,125 +5,18 @@
 use chrono::NaiveDate;
 use orewatch_domain::field::{date, optional_text, required_text};
 use orewatch_domain::licence::{self, LicenceKind, LicenceNo, ScaleUnit};
-use orewatch_domain::mine::{MineStatus, MiningMethod};
+use orewatch_domain::mine::MiningMethod;
 use orewatch_domain::permit::{PermitKind, PermitState};
-use orewatch_domain::{AgencyCode, CreditCode, FieldErrors, Problem};
+use orewatch_domain::{CreditCode, FieldErrors, Problem};
 use orewatch_spatial::parcel::Parcel;
 
 /// The default zone of the county map and of corner points whose eastings carry no zone prefix
 /// (Luzhai: 37); a city or province sets `map_zone` in its configuration.
 pub const DEFAULT_ZONE: u32 = 37;
 
-#[derive(Debug, Clone, Default)]
-pub struct CompanyInput<'a> {
-    pub credit_code: &'a str,
-    pub name: &'a str,
-    pub legal_rep: &'a str,
-    pub address: &'a str,
-    pub phone: &'a str,
-}
-
-#[derive(Debug, Clone)]
-pub struct CheckedCompany {
-    pub credit_code: CreditCode,
-    pub name: String,
-    pub legal_rep: String,
-    pub address: Option<String>,
-    pub phone: Option<String>,
-}
-
-pub fn check_company(i: &CompanyInput<'_>) -> Result<CheckedCompany, FieldErrors> {
-    let mut e = FieldErrors::new();
-    let credit_code = e.take("credit_code", CreditCode::parse(i.credit_code));
-    let name = e.take("name", required_text(i.name, 100));
-    let legal_rep = e.take("legal_rep", required_text(i.legal_rep, 50));
-    let address = e.take("address", optional_text(i.address, 200));
-    let phone = e.take("phone", optional_text(i.phone, 50));
-    match (credit_code, name, legal_rep, address, phone) {
-        (Some(credit_code), Some(name), Some(legal_rep), Some(address), Some(phone)) if e.is_empty() => {
-            Ok(CheckedCompany {
-                credit_code,
-                name,
-                legal_rep,
-                address,
-                phone,
-            })
-        }
-        _ => Err(e),
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct MineInput<'a> {
-    pub name: &'a str,
-    pub township: &'a str,
-    pub mineral: &'a str,
-    pub method: &'a str,
-    pub status: &'a str,
-    /// Credit code of the operating company.
-    pub company: &'a str,
-    pub area_agency: &'a str,
-    pub supervisor: &'a str,
-}
-
-#[derive(Debug, Clone)]
-pub struct CheckedMine {
-    pub name: String,
-    pub township: String,
-    pub mineral: String,
-    pub method: MiningMethod,
-    pub status: MineStatus,
-    pub company: CreditCode,
-    pub area_agency: Option<AgencyCode>,
-    pub supervisor: Option<String>,
-}
-
-pub fn check_mine(i: &MineInput<'_>) -> Result<CheckedMine, FieldErrors> {
-    let mut e = FieldErrors::new();
-    let name = e.take("name", required_text(i.name, 100));
-    let township = e.take("township", required_text(i.township, 50));
-    let mineral = e.take("mineral", required_text(i.mineral, 50));
-    let method = e.take("method", MiningMethod::parse(i.method));
-    let status = e.take("status", MineStatus::parse(i.status));
-    let company = e.take("company", CreditCode::parse(i.company));
-    let area_agency = if i.area_agency.trim().is_empty() {
-        Some(None)
-    } else {
-        e.take("area_agency", AgencyCode::parse(i.area_agency).map(Some))
-    };
-    let supervisor = e.take("supervisor", optional_text(i.supervisor, 50));
-    match (
-        name,
-        township,
-        mineral,
-        method,
-        status,
-        company,
-        area_agency,
-        supervisor,
-    ) {
-        (
-            Some(name),
-            Some(township),
-            Some(mineral),
-            Some(method),
-            Some(status),
-            Some(company),
-            Some(area_agency),
-            Some(supervisor),
-        ) if e.is_empty() => Ok(CheckedMine {
-            name,
-            township,
-            mineral,
-            method,
-            status,
-            company,
-            area_agency,
-            supervisor,
-        }),
-        _ => Err(e),
-    }
-}
+pub use orewatch_domain::registry::{
+    check_company, check_mine, CheckedCompany, CheckedMine, CompanyInput, MineInput,
+};
 
 #[derive(Debug, Clone, Default)]
 pub struct LicenceInput<'a> {
@@ -322,18 +215,6 @@ mod tests {
             zone: Some(DEFAULT_ZONE),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn a_company_with_a_bad_check_character_and_no_name_reports_both() {
-        let e = check_company(&CompanyInput {
-            credit_code: "91450481MACGA1K676",
-            legal_rep: "张三",
-            ..Default::default()
-        })
-        .unwrap_err();
-        let fields: Vec<&str> = e.0.iter().map(|f| f.field).collect();
-        assert_eq!(fields, ["credit_code", "name"]);
     }
 
     #[test]

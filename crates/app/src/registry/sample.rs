@@ -87,18 +87,8 @@ pub fn credit_code(n: usize) -> String {
         body.push(CREDIT_ALPHABET.get((x % 31) as usize).copied().unwrap_or(b'0'));
         x /= 31;
     }
-    let weights = [1u32, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    let sum: u32 = body
-        .iter()
-        .zip(weights)
-        .map(|(c, w)| CREDIT_ALPHABET.iter().position(|a| a == c).unwrap_or(0) as u32 * w)
-        .sum();
-    body.push(
-        CREDIT_ALPHABET
-            .get(((31 - sum % 31) % 31) as usize)
-            .copied()
-            .unwrap_or(b'0'),
-    );
+    let check = orewatch_domain::CreditCode::check_character(&String::from_utf8_lossy(&body)).unwrap_or('0');
+    body.push(check as u8);
     String::from_utf8_lossy(&body).into_owned()
 }
 

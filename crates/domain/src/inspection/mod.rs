@@ -65,6 +65,18 @@ impl PlanState {
     }
 }
 
+/// The first and last day of a quarter.
+pub fn quarter_bounds(year: i32, quarter: u8) -> Option<(NaiveDate, NaiveDate)> {
+    let first_month = u32::from(quarter.checked_sub(1)?) * 3 + 1;
+    let from = NaiveDate::from_ymd_opt(year, first_month, 1)?;
+    let to = if quarter == 4 {
+        NaiveDate::from_ymd_opt(year, 12, 31)?
+    } else {
+        NaiveDate::from_ymd_opt(year, first_month + 3, 1)?.pred_opt()?
+    };
+    Some((from, to))
+}
+
 /// The quarter of a date (1–4).
 pub fn quarter_of(date: NaiveDate) -> u8 {
     use chrono::Datelike;
@@ -470,6 +482,17 @@ pub fn record_number(agency_short: &str, year: i32, n: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quarters_run_from_their_first_to_their_last_day() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        assert_eq!(quarter_bounds(2026, 1), d("2026-01-01").zip(d("2026-03-31")));
+        assert_eq!(quarter_bounds(2024, 1).map(|b| b.1), d("2024-03-31"));
+        assert_eq!(quarter_bounds(2026, 2), d("2026-04-01").zip(d("2026-06-30")));
+        assert_eq!(quarter_bounds(2026, 4), d("2026-10-01").zip(d("2026-12-31")));
+        assert_eq!(quarter_bounds(2026, 0), None);
+        assert_eq!(quarter_bounds(2026, 5), None);
+    }
+
     use super::*;
 
     #[test]
