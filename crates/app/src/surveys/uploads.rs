@@ -166,7 +166,11 @@ where
             staging.abort().await;
             return Err(AppError::TooLarge { max_bytes: limit });
         }
-        staging.write(bytes).await?;
+        if let Err(e) = staging.write(bytes).await {
+            // Nothing half-written is left under the part's key (or as an open multipart upload).
+            staging.abort().await;
+            return Err(e.into());
+        }
     }
     let received = if staging.written() == 0 {
         staging.abort().await;
