@@ -44,7 +44,7 @@ fn staged(dir: &Path, source: &Path) -> StagedFile {
     }
 }
 
-async fn quarry_app(db: Db, scratch: &Path) -> (App, Caller, MineId, Arc<ManualClock>) {
+pub(crate) async fn quarry_app(db: Db, scratch: &Path) -> (App, Caller, MineId, Arc<ManualClock>) {
     let scratch = scratch.to_path_buf();
     let (app, clock) = app_with(db, move |s| {
         s.cases.prices.0.insert(

@@ -3,7 +3,7 @@
 //! chunks racing for one offset land once, an upload is its starter's alone, a finished one is joined
 //! and hashed, and one left for two days is removed with its staged bytes when another starts.
 
-use crate::{account, app_with};
+use crate::account;
 use chrono::Duration;
 use orewatch_app::surveys::uploads::{self, Appended, KEEP_HOURS};
 use orewatch_app::{App, AppError, Caller, Db, ManualClock};
@@ -13,33 +13,9 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
 
+/// The office of a county with one licensed mine, files and scratch in `dir` (the survey tests' county).
 async fn setup(db: Db, dir: &Path) -> (App, Caller, MineId, Arc<ManualClock>) {
-    let dir = dir.to_path_buf();
-    let (app, clock) = app_with(db, move |s| {
-        s.surveys.scratch_dir = dir.join("work");
-        s.files = orewatch_storage::files::FileBackend::Local(dir.join("files"));
-    })
-    .await;
-    let office = account(&app, "wei", "office", "nr").await;
-    let s = crate::registry::import_sample(&app, &office, 1, 0).await;
-    let holder = s.companies[0][0].clone();
-    let mine = orewatch_app::registry::mines::create(
-        &app,
-        &office,
-        &orewatch_app::registry::input::MineInput {
-            name: "示例矿",
-            township: "鹿寨镇",
-            mineral: "建筑石料用灰岩",
-            method: "露天",
-            status: "生产",
-            company: &holder,
-            area_agency: "",
-            supervisor: "",
-        },
-    )
-    .await
-    .unwrap();
-    (app, office, mine, clock)
+    crate::surveys::quarry_app(db, dir).await
 }
 
 /// A chunk as the web hands it over: pieces, each possibly an error of the connection.
