@@ -14,6 +14,7 @@ use crate::{App, AppError, Caller, Result};
 use chrono::{DateTime, Duration, Utc};
 use orewatch_domain::policy::{Action, Resource, Service};
 use orewatch_domain::task::{reach, Level, Task, TaskKind};
+use orewatch_domain::task_title::TaskTitle;
 use orewatch_domain::workflow::TaskMove;
 use orewatch_domain::{AuditAction, MineId, Problem, RecordType, TaskId};
 use orewatch_storage::tasks::{self, NewTask, Outcome};
@@ -25,7 +26,7 @@ use orewatch_storage::WriteTx;
 pub struct Notice {
     pub task_id: TaskId,
     pub level: Level,
-    pub title: String,
+    pub title: TaskTitle,
     pub record_type: RecordType,
     pub record_id: String,
 }
@@ -51,7 +52,7 @@ pub(crate) async fn open(
     task: Task,
     record: (RecordType, String),
     mine_id: Option<MineId>,
-    title: &str,
+    title: &TaskTitle,
 ) -> Result<TaskId> {
     let ladder = task.kind.ladder(&app.settings.clocks);
     let level = ladder.level_at(task.due_at, tx.now());
@@ -146,7 +147,7 @@ pub(crate) async fn apply_moves(
     caller: &Caller,
     record: (RecordType, String),
     mine_id: Option<MineId>,
-    title: &str,
+    title: &TaskTitle,
     moves: &[TaskMove],
 ) -> Result<()> {
     for m in moves {

@@ -20,6 +20,7 @@ use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
 use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::TaskTitle;
 use crate::workflow::{
     Context, Created, Issuer, Moved, Refused, Rule, Rules, Standing, Target, TaskMove, Workflow,
 };
@@ -297,11 +298,11 @@ impl Workflow for FlagFlow {
         Some(f.mine_id)
     }
 
-    fn task_title(f: &Flag) -> String {
-        format!("应移未移 {} {}", f.case_no, f.rule.label_zh())
-            .chars()
-            .take(60)
-            .collect()
+    fn task_title(f: &Flag) -> TaskTitle {
+        TaskTitle::Flag {
+            case_no: f.case_no.clone(),
+            flag_rule: f.rule.as_str().to_string(),
+        }
     }
 
     fn issuer(f: &Flag) -> Issuer {

@@ -39,6 +39,7 @@ pub mod role;
 pub mod sharing;
 pub mod survey;
 pub mod task;
+pub mod task_title;
 pub mod workflow;
 
 pub use account::{AccountId, DisplayName, Password, Username};

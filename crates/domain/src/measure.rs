@@ -19,6 +19,7 @@ use crate::mine::MineStatus;
 use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::task::{Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::TaskTitle;
 use crate::workflow::{Context, Created, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
@@ -305,13 +306,22 @@ impl Workflow for MeasureFlow {
     }
 
     /// A lifted measure's task is the restoration's.
-    fn task_title(m: &Measure) -> String {
-        let lifted = if m.state == MeasureState::Lifted {
-            "解除 "
+    fn task_title(m: &Measure) -> TaskTitle {
+        let (doc_no, measure_kind, mine) =
+            (m.doc_no.clone(), m.kind.as_str().to_string(), m.mine_name.clone());
+        if m.state == MeasureState::Lifted {
+            TaskTitle::MeasureLifted {
+                doc_no,
+                measure_kind,
+                mine,
+            }
         } else {
-            ""
-        };
-        format!("{lifted}{} {}：{}", m.doc_no, m.kind.label_zh(), m.mine_name)
+            TaskTitle::Measure {
+                doc_no,
+                measure_kind,
+                mine,
+            }
+        }
     }
 
     fn issuer(m: &Measure) -> Issuer {

@@ -11,6 +11,7 @@ use crate::finding::Severity;
 use crate::ids::{CompanyId, FindingId, MineId, ProposalId};
 use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
+use crate::task_title::{self, TaskTitle};
 use crate::workflow::{Context, Created, Issuer, Moved, Refused, Rule, Standing, Target, Workflow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -202,8 +203,11 @@ impl Workflow for ProposalFlow {
         Some(p.mine_id)
     }
 
-    fn task_title(p: &Proposal) -> String {
-        format!("{} {}", p.kind.label_zh(), p.message_zh)
+    fn task_title(p: &Proposal) -> TaskTitle {
+        TaskTitle::Proposal {
+            proposal_kind: p.kind.as_str().to_string(),
+            message: task_title::short(&p.message_zh),
+        }
     }
 
     fn issuer(_: &Proposal) -> Issuer {

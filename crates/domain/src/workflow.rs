@@ -349,7 +349,7 @@ pub trait Workflow: Sized + 'static {
     fn resource(record: &Self::Record) -> Resource;
     /// The mine the record is about (its tasks are listed on the mine), and the title its tasks carry.
     fn mine(record: &Self::Record) -> Option<MineId>;
-    fn task_title(record: &Self::Record) -> String;
+    fn task_title(record: &Self::Record) -> crate::task_title::TaskTitle;
     /// Who issues the record's numbered documents.
     fn issuer(record: &Self::Record) -> Issuer;
     /// The day whose year a document of the record is numbered in (the day it is issued, unless the

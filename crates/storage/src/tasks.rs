@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use orewatch_domain::audit::format_timestamp;
 pub use orewatch_domain::task::Outcome;
 use orewatch_domain::task::{Assignee, Level, Reach, Task, TaskKind};
+use orewatch_domain::task_title::TaskTitle;
 use orewatch_domain::{AccountId, AgencyCode, MineId, RecordType, Role, TaskId};
 
 /// A task to create.
@@ -20,7 +21,7 @@ pub struct NewTask<'a> {
     pub task: &'a Task,
     pub record: (RecordType, String),
     pub mine_id: Option<MineId>,
-    pub title: &'a str,
+    pub title: &'a TaskTitle,
     pub next_step_at: Option<DateTime<Utc>>,
 }
 
@@ -33,7 +34,7 @@ pub struct TaskRow {
     pub record_id: String,
     pub mine_id: Option<MineId>,
     pub mine_name: Option<String>,
-    pub title: String,
+    pub title: TaskTitle,
     pub next_step_at: Option<DateTime<Utc>>,
     pub escalated_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -82,7 +83,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewTask<'_>) -> Result<TaskId> {
                 ("record_type", new.record.0.as_str().into()),
                 ("record_id", new.record.1.as_str().into()),
                 ("mine_id", new.mine_id.map(|m| m.0).into()),
-                ("title", new.title.into()),
+                ("title", new.title.encode().into()),
                 kind,
                 account,
                 role,
@@ -213,7 +214,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<TaskRow> {
         record_id: get(r, "record_id")?,
         mine_id: get::<Option<i64>>(r, "mine_id")?.map(MineId),
         mine_name: get(r, "mine_name")?,
-        title: get(r, "title")?,
+        title: TaskTitle::decode(&get::<String>(r, "title")?),
         next_step_at: get_opt_time(r, "next_step_at")?,
         escalated_at: get_opt_time(r, "escalated_at")?,
         created_at: get_time(r, "created_at")?,

@@ -141,12 +141,53 @@ impl Tr {
         self.i18n.map(self.lang).get(key).map(String::as_str)
     }
 
-    /// The text of `key` with `{name}` arguments filled in.
+    /// The text of `key` with `{name}` arguments filled in, in one pass: a value that itself holds
+    /// `{other}` (a mine named by its company) is shown as it is, not filled in again.
     pub fn tf(&self, key: &str, args: &[(&str, String)]) -> String {
-        let mut text = self.t(key).to_string();
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), value);
+        fill(self.t(key), args)
+    }
+}
+
+/// `template` with each `{name}` of `args` replaced by its value; other braces stay as written.
+pub fn fill(template: &str, args: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let arg = after.find('}').and_then(|close| {
+            args.iter()
+                .find(|(name, _)| *name == &after[..close])
+                .map(|a| (close, a))
+        });
+        match arg {
+            Some((close, (_, value))) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
         }
-        text
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fill;
+
+    #[test]
+    fn arguments_are_filled_once_and_other_braces_stay() {
+        let args = [
+            ("mine", "{doc_no}石场".to_string()),
+            ("doc_no", "鹿〔2026〕3号".to_string()),
+        ];
+        assert_eq!(fill("{doc_no}：{mine}", &args), "鹿〔2026〕3号：{doc_no}石场");
+        assert_eq!(fill("{unknown} {mine", &args), "{unknown} {mine");
+        assert_eq!(fill("无参数", &[]), "无参数");
+        assert_eq!(fill("{mine}}", &args), "{doc_no}石场}");
     }
 }

@@ -638,7 +638,7 @@ async fn a_draw_follows_the_grades_stays_secret_until_the_day_and_replays_from_i
         .collect();
     assert_eq!(approvals.len(), 2);
     for r in &approvals {
-        assert!(!r.title.contains(&act_at_m0.mine_name), "{}", r.title);
+        assert!(!r.title.mentions(&act_at_m0.mine_name), "{:?}", r.title);
         assert!(r.mine_id.is_none());
     }
     let err = acts::approve(&c.app, &c.ps_head, act_at_m0.id, "routine", &[])

@@ -21,6 +21,7 @@ use crate::ids::{FindingId, MineId};
 use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::{self, TaskTitle};
 use crate::workflow::{
     Context, Created, DocumentKind, Event, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow,
 };
@@ -95,8 +96,8 @@ pub struct FindingFlow;
 const OPEN: &[FindingState] = &[Pending, Rectifying, Applied, Reviewing];
 const ANY: &[FindingState] = &[Pending, Rectifying, Applied, Reviewing, Closed];
 
-/// The note a listing ends with when the finding is closed.
-const DELISTED_ON_CLOSING: &str = "整改销号，督办随之解除";
+/// The event a listing ends with when the finding is closed (the catalogue says why).
+const DELISTED_ON_CLOSING: &str = "delist_on_closing";
 
 fn rectification(finding: &Finding, deadline: NaiveDate) -> Task {
     Task {
@@ -146,9 +147,11 @@ impl Workflow for FindingFlow {
         Some(f.mine_id)
     }
 
-    fn task_title(f: &Finding) -> String {
-        let short: String = f.description.chars().take(40).collect();
-        format!("#{} {short}", f.id)
+    fn task_title(f: &Finding) -> TaskTitle {
+        TaskTitle::Finding {
+            id: f.id.0,
+            text: task_title::short(&f.description),
+        }
     }
 
     fn issuer(f: &Finding) -> Issuer {
@@ -298,7 +301,7 @@ impl Workflow for FindingFlow {
                     next.listed_at = None;
                     next.listed_reason = None;
                     next.listed_deadline_on = None;
-                    events.push(Event::new("delist").note(DELISTED_ON_CLOSING));
+                    events.push(Event::new(DELISTED_ON_CLOSING));
                 }
                 tasks.push(TaskMove::Close {
                     kind: TaskKind::Verify,
@@ -674,7 +677,7 @@ mod tests {
         .unwrap();
         assert_eq!(passed.record.listed_at, None);
         assert_eq!(passed.events.len(), 2);
-        assert_eq!(passed.events[1].kind, "delist");
+        assert_eq!(passed.events[1].kind, "delist_on_closing");
     }
 
     #[test]

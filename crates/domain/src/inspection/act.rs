@@ -21,6 +21,7 @@ use crate::policy::{Action, Actor, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
 use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::TaskTitle;
 use crate::workflow::{
     Context, Created, DocumentKind, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow,
 };
@@ -225,21 +226,21 @@ impl Workflow for ActFlow {
         (!(a.drawn && a.state == Requested)).then_some(a.mine_id)
     }
 
-    fn task_title(a: &Act) -> String {
+    fn task_title(a: &Act) -> TaskTitle {
         match (a.state, a.drawn) {
-            (Requested, true) => format!(
-                "审批双随机抽查：{}（{}，抽查名单当日公开）",
-                a.inspection_title, a.inspect_on
-            ),
-            (Requested, false) => format!(
-                "审批检查：{} {}（{}）",
-                a.mine_name, a.inspection_title, a.inspect_on
-            ),
-            _ => format!(
-                "现场检查并签署：{} {}",
-                a.mine_name,
-                a.doc_no.as_deref().unwrap_or_default()
-            ),
+            (Requested, true) => TaskTitle::ApproveDraw {
+                inspection: a.inspection_title.clone(),
+                on: a.inspect_on,
+            },
+            (Requested, false) => TaskTitle::ApproveAct {
+                mine: a.mine_name.clone(),
+                inspection: a.inspection_title.clone(),
+                on: a.inspect_on,
+            },
+            _ => TaskTitle::CarryOutAct {
+                mine: a.mine_name.clone(),
+                doc_no: a.doc_no.clone().unwrap_or_default(),
+            },
         }
     }
 

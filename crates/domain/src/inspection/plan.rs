@@ -22,6 +22,7 @@ use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
 use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::TaskTitle;
 use crate::workflow::{
     Context, Created, Event, HistoryEvent, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow,
 };
@@ -166,11 +167,12 @@ impl Workflow for PlanFlow {
 
     /// The task a version carries is the county's approval while submitted, the office's revision
     /// once returned.
-    fn task_title(p: &Plan) -> String {
+    fn task_title(p: &Plan) -> TaskTitle {
+        let (year, version) = (p.year, p.version);
         if p.state == Returned {
-            format!("按审批意见修改{}年度联合检查计划（第{}版）", p.year, p.version)
+            TaskTitle::PlanRevise { year, version }
         } else {
-            format!("审批{}年度联合检查计划（第{}版）", p.year, p.version)
+            TaskTitle::PlanApprove { year, version }
         }
     }
 
@@ -332,7 +334,7 @@ impl Workflow for PlanFlow {
             PlanCommand::Supersede { by_version } => {
                 next.state = Superseded;
                 Ok(Moved::to(next, AuditAction::PlanSupersede)
-                    .event(Event::new("supersede").note(format!("由第{by_version}版替代"))))
+                    .event(Event::new("superseded_by").note(by_version.to_string())))
             }
         }
     }

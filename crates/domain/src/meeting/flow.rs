@@ -18,6 +18,7 @@ use crate::ids::{DecisionId, MeetingId, MineId};
 use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::{self, TaskTitle};
 use crate::workflow::{
     Context, Created, DocumentKind, Issuer, Moved, Refused, Rule, Standing, Target, TaskMove, Workflow,
 };
@@ -85,8 +86,10 @@ impl Workflow for MeetingFlow {
         None
     }
 
-    fn task_title(m: &Meeting) -> String {
-        m.title.clone()
+    fn task_title(m: &Meeting) -> TaskTitle {
+        TaskTitle::Verbatim {
+            text: m.title.clone(),
+        }
     }
 
     fn issuer(_: &Meeting) -> Issuer {
@@ -278,16 +281,12 @@ impl Workflow for DecisionFlow {
         None
     }
 
-    fn task_title(d: &Decision) -> String {
-        format!(
-            "{} 第{}项：{}",
-            d.minutes_no.as_deref().unwrap_or_default(),
-            d.seq,
-            d.text
-        )
-        .chars()
-        .take(60)
-        .collect()
+    fn task_title(d: &Decision) -> TaskTitle {
+        TaskTitle::Decision {
+            minutes_no: d.minutes_no.clone().unwrap_or_default(),
+            seq: d.seq,
+            text: task_title::short(&d.text),
+        }
     }
 
     fn issuer(_: &Decision) -> Issuer {

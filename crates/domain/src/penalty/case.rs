@@ -22,6 +22,7 @@ use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
 use crate::task::{end_of_day, local_date, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::{self, TaskTitle};
 use crate::workflow::{
     Context, Created, DocumentKind, Event, HistoryEvent, Issuer, Moved, Refused, Rule, Standing, Target,
     TaskMove, Workflow,
@@ -310,16 +311,24 @@ impl Workflow for CaseFlow {
     }
 
     /// The case's number and, by its station, what is awaited.
-    fn task_title(c: &Case) -> String {
-        let title = match c.state {
-            Investigating => format!("{} {}", c.case_no, c.cause),
-            Notified => format!("{} 陈述申辩期届满", c.case_no),
-            Hearing => format!("{} 听证", c.case_no),
-            Reviewing => format!("{} 法制审核", c.case_no),
-            Deciding => format!("{} {}", c.case_no, c.cause),
-            Executing | Closed => format!("{} 执行", c.decision_no.as_deref().unwrap_or(&c.case_no)),
-        };
-        title.chars().take(60).collect()
+    fn task_title(c: &Case) -> TaskTitle {
+        let case_no = c.case_no.clone();
+        match c.state {
+            Investigating => TaskTitle::CaseInvestigate {
+                case_no,
+                cause: task_title::short(&c.cause),
+            },
+            Notified => TaskTitle::CaseStatement { case_no },
+            Hearing => TaskTitle::CaseHearing { case_no },
+            Reviewing => TaskTitle::CaseReview { case_no },
+            Deciding => TaskTitle::CaseDecide {
+                case_no,
+                cause: task_title::short(&c.cause),
+            },
+            Executing | Closed => TaskTitle::CaseExecute {
+                number: c.decision_no.clone().unwrap_or(case_no),
+            },
+        }
     }
 
     fn issuer(c: &Case) -> Issuer {
@@ -329,7 +338,7 @@ impl Workflow for CaseFlow {
     /// Filed by its head: the 90-day decision is the head's from the start.
     fn created(c: &Case, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
-            events: vec![Event::new("file").note(format!("{}，决定期限至 {}", c.case_no, c.decide_by_on))],
+            events: vec![Event::new("filed").on(c.decide_by_on)],
             audit: AuditAction::CaseFile,
             audit_note: None,
             tasks: vec![Self::task(
@@ -548,11 +557,7 @@ impl Workflow for CaseFlow {
                 next.hearing_host_label = Some(host_name.clone());
                 next.hearing_record = Some(record);
                 let mut moved = Moved::to(next, AuditAction::CaseHearing)
-                    .event(
-                        Event::new("hearing")
-                            .note(format!("主持人 {host_name}"))
-                            .on(held_on),
-                    )
+                    .event(Event::new("hearing_held").note(host_name).on(held_on))
                     .task(done(TaskKind::CaseHearing));
                 if let Some(station) = Self::station(c, Reviewing, ctx) {
                     moved = moved.task(station);

@@ -15,6 +15,7 @@ use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
 use crate::task::{end_of_day, local_date, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::{self, TaskTitle};
 use crate::workflow::{
     Context, Created, DocumentKind, Event, HistoryEvent, Issuer, Moved, Refused, Rule, Rules, Standing,
     Target, TaskMove, Workflow,
@@ -229,11 +230,12 @@ impl Workflow for ReferralFlow {
         Some(r.mine_id)
     }
 
-    fn task_title(r: &Referral) -> String {
-        format!("{} 移送{}（{}）", r.case_no, r.receiver_name, r.suspected)
-            .chars()
-            .take(60)
-            .collect()
+    fn task_title(r: &Referral) -> TaskTitle {
+        TaskTitle::Referral {
+            case_no: r.case_no.clone(),
+            receiver: r.receiver_name.clone(),
+            suspected: task_title::short(&r.suspected),
+        }
     }
 
     fn issuer(r: &Referral) -> Issuer {

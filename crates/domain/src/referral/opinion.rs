@@ -8,6 +8,7 @@ use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
 use crate::role::Role;
 use crate::task::{end_of_day, Assignee, Level, Outcome, Task, TaskKind};
+use crate::task_title::TaskTitle;
 use crate::workflow::{
     Context, Created, Issuer, Moved, Refused, Rule, Rules, Standing, Target, TaskMove, Workflow,
 };
@@ -106,8 +107,10 @@ impl Workflow for OpinionFlow {
         o.mine_id
     }
 
-    fn task_title(o: &Opinion) -> String {
-        format!("答复检察意见 {}", o.doc_no).chars().take(60).collect()
+    fn task_title(o: &Opinion) -> TaskTitle {
+        TaskTitle::Opinion {
+            doc_no: o.doc_no.clone(),
+        }
     }
 
     fn issuer(o: &Opinion) -> Issuer {

@@ -11,6 +11,7 @@ use crate::agency::AgencyCode;
 use crate::ids::{AnalysisId, CompanyId, LicenceId, MineId, SurveyId};
 use crate::policy::{Action, Resource};
 use crate::record::{AuditAction, RecordType};
+use crate::task_title::TaskTitle;
 use crate::workflow::{Context, Created, Issuer, Moved, Refused, Rule, Rules, Standing, Target, Workflow};
 use chrono::{DateTime, NaiveDate, Utc};
 use AnalysisState::*;
@@ -128,8 +129,8 @@ impl Workflow for AnalysisFlow {
         Some(a.mine_id)
     }
 
-    fn task_title(a: &Analysis) -> String {
-        format!("测量比对分析 {}", a.id)
+    fn task_title(a: &Analysis) -> TaskTitle {
+        TaskTitle::Analysis { id: a.id.0 }
     }
 
     fn issuer(_: &Analysis) -> Issuer {

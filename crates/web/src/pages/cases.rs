@@ -467,17 +467,7 @@ async fn show_screen(
             .unwrap_or_default(),
         heavy,
         days_left: (c.decide_by_on - today).num_days(),
-        events: c
-            .events
-            .iter()
-            .map(|e| super::present::EventRow {
-                at: ctx.time(&e.at),
-                what: label(&ctx, "case_event", &e.kind),
-                by: e.by_label.clone(),
-                note: e.note.clone().unwrap_or_default(),
-                date: e.on_date.map(|d| d.to_string()).unwrap_or_default(),
-            })
-            .collect(),
+        events: super::present::history(&ctx, "case_event", &c.events, true),
         tasks: super::present::task_lines(&ctx, &agencies, &open_tasks, now),
         files: super::present::file_rows(&ctx, &attachments),
         notice_kinds: kind_checks(&ctx, &typed, false),

@@ -125,7 +125,7 @@ async fn home(
                 _ => "/".to_string(),
             },
             kind: super::labels::label(&ctx, "task_kind", r.task.kind.as_str()),
-            title: r.title.clone(),
+            title: super::present::task_title(&ctx, &r.title),
             mine: r.mine_name.clone().unwrap_or_default(),
             who: super::present::assignee_text(&ctx, &agencies, &r.task.assignee),
             due: ctx.time(&r.task.due_at),

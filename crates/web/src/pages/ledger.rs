@@ -282,15 +282,6 @@ async fn create(
     }
 }
 
-/// One event of a finding's history as shown.
-pub struct EventRow {
-    pub at: String,
-    pub what: String,
-    pub by: String,
-    pub note: String,
-    pub date: String,
-}
-
 #[derive(Template)]
 #[template(path = "finding.html")]
 struct ShowPage {
@@ -298,7 +289,7 @@ struct ShowPage {
     f: Finding,
     r: super::present::FindingRow,
     source: String,
-    events: Vec<EventRow>,
+    events: Vec<super::present::EventRow>,
     files: Vec<super::present::FileRow>,
     tasks: Vec<super::present::TaskLine>,
     form: FormData,
@@ -377,17 +368,7 @@ async fn show_screen(
                 .map(|r| format!(" · {r}"))
                 .unwrap_or_default()
         ),
-        events: f
-            .events
-            .iter()
-            .map(|e| EventRow {
-                at: ctx.time(&e.at),
-                what: label(&ctx, "finding_event", &e.kind),
-                by: e.by_label.clone(),
-                note: e.note.clone().unwrap_or_default(),
-                date: e.on_date.map(|d| d.to_string()).unwrap_or_default(),
-            })
-            .collect(),
+        events: super::present::history(&ctx, "finding_event", &f.events, true),
         files: super::present::file_rows(&ctx, &attachments),
         tasks: super::present::task_lines(&ctx, &agencies, &open_tasks, now),
         may_notice: may(FindingStep::IssueNotice),

@@ -5,6 +5,7 @@
 use super::labels::label;
 use super::{agency_label, FormData, SelectOption};
 use crate::ctx::Ctx;
+use crate::i18n::fill;
 use orewatch_app::enforcement::cases::Case;
 use orewatch_app::ledger::findings::{Finding, FindingFlow};
 use orewatch_app::organisation::AgencyRecord;
@@ -16,6 +17,8 @@ use orewatch_domain::inspection::ActKind;
 use orewatch_domain::penalty::CaseFlow;
 use orewatch_domain::penalty::CaseState;
 use orewatch_domain::task::Assignee;
+use orewatch_domain::task_title::TaskTitle;
+use orewatch_domain::workflow::HistoryEvent;
 use orewatch_domain::CaseId;
 use orewatch_domain::FindingId;
 use strum::IntoEnumIterator;
@@ -34,6 +37,24 @@ pub fn assignee_text(ctx: &Ctx, agencies: &[AgencyRecord], assignee: &Assignee) 
         Assignee::Office => ctx.t("role.office").to_string(),
         Assignee::Role(role) => ctx.t(role.label_key()).to_string(),
     }
+}
+
+/// A task's title in the reader's language: its kind's words with its parameters, the codes among
+/// them named by the catalogue.
+pub fn task_title(ctx: &Ctx, title: &TaskTitle) -> String {
+    let args: Vec<(String, String)> = title
+        .args()
+        .into_iter()
+        .map(|(name, value)| match name.as_str() {
+            "measure_kind" | "flag_rule" | "proposal_kind" => {
+                let named = label(ctx, &name, &value);
+                (name, named)
+            }
+            _ => (name, value),
+        })
+        .collect();
+    let args: Vec<(&str, String)> = args.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+    ctx.tf(&title.key(), &args)
 }
 
 /// An open task of a record, as its page lists it.
@@ -158,13 +179,36 @@ pub fn kind_options(ctx: &Ctx, form: &FormData) -> Vec<SelectOption> {
         .collect()
 }
 
-/// One event of a case's history as shown.
+/// One event of a record's history as shown.
 pub struct EventRow {
     pub at: String,
     pub what: String,
     pub by: String,
     pub note: String,
     pub date: String,
+}
+
+/// A record's history as shown: each event named by the catalogue (`<prefix>.<kind>`). An event the
+/// platform wrote itself keeps only its facts (a version number, a day): its words are the catalogue's,
+/// with `{note}` and `{date}` filled from the event, and a fact said there is not repeated beside it.
+/// `dated` shows the day an event concerns in a column of its own.
+pub fn history(ctx: &Ctx, prefix: &str, events: &[HistoryEvent], dated: bool) -> Vec<EventRow> {
+    events
+        .iter()
+        .map(|e| {
+            let words = label(ctx, prefix, &e.kind);
+            let note = e.note.clone().unwrap_or_default();
+            let date = e.on_date.map(|d| d.to_string()).unwrap_or_default();
+            let (note_said, date_said) = (words.contains("{note}"), words.contains("{date}"));
+            EventRow {
+                at: ctx.time(&e.at),
+                what: fill(&words, &[("note", note.clone()), ("date", date.clone())]),
+                by: e.by_label.clone(),
+                note: if note_said { String::new() } else { note },
+                date: if dated && !date_said { date } else { String::new() },
+            }
+        })
+        .collect()
 }
 
 /// The CSS class of a case's state badge: red when its decision is late, else as its state stands.

@@ -377,17 +377,7 @@ async fn show_screen(
             })
             .collect(),
         steps: step_forms(&ctx, &v),
-        events: r
-            .events
-            .iter()
-            .map(|e| super::present::EventRow {
-                at: ctx.time(&e.at),
-                what: label(&ctx, "referral_step", &e.kind),
-                by: e.by_label.clone(),
-                note: e.note.clone().unwrap_or_default(),
-                date: String::new(),
-            })
-            .collect(),
+        events: super::present::history(&ctx, "referral_step", &r.events, false),
         tasks: super::present::task_lines(&ctx, &agencies, &v.open_tasks, now),
         files: super::present::file_rows(&ctx, &v.attachments),
         errors: errors.map(|e| FormErrors::from(&ctx, e)).unwrap_or_default(),

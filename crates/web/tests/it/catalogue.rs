@@ -10,6 +10,7 @@ use orewatch_domain::permit::{PermitKind, PermitListFilter, PermitState, PermitS
 use orewatch_domain::policy::DenyReason;
 use orewatch_domain::protected::{BoundaryKind, ProtectedKind};
 use orewatch_domain::sharing::ShareKind;
+use orewatch_domain::task_title::TaskTitle;
 use orewatch_domain::{AuditAction, Problem, RecordType, Role};
 use orewatch_storage::bound;
 use orewatch_web::i18n::{flatten, Lang, EN_SOURCE, ZH_SOURCE};
@@ -162,4 +163,170 @@ fn lang_codes_round_trip() {
     assert_eq!(Lang::parse(Lang::En.code()), Lang::En);
     assert_eq!(Lang::parse("zh-CN"), Lang::Zh);
     assert_eq!(Lang::parse("fr"), Lang::Zh);
+}
+
+/// One title of every kind, with the number of its kind; the match has no wildcard, so a new kind does
+/// not compile until it is numbered here, and the test below fails until it has a sample.
+fn title_kind(title: &TaskTitle) -> usize {
+    match title {
+        TaskTitle::Verbatim { .. } => 0,
+        TaskTitle::Finding { .. } => 1,
+        TaskTitle::PlanApprove { .. } => 2,
+        TaskTitle::PlanRevise { .. } => 3,
+        TaskTitle::ApproveDraw { .. } => 4,
+        TaskTitle::ApproveAct { .. } => 5,
+        TaskTitle::CarryOutAct { .. } => 6,
+        TaskTitle::Decision { .. } => 7,
+        TaskTitle::Analysis { .. } => 8,
+        TaskTitle::Measure { .. } => 9,
+        TaskTitle::MeasureLifted { .. } => 10,
+        TaskTitle::CaseInvestigate { .. } => 11,
+        TaskTitle::CaseStatement { .. } => 12,
+        TaskTitle::CaseHearing { .. } => 13,
+        TaskTitle::CaseReview { .. } => 14,
+        TaskTitle::CaseDecide { .. } => 15,
+        TaskTitle::CaseExecute { .. } => 16,
+        TaskTitle::Opinion { .. } => 17,
+        TaskTitle::Referral { .. } => 18,
+        TaskTitle::Flag { .. } => 19,
+        TaskTitle::Proposal { .. } => 20,
+    }
+}
+
+fn sample_titles() -> Vec<TaskTitle> {
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+    let s = |t: &str| t.to_string();
+    vec![
+        TaskTitle::Verbatim {
+            text: s("越界开采专项整治会商"),
+        },
+        TaskTitle::Finding {
+            id: 12,
+            text: s("矿区范围外挖损"),
+        },
+        TaskTitle::PlanApprove {
+            year: 2027,
+            version: 1,
+        },
+        TaskTitle::PlanRevise {
+            year: 2027,
+            version: 2,
+        },
+        TaskTitle::ApproveDraw {
+            inspection: s("十二月双随机抽查"),
+            on,
+        },
+        TaskTitle::ApproveAct {
+            mine: s("龙山石场"),
+            inspection: s("二季度联合检查"),
+            on,
+        },
+        TaskTitle::CarryOutAct {
+            mine: s("龙山石场"),
+            doc_no: s("鹿公检〔2026〕3号"),
+        },
+        TaskTitle::Decision {
+            minutes_no: s("〔2026〕2号"),
+            seq: 1,
+            text: s("停产整顿"),
+        },
+        TaskTitle::Analysis { id: 4 },
+        TaskTitle::Measure {
+            doc_no: s("鹿自然资停〔2026〕3号"),
+            measure_kind: s("stop_order"),
+            mine: s("龙山石场"),
+        },
+        TaskTitle::MeasureLifted {
+            doc_no: s("鹿自然资停〔2026〕3号"),
+            measure_kind: s("stop_order"),
+            mine: s("龙山石场"),
+        },
+        TaskTitle::CaseInvestigate {
+            case_no: s("鹿自然资罚〔2026〕1号"),
+            cause: s("越界开采"),
+        },
+        TaskTitle::CaseStatement {
+            case_no: s("鹿自然资罚〔2026〕1号"),
+        },
+        TaskTitle::CaseHearing {
+            case_no: s("鹿自然资罚〔2026〕1号"),
+        },
+        TaskTitle::CaseReview {
+            case_no: s("鹿自然资罚〔2026〕1号"),
+        },
+        TaskTitle::CaseDecide {
+            case_no: s("鹿自然资罚〔2026〕1号"),
+            cause: s("越界开采"),
+        },
+        TaskTitle::CaseExecute {
+            number: s("鹿自然资罚决〔2026〕1号"),
+        },
+        TaskTitle::Opinion {
+            doc_no: s("鹿检建〔2026〕1号"),
+        },
+        TaskTitle::Referral {
+            case_no: s("鹿自然资罚〔2026〕1号"),
+            receiver: s("县公安局"),
+            suspected: s("非法采矿罪"),
+        },
+        TaskTitle::Flag {
+            case_no: s("鹿自然资罚〔2026〕1号"),
+            flag_rule: s("value"),
+        },
+        TaskTitle::Proposal {
+            proposal_kind: s("out_of_bounds"),
+            message: s("矿区范围外挖损"),
+        },
+    ]
+}
+
+/// The `{name}`s a text fills.
+fn placeholders(text: &str) -> BTreeSet<String> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+#[test]
+fn every_task_title_has_words_in_both_languages_naming_exactly_its_parameters() {
+    let samples = sample_titles();
+    let kinds: BTreeSet<usize> = samples.iter().map(title_kind).collect();
+    let all = title_kind(&TaskTitle::Proposal {
+        proposal_kind: String::new(),
+        message: String::new(),
+    });
+    assert_eq!(kinds, (0..=all).collect(), "a kind of task title has no sample");
+    for (file, source) in [("zh-CN.toml", ZH_SOURCE), ("en.toml", EN_SOURCE)] {
+        let catalogue = flatten(file, source).unwrap();
+        for title in &samples {
+            let text = catalogue
+                .get(&title.key())
+                .unwrap_or_else(|| panic!("{file} has no {}", title.key()));
+            let args: BTreeSet<String> = title.args().into_iter().map(|(name, _)| name).collect();
+            assert_eq!(placeholders(text), args, "{file} {}", title.key());
+            for (name, value) in title.args() {
+                if ["measure_kind", "flag_rule", "proposal_kind"].contains(&name.as_str()) {
+                    let key = format!("{name}.{value}");
+                    assert!(catalogue.contains_key(&key), "{file} has no {key}");
+                }
+            }
+        }
+    }
+}
+
+/// A history event's words may say its note and its day, nothing else (`present::history` fills them).
+#[test]
+fn history_events_fill_only_their_note_and_day() {
+    for (file, source) in [("zh-CN.toml", ZH_SOURCE), ("en.toml", EN_SOURCE)] {
+        let catalogue = flatten(file, source).unwrap();
+        let allowed: BTreeSet<String> = ["note".to_string(), "date".to_string()].into();
+        for prefix in ["finding_event.", "case_event.", "plan_event.", "referral_step."] {
+            for (key, text) in catalogue.iter().filter(|(k, _)| k.starts_with(prefix)) {
+                assert!(placeholders(text).is_subset(&allowed), "{file} {key}: {text}");
+            }
+        }
+        assert!(catalogue["plan_event.superseded_by"].contains("{note}"));
+        assert!(catalogue["case_event.filed"].contains("{date}"));
+    }
 }

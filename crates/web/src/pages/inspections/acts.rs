@@ -180,7 +180,7 @@ async fn act_screen(
             item: p
                 .item_id
                 .and_then(|item| a.items.iter().find(|x| x.id == item))
-                .map(|x| format!("第{}项", x.seq))
+                .map(|x| ctx.tf("act.item_n", &[("n", x.seq.to_string())]))
                 .unwrap_or_default(),
             taken: p
                 .taken_at
@@ -203,11 +203,10 @@ async fn act_screen(
         form.get("kind")
     };
     let item_options = std::iter::once(SelectOption::new("", "—", form.get("item")))
-        .chain(
-            a.items
-                .iter()
-                .map(|i| SelectOption::new(i.id.to_string(), format!("第{}项", i.seq), form.get("item"))),
-        )
+        .chain(a.items.iter().map(|i| {
+            let n = ctx.tf("act.item_n", &[("n", i.seq.to_string())]);
+            SelectOption::new(i.id.to_string(), n, form.get("item"))
+        }))
         .collect();
     let page = ActPage {
         agency: view.agency_name,

@@ -114,13 +114,6 @@ pub struct ItemRow {
     pub mines: String,
 }
 
-pub struct EventLine {
-    pub at: String,
-    pub what: String,
-    pub by: String,
-    pub note: String,
-}
-
 #[derive(Template)]
 #[template(path = "plan.html")]
 struct PlanPage {
@@ -132,7 +125,7 @@ struct PlanPage {
     reason: String,
     comments: String,
     items: Vec<ItemRow>,
-    events: Vec<EventLine>,
+    events: Vec<crate::pages::present::EventRow>,
     missing_quarters: String,
     missing_mines: Vec<String>,
     over_cap: Vec<String>,
@@ -206,20 +199,11 @@ async fn plan_screen(
         reason: p.reason.clone().unwrap_or_default(),
         comments: p.comments.clone().unwrap_or_default(),
         items,
-        events: p
-            .events
-            .iter()
-            .map(|e| EventLine {
-                at: ctx.time(&e.at),
-                what: label(&ctx, "plan_event", &e.kind),
-                by: e.by_label.clone(),
-                note: e.note.clone().unwrap_or_default(),
-            })
-            .collect(),
+        events: crate::pages::present::history(&ctx, "plan_event", &p.events, false),
         missing_quarters: view
             .missing_quarters
             .iter()
-            .map(|q| format!("第{q}季度"))
+            .map(|q| ctx.tf("plan.quarter_n", &[("n", q.to_string())]))
             .collect::<Vec<_>>()
             .join("、"),
         missing_mines: view.missing_mines.clone(),
