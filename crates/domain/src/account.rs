@@ -21,6 +21,16 @@ impl fmt::Display for AccountId {
     }
 }
 
+impl crate::ids::RecordId for AccountId {
+    fn raw(self) -> i64 {
+        self.0
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        crate::ids::parse_key(raw).map(Self)
+    }
+}
+
 /// A login name: 3–32 characters of `a-z 0-9 . _ -`, starting with a letter. Stored lower case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Username(String);

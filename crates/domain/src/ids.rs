@@ -8,6 +8,13 @@ use std::fmt;
 pub trait RecordId: Copy + Eq + fmt::Debug + fmt::Display + Send + Sync + 'static {
     /// The key as stored.
     fn raw(self) -> i64;
+    /// The id a URL segment or form field names; `None` for anything but a positive integer.
+    fn parse(raw: &str) -> Option<Self>;
+}
+
+/// A positive integer, as an id is written.
+pub fn parse_key(raw: &str) -> Option<i64> {
+    raw.trim().parse::<i64>().ok().filter(|n| *n > 0)
 }
 
 /// Defines one id type: a `Copy` wrapper around the database key.
@@ -27,12 +34,16 @@ macro_rules! record_id {
             fn raw(self) -> i64 {
                 self.0
             }
+
+            fn parse(raw: &str) -> Option<Self> {
+                parse_key(raw).map(Self)
+            }
         }
 
         impl $name {
             /// Parses an id from a URL segment or form field; `None` for anything but a positive integer.
             pub fn parse(raw: &str) -> Option<Self> {
-                raw.trim().parse::<i64>().ok().filter(|n| *n > 0).map(Self)
+                <Self as RecordId>::parse(raw)
             }
         }
     };

@@ -1,14 +1,15 @@
 //! Account administration: list with filters, create, view, change, reset password.
 
 use super::{
-    agency_label, agency_options, id, render, render_form, role_options, seat_names, see_other, FormData,
+    agency_label, agency_options, render, render_form, role_options, seat_names, see_other, FormData,
     FormErrors, Params, SelectOption,
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::Id;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -28,12 +29,6 @@ pub fn router() -> Router<WebState> {
         .route("/accounts/{id}", get(show).post(update))
         .route("/accounts/{id}/password", post(reset_password))
         .route("/accounts/{id}/unlock", post(unlock))
-}
-
-fn account_id(raw: &str) -> Result<AccountId, WebError> {
-    id(raw, |r| {
-        r.trim().parse::<i64>().ok().filter(|n| *n > 0).map(AccountId)
-    })
 }
 
 /// An account as a table row.
@@ -268,18 +263,17 @@ async fn show_screen(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AccountId>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, account_id(&raw)?, None, None).await
+    show_screen(&state, ctx, id, None, None).await
 }
 
 async fn update(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AccountId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = account_id(&raw)?;
     let input = AccountUpdateInput {
         display_name: form.get("display_name"),
         role: form.get("role"),
@@ -296,10 +290,9 @@ async fn update(
 async fn reset_password(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AccountId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = account_id(&raw)?;
     match accounts::reset_password(
         &state.app,
         &ctx.caller(),
@@ -319,9 +312,8 @@ async fn reset_password(
 async fn unlock(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AccountId>,
 ) -> Result<Response, WebError> {
-    let id = account_id(&raw)?;
     orewatch_app::auth::unlock(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/accounts/{id}?flash=unlocked")))
 }

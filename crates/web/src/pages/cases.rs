@@ -8,9 +8,10 @@ use super::{agency_label, agency_options, filter_query, query_value, render, ren
 use super::{FormData, FormErrors, Pager, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::{Id, IdAnd};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -493,9 +494,8 @@ async fn show_screen(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<CaseId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, CaseId::parse)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
@@ -510,10 +510,9 @@ fn penalty_input<'a>(form: &'a FormData) -> PenaltyInput<'a> {
 async fn step(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, step)): Path<(String, String)>,
+    IdAnd(id, step): IdAnd<CaseId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, CaseId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let mut referral_id: Option<orewatch_domain::ReferralId> = None;
@@ -605,11 +604,10 @@ async fn step(
 async fn appraisal(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<CaseId>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, CaseId::parse)?;
     let parts = crate::upload::read(&headers, body).await;
     let (value, note) = (
         crate::upload::text(&parts, "value"),
@@ -631,9 +629,8 @@ async fn appraisal(
 async fn download(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(attachment_id): Id<orewatch_domain::AttachmentId>,
 ) -> Result<Response, WebError> {
-    let attachment_id = super::id(&raw, orewatch_domain::AttachmentId::parse)?;
     let (attachment, bytes) = cases::appraisal_file(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,
@@ -664,9 +661,8 @@ use orewatch_domain::field::chinese_date;
 async fn print(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, doc)): Path<(String, String)>,
+    IdAnd(id, doc): IdAnd<CaseId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, CaseId::parse)?;
     let caller = ctx.caller();
     let view = cases::show(&state.app, &caller, id).await?;
     let c = view.case;
@@ -708,9 +704,8 @@ async fn print(
 async fn measure_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<MeasureId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, MeasureId::parse)?;
     let m = orewatch_app::enforcement::measures::show(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/cases/{}#measures", m.case_id)))
 }
@@ -718,10 +713,9 @@ async fn measure_page(
 async fn measure_step(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, step)): Path<(String, String)>,
+    IdAnd(id, step): IdAnd<MeasureId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, MeasureId::parse)?;
     let caller = ctx.caller();
     let m = orewatch_app::enforcement::measures::show(&state.app, &caller, id).await?;
     let result = match step.as_str() {
@@ -758,10 +752,9 @@ struct MeasurePrint {
 async fn measure_print(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, doc)): Path<(String, String)>,
+    IdAnd(id, doc): IdAnd<MeasureId>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let id = super::id(&raw, MeasureId::parse)?;
     let m = orewatch_app::enforcement::measures::show(&state.app, &caller, id).await?;
     let (title, to_supplier) = match (doc.as_str(), m.kind.supplier_notice_title()) {
         ("decision", _) => (m.kind.decision_title().to_string(), false),

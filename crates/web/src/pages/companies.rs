@@ -3,13 +3,14 @@
 use super::labels::label;
 use super::mines::{mine_row, MineRowView};
 use super::{
-    id, query_value, render_form, see_other, sort_headings, FormData, FormErrors, Pager, Params, SortHeading,
+    query_value, render_form, see_other, sort_headings, FormData, FormErrors, Pager, Params, SortHeading,
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::Id;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -38,10 +39,6 @@ pub struct CompanyRow {
     pub phone: String,
     /// On the credit list today (directly or through a listed controller).
     pub listed: bool,
-}
-
-fn company_id(raw: &str) -> Result<CompanyId, WebError> {
-    id(raw, CompanyId::parse)
 }
 
 #[derive(Template)]
@@ -190,18 +187,17 @@ fn link_row(ctx: &Ctx, l: &orewatch_app::registry::credit::ControlLinkRecord) ->
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<CompanyId>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, company_id(&raw)?, FormData::default(), None).await
+    show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
 async fn add_link(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<CompanyId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = company_id(&raw)?;
     match orewatch_app::registry::credit::add_control_link(
         &state.app,
         &ctx.caller(),

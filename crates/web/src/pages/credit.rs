@@ -4,9 +4,10 @@
 use super::{agency_label, agency_options, render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::Id;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -139,10 +140,9 @@ async fn add(State(state): State<WebState>, Auth(ctx): Auth, form: FormData) -> 
 async fn lift(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<orewatch_domain::CreditEntryId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, orewatch_domain::CreditEntryId::parse)?;
     match credit::lift(&state.app, &ctx.caller(), id, form.get("note")).await {
         Ok(()) => Ok(see_other("/credit?flash=saved")),
         Err(AppError::Invalid(errors)) => screen(&state, ctx, FormData::default(), Some(&errors)).await,

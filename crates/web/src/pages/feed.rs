@@ -5,9 +5,10 @@ use super::labels::label;
 use super::{agency_label, render_form, see_other, FormData, FormErrors, Pager, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::Id;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -226,9 +227,8 @@ async fn post_item(
 async fn acknowledge(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<orewatch_domain::ShareItemId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, orewatch_domain::ShareItemId::parse)?;
     // Not addressed to the caller's party, or no such item: the policy's 403, or 404 — never "saved".
     match sharing::acknowledge(&state.app, &ctx.caller(), id).await? {
         Acknowledged::Now => Ok(see_other("/feed?flash=acknowledged")),

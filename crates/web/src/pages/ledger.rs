@@ -9,9 +9,10 @@ use super::{
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::{Id, IdAnd};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -396,19 +397,17 @@ async fn show_screen(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<FindingId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, FindingId::parse)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
 async fn step(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, step)): Path<(String, String)>,
+    IdAnd(id, step): IdAnd<FindingId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, FindingId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -438,11 +437,10 @@ async fn step(
 async fn evidence(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<FindingId>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, FindingId::parse)?;
     let parts = crate::upload::read(&headers, body).await;
     let note = crate::upload::text(&parts, "note");
     let files = crate::upload::evidence(&parts, "files");
@@ -460,9 +458,8 @@ async fn evidence(
 async fn download(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(attachment_id): Id<orewatch_domain::AttachmentId>,
 ) -> Result<Response, WebError> {
-    let attachment_id = super::id(&raw, orewatch_domain::AttachmentId::parse)?;
     let (attachment, bytes) = findings::evidence(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,
@@ -491,9 +488,8 @@ struct PrintPage {
 async fn print(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, doc)): Path<(String, String)>,
+    IdAnd(id, doc): IdAnd<FindingId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, FindingId::parse)?;
     let caller = ctx.caller();
     let view = findings::show(&state.app, &caller, id).await?;
     let f = view.finding;

@@ -7,9 +7,10 @@ use super::{agency_label, agency_options, render, render_form, see_other};
 use super::{FormData, FormErrors, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::{Id, IdAnd};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -265,25 +266,17 @@ async fn show_screen(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<MeetingId>,
 ) -> Result<Response, WebError> {
-    show_screen(
-        &state,
-        ctx,
-        super::id(&raw, MeetingId::parse)?,
-        FormData::default(),
-        None,
-    )
-    .await
+    show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
 async fn step(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, step)): Path<(String, String)>,
+    IdAnd(id, step): IdAnd<MeetingId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, MeetingId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -332,9 +325,8 @@ async fn step(
 async fn decision_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<DecisionId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, DecisionId::parse)?;
     let meeting = meetings::meeting_of_decision(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/meetings/{meeting}#decision-{id}")))
 }
@@ -342,10 +334,9 @@ async fn decision_page(
 async fn done(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<DecisionId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, DecisionId::parse)?;
     let caller = ctx.caller();
     let meeting = meetings::meeting_of_decision(&state.app, &caller, id).await?;
     match meetings::complete_decision(&state.app, &caller, id, form.get("done_note")).await {
@@ -372,10 +363,10 @@ struct PrintPage {
 async fn print(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<MeetingId>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let v = meetings::show(&state.app, &caller, super::id(&raw, MeetingId::parse)?).await?;
+    let v = meetings::show(&state.app, &caller, id).await?;
     // Only issued minutes are printed: they carry their number.
     if v.meeting.minutes_no.is_none() {
         return Err(super::not_found().await);

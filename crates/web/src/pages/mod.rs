@@ -32,10 +32,12 @@ use crate::error::WebError;
 use crate::WebState;
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use orewatch_app::organisation::AgencyRecord;
+use orewatch_domain::ids::RecordId;
 use orewatch_domain::FieldErrors;
 use std::collections::HashMap;
 
@@ -99,6 +101,37 @@ pub async fn back_to_form(method: axum::http::Method, uri: axum::http::Uri) -> R
 /// English plain-text rejection).
 pub fn id<T>(raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, WebError> {
     parse(raw).ok_or(WebError::NotFound)
+}
+
+/// The record id of an address like `/findings/{id}`, typed at the edge: anything but a positive
+/// integer is the 404 an unknown record is. Put it after [`crate::ctx::Auth`], so that a visitor
+/// without a session is sent to log in first, whatever the address.
+pub struct Id<T>(pub T);
+
+impl<S: Send + Sync, T: RecordId> FromRequestParts<S> for Id<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| WebError::NotFound)?;
+        T::parse(&raw).map(Id).ok_or(WebError::NotFound)
+    }
+}
+
+/// The record id and the word after it, of an address like `/findings/{id}/{step}`.
+pub struct IdAnd<T>(pub T, pub String);
+
+impl<S: Send + Sync, T: RecordId> FromRequestParts<S> for IdAnd<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, WebError> {
+        let Path((raw, word)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| WebError::NotFound)?;
+        let id = T::parse(&raw).ok_or(WebError::NotFound)?;
+        Ok(IdAnd(id, word))
+    }
 }
 
 /// The CSS class of a state's badge, by how the state stands (`domain::workflow::Standing`): the one

@@ -6,6 +6,7 @@ use super::{
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::i18n::Lang;
+use crate::pages::Id;
 use crate::WebState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -233,24 +234,17 @@ async fn seat_screen(
 async fn seat_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<orewatch_domain::SeatId>,
 ) -> Result<Response, WebError> {
-    seat_screen(
-        &state,
-        ctx,
-        super::id(&raw, orewatch_domain::SeatId::parse)?,
-        None,
-    )
-    .await
+    seat_screen(&state, ctx, id, None).await
 }
 
 async fn file(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<orewatch_domain::SeatId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, orewatch_domain::SeatId::parse)?;
     let input = FilingInput {
         holder: form.get("holder"),
         from_on: form.get("from_on"),

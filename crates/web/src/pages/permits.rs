@@ -6,14 +6,15 @@
 use super::labels::{label, status_class};
 use super::mines::show::PermitView;
 use super::{
-    agency_label, agency_options, filter_query, id, query_value, render, render_form, see_other,
-    sort_headings, xlsx, FormData, FormErrors, Pager, Params, SelectOption, SortHeading,
+    agency_label, agency_options, filter_query, query_value, render, render_form, see_other, sort_headings,
+    xlsx, FormData, FormErrors, Pager, Params, SelectOption, SortHeading,
 };
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::Id;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -39,10 +40,6 @@ pub fn router() -> Router<WebState> {
             axum::routing::post(attach).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/attachments/{id}", get(download))
-}
-
-fn permit_id(raw: &str) -> Result<PermitId, WebError> {
-    id(raw, PermitId::parse)
 }
 
 fn permit_query(query: &HashMap<String, String>, page: i64) -> PermitQuery {
@@ -238,11 +235,10 @@ async fn show_screen(
 async fn attach(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<PermitId>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = permit_id(&raw)?;
     let parts = crate::upload::read(&headers, body).await;
     let file = parts.into_iter().find(|p| p.name == "file");
     let (name, data) = file
@@ -258,9 +254,8 @@ async fn attach(
 async fn download(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(attachment_id): Id<orewatch_domain::AttachmentId>,
 ) -> Result<Response, WebError> {
-    let attachment_id = id(&raw, orewatch_domain::AttachmentId::parse)?;
     let (attachment, bytes) = permits::attachment(&state.app, &ctx.caller(), attachment_id).await?;
     Ok(super::file_download(
         &attachment.file_name,
@@ -272,18 +267,17 @@ async fn download(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<PermitId>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, permit_id(&raw)?, None, None).await
+    show_screen(&state, ctx, id, None, None).await
 }
 
 async fn change(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<PermitId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = permit_id(&raw)?;
     match permits::change(
         &state.app,
         &ctx.caller(),

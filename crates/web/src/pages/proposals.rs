@@ -6,8 +6,9 @@ use super::labels::label;
 use super::{agency_options, see_other, FormData, FormErrors, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::Id;
 use crate::WebState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
@@ -203,10 +204,9 @@ async fn refused(
 async fn confirm(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<ProposalId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, ProposalId::parse)?;
     let analysis = proposals::analysis_of(&state.app, &ctx.caller(), id).await?;
     let input = ConfirmInput {
         agency: form.get("agency"),
@@ -230,10 +230,9 @@ async fn confirm(
 async fn dismiss(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<ProposalId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, ProposalId::parse)?;
     let analysis = proposals::analysis_of(&state.app, &ctx.caller(), id).await?;
     match proposals::dismiss(&state.app, &ctx.caller(), id, form.get("reason")).await {
         Ok(()) => Ok(see_other(&format!(

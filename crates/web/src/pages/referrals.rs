@@ -7,9 +7,10 @@ use super::{agency_label, agency_options, render, render_form, see_other};
 use super::{FormData, FormErrors, Params, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::{Id, IdAnd};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -270,10 +271,9 @@ async fn record_opinion(
 async fn answer_opinion(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<OpinionId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, OpinionId::parse)?;
     match opinions::answer(&state.app, &ctx.caller(), id, form.get("answer")).await {
         Ok(()) => Ok(see_other("/opinions?flash=saved")),
         Err(AppError::Invalid(errors)) => opinion_screen(&state, ctx, form, Some(&errors)).await,
@@ -391,20 +391,18 @@ async fn show_screen(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<ReferralId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, ReferralId::parse)?;
     show_screen(&state, ctx, id, FormData::default(), None).await
 }
 
 async fn step(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, step)): Path<(String, String)>,
+    IdAnd(id, step): IdAnd<ReferralId>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, ReferralId::parse)?;
     let Ok(step) = RefStep::parse(&step) else {
         return Err(super::not_found().await);
     };
@@ -445,14 +443,9 @@ async fn step(
 async fn download(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<orewatch_domain::AttachmentId>,
 ) -> Result<Response, WebError> {
-    let (attachment, bytes) = referrals::file(
-        &state.app,
-        &ctx.caller(),
-        super::id(&raw, orewatch_domain::AttachmentId::parse)?,
-    )
-    .await?;
+    let (attachment, bytes) = referrals::file(&state.app, &ctx.caller(), id).await?;
     Ok(super::file_download(
         &attachment.file_name,
         &attachment.content_type,
@@ -474,10 +467,10 @@ struct PrintPage {
 async fn print(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<ReferralId>,
 ) -> Result<Response, WebError> {
     let caller = ctx.caller();
-    let v = referrals::show(&state.app, &caller, super::id(&raw, ReferralId::parse)?).await?;
+    let v = referrals::show(&state.app, &caller, id).await?;
     if v.referral.referral_no.is_none() {
         return Err(super::not_found().await);
     }
@@ -530,25 +523,17 @@ async fn flag_screen(
 async fn flag_page(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<FlagId>,
 ) -> Result<Response, WebError> {
-    flag_screen(
-        &state,
-        ctx,
-        super::id(&raw, FlagId::parse)?,
-        FormData::default(),
-        None,
-    )
-    .await
+    flag_screen(&state, ctx, id, FormData::default(), None).await
 }
 
 async fn dispose(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<FlagId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, FlagId::parse)?;
     match flags::dispose(&state.app, &ctx.caller(), id, form.get("disposition")).await {
         Ok(()) => Ok(see_other(&format!("/flags/{id}?flash=saved"))),
         Err(AppError::Invalid(errors)) => flag_screen(&state, ctx, id, form, Some(&errors)).await,

@@ -7,6 +7,7 @@ use super::labels::label;
 use super::{render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
+use crate::pages::{Id, IdAnd};
 use crate::upload::{stream_to_disk, StreamCsrf};
 use crate::WebState;
 use askama::Template;
@@ -281,9 +282,8 @@ async fn list_screen(
 async fn list(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(mine): Id<orewatch_domain::MineId>,
 ) -> Result<Response, WebError> {
-    let mine = super::id(&raw, orewatch_domain::MineId::parse)?;
     list_screen(&state, ctx, mine, FormData::default(), None).await
 }
 
@@ -292,12 +292,11 @@ async fn list(
 async fn upload(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(mine): Id<orewatch_domain::MineId>,
     Extension(csrf): Extension<StreamCsrf>,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<Response, WebError> {
-    let mine = super::id(&raw, orewatch_domain::MineId::parse)?;
     let settings = &state.app.settings.surveys;
     let streamed = stream_to_disk(
         &headers,
@@ -363,10 +362,9 @@ async fn upload(
 async fn classify(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<SurveyId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, SurveyId::parse)?;
     let mine = surveys::set_classified(&state.app, &ctx.caller(), id, form.get("classified") == "1").await?;
     Ok(see_other(&format!("/mines/{mine}/surveys?flash=saved")))
 }
@@ -735,9 +733,8 @@ pub(super) async fn analysis_screen(
 async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AnalysisId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, AnalysisId::parse)?;
     analysis_screen(&state, ctx, id, None).await
 }
 
@@ -745,10 +742,9 @@ async fn show(
 async fn start_upload(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(mine): Id<orewatch_domain::MineId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let mine = super::id(&raw, orewatch_domain::MineId::parse)?;
     let caller = ctx.caller();
     surveys::require_record(&state.app, &caller, mine).await?;
     let size: u64 = form.get("size").trim().parse().unwrap_or(0);
@@ -822,9 +818,8 @@ fn paced(
 async fn print(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AnalysisId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, AnalysisId::parse)?;
     let caller = ctx.caller();
     let view = surveys::analysis(&state.app, &caller, id).await?;
     let Some(figures) = &view.figures else {
@@ -893,9 +888,8 @@ fn label_of_method(ctx: &Ctx, method: SurveyMethod) -> String {
 async fn cancel(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AnalysisId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, AnalysisId::parse)?;
     surveys::cancel(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/analyses/{id}?flash=analysis_cancelled")))
 }
@@ -903,9 +897,8 @@ async fn cancel(
 async fn retry(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<AnalysisId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, AnalysisId::parse)?;
     surveys::retry(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/analyses/{id}?flash=analysis_retried")))
 }
@@ -913,9 +906,8 @@ async fn retry(
 async fn file(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, name)): Path<(String, String)>,
+    IdAnd(id, name): IdAnd<AnalysisId>,
 ) -> Result<Response, WebError> {
-    let id = super::id(&raw, AnalysisId::parse)?;
     let which = ResultFile::parse(&name).ok_or(WebError::NotFound)?;
     let bytes = surveys::analysis_file(&state.app, &ctx.caller(), id, which).await?;
     let disposition = if which == ResultFile::ChangePng {

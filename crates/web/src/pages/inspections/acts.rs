@@ -6,10 +6,11 @@ use crate::error::WebError;
 use crate::pages::checked;
 use crate::pages::labels::label;
 use crate::pages::{render, render_form, see_other, FormData, FormErrors, SelectOption};
+use crate::pages::{Id, IdAnd};
 use crate::svg;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -264,19 +265,17 @@ async fn act_screen(
 async fn act_show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<ActId>,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, ActId::parse)?;
     act_screen(&state, ctx, id, FormData::default(), None).await
 }
 
 async fn act_step(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, step)): Path<(String, String)>,
+    IdAnd(id, step): IdAnd<ActId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, ActId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {
@@ -337,11 +336,10 @@ async fn act_step(
 async fn act_photo(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<ActId>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, ActId::parse)?;
     let parts = crate::upload::read(&headers, body).await;
     let item = parts
         .iter()
@@ -364,9 +362,8 @@ async fn act_photo(
 async fn photo_download(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, photo)): Path<(String, String)>,
+    IdAnd(id, photo): IdAnd<ActId>,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, ActId::parse)?;
     let photo_id = crate::pages::id(&photo, PhotoId::parse)?;
     let (photo, bytes) = acts::photo(&state.app, &ctx.caller(), id, photo_id).await?;
     Ok(crate::pages::file_download(
@@ -389,9 +386,8 @@ struct ActPrintPage {
 async fn act_print(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<ActId>,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, ActId::parse)?;
     let view = acts::show_act(&state.app, &ctx.caller(), id).await?;
     let a = view.act;
     let page = ActPrintPage {

@@ -6,13 +6,14 @@ use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::pages::checked;
 use crate::pages::labels::label;
+use crate::pages::Id;
 use crate::pages::{
     agency_label, agency_options, query_value, render, render_form, see_other, FormData, FormErrors, Params,
     SelectOption,
 };
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -304,9 +305,8 @@ struct InspectionPage {
 async fn inspection_show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<InspectionId>,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, InspectionId::parse)?;
     let view = acts::show(&state.app, &ctx.caller(), id).await?;
     let draw = if view.inspection.drawn {
         orewatch_app::inspections::draws::of_inspection(&state.app, &ctx.caller(), id)

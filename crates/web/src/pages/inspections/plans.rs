@@ -9,9 +9,10 @@ use crate::pages::labels::label;
 use crate::pages::{
     agency_label, agency_options, render_form, see_other, FormData, FormErrors, SelectOption,
 };
+use crate::pages::{Id, IdAnd};
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -231,19 +232,17 @@ async fn plan_screen(
 async fn plan_show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<PlanId>,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, PlanId::parse)?;
     plan_screen(&state, ctx, id, FormData::default(), None).await
 }
 
 async fn plan_step(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path((raw, step)): Path<(String, String)>,
+    IdAnd(id, step): IdAnd<PlanId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = crate::pages::id(&raw, PlanId::parse)?;
     let app = &state.app;
     let caller = ctx.caller();
     let result = match step.as_str() {

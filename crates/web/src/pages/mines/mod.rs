@@ -11,7 +11,6 @@ use crate::ctx::Ctx;
 use crate::WebState;
 use axum::routing::{get, post};
 use axum::Router;
-use orewatch_domain::MineId;
 
 pub fn router() -> Router<WebState> {
     Router::new()
@@ -24,11 +23,6 @@ pub fn router() -> Router<WebState> {
         .route("/mines/{id}/permits", post(show::add_permit))
         .route("/licences/{id}", get(show::licence))
         .route("/licences/{id}/events", post(show::licence_event))
-}
-
-/// A mine id from the path (anything else is the 404 page).
-pub fn mine_id(raw: &str) -> Result<MineId, crate::error::WebError> {
-    super::id(raw, MineId::parse)
 }
 
 /// A mine list row: its status and next permit expiry with the badge colour for today.

@@ -3,15 +3,15 @@
 //! timeline, and the forms to change the status, add a licence or a permit, and record a licence's
 //! extension, change or cancellation.
 
-use super::mine_id;
 use crate::ctx::{Auth, Ctx};
 use crate::error::WebError;
 use crate::pages::labels::{inconsistency_text, label, mine_status_class, options, status_class};
-use crate::pages::{agency_label, id, render_form, see_other, FormData, FormErrors, SelectOption};
+use crate::pages::Id;
+use crate::pages::{agency_label, render_form, see_other, FormData, FormErrors, SelectOption};
 use crate::svg;
 use crate::WebState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::registry::input::{LicenceInput, PermitInput};
@@ -517,18 +517,17 @@ async fn show_screen(
 pub async fn show(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<MineId>,
 ) -> Result<Response, WebError> {
-    show_screen(&state, ctx, mine_id(&raw)?, "", FormData::default(), None).await
+    show_screen(&state, ctx, id, "", FormData::default(), None).await
 }
 
 /// A licence's address leads to its mine's page.
 pub async fn licence(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<LicenceId>,
 ) -> Result<Response, WebError> {
-    let id = id(&raw, LicenceId::parse)?;
     let mine = mines::mine_of_licence(&state.app, &ctx.caller(), id).await?;
     Ok(see_other(&format!("/mines/{mine}#licence-{id}")))
 }
@@ -536,10 +535,9 @@ pub async fn licence(
 pub async fn add_licence(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<MineId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = mine_id(&raw)?;
     let input = LicenceInput {
         kind: form.get("kind"),
         licence_no: form.get("licence_no"),
@@ -566,10 +564,9 @@ pub async fn add_licence(
 pub async fn add_permit(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<MineId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = mine_id(&raw)?;
     let input = PermitInput {
         kind: form.get("kind"),
         permit_no: form.get("permit_no"),
@@ -590,10 +587,9 @@ pub async fn add_permit(
 pub async fn set_status(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(id): Id<MineId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let id = mine_id(&raw)?;
     match mines::set_status(
         &state.app,
         &ctx.caller(),
@@ -612,10 +608,9 @@ pub async fn set_status(
 pub async fn licence_event(
     State(state): State<WebState>,
     Auth(ctx): Auth,
-    Path(raw): Path<String>,
+    Id(licence_id): Id<LicenceId>,
     form: FormData,
 ) -> Result<Response, WebError> {
-    let licence_id = id(&raw, LicenceId::parse)?;
     match licences::event(
         &state.app,
         &ctx.caller(),
