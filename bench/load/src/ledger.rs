@@ -12,6 +12,7 @@ use orewatch_domain::agency::{AgencyCode, AgencyKind, STANDARD_AGENCIES};
 use orewatch_domain::finding::{Finding, FindingFlow, FindingSource, FindingState, Severity};
 use orewatch_domain::inspection::{ActFlow, ActKind, ActState};
 use orewatch_domain::task::{end_of_day, local_date, Assignee, Task, TaskKind};
+use orewatch_domain::task_title::TaskTitle;
 use orewatch_domain::workflow::Event;
 use orewatch_domain::{AuditAction, MineId, RecordType, Role};
 use orewatch_storage::acts;
@@ -308,13 +309,18 @@ pub async fn seed(db: &Db, mines: &[MineId], now: DateTime<Utc>, plan: &Plan) ->
             due_at,
             level,
         };
+        let finding = (i % plan.findings.max(1)) as i64 + 1;
+        let title = TaskTitle::Finding {
+            id: finding,
+            text: "压测待办".into(),
+        };
         let id = tasks::insert(
             &mut tx,
             &NewTask {
                 task: &task,
-                record: (RecordType::Finding, ((i % plan.findings.max(1)) + 1).to_string()),
+                record: (RecordType::Finding, finding.to_string()),
                 mine_id: mines.get(i % n_mines).copied(),
-                title: &format!("#{} 压测待办", i % plan.findings.max(1) + 1),
+                title: &title,
                 next_step_at: ladder.next_step_at(due_at, level),
             },
         )
