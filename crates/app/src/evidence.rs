@@ -6,8 +6,10 @@
 //! (not its name), kept under the last part of the name the browser sent.
 
 use crate::{App, AppError, Caller, Result};
+use orewatch_domain::ids::RecordId;
 use orewatch_domain::{AttachmentId, Problem, RecordType};
 use orewatch_storage::files::{self, Attachment, NewAttachment};
+use orewatch_storage::workflow::Repository;
 use orewatch_storage::{Conn, WriteTx};
 
 /// A file of evidence as uploaded.
@@ -135,6 +137,21 @@ pub(crate) async fn find_attached<T>(
         .ok_or(AppError::NotFound)?;
     let id = parse(&found.record_id).ok_or(AppError::NotFound)?;
     Ok((found, id))
+}
+
+/// A file attached to a workflow record and its bytes (checked against their SHA-256), for a caller
+/// `may_read` lets read the record. Another record type's attachment is not found.
+pub(crate) async fn file_of<W: Repository>(
+    app: &App,
+    attachment_id: AttachmentId,
+    may_read: impl FnOnce(&W::Record) -> Result<()>,
+) -> Result<(Attachment, Vec<u8>)> {
+    let mut conn = app.db.conn().await?;
+    let (found, id) = find_attached(&mut conn, attachment_id, W::RECORD, <W::Id as RecordId>::parse).await?;
+    let record = W::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    may_read(&record)?;
+    let bytes = bytes_of(app, &found).await?;
+    Ok((found, bytes))
 }
 
 /// An attachment's bytes, checked against their SHA-256 by the file store.

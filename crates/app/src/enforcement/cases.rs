@@ -547,14 +547,10 @@ pub async fn appraisal_file(
     caller: &Caller,
     attachment_id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
-    let mut conn = app.db.conn().await?;
-    let (found, id) =
-        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::PenaltyCase, CaseId::parse)
-            .await?;
-    let case = cases::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ViewCases, &resource(&case))?;
-    let bytes = crate::evidence::bytes_of(app, &found).await?;
-    Ok((found, bytes))
+    crate::evidence::file_of::<CaseFlow>(app, attachment_id, |case| {
+        Ok(caller.require(Action::ViewCases, &resource(case))?)
+    })
+    .await
 }
 
 /// The cases in the caller's scope that pass the filter.

@@ -470,12 +470,5 @@ pub async fn list(app: &App, caller: &Caller, agency: Option<&AgencyCode>) -> Re
 
 /// A file of a referral (its package, a receipt scan) and its bytes.
 pub async fn file(app: &App, caller: &Caller, attachment_id: AttachmentId) -> Result<(Attachment, Vec<u8>)> {
-    let mut conn = app.db.conn().await?;
-    let (found, id) =
-        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Referral, ReferralId::parse)
-            .await?;
-    let referral = referrals::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    may_read(caller, &referral)?;
-    let bytes = crate::evidence::bytes_of(app, &found).await?;
-    Ok((found, bytes))
+    crate::evidence::file_of::<ReferralFlow>(app, attachment_id, |referral| may_read(caller, referral)).await
 }

@@ -400,14 +400,10 @@ pub async fn evidence(
     caller: &Caller,
     attachment_id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
-    let mut conn = app.db.conn().await?;
-    let (found, id) =
-        crate::evidence::find_attached(&mut conn, attachment_id, RecordType::Finding, FindingId::parse)
-            .await?;
-    let finding = findings::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    caller.require(Action::ViewLedger, &resource(&finding))?;
-    let bytes = crate::evidence::bytes_of(app, &found).await?;
-    Ok((found, bytes))
+    crate::evidence::file_of::<FindingFlow>(app, attachment_id, |finding| {
+        Ok(caller.require(Action::ViewLedger, &resource(finding))?)
+    })
+    .await
 }
 
 /// The ledger: findings in the caller's scope that pass the filter.
