@@ -127,6 +127,13 @@ async fn open_task_level(c: &County, id: orewatch_domain::CaseId, kind: TaskKind
         .map(|t| t.task.level)
 }
 
+/// The level of the case's open task of `kind` once `days` more days have passed and the sweep ran.
+async fn level_after(c: &County, days: i64, id: orewatch_domain::CaseId, kind: TaskKind) -> Option<Level> {
+    c.clock.advance(Duration::days(days));
+    tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
+    open_task_level(c, id, kind).await
+}
+
 async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_heavier_than_its_notice(db: Db) {
     let c = county(db, false).await;
     let (mine, mineral) = c.mines[0].clone();
@@ -288,16 +295,12 @@ async fn a_case_runs_from_filing_through_hearing_and_review_to_a_decision_no_hea
 
     // The execution clock climbs when the payment is late: the head at +3 days, the office at +7.
     // Due at the end of 13 December (China time); on 18 December it has reached the head.
-    c.clock.advance(Duration::days(20));
-    tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
     assert_eq!(
-        open_task_level(&c, id, TaskKind::CaseExecute).await,
+        level_after(&c, 20, id, TaskKind::CaseExecute).await,
         Some(Level::Head)
     );
-    c.clock.advance(Duration::days(3));
-    tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
     assert_eq!(
-        open_task_level(&c, id, TaskKind::CaseExecute).await,
+        level_after(&c, 3, id, TaskKind::CaseExecute).await,
         Some(Level::Office)
     );
 
@@ -349,24 +352,18 @@ async fn the_ninety_day_clock_reminds_the_head_ten_days_before_and_reaches_the_l
     assert!(!in_inbox(c.leader.clone()).await);
 
     // Filed 28 November, due at the end of 26 February 2027: reminded from 17 February (China time).
-    c.clock.advance(Duration::days(80));
-    tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
     assert_eq!(
-        open_task_level(&c, id, TaskKind::CaseDecide).await,
+        level_after(&c, 80, id, TaskKind::CaseDecide).await,
         Some(Level::Open)
     );
-    c.clock.advance(Duration::days(1));
-    tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
     assert_eq!(
-        open_task_level(&c, id, TaskKind::CaseDecide).await,
+        level_after(&c, 1, id, TaskKind::CaseDecide).await,
         Some(Level::Reminded)
     );
     assert!(!in_inbox(c.leader.clone()).await);
     // The moment the 90 days pass, the office and the leaders see it.
-    c.clock.advance(Duration::days(10));
-    tasks::sweep(&c.app, "t", Duration::minutes(5)).await.unwrap();
     assert_eq!(
-        open_task_level(&c, id, TaskKind::CaseDecide).await,
+        level_after(&c, 10, id, TaskKind::CaseDecide).await,
         Some(Level::Office)
     );
     assert!(in_inbox(c.leader.clone()).await && in_inbox(c.office.clone()).await);

@@ -81,6 +81,11 @@ async fn head_seq(app: &App) -> i64 {
     orewatch_storage::audit::head(&mut conn).await.unwrap().0
 }
 
+/// How many findings the ledger lists to `who` under `filter`.
+async fn ledger_total(c: &County, who: &Caller, filter: LedgerFilter) -> i64 {
+    findings::ledger(&c.app, who, &filter, 50, 0).await.unwrap().total
+}
+
 async fn inbox_ids(c: &County, who: &Caller) -> Vec<(TaskKind, Level)> {
     tasks::inbox(&c.app, who, InboxPart::All)
         .await
@@ -342,19 +347,11 @@ async fn an_overdue_finding_climbs_to_the_head_at_three_days_and_the_office_at_s
         vec![(TaskKind::Rectify, Level::Head)]
     );
     assert!(inbox_ids(&c, &c.leader).await.is_empty());
-    let overdue = findings::ledger(
-        &c.app,
-        &c.office,
-        &LedgerFilter {
-            overdue: true,
-            ..Default::default()
-        },
-        50,
-        0,
-    )
-    .await
-    .unwrap();
-    assert_eq!(overdue.total, 1);
+    let overdue = LedgerFilter {
+        overdue: true,
+        ..Default::default()
+    };
+    assert_eq!(ledger_total(&c, &c.office, overdue).await, 1);
 
     // By seven (12-08 00:00): the office and the leaders.
     c.clock.advance(Duration::days(4));
@@ -385,19 +382,11 @@ async fn an_overdue_finding_climbs_to_the_head_at_three_days_and_the_office_at_s
         "still late against its own deadline"
     );
     assert!(inbox_ids(&c, &c.office).await.is_empty());
-    let listed = findings::ledger(
-        &c.app,
-        &c.leader,
-        &LedgerFilter {
-            listed: true,
-            ..Default::default()
-        },
-        50,
-        0,
-    )
-    .await
-    .unwrap();
-    assert_eq!(listed.total, 1);
+    let listed = LedgerFilter {
+        listed: true,
+        ..Default::default()
+    };
+    assert_eq!(ledger_total(&c, &c.leader, listed).await, 1);
     findings::delist(&c.app, &c.office, id, "督办期限调整")
         .await
         .unwrap();

@@ -9,24 +9,16 @@
 use crate::browser::{
     browser_available, click, fill, open_browser, serve_app, shot, start_driver, wait_for_text,
 };
-use crate::inspection_loop::{caller, click_confirmed, current_id, flash, log_in, set_value, submit, tick};
+use crate::inspection_loop::{
+    caller, click_confirmed, current_id, flash, open_as, open_details_of, set_value, submit, submit_saved,
+    tick,
+};
 use chrono::{TimeZone, Utc};
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use orewatch_app::password::HashCost;
 use orewatch_app::{App, Db, ManualClock, Settings};
 use orewatch_testkit::on_both_backends;
 use std::sync::Arc;
-
-/// Opens the `<details>` holding the form with this id.
-async fn open_details_of(client: &Client, form: &str) {
-    client
-        .execute(
-            "document.getElementById(arguments[0]).closest('details').open = true;",
-            vec![form.into()],
-        )
-        .await
-        .unwrap();
-}
 
 async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company_confirms_the_cut(db: Db) {
     if !browser_available() {
@@ -94,27 +86,23 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     let client = open_browser(&driver).await;
 
     // 1. The natural-resources head files a case from the finding, with two carded officers.
-    log_in(&client, &base, "nr_head").await;
-    client.goto(&format!("{base}/findings/{finding}")).await.unwrap();
+    open_as(&client, &base, "nr_head", &format!("/findings/{finding}")).await;
     click(&client, Locator::Id("file-case-from-finding")).await;
     client.wait().for_element(Locator::Id("file-case")).await.unwrap();
     for id in &team {
         tick(&client, &format!("officer_{id}")).await;
     }
     fill(&client, "cause", "越界开采").await;
-    submit(&client, "file-case").await;
-    flash(&client).await;
+    submit_saved(&client, "file-case").await;
     let case = current_id(&client).await;
     assert!(wait_for_text(&client, "#case-state", "调查取证").await);
 
     // An officer estimates the value of the ore taken: over ¥100,000, labelled as an estimate.
-    log_in(&client, &base, "nr_officer").await;
-    client.goto(&format!("{base}/cases/{case}")).await.unwrap();
+    open_as(&client, &base, "nr_officer", &format!("/cases/{case}")).await;
     open_details_of(&client, "estimate-form").await;
     fill(&client, "volume", "2000").await;
     fill(&client, "basis", "2026年第四季度无人机航测").await;
-    submit(&client, "set-estimate").await;
-    flash(&client).await;
+    submit_saved(&client, "set-estimate").await;
     assert!(wait_for_text(&client, "#case-estimate", "估算，非认定价值").await);
     let value: i64 = {
         let mut conn = app.db.conn().await.unwrap();
@@ -130,8 +118,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     shot(&client, "enforcement-case-estimate").await;
 
     // 2. The head suspends the mine; a power cut before the suspension would have been refused.
-    log_in(&client, &base, "nr_head").await;
-    client.goto(&format!("{base}/cases/{case}")).await.unwrap();
+    open_as(&client, &base, "nr_head", &format!("/cases/{case}")).await;
     open_details_of(&client, "measure-form").await;
     set_value(&client, "m-kind", "power_cut").await;
     fill(&client, "m-basis", "越界开采，拒不停止").await;
@@ -161,8 +148,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     assert!(wait_for_text(&client, "#mine-measures", "停止供电").await);
 
     // The power company's officer finds the notice in the inbox and confirms it.
-    log_in(&client, &base, "pw_officer").await;
-    client.goto(&format!("{base}/")).await.unwrap();
+    open_as(&client, &base, "pw_officer", "/").await;
     click(&client, Locator::XPath("//table//a[contains(., '停止供电')]")).await;
     client.wait().for_element(Locator::Id("measures")).await.unwrap();
     let confirm = client
@@ -181,8 +167,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
 
     // 3. The team reports the case for referral to public security; the head approves; the team
     //    transfers it with its package.
-    log_in(&client, &base, "nr_officer").await;
-    client.goto(&format!("{base}/cases/{case}")).await.unwrap();
+    open_as(&client, &base, "nr_officer", &format!("/cases/{case}")).await;
     open_details_of(&client, "refer-form").await;
     set_value(&client, "receiver", "ps").await;
     fill(
@@ -191,59 +176,35 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
         "越界开采灰岩约2000立方米，估算价值超过10万元，涉嫌非法采矿罪",
     )
     .await;
-    submit(&client, "report-referral").await;
-    flash(&client).await;
+    submit_saved(&client, "report-referral").await;
     let referral = current_id(&client).await;
     assert!(wait_for_text(&client, "#referral-state", "报请审批").await);
-    log_in(&client, &base, "nr_head").await;
-    client
-        .goto(&format!("{base}/referrals/{referral}"))
-        .await
-        .unwrap();
-    submit(&client, "do-approve").await;
-    flash(&client).await;
-    log_in(&client, &base, "nr_officer").await;
-    client
-        .goto(&format!("{base}/referrals/{referral}"))
-        .await
-        .unwrap();
+    open_as(&client, &base, "nr_head", &format!("/referrals/{referral}")).await;
+    submit_saved(&client, "do-approve").await;
+    open_as(&client, &base, "nr_officer", &format!("/referrals/{referral}")).await;
     fill(&client, "items", "挖掘机1台（已查封）").await;
     fill(&client, "no_appraisal_reason", "价格认定已委托，意见出具后补送").await;
-    submit(&client, "do-transfer").await;
-    flash(&client).await;
+    submit_saved(&client, "do-transfer").await;
     assert!(wait_for_text(&client, "#referral-state", "已移送").await);
     assert!(wait_for_text(&client, "#checklist", "涉案物品清单").await);
 
     // Public security finds it in the inbox, acknowledges and files it; the team hands the items over
     // and public security feeds the result back.
-    log_in(&client, &base, "ps_officer").await;
-    client.goto(&format!("{base}/")).await.unwrap();
+    open_as(&client, &base, "ps_officer", "/").await;
     click(&client, Locator::XPath("//table//a[contains(., '移送')]")).await;
     client
         .wait()
         .for_element(Locator::Id("do-acknowledge"))
         .await
         .unwrap();
-    submit(&client, "do-acknowledge").await;
-    flash(&client).await;
+    submit_saved(&client, "do-acknowledge").await;
     fill(&client, "police_case_no", "鹿公立字〔2026〕77号").await;
-    submit(&client, "do-file").await;
-    flash(&client).await;
-    log_in(&client, &base, "nr_officer").await;
-    client
-        .goto(&format!("{base}/referrals/{referral}"))
-        .await
-        .unwrap();
-    submit(&client, "do-hand_over").await;
-    flash(&client).await;
-    log_in(&client, &base, "ps_officer").await;
-    client
-        .goto(&format!("{base}/referrals/{referral}"))
-        .await
-        .unwrap();
+    submit_saved(&client, "do-file").await;
+    open_as(&client, &base, "nr_officer", &format!("/referrals/{referral}")).await;
+    submit_saved(&client, "do-hand_over").await;
+    open_as(&client, &base, "ps_officer", &format!("/referrals/{referral}")).await;
     fill(&client, "note-feedback", "已侦查终结，移送审查起诉").await;
-    submit(&client, "do-feedback").await;
-    flash(&client).await;
+    submit_saved(&client, "do-feedback").await;
     assert!(wait_for_text(&client, "#referral-state", "已反馈结果").await);
     assert!(wait_for_text(&client, "#police-case-no", "鹿公立字〔2026〕77号").await);
     shot(&client, "enforcement-referral-concluded").await;
@@ -317,37 +278,32 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     case_cases::record_defence(&app, &officer, second, "", "1", "")
         .await
         .unwrap();
-    log_in(&client, &base, "nr_head").await;
-    client.goto(&format!("{base}/cases/{second}")).await.unwrap();
+    open_as(&client, &base, "nr_head", &format!("/cases/{second}")).await;
     click_confirmed(&client, "decide").await;
     flash(&client).await;
     assert!(wait_for_text(&client, "#referrals", "以罚代刑").await);
 
     // The flag is in the leaders' inbox at once; the leader reads it but cannot dispose of it.
-    log_in(&client, &base, "leader").await;
-    client.goto(&format!("{base}/")).await.unwrap();
+    open_as(&client, &base, "leader", "/").await;
     click(&client, Locator::XPath("//table//a[contains(., '应移未移')]")).await;
     assert!(wait_for_text(&client, "#flag-rule", "以罚代刑").await);
     assert!(client.find(Locator::Id("dispose-form")).await.is_err());
     let flag = current_id(&client).await;
     shot(&client, "enforcement-flag").await;
     // The natural-resources head disposes of it in writing.
-    log_in(&client, &base, "nr_head").await;
-    client.goto(&format!("{base}/flags/{flag}")).await.unwrap();
+    open_as(&client, &base, "nr_head", &format!("/flags/{flag}")).await;
     fill(
         &client,
         "disposition",
         "经局务会研究，已补充移送县公安局；对承办人员作出书面检查",
     )
     .await;
-    submit(&client, "dispose").await;
-    flash(&client).await;
+    submit_saved(&client, "dispose").await;
     assert!(wait_for_text(&client, "#flag-state", "已处置").await);
     assert!(wait_for_text(&client, "#flag-disposition", "已补充移送县公安局").await);
 
     // 5. The office convenes a consultation with public security and the power company.
-    log_in(&client, &base, "office").await;
-    client.goto(&format!("{base}/meetings")).await.unwrap();
+    open_as(&client, &base, "office", "/meetings").await;
     set_value(&client, "kind", "emergency").await;
     fill(&client, "title", "越界开采拒不停止问题紧急会商").await;
     set_value(&client, "held_on", "2026-11-28").await;
@@ -360,8 +316,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
         )
         .await
         .unwrap();
-    submit(&client, "convene").await;
-    flash(&client).await;
+    submit_saved(&client, "convene").await;
     let meeting = current_id(&client).await;
     for code in ["ps", "pw"] {
         fill(&client, &format!("person-{code}"), "分管负责人").await;
@@ -370,8 +325,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     }
     open_details_of(&client, "item-form").await;
     fill(&client, "item_title", "某矿业公司停产整顿期间继续开采").await;
-    submit(&client, "add-item").await;
-    flash(&client).await;
+    submit_saved(&client, "add-item").await;
     // A decision with no owner is refused.
     open_details_of(&client, "decision-form").await;
     fill(&client, "d-text", "对该矿山依法停止供电").await;
@@ -387,8 +341,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
         fill(&client, "d-text", text).await;
         set_value(&client, "d-agency", owner).await;
         set_value(&client, "d-due", due).await;
-        submit(&client, "add-decision").await;
-        flash(&client).await;
+        submit_saved(&client, "add-decision").await;
     }
     open_details_of(&client, "issue-form").await;
     fill(&client, "minutes", "会议听取了县自然资源局的通报，议定如下事项。").await;
@@ -403,8 +356,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     shot(&client, "meeting-minutes").await;
 
     // The power company reports its decision done; public security's goes overdue and climbs.
-    log_in(&client, &base, "pw_officer").await;
-    client.goto(&format!("{base}/")).await.unwrap();
+    open_as(&client, &base, "pw_officer", "/").await;
     click(
         &client,
         Locator::XPath("//table//a[contains(., '停止供电') and contains(., '纪')]"),
@@ -431,8 +383,7 @@ async fn a_case_opens_from_a_finding_the_mine_is_suspended_and_the_power_company
     orewatch_app::tasks::sweep(&app, "browser-test", chrono::Duration::minutes(5))
         .await
         .unwrap();
-    log_in(&client, &base, "leader").await;
-    client.goto(&format!("{base}/")).await.unwrap();
+    open_as(&client, &base, "leader", "/").await;
     assert!(wait_for_text(&client, "table", "核查该矿山民用爆炸物品").await);
     assert!(!wait_for_text(&client, "table", "对该矿山依法停止供电").await);
     shot(&client, "meeting-decision-escalated").await;

@@ -31,6 +31,29 @@ pub(crate) async fn log_in(client: &Client, base: &str, username: &str) {
     client.wait().for_element(Locator::Id("logout")).await.unwrap();
 }
 
+/// Logs in as `username` and opens `path`.
+pub(crate) async fn open_as(client: &Client, base: &str, username: &str, path: &str) {
+    log_in(client, base, username).await;
+    client.goto(&format!("{base}{path}")).await.unwrap();
+}
+
+/// Submits a form and waits for the page that says it was saved.
+pub(crate) async fn submit_saved(client: &Client, id: &str) {
+    submit(client, id).await;
+    flash(client).await;
+}
+
+/// Opens the `<details>` holding the form with this id.
+pub(crate) async fn open_details_of(client: &Client, form: &str) {
+    client
+        .execute(
+            "document.getElementById(arguments[0]).closest('details').open = true;",
+            vec![form.into()],
+        )
+        .await
+        .unwrap();
+}
+
 /// Marks the page, so [`wait_for_next_page`] can tell when a submit has replaced it (a notice on the old
 /// page must not pass for the new page's).
 pub(crate) async fn mark_page(client: &Client) {
@@ -233,11 +256,9 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
 
     // 1. The office drafts the 2027 plan; the county government returns it; it is resubmitted and
     //    approved.
-    log_in(&client, &base, "office").await;
-    client.goto(&format!("{base}/plans")).await.unwrap();
+    open_as(&client, &base, "office", "/plans").await;
     set_value(&client, "year", "2027").await;
-    submit(&client, "create-plan").await;
-    flash(&client).await;
+    submit_saved(&client, "create-plan").await;
     let plan = current_id(&client).await;
     for q in ["1", "2", "3"] {
         add_quarter(&client, &base, plan, q).await;
@@ -261,20 +282,16 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     assert!(text_of(&client, "#plan-state").await.contains("待审批"));
     client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
     fill(&client, "comments", "请在第三季度增加林业部门").await;
-    submit(&client, "return-plan").await;
-    flash(&client).await;
+    submit_saved(&client, "return-plan").await;
     assert!(wait_for_text(&client, "#plan-state", "已退回").await);
 
-    log_in(&client, &base, "office").await;
-    client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
+    open_as(&client, &base, "office", &format!("/plans/{plan}")).await;
     assert!(text_of(&client, "#plan-comments").await.contains("林业部门"));
     click_confirmed(&client, "submit-plan").await;
     flash(&client).await;
-    log_in(&client, &base, "county").await;
-    client.goto(&format!("{base}/plans/{plan}")).await.unwrap();
+    open_as(&client, &base, "county", &format!("/plans/{plan}")).await;
     fill(&client, "comments", "同意").await;
-    submit(&client, "approve-plan").await;
-    flash(&client).await;
+    submit_saved(&client, "approve-plan").await;
     assert!(wait_for_text(&client, "#plan-state", "已批准").await);
     shot(&client, "loop-plan-approved").await;
 
@@ -283,15 +300,13 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
         let mut conn = app.db.conn().await.unwrap();
         orewatch_storage::mines::all(&mut conn).await.unwrap()[0].id.0
     };
-    log_in(&client, &base, "office").await;
-    client.goto(&format!("{base}/inspections/new")).await.unwrap();
+    open_as(&client, &base, "office", "/inspections/new").await;
     fill(&client, "title", "2026年11月联合检查").await;
     set_value(&client, "inspect_on", "2026-11-28").await;
     click(&client, Locator::Css("#lead option[value='ps']")).await;
     tick(&client, "agency_em").await;
     tick(&client, &format!("mine_{mine}")).await;
-    submit(&client, "schedule").await;
-    flash(&client).await;
+    submit_saved(&client, "schedule").await;
     let inspection = orewatch_domain::InspectionId(current_id(&client).await);
     let acts = orewatch_app::inspections::acts::show(&app, &office, inspection)
         .await
@@ -318,8 +333,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
             .0;
         tick(&client, &format!("officer_{officer}")).await;
         tick(&client, &format!("officer_{head}")).await;
-        submit(&client, "approve-act").await;
-        flash(&client).await;
+        submit_saved(&client, "approve-act").await;
         assert!(text_of(&client, "#act-doc-no").await.contains("检〔2026〕"));
     }
 
@@ -339,8 +353,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     shot(&client, "loop-act-print").await;
 
     // 3a. The first finding: notice, evidence, verified by another person, closed.
-    log_in(&client, &base, "ps_officer").await;
-    client.goto(&format!("{base}/findings/{first}")).await.unwrap();
+    open_as(&client, &base, "ps_officer", &format!("/findings/{first}")).await;
     click_confirmed(&client, "issue-notice").await;
     flash(&client).await;
     fill(&client, "note", "已重新盘点并建立双人签字制度").await;
@@ -352,21 +365,16 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
         .send_keys(&path.display().to_string())
         .await
         .unwrap();
-    submit(&client, "apply-closure").await;
-    flash(&client).await;
-    log_in(&client, &base, "ps_head").await;
-    client.goto(&format!("{base}/findings/{first}")).await.unwrap();
-    submit(&client, "start-review").await;
-    flash(&client).await;
+    submit_saved(&client, "apply-closure").await;
+    open_as(&client, &base, "ps_head", &format!("/findings/{first}")).await;
+    submit_saved(&client, "start-review").await;
     fill(&client, "opinion", "经现场复查，整改到位").await;
-    submit(&client, "pass").await;
-    flash(&client).await;
+    submit_saved(&client, "pass").await;
     assert!(wait_for_text(&client, "#finding-state", "已销号").await);
 
     // 3b. The second finding goes overdue as the clock moves: the head at +3, the office at +7, then
     //     listed for supervision.
-    log_in(&client, &base, "em_officer").await;
-    client.goto(&format!("{base}/findings/{second}")).await.unwrap();
+    open_as(&client, &base, "em_officer", &format!("/findings/{second}")).await;
     click_confirmed(&client, "issue-notice").await;
     flash(&client).await;
     clock.set(Utc.with_ymd_and_hms(2026, 12, 14, 2, 0, 0).single().unwrap());
@@ -391,8 +399,7 @@ async fn the_whole_loop_runs_in_a_browser(db: Db) {
     click(&client, Locator::Css("#steps details:last-of-type summary")).await;
     set_value(&client, "list-until", "2027-01-31").await;
     fill(&client, "list-reason", "逾期未整改，挂牌督办").await;
-    submit(&client, "list-finding").await;
-    flash(&client).await;
+    submit_saved(&client, "list-finding").await;
     assert!(client.find(Locator::Id("finding-listed")).await.is_ok());
     shot(&client, "loop-listed").await;
     client.close().await.unwrap();

@@ -1,6 +1,6 @@
 //! Registry pages through the whole router: the demo registry (25 mines) is loaded by `site`.
 
-use crate::site::{site, Site};
+use crate::site::{site, Multipart, Site};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use orewatch_app::registry::workbook;
@@ -14,31 +14,12 @@ async fn head(site: &Site) -> i64 {
 
 /// A multipart upload of `file` as field `file`, with the CSRF token when given.
 fn upload(cookies: &str, csrf: Option<&str>, file: &[u8]) -> Request<Body> {
-    let boundary = "orewatchtestboundary";
-    let mut body = Vec::new();
-    if let Some(token) = csrf {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"台账.xlsx\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::post("/registry/import")
-        .header(header::COOKIE, cookies)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap()
+    let form = match csrf {
+        Some(token) => Multipart::new().field("csrf", token),
+        None => Multipart::new(),
+    };
+    form.file("file", "台账.xlsx", Some("application/octet-stream"), file)
+        .post("/registry/import", cookies)
 }
 
 async fn the_registry_pages_show_the_demo_county(db: orewatch_app::Db) {
@@ -333,24 +314,11 @@ async fn a_corner_point_typo_is_shown_with_its_line_and_nothing_is_saved(db: ore
 
 /// A multipart upload of a layer file with its kind.
 fn layer_upload(cookies: &str, csrf: &str, kind: &str, file_name: &str, file: &[u8]) -> Request<Body> {
-    let boundary = "orewatchlayerboundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-         Content-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    Request::post("/map/layers")
-        .header(header::COOKIE, cookies)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap()
+    Multipart::new()
+        .field("csrf", csrf)
+        .field("kind", kind)
+        .file("file", file_name, Some("application/octet-stream"), file)
+        .post("/map/layers", cookies)
 }
 
 async fn a_shapefile_layer_is_imported_and_one_without_prj_is_refused(db: orewatch_app::Db) {
@@ -394,25 +362,11 @@ async fn a_shapefile_layer_is_imported_and_one_without_prj_is_refused(db: orewat
 async fn a_permit_scan_is_attached_and_downloaded_unchanged(db: orewatch_app::Db) {
     let site = site(db).await;
     let office = site.login("office", orewatch_app::demo::DEMO_PASSWORD).await;
-    let boundary = "orewatchattachboundary";
     let scan: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"安全生产许可证扫描件.pdf\"\r\n\
-         Content-Type: application/pdf\r\n\r\n",
-        office.csrf
-    )
-    .into_bytes();
-    body.extend_from_slice(&scan);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let request = Request::post("/permits/1/attachments")
-        .header(header::COOKIE, &office.cookies)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
+    let request = Multipart::new()
+        .field("csrf", &office.csrf)
+        .file("file", "安全生产许可证扫描件.pdf", Some("application/pdf"), &scan)
+        .post("/permits/1/attachments", &office.cookies);
     let done = site.send(request).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let page = site.get("/permits/1", &office.cookies).await;

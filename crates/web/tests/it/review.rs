@@ -1,7 +1,7 @@
 //! The security review's findings and the new users' defects, each as the request that showed it: every
 //! one of these failed before its fix.
 
-use crate::site::{site, Site};
+use crate::site::{site, Multipart, Site};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use orewatch_app::demo::DEMO_PASSWORD;
@@ -14,28 +14,14 @@ async fn head(site: &Site) -> i64 {
 }
 
 fn multipart(path: &str, cookies: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Request<Body> {
-    let boundary = "orewatchreviewboundary";
-    let mut body = Vec::new();
+    let mut form = Multipart::new();
     for (name, file_name, data) in parts {
-        let disposition = match file_name {
-            Some(f) => format!("form-data; name=\"{name}\"; filename=\"{f}\""),
-            None => format!("form-data; name=\"{name}\""),
+        form = match file_name {
+            Some(f) => form.file(name, f, None, data),
+            None => form.field(name, data),
         };
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
     }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    Request::post(path)
-        .header(header::COOKIE, cookies)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap()
+    form.post(path, cookies)
 }
 
 /// 10.8: `next=/%09/evil.example` became `Location: /\t/evil.example`, which browsers read as

@@ -155,3 +155,56 @@ impl Site {
         .await
     }
 }
+
+/// A multipart form as a browser sends it, part by part in the order given.
+#[derive(Default)]
+pub struct Multipart {
+    body: Vec<u8>,
+}
+
+impl Multipart {
+    const BOUNDARY: &'static str = "orewatchtestboundary";
+
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A text field.
+    pub fn field(self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        self.part(&format!("form-data; name=\"{name}\""), None, value.as_ref())
+    }
+
+    /// A file, with its content type when given.
+    pub fn file(self, name: &str, file_name: &str, content_type: Option<&str>, data: &[u8]) -> Self {
+        let disposition = format!("form-data; name=\"{name}\"; filename=\"{file_name}\"");
+        self.part(&disposition, content_type, data)
+    }
+
+    fn part(mut self, disposition: &str, content_type: Option<&str>, data: &[u8]) -> Self {
+        let boundary = Self::BOUNDARY;
+        let mut head = format!("--{boundary}\r\nContent-Disposition: {disposition}\r\n");
+        if let Some(t) = content_type {
+            head.push_str(&format!("Content-Type: {t}\r\n"));
+        }
+        head.push_str("\r\n");
+        self.body.extend_from_slice(head.as_bytes());
+        self.body.extend_from_slice(data);
+        self.body.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// The POST of the form to `path`.
+    pub fn post(mut self, path: &str, cookies: &str) -> Request<Body> {
+        let boundary = Self::BOUNDARY;
+        self.body
+            .extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Request::post(path)
+            .header(header::COOKIE, cookies)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(self.body))
+            .unwrap()
+    }
+}

@@ -7,7 +7,7 @@
 use crate::browser::{
     browser_available, click, fill, open_browser, serve_app, shot, start_driver, wait_for_text,
 };
-use crate::inspection_loop::{caller, flash, log_in, submit};
+use crate::inspection_loop::{caller, flash, log_in, open_details_of, submit};
 use fantoccini::{Client, Locator};
 use orewatch_app::password::HashCost;
 use orewatch_app::registry::input::{LicenceInput, MineInput};
@@ -133,17 +133,6 @@ async fn upload(client: &Client, base: &str, mine: i64, flown_on: &str, file: &P
         .await
         .unwrap();
     submit(client, "record-survey").await;
-}
-
-/// Opens the `<details>` holding the form with this id.
-async fn open_details_of(client: &Client, form: &str) {
-    client
-        .execute(
-            "document.getElementById(arguments[0]).closest('details').open = true;",
-            vec![form.into()],
-        )
-        .await
-        .unwrap();
 }
 
 async fn the_office_confirms_a_surveys_findings_and_a_re_flight_shows_no_further_cut(db: Db) {

@@ -3,7 +3,7 @@
 //! before any file byte, wrong files refused in Chinese with nothing kept, a GDAL-shaped DEM recorded
 //! and analysed by the worker.
 
-use crate::site::{site, Site};
+use crate::site::{site, Multipart, Site};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use orewatch_app::surveys::worker::{self, Ran};
@@ -12,39 +12,21 @@ use orewatch_testkit::on_both_backends;
 /// A streamed upload to `/mines/{mine}/surveys`: the fields in order, then the DEM (or the DEM first
 /// when `file_first`; no file part when `file` is empty).
 fn upload(mine: i64, cookies: &str, fields: &[(&str, &str)], file: &[u8], file_first: bool) -> Request<Body> {
-    let boundary = "orewatchsurveyboundary";
-    let mut text = Vec::new();
-    for (name, value) in fields {
-        text.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    let mut dem = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"dem\"; filename=\"航测DEM.tif\"\r\n\
-         Content-Type: image/tiff\r\n\r\n"
-    )
-    .into_bytes();
-    dem.extend_from_slice(file);
-    dem.extend_from_slice(b"\r\n");
+    let with_fields = |form: Multipart| fields.iter().fold(form, |f, (name, value)| f.field(name, value));
     // No file at all (a form naming a chunked upload, its file input disabled).
-    if file.is_empty() {
-        dem.clear();
-    }
-    let mut body = if file_first {
-        [dem, text].concat()
-    } else {
-        [text, dem].concat()
+    let with_file = |form: Multipart| {
+        if file.is_empty() {
+            form
+        } else {
+            form.file("dem", "航测DEM.tif", Some("image/tiff"), file)
+        }
     };
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    Request::post(format!("/mines/{mine}/surveys"))
-        .header(header::COOKIE, cookies)
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap()
+    let form = if file_first {
+        with_fields(with_file(Multipart::new()))
+    } else {
+        with_file(with_fields(Multipart::new()))
+    };
+    form.post(&format!("/mines/{mine}/surveys"), cookies)
 }
 
 async fn survey_count(site: &Site) -> i64 {
