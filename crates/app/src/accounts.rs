@@ -3,7 +3,7 @@
 use crate::{auth, App, AppError, Caller, Result};
 use orewatch_domain::account::{AccountChange, AccountStatus, NewAccount, NewAccountInput};
 use orewatch_domain::policy::{Action, Listing, Resource};
-use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, Password, Problem, RecordType};
+use orewatch_domain::{AccountId, AgencyCode, AuditAction, FieldErrors, Password, Problem};
 use orewatch_storage::accounts::{self, Account, NewAccountRow};
 use orewatch_storage::seats::{self, Seat};
 use orewatch_storage::{agencies, security, sessions};
@@ -62,8 +62,7 @@ pub async fn create(app: &App, caller: &Caller, input: &NewAccountInput<'_>) -> 
         }
         Err(e) => return Err(e.into()),
     };
-    tx.audit(AuditAction::AccountCreate, RecordType::Account, id, None, None)
-        .await?;
+    tx.audit_of(AuditAction::AccountCreate, id, None, None).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -148,20 +147,13 @@ pub async fn update(app: &App, caller: &Caller, id: AccountId, input: &AccountUp
     if unchanged {
         return Ok(());
     }
-    let key = id;
-    let state_before = tx.state(RecordType::Account, key).await?;
+    let state_before = tx.state_of(id).await?;
     accounts::update_admin_fields(&mut tx, id, display_name.as_str(), role, agency.as_ref(), status).await?;
     if status == AccountStatus::Disabled {
         sessions::delete_for_account(&mut tx, id, None).await?;
     }
-    tx.audit(
-        AuditAction::AccountUpdate,
-        RecordType::Account,
-        key,
-        state_before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::AccountUpdate, id, state_before, None)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -173,18 +165,11 @@ pub async fn reset_password(app: &App, caller: &Caller, id: AccountId, new: &str
     let mut tx = app.write(caller).await?;
     let account = accounts::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     caller.require(Action::ManageAccount, &resource(&account))?;
-    let key = id;
-    let before = tx.state(RecordType::Account, key).await?;
+    let before = tx.state_of(id).await?;
     accounts::set_password(&mut tx, id, &hash, true).await?;
     sessions::delete_for_account(&mut tx, id, None).await?;
-    tx.audit(
-        AuditAction::AccountResetPassword,
-        RecordType::Account,
-        key,
-        before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::AccountResetPassword, id, before, None)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -220,18 +205,11 @@ pub async fn change_own_password(
     };
     let hash = app.hasher().hash(password.expose())?;
     let mut tx = app.write(caller).await?;
-    let key = id;
-    let before = tx.state(RecordType::Account, key).await?;
+    let before = tx.state_of(id).await?;
     accounts::set_password(&mut tx, id, &hash, false).await?;
     sessions::delete_for_account(&mut tx, id, Some(keep_session)).await?;
-    tx.audit(
-        AuditAction::AccountChangePassword,
-        RecordType::Account,
-        key,
-        before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::AccountChangePassword, id, before, None)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -47,8 +47,7 @@ pub async fn prepare(app: &App) -> Result<()> {
         plan.extend(members.iter().map(|code| (SeatTitle::OfficeMember, Some(code))));
         for (order, (title, agency)) in (1_i64..).zip(plan) {
             let id = seats::insert(&mut tx, title, agency, order * 10).await?;
-            tx.audit(AuditAction::SeatCreate, RecordType::Seat, id, None, None)
-                .await?;
+            tx.audit_of(AuditAction::SeatCreate, id, None, None).await?;
         }
     }
     if townships::all(&mut tx).await?.is_empty() {
@@ -61,9 +60,8 @@ pub async fn prepare(app: &App) -> Result<()> {
         names.dedup();
         for (order, name) in (1_i64..).zip(names) {
             let id = townships::insert(&mut tx, &name, order * 10).await?;
-            tx.audit(
+            tx.audit_of(
                 AuditAction::TownshipCreate,
-                RecordType::Township,
                 id,
                 None,
                 Some("由已登记矿山的乡镇生成".into()),
@@ -74,9 +72,8 @@ pub async fn prepare(app: &App) -> Result<()> {
     if register::checklist(&mut tx).await?.is_empty() {
         for (order, (template, text, category)) in (1_i64..).zip(STANDARD_CHECKLIST) {
             let id = register::insert_checklist_item(&mut tx, *template, order * 10, text, category).await?;
-            tx.audit(
+            tx.audit_of(
                 AuditAction::ChecklistItemCreate,
-                RecordType::ChecklistItem,
                 id,
                 None,
                 Some("标准检查表（DOMAIN §3）".into()),

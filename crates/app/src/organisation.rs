@@ -145,8 +145,7 @@ pub async fn file_holder(
     });
     let filing =
         check_filing(current_rule, holder, date(input.from_on), input.note).map_err(AppError::Invalid)?;
-    let key = seat_id;
-    let before = tx.state(RecordType::Seat, key).await?;
+    let before = tx.state_of(seat_id).await?;
     if let Some(term) = &current {
         seats::close_term(&mut tx, seat_id, term.id, filing.from_on).await?;
     }
@@ -162,14 +161,8 @@ pub async fn file_holder(
         },
     )
     .await?;
-    tx.audit(
-        AuditAction::SeatFile,
-        RecordType::Seat,
-        key,
-        before,
-        filing.note.clone(),
-    )
-    .await?;
+    tx.audit_of(AuditAction::SeatFile, seat_id, before, filing.note.clone())
+        .await?;
     tx.commit().await?;
     Ok(seat_id)
 }

@@ -68,8 +68,7 @@ pub(crate) async fn open(
         },
     )
     .await?;
-    tx.audit(AuditAction::TaskCreate, RecordType::Task, id, None, None)
-        .await?;
+    tx.audit_of(AuditAction::TaskCreate, id, None, None).await?;
     Ok(id)
 }
 
@@ -83,11 +82,9 @@ pub(crate) async fn close_open(
 ) -> Result<Vec<TaskRow>> {
     let open = tasks::open_for(tx, record.0, record.1, Some(kind)).await?;
     for row in &open {
-        let key = row.id;
-        let before = tx.state(RecordType::Task, key).await?;
+        let before = tx.state_of(row.id).await?;
         if tasks::close(tx, row.id, &caller.display_name, outcome).await? > 0 {
-            tx.audit(AuditAction::TaskClose, RecordType::Task, key, before, None)
-                .await?;
+            tx.audit_of(AuditAction::TaskClose, row.id, before, None).await?;
         }
     }
     Ok(open)
@@ -121,13 +118,11 @@ pub(crate) async fn reschedule_open(
     let ladder = kind.ladder(&app.settings.clocks);
     let level = ladder.level_at(due_at, tx.now());
     for row in tasks::open_for(tx, record.0, record.1, Some(kind)).await? {
-        let key = row.id;
-        let before = tx.state(RecordType::Task, key).await?;
+        let before = tx.state_of(row.id).await?;
         tasks::reschedule(tx, row.id, due_at, level, ladder.next_step_at(due_at, level)).await?;
-        tx.audit(
+        tx.audit_of(
             AuditAction::TaskEscalate,
-            RecordType::Task,
-            key,
+            row.id,
             before,
             Some(format!(
                 "期限调整为 {}",
@@ -336,17 +331,15 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
         for row in due {
             let ladder = row.task.kind.ladder(&app.settings.clocks);
             let level = ladder.level_at(row.task.due_at, now);
-            let key = row.id;
-            let before = tx.state(RecordType::Task, key).await?;
+            let before = tx.state_of(row.id).await?;
             let next = ladder.next_step_at(row.task.due_at, level.max(row.task.level));
             if level > row.task.level {
                 if tasks::escalate(&mut tx, row.id, level, next).await? == 0 {
                     continue;
                 }
-                tx.audit(
+                tx.audit_of(
                     AuditAction::TaskEscalate,
-                    RecordType::Task,
-                    key,
+                    row.id,
                     before,
                     Some(level.code().to_string()),
                 )
@@ -361,7 +354,7 @@ pub async fn sweep(app: &App, holder: &str, lease_for: Duration) -> Result<Sweep
             } else {
                 // Its step was moved (a rescheduled deadline) after it was read: just look again later.
                 tasks::reschedule(&mut tx, row.id, row.task.due_at, row.task.level, next).await?;
-                tx.audit(AuditAction::TaskEscalate, RecordType::Task, key, before, None)
+                tx.audit_of(AuditAction::TaskEscalate, row.id, before, None)
                     .await?;
             }
         }

@@ -12,6 +12,55 @@ pub trait RecordId: Copy + Eq + fmt::Debug + fmt::Display + Send + Sync + 'stati
     fn parse(raw: &str) -> Option<Self>;
 }
 
+/// The id of a record the audit chain names by itself (a part of a record, such as an act's photo, is
+/// audited as its record): its type says which kind of record it is, so an audit entry cannot name
+/// the wrong kind.
+pub trait Audited: RecordId {
+    const RECORD: crate::record::RecordType;
+}
+
+macro_rules! audited {
+    ($id:ident, $record:ident) => {
+        impl Audited for $id {
+            const RECORD: crate::record::RecordType = crate::record::RecordType::$record;
+        }
+    };
+}
+
+impl Audited for crate::account::AccountId {
+    const RECORD: crate::record::RecordType = crate::record::RecordType::Account;
+}
+audited!(SeatId, Seat);
+audited!(CompanyId, Company);
+audited!(PersonId, Person);
+audited!(ControlLinkId, ControlLink);
+audited!(MineId, Mine);
+audited!(LicenceId, Licence);
+audited!(PermitId, Permit);
+audited!(ProtectedAreaId, ProtectedArea);
+audited!(BoundaryId, Boundary);
+audited!(TownshipId, Township);
+audited!(CreditEntryId, CreditEntry);
+audited!(ShareItemId, ShareItem);
+audited!(FindingId, Finding);
+audited!(TaskId, Task);
+audited!(PlanId, Plan);
+audited!(CardId, EnforcementCard);
+audited!(ChecklistItemId, ChecklistItem);
+audited!(InspectionId, Inspection);
+audited!(ActId, InspectionAct);
+audited!(DrawId, Draw);
+audited!(CaseId, PenaltyCase);
+audited!(MeasureId, Measure);
+audited!(ReferralId, Referral);
+audited!(FlagId, CaseFlag);
+audited!(OpinionId, Opinion);
+audited!(MeetingId, Meeting);
+audited!(DecisionId, MeetingDecision);
+audited!(SurveyId, Survey);
+audited!(AnalysisId, SurveyAnalysis);
+audited!(ProposalId, SurveyProposal);
+
 /// A positive integer, as an id is written.
 pub fn parse_key(raw: &str) -> Option<i64> {
     raw.trim().parse::<i64>().ok().filter(|n| *n > 0)

@@ -18,6 +18,7 @@ use crate::bound::{self, Child, Key, Link, State, Table, Value};
 use crate::{get, Conn, Result, StorageError, Tx};
 use chrono::{DateTime, Utc};
 use orewatch_domain::audit::{chained_timestamp, AuditRow, StoredAuditRow};
+use orewatch_domain::ids::Audited;
 use orewatch_domain::{AuditAction, DataArea, RecordType};
 use std::collections::{BTreeSet, HashMap};
 use std::ops::{Deref, DerefMut};
@@ -335,7 +336,23 @@ impl WriteTx {
         crate::bound::read_state(&mut self.tx, bound::table_of(record), &key.into()).await
     }
 
+    /// The state of the record `id` names, before a change that [`WriteTx::audit_of`] records.
+    pub async fn state_of<I: Audited + Into<Key>>(&mut self, id: I) -> Result<Option<State>> {
+        self.state(I::RECORD, id).await
+    }
+
     // ---- the audit chain ----
+
+    /// [`WriteTx::audit`] of the record `id` names: the id's type says which kind of record it is.
+    pub async fn audit_of<I: Audited + Into<Key>>(
+        &mut self,
+        action: AuditAction,
+        id: I,
+        before: Option<State>,
+        note: Option<String>,
+    ) -> Result<i64> {
+        self.audit(action, I::RECORD, id, before, note).await
+    }
 
     /// Appends the audit entry of a change to `record`: binds its row to the entry and records its
     /// state after the change (and `before`, read with [`WriteTx::state`] before changing it).

@@ -20,7 +20,7 @@ use orewatch_domain::penalty::{CaseFlow, CaseStep, PenaltyKind};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::{DocumentKind, Issuer, Workflow};
-use orewatch_domain::{AgencyCode, AuditAction, CaseId, FieldErrors, MeasureId, Problem, RecordType};
+use orewatch_domain::{AgencyCode, AuditAction, CaseId, FieldErrors, MeasureId, Problem};
 pub use orewatch_storage::measures::Measure;
 use orewatch_storage::measures::{self, NewMeasure};
 use orewatch_storage::{agencies, cases, licences, mines, WriteTx};
@@ -153,8 +153,7 @@ pub async fn take(app: &App, caller: &Caller, case_id: CaseId, input: &TakeInput
             }
         }
     }
-    let key = case_id;
-    let case_before = tx.state(RecordType::PenaltyCase, key).await?;
+    let case_before = tx.state_of(case_id).await?;
     cases::add_event(
         &mut tx,
         case_id,
@@ -164,14 +163,8 @@ pub async fn take(app: &App, caller: &Caller, case_id: CaseId, input: &TakeInput
         None,
     )
     .await?;
-    tx.audit(
-        AuditAction::MeasureTake,
-        RecordType::PenaltyCase,
-        key,
-        case_before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::MeasureTake, case_id, case_before, None)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -182,17 +175,10 @@ async fn set_mine_status(
     status: MineStatus,
     note: &str,
 ) -> Result<()> {
-    let key = mine;
-    let before = tx.state(RecordType::Mine, key).await?;
+    let before = tx.state_of(*mine).await?;
     mines::set_status(tx, *mine, status).await?;
-    tx.audit(
-        AuditAction::MineStatus,
-        RecordType::Mine,
-        key,
-        before,
-        Some(note.to_string()),
-    )
-    .await?;
+    tx.audit_of(AuditAction::MineStatus, *mine, before, Some(note.to_string()))
+        .await?;
     Ok(())
 }
 
@@ -227,7 +213,7 @@ pub async fn lift(app: &App, caller: &Caller, id: MeasureId, reason: &str) -> Re
         }
     }
     let case_key = m.case_id;
-    let case_before = tx.state(RecordType::PenaltyCase, case_key).await?;
+    let case_before = tx.state_of(case_key).await?;
     cases::add_event(
         &mut tx,
         m.case_id,
@@ -237,14 +223,8 @@ pub async fn lift(app: &App, caller: &Caller, id: MeasureId, reason: &str) -> Re
         None,
     )
     .await?;
-    tx.audit(
-        AuditAction::MeasureLift,
-        RecordType::PenaltyCase,
-        case_key,
-        case_before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::MeasureLift, case_key, case_before, None)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -20,7 +20,7 @@ use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::Workflow;
 use orewatch_domain::{
     AccountId, ActId, ActItemId, AgencyCode, AuditAction, FieldErrors, FindingId, InspectionId, MineId,
-    PhotoId, PlanItemId, Problem, RecordType,
+    PhotoId, PlanItemId, Problem,
 };
 use orewatch_storage::acts;
 pub use orewatch_storage::acts::{Act, ActItem, ActOfficer, ActPhoto};
@@ -223,14 +223,7 @@ pub(super) async fn open_inspection(
         },
     )
     .await?;
-    tx.audit(
-        AuditAction::InspectionCreate,
-        RecordType::Inspection,
-        id,
-        None,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::InspectionCreate, id, None, None).await?;
     Ok(id)
 }
 
@@ -592,16 +585,10 @@ pub async fn sign(app: &App, caller: &Caller, id: ActId) -> Result<()> {
         .ok_or(AppError::NotFound)?;
     if !inspection.closed && inspection.acts_signed == inspection.acts {
         let ikey = inspection.id;
-        let before = tx.state(RecordType::Inspection, ikey).await?;
+        let before = tx.state_of(ikey).await?;
         inspections::close_inspection(&mut tx, inspection.id).await?;
-        tx.audit(
-            AuditAction::InspectionClose,
-            RecordType::Inspection,
-            ikey,
-            before,
-            None,
-        )
-        .await?;
+        tx.audit_of(AuditAction::InspectionClose, ikey, before, None)
+            .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -83,8 +83,7 @@ pub async fn set_grades(app: &App, caller: &Caller, typed: &[(&str, &str, &str)]
         if mines::find(&mut tx, *mine).await?.is_none() {
             return Err(AppError::invalid("grades", Problem::MineNotRegistered));
         }
-        let key = mine;
-        let before = tx.state(RecordType::RiskGrade, key).await?;
+        let before = tx.state(RecordType::RiskGrade, mine).await?;
         draws::set_grade(
             &mut tx,
             *mine,
@@ -97,7 +96,7 @@ pub async fn set_grades(app: &App, caller: &Caller, typed: &[(&str, &str, &str)]
         tx.audit(
             AuditAction::RiskGradeSet,
             RecordType::RiskGrade,
-            key,
+            mine,
             before,
             None,
         )
@@ -259,9 +258,8 @@ async fn write(
     // The draw before the acts: each act is drawn from its first task on.
     let draw_id =
         draws::insert_draw(&mut tx, id, rule::ALGORITHM, input, result, &caller.display_name).await?;
-    tx.audit(
+    tx.audit_of(
         AuditAction::DrawCreate,
-        RecordType::Draw,
         draw_id,
         None,
         Some(format!("双随机抽取，种子 {}", input.seed)),

@@ -7,7 +7,7 @@ use orewatch_domain::inspection::Template;
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::task::local_date;
 use orewatch_domain::{
-    AccountId, AuditAction, CardId, ChecklistItemId, CompanyId, FieldErrors, Problem, RecordType, Role,
+    AccountId, AuditAction, CardId, ChecklistItemId, CompanyId, FieldErrors, Problem, Role,
 };
 use orewatch_storage::register;
 pub use orewatch_storage::register::{Card, ChecklistItem};
@@ -113,14 +113,7 @@ pub async fn register_card(app: &App, caller: &Caller, input: &CardInput<'_>) ->
         }
         Err(err) => return Err(err.into()),
     };
-    tx.audit(
-        AuditAction::CardRegister,
-        RecordType::EnforcementCard,
-        id,
-        None,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::CardRegister, id, None, None).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -146,17 +139,9 @@ pub async fn revoke_card(app: &App, caller: &Caller, id: CardId) -> Result<()> {
             },
         ));
     }
-    let key = id;
-    let before = tx.state(RecordType::EnforcementCard, key).await?;
+    let before = tx.state_of(id).await?;
     register::revoke_card(&mut tx, id).await?;
-    tx.audit(
-        AuditAction::CardRevoke,
-        RecordType::EnforcementCard,
-        key,
-        before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::CardRevoke, id, before, None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -200,14 +185,8 @@ pub async fn add_checklist_item(
         .max()
         .unwrap_or(0);
     let id = register::insert_checklist_item(&mut tx, template, last + 10, &text, &category).await?;
-    tx.audit(
-        AuditAction::ChecklistItemCreate,
-        RecordType::ChecklistItem,
-        id,
-        None,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::ChecklistItemCreate, id, None, None)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -223,20 +202,13 @@ pub async fn change_checklist_item(
     caller.require(Action::ScheduleInspection, &Resource::Installation)?;
     let text = required_text(text, 200).map_err(|p| AppError::invalid("text", p))?;
     let mut tx = app.write(caller).await?;
-    let key = id;
-    let before = tx.state(RecordType::ChecklistItem, key).await?;
+    let before = tx.state_of(id).await?;
     if before.is_none() {
         return Err(AppError::NotFound);
     }
     register::change_checklist_item(&mut tx, id, &text, retired).await?;
-    tx.audit(
-        AuditAction::ChecklistItemUpdate,
-        RecordType::ChecklistItem,
-        key,
-        before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::ChecklistItemUpdate, id, before, None)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -4,7 +4,7 @@ use super::county::{county, EntryFilter, MineEntry};
 use super::input::{check_company, CheckedCompany, CompanyInput};
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::policy::{Action, Listing, Resource};
-use orewatch_domain::{AuditAction, CompanyId, CreditCode, Problem, RecordType};
+use orewatch_domain::{AuditAction, CompanyId, CreditCode, Problem};
 use orewatch_storage::companies::{self, Company, CompanyFields, CompanyOrder};
 use orewatch_storage::{Conn, Page, WriteTx};
 use std::collections::HashSet;
@@ -52,13 +52,11 @@ pub(crate) async fn update(
     if same {
         return Ok(false);
     }
-    let key = current.id;
-    let before = tx.state(RecordType::Company, key).await?;
+    let before = tx.state_of(current.id).await?;
     companies::update(tx, current.id, &fields(c)).await?;
-    tx.audit(
+    tx.audit_of(
         AuditAction::CompanyUpdate,
-        RecordType::Company,
-        key,
+        current.id,
         before,
         note.map(str::to_string),
     )

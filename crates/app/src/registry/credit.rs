@@ -154,8 +154,7 @@ async fn person(tx: &mut WriteTx, name: &str, id_number: Option<&str>) -> Result
         return Ok(id);
     }
     let id = people::insert(tx, name, id_number).await?;
-    tx.audit(AuditAction::PersonCreate, RecordType::Person, id, None, None)
-        .await?;
+    tx.audit_of(AuditAction::PersonCreate, id, None, None).await?;
     Ok(id)
 }
 
@@ -200,14 +199,8 @@ pub async fn add_control_link(
         }
         Err(err) => return Err(err.into()),
     };
-    tx.audit(
-        AuditAction::ControlLinkCreate,
-        RecordType::ControlLink,
-        id,
-        None,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::ControlLinkCreate, id, None, None)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -311,8 +304,7 @@ pub async fn add(
         to_on,
     };
     let id = credit::insert(&mut tx, &row).await?;
-    tx.audit(AuditAction::CreditList, RecordType::CreditEntry, id, None, None)
-        .await?;
+    tx.audit_of(AuditAction::CreditList, id, None, None).await?;
     let title = format!("列入联合惩戒名单：{name}（{reason}）");
     auto_post(
         &mut tx,
@@ -343,19 +335,12 @@ pub async fn lift(app: &App, caller: &Caller, id: orewatch_domain::CreditEntryId
             source: entry.source.clone(),
         },
     )?;
-    let key = id;
-    let before = tx.state(RecordType::CreditEntry, key).await?;
+    let before = tx.state_of(id).await?;
     if credit::lift(&mut tx, id).await? == 0 {
         return Err(AppError::invalid("note", Problem::Unchanged));
     }
-    tx.audit(
-        AuditAction::CreditLift,
-        RecordType::CreditEntry,
-        key,
-        before,
-        Some(note.clone()),
-    )
-    .await?;
+    tx.audit_of(AuditAction::CreditLift, id, before, Some(note.clone()))
+        .await?;
     let title = format!("移出联合惩戒名单：{}（{note}）", entry.subject_name);
     auto_post(
         &mut tx,

@@ -6,7 +6,7 @@ use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::{optional_text, required_text};
 use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::protected::{BoundaryKind, ProtectedKind};
-use orewatch_domain::{AuditAction, FieldErrors, Problem, RecordType};
+use orewatch_domain::{AuditAction, FieldErrors, Problem};
 use orewatch_spatial::layers::{self, LayerError, LayerFeature};
 use orewatch_spatial::parcel::Parcel;
 use orewatch_storage::boundaries::{self, NewBoundary};
@@ -62,14 +62,8 @@ pub async fn create_protected_area(
         },
     )
     .await?;
-    tx.audit(
-        AuditAction::ProtectedAreaCreate,
-        RecordType::ProtectedArea,
-        id,
-        None,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::ProtectedAreaCreate, id, None, None)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -115,13 +115,11 @@ pub(crate) async fn update(
     }
     let what = format!("licence {} (update)", current.licence_no);
     check_grant(tx, credit, item.holder, item.override_reason, &what).await?;
-    let key = current.id;
-    let before = tx.state(RecordType::Licence, key).await?;
+    let before = tx.state_of(current.id).await?;
     licences::update(tx, current.id, &new).await?;
-    tx.audit(
+    tx.audit_of(
         AuditAction::LicenceUpdate,
-        RecordType::Licence,
-        key,
+        current.id,
         before,
         note.map(str::to_string),
     )
@@ -291,8 +289,7 @@ pub(crate) async fn apply_event(
     } else {
         LicenceState::Active
     };
-    let key = licence_id;
-    let before = tx.state(RecordType::Licence, key).await?;
+    let before = tx.state_of(licence_id).await?;
     licences::set_validity(tx, licence_id, valid_to, state).await?;
     licences::add_event(tx, licence_id, kind, on_date, note.as_deref()).await?;
     let action = match kind {
@@ -300,8 +297,7 @@ pub(crate) async fn apply_event(
         LicenceEventKind::Changed => AuditAction::LicenceChanged,
         _ => AuditAction::LicenceCancelled,
     };
-    tx.audit(action, RecordType::Licence, key, before, note.clone())
-        .await?;
+    tx.audit_of(action, licence_id, before, note.clone()).await?;
     let title = format!(
         "{}{}：{}",
         licence.licence_no,

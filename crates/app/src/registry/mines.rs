@@ -81,13 +81,11 @@ pub(crate) async fn update(
     if same {
         return Ok(false);
     }
-    let key = current.id;
-    let before = tx.state(RecordType::Mine, key).await?;
+    let before = tx.state_of(current.id).await?;
     mines::update(tx, current.id, &fields(m, company_id)).await?;
-    tx.audit(
+    tx.audit_of(
         AuditAction::MineUpdate,
-        RecordType::Mine,
-        key,
+        current.id,
         before,
         note.map(str::to_string),
     )
@@ -132,10 +130,9 @@ pub async fn set_status(app: &App, caller: &Caller, mine_id: MineId, status: &st
     if mine.status == status {
         return Err(AppError::invalid("status", Problem::Unchanged));
     }
-    let key = mine_id;
-    let before = tx.state(RecordType::Mine, key).await?;
+    let before = tx.state_of(mine_id).await?;
     mines::set_status(&mut tx, mine_id, status).await?;
-    tx.audit(AuditAction::MineStatus, RecordType::Mine, key, before, Some(note))
+    tx.audit_of(AuditAction::MineStatus, mine_id, before, Some(note))
         .await?;
     tx.commit().await?;
     Ok(())

@@ -99,13 +99,11 @@ pub(crate) async fn update(
     }
     let what = format!("permit {} {} (update)", current.kind.as_str(), current.permit_no);
     check_grant(tx, credit, item.holder, item.override_reason, &what).await?;
-    let key = current.id;
-    let before = tx.state(RecordType::Permit, key).await?;
+    let before = tx.state_of(current.id).await?;
     permits::update_fields(tx, current.id, &new).await?;
-    tx.audit(
+    tx.audit_of(
         AuditAction::PermitUpdate,
-        RecordType::Permit,
-        key,
+        current.id,
         before,
         note.map(str::to_string),
     )
@@ -223,17 +221,10 @@ pub async fn change(
         )
         .await?;
     }
-    let key = permit_id;
-    let before = tx.state(RecordType::Permit, key).await?;
+    let before = tx.state_of(permit_id).await?;
     permits::update(&mut tx, permit_id, state, valid_to).await?;
-    tx.audit(
-        AuditAction::PermitUpdate,
-        RecordType::Permit,
-        key,
-        before,
-        note.clone(),
-    )
-    .await?;
+    tx.audit_of(AuditAction::PermitUpdate, permit_id, before, note.clone())
+        .await?;
     let (share_kind, what) = match state {
         PermitState::Revoked => (ShareKind::Revocation, "吊销".to_string()),
         PermitState::Suspended => (ShareKind::Revocation, "暂扣".to_string()),
@@ -371,8 +362,7 @@ pub async fn attach(
     let sha = app.files().put(bytes).await?;
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let mut tx = app.write(caller).await?;
-    let key = permit_id;
-    let before = tx.state(RecordType::Permit, key).await?;
+    let before = tx.state_of(permit_id).await?;
     orewatch_storage::files::attach_to_permit(
         &mut tx,
         permit_id,
@@ -385,14 +375,8 @@ pub async fn attach(
         },
     )
     .await?;
-    tx.audit(
-        AuditAction::PermitAttach,
-        RecordType::Permit,
-        key,
-        before,
-        Some(name),
-    )
-    .await?;
+    tx.audit_of(AuditAction::PermitAttach, permit_id, before, Some(name))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

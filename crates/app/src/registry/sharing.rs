@@ -72,8 +72,7 @@ pub(crate) async fn auto_post(
         record: Some(post.record),
     };
     let id = sharing::insert(tx, &item, &recipients).await?;
-    tx.audit(AuditAction::SharePost, RecordType::ShareItem, id, None, None)
-        .await?;
+    tx.audit_of(AuditAction::SharePost, id, None, None).await?;
     Ok(())
 }
 
@@ -148,8 +147,7 @@ pub async fn post(app: &App, caller: &Caller, input: &PostInput<'_>) -> Result<o
         record: None,
     };
     let id = sharing::insert(&mut tx, &item, &recipients).await?;
-    tx.audit(AuditAction::SharePost, RecordType::ShareItem, id, None, None)
-        .await?;
+    tx.audit_of(AuditAction::SharePost, id, None, None).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -207,20 +205,13 @@ pub async fn acknowledge(
     caller.require(Action::AcknowledgeShared, &resource(&item))?;
     let party =
         party_of(&caller.actor).ok_or(AppError::Forbidden(orewatch_domain::policy::DenyReason::Role))?;
-    let key = item_id;
-    let before = tx.state(RecordType::ShareItem, key).await?;
+    let before = tx.state_of(item_id).await?;
     if sharing::acknowledge(&mut tx, item_id, &party, &caller.display_name).await? == 0 {
         tx.rollback().await?;
         return Ok(Acknowledged::Already);
     }
-    tx.audit(
-        AuditAction::ShareAcknowledge,
-        RecordType::ShareItem,
-        key,
-        before,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::ShareAcknowledge, item_id, before, None)
+        .await?;
     tx.commit().await?;
     Ok(Acknowledged::Now)
 }

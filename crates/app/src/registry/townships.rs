@@ -4,7 +4,7 @@
 use crate::{App, AppError, Caller, Result};
 use orewatch_domain::field::required_text;
 use orewatch_domain::policy::{Action, Resource};
-use orewatch_domain::{AuditAction, Problem, RecordType};
+use orewatch_domain::{AuditAction, Problem};
 use orewatch_storage::townships::{self, Township};
 
 pub use orewatch_storage::townships::Township as TownshipRecord;
@@ -31,8 +31,7 @@ pub async fn add(app: &App, caller: &Caller, name: &str) -> Result<orewatch_doma
     }
     let order = all.iter().map(|t| t.sort_order).max().unwrap_or(0) + 10;
     let id = townships::insert(&mut tx, &name, order).await?;
-    tx.audit(AuditAction::TownshipCreate, RecordType::Township, id, None, None)
-        .await?;
+    tx.audit_of(AuditAction::TownshipCreate, id, None, None).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -26,7 +26,7 @@ use orewatch_domain::policy::{Action, Resource};
 use orewatch_domain::survey::{check_flown_on, AnalysisCommand, AnalysisFlow, AnalysisStep, SurveyMethod};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::Workflow;
-use orewatch_domain::{AnalysisId, AuditAction, FieldErrors, MineId, Problem, RecordType, SurveyId};
+use orewatch_domain::{AnalysisId, AuditAction, FieldErrors, MineId, Problem, SurveyId};
 use orewatch_spatial::compare::Thresholds;
 use orewatch_spatial::pointcloud::{self, CloudError, GridRule};
 use orewatch_storage::jobs::{self, Job, Subject};
@@ -298,14 +298,8 @@ pub async fn record(
         ),
         other => other.into(),
     })?;
-    tx.audit(
-        AuditAction::SurveyRecord,
-        RecordType::Survey,
-        survey_id,
-        None,
-        None,
-    )
-    .await?;
+    tx.audit_of(AuditAction::SurveyRecord, survey_id, None, None)
+        .await?;
     let mut analysis_id = None;
     if let Some(before) = latest {
         let inputs_json = serde_json::to_string(&inputs).map_err(AppError::json("analysis inputs"))?;
@@ -364,10 +358,9 @@ pub async fn set_classified(
     if survey.classified == classified {
         return Ok(survey.mine_id);
     }
-    let key = survey_id;
-    let before = tx.state(RecordType::Survey, key).await?;
+    let before = tx.state_of(survey_id).await?;
     store::set_classified(&mut tx, survey_id, classified).await?;
-    tx.audit(AuditAction::SurveyClassify, RecordType::Survey, key, before, None)
+    tx.audit_of(AuditAction::SurveyClassify, survey_id, before, None)
         .await?;
     tx.commit().await?;
     Ok(survey.mine_id)
