@@ -5,7 +5,8 @@
 //! closed by its facts, and for an assigned step the caller among those its task waits for) → reserve
 //! the number of the document the step issues → compute the record after the step
 //! ([`Workflow::apply`], pure) → attach the step's files, save the record, append its history, audit it
-//! → move its tasks → commit, and return the record with the steps now open to the caller. A step the
+//! → move its tasks → commit, and return the record with the steps now open to the caller (read after
+//! the commit; [`step_in`], a step inside a larger write, returns the record as the step left it). A step the
 //! rules refuse (the wrong state, sent twice, not the caller's) is refused before anything is written.
 //!
 //! [`offered`] gives a page the steps open to its reader; the web draws its buttons from that list.
@@ -26,6 +27,14 @@ use orewatch_storage::{agencies, Conn, WriteTx};
 pub struct Stepped<W: Workflow> {
     pub record: W::Record,
     pub open: Vec<W::Step>,
+    pub document: Option<String>,
+}
+
+/// A step taken inside a larger write: the record as the step left it (its new history is written but
+/// not read back) and the number of the document it issued. The write's own use case goes on from here.
+#[derive(Debug, Clone)]
+pub struct Taken<W: Workflow> {
+    pub record: W::Record,
     pub document: Option<String>,
 }
 
@@ -54,14 +63,22 @@ pub(crate) async fn step<W: Repository>(
     files: &[Stored],
 ) -> Result<Stepped<W>> {
     let mut tx = app.write(caller).await?;
-    let stepped = step_in::<W>(&mut tx, app, caller, id, command, files).await?;
+    let taken = step_in::<W>(&mut tx, app, caller, id, command, files).await?;
     if tx.appended() == 0 {
         // The step changed nothing (the same form sent twice): nothing to write.
         tx.rollback().await?;
     } else {
         tx.commit().await?;
     }
-    Ok(stepped)
+    // Read back after the commit, so that the write holds its locks no longer than the step needs.
+    let mut conn = app.db.conn().await?;
+    let record = W::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let open = offered::<W>(&mut conn, app, caller, &record).await?;
+    Ok(Stepped {
+        record,
+        open,
+        document: taken.document,
+    })
 }
 
 /// Takes one step inside a write that does more (confirming a proposal records its finding first): a
@@ -73,7 +90,7 @@ pub(crate) async fn step_in<W: Repository>(
     id: W::Id,
     command: W::Command,
     files: &[Stored],
-) -> Result<Stepped<W>> {
+) -> Result<Taken<W>> {
     let step = W::step_of(&command);
     let rule = W::rule(step);
     let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
@@ -103,12 +120,7 @@ pub(crate) async fn step_in<W: Repository>(
     };
     let moved = W::apply(&record, command, &ctx)?;
     if moved.record == record && moved.events.is_empty() && moved.tasks.is_empty() && files.is_empty() {
-        let open = offered::<W>(tx, app, caller, &record).await?;
-        return Ok(Stepped {
-            record,
-            open,
-            document,
-        });
+        return Ok(Taken { record, document });
     }
     let before = tx.state(W::RECORD, id).await?;
     crate::evidence::attach(tx, caller, W::RECORD, id, files).await?;
@@ -128,11 +140,8 @@ pub(crate) async fn step_in<W: Repository>(
         &moved.tasks,
     )
     .await?;
-    let record = W::find(tx, id).await?.ok_or(AppError::NotFound)?;
-    let open = offered::<W>(tx, app, caller, &record).await?;
-    Ok(Stepped {
-        record,
-        open,
+    Ok(Taken {
+        record: moved.record,
         document,
     })
 }
