@@ -25,7 +25,7 @@ use crate::workflow::{
     Context, Created, Issuer, Moved, Refused, Rule, Rules, Standing, Target, TaskMove, Workflow,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use strum::IntoEnumIterator;
 
 /// Why a case is flagged.
@@ -192,6 +192,75 @@ impl FlagRules {
     pub fn dispose_by(&self, raised_on: NaiveDate) -> NaiveDate {
         raised_on + Duration::days(self.dispose_days)
     }
+
+    /// What a flag of `rule` says about its case, as facts: the catalogue words them
+    /// (`flag_grounds.<rule>`), so each reader reads them in their own language.
+    pub fn grounds(&self, facts: &CaseFacts, case_no: &str, decision_no: Option<&str>) -> Grounds {
+        Grounds {
+            case_no: case_no.to_string(),
+            out_of_bounds: facts.categories.iter().any(|c| c == "out_of_bounds"),
+            value: Self::value_fen(facts).map(|value_fen| Valued {
+                value_fen,
+                appraised: facts.appraised_fen.is_some(),
+                threshold_fen: self.threshold(facts.restricted),
+                restricted: facts.restricted,
+            }),
+            after_days: self.after_days,
+            prior_penalties: facts.prior_penalties.clone(),
+            decision_no: decision_no.map(str::to_string),
+        }
+    }
+}
+
+/// Why a flag was raised: the facts its words are made of. Stored as JSON in the flag's `details`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grounds {
+    pub case_no: String,
+    /// Out-of-bounds mining, which counts as unlicensed mining (法释〔2016〕25号 Art. 2).
+    pub out_of_bounds: bool,
+    /// The case's value against its threshold, once valued.
+    pub value: Option<Valued>,
+    /// The days allowed before a case that meets the standard is flagged.
+    pub after_days: i64,
+    /// The days the party's earlier illegal-mining penalties were decided.
+    pub prior_penalties: Vec<NaiveDate>,
+    /// The fine decision made instead of a referral.
+    pub decision_no: Option<String>,
+}
+
+/// A case's value against the criminal standard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Valued {
+    pub value_fen: i64,
+    /// Appraised (鉴定/认定), or only estimated.
+    pub appraised: bool,
+    pub threshold_fen: i64,
+    /// The lower threshold of planned mining areas, protected minerals and no-mining areas.
+    pub restricted: bool,
+}
+
+/// A flag's grounds as stored: facts, or — for a flag raised before grounds were facts — the words
+/// written then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredGrounds {
+    Facts(Grounds),
+    Words(String),
+}
+
+impl StoredGrounds {
+    pub fn encode(&self) -> String {
+        match self {
+            StoredGrounds::Facts(g) => serde_json::to_string(g).expect("grounds are plain data"),
+            StoredGrounds::Words(text) => text.clone(),
+        }
+    }
+
+    pub fn decode(stored: &str) -> StoredGrounds {
+        match serde_json::from_str(stored) {
+            Ok(grounds) if stored.starts_with('{') => StoredGrounds::Facts(grounds),
+            _ => StoredGrounds::Words(stored.to_string()),
+        }
+    }
 }
 
 /// A raised flag, with its case.
@@ -205,7 +274,7 @@ pub struct Flag {
     pub company_name: String,
     pub agency: AgencyCode,
     pub rule: FlagRule,
-    pub details: String,
+    pub details: StoredGrounds,
     pub raised_at: DateTime<Utc>,
     pub dispose_by_on: NaiveDate,
     pub disposed_by_label: Option<String>,
@@ -384,6 +453,45 @@ mod tests {
     }
 
     #[test]
+    fn a_flags_grounds_are_the_facts_its_words_need_and_are_stored_whole() {
+        let r = FlagRules::default();
+        let mut f = case("out_of_bounds", Some(21_756_000));
+        f.restricted = true;
+        let g = r.grounds(&f, "鹿自然资罚立〔2026〕1号", None);
+        assert!(g.out_of_bounds);
+        assert_eq!(
+            g.value,
+            Some(Valued {
+                value_fen: 21_756_000,
+                appraised: false,
+                threshold_fen: 5_000_000,
+                restricted: true,
+            })
+        );
+        assert_eq!(g.after_days, 3);
+        // An appraisal replaces the estimate; a case of another category is not out of bounds.
+        let appraised = CaseFacts {
+            appraised_fen: Some(9_000_000),
+            ..case("unlicensed", Some(21_756_000))
+        };
+        let g2 = r.grounds(&appraised, "X", Some("罚决〔2026〕2号"));
+        assert!(!g2.out_of_bounds);
+        assert_eq!(
+            g2.value.as_ref().map(|v| (v.value_fen, v.appraised)),
+            Some((9_000_000, true))
+        );
+        let stored = StoredGrounds::Facts(g2.clone());
+        assert_eq!(StoredGrounds::decode(&stored.encode()), stored);
+        // Words written before grounds were facts are read as written.
+        let words = "鹿自然资罚立〔2026〕1号 估算价值（估算，非认定价值） 217,560.00 元";
+        assert_eq!(StoredGrounds::decode(words), StoredGrounds::Words(words.into()));
+        assert_eq!(
+            StoredGrounds::decode("{不是事实}"),
+            StoredGrounds::Words("{不是事实}".into())
+        );
+    }
+
+    #[test]
     fn a_value_over_the_threshold_is_flagged_once_its_days_have_passed() {
         let r = FlagRules::default();
         let f = case("out_of_bounds", Some(10_000_000));
@@ -472,7 +580,7 @@ mod tests {
             company_name: "示例公司".into(),
             agency: AgencyCode::parse("nr").unwrap(),
             rule: FlagRule::Value,
-            details: "……".into(),
+            details: StoredGrounds::Words("……".into()),
             raised_at: at,
             dispose_by_on: d("2026-05-13"),
             disposed_by_label: None,

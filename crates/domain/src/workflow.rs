@@ -228,10 +228,37 @@ impl Event {
         self
     }
 
+    /// The facts of an event the platform writes itself (a value estimated from its figures): kept as
+    /// named values, never as a sentence, and put into words by the catalogue (`<aggregate>_event_note.
+    /// <kind>`, with `{name}` for each), so each reader reads them in their own language. Stored in the
+    /// note, as a JSON object ([`event_facts`] reads it back).
+    pub fn facts(mut self, facts: &[(&str, String)]) -> Self {
+        let object: serde_json::Map<String, serde_json::Value> = facts
+            .iter()
+            .map(|(name, value)| (name.to_string(), serde_json::Value::String(value.clone())))
+            .collect();
+        self.note = Some(serde_json::Value::Object(object).to_string());
+        self
+    }
+
     pub fn on(mut self, date: NaiveDate) -> Self {
         self.on_date = Some(date);
         self
     }
+}
+
+/// The facts an event's note holds ([`Event::facts`]), or `None` for a note written as words.
+pub fn event_facts(note: &str) -> Option<Vec<(String, String)>> {
+    let serde_json::Value::Object(object) = serde_json::from_str(note).ok()? else {
+        return None;
+    };
+    object
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => Some((name, text)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// One entry of a record's history as stored: what was done, when, by whom, with its note and the day
@@ -661,6 +688,18 @@ pub mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_events_facts_are_read_back_as_written_and_words_are_not_facts() {
+        let event =
+            Event::new("estimated").facts(&[("volume", "3200".into()), ("value", "376,320.00".into())]);
+        let facts = event_facts(event.note.as_deref().unwrap()).unwrap();
+        assert!(facts.contains(&("volume".into(), "3200".into())));
+        assert!(facts.contains(&("value".into(), "376,320.00".into())));
+        for words in ["当事人未提出陈述申辩", "{会商}", "[1, 2]", "{\"n\": 3}", ""] {
+            assert_eq!(event_facts(words), None, "{words}");
+        }
+    }
 
     #[test]
     fn a_side_step_reaches_no_state_and_allows_only_staying() {

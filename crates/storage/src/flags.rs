@@ -7,7 +7,7 @@ use crate::workflow::Repository;
 use crate::{date_text, get, get_code, get_date, get_opt_time, get_time, Conn, Result, WriteTx};
 use chrono::NaiveDate;
 use orewatch_domain::audit::format_timestamp;
-use orewatch_domain::flag::{FlagFlow, FlagRule};
+use orewatch_domain::flag::{FlagFlow, FlagRule, Grounds, StoredGrounds};
 use orewatch_domain::workflow::Event;
 use orewatch_domain::{AgencyCode, CaseId, FlagId, MineId};
 
@@ -19,7 +19,7 @@ pub async fn insert(
     case_id: CaseId,
     agency: &AgencyCode,
     rule: FlagRule,
-    details: &str,
+    grounds: &Grounds,
     dispose_by_on: NaiveDate,
 ) -> Result<FlagId> {
     let now = format_timestamp(tx.now());
@@ -30,7 +30,7 @@ pub async fn insert(
                 ("case_id", case_id.0.into()),
                 ("agency_code", agency.as_str().into()),
                 ("rule", rule.as_str().into()),
-                ("details", details.into()),
+                ("details", StoredGrounds::Facts(grounds.clone()).encode().into()),
                 ("raised_at", now.into()),
                 ("dispose_by_on", date_text(dispose_by_on).into()),
                 ("disposed_by_label", Value::Null),
@@ -81,7 +81,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Flag> {
         company_name: get(r, "company_name")?,
         agency: get_code(r, "agency_code", AgencyCode::parse)?,
         rule: get_code(r, "rule", FlagRule::parse)?,
-        details: get(r, "details")?,
+        details: StoredGrounds::decode(&get::<String>(r, "details")?),
         raised_at: get_time(r, "raised_at")?,
         dispose_by_on: get_date(r, "dispose_by_on")?,
         disposed_by_label: get(r, "disposed_by_label")?,

@@ -9,8 +9,8 @@
 
 use crate::enforcement::cases::Case;
 use crate::{App, AppError, Caller, Result};
-use orewatch_domain::field::{required_text, yuan_text};
-use orewatch_domain::flag::{CaseFacts, FlagFlow, FlagRule, FlagRules, FlagStep};
+use orewatch_domain::field::required_text;
+use orewatch_domain::flag::{CaseFacts, FlagFlow, FlagRules, FlagStep};
 use orewatch_domain::penalty::{CaseFlow, PenaltyKind};
 use orewatch_domain::policy::{Action, Resource, Service};
 use orewatch_domain::task::local_date;
@@ -47,60 +47,6 @@ pub async fn facts(conn: &mut Conn, rules: &FlagRules, case: &Case) -> Result<Ca
     })
 }
 
-/// What a flag says about its case, in words.
-fn details(rules: &FlagRules, rule: FlagRule, facts: &CaseFacts, case: &Case) -> String {
-    let value = FlagRules::value_fen(facts)
-        .map(|v| {
-            let source = if facts.appraised_fen.is_some() {
-                "鉴定（认定）价值"
-            } else {
-                "估算价值（估算，非认定价值）"
-            };
-            format!(
-                "{source} {} 元，标准 {} 元{}",
-                yuan_text(v),
-                yuan_text(rules.threshold(facts.restricted)),
-                if facts.restricted {
-                    "（国家规划矿区、保护性开采的特定矿种或禁采区）"
-                } else {
-                    ""
-                }
-            )
-        })
-        .unwrap_or_default();
-    let mining = if facts.categories.iter().any(|c| c == "out_of_bounds") {
-        "越界开采，以无证开采论（法释〔2016〕25号第二条）；"
-    } else {
-        ""
-    };
-    match rule {
-        FlagRule::Value => format!(
-            "{} {mining}{value}；达到标准 {} 日后仍未移送",
-            case.case_no, rules.after_days
-        ),
-        FlagRule::Repeat => format!(
-            "{} {mining}当事人二年内已因非法采矿受行政处罚 {} 次（{}）又非法采矿；立案 {} 日后仍未移送",
-            case.case_no,
-            facts.prior_penalties.len(),
-            facts
-                .prior_penalties
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("、"),
-            rules.after_days
-        ),
-        FlagRule::FineInstead => format!(
-            "{} {mining}{value}；已作出罚款决定{}而未移送（行政处罚不能代替移送）",
-            case.case_no,
-            case.decision_no
-                .as_ref()
-                .map(|n| format!("（{n}）"))
-                .unwrap_or_default()
-        ),
-    }
-}
-
 /// Raises, inside a write, the flags a case carries today and has not had yet; returns how many.
 pub(crate) async fn raise(tx: &mut WriteTx, app: &App, caller: &Caller, case_id: CaseId) -> Result<usize> {
     let rules = &app.settings.flags;
@@ -115,8 +61,8 @@ pub(crate) async fn raise(tx: &mut WriteTx, app: &App, caller: &Caller, case_id:
         if already.contains(&rule) {
             continue;
         }
-        let text = details(rules, rule, &facts, &case);
-        let id = flags::insert(tx, case_id, &case.agency, rule, &text, rules.dispose_by(today)).await?;
+        let grounds = rules.grounds(&facts, &case.case_no, case.decision_no.as_deref());
+        let id = flags::insert(tx, case_id, &case.agency, rule, &grounds, rules.dispose_by(today)).await?;
         crate::workflow::created::<FlagFlow>(tx, app, caller, id).await?;
         raised += 1;
     }

@@ -13,7 +13,7 @@ use orewatch_app::enforcement::{flags, opinions};
 use orewatch_app::evidence::EvidenceFile;
 use orewatch_app::inspections::register::{self, CardInput};
 use orewatch_app::{tasks, AppError, Caller, Db};
-use orewatch_domain::flag::FlagRule;
+use orewatch_domain::flag::{FlagRule, StoredGrounds};
 use orewatch_domain::policy::DenyReason;
 use orewatch_domain::referral::{RefState, RefStep};
 use orewatch_domain::task::{Level, TaskKind};
@@ -480,9 +480,10 @@ async fn an_unreferred_case_over_the_threshold_is_flagged_and_a_fine_on_it_is_fl
     let list = flags::list(&c.app, &c.leader, Some(case_id)).await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].rule, FlagRule::Value);
+    // It says the value is an estimate, not an appraised value.
     assert!(
-        list[0].details.contains("估算，非认定价值"),
-        "{}",
+        matches!(&list[0].details, StoredGrounds::Facts(g) if g.value.as_ref().is_some_and(|v| !v.appraised)),
+        "{:?}",
         list[0].details
     );
     // It reaches the leaders' inbox at once.

@@ -338,7 +338,7 @@ impl Workflow for CaseFlow {
     /// Filed by its head: the 90-day decision is the head's from the start.
     fn created(c: &Case, _: &crate::workflow::Rules<'_>) -> Created {
         Created {
-            events: vec![Event::new("filed").on(c.decide_by_on)],
+            events: vec![Event::new("file").note(format!("{}，决定期限至 {}", c.case_no, c.decide_by_on))],
             audit: AuditAction::CaseFile,
             audit_note: None,
             tasks: vec![Self::task(
@@ -557,7 +557,11 @@ impl Workflow for CaseFlow {
                 next.hearing_host_label = Some(host_name.clone());
                 next.hearing_record = Some(record);
                 let mut moved = Moved::to(next, AuditAction::CaseHearing)
-                    .event(Event::new("hearing_held").note(host_name).on(held_on))
+                    .event(
+                        Event::new("hearing")
+                            .note(format!("主持人 {host_name}"))
+                            .on(held_on),
+                    )
                     .task(done(TaskKind::CaseHearing));
                 if let Some(station) = Self::station(c, Reviewing, ctx) {
                     moved = moved.task(station);

@@ -244,12 +244,13 @@ impl Workflow for ReferralFlow {
 
     /// Reported: the head's 3 days start.
     fn created(r: &Referral, rules: &Rules<'_>) -> Created {
-        let note = format!(
-            "拟移送{}，涉嫌{}（承办：{}）",
-            r.receiver_name, r.suspected, r.team_names
-        );
+        let event = Event::new("reported").facts(&[
+            ("receiver", r.receiver_name.clone()),
+            ("suspected", r.suspected.clone()),
+            ("team", r.team_names.clone()),
+        ]);
         Created {
-            events: vec![Event::new("report").note(note)],
+            events: vec![event],
             audit: AuditAction::ReferralReport,
             audit_note: None,
             tasks: Self::clock(r, Reported, r.reported_at, local_date(r.reported_at), rules)

@@ -18,7 +18,7 @@ use orewatch_domain::penalty::CaseFlow;
 use orewatch_domain::penalty::CaseState;
 use orewatch_domain::task::Assignee;
 use orewatch_domain::task_title::TaskTitle;
-use orewatch_domain::workflow::HistoryEvent;
+use orewatch_domain::workflow::{event_facts, HistoryEvent};
 use orewatch_domain::CaseId;
 use orewatch_domain::FindingId;
 use strum::IntoEnumIterator;
@@ -190,14 +190,20 @@ pub struct EventRow {
 
 /// A record's history as shown: each event named by the catalogue (`<prefix>.<kind>`). An event the
 /// platform wrote itself keeps only its facts (a version number, a day): its words are the catalogue's,
-/// with `{note}` and `{date}` filled from the event, and a fact said there is not repeated beside it.
-/// `dated` shows the day an event concerns in a column of its own.
+/// with `{note}` and `{date}` filled from the event, and a fact said there is not repeated beside it;
+/// an event with several facts ([`orewatch_domain::workflow::Event::facts`]) has its note put into
+/// words by `<prefix>_note.<kind>`. `dated` shows the day an event concerns in a column of its own.
 pub fn history(ctx: &Ctx, prefix: &str, events: &[HistoryEvent], dated: bool) -> Vec<EventRow> {
     events
         .iter()
         .map(|e| {
             let words = label(ctx, prefix, &e.kind);
-            let note = e.note.clone().unwrap_or_default();
+            let mut note = e.note.clone().unwrap_or_default();
+            let template = ctx.tr.find(&format!("{prefix}_note.{}", e.kind));
+            if let (Some(template), Some(facts)) = (template, event_facts(&note)) {
+                let facts: Vec<(&str, String)> = facts.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+                note = fill(template, &facts);
+            }
             let date = e.on_date.map(|d| d.to_string()).unwrap_or_default();
             let (note_said, date_said) = (words.contains("{note}"), words.contains("{date}"));
             EventRow {

@@ -19,7 +19,8 @@ use orewatch_app::enforcement::referrals::{self, Referral, ReferralView, StepInp
 use orewatch_app::enforcement::{flags, opinions};
 use orewatch_app::organisation::{self, AgencyRecord};
 use orewatch_app::AppError;
-use orewatch_domain::flag::{FlagFlow, FlagStep};
+use orewatch_domain::field::yuan_text;
+use orewatch_domain::flag::{FlagFlow, FlagRule, FlagStep, StoredGrounds};
 use orewatch_domain::referral::{RefStep, ReferralFlow};
 use orewatch_domain::task::local_date;
 use orewatch_domain::workflow::Workflow;
@@ -87,6 +88,57 @@ pub struct FlagRow {
     pub disposition: String,
 }
 
+/// Why a flag was raised, in the reader's language (`flag_grounds.*`); words stored before grounds were
+/// facts are shown as written.
+fn grounds_text(ctx: &Ctx, rule: FlagRule, stored: &StoredGrounds) -> String {
+    let g = match stored {
+        StoredGrounds::Facts(g) => g,
+        StoredGrounds::Words(text) => return text.clone(),
+    };
+    let mining = if g.out_of_bounds {
+        ctx.t("flag_grounds.out_of_bounds").to_string()
+    } else {
+        String::new()
+    };
+    let value = g
+        .value
+        .as_ref()
+        .map(|v| {
+            let key = if v.appraised {
+                "flag_grounds.appraised"
+            } else {
+                "flag_grounds.estimated"
+            };
+            let restricted = if v.restricted {
+                ctx.t("flag_grounds.restricted").to_string()
+            } else {
+                String::new()
+            };
+            let figures = [
+                ("value", yuan_text(v.value_fen)),
+                ("threshold", yuan_text(v.threshold_fen)),
+            ];
+            ctx.tf(key, &figures) + &restricted
+        })
+        .unwrap_or_default();
+    let decision = g
+        .decision_no
+        .as_ref()
+        .map(|n| ctx.tf("flag_grounds.decision", &[("number", n.clone())]))
+        .unwrap_or_default();
+    let prior: Vec<String> = g.prior_penalties.iter().map(|d| d.to_string()).collect();
+    let args = [
+        ("case_no", g.case_no.clone()),
+        ("mining", mining),
+        ("value", value),
+        ("days", g.after_days.to_string()),
+        ("count", prior.len().to_string()),
+        ("dates", prior.join("、")),
+        ("decision", decision),
+    ];
+    ctx.tf(&format!("flag_grounds.{}", rule.as_str()), &args)
+}
+
 pub fn flag_row(ctx: &Ctx, agencies: &[AgencyRecord], f: &flags::Flag, today: chrono::NaiveDate) -> FlagRow {
     FlagRow {
         id: f.id,
@@ -95,7 +147,7 @@ pub fn flag_row(ctx: &Ctx, agencies: &[AgencyRecord], f: &flags::Flag, today: ch
         mine: f.mine_name.clone(),
         agency: agency_label(ctx, agencies, Some(f.agency.as_str())),
         rule: label(ctx, "flag_rule", f.rule.as_str()),
-        details: f.details.clone(),
+        details: grounds_text(ctx, f.rule, &f.details),
         raised: ctx.time(&f.raised_at),
         dispose_by: f.dispose_by_on.to_string(),
         state: label(ctx, "flag_state", FlagFlow::state(f).as_str()),
