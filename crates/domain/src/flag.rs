@@ -248,10 +248,10 @@ pub enum StoredGrounds {
 }
 
 impl StoredGrounds {
-    pub fn encode(&self) -> String {
+    pub fn encode(&self) -> Result<String, serde_json::Error> {
         match self {
-            StoredGrounds::Facts(g) => serde_json::to_string(g).expect("grounds are plain data"),
-            StoredGrounds::Words(text) => text.clone(),
+            StoredGrounds::Facts(g) => serde_json::to_string(g),
+            StoredGrounds::Words(text) => Ok(text.clone()),
         }
     }
 
@@ -481,7 +481,7 @@ mod tests {
             Some((9_000_000, true))
         );
         let stored = StoredGrounds::Facts(g2.clone());
-        assert_eq!(StoredGrounds::decode(&stored.encode()), stored);
+        assert_eq!(StoredGrounds::decode(&stored.encode().unwrap()), stored);
         // Words written before grounds were facts are read as written.
         let words = "鹿自然资罚立〔2026〕1号 估算价值（估算，非认定价值） 217,560.00 元";
         assert_eq!(StoredGrounds::decode(words), StoredGrounds::Words(words.into()));

@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 /// How many characters of free text (a cause, a decision, a description) a title carries.
 pub const TEXT_CHARS: usize = 40;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TaskTitle {
     /// Text as it was stored (before titles were codes), or a title the user gave (a meeting's).
     Verbatim {
@@ -120,8 +121,8 @@ pub enum TaskTitle {
 
 impl TaskTitle {
     /// The stored form.
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).expect("a task title is plain data")
+    pub fn encode(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
     }
 
     /// The stored form read back; text that is not a stored title is a title stored as words.
@@ -138,27 +139,26 @@ impl TaskTitle {
 
     /// The catalogue key of its words (`task_title.<kind>`).
     pub fn key(&self) -> String {
-        let stored = serde_json::to_value(self).expect("a task title is plain data");
-        let kind = stored["kind"].as_str().expect("a task title has a kind");
+        let kind: &'static str = self.into();
         format!("task_title.{kind}")
     }
 
     /// Its parameters by name, as the catalogue's `{name}` fills them; codes are named by the catalogue
     /// (`measure_kind` → `measure_kind.<code>`), which the renderer looks up.
     pub fn args(&self) -> Vec<(String, String)> {
-        let stored = serde_json::to_value(self).expect("a task title is plain data");
-        let Some(fields) = stored.as_object() else {
+        // Plain data always serialises; were it not to, the words would show their placeholders.
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else {
             return Vec::new();
         };
         fields
-            .iter()
+            .into_iter()
             .filter(|(name, _)| name.as_str() != "kind")
             .map(|(name, value)| {
                 let text = match value {
-                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::String(s) => s,
                     other => other.to_string(),
                 };
-                (name.clone(), text)
+                (name, text)
             })
             .collect()
     }
@@ -196,7 +196,13 @@ mod tests {
             },
         ];
         for title in titles {
-            assert_eq!(TaskTitle::decode(&title.encode()), title);
+            assert_eq!(TaskTitle::decode(&title.encode().unwrap()), title);
+            // The catalogue key is the stored kind.
+            let stored: serde_json::Value = serde_json::from_str(&title.encode().unwrap()).unwrap();
+            assert_eq!(
+                title.key(),
+                format!("task_title.{}", stored["kind"].as_str().unwrap())
+            );
         }
     }
 

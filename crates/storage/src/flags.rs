@@ -30,7 +30,10 @@ pub async fn insert(
                 ("case_id", case_id.0.into()),
                 ("agency_code", agency.as_str().into()),
                 ("rule", rule.as_str().into()),
-                ("details", StoredGrounds::Facts(grounds.clone()).encode().into()),
+                (
+                    "details",
+                    crate::encoded("flag grounds", StoredGrounds::Facts(grounds.clone()).encode())?.into(),
+                ),
                 ("raised_at", now.into()),
                 ("dispose_by_on", date_text(dispose_by_on).into()),
                 ("disposed_by_label", Value::Null),

@@ -128,6 +128,11 @@ pub enum StorageError {
     Sqlx(sqlx::Error),
 }
 
+/// A value's JSON to store; a value that cannot be written as JSON is a fault in the caller's type.
+pub(crate) fn encoded(what: &str, json: serde_json::Result<String>) -> Result<String> {
+    json.map_err(|e| StorageError::Internal(format!("{what} as JSON: {e}")))
+}
+
 impl From<sqlx::Error> for StorageError {
     fn from(error: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &error {

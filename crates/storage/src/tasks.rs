@@ -83,7 +83,7 @@ pub async fn insert(tx: &mut WriteTx, new: &NewTask<'_>) -> Result<TaskId> {
                 ("record_type", new.record.0.as_str().into()),
                 ("record_id", new.record.1.as_str().into()),
                 ("mine_id", new.mine_id.map(|m| m.0).into()),
-                ("title", new.title.encode().into()),
+                ("title", crate::encoded("task title", new.title.encode())?.into()),
                 kind,
                 account,
                 role,

@@ -548,7 +548,7 @@ pub async fn appraisal_file(
     attachment_id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
     crate::evidence::file_of::<CaseFlow>(app, attachment_id, |case| {
-        Ok(caller.require(Action::ViewCases, &resource(case))?)
+        caller.require(Action::ViewCases, &resource(case))
     })
     .await
 }

@@ -401,7 +401,7 @@ pub async fn evidence(
     attachment_id: AttachmentId,
 ) -> Result<(Attachment, Vec<u8>)> {
     crate::evidence::file_of::<FindingFlow>(app, attachment_id, |finding| {
-        Ok(caller.require(Action::ViewLedger, &resource(finding))?)
+        caller.require(Action::ViewLedger, &resource(finding))
     })
     .await
 }
