@@ -327,5 +327,12 @@ fn history_events_fill_only_their_note_and_day() {
             }
         }
         assert!(catalogue["plan_event.superseded_by"].contains("{note}"));
+        // The facts a referral's report keeps (domain::referral::ReferralFlow::created) are all worded.
+        let reported: BTreeSet<String> = ["receiver", "suspected", "team"].map(String::from).into();
+        assert_eq!(
+            placeholders(&catalogue["referral_step_note.reported"]),
+            reported,
+            "{file}"
+        );
     }
 }
